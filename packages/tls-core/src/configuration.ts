@@ -1,0 +1,251 @@
+/**
+ * TLSClientConfiguration and TLSServerConfiguration (PEP 748): immutable values, validated at
+ * construction. `null` in a field means "the implementation's default".
+ *
+ * @module
+ */
+import { SigningChain, TrustStore } from './descriptors.js';
+import {
+  compareTLSVersions,
+  isNextProtocol,
+  isTLSVersion,
+  type CipherSuite,
+  type NextProtocol,
+  type TLSVersion,
+} from './enums.js';
+import { ConfigurationError } from './errors.js';
+
+/** A cipher: a named suite, or any other 16-bit IANA id. */
+export type Cipher = CipherSuite | number;
+/** An ALPN protocol: a named one, or raw bytes (1 to 255 of them). */
+export type Protocol = NextProtocol | Uint8Array;
+
+/** Fields shared by both configurations. */
+export interface TLSConfigurationOptions {
+  /** Cipher suites in preference order; `null` for the implementation's secure default. */
+  ciphers?: Iterable<Cipher> | null;
+  /** ALPN protocols in preference order; `null` to not use ALPN. */
+  innerProtocols?: Iterable<Protocol> | null;
+  /** Lowest TLS version to accept; `null` for the implementation's default (TLS 1.2). */
+  lowestSupportedVersion?: TLSVersion | null;
+  /** Highest TLS version to accept; `null` for the implementation's default. */
+  highestSupportedVersion?: TLSVersion | null;
+  /**
+   * Client: the anchors to verify the server (`null` = the system store).
+   * Server: the anchors to verify client certificates; `null` = do not ask for one.
+   */
+  trustStore?: TrustStore | null;
+}
+
+/** Options of {@link TLSClientConfiguration}. */
+export interface TLSClientConfigurationOptions extends TLSConfigurationOptions {
+  /** The client certificate chain to offer when the server asks for one. */
+  certificateChain?: SigningChain | null;
+}
+
+/** Options of {@link TLSServerConfiguration}. */
+export interface TLSServerConfigurationOptions extends TLSConfigurationOptions {
+  /** One or more chains; with several, the one matching the client's SNI name is served. */
+  certificateChain?: Iterable<SigningChain> | null;
+}
+
+function validateCiphers(where: string, ciphers: Iterable<Cipher> | null | undefined): readonly Cipher[] | null {
+  if (ciphers === null || ciphers === undefined) return null;
+  const list = [...ciphers];
+  if (list.length === 0) {
+    throw new ConfigurationError(`${where}: ciphers is empty; pass null for the default list or name at least one suite`);
+  }
+  for (const id of list) {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff) {
+      throw new ConfigurationError(`${where}: cipher ${String(id)} is not a 16-bit IANA cipher suite id`);
+    }
+  }
+  return Object.freeze(list);
+}
+
+function validateProtocols(where: string, protocols: Iterable<Protocol> | null | undefined): readonly Protocol[] | null {
+  if (protocols === null || protocols === undefined) return null;
+  const list = [...protocols].map((protocol) => {
+    if (typeof protocol === 'string') {
+      if (!isNextProtocol(protocol)) {
+        throw new ConfigurationError(
+          `${where}: "${protocol}" is not a NextProtocol; pass other ALPN ids as bytes (new TextEncoder().encode(...))`,
+        );
+      }
+      return protocol;
+    }
+    if (!(protocol instanceof Uint8Array)) {
+      throw new ConfigurationError(`${where}: an inner protocol must be a NextProtocol or a Uint8Array`);
+    }
+    if (protocol.length === 0 || protocol.length > 255) {
+      throw new ConfigurationError(`${where}: an ALPN protocol id must be 1 to 255 bytes, got ${protocol.length}`);
+    }
+    return Uint8Array.from(protocol);
+  });
+  if (list.length === 0) throw new ConfigurationError(`${where}: innerProtocols is empty; pass null to not use ALPN`);
+  return Object.freeze(list);
+}
+
+function validateVersion(where: string, field: string, version: TLSVersion | null | undefined): TLSVersion | null {
+  if (version === null || version === undefined) return null;
+  if (!isTLSVersion(version)) {
+    throw new ConfigurationError(`${where}: ${field} ${JSON.stringify(version)} is not a TLSVersion`);
+  }
+  return version;
+}
+
+function validateTrustStore(where: string, trustStore: TrustStore | null | undefined): TrustStore | null {
+  if (trustStore === null || trustStore === undefined) return null;
+  if (!(trustStore instanceof TrustStore)) throw new ConfigurationError(`${where}: trustStore must be a TrustStore`);
+  return trustStore;
+}
+
+function protocolsEqual(a: readonly Protocol[] | null, b: readonly Protocol[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]!;
+      if (typeof p === 'string' || typeof q === 'string') return p === q;
+      return p.length === q.length && p.every((byte, j) => byte === q[j]);
+    })
+  );
+}
+
+abstract class TLSConfiguration {
+  readonly ciphers: readonly Cipher[] | null;
+  // Typed arrays cannot be frozen, so raw protocols are kept private and handed out as copies.
+  readonly #innerProtocols: readonly Protocol[] | null;
+  readonly lowestSupportedVersion: TLSVersion | null;
+  readonly highestSupportedVersion: TLSVersion | null;
+  readonly trustStore: TrustStore | null;
+
+  protected constructor(where: string, options: TLSConfigurationOptions) {
+    if (typeof options !== 'object' || options === null) throw new ConfigurationError(`${where}: expected an options object`);
+    this.ciphers = validateCiphers(where, options.ciphers);
+    this.#innerProtocols = validateProtocols(where, options.innerProtocols);
+    this.lowestSupportedVersion = validateVersion(where, 'lowestSupportedVersion', options.lowestSupportedVersion);
+    this.highestSupportedVersion = validateVersion(where, 'highestSupportedVersion', options.highestSupportedVersion);
+    if (
+      this.lowestSupportedVersion !== null &&
+      this.highestSupportedVersion !== null &&
+      compareTLSVersions(this.lowestSupportedVersion, this.highestSupportedVersion) > 0
+    ) {
+      throw new ConfigurationError(
+        `${where}: lowestSupportedVersion ${this.lowestSupportedVersion} is above highestSupportedVersion ${this.highestSupportedVersion}`,
+      );
+    }
+    this.trustStore = validateTrustStore(where, options.trustStore);
+  }
+
+  /** ALPN protocols in preference order, or null; raw ids are returned as fresh copies. */
+  get innerProtocols(): readonly Protocol[] | null {
+    const list = this.#innerProtocols;
+    return list === null ? null : Object.freeze(list.map((p) => (typeof p === 'string' ? p : Uint8Array.from(p))));
+  }
+
+  protected sharedFieldsEqual(other: TLSConfiguration): boolean {
+    return (
+      (this.ciphers === null
+        ? other.ciphers === null
+        : other.ciphers !== null && this.ciphers.length === other.ciphers.length && this.ciphers.every((c, i) => c === other.ciphers![i])) &&
+      protocolsEqual(this.#innerProtocols, other.#innerProtocols) &&
+      this.lowestSupportedVersion === other.lowestSupportedVersion &&
+      this.highestSupportedVersion === other.highestSupportedVersion &&
+      (this.trustStore === null ? other.trustStore === null : this.trustStore.equals(other.trustStore))
+    );
+  }
+
+  protected sharedOptions(): TLSConfigurationOptions {
+    return {
+      ciphers: this.ciphers,
+      innerProtocols: this.innerProtocols,
+      lowestSupportedVersion: this.lowestSupportedVersion,
+      highestSupportedVersion: this.highestSupportedVersion,
+      trustStore: this.trustStore,
+    };
+  }
+}
+
+/**
+ * How a client connects (PEP 748 `TLSClientConfiguration`).
+ *
+ * @example
+ * ```ts
+ * import { NextProtocol, TLSClientConfiguration, TLSVersion } from '@unitls/tls-core';
+ * const config = new TLSClientConfiguration({
+ *   innerProtocols: [NextProtocol.H2, NextProtocol.HTTP1],
+ *   lowestSupportedVersion: TLSVersion.TLSv1_3,
+ * });
+ * const strict = config.with({ ciphers: [0x1302] });
+ * ```
+ */
+export class TLSClientConfiguration extends TLSConfiguration {
+  readonly certificateChain: SigningChain | null;
+
+  constructor(options: TLSClientConfigurationOptions = {}) {
+    super('TLSClientConfiguration', options);
+    const chain = options.certificateChain ?? null;
+    if (chain !== null && !(chain instanceof SigningChain)) {
+      throw new ConfigurationError('TLSClientConfiguration: certificateChain must be one SigningChain');
+    }
+    this.certificateChain = chain;
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields replaced. */
+  with(changes: TLSClientConfigurationOptions): TLSClientConfiguration {
+    return new TLSClientConfiguration({ ...this.sharedOptions(), certificateChain: this.certificateChain, ...changes });
+  }
+
+  /** Value equality: every field equal. */
+  equals(other: unknown): boolean {
+    return (
+      other instanceof TLSClientConfiguration &&
+      this.sharedFieldsEqual(other) &&
+      (this.certificateChain === null ? other.certificateChain === null : this.certificateChain.equals(other.certificateChain))
+    );
+  }
+}
+
+/**
+ * How a server accepts connections (PEP 748 `TLSServerConfiguration`). A `trustStore` turns on
+ * client-certificate authentication.
+ */
+export class TLSServerConfiguration extends TLSConfiguration {
+  readonly certificateChain: readonly SigningChain[] | null;
+
+  constructor(options: TLSServerConfigurationOptions = {}) {
+    super('TLSServerConfiguration', options);
+    if (options.certificateChain === null || options.certificateChain === undefined) {
+      this.certificateChain = null;
+    } else {
+      if (options.certificateChain instanceof SigningChain) {
+        throw new ConfigurationError('TLSServerConfiguration: certificateChain is a list: wrap the chain in [ ]');
+      }
+      const chains = [...options.certificateChain];
+      if (chains.length === 0) throw new ConfigurationError('TLSServerConfiguration: certificateChain is empty');
+      for (const chain of chains) {
+        if (!(chain instanceof SigningChain)) {
+          throw new ConfigurationError('TLSServerConfiguration: certificateChain must hold SigningChains');
+        }
+      }
+      this.certificateChain = Object.freeze(chains);
+    }
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields replaced. */
+  with(changes: TLSServerConfigurationOptions): TLSServerConfiguration {
+    return new TLSServerConfiguration({ ...this.sharedOptions(), certificateChain: this.certificateChain, ...changes });
+  }
+
+  /** Value equality: every field equal. */
+  equals(other: unknown): boolean {
+    if (!(other instanceof TLSServerConfiguration) || !this.sharedFieldsEqual(other)) return false;
+    const mine = this.certificateChain;
+    const theirs = other.certificateChain;
+    if (mine === null || theirs === null) return mine === theirs;
+    return mine.length === theirs.length && mine.every((chain, i) => chain.equals(theirs[i]));
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The PEP 748 protocols as TypeScript interfaces: contexts, the async TLSSocket, the synchronous
+ * sans-IO TLSBuffer, and TLSImplementation.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import type { TLSClientConfiguration, TLSServerConfiguration } from './configuration.js';
+import type { CipherSuite, NextProtocol, TLSVersion } from './enums.js';
+
+/** A network address, as `(host, port)` is in Python. */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * An opaque TLS session a client can offer again to resume (extension beyond PEP 748; needed by
+ * FTPS data connections). Only the implementation that produced it understands `data`.
+ */
+export interface TLSSession {
+  readonly implementation: string;
+  readonly data: Uint8Array;
+}
+
+/** Options of {@link ClientContext.connect}. */
+export interface ClientConnectOptions {
+  /**
+   * The name to send as SNI and to verify the certificate against. Defaults to `address.host`.
+   * IP literals are verified against IP SANs and never sent as SNI.
+   */
+  serverHostname?: string;
+  /** Aborts the TCP connect and the handshake (extension). */
+  signal?: AbortSignal;
+  /** Milliseconds allowed for TCP connect plus handshake (extension). */
+  timeout?: number;
+  /** A session from an earlier connection to resume (extension; see {@link TLSSession}). */
+  session?: TLSSession | null;
+}
+
+/** Options of {@link ClientContext.upgrade} (the native STARTTLS path, an extension). */
+export interface UpgradeOptions extends Omit<ClientConnectOptions, 'serverHostname'> {
+  serverHostname: string;
+}
+
+/** The methods a connected or listening TLS socket offers (PEP 748 `TLSSocket`). */
+export interface TLSSocket extends AsyncDisposable {
+  /** The context this socket was made from. */
+  readonly context: ClientContext | ServerContext;
+  /** Up to `bufsize` decrypted bytes; an empty array means the peer closed cleanly. */
+  recv(bufsize: number): Promise<Uint8Array>;
+  /** Encrypts and sends `bytes`; resolves with the count sent once the transport took them. */
+  send(bytes: Uint8Array): Promise<number>;
+  /**
+   * Closes the connection. Without `force`, sends close_notify and waits (bounded) for the
+   * peer's; with `force`, drops the transport at once.
+   */
+  close(force?: boolean): Promise<void>;
+  /** Listening sockets: bound how many accepted connections may wait for {@link accept}. */
+  listen(backlog: number): void;
+  /** Listening sockets: the next connection with its handshake done, and the peer's address. */
+  accept(): Promise<[TLSSocket, Address]>;
+  getsockname(): Address | null;
+  getpeername(): Address | null;
+  /** The peer's leaf certificate as DER, or null when it sent none. */
+  getpeercert(): Uint8Array | null;
+  /** The negotiated cipher suite's IANA id (a CipherSuite member when it is one); null before or after the connection. */
+  cipher(): CipherSuite | number | null;
+  /** The ALPN protocol agreed on, or null when none was. */
+  negotiatedProtocol(): NextProtocol | Uint8Array | null;
+  /** The negotiated version; null before the handshake and after close. */
+  readonly negotiatedTlsVersion: TLSVersion | null;
+  /** Extension: a session to resume later, when the implementation supports resumption. */
+  session?(): TLSSession | null;
+  /** Extension: whether this connection resumed an earlier session. */
+  readonly sessionReused?: boolean;
+}
+
+/**
+ * A synchronous, sans-IO TLS connection (PEP 748 `TLSBuffer`). The caller moves ciphertext:
+ * bytes from the network go into {@link processIncoming}; bytes for the network come out of
+ * {@link processOutgoing}. Every method returns at once or throws WantReadError /
+ * WantWriteError.
+ */
+export interface TLSBuffer {
+  /**
+   * Up to `amt` plaintext bytes (into `buffer` when given; then the count is returned).
+   * An empty result means the peer closed cleanly; RaggedEOF when it closed without close_notify.
+   */
+  read(amt: number, buffer?: Uint8Array): Uint8Array | number;
+  /** Encrypts `buf`; returns how many bytes were taken. */
+  write(buf: Uint8Array): number;
+  /** Advances the handshake; WantReadError until it is done. */
+  doHandshake(): void;
+  /** Sends close_notify; WantReadError until the peer's close_notify has been read. */
+  shutdown(): void;
+  /** Feeds ciphertext from the network. WantReadError (storing nothing) when the buffer is full. */
+  processIncoming(data: Uint8Array): void;
+  incomingBytesBuffered(): number;
+  /** Takes up to `amt` bytes of ciphertext to send. */
+  processOutgoing(amt: number): Uint8Array;
+  outgoingBytesBuffered(): number;
+  getpeercert(): Uint8Array | null;
+  cipher(): CipherSuite | number | null;
+  negotiatedProtocol(): NextProtocol | Uint8Array | null;
+  readonly context: ClientContext | ServerContext;
+  readonly negotiatedTlsVersion: TLSVersion | null;
+  /** Extension: a session to resume later. */
+  session?(): TLSSession | null;
+  readonly sessionReused?: boolean;
+}
+
+/** The client side (PEP 748 `ClientContext`). */
+export interface ClientContext {
+  readonly configuration: TLSClientConfiguration;
+  /** Connects over TCP and completes the handshake. */
+  connect(address: Address, options?: ClientConnectOptions): Promise<TLSSocket>;
+  /**
+   * A sans-IO connection to `serverHostname` (sent as SNI unless it is an IP literal, and always
+   * verified). Implementations that cannot be synchronous throw ConfigurationError.
+   */
+  createBuffer(serverHostname: string, options?: { session?: TLSSession | null }): TLSBuffer;
+  /**
+   * Extension: upgrade an already-connected plain TCP socket in place (STARTTLS). Implementations
+   * without it are upgraded by `startTls` through their TLSBuffer.
+   */
+  upgrade?(socket: Socket, options: UpgradeOptions): Promise<TLSSocket>;
+}
+
+/** The server side (PEP 748 `ServerContext`). */
+export interface ServerContext {
+  readonly configuration: TLSServerConfiguration;
+  /** Binds and listens on `address` (port 0 for an ephemeral one); `accept()` yields connections. */
+  connect(address: Address): Promise<TLSSocket>;
+  /** A sans-IO server connection. */
+  createBuffer(): TLSBuffer;
+}
+
+/** What an implementation can do beyond the PEP's minimum, so callers and tests can feature-detect. */
+export interface ImplementationFeatures {
+  /** createBuffer works (a synchronous TLSBuffer). */
+  readonly buffer: boolean;
+  /** A peer's TCP close without close_notify is reported as RaggedEOF. */
+  readonly raggedEOF: boolean;
+  /** Client sessions can be resumed (`session()`, connect option `session`). */
+  readonly sessionResumption: boolean;
+  /** Certificate verification time can be set (tests only). */
+  readonly verificationTime: boolean;
+}
+
+/** A TLS implementation (PEP 748 `TLSImplementation`). Every implementation package exports one as `implementation`. */
+export interface TLSImplementation {
+  /** A short name, e.g. "node". */
+  readonly name: string;
+  readonly clientContext: new (configuration: TLSClientConfiguration) => ClientContext;
+  readonly serverContext: new (configuration: TLSServerConfiguration) => ServerContext;
+  /** Throws ConfigurationError when this implementation cannot honour `configuration`. */
+  validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void;
+  /** Extension: feature flags. */
+  readonly features: ImplementationFeatures;
+}

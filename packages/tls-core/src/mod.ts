@@ -1,0 +1,29 @@
+/**
+ * @unitls/tls-core: PEP 748 ("A Unified TLS API for Python") in TypeScript. Configurations,
+ * descriptors, enums, errors and the interfaces every implementation honours, plus the
+ * implementation-neutral machinery (TLSSocket over a TLSBuffer, startTls).
+ *
+ * @example
+ * ```ts
+ * import { TLSClientConfiguration, TrustStore } from '@unitls/tls-core';
+ * import { implementation } from '@unitls/tls-node';
+ *
+ * const context = new implementation.clientContext(new TLSClientConfiguration({ trustStore: TrustStore.system() }));
+ * await using socket = await context.connect({ host: 'example.org', port: 443 });
+ * await socket.send(new TextEncoder().encode('HEAD / HTTP/1.0\r\nHost: example.org\r\n\r\n'));
+ * ```
+ *
+ * @module
+ */
+export * from './enums.js';
+export * from './errors.js';
+export { reasonForOpenSSLVerifyCode } from './openssl-verify-codes.js';
+export * from './descriptors.js';
+export * from './configuration.js';
+export type * from './interfaces.js';
+export { ChunkReader } from './chunk-reader.js';
+export { AcceptQueue } from './accept-queue.js';
+export { localAddress, remoteAddress, checkAddress } from './address.js';
+export { deadlineSignal, untilAborted } from './deadline.js';
+export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, type BufferSocketOptions } from './buffer-socket.js';
+export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';

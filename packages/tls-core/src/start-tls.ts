@@ -1,0 +1,68 @@
+/**
+ * `startTls`: upgrade an already-open plain connection (SMTP STARTTLS, IMAP STARTTLS, POP3 STLS,
+ * FTP AUTH TLS) with any implementation.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { BufferSocket } from './buffer-socket.js';
+import { TLSError } from './errors.js';
+import type { ClientContext, TLSSession, TLSSocket } from './interfaces.js';
+
+/** Options of {@link startTls}. */
+export interface StartTlsOptions {
+  /** The name to verify the server's certificate against (and send as SNI). Required. */
+  serverHostname: string;
+  signal?: AbortSignal;
+  /** Milliseconds allowed for the handshake. */
+  timeout?: number;
+  /** A session to resume (extension; FTPS data connections). */
+  session?: TLSSession | null;
+}
+
+/** Raised when bytes arrived on the plain connection before TLS started (possible injection). */
+export class StartTlsInjectionError extends TLSError {
+  override readonly code = 'UNITLS_STARTTLS_INJECTION';
+}
+
+/**
+ * Starts TLS as a client on `socket`, which must be connected, have no listeners of the caller's
+ * left on it, and hold no unread bytes: bytes the server sent before the handshake would be
+ * plaintext an attacker could have injected, so they are refused (the socket is destroyed).
+ * Uses the implementation's native upgrade when it has one (`context.upgrade`), its TLSBuffer
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * import { startTls, TLSClientConfiguration } from '@unitls/tls-core';
+ * import { implementation } from '@unitls/tls-node';
+ * // ... after the server answered "220 ready for TLS" on `plain`:
+ * const context = new implementation.clientContext(new TLSClientConfiguration());
+ * const tls = await startTls(context, plain, { serverHostname: 'mail.example.org' });
+ * ```
+ */
+export async function startTls(context: ClientContext, socket: Socket, options: StartTlsOptions): Promise<TLSSocket> {
+  if (typeof options?.serverHostname !== 'string' || options.serverHostname === '') {
+    throw new TypeError('startTls: serverHostname is required, to verify the server certificate');
+  }
+  if (socket.destroyed || socket.readyState !== 'open') {
+    throw new TLSError('startTls: the plain connection is not open');
+  }
+  if (socket.readableLength > 0) {
+    socket.destroy();
+    throw new StartTlsInjectionError(
+      `startTls: ${socket.readableLength} bytes arrived before the TLS handshake; refusing them (possible response injection)`,
+    );
+  }
+  const { serverHostname, signal, timeout, session } = options;
+  if (context.upgrade !== undefined) {
+    return context.upgrade(socket, {
+      serverHostname,
+      ...(signal === undefined ? {} : { signal }),
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(session === undefined ? {} : { session }),
+    });
+  }
+  const buffer = context.createBuffer(serverHostname, session === undefined ? undefined : { session });
+  return BufferSocket.open(buffer, socket, { signal, timeout });
+}

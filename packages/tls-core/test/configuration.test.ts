@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Certificate,
+  ConfigurationError,
+  PrivateKey,
+  SigningChain,
+  TLSClientConfiguration,
+  TLSServerConfiguration,
+  TLSVersion,
+  TrustStore,
+} from '../src/mod.js';
+
+const chain = () => new SigningChain([Certificate.fromBuffer('-----BEGIN CERTIFICATE-----x'), PrivateKey.fromBuffer('k')]);
+
+describe('TLSClientConfiguration', () => {
+  it('defaults every field to null (implementation default)', () => {
+    const config = new TLSClientConfiguration();
+    expect(config.ciphers).toBeNull();
+    expect(config.innerProtocols).toBeNull();
+    expect(config.lowestSupportedVersion).toBeNull();
+    expect(config.highestSupportedVersion).toBeNull();
+    expect(config.trustStore).toBeNull();
+    expect(config.certificateChain).toBeNull();
+  });
+
+  it('is frozen, and its lists too', () => {
+    const config = new TLSClientConfiguration({ ciphers: [0x1301], innerProtocols: ['h2'] });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.ciphers)).toBe(true);
+    expect(() => ((config as { ciphers: unknown }).ciphers = null)).toThrow(TypeError);
+    expect(() => (config.ciphers as number[]).push(1)).toThrow(TypeError);
+  });
+
+  it('copies its inputs, so later changes to them do not leak in', () => {
+    const ciphers = [0x1301];
+    const raw = new Uint8Array([1, 2]);
+    const config = new TLSClientConfiguration({ ciphers, innerProtocols: [raw] });
+    ciphers.push(0x1302);
+    raw[0] = 9;
+    expect(config.ciphers).toEqual([0x1301]);
+    expect([...(config.innerProtocols![0] as Uint8Array)]).toEqual([1, 2]);
+  });
+
+  it('compares by value', () => {
+    const a = new TLSClientConfiguration({
+      ciphers: [0x1301, 0xc02f],
+      innerProtocols: ['h2', new Uint8Array([1])],
+      trustStore: TrustStore.fromBuffer('-----BEGIN CERTIFICATE-----a'),
+      certificateChain: chain(),
+    });
+    const b = new TLSClientConfiguration({
+      ciphers: [0x1301, 0xc02f],
+      innerProtocols: ['h2', new Uint8Array([1])],
+      trustStore: TrustStore.fromBuffer('-----BEGIN CERTIFICATE-----a'),
+      certificateChain: chain(),
+    });
+    expect(a.equals(b)).toBe(true);
+    expect(a.equals(b.with({ ciphers: [0xc02f, 0x1301] }))).toBe(false);
+    expect(a.equals(b.with({ innerProtocols: ['h2', new Uint8Array([2])] }))).toBe(false);
+    expect(a.equals(b.with({ trustStore: TrustStore.system() }))).toBe(false);
+    expect(a.equals(b.with({ certificateChain: null }))).toBe(false);
+    expect(a.equals(new TLSServerConfiguration())).toBe(false);
+  });
+
+  it('with() replaces only the named fields', () => {
+    const a = new TLSClientConfiguration({ ciphers: [0x1301], lowestSupportedVersion: TLSVersion.TLSv1_2 });
+    const b = a.with({ lowestSupportedVersion: TLSVersion.TLSv1_3 });
+    expect(b.ciphers).toEqual([0x1301]);
+    expect(b.lowestSupportedVersion).toBe('TLSv1.3');
+    expect(a.lowestSupportedVersion).toBe('TLSv1.2');
+  });
+
+  it.each([
+    [{ lowestSupportedVersion: 'TLSv1.1' }, /not a TLSVersion/],
+    [{ highestSupportedVersion: 'SSLv3' }, /not a TLSVersion/],
+    [{ lowestSupportedVersion: 'TLSv1.3', highestSupportedVersion: 'TLSv1.2' }, /above highestSupportedVersion/],
+    [{ lowestSupportedVersion: 'MAXIMUM_SUPPORTED', highestSupportedVersion: 'MINIMUM_SUPPORTED' }, /above/],
+    [{ ciphers: [] }, /ciphers is empty/],
+    [{ ciphers: [0x10000] }, /not a 16-bit/],
+    [{ ciphers: [-1] }, /not a 16-bit/],
+    [{ ciphers: [1.5] }, /not a 16-bit/],
+    [{ ciphers: ['TLS_AES_128_GCM_SHA256'] }, /not a 16-bit/],
+    [{ innerProtocols: [] }, /innerProtocols is empty/],
+    [{ innerProtocols: [new Uint8Array(0)] }, /1 to 255 bytes/],
+    [{ innerProtocols: [new Uint8Array(256)] }, /1 to 255 bytes/],
+    [{ innerProtocols: ['gopher'] }, /not a NextProtocol/],
+    [{ trustStore: 'system' }, /must be a TrustStore/],
+    [{ certificateChain: [chain()] }, /one SigningChain/],
+  ])('refuses %j', (options, message) => {
+    expect(() => new TLSClientConfiguration(options as never)).toThrow(ConfigurationError);
+    expect(() => new TLSClientConfiguration(options as never)).toThrow(message);
+  });
+});
+
+describe('TLSServerConfiguration', () => {
+  it('takes a list of chains and compares them by value', () => {
+    const a = new TLSServerConfiguration({ certificateChain: [chain(), chain()] });
+    expect(a.certificateChain).toHaveLength(2);
+    expect(a.equals(new TLSServerConfiguration({ certificateChain: [chain(), chain()] }))).toBe(true);
+    expect(a.equals(new TLSServerConfiguration({ certificateChain: [chain()] }))).toBe(false);
+    expect(Object.isFrozen(a.certificateChain)).toBe(true);
+  });
+
+  it('refuses a bare chain, an empty list and non-chains', () => {
+    expect(() => new TLSServerConfiguration({ certificateChain: chain() as never })).toThrow(/wrap the chain/);
+    expect(() => new TLSServerConfiguration({ certificateChain: [] })).toThrow(/empty/);
+    expect(() => new TLSServerConfiguration({ certificateChain: ['x'] as never })).toThrow(/SigningChains/);
+  });
+});

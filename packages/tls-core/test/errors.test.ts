@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CertificateVerificationError,
+  ConfigurationError,
+  RaggedEOF,
+  TLSError,
+  WantReadError,
+  WantWriteError,
+  reasonForOpenSSLVerifyCode,
+} from '../src/mod.js';
+
+describe('errors', () => {
+  it('form the PEP hierarchy with stable codes', () => {
+    const cases = [
+      [new WantReadError(), 'UNITLS_WANT_READ'],
+      [new WantWriteError(), 'UNITLS_WANT_WRITE'],
+      [new RaggedEOF(), 'UNITLS_RAGGED_EOF'],
+      [new ConfigurationError('x'), 'UNITLS_CONFIGURATION'],
+      [new CertificateVerificationError('expired', 'x'), 'UNITLS_CERTIFICATE_VERIFICATION'],
+    ] as const;
+    for (const [error, code] of cases) {
+      expect(error).toBeInstanceOf(TLSError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.code).toBe(code);
+      expect(error.name).toBe(error.constructor.name);
+    }
+    expect(new WantReadError()).not.toBeInstanceOf(WantWriteError);
+    expect(new TLSError('x')).not.toBeInstanceOf(ConfigurationError);
+  });
+
+  it('keep the cause', () => {
+    const cause = new Error('openssl said no');
+    expect(new TLSError('x', { cause }).cause).toBe(cause);
+  });
+
+  it('recognise errors made by another copy of the package (by brand)', () => {
+    const foreign = Object.assign(new Error('x'), {
+      [Symbol.for('@unitls/tls-core.error-kinds')]: ['TLSError', 'WantReadError'],
+    });
+    expect(foreign).toBeInstanceOf(TLSError);
+    expect(foreign).toBeInstanceOf(WantReadError);
+    expect(foreign).not.toBeInstanceOf(RaggedEOF);
+  });
+
+  it('keep ordinary instanceof for subclasses defined elsewhere', () => {
+    class HandshakeTimeout extends TLSError {}
+    expect(new HandshakeTimeout('x')).toBeInstanceOf(HandshakeTimeout);
+    expect(new HandshakeTimeout('x')).toBeInstanceOf(TLSError);
+    expect(new TLSError('x')).not.toBeInstanceOf(HandshakeTimeout);
+  });
+
+  it('map OpenSSL verification codes to reasons', () => {
+    expect(reasonForOpenSSLVerifyCode('CERT_HAS_EXPIRED')).toBe('expired');
+    expect(reasonForOpenSSLVerifyCode('X509_V_ERR_CERT_NOT_YET_VALID')).toBe('not-yet-valid');
+    expect(reasonForOpenSSLVerifyCode('DEPTH_ZERO_SELF_SIGNED_CERT')).toBe('self-signed');
+    expect(reasonForOpenSSLVerifyCode('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')).toBe('untrusted-issuer');
+    expect(reasonForOpenSSLVerifyCode('X509_V_ERR_SOMETHING_NEW')).toBe('other');
+    expect(reasonForOpenSSLVerifyCode('ECONNRESET')).toBeUndefined();
+  });
+});

@@ -1,0 +1,121 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+import {
+  ConfigurationError,
+  checkAddress,
+  deadlineSignal,
+  untilAborted,
+  type Address,
+  type ClientConnectOptions,
+  type ClientContext,
+  type TLSBuffer,
+  type TLSClientConfiguration,
+  type TLSSession,
+  type UpgradeOptions,
+} from '@unitls/tls-core';
+import { toTLSError } from './errors.js';
+import { sniName, verifyPeerName } from './hostname.js';
+import { certAndKey, chainMaterial, trustAnchors } from './material.js';
+import { alpnOption, protocolOptions } from './options.js';
+import { IMPLEMENTATION_NAME, NodeTLSSocket } from './socket.js';
+import { validateConfig } from './validate.js';
+
+/** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
+export const NO_BUFFER_MESSAGE =
+  '@unitls/tls-node cannot provide a TLSBuffer: node:tls produces handshake output only after event-loop turns, ' +
+  'so it cannot meet the synchronous contract of PEP 748. Use @unitls/tls-openssl for TLSBuffer (sans-IO) use.';
+
+function sessionData(session: TLSSession | null | undefined): Buffer | undefined {
+  if (session === null || session === undefined) return undefined;
+  if (session.implementation !== IMPLEMENTATION_NAME) {
+    throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-node`);
+  }
+  return Buffer.from(session.data);
+}
+
+/**
+ * The client side over node:tls. Verification is always on: the chain by OpenSSL against the
+ * configured trust store (the OS store by default), the name by {@link verifyPeerName} (no
+ * subject-CN fallback), on every connection including resumed ones.
+ */
+export class NodeClientContext implements ClientContext {
+  readonly configuration: TLSClientConfiguration;
+  readonly #secureContext: tls.SecureContext;
+  readonly #alpn: Buffer | undefined;
+
+  constructor(configuration: TLSClientConfiguration) {
+    validateConfig(configuration);
+    this.configuration = configuration;
+    const chain = configuration.certificateChain === null ? {} : certAndKey(chainMaterial(configuration.certificateChain));
+    try {
+      this.#secureContext = tls.createSecureContext({
+        ...protocolOptions(configuration),
+        ca: trustAnchors(configuration.trustStore),
+        ...chain,
+      });
+    } catch (cause) {
+      throw new ConfigurationError(`node:tls refused the client configuration: ${(cause as Error).message}`, { cause });
+    }
+    this.#alpn = alpnOption(configuration);
+  }
+
+  async connect(address: Address, options: ClientConnectOptions = {}): Promise<NodeTLSSocket> {
+    checkAddress('ClientContext.connect', address);
+    const serverHostname = options.serverHostname ?? address.host;
+    const signal = deadlineSignal(options.signal, options.timeout);
+    const tcp = netConnect({ host: address.host, port: address.port });
+    return this.#handshake(tcp, serverHostname, options.session, signal);
+  }
+
+  /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
+  upgrade(socket: Socket, options: UpgradeOptions): Promise<NodeTLSSocket> {
+    return this.#handshake(socket, options.serverHostname, options.session, deadlineSignal(options.signal, options.timeout));
+  }
+
+  createBuffer(): TLSBuffer {
+    throw new ConfigurationError(NO_BUFFER_MESSAGE);
+  }
+
+  async #handshake(
+    transport: Socket,
+    serverHostname: string,
+    session: TLSSession | null | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<NodeTLSSocket> {
+    const servername = sniName(serverHostname);
+    const sessionBytes = sessionData(session);
+    const socket = tls.connect({
+      socket: transport,
+      secureContext: this.#secureContext,
+      ...(servername === undefined ? {} : { servername }),
+      ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
+      ...(sessionBytes === undefined ? {} : { session: sessionBytes }),
+      rejectUnauthorized: true,
+      // Node skips this check on resumed sessions and falls back to the subject CN; the name is
+      // checked below instead, on every connection.
+      checkServerIdentity: () => undefined,
+    });
+    const done = new Promise<NodeTLSSocket>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        socket.destroy();
+        reject(toTLSError(error, 'handshake'));
+      };
+      const closed = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' }));
+      socket.once('error', fail);
+      socket.once('close', closed);
+      socket.once('secureConnect', () => {
+        socket.off('error', fail);
+        socket.off('close', closed);
+        const cert = socket.getPeerX509Certificate();
+        const mismatch = verifyPeerName(serverHostname, cert === undefined ? null : cert.raw);
+        if (mismatch !== null) {
+          socket.destroy();
+          reject(mismatch);
+          return;
+        }
+        resolve(new NodeTLSSocket(this, socket));
+      });
+    });
+    return untilAborted(done, signal, () => socket.destroy());
+  }
+}

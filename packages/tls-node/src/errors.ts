@@ -1,0 +1,65 @@
+import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+
+type NodeError = Error & { code?: string; reason?: string };
+
+/** node:tls / OpenSSL error codes that mean something more specific than "handshake failed". */
+const explanations: Record<string, string> = {
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'no TLS version in common with the peer',
+  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'no TLS version in common with the peer',
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'no TLS version in common with the peer (the peer sent protocol_version)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the peer did not answer with TLS (wrong version number): is this a TLS port?',
+  ERR_SSL_NO_SHARED_CIPHER: 'no cipher suite in common with the peer',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the peer aborted the handshake (handshake_failure): often no cipher suite or certificate in common',
+  ERR_SSL_NO_CIPHERS_AVAILABLE: 'no cipher suite available for the configured versions',
+  ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL: 'the server supports none of the offered ALPN protocols (no_application_protocol)',
+  ERR_SSL_NO_APPLICATION_PROTOCOL: 'the client offered none of the configured ALPN protocols (no_application_protocol sent)',
+  ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR: 'the peer aborted the handshake (internal_error)',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the peer does not trust our certificate (unknown_ca)',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the peer rejected our certificate (bad_certificate)',
+  ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR: 'the peer could not verify our signature (decrypt_error)',
+  ECONNRESET: 'the peer closed the connection during the TLS handshake',
+};
+
+const missingCertificate = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
+]);
+
+/**
+ * The typed error for something node:tls raised. Already-typed errors, aborts and timeouts pass
+ * through; certificate problems become CertificateVerificationError; the rest a TLSError saying
+ * what happened, the original kept as `cause` (with its `code`).
+ */
+export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write'): Error {
+  if (error instanceof TLSError) return error;
+  if (!(error instanceof Error)) return new TLSError(`TLS ${during} failed: ${String(error)}`, { cause: error });
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return error;
+  const code = (error as NodeError).code ?? '';
+  const reason = reasonForOpenSSLVerifyCode(code);
+  if (reason !== undefined) {
+    return new CertificateVerificationError(reason, `certificate verification failed: ${error.message} (${code})`, {
+      cause: error,
+      verifyCode: code,
+    });
+  }
+  if (missingCertificate.has(code)) {
+    return new CertificateVerificationError(
+      'missing-certificate',
+      'the server requires a client certificate and none was sent (configure certificateChain)',
+      { cause: error, verifyCode: code },
+    );
+  }
+  const explanation = explanations[code];
+  const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
+  return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });
+}
+
+/** The server-side error for a client certificate node:tls accepted in the handshake but OpenSSL did not verify. */
+export function clientCertificateError(verifyError: NodeError): CertificateVerificationError {
+  const code = verifyError.code ?? 'UNKNOWN';
+  return new CertificateVerificationError(
+    reasonForOpenSSLVerifyCode(code) ?? 'other',
+    `client certificate verification failed: ${verifyError.message} (${code})`,
+    { cause: verifyError, verifyCode: code },
+  );
+}

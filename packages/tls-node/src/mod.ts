@@ -1,0 +1,43 @@
+/**
+ * @unitls/tls-node: the default unitls implementation, over node:tls (the OpenSSL inside Node).
+ * Zero native code.
+ *
+ * @example
+ * ```ts
+ * import { TLSClientConfiguration } from '@unitls/tls-core';
+ * import { implementation } from '@unitls/tls-node';
+ *
+ * const context = new implementation.clientContext(new TLSClientConfiguration());
+ * await using socket = await context.connect({ host: 'example.org', port: 443 });
+ * console.log(socket.negotiatedTlsVersion, socket.cipher(), socket.negotiatedProtocol());
+ * ```
+ *
+ * @module
+ */
+import type { TLSImplementation } from '@unitls/tls-core';
+import { NodeClientContext } from './client.js';
+import { NodeServerContext } from './server.js';
+import { IMPLEMENTATION_NAME } from './socket.js';
+import { validateConfig } from './validate.js';
+
+/** The tls-node TLSImplementation. */
+export const implementation: TLSImplementation = Object.freeze({
+  name: IMPLEMENTATION_NAME,
+  clientContext: NodeClientContext,
+  serverContext: NodeServerContext,
+  validateConfig,
+  features: Object.freeze({
+    buffer: false,
+    // node:tls reports a TCP close without close_notify as a plain end of stream.
+    raggedEOF: false,
+    sessionResumption: true,
+    verificationTime: false,
+  }),
+});
+
+export { NodeClientContext } from './client.js';
+export { NodeServerContext, NodeListener } from './server.js';
+export { NodeTLSSocket } from './socket.js';
+export { verifyPeerName } from './hostname.js';
+export { cipherIdFromStandardName } from './ciphers.js';
+export { CIPHER_TABLE } from './cipher-table.js';

@@ -1,0 +1,120 @@
+import type { TLSSocket as NodeTlsSocket } from 'node:tls';
+import {
+  ChunkReader,
+  TLSError,
+  endTransport,
+  localAddress,
+  protocolFromBytes,
+  remoteAddress,
+  type Address,
+  type CipherSuite,
+  type ClientContext,
+  type NextProtocol,
+  type ServerContext,
+  type TLSSession,
+  type TLSSocket,
+  type TLSVersion,
+} from '@unitls/tls-core';
+import { cipherIdFromStandardName } from './ciphers.js';
+import { toTLSError } from './errors.js';
+
+export const IMPLEMENTATION_NAME = 'node';
+
+/** A connected TLSSocket over a node:tls socket whose handshake is done. */
+export class NodeTLSSocket implements TLSSocket {
+  readonly context: ClientContext | ServerContext;
+  readonly #socket: NodeTlsSocket;
+  readonly #reader: ChunkReader;
+  #closed = false;
+  #session: Uint8Array | null = null;
+
+  /** Wraps `socket` right after its handshake; nothing of its stream has been read yet. */
+  constructor(context: ClientContext | ServerContext, socket: NodeTlsSocket) {
+    this.context = context;
+    this.#socket = socket;
+    this.#reader = new ChunkReader(socket);
+    // TLS 1.3 tickets arrive after the handshake; keep the latest for session().
+    socket.on('session', (session: Buffer) => {
+      this.#session = session;
+    });
+  }
+
+  get negotiatedTlsVersion(): TLSVersion | null {
+    if (this.#closed) return null;
+    const version = this.#socket.getProtocol();
+    return version === 'TLSv1.2' || version === 'TLSv1.3' ? version : null;
+  }
+
+  get sessionReused(): boolean {
+    return this.#socket.isSessionReused();
+  }
+
+  session(): TLSSession | null {
+    const data = this.#session ?? this.#socket.getSession() ?? null;
+    return data === null ? null : { implementation: IMPLEMENTATION_NAME, data: Uint8Array.from(data) };
+  }
+
+  async recv(bufsize: number): Promise<Uint8Array> {
+    if (!Number.isInteger(bufsize) || bufsize <= 0) throw new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`);
+    if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
+    try {
+      return await this.#reader.read(bufsize);
+    } catch (error) {
+      throw toTLSError(error, 'read');
+    }
+  }
+
+  send(bytes: Uint8Array): Promise<number> {
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
+    if (this.#closed || this.#socket.destroyed) return Promise.reject(new TLSError('send on a closed TLSSocket'));
+    return new Promise((resolve, reject) => {
+      this.#socket.write(bytes, (error) => (error ? reject(toTLSError(error, 'write')) : resolve(bytes.length)));
+    });
+  }
+
+  async close(force = false): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.detach();
+    // end() sends close_notify; the socket closes when the peer answers with its own (bounded).
+    await endTransport(this.#socket as unknown as import('node:net').Socket, force);
+  }
+
+  listen(): void {
+    throw new TLSError('listen() is only for listening sockets (ServerContext.connect)');
+  }
+
+  accept(): Promise<[TLSSocket, Address]> {
+    return Promise.reject(new TLSError('accept() is only for listening sockets (ServerContext.connect)'));
+  }
+
+  getsockname(): Address | null {
+    return this.#closed ? null : localAddress(this.#socket);
+  }
+
+  getpeername(): Address | null {
+    return this.#closed ? null : remoteAddress(this.#socket);
+  }
+
+  getpeercert(): Uint8Array | null {
+    const cert = this.#socket.getPeerX509Certificate();
+    return cert === undefined ? null : Uint8Array.from(cert.raw);
+  }
+
+  cipher(): CipherSuite | number | null {
+    if (this.#closed) return null;
+    const cipher = this.#socket.getCipher() as { standardName?: string } | undefined;
+    return cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
+  }
+
+  negotiatedProtocol(): NextProtocol | Uint8Array | null {
+    if (this.#closed) return null;
+    const alpn = this.#socket.alpnProtocol;
+    // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
+    return typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
