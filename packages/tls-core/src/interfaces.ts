@@ -21,6 +21,13 @@ export interface Address {
 export interface TLSSession {
   readonly implementation: string;
   readonly data: Uint8Array;
+  /**
+   * The server name the session's certificate was verified for; implementations refuse to resume
+   * a session for any other name.
+   */
+  readonly serverHostname: string | null;
+  /** The peer's leaf certificate (DER) as verified when the session was made. */
+  readonly peerCertificate: Uint8Array | null;
 }
 
 /** Options of {@link ClientContext.connect}. */

@@ -17,7 +17,7 @@ import { toTLSError } from './errors.js';
 import { sniName, verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { IMPLEMENTATION_NAME, NodeTLSSocket } from './socket.js';
+import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer } from './socket.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -106,14 +106,16 @@ export class NodeClientContext implements ClientContext {
       socket.once('secureConnect', () => {
         socket.off('error', fail);
         socket.off('close', closed);
-        const cert = socket.getPeerX509Certificate();
-        const mismatch = verifyPeerName(serverHostname, cert === undefined ? null : cert.raw);
+        // A resumed session carries no certificate in node:tls: check the one verified when the
+        // session was made, against the name asked for now.
+        const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
+        const mismatch = verifyPeerName(serverHostname, peer);
         if (mismatch !== null) {
           socket.destroy();
           reject(mismatch);
           return;
         }
-        resolve(new NodeTLSSocket(this, socket));
+        resolve(new NodeTLSSocket(this, socket, peer, serverHostname));
       });
     });
     return untilAborted(done, signal, () => socket.destroy());

@@ -16,7 +16,7 @@ import { NO_BUFFER_MESSAGE } from './client.js';
 import { clientCertificateError, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { NodeTLSSocket } from './socket.js';
+import { NodeTLSSocket, certificateDer } from './socket.js';
 import { validateConfig } from './validate.js';
 
 interface ServedChain {
@@ -159,7 +159,7 @@ export class NodeListener implements TLSSocket {
           return;
         }
       }
-      finish({ ok: true, value: new NodeTLSSocket(this.context, socket) });
+      finish({ ok: true, value: new NodeTLSSocket(this.context, socket, certificateDer(socket)) });
     });
   }
 

@@ -27,12 +27,36 @@ export class NodeTLSSocket implements TLSSocket {
   readonly #reader: ChunkReader;
   #closed = false;
   #session: Uint8Array | null = null;
+  // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
+  readonly #peerCertificate: Uint8Array | null;
+  readonly #serverHostname: string | null;
+  readonly #version: TLSVersion | null;
+  readonly #cipher: number | null;
+  readonly #protocol: NextProtocol | Uint8Array | null;
 
-  /** Wraps `socket` right after its handshake; nothing of its stream has been read yet. */
-  constructor(context: ClientContext | ServerContext, socket: NodeTlsSocket) {
+  /**
+   * Wraps `socket` right after its handshake; nothing of its stream has been read yet.
+   * `peerCertificate` is the verified leaf (for a resumed session: the one verified originally).
+   */
+  constructor(
+    context: ClientContext | ServerContext,
+    socket: NodeTlsSocket,
+    peerCertificate: Uint8Array | null,
+    serverHostname: string | null = null,
+  ) {
     this.context = context;
     this.#socket = socket;
+    this.#peerCertificate = peerCertificate;
+    this.#serverHostname = serverHostname;
     this.#reader = new ChunkReader(socket);
+    // node:tls forgets these once the peer closes; the PEP keeps them until our close().
+    const version = socket.getProtocol();
+    this.#version = version === 'TLSv1.2' || version === 'TLSv1.3' ? version : null;
+    const cipher = socket.getCipher() as { standardName?: string } | undefined;
+    this.#cipher = cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
+    const alpn = socket.alpnProtocol;
+    // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
+    this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
     // TLS 1.3 tickets arrive after the handshake; keep the latest for session().
     socket.on('session', (session: Buffer) => {
       this.#session = session;
@@ -40,18 +64,27 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   get negotiatedTlsVersion(): TLSVersion | null {
-    if (this.#closed) return null;
-    const version = this.#socket.getProtocol();
-    return version === 'TLSv1.2' || version === 'TLSv1.3' ? version : null;
+    return this.#closed ? null : this.#version;
   }
 
   get sessionReused(): boolean {
     return this.#socket.isSessionReused();
   }
 
+  /**
+   * The latest resumable session. In TLS 1.3 that is a ticket the server sends after the
+   * handshake (usually with its first data); before one arrived this returns null.
+   */
   session(): TLSSession | null {
-    const data = this.#session ?? this.#socket.getSession() ?? null;
-    return data === null ? null : { implementation: IMPLEMENTATION_NAME, data: Uint8Array.from(data) };
+    const data = this.#session ?? (this.#socket.getProtocol() === 'TLSv1.3' ? null : this.#socket.getSession() ?? null);
+    return data === null
+      ? null
+      : {
+          implementation: IMPLEMENTATION_NAME,
+          data: Uint8Array.from(data),
+          serverHostname: this.#serverHostname,
+          peerCertificate: this.#peerCertificate === null ? null : Uint8Array.from(this.#peerCertificate),
+        };
   }
 
   async recv(bufsize: number): Promise<Uint8Array> {
@@ -97,24 +130,25 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   getpeercert(): Uint8Array | null {
-    const cert = this.#socket.getPeerX509Certificate();
-    return cert === undefined ? null : Uint8Array.from(cert.raw);
+    return this.#peerCertificate === null ? null : Uint8Array.from(this.#peerCertificate);
   }
 
   cipher(): CipherSuite | number | null {
-    if (this.#closed) return null;
-    const cipher = this.#socket.getCipher() as { standardName?: string } | undefined;
-    return cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
+    return this.#closed ? null : this.#cipher;
   }
 
   negotiatedProtocol(): NextProtocol | Uint8Array | null {
-    if (this.#closed) return null;
-    const alpn = this.#socket.alpnProtocol;
-    // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
-    return typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
+    const protocol = this.#closed ? null : this.#protocol;
+    return protocol instanceof Uint8Array ? Uint8Array.from(protocol) : protocol;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */
+export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
+  const cert = socket.getPeerX509Certificate();
+  return cert === undefined ? null : Uint8Array.from(cert.raw);
 }

@@ -1,0 +1,75 @@
+/**
+ * The test PKI every cross-package suite shares, generated once per run by global-setup.ts into a
+ * temporary folder (PEM files, so `openssl s_server`/`s_client` can use them too).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAuthority, issueCertificate, type IssuedCertificate } from '@unitls/cli/demo-pki';
+
+const DAY = 86_400_000;
+
+/** Every file name the fixture writes (name.crt, name.key, plus bundles). */
+export const PKI_NAMES = [
+  'root',
+  'intermediate',
+  'server-ec',
+  'server-rsa',
+  'alpha-rsa',
+  'beta-ec',
+  'expired',
+  'not-yet-valid',
+  'wronghost',
+  'selfsigned',
+  'other-root',
+  'untrusted',
+  'client',
+  'cn-only',
+  'foreign-client',
+] as const;
+export type PkiName = (typeof PKI_NAMES)[number];
+
+export async function generatePki(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'unitls-pki-'));
+  const root = await createAuthority({ name: 'unitls test root' });
+  const intermediate = await createAuthority({ name: 'unitls test intermediate', issuer: root });
+  const otherRoot = await createAuthority({ name: 'unitls other root' });
+  const now = Date.now();
+  const local = ['localhost', '127.0.0.1', '::1'];
+  const issued: Record<PkiName, IssuedCertificate> = {
+    root,
+    intermediate,
+    'server-ec': await issueCertificate(intermediate, { names: local, keyType: 'ec' }),
+    'server-rsa': await issueCertificate(intermediate, { names: local, keyType: 'rsa' }),
+    'alpha-rsa': await issueCertificate(intermediate, { names: ['alpha.test'], keyType: 'rsa' }),
+    'beta-ec': await issueCertificate(intermediate, { names: ['beta.test'], keyType: 'ec' }),
+    expired: await issueCertificate(intermediate, { names: local, notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - DAY) }),
+    'not-yet-valid': await issueCertificate(intermediate, { names: local, notBefore: new Date(now + DAY), notAfter: new Date(now + 30 * DAY) }),
+    wronghost: await issueCertificate(intermediate, { names: ['wrong.example'] }),
+    selfsigned: await issueCertificate(null, { names: local }),
+    'other-root': otherRoot,
+    untrusted: await issueCertificate(otherRoot, { names: local }),
+    client: await issueCertificate(intermediate, { names: ['client.test'], usage: 'client', commonName: 'unitls test client' }),
+    'foreign-client': await issueCertificate(otherRoot, { names: ['client.test'], usage: 'client' }),
+    // The name only in the subject CN, no SAN for it: must never match.
+    'cn-only': await issueCertificate(intermediate, { names: ['other.test'], commonName: 'localhost' }),
+  };
+  for (const [name, cert] of Object.entries(issued)) {
+    writeFileSync(join(dir, `${name}.crt`), cert.certPem);
+    writeFileSync(join(dir, `${name}.key`), cert.keyPem);
+    // leaf + intermediate, for servers that take one file
+    writeFileSync(join(dir, `${name}.chain.crt`), cert.certPem + (name === 'untrusted' || name === 'foreign-client' ? '' : intermediate.certPem));
+  }
+  return dir;
+}
+
+/** Reads the fixture from the folder global-setup made. */
+export class Pki {
+  constructor(readonly dir: string) {}
+  path(name: PkiName, kind: 'crt' | 'key' | 'chain.crt' = 'crt'): string {
+    return join(this.dir, `${name}.${kind}`);
+  }
+  pem(name: PkiName, kind: 'crt' | 'key' | 'chain.crt' = 'crt'): string {
+    return readFileSync(this.path(name, kind), 'utf8');
+  }
+}

@@ -1,0 +1,87 @@
+import type { ClientConnectOptions, TLSClientConfiguration, TLSImplementation, TLSServerConfiguration, TLSSocket } from '@unitls/tls-core';
+
+const text = new TextEncoder();
+
+/** A listening server of `implementation` plus a client; returns both connected ends and a cleanup. */
+export async function connectPair(
+  implementation: TLSImplementation,
+  server: TLSServerConfiguration,
+  client: TLSClientConfiguration,
+  options: ClientConnectOptions & { host?: string } = {},
+): Promise<{ client: TLSSocket; server: TLSSocket; listener: TLSSocket; close: () => Promise<void> }> {
+  const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+  const port = listener.getsockname()!.port;
+  const clientContext = new implementation.clientContext(client);
+  const { host = 'localhost', ...connectOptions } = options;
+  try {
+    const [clientSocket, [serverSocket]] = await Promise.all([
+      clientContext.connect({ host, port }, connectOptions),
+      listener.accept(),
+    ]);
+    return {
+      client: clientSocket,
+      server: serverSocket,
+      listener,
+      close: async () => {
+        await Promise.all([clientSocket.close(true), serverSocket.close(true)]);
+        await listener.close();
+      },
+    };
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
+}
+
+/**
+ * Connects a client to a fresh listener where the handshake is expected to fail; returns both
+ * sides' outcomes (an Error, or the connected socket).
+ */
+export async function failingPair(
+  implementation: TLSImplementation,
+  server: TLSServerConfiguration,
+  client: TLSClientConfiguration,
+  options: ClientConnectOptions & { host?: string } = {},
+): Promise<{ client: unknown; server: unknown }> {
+  const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+  const port = listener.getsockname()!.port;
+  const { host = 'localhost', ...connectOptions } = options;
+  const settle = (promise: Promise<unknown>) => promise.then((value) => value, (error: unknown) => error);
+  const [clientResult, serverResult] = await Promise.all([
+    settle(new implementation.clientContext(client).connect({ host, port }, connectOptions)),
+    settle(listener.accept().then(([socket]) => socket)),
+  ]);
+  for (const result of [clientResult, serverResult]) {
+    if (result !== null && typeof result === 'object' && 'close' in result) await (result as TLSSocket).close(true);
+  }
+  await listener.close();
+  return { client: clientResult, server: serverResult };
+}
+
+export async function sendText(socket: TLSSocket, value: string): Promise<void> {
+  await socket.send(text.encode(value));
+}
+
+/** Reads until `count` bytes arrived or EOF. */
+export async function recvExactly(socket: TLSSocket, count: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < count) {
+    const chunk = await socket.recv(count - total);
+    if (chunk.length === 0) break;
+    parts.push(chunk);
+    total += chunk.length;
+  }
+  return Buffer.concat(parts).toString();
+}
+
+/** Reads until `pattern` matches what arrived, or EOF. */
+export async function recvUntil(socket: TLSSocket, pattern: RegExp): Promise<string> {
+  let received = '';
+  while (!pattern.test(received)) {
+    const chunk = await socket.recv(4096);
+    if (chunk.length === 0) break;
+    received += Buffer.from(chunk).toString();
+  }
+  return received;
+}
