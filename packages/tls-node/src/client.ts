@@ -13,7 +13,7 @@ import {
   type TLSSession,
   type UpgradeOptions,
 } from '@unitls/tls-core';
-import { toTLSError } from './errors.js';
+import { certificateVerdict, toTLSError } from './errors.js';
 import { sniName, verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
@@ -97,8 +97,11 @@ export class NodeClientContext implements ClientContext {
     });
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       const fail = (error: unknown) => {
+        // Checked the way a careful client would order them: the chain, then the name, then
+        // whatever broke the handshake later (e.g. the server's signature).
+        const refused = certificateVerdict(socket, serverHostname, error);
         socket.destroy();
-        reject(toTLSError(error, 'handshake'));
+        reject(refused ?? toTLSError(error, 'handshake'));
       };
       const closed = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' }));
       socket.once('error', fail);

@@ -1,4 +1,6 @@
-import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+import type { TLSSocket as NodeTlsSocket } from 'node:tls';
+import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode, type VerificationFailureReason } from '@unitls/tls-core';
+import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
 
@@ -35,7 +37,7 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   if (!(error instanceof Error)) return new TLSError(`TLS ${during} failed: ${String(error)}`, { cause: error });
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return error;
   const code = (error as NodeError).code ?? '';
-  const reason = reasonForOpenSSLVerifyCode(code);
+  const reason = code === 'UNSPECIFIED' ? verificationReason(error) : reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {
     return new CertificateVerificationError(reason, `certificate verification failed: ${error.message} (${code})`, {
       cause: error,
@@ -54,12 +56,56 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });
 }
 
-/** The server-side error for a client certificate node:tls accepted in the handshake but OpenSSL did not verify. */
-export function clientCertificateError(verifyError: NodeError): CertificateVerificationError {
-  const code = verifyError.code ?? 'UNKNOWN';
-  return new CertificateVerificationError(
-    reasonForOpenSSLVerifyCode(code) ?? 'other',
-    `client certificate verification failed: ${verifyError.message} (${code})`,
-    { cause: verifyError, verifyCode: code },
-  );
+
+const UNRECORDED_PEER = new Set([
+  'ERR_SSL_WRONG_CERTIFICATE_TYPE',
+  'ERR_SSL_UNKNOWN_CERTIFICATE_TYPE',
+  'ERR_SSL_UNABLE_TO_FIND_PUBLIC_KEY_PARAMETERS',
+]);
+
+/** Verification failures node:tls reports as UNSPECIFIED (its code table lacks them), by OpenSSL's text. */
+const reasonsByText: Record<string, VerificationFailureReason> = {
+  'excluded subtree violation': 'name-constraints',
+  'permitted subtree violation': 'name-constraints',
+  'name constraints minimum and maximum not supported': 'name-constraints',
+  'unsupported name constraint type': 'name-constraints',
+  'unsupported or invalid name constraint syntax': 'name-constraints',
+  'unsupported or invalid name syntax': 'name-constraints',
+};
+
+/** The neutral reason for a node:tls verification error. */
+function verificationReason(error: NodeError): VerificationFailureReason {
+  const code = error.code ?? '';
+  return (code === 'UNSPECIFIED' ? reasonsByText[error.message] : undefined) ?? reasonForOpenSSLVerifyCode(code) ?? 'other';
+}
+
+/** The verification result OpenSSL recorded for the peer's chain (node:tls keeps it on the handle). */
+export function recordedVerifyError(socket: NodeTlsSocket): NodeError | null {
+  const handle = (socket as unknown as { _handle?: { verifyError?(): NodeError | null } | null })._handle;
+  return handle?.verifyError?.() ?? null;
+}
+
+/**
+ * When a handshake fails after the peer's certificate arrived, the certificate's own problem is
+ * the reason to report: node:tls verifies during the handshake but only looks at the result once
+ * the handshake succeeds. Returns the verification error (chain first, then the name, when
+ * `serverHostname` is given), or null when the certificate was fine or never arrived.
+ */
+export function certificateVerdict(socket: NodeTlsSocket, serverHostname: string | null, cause: unknown): CertificateVerificationError | null {
+  // OpenSSL raises these after receiving the chain but before recording the peer certificate;
+  // node:tls's verifyError() then takes a path that crashes the process (Node 20.20, seen with a
+  // DSA leaf), and there is no verdict to read anyway.
+  if (UNRECORDED_PEER.has((cause as NodeError | undefined)?.code ?? '')) return null;
+  const cert = socket.getPeerX509Certificate();
+  if (cert === undefined) return null;
+  const verifyError = recordedVerifyError(socket);
+  if (verifyError !== null) {
+    const code = verifyError.code ?? 'UNKNOWN';
+    return new CertificateVerificationError(
+      verificationReason(verifyError),
+      `certificate verification failed: ${verifyError.message} (${code})`,
+      { cause, verifyCode: code },
+    );
+  }
+  return serverHostname === null ? null : verifyPeerName(serverHostname, cert.raw);
 }

@@ -13,7 +13,7 @@ import {
   type TLSSocket,
 } from '@unitls/tls-core';
 import { NO_BUFFER_MESSAGE } from './client.js';
-import { clientCertificateError, toTLSError } from './errors.js';
+import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { NodeTLSSocket, certificateDer } from './socket.js';
@@ -145,7 +145,8 @@ export class NodeListener implements TLSSocket {
       if (!result.ok) socket.destroy();
       this.#queue.push(result);
     };
-    const onError = (error: Error) => finish({ ok: false, error: this.#explain(socket, error) });
+    const onError = (error: Error) =>
+      finish({ ok: false, error: certificateVerdict(socket, null, error) ?? this.#explain(socket, error) });
     const onClose = () => finish({ ok: false, error: new TLSError('the client closed the connection during the TLS handshake') });
     socket.once('error', onError);
     socket.once('close', onClose);
@@ -153,9 +154,9 @@ export class NodeListener implements TLSSocket {
       if (this.context.configuration.trustStore !== null) {
         // node:tls accepts any client certificate in the handshake and leaves the verdict to us
         // (tls.Server does this same check).
-        const verifyError = (socket as unknown as { _handle: { verifyError(): Error | null } })._handle.verifyError();
-        if (verifyError !== null) {
-          finish({ ok: false, error: clientCertificateError(verifyError) });
+        const refused = certificateVerdict(socket, null, undefined);
+        if (refused !== null) {
+          finish({ ok: false, error: refused });
           return;
         }
       }
