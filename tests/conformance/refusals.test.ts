@@ -100,6 +100,17 @@ describe.each(implementations.map((i) => [i.name, i] as const))('refusals (%s)',
     }
   });
 
+  it('keeps TCP failures as the system error they are (not a TLSError)', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const error = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(TLSError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
   it('refuses a server configuration without a certificate chain', () => {
     expect(() => new implementation.serverContext(new TLSServerConfiguration())).toThrow(/certificate chain/);
   });

@@ -36,6 +36,10 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   if (error instanceof TLSError) return error;
   if (!(error instanceof Error)) return new TLSError(`TLS ${during} failed: ${String(error)}`, { cause: error });
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return error;
+  // TCP failures (refused, unreachable, DNS) are not TLS errors: keep node's error, as Python
+  // raises OSError for them.
+  const syscall = (error as Error & { syscall?: string }).syscall;
+  if (syscall === 'connect' || syscall === 'getaddrinfo') return error;
   const code = (error as NodeError).code ?? '';
   const reason = code === 'UNSPECIFIED' ? verificationReason(error) : reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {

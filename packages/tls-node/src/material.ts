@@ -137,11 +137,12 @@ export function systemTrustAnchors(): string[] {
   const getCACertificates = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
   const fromNode = getCACertificates?.('system');
   let found: string[] = [];
-  if (fromNode !== undefined && fromNode.length > 0 && process.env.SSL_CERT_FILE === undefined && process.env.SSL_CERT_DIR === undefined) {
+  const file = process.env.SSL_CERT_FILE || undefined;
+  const dirList = process.env.SSL_CERT_DIR?.split(':').filter(Boolean);
+  const dirs = dirList === undefined || dirList.length === 0 ? undefined : dirList;
+  if (fromNode !== undefined && fromNode.length > 0 && file === undefined && dirs === undefined) {
     found = fromNode;
   } else {
-    const file = process.env.SSL_CERT_FILE;
-    const dirs = process.env.SSL_CERT_DIR?.split(':').filter(Boolean);
     if (file !== undefined) found.push(...(readIfFile(file)?.match(PEM_CERT) ?? []));
     if (dirs !== undefined) found.push(...dirs.flatMap(hashedDirCertificates));
     if (file === undefined && dirs === undefined) {
