@@ -96,28 +96,33 @@ export class NodeClientContext implements ClientContext {
       checkServerIdentity: () => undefined,
     });
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
+      let settled = false;
       const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
         // Checked the way a careful client would order them: the chain, then the name, then
         // whatever broke the handshake later (e.g. the server's signature).
-        const refused = certificateVerdict(socket, serverHostname, error);
+        reject(certificateVerdict(socket, serverHostname, error) ?? toTLSError(error, 'handshake'));
         socket.destroy();
-        reject(refused ?? toTLSError(error, 'handshake'));
       };
       const closed = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' }));
       socket.once('error', fail);
       socket.once('close', closed);
+      // TCP errors (refused, unreachable) arrive on the transport, not the TLS socket.
+      transport.once('error', fail);
       socket.once('secureConnect', () => {
         socket.off('error', fail);
         socket.off('close', closed);
+        transport.off('error', fail);
         // A resumed session carries no certificate in node:tls: check the one verified when the
         // session was made, against the name asked for now.
         const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
         const mismatch = verifyPeerName(serverHostname, peer);
         if (mismatch !== null) {
-          socket.destroy();
-          reject(mismatch);
+          fail(mismatch);
           return;
         }
+        settled = true;
         resolve(new NodeTLSSocket(this, socket, peer, serverHostname));
       });
     });
