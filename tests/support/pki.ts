@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuthority, issueCertificate, type IssuedCertificate } from '@unitls/cli/demo-pki';
+import { createAuthority, issueCertificate, type IssuedCertificate } from '@unitls/demo-pki';
 
 const DAY = 86_400_000;
 

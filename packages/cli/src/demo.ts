@@ -1,5 +1,5 @@
 import { Certificate, PrivateKey, SigningChain, TLSServerConfiguration, type TLSImplementation } from '@unitls/tls-core';
-import { createAuthority, issueCertificate } from './demo-pki.js';
+import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 
 /**
  * An embedded TLS server for `unitls connect --demo`: an ephemeral CA and a localhost

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthority, issueCertificate } from '@unitls/cli/demo-pki';
+import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { sniName, verifyPeerName } from '../src/hostname.js';
 
 const ca = await createAuthority({ name: 'hostname test CA' });

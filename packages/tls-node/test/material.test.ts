@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAuthority, issueCertificate } from '@unitls/cli/demo-pki';
+import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, ConfigurationError, PrivateKey, SigningChain, TrustStore } from '@unitls/tls-core';
 
 const ca = await createAuthority({ name: 'material test CA' });

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { createAuthority, issueCertificate } from '@unitls/cli/demo-pki';
+ * import { createAuthority, issueCertificate } from '@unitls/demo-pki';
  * const ca = await createAuthority({ name: 'demo CA' });
  * const server = await issueCertificate(ca, { names: ['localhost', '127.0.0.1'] });
  * console.log(server.certPem, server.keyPem);
