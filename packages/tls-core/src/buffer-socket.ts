@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { AcceptQueue } from './accept-queue.js';
-import { checkAddress, localAddress, remoteAddress } from './address.js';
+import type { Socket } from 'node:net';
+import { localAddress, remoteAddress } from './address.js';
 import { ChunkReader } from './chunk-reader.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
 import { TLSError, WantReadError, WantWriteError } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket } from './interfaces.js';
+import { TLSListener, listenOn } from './listener.js';
 
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
 export const CLOSE_NOTIFY_TIMEOUT_MS = 5_000;
@@ -75,22 +75,35 @@ export class BufferSocket implements TLSSocket {
     return this.#buffer.session?.() ?? null;
   }
 
-  async #handshake(): Promise<void> {
+  /**
+   * The sans-IO loop: calls `step` until it returns, flushing output on WantWriteError and
+   * feeding input on WantReadError. At EOF: throws `eofMessage` when given; otherwise the buffer
+   * is told (so `read` can answer with an empty array or RaggedEOF) and `step` gets one more call;
+   * if it still wants input, the loop ends with undefined.
+   */
+  async #drive<T>(step: () => T, eofMessage?: string): Promise<T | undefined> {
+    let eof = false;
     for (;;) {
       try {
-        this.#buffer.doHandshake();
+        const result = step();
         await this.#flush();
-        return;
+        return result;
       } catch (error) {
         if (error instanceof WantWriteError) await this.#flush();
-        else if (error instanceof WantReadError) await this.#fill('the connection closed during the TLS handshake');
-        else {
+        else if (error instanceof WantReadError) {
+          if (eof) return undefined;
+          eof = !(await this.#fill(eofMessage));
+        } else {
           // Send the alert the buffer produced before failing.
           await this.#flush().catch(() => {});
           throw error;
         }
       }
     }
+  }
+
+  async #handshake(): Promise<void> {
+    await this.#drive(() => this.#buffer.doHandshake(), 'the connection closed during the TLS handshake');
   }
 
   /** Writes everything the buffer has for the network. */
@@ -104,9 +117,10 @@ export class BufferSocket implements TLSSocket {
 
   /**
    * Flushes, then feeds the buffer: bytes it had no room for earlier first, else the next bytes
-   * from the transport (empty = EOF, which the buffer learns as an empty processIncoming).
+   * from the transport. At EOF: throws `eofMessage` when given, else tells the buffer (an empty
+   * processIncoming) and returns false.
    */
-  async #fill(eofMessage?: string): Promise<void> {
+  async #fill(eofMessage?: string): Promise<boolean> {
     await this.#flush();
     let data = this.#pending;
     if (data.length === 0) {
@@ -114,6 +128,7 @@ export class BufferSocket implements TLSSocket {
       if (data.length === 0 && eofMessage !== undefined) throw new TLSError(eofMessage);
     }
     this.#pending = this.#feed(data);
+    return data.length > 0;
   }
 
   /** Gives the buffer as much of `data` as it takes; returns the rest. */
@@ -147,17 +162,8 @@ export class BufferSocket implements TLSSocket {
     }
     return this.#serial(async () => {
       if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-      for (;;) {
-        try {
-          const data = this.#buffer.read(bufsize) as Uint8Array;
-          await this.#flush();
-          return data;
-        } catch (error) {
-          if (error instanceof WantReadError) await this.#fill();
-          else if (error instanceof WantWriteError) await this.#flush();
-          else throw error;
-        }
-      }
+      // EOF is fed to the buffer, whose read() then returns empty (close_notify) or throws RaggedEOF.
+      return (await this.#drive(() => this.#buffer.read(bufsize) as Uint8Array)) ?? new Uint8Array(0);
     });
   }
 
@@ -166,15 +172,8 @@ export class BufferSocket implements TLSSocket {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
       let offset = 0;
       while (offset < bytes.length) {
-        try {
-          offset += this.#buffer.write(bytes.subarray(offset));
-        } catch (error) {
-          if (error instanceof WantWriteError) await this.#flush();
-          else if (error instanceof WantReadError) await this.#fill('the connection closed while sending');
-          else throw error;
-        }
+        offset += (await this.#drive(() => this.#buffer.write(bytes.subarray(offset)), 'the connection closed while sending'))!;
       }
-      await this.#flush();
       return bytes.length;
     });
   }
@@ -191,21 +190,8 @@ export class BufferSocket implements TLSSocket {
   }
 
   async #shutdown(): Promise<void> {
-    for (;;) {
-      try {
-        this.#buffer.shutdown();
-        await this.#flush();
-        return;
-      } catch (error) {
-        if (error instanceof WantWriteError) await this.#flush();
-        else if (error instanceof WantReadError) {
-          await this.#flush();
-          const data = await this.#reader.read(READ_SIZE);
-          if (data.length === 0) return; // the peer dropped the transport; nothing more to wait for
-          this.#pending = this.#feed(data);
-        } else throw error;
-      }
-    }
+    // A peer that drops the transport instead of answering leaves nothing more to wait for.
+    await this.#drive(() => this.#buffer.shutdown());
   }
 
   listen(): void {
@@ -271,103 +257,15 @@ export function endTransport(transport: Socket, force: boolean): Promise<void> {
 
 /**
  * A listening TLSSocket for implementations that serve connections through TLSBuffers: every
- * accepted TCP connection gets `createBuffer()` and its handshake, and `accept()` yields the
- * results in the order they finish.
+ * accepted TCP connection gets `createBuffer()` and its handshake.
  */
-export class BufferListener implements TLSSocket {
-  readonly #server: Server;
-  readonly #queue = new AcceptQueue<BufferSocket>();
-  readonly #handshaking = new Set<Socket>();
-  readonly context: ServerContext;
-  readonly negotiatedTlsVersion = null;
-
-  private constructor(context: ServerContext, server: Server) {
-    this.context = context;
-    this.#server = server;
-    server.on('connection', (transport: Socket) => {
-      if (!this.#queue.hasRoom) {
-        transport.destroy();
-        return;
-      }
-      let buffer: TLSBuffer;
-      try {
-        buffer = context.createBuffer();
-      } catch (error) {
-        transport.destroy();
-        this.#queue.push({ ok: false, error });
-        return;
-      }
-      this.#handshaking.add(transport);
-      BufferSocket.open(buffer, transport)
-        .then(
-          (value) => this.#queue.push({ ok: true, value }),
-          (error: unknown) => this.#queue.push({ ok: false, error }),
-        )
-        .finally(() => this.#handshaking.delete(transport));
-    });
-  }
-
+export class BufferListener extends TLSListener<BufferSocket> {
   /** Binds `address` and starts listening. */
   static async listen(context: ServerContext, address: Address): Promise<BufferListener> {
-    checkAddress('ServerContext.connect', address);
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return new BufferListener(context, server);
+    return new BufferListener(context, await listenOn(address));
   }
 
-  listen(backlog: number): void {
-    if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`listen: backlog must be a non-negative integer`);
-    this.#queue.backlog = Math.max(backlog, 1);
-  }
-
-  async accept(): Promise<[TLSSocket, Address]> {
-    const socket = await this.#queue.next();
-    return [socket, socket.getpeername() ?? { host: '', port: 0 }];
-  }
-
-  getsockname(): Address | null {
-    const address = this.#server.address();
-    return address === null || typeof address === 'string' ? null : { host: address.address, port: address.port };
-  }
-
-  getpeername(): Address | null {
-    return null;
-  }
-
-  getpeercert(): Uint8Array | null {
-    return null;
-  }
-
-  cipher(): null {
-    return null;
-  }
-
-  negotiatedProtocol(): null {
-    return null;
-  }
-
-  recv(): Promise<Uint8Array> {
-    return Promise.reject(new TLSError('recv() on a listening socket: accept() a connection first'));
-  }
-
-  send(): Promise<number> {
-    return Promise.reject(new TLSError('send() on a listening socket: accept() a connection first'));
-  }
-
-  async close(): Promise<void> {
-    this.#queue.close(new TLSError('the listening socket was closed'));
-    for (const transport of this.#handshaking) transport.destroy();
-    // Accepted connections belong to their callers; only the listening handle is closed here.
-    this.#server.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+  protected handshake(transport: Socket): Promise<BufferSocket> {
+    return BufferSocket.open(this.context.createBuffer(), transport);
   }
 }

@@ -26,4 +26,5 @@ export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress } from './address.js';
 export { deadlineSignal, untilAborted } from './deadline.js';
 export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, type BufferSocketOptions } from './buffer-socket.js';
+export { TLSListener, listenOn } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';

@@ -1,16 +1,16 @@
 import type { X509Certificate } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import {
-  AcceptQueue,
   ConfigurationError,
   TLSError,
+  TLSListener,
   checkAddress,
+  listenOn,
   type Address,
   type ServerContext,
   type TLSBuffer,
   type TLSServerConfiguration,
-  type TLSSocket,
 } from '@unitls/tls-core';
 import { NO_BUFFER_MESSAGE } from './client.js';
 import { certificateVerdict, toTLSError } from './errors.js';
@@ -105,62 +105,37 @@ export class NodeServerContext implements ServerContext {
   }
 }
 
-/** A listening TLSSocket: each TCP connection is handshaken and queued for `accept()`. */
-export class NodeListener implements TLSSocket {
-  readonly context: NodeServerContext;
-  readonly negotiatedTlsVersion = null;
-  readonly #server: Server;
-  readonly #queue = new AcceptQueue<NodeTLSSocket>();
-  readonly #handshaking = new Set<Socket>();
-
-  private constructor(context: NodeServerContext, server: Server) {
-    this.context = context;
-    this.#server = server;
-    server.on('connection', (transport: Socket) => this.#onConnection(transport));
-  }
+/** A listening TLSSocket over node:tls: each TCP connection is handshaken and queued for `accept()`. */
+export class NodeListener extends TLSListener<NodeTLSSocket> {
+  declare readonly context: NodeServerContext;
 
   static async listen(context: NodeServerContext, address: Address): Promise<NodeListener> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return new NodeListener(context, server);
+    return new NodeListener(context, await listenOn(address));
   }
 
-  #onConnection(transport: Socket): void {
-    if (!this.#queue.hasRoom) {
-      transport.destroy();
-      return;
-    }
-    this.#handshaking.add(transport);
+  protected handshake(transport: Socket): Promise<NodeTLSSocket> {
     const socket = this.context.wrap(transport);
-    const finish = (result: { ok: true; value: NodeTLSSocket } | { ok: false; error: unknown }) => {
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      this.#handshaking.delete(transport);
-      if (!result.ok) socket.destroy();
-      this.#queue.push(result);
-    };
-    const onError = (error: Error) =>
-      finish({ ok: false, error: certificateVerdict(socket, null, error) ?? this.#explain(socket, error) });
-    const onClose = () => finish({ ok: false, error: new TLSError('the client closed the connection during the TLS handshake') });
-    socket.once('error', onError);
-    socket.once('close', onClose);
-    socket.once('secure', () => {
-      if (this.context.configuration.trustStore !== null) {
-        // node:tls accepts any client certificate in the handshake and leaves the verdict to us
-        // (tls.Server does this same check).
-        const refused = certificateVerdict(socket, null, undefined);
-        if (refused !== null) {
-          finish({ ok: false, error: refused });
-          return;
+    return new Promise((resolve, reject) => {
+      const finish = (error: unknown) => {
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        if (error === null) {
+          resolve(new NodeTLSSocket(this.context, socket, certificateDer(socket)));
+        } else {
+          reject(error);
+          socket.destroy();
         }
-      }
-      finish({ ok: true, value: new NodeTLSSocket(this.context, socket, certificateDer(socket)) });
+      };
+      const onError = (error: Error) => finish(certificateVerdict(socket, null, error) ?? this.#explain(socket, error));
+      const onClose = () => finish(new TLSError('the client closed the connection during the TLS handshake'));
+      socket.once('error', onError);
+      socket.once('close', onClose);
+      socket.once('secure', () => {
+        // node:tls accepts any client certificate in the handshake and leaves the verdict to us
+        // (tls.Server makes this same check).
+        const refused = this.context.configuration.trustStore === null ? null : certificateVerdict(socket, null, undefined);
+        finish(refused);
+      });
     });
   }
 
@@ -179,54 +154,5 @@ export class NodeListener implements TLSSocket {
       }
     }
     return toTLSError(error, 'handshake');
-  }
-
-  listen(backlog: number): void {
-    if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError('listen: backlog must be a non-negative integer');
-    this.#queue.backlog = Math.max(backlog, 1);
-  }
-
-  async accept(): Promise<[TLSSocket, Address]> {
-    const socket = await this.#queue.next();
-    return [socket, socket.getpeername() ?? { host: '', port: 0 }];
-  }
-
-  getsockname(): Address | null {
-    const address = this.#server.address();
-    return address === null || typeof address === 'string' ? null : { host: address.address, port: address.port };
-  }
-
-  getpeername(): null {
-    return null;
-  }
-
-  getpeercert(): null {
-    return null;
-  }
-
-  cipher(): null {
-    return null;
-  }
-
-  negotiatedProtocol(): null {
-    return null;
-  }
-
-  recv(): Promise<Uint8Array> {
-    return Promise.reject(new TLSError('recv() on a listening socket: accept() a connection first'));
-  }
-
-  send(): Promise<number> {
-    return Promise.reject(new TLSError('send() on a listening socket: accept() a connection first'));
-  }
-
-  async close(): Promise<void> {
-    this.#queue.close(new TLSError('the listening socket was closed'));
-    for (const transport of this.#handshaking) transport.destroy();
-    this.#server.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

@@ -1,0 +1,114 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { AcceptQueue } from './accept-queue.js';
+import { checkAddress } from './address.js';
+import { TLSError } from './errors.js';
+import type { Address, ServerContext, TLSSocket } from './interfaces.js';
+
+/** Binds a TCP server to `address` (port 0: an ephemeral port) and resolves once it listens. */
+export async function listenOn(address: Address): Promise<Server> {
+  checkAddress('ServerContext.connect', address);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/**
+ * A listening TLSSocket (what `ServerContext.connect` returns). Each TCP connection is handed to
+ * the implementation's {@link handshake}; `accept()` yields the outcomes, success or failure, in
+ * the order handshakes finish. Implementations subclass it and provide `handshake` only.
+ */
+export abstract class TLSListener<T extends TLSSocket> implements TLSSocket {
+  readonly context: ServerContext;
+  readonly negotiatedTlsVersion = null;
+  readonly #server: Server;
+  readonly #queue = new AcceptQueue<T>();
+  readonly #handshaking = new Set<Socket>();
+
+  protected constructor(context: ServerContext, server: Server) {
+    this.context = context;
+    this.#server = server;
+    server.on('connection', (transport: Socket) => this.#onConnection(transport));
+  }
+
+  /** Runs the server side of a handshake on an accepted TCP connection; rejects with why it failed. */
+  protected abstract handshake(transport: Socket): Promise<T>;
+
+  #onConnection(transport: Socket): void {
+    if (!this.#queue.hasRoom) {
+      transport.destroy();
+      return;
+    }
+    this.#handshaking.add(transport);
+    let handshake: Promise<T>;
+    try {
+      handshake = this.handshake(transport);
+    } catch (error) {
+      handshake = Promise.reject(error);
+    }
+    handshake
+      .then(
+        (value) => this.#queue.push({ ok: true, value }),
+        (error: unknown) => {
+          transport.destroy();
+          this.#queue.push({ ok: false, error });
+        },
+      )
+      .finally(() => this.#handshaking.delete(transport));
+  }
+
+  listen(backlog: number): void {
+    if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError('listen: backlog must be a non-negative integer');
+    this.#queue.backlog = Math.max(backlog, 1);
+  }
+
+  async accept(): Promise<[TLSSocket, Address]> {
+    const socket = await this.#queue.next();
+    return [socket, socket.getpeername() ?? { host: '', port: 0 }];
+  }
+
+  getsockname(): Address | null {
+    const address = this.#server.address();
+    return address === null || typeof address === 'string' ? null : { host: address.address, port: address.port };
+  }
+
+  getpeername(): null {
+    return null;
+  }
+
+  getpeercert(): null {
+    return null;
+  }
+
+  cipher(): null {
+    return null;
+  }
+
+  negotiatedProtocol(): null {
+    return null;
+  }
+
+  recv(): Promise<Uint8Array> {
+    return Promise.reject(new TLSError('recv() on a listening socket: accept() a connection first'));
+  }
+
+  send(): Promise<number> {
+    return Promise.reject(new TLSError('send() on a listening socket: accept() a connection first'));
+  }
+
+  async close(): Promise<void> {
+    this.#queue.close(new TLSError('the listening socket was closed'));
+    for (const transport of this.#handshaking) transport.destroy();
+    // Accepted connections belong to their callers; only the listening handle is closed here.
+    this.#server.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
