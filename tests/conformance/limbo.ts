@@ -1,5 +1,5 @@
 /**
- * Runs x509-limbo cases (../shared/x509-limbo/limbo.json, Apache-2.0) through an
+ * Runs x509-limbo cases (x509-limbo/limbo.json, vendored, Apache-2.0) through an
  * implementation's own verification, in real TLS 1.2 handshakes where a relay swaps the case's
  * chain into the peer's plaintext Certificate message (support/certificate-swap.ts). limbo's keys
  * cannot be used instead: OpenSSL refuses to sign with most of them ("no suitable signature
@@ -48,7 +48,7 @@ export type Outcome =
   | { kind: 'ran'; result: 'SUCCESS' | 'FAILURE'; detail: string }
   | { kind: 'skipped'; reason: string };
 
-const limboPath = fileURLToPath(new URL('../../../shared/x509-limbo/limbo.json', import.meta.url));
+const limboPath = fileURLToPath(new URL('./x509-limbo/limbo.json', import.meta.url));
 
 export function loadLimbo(): LimboCase[] {
   return (JSON.parse(readFileSync(limboPath, 'utf8')) as { testcases: LimboCase[] }).testcases;
