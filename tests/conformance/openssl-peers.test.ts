@@ -46,6 +46,20 @@ describe.each(implementations.map((i) => [i.name, i] as const))('against openssl
     }
   });
 
+  it.each([
+    [TLSVersion.MINIMUM_SUPPORTED, TLSVersion.MINIMUM_SUPPORTED, 'TLSv1.2'],
+    [TLSVersion.TLSv1_2, TLSVersion.TLSv1_2, 'TLSv1.2'],
+    [TLSVersion.TLSv1_3, TLSVersion.TLSv1_3, 'TLSv1.3'],
+    [TLSVersion.MAXIMUM_SUPPORTED, TLSVersion.MAXIMUM_SUPPORTED, 'TLSv1.3'],
+    [TLSVersion.MINIMUM_SUPPORTED, TLSVersion.MAXIMUM_SUPPORTED, 'TLSv1.3'],
+  ])('negotiates %s..%s as %s with s_server', async (lowest, highest, expected) => {
+    const server = await opensslServer(['-cert', pki.path('server-ec'), '-cert_chain', pki.path('intermediate'), '-key', pki.path('server-ec', 'key')]);
+    const context = new implementation.clientContext(clientConfig({ lowestSupportedVersion: lowest, highestSupportedVersion: highest }));
+    const socket = await context.connect({ host: 'localhost', port: server.port });
+    expect(socket.negotiatedTlsVersion).toBe(expected);
+    await socket.close(true);
+  });
+
   it('reports a cipher outside the enum as its raw id (0xC05D, ECDHE-ECDSA-ARIA256-GCM-SHA384)', async () => {
     const server = await opensslServer([
       '-cert', pki.path('server-ec'), '-cert_chain', pki.path('intermediate'), '-key', pki.path('server-ec', 'key'), '-tls1_2', '-cipher', 'ECDHE-ECDSA-ARIA256-GCM-SHA384',
@@ -118,6 +132,40 @@ describe.each(implementations.map((i) => [i.name, i] as const))('against openssl
       expect(client.output).toContain('Verification: OK');
       expect(client.output).toContain('pong');
       await socket.close(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it.each([
+    ['-tls1_2', TLSVersion.MINIMUM_SUPPORTED, 'TLSv1.2'],
+    ['-tls1_2', TLSVersion.TLSv1_2, 'TLSv1.2'],
+    ['-tls1_3', TLSVersion.TLSv1_3, 'TLSv1.3'],
+    ['-tls1_3', TLSVersion.MAXIMUM_SUPPORTED, 'TLSv1.3'],
+  ])('serves s_client %s with lowest=highest=%s', async (flag, version, expected) => {
+    const config = serverConfig('server-ec', { lowestSupportedVersion: version, highestSupportedVersion: version });
+    const { listener, port, accepted } = await serveOnce(config, 'pong\n');
+    try {
+      const run = runClient(port, ['-brief', '-CAfile', pki.path('root'), '-servername', 'localhost', flag], 'ping\n', /pong/);
+      const { socket } = await accepted;
+      expect(socket.negotiatedTlsVersion).toBe(expected);
+      expect((await run).output).toContain(`Protocol version: ${expected}`);
+      await socket.close(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('refuses s_client when versions do not overlap', async () => {
+    const listener = await new implementation.serverContext(serverConfig('server-ec', { lowestSupportedVersion: TLSVersion.TLSv1_3 })).connect({
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const accepted = listener.accept().then(() => null, (error: unknown) => error);
+      const client = await runClient(listener.getsockname()!.port, ['-brief', '-tls1_2'], '');
+      expect(client.output).toMatch(/alert protocol version|no protocols available|wrong version/i);
+      expect((await accepted) as Error).toMatchObject({ message: expect.stringMatching(/version/i) });
     } finally {
       await listener.close();
     }
