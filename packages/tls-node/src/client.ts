@@ -33,6 +33,20 @@ function sessionData(session: TLSSession | null | undefined): Buffer | undefined
   return Buffer.from(session.data);
 }
 
+/** Checks an insecure context may skip; set only through @unitls/insecure (see insecure.ts). */
+export interface ClientRelaxations {
+  readonly verifyChain: boolean;
+  readonly checkHostname: boolean;
+}
+
+const STRICT: ClientRelaxations = Object.freeze({ verifyChain: true, checkHostname: true });
+const relaxations = new WeakMap<NodeClientContext, ClientRelaxations>();
+
+/** For insecure.ts only: turns checks off on one context. Not exported from the package. */
+export function relaxClient(context: NodeClientContext, relax: ClientRelaxations): void {
+  relaxations.set(context, Object.freeze({ ...relax }));
+}
+
 /**
  * The client side over node:tls. Verification is always on: the chain by OpenSSL against the
  * configured trust store (the OS store by default), the name by {@link verifyPeerName} (no
@@ -84,13 +98,14 @@ export class NodeClientContext implements ClientContext {
   ): Promise<NodeTLSSocket> {
     const servername = sniName(serverHostname);
     const sessionBytes = sessionData(session);
+    const relax = relaxations.get(this) ?? STRICT;
     const socket = tls.connect({
       socket: transport,
       secureContext: this.#secureContext,
       ...(servername === undefined ? {} : { servername }),
       ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
       ...(sessionBytes === undefined ? {} : { session: sessionBytes }),
-      rejectUnauthorized: true,
+      rejectUnauthorized: relax.verifyChain,
       // Node skips this check on resumed sessions and falls back to the subject CN; the name is
       // checked below instead, on every connection.
       checkServerIdentity: () => undefined,
@@ -102,7 +117,8 @@ export class NodeClientContext implements ClientContext {
         settled = true;
         // Checked the way a careful client would order them: the chain, then the name, then
         // whatever broke the handshake later (e.g. the server's signature).
-        reject(certificateVerdict(socket, serverHostname, error) ?? toTLSError(error, 'handshake'));
+        const verdict = relax.verifyChain ? certificateVerdict(socket, relax.checkHostname ? serverHostname : null, error) : null;
+        reject(verdict ?? toTLSError(error, 'handshake'));
         socket.destroy();
       };
       const closed = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' }));
@@ -117,7 +133,7 @@ export class NodeClientContext implements ClientContext {
         // A resumed session carries no certificate in node:tls: check the one verified when the
         // session was made, against the name asked for now.
         const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
-        const mismatch = verifyPeerName(serverHostname, peer);
+        const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
         if (mismatch !== null) {
           fail(mismatch);
           return;

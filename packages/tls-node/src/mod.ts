@@ -19,6 +19,7 @@ import { NodeClientContext } from './client.js';
 import { NodeServerContext } from './server.js';
 import { IMPLEMENTATION_NAME } from './socket.js';
 import { validateConfig } from './validate.js';
+import { INSECURE_HOOKS, insecureHooks } from './insecure.js';
 
 /** The tls-node TLSImplementation. */
 export const implementation: TLSImplementation = Object.freeze({
@@ -33,6 +34,7 @@ export const implementation: TLSImplementation = Object.freeze({
     sessionResumption: true,
     verificationTime: false,
   }),
+  [INSECURE_HOOKS]: insecureHooks,
 });
 
 export { NodeClientContext } from './client.js';

@@ -19,6 +19,14 @@ import { alpnOption, protocolOptions } from './options.js';
 import { NodeTLSSocket, certificateDer } from './socket.js';
 import { validateConfig } from './validate.js';
 
+/** Server contexts whose client-certificate verification @unitls/insecure turned off (see insecure.ts). */
+const unverifiedClients = new WeakSet<NodeServerContext>();
+
+/** For insecure.ts only: accept any client certificate on this context. Not exported from the package. */
+export function relaxServer(context: NodeServerContext): void {
+  unverifiedClients.add(context);
+}
+
 interface ServedChain {
   readonly leaf: X509Certificate;
   readonly context: tls.SecureContext;
@@ -81,7 +89,7 @@ export class NodeServerContext implements ServerContext {
       isServer: true,
       secureContext: this.#defaultContext,
       requestCert: requireClientCertificate,
-      rejectUnauthorized: requireClientCertificate,
+      rejectUnauthorized: requireClientCertificate && !unverifiedClients.has(this),
       ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
       ...(this.multipleChains
         ? {
@@ -126,14 +134,16 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           socket.destroy();
         }
       };
-      const onError = (error: Error) => finish(certificateVerdict(socket, null, error) ?? this.#explain(socket, error));
+      const onError = (error: Error) =>
+        finish((unverifiedClients.has(this.context) ? null : certificateVerdict(socket, null, error)) ?? this.#explain(socket, error));
       const onClose = () => finish(new TLSError('the client closed the connection during the TLS handshake'));
       socket.once('error', onError);
       socket.once('close', onClose);
       socket.once('secure', () => {
         // node:tls accepts any client certificate in the handshake and leaves the verdict to us
         // (tls.Server makes this same check).
-        const refused = this.context.configuration.trustStore === null ? null : certificateVerdict(socket, null, undefined);
+        const verify = this.context.configuration.trustStore !== null && !unverifiedClients.has(this.context);
+        const refused = verify ? certificateVerdict(socket, null, undefined) : null;
         finish(refused);
       });
     });

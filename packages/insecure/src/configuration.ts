@@ -1,0 +1,47 @@
+import { ConfigurationError } from '@unitls/tls-core';
+import { SecurityWarningCode, warn } from './warning.js';
+
+/** Options of {@link InsecureConfiguration}. */
+export interface InsecureConfigurationOptions {
+  /** Do not check that the certificate names the server. */
+  disableHostnameCheck: boolean;
+  /** Do not verify the certificate chain at all (requires disableHostnameCheck). */
+  disableVerification: boolean;
+}
+
+/**
+ * Which checks an insecure context skips (PEP 748 `InsecureConfiguration`). Creating one emits a
+ * SecurityWarning. Turning verification off while keeping the hostname check is refused: a name
+ * check on an unverified certificate proves nothing.
+ */
+export class InsecureConfiguration {
+  readonly disableHostnameCheck: boolean;
+  readonly disableVerification: boolean;
+
+  constructor(options: InsecureConfigurationOptions) {
+    const { disableHostnameCheck, disableVerification } = options ?? ({} as InsecureConfigurationOptions);
+    if (typeof disableHostnameCheck !== 'boolean' || typeof disableVerification !== 'boolean') {
+      throw new ConfigurationError('InsecureConfiguration: disableHostnameCheck and disableVerification must both be given as booleans');
+    }
+    if (disableVerification && !disableHostnameCheck) {
+      throw new ConfigurationError(
+        'InsecureConfiguration: disableVerification requires disableHostnameCheck: checking the name of an unverified certificate proves nothing',
+      );
+    }
+    this.disableHostnameCheck = disableHostnameCheck;
+    this.disableVerification = disableVerification;
+    Object.freeze(this);
+    warn(
+      SecurityWarningCode.CONFIGURATION,
+      `InsecureConfiguration created: ${[disableVerification && 'certificate verification', disableHostnameCheck && 'hostname checks'].filter(Boolean).join(' and ') || 'nothing'} disabled`,
+    );
+  }
+
+  equals(other: unknown): boolean {
+    return (
+      other instanceof InsecureConfiguration &&
+      other.disableHostnameCheck === this.disableHostnameCheck &&
+      other.disableVerification === this.disableVerification
+    );
+  }
+}
