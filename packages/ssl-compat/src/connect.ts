@@ -1,0 +1,216 @@
+/**
+ * A drop-in for node:tls's `connect`: the same call shapes and a Duplex result with the familiar
+ * members (getPeerCertificate, getCipher, alpnProtocol, authorized, 'secureConnect'), routed
+ * through any TLSImplementation. Not supported (they throw or are absent): renegotiate,
+ * exportKeyingMaterial, getSession / the 'session' event (use unitls sessions), getFinished,
+ * getEphemeralKeyInfo, getSharedSigalgs, setMaxSendFragment, enableTrace, 'keylog', 'OCSPResponse'.
+ *
+ * @module
+ */
+import { X509Certificate } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { cipherSuiteName, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { CIPHER_ATTRIBUTES } from './cipher-attributes.js';
+import { fromNodeError } from './errors.js';
+import { fromNodeConnectOptions } from './node-options.js';
+
+const opensslNames = new Map(CIPHER_ATTRIBUTES.map(([name, id, , version]) => [id, { name, version }]));
+
+/** node:tls's legacy certificate object, as far as it can be built from the DER. */
+export interface PeerCertificate {
+  subject: Record<string, string>;
+  issuer: Record<string, string>;
+  subjectaltname?: string;
+  valid_from: string;
+  valid_to: string;
+  serialNumber: string;
+  fingerprint: string;
+  fingerprint256: string;
+  fingerprint512: string;
+  raw: Buffer;
+}
+
+function distinguishedName(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('=');
+    if (at > 0) out[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return out;
+}
+
+/** The socket {@link connect} returns: a Duplex shaped like node:tls's TLSSocket. */
+export class CompatTLSSocket extends Duplex {
+  #socket: TLSSocket | null = null;
+  #reading = false;
+  authorized = false;
+  authorizationError: Error | null = null;
+  encrypted = true as const;
+  alpnProtocol: string | false | null = null;
+  servername: string | false = false;
+
+  /** @internal */
+  _attach(socket: TLSSocket, servername: string): void {
+    this.#socket = socket;
+    this.authorized = true;
+    this.servername = servername;
+    const protocol = socket.negotiatedProtocol();
+    this.alpnProtocol = protocol === null ? false : typeof protocol === 'string' ? protocol : Buffer.from(protocol).toString('latin1');
+    this.emit('connect');
+    this.emit('secureConnect');
+    if (this.#reading) this._read();
+  }
+
+  override _read(): void {
+    this.#reading = true;
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#reading = false;
+    socket.recv(64 * 1024).then(
+      (chunk) => {
+        if (chunk.length === 0) this.push(null);
+        else if (this.push(chunk)) this._read();
+      },
+      (error: unknown) => this.destroy(fromNodeError(error)),
+    );
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.#socket === null) {
+      this.once('secureConnect', () => this._write(chunk, _encoding, callback));
+      return;
+    }
+    this.#socket.send(chunk).then(() => callback(), (error: unknown) => callback(fromNodeError(error)));
+  }
+
+  /** end(): close_notify, then the connection closes once the peer answers (bounded wait). */
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.#socket === null) return callback();
+    this.#socket.close().then(
+      () => {
+        this.push(null);
+        callback();
+      },
+      (error: unknown) => callback(fromNodeError(error)),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const socket = this.#socket;
+    if (socket === null) return callback(error);
+    socket.close(true).then(() => callback(error), () => callback(error));
+  }
+
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const der = this.#socket?.getpeercert() ?? null;
+    return der === null ? undefined : new X509Certificate(der);
+  }
+
+  /** The peer certificate in node:tls's legacy shape (`detailed` chains are not available). */
+  getPeerCertificate(): PeerCertificate | Record<string, never> {
+    const cert = this.getPeerX509Certificate();
+    if (cert === undefined) return {};
+    return {
+      subject: distinguishedName(cert.subject),
+      issuer: distinguishedName(cert.issuer),
+      ...(cert.subjectAltName === undefined ? {} : { subjectaltname: cert.subjectAltName }),
+      valid_from: cert.validFrom,
+      valid_to: cert.validTo,
+      serialNumber: cert.serialNumber,
+      fingerprint: cert.fingerprint,
+      fingerprint256: cert.fingerprint256,
+      fingerprint512: cert.fingerprint512,
+      raw: cert.raw,
+    };
+  }
+
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    const id = this.#socket?.cipher() ?? null;
+    if (id === null) return undefined;
+    const standardName = cipherSuiteName(id);
+    const known = opensslNames.get(id);
+    return { name: known?.name ?? standardName, standardName, version: known?.version ?? 'TLSv1.3' };
+  }
+
+  getProtocol(): string | null {
+    return this.#socket?.negotiatedTlsVersion ?? null;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#socket?.getpeername()?.host;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#socket?.getpeername()?.port;
+  }
+
+  get localAddress(): string | undefined {
+    return this.#socket?.getsockname()?.host;
+  }
+
+  get localPort(): number | undefined {
+    return this.#socket?.getsockname()?.port;
+  }
+
+  /** The unitls TLSSocket underneath, once connected. */
+  get tlsSocket(): TLSSocket | null {
+    return this.#socket;
+  }
+}
+
+type ConnectArgs =
+  | [options: Record<string, unknown>, listener?: () => void]
+  | [port: number, host?: string, options?: Record<string, unknown>, listener?: () => void]
+  | [port: number, options?: Record<string, unknown>, listener?: () => void];
+
+function normalize(args: unknown[]): { options: Record<string, unknown>; listener: (() => void) | undefined } {
+  const listener = typeof args.at(-1) === 'function' ? (args.pop() as () => void) : undefined;
+  if (typeof args[0] !== 'number') return { options: { ...(args[0] as Record<string, unknown>) }, listener };
+  const [port, second, third] = args;
+  if (typeof second === 'string') return { options: { ...(third as Record<string, unknown>), port, host: second }, listener };
+  return { options: { ...(second as Record<string, unknown>), port }, listener };
+}
+
+/** A `connect` bound to an implementation: `const connect = createConnect(implementation)`. */
+export function createConnect(implementation: TLSImplementation) {
+  return function connect(...args: ConnectArgs): CompatTLSSocket {
+    const { options, listener } = normalize(args);
+    const socket = new CompatTLSSocket();
+    if (listener !== undefined) socket.once('secureConnect', listener);
+    let mapped: ReturnType<typeof fromNodeConnectOptions>;
+    try {
+      mapped = fromNodeConnectOptions(options);
+      if (mapped.port === undefined) throw new TypeError('connect: port is required');
+    } catch (error) {
+      process.nextTick(() => socket.destroy(error as Error));
+      return socket;
+    }
+    const context = new implementation.clientContext(mapped.configuration);
+    context
+      .connect(
+        { host: mapped.host, port: mapped.port! },
+        { serverHostname: mapped.serverHostname, ...(mapped.timeout === undefined ? {} : { timeout: mapped.timeout }) },
+      )
+      .then(
+        (tls) => (socket.destroyed ? void tls.close(true) : socket._attach(tls, mapped.serverHostname)),
+        (error: unknown) => socket.destroy(fromNodeError(error)),
+      );
+    return socket;
+  };
+}
+
+/**
+ * node:tls's `connect` over tls-node: `import { connect } from '@unitls/ssl-compat'` in place of
+ * `import { connect } from 'node:tls'`.
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@unitls/ssl-compat';
+ * const socket = connect({ host: 'example.org', port: 443, ALPNProtocols: ['h2'] }, () => {
+ *   console.log(socket.getProtocol(), socket.getCipher()?.standardName, socket.alpnProtocol);
+ *   socket.end();
+ * });
+ * ```
+ */
+export const connect = createConnect(nodeImplementation);

@@ -1,0 +1,222 @@
+/**
+ * A Python-ssl-style SSLContext that produces PEP 748 configurations and hands out contexts of any
+ * implementation. Names follow unitls's camelCase rule (`load_cert_chain` -> `loadCertChain`);
+ * constants keep Python's names.
+ *
+ * @module
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigurationError,
+  PrivateKey,
+  type SigningChain,
+  TLSClientConfiguration,
+  TLSServerConfiguration,
+  TrustStore,
+  isNextProtocol,
+  type ClientContext,
+  type Protocol,
+  type ServerContext,
+  type TLSImplementation,
+  type TLSVersion as PEPVersion,
+} from '@unitls/tls-core';
+import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { DEFAULT_TLS13 } from './ciphers.js';
+import { parseCipherString } from './cipher-string.js';
+import { chainFromPem } from './pem.js';
+
+export const PROTOCOL_TLS_CLIENT = 16;
+export const PROTOCOL_TLS_SERVER = 17;
+export const CERT_NONE = 0;
+export const CERT_OPTIONAL = 1;
+export const CERT_REQUIRED = 2;
+export const OP_NO_COMPRESSION = 0x20000;
+export const OP_NO_TICKET = 0x4000;
+export const OP_NO_RENEGOTIATION = 0x40000000;
+export const OP_NO_SSLv2 = 0;
+export const OP_NO_SSLv3 = 0x2000000;
+export const OP_NO_TLSv1 = 0x4000000;
+export const OP_NO_TLSv1_1 = 0x10000000;
+export const OP_NO_TLSv1_2 = 0x8000000;
+export const OP_NO_TLSv1_3 = 0x20000000;
+export const OP_CIPHER_SERVER_PREFERENCE = 0x400000;
+export const OP_ALL = 0x80000850;
+
+/** Python's ssl.TLSVersion. */
+export const TLSVersion = {
+  MINIMUM_SUPPORTED: 'MINIMUM_SUPPORTED',
+  SSLv3: 'SSLv3',
+  TLSv1: 'TLSv1',
+  TLSv1_1: 'TLSv1.1',
+  TLSv1_2: 'TLSv1.2',
+  TLSv1_3: 'TLSv1.3',
+  MAXIMUM_SUPPORTED: 'MAXIMUM_SUPPORTED',
+} as const;
+export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
+
+/** Python's ssl.Purpose. */
+export const Purpose = { SERVER_AUTH: 'SERVER_AUTH', CLIENT_AUTH: 'CLIENT_AUTH' } as const;
+export type Purpose = (typeof Purpose)[keyof typeof Purpose];
+
+const INSECURE_HINT = 'for test servers trust their certificate (loadVerifyLocations) or use @unitls/insecure';
+
+/** Options bits unitls always has on, or can express. Others are refused when converting. */
+const ACCEPTED_OPTIONS = OP_ALL | OP_NO_COMPRESSION | OP_NO_RENEGOTIATION | OP_NO_SSLv3 | OP_NO_TLSv1 | OP_NO_TLSv1_1 | OP_NO_TLSv1_2 | OP_NO_TLSv1_3 | OP_NO_TICKET;
+
+function pemCertificatesIn(dir: string): string {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .map((path) => readFileSync(path, 'latin1'))
+    .filter((text) => text.includes('-----BEGIN CERTIFICATE-----'))
+    .join('\n');
+}
+
+/**
+ * Python's `ssl.SSLContext`, as a builder of PEP 748 configurations.
+ *
+ * @example
+ * ```ts
+ * import { SSLContext, PROTOCOL_TLS_CLIENT, TLSVersion } from '@unitls/ssl-compat';
+ * const ssl = new SSLContext(PROTOCOL_TLS_CLIENT);
+ * ssl.minimumVersion = TLSVersion.TLSv1_3;
+ * ssl.setAlpnProtocols(['h2', 'http/1.1']);
+ * const context = ssl.clientContext(); // a tls-node ClientContext; pass another implementation to switch
+ * ```
+ */
+export class SSLContext {
+  readonly protocol: number;
+  verifyMode: number;
+  checkHostname: boolean;
+  options: number = OP_ALL | OP_NO_SSLv3 | OP_NO_COMPRESSION;
+  minimumVersion: TLSVersion = TLSVersion.MINIMUM_SUPPORTED;
+  maximumVersion: TLSVersion = TLSVersion.MAXIMUM_SUPPORTED;
+  #trust: string[] = [];
+  #defaultCerts = false;
+  #chain: SigningChain | null = null;
+  #ciphers: number[] | null = null;
+  #alpn: Protocol[] | null = null;
+
+  constructor(protocol: number = PROTOCOL_TLS_CLIENT) {
+    if (protocol !== PROTOCOL_TLS_CLIENT && protocol !== PROTOCOL_TLS_SERVER) {
+      throw new ConfigurationError('SSLContext: only PROTOCOL_TLS_CLIENT and PROTOCOL_TLS_SERVER are supported (the version-specific protocols are deprecated)');
+    }
+    this.protocol = protocol;
+    this.verifyMode = protocol === PROTOCOL_TLS_CLIENT ? CERT_REQUIRED : CERT_NONE;
+    this.checkHostname = protocol === PROTOCOL_TLS_CLIENT;
+  }
+
+  /** cafile: a PEM bundle; capath: a folder of PEM certificates; cadata: PEM text or DER bytes. */
+  loadVerifyLocations(cafile?: string | null, capath?: string | null, cadata?: string | Uint8Array | null): void {
+    if (!cafile && !capath && (cadata === undefined || cadata === null)) throw new TypeError('cafile, capath or cadata must be given');
+    if (cafile) this.#trust.push(readFileSync(cafile, 'latin1'));
+    if (capath) this.#trust.push(pemCertificatesIn(capath));
+    if (typeof cadata === 'string') this.#trust.push(cadata);
+    else if (cadata instanceof Uint8Array) {
+      this.#trust.push(new X509Certificate(cadata).toString());
+    }
+  }
+
+  /** Trust the operating system's store (what TrustStore.system() means). */
+  loadDefaultCerts(purpose: Purpose = Purpose.SERVER_AUTH): void {
+    void purpose;
+    this.#defaultCerts = true;
+  }
+
+  /** The certificate (with its chain) and key; a missing keyfile means the key is in certfile. */
+  loadCertChain(certfile: string, keyfile?: string | null, password?: unknown): void {
+    if (password !== undefined && password !== null) {
+      throw new ConfigurationError('loadCertChain: encrypted private keys are not supported yet; decrypt the key first');
+    }
+    const text = readFileSync(certfile, 'latin1');
+    this.#chain = chainFromPem(`loadCertChain(${certfile})`, text, keyfile ? PrivateKey.fromFile(keyfile) : PrivateKey.fromBuffer(text));
+  }
+
+  /** An OpenSSL cipher string for TLS 1.2 (TLS 1.3 suites stay OpenSSL's defaults, as in Python). */
+  setCiphers(cipherString: string): void {
+    this.#ciphers = [...parseCipherString(cipherString).ids, ...DEFAULT_TLS13];
+  }
+
+  setAlpnProtocols(protocols: Iterable<string>): void {
+    this.#alpn = [...protocols].map((p) => (isNextProtocol(p) ? p : new TextEncoder().encode(p)));
+  }
+
+  #versions(): { lowestSupportedVersion: PEPVersion | null; highestSupportedVersion: PEPVersion | null } {
+    const order: TLSVersion[] = ['TLSv1.2', 'TLSv1.3'];
+    let allowed = order.filter((v) => !((v === 'TLSv1.2' && this.options & OP_NO_TLSv1_2) || (v === 'TLSv1.3' && this.options & OP_NO_TLSv1_3)));
+    const rank = (v: TLSVersion) => ({ MINIMUM_SUPPORTED: 0, SSLv3: 0, TLSv1: 0, 'TLSv1.1': 0, 'TLSv1.2': 1, 'TLSv1.3': 2, MAXIMUM_SUPPORTED: 3 })[v];
+    allowed = allowed.filter((v) => rank(v) >= rank(this.minimumVersion) && rank(v) <= rank(this.maximumVersion));
+    if (allowed.length === 0) throw new ConfigurationError('SSLContext: the version settings leave no TLS version (unitls supports TLS 1.2 and 1.3)');
+    const lowest = allowed[0]! as PEPVersion;
+    const highest = allowed.at(-1)! as PEPVersion;
+    return { lowestSupportedVersion: lowest === 'TLSv1.2' ? null : lowest, highestSupportedVersion: highest === 'TLSv1.3' ? null : highest };
+  }
+
+  #checkOptions(): void {
+    const unsupported = this.options & ~ACCEPTED_OPTIONS;
+    if (unsupported !== 0) {
+      throw new ConfigurationError(
+        `SSLContext.options: flags 0x${(unsupported >>> 0).toString(16)} are not supported${unsupported & OP_CIPHER_SERVER_PREFERENCE ? ' (OP_CIPHER_SERVER_PREFERENCE: order setCiphers instead)' : ''}`,
+      );
+    }
+  }
+
+  #trustStore(): TrustStore | null {
+    if (this.#trust.length === 0) return this.#defaultCerts ? TrustStore.system() : null;
+    if (this.#defaultCerts) {
+      throw new ConfigurationError('SSLContext: the system store plus extra CA files cannot be combined in one PEP 748 trust store; pick one');
+    }
+    return TrustStore.fromBuffer(this.#trust.join('\n'));
+  }
+
+  /** The TLSClientConfiguration this context describes (PROTOCOL_TLS_CLIENT). */
+  clientConfiguration(): TLSClientConfiguration {
+    if (this.protocol !== PROTOCOL_TLS_CLIENT) throw new ConfigurationError('clientConfiguration: this SSLContext is PROTOCOL_TLS_SERVER');
+    if (this.verifyMode === CERT_NONE) throw new ConfigurationError(`verifyMode CERT_NONE disables certificate verification; ${INSECURE_HINT}`);
+    if (!this.checkHostname) throw new ConfigurationError(`checkHostname = false disables the name check; ${INSECURE_HINT}`);
+    this.#checkOptions();
+    const trustStore = this.#trustStore();
+    if (trustStore === null) {
+      throw new ConfigurationError('SSLContext: no trust anchors: call loadDefaultCerts() or loadVerifyLocations() (or use createDefaultContext())');
+    }
+    return new TLSClientConfiguration({ ...this.#versions(), trustStore, ciphers: this.#ciphers, innerProtocols: this.#alpn, certificateChain: this.#chain });
+  }
+
+  /** The TLSServerConfiguration this context describes (PROTOCOL_TLS_SERVER). */
+  serverConfiguration(): TLSServerConfiguration {
+    if (this.protocol !== PROTOCOL_TLS_SERVER) throw new ConfigurationError('serverConfiguration: this SSLContext is PROTOCOL_TLS_CLIENT');
+    this.#checkOptions();
+    if (this.#chain === null) throw new ConfigurationError('SSLContext: a server needs loadCertChain()');
+    if (this.verifyMode === CERT_OPTIONAL) {
+      throw new ConfigurationError('verifyMode CERT_OPTIONAL: PEP 748 servers either require a client certificate (CERT_REQUIRED) or do not ask (CERT_NONE)');
+    }
+    const trustStore = this.verifyMode === CERT_REQUIRED ? this.#trustStore() : null;
+    if (this.verifyMode === CERT_REQUIRED && trustStore === null) {
+      throw new ConfigurationError('verifyMode CERT_REQUIRED on a server needs loadVerifyLocations() for the client CA');
+    }
+    return new TLSServerConfiguration({ ...this.#versions(), trustStore, ciphers: this.#ciphers, innerProtocols: this.#alpn, certificateChain: [this.#chain] });
+  }
+
+  /** A ClientContext of `implementation` (default tls-node). */
+  clientContext(implementation: TLSImplementation = nodeImplementation): ClientContext {
+    return new implementation.clientContext(this.clientConfiguration());
+  }
+
+  /** A ServerContext of `implementation` (default tls-node). */
+  serverContext(implementation: TLSImplementation = nodeImplementation): ServerContext {
+    return new implementation.serverContext(this.serverConfiguration());
+  }
+}
+
+/** Python's `ssl.create_default_context`: the system store (or the given CAs), verification on. */
+export function createDefaultContext(
+  purpose: Purpose = Purpose.SERVER_AUTH,
+  options: { cafile?: string; capath?: string; cadata?: string | Uint8Array } = {},
+): SSLContext {
+  const context = new SSLContext(purpose === Purpose.SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
+  if (options.cafile || options.capath || options.cadata) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
+  else if (purpose === Purpose.SERVER_AUTH) context.loadDefaultCerts(purpose);
+  return context;
+}
