@@ -3,5 +3,6 @@
  */
 import type { TLSImplementation } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
+import { implementation as openssl } from '@unitls/tls-openssl';
 
-export const implementations: readonly TLSImplementation[] = [node];
+export const implementations: readonly TLSImplementation[] = [node, openssl];

@@ -5,7 +5,7 @@ import { planCiphers } from './ciphers.js';
  * What tls-node cannot honour, found before any context exists: fromId material (node:tls has
  * no key store), and ciphers/versions with nothing left in common.
  */
-export function validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void {
+export function validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration, implementationName = '@unitls/tls-node'): void {
   if (!(configuration instanceof TLSClientConfiguration) && !(configuration instanceof TLSServerConfiguration)) {
     throw new ConfigurationError('validateConfig: expected a TLSClientConfiguration or TLSServerConfiguration');
   }
@@ -22,7 +22,7 @@ export function validateConfig(configuration: TLSClientConfiguration | TLSServer
   for (const descriptor of descriptors) {
     if (descriptor.source.kind === 'id') {
       throw new ConfigurationError(
-        `${descriptor.constructor.name}.fromId() is not supported by @unitls/tls-node: node:tls has no key store; use fromBuffer or fromFile`,
+        `${descriptor.constructor.name}.fromId() is not supported by ${implementationName}: it has no key store; use fromBuffer or fromFile`,
       );
     }
   }

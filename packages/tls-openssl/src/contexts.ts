@@ -1,0 +1,158 @@
+import { isIP, connect as netConnect } from 'node:net';
+import {
+  BufferListener,
+  BufferSocket,
+  ConfigurationError,
+  TLSError,
+  checkAddress,
+  protocolBytes,
+  type Address,
+  type ClientConnectOptions,
+  type ClientContext,
+  type ServerContext,
+  type TLSClientConfiguration,
+  type TLSServerConfiguration,
+  type TLSSession,
+  type TLSSocket,
+} from '@unitls/tls-core';
+import { certAndKey, chainMaterial, planCiphers, trustAnchors, validateConfig } from '@unitls/tls-node/internal';
+import { CIPHER_TABLE } from '@unitls/tls-node';
+import { addon, type NativeContextOptions } from './addon.js';
+import { IMPLEMENTATION_NAME, OpenSSLBuffer } from './buffer.js';
+
+const VERSION = { 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 } as const;
+const tls13Names = new Set(CIPHER_TABLE.filter(([, , , tls13]) => tls13).map(([, , name]) => name));
+
+/** Extension options of the contexts (tests and @unitls/insecure). */
+export interface OpenSSLContextOptions {
+  /** Verify certificates as of this time instead of now (tests; x509-limbo). */
+  verificationTime?: Date;
+}
+
+/** Checks @unitls/insecure may turn off; passed under a symbol this package never exports. */
+export interface Relaxations {
+  readonly verifyChain: boolean;
+  readonly checkHostname: boolean;
+}
+export const RELAX = Symbol('unitls relaxations');
+
+function nativeOptions(
+  configuration: TLSClientConfiguration | TLSServerConfiguration,
+  trust: boolean,
+  options: OpenSSLContextOptions,
+  skipVerify: boolean,
+): NativeContextOptions {
+  const plan = planCiphers(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion);
+  const names = plan.ciphers.split(':');
+  const alpn = configuration.innerProtocols?.map(protocolBytes);
+  return {
+    minVersion: VERSION[plan.minVersion],
+    maxVersion: VERSION[plan.maxVersion],
+    cipherList: names.filter((name) => !tls13Names.has(name)).join(':'),
+    cipherSuites: names.filter((name) => tls13Names.has(name)).join(':'),
+    ...(trust ? { trustPem: Buffer.from(trustAnchors(configuration.trustStore).join('\n')) } : {}),
+    ...(alpn === undefined ? {} : { alpn: Buffer.concat(alpn.flatMap((id) => [Buffer.of(id.length), id])) }),
+    ...(options.verificationTime === undefined ? {} : { verifyTime: Math.floor(options.verificationTime.getTime() / 1000) }),
+    ...(skipVerify ? { skipVerify: true } : {}),
+  };
+}
+
+function build(isServer: boolean, options: NativeContextOptions): object {
+  try {
+    return addon.createContext(isServer, options);
+  } catch (cause) {
+    throw new ConfigurationError(`OpenSSL refused the configuration: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * The client side over OpenSSL. Verification happens inside OpenSSL: X509_V_FLAG_X509_STRICT,
+ * partial chains (as the PEP's reference), the name via X509_VERIFY_PARAM_set1_host with no
+ * subject-CN fallback, IP addresses via set1_ip.
+ */
+export class OpenSSLClientContext implements ClientContext {
+  readonly configuration: TLSClientConfiguration;
+  readonly #native: object;
+  readonly #relax: Relaxations | undefined;
+
+  constructor(configuration: TLSClientConfiguration, options: OpenSSLContextOptions = {}) {
+    validateConfig(configuration, '@unitls/tls-openssl');
+    this.configuration = configuration;
+    this.#relax = (options as { [RELAX]?: Relaxations })[RELAX];
+    const native = nativeOptions(configuration, true, options, this.#relax !== undefined && !this.#relax.verifyChain);
+    const chain = configuration.certificateChain;
+    if (chain !== null) {
+      const { cert, key } = certAndKey(chainMaterial(chain));
+      native.chains = [{ cert: Buffer.from(cert), key: Buffer.from(key) }];
+    }
+    this.#native = build(false, native);
+  }
+
+  createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): OpenSSLBuffer {
+    if (typeof serverHostname !== 'string' || serverHostname === '') throw new TypeError('createBuffer: serverHostname is required');
+    const relax = this.#relax;
+    const native = this.#native;
+    const bare = serverHostname.startsWith('[') && serverHostname.endsWith(']') ? serverHostname.slice(1, -1) : serverHostname.replace(/\.$/, '');
+    const session = options.session ?? null;
+    if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
+      throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-openssl`);
+    }
+    // OpenSSL does not re-verify a resumed session, so only a session made for this name is offered.
+    const offered = session !== null && session.serverHostname === serverHostname ? Buffer.from(session.data) : null;
+    const checkName = relax === undefined || relax.checkHostname;
+    const connection = addon.createConnection(native, checkName ? bare : null, isIP(bare) !== 0, offered);
+    return new OpenSSLBuffer(this, connection, serverHostname);
+  }
+
+  async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
+    checkAddress('ClientContext.connect', address);
+    const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
+    const tcp = netConnect({ host: address.host, port: address.port });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('connect', resolve);
+        tcp.once('error', reject);
+        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+      });
+    } catch (error) {
+      tcp.destroy();
+      buffer.free();
+      throw error;
+    }
+    return BufferSocket.open(buffer, tcp, { signal: options.signal, timeout: options.timeout });
+  }
+}
+
+/** The server side over OpenSSL; several chains are chosen by SNI name inside OpenSSL. */
+export class OpenSSLServerContext implements ServerContext {
+  readonly configuration: TLSServerConfiguration;
+  readonly #native: object;
+
+  constructor(configuration: TLSServerConfiguration, options: OpenSSLContextOptions & { acceptAnyClientCertificate?: boolean } = {}) {
+    validateConfig(configuration, '@unitls/tls-openssl');
+    if (configuration.certificateChain === null) throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
+    this.configuration = configuration;
+    const native = nativeOptions(configuration, configuration.trustStore !== null, options, options.acceptAnyClientCertificate === true);
+    native.chains = configuration.certificateChain.map((chain) => {
+      const { cert, key } = certAndKey(chainMaterial(chain));
+      return { cert: Buffer.from(cert), key: Buffer.from(key) };
+    });
+    this.#native = build(true, native);
+  }
+
+  createBuffer(): OpenSSLBuffer {
+    const several = (this.configuration.certificateChain?.length ?? 0) > 1;
+    return new OpenSSLBuffer(this, addon.createConnection(this.#native, null, false, null), null, (error, info) => {
+      if (!several) return error;
+      const { sniMissing, servername } = info();
+      if (servername === undefined) {
+        return new TLSError('the client sent no SNI name; this server has several certificate chains and chooses one by name', { cause: error });
+      }
+      return sniMissing === 0 ? error : new TLSError(`no certificate chain matches the SNI name "${servername}"`, { cause: error });
+    });
+  }
+
+  connect(address: Address): Promise<TLSSocket> {
+    return BufferListener.listen(this, address);
+  }
+}

@@ -1,0 +1,75 @@
+import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+
+/** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
+const VERIFY_CODES: Record<number, string> = {
+  2: 'UNABLE_TO_GET_ISSUER_CERT',
+  4: 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  6: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  7: 'CERT_SIGNATURE_FAILURE',
+  9: 'CERT_NOT_YET_VALID',
+  10: 'CERT_HAS_EXPIRED',
+  13: 'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  14: 'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  18: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  19: 'SELF_SIGNED_CERT_IN_CHAIN',
+  20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  21: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  22: 'CERT_CHAIN_TOO_LONG',
+  23: 'CERT_REVOKED',
+  24: 'INVALID_CA',
+  25: 'PATH_LENGTH_EXCEEDED',
+  26: 'INVALID_PURPOSE',
+  27: 'CERT_UNTRUSTED',
+  28: 'CERT_REJECTED',
+  32: 'KEYUSAGE_NO_CERTSIGN',
+  41: 'INVALID_NON_CA',
+  47: 'PERMITTED_VIOLATION',
+  48: 'EXCLUDED_VIOLATION',
+  49: 'SUBTREE_MINMAX',
+  51: 'UNSUPPORTED_CONSTRAINT_TYPE',
+  52: 'UNSUPPORTED_CONSTRAINT_SYNTAX',
+  53: 'UNSUPPORTED_NAME_SYNTAX',
+  62: 'HOSTNAME_MISMATCH',
+  64: 'IP_ADDRESS_MISMATCH',
+};
+
+/** What OpenSSL's reason strings mean for a user, by the reason text. */
+const EXPLANATIONS: Array<[RegExp, string]> = [
+  [/unsupported protocol|no protocols available|protocol version/, 'no TLS version in common with the peer'],
+  [/no shared cipher|no ciphers available/, 'no cipher suite in common with the peer'],
+  [/alert handshake failure/, 'the peer aborted the handshake (handshake_failure)'],
+  [/no application protocol/, 'no ALPN protocol in common (no_application_protocol)'],
+  [/unrecognized name/, 'the server has no certificate chain for the requested name (unrecognized_name)'],
+  [/wrong version number|packet length too long|record layer failure/, 'the peer did not answer with TLS (wrong version number): is this a TLS port?'],
+  [/alert unknown ca/, 'the peer does not trust our certificate (unknown_ca)'],
+  [/alert bad certificate/, 'the peer rejected our certificate (bad_certificate)'],
+];
+
+interface NativeError extends Error {
+  reason?: string;
+  verifyResult?: number;
+  verifyMessage?: string;
+}
+
+/** The typed error for a failure the addon reported. */
+export function fromNativeError(error: unknown, during: string): Error {
+  if (error instanceof TLSError || !(error instanceof Error)) return error as Error;
+  const native = error as NativeError;
+  const reason = native.reason ?? '';
+  if (native.verifyResult !== undefined && /certificate verify failed/.test(reason)) {
+    const name = VERIFY_CODES[native.verifyResult] ?? `X509_V_ERR_${native.verifyResult}`;
+    return new CertificateVerificationError(
+      reasonForOpenSSLVerifyCode(name) ?? 'other',
+      `certificate verification failed: ${native.verifyMessage ?? reason} (${name})`,
+      { cause: error, verifyCode: name },
+    );
+  }
+  if (/peer did not return a certificate|certificate required/.test(reason)) {
+    return new CertificateVerificationError('missing-certificate', 'a client certificate is required and none was sent (configure certificateChain)', {
+      cause: error,
+      verifyCode: reason,
+    });
+  }
+  const explanation = EXPLANATIONS.find(([pattern]) => pattern.test(reason))?.[1];
+  return new TLSError(`TLS ${during} failed: ${explanation ?? reason}${explanation ? ` (OpenSSL: ${reason})` : ''}`, { cause: error });
+}
