@@ -35,6 +35,13 @@ describe('unitls connect', () => {
     expect(result.stdout).toContain('verification: OK');
   });
 
+  it('--implementation openssl runs the same report on tls-openssl', async () => {
+    const result = await run('connect', '--demo', '--implementation', 'openssl');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('implementation: openssl');
+    expect(result.stdout).toContain('verification: OK');
+  });
+
   it('reports what it negotiated with openssl s_server, honouring --alpn, --max and --servername', async () => {
     const port = await server('server-ec', '-alpn', 'http/1.1');
     const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', pki.path('root'), '--alpn', 'h2,http/1.1', '--max', '1.2');

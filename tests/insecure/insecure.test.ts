@@ -153,6 +153,17 @@ describe('insecure contexts over tls-node', () => {
     ]);
   });
 
+  it('works over tls-openssl too: hostname-only still verifies the chain, both-off accepts anything', async () => {
+    const { implementation: openssl } = await import('@unitls/tls-openssl');
+    const hostnameOnly = new InsecureClientContext(openssl, clientConfig(), new InsecureConfiguration(HOSTNAME_ONLY));
+    expect(await tryConnect(hostnameOnly, 'wronghost')).toBe('ok');
+    expect(await tryConnect(hostnameOnly, 'selfsigned')).toMatchObject({ reason: 'self-signed' });
+    const anything = new InsecureTLSImplementation(openssl, new InsecureConfiguration(BOTH));
+    expect(await tryConnect(new anything.clientContext(new TLSClientConfiguration()), 'selfsigned')).toBe('ok');
+    expect(() => new anything.clientContext(new TLSClientConfiguration()).createBuffer('localhost')).not.toThrow();
+    expect(await codes()).toContain(SecurityWarningCode.BUFFER);
+  });
+
   it('refuses implementations without the hooks', () => {
     const { clientContext, serverContext, validateConfig, features } = node;
     const bare: TLSImplementation = { name: 'bare', clientContext, serverContext, validateConfig, features };

@@ -46,6 +46,10 @@ typedef struct {
   int sni_missing;              /* server: several chains and no (matching) SNI name */
 } Connection;
 
+/* Type tags, so a context can never be taken for a connection (or the reverse). */
+static const napi_type_tag CONTEXT_TAG = {0x756e69746c730001ULL, 0x636f6e7465787431ULL};
+static const napi_type_tag CONNECTION_TAG = {0x756e69746c730002ULL, 0x636f6e6e65637431ULL};
+
 /* ---------- errors ---------- */
 
 static void throw_openssl(napi_env env, const char *what, long verify_result) {
@@ -82,6 +86,11 @@ static napi_value args_of(napi_env env, napi_callback_info info, size_t want, na
   napi_value this_arg;
   CHECK(napi_get_cb_info(env, info, &argc, argv, &this_arg, NULL));
   if (self) {
+    bool tagged = false;
+    if (napi_check_object_type_tag(env, this_arg, &CONNECTION_TAG, &tagged) != napi_ok || !tagged) {
+      napi_throw_type_error(env, "UNITLS_ADDON", "not a connection");
+      return NULL;
+    }
     if (napi_unwrap(env, this_arg, self) != napi_ok || *self == NULL) {
       napi_throw_error(env, "UNITLS_CLOSED", "the object was already freed");
       return NULL;
@@ -238,7 +247,6 @@ static int configure(napi_env env, SSL_CTX *ctx, napi_value options, Context *co
   napi_value value;
   int64_t n;
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
   if ((value = get_prop(env, options, "minVersion")) && napi_get_value_int64(env, value, &n) == napi_ok) SSL_CTX_set_min_proto_version(ctx, (int)n);
   if ((value = get_prop(env, options, "maxVersion")) && napi_get_value_int64(env, value, &n) == napi_ok) SSL_CTX_set_max_proto_version(ctx, (int)n);
   char *ciphers = (value = get_prop(env, options, "cipherList")) ? string_arg(env, value) : NULL;
@@ -347,6 +355,7 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   }
   napi_value object;
   napi_create_object(env, &object);
+  napi_type_tag_object(env, object, &CONTEXT_TAG);
   if (napi_wrap(env, object, context, context_finalize, NULL, NULL) != napi_ok) {
     context_free(context);
     napi_throw_error(env, "UNITLS_ADDON", "cannot wrap the context");
@@ -375,7 +384,9 @@ static napi_value create_connection(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   args_of(env, info, 4, argv, NULL);
   Context *context;
-  if (napi_unwrap(env, argv[0], (void **)&context) != napi_ok || context == NULL) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, argv[0], &CONTEXT_TAG, &tagged) != napi_ok || !tagged ||
+      napi_unwrap(env, argv[0], (void **)&context) != napi_ok || context == NULL) {
     napi_throw_error(env, "UNITLS_CLOSED", "the context was freed");
     return NULL;
   }
@@ -428,6 +439,7 @@ static napi_value create_connection(napi_env env, napi_callback_info info) {
   free(host);
   napi_value object;
   napi_create_object(env, &object);
+  napi_type_tag_object(env, object, &CONNECTION_TAG);
   napi_create_reference(env, argv[0], 1, &connection->context_ref);
   if (napi_wrap(env, object, connection, connection_finalize, NULL, NULL) != napi_ok) {
     connection_free(env, connection);
@@ -649,18 +661,16 @@ static napi_value get_session(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* free(connection): frees a connection now instead of at garbage collection. Contexts are left to
+ * the garbage collector: connections keep them alive through a reference. */
 static napi_value free_object(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *data = NULL;
   bool is_connection = false;
-  napi_value tag;
-  if (napi_get_named_property(env, argv[0], "__connection", &tag) == napi_ok) napi_get_value_bool(env, tag, &is_connection);
-  if (napi_remove_wrap(env, argv[0], &data) == napi_ok && data != NULL) {
-    if (is_connection) connection_free(env, data);
-    else context_free(data);
-  }
+  napi_check_object_type_tag(env, argv[0], &CONNECTION_TAG, &is_connection);
+  void *data = NULL;
+  if (is_connection && napi_remove_wrap(env, argv[0], &data) == napi_ok && data != NULL) connection_free(env, data);
   return NULL;
 }
 

@@ -47,10 +47,11 @@ export interface NativeInfo {
 /** Statuses the native calls return instead of throwing. */
 export const Status = { DONE: 0, WANT_READ: 1, WANT_WRITE: 2, ZERO_RETURN: 3, RAGGED_EOF: 4 } as const;
 
-function load(): Addon {
+/** Loads the native addon, or throws one error that says why and what to use instead. */
+export function loadAddon(path = '../build/Release/tls_openssl.node'): Addon {
   const require = createRequire(import.meta.url);
   try {
-    return require('../build/Release/tls_openssl.node') as Addon;
+    return require(path) as Addon;
   } catch (cause) {
     throw new Error(
       '@unitls/tls-openssl: its native addon is not built or cannot load here ' +
@@ -61,4 +62,4 @@ function load(): Addon {
   }
 }
 
-export const addon: Addon = load();
+export const addon: Addon = loadAddon();
