@@ -1,0 +1,42 @@
+/**
+ * sendMessage: a structured message built by nodemailer's MailComposer (a well-kept MIME library),
+ * with the envelope taken from its headers and Bcc stripped from what is sent.
+ */
+import MailComposerModule from 'nodemailer/lib/mail-composer';
+import type { SMTP, Refused } from './client.js';
+
+/** The message fields (nodemailer's message options: from, to, cc, bcc, subject, text, html, attachments, headers, ...). */
+export interface MailMessage {
+  from: string | { name?: string; address: string };
+  to?: string | string[];
+  cc?: string | string[];
+  bcc?: string | string[];
+  subject?: string;
+  text?: string | Uint8Array;
+  html?: string | Uint8Array;
+  attachments?: Array<{ filename?: string; content?: string | Uint8Array; contentType?: string }>;
+  headers?: Record<string, string>;
+  messageId?: string;
+  date?: Date;
+  [key: string]: unknown;
+}
+
+interface Compiled {
+  getEnvelope(): { from: string | false; to: string[] };
+  build(callback: (error: Error | null, message: Buffer) => void): void;
+}
+const MailComposer = MailComposerModule as unknown as new (mail: MailMessage) => { compile(): Compiled };
+
+/** Builds the RFC 5322 bytes and the envelope of a message (Bcc recipients in the envelope only). */
+export async function composeMessage(mail: MailMessage): Promise<{ from: string; to: string[]; raw: Buffer }> {
+  const compiled = new MailComposer(mail).compile();
+  const envelope = compiled.getEnvelope();
+  const raw = await new Promise<Buffer>((resolve, reject) => compiled.build((error, message) => (error ? reject(error) : resolve(message))));
+  return { from: envelope.from || '', to: envelope.to, raw };
+}
+
+/** smtplib's send_message. */
+export async function sendMessage(smtp: SMTP, mail: MailMessage, options: { from?: string; to?: string[] } = {}): Promise<Refused> {
+  const { from, to, raw } = await composeMessage(mail);
+  return smtp.sendmail(options.from ?? from, options.to ?? to, raw);
+}

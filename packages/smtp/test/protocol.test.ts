@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { DataEncoder, Extensions, ReplyParser, SMTPProtocolError, SMTPUsageError, command, encodeData } from '../src/mod.js';
+import { cramMd5, login, mechanismFor, plain, xoauth2 } from '../src/protocol/auth.js';
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+describe('ReplyParser', () => {
+  it('parses single and multi-line replies, with enhanced status codes', () => {
+    const parser = new ReplyParser();
+    const replies = parser.feed(Buffer.from('250-mx.example greets you\r\n250-PIPELINING\r\n250 SIZE 1000\r\n550 5.1.1 no such user\r\n'));
+    expect(replies).toEqual([
+      { code: 250, lines: ['mx.example greets you', 'PIPELINING', 'SIZE 1000'], text: 'mx.example greets you\nPIPELINING\nSIZE 1000', enhancedStatus: null },
+      { code: 550, lines: ['5.1.1 no such user'], text: '5.1.1 no such user', enhancedStatus: '5.1.1' },
+    ]);
+  });
+
+  it('assembles replies split at any byte', () => {
+    const wire = Buffer.from('220-hello\r\n220 ready\r\n');
+    for (let cut = 1; cut < wire.length; cut++) {
+      const parser = new ReplyParser();
+      const replies = [...parser.feed(wire.subarray(0, cut)), ...parser.feed(wire.subarray(cut))];
+      expect(replies.map((r) => r.text)).toEqual(['hello\nready']);
+    }
+  });
+
+  it.each([
+    ['garbage', 'HTTP/1.1 400 Bad Request\r\n', /malformed reply/],
+    ['a code change inside a reply', '250-a\r\n251 b\r\n', /reply code changed/],
+    ['a 1xx code', '100 x\r\n', /malformed/],
+  ])('refuses %s', (_, wire, message) => {
+    expect(() => new ReplyParser().feed(Buffer.from(wire))).toThrow(SMTPProtocolError);
+    expect(() => new ReplyParser().feed(Buffer.from(wire))).toThrow(message);
+  });
+
+  it('bounds line length and line count', () => {
+    expect(() => new ReplyParser({ maxLineLength: 100 }).feed(Buffer.alloc(200, 0x41))).toThrow(/longer than 100/);
+    expect(() => new ReplyParser({ maxLines: 3 }).feed(Buffer.from('250-a\r\n250-b\r\n250-c\r\n250-d\r\n'))).toThrow(/more than 3 lines/);
+  });
+});
+
+describe('commands', () => {
+  it.each(['a@b\r\nRCPT TO:<evil@x>', 'a@b\n', 'a\0b'])('refuses CR/LF/NUL in arguments: %j', (address) => {
+    expect(() => command.mail(address)).toThrow(SMTPUsageError);
+    expect(() => command.rcpt(address)).toThrow(SMTPUsageError);
+    expect(() => command.ehlo(address)).toThrow(SMTPUsageError);
+    expect(() => command.mail('a@b', [`SIZE=1${address}`])).toThrow(SMTPUsageError);
+    expect(() => command.authLine(address)).toThrow(SMTPUsageError);
+  });
+
+  it('quotes addresses and keeps the null sender', () => {
+    expect(command.mail('a@b.test', ['SIZE=10'])).toBe('MAIL FROM:<a@b.test> SIZE=10\r\n');
+    expect(command.mail('<>')).toBe('MAIL FROM:<>\r\n');
+    expect(command.rcpt('<b@c.test>')).toBe('RCPT TO:<b@c.test>\r\n');
+    expect(() => command.rcpt('Bob <b@c.test>')).toThrow(/not a plain address/);
+  });
+});
+
+describe('DataEncoder', () => {
+  it('dot-stuffs, normalises every line ending to CRLF and ends with CRLF.CRLF', () => {
+    expect(text(encodeData(Buffer.from('Subject: x\n\n.hidden\r\n..two\rlast')))).toBe('Subject: x\r\n\r\n..hidden\r\n...two\r\nlast\r\n.\r\n');
+    expect(text(encodeData(Buffer.from('done\r\n')))).toBe('done\r\n.\r\n');
+    expect(text(encodeData(Buffer.alloc(0)))).toBe('.\r\n');
+  });
+
+  it.each(['a\n.\nMAIL FROM:<x>', 'a\n.\r\nMAIL FROM:<x>', 'a\r.\rMAIL FROM:<x>', 'a\r\n.\nRCPT', 'a\r.\r\nx'])(
+    'cannot be made to end the data early (SMTP smuggling): %j',
+    (body) => {
+      const encoded = text(encodeData(Buffer.from(body)));
+      expect(encoded.indexOf('\r\n.\r\n')).toBe(encoded.length - 5);
+      expect(encoded.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    },
+  );
+
+  it('gives the same bytes however the message is cut into chunks', () => {
+    const message = Buffer.from('a\r\n.b\n\r.c\r\r\n.\n.\r\nend');
+    const whole = text(encodeData(message));
+    for (let cut = 0; cut <= message.length; cut++) {
+      const encoder = new DataEncoder();
+      const parts = [encoder.push(message.subarray(0, cut)), encoder.push(message.subarray(cut)), encoder.end()];
+      expect(text(Buffer.concat(parts))).toBe(whole);
+    }
+  });
+});
+
+describe('Extensions', () => {
+  it('parses EHLO keywords and parameters', () => {
+    const ext = new Extensions(['mx.example', 'PIPELINING', 'SIZE 35882577', 'AUTH PLAIN LOGIN', 'AUTH=CRAM-MD5', '8BITMIME', 'STARTTLS']);
+    expect(ext.has('starttls')).toBe(true);
+    expect(ext.has('smtputf8')).toBe(false);
+    expect(ext.sizeLimit).toBe(35882577);
+    expect(ext.authMechanisms).toEqual(['PLAIN', 'LOGIN', 'CRAM-MD5']);
+  });
+});
+
+describe('SASL', () => {
+  it('builds PLAIN, LOGIN, CRAM-MD5 (RFC 2195 example) and XOAUTH2 responses', () => {
+    expect(Buffer.from(plain({ user: 'tim', password: 'tanstaaf' }).start()!, 'base64').toString()).toBe('\0tim\0tanstaaf');
+    const l = login({ user: 'tim', password: 'pw' });
+    expect([l.start(), l.next(''), l.next('')]).toEqual([null, Buffer.from('tim').toString('base64'), Buffer.from('pw').toString('base64')]);
+    const challenge = Buffer.from('<1896.697170952@postoffice.reston.mci.net>').toString('base64');
+    expect(Buffer.from(cramMd5({ user: 'tim', password: 'tanstaaftanstaaf' }).next(challenge), 'base64').toString()).toBe(
+      'tim b913a602c7eda7a495b4e6e7334d3890',
+    );
+    expect(Buffer.from(xoauth2({ user: 'u@x', accessToken: 't' }).start()!, 'base64').toString()).toBe('user=u@x\x01auth=Bearer t\x01\x01');
+    expect(mechanismFor('XOAUTH2', { user: 'u', password: 'p' })).toBeNull();
+    expect(mechanismFor('PLAIN', { user: 'u', accessToken: 't' })).toBeNull();
+  });
+});
