@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   TLSClientConfiguration,
   TrustStore,
+  type ClientContext,
   type TLSImplementation,
 } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
@@ -39,7 +40,7 @@ const codes = async () => {
 const BOTH = { disableHostnameCheck: true, disableVerification: true };
 const HOSTNAME_ONLY = { disableHostnameCheck: true, disableVerification: false };
 
-async function tryConnect(context: { connect: TLSImplementation['clientContext']['prototype']['connect'] }, leaf: PkiName, serverHostname = 'localhost') {
+async function tryConnect(context: ClientContext, leaf: PkiName, serverHostname = 'localhost') {
   const listener = await new node.serverContext(serverConfig(leaf)).connect({ host: '127.0.0.1', port: 0 });
   try {
     const [client, server] = await Promise.all([

@@ -151,6 +151,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
   });
 
   it('sends BDAT chunks when the server offers CHUNKING and BINARYMIME', async () => {
+    const received: Buffer[] = [];
     const s = await hostile(async (c) => {
       c.write('220 hostile.test\r\n');
       await c.line();
@@ -161,13 +162,8 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
       c.write('250 ok\r\n');
       const bdat = await c.line(); // BDAT n LAST, then n raw bytes
       const size = Number(/^BDAT (\d+) LAST$/.exec(bdat ?? '')?.[1]);
-      let got = 0;
-      await new Promise<void>((resolve) => {
-        c.socket.on('data', (chunk: Buffer) => {
-          got += chunk.length;
-          if (got >= size) resolve();
-        });
-      });
+      const data = await c.bytes(size);
+      received.push(data);
       c.write('250 stored\r\n');
       await c.line();
     });
@@ -177,6 +173,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
     await smtp.sendmail('a@x.test', ['b@x.test'], body, [], [], { binary: true });
     expect(s.lines.slice(0, 3)).toEqual(['EHLO client.test', 'MAIL FROM:<a@x.test> BODY=BINARYMIME', 'RCPT TO:<b@x.test>']);
     expect(s.lines[3]).toBe(`BDAT ${body.length} LAST`);
+    expect(Buffer.concat(received).equals(body)).toBe(true); // binary-clean: no dot-stuffing, no CRLF changes
     await smtp.close();
   });
 });

@@ -82,7 +82,7 @@ class CertificateRewriter {
     while (this.#handshake.length >= 4) {
       const length = this.#handshake.readUIntBE(1, 3);
       if (this.#handshake.length < 4 + length) break;
-      let message = this.#handshake.subarray(0, 4 + length);
+      let message: Buffer = this.#handshake.subarray(0, 4 + length);
       this.#handshake = this.#handshake.subarray(4 + length);
       if (message[0] === CERTIFICATE && !this.#replaced) {
         message = certificateMessage(this.chain);

@@ -8,6 +8,8 @@ export interface ScriptConnection {
   write(text: string | Buffer): void;
   /** The next line the client sent (without CRLF), or null at EOF. */
   line(): Promise<string | null>;
+  /** Exactly `count` raw bytes (fewer at EOF), for data that follows a command. */
+  bytes(count: number): Promise<Buffer>;
   /** Upgrades the server side to TLS with the given certificate. */
   startTls(cert: string, key: string): Promise<void>;
 }
@@ -34,38 +36,57 @@ export async function scriptedServer(script: (connection: ScriptConnection) => P
     raw.on('error', () => {});
     raw.on('close', () => sockets.delete(raw));
     let stream: Socket = raw;
-    let buffer = '';
-    const waiting: Array<(line: string | null) => void> = [];
-    const queued: Array<string | null> = [];
-    const deliver = (value: string | null) => {
-      const waiter = waiting.shift();
-      if (waiter) waiter(value);
-      else queued.push(value);
-    };
+    // Bytes are kept raw and cut into lines only when the script asks for a line, so a command
+    // followed by raw data (BDAT) can be read as exactly that.
+    let buffer = Buffer.alloc(0);
+    let ended = false;
+    let wake: (() => void) | null = null;
     const attach = (s: Socket) => {
-      s.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString('latin1');
-        let at: number;
-        while ((at = buffer.indexOf('\r\n')) >= 0) {
-          const line = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          lines.push(line);
-          deliver(line);
-        }
-      });
-      s.on('end', () => deliver(null));
-      s.on('close', () => deliver(null));
+      const data = (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        wake?.();
+      };
+      const end = () => {
+        ended = true;
+        wake?.();
+      };
+      s.on('data', data);
+      s.on('end', end);
+      s.on('close', end);
+      return () => {
+        s.off('data', data);
+        s.off('end', end);
+        s.off('close', end);
+      };
     };
-    attach(raw);
+    const more = () => new Promise<void>((resolve) => (wake = () => ((wake = null), resolve())));
+    const detachRaw = attach(raw);
     const connection: ScriptConnection = {
       get socket() {
         return stream;
       },
       write: (text) => void stream.write(text),
-      line: () => (queued.length > 0 ? Promise.resolve(queued.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+      async line() {
+        for (;;) {
+          const at = buffer.indexOf('\r\n');
+          if (at >= 0) {
+            const line = buffer.subarray(0, at).toString('latin1');
+            buffer = buffer.subarray(at + 2);
+            lines.push(line);
+            return line;
+          }
+          if (ended) return null;
+          await more();
+        }
+      },
+      async bytes(count) {
+        while (buffer.length < count && !ended) await more();
+        const out = buffer.subarray(0, count);
+        buffer = buffer.subarray(count);
+        return out;
+      },
       async startTls(cert, key) {
-        raw.removeAllListeners('data');
-        raw.removeAllListeners('end');
+        detachRaw();
         const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: tls.createSecureContext({ cert, key }) });
         secure.on('error', () => {});
         stream = secure;

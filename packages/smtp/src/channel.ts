@@ -23,7 +23,8 @@ export class PlainChannel implements Channel {
   }
 
   static async open(host: string, port: number, signal: AbortSignal | undefined): Promise<PlainChannel> {
-    const socket = netConnect({ host, port });
+    // Commands are small and latency-bound: no Nagle delay.
+    const socket = netConnect({ host, port, noDelay: true });
     await new Promise<void>((resolve, reject) => {
       const abort = () => {
         socket.destroy();

@@ -352,11 +352,16 @@ export class SMTP implements AsyncDisposable {
     const reply = await this.docmd(command.data());
     if (reply.code !== 354) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
     const encoder = new DataEncoder();
-    for await (const chunk of chunks(message)) {
-      const encoded = encoder.push(chunk);
-      if (encoded.length > 0) await this.#send(encoded);
+    if (message instanceof Uint8Array || typeof message === 'string') {
+      // In memory already: one write for the body and its end.
+      await this.#send(Buffer.concat([encoder.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message), encoder.end()]));
+    } else {
+      for await (const chunk of chunks(message)) {
+        const encoded = encoder.push(chunk);
+        if (encoded.length > 0) await this.#send(encoded);
+      }
+      await this.#send(encoder.end());
     }
-    await this.#send(encoder.end());
     const done = await this.getreply();
     return done;
   }

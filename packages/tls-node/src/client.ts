@@ -77,7 +77,7 @@ export class NodeClientContext implements ClientContext {
     checkAddress('ClientContext.connect', address);
     const serverHostname = options.serverHostname ?? address.host;
     const signal = deadlineSignal(options.signal, options.timeout);
-    const tcp = netConnect({ host: address.host, port: address.port });
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
     return this.#handshake(tcp, serverHostname, options.session, signal);
   }
 

@@ -107,7 +107,7 @@ export class OpenSSLClientContext implements ClientContext {
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
     const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
-    const tcp = netConnect({ host: address.host, port: address.port });
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
     try {
       await new Promise<void>((resolve, reject) => {
         tcp.once('connect', resolve);
