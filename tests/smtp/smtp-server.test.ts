@@ -141,6 +141,21 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against sm
     expect((await allowed.login('alice', 'alicepass')).code).toBe(235);
   });
 
+  it('refuses a self-signed test server, which @unitls/insecure (or trusting its certificate) accepts', async () => {
+    const { pki } = await import('../support/fixtures.js');
+    const { InsecureConfiguration, InsecureTLSImplementation } = await import('@unitls/insecure');
+    const { CertificateVerificationError, TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
+    const s = await server({ key: pki.pem('selfsigned', 'key'), cert: pki.pem('selfsigned'), authOptional: true });
+    await expect(new SMTP(options(s.port)).connect()).rejects.toBeInstanceOf(CertificateVerificationError);
+    const insecure = new InsecureTLSImplementation(implementation, new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true }));
+    await using lax = new SMTP({ ...options(s.port), implementation: insecure });
+    await lax.connect();
+    expect(lax.secure).toBe(true);
+    await using pinned = new SMTP({ ...options(s.port), configuration: new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(pki.pem('selfsigned')) }) });
+    await pinned.connect();
+    expect(pinned.secure).toBe(true);
+  });
+
   it('redacts AUTH exchanges from debug output', async () => {
     const s = await server();
     const lines: string[] = [];
