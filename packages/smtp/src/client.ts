@@ -6,16 +6,18 @@
  */
 import { hostname as osHostname } from 'node:os';
 import {
+  PlainChannel,
   StartTlsInjectionError,
+  TLSChannel,
   TLSClientConfiguration,
   deadlineSignal,
   startTls,
   untilAborted,
+  type Channel,
   type ClientContext,
   type TLSImplementation,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { PlainChannel, TLSChannel, type Channel } from './channel.js';
 import {
   SMTPAuthenticationError,
   SMTPConnectError,

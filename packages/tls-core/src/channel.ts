@@ -1,7 +1,15 @@
-/** The byte stream under an SMTP session: a plain TCP socket, or a TLSSocket of any implementation. */
+/**
+ * Byte channels for protocol clients (SMTP, POP3, IMAP, FTP): a plain TCP connection that can be
+ * handed to `startTls`, and a TLSSocket of any implementation, behind one small interface.
+ *
+ * @module
+ */
 import { connect as netConnect, type Socket } from 'node:net';
-import { ChunkReader, endTransport, type TLSSocket } from '@unitls/tls-core';
+import { endTransport } from './buffer-socket.js';
+import { ChunkReader } from './chunk-reader.js';
+import type { TLSSocket } from './interfaces.js';
 
+/** What a protocol client reads from and writes to. */
 export interface Channel {
   readonly secure: boolean;
   recv(max: number): Promise<Uint8Array>;
@@ -9,6 +17,7 @@ export interface Channel {
   close(force?: boolean): Promise<void>;
 }
 
+/** A plain TCP connection (no Nagle delay); `detach()` hands its socket to startTls. */
 export class PlainChannel implements Channel {
   readonly secure = false;
   readonly socket: Socket;
@@ -62,6 +71,7 @@ export class PlainChannel implements Channel {
   }
 }
 
+/** A TLSSocket of any implementation as a Channel. */
 export class TLSChannel implements Channel {
   readonly secure = true;
   constructor(readonly socket: TLSSocket) {}

@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POP3, POP3_SSL, POP3Error, POP3UsageError } from '@unitls/pop';
+import { clientConfig, pki } from '../support/fixtures.js';
+import { mailServersUnavailable, startMailServers, type MailServers } from '../support/mail-servers.js';
+import { implementations } from '../conformance/implementations.js';
+
+let servers: MailServers;
+beforeAll(async () => {
+  const why = mailServersUnavailable();
+  if (why !== null) throw new Error(why);
+  servers = await startMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
+}, 60_000);
+afterAll(async () => {
+  await servers?.stop();
+});
+
+const PYTHON = `
+import json, poplib, ssl, sys
+port, cafile = int(sys.argv[1]), sys.argv[2]
+pop = poplib.POP3('127.0.0.1', port)
+pop.stls(context=ssl.create_default_context(cafile=cafile))
+pop.user('alice'); pop.pass_('alicepass')
+count, size = pop.stat()
+listing = [line.decode() for line in pop.list()[1]]
+uidl = [line.decode() for line in pop.uidl()[1]]
+messages = [b'\\r\\n'.join(pop.retr(i)[1]).decode('latin1') + '\\r\\n' for i in range(1, count + 1)]
+pop.quit()
+print(json.dumps({'count': count, 'size': size, 'list': listing, 'uidl': uidl, 'messages': messages}))
+`;
+
+describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Dovecot (%s)', (_, implementation) => {
+  const options = (port: number, host = '127.0.0.1') => ({ host, port, serverHostname: 'localhost', implementation, configuration: clientConfig() });
+
+  it('STLS (required by default), USER/PASS, STAT, LIST, UIDL, RETR, TOP — and the same answers as Python poplib', async () => {
+    await using pop = new POP3(options(servers.ports.pop3));
+    await pop.connect();
+    expect(pop.secure).toBe(true);
+    await pop.user('alice');
+    await pop.pass_('alicepass');
+    const [count, size] = await pop.stat();
+    expect(count).toBe(3);
+    const listing = await pop.list();
+    const uidl = await pop.uidl();
+    const messages: string[] = [];
+    for (let i = 1; i <= count; i++) messages.push(Buffer.from(await pop.retr(i)).toString('latin1'));
+    expect(messages[0]).toContain('Subject: Test message 1');
+    expect(Buffer.from(await pop.top(2, 0)).toString()).toMatch(/Subject: Test message 2\r\n(.*\r\n)*\r\n$/);
+    expect(await pop.list(1)).toEqual(listing[0]);
+    expect(await pop.uidl(3)).toEqual(uidl[2]);
+    const streamed: Buffer[] = [];
+    for await (const line of pop.retrLines(1)) streamed.push(line);
+    expect(Buffer.concat(streamed.flatMap((l) => [l, Buffer.from('\r\n')])).toString('latin1')).toBe(messages[0]);
+
+    const dir = mkdtempSync(join(tmpdir(), 'unitls-pop-'));
+    writeFileSync(join(dir, 'p.py'), PYTHON);
+    const { stdout } = await promisify(execFile)('python3', [join(dir, 'p.py'), String(servers.ports.pop3), pki.path('root')]);
+    const python = JSON.parse(stdout) as { count: number; size: number; list: string[]; uidl: string[]; messages: string[] };
+    expect([count, size]).toEqual([python.count, python.size]);
+    expect(listing.map((l) => `${l.message} ${l.octets}`)).toEqual(python.list);
+    expect(uidl.map((u) => `${u.message} ${u.uid}`)).toEqual(python.uidl);
+    expect(messages).toEqual(python.messages);
+    expect(listing.map((l) => l.octets)).toEqual(messages.map((m) => Buffer.byteLength(m, 'latin1')));
+  });
+
+  it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3Error with the server line', async () => {
+    await using pop = new POP3_SSL(options(servers.ports.pop3s));
+    await pop.connect();
+    expect(pop.tlsSocket?.negotiatedTlsVersion).toBe('TLSv1.3');
+    expect((await pop.capa()).get('SASL')).toContain('PLAIN');
+    await pop.authPlain('alice', 'alicepass');
+    expect((await pop.stat())[0]).toBe(3);
+    await using bad = new POP3_SSL(options(servers.ports.pop3s));
+    await bad.connect();
+    await bad.user('alice');
+    await expect(bad.pass_('wrong')).rejects.toMatchObject({ name: 'POP3Error', response: expect.stringMatching(/^-ERR/) });
+  });
+
+  it('on 127.0.0.2 (a "remote" server for Dovecot) credentials never go out in clear', async () => {
+    await using plain = new POP3({ ...options(servers.ports.pop3, '127.0.0.2'), security: 'plaintext' });
+    await plain.connect();
+    await expect(plain.user('alice')).rejects.toBeInstanceOf(POP3UsageError);
+    await using secure = new POP3(options(servers.ports.pop3, '127.0.0.2'));
+    await secure.connect();
+    await secure.user('alice');
+    await secure.pass_('alicepass');
+    expect((await secure.stat())[0]).toBe(3);
+    expect(POP3Error).toBeDefined();
+  });
+});

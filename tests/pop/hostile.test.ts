@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StartTlsInjectionError } from '@unitls/tls-core';
+import { POP3, POP3Error } from '@unitls/pop';
+import { clientConfig } from '../support/fixtures.js';
+import { scriptedServer, type ScriptConnection, type ScriptedServer } from '../support/scripted-server.js';
+import { implementations } from '../conformance/implementations.js';
+
+const servers: ScriptedServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function hostile(script: (c: ScriptConnection) => Promise<void>) {
+  const s = await scriptedServer(script);
+  servers.push(s);
+  return s;
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against a hostile server (%s)', (_, implementation) => {
+  const client = (port: number, extra = {}) => new POP3({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation, configuration: clientConfig(), timeout: 5000, ...extra });
+
+  it('refuses STLS that CAPA does not list, sending nothing more', async () => {
+    const s = await hostile(async (c) => {
+      c.write('+OK hostile\r\n');
+      await c.line();
+      c.write('+OK\r\nUSER\r\nUIDL\r\n.\r\n');
+      await c.line();
+    });
+    await expect(client(s.port).connect()).rejects.toThrow(/does not offer STLS/);
+    await s.done();
+    expect(s.lines).toEqual(['CAPA']);
+  });
+
+  it('stops at -ERR to STLS', async () => {
+    const s = await hostile(async (c) => {
+      c.write('+OK hostile\r\n');
+      await c.line();
+      c.write('+OK\r\nSTLS\r\n.\r\n');
+      await c.line();
+      c.write('-ERR not now\r\n');
+      await c.line();
+    });
+    await expect(client(s.port).connect()).rejects.toMatchObject({ name: 'POP3Error', response: '-ERR not now' });
+    await s.done();
+    expect(s.lines).toEqual(['CAPA', 'STLS']);
+  });
+
+  it('refuses junk after +OK to STLS (response injection)', async () => {
+    const s = await hostile(async (c) => {
+      c.write('+OK hostile\r\n');
+      await c.line();
+      c.write('+OK\r\nSTLS\r\n.\r\n');
+      await c.line();
+      c.write('+OK begin TLS\r\n+OK 3 messages\r\n');
+      await c.line();
+    });
+    await expect(client(s.port).connect()).rejects.toBeInstanceOf(StartTlsInjectionError);
+    await s.done();
+  });
+
+  it('bounds line length and reports a multi-line response cut short', async () => {
+    const long = await hostile(async (c) => {
+      c.write(`+OK ${'x'.repeat(100_000)}\r\n`);
+      await c.line();
+    });
+    await expect(client(long.port, { security: 'plaintext' }).connect()).rejects.toThrow(/longer than 8192/);
+    const cut = await hostile(async (c) => {
+      c.write('+OK hi\r\n');
+      await c.line();
+      c.write('+OK 1 octets\r\npartial line\r\n');
+      c.socket.end();
+    });
+    const pop = client(cut.port, { security: 'plaintext' });
+    await pop.connect();
+    await expect(pop.retr(1)).rejects.toThrow(/connection closed by the server/);
+    await long.done();
+    await cut.done();
+  });
+
+  it('answers garbage with a clear protocol error', async () => {
+    const s = await hostile(async (c) => {
+      c.write('220 this is SMTP\r\n');
+      await c.line();
+    });
+    await expect(client(s.port).connect()).rejects.toBeInstanceOf(POP3Error);
+    await s.done();
+  });
+});
