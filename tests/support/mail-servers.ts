@@ -14,7 +14,7 @@ import { join } from 'node:path';
 export interface MailServers {
   dir: string;
   ports: { smtp: number; submission: number; smtps: number; imap: number; imaps: number; pop3: number; pop3s: number };
-  /** Messages Postfix delivered (the catch-all maildir), oldest first. */
+  /** Messages Postfix delivered to the catch-all maildir (everyone but alice, whose mail goes to her Dovecot INBOX), oldest first. */
   delivered(): string[];
   stop(): Promise<void>;
 }
@@ -157,8 +157,8 @@ alias_maps =
 alias_database =
 smtpd_banner = $myhostname ESMTP unitls-postfix
 virtual_mailbox_domains = static:all
-virtual_mailbox_base = ${P}/mail
-virtual_mailbox_maps = static:catchall/
+virtual_mailbox_base = ${D}/home
+virtual_mailbox_maps = inline:{ alice@example.test=alice/Maildir/ }, static:catchall/
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 virtual_minimum_uid = 1
@@ -213,7 +213,7 @@ postlog    unix-dgram n - n - 1 postlogd
     dir,
     ports,
     delivered() {
-      const maildir = join(P, 'mail', 'catchall', 'new');
+      const maildir = join(D, 'home', 'catchall', 'new');
       if (!existsSync(maildir)) return [];
       return readdirSync(maildir)
         .sort()
