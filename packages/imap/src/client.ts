@@ -5,19 +5,7 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import {
-  PlainChannel,
-  StartTlsInjectionError,
-  TLSChannel,
-  TLSClientConfiguration,
-  deadlineSignal,
-  startTls,
-  untilAborted,
-  type Channel,
-  type ClientContext,
-  type TLSImplementation,
-  type TLSSocket,
-} from '@unitls/tls-core';
+import { ClientConnection, TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { IMAP4Abort, IMAP4Error, IMAP4ReadOnly } from './errors.js';
 import { parseFetch, type FetchResult } from './protocol/fetch.js';
@@ -67,7 +55,6 @@ export interface ListEntry {
   name: string;
 }
 
-const READ_SIZE = 64 * 1024;
 const atom = (value: string): Argument => ({ atom: value });
 
 function serialize(arg: Argument, literalPlus: boolean, out: Array<string | { literal: Uint8Array; plus: boolean }>): void {
@@ -93,13 +80,11 @@ function serialize(arg: Argument, literalPlus: boolean, out: Array<string | { li
 export class IMAP4 implements AsyncDisposable {
   readonly #options: IMAP4PlainOptions;
   readonly #implicitTls: boolean;
-  #channel: Channel | null = null;
+  readonly #connection: ClientConnection;
   #parser: ResponseParser;
   #responses: Response[] = [];
   #tagCounter = 0;
   #capabilities: Set<string> = new Set();
-  #context: ClientContext | null = null;
-  #host = '';
   #greeting: UntaggedResponse | null = null;
   #state: 'NONAUTH' | 'AUTH' | 'SELECTED' | 'LOGOUT' = 'NONAUTH';
   #readOnly = false;
@@ -110,6 +95,12 @@ export class IMAP4 implements AsyncDisposable {
     this.#options = options;
     this.#implicitTls = implicitTls;
     this.#parser = new ResponseParser(options.limits);
+    this.#connection = new ClientConnection({
+      context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
+      timeout: options.timeout,
+      signal: options.signal,
+      serverHostname: options.serverHostname,
+    });
   }
 
   get capabilities(): ReadonlySet<string> {
@@ -121,24 +112,15 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   get secure(): boolean {
-    return this.#channel?.secure ?? false;
+    return this.#connection.secure;
   }
 
   get tlsSocket(): TLSSocket | null {
-    return this.#channel instanceof TLSChannel ? this.#channel.socket : null;
+    return this.#connection.tlsSocket;
   }
 
   get greeting(): UntaggedResponse | null {
     return this.#greeting;
-  }
-
-  #signal(): AbortSignal | undefined {
-    return deadlineSignal(this.#options.signal, this.#options.timeout ?? 30_000);
-  }
-
-  #tlsContext(): ClientContext {
-    this.#context ??= new (this.#options.implementation ?? nodeImplementation).clientContext(this.#options.configuration ?? new TLSClientConfiguration());
-    return this.#context;
   }
 
   #tlsRequired(): boolean {
@@ -147,12 +129,8 @@ export class IMAP4 implements AsyncDisposable {
 
   /** Connects, reads the greeting and the capabilities; with security 'starttls' also upgrades. */
   async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#implicitTls ? 993 : 143)): Promise<UntaggedResponse> {
-    if (this.#channel !== null) throw new IMAP4Error('already connected');
-    this.#host = host;
-    const signal = this.#signal();
-    this.#channel = this.#implicitTls
-      ? new TLSChannel(await this.#tlsContext().connect({ host, port }, { serverHostname: this.#options.serverHostname ?? host, ...(signal ? { signal } : {}) }))
-      : await PlainChannel.open(host, port, signal);
+    if (this.#connection.connected) throw new IMAP4Error('already connected');
+    await this.#connection.open(host, port, this.#implicitTls);
     const greeting = await this.#next();
     if (greeting.kind !== 'untagged' || !['OK', 'PREAUTH'].includes(greeting.type)) {
       await this.close(true);
@@ -177,12 +155,10 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async #next(): Promise<Response> {
-    const channel = this.#channel;
-    if (channel === null) throw new IMAP4Abort('not connected');
-    const signal = this.#signal();
+    if (!this.#connection.connected) throw new IMAP4Abort('not connected');
     try {
       while (this.#responses.length === 0) {
-        const data = await untilAborted(channel.recv(READ_SIZE), signal, () => void channel.close(true));
+        const data = await this.#connection.recv();
         if (data.length === 0) throw new IMAP4Abort('connection closed by the server');
         this.#responses.push(...this.#parser.feed(data));
       }
@@ -194,8 +170,8 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async #write(bytes: string | Uint8Array): Promise<void> {
-    if (this.#channel === null) throw new IMAP4Abort('not connected');
-    await this.#channel.send(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    if (!this.#connection.connected) throw new IMAP4Abort('not connected');
+    await this.#connection.send(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
 
   /**
@@ -292,23 +268,7 @@ export class IMAP4 implements AsyncDisposable {
       const what = response.kind === 'tagged' ? `${response.status} ${response.text}` : `an unexpected ${response.kind} response`;
       throw new IMAP4Error(`STARTTLS refused: ${what}; refusing to continue without TLS`, response.kind === 'tagged' ? response.status : null);
     }
-    const plain = this.#channel as PlainChannel;
-    const leftover = plain.detach();
-    if (leftover.length > 0 || this.#responses.length > 0 || this.#parser.buffered > 0) {
-      await plain.close(true);
-      this.#channel = null;
-      throw new StartTlsInjectionError('the server sent data after its STARTTLS OK and before the TLS handshake (possible response injection); connection closed');
-    }
-    const signal = this.#signal();
-    try {
-      this.#channel = new TLSChannel(
-        await startTls(this.#tlsContext(), plain.socket, { serverHostname: this.#options.serverHostname ?? this.#host, ...(signal ? { signal } : {}) }),
-      );
-    } catch (error) {
-      plain.socket.destroy();
-      this.#channel = null;
-      throw error;
-    }
+    await this.#connection.upgrade(this.#responses.length + this.#parser.buffered);
     // Everything learnt in clear may have been tampered with.
     this.#greeting = null;
     this.#capabilities = new Set();
@@ -367,7 +327,7 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async logout(): Promise<void> {
-    if (this.#channel === null) return;
+    if (!this.#connection.connected) return;
     this.#state = 'LOGOUT';
     try {
       await this.command('LOGOUT').catch((error: unknown) => {
@@ -570,7 +530,6 @@ export class IMAP4 implements AsyncDisposable {
       await this.#finish('IDLE', first, []);
       return;
     }
-    const channel = this.#channel!;
     let done = false;
     const stop = () => {
       if (done) return;
@@ -583,7 +542,7 @@ export class IMAP4 implements AsyncDisposable {
         if (this.#responses.length === 0) {
           if (done) break;
           // No timeout while idling: the server may be silent for minutes.
-          const data = await channel.recv(READ_SIZE);
+          const data = await this.#connection.recv(false);
           if (data.length === 0) throw new IMAP4Abort('connection closed by the server during IDLE');
           this.#responses.push(...this.#parser.feed(data));
           continue;
@@ -613,15 +572,13 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async close(force = false): Promise<void> {
-    const channel = this.#channel;
-    this.#channel = null;
     this.#responses = [];
     this.#parser = new ResponseParser(this.#options.limits);
-    if (channel !== null) await channel.close(force).catch(() => {});
+    await this.#connection.close(force);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#channel !== null) await this.logout().catch(() => this.close(true));
+    if (this.#connection.connected) await this.logout().catch(() => this.close(true));
   }
 }
 

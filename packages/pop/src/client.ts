@@ -5,19 +5,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import {
-  PlainChannel,
-  StartTlsInjectionError,
-  TLSChannel,
-  TLSClientConfiguration,
-  deadlineSignal,
-  startTls,
-  untilAborted,
-  type Channel,
-  type ClientContext,
-  type TLSImplementation,
-  type TLSSocket,
-} from '@unitls/tls-core';
+import { ClientConnection, TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { POP3Error, POP3UsageError } from './errors.js';
 import { LineSplitter, bodyLine, checkArgument, parseStatus } from './protocol/lines.js';
@@ -50,17 +38,14 @@ export interface ScanListing {
   readonly octets: number;
 }
 
-const READ_SIZE = 64 * 1024;
 
 /** poplib.POP3. */
 export class POP3 implements AsyncDisposable {
   readonly #options: POP3PlainOptions;
   readonly #implicitTls: boolean;
-  #channel: Channel | null = null;
+  readonly #connection: ClientConnection;
   #splitter: LineSplitter;
   #lines: Buffer[] = [];
-  #context: ClientContext | null = null;
-  #host = '';
   #welcome = '';
   #capabilities: Map<string, string[]> | null = null;
 
@@ -68,6 +53,12 @@ export class POP3 implements AsyncDisposable {
     this.#options = options;
     this.#implicitTls = implicitTls;
     this.#splitter = new LineSplitter(options.maxLineLength);
+    this.#connection = new ClientConnection({
+      context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
+      timeout: options.timeout,
+      signal: options.signal,
+      serverHostname: options.serverHostname,
+    });
   }
 
   /** The server greeting (poplib's welcome). */
@@ -76,30 +67,17 @@ export class POP3 implements AsyncDisposable {
   }
 
   get secure(): boolean {
-    return this.#channel?.secure ?? false;
+    return this.#connection.secure;
   }
 
   get tlsSocket(): TLSSocket | null {
-    return this.#channel instanceof TLSChannel ? this.#channel.socket : null;
-  }
-
-  #signal(): AbortSignal | undefined {
-    return deadlineSignal(this.#options.signal, this.#options.timeout ?? 30_000);
-  }
-
-  #tlsContext(): ClientContext {
-    this.#context ??= new (this.#options.implementation ?? nodeImplementation).clientContext(this.#options.configuration ?? new TLSClientConfiguration());
-    return this.#context;
+    return this.#connection.tlsSocket;
   }
 
   /** Connects and reads the greeting; with security 'stls' also upgrades. */
   async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#implicitTls ? 995 : 110)): Promise<string> {
-    if (this.#channel !== null) throw new POP3UsageError('already connected');
-    this.#host = host;
-    const signal = this.#signal();
-    this.#channel = this.#implicitTls
-      ? new TLSChannel(await this.#tlsContext().connect({ host, port }, { serverHostname: this.#options.serverHostname ?? host, ...(signal ? { signal } : {}) }))
-      : await PlainChannel.open(host, port, signal);
+    if (this.#connection.connected) throw new POP3UsageError('already connected');
+    await this.#connection.open(host, port, this.#implicitTls);
     try {
       this.#welcome = parseStatus(await this.#line());
     } catch (error) {
@@ -111,12 +89,10 @@ export class POP3 implements AsyncDisposable {
   }
 
   async #line(): Promise<Buffer> {
-    const channel = this.#channel;
-    if (channel === null) throw new POP3Error('not connected: run connect() first');
-    const signal = this.#signal();
+    if (!this.#connection.connected) throw new POP3Error('not connected: run connect() first');
     try {
       while (this.#lines.length === 0) {
-        const data = await untilAborted(channel.recv(READ_SIZE), signal, () => void channel.close(true));
+        const data = await this.#connection.recv();
         if (data.length === 0) throw new POP3Error('connection closed by the server');
         this.#lines.push(...this.#splitter.feed(data));
       }
@@ -128,8 +104,8 @@ export class POP3 implements AsyncDisposable {
   }
 
   async #send(line: string): Promise<void> {
-    if (this.#channel === null) throw new POP3Error('not connected: run connect() first');
-    await this.#channel.send(Buffer.from(`${line}\r\n`, 'utf8'));
+    if (!this.#connection.connected) throw new POP3Error('not connected: run connect() first');
+    await this.#connection.send(Buffer.from(`${line}\r\n`, 'utf8'));
   }
 
   /** Sends a command, returns the +OK text (throws POP3Error for -ERR). */
@@ -187,23 +163,7 @@ export class POP3 implements AsyncDisposable {
       await this.close();
       throw error;
     }
-    const plain = this.#channel as PlainChannel;
-    const leftover = plain.detach();
-    if (leftover.length > 0 || this.#lines.length > 0 || this.#splitter.buffered > 0) {
-      await plain.close(true);
-      this.#channel = null;
-      throw new StartTlsInjectionError('the server sent data after +OK to STLS and before the TLS handshake (possible response injection); connection closed');
-    }
-    const signal = this.#signal();
-    try {
-      this.#channel = new TLSChannel(
-        await startTls(this.#tlsContext(), plain.socket, { serverHostname: this.#options.serverHostname ?? this.#host, ...(signal ? { signal } : {}) }),
-      );
-    } catch (error) {
-      plain.socket.destroy();
-      this.#channel = null;
-      throw error;
-    }
+    await this.#connection.upgrade(this.#lines.length + this.#splitter.buffered);
     this.#capabilities = null; // pre-TLS capabilities may have been tampered with
     return answer;
   }
@@ -312,7 +272,7 @@ export class POP3 implements AsyncDisposable {
 
   /** QUIT (commits deletions), then close. */
   async quit(): Promise<string | null> {
-    if (this.#channel === null) return null;
+    if (!this.#connection.connected) return null;
     try {
       return await this.#shortcmd('QUIT');
     } finally {
@@ -321,15 +281,13 @@ export class POP3 implements AsyncDisposable {
   }
 
   async close(force = false): Promise<void> {
-    const channel = this.#channel;
-    this.#channel = null;
     this.#lines = [];
     this.#splitter = new LineSplitter(this.#options.maxLineLength);
-    if (channel !== null) await channel.close(force).catch(() => {});
+    await this.#connection.close(force);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#channel !== null) await this.quit().catch(() => this.close(true));
+    if (this.#connection.connected) await this.quit().catch(() => this.close(true));
   }
 }
 

@@ -5,18 +5,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import {
-  PlainChannel,
-  StartTlsInjectionError,
-  TLSChannel,
-  TLSClientConfiguration,
-  deadlineSignal,
-  startTls,
-  untilAborted,
-  type Channel,
-  type ClientContext,
-  type TLSImplementation,
-} from '@unitls/tls-core';
+import { ClientConnection, TLSClientConfiguration, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import {
   SMTPAuthenticationError,
@@ -78,26 +67,29 @@ export type Refused = Map<string, { code: number; text: string }>;
 /** A message body: text, bytes, or a stream of bytes (sent as it comes). */
 export type MessageSource = string | Uint8Array | AsyncIterable<Uint8Array>;
 
-const READ_SIZE = 64 * 1024;
 const isAscii = (text: string) => /^[\x00-\x7f]*$/.test(text);
 
 /** smtplib.SMTP. @example see the package README. */
 export class SMTP implements AsyncDisposable {
   readonly #options: SMTPPlainOptions;
   readonly #implicitTls: boolean;
-  #channel: Channel | null = null;
+  readonly #connection: ClientConnection;
   #parser: ReplyParser;
   #replies: Reply[] = [];
   #extensions: Extensions | null = null;
   #heloReply: Reply | null = null;
-  #context: ClientContext | null = null;
-  #host = '';
   #authInProgress = false;
 
   constructor(options: SMTPPlainOptions = {}, implicitTls = false) {
     this.#options = options;
     this.#implicitTls = implicitTls;
     this.#parser = new ReplyParser(options.limits);
+    this.#connection = new ClientConnection({
+      context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
+      timeout: options.timeout,
+      signal: options.signal,
+      serverHostname: options.serverHostname,
+    });
   }
 
   /** The EHLO extensions (smtplib's esmtp_features), or null before EHLO. */
@@ -107,12 +99,12 @@ export class SMTP implements AsyncDisposable {
 
   /** True once the session runs over TLS. */
   get secure(): boolean {
-    return this.#channel?.secure ?? false;
+    return this.#connection.secure;
   }
 
   /** The TLS socket under the session, when there is one (for inspection). */
   get tlsSocket(): import('@unitls/tls-core').TLSSocket | null {
-    return this.#channel instanceof TLSChannel ? this.#channel.socket : null;
+    return this.#connection.tlsSocket;
   }
 
   #debug(direction: 'send' | 'reply', text: string): void {
@@ -128,26 +120,10 @@ export class SMTP implements AsyncDisposable {
     (this.#options.debugOutput ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
-  #timeoutSignal(): AbortSignal | undefined {
-    return deadlineSignal(this.#options.signal, this.#options.timeout ?? 30_000);
-  }
-
-  #tlsContext(): ClientContext {
-    this.#context ??= new (this.#options.implementation ?? nodeImplementation).clientContext(this.#options.configuration ?? new TLSClientConfiguration());
-    return this.#context;
-  }
-
   /** Connects and reads the greeting; with security 'starttls' also upgrades. Returns the greeting. */
   async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#implicitTls ? 465 : 25)): Promise<Reply> {
-    if (this.#channel !== null) throw new SMTPUsageError('already connected');
-    this.#host = host;
-    const signal = this.#timeoutSignal();
-    if (this.#implicitTls) {
-      const socket = await this.#tlsContext().connect({ host, port }, { serverHostname: this.#options.serverHostname ?? host, ...(signal ? { signal } : {}) });
-      this.#channel = new TLSChannel(socket);
-    } else {
-      this.#channel = await PlainChannel.open(host, port, signal);
-    }
+    if (this.#connection.connected) throw new SMTPUsageError('already connected');
+    await this.#connection.open(host, port, this.#implicitTls);
     const greeting = await this.getreply();
     if (greeting.code !== 220) {
       await this.close();
@@ -158,10 +134,10 @@ export class SMTP implements AsyncDisposable {
   }
 
   async #send(text: string | Uint8Array): Promise<void> {
-    if (this.#channel === null) throw new SMTPServerDisconnected('please run connect() first');
+    if (!this.#connection.connected) throw new SMTPServerDisconnected('please run connect() first');
     if (typeof text === 'string') this.#debug('send', text);
     try {
-      await this.#channel.send(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+      await this.#connection.send(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
     } catch (cause) {
       await this.close(true);
       throw new SMTPServerDisconnected('the connection failed while sending', { cause });
@@ -170,12 +146,10 @@ export class SMTP implements AsyncDisposable {
 
   /** Reads the next reply (smtplib's getreply). */
   async getreply(): Promise<Reply> {
-    const channel = this.#channel;
-    if (channel === null) throw new SMTPServerDisconnected('please run connect() first');
-    const signal = this.#timeoutSignal();
+    if (!this.#connection.connected) throw new SMTPServerDisconnected('please run connect() first');
     try {
       while (this.#replies.length === 0) {
-        const data = await untilAborted(channel.recv(READ_SIZE), signal, () => void channel.close(true));
+        const data = await this.#connection.recv();
         if (data.length === 0) throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
         this.#replies.push(...this.#parser.feed(data));
       }
@@ -273,25 +247,7 @@ export class SMTP implements AsyncDisposable {
   }
 
   async #upgrade(): Promise<void> {
-    const plain = this.#channel as PlainChannel;
-    const leftover = plain.detach();
-    if (leftover.length > 0 || this.#replies.length > 0 || this.#parser.buffered > 0) {
-      await plain.close(true);
-      this.#channel = null;
-      throw new StartTlsInjectionError('the server sent data after its STARTTLS reply and before the TLS handshake (possible response injection); connection closed');
-    }
-    const signal = this.#timeoutSignal();
-    try {
-      const socket = await startTls(this.#tlsContext(), plain.socket, {
-        serverHostname: this.#options.serverHostname ?? this.#host,
-        ...(signal ? { signal } : {}),
-      });
-      this.#channel = new TLSChannel(socket);
-    } catch (error) {
-      plain.socket.destroy();
-      this.#channel = null;
-      throw error;
-    }
+    await this.#connection.upgrade(this.#replies.length + this.#parser.buffered);
   }
 
   #checkAuthAllowed(): void {
@@ -478,7 +434,7 @@ export class SMTP implements AsyncDisposable {
 
   /** QUIT, then close. */
   async quit(): Promise<Reply | null> {
-    if (this.#channel === null) return null;
+    if (!this.#connection.connected) return null;
     let reply: Reply | null = null;
     try {
       reply = await this.docmd(command.quit());
@@ -490,18 +446,16 @@ export class SMTP implements AsyncDisposable {
 
   /** Closes the connection without QUIT. */
   async close(force = false): Promise<void> {
-    const channel = this.#channel;
-    this.#channel = null;
     this.#extensions = null;
     this.#heloReply = null;
     this.#replies = [];
     this.#parser = new ReplyParser(this.#options.limits);
-    if (channel !== null) await channel.close(force).catch(() => {});
+    await this.#connection.close(force);
   }
 
   /** `await using smtp = ...`: QUIT when connected (errors ignored), then close. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#channel !== null) await this.quit().catch(() => this.close(true));
+    if (this.#connection.connected) await this.quit().catch(() => this.close(true));
   }
 }
 

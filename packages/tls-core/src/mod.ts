@@ -29,3 +29,4 @@ export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, ty
 export { TLSListener, listenOn } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
 export { PlainChannel, TLSChannel, type Channel } from './channel.js';
+export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
