@@ -53,7 +53,8 @@ const STATUS = new Set(['OK', 'NO', 'BAD', 'BYE', 'PREAUTH']);
 export class ResponseParser {
   #buffer: Buffer = Buffer.alloc(0);
   #parts: Array<string | Buffer> = [];
-  #literal: number | null = null;
+  /** The literal being received: allocated once at its announced size and filled as bytes arrive. */
+  #literal: { data: Buffer; filled: number } | null = null;
   readonly #maxLiteralSize: number;
   readonly #maxLineLength: number;
   readonly #maxDepth: number;
@@ -65,18 +66,34 @@ export class ResponseParser {
   }
 
   get buffered(): number {
-    return this.#buffer.length + this.#parts.length;
+    return this.#buffer.length + this.#parts.length + (this.#literal?.filled ?? 0);
+  }
+
+  /** Copies bytes into the pending literal; returns what follows it. */
+  #fillLiteral(input: Buffer): Buffer {
+    const literal = this.#literal!;
+    const take = Math.min(input.length, literal.data.length - literal.filled);
+    input.copy(literal.data, literal.filled, 0, take);
+    literal.filled += take;
+    if (literal.filled === literal.data.length) {
+      this.#parts.push(literal.data);
+      this.#literal = null;
+    }
+    return input.subarray(take);
   }
 
   feed(data: Uint8Array): Response[] {
-    this.#buffer = this.#buffer.length === 0 ? Buffer.from(data) : Buffer.concat([this.#buffer, data]);
+    let input = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const out: Response[] = [];
+    // Literal bytes go straight into their buffer: a large message is copied once, not re-joined per chunk.
+    if (this.#literal !== null) input = this.#fillLiteral(input);
+    if (this.#literal !== null) return out;
+    this.#buffer = this.#buffer.length === 0 ? Buffer.from(input) : Buffer.concat([this.#buffer, input]);
     for (;;) {
       if (this.#literal !== null) {
-        if (this.#buffer.length < this.#literal) return out;
-        this.#parts.push(this.#buffer.subarray(0, this.#literal));
-        this.#buffer = this.#buffer.subarray(this.#literal);
-        this.#literal = null;
+        const rest = this.#fillLiteral(this.#buffer);
+        this.#buffer = Buffer.from(rest);
+        if (this.#literal !== null) return out;
         continue;
       }
       const end = this.#buffer.indexOf('\r\n');
@@ -94,7 +111,7 @@ export class ResponseParser {
         if (!Number.isSafeInteger(size) || size > this.#maxLiteralSize) {
           throw new IMAP4Abort(`the server announced a ${literal[1]}-byte literal, above the ${this.#maxLiteralSize}-byte limit`);
         }
-        this.#literal = size;
+        this.#literal = { data: Buffer.allocUnsafe(size), filled: 0 };
         continue;
       }
       const parts = this.#parts;
