@@ -114,6 +114,34 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
     await s.done();
   });
 
+  it('uses modified UTF-7 for mailbox names, and UTF-8 after ENABLE UTF8=ACCEPT', async () => {
+    const s = await hostile(async (c) => {
+      c.write('* OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] hi\r\n');
+      const create = await c.line();
+      c.write(`${tagOf(create)} OK created\r\n`);
+      const enable = await c.line();
+      c.write(`* ENABLED UTF8=ACCEPT\r\n${tagOf(enable)} OK enabled\r\n`);
+      const create2 = await c.line(); // "A0003 CREATE {9+}"
+      const size = Number(/\{(\d+)\+\}$/.exec(create2 ?? '')?.[1]);
+      received.push((await c.bytes(size)).toString('utf8'));
+      await c.line(); // the end of the command line
+      c.write(`${tagOf(create2)} OK created\r\n`);
+      const list = await c.line();
+      c.write(`* LIST () "/" "Entwürfe"\r\n${tagOf(list)} OK listed\r\n`);
+      await c.line();
+    });
+    const received: string[] = [];
+    const imap = client(s.port, { security: 'plaintext' });
+    await imap.connect();
+    await imap.create('Entwürfe');
+    expect(s.lines[0]).toMatch(/CREATE "Entw&APw-rfe"$/);
+    expect(await imap.enable('UTF8=ACCEPT')).toEqual(['UTF8=ACCEPT']);
+    await imap.create('Grüße');
+    expect(received).toEqual(['Grüße']);
+    expect((await imap.list()).map((e) => e.name)).toEqual(['Entwürfe']);
+    await imap.close();
+  });
+
   it('stops a literal command when the server answers with a tagged NO instead of "+"', async () => {
     const s = await hostile(async (c) => {
       c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');

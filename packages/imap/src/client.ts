@@ -88,6 +88,8 @@ export class IMAP4 implements AsyncDisposable {
   #greeting: UntaggedResponse | null = null;
   #state: 'NONAUTH' | 'AUTH' | 'SELECTED' | 'LOGOUT' = 'NONAUTH';
   #readOnly = false;
+  /** After ENABLE UTF8=ACCEPT (RFC 6855) mailbox names travel as UTF-8, not modified UTF-7. */
+  #utf8Accept = false;
   /** Untagged data seen outside command results, by type (imaplib's untagged_responses). */
   untagged: Map<string, UntaggedResponse[]> = new Map();
 
@@ -339,7 +341,7 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async #selectLike(verb: 'SELECT' | 'EXAMINE', mailbox: string): Promise<MailboxStatus> {
-    const { tagged, untagged } = await this.command(verb, encodeMailbox(mailbox));
+    const { tagged, untagged } = await this.command(verb, this.#mailbox(mailbox));
     const status: MailboxStatus = { exists: 0, recent: 0, uidValidity: null, uidNext: null, flags: [], permanentFlags: [], readOnly: verb === 'EXAMINE' };
     for (const response of untagged) {
       if (response.type === 'EXISTS') status.exists = response.number ?? 0;
@@ -364,25 +366,25 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async create(mailbox: string): Promise<CommandResult> {
-    return this.command('CREATE', encodeMailbox(mailbox));
+    return this.command('CREATE', this.#mailbox(mailbox));
   }
 
   async delete(mailbox: string): Promise<CommandResult> {
-    return this.command('DELETE', encodeMailbox(mailbox));
+    return this.command('DELETE', this.#mailbox(mailbox));
   }
 
   async rename(from: string, to: string): Promise<CommandResult> {
-    return this.command('RENAME', encodeMailbox(from), encodeMailbox(to));
+    return this.command('RENAME', this.#mailbox(from), this.#mailbox(to));
   }
 
   async #listLike(verb: 'LIST' | 'LSUB', reference: string, pattern: string): Promise<ListEntry[]> {
-    const { untagged } = await this.command(verb, encodeMailbox(reference), encodeMailbox(pattern));
+    const { untagged } = await this.command(verb, this.#mailbox(reference), this.#mailbox(pattern));
     return untagged
       .filter((r) => r.type === verb)
       .map((r) => ({
         flags: (Array.isArray(r.data[0]) ? r.data[0] : []).map(String),
         delimiter: r.data[1] === null ? null : String(r.data[1]),
-        name: decodeMailbox(r.data[2] instanceof Uint8Array ? Buffer.from(r.data[2]).toString('utf8') : String(r.data[2])),
+        name: this.#mailboxName(r.data[2] instanceof Uint8Array ? Buffer.from(r.data[2]).toString('latin1') : String(r.data[2])),
       }));
   }
 
@@ -395,7 +397,7 @@ export class IMAP4 implements AsyncDisposable {
   }
 
   async status(mailbox: string, items: string[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN']): Promise<Record<string, number>> {
-    const { untagged } = await this.command('STATUS', encodeMailbox(mailbox), items.map(atom));
+    const { untagged } = await this.command('STATUS', this.#mailbox(mailbox), items.map(atom));
     const data = untagged.find((r) => r.type === 'STATUS')?.data[1];
     const out: Record<string, number> = {};
     if (Array.isArray(data)) for (let i = 0; i + 1 < data.length; i += 2) out[String(data[i]).toUpperCase()] = Number(data[i + 1]);
@@ -405,7 +407,7 @@ export class IMAP4 implements AsyncDisposable {
   /** APPEND a message (sent as a literal; LITERAL+ when offered). */
   async append(mailbox: string, message: Uint8Array | string, options: { flags?: string[]; date?: string } = {}): Promise<CommandResult> {
     this.#assertWritable();
-    const args: Argument[] = [encodeMailbox(mailbox)];
+    const args: Argument[] = [this.#mailbox(mailbox)];
     if (options.flags) args.push(options.flags.map(atom));
     if (options.date) args.push(options.date);
     args.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
@@ -467,7 +469,7 @@ export class IMAP4 implements AsyncDisposable {
 
   async copy(set: string, mailbox: string, uid = false): Promise<CommandResult> {
     checkSet(set);
-    return this.command(uid ? 'UID COPY' : 'COPY', atom(set), encodeMailbox(mailbox));
+    return this.command(uid ? 'UID COPY' : 'COPY', atom(set), this.#mailbox(mailbox));
   }
 
   /** MOVE when offered, else COPY + STORE \Deleted + EXPUNGE (UID EXPUNGE with UIDPLUS). */
@@ -475,7 +477,7 @@ export class IMAP4 implements AsyncDisposable {
     checkSet(set);
     this.#assertWritable();
     if (this.#capabilities.has('MOVE')) {
-      await this.command(uid ? 'UID MOVE' : 'MOVE', atom(set), encodeMailbox(mailbox));
+      await this.command(uid ? 'UID MOVE' : 'MOVE', atom(set), this.#mailbox(mailbox));
       return;
     }
     await this.copy(set, mailbox, uid);
@@ -514,7 +516,18 @@ export class IMAP4 implements AsyncDisposable {
 
   async enable(...extensions: string[]): Promise<string[]> {
     const { untagged } = await this.command('ENABLE', ...extensions.map(atom));
-    return untagged.filter((r) => r.type === 'ENABLED').flatMap((r) => r.data.map(String));
+    const enabled = untagged.filter((r) => r.type === 'ENABLED').flatMap((r) => r.data.map(String));
+    if (enabled.some((e) => e.toUpperCase() === 'UTF8=ACCEPT')) this.#utf8Accept = true;
+    return enabled;
+  }
+
+  #mailbox(name: string): Argument {
+    return this.#utf8Accept ? name : encodeMailbox(name);
+  }
+
+  #mailboxName(wire: string): string {
+    // The parser keeps line text as bytes (latin1); UTF-8 names are decoded here.
+    return this.#utf8Accept ? Buffer.from(wire, 'latin1').toString('utf8') : decodeMailbox(wire);
   }
 
   /**
