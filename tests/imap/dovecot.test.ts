@@ -3,22 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IMAP4, IMAP4_SSL, IMAP4Error } from '@unitls/imap';
 import { SMTP } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
-import { mailServersUnavailable, startMailServers, type MailServers } from '../support/mail-servers.js';
+import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
 
-let servers: MailServers;
-beforeAll(async () => {
-  const why = mailServersUnavailable();
-  if (why !== null) throw new Error(why);
-  servers = await startMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 60_000);
-afterAll(async () => {
-  await servers?.stop();
-});
+const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 const PYTHON = `
 import imaplib, json, ssl, sys
@@ -39,7 +31,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
   const options = (port: number, host = '127.0.0.1') => ({ host, port, serverHostname: 'localhost', implementation, configuration: clientConfig() });
 
   it('STARTTLS (required by default), LOGIN, SELECT, SEARCH, FETCH with parsed results', async () => {
-    await using imap = new IMAP4(options(servers.ports.imap));
+    await using imap = new IMAP4(options(mailServers().ports.imap));
     await imap.connect();
     expect(imap.secure).toBe(true);
     expect(imap.capabilities.has('STARTTLS')).toBe(false);
@@ -60,7 +52,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
   });
 
   it('IMAP4_SSL: mailboxes (UTF-7 names), APPEND with a literal, STORE, COPY, MOVE, EXPUNGE, STATUS, ID, NAMESPACE', async () => {
-    await using imap = new IMAP4_SSL(options(servers.ports.imaps));
+    await using imap = new IMAP4_SSL(options(mailServers().ports.imaps));
     await imap.connect();
     await imap.login('bob', 'bobpass');
     const box = `Entwürfe-${name}`;
@@ -85,11 +77,11 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
   });
 
   it('on 127.0.0.2 LOGINDISABLED holds before TLS; our client never sends LOGIN in clear', async () => {
-    await using plain = new IMAP4({ ...options(servers.ports.imap, '127.0.0.2'), security: 'plaintext', allowPlaintextAuth: true });
+    await using plain = new IMAP4({ ...options(mailServers().ports.imap, '127.0.0.2'), security: 'plaintext', allowPlaintextAuth: true });
     await plain.connect();
     expect(plain.capabilities.has('LOGINDISABLED')).toBe(true);
     await expect(plain.login('alice', 'alicepass')).rejects.toThrow(/LOGINDISABLED/);
-    await using secure = new IMAP4(options(servers.ports.imap, '127.0.0.2'));
+    await using secure = new IMAP4(options(mailServers().ports.imap, '127.0.0.2'));
     await secure.connect();
     expect(secure.capabilities.has('LOGINDISABLED')).toBe(false);
     await secure.authenticate('PLAIN', 'alice', 'alicepass');
@@ -97,11 +89,11 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
   });
 
   it('IDLE yields updates until aborted', async () => {
-    await using watcher = new IMAP4_SSL(options(servers.ports.imaps));
+    await using watcher = new IMAP4_SSL(options(mailServers().ports.imaps));
     await watcher.connect();
     await watcher.login('bob', 'bobpass');
     await watcher.select('INBOX');
-    await using writer = new IMAP4_SSL(options(servers.ports.imaps));
+    await using writer = new IMAP4_SSL(options(mailServers().ports.imaps));
     await writer.connect();
     await writer.login('bob', 'bobpass');
     const controller = new AbortController();
@@ -121,11 +113,11 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
   it('round trip: sent with @unitls/smtp through Postfix, fetched byte-identical with @unitls/imap', async () => {
     const marker = `roundtrip-${name}-${Date.now()}`;
     const message = `From: bob@example.test\r\nTo: alice@example.test\r\nSubject: ${marker}\r\n\r\nHello Alice.\r\n.dotted\r\n`;
-    await using smtp = new SMTP({ host: '127.0.0.1', port: servers.ports.submission, serverHostname: 'localhost', implementation, configuration: clientConfig() });
+    await using smtp = new SMTP({ host: '127.0.0.1', port: mailServers().ports.submission, serverHostname: 'localhost', implementation, configuration: clientConfig() });
     await smtp.connect();
     await smtp.login('bob', 'bobpass');
     await smtp.sendmail('bob@example.test', ['alice@example.test'], message);
-    await using imap = new IMAP4_SSL(options(servers.ports.imaps));
+    await using imap = new IMAP4_SSL(options(mailServers().ports.imaps));
     await imap.connect();
     await imap.login('alice', 'alicepass');
     let found: number[] = [];
@@ -145,14 +137,14 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
 
 describe("cross-check with Python's imaplib", () => {
   it('sees the same messages, sizes, UIDs, flags and bytes', async () => {
-    await using imap = new IMAP4(({ host: '127.0.0.1', port: servers.ports.imap, serverHostname: 'localhost', configuration: clientConfig() }));
+    await using imap = new IMAP4(({ host: '127.0.0.1', port: mailServers().ports.imap, serverHostname: 'localhost', configuration: clientConfig() }));
     await imap.connect();
     await imap.login('bob', 'bobpass');
     await imap.examine('INBOX');
     const ours = await imap.fetch('1:*', 'UID RFC822.SIZE FLAGS BODY.PEEK[]');
     const dir = mkdtempSync(join(tmpdir(), 'unitls-imap-'));
     writeFileSync(join(dir, 'i.py'), PYTHON);
-    const { stdout } = await promisify(execFile)('python3', [join(dir, 'i.py'), String(servers.ports.imap), pki.path('root')]);
+    const { stdout } = await promisify(execFile)('python3', [join(dir, 'i.py'), String(mailServers().ports.imap), pki.path('root')]);
     const python = JSON.parse(stdout) as Array<{ meta: string; body: string }>;
     expect(ours).toHaveLength(python.length);
     ours.forEach((message, i) => {

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StartTlsInjectionError } from '@unitls/tls-core';
 import { IMAP4, IMAP4Abort, IMAP4Error } from '@unitls/imap';
 import { clientConfig, pki } from '../support/fixtures.js';
-import { scriptedServer, type ScriptConnection, type ScriptedServer } from '../support/scripted-server.js';
+import { useScriptedServers } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function hostile(script: (c: ScriptConnection) => Promise<void>) {
-  const s = await scriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const hostile = useScriptedServers();
 const tagOf = (line: string | null) => (line ?? '').split(' ')[0];
 
 describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a hostile server (%s)', (_, implementation) => {

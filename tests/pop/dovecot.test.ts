@@ -3,21 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POP3, POP3_SSL, POP3Error, POP3UsageError } from '@unitls/pop';
 import { clientConfig, pki } from '../support/fixtures.js';
-import { mailServersUnavailable, startMailServers, type MailServers } from '../support/mail-servers.js';
+import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
 
-let servers: MailServers;
-beforeAll(async () => {
-  const why = mailServersUnavailable();
-  if (why !== null) throw new Error(why);
-  servers = await startMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 60_000);
-afterAll(async () => {
-  await servers?.stop();
-});
+const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 const PYTHON = `
 import json, poplib, ssl, sys
@@ -37,7 +29,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
   const options = (port: number, host = '127.0.0.1') => ({ host, port, serverHostname: 'localhost', implementation, configuration: clientConfig() });
 
   it('STLS (required by default), USER/PASS, STAT, LIST, UIDL, RETR, TOP — and the same answers as Python poplib', async () => {
-    await using pop = new POP3(options(servers.ports.pop3));
+    await using pop = new POP3(options(mailServers().ports.pop3));
     await pop.connect();
     expect(pop.secure).toBe(true);
     await pop.user('alice');
@@ -58,7 +50,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
 
     const dir = mkdtempSync(join(tmpdir(), 'unitls-pop-'));
     writeFileSync(join(dir, 'p.py'), PYTHON);
-    const { stdout } = await promisify(execFile)('python3', [join(dir, 'p.py'), String(servers.ports.pop3), pki.path('root')]);
+    const { stdout } = await promisify(execFile)('python3', [join(dir, 'p.py'), String(mailServers().ports.pop3), pki.path('root')]);
     const python = JSON.parse(stdout) as { count: number; size: number; list: string[]; uidl: string[]; messages: string[] };
     expect([count, size]).toEqual([python.count, python.size]);
     expect(listing.map((l) => `${l.message} ${l.octets}`)).toEqual(python.list);
@@ -68,23 +60,23 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
   });
 
   it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3Error with the server line', async () => {
-    await using pop = new POP3_SSL(options(servers.ports.pop3s));
+    await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
     await pop.connect();
     expect(pop.tlsSocket?.negotiatedTlsVersion).toBe('TLSv1.3');
     expect((await pop.capa()).get('SASL')).toContain('PLAIN');
     await pop.authPlain('alice', 'alicepass');
     expect((await pop.stat())[0]).toBe(3);
-    await using bad = new POP3_SSL(options(servers.ports.pop3s));
+    await using bad = new POP3_SSL(options(mailServers().ports.pop3s));
     await bad.connect();
     await bad.user('alice');
     await expect(bad.pass_('wrong')).rejects.toMatchObject({ name: 'POP3Error', response: expect.stringMatching(/^-ERR/) });
   });
 
   it('on 127.0.0.2 (a "remote" server for Dovecot) credentials never go out in clear', async () => {
-    await using plain = new POP3({ ...options(servers.ports.pop3, '127.0.0.2'), security: 'plaintext' });
+    await using plain = new POP3({ ...options(mailServers().ports.pop3, '127.0.0.2'), security: 'plaintext' });
     await plain.connect();
     await expect(plain.user('alice')).rejects.toBeInstanceOf(POP3UsageError);
-    await using secure = new POP3(options(servers.ports.pop3, '127.0.0.2'));
+    await using secure = new POP3(options(mailServers().ports.pop3, '127.0.0.2'));
     await secure.connect();
     await secure.user('alice');
     await secure.pass_('alicepass');

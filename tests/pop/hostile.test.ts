@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StartTlsInjectionError } from '@unitls/tls-core';
 import { POP3, POP3Error } from '@unitls/pop';
 import { clientConfig } from '../support/fixtures.js';
-import { scriptedServer, type ScriptConnection, type ScriptedServer } from '../support/scripted-server.js';
+import { useScriptedServers } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function hostile(script: (c: ScriptConnection) => Promise<void>) {
-  const s = await scriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const hostile = useScriptedServers();
 
 describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against a hostile server (%s)', (_, implementation) => {
   const client = (port: number, extra = {}) => new POP3({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation, configuration: clientConfig(), timeout: 5000, ...extra });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StartTlsInjectionError } from '@unitls/tls-core';
 import {
   SMTP,
@@ -9,18 +9,10 @@ import {
   SMTPServerDisconnected,
 } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
-import { scriptedServer, type ScriptConnection, type ScriptedServer } from '../support/scripted-server.js';
+import { useScriptedServers } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function hostile(script: (c: ScriptConnection) => Promise<void>) {
-  const s = await scriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const hostile = useScriptedServers();
 
 const EHLO_TLS = '250-hostile.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n';
 

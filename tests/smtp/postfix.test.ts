@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SMTP, SMTP_SSL, SMTPUsageError } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
-import { mailServersUnavailable, startMailServers, type MailServers } from '../support/mail-servers.js';
+import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
 
-let servers: MailServers;
-beforeAll(async () => {
-  const why = mailServersUnavailable();
-  if (why !== null) throw new Error(why);
-  servers = await startMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 60_000);
-afterAll(async () => {
-  await servers?.stop();
-});
+const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 async function waitForDelivery(count: number): Promise<string[]> {
   // Postfix delivers asynchronously through its queue; poll the maildir (bounded).
   for (let i = 0; i < 200; i++) {
-    const messages = servers.delivered();
+    const messages = mailServers().delivered();
     if (messages.length >= count) return messages;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return servers.delivered();
+  return mailServers().delivered();
 }
 
 let sent = 0;
@@ -30,7 +22,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against Po
   const options = (port: number) => ({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation, configuration: clientConfig(), localHostname: 'client.test' });
 
   it('submits over the STARTTLS-required port with AUTH through Dovecot', async () => {
-    await using smtp = new SMTP(options(servers.ports.submission));
+    await using smtp = new SMTP(options(mailServers().ports.submission));
     const greeting = await smtp.connect();
     expect(greeting.text).toContain('unitls-postfix');
     expect(smtp.secure).toBe(true);
@@ -45,7 +37,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against Po
   });
 
   it('submits over implicit TLS (SMTP_SSL)', async () => {
-    await using smtp = new SMTP_SSL(options(servers.ports.smtps));
+    await using smtp = new SMTP_SSL(options(mailServers().ports.smtps));
     await smtp.connect();
     await smtp.login('bob', 'bobpass');
     const marker = `implicit-${name}-${Date.now()}`;
@@ -54,13 +46,13 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against Po
   });
 
   it('offers no AUTH before TLS on the plain port, and our client never sends it there', async () => {
-    await using plain = new SMTP({ ...options(servers.ports.smtp), security: 'plaintext' });
+    await using plain = new SMTP({ ...options(mailServers().ports.smtp), security: 'plaintext' });
     await plain.connect();
     await plain.ehlo();
     expect(plain.hasExtn('auth')).toBe(false);
     expect(plain.hasExtn('starttls')).toBe(true);
     await expect(plain.login('alice', 'alicepass')).rejects.toBeInstanceOf(SMTPUsageError);
-    await using upgraded = new SMTP(options(servers.ports.smtp));
+    await using upgraded = new SMTP(options(mailServers().ports.smtp));
     await upgraded.connect();
     expect(upgraded.hasExtn('auth')).toBe(true);
   });

@@ -9,6 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 
 export interface MailServers {
@@ -230,4 +231,21 @@ postlog    unix-dgram n - n - 1 postlogd
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts the servers once for the calling test file (with the test PKI's server certificate) and
+ * stops them after it; returns a getter. A machine without them fails the file with the reason.
+ */
+export function useMailServers(cert: string, key: string): () => MailServers {
+  let servers: MailServers | undefined;
+  beforeAll(async () => {
+    const why = mailServersUnavailable();
+    if (why !== null) throw new Error(why);
+    servers = await startMailServers(cert, key);
+  }, 60_000);
+  afterAll(async () => {
+    await servers?.stop();
+  });
+  return () => servers!;
 }

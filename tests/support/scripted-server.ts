@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
+import { afterEach } from 'vitest';
 
 export interface ScriptConnection {
   socket: Socket;
@@ -110,5 +111,18 @@ export async function scriptedServer(script: (connection: ScriptConnection) => P
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
+  };
+}
+
+/** A `hostile(script)` for the calling test file; every server it starts is closed after each test. */
+export function useScriptedServers(): (script: (connection: ScriptConnection) => Promise<void>) => Promise<ScriptedServer> {
+  const servers: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (script) => {
+    const server = await scriptedServer(script);
+    servers.push(server);
+    return server;
   };
 }
