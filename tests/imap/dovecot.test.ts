@@ -88,6 +88,16 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     expect(secure.state).toBe('AUTH');
   });
 
+  it('AUTHENTICATE CRAM-MD5, and a wrong password as IMAP4Error with the tagged NO', async () => {
+    await using imap = new IMAP4_SSL(options(mailServers().ports.imaps));
+    await imap.connect();
+    await imap.authenticate('CRAM-MD5', 'bob', 'bobpass');
+    expect(imap.state).toBe('AUTH');
+    await using bad = new IMAP4_SSL(options(mailServers().ports.imaps));
+    await bad.connect();
+    await expect(bad.authenticate('CRAM-MD5', 'bob', 'wrong')).rejects.toMatchObject({ name: 'IMAP4Error', status: 'NO' });
+  });
+
   it('IDLE yields updates until aborted', async () => {
     await using watcher = new IMAP4_SSL(options(mailServers().ports.imaps));
     await watcher.connect();

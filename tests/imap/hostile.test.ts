@@ -134,6 +134,23 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
     await imap.close();
   });
 
+  it('AUTHENTICATE XOAUTH2 sends the initial response with SASL-IR (where plaintext auth was explicitly allowed)', async () => {
+    const s = await hostile(async (c) => {
+      c.write('* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2 SASL-IR] hi\r\n');
+      const auth = await c.line();
+      c.write(`${tagOf(auth)} OK [CAPABILITY IMAP4rev1 IDLE] welcome\r\n`);
+      await c.line();
+    });
+    const imap = client(s.port, { security: 'plaintext', allowPlaintextAuth: true });
+    await imap.connect();
+    await imap.authenticate('XOAUTH2', 'bob@example.test', 'token-123');
+    const [, verb, mechanism, initial] = s.lines[0]!.split(' ');
+    expect([verb, mechanism]).toEqual(['AUTHENTICATE', 'XOAUTH2']);
+    expect(Buffer.from(initial!, 'base64').toString()).toBe('user=bob@example.test\x01auth=Bearer token-123\x01\x01');
+    expect(imap.capabilities.has('IDLE')).toBe(true);
+    await imap.close();
+  });
+
   it('stops a literal command when the server answers with a tagged NO instead of "+"', async () => {
     const s = await hostile(async (c) => {
       c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');

@@ -68,6 +68,20 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against a 
     await cut.done();
   });
 
+  it('APOP digests the greeting timestamp with the secret (RFC 1939 example)', async () => {
+    const s = await hostile(async (c) => {
+      c.write('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n');
+      await c.line();
+      c.write('+OK maildrop has 1 message\r\n');
+      await c.line();
+    });
+    const pop = client(s.port, { security: 'plaintext', allowPlaintextAuth: true });
+    await pop.connect();
+    await pop.apop('mrose', 'tanstaaf');
+    expect(s.lines[0]).toBe('APOP mrose c4c9334bac560ecc979e58001b3e22fb');
+    await pop.close();
+  });
+
   it('answers garbage with a clear protocol error', async () => {
     const s = await hostile(async (c) => {
       c.write('220 this is SMTP\r\n');
