@@ -163,8 +163,33 @@ export class BufferSocket implements TLSSocket {
     return this.#serial(async () => {
       if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
       // EOF is fed to the buffer, whose read() then returns empty (close_notify) or throws RaggedEOF.
-      return (await this.#drive(() => this.#buffer.read(bufsize) as Uint8Array)) ?? new Uint8Array(0);
+      const first = (await this.#drive(() => this.#buffer.read(bufsize) as Uint8Array)) ?? new Uint8Array(0);
+      if (first.length === 0) return first;
+      const data = this.#readMore(first, bufsize);
+      await this.#flush(); // records read may have asked for an answer (a key update)
+      return data;
     });
+  }
+
+  /**
+   * A read returns one TLS record; take whatever else is already decryptable (no waiting), so one
+   * recv can return up to `bufsize` bytes, as a socket would.
+   */
+  #readMore(first: Uint8Array, bufsize: number): Uint8Array {
+    const parts = [first];
+    let total = first.length;
+    while (total < bufsize) {
+      let next: Uint8Array;
+      try {
+        next = this.#buffer.read(bufsize - total) as Uint8Array;
+      } catch {
+        break; // WantRead (nothing more buffered), or an error the next recv reports
+      }
+      if (next.length === 0) break;
+      parts.push(next);
+      total += next.length;
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, total);
   }
 
   send(bytes: Uint8Array): Promise<number> {
