@@ -8,8 +8,7 @@
  * @module
  */
 import { X509Certificate } from 'node:crypto';
-import { Duplex } from 'node:stream';
-import { cipherSuiteName, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { TLSSocketStream, cipherSuiteName, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { CIPHER_ATTRIBUTES } from './cipher-attributes.js';
 import { fromNodeError } from './errors.js';
@@ -41,69 +40,25 @@ function distinguishedName(text: string): Record<string, string> {
 }
 
 /** The socket {@link connect} returns: a Duplex shaped like node:tls's TLSSocket. */
-export class CompatTLSSocket extends Duplex {
-  #socket: TLSSocket | null = null;
-  #reading = false;
+export class CompatTLSSocket extends TLSSocketStream {
   authorized = false;
   authorizationError: Error | null = null;
-  encrypted = true as const;
-  alpnProtocol: string | false | null = null;
   servername: string | false = false;
 
   /** @internal */
   _attach(socket: TLSSocket, servername: string): void {
-    this.#socket = socket;
     this.authorized = true;
     this.servername = servername;
-    const protocol = socket.negotiatedProtocol();
-    this.alpnProtocol = protocol === null ? false : typeof protocol === 'string' ? protocol : Buffer.from(protocol).toString('latin1');
-    this.emit('connect');
-    this.emit('secureConnect');
-    if (this.#reading) this._read();
+    this.attach(socket);
   }
 
-  override _read(): void {
-    this.#reading = true;
-    const socket = this.#socket;
-    if (socket === null) return;
-    this.#reading = false;
-    socket.recv(64 * 1024).then(
-      (chunk) => {
-        if (chunk.length === 0) this.push(null);
-        else if (this.push(chunk)) this._read();
-      },
-      (error: unknown) => this.destroy(fromNodeError(error)),
-    );
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.#socket === null) {
-      this.once('secureConnect', () => this._write(chunk, _encoding, callback));
-      return;
-    }
-    this.#socket.send(chunk).then(() => callback(), (error: unknown) => callback(fromNodeError(error)));
-  }
-
-  /** end(): close_notify, then the connection closes once the peer answers (bounded wait). */
-  override _final(callback: (error?: Error | null) => void): void {
-    if (this.#socket === null) return callback();
-    this.#socket.close().then(
-      () => {
-        this.push(null);
-        callback();
-      },
-      (error: unknown) => callback(fromNodeError(error)),
-    );
-  }
-
+  /** Errors from the socket, as the typed errors Python code expects. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const socket = this.#socket;
-    if (socket === null) return callback(error);
-    socket.close(true).then(() => callback(error), () => callback(error));
+    super._destroy(error === null ? null : fromNodeError(error), callback);
   }
 
   getPeerX509Certificate(): X509Certificate | undefined {
-    const der = this.#socket?.getpeercert() ?? null;
+    const der = this.tlsSocket?.getpeercert() ?? null;
     return der === null ? undefined : new X509Certificate(der);
   }
 
@@ -126,7 +81,7 @@ export class CompatTLSSocket extends Duplex {
   }
 
   getCipher(): { name: string; standardName: string; version: string } | undefined {
-    const id = this.#socket?.cipher() ?? null;
+    const id = this.tlsSocket?.cipher() ?? null;
     if (id === null) return undefined;
     const standardName = cipherSuiteName(id);
     const known = opensslNames.get(id);
@@ -134,28 +89,7 @@ export class CompatTLSSocket extends Duplex {
   }
 
   getProtocol(): string | null {
-    return this.#socket?.negotiatedTlsVersion ?? null;
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.#socket?.getpeername()?.host;
-  }
-
-  get remotePort(): number | undefined {
-    return this.#socket?.getpeername()?.port;
-  }
-
-  get localAddress(): string | undefined {
-    return this.#socket?.getsockname()?.host;
-  }
-
-  get localPort(): number | undefined {
-    return this.#socket?.getsockname()?.port;
-  }
-
-  /** The unitls TLSSocket underneath, once connected. */
-  get tlsSocket(): TLSSocket | null {
-    return this.#socket;
+    return this.tlsSocket?.negotiatedTlsVersion ?? null;
   }
 }
 

@@ -34,7 +34,10 @@ export class BufferSocket implements TLSSocket {
   #closed = false;
   /** Transport bytes the buffer had no room for yet. */
   #pending: Uint8Array = new Uint8Array(0);
-  #busy: Promise<unknown> = Promise.resolve();
+  // Reads and writes each run one at a time, but independently of each other: a recv waiting for
+  // the peer must not hold back the send the peer is waiting for (full duplex, as HTTP needs).
+  #reading: Promise<unknown> = Promise.resolve();
+  #writing: Promise<unknown> = Promise.resolve();
 
   private constructor(buffer: TLSBuffer, transport: Socket, reader: ChunkReader) {
     this.#buffer = buffer;
@@ -150,9 +153,15 @@ export class BufferSocket implements TLSSocket {
     }
   }
 
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#busy.then(task, task);
-    this.#busy = run.catch(() => {});
+  #serialRead<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#reading.then(task, task);
+    this.#reading = run.catch(() => {});
+    return run;
+  }
+
+  #serialWrite<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#writing.then(task, task);
+    this.#writing = run.catch(() => {});
     return run;
   }
 
@@ -160,7 +169,7 @@ export class BufferSocket implements TLSSocket {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
       return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     }
-    return this.#serial(async () => {
+    return this.#serialRead(async () => {
       if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
       // EOF is fed to the buffer, whose read() then returns empty (close_notify) or throws RaggedEOF.
       const first = (await this.#drive(() => this.#buffer.read(bufsize) as Uint8Array)) ?? new Uint8Array(0);
@@ -193,7 +202,7 @@ export class BufferSocket implements TLSSocket {
   }
 
   send(bytes: Uint8Array): Promise<number> {
-    return this.#serial(async () => {
+    return this.#serialWrite(async () => {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
       let offset = 0;
       while (offset < bytes.length) {
@@ -207,7 +216,9 @@ export class BufferSocket implements TLSSocket {
     if (this.#closed) return;
     if (!force) {
       const signal = AbortSignal.timeout(CLOSE_NOTIFY_TIMEOUT_MS);
-      await untilAborted(this.#serial(() => this.#shutdown()), signal, () => this.#transport.destroy()).catch(() => {});
+      // Pending writes go out first; then close_notify, reading until the peer's.
+      const shutdown = this.#serialWrite(() => this.#serialRead(() => this.#shutdown()));
+      await untilAborted(shutdown, signal, () => this.#transport.destroy()).catch(() => {});
     }
     this.#closed = true;
     this.#reader.detach();

@@ -30,3 +30,4 @@ export { TLSListener, listenOn } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
 export { PlainChannel, TLSChannel, type Channel } from './channel.js';
 export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
+export { TLSSocketStream } from './stream.js';

@@ -1,0 +1,70 @@
+/**
+ * fetch and undici on any unitls TLS implementation: an undici Agent whose connector opens TLS
+ * with the chosen implementation (pooling, keep-alive, redirects and decompression stay undici's).
+ *
+ * @module
+ */
+import { connect as netConnect } from 'node:net';
+import { TLSClientConfiguration, TLSSocketStream, type TLSImplementation } from '@unitls/tls-core';
+import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+
+/** Options of {@link createDispatcher}. */
+export interface DispatcherOptions {
+  /** The TLS implementation (default @unitls/tls-node). */
+  implementation?: TLSImplementation;
+  /** TLS settings (default: secure defaults with the system trust store). */
+  configuration?: TLSClientConfiguration;
+  /** Milliseconds for TCP connect plus handshake (default 10 000). */
+  connectTimeout?: number;
+  /** Passed on to undici's Agent (pool sizes, keep-alive, header/body timeouts, ...). */
+  agent?: Omit<Agent.Options, 'connect'>;
+}
+
+/**
+ * An undici Dispatcher (an Agent) whose HTTPS connections are made by `implementation`, verifying
+ * the origin's name with it. Use it as fetch's `dispatcher` or with undici's `request`.
+ *
+ * @example
+ * ```ts
+ * import { fetch } from 'undici';
+ * import { createDispatcher } from '@unitls/http';
+ * import { implementation } from '@unitls/tls-openssl';
+ * const dispatcher = createDispatcher({ implementation });
+ * const response = await fetch('https://example.org/', { dispatcher });
+ * ```
+ */
+export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  const implementation = options.implementation ?? nodeImplementation;
+  const context = new implementation.clientContext(options.configuration ?? new TLSClientConfiguration());
+  const timeout = options.connectTimeout ?? 10_000;
+  return new Agent({
+    ...options.agent,
+    connect(connectOptions, callback) {
+      const { hostname, protocol, servername } = connectOptions;
+      const port = Number(connectOptions.port) || (protocol === 'https:' ? 443 : 80);
+      if (protocol !== 'https:') {
+        const socket = netConnect({ host: hostname, port, noDelay: true });
+        socket.once('connect', () => callback(null, socket));
+        socket.once('error', (error) => callback(error, null));
+        return;
+      }
+      // Bracketed IPv6 literals come without brackets from undici's hostname.
+      context.connect({ host: hostname, port }, { serverHostname: servername || hostname, timeout }).then(
+        (tls) => callback(null, new TLSSocketStream(tls) as unknown as import('node:net').Socket),
+        (error: unknown) => callback(error as Error, null),
+      );
+    },
+  });
+}
+
+let defaultDispatcher: Dispatcher | null = null;
+
+/**
+ * `fetch` whose HTTPS goes through a unitls implementation (tls-node unless `init.dispatcher` says
+ * otherwise; pass `createDispatcher({ implementation })`).
+ */
+export function fetch(input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}): ReturnType<typeof undiciFetch> {
+  defaultDispatcher ??= createDispatcher();
+  return undiciFetch(input, { dispatcher: defaultDispatcher, ...init });
+}

@@ -1,0 +1,130 @@
+/**
+ * A Node Duplex over a TLSSocket of any implementation, for libraries that want a stream
+ * (node:http's createConnection, undici's connect, node:http2). Reads pull with `recv`, writes
+ * `send`, `end()` sends close_notify, `destroy()` drops the connection.
+ *
+ * @module
+ */
+import { Duplex } from 'node:stream';
+import type { TLSSocket } from './interfaces.js';
+
+const READ_SIZE = 64 * 1024;
+
+export class TLSSocketStream extends Duplex {
+  #socket: TLSSocket | null = null;
+  #wantsData = false;
+  #inFlight = false;
+  /** Set when the socket is attached (like node:tls's TLSSocket). */
+  alpnProtocol: string | false | null = null;
+  readonly encrypted = true as const;
+
+  /** Wraps `socket` now, or later with {@link attach} (writes wait until then). */
+  constructor(socket: TLSSocket | null = null) {
+    super({ allowHalfOpen: false });
+    if (socket !== null) this.attach(socket);
+  }
+
+  /** The TLS socket underneath, once attached. */
+  get tlsSocket(): TLSSocket | null {
+    return this.#socket;
+  }
+
+  /** Attaches the connected socket; emits 'connect' and 'secureConnect'. */
+  attach(socket: TLSSocket): void {
+    this.#socket = socket;
+    const protocol = socket.negotiatedProtocol();
+    this.alpnProtocol = protocol === null ? false : typeof protocol === 'string' ? protocol : Buffer.from(protocol).toString('latin1');
+    this.emit('connect');
+    this.emit('secureConnect');
+    if (this.#wantsData) this._read();
+  }
+
+  override _read(): void {
+    const socket = this.#socket;
+    // One recv at a time: Node may ask again while one is pending; it is served when that settles.
+    if (socket === null || this.#inFlight) {
+      this.#wantsData = true;
+      return;
+    }
+    this.#wantsData = false;
+    this.#inFlight = true;
+    socket.recv(READ_SIZE).then(
+      (chunk) => {
+        this.#inFlight = false;
+        if (chunk.length === 0) this.push(null);
+        else if (this.push(chunk) || this.#wantsData) this._read();
+      },
+      (error: unknown) => {
+        this.#inFlight = false;
+        this.destroy(error as Error);
+      },
+    );
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const socket = this.#socket;
+    if (socket === null) {
+      this.once('secureConnect', () => this._write(chunk, encoding, callback));
+      return;
+    }
+    socket.send(chunk).then(() => callback(), (error: unknown) => callback(error as Error));
+  }
+
+  /** end(): close_notify; the stream ends once the peer answers (bounded wait). */
+  override _final(callback: (error?: Error | null) => void): void {
+    const socket = this.#socket;
+    if (socket === null) return callback();
+    socket.close().then(
+      () => {
+        this.push(null);
+        callback();
+      },
+      (error: unknown) => callback(error as Error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const socket = this.#socket;
+    if (socket === null) return callback(error);
+    socket.close(true).then(() => callback(error), () => callback(error));
+  }
+
+  // node:net socket methods some HTTP libraries call; TCP tuning belongs to the implementation.
+  setNoDelay(): this {
+    return this;
+  }
+
+  setKeepAlive(): this {
+    return this;
+  }
+
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (callback) this.once('timeout', callback);
+    void timeout;
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#socket?.getpeername()?.host;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#socket?.getpeername()?.port;
+  }
+
+  get localAddress(): string | undefined {
+    return this.#socket?.getsockname()?.host;
+  }
+
+  get localPort(): number | undefined {
+    return this.#socket?.getsockname()?.port;
+  }
+}
