@@ -1,15 +1,22 @@
 /**
- * @unitls/http: HTTP on any unitls TLS implementation. This first step provides `fetch` and an undici
- * Dispatcher; http.client-style connections, HTTP/2 and proxies follow.
+ * @unitls/http: HTTP on any unitls TLS implementation — http.client-style connections (HTTP/1.1 by
+ * node:http), and `fetch` / an undici Dispatcher. HTTP/2 and CONNECT tunnels are the next steps.
  *
  * @example
  * ```ts
- * import { createDispatcher, fetch } from '@unitls/http';
+ * import { HTTPSConnection, createDispatcher, fetch } from '@unitls/http';
  * import { implementation } from '@unitls/tls-openssl';
- * const response = await fetch('https://example.org/', { dispatcher: createDispatcher({ implementation }) });
- * console.log(response.status, await response.text());
+ *
+ * await using connection = new HTTPSConnection('example.org', { implementation });
+ * connection.request('GET', '/');
+ * const response = await connection.getresponse();
+ * console.log(response.status, response.reason, (await response.read()).length);
+ *
+ * const viaFetch = await fetch('https://example.org/', { dispatcher: createDispatcher({ implementation }) });
+ * console.log(viaFetch.status);
  * ```
  *
  * @module
  */
 export { createDispatcher, fetch, type DispatcherOptions } from './dispatcher.js';
+export { HTTPConnection, HTTPSConnection, HTTPResponse, HTTPException, type HTTPConnectionOptions, type HTTPSConnectionOptions } from './client.js';

@@ -1,0 +1,119 @@
+import { once } from 'node:events';
+
+import * as https from 'node:https';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CertificateVerificationError } from '@unitls/tls-core';
+import { HTTPException, HTTPSConnection } from '@unitls/http';
+import { clientConfig, pki } from '../support/fixtures.js';
+import { implementations } from '../conformance/implementations.js';
+
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function origin() {
+  let connections = 0;
+  const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
+  const server = https.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, (request, response) => {
+    const parts: Buffer[] = [];
+    request.on('data', (c: Buffer) => parts.push(c));
+    request.on('end', () => {
+      seen.push({ method: request.method, url: request.url, headers: request.headers, body: Buffer.concat(parts).toString() });
+      response.setHeader('x-echo', request.url ?? '');
+      response.end(`hello ${request.method}`);
+    });
+  });
+  server.on('secureConnection', () => connections++);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return { port: (server.address() as { port: number }).port, seen, connections: () => connections };
+}
+
+/** A raw TCP+TLS server answering with scripted bytes (for hostile responses). */
+async function hostileOrigin(answer: string) {
+  const tls = await import('node:tls');
+  const server = tls.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, (socket) => {
+    socket.once('data', () => socket.end(answer));
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  return (server.address() as { port: number }).port;
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection over %s', (_, implementation) => {
+  const connect = (port: number) => new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig() });
+
+  it('requests and reads responses over one kept-alive connection', async () => {
+    const server = await origin();
+    await using connection = connect(server.port);
+    connection.request('GET', '/one', undefined, { Accept: 'text/plain' });
+    const first = await connection.getresponse();
+    expect([first.status, first.reason, first.version]).toEqual([200, 'OK', '1.1']);
+    expect(first.getheader('X-Echo')).toBe('/one');
+    expect(Buffer.from(await first.read()).toString()).toBe('hello GET');
+    connection.putrequest('POST', '/two');
+    connection.putheader('Content-Type', 'text/plain');
+    connection.putheader('Content-Length', '7');
+    connection.endheaders('payload');
+    const second = await connection.getresponse();
+    expect(Buffer.from(await second.read()).toString()).toBe('hello POST');
+    expect(server.seen.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['GET', '/one', ''],
+      ['POST', '/two', 'payload'],
+    ]);
+    expect(server.seen[0]!.headers.host).toBe(`localhost:${server.port}`);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('refuses CR/LF in the method, URL and headers before sending anything', async () => {
+    const server = await origin();
+    await using connection = connect(server.port);
+    expect(() => connection.putrequest('GET', '/x HTTP/1.1\r\nHost: evil')).toThrow(HTTPException);
+    expect(() => connection.putrequest('GET\r\n', '/')).toThrow(/CR, LF or NUL/);
+    connection.putrequest('GET', '/');
+    expect(() => connection.putheader('X-Test', 'a\r\nInjected: yes')).toThrow(/CR, LF or NUL/);
+    expect(() => connection.putheader('X\r\nBad', 'v')).toThrow(/CR, LF or NUL/);
+    connection.endheaders();
+    await (await connection.getresponse()).read();
+    expect(server.seen).toHaveLength(1);
+    expect(server.seen[0]!.headers['injected']).toBeUndefined();
+  });
+
+  it('verifies the certificate with the implementation', async () => {
+    const server = await origin();
+    await using connection = new HTTPSConnection('127.0.0.1', { port: server.port, implementation, configuration: clientConfig(), serverHostname: 'wrong.test' });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as Error).cause).toBeInstanceOf(CertificateVerificationError);
+  });
+
+  it.each([
+    ['conflicting Content-Length and Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
+    ['a header injected with a bare CR', 'HTTP/1.1 200 OK\r\nX-A: 1\rSet-Cookie: evil\r\nContent-Length: 0\r\n\r\n'],
+    ['endless headers', `HTTP/1.1 200 OK\r\n${'X-Filler: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n'.repeat(2000)}\r\n`],
+  ])('rejects a response with %s', async (_label, answer) => {
+    const port = await hostileOrigin(answer);
+    await using connection = connect(port);
+    connection.request('GET', '/');
+    await expect(connection.getresponse()).rejects.toBeInstanceOf(HTTPException);
+  });
+
+  it('reports a truncated chunked body and a lying Content-Length as errors while reading', async () => {
+    for (const answer of ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nonly part', 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort']) {
+      const port = await hostileOrigin(answer);
+      await using connection = connect(port);
+      connection.request('GET', '/');
+      const response = await connection.getresponse();
+      await expect(response.read()).rejects.toThrow();
+    }
+  });
+});
+
