@@ -50,6 +50,40 @@ async function hostileOrigin(answer: string) {
 describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection over %s', (_, implementation) => {
   const connect = (port: number) => new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig() });
 
+  it('speaks HTTP/2 when ALPN picks h2, and HTTP/1.1 when the client asks only for it', async () => {
+    const http2 = await import('node:http2');
+    let sessions = 0;
+    const server = http2.createSecureServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key'), allowHTTP1: true }, (request, response) => {
+      const parts: Buffer[] = [];
+      request.on('data', (c: Buffer) => parts.push(c));
+      request.on('end', () => {
+        response.setHeader('x-version', request.httpVersion);
+        response.end(`${request.method} ${request.url} ${Buffer.concat(parts).toString()}`);
+      });
+    });
+    server.on('session', () => sessions++);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const port = (server.address() as { port: number }).port;
+    {
+      await using connection = connect(port);
+      connection.request('GET', '/first');
+      const first = await connection.getresponse();
+      expect([first.protocol, first.version, first.status, first.getheader('x-version')]).toEqual(['h2', '2.0', 200, '2.0']);
+      expect(Buffer.from(await first.read()).toString()).toBe('GET /first ');
+      connection.request('POST', '/second', 'body', { 'Content-Type': 'text/plain' });
+      const second = await connection.getresponse();
+      expect(Buffer.from(await second.read()).toString()).toBe('POST /second body');
+      expect(sessions).toBe(1);
+    }
+    await using h1 = new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig({ innerProtocols: ['http/1.1'] }) });
+    h1.request('GET', '/old');
+    const old = await h1.getresponse();
+    expect([old.protocol, old.version]).toEqual(['http/1.1', '1.1']);
+    expect(Buffer.from(await old.read()).toString()).toBe('GET /old ');
+  });
+
   it('requests and reads responses over one kept-alive connection', async () => {
     const server = await origin();
     await using connection = connect(server.port);

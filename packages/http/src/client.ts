@@ -5,9 +5,10 @@
  * @module
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { TLSClientConfiguration, TLSSocketStream, type ClientContext, type TLSImplementation } from '@unitls/tls-core';
+import { TLSClientConfiguration, TLSSocketStream, type ClientContext, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 
 /** Raised for bad input (CR/LF in a request line or header) and HTTP failures, with the cause kept. */
@@ -40,19 +41,33 @@ export interface HTTPSConnectionOptions extends HTTPConnectionOptions {
 export class HTTPResponse implements AsyncIterable<Uint8Array> {
   readonly status: number;
   readonly reason: string;
-  /** HTTP version, e.g. "1.1". */
+  /** HTTP version, e.g. "1.1" or "2.0". */
   readonly version: string;
+  /** The protocol ALPN chose: "h2" or "http/1.1". */
+  readonly protocol: 'h2' | 'http/1.1';
   /** Header names lower-cased; repeated headers joined as node:http does. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body as a Node Readable. */
   readonly stream: Readable;
 
-  constructor(message: http.IncomingMessage) {
-    this.status = message.statusCode ?? 0;
-    this.reason = message.statusMessage ?? '';
-    this.version = message.httpVersion;
-    this.headers = message.headers;
-    this.stream = message;
+  constructor(fields: { status: number; reason: string; version: string; protocol: 'h2' | 'http/1.1'; headers: Record<string, string | string[] | undefined>; stream: Readable }) {
+    this.status = fields.status;
+    this.reason = fields.reason;
+    this.version = fields.version;
+    this.protocol = fields.protocol;
+    this.headers = fields.headers;
+    this.stream = fields.stream;
+  }
+
+  static fromHttp1(message: http.IncomingMessage): HTTPResponse {
+    return new HTTPResponse({
+      status: message.statusCode ?? 0,
+      reason: message.statusMessage ?? '',
+      version: message.httpVersion,
+      protocol: 'http/1.1',
+      headers: message.headers,
+      stream: message,
+    });
   }
 
   getheader(name: string): string | undefined {
@@ -72,6 +87,15 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   }
 }
 
+/** A request being built by putrequest/putheader/endheaders. */
+interface PendingRequest {
+  method: string;
+  url: string;
+  headers: Array<[string, string[]]>;
+  body: Buffer[];
+  ended: boolean;
+}
+
 const FORBIDDEN = /[\r\n\0]/;
 
 function check(what: string, value: string): string {
@@ -85,8 +109,7 @@ export class HTTPConnection implements AsyncDisposable {
   readonly port: number;
   protected readonly options: HTTPConnectionOptions;
   readonly #agent: http.Agent;
-  #pending: http.ClientRequest | null = null;
-  #response: Promise<http.IncomingMessage> | null = null;
+  #request: PendingRequest | null = null;
 
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
     this.host = check('the host', host);
@@ -110,54 +133,33 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Starts a request (http.client's putrequest); add headers with putheader, then endheaders. */
   putrequest(method: string, url: string): void {
-    if (this.#pending !== null) throw new HTTPException('a request is already in progress: read its response first', 'UNITLS_HTTP_STATE');
-    check('the method', method);
-    check('the URL', url);
-    const request = http.request({
-      host: this.host,
-      port: this.port,
-      method,
-      path: url,
-      agent: this.#agent,
-      setHost: true,
-      ...(this.options.maxHeaderSize === undefined ? {} : { maxHeaderSize: this.options.maxHeaderSize }),
-      ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
-    });
-    this.#pending = request;
-    this.#response = new Promise((resolve, reject) => {
-      request.once('response', resolve);
-      request.once('error', (error) => reject(new HTTPException(`HTTP request failed: ${error.message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error })));
-      request.setTimeout(this.options.timeout ?? 30_000, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    });
-    this.#response.catch(() => {});
+    if (this.#request !== null) throw new HTTPException('a request is already in progress: read its response first', 'UNITLS_HTTP_STATE');
+    this.#request = { method: check('the method', method), url: check('the URL', url), headers: [], body: [], ended: false };
   }
 
   putheader(name: string, ...values: string[]): void {
     const request = this.#requireRequest();
     check('a header name', name);
     for (const value of values) check(`header ${name}`, value);
-    try {
-      request.setHeader(name, values.length === 1 ? values[0]! : values);
-    } catch (cause) {
-      throw new HTTPException(`invalid header ${name}: ${(cause as Error).message}`, 'UNITLS_HTTP_INVALID_HEADER', { cause });
-    }
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new HTTPException(`invalid header name ${JSON.stringify(name)}`, 'UNITLS_HTTP_INVALID_HEADER');
+    request.headers.push([name, values]);
   }
 
-  /** Ends the headers, sending `body` if given (http.client's endheaders(message_body)). */
+  /** Ends the headers, with `body` if given (http.client's endheaders(message_body)); getresponse sends. */
   endheaders(body?: Uint8Array | string): void {
     const request = this.#requireRequest();
-    if (body !== undefined) request.end(body);
-    else request.end();
+    if (body !== undefined) request.body.push(Buffer.from(body));
+    request.ended = true;
   }
 
-  /** Sends more body bytes before endheaders. */
+  /** Adds body bytes before endheaders. */
   send(data: Uint8Array | string): void {
-    this.#requireRequest().write(data);
+    this.#requireRequest().body.push(Buffer.from(data));
   }
 
-  #requireRequest(): http.ClientRequest {
-    if (this.#pending === null) throw new HTTPException('no request in progress: call putrequest first', 'UNITLS_HTTP_STATE');
-    return this.#pending;
+  #requireRequest(): PendingRequest {
+    if (this.#request === null || this.#request.ended) throw new HTTPException('no request being built: call putrequest first', 'UNITLS_HTTP_STATE');
+    return this.#request;
   }
 
   /** A whole request (http.client's request). */
@@ -170,18 +172,53 @@ export class HTTPConnection implements AsyncDisposable {
     this.endheaders(body);
   }
 
-  /** The response to the request in progress. */
+  /** Which protocol the connection speaks (HTTPS: what ALPN chose on the first request). */
+  protected async protocol(): Promise<'h2' | 'http/1.1'> {
+    return 'http/1.1';
+  }
+
+  /** Sends an HTTP/2 request; only HTTPSConnection can. */
+  protected sendH2(request: PendingRequest): Promise<HTTPResponse> {
+    void request;
+    return Promise.reject(new HTTPException('HTTP/2 needs TLS with ALPN', 'UNITLS_HTTP_STATE'));
+  }
+
+  /** Sends the request built so far and waits for the response. */
   async getresponse(): Promise<HTTPResponse> {
-    const response = this.#response;
-    if (response === null) throw new HTTPException('no request in progress', 'UNITLS_HTTP_STATE');
-    this.#pending = null;
-    this.#response = null;
-    return new HTTPResponse(await response);
+    const request = this.#request;
+    if (request === null || !request.ended) throw new HTTPException('no complete request: call endheaders (or request) first', 'UNITLS_HTTP_STATE');
+    this.#request = null;
+    return (await this.protocol()) === 'h2' ? this.sendH2(request) : this.#sendH1(request);
+  }
+
+  #sendH1(pending: PendingRequest): Promise<HTTPResponse> {
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error) => reject(new HTTPException(`HTTP request failed: ${error.message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error }));
+      let request: http.ClientRequest;
+      try {
+        request = http.request({
+          host: this.host,
+          port: this.port,
+          method: pending.method,
+          path: pending.url,
+          agent: this.#agent,
+          ...(this.options.maxHeaderSize === undefined ? {} : { maxHeaderSize: this.options.maxHeaderSize }),
+          ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
+        });
+        for (const [name, values] of pending.headers) request.setHeader(name, values.length === 1 ? values[0]! : values);
+      } catch (error) {
+        fail(error as Error);
+        return;
+      }
+      request.once('response', (message) => resolve(HTTPResponse.fromHttp1(message)));
+      request.once('error', fail);
+      request.setTimeout(this.options.timeout ?? 30_000, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      request.end(pending.body.length === 0 ? undefined : Buffer.concat(pending.body));
+    });
   }
 
   async close(): Promise<void> {
-    this.#pending?.destroy();
-    this.#pending = null;
+    this.#request = null;
     this.#agent.destroy();
   }
 
@@ -190,28 +227,90 @@ export class HTTPConnection implements AsyncDisposable {
   }
 }
 
-/** http.client.HTTPSConnection: the same over TLS from any unitls implementation. */
+/** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
 export class HTTPSConnection extends HTTPConnection {
   #context: ClientContext | null = null;
+  #protocol: Promise<'h2' | 'http/1.1'> | null = null;
+  /** The socket opened to learn ALPN's choice, handed to the HTTP/1.1 agent first. */
+  #preopened: TLSSocket | null = null;
+  #session: http2.ClientHttp2Session | null = null;
 
   constructor(host: string, options: HTTPSConnectionOptions = {}) {
     super(host, options, 443);
   }
 
-  /** The TLS settings in use (the implementation's context is made on first use). */
   #tlsContext(): ClientContext {
     const options = this.options as HTTPSConnectionOptions;
-    this.#context ??= new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration());
+    // Offer h2 and http/1.1 unless the caller chose its own ALPN list.
+    const configuration = options.configuration ?? new TLSClientConfiguration();
+    this.#context ??= new (options.implementation ?? nodeImplementation).clientContext(
+      configuration.innerProtocols === null ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
+    );
     return this.#context;
   }
 
-  protected override openSocket(callback: (error: Error | null, socket: Socket) => void): void {
+  #connect(): Promise<TLSSocket> {
     const options = this.options as HTTPSConnectionOptions;
-    this.#tlsContext()
-      .connect({ host: this.host, port: this.port }, { serverHostname: options.serverHostname ?? this.host, timeout: options.timeout ?? 30_000 })
-      .then(
-        (tls) => callback(null, new TLSSocketStream(tls) as unknown as Socket),
-        (error: unknown) => callback(error as Error, undefined as unknown as Socket),
-      );
+    return this.#tlsContext().connect({ host: this.host, port: this.port }, { serverHostname: options.serverHostname ?? this.host, timeout: options.timeout ?? 30_000 });
+  }
+
+  protected override protocol(): Promise<'h2' | 'http/1.1'> {
+    this.#protocol ??= this.#connect().then(
+      (tls) => {
+        if (tls.negotiatedProtocol() === 'h2') {
+          const stream = new TLSSocketStream(tls);
+          this.#session = http2.connect(`https://${this.host}:${this.port}`, { createConnection: () => stream as unknown as Socket });
+          this.#session.on('error', () => {});
+          return 'h2';
+        }
+        this.#preopened = tls;
+        return 'http/1.1';
+      },
+      (error: unknown) => {
+        this.#protocol = null;
+        throw new HTTPException(`HTTP request failed: ${(error as Error).message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error });
+      },
+    );
+    return this.#protocol;
+  }
+
+  protected override sendH2(pending: { method: string; url: string; headers: Array<[string, string[]]>; body: Buffer[] }): Promise<HTTPResponse> {
+    const session = this.#session!;
+    const headers: http2.OutgoingHttpHeaders = { ':method': pending.method, ':path': pending.url };
+    for (const [name, values] of pending.headers) {
+      const lower = name.toLowerCase();
+      // Connection-specific headers do not exist in HTTP/2 (RFC 9113 §8.2.2); Host becomes :authority.
+      if (['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'].includes(lower)) continue;
+      headers[lower] = values.length === 1 ? values[0]! : values;
+    }
+    return new Promise((resolve, reject) => {
+      const body = Buffer.concat(pending.body);
+      const stream = session.request(headers, { endStream: body.length === 0 });
+      stream.setTimeout(this.options.timeout ?? 30_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+      stream.once('response', (responseHeaders) => {
+        const { ':status': status, ...rest } = responseHeaders;
+        resolve(new HTTPResponse({ status: Number(status), reason: '', version: '2.0', protocol: 'h2', headers: rest as Record<string, string | string[] | undefined>, stream }));
+      });
+      stream.once('error', (error) => reject(new HTTPException(`HTTP/2 request failed: ${error.message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error })));
+      if (body.length > 0) stream.end(body);
+    });
+  }
+
+  protected override openSocket(callback: (error: Error | null, socket: Socket) => void): void {
+    const preopened = this.#preopened;
+    this.#preopened = null;
+    (preopened === null ? this.#connect() : Promise.resolve(preopened)).then(
+      (tls) => callback(null, new TLSSocketStream(tls) as unknown as Socket),
+      (error: unknown) => callback(error as Error, undefined as unknown as Socket),
+    );
+  }
+
+  override async close(): Promise<void> {
+    this.#session?.destroy();
+    this.#session = null;
+    await this.#preopened?.close(true);
+    this.#preopened = null;
+    this.#protocol = null;
+    await super.close();
   }
 }
