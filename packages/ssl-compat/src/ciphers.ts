@@ -1,17 +1,10 @@
 import { ConfigurationError } from '@unitls/tls-core';
+import { CIPHER_TABLE } from '@unitls/tls-node';
+import { DEFAULT_TLS13 } from '@unitls/tls-node/internal';
 import { parseCipherString } from './cipher-string.js';
 
 /** TLS 1.3 suites by the names node:tls and OpenSSL use for them. */
-const TLS13: Record<string, number> = {
-  TLS_AES_128_GCM_SHA256: 0x1301,
-  TLS_AES_256_GCM_SHA384: 0x1302,
-  TLS_CHACHA20_POLY1305_SHA256: 0x1303,
-  TLS_AES_128_CCM_SHA256: 0x1304,
-  TLS_AES_128_CCM_8_SHA256: 0x1305,
-};
-
-/** OpenSSL's default TLS 1.3 suites, used when only a TLS 1.2 cipher string is given (as OpenSSL does). */
-export const DEFAULT_TLS13 = [0x1302, 0x1303, 0x1301];
+const TLS13: Record<string, number> = Object.fromEntries(CIPHER_TABLE.filter(([, , , tls13]) => tls13).map(([id, , name]) => [name, id]));
 
 /**
  * node:tls's `ciphers` option (an OpenSSL string whose TLS_* names are TLS 1.3 suites) as IANA ids:
@@ -30,5 +23,6 @@ export function cipherIdsFromNodeString(ciphers: string): number[] {
     }
   }
   if (tls12.length === 0 && tls13.length === 0) throw new ConfigurationError(`ciphers "${ciphers}" select no cipher suite`);
+  // A TLS-1.2-only string keeps OpenSSL's default TLS 1.3 suites, as in OpenSSL itself.
   return [...tls12, ...(tls13.length > 0 ? tls13 : DEFAULT_TLS13)];
 }

@@ -23,7 +23,7 @@ import {
   type TLSVersion as PEPVersion,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { DEFAULT_TLS13 } from './ciphers.js';
+import { DEFAULT_TLS13 } from '@unitls/tls-node/internal';
 import { parseCipherString } from './cipher-string.js';
 import { chainFromPem } from './pem.js';
 

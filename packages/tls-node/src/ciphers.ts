@@ -16,8 +16,8 @@ for (const [id, iana, openssl, tls13] of CIPHER_TABLE) {
   byIanaName.set(iana, entry);
 }
 
-/** The standard TLS 1.3 suites node:tls enables by default, in its order. */
-const DEFAULT_TLS13 = [0x1302, 0x1303, 0x1301];
+/** The standard TLS 1.3 suites OpenSSL (and so node:tls) enables by default, in its order. */
+export const DEFAULT_TLS13: readonly number[] = Object.freeze([0x1302, 0x1303, 0x1301]);
 
 /** The IANA id of a cipher as node:tls reports it (`getCipher().standardName`). */
 export function cipherIdFromStandardName(standardName: string): number | null {
@@ -30,6 +30,10 @@ export type ConcreteVersion = 'TLSv1.2' | 'TLSv1.3';
 export interface CipherPlan {
   /** The `ciphers` string for node:tls (TLS 1.2 names and TLS 1.3 suite names). */
   readonly ciphers: string;
+  /** OpenSSL names of the TLS 1.2 ciphers (SSL_CTX_set_cipher_list), in order. */
+  readonly tls12: readonly string[];
+  /** Names of the TLS 1.3 suites (SSL_CTX_set_ciphersuites), in order. */
+  readonly tls13: readonly string[];
   readonly minVersion: ConcreteVersion;
   readonly maxVersion: ConcreteVersion;
 }
@@ -71,5 +75,7 @@ export function planCiphers(
         `${concrete(lowest, 'TLSv1.2')}..${concrete(highest, 'TLSv1.3')}`,
     );
   }
-  return { ciphers: [...tls12, ...tls13].map((entry) => entry.openssl).join(':'), minVersion, maxVersion };
+  const tls12Names = tls12.map((entry) => entry.openssl);
+  const tls13Names = tls13.map((entry) => entry.openssl);
+  return { ciphers: [...tls12Names, ...tls13Names].join(':'), tls12: tls12Names, tls13: tls13Names, minVersion, maxVersion };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { planCiphers, type CipherPlan, type ConcreteVersion } from './ciphers.js';
+export { DEFAULT_TLS13, planCiphers, type CipherPlan, type ConcreteVersion } from './ciphers.js';
 export { certAndKey, chainMaterial, certificatesAsPem, trustAnchors, systemTrustAnchors } from './material.js';
 export { sniName, verifyPeerName } from './hostname.js';
 export { validateConfig } from './validate.js';

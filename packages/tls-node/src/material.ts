@@ -22,12 +22,6 @@ function isPem(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.subarray(0, 4096)).toString('latin1').includes('-----BEGIN ');
 }
 
-function refuseId(what: string, kind: string): void {
-  if (kind === 'id') {
-    throw new ConfigurationError(`${what}.fromId() is not supported by @unitls/tls-node: node:tls has no key store; use fromBuffer or fromFile`);
-  }
-}
-
 /** Every certificate in PEM text or DER bytes, as PEM blocks. */
 export function certificatesAsPem(what: string, bytes: Uint8Array): string[] {
   if (isPem(bytes)) {
@@ -43,7 +37,6 @@ export function certificatesAsPem(what: string, bytes: Uint8Array): string[] {
 }
 
 export function certificatePem(cert: Certificate): string[] {
-  refuseId('Certificate', cert.source.kind);
   return certificatesAsPem('Certificate', cert.bytes());
 }
 
@@ -53,11 +46,9 @@ export function privateKeyObject(key: PrivateKey | null, leaf: Certificate): Key
   let what: string;
   if (key === null) {
     // PEP 748: a null key means the key sits with the certificate.
-    refuseId('Certificate', leaf.source.kind);
     bytes = leaf.bytes();
     what = 'SigningChain (key taken from the certificate data)';
   } else {
-    refuseId('PrivateKey', key.source.kind);
     bytes = key.bytes();
     what = 'PrivateKey';
   }
@@ -168,6 +159,5 @@ export function systemTrustAnchors(): string[] {
 /** The anchors a TrustStore names, as PEM blocks (null store or system() = the OS store). */
 export function trustAnchors(store: TrustStore | null): string[] {
   if (store === null || store.source.kind === 'system') return systemTrustAnchors();
-  refuseId('TrustStore', store.source.kind);
   return certificatesAsPem('TrustStore', readDescriptorBytes('TrustStore', store.source));
 }

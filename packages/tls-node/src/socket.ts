@@ -110,7 +110,7 @@ export class NodeTLSSocket implements TLSSocket {
     this.#closed = true;
     this.#reader.detach();
     // end() sends close_notify; the socket closes when the peer answers with its own (bounded).
-    await endTransport(this.#socket as unknown as import('node:net').Socket, force);
+    await endTransport(this.#socket, force);
   }
 
   listen(): void {

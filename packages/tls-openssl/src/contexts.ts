@@ -16,12 +16,10 @@ import {
   type TLSSocket,
 } from '@unitls/tls-core';
 import { certAndKey, chainMaterial, planCiphers, trustAnchors, validateConfig } from '@unitls/tls-node/internal';
-import { CIPHER_TABLE } from '@unitls/tls-node';
 import { addon, type NativeContextOptions } from './addon.js';
 import { IMPLEMENTATION_NAME, OpenSSLBuffer } from './buffer.js';
 
 const VERSION = { 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 } as const;
-const tls13Names = new Set(CIPHER_TABLE.filter(([, , , tls13]) => tls13).map(([, , name]) => name));
 
 /** Extension options of the contexts (tests and @unitls/insecure). */
 export interface OpenSSLContextOptions {
@@ -43,13 +41,12 @@ function nativeOptions(
   skipVerify: boolean,
 ): NativeContextOptions {
   const plan = planCiphers(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion);
-  const names = plan.ciphers.split(':');
   const alpn = configuration.innerProtocols?.map(protocolBytes);
   return {
     minVersion: VERSION[plan.minVersion],
     maxVersion: VERSION[plan.maxVersion],
-    cipherList: names.filter((name) => !tls13Names.has(name)).join(':'),
-    cipherSuites: names.filter((name) => tls13Names.has(name)).join(':'),
+    cipherList: plan.tls12.join(':'),
+    cipherSuites: plan.tls13.join(':'),
     ...(trust ? { trustPem: Buffer.from(trustAnchors(configuration.trustStore).join('\n')) } : {}),
     ...(alpn === undefined ? {} : { alpn: Buffer.concat(alpn.flatMap((id) => [Buffer.of(id.length), id])) }),
     ...(options.verificationTime === undefined ? {} : { verifyTime: Math.floor(options.verificationTime.getTime() / 1000) }),
