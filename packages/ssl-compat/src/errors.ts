@@ -14,6 +14,7 @@ import {
   reasonForOpenSSLVerifyCode,
   type TLSErrorOptions,
 } from '@unitls/tls-core';
+import { explanations } from '@unitls/tls-node/internal';
 
 export const SSLError = TLSError;
 export type SSLError = TLSError;
@@ -44,24 +45,6 @@ export class SSLSyscallError extends TLSError {
     this.errno = options?.errno;
   }
 }
-
-/** node:tls / OpenSSL error codes with what they mean, for messages that say what to do. */
-const explanations: Record<string, string> = {
-  ERR_SSL_WRONG_VERSION_NUMBER: 'the peer did not answer with TLS (wrong version number): is this a TLS port, or does it expect STARTTLS?',
-  ERR_SSL_UNSUPPORTED_PROTOCOL: 'no TLS version in common with the peer',
-  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'no TLS version available with this configuration',
-  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'the peer refused the TLS version (protocol_version alert)',
-  ERR_SSL_NO_SHARED_CIPHER: 'no cipher suite in common with the peer',
-  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the peer aborted the handshake (handshake_failure alert)',
-  ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL: 'no ALPN protocol in common with the server',
-  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the peer does not trust our certificate (unknown_ca alert)',
-  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the peer rejected our certificate (bad_certificate alert)',
-  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate',
-  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'the client sent no certificate although one is required',
-  ERR_SSL_UNEXPECTED_EOF_WHILE_READING: 'the peer closed the connection without close_notify',
-  ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: 'a TLS record failed its integrity check',
-  ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC: 'the peer found a TLS record that failed its integrity check',
-};
 
 const syscallCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
 

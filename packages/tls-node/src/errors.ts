@@ -4,8 +4,8 @@ import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
 
-/** node:tls / OpenSSL error codes that mean something more specific than "handshake failed". */
-const explanations: Record<string, string> = {
+/** node:tls / OpenSSL error codes that mean something more specific than "handshake failed" (ssl-compat uses them too). */
+export const explanations: Readonly<Record<string, string>> = {
   ERR_SSL_UNSUPPORTED_PROTOCOL: 'no TLS version in common with the peer',
   ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'no TLS version in common with the peer',
   ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'no TLS version in common with the peer (the peer sent protocol_version)',
@@ -19,6 +19,11 @@ const explanations: Record<string, string> = {
   ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the peer does not trust our certificate (unknown_ca)',
   ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the peer rejected our certificate (bad_certificate)',
   ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR: 'the peer could not verify our signature (decrypt_error)',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate',
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'the client sent no certificate although one is required',
+  ERR_SSL_UNEXPECTED_EOF_WHILE_READING: 'the peer closed the connection without close_notify',
+  ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: 'a TLS record failed its integrity check',
+  ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC: 'the peer found a TLS record that failed its integrity check',
   ECONNRESET: 'the peer closed the connection during the TLS handshake',
 };
 

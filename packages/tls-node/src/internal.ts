@@ -9,3 +9,4 @@ export { DEFAULT_TLS13, planCiphers, type CipherPlan, type ConcreteVersion } fro
 export { certAndKey, chainMaterial, certificatesAsPem, trustAnchors, systemTrustAnchors } from './material.js';
 export { sniName, verifyPeerName } from './hostname.js';
 export { validateConfig } from './validate.js';
+export { explanations } from './errors.js';
