@@ -149,5 +149,107 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
       await expect(response.read()).rejects.toThrow();
     }
   });
-});
 
+  it('reads the body in pieces: read(amt), readinto, then read() for the rest', async () => {
+    const server = await origin();
+    await using connection = connect(server.port);
+    connection.request('GET', '/');
+    const response = await connection.getresponse();
+    expect(Buffer.from(await response.read(3)).toString()).toBe('hel');
+    const into = new Uint8Array(4);
+    expect(await response.readinto(into)).toBe(4);
+    expect(Buffer.from(into).toString()).toBe('lo G');
+    expect(Buffer.from(await response.read()).toString()).toBe('ET');
+    expect((await response.read()).length).toBe(0);
+    expect(await response.readinto(into)).toBe(0);
+  });
+
+  it('times out waiting for the headers, and when the body stalls', async () => {
+    const tls = await import('node:tls');
+    const stalls: import('node:net').Socket[] = [];
+    const server = tls.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key'), ALPNProtocols: ['http/1.1'] }, (socket) => {
+      stalls.push(socket);
+      socket.on('error', () => {});
+      socket.once('data', (request: Buffer) => {
+        // "/stall-body" gets its headers and part of the body; anything else gets nothing at all.
+        if (request.toString().startsWith('GET /stall-body')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => {
+      stalls.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(resolve));
+    });
+    const port = (server.address() as { port: number }).port;
+    {
+      await using connection = new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig(), timeout: 200 });
+      connection.request('GET', '/no-headers');
+      const error = await connection.getresponse().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HTTPException);
+      expect(error).toMatchObject({ code: 'ETIMEDOUT', message: expect.stringMatching(/sent nothing for 200 ms/) });
+    }
+    await using connection = new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig(), timeout: 200 });
+    connection.request('GET', '/stall-body');
+    const response = await connection.getresponse();
+    expect(Buffer.from(await response.read(4)).toString()).toBe('part');
+    await expect(response.read()).rejects.toBeInstanceOf(HTTPException);
+  });
+
+  it('times out an HTTP/2 stream whose response never comes', async () => {
+    const http2 = await import('node:http2');
+    const server = http2.createSecureServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, () => {});
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const sessions: import('node:http2').ServerHttp2Session[] = [];
+    server.on('session', (session) => sessions.push(session));
+    closers.push(() => {
+      sessions.forEach((session) => session.destroy());
+      return new Promise((resolve) => server.close(resolve));
+    });
+    await using connection = new HTTPSConnection('localhost', { port: (server.address() as { port: number }).port, implementation, configuration: clientConfig(), timeout: 200 });
+    connection.request('GET', '/never');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('fails to connect within the timeout when the TLS handshake never answers', async () => {
+    const net = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const server = net.createServer((socket) => held.push(socket.on('error', () => {})));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => {
+      held.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(resolve));
+    });
+    await using connection = new HTTPSConnection('localhost', { port: (server.address() as { port: number }).port, implementation, configuration: clientConfig(), timeout: 200 });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as Error).message).toMatch(/^connecting to localhost:\d+ failed/);
+  });
+
+  it('stops waiting when its AbortSignal fires', async () => {
+    const tls = await import('node:tls');
+    const controller = new AbortController();
+    const held: import('node:net').Socket[] = [];
+    // The server aborts the client once the request has arrived, then never answers.
+    const server = tls.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, (socket) => {
+      held.push(socket.on('error', () => {}));
+      socket.once('data', () => controller.abort(new Error('caller gave up')));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => {
+      held.forEach((socket) => socket.destroy());
+      return new Promise((resolve) => server.close(resolve));
+    });
+    await using connection = new HTTPSConnection('localhost', { port: (server.address() as { port: number }).port, implementation, configuration: clientConfig(), signal: controller.signal });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as Error).cause).toMatchObject({ name: 'AbortError' });
+  });
+});

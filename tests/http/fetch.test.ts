@@ -73,4 +73,44 @@ describe.each(implementations.map((i) => [i.name, i] as const))('fetch over %s',
     expect(body.equals(big)).toBe(true);
     await dispatcher.close();
   });
+
+  it('speaks HTTP/2 when the server picks h2 by ALPN, HTTP/1.1 when told to', async () => {
+    const http2 = await import('node:http2');
+    const server = http2.createSecureServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key'), allowHTTP1: true }, (request, response) => {
+      response.end(`version ${request.httpVersion}`);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const sessions: import('node:http2').ServerHttp2Session[] = [];
+    server.on('session', (session) => sessions.push(session));
+    const url = `https://localhost:${(server.address() as { port: number }).port}/`;
+    try {
+      const h2 = createDispatcher({ implementation, configuration: clientConfig() });
+      expect(await (await fetch(url, { dispatcher: h2 })).text()).toBe('version 2.0');
+      await h2.close();
+      const h1 = createDispatcher({ implementation, configuration: clientConfig(), agent: { allowH2: false } });
+      expect(await (await fetch(url, { dispatcher: h1 })).text()).toBe('version 1.1');
+      await h1.close();
+    } finally {
+      sessions.forEach((session) => session.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("applies undici's header timeout to a server that never answers", async () => {
+    const tls = await import('node:tls');
+    const held: import('node:net').Socket[] = [];
+    const server = tls.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, (socket) => held.push(socket.on('error', () => {})));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const dispatcher = createDispatcher({ implementation, configuration: clientConfig(), agent: { headersTimeout: 200 } });
+      const error = await fetch(`https://localhost:${(server.address() as { port: number }).port}/`, { dispatcher }).catch((e: unknown) => e);
+      expect((error as Error).cause).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+      await dispatcher.destroy();
+    } finally {
+      held.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

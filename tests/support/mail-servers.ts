@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort, waitForPort } from './daemons.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
@@ -18,27 +18,6 @@ export interface MailServers {
   /** Messages Postfix delivered to the catch-all maildir (everyone but alice, whose mail goes to her Dovecot INBOX), oldest first. */
   delivered(): string[];
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createServer().listen(port, '127.0.0.1');
-      socket.once('listening', () => socket.close(() => resolve(false)));
-      socket.once('error', () => resolve(true)); // in use: the daemon listens
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`mail server port ${port} did not come up`);
 }
 
 /** Why the servers cannot run here, or null when they can. */
@@ -209,7 +188,7 @@ postlog    unix-dgram n - n - 1 postlogd
   const dovecot: ChildProcess = spawn('dovecot', ['-F', '-c', join(D, 'dovecot.conf')], { stdio: 'ignore' });
   for (let i = 0; i < 100 && !existsSync(join(P, 'dovecot-auth')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   execFileSync('postfix', ['-c', join(P, 'etc'), 'start'], { stdio: 'ignore' });
-  for (const port of Object.values(ports)) await waitForPort(port);
+  for (const port of Object.values(ports)) await waitForPort(port, 'mail server');
   return {
     dir,
     ports,

@@ -1,29 +1,37 @@
 /**
  * http.client's HTTPConnection and HTTPSConnection, async, on any unitls TLS implementation.
- * HTTP/1.1 itself is node:http's (llhttp): the connection only supplies the TLSSocket, as a stream.
+ * HTTP/1.1 itself is node:http's (llhttp) and HTTP/2 node:http2's: the connection only supplies
+ * the transport — TCP, a TLSSocket as a stream, or either through a CONNECT tunnel.
  *
  * @module
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import { TLSClientConfiguration, TLSSocketStream, type ClientContext, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import {
+  TLSClientConfiguration,
+  TLSSocketStream,
+  deadlineSignal,
+  startTls,
+  untilAborted,
+  type ClientContext,
+  type TLSImplementation,
+  type TLSSocket,
+  type Transport,
+} from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { HTTPException, checkField, checkHeaderName } from './errors.js';
+import { HTTPResponse } from './response.js';
+import { authority, openTunnel, tunnelTarget, type TunnelTarget } from './tunnel.js';
 
-/** Raised for bad input (CR/LF in a request line or header) and HTTP failures, with the cause kept. */
-export class HTTPException extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'UNITLS_HTTP', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface HTTPConnectionOptions {
   port?: number;
-  /** Milliseconds for connecting and for each response (default 30 000). */
+  /**
+   * Milliseconds allowed to connect (TCP, proxy CONNECT and TLS handshake together) and, after
+   * that, the longest silence while waiting for response headers or body bytes (default 30 000).
+   */
   timeout?: number;
   signal?: AbortSignal;
   /** Largest response header section accepted (default 16 KiB, node:http's). */
@@ -33,58 +41,18 @@ export interface HTTPConnectionOptions {
 export interface HTTPSConnectionOptions extends HTTPConnectionOptions {
   implementation?: TLSImplementation;
   configuration?: TLSClientConfiguration;
-  /** The name the certificate must match (default: host). */
+  /** The name the origin's certificate must match (default: the host, or the tunnel's host). */
   serverHostname?: string;
 }
 
-/** A response (http.client's HTTPResponse): status, reason, headers, and the body to read or stream. */
-export class HTTPResponse implements AsyncIterable<Uint8Array> {
-  readonly status: number;
-  readonly reason: string;
-  /** HTTP version, e.g. "1.1" or "2.0". */
-  readonly version: string;
-  /** The protocol ALPN chose: "h2" or "http/1.1". */
-  readonly protocol: 'h2' | 'http/1.1';
-  /** Header names lower-cased; repeated headers joined as node:http does. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body as a Node Readable. */
-  readonly stream: Readable;
-
-  constructor(fields: { status: number; reason: string; version: string; protocol: 'h2' | 'http/1.1'; headers: Record<string, string | string[] | undefined>; stream: Readable }) {
-    this.status = fields.status;
-    this.reason = fields.reason;
-    this.version = fields.version;
-    this.protocol = fields.protocol;
-    this.headers = fields.headers;
-    this.stream = fields.stream;
-  }
-
-  static fromHttp1(message: http.IncomingMessage): HTTPResponse {
-    return new HTTPResponse({
-      status: message.statusCode ?? 0,
-      reason: message.statusMessage ?? '',
-      version: message.httpVersion,
-      protocol: 'http/1.1',
-      headers: message.headers,
-      stream: message,
-    });
-  }
-
-  getheader(name: string): string | undefined {
-    const value = this.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-
-  /** The whole remaining body. */
-  async read(): Promise<Uint8Array> {
-    const parts: Buffer[] = [];
-    for await (const chunk of this.stream) parts.push(chunk as Buffer);
-    return Buffer.concat(parts);
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for await (const chunk of this.stream) yield chunk as Buffer;
-  }
+/** How to reach the proxy of a {@link HTTPConnection.setTunnel} tunnel. */
+export interface TunnelOptions {
+  /**
+   * The proxy itself speaks TLS (an HTTPS proxy). `true` uses the connection's implementation and
+   * configuration (HTTPConnection: tls-node, secure defaults); the proxy's certificate is checked
+   * against the connection's host unless `serverHostname` says otherwise.
+   */
+  proxyTLS?: boolean | { implementation?: TLSImplementation; configuration?: TLSClientConfiguration; serverHostname?: string };
 }
 
 /** A request being built by putrequest/putheader/endheaders. */
@@ -96,26 +64,40 @@ interface PendingRequest {
   ended: boolean;
 }
 
-const FORBIDDEN = /[\r\n\0]/;
-
-function check(what: string, value: string): string {
-  if (FORBIDDEN.test(value)) throw new HTTPException(`${what} contains CR, LF or NUL, which could inject HTTP; refused`, 'UNITLS_HTTP_INJECTION');
-  return value;
+/** A TCP connection that either connects or fails within the deadline. */
+function tcpConnect(host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = netConnect({ host, port, noDelay: true });
+  const connected = new Promise<Socket>((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+  return untilAborted(connected, signal, () => socket.destroy());
 }
 
 /** http.client.HTTPConnection (plain HTTP/1.1, one kept-alive connection). */
 export class HTTPConnection implements AsyncDisposable {
+  /** The server connected to: the origin, or the proxy once setTunnel was called. */
   readonly host: string;
   readonly port: number;
   protected readonly options: HTTPConnectionOptions;
   readonly #agent: http.Agent;
   #request: PendingRequest | null = null;
+  #tunnel: TunnelTarget | null = null;
+  #tunnelOptions: TunnelOptions = {};
+  #used = false;
 
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
-    this.host = check('the host', host);
+    this.host = checkField('the host', host);
     this.port = options.port ?? defaultPort;
     this.options = options;
-    const open = (callback: (error: Error | null, socket: Socket) => void) => this.openSocket(callback);
+    const open = (callback: (error: Error | null, socket: Socket) => void) =>
+      this.openSocket().then(
+        (transport) => callback(null, transport as Socket),
+        (error: unknown) => callback(error as Error, undefined as unknown as Socket),
+      );
     this.#agent = new (class extends http.Agent {
       override createConnection(_options: unknown, callback?: (error: Error | null, socket: Socket) => void): undefined {
         open(callback!);
@@ -124,24 +106,80 @@ export class HTTPConnection implements AsyncDisposable {
     })({ keepAlive: true, maxSockets: 1 });
   }
 
-  /** Opens the transport (plain TCP here; TLS in HTTPSConnection). */
-  protected openSocket(callback: (error: Error | null, socket: Socket) => void): void {
-    const socket = netConnect({ host: this.host, port: this.port, noDelay: true });
-    socket.once('connect', () => callback(null, socket));
-    socket.once('error', (error) => callback(error, socket));
+  /** Milliseconds for connecting and for each silence in a response. */
+  protected get timeout(): number {
+    return this.options.timeout ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Where requests go: the tunnel's far end, or host:port. */
+  protected get origin(): { host: string; port: number } {
+    return this.#tunnel ?? { host: this.host, port: this.port };
+  }
+
+  /** Whether setTunnel was called. */
+  protected get tunnelled(): boolean {
+    return this.#tunnel !== null;
+  }
+
+  /**
+   * http.client's set_tunnel: the connection's host and port become the proxy, and requests go to
+   * `host`:`port` through a CONNECT tunnel (with `headers`, e.g. Proxy-Authorization, on the
+   * CONNECT request only). For HTTPSConnection, TLS with the origin runs inside the tunnel and
+   * verifies the origin's certificate; with `proxyTLS`, the tunnel itself runs inside TLS with
+   * the proxy (TLS inside TLS). Call before the first request.
+   */
+  setTunnel(host: string, port = this.defaultPort, headers: Record<string, string> = {}, options: TunnelOptions = {}): void {
+    if (this.#used) throw new HTTPException('setTunnel must be called before the first request', 'UNITLS_HTTP_STATE');
+    this.#tunnel = tunnelTarget(host, port, headers);
+    this.#tunnelOptions = options;
+  }
+
+  /** The origin port when setTunnel is not given one. */
+  protected get defaultPort(): number {
+    return 80;
+  }
+
+  /** The first hop: TCP to host:port, inside TLS when the proxy is an HTTPS proxy. */
+  protected async firstHop(signal: AbortSignal | undefined): Promise<Transport> {
+    const proxyTLS = this.#tunnelOptions.proxyTLS;
+    if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return tcpConnect(this.host, this.port, signal);
+    const settings = proxyTLS === true ? {} : proxyTLS;
+    const context = this.proxyContext(settings.implementation, settings.configuration);
+    const tls = await context.connect({ host: this.host, port: this.port }, { serverHostname: settings.serverHostname ?? this.host, ...(signal === undefined ? {} : { signal }) });
+    return new TLSSocketStream(tls);
+  }
+
+  /** The client context for an HTTPS proxy (HTTP/1.1 only: CONNECT over h2 is another protocol). */
+  protected proxyContext(implementation: TLSImplementation | undefined, configuration: TLSClientConfiguration | undefined): ClientContext {
+    return new (implementation ?? nodeImplementation).clientContext((configuration ?? new TLSClientConfiguration()).with({ innerProtocols: ['http/1.1'] }));
+  }
+
+  /** The byte stream to the origin: direct, or through the tunnel. */
+  protected async openTransport(signal: AbortSignal | undefined): Promise<Transport> {
+    const first = await this.firstHop(signal);
+    if (this.#tunnel === null) return first;
+    return untilAborted(openTunnel(first, this.#tunnel, { timeout: this.timeout, maxHeaderSize: this.options.maxHeaderSize }), signal, () => first.destroy());
+  }
+
+  /** Opens what node:http writes requests to (TLS to the origin in HTTPSConnection). */
+  protected async openSocket(): Promise<Transport> {
+    try {
+      return await this.openTransport(deadlineSignal(this.options.signal, this.timeout));
+    } catch (error) {
+      throw HTTPException.from(`connecting to ${authority(this.host, this.port)} failed`, error);
+    }
   }
 
   /** Starts a request (http.client's putrequest); add headers with putheader, then endheaders. */
   putrequest(method: string, url: string): void {
     if (this.#request !== null) throw new HTTPException('a request is already in progress: read its response first', 'UNITLS_HTTP_STATE');
-    this.#request = { method: check('the method', method), url: check('the URL', url), headers: [], body: [], ended: false };
+    this.#request = { method: checkField('the method', method), url: checkField('the URL', url), headers: [], body: [], ended: false };
   }
 
   putheader(name: string, ...values: string[]): void {
     const request = this.#requireRequest();
-    check('a header name', name);
-    for (const value of values) check(`header ${name}`, value);
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new HTTPException(`invalid header name ${JSON.stringify(name)}`, 'UNITLS_HTTP_INVALID_HEADER');
+    checkHeaderName(name);
+    for (const value of values) checkField(`header ${name}`, value);
     request.headers.push([name, values]);
   }
 
@@ -183,22 +221,24 @@ export class HTTPConnection implements AsyncDisposable {
     return Promise.reject(new HTTPException('HTTP/2 needs TLS with ALPN', 'UNITLS_HTTP_STATE'));
   }
 
-  /** Sends the request built so far and waits for the response. */
+  /** Sends the request built so far and waits for the response headers. */
   async getresponse(): Promise<HTTPResponse> {
     const request = this.#request;
     if (request === null || !request.ended) throw new HTTPException('no complete request: call endheaders (or request) first', 'UNITLS_HTTP_STATE');
     this.#request = null;
+    this.#used = true;
     return (await this.protocol()) === 'h2' ? this.sendH2(request) : this.#sendH1(request);
   }
 
   #sendH1(pending: PendingRequest): Promise<HTTPResponse> {
     return new Promise((resolve, reject) => {
-      const fail = (error: Error) => reject(new HTTPException(`HTTP request failed: ${error.message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error }));
+      const fail = (error: Error) => reject(HTTPException.from('HTTP request failed', error));
+      const { host, port } = this.origin;
       let request: http.ClientRequest;
       try {
         request = http.request({
-          host: this.host,
-          port: this.port,
+          host,
+          port,
           method: pending.method,
           path: pending.url,
           agent: this.#agent,
@@ -212,7 +252,8 @@ export class HTTPConnection implements AsyncDisposable {
       }
       request.once('response', (message) => resolve(HTTPResponse.fromHttp1(message)));
       request.once('error', fail);
-      request.setTimeout(this.options.timeout ?? 30_000, () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      // Idle time: covers waiting for the headers and, until the body ends, each gap in it.
+      request.setTimeout(this.timeout, () => request.destroy(timedOut(this.timeout)));
       request.end(pending.body.length === 0 ? undefined : Buffer.concat(pending.body));
     });
   }
@@ -227,6 +268,10 @@ export class HTTPConnection implements AsyncDisposable {
   }
 }
 
+function timedOut(ms: number): Error {
+  return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
 /** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
 export class HTTPSConnection extends HTTPConnection {
   #context: ClientContext | null = null;
@@ -239,19 +284,40 @@ export class HTTPSConnection extends HTTPConnection {
     super(host, options, 443);
   }
 
+  protected override get defaultPort(): number {
+    return 443;
+  }
+
+  get #tlsOptions(): HTTPSConnectionOptions {
+    return this.options as HTTPSConnectionOptions;
+  }
+
   #tlsContext(): ClientContext {
-    const options = this.options as HTTPSConnectionOptions;
     // Offer h2 and http/1.1 unless the caller chose its own ALPN list.
-    const configuration = options.configuration ?? new TLSClientConfiguration();
-    this.#context ??= new (options.implementation ?? nodeImplementation).clientContext(
+    const configuration = this.#tlsOptions.configuration ?? new TLSClientConfiguration();
+    this.#context ??= new (this.#tlsOptions.implementation ?? nodeImplementation).clientContext(
       configuration.innerProtocols === null ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
     );
     return this.#context;
   }
 
-  #connect(): Promise<TLSSocket> {
-    const options = this.options as HTTPSConnectionOptions;
-    return this.#tlsContext().connect({ host: this.host, port: this.port }, { serverHostname: options.serverHostname ?? this.host, timeout: options.timeout ?? 30_000 });
+  protected override proxyContext(implementation: TLSImplementation | undefined, configuration: TLSClientConfiguration | undefined): ClientContext {
+    return super.proxyContext(implementation ?? this.#tlsOptions.implementation, configuration ?? this.#tlsOptions.configuration);
+  }
+
+  /** TLS with the origin: directly, or inside the tunnel. */
+  async #connect(): Promise<TLSSocket> {
+    const signal = deadlineSignal(this.options.signal, this.timeout);
+    const { host, port } = this.origin;
+    const serverHostname = this.#tlsOptions.serverHostname ?? host;
+    const withSignal = signal === undefined ? {} : { signal };
+    try {
+      if (!this.tunnelled) return await this.#tlsContext().connect({ host, port }, { serverHostname, ...withSignal });
+      const tunnel = await this.openTransport(signal);
+      return await startTls(this.#tlsContext(), tunnel, { serverHostname, ...withSignal });
+    } catch (error) {
+      throw HTTPException.from(`connecting to ${authority(host, port)} failed`, error);
+    }
   }
 
   protected override protocol(): Promise<'h2' | 'http/1.1'> {
@@ -259,7 +325,8 @@ export class HTTPSConnection extends HTTPConnection {
       (tls) => {
         if (tls.negotiatedProtocol() === 'h2') {
           const stream = new TLSSocketStream(tls);
-          this.#session = http2.connect(`https://${this.host}:${this.port}`, { createConnection: () => stream as unknown as Socket });
+          const { host, port } = this.origin;
+          this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => stream as unknown as Socket });
           this.#session.on('error', () => {});
           return 'h2';
         }
@@ -268,7 +335,7 @@ export class HTTPSConnection extends HTTPConnection {
       },
       (error: unknown) => {
         this.#protocol = null;
-        throw new HTTPException(`HTTP request failed: ${(error as Error).message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error });
+        throw error;
       },
     );
     return this.#protocol;
@@ -285,24 +352,21 @@ export class HTTPSConnection extends HTTPConnection {
     }
     return new Promise((resolve, reject) => {
       const body = Buffer.concat(pending.body);
-      const stream = session.request(headers, { endStream: body.length === 0 });
-      stream.setTimeout(this.options.timeout ?? 30_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+      const stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
+      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
       stream.once('response', (responseHeaders) => {
         const { ':status': status, ...rest } = responseHeaders;
         resolve(new HTTPResponse({ status: Number(status), reason: '', version: '2.0', protocol: 'h2', headers: rest as Record<string, string | string[] | undefined>, stream }));
       });
-      stream.once('error', (error) => reject(new HTTPException(`HTTP/2 request failed: ${error.message}`, (error as { code?: string }).code ?? 'UNITLS_HTTP', { cause: error })));
+      stream.once('error', (error) => reject(HTTPException.from('HTTP/2 request failed', error)));
       if (body.length > 0) stream.end(body);
     });
   }
 
-  protected override openSocket(callback: (error: Error | null, socket: Socket) => void): void {
+  protected override async openSocket(): Promise<Transport> {
     const preopened = this.#preopened;
     this.#preopened = null;
-    (preopened === null ? this.#connect() : Promise.resolve(preopened)).then(
-      (tls) => callback(null, new TLSSocketStream(tls) as unknown as Socket),
-      (error: unknown) => callback(error as Error, undefined as unknown as Socket),
-    );
+    return new TLSSocketStream(preopened ?? (await this.#connect()));
   }
 
   override async close(): Promise<void> {

@@ -17,7 +17,10 @@ export interface DispatcherOptions {
   configuration?: TLSClientConfiguration;
   /** Milliseconds for TCP connect plus handshake (default 10 000). */
   connectTimeout?: number;
-  /** Passed on to undici's Agent (pool sizes, keep-alive, header/body timeouts, ...). */
+  /**
+   * Passed on to undici's Agent (pool sizes, keep-alive, `headersTimeout`, `bodyTimeout`, ...).
+   * `allowH2` defaults to true here: HTTP/2 is used when the server picks `h2` by ALPN.
+   */
   agent?: Omit<Agent.Options, 'connect'>;
 }
 
@@ -36,10 +39,15 @@ export interface DispatcherOptions {
  */
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const implementation = options.implementation ?? nodeImplementation;
-  const context = new implementation.clientContext(options.configuration ?? new TLSClientConfiguration());
+  const allowH2 = options.agent?.allowH2 ?? true;
+  const configuration = options.configuration ?? new TLSClientConfiguration();
+  // ALPN offers what the Agent can speak, unless the caller chose its own list.
+  const offered = configuration.innerProtocols === null ? configuration.with({ innerProtocols: allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'] }) : configuration;
+  const context = new implementation.clientContext(offered);
   const timeout = options.connectTimeout ?? 10_000;
   return new Agent({
     ...options.agent,
+    allowH2,
     connect(connectOptions, callback) {
       const { hostname, protocol, servername } = connectOptions;
       const port = Number(connectOptions.port) || (protocol === 'https:' ? 443 : 80);

@@ -1,6 +1,7 @@
 /**
  * @unitls/http: HTTP on any unitls TLS implementation — http.client-style connections (HTTP/1.1 by
- * node:http), and `fetch` / an undici Dispatcher. HTTP/2 and CONNECT tunnels are the next steps.
+ * node:http, HTTP/2 by node:http2 when ALPN picks it, CONNECT tunnels through HTTP and HTTPS
+ * proxies) and `fetch` / an undici Dispatcher.
  *
  * @example
  * ```ts
@@ -19,4 +20,6 @@
  * @module
  */
 export { createDispatcher, fetch, type DispatcherOptions } from './dispatcher.js';
-export { HTTPConnection, HTTPSConnection, HTTPResponse, HTTPException, type HTTPConnectionOptions, type HTTPSConnectionOptions } from './client.js';
+export { HTTPConnection, HTTPSConnection, type HTTPConnectionOptions, type HTTPSConnectionOptions, type TunnelOptions } from './client.js';
+export { HTTPException } from './errors.js';
+export { HTTPResponse } from './response.js';

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   ConfigurationError,
   type Address,
@@ -12,6 +11,7 @@ import {
   type TLSServerConfiguration,
   type TLSSession,
   type TLSSocket,
+  type Transport,
   type UpgradeOptions,
 } from '@unitls/tls-core';
 import { InsecureConfiguration } from './configuration.js';
@@ -71,7 +71,7 @@ export class InsecureClientContext implements ClientContext {
     return this.#inner.createBuffer(serverHostname, options);
   }
 
-  get upgrade(): ((socket: Socket, options: UpgradeOptions) => Promise<TLSSocket>) | undefined {
+  get upgrade(): ((socket: Transport, options: UpgradeOptions) => Promise<TLSSocket>) | undefined {
     const upgrade = this.#inner.upgrade?.bind(this.#inner);
     if (upgrade === undefined) return undefined;
     return (socket, options) => {

@@ -1,15 +1,14 @@
-import type { Socket } from 'node:net';
-import type { Address } from './interfaces.js';
+import type { Address, Transport } from './interfaces.js';
 
 /** The local address of a connected socket, or null once it is gone. */
-export function localAddress(socket: Socket): Address | null {
+export function localAddress(socket: Transport): Address | null {
   return socket.localAddress === undefined || socket.localPort === undefined
     ? null
     : { host: socket.localAddress, port: socket.localPort };
 }
 
 /** The remote address of a connected socket, or null once it is gone. */
-export function remoteAddress(socket: Socket): Address | null {
+export function remoteAddress(socket: Transport): Address | null {
   return socket.remoteAddress === undefined || socket.remotePort === undefined
     ? null
     : { host: socket.remoteAddress, port: socket.remotePort };

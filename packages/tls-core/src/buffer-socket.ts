@@ -1,18 +1,18 @@
 /**
- * A TLSSocket made of any TLSBuffer plus a plain byte transport (a node:net Socket): the
+ * A TLSSocket made of any TLSBuffer plus a byte transport (a node:net Socket, or any Duplex such
+ * as another TLS connection's stream, for TLS inside TLS): the
  * machinery that lets an implementation with only a sans-IO TLSBuffer serve sockets, STARTTLS
  * and TLS-inside-TLS. The loop is the classic one: call the buffer, and on WantReadError flush
  * its output and feed it what the transport delivers.
  *
  * @module
  */
-import type { Socket } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { ChunkReader } from './chunk-reader.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
 import { TLSError, WantReadError, WantWriteError } from './errors.js';
-import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket } from './interfaces.js';
+import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { TLSListener, listenOn } from './listener.js';
 
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
@@ -29,7 +29,7 @@ export interface BufferSocketOptions {
 /** A connected TLSSocket driving a TLSBuffer over a transport. Build with {@link BufferSocket.open}. */
 export class BufferSocket implements TLSSocket {
   readonly #buffer: TLSBuffer;
-  readonly #transport: Socket;
+  readonly #transport: Transport;
   readonly #reader: ChunkReader;
   #closed = false;
   /** Transport bytes the buffer had no room for yet. */
@@ -39,7 +39,7 @@ export class BufferSocket implements TLSSocket {
   #reading: Promise<unknown> = Promise.resolve();
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(buffer: TLSBuffer, transport: Socket, reader: ChunkReader) {
+  private constructor(buffer: TLSBuffer, transport: Transport, reader: ChunkReader) {
     this.#buffer = buffer;
     this.#transport = transport;
     this.#reader = reader;
@@ -50,7 +50,7 @@ export class BufferSocket implements TLSSocket {
    * transport must have no unread bytes taken by anyone else. On failure the transport is
    * destroyed.
    */
-  static async open(buffer: TLSBuffer, transport: Socket, options: BufferSocketOptions = {}): Promise<BufferSocket> {
+  static async open(buffer: TLSBuffer, transport: Transport, options: BufferSocketOptions = {}): Promise<BufferSocket> {
     const socket = new BufferSocket(buffer, transport, new ChunkReader(transport));
     const signal = deadlineSignal(options.signal, options.timeout);
     try {
@@ -263,7 +263,7 @@ export class BufferSocket implements TLSSocket {
   }
 }
 
-function writeAll(transport: Socket, data: Uint8Array): Promise<void> {
+function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     if (transport.destroyed) {
       reject(new TLSError('the transport is closed'));
@@ -274,7 +274,7 @@ function writeAll(transport: Socket, data: Uint8Array): Promise<void> {
 }
 
 /** Ends (or destroys) a transport and resolves once it is fully closed. */
-export function endTransport(transport: Socket, force: boolean): Promise<void> {
+export function endTransport(transport: Transport, force: boolean): Promise<void> {
   return new Promise((resolve) => {
     if (transport.closed) {
       resolve();
@@ -301,7 +301,7 @@ export class BufferListener extends TLSListener<BufferSocket> {
     return new BufferListener(context, await listenOn(address));
   }
 
-  protected handshake(transport: Socket): Promise<BufferSocket> {
+  protected handshake(transport: Transport): Promise<BufferSocket> {
     return BufferSocket.open(this.context.createBuffer(), transport);
   }
 }

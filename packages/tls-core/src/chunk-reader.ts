@@ -22,6 +22,9 @@ export class ChunkReader {
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
     stream.on('close', this.#onEnd);
+    // A stream that finished before we came (an HTTP/2 204, say) will not say so again.
+    if (stream.readableEnded || stream.destroyed) this.#ended = true;
+    if (stream.errored !== null && stream.errored !== undefined) this.#error = stream.errored;
     // A stream the caller paused stays paused when a 'data' listener is added.
     stream.resume();
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSClientConfiguration, TLSServerConfiguration } from './configuration.js';
 import type { CipherSuite, NextProtocol, TLSVersion } from './enums.js';
 
@@ -49,6 +49,18 @@ export interface ClientConnectOptions {
 export interface UpgradeOptions extends Omit<ClientConnectOptions, 'serverHostname'> {
   serverHostname: string;
 }
+
+/**
+ * The byte stream a TLS connection runs over when the caller supplies it (STARTTLS, TLS inside
+ * TLS): a node:net Socket, or any Duplex, e.g. a tunnel through another TLS connection.
+ */
+export type Transport = Duplex & {
+  readonly readyState?: string;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+};
 
 /** The methods a connected or listening TLS socket offers (PEP 748 `TLSSocket`). */
 export interface TLSSocket extends AsyncDisposable {
@@ -131,7 +143,7 @@ export interface ClientContext {
    * Extension: upgrade an already-connected plain TCP socket in place (STARTTLS). Implementations
    * without it are upgraded by `startTls` through their TLSBuffer.
    */
-  upgrade?(socket: Socket, options: UpgradeOptions): Promise<TLSSocket>;
+  upgrade?(socket: Transport, options: UpgradeOptions): Promise<TLSSocket>;
 }
 
 /** The server side (PEP 748 `ServerContext`). */

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { Socket } from 'node:net';
 import { BufferSocket } from './buffer-socket.js';
 import { TLSError } from './errors.js';
-import type { ClientContext, TLSSession, TLSSocket } from './interfaces.js';
+import type { ClientContext, TLSSession, TLSSocket, Transport } from './interfaces.js';
 
 /** Options of {@link startTls}. */
 export interface StartTlsOptions {
@@ -41,11 +40,11 @@ export class StartTlsInjectionError extends TLSError {
  * const tls = await startTls(context, plain, { serverHostname: 'mail.example.org' });
  * ```
  */
-export async function startTls(context: ClientContext, socket: Socket, options: StartTlsOptions): Promise<TLSSocket> {
+export async function startTls(context: ClientContext, socket: Transport, options: StartTlsOptions): Promise<TLSSocket> {
   if (typeof options?.serverHostname !== 'string' || options.serverHostname === '') {
     throw new TypeError('startTls: serverHostname is required, to verify the server certificate');
   }
-  if (socket.destroyed || socket.readyState !== 'open') {
+  if (socket.destroyed || !socket.writable || (socket.readyState !== undefined && socket.readyState !== 'open')) {
     throw new TLSError('startTls: the plain connection is not open');
   }
   if (socket.readableLength > 0) {

@@ -14,6 +14,8 @@ export class TLSSocketStream extends Duplex {
   #socket: TLSSocket | null = null;
   #wantsData = false;
   #inFlight = false;
+  #idleMs = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the socket is attached (like node:tls's TLSSocket). */
   alpnProtocol: string | false | null = null;
   readonly encrypted = true as const;
@@ -51,6 +53,7 @@ export class TLSSocketStream extends Duplex {
     socket.recv(READ_SIZE).then(
       (chunk) => {
         this.#inFlight = false;
+        this.#touch();
         if (chunk.length === 0) this.push(null);
         else if (this.push(chunk) || this.#wantsData) this._read();
       },
@@ -67,6 +70,7 @@ export class TLSSocketStream extends Duplex {
       this.once('secureConnect', () => this._write(chunk, encoding, callback));
       return;
     }
+    this.#touch();
     socket.send(chunk).then(() => callback(), (error: unknown) => callback(error as Error));
   }
 
@@ -84,6 +88,7 @@ export class TLSSocketStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#idleTimer);
     const socket = this.#socket;
     if (socket === null) return callback(error);
     socket.close(true).then(() => callback(error), () => callback(error));
@@ -98,10 +103,24 @@ export class TLSSocketStream extends Duplex {
     return this;
   }
 
+  /** Like node:net's: emits 'timeout' after `timeout` ms without reads or writes (0 turns it off). */
   setTimeout(timeout: number, callback?: () => void): this {
-    if (callback) this.once('timeout', callback);
-    void timeout;
+    if (callback) {
+      if (timeout === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#idleMs = timeout;
+    this.#touch();
     return this;
+  }
+
+  #touch(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#idleMs > 0 && !this.destroyed) {
+      this.#idleTimer = setTimeout(() => this.emit('timeout'), this.#idleMs);
+      this.#idleTimer.unref();
+    }
   }
 
   ref(): this {

@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import * as tls from 'node:tls';
 import {
   ConfigurationError,
@@ -11,6 +11,7 @@ import {
   type TLSBuffer,
   type TLSClientConfiguration,
   type TLSSession,
+  type Transport,
   type UpgradeOptions,
 } from '@unitls/tls-core';
 import { certificateVerdict, toTLSError } from './errors.js';
@@ -82,7 +83,7 @@ export class NodeClientContext implements ClientContext {
   }
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
-  upgrade(socket: Socket, options: UpgradeOptions): Promise<NodeTLSSocket> {
+  upgrade(socket: Transport, options: UpgradeOptions): Promise<NodeTLSSocket> {
     return this.#handshake(socket, options.serverHostname, options.session, deadlineSignal(options.signal, options.timeout));
   }
 
@@ -91,7 +92,7 @@ export class NodeClientContext implements ClientContext {
   }
 
   async #handshake(
-    transport: Socket,
+    transport: Transport,
     serverHostname: string,
     session: TLSSession | null | undefined,
     signal: AbortSignal | undefined,
