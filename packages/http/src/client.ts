@@ -7,10 +7,11 @@
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   TLSClientConfiguration,
   TLSSocketStream,
+  connectTcp,
   deadlineSignal,
   startTls,
   untilAborted,
@@ -62,19 +63,6 @@ interface PendingRequest {
   headers: Array<[string, string[]]>;
   body: Buffer[];
   ended: boolean;
-}
-
-/** A TCP connection that either connects or fails within the deadline. */
-function tcpConnect(host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = netConnect({ host, port, noDelay: true });
-  const connected = new Promise<Socket>((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-  return untilAborted(connected, signal, () => socket.destroy());
 }
 
 /** http.client.HTTPConnection (plain HTTP/1.1, one kept-alive connection). */
@@ -142,7 +130,7 @@ export class HTTPConnection implements AsyncDisposable {
   /** The first hop: TCP to host:port, inside TLS when the proxy is an HTTPS proxy. */
   protected async firstHop(signal: AbortSignal | undefined): Promise<Transport> {
     const proxyTLS = this.#tunnelOptions.proxyTLS;
-    if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return tcpConnect(this.host, this.port, signal);
+    if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return connectTcp(this.host, this.port, signal);
     const settings = proxyTLS === true ? {} : proxyTLS;
     const context = this.proxyContext(settings.implementation, settings.configuration);
     const tls = await context.connect({ host: this.host, port: this.port }, { serverHostname: settings.serverHostname ?? this.host, ...(signal === undefined ? {} : { signal }) });

@@ -281,6 +281,8 @@ export function endTransport(transport: Transport, force: boolean): Promise<void
       return;
     }
     transport.once('close', () => resolve());
+    // A reset from the peer while we close is expected, not an uncaught 'error'.
+    transport.on('error', () => {});
     if (force) transport.destroy();
     else {
       transport.end();

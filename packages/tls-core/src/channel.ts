@@ -17,6 +17,32 @@ export interface Channel {
   close(force?: boolean): Promise<void>;
 }
 
+/**
+ * A TCP connection without Nagle delay (protocol commands are small and latency-bound), or the
+ * connect error; `signal` (e.g. a deadline) destroys the attempt.
+ */
+export async function connectTcp(host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
+  const socket = netConnect({ host, port, noDelay: true });
+  await new Promise<void>((resolve, reject) => {
+    const abort = () => {
+      socket.destroy();
+      reject(signal!.reason);
+    };
+    if (signal?.aborted) return abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    socket.once('connect', () => {
+      signal?.removeEventListener('abort', abort);
+      socket.off('error', reject);
+      resolve();
+    });
+    socket.once('error', (error) => {
+      signal?.removeEventListener('abort', abort);
+      reject(error);
+    });
+  });
+  return socket;
+}
+
 /** A plain TCP connection (no Nagle delay); `detach()` hands its socket to startTls. */
 export class PlainChannel implements Channel {
   readonly secure = false;
@@ -32,24 +58,7 @@ export class PlainChannel implements Channel {
   }
 
   static async open(host: string, port: number, signal: AbortSignal | undefined): Promise<PlainChannel> {
-    // Commands are small and latency-bound: no Nagle delay.
-    const socket = netConnect({ host, port, noDelay: true });
-    await new Promise<void>((resolve, reject) => {
-      const abort = () => {
-        socket.destroy();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-      socket.once('connect', () => {
-        signal?.removeEventListener('abort', abort);
-        resolve();
-      });
-      socket.once('error', (error) => {
-        signal?.removeEventListener('abort', abort);
-        reject(error);
-      });
-    });
-    return new PlainChannel(socket);
+    return new PlainChannel(await connectTcp(host, port, signal));
   }
 
   recv(max: number): Promise<Uint8Array> {

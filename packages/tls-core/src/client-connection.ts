@@ -8,7 +8,8 @@
 import { TLSChannel, PlainChannel, type Channel } from './channel.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import { TLSError } from './errors.js';
-import type { ClientContext, TLSSocket } from './interfaces.js';
+import type { Address, ClientContext, TLSSocket } from './interfaces.js';
+import { localAddress, remoteAddress } from './address.js';
 import { StartTlsInjectionError, startTls } from './start-tls.js';
 
 /** Options of {@link ClientConnection}. */
@@ -54,6 +55,30 @@ export class ClientConnection {
   #tlsContext(): ClientContext {
     this.#context ??= this.#options.context();
     return this.#context;
+  }
+
+  /** The TLS context this connection uses (built on first use); FTP data connections share it. */
+  get context(): ClientContext {
+    return this.#tlsContext();
+  }
+
+  /** The name certificates are checked against: the serverHostname option, else the host opened. */
+  get serverHostname(): string {
+    return this.#options.serverHostname ?? this.#host;
+  }
+
+  /** The peer's address (an IP), or null when not connected. */
+  remoteAddress(): Address | null {
+    const channel = this.#channel;
+    if (channel instanceof TLSChannel) return channel.socket.getpeername();
+    return channel instanceof PlainChannel ? remoteAddress(channel.socket) : null;
+  }
+
+  /** Our end's address, or null when not connected. */
+  localAddress(): Address | null {
+    const channel = this.#channel;
+    if (channel instanceof TLSChannel) return channel.socket.getsockname();
+    return channel instanceof PlainChannel ? localAddress(channel.socket) : null;
   }
 
   /** Opens a plain TCP connection, or an implicit-TLS one. */

@@ -28,6 +28,6 @@ export { deadlineSignal, untilAborted } from './deadline.js';
 export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, type BufferSocketOptions } from './buffer-socket.js';
 export { TLSListener, listenOn } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
-export { PlainChannel, TLSChannel, type Channel } from './channel.js';
+export { PlainChannel, TLSChannel, connectTcp, type Channel } from './channel.js';
 export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
 export { TLSSocketStream } from './stream.js';

@@ -1,0 +1,107 @@
+/**
+ * Sans-IO parsing of FTP reply payloads and building of commands, with ftplib's checks and the
+ * ones it lacked (CR/LF in arguments, PASV hosts taken on trust).
+ */
+import { FTPProtoError, FTPReplyError, FTPUsageError } from '../errors.js';
+import type { Reply } from './replies.js';
+
+/** Refuses CR, LF and NUL, which would let an argument inject FTP commands. */
+export function checkArgument(what: string, value: string): string {
+  if (/[\r\n\0]/.test(value)) throw new FTPUsageError(`${what} contains CR, LF or NUL, which could inject FTP commands; refused`);
+  return value;
+}
+
+/** 227 "Entering Passive Mode (h1,h2,h3,h4,p1,p2)" -> host and port. */
+export function parse227(reply: Reply): { host: string; port: number } {
+  if (reply.code !== 227) throw new FTPReplyError(reply.text, reply);
+  const match = /(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(reply.text);
+  const numbers = match?.slice(1).map(Number);
+  if (numbers === undefined || numbers.some((n) => n > 255)) throw new FTPProtoError(`malformed PASV reply: ${JSON.stringify(reply.text.slice(0, 120))}`, reply);
+  const port = numbers[4]! * 256 + numbers[5]!;
+  if (port === 0) throw new FTPProtoError(`PASV reply names port 0: ${JSON.stringify(reply.text.slice(0, 120))}`, reply);
+  return { host: numbers.slice(0, 4).join('.'), port };
+}
+
+/** 229 "Entering Extended Passive Mode (|||port|)" -> port (RFC 2428; any delimiter). */
+export function parse229(reply: Reply): number {
+  if (reply.code !== 229) throw new FTPReplyError(reply.text, reply);
+  const match = /\(([!-~])\1\1(\d{1,5})\1\)/.exec(reply.text);
+  const port = match === null ? NaN : Number(match[2]);
+  if (!(port >= 1 && port <= 65535)) throw new FTPProtoError(`malformed EPSV reply: ${JSON.stringify(reply.text.slice(0, 120))}`, reply);
+  return port;
+}
+
+/** 257 '"/dir" created' -> /dir ("" inside the quotes is one "). ftplib's parse257. */
+export function parse257(reply: Reply): string {
+  if (reply.code !== 257) throw new FTPReplyError(reply.text, reply);
+  const text = reply.lines[reply.lines.length - 1]!.slice(4);
+  if (!text.startsWith('"')) return '';
+  let path = '';
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] === '"') {
+      if (text[i + 1] !== '"') return path;
+      i++;
+    }
+    path += text[i];
+  }
+  return path;
+}
+
+/** The size a 150 reply announces, e.g. "Opening BINARY mode data connection for x (1234 bytes)." */
+export function parse150(reply: Reply): number | null {
+  const match = /\((\d+) bytes\)/i.exec(reply.text);
+  return match === null ? null : Number(match[1]);
+}
+
+/** 213 reply text (SIZE, MDTM) after the code. */
+export function parse213(reply: Reply): string {
+  if (reply.code !== 213) throw new FTPReplyError(reply.text, reply);
+  return reply.lines[reply.lines.length - 1]!.slice(4).trim();
+}
+
+/** MDTM's "YYYYMMDDHHMMSS[.sss]" (UTC) -> Date. */
+export function parseTimeVal(value: string): Date {
+  const match = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,3}))?$/.exec(value);
+  if (match === null) throw new FTPProtoError(`malformed time value ${JSON.stringify(value)}`);
+  const [, y, mo, d, h, mi, s, ms] = match;
+  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number((ms ?? '0').padEnd(3, '0'))));
+}
+
+/** Date -> MFMT's "YYYYMMDDHHMMSS" (UTC). */
+export function formatTimeVal(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** FEAT's 211 reply -> feature name (upper case) -> parameters ("" when none). */
+export function parseFeat(reply: Reply): Map<string, string> {
+  const features = new Map<string, string>();
+  if (reply.code !== 211) return features;
+  // Feature lines start with a space (RFC 2389); the first and last lines are the code lines.
+  for (const line of reply.lines.slice(1, -1)) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    const space = trimmed.indexOf(' ');
+    features.set((space < 0 ? trimmed : trimmed.slice(0, space)).toUpperCase(), space < 0 ? '' : trimmed.slice(space + 1));
+  }
+  return features;
+}
+
+/** One MLSD/MLST line "fact=value;fact=value; name" -> [name, facts with lower-case names]. */
+export function parseMlsxLine(line: string): [string, Record<string, string>] {
+  const space = line.indexOf(' ');
+  if (space < 0) throw new FTPProtoError(`malformed MLSD line ${JSON.stringify(line.slice(0, 120))}`);
+  const facts: Record<string, string> = {};
+  for (const fact of line.slice(0, space).split(';')) {
+    if (fact === '') continue;
+    const eq = fact.indexOf('=');
+    if (eq <= 0) throw new FTPProtoError(`malformed MLSD fact ${JSON.stringify(fact.slice(0, 120))}`);
+    facts[fact.slice(0, eq).toLowerCase()] = fact.slice(eq + 1);
+  }
+  return [line.slice(space + 1), facts];
+}
+
+/** PORT h1,h2,h3,h4,p1,p2 for an IPv4 address, EPRT |af|addr|port| otherwise (RFC 2428). */
+export function portCommand(host: string, port: number): string {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return `PORT ${host.split('.').join(',')},${port >> 8},${port & 0xff}`;
+  return `EPRT |2|${host}|${port}|`;
+}

@@ -1,0 +1,109 @@
+/**
+ * vsftpd from Debian for FTPS interop tests and benchmarks, after ../shared/interop/servers.sh:
+ * explicit (AUTH TLS) and implicit FTPS, both with require_ssl_reuse=YES (data connections must
+ * resume the control connection's TLS session), PROT P forced, a PAM user ftpuser/ftppass whose
+ * home is a temporary folder. Needs root and the Debian package vsftpd (.ci/run installs it).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort } from './daemons.js';
+
+export const VSFTPD = '/usr/sbin/vsftpd';
+export const FTP_USER = 'ftpuser';
+export const FTP_PASSWORD = 'ftppass';
+
+export interface Vsftpd {
+  /** The FTP user's home (the chroot), where tests put and find files. */
+  home: string;
+  ports: { explicit: number; implicit: number };
+  /** vsftpd's protocol log (commands and replies), for assertions on what the server saw. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Why vsftpd cannot run here, or null when it can. */
+export function vsftpdUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'the vsftpd interop tests need root (vsftpd logs in a PAM user and chroots)';
+  return existsSync(VSFTPD) ? null : `${VSFTPD} is missing: apt-get install vsftpd (.ci/run does)`;
+}
+
+function ensureUser(home: string): void {
+  try {
+    execFileSync('id', [FTP_USER], { stdio: 'ignore' });
+    execFileSync('usermod', ['-d', home, FTP_USER], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', FTP_USER]);
+  }
+  execFileSync('chpasswd', { input: `${FTP_USER}:${FTP_PASSWORD}\n` });
+}
+
+export async function startVsftpd(cert: string, key: string): Promise<Vsftpd> {
+  const dir = mkdtempSync(join(tmpdir(), 'unitls-vsftpd-'));
+  chmodSync(dir, 0o755);
+  const home = join(dir, 'home');
+  mkdirSync(join(dir, 'empty'));
+  mkdirSync(home);
+  ensureUser(home);
+  execFileSync('chown', [`${FTP_USER}:${FTP_USER}`, home]);
+  copyFileSync(cert, join(dir, 'server.crt'));
+  copyFileSync(key, join(dir, 'server.key'));
+  const ports = { explicit: await freePort(), implicit: await freePort() };
+  const config = (port: number, log: string, implicit: boolean) => `listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=${port}
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+local_root=${home}
+chroot_local_user=YES
+allow_writeable_chroot=YES
+secure_chroot_dir=${dir}/empty
+pam_service_name=vsftpd
+seccomp_sandbox=NO
+pasv_enable=YES
+pasv_address=127.0.0.1
+port_enable=YES
+vsftpd_log_file=${dir}/${log}
+log_ftp_protocol=YES
+ssl_enable=YES
+rsa_cert_file=${dir}/server.crt
+rsa_private_key_file=${dir}/server.key
+ssl_ciphers=HIGH
+ssl_tlsv1=NO
+ssl_sslv2=NO
+ssl_sslv3=NO
+force_local_logins_ssl=YES
+force_local_data_ssl=YES
+require_ssl_reuse=YES
+implicit_ssl=${implicit ? 'YES' : 'NO'}
+`;
+  writeFileSync(join(dir, 'explicit.conf'), config(ports.explicit, 'explicit.log', false));
+  writeFileSync(join(dir, 'implicit.conf'), config(ports.implicit, 'implicit.log', true));
+  const daemons: ChildProcess[] = ['explicit.conf', 'implicit.conf'].map((conf) => spawn(VSFTPD, [join(dir, conf)], { stdio: 'ignore' }));
+  const exits = daemons.map((daemon) => new Promise((resolve) => daemon.once('exit', resolve)));
+  await waitForPort(ports.explicit, 'vsftpd');
+  await waitForPort(ports.implicit, 'vsftpd');
+  return {
+    home,
+    ports,
+    log: () => ['explicit.log', 'implicit.log'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '')).join(''),
+    async stop() {
+      for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill('SIGTERM');
+      await Promise.all(exits);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes a file into the FTP user's home, owned by the user. */
+export function putFile(server: Vsftpd, name: string, content: Uint8Array): string {
+  const path = join(server.home, name);
+  writeFileSync(path, content);
+  execFileSync('chown', [`${FTP_USER}:${FTP_USER}`, path]);
+  return path;
+}
