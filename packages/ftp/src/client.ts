@@ -529,10 +529,12 @@ export class FTP implements AsyncDisposable {
 
   /** Reads a data channel until EOF (bounded silences), handing each chunk on. */
   async #drain(channel: Channel, blocksize: number, signal: AbortSignal, each: (chunk: Uint8Array) => Promise<void> | void): Promise<void> {
+    await using guard = new Watchdog(channel, this.timeout, signal);
     for (;;) {
-      const chunk = await untilAborted(channel.recv(blocksize), deadlineSignal(signal, this.timeout), () => void channel.close(true));
-      if (chunk.length === 0) return;
-      await each(chunk);
+      const chunk = await guard.check(channel.recv(blocksize));
+      if (chunk.length === 0) return guard.finish();
+      guard.touch();
+      await guard.outside(() => each(chunk));
     }
   }
 
@@ -583,9 +585,14 @@ export class FTP implements AsyncDisposable {
     const total = options.total ?? (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.length : null);
     const reply = await this.#transferWith(command, options, async (channel, _announced, signal) => {
       let bytes = 0;
-      for await (const chunk of chunks(source, options.blocksize ?? BLOCK_SIZE)) {
-        if (signal.aborted) throw signal.reason;
-        await untilAborted(channel.send(chunk), deadlineSignal(signal, this.timeout), () => void channel.close(true));
+      await using guard = new Watchdog(channel, this.timeout, signal);
+      const pieces = chunks(source, options.blocksize ?? BLOCK_SIZE);
+      for (;;) {
+        const next = await guard.outside(() => pieces.next());
+        if (next.done === true) break;
+        const chunk = next.value;
+        await guard.check(channel.send(chunk));
+        guard.touch();
         bytes += chunk.length;
         options.onProgress?.({ bytes, total });
       }
@@ -598,7 +605,11 @@ export class FTP implements AsyncDisposable {
     await this.setType('A');
     const reply = await this.#transferWith(command, {}, async (channel, _announced, signal) => {
       let carry = '';
-      const flush = (text: string) => untilAborted(channel.send(Buffer.from(text, 'utf8')), deadlineSignal(signal, this.timeout), () => void channel.close(true));
+      await using guard = new Watchdog(channel, this.timeout, signal);
+      const flush = async (text: string) => {
+        await guard.check(channel.send(Buffer.from(text, 'utf8')));
+        guard.touch();
+      };
       for await (const chunk of chunks(source, BLOCK_SIZE)) {
         const text = carry + Buffer.from(chunk).toString('utf8');
         const last = text.lastIndexOf('\n');
@@ -626,6 +637,74 @@ export class FTP implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/**
+ * Bounds the silences of a data transfer and stops it on abort by dropping the channel — one
+ * timer refreshed per chunk, not a deadline per read, because transfers run thousands of reads.
+ */
+class Watchdog implements AsyncDisposable {
+  readonly #channel: Channel;
+  readonly #signal: AbortSignal;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #reason: unknown = null;
+  #outside = false;
+  readonly #onAbort = () => this.#stop(this.#signal.reason);
+
+  constructor(channel: Channel, timeout: number, signal: AbortSignal) {
+    this.#channel = channel;
+    this.#signal = signal;
+    this.#timer = setTimeout(() => {
+      // Time spent in the caller's sink or source is not the server's silence.
+      if (this.#outside) this.#timer.refresh();
+      else this.#stop(new DOMException(`the data connection was silent for ${timeout} ms`, 'TimeoutError'));
+    }, timeout);
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal.aborted) this.#onAbort();
+  }
+
+  #stop(reason: unknown): void {
+    this.#reason ??= reason;
+    void this.#channel.close(true);
+  }
+
+  /** Progress was made: the silence starts again. */
+  touch(): void {
+    this.#timer.refresh();
+  }
+
+  /** Runs the caller's code (sink or source) with the clock stopped. */
+  async outside<T>(work: () => Promise<T> | T): Promise<T> {
+    this.#outside = true;
+    try {
+      return await work();
+    } finally {
+      this.#outside = false;
+      this.#timer.refresh();
+    }
+  }
+
+  /** Awaits `work`; if the watchdog fired meanwhile, its reason wins over the channel's error. */
+  async check<T>(work: Promise<T>): Promise<T> {
+    try {
+      const result = await work;
+      this.finish();
+      return result;
+    } catch (error) {
+      this.finish();
+      throw error;
+    }
+  }
+
+  /** Throws the watchdog's reason if it fired (a dropped channel reads as a clean end). */
+  finish(): void {
+    if (this.#reason !== null) throw this.#reason;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }
 
