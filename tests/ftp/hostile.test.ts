@@ -189,6 +189,20 @@ describe('FTP against hostile servers', () => {
     expect(server.lines).toContain('OPTS UTF8 ON');
   });
 
+  it('sets times with MFMT when FEAT offers it, and refuses to when it does not', async () => {
+    const server = await hostile((c) => ftpScript(c, { ...LOGIN, FEAT: '211-Features:\r\n MFMT\r\n MDTM\r\n211 End\r\n', MFMT: '213 Modify=20240102030405; a file.txt\r\n', MDTM: '213 20240102030405\r\n' }));
+    await using ftp = plain(server.port);
+    await ftp.connect();
+    const when = new Date('2024-01-02T03:04:05Z');
+    expect((await ftp.mfmt('a file.txt', when)).getTime()).toBe(when.getTime());
+    expect((await ftp.mdtm('a file.txt')).getTime()).toBe(when.getTime());
+    expect(server.lines).toContain('MFMT 20240102030405 a file.txt');
+    const bare = await hostile((c) => ftpScript(c, { FEAT: '211-Features:\r\n SIZE\r\n211 End\r\n' }));
+    await using other = plain(bare.port);
+    await other.connect();
+    await expect(other.mfmt('x', when)).rejects.toBeInstanceOf(FTPUsageError);
+  });
+
   it('refuses to send a password in the clear unless allowed, and CR/LF anywhere', async () => {
     const server = await hostile((c) => ftpScript(c, LOGIN));
     await using ftp = plain(server.port);

@@ -113,4 +113,22 @@ describe.each(implementations.map((i) => [i.name, i] as const))('fetch over %s',
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("decompresses gzip bodies (undici's), over the implementation's TLS", async () => {
+    const { gzipSync } = await import('node:zlib');
+    const text = 'compressible '.repeat(1000);
+    const server = https.createServer({ cert: pki.pem('server-ec', 'chain.crt'), key: pki.pem('server-ec', 'key') }, (request, response) => {
+      response.setHeader('content-encoding', 'gzip');
+      response.setHeader('x-accept-encoding', String(request.headers['accept-encoding']));
+      response.end(gzipSync(text));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    servers.push(server);
+    const dispatcher = createDispatcher({ implementation, configuration: clientConfig() });
+    const response = await fetch(`https://localhost:${(server.address() as { port: number }).port}/`, { dispatcher });
+    expect(response.headers.get('x-accept-encoding')).toMatch(/gzip/);
+    expect(await response.text()).toBe(text);
+    await dispatcher.close();
+  });
 });
