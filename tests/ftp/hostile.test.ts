@@ -148,13 +148,33 @@ describe('FTP against hostile servers', () => {
 
   it('times out cleanly when the data connection stays silent (passive mode)', async () => {
     const data = await dataPort();
-    const server = await hostile((c) => ftpScript(c, { ...LOGIN, EPSV: `229 (|||${data.port}|)\r\n`, RETR: '150 opening\r\n', ABOR: '226 aborted\r\n' }));
+    const server = await hostile((c) => ftpScript(c, { ...LOGIN, EPSV: `229 (|||${data.port}|)\r\n`, RETR: '150 opening\r\n', ABOR: '426 aborted\r\n226 ABOR ok\r\n', NOOP: '200 ok\r\n', PWD: '257 "/"\r\n' }));
     const ftp = plain(server.port, { timeout: 300 });
     await ftp.connect();
     const error = await ftp.retrbinary('RETR x', () => {}).catch((e: unknown) => e);
     expect((error as Error).name).toMatch(/TimeoutError|AbortError/);
     expect(data.connections).toHaveLength(1);
+    expect(await ftp.pwd()).toBe('/'); // back in step: the 426/226 were consumed
     await ftp.close();
+  });
+
+  it('stays in step after a listing line too long to accept', async () => {
+    const data = await dataPort((socket) => socket.end(`${'x'.repeat(20_000)}\r\n`));
+    const server = await hostile((c) =>
+      ftpScript(c, {
+        ...LOGIN,
+        EPSV: `229 (|||${data.port}|)\r\n`,
+        LIST: '150 here\r\n226 listing sent\r\n',
+        ABOR: '225 no transfer to abort\r\n',
+        NOOP: '200 ok\r\n',
+        PWD: '257 "/home"\r\n',
+      }),
+    );
+    await using ftp = plain(server.port);
+    await ftp.connect();
+    await expect(ftp.dir()).rejects.toThrow(/listing line longer than 8192/);
+    expect(await ftp.pwd()).toBe('/home');
+    expect(server.lines.slice(-3)).toEqual(['ABOR', 'NOOP', 'PWD']);
   });
 
   it('parses MLSD facts and FEAT, and sends OPTS UTF8 ON only when offered', async () => {

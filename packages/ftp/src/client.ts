@@ -467,24 +467,27 @@ export class FTP implements AsyncDisposable {
     if (options.signal?.aborted) stop();
     this.#transfer = controller;
     let channel: Channel | null = null;
+    // Set while the server still owes the transfer's final reply.
+    let owed = false;
     try {
       const [opened, announced] = await this.ntransfercmd(command, options.rest, controller.signal);
       channel = opened;
+      owed = true;
       this.#busy = true;
       await work(channel, announced, controller.signal);
       await untilAborted(channel.close(), deadlineSignal(controller.signal, this.timeout), () => void channel?.close(true));
       this.#busy = false;
+      owed = false;
       const reply = await this.#reply();
       this.dataDone(channel, reply);
       return this.#explain(reply, channel);
     } catch (error) {
       this.#busy = false;
       await channel?.close(true);
-      if (controller.signal.aborted && this.connection.connected) {
-        await this.#abortTransfer();
-        throw controller.signal.reason;
-      }
-      throw error;
+      // Whatever stopped the transfer (abort, timeout, a bad listing line, the sink throwing), the
+      // control connection must not be left with its replies pending.
+      if (owed && this.connection.connected) await this.#abortTransfer();
+      throw controller.signal.aborted ? controller.signal.reason : error;
     } finally {
       options.signal?.removeEventListener('abort', stop);
       this.#transfer = null;
@@ -502,16 +505,18 @@ export class FTP implements AsyncDisposable {
     return expectSuccess(reply);
   }
 
-  /** After the data connection was dropped mid-transfer: ABOR, then the replies to the transfer and to ABOR. */
+  /**
+   * After the data connection was dropped mid-transfer: ABOR, then NOOP, and every reply up to
+   * NOOP's 200 is discarded (the transfer's 426/226 and ABOR's 225/226 come in server-specific
+   * numbers and orders; NOOP's answer is the one reply known to come last). Closes the connection
+   * when the server does not resynchronise.
+   */
   async #abortTransfer(): Promise<void> {
     try {
       await this.putcmd('ABOR');
-      // Typically 426 (transfer aborted) then 226 (ABOR done); or just 225/226.
-      for (let i = 0; i < 2; i++) {
-        const reply = await this.#reply();
-        if (reply.code === 225 || reply.code === 226) return;
-        if (reply.code !== 426 && reply.code !== 451) throw new FTPProtoError(`unexpected reply to ABOR: ${reply.text}`, reply);
-      }
+      await this.putcmd('NOOP');
+      for (let i = 0; i < 8; i++) if ((await this.#reply()).code === 200) return;
+      throw new FTPProtoError('the server did not resynchronise after ABOR');
     } catch {
       await this.close(true);
     }
