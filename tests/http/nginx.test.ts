@@ -161,5 +161,8 @@ describe('nginx over plain HTTP', () => {
     expect([response.status, response.protocol]).toEqual([200, 'http/1.1']);
     expect(sha256(await response.read())).toBe(sha256(blob));
     expect(stable(response.headers)).toEqual(stable(curl(`http://127.0.0.1:${nginx.ports.http}/1mb.bin`).headers));
+    const dispatcher = createDispatcher();
+    expect(await (await fetch(`http://127.0.0.1:${nginx.ports.http}/hello`, { dispatcher })).text()).toBe('hello HTTP/1.1 \n');
+    await dispatcher.close();
   });
 });

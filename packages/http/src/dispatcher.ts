@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { connect as netConnect } from 'node:net';
-import { TLSClientConfiguration, TLSSocketStream, type TLSImplementation } from '@unitls/tls-core';
+import { TLSClientConfiguration, TLSSocketStream, connectTcp, deadlineSignal, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 
@@ -52,9 +51,10 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
       const { hostname, protocol, servername } = connectOptions;
       const port = Number(connectOptions.port) || (protocol === 'https:' ? 443 : 80);
       if (protocol !== 'https:') {
-        const socket = netConnect({ host: hostname, port, noDelay: true });
-        socket.once('connect', () => callback(null, socket));
-        socket.once('error', (error) => callback(error, null));
+        connectTcp(hostname, port, deadlineSignal(undefined, timeout)).then(
+          (socket) => callback(null, socket),
+          (error: unknown) => callback(error as Error, null),
+        );
         return;
       }
       // Bracketed IPv6 literals come without brackets from undici's hostname.
