@@ -2,12 +2,13 @@
  * Real mail servers from Debian for interop tests: Postfix (SMTP on a STARTTLS-required
  * submission port, an implicit-TLS port and a plain port) with SASL through Dovecot, which also
  * serves IMAP and POP3. Adapted from ../shared/interop/servers.sh. Needs root and the Debian
- * packages postfix, dovecot-core, dovecot-imapd, dovecot-pop3d (.ci/run installs them). Ports are
+ * packages postfix, dovecot-core, dovecot-imapd, dovecot-pop3d (tests/support/peers.mjs installs them). Ports are
  * picked free at start; everything lives in a temporary folder and is removed at stop.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freePort, waitForPort } from './daemons.js';
+import { peerMissing } from './peers.mjs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
@@ -22,11 +23,7 @@ export interface MailServers {
 
 /** Why the servers cannot run here, or null when they can. */
 export function mailServersUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'the mail-server interop tests need root (Postfix and Dovecot drop privileges)';
-  for (const bin of ['/usr/sbin/postfix', '/usr/sbin/dovecot']) {
-    if (!existsSync(bin)) return `${bin} is missing: apt-get install postfix dovecot-core dovecot-imapd dovecot-pop3d (.ci/run does)`;
-  }
-  return null;
+  return peerMissing(['postfix', 'dovecot-core', 'dovecot-imapd', 'dovecot-pop3d'], { needsRoot: 'Postfix and Dovecot (they drop privileges)' });
 }
 
 export async function startMailServers(cert: string, key: string): Promise<MailServers> {

@@ -2,13 +2,14 @@
  * nginx from Debian for HTTP interop tests and benchmarks, after ../shared/interop/servers.sh:
  * plain HTTP, HTTPS with h2 and http/1.1 by ALPN, HTTPS with http/1.1 only, and HTTPS requiring
  * a client certificate. Ports are picked free; everything lives in a temporary folder removed at
- * stop. Needs the Debian package nginx (.ci/run installs it).
+ * stop. Needs the Debian package nginx (tests/support/peers.mjs installs it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './daemons.js';
+import { peerMissing } from './peers.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -31,7 +32,7 @@ export interface NginxOptions {
 
 /** Why nginx cannot run here, or null when it can. */
 export function nginxUnavailable(): string | null {
-  return existsSync(NGINX) ? null : `${NGINX} is missing: apt-get install nginx (.ci/run does)`;
+  return peerMissing(['nginx']);
 }
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {

@@ -3,6 +3,12 @@
  * the one it bound on its ACCEPT line); every process is killed by the returned close().
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { peerMissing } from './peers.mjs';
+
+function requireOpenSSL(): void {
+  const why = peerMissing(['openssl']);
+  if (why !== null) throw new Error(why);
+}
 
 export interface OpenSSLServer {
   readonly port: number;
@@ -21,6 +27,7 @@ function track(child: ChildProcessWithoutNullStreams): { output: () => string; e
 
 /** Starts `openssl s_server` on 127.0.0.1 with an ephemeral port and the given extra arguments. */
 export async function startServer(args: string[]): Promise<OpenSSLServer> {
+  requireOpenSSL();
   const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', ...args]);
   const { output, exited } = track(child);
   const port = await new Promise<number>((resolve, reject) => {
@@ -54,6 +61,7 @@ export interface ClientRun {
  * output (or its exit), then ends it.
  */
 export async function runClient(port: number, args: string[], input: string, expect?: RegExp): Promise<ClientRun> {
+  requireOpenSSL();
   const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args]);
   const { output, exited } = track(child);
   child.stdin.write(input);

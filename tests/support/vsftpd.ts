@@ -2,13 +2,14 @@
  * vsftpd from Debian for FTPS interop tests and benchmarks, after ../shared/interop/servers.sh:
  * explicit (AUTH TLS) and implicit FTPS, both with require_ssl_reuse=YES (data connections must
  * resume the control connection's TLS session), PROT P forced, a PAM user ftpuser/ftppass whose
- * home is a temporary folder. Needs root and the Debian package vsftpd (.ci/run installs it).
+ * home is a temporary folder. Needs root and the Debian package vsftpd (tests/support/peers.mjs installs it).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './daemons.js';
+import { peerMissing } from './peers.mjs';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
 export const FTP_USER = 'ftpuser';
@@ -25,8 +26,7 @@ export interface Vsftpd {
 
 /** Why vsftpd cannot run here, or null when it can. */
 export function vsftpdUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'the vsftpd interop tests need root (vsftpd logs in a PAM user and chroots)';
-  return existsSync(VSFTPD) ? null : `${VSFTPD} is missing: apt-get install vsftpd (.ci/run does)`;
+  return peerMissing(['vsftpd'], { needsRoot: 'vsftpd (it logs in a PAM user and chroots)' });
 }
 
 function ensureUser(home: string): void {
