@@ -1,7 +1,41 @@
 /**
- * @unitls/tls-pure: a unitls implementation whose TLS protocol and certificate validation are
- * TypeScript, owing nothing to OpenSSL. Work in progress (issue #17): not yet a TLSImplementation.
+ * @unitls/tls-pure: a unitls implementation whose TLS protocol is TypeScript, owing nothing to
+ * OpenSSL's TLS: a sans-IO TLS 1.3 engine with a synchronous PEP 748 TLSBuffer, crypto primitives
+ * through a provider (node:crypto by default). New code; see the README for what it is and is not.
+ *
+ * @example
+ * ```ts
+ * import { TLSClientConfiguration } from '@unitls/tls-core';
+ * import { implementation } from '@unitls/tls-pure';
+ *
+ * const context = new implementation.clientContext(new TLSClientConfiguration());
+ * const buffer = context.createBuffer('example.org');
+ * try {
+ *   buffer.doHandshake();
+ * } catch {
+ *   // WantReadError: send buffer.processOutgoing(n) to the server, feed its answer to processIncoming
+ * }
+ * ```
  *
  * @module
  */
-export {};
+import type { TLSClientConfiguration, TLSImplementation, TLSServerConfiguration } from '@unitls/tls-core';
+import { IMPLEMENTATION_NAME } from './buffer.js';
+import { PureClientContext, PureServerContext } from './config/contexts.js';
+import { validateConfig } from './config/validate.js';
+
+/** The tls-pure TLSImplementation. */
+export const implementation: TLSImplementation = Object.freeze({
+  name: IMPLEMENTATION_NAME,
+  clientContext: PureClientContext,
+  serverContext: PureServerContext,
+  validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration),
+  features: Object.freeze({ buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true }),
+});
+
+export { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
+export { PureBuffer } from './buffer.js';
+export { DEFAULT_LIMITS, type Limits } from './config/limits.js';
+export { nodeCryptoProvider } from './crypto/node.js';
+export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './crypto/provider.js';
+export { TLSPeerAlertError, TLSProtocolError } from './errors.js';

@@ -1,0 +1,194 @@
+/**
+ * PEP 748's TLSBuffer over the engine: synchronous and sans-IO, exactly as the PEP describes.
+ * Every method returns at once or throws WantReadError / WantWriteError; a failure is sticky
+ * (every later call throws it again) while the alert it produced can still be drained with
+ * processOutgoing.
+ *
+ * @module
+ */
+import {
+  RaggedEOF,
+  TLSError,
+  WantReadError,
+  WantWriteError,
+  protocolFromBytes,
+  type CipherSuite,
+  type ClientContext,
+  type NextProtocol,
+  type ServerContext,
+  type TLSBuffer,
+  type TLSSession,
+  type TLSVersion,
+} from '@unitls/tls-core';
+import { ContentType } from './codec/constants.js';
+import type { Engine } from './engine.js';
+import { encodeClientSession, type ClientSession } from './handshake/session.js';
+
+export const IMPLEMENTATION_NAME = 'pure';
+
+/** How a buffer starts its side of the handshake (a client queues its ClientHello). */
+export type Starter = (engine: Engine) => void;
+
+export class PureBuffer implements TLSBuffer {
+  readonly context: ClientContext | ServerContext;
+  readonly #engine: Engine;
+  #start: Starter | null;
+  readonly #serverHostname: string | null;
+  #session: ClientSession | null = null;
+
+  /** @internal Built by the contexts' createBuffer. */
+  constructor(context: ClientContext | ServerContext, engine: Engine, start: Starter | null, serverHostname: string | null) {
+    this.context = context;
+    this.#engine = engine;
+    this.#start = start;
+    this.#serverHostname = serverHostname;
+  }
+
+  /** @internal The client context's ticket callback. */
+  storeSession(session: ClientSession): void {
+    this.#session = session;
+  }
+
+  #begin(): void {
+    if (this.#start === null) return;
+    const start = this.#start;
+    this.#start = null;
+    start(this.#engine);
+  }
+
+  /** Advances the handshake as far as the buffered input allows; true once it is complete. */
+  #handshake(): boolean {
+    const engine = this.#engine;
+    this.#begin();
+    if (engine.handshakeComplete) return true;
+    engine.processRecords(() => engine.handshakeComplete);
+    if (engine.handshakeComplete) return true;
+    if (engine.closeReceived) throw new TLSError('the peer closed the connection during the TLS handshake');
+    if (engine.eof) throw new TLSError('the connection closed during the TLS handshake');
+    return false;
+  }
+
+  doHandshake(): void {
+    this.#engine.guard(() => {
+      if (!this.#handshake()) throw new WantReadError();
+    });
+  }
+
+  read(amt: number, buffer?: Uint8Array): Uint8Array | number {
+    if (!Number.isInteger(amt) || amt <= 0) throw new RangeError(`read: amt must be a positive integer, got ${amt}`);
+    const engine = this.#engine;
+    const limit = buffer === undefined ? amt : Math.min(amt, buffer.length);
+    const data = engine.guard(() => {
+      if (!this.#handshake()) throw new WantReadError();
+      let chunk = engine.takeAppData(limit);
+      if (chunk === null) {
+        engine.processRecords(() => false);
+        chunk = engine.takeAppData(limit);
+      }
+      if (chunk !== null) return chunk;
+      if (engine.closeReceived) return new Uint8Array(0);
+      if (engine.eof) throw new RaggedEOF();
+      throw new WantReadError();
+    });
+    if (buffer === undefined) return data;
+    buffer.set(data);
+    return data.length;
+  }
+
+  write(buf: Uint8Array): number {
+    const engine = this.#engine;
+    if (engine.closeSent && engine.failure === null) throw new TLSError('write after shutdown(): the connection is closing');
+    return engine.guard(() => {
+      if (!this.#handshake()) throw new WantReadError();
+      if (buf.length === 0) return 0;
+      const room = engine.limits.maxOutgoingBytes - engine.records.outgoing.length;
+      if (room <= 0) throw new WantWriteError();
+      const taken = Math.min(buf.length, room);
+      engine.records.write(ContentType.APPLICATION_DATA, buf.subarray(0, taken));
+      return taken;
+    });
+  }
+
+  shutdown(): void {
+    const engine = this.#engine;
+    engine.guard(() => {
+      engine.sendCloseNotify();
+      // Data still arriving before the peer's close_notify is discarded, as SSL_shutdown does.
+      while (!engine.closeReceived) {
+        const before = engine.records.incoming.length;
+        engine.processRecords(() => false);
+        while (engine.takeAppData(Number.MAX_SAFE_INTEGER) !== null);
+        if (engine.records.incoming.length === before) break;
+      }
+      if (engine.closeReceived) return;
+      if (engine.eof) throw new TLSError('the connection closed during the TLS shutdown (no close_notify from the peer)');
+      throw new WantReadError();
+    });
+  }
+
+  processIncoming(data: Uint8Array): void {
+    const engine = this.#engine;
+    if (data.length === 0) {
+      engine.eof = true;
+      return;
+    }
+    if (engine.records.incoming.length + data.length > engine.limits.maxIncomingBytes) {
+      throw new WantReadError('the incoming buffer is full: read() what is buffered first (nothing was stored)');
+    }
+    engine.records.incoming.push(Uint8Array.from(data));
+  }
+
+  incomingBytesBuffered(): number {
+    return this.#engine.records.incoming.length;
+  }
+
+  processOutgoing(amt: number): Uint8Array {
+    if (!Number.isInteger(amt) || amt < 0) throw new RangeError(`processOutgoing: amt must be a non-negative integer, got ${amt}`);
+    return this.#engine.records.outgoing.take(amt);
+  }
+
+  outgoingBytesBuffered(): number {
+    return this.#engine.records.outgoing.length;
+  }
+
+  getpeercert(): Uint8Array | null {
+    const leaf = this.#engine.negotiated?.peerCertificates[0];
+    return leaf === undefined ? null : Uint8Array.from(leaf);
+  }
+
+  cipher(): CipherSuite | number | null {
+    return this.#engine.negotiated?.cipherSuite ?? null;
+  }
+
+  negotiatedProtocol(): NextProtocol | Uint8Array | null {
+    const alpn = this.#engine.negotiated?.alpn ?? null;
+    return alpn === null ? null : protocolFromBytes(alpn);
+  }
+
+  get negotiatedTlsVersion(): TLSVersion | null {
+    return this.#engine.handshakeComplete ? 'TLSv1.3' : null;
+  }
+
+  get sessionReused(): boolean {
+    return this.#engine.negotiated?.resumed ?? false;
+  }
+
+  /** Extension: the session to resume later (once the server's NewSessionTicket was read). */
+  session(): TLSSession | null {
+    if (this.#session === null) return null;
+    return { implementation: IMPLEMENTATION_NAME, data: encodeClientSession(this.#session), serverHostname: this.#serverHostname, peerCertificate: this.getpeercert() };
+  }
+
+  /**
+   * Extension: sends a KeyUpdate (RFC 8446 §4.6.3) so our traffic keys move forward; with
+   * `requestPeer`, the peer is asked to update its keys as well.
+   * @throws TLSError before the handshake completed or after shutdown.
+   */
+  keyUpdate(requestPeer = true): void {
+    const engine = this.#engine;
+    if (engine.failure === null && (!engine.handshakeComplete || engine.closeSent)) throw new TLSError('keyUpdate needs an open connection with its handshake done');
+    engine.guard(() => {
+      engine.sendKeyUpdate(requestPeer);
+    });
+  }
+}

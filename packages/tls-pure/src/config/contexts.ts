@@ -1,0 +1,181 @@
+/**
+ * ClientContext and ServerContext of tls-pure: load the configuration once (suites, trust
+ * anchors, chains and keys through the provider) and make a TLSBuffer per connection; sockets
+ * come from tls-core's BufferSocket over that buffer.
+ *
+ * @module
+ */
+import { isIP, connect as netConnect } from 'node:net';
+import {
+  BufferListener,
+  BufferSocket,
+  ConfigurationError,
+  checkAddress,
+  protocolBytes,
+  type Address,
+  type ClientConnectOptions,
+  type ClientContext,
+  type ServerContext,
+  type TLSClientConfiguration,
+  type TLSServerConfiguration,
+  type TLSSession,
+  type TLSSocket,
+} from '@unitls/tls-core';
+import { IMPLEMENTATION_NAME, PureBuffer } from '../buffer.js';
+import { nodeCryptoProvider } from '../crypto/node.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { Tls13Suite } from '../crypto/schemes.js';
+import { Engine } from '../engine.js';
+import { startClient, type ClientConfig } from '../handshake/client.js';
+import { startServer, type ServedChain, type ServerConfig } from '../handshake/server.js';
+import { Ticketer, decodeClientSession } from '../handshake/session.js';
+import { certificateDnsNames, certificatePublicKeyInfo, TemporaryNodeVerifier } from '../verify/temporary-node.js';
+import type { PeerVerifier } from '../verify/verifier.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { loadChain, loadTrustAnchors, type LoadedChain } from './material.js';
+import { planSuites, validateConfig } from './validate.js';
+
+/** Extension options of both contexts. */
+export interface PureContextOptions {
+  /** The crypto provider (default: node:crypto). */
+  provider?: CryptoProvider;
+  /** Verify certificates as of this time instead of now (tests; x509-limbo). */
+  verificationTime?: Date;
+  /** Bounds (default {@link DEFAULT_LIMITS}). */
+  limits?: Partial<Limits>;
+  /**
+   * Key-exchange groups (NamedGroup ids) in preference order; the client sends a key share for the
+   * first. Default: the provider's groups.
+   */
+  groups?: readonly number[];
+  /** Zero bytes added to every encrypted record (RFC 8446 §5.4), to hide record lengths. */
+  recordPadding?: number;
+}
+
+interface Common {
+  recordPadding: number;
+  provider: CryptoProvider;
+  suites: Tls13Suite[];
+  groups: readonly number[];
+  alpn: Uint8Array[] | null;
+  verificationTime: () => Date;
+  limits: Limits;
+}
+
+function common(configuration: TLSClientConfiguration | TLSServerConfiguration, options: PureContextOptions): Common {
+  validateConfig(configuration);
+  const provider = options.provider ?? nodeCryptoProvider;
+  const when = options.verificationTime;
+  return {
+    provider,
+    suites: planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion),
+    groups: checkGroups(options.groups ?? provider.groups, provider),
+    alpn: configuration.innerProtocols?.map((p) => Uint8Array.from(protocolBytes(p))) ?? null,
+    verificationTime: when === undefined ? () => new Date() : () => when,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    recordPadding: options.recordPadding ?? 0,
+  };
+}
+
+function checkGroups(groups: readonly number[], provider: CryptoProvider): readonly number[] {
+  if (groups.length === 0) throw new ConfigurationError('groups: name at least one key-exchange group');
+  for (const group of groups) {
+    if (!provider.groups.includes(group)) throw new ConfigurationError(`groups: the ${provider.name} provider cannot do group 0x${group.toString(16)}`);
+  }
+  return Object.freeze([...groups]);
+}
+
+function verifierFor(anchors: Uint8Array[]): PeerVerifier {
+  return new TemporaryNodeVerifier(anchors);
+}
+
+/** The client side. Certificates are always verified, names against SANs only. */
+export class PureClientContext implements ClientContext {
+  readonly configuration: TLSClientConfiguration;
+  readonly #common: Common;
+  readonly #verifier: PeerVerifier;
+  readonly #chain: LoadedChain | null;
+
+  constructor(configuration: TLSClientConfiguration, options: PureContextOptions = {}) {
+    this.#common = common(configuration, options);
+    this.configuration = configuration;
+    this.#verifier = verifierFor(loadTrustAnchors(configuration.trustStore));
+    const chain = configuration.certificateChain;
+    this.#chain = chain === null ? null : loadChain(chain, this.#common.provider, certificatePublicKeyInfo);
+  }
+
+  createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): PureBuffer {
+    if (typeof serverHostname !== 'string' || serverHostname === '') throw new TypeError('createBuffer: serverHostname is required');
+    const bare = serverHostname.startsWith('[') && serverHostname.endsWith(']') ? serverHostname.slice(1, -1) : serverHostname.replace(/\.$/, '');
+    const session = options.session ?? null;
+    if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
+      throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-pure`);
+    }
+    // A session vouches only for the name it was verified for.
+    const stored = session !== null && session.serverHostname === serverHostname ? decodeClientSession(session.data) : null;
+    const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
+    engine.records.padding = this.#common.recordPadding;
+    let buffer: PureBuffer;
+    const config: ClientConfig = {
+      ...this.#common,
+      serverName: bare,
+      sni: isIP(bare) === 0 ? bare : null,
+      verifier: this.#verifier,
+      checkName: true,
+      chain: this.#chain,
+      session: stored,
+      onSession: (s) => buffer.storeSession(s),
+    };
+    buffer = new PureBuffer(this, engine, (e) => (e.state = startClient(e, config)), serverHostname);
+    return buffer;
+  }
+
+  async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
+    checkAddress('ClientContext.connect', address);
+    const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('connect', resolve);
+        tcp.once('error', reject);
+        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+      });
+    } catch (error) {
+      tcp.destroy();
+      throw error;
+    }
+    return BufferSocket.open(buffer, tcp, { signal: options.signal, timeout: options.timeout });
+  }
+}
+
+/** The server side; with several chains, the one whose SAN matches the client's SNI name is served. */
+export class PureServerContext implements ServerContext {
+  readonly configuration: TLSServerConfiguration;
+  readonly #config: ServerConfig & { recordPadding: number };
+
+  constructor(configuration: TLSServerConfiguration, options: PureContextOptions = {}) {
+    const shared = common(configuration, options);
+    if (configuration.certificateChain === null) throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
+    this.configuration = configuration;
+    const chains: ServedChain[] = configuration.certificateChain.map((chain) => {
+      const loaded = loadChain(chain, shared.provider, certificatePublicKeyInfo);
+      return { ...loaded, names: certificateDnsNames(loaded.certificates[0]!) };
+    });
+    this.#config = {
+      ...shared,
+      chains,
+      clientVerifier: configuration.trustStore === null ? null : verifierFor(loadTrustAnchors(configuration.trustStore)),
+      ticketer: new Ticketer(shared.provider),
+    };
+  }
+
+  createBuffer(): PureBuffer {
+    const engine = new Engine(this.#config.provider, this.#config.limits, startServer(this.#config));
+    engine.records.padding = this.#config.recordPadding;
+    return new PureBuffer(this, engine, null, null);
+  }
+
+  connect(address: Address): Promise<TLSSocket> {
+    return BufferListener.listen(this, address);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What tls-pure can honour, found before any context exists: no fromId material (no key store),
+ * cipher suites and versions it implements.
+ *
+ * @module
+ */
+import { ConfigurationError, DEFAULT_CIPHER_LIST, TLSClientConfiguration, TLSServerConfiguration, compareTLSVersions, type Cipher, type TLSVersion } from '@unitls/tls-core';
+import { tls13Suite, type Tls13Suite } from '../crypto/schemes.js';
+
+/** TLS 1.3 suites used when none are configured, in OpenSSL's default order (as the other implementations). */
+export const DEFAULT_TLS13: readonly number[] = Object.freeze([0x1302, 0x1303, 0x1301]);
+
+const TLS12_SUITES = new Set<number>([0xc02b, 0xc02c, 0xc02f, 0xc030, 0xc0ac, 0xc0ad, 0xc0ae, 0xc0af, 0xcca8, 0xcca9]);
+
+type Concrete = 'TLSv1.2' | 'TLSv1.3';
+
+function concrete(version: TLSVersion | null, fallback: Concrete): Concrete {
+  if (version === null) return fallback;
+  if (version === 'MINIMUM_SUPPORTED') return 'TLSv1.2';
+  if (version === 'MAXIMUM_SUPPORTED') return 'TLSv1.3';
+  return version;
+}
+
+/**
+ * The TLS 1.3 suites to offer or accept. Unknown ids are dropped (as the PEP's reference does);
+ * nothing left, or a version range that TLS 1.3 is outside of, is a ConfigurationError.
+ */
+export function planSuites(ciphers: readonly Cipher[] | null, lowest: TLSVersion | null, highest: TLSVersion | null): Tls13Suite[] {
+  const ids = ciphers ?? [...DEFAULT_CIPHER_LIST, ...DEFAULT_TLS13];
+  const tls13 = ids.map((id) => tls13Suite(id)).filter((s) => s !== undefined);
+  const tls12 = ids.filter((id) => TLS12_SUITES.has(id));
+  if (tls13.length === 0 && tls12.length === 0) {
+    throw new ConfigurationError(`none of the configured ciphers (${ids.map((id) => `0x${id.toString(16)}`).join(', ')}) is supported by tls-pure`);
+  }
+  let min = concrete(lowest, 'TLSv1.2');
+  let max = concrete(highest, 'TLSv1.3');
+  if (tls13.length === 0) max = 'TLSv1.2';
+  if (tls12.length === 0) min = 'TLSv1.3';
+  if (compareTLSVersions(min, max) > 0) {
+    throw new ConfigurationError(
+      `the configured ciphers only work with ${tls13.length === 0 ? 'TLS 1.2' : 'TLS 1.3'}, which is outside the configured versions ${concrete(lowest, 'TLSv1.2')}..${concrete(highest, 'TLSv1.3')}`,
+    );
+  }
+  if (max !== 'TLSv1.3') {
+    throw new ConfigurationError('tls-pure implements TLS 1.3 only so far; TLS 1.2 is not supported yet: allow TLS 1.3 (highestSupportedVersion) and a TLS 1.3 cipher suite');
+  }
+  return tls13;
+}
+
+/** Throws ConfigurationError for what tls-pure cannot honour. */
+export function validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void {
+  if (!(configuration instanceof TLSClientConfiguration) && !(configuration instanceof TLSServerConfiguration)) {
+    throw new ConfigurationError('validateConfig: expected a TLSClientConfiguration or TLSServerConfiguration');
+  }
+  const chains =
+    configuration.certificateChain === null
+      ? []
+      : configuration instanceof TLSClientConfiguration
+        ? [configuration.certificateChain!]
+        : [...configuration.certificateChain!];
+  const descriptors = [...chains.flatMap((chain) => [chain.leaf[0], ...(chain.leaf[1] ? [chain.leaf[1]] : []), ...chain.chain]), ...(configuration.trustStore ? [configuration.trustStore] : [])];
+  for (const descriptor of descriptors) {
+    if (descriptor.source.kind === 'id') {
+      throw new ConfigurationError(`${descriptor.constructor.name}.fromId() is not supported by @unitls/tls-pure: it has no key store; use fromBuffer or fromFile`);
+    }
+  }
+  planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion);
+}

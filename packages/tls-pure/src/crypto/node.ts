@@ -1,0 +1,250 @@
+/**
+ * The default provider, over node:crypto's synchronous functions (OpenSSL's primitives inside
+ * Node; only the primitives, never its TLS). Side-channel protections are OpenSSL's: constant-time
+ * AES-GCM/ChaCha20-Poly1305/X25519/P-256 code paths, RSA blinding; secrets are compared with
+ * crypto.timingSafeEqual.
+ *
+ * @module
+ */
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto';
+import { NamedGroup, SignatureScheme } from '../codec/constants.js';
+import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
+import { hkdfExpandWithHmac } from './hkdf.js';
+import { schemeHash } from './schemes.js';
+
+class NodeHashState implements HashState {
+  readonly #hash: Hash;
+  constructor(hash: Hash) {
+    this.#hash = hash;
+  }
+  update(data: Uint8Array): void {
+    this.#hash.update(data);
+  }
+  digest(): Uint8Array {
+    return this.#hash.copy().digest();
+  }
+  clone(): HashState {
+    return new NodeHashState(this.#hash.copy());
+  }
+}
+
+const AEAD: Record<AeadAlgorithm, { cipher: string; tag: number; ccm: boolean }> = {
+  'aes-128-gcm': { cipher: 'aes-128-gcm', tag: 16, ccm: false },
+  'aes-256-gcm': { cipher: 'aes-256-gcm', tag: 16, ccm: false },
+  'chacha20-poly1305': { cipher: 'chacha20-poly1305', tag: 16, ccm: false },
+  'aes-128-ccm': { cipher: 'aes-128-ccm', tag: 16, ccm: true },
+  'aes-256-ccm': { cipher: 'aes-256-ccm', tag: 16, ccm: true },
+  'aes-128-ccm-8': { cipher: 'aes-128-ccm', tag: 8, ccm: true },
+  'aes-256-ccm-8': { cipher: 'aes-256-ccm', tag: 8, ccm: true },
+};
+
+class NodeAead implements Aead {
+  readonly tagLength: number;
+  readonly #cipher: string;
+  readonly #ccm: boolean;
+  readonly #key: Buffer;
+
+  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
+    const spec = AEAD[algorithm];
+    this.#cipher = spec.cipher;
+    this.tagLength = spec.tag;
+    this.#ccm = spec.ccm;
+    this.#key = Buffer.from(key);
+  }
+
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    // The option type differs per mode; node:crypto checks it at run time.
+    const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, { authTagLength: this.tagLength });
+    if (this.#ccm) (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: plaintext.length });
+    else cipher.setAAD(additionalData);
+    const body = cipher.update(plaintext);
+    const rest = cipher.final();
+    return Buffer.concat([body, rest, cipher.getAuthTag()]);
+  }
+
+  open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
+    if (ciphertext.length < this.tagLength) return null;
+    const split = ciphertext.length - this.tagLength;
+    try {
+      const decipher = createDecipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, { authTagLength: this.tagLength });
+      decipher.setAuthTag(ciphertext.subarray(split));
+      if (this.#ccm) (decipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: split });
+      else decipher.setAAD(additionalData);
+      const body = decipher.update(ciphertext.subarray(0, split));
+      const rest = decipher.final();
+      return rest.length === 0 ? body : Buffer.concat([body, rest]);
+    } catch {
+      return null;
+    }
+  }
+}
+
+const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+// PKCS#8 wrapping of a raw X25519 private key (RFC 8410 §7).
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function x25519(privateKey?: Uint8Array): KeyExchange {
+  const key: KeyObject =
+    privateKey === undefined
+      ? generateKeyPairSync('x25519').privateKey
+      : createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  const publicKey = Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
+  return {
+    group: NamedGroup.x25519,
+    publicKey,
+    agree(peer: Uint8Array): Uint8Array {
+      if (peer.length !== 32) throw new RangeError(`an X25519 key_exchange is 32 bytes, got ${peer.length}`);
+      const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(peer) }, format: 'jwk' });
+      const shared = diffieHellman({ privateKey: key, publicKey: peerKey });
+      // RFC 7748 §6.1 / RFC 8446 §7.4.2: an all-zero result means a small-order peer key.
+      if (shared.every((b) => b === 0)) throw new RangeError('X25519 produced the all-zero value (small-order peer key)');
+      return shared;
+    },
+  };
+}
+
+function nist(group: number, curve: string, pointLength: number, privateKey?: Uint8Array): KeyExchange {
+  const ecdh = createECDH(curve);
+  if (privateKey === undefined) ecdh.generateKeys();
+  else ecdh.setPrivateKey(Buffer.from(privateKey));
+  return {
+    group,
+    publicKey: ecdh.getPublicKey(),
+    agree(peer: Uint8Array): Uint8Array {
+      // RFC 8446 §4.2.8.2: uncompressed points only; computeSecret checks the point is on the curve.
+      if (peer.length !== pointLength || peer[0] !== 4) throw new RangeError(`an uncompressed ${curve} point is ${pointLength} bytes starting with 04`);
+      return ecdh.computeSecret(peer);
+    },
+  };
+}
+
+const PEM_KEY = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/;
+
+function loadPrivateKey(bytes: Uint8Array): KeyObject {
+  const text = Buffer.from(bytes.subarray(0, 65536)).toString('latin1');
+  if (text.includes('-----BEGIN ')) {
+    if (text.includes('ENCRYPTED PRIVATE KEY')) throw new RangeError('encrypted private keys are not supported');
+    const block = PEM_KEY.exec(text)?.[0];
+    if (block === undefined) throw new RangeError('no PRIVATE KEY block in the PEM data');
+    return createPrivateKey(block);
+  }
+  for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
+    try {
+      return createPrivateKey({ key: Buffer.from(bytes), format: 'der', type });
+    } catch {
+      // the next DER layout
+    }
+  }
+  throw new RangeError('neither PEM nor a DER (PKCS#8, SEC1, PKCS#1) private key');
+}
+
+const CURVE_SCHEME: Record<string, number> = {
+  prime256v1: SignatureScheme.ecdsa_secp256r1_sha256,
+  secp384r1: SignatureScheme.ecdsa_secp384r1_sha384,
+  secp521r1: SignatureScheme.ecdsa_secp521r1_sha512,
+};
+
+/** The schemes a key of this type can make or check. */
+function schemesFor(key: KeyObject): number[] {
+  switch (key.asymmetricKeyType) {
+    case 'ec': {
+      const scheme = CURVE_SCHEME[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      return scheme === undefined ? [] : [scheme];
+    }
+    case 'rsa':
+      return [
+        SignatureScheme.rsa_pss_rsae_sha256,
+        SignatureScheme.rsa_pss_rsae_sha384,
+        SignatureScheme.rsa_pss_rsae_sha512,
+        SignatureScheme.rsa_pkcs1_sha256,
+        SignatureScheme.rsa_pkcs1_sha384,
+        SignatureScheme.rsa_pkcs1_sha512,
+      ];
+    case 'rsa-pss':
+      return [SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512];
+    case 'ed25519':
+      return [SignatureScheme.ed25519];
+    default:
+      return [];
+  }
+}
+
+/** node:crypto's options for one scheme. */
+function signOptions(scheme: number): { hash: HashAlgorithm | null; padding?: number; saltLength?: number } {
+  const hash = schemeHash(scheme);
+  if (scheme === SignatureScheme.ed25519) return { hash: null };
+  if ((scheme >= 0x0804 && scheme <= 0x0806) || (scheme >= 0x0809 && scheme <= 0x080b)) {
+    // RFC 8446 §4.2.3: PSS salt as long as the digest.
+    return { hash, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LENGTH[hash!] };
+  }
+  if ((scheme & 0xff) === 0x01) return { hash, padding: constants.RSA_PKCS1_PADDING };
+  return { hash };
+}
+
+/** The provider over node:crypto. */
+export const nodeCryptoProvider: CryptoProvider = Object.freeze({
+  name: 'node:crypto',
+  random: (length: number) => randomBytes(length),
+  hash: (algorithm: HashAlgorithm, data: Uint8Array) => createHash(algorithm).update(data).digest(),
+  createHash: (algorithm: HashAlgorithm) => new NodeHashState(createHash(algorithm)),
+  hmac: (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array) => createHmac(algorithm, key).update(data).digest(),
+  hkdfExtract: (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array) => createHmac(algorithm, salt).update(ikm).digest(),
+  hkdfExpand: (algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number) =>
+    hkdfExpandWithHmac((key, data) => createHmac(algorithm, key).update(data).digest(), HASH_LENGTH[algorithm], prk, info, length),
+  aead: (algorithm: AeadAlgorithm, key: Uint8Array) => new NodeAead(algorithm, key),
+  groups: Object.freeze([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
+  keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
+    switch (group) {
+      case NamedGroup.x25519:
+        return x25519(privateKey);
+      case NamedGroup.secp256r1:
+        return nist(group, 'prime256v1', 65, privateKey);
+      case NamedGroup.secp384r1:
+        return nist(group, 'secp384r1', 97, privateKey);
+      default:
+        throw new RangeError(`node:crypto provider: group 0x${group.toString(16)} is not supported`);
+    }
+  },
+  signingKey(bytes: Uint8Array): SigningKey {
+    const key = loadPrivateKey(bytes);
+    const schemes = schemesFor(key);
+    if (schemes.length === 0) throw new RangeError(`unsupported private key type ${key.asymmetricKeyType ?? 'unknown'}`);
+    return {
+      schemes,
+      publicKeyInfo: createPublicKey(key).export({ format: 'der', type: 'spki' }),
+      sign(scheme: number, message: Uint8Array): Uint8Array {
+        if (!schemes.includes(scheme)) throw new RangeError(`this key cannot sign with scheme 0x${scheme.toString(16)}`);
+        const { hash, ...options } = signOptions(scheme);
+        return sign(hash, message, { key, dsaEncoding: 'der', ...options });
+      },
+    };
+  },
+  verify(scheme: number, publicKeyInfo: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      const key = createPublicKey({ key: Buffer.from(publicKeyInfo), format: 'der', type: 'spki' });
+      if (!schemesFor(key).includes(scheme)) return false;
+      const { hash, ...options } = signOptions(scheme);
+      return verify(hash, message, { key, dsaEncoding: 'der', ...options }, signature);
+    } catch {
+      return false;
+    }
+  },
+  equal: (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b),
+});

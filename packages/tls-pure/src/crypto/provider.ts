@@ -1,0 +1,87 @@
+/**
+ * The crypto provider: every primitive the engine uses, and nothing else (in the spirit of
+ * rustls's CryptoProvider). The engine never implements a primitive itself; a provider wraps an
+ * audited library (node:crypto, or the @noble packages). Synchronous throughout, because the
+ * PEP 748 TLSBuffer is.
+ *
+ * @module
+ */
+
+/** Hash functions by their RFC names. */
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
+/** AEAD algorithms of the PEP's suites. CCM_8 is AES-128-CCM with an 8-byte tag. */
+export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305' | 'aes-128-ccm' | 'aes-256-ccm' | 'aes-128-ccm-8' | 'aes-256-ccm-8';
+
+/** An incremental hash whose current value can be read without ending it (a TLS transcript). */
+export interface HashState {
+  update(data: Uint8Array): void;
+  /** The digest of everything so far; the state stays usable. */
+  digest(): Uint8Array;
+  clone(): HashState;
+}
+
+/** An AEAD keyed once; nonces and additional data per call. */
+export interface Aead {
+  /** Key length in bytes. */
+  readonly tagLength: number;
+  /** ciphertext || tag. */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The plaintext, or null when authentication fails (never a partial plaintext). */
+  open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+}
+
+/** One side of an ephemeral key exchange. */
+export interface KeyExchange {
+  readonly group: number;
+  /** The key_exchange bytes to send (RFC 8446 §4.2.8.2 encodings). */
+  readonly publicKey: Uint8Array;
+  /**
+   * The shared secret with the peer's key_exchange bytes. Throws on an invalid peer key (off the
+   * curve, wrong length, an all-zero X25519 result).
+   */
+  agree(peerPublicKey: Uint8Array): Uint8Array;
+}
+
+/** A private key that signs handshakes. */
+export interface SigningKey {
+  /** The TLS SignatureSchemes this key can make, best first. */
+  readonly schemes: readonly number[];
+  sign(scheme: number, message: Uint8Array): Uint8Array;
+  /** The SubjectPublicKeyInfo (DER) of the matching public key, to check it fits the certificate. */
+  readonly publicKeyInfo: Uint8Array;
+}
+
+/**
+ * Everything the engine asks of cryptography. All byte arrays are fresh copies the caller may
+ * keep. Implementations must compare secrets in constant time ({@link CryptoProvider.equal}).
+ */
+export interface CryptoProvider {
+  readonly name: string;
+  random(length: number): Uint8Array;
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  createHash(algorithm: HashAlgorithm): HashState;
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-Extract (RFC 5869 §2.2). */
+  hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  /** HKDF-Expand (RFC 5869 §2.3). */
+  hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  /** The groups this provider can do, in the order it prefers them. */
+  readonly groups: readonly number[];
+  /** A fresh key pair for `group` (`privateKey` only for published test vectors). */
+  keyExchange(group: number, privateKey?: Uint8Array): KeyExchange;
+  /** A signing key from DER (PKCS#8, SEC1 or PKCS#1) or PEM; throws on anything else. */
+  signingKey(key: Uint8Array): SigningKey;
+  /**
+   * Checks `signature` over `message` by the key in `publicKeyInfo` (SubjectPublicKeyInfo DER)
+   * under TLS SignatureScheme `scheme`. False for a bad signature, and for a key that does not fit
+   * the scheme (an ECDSA P-384 key under ecdsa_secp256r1_sha256, an RSA key under Ed25519).
+   */
+  verify(scheme: number, publicKeyInfo: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** Constant-time equality for secrets (MACs, binders, Finished). */
+  equal(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+/** Output length in bytes of each hash. */
+export const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48, sha512: 64 };

@@ -1,0 +1,299 @@
+/**
+ * The sans-IO core shared by client and server: records in, handshake messages reassembled and
+ * handed to the current state, application data queued, alerts sent and received, keys switched,
+ * and a sticky failed state. Handshake behaviour lives in the states (handshake/client.ts,
+ * handshake/server.ts), one small class per message expected, as in rustls.
+ *
+ * @module
+ */
+import { TLSError } from '@unitls/tls-core';
+import { AlertDescription, ContentType, alertName } from './codec/constants.js';
+import type { HandshakeMessage } from './codec/messages.js';
+import { DecodeError } from './codec/reader.js';
+import type { Limits } from './config/limits.js';
+import type { CryptoProvider } from './crypto/provider.js';
+import type { Tls13Suite } from './crypto/schemes.js';
+import { TLSPeerAlertError, TLSProtocolError, describePeerAlert, fail } from './errors.js';
+import { KeySchedule } from './handshake/key-schedule.js';
+import { RecordProtection } from './record/protection.js';
+import { RecordLayer } from './record/record-layer.js';
+import { CertificateVerificationError } from '@unitls/tls-core';
+
+/** A handshake state: what it expects, and what it becomes after handling one message. */
+export interface HandshakeState {
+  readonly name: string;
+  handle(engine: Engine, message: HandshakeMessage): HandshakeState;
+}
+
+/** What the handshake settled, for the TLSBuffer's accessors. */
+export interface Negotiated {
+  readonly cipherSuite: number;
+  readonly alpn: Uint8Array | null;
+  /** The peer's chain, leaf first (from the session when resumed). */
+  readonly peerCertificates: readonly Uint8Array[];
+  readonly resumed: boolean;
+  readonly serverName: string | null;
+}
+
+/** The application traffic secrets, kept for KeyUpdate. */
+interface Traffic {
+  readonly suite: Tls13Suite;
+  readonly schedule: KeySchedule;
+  readSecret: Uint8Array;
+  writeSecret: Uint8Array;
+}
+
+const CERTIFICATE_ALERTS: Record<string, number> = {
+  expired: AlertDescription.certificate_expired,
+  'not-yet-valid': AlertDescription.certificate_expired,
+  'untrusted-issuer': AlertDescription.unknown_ca,
+  'self-signed': AlertDescription.unknown_ca,
+  'missing-certificate': AlertDescription.certificate_required,
+  revoked: AlertDescription.certificate_revoked,
+};
+
+export class Engine {
+  readonly provider: CryptoProvider;
+  readonly limits: Limits;
+  readonly records = new RecordLayer();
+  state: HandshakeState;
+  negotiated: Negotiated | null = null;
+  failure: Error | null = null;
+  closeReceived = false;
+  closeSent = false;
+  eof = false;
+  #handshakeBytes = new Uint8Array(0);
+  #pendingHandshake: Uint8Array[] = [];
+  #readKeysChanged = false;
+  #appData: Uint8Array[] = [];
+  #idleRecords = 0;
+  #traffic: Traffic | null = null;
+  #keyUpdatePending = false;
+
+  constructor(provider: CryptoProvider, limits: Limits, initial: HandshakeState) {
+    this.provider = provider;
+    this.limits = limits;
+    this.state = initial;
+  }
+
+  get handshakeComplete(): boolean {
+    return this.negotiated !== null;
+  }
+
+  // ---- for the states ----
+
+  /** Queues a handshake message; a flight goes out in as few records as fit. */
+  sendHandshake(message: Uint8Array): void {
+    this.#pendingHandshake.push(message);
+  }
+
+  flush(): void {
+    if (this.#pendingHandshake.length === 0) return;
+    const parts = this.#pendingHandshake;
+    this.#pendingHandshake = [];
+    this.records.write(ContentType.HANDSHAKE, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  /** RFC 8446 §D.4 middlebox compatibility: a dummy change_cipher_spec record. */
+  sendChangeCipherSpec(): void {
+    this.flush();
+    this.records.write(ContentType.CHANGE_CIPHER_SPEC, Uint8Array.of(1));
+  }
+
+  setReadSecret(suite: Tls13Suite, schedule: KeySchedule, secret: Uint8Array): void {
+    const { key, iv } = schedule.trafficKeys(secret, suite.keyLength);
+    this.records.setReader(new RecordProtection(this.provider, suite.aead, key, iv));
+    this.#readKeysChanged = true;
+  }
+
+  setWriteSecret(suite: Tls13Suite, schedule: KeySchedule, secret: Uint8Array): void {
+    this.flush();
+    const { key, iv } = schedule.trafficKeys(secret, suite.keyLength);
+    this.records.setWriter(new RecordProtection(this.provider, suite.aead, key, iv));
+  }
+
+  /**
+   * Records the application traffic secrets for later KeyUpdates (the states switch the keys
+   * themselves, each direction at the moment RFC 8446 says).
+   */
+  trackTraffic(suite: Tls13Suite, schedule: KeySchedule, readSecret: Uint8Array, writeSecret: Uint8Array): void {
+    this.#traffic = { suite, schedule, readSecret, writeSecret };
+  }
+
+  complete(negotiated: Negotiated): void {
+    this.negotiated = negotiated;
+  }
+
+  /** Handles a KeyUpdate from the peer (RFC 8446 §4.6.3). */
+  receiveKeyUpdate(requested: boolean): void {
+    const traffic = this.#traffic!;
+    traffic.readSecret = traffic.schedule.nextTrafficSecret(traffic.readSecret);
+    this.setReadSecret(traffic.suite, traffic.schedule, traffic.readSecret);
+    if (requested && !this.closeSent) this.#keyUpdatePending = true;
+    if (this.#keyUpdatePending) this.sendKeyUpdate(false);
+  }
+
+  /** Sends KeyUpdate and moves our writing keys forward; `requestPeer` asks the peer to do the same. */
+  sendKeyUpdate(requestPeer: boolean): void {
+    const traffic = this.#traffic;
+    if (traffic === null) throw new TLSError('KeyUpdate needs a completed TLS 1.3 handshake');
+    this.sendHandshake(Uint8Array.of(24, 0, 0, 1, requestPeer ? 1 : 0));
+    this.flush();
+    traffic.writeSecret = traffic.schedule.nextTrafficSecret(traffic.writeSecret);
+    this.setWriteSecret(traffic.suite, traffic.schedule, traffic.writeSecret);
+    this.#keyUpdatePending = false;
+  }
+
+  // ---- for the TLSBuffer ----
+
+  /** Runs `step`; on any failure sends the matching alert once, becomes failed, and rethrows a typed error. */
+  guard<T>(step: () => T): T {
+    if (this.failure !== null) throw this.failure;
+    try {
+      return step();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): Error {
+    // Want* errors are not failures: the caller retries.
+    if (error instanceof TLSError && (error.code === 'UNITLS_WANT_READ' || error.code === 'UNITLS_WANT_WRITE')) return error;
+    let typed: Error;
+    let alert: number | null = null;
+    if (error instanceof TLSProtocolError) {
+      typed = error;
+      alert = error.alert;
+    } else if (error instanceof TLSPeerAlertError) {
+      typed = error;
+    } else if (error instanceof CertificateVerificationError) {
+      typed = error;
+      alert = CERTIFICATE_ALERTS[error.reason] ?? AlertDescription.bad_certificate;
+    } else if (error instanceof DecodeError) {
+      typed = new TLSProtocolError(AlertDescription.decode_error, `malformed message from the peer: ${error.message}`, { cause: error });
+      alert = AlertDescription.decode_error;
+    } else if (error instanceof TLSError) {
+      typed = error; // the transport ended: nobody to alert
+    } else {
+      typed = new TLSProtocolError(AlertDescription.internal_error, `internal error: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      alert = AlertDescription.internal_error;
+    }
+    this.failure = typed;
+    if (alert !== null && !this.closeSent) {
+      try {
+        this.#pendingHandshake = [];
+        this.records.write(ContentType.ALERT, Uint8Array.of(2, alert));
+      } catch {
+        // nothing more can be sent
+      }
+      this.closeSent = true;
+    }
+    return typed;
+  }
+
+  sendCloseNotify(): void {
+    if (this.closeSent) return;
+    this.flush();
+    this.records.write(ContentType.ALERT, Uint8Array.of(1, AlertDescription.close_notify));
+    this.closeSent = true;
+  }
+
+  /** The next queued application data, up to `amt` bytes of one record. */
+  takeAppData(amt: number): Uint8Array | null {
+    const first = this.#appData[0];
+    if (first === undefined) return null;
+    if (first.length <= amt) {
+      this.#appData.shift();
+      return first;
+    }
+    this.#appData[0] = first.subarray(amt);
+    return first.subarray(0, amt);
+  }
+
+  get appDataBuffered(): boolean {
+    return this.#appData.length > 0;
+  }
+
+  /**
+   * Processes whole records until `stop()` holds, an application data record was queued, the
+   * peer's close_notify arrived, or no whole record is left.
+   */
+  processRecords(stop: () => boolean): void {
+    while (!stop() && this.#appData.length === 0 && !this.closeReceived) {
+      const record = this.records.readRecord();
+      if (record === null) break;
+      switch (record.type) {
+        case ContentType.CHANGE_CIPHER_SPEC:
+          // RFC 8446 §5: one byte 0x01, unprotected, only during the handshake; otherwise fatal.
+          if (this.handshakeComplete || record.protected || record.content.length !== 1 || record.content[0] !== 1) {
+            fail(AlertDescription.unexpected_message, 'an unexpected change_cipher_spec record');
+          }
+          this.#idle();
+          break;
+        case ContentType.ALERT:
+          this.#receiveAlert(record.content);
+          break;
+        case ContentType.HANDSHAKE:
+          this.#receiveHandshake(record.content);
+          break;
+        case ContentType.APPLICATION_DATA:
+          if (!this.handshakeComplete) fail(AlertDescription.unexpected_message, 'application data arrived before the handshake finished');
+          if (this.#handshakeBytes.length > 0) fail(AlertDescription.unexpected_message, 'application data interleaved with a fragmented handshake message');
+          if (record.content.length === 0) this.#idle();
+          else {
+            this.#idleRecords = 0;
+            this.#appData.push(record.content);
+          }
+          break;
+      }
+    }
+    this.flush();
+  }
+
+  #idle(): void {
+    if (++this.#idleRecords > this.limits.maxEmptyRecords) {
+      fail(AlertDescription.unexpected_message, `more than ${this.limits.maxEmptyRecords} records in a row with no data`);
+    }
+  }
+
+  #receiveAlert(content: Uint8Array): void {
+    if (content.length !== 2) fail(AlertDescription.decode_error, 'an alert record that is not 2 bytes');
+    const [level, description] = [content[0]!, content[1]!];
+    if (description === AlertDescription.close_notify) {
+      this.closeReceived = true;
+      return;
+    }
+    // RFC 8446 §6: only close_notify and user_canceled may be warnings; every other alert ends the connection.
+    if (description === AlertDescription.user_canceled && level === 1) {
+      this.#idle();
+      return;
+    }
+    const error =
+      description === AlertDescription.certificate_required
+        ? new CertificateVerificationError('missing-certificate', 'the server requires a client certificate and none was sent (configure certificateChain)', {
+            verifyCode: 'certificate_required',
+          })
+        : new TLSPeerAlertError(description, `${describePeerAlert(description)} [${alertName(description)}]`);
+    this.closeSent = true; // never answer a fatal alert
+    throw error;
+  }
+
+  #receiveHandshake(content: Uint8Array): void {
+    this.#idleRecords = 0;
+    let buffer = this.#handshakeBytes.length === 0 ? content : Buffer.concat([this.#handshakeBytes, content]);
+    while (buffer.length >= 4) {
+      const length = (buffer[1]! << 16) | (buffer[2]! << 8) | buffer[3]!;
+      if (length > this.limits.maxHandshakeMessageSize) {
+        fail(AlertDescription.illegal_parameter, `a handshake message of ${length} bytes exceeds the limit of ${this.limits.maxHandshakeMessageSize}`);
+      }
+      if (buffer.length < 4 + length) break;
+      const encoded = buffer.subarray(0, 4 + length);
+      buffer = buffer.subarray(4 + length);
+      this.#readKeysChanged = false;
+      this.state = this.state.handle(this, { type: encoded[0]!, body: encoded.subarray(4), encoded });
+      // RFC 8446 §5.1: handshake messages must not span a key change.
+      if (this.#readKeysChanged && buffer.length > 0) fail(AlertDescription.unexpected_message, 'handshake data straddles a key change');
+    }
+    this.#handshakeBytes = Uint8Array.from(buffer);
+  }
+}

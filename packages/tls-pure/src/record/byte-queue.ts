@@ -1,0 +1,72 @@
+/**
+ * A FIFO of bytes kept as the chunks they arrived in, so feeding and draining never copy more
+ * than once.
+ *
+ * @module
+ */
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  #head = 0; // offset into #chunks[0]
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.#chunks.push(data);
+    this.#length += data.length;
+  }
+
+  /** The first `n` bytes as one contiguous view (joining chunks only when they straddle). */
+  peek(n: number): Uint8Array {
+    if (n > this.#length) throw new RangeError(`peek(${n}) with ${this.#length} buffered`);
+    const first = this.#chunks[0]!;
+    if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
+    // Join only the chunks that cover n bytes: joining everything would copy the whole buffer
+    // for every record that straddles two chunks.
+    let covered = 0;
+    let count = 0;
+    while (covered < n) covered += (count === 0 ? first.length - this.#head : this.#chunks[count]!.length), count++;
+    const joined = new Uint8Array(covered);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const chunk = i === 0 ? first.subarray(this.#head) : this.#chunks[i]!;
+      joined.set(chunk, offset);
+      offset += chunk.length;
+    }
+    this.#chunks.splice(0, count, joined);
+    this.#head = 0;
+    return joined.subarray(0, n);
+  }
+
+  consume(n: number): void {
+    this.#length -= n;
+    while (n > 0) {
+      const first = this.#chunks[0]!;
+      const left = first.length - this.#head;
+      if (n < left) {
+        this.#head += n;
+        return;
+      }
+      n -= left;
+      this.#chunks.shift();
+      this.#head = 0;
+    }
+  }
+
+  /** Removes and returns up to `n` bytes. */
+  take(n: number): Uint8Array {
+    const count = Math.min(n, this.#length);
+    if (count === 0) return new Uint8Array(0);
+    const first = this.#chunks[0]!;
+    if (this.#head === 0 && first.length === count) {
+      this.consume(count);
+      return first;
+    }
+    const out = Uint8Array.from(this.peek(count));
+    this.consume(count);
+    return out;
+  }
+}

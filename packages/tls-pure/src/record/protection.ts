@@ -1,0 +1,65 @@
+/**
+ * TLS 1.3 record protection (RFC 8446 §5.2-5.3): TLSInnerPlaintext framing with the content type
+ * and optional zero padding, per-record nonces from the IV and the sequence number, the record
+ * header as additional data.
+ *
+ * @module
+ */
+import { AlertDescription, ContentType } from '../codec/constants.js';
+import type { Aead, AeadAlgorithm, CryptoProvider } from '../crypto/provider.js';
+import { fail } from '../errors.js';
+
+/** RFC 8446 §5.5: well below the 2^64 wrap; a connection this long is refused rather than wrapped. */
+const MAX_SEQUENCE = 2 ** 48;
+
+/** One direction's AEAD state. */
+export class RecordProtection {
+  readonly #aead: Aead;
+  readonly #iv: Uint8Array;
+  #sequence = 0;
+
+  constructor(provider: CryptoProvider, algorithm: AeadAlgorithm, key: Uint8Array, iv: Uint8Array) {
+    this.#aead = provider.aead(algorithm, key);
+    this.#iv = iv;
+  }
+
+  get tagLength(): number {
+    return this.#aead.tagLength;
+  }
+
+  #nonce(): Uint8Array {
+    if (this.#sequence >= MAX_SEQUENCE) fail(AlertDescription.internal_error, 'the record sequence number is exhausted: reconnect');
+    const nonce = Uint8Array.from(this.#iv);
+    let sequence = this.#sequence++;
+    for (let i = nonce.length - 1; i >= nonce.length - 8 && sequence > 0; i--) {
+      nonce[i]! ^= sequence % 256;
+      sequence = Math.floor(sequence / 256);
+    }
+    return nonce;
+  }
+
+  /** A whole TLSCiphertext record (header included) for `content` of `type`, padded with `padding` zeros. */
+  seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
+    const inner = new Uint8Array(content.length + 1 + padding);
+    inner.set(content);
+    inner[content.length] = type;
+    const length = inner.length + this.#aead.tagLength;
+    const header = Uint8Array.of(ContentType.APPLICATION_DATA, 3, 3, length >> 8, length & 0xff);
+    const sealed = this.#aead.seal(this.#nonce(), header, inner);
+    const record = new Uint8Array(5 + sealed.length);
+    record.set(header);
+    record.set(sealed, 5);
+    return record;
+  }
+
+  /** The inner content type and content of a record, or a bad_record_mac failure. */
+  open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {
+    const inner = this.#aead.open(this.#nonce(), header, payload);
+    if (inner === null) fail(AlertDescription.bad_record_mac, 'a record failed authentication (bad_record_mac): corrupted or forged data');
+    // The content type is the last non-zero byte; zeros after it are padding (§5.4).
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0) fail(AlertDescription.unexpected_message, 'a record holds only padding, no content type');
+    return { type: inner[end]!, content: inner.subarray(0, end) };
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The record layer: splits the incoming byte stream into records (checking header and length
+ * bounds before any buffering grows), decrypts them, and frames and encrypts outgoing content,
+ * honouring the peer's record size limit (RFC 8449).
+ *
+ * @module
+ */
+import { AlertDescription, ContentType } from '../codec/constants.js';
+import { fail } from '../errors.js';
+import { ByteQueue } from './byte-queue.js';
+import type { RecordProtection } from './protection.js';
+
+/** Largest plaintext fragment (RFC 8446 §5.1). */
+export const MAX_FRAGMENT = 2 ** 14;
+/** Largest TLSCiphertext.length (RFC 8446 §5.2). */
+const MAX_CIPHERTEXT = MAX_FRAGMENT + 256;
+
+/** A decoded record. */
+export interface PlainRecord {
+  readonly type: number;
+  readonly content: Uint8Array;
+  /** Whether it arrived encrypted. */
+  readonly protected: boolean;
+}
+
+const KNOWN_TYPES = new Set<number>(Object.values(ContentType));
+
+export class RecordLayer {
+  readonly incoming = new ByteQueue();
+  readonly outgoing = new ByteQueue();
+  #reader: RecordProtection | null = null;
+  #writer: RecordProtection | null = null;
+  /**
+   * RFC 8449 limits on TLSInnerPlaintext (content + type byte + padding): ours (what we
+   * advertised) and the peer's. 2^14 + 1 is TLS 1.3's own bound.
+   */
+  incomingLimit = MAX_FRAGMENT + 1;
+  outgoingLimit = MAX_FRAGMENT + 1;
+  /** Zero bytes added to each protected record (RFC 8446 §5.4), to hide lengths. */
+  padding = 0;
+  /** The legacy_record_version of plaintext records we write (0x0301 for the first ClientHello). */
+  plaintextVersion = 0x0303;
+
+  setReader(protection: RecordProtection | null): void {
+    this.#reader = protection;
+  }
+
+  setWriter(protection: RecordProtection | null): void {
+    this.#writer = protection;
+  }
+
+  get encryptingWrites(): boolean {
+    return this.#writer !== null;
+  }
+
+  get decryptingReads(): boolean {
+    return this.#reader !== null;
+  }
+
+  /** The next whole record, or null when fewer bytes than one record are buffered. */
+  readRecord(): PlainRecord | null {
+    if (this.incoming.length < 5) return null;
+    const header = this.incoming.peek(5);
+    const type = header[0]!;
+    const length = (header[3]! << 8) | header[4]!;
+    if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
+      fail(AlertDescription.unexpected_message, `the peer sent bytes that are not a TLS record (first bytes ${hex(header)}): is this a TLS port?`);
+    }
+    const encrypted = this.#reader !== null && type === ContentType.APPLICATION_DATA;
+    if (length > (encrypted ? MAX_CIPHERTEXT : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
+    if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
+    if (this.incoming.length < 5 + length) return null;
+    const record = this.incoming.peek(5 + length);
+    const headerCopy = record.subarray(0, 5);
+    const payload = record.subarray(5);
+    this.incoming.consume(5 + length);
+    if (!encrypted) {
+      if (this.#reader !== null && type !== ContentType.CHANGE_CIPHER_SPEC && type !== ContentType.ALERT) {
+        fail(AlertDescription.unexpected_message, 'a plaintext record arrived where an encrypted one was expected');
+      }
+      return { type, content: Uint8Array.from(payload), protected: false };
+    }
+    if (length > this.incomingLimit + this.#reader!.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
+    const { type: innerType, content } = this.#reader!.open(headerCopy, payload);
+    if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
+    return { type: innerType, content, protected: true };
+  }
+
+  /** Frames (and encrypts, once keys are set) `content` as records of at most the peer's limit. */
+  write(type: number, content: Uint8Array): void {
+    // With record_size_limit, the limit counts the content type byte and padding of TLS 1.3 (RFC 8449 §4).
+    const room = this.#writer === null ? MAX_FRAGMENT : Math.min(MAX_FRAGMENT, this.outgoingLimit - 1);
+    let offset = 0;
+    do {
+      const piece = content.subarray(offset, offset + room);
+      offset += piece.length;
+      if (this.#writer === null) {
+        const record = new Uint8Array(5 + piece.length);
+        record.set([type, this.plaintextVersion >> 8, this.plaintextVersion & 0xff, piece.length >> 8, piece.length & 0xff]);
+        record.set(piece, 5);
+        this.outgoing.push(record);
+      } else {
+        const padding = Math.max(0, Math.min(this.padding, room - piece.length));
+        this.outgoing.push(this.#writer.seal(type, piece, padding));
+      }
+    } while (offset < content.length);
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}

@@ -1,0 +1,183 @@
+import { X509Certificate } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CertificateVerificationError, TLSError, WantReadError, WantWriteError, type TLSBuffer } from '@unitls/tls-core';
+import { PureClientContext, PureServerContext, type PureBuffer, type PureContextOptions } from '../src/mod.js';
+import { clientConfiguration, chain, handshake, pump, serverConfiguration, testPki } from './support.js';
+
+const pki = await testPki();
+const text = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array | number) => new TextDecoder().decode(b as Uint8Array);
+
+function pair(clientOptions = {}, serverOptions = {}, contextOptions: { client?: PureContextOptions; server?: PureContextOptions } = {}, leaf = pki.serverEc) {
+  const clientContext = new PureClientContext(clientConfiguration(pki, clientOptions), contextOptions.client);
+  const serverContext = new PureServerContext(serverConfiguration(pki, serverOptions, leaf), contextOptions.server);
+  return { client: clientContext.createBuffer('localhost'), server: serverContext.createBuffer(), clientContext, serverContext };
+}
+
+function roundTrip(from: TLSBuffer, to: TLSBuffer, message: string): string {
+  from.write(text(message));
+  pump(from, to);
+  return decode(to.read(1 << 20));
+}
+
+describe('tls-pure TLSBuffer pairs in memory', () => {
+  it.each([0x1301, 0x1302, 0x1303, 0x1304, 0x1305])('handshakes and moves data with suite 0x%s', (suite) => {
+    const { client, server } = pair({ ciphers: [suite] }, { ciphers: [suite] });
+    expect(handshake(client, server)).toBeLessThanOrEqual(2);
+    expect(client.cipher()).toBe(suite);
+    expect(server.cipher()).toBe(suite);
+    expect(client.negotiatedTlsVersion).toBe('TLSv1.3');
+    expect(roundTrip(client, server, 'ping')).toBe('ping');
+    expect(roundTrip(server, client, 'pong')).toBe('pong');
+    expect(Buffer.from(client.getpeercert()!).equals(new X509Certificate(pki.serverEc.certPem).raw)).toBe(true);
+  });
+
+  it.each([
+    ['X25519', [0x001d], [0x001d]],
+    ['P-256', [0x0017], [0x0017]],
+    ['P-384', [0x0018], [0x0018]],
+    ['P-384 after a HelloRetryRequest', [0x001d, 0x0018], [0x0018]],
+    ['P-256 after a HelloRetryRequest', [0x001d, 0x0017], [0x0017, 0x0018]],
+  ])('agrees on %s', (_label, clientGroups, serverGroups) => {
+    const { client, server } = pair({}, {}, { client: { groups: clientGroups }, server: { groups: serverGroups } });
+    const rounds = handshake(client, server);
+    expect(rounds).toBe(clientGroups[0] === serverGroups[0] ? 2 : 3);
+    expect(roundTrip(client, server, 'data after the exchange')).toBe('data after the exchange');
+  });
+
+  it('fails with handshake_failure when no group is in common', () => {
+    const { client, server } = pair({}, {}, { client: { groups: [0x001d] }, server: { groups: [0x0017] } });
+    expect(() => handshake(client, server)).toThrow(/no key exchange group in common/);
+    pump(server, client);
+    expect(() => client.doHandshake()).toThrow(/handshake_failure/);
+  });
+
+  it('serves an RSA certificate (RSA-PSS signatures)', () => {
+    const { client, server } = pair({}, {}, {}, pki.serverRsa);
+    handshake(client, server);
+    expect(roundTrip(client, server, 'rsa')).toBe('rsa');
+  });
+
+  it('authenticates a client certificate', () => {
+    const { client, server } = pair({ certificateChain: chain(pki.client, pki) }, { trustStore: clientConfiguration(pki).trustStore });
+    handshake(client, server);
+    expect(Buffer.from(server.getpeercert()!).equals(new X509Certificate(pki.client.certPem).raw)).toBe(true);
+  });
+
+  it('refuses a missing client certificate with certificate_required, seen by the client as missing-certificate', () => {
+    const { client, server } = pair({}, { trustStore: clientConfiguration(pki).trustStore });
+    expect(() => handshake(client, server)).toThrow(CertificateVerificationError);
+    pump(server, client);
+    expect(() => client.read(10)).toThrow(expect.objectContaining({ reason: 'missing-certificate' }));
+  });
+
+  it('negotiates ALPN, and refuses with no_application_protocol when nothing overlaps', () => {
+    const ok = pair({ innerProtocols: ['h2', 'http/1.1'] }, { innerProtocols: ['http/1.1'] });
+    handshake(ok.client, ok.server);
+    expect(ok.client.negotiatedProtocol()).toBe('http/1.1');
+    expect(ok.server.negotiatedProtocol()).toBe('http/1.1');
+    const bad = pair({ innerProtocols: ['h2'] }, { innerProtocols: ['http/1.1'] });
+    expect(() => handshake(bad.client, bad.server)).toThrow(/no_application_protocol/);
+    pump(bad.server, bad.client);
+    expect(() => bad.client.doHandshake()).toThrow(/ALPN/);
+  });
+
+  it('resumes with a ticket: no certificate exchanged, same peer certificate reported', () => {
+    const { client, server, clientContext, serverContext } = pair();
+    handshake(client, server);
+    expect(client.session!()).toBeNull();
+    pump(server, client); // the NewSessionTicket
+    expect(() => client.read(10)).toThrow(WantReadError);
+    const session = client.session!();
+    expect(session).not.toBeNull();
+    const again = clientContext.createBuffer('localhost', { session });
+    const againServer = serverContext.createBuffer();
+    handshake(again, againServer);
+    expect(again.sessionReused).toBe(true);
+    expect(againServer.sessionReused).toBe(true);
+    expect(again.getpeercert()).toEqual(client.getpeercert());
+    expect(roundTrip(again, againServer, 'resumed')).toBe('resumed');
+    // Another name: the session is not offered, a full handshake runs.
+    const other = clientContext.createBuffer('127.0.0.1', { session });
+    const otherServer = serverContext.createBuffer();
+    handshake(other, otherServer);
+    expect(other.sessionReused).toBe(false);
+  });
+
+  it('updates keys both ways on KeyUpdate and keeps the data flowing', () => {
+    const { client, server } = pair();
+    handshake(client, server);
+    (client as PureBuffer).keyUpdate(true);
+    expect(roundTrip(client, server, 'after update')).toBe('after update');
+    pump(server, client); // server's own KeyUpdate answer
+    expect(roundTrip(server, client, 'server after update')).toBe('server after update');
+    (server as PureBuffer).keyUpdate(false);
+    expect(roundTrip(server, client, 'again')).toBe('again');
+  });
+
+  it('pads records when asked, and honours a small record size limit', () => {
+    const { client, server } = pair({}, {}, { client: { recordPadding: 100 } });
+    handshake(client, server);
+    client.write(text('x'));
+    expect(client.outgoingBytesBuffered()).toBe(5 + 1 + 1 + 100 + 16);
+    pump(client, server);
+    expect(decode(server.read(10))).toBe('x');
+  });
+
+  it('splits writes into records of at most 2^14 bytes and reads one record per read', () => {
+    const { client, server } = pair();
+    handshake(client, server);
+    expect(client.write(new Uint8Array(40_000).fill(7))).toBe(40_000);
+    pump(client, server);
+    expect((server.read(1 << 20) as Uint8Array).length).toBe(16384);
+    expect((server.read(1 << 20) as Uint8Array).length).toBe(16384);
+    expect((server.read(1 << 20) as Uint8Array).length).toBe(40_000 - 32768);
+    expect(() => server.read(1)).toThrow(WantReadError);
+  });
+
+  it('bounds buffered output: WantWriteError when full, then takes more after draining', () => {
+    const { client, server } = pair({}, {}, { client: { limits: { maxOutgoingBytes: 64 * 1024 } } });
+    handshake(client, server);
+    expect(client.write(new Uint8Array(100_000))).toBe(64 * 1024);
+    expect(() => client.write(new Uint8Array(10))).toThrow(WantWriteError);
+    client.processOutgoing(1 << 20);
+    expect(client.write(new Uint8Array(10))).toBe(10);
+  });
+
+  it('closes with close_notify both ways', () => {
+    const { client, server } = pair();
+    handshake(client, server);
+    expect(() => client.shutdown()).toThrow(WantReadError);
+    expect(() => client.write(text('late'))).toThrow(/shutdown/);
+    pump(client, server);
+    expect((server.read(10) as Uint8Array).length).toBe(0);
+    server.shutdown();
+    pump(server, client);
+    client.shutdown();
+    expect((client.read(10) as Uint8Array).length).toBe(0);
+  });
+
+  it('reports EOF without close_notify as RaggedEOF', () => {
+    const { client, server } = pair();
+    handshake(client, server);
+    client.processIncoming(new Uint8Array(0));
+    expect(() => client.read(10)).toThrow(expect.objectContaining({ code: 'UNITLS_RAGGED_EOF' }));
+  });
+
+  it('stays failed after a fatal error, and the alert can still be drained', () => {
+    const { client } = pair();
+    expect(() => client.doHandshake()).toThrow(WantReadError);
+    client.processOutgoing(1 << 20);
+    client.processIncoming(text('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    let first: unknown;
+    try {
+      client.doHandshake();
+    } catch (error) {
+      first = error;
+    }
+    expect(first).toBeInstanceOf(TLSError);
+    expect((first as Error).message).toMatch(/not a TLS record/);
+    expect(() => client.read(1)).toThrow(first as Error);
+    expect(Array.from(client.processOutgoing(100))).toEqual([21, 3, 3, 0, 2, 2, 10]); // fatal unexpected_message
+  });
+});
