@@ -1,142 +1,115 @@
-#!/usr/bin/env -S npx tsx
-// IMAP FETCH of 2,000 small messages and of one 50 MB message, and POP3 RETR of 2,000 messages,
-// from Dovecot (started here, as in tests/): @unitls/imap and @unitls/pop (tls-node, tls-openssl)
-// vs imapflow vs Python's imaplib / poplib, implicit TLS, one run. Needs root and the Debian mail
-// packages (see .ci/run). Usage: npx tsx bench/mail.ts [--messages 2000] [--big-mib 50]
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// IMAP and POP3 from Dovecot (implicit TLS, started as in tests/; its processes are the server
+// CPU): FETCH 1:* BODY.PEEK[] of many small messages and of one large one, and RETR of many
+// messages. @unitls/imap and @unitls/pop on tls-node and tls-openssl vs Python's imaplib / poplib
+// (anchors) and imapflow. Every client logs in untimed; only the transfer is measured.
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { parseArgs, promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
-import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { IMAP4_SSL } from '@unitls/imap';
 import { POP3_SSL } from '@unitls/pop';
 import { TLSClientConfiguration, TrustStore, type TLSImplementation } from '@unitls/tls-core';
-import { implementation as node } from '@unitls/tls-node';
-import { implementation as openssl } from '@unitls/tls-openssl';
-import { startMailServers } from '../tests/support/mail-servers.js';
+import { mailServersUnavailable, startMailServers } from '../tests/support/mail-servers.js';
+import { childPids, clock } from './lib/clock.js';
+import { runPython } from './lib/children.js';
+import { UNITLS } from './lib/engines.js';
+import { runBench, type Contender } from './lib/harness.js';
+import { scaled, type Context, type Suite } from './lib/suite.js';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, 'big-mib': { type: 'string', default: '50' } } });
-const N = Number(values.messages);
-const BIG = Number(values['big-mib']) * 1024 * 1024;
-
-const ca = await createAuthority({ name: 'bench CA' });
-const leaf = await issueCertificate(ca, { names: ['localhost', '127.0.0.1'] });
-const work = mkdtempSync(join(tmpdir(), 'unitls-mailbench-'));
-chmodSync(work, 0o755);
-for (const [name, pem] of [['ca.pem', ca.certPem], ['server.crt', leaf.certPem], ['server.key', leaf.keyPem]] as const) writeFileSync(join(work, name), pem);
-const servers = await startMailServers(join(work, 'server.crt'), join(work, 'server.key'));
-
-// Seed bob's INBOX with N small messages and a "Big" folder with one large one, as Dovecot's maildir files.
-const home = join(servers.dir, 'dovecot', 'home', 'bob', 'Maildir');
-for (let i = 0; i < N; i++) {
-  writeFileSync(join(home, 'cur', `1700${String(i).padStart(6, '0')}.M${i}.bench:2,S`), `From: a@example.test\r\nTo: bob@example.test\r\nSubject: message ${i}\r\n\r\n${'Hello, this is a small message body.\r\n'.repeat(20)}`);
-}
-for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(home, '.Big', sub), { recursive: true });
-const line = Buffer.from(`${'x'.repeat(998)}\r\n`);
-writeFileSync(join(home, '.Big', 'cur', '1700999999.M1.bench:2,S'), Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.concat(Array(Math.ceil(BIG / line.length)).fill(line))]));
-execFileSync('chown', ['-R', '65534:65534', home]);
-
-const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(ca.certPem) });
-const time = async (run: () => Promise<number>) => {
-  const start = performance.now();
-  const bytes = await run();
-  return { seconds: (performance.now() - start) / 1000, bytes };
+const check = (what: string, got: number, want: number) => {
+  if (got !== want) throw new Error(`${what}: got ${got}, expected ${want}`);
 };
 
-async function oursImap(implementation: TLSImplementation, mailbox: string) {
-  const imap = new IMAP4_SSL({ host: '127.0.0.1', port: servers.ports.imaps, serverHostname: 'localhost', implementation, configuration });
-  await imap.connect();
-  await imap.login('bob', 'bobpass');
-  await imap.examine(mailbox);
-  const result = await time(async () => (await imap.fetch('1:*', 'BODY.PEEK[]')).reduce((n, m) => n + (m.body['BODY[]']?.length ?? 0), 0));
-  await imap.logout();
-  return result;
+/** bob's INBOX gets `n` small messages, his folder "Big" one message of `bytes` bytes (Maildir files). */
+function seed(home: string, n: number, bytes: number): { small: number; big: number } {
+  let small = 0;
+  for (let i = 0; i < n; i++) {
+    const message = `From: a@example.test\r\nTo: bob@example.test\r\nSubject: message ${i}\r\n\r\n${'Hello, this is a small message body.\r\n'.repeat(20)}`;
+    writeFileSync(join(home, 'cur', `1700${String(i).padStart(6, '0')}.M${i}.bench:2,S`), message);
+    small += message.length;
+  }
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(home, '.Big', sub), { recursive: true });
+  const line = Buffer.from(`${'x'.repeat(998)}\r\n`);
+  const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), ...Array<Buffer>(Math.ceil(bytes / line.length)).fill(line)]);
+  writeFileSync(join(home, '.Big', 'cur', '1700999999.M1.bench:2,S'), big);
+  execFileSync('chown', ['-R', '65534:65534', home]);
+  return { small, big: big.length };
 }
 
-async function imapflow(mailbox: string) {
-  const client = new ImapFlow({ host: '127.0.0.1', port: servers.ports.imaps, secure: true, tls: { ca: ca.certPem, servername: 'localhost' }, auth: { user: 'bob', pass: 'bobpass' }, logger: false });
-  await client.connect();
-  const lock = await client.getMailboxLock(mailbox, { readOnly: true });
-  const result = await time(async () => {
-    let bytes = 0;
-    for await (const message of client.fetch('1:*', { source: true })) bytes += message.source?.length ?? 0;
-    return bytes;
-  });
-  lock.release();
-  await client.logout();
-  return result;
-}
+export const mail: Suite = {
+  name: 'mail',
+  unavailable: mailServersUnavailable,
+  async run(context: Context) {
+    const { pki } = context;
+    const n = scaled(context, 1000, 20);
+    const bigMiB = scaled(context, 20);
+    const servers = await startMailServers(pki.cert, pki.key);
+    try {
+      const sizes = seed(join(servers.dir, 'dovecot', 'home', 'bob', 'Maildir'), n, bigMiB * 2 ** 20);
+      const dovecot = childPids('dovecot');
+      const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(pki.ca)) });
+      const { imaps, pop3s } = servers.ports;
 
-const PY_IMAP = `
-import imaplib, ssl, sys, time
-port, cafile, mailbox = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-imap = imaplib.IMAP4_SSL('127.0.0.1', port, ssl_context=ssl.create_default_context(cafile=cafile))
-imap.login('bob', 'bobpass'); imap.select(mailbox, readonly=True)
-start = time.perf_counter(); typ, data = imap.fetch('1:*', '(BODY.PEEK[])')
-size = sum(len(part[1]) for part in data if isinstance(part, tuple))
-print(time.perf_counter() - start, size); imap.logout()
-`;
-const PY_POP = `
-import poplib, ssl, sys, time
-port, cafile = int(sys.argv[1]), sys.argv[2]
-pop = poplib.POP3_SSL('127.0.0.1', port, context=ssl.create_default_context(cafile=cafile))
-pop.user('bob'); pop.pass_('bobpass'); count = pop.stat()[0]
-start = time.perf_counter(); size = sum(len(b'\\r\\n'.join(pop.retr(i)[1])) for i in range(1, count + 1))
-print(time.perf_counter() - start, size); pop.quit()
-`;
-writeFileSync(join(work, 'imap.py'), PY_IMAP);
-writeFileSync(join(work, 'pop.py'), PY_POP);
-async function python(script: string, ...args: string[]) {
-  const { stdout } = await promisify(execFile)('python3', [join(work, script), ...args], { maxBuffer: 1 << 20 });
-  const [seconds, bytes] = stdout.trim().split(' ').map(Number);
-  return { seconds: seconds!, bytes: bytes! };
-}
-
-async function oursPop(implementation: TLSImplementation) {
-  const pop = new POP3_SSL({ host: '127.0.0.1', port: servers.ports.pop3s, serverHostname: 'localhost', implementation, configuration });
-  await pop.connect();
-  await pop.user('bob');
-  await pop.pass_('bobpass');
-  const [count] = await pop.stat();
-  const result = await time(async () => {
-    let bytes = 0;
-    for (let i = 1; i <= count; i++) bytes += (await pop.retr(i)).length;
-    return bytes;
-  });
-  await pop.quit();
-  return result;
-}
-
-function table(title: string, rows: Array<[string, { seconds: number; bytes: number }]>) {
-  const anchor = rows[0]![1].seconds;
-  console.log(`\n${title}`);
-  console.log('| client | seconds | MiB | speed vs anchor |');
-  console.log('|---|---|---|---|');
-  for (const [name, r] of rows) console.log(`| ${name} | ${r.seconds.toFixed(3)} | ${(r.bytes / 2 ** 20).toFixed(1)} | ${(anchor / r.seconds).toFixed(2)} |`);
-}
-
-try {
-  table(`IMAP FETCH 1:* BODY.PEEK[] of ${N} small messages (implicit TLS, loopback)`, [
-    ['imapflow (anchor)', await imapflow('INBOX')],
-    ['@unitls/imap on tls-node', await oursImap(node, 'INBOX')],
-    ['@unitls/imap on tls-openssl', await oursImap(openssl, 'INBOX')],
-    ['Python imaplib', await python('imap.py', String(servers.ports.imaps), join(work, 'ca.pem'), 'INBOX')],
-  ]);
-  table(`IMAP FETCH of one ${BIG / 2 ** 20} MiB message`, [
-    ['imapflow (anchor)', await imapflow('Big')],
-    ['@unitls/imap on tls-node', await oursImap(node, 'Big')],
-    ['@unitls/imap on tls-openssl', await oursImap(openssl, 'Big')],
-    ['Python imaplib', await python('imap.py', String(servers.ports.imaps), join(work, 'ca.pem'), 'Big')],
-  ]);
-  table(`POP3 RETR of ${N} messages`, [
-    ['Python poplib (anchor)', await python('pop.py', String(servers.ports.pop3s), join(work, 'ca.pem'))],
-    ['@unitls/pop on tls-node', await oursPop(node)],
-    ['@unitls/pop on tls-openssl', await oursPop(openssl)],
-  ]);
-} finally {
-  await servers.stop();
-}
+      const imapContenders = (mailbox: string, bytes: number): Contender[] => [
+        { name: 'Python imaplib', run: async () => runPython('imap_client.py', [String(imaps), pki.ca, mailbox], dovecot, bytes) },
+        {
+          name: 'imapflow',
+          async run() {
+            const client = new ImapFlow({ host: '127.0.0.1', port: imaps, secure: true, tls: { ca: readFileSync(pki.ca), servername: 'localhost' }, auth: { user: 'bob', pass: 'bobpass' }, logger: false });
+            await client.connect();
+            const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+            let got = 0;
+            const sample = await clock(async () => {
+              for await (const message of client.fetch('1:*', { source: true })) got += message.source?.length ?? 0;
+            }, dovecot);
+            lock.release();
+            await client.logout();
+            check('imapflow bytes', got, bytes);
+            return sample;
+          },
+        },
+        ...(['node', 'openssl'] as const).map((engine) => ({
+          name: `@unitls/imap on tls-${engine}`,
+          async run() {
+            const imap = new IMAP4_SSL({ host: '127.0.0.1', port: imaps, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
+            await imap.connect();
+            await imap.login('bob', 'bobpass');
+            await imap.examine(mailbox);
+            let got = 0;
+            const sample = await clock(async () => {
+              got = (await imap.fetch('1:*', 'BODY.PEEK[]')).reduce((total, m) => total + (m.body['BODY[]']?.length ?? 0), 0);
+            }, dovecot);
+            await imap.logout();
+            check('@unitls/imap bytes', got, bytes);
+            return sample;
+          },
+        })),
+      ];
+      const popContenders: Contender[] = [
+        { name: 'Python poplib', run: (count) => runPython('pop_client.py', [String(pop3s), pki.ca, String(count)], dovecot) },
+        ...(['node', 'openssl'] as const).map((engine) => ({
+          name: `@unitls/pop on tls-${engine}`,
+          async run(count: number) {
+            const pop = new POP3_SSL({ host: '127.0.0.1', port: pop3s, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
+            await pop.connect();
+            await pop.user('bob');
+            await pop.pass_('bobpass');
+            const sample = await clock(async () => {
+              for (let i = 1; i <= count; i++) await pop.retr(i);
+            }, dovecot);
+            await pop.quit();
+            return sample;
+          },
+        })),
+      ];
+      const anchors = ['Python imaplib', 'imapflow'];
+      return [
+        await runBench({ id: 'imap-fetch-small', title: `IMAP FETCH 1:* BODY.PEEK[] of ${n} small messages, Dovecot, implicit TLS`, unit: 'message', units: n, anchors, cpu: 'client', contenders: imapContenders('INBOX', sizes.small) }, context.rounds, context.log),
+        await runBench({ id: 'imap-fetch-big', title: `IMAP FETCH of one ${bigMiB} MiB message, Dovecot, implicit TLS`, unit: 'MiB', units: sizes.big / 2 ** 20, anchors, cpu: 'client', contenders: imapContenders('Big', sizes.big) }, context.rounds, context.log),
+        await runBench({ id: 'pop-retr', title: `POP3 RETR of ${n} small messages, Dovecot, implicit TLS`, unit: 'message', units: n, warmupUnits: Math.ceil(n / 4), anchors: ['Python poplib'], cpu: 'client', contenders: popContenders }, context.rounds, context.log),
+      ];
+    } finally {
+      await servers.stop();
+    }
+  },
+};

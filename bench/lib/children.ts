@@ -1,0 +1,66 @@
+// Processes the measuring process talks to: Node servers forked with IPC (so their work is not
+// done in, nor billed to, the measuring process) and Python clients that time themselves.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { serverBracket, type Sample, type ServerPids } from './clock.js';
+
+export interface Child<Ready> {
+  pid: number;
+  /** The child's first message (its port, typically). */
+  ready: Ready;
+  /** Sends a message and resolves with the child's next one. */
+  request<T>(message: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Forks `bench/servers/<name>.ts` with tsx and `--expose-gc`; resolves once it sent its first message. */
+export async function forkChild<Ready>(name: string, args: string[]): Promise<Child<Ready>> {
+  const path = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
+  const child: ChildProcess = fork(path, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = once(child, 'exit');
+  const first = (async () => {
+    const [message] = (await Promise.race([once(child, 'message'), exited.then(([code]) => Promise.reject(new Error(`${name} exited with ${code} before it was ready`)))])) as [Ready];
+    return message;
+  })();
+  return {
+    pid: child.pid!,
+    ready: await first,
+    async request<T>(message: unknown) {
+      const reply = once(child, 'message');
+      child.send(message as object);
+      return ((await reply) as [T])[0];
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Runs `bench/python/<script>` and returns the Sample it reports. The script measures itself
+ * between a `start` and a `stop` line (see benchclock.py); the server's CPU is sampled at exactly
+ * those two points. With `expect`, the work's return value (bytes, messages) must equal it.
+ */
+export async function runPython(script: string, args: string[], serverPid?: ServerPids, expect?: number): Promise<Sample> {
+  const path = fileURLToPath(new URL(`../python/${script}`, import.meta.url));
+  const child = spawn('python3', [path, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'close');
+  const server = serverBracket(serverPid);
+  let result: { seconds: number; cpu: number; units: unknown } | undefined;
+  let serverCpu: number | null = null;
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line === 'start') server.start();
+    else if (line === 'stop') serverCpu = server.stop();
+    else if (line.startsWith('{')) result = JSON.parse(line) as typeof result;
+    if (line === 'start' || line === 'stop') child.stdin.write('\n');
+  }
+  const [code] = await exited;
+  if (code !== 0 || result === undefined) throw new Error(`python ${script}: ${stderr.trim().split('\n').at(-1) ?? `exit ${code}`}`);
+  if (expect !== undefined && result.units !== expect) throw new Error(`python ${script}: did ${String(result.units)}, expected ${expect}`);
+  return { seconds: result.seconds, cpu: result.cpu, serverCpu };
+}

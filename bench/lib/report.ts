@@ -1,0 +1,59 @@
+// Markdown for results: one table per benchmark, and a note on the machine and its load.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { pool, summarize, type Outcome, type Stat } from './harness.js';
+
+const ratio = (s: Stat | null) => (s === null ? '-' : s.median.toFixed(2));
+const spread = (s: Stat | null) => (s === null ? '-' : `${s.min.toFixed(2)}–${s.max.toFixed(2)}`);
+
+function perUnit(seconds: number | null, unit: string): string {
+  if (seconds === null) return '-';
+  return seconds >= 1e-3 ? `${(seconds * 1e3).toFixed(2)} ms/${unit}` : `${(seconds * 1e6).toFixed(1)} µs/${unit}`;
+}
+
+function rate(s: Stat | null, unit: string): string {
+  if (s === null) return '-';
+  return `${s.median.toFixed(s.median < 100 ? 1 : 0)} ${unit}/s`;
+}
+
+/**
+ * A table for one benchmark. With several runs of it, their rounds are pooled, and a last column
+ * lists each run's own median ratio (the run-to-run spread).
+ */
+export function table(runs: Outcome[], rounds: number): string {
+  const outcome = pool(runs);
+  const perRun = runs.length > 1 ? runs.map(summarize) : null;
+  const rows = summarize(outcome);
+  const cpuWho = outcome.cpu === 'client+server' ? 'client + server CPU (both ends are the contender)' : 'client CPU (the server is the same program in every row)';
+  const lines = [
+    `### ${outcome.title}`,
+    '',
+    `${+outcome.units.toFixed(2)} ${outcome.unit} per run, ${rounds} rounds${runs.length > 1 ? ` × ${runs.length} runs` : ''}, order rotated; ratios are paired per round, median and min–max. Rate ratio: higher is better. CPU ratio (${cpuWho} per ${outcome.unit}): lower is better.`,
+    '',
+    `| row | anchor | rate | ratio | ratio spread | client CPU | server CPU | CPU ratio | CPU spread |${perRun ? ' per run: ratio / CPU ratio |' : ''}`,
+    `|---|---|---|---|---|---|---|---|---|${perRun ? '---|' : ''}`,
+  ];
+  rows.forEach((row, i) => {
+    if (row.error !== undefined && row.rate === null) {
+      lines.push(`| ${row.name} | ${row.anchor} | fails: ${row.error.replaceAll('|', '/')} | | | | | | |${perRun ? ' |' : ''}`);
+      return;
+    }
+    const runsColumn = perRun ? ` ${perRun.map((r) => `${ratio(r[i]!.ratio)} / ${ratio(r[i]!.cpuRatio)}`).join(', ')} |` : '';
+    lines.push(
+      `| ${row.name} | ${row.anchor} | ${rate(row.rate, outcome.unit)} | ${ratio(row.ratio)} | ${spread(row.ratio)} | ${perUnit(row.clientCpu, outcome.unit)} | ${perUnit(row.serverCpu, outcome.unit)} | ${ratio(row.cpuRatio)} | ${spread(row.cpuRatio)} |${runsColumn}`,
+    );
+  });
+  return lines.join('\n');
+}
+
+export function load(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+}
+
+export function machine(): string {
+  const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  const dirty = git(['status', '--porcelain', '--', 'packages']) === '' ? '' : ' (packages/ modified)';
+  return `packages/ at commit ${git(['log', '-1', '--format=%h', '--', 'packages'])}${dirty}; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; Node ${process.version}, OpenSSL ${process.versions.openssl}`;
+}

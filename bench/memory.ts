@@ -1,0 +1,62 @@
+// Memory per idle TLS connection, client and server, each engine on both ends in two fresh child
+// processes: resident set size after two full GCs, before and after 1,000 connections that
+// finished their handshake (and got their session tickets) and stay open. Anchor: raw node:tls.
+import { forkChild } from './lib/children.js';
+import { ENGINES, LABEL } from './lib/engines.js';
+import { stat } from './lib/harness.js';
+import { scaled, type Context, type MemoryOutcome, type Suite } from './lib/suite.js';
+
+interface Usage {
+  rss: number;
+  connections: number;
+}
+
+export const memory: Suite = {
+  name: 'memory',
+  async run(context: Context) {
+    const n = scaled(context, 1000, 50);
+    const outcome: MemoryOutcome = { kind: 'memory', id: 'tls-idle-memory', title: `Memory per idle TLS connection (${n} connections, RSS after GC)`, connections: n, samples: {} };
+    const rounds = Math.min(3, context.rounds); // RSS does not depend on load; fresh processes each round
+    for (let round = 0; round < rounds; round++) {
+      for (const engine of ENGINES) {
+        context.log(`tls-idle-memory: ${LABEL[engine]}, round ${round + 1}/${rounds}`);
+        const server = await forkChild<{ port: number }>('tls-server', [engine, 'greet', context.pki.cert, context.pki.key]);
+        const client = await forkChild<{ ready: true }>('tls-client', [engine, String(server.ready.port), context.pki.ca]);
+        try {
+          // Warm both processes (code paths, allocator pools) with a few connections first.
+          await client.request<Usage>({ open: 20 });
+          const [serverBefore, clientBefore] = [await server.request<Usage>({}), await client.request<Usage>({})];
+          const clientAfter = await client.request<Usage>({ open: n });
+          const serverAfter = await server.request<Usage>({});
+          if (serverAfter.connections !== n + 20) throw new Error(`server holds ${serverAfter.connections} connections, not ${n + 20}`);
+          (outcome.samples[LABEL[engine]] ??= []).push({ client: (clientAfter.rss - clientBefore.rss) / n / 1024, server: (serverAfter.rss - serverBefore.rss) / n / 1024 });
+        } finally {
+          await client.stop();
+          await server.stop();
+        }
+      }
+    }
+    return [outcome];
+  },
+};
+
+export function memoryTable(outcome: MemoryOutcome): string {
+  const anchor = outcome.samples[LABEL.raw] ?? [];
+  const lines = [
+    `### ${outcome.title}`,
+    '',
+    `${anchor.length} rounds, fresh processes each; KiB per connection (median, min–max) and the ratio to raw node:tls in the same round: lower is better.`,
+    '',
+    '| row | anchor | client KiB/conn | client ratio | client spread | server KiB/conn | server ratio | server spread |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, samples] of Object.entries(outcome.samples)) {
+    const cells = (['client', 'server'] as const).flatMap((side) => {
+      const own = stat(samples.map((s) => s[side]));
+      const ratios = stat(samples.flatMap((s, i) => (anchor[i] ? [s[side] / anchor[i][side]] : [])));
+      return [`${own?.median.toFixed(1)} (${own?.min.toFixed(1)}–${own?.max.toFixed(1)})`, ratios?.median.toFixed(2) ?? '-', ratios ? `${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)}` : '-'];
+    });
+    lines.push(`| ${name} | ${LABEL.raw} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}

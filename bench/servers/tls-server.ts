@@ -1,0 +1,89 @@
+// A TLS server in its own process for the TLS benchmarks: `tls-server.ts <engine> <mode> <cert> <key>`.
+// Sends {port} when listening. Modes, per connection:
+//   sink:  read an 8-byte big-endian length, then that many bytes, then answer one byte "k";
+//   greet: answer "k" as soon as the handshake is done (so the client knows the server finished),
+//          then hold the connection until the peer closes it.
+// IPC request {memory: true} -> {rss, connections} after two full GCs.
+import * as tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { TLSSocket } from '@unitls/tls-core';
+import { serverConfiguration, UNITLS, type Engine } from '../lib/engines.js';
+
+const [engine, mode, certFile, keyFile] = process.argv.slice(2) as [Engine, 'sink' | 'greet', string, string];
+const K = Buffer.from('k');
+let connections = 0;
+
+/** Counts bytes against the 8-byte length prefix; true once the whole transfer is in. */
+function transferMeter(): (chunk: Uint8Array) => boolean {
+  let received = 0;
+  let need = Infinity;
+  let head = Buffer.alloc(0);
+  return (chunk) => {
+    received += chunk.length;
+    if (need === Infinity) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length >= 8) need = 8 + Number(head.readBigUInt64BE(0));
+    }
+    return received >= need;
+  };
+}
+
+function serveRaw(): Promise<number> {
+  const server = tls.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), ciphers: 'TLS_AES_128_GCM_SHA256' }, (socket) => {
+    connections++;
+    socket.on('close', () => connections--);
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => socket.end());
+    if (mode === 'greet') {
+      socket.write(K);
+      socket.resume();
+      return;
+    }
+    const done = transferMeter();
+    socket.on('data', (chunk: Buffer) => {
+      if (done(chunk)) socket.write(K);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+async function serveUnitls(implementation: (typeof UNITLS)[keyof typeof UNITLS]): Promise<number> {
+  const listener = await new implementation.serverContext(serverConfiguration(certFile, keyFile)).connect({ host: '127.0.0.1', port: 0 });
+  listener.listen(4096);
+  const handle = async (socket: TLSSocket) => {
+    connections++;
+    try {
+      if (mode === 'greet') await socket.send(K);
+      else {
+        const done = transferMeter();
+        for (;;) {
+          const chunk = await socket.recv(1 << 20);
+          if (chunk.length === 0) return;
+          if (done(chunk)) break;
+        }
+        await socket.send(K);
+      }
+      while ((await socket.recv(1 << 16)).length > 0);
+    } catch {
+      // the client closed first: fine
+    } finally {
+      connections--;
+      await socket.close(true).catch(() => {});
+    }
+  };
+  void (async () => {
+    for (;;) {
+      const accepted = await listener.accept().catch(() => null);
+      if (accepted !== null) void handle(accepted[0]);
+    }
+  })();
+  return listener.getsockname()!.port;
+}
+
+const port = engine === 'raw' ? await serveRaw() : await serveUnitls(UNITLS[engine]);
+process.on('message', () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  process.send!({ rss: process.memoryUsage().rss, connections });
+});
+process.send!({ port });

@@ -1,0 +1,84 @@
+// TLS engines against raw node:tls: bulk throughput (client to server) at 1, 4, 16 and 64
+// connections, and sequential full handshakes, each engine on both ends, its server in a child
+// process. CPU is both ends': the measuring process (client) plus the server child.
+import { clock, type Sample } from './lib/clock.js';
+import { forkChild, type Child } from './lib/children.js';
+import { dialer, ENGINES, LABEL, type Engine } from './lib/engines.js';
+import { runBench, type Contender, type Outcome } from './lib/harness.js';
+import { scaled, type Context, type Suite } from './lib/suite.js';
+import { bufferPair } from './tls-buffer-pair.js';
+
+const CHUNK = 64 * 1024;
+const payload = Buffer.alloc(CHUNK, 7);
+
+function bulk(engine: Engine, server: Child<{ port: number }>, caFile: string, connections: number): Contender {
+  const connect = dialer(engine, server.ready.port, caFile);
+  return {
+    name: LABEL[engine],
+    async run(mib) {
+      const perConnection = Math.ceil((mib * 2 ** 20) / connections / CHUNK) * CHUNK;
+      const open = await Promise.all(Array.from({ length: connections }, connect));
+      const header = Buffer.alloc(8);
+      header.writeBigUInt64BE(BigInt(perConnection));
+      const sample = await clock(async () => {
+        await Promise.all(
+          open.map(async (c) => {
+            await c.send(header);
+            for (let sent = 0; sent < perConnection; sent += CHUNK) await c.send(payload);
+            if ((await c.recv(1)).length !== 1) throw new Error('server closed before acknowledging');
+          }),
+        );
+      }, server.pid);
+      await Promise.all(open.map((c) => c.close()));
+      return sample;
+    },
+  };
+}
+
+function handshakes(engine: Engine, server: Child<{ port: number }>, caFile: string): Contender {
+  const connect = dialer(engine, server.ready.port, caFile);
+  return {
+    name: LABEL[engine],
+    run: (n): Promise<Sample> =>
+      clock(async () => {
+        for (let i = 0; i < n; i++) {
+          const c = await connect();
+          // The server's "k" says it finished its side too (TLS 1.3 lets the client finish first).
+          if ((await c.recv(1)).length !== 1) throw new Error('server closed before greeting');
+          await c.close();
+        }
+      }, server.pid),
+  };
+}
+
+export const tls: Suite = {
+  name: 'tls',
+  async run(context: Context): Promise<Outcome[]> {
+    const { pki } = context;
+    const servers = new Map<string, Child<{ port: number }>>();
+    try {
+      for (const engine of ENGINES) for (const mode of ['sink', 'greet']) servers.set(`${engine}/${mode}`, await forkChild('tls-server', [engine, mode, pki.cert, pki.key]));
+      const server = (engine: Engine, mode: string) => servers.get(`${engine}/${mode}`)!;
+      const pair = bufferPair(pki);
+      const outcomes: Outcome[] = [];
+      for (const connections of [1, 4, 16, 64]) {
+        const contenders = ENGINES.map((engine) => bulk(engine, server(engine, 'sink'), pki.ca, connections));
+        if (connections === 1) contenders.push(pair.bulk);
+        outcomes.push(
+          await runBench(
+            { id: `tls-bulk-${connections}`, title: `TLS bulk, ${connections} connection(s), client to server, 64 KiB writes`, unit: 'MiB', units: scaled(context, 64), warmupUnits: scaled(context, 16), anchors: [LABEL.raw], cpu: 'client+server', contenders },
+            context.rounds,
+            context.log,
+          ),
+        );
+      }
+      const contenders = [...ENGINES.map((engine) => handshakes(engine, server(engine, 'greet'), pki.ca)), pair.handshakes];
+      outcomes.push(
+        await runBench({ id: 'tls-handshake', title: 'TLS full handshakes, sequential, until the server finished', unit: 'handshake', units: scaled(context, 200, 10), warmupUnits: scaled(context, 50, 5), anchors: [LABEL.raw], cpu: 'client+server', contenders }, context.rounds, context.log),
+      );
+      return outcomes;
+    } finally {
+      await Promise.all([...servers.values()].map((s) => s.stop()));
+    }
+  },
+};
