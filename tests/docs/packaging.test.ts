@@ -11,7 +11,7 @@ const run = (cwd: string, command: string, args: string[]) =>
     (error: { stdout: string; stderr: string }) => ({ ok: false, output: `${error.stdout}\n${error.stderr}` }),
   );
 
-describe.each(['tls-core', 'tls-node', 'tls-openssl', 'cli', 'demo-pki', 'insecure', 'ssl-compat', 'smtp', 'pop', 'imap', 'http', 'ftp'])('package @unitls/%s', (name) => {
+describe.each(['tls-core', 'tls-node', 'tls-openssl', 'cli', 'demo-pki', 'insecure', 'ssl-compat', 'smtp', 'pop', 'imap', 'http', 'ftp', 'client-kit'])('package @unitls/%s', (name) => {
   const cwd = `${root}packages/${name}`;
   it('passes publint --strict', { timeout: 60_000 }, async () => {
     const result = await run(cwd, bin('publint'), ['--strict']);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const readmes = ['README.md', ...['tls-core', 'tls-node', 'tls-openssl', 'cli', 'demo-pki', 'insecure', 'ssl-compat', 'smtp', 'pop', 'imap', 'http', 'ftp'].map((p) => `packages/${p}/README.md`)];
+const readmes = ['README.md', ...['tls-core', 'tls-node', 'tls-openssl', 'cli', 'demo-pki', 'insecure', 'ssl-compat', 'smtp', 'pop', 'imap', 'http', 'ftp', 'client-kit'].map((p) => `packages/${p}/README.md`)];
 
 it('type-checks every TypeScript example in the READMEs against the built packages', { timeout: 120_000 }, async () => {
   const dir = `${root}tests/.readme-examples`;

@@ -1,0 +1,312 @@
+/**
+ * The I/O adapter under a protocol client: opens a plain, STARTTLS-to-be or implicit-TLS
+ * connection over an injectable transport, reads and writes under one deadline per operation,
+ * upgrades only when nothing is pending, wraps transport failures in the client's connection
+ * error (with `cause`), publishes the client's diagnostics, and closes itself on every failure.
+ * The protocol state lives in the client's sans-IO core; this moves its bytes.
+ *
+ * @module
+ */
+import { StartTlsInjectionError, TLSError, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSocket } from '@unitls/tls-core';
+import { OperationDeadline } from './deadline.js';
+import type { ClientChannels } from './diagnostics.js';
+import type { ErrorFamily } from './errors.js';
+import { PlainChannel, TLSChannel, tcpTransport, type Channel, type TransportFactory } from './transport.js';
+
+/** How a client's connection is secured. */
+export type Security = 'implicit' | 'starttls' | 'plaintext';
+
+/** Options of {@link ClientConnection}. */
+export interface ClientConnectionOptions {
+  /** The client that owns this connection (the `client` of diagnostics messages). */
+  client: object;
+  /** The client's errors. */
+  errors: ErrorFamily;
+  /** The client package's channels (`diagnostics.smtp`, ...); none published when absent. */
+  channels?: ClientChannels | undefined;
+  /** Builds the TLS context when one is first needed. */
+  context: () => ClientContext;
+  /** The name the certificate must match (default: the host opened). */
+  serverHostname?: string | undefined;
+  /** Milliseconds allowed for each operation as a whole (default 30 000; Infinity for none). */
+  timeout?: number | undefined;
+  /** Ends whatever is in progress and closes the connection, for the connection's whole life. */
+  signal?: AbortSignal | undefined;
+  /** Opens the byte stream (default: TCP). With one, implicit TLS runs over it through startTls. */
+  transport?: TransportFactory | undefined;
+}
+
+/** The default of {@link ClientConnectionOptions.timeout}. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const READ_SIZE = 64 * 1024;
+
+/** The connection a client's thin async loop drives. */
+export class ClientConnection {
+  readonly #options: ClientConnectionOptions;
+  readonly #errors: ErrorFamily;
+  readonly #deadline: OperationDeadline;
+  #channel: Channel | null = null;
+  #context: ClientContext | null = null;
+  #host = '';
+  /** Why the running operation was ended (a TimeoutError, the signal's reason), until the next open. */
+  #failure: unknown = null;
+  #rejectRead: ((reason: unknown) => void) | null = null;
+  #rejectWrite: ((reason: unknown) => void) | null = null;
+  #opening: AbortController | null = null;
+
+  constructor(options: ClientConnectionOptions) {
+    this.#options = options;
+    this.#errors = options.errors;
+    this.#deadline = new OperationDeadline(options.timeout ?? DEFAULT_TIMEOUT_MS, this.#fail);
+  }
+
+  /** True from a successful open until close (or a failure, which closes). */
+  get connected(): boolean {
+    return this.#channel !== null;
+  }
+
+  /** True once the connection runs over TLS. */
+  get secure(): boolean {
+    return this.#channel?.secure ?? false;
+  }
+
+  /** The TLS socket, when there is one (for inspection: certificate, version, session). */
+  get tlsSocket(): TLSSocket | null {
+    return this.#channel instanceof TLSChannel ? this.#channel.socket : null;
+  }
+
+  /** The TLS context (built on first use); FTP data connections share it. */
+  get context(): ClientContext {
+    this.#context ??= this.#options.context();
+    return this.#context;
+  }
+
+  /** The name certificates are checked against: the serverHostname option, else the host opened. */
+  get serverHostname(): string {
+    return this.#options.serverHostname ?? this.#host;
+  }
+
+  /** The operation timeout in milliseconds (Infinity: none). */
+  get timeout(): number {
+    return this.#deadline.timeout;
+  }
+
+  /** The peer's address, or null when not connected. */
+  remoteAddress(): Address | null {
+    const channel = this.#channel;
+    if (channel instanceof TLSChannel) return channel.socket.getpeername();
+    return channel instanceof PlainChannel ? remoteAddress(channel.transport) : null;
+  }
+
+  /** Our end's address, or null when not connected. */
+  localAddress(): Address | null {
+    const channel = this.#channel;
+    if (channel instanceof TLSChannel) return channel.socket.getsockname();
+    return channel instanceof PlainChannel ? localAddress(channel.transport) : null;
+  }
+
+  /**
+   * Starts an operation: from now until {@link end}, reads, writes and upgrades must finish
+   * within the timeout, and `signal` ends them early (then the connection is closed and what
+   * waits rejects with a TimeoutError or the signal's reason). Prefer {@link run}.
+   */
+  begin(signal?: AbortSignal): void {
+    this.#deadline.begin(signal);
+  }
+
+  /** Ends the operation begun by {@link begin}. */
+  end(): void {
+    this.#deadline.end();
+  }
+
+  /** Runs `work` as one operation (see {@link begin}). */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    this.#deadline.begin(signal);
+    try {
+      return await work();
+    } finally {
+      this.#deadline.end();
+    }
+  }
+
+  /**
+   * Opens the connection, as one operation: TCP (or the injected transport), then TLS at once
+   * for `'implicit'`.
+   *
+   * @throws a TLSError from the handshake as it is (CertificateVerificationError, ...); any other
+   *   failure as the family's connection error with `cause`; TimeoutError / the signal's reason
+   *   when the deadline passes or a signal aborts.
+   */
+  async open(host: string, port: number, security: Security, signal?: AbortSignal): Promise<void> {
+    if (this.#channel !== null) throw this.#errors.usage('already connected: close() first');
+    const session = this.#options.signal;
+    session?.throwIfAborted();
+    this.#failure = null;
+    this.#host = host;
+    const channels = this.#options.channels;
+    if (channels?.connect.hasSubscribers) channels.connect.publish({ client: this.#options.client, host, port, security });
+    const opening = new AbortController();
+    this.#opening = opening;
+    this.#deadline.begin(signal);
+    try {
+      const serverHostname = this.serverHostname;
+      if (security === 'implicit' && this.#options.transport === undefined) {
+        this.#channel = new TLSChannel(await this.context.connect({ host, port }, { serverHostname, signal: opening.signal }));
+      } else {
+        const transport = await (this.#options.transport ?? tcpTransport)({ host, port }, { signal: opening.signal });
+        if (opening.signal.aborted) transport.destroy();
+        opening.signal.throwIfAborted();
+        if (security !== 'implicit') this.#channel = new PlainChannel(transport);
+        else {
+          try {
+            this.#channel = new TLSChannel(await startTls(this.context, transport, { serverHostname, signal: opening.signal }));
+          } catch (error) {
+            transport.destroy();
+            throw error;
+          }
+        }
+      }
+      session?.addEventListener('abort', this.#abortSession, { once: true });
+      if (security === 'implicit') this.#publishTls(false);
+    } catch (error) {
+      await this.close(true);
+      throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`could not connect to ${host}:${port}: ${(error as Error)?.message ?? error}`, { cause: error }));
+    } finally {
+      this.#opening = null;
+      this.#deadline.end();
+    }
+  }
+
+  /**
+   * The next bytes received (empty at end of stream). Bounded by the running operation's
+   * deadline when there is one; without one it may wait indefinitely (IMAP IDLE), until the
+   * connection's signal aborts.
+   *
+   * @throws the family's connection error (cause: the transport's or TLS error), or the
+   *   operation's TimeoutError / abort reason; the connection is closed first.
+   */
+  async recv(): Promise<Uint8Array> {
+    const channel = this.#channel;
+    if (channel === null) throw this.#notConnected();
+    try {
+      return await new Promise<Uint8Array>((resolve, reject) => {
+        this.#rejectRead = reject;
+        channel.recv(READ_SIZE).then(resolve, reject);
+      });
+    } catch (error) {
+      await this.close(true);
+      throw this.#failure ?? this.#errors.connection(`the connection failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    } finally {
+      this.#rejectRead = null;
+    }
+  }
+
+  /**
+   * Writes bytes as they are. Command lines must come from `encodeCommand` (the CR/LF/NUL guard);
+   * this is also the path for payloads (DATA, literals, BDAT chunks).
+   *
+   * @throws as {@link recv}.
+   */
+  async send(bytes: Uint8Array): Promise<void> {
+    const channel = this.#channel;
+    if (channel === null) throw this.#notConnected();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#rejectWrite = reject;
+        channel.send(bytes).then(resolve, reject);
+      });
+    } catch (error) {
+      await this.close(true);
+      throw this.#failure ?? this.#errors.connection(`the connection failed while sending: ${(error as Error)?.message ?? error}`, { cause: error });
+    } finally {
+      this.#rejectWrite = null;
+    }
+  }
+
+  /**
+   * STARTTLS / STLS / AUTH TLS, as one operation. `pending` is how many bytes the client's core
+   * received and did not consume: any there, or left in the transport, came before the handshake
+   * and are refused as a possible injection.
+   *
+   * @throws StartTlsInjectionError (connection closed); a TLSError from the handshake; else as {@link recv}.
+   */
+  async upgrade(pending: number, signal?: AbortSignal): Promise<void> {
+    const plain = this.#channel;
+    if (!(plain instanceof PlainChannel)) throw this.#errors.usage('the connection already uses TLS (or is closed)');
+    const leftover = plain.detach();
+    if (leftover.length > 0 || pending > 0) {
+      await this.close(true);
+      throw new StartTlsInjectionError('the server sent data after its go-ahead and before the TLS handshake (possible response injection); connection closed');
+    }
+    const opening = new AbortController();
+    this.#opening = opening;
+    this.#deadline.begin(signal);
+    try {
+      this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal }));
+      this.#publishTls(true);
+    } catch (error) {
+      await this.close(true);
+      throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`the TLS upgrade failed: ${(error as Error)?.message ?? error}`, { cause: error }));
+    } finally {
+      this.#opening = null;
+      this.#deadline.end();
+    }
+  }
+
+  /** True when someone listens to this client's `command` channel (build the redacted text only then). */
+  get tracesCommands(): boolean {
+    return this.#options.channels?.command.hasSubscribers ?? false;
+  }
+
+  /** True when someone listens to this client's `reply` channel. */
+  get tracesReplies(): boolean {
+    return this.#options.channels?.reply.hasSubscribers ?? false;
+  }
+
+  /** Publishes a command line (without CRLF, secrets already redacted) on `unitls:<package>:command`. */
+  publishCommand(command: string): void {
+    const channel = this.#options.channels?.command;
+    if (channel?.hasSubscribers) channel.publish({ client: this.#options.client, command });
+  }
+
+  /** Publishes a reply (secrets already redacted) on `unitls:<package>:reply`. */
+  publishReply(reply: string): void {
+    const channel = this.#options.channels?.reply;
+    if (channel?.hasSubscribers) channel.publish({ client: this.#options.client, reply });
+  }
+
+  /** Closes (gracefully unless `force`); a no-op when already closed. */
+  async close(force = false): Promise<void> {
+    const channel = this.#channel;
+    this.#channel = null;
+    this.#options.signal?.removeEventListener('abort', this.#abortSession);
+    this.#deadline.dispose();
+    if (channel === null) return;
+    const channels = this.#options.channels;
+    if (channels?.close.hasSubscribers) channels.close.publish({ client: this.#options.client });
+    await channel.close(force).catch(() => {});
+  }
+
+  #publishTls(upgraded: boolean): void {
+    const channel = this.#options.channels?.tls;
+    if (channel?.hasSubscribers) channel.publish({ client: this.#options.client, socket: this.tlsSocket, upgraded });
+  }
+
+  #notConnected(): Error {
+    return this.#errors.connection('not connected: run connect() first (the connection is closed after any failure)');
+  }
+
+  /** Ends the running operation: what waits rejects with `reason`, and the connection closes. */
+  readonly #fail = (reason: unknown): void => {
+    if (this.#failure !== null) return;
+    this.#failure = reason;
+    this.#rejectRead?.(reason);
+    this.#rejectWrite?.(reason);
+    this.#opening?.abort(reason);
+    void this.close(true);
+  };
+
+  readonly #abortSession = (): void => {
+    this.#fail(this.#options.signal!.reason);
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * One deadline per operation (a whole reply, a handshake, a write), on one timer per connection
+ * that is re-armed with `refresh()` rather than re-created per read, and a per-call AbortSignal
+ * listened to for the operation only. No AbortSignal is composed per read, so a caller's
+ * long-lived signal never accumulates dependants (issue #18 item 8), and a server dripping a
+ * byte at a time cannot stretch an operation past its deadline (item 6).
+ *
+ * @module
+ */
+
+/** Called once when the running operation's deadline passes or its signal aborts. */
+export type ExpireHandler = (reason: unknown) => void;
+
+/** The deadline of the operation running on one connection. */
+export class OperationDeadline {
+  readonly #timeout: number;
+  readonly #onExpire: ExpireHandler;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #depth = 0;
+  #signal: AbortSignal | undefined = undefined;
+
+  /**
+   * @param timeout - milliseconds allowed for each operation; `Infinity` (or 0) for none.
+   * @param onExpire - fails the operation (rejects what waits, closes the connection).
+   * @throws RangeError when `timeout` is negative or not a number.
+   */
+  constructor(timeout: number, onExpire: ExpireHandler) {
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+      throw new RangeError(`timeout must be a non-negative number of milliseconds, got ${timeout}`);
+    }
+    this.#timeout = timeout === 0 ? Infinity : timeout;
+    this.#onExpire = onExpire;
+  }
+
+  /** The milliseconds each operation is allowed (Infinity: unbounded). */
+  get timeout(): number {
+    return this.#timeout;
+  }
+
+  /** True while an operation runs. */
+  get active(): boolean {
+    return this.#depth > 0;
+  }
+
+  /**
+   * Starts an operation: the deadline is now + timeout, and `signal` ends it early. A nested
+   * begin joins the running operation (its deadline and signal stay).
+   */
+  begin(signal?: AbortSignal): void {
+    if (this.#depth++ > 0) return;
+    if (this.#timeout !== Infinity) {
+      if (this.#timer === null) {
+        this.#timer = setTimeout(this.#expire, this.#timeout);
+        // The socket being read keeps the process alive; an idle client must not.
+        this.#timer.unref();
+      } else this.#timer.refresh();
+    }
+    if (signal !== undefined) {
+      this.#signal = signal;
+      if (signal.aborted) queueMicrotask(this.#abort);
+      else signal.addEventListener('abort', this.#abort, { once: true });
+    }
+  }
+
+  /** Ends the operation started by the matching {@link begin}. */
+  end(): void {
+    if (this.#depth === 0 || --this.#depth > 0) return;
+    this.#signal?.removeEventListener('abort', this.#abort);
+    this.#signal = undefined;
+  }
+
+  /** Releases the timer (the connection is closed). */
+  dispose(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#signal?.removeEventListener('abort', this.#abort);
+    this.#signal = undefined;
+    this.#depth = 0;
+  }
+
+  readonly #expire = (): void => {
+    // The timer outlives operations: firing between two of them means nothing.
+    if (this.#depth === 0) return;
+    this.#onExpire(new DOMException(`no answer within ${this.#timeout} ms (the timeout option bounds each reply or operation as a whole)`, 'TimeoutError'));
+  };
+
+  readonly #abort = (): void => {
+    if (this.#depth === 0 || this.#signal === undefined) return;
+    this.#onExpire(this.#signal.reason);
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * One error model for the protocol clients (SMTP, IMAP4, POP3, FTP), branded like tls-core's
+ * TLSError: every class has a literal `code`, keeps `cause`, and `instanceof` works across
+ * duplicated copies of a package (the check is by a brand carried under a global symbol, not by
+ * prototype identity, as undici does).
+ *
+ * Each client package declares its own base class (smtplib's SMTPException, imaplib's
+ * IMAP4.error, ...) extending {@link ClientError}, then its usage, protocol, reply and connection
+ * errors, each giving its {@link ErrorRole}. Kit components raise errors through the client's
+ * {@link ErrorFamily}, so a framing error in SMTP is an SMTPProtocolError and one in POP3 an
+ * error_proto.
+ *
+ * @module
+ */
+
+// The same global keys as tls-core's TLSError: one brand registry for every unitls error. The kit
+// cannot extend TLSError itself, because an SMTP reply error is not a TLS error.
+const kinds = Symbol.for('@unitls/tls-core.error-kinds');
+
+/**
+ * The static key a branded class sets to its own name:
+ * `static override readonly [errorKind] = 'SMTPUsageError';`. A subclass without it is still an
+ * error of its parents' kinds, checked by prototype.
+ */
+export const errorKind: unique symbol = Symbol.for('@unitls/tls-core.error-kind');
+
+type Branded = { [kinds]?: readonly string[] };
+type BrandedClass = { [errorKind]?: string };
+
+function kindsOf(constructor: Function): string[] {
+  const found: string[] = [];
+  for (let c: Function | null = constructor; c && c !== Error; c = Object.getPrototypeOf(c)) {
+    if (Object.hasOwn(c, errorKind)) found.push((c as BrandedClass)[errorKind]!);
+  }
+  return found;
+}
+
+/**
+ * What kind of failure an error is, the same across clients:
+ * - `usage`: the caller asked for something unsafe or impossible; nothing was sent.
+ * - `protocol`: the server broke the protocol (malformed, oversized or unexpected data).
+ * - `reply`: the server answered with an error reply (its code and text are on the error).
+ * - `connection`: the transport or TLS failed, or the server went away; `cause` keeps why.
+ * - `error`: none of these (a package's base class).
+ */
+export type ErrorRole = 'usage' | 'protocol' | 'reply' | 'connection' | 'error';
+
+/** Options every client error accepts. */
+export interface ClientErrorOptions {
+  /** The underlying error (a socket error, a TLSError, ...). */
+  cause?: unknown;
+}
+
+/** Base of every protocol-client error of unitls. */
+export class ClientError extends Error {
+  /** Stable machine-readable code; subclasses narrow it. */
+  readonly code: string = 'UNITLS_CLIENT';
+  /** Which kind of failure this is (see {@link ErrorRole}). */
+  readonly role: ErrorRole = 'error';
+
+  constructor(message: string, options?: ClientErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    Object.defineProperty(this, kinds, { value: kindsOf(new.target) });
+  }
+
+  static readonly [errorKind]: string = 'ClientError';
+
+  static override [Symbol.hasInstance](this: Function, value: unknown): boolean {
+    if (!Object.hasOwn(this, errorKind)) return Function.prototype[Symbol.hasInstance].call(this, value);
+    const wanted = (this as BrandedClass)[errorKind]!;
+    return typeof value === 'object' && value !== null && ((value as Branded)[kinds]?.includes(wanted) ?? false);
+  }
+}
+
+/** The caller's misuse, when a component is used without a client's family. */
+export class ClientUsageError extends ClientError {
+  override readonly code: string = 'UNITLS_CLIENT_USAGE';
+  override readonly role: ErrorRole = 'usage';
+  static override readonly [errorKind]: string = 'ClientUsageError';
+}
+
+/** The server broke the protocol, when a component is used without a client's family. */
+export class ClientProtocolError extends ClientError {
+  override readonly code: string = 'UNITLS_CLIENT_PROTOCOL';
+  override readonly role: ErrorRole = 'protocol';
+  static override readonly [errorKind]: string = 'ClientProtocolError';
+}
+
+/** The transport failed, when a component is used without a client's family. */
+export class ClientConnectionError extends ClientError {
+  override readonly code: string = 'UNITLS_CLIENT_CONNECTION';
+  override readonly role: ErrorRole = 'connection';
+  static override readonly [errorKind]: string = 'ClientConnectionError';
+}
+
+/**
+ * How kit components make a client's errors: each client passes one, so the errors its users
+ * see are its own classes (SMTPUsageError, IMAP4.abort, error_proto, ...).
+ */
+export interface ErrorFamily {
+  /** The caller's misuse (CR/LF in an argument, NUL in a password, ...); nothing was sent. */
+  usage(message: string): Error;
+  /** The server broke the protocol (an overlong line, a malformed SASL challenge, ...). */
+  protocol(message: string, options?: ClientErrorOptions): Error;
+  /** The transport or TLS failed; `cause` is the underlying error. */
+  connection(message: string, options?: ClientErrorOptions): Error;
+}
+
+/** The family of the kit's own classes (tests, and tools that use a component alone). */
+export const clientErrors: ErrorFamily = {
+  usage: (message) => new ClientUsageError(message),
+  protocol: (message, options) => new ClientProtocolError(message, options),
+  connection: (message, options) => new ClientConnectionError(message, options),
+};

@@ -1,0 +1,189 @@
+/**
+ * Bounded CRLF line framing for the protocol cores: bytes go in as they arrive, lines (and raw
+ * byte runs, for IMAP literals) come out. Linear in the input whatever the split: each byte is
+ * searched once (a partial line is never rescanned, only its last byte is looked at) and copied
+ * at most into one growing buffer for a line that spans chunks.
+ *
+ * @module
+ */
+import { clientErrors, type ErrorFamily } from './errors.js';
+
+/** What a lone LF (not after CR) means. */
+export type BareLFPolicy = 'accept' | 'reject';
+
+/** Options of {@link LineReader}. */
+export interface LineReaderOptions {
+  /**
+   * The longest line accepted, in bytes, terminator excluded. A longer line is a protocol error
+   * raised as soon as that many bytes arrived without a terminator, so nothing beyond it is held.
+   */
+  maxLineLength: number;
+  /**
+   * `'accept'` (default): LF alone ends a line, as smtplib, poplib and imaplib accept it;
+   * `'reject'`: a lone LF is a protocol error. A CR not followed by LF is kept inside the line.
+   */
+  bareLF?: BareLFPolicy;
+  /** The client's errors (default: the kit's own classes). */
+  errors?: ErrorFamily;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A byte queue read as lines. `push` keeps each chunk without copying; `readLine` returns a line
+ * without its terminator, or null when more bytes are needed.
+ *
+ * Lines inside one chunk are views of that chunk (no copy): decode or copy what you keep, or the
+ * whole chunk stays alive with it.
+ *
+ * @example
+ * ```ts
+ * const reader = new LineReader({ maxLineLength: 8192 });
+ * reader.push(Buffer.from('250-first\r\n250 la'));
+ * reader.readLine(); // Buffer "250-first"
+ * reader.readLine(); // null: more bytes needed
+ * ```
+ */
+export class LineReader {
+  readonly #max: number;
+  readonly #rejectBareLF: boolean;
+  readonly #errors: ErrorFamily;
+  #chunks: Buffer[] = [];
+  #head = 0;
+  /** Where unread bytes start in chunks[head]. */
+  #offset = 0;
+  /** A line begun in earlier chunks: bytes [0, partialLength) of #partial. */
+  #partial: Buffer = EMPTY;
+  #partialLength = 0;
+  #buffered = 0;
+  #ended = false;
+
+  constructor(options: LineReaderOptions) {
+    if (!Number.isInteger(options.maxLineLength) || options.maxLineLength < 1) {
+      throw new RangeError(`maxLineLength must be a positive integer, got ${options.maxLineLength}`);
+    }
+    this.#max = options.maxLineLength;
+    this.#rejectBareLF = options.bareLF === 'reject';
+    this.#errors = options.errors ?? clientErrors;
+  }
+
+  /** Bytes received and not yet returned. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** True once {@link end} was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Adds received bytes (kept as they are, not copied). */
+  push(chunk: Uint8Array): void {
+    if (this.#ended) throw new RangeError('push after end: the stream already ended');
+    if (chunk.length === 0) return;
+    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    this.#buffered += chunk.length;
+  }
+
+  /** Marks the end of the stream; bytes still held stay readable. */
+  end(): void {
+    this.#ended = true;
+  }
+
+  /**
+   * The next line without its CRLF (or LF), or null when no whole line is held yet.
+   *
+   * @throws the family's protocol error when the line passes `maxLineLength`, or (policy
+   *   `'reject'`) ends with a lone LF.
+   */
+  readLine(): Buffer | null {
+    while (this.#head < this.#chunks.length) {
+      const chunk = this.#chunks[this.#head]!;
+      const start = this.#offset;
+      const at = chunk.indexOf(LF, start);
+      if (at < 0) {
+        this.#keepPartial(chunk, start);
+        continue;
+      }
+      this.#offset = at + 1;
+      this.#buffered -= at + 1 - start;
+      if (this.#offset === chunk.length) this.#dropHead();
+      let line: Buffer;
+      let endsWithCR: boolean;
+      if (this.#partialLength === 0) {
+        endsWithCR = at > start && chunk[at - 1] === CR;
+        line = chunk.subarray(start, endsWithCR ? at - 1 : at);
+      } else {
+        endsWithCR = at > start ? chunk[at - 1] === CR : this.#partial[this.#partialLength - 1] === CR;
+        const total = this.#partialLength + (at - start) - (endsWithCR ? 1 : 0);
+        line = Buffer.allocUnsafe(total);
+        const fromPartial = Math.min(this.#partialLength, total);
+        this.#partial.copy(line, 0, 0, fromPartial);
+        if (total > fromPartial) chunk.copy(line, fromPartial, start, start + total - fromPartial);
+        this.#buffered -= this.#partialLength;
+        this.#partialLength = 0;
+        // A long line's buffer is not kept for the life of the session.
+        if (this.#partial.length > 64 * 1024) this.#partial = EMPTY;
+      }
+      if (line.length > this.#max) throw this.#errors.protocol(`the server sent a line longer than ${this.#max} bytes`);
+      if (!endsWithCR && this.#rejectBareLF) throw this.#errors.protocol('the server ended a line with LF alone, where the protocol requires CRLF');
+      return line;
+    }
+    return null;
+  }
+
+  /**
+   * Up to `max` raw bytes (an IMAP literal, a transfer), or null when none are held. Bytes of a
+   * line begun but not finished come first.
+   */
+  readBytes(max: number): Buffer | null {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`readBytes needs a positive integer, got ${max}`);
+    if (this.#partialLength > 0) {
+      const n = Math.min(max, this.#partialLength);
+      const out = Buffer.from(this.#partial.subarray(0, n));
+      this.#partial = this.#partial.subarray(n);
+      this.#partialLength -= n;
+      this.#buffered -= n;
+      return out;
+    }
+    if (this.#head >= this.#chunks.length) return null;
+    const chunk = this.#chunks[this.#head]!;
+    const n = Math.min(max, chunk.length - this.#offset);
+    const out = chunk.subarray(this.#offset, this.#offset + n);
+    this.#offset += n;
+    this.#buffered -= n;
+    if (this.#offset === chunk.length) this.#dropHead();
+    return out;
+  }
+
+  /** Moves the rest of `chunk` (no LF in it) into the partial line, refusing it past the limit. */
+  #keepPartial(chunk: Buffer, start: number): void {
+    const length = chunk.length - start;
+    // One byte of slack: a CR that the next chunk's LF will end.
+    if (this.#partialLength + length > this.#max + 1) throw this.#errors.protocol(`the server sent a line longer than ${this.#max} bytes`);
+    const needed = this.#partialLength + length;
+    if (needed > this.#partial.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.#max + 1, Math.max(needed, this.#partial.length * 2, 256)));
+      this.#partial.copy(grown, 0, 0, this.#partialLength);
+      this.#partial = grown;
+    }
+    chunk.copy(this.#partial, this.#partialLength, start);
+    this.#partialLength = needed;
+    this.#dropHead();
+  }
+
+  #dropHead(): void {
+    this.#chunks[this.#head] = EMPTY;
+    this.#head++;
+    this.#offset = 0;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Byte channels under a protocol client: a plain transport (TCP, or whatever the caller's
+ * transport factory returned) that can be handed to startTls, and a TLSSocket of any
+ * implementation, behind one small interface.
+ *
+ * @module
+ */
+import { ChunkReader, connectTcp, endTransport, type Address, type TLSSocket, type Transport } from '@unitls/tls-core';
+
+/**
+ * Opens the byte stream a client runs over, connected to `address` (injectable: tests pass an
+ * in-memory pair, proxies a tunnel). `signal` aborts the attempt (the deadline or the caller).
+ */
+export type TransportFactory = (address: Address, options: { signal: AbortSignal }) => Promise<Transport>;
+
+/** The default transport: TCP without Nagle delay (commands are small and latency-bound). */
+export const tcpTransport: TransportFactory = ({ host, port }, { signal }) => connectTcp(host, port, signal);
+
+/** What a client reads from and writes to. */
+export interface Channel {
+  readonly secure: boolean;
+  recv(max: number): Promise<Uint8Array>;
+  send(bytes: Uint8Array): Promise<void>;
+  close(force: boolean): Promise<void>;
+}
+
+/** A plain transport; `detach()` hands it over to startTls. */
+export class PlainChannel implements Channel {
+  readonly secure = false;
+  readonly transport: Transport;
+  readonly #reader: ChunkReader;
+
+  constructor(transport: Transport) {
+    this.transport = transport;
+    this.#reader = new ChunkReader(transport);
+    // Errors reach the caller through reads and writes; a late one (a reset after we stopped
+    // reading) must not become an unhandled 'error' event.
+    transport.on('error', () => {});
+  }
+
+  recv(max: number): Promise<Uint8Array> {
+    return this.#reader.read(max);
+  }
+
+  send(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => this.transport.write(bytes, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Stops reading for STARTTLS; returns bytes that arrived and were not read (must be none). */
+  detach(): Uint8Array {
+    return this.#reader.detach();
+  }
+
+  async close(force: boolean): Promise<void> {
+    this.#reader.detach();
+    await endTransport(this.transport, force);
+  }
+}
+
+/** A TLSSocket of any implementation. */
+export class TLSChannel implements Channel {
+  readonly secure = true;
+  constructor(readonly socket: TLSSocket) {}
+
+  recv(max: number): Promise<Uint8Array> {
+    return this.socket.recv(max);
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    await this.socket.send(bytes);
+  }
+
+  close(force: boolean): Promise<void> {
+    return this.socket.close(force);
+  }
+}

@@ -1,0 +1,186 @@
+import { getEventListeners, once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TLSClientConfiguration } from '@unitls/tls-core';
+import { implementation } from '@unitls/tls-node';
+import { ClientConnection, ClientConnectionError, ClientUsageError, clientErrors, diagnostics, encodeCommand, LineReader } from '../src/mod.js';
+
+const servers: Server[] = [];
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A loopback TCP server running `script` per connection; resolves with its port. */
+async function serve(script: (socket: Socket) => void): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    script(socket);
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+const connection = (extra: Partial<ConstructorParameters<typeof ClientConnection>[0]> = {}) =>
+  new ClientConnection({ client: {}, errors: clientErrors, context: () => new implementation.clientContext(new TLSClientConfiguration()), ...extra });
+
+/** Reads one line as one operation. */
+async function readLine(c: ClientConnection, reader: LineReader, signal?: AbortSignal): Promise<string | null> {
+  return c.run(async () => {
+    for (;;) {
+      const line = reader.readLine();
+      if (line !== null) return line.toString('latin1');
+      const data = await c.recv();
+      if (data.length === 0) return null;
+      reader.push(data);
+    }
+  }, signal);
+}
+
+describe('ClientConnection', () => {
+  it('bounds a whole reply by the timeout: a server dripping a byte every 20 ms cannot keep it pending', async () => {
+    let closed = false;
+    const port = await serve((socket) => {
+      // A reply that never ends, one byte at a time, far quicker than the timeout per byte.
+      const timer = setInterval(() => socket.write('x'), 20);
+      socket.on('close', () => {
+        clearInterval(timer);
+        closed = true;
+      });
+    });
+    const c = connection({ timeout: 300 });
+    await c.open('127.0.0.1', port, 'plaintext');
+    await expect(readLine(c, new LineReader({ maxLineLength: 1_000_000 }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(c.connected).toBe(false);
+    await vi.waitFor(() => expect(closed).toBe(true));
+  });
+
+  it('ends a wait when the per-call signal aborts, and closes', async () => {
+    const port = await serve(() => {});
+    const c = connection();
+    await c.open('127.0.0.1', port, 'plaintext');
+    const controller = new AbortController();
+    const pending = readLine(c, new LineReader({ maxLineLength: 100 }), controller.signal);
+    controller.abort(new Error('stop now'));
+    await expect(pending).rejects.toThrow('stop now');
+    expect(c.connected).toBe(false);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('ends an unbounded wait (no operation) when the connection signal aborts', async () => {
+    const port = await serve(() => {});
+    const controller = new AbortController();
+    const c = connection({ signal: controller.signal });
+    await c.open('127.0.0.1', port, 'plaintext');
+    const pending = c.recv();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('composes no signal per read and keeps at most one listener on a long-lived signal (no leak)', async () => {
+    const port = await serve((socket) => {
+      socket.on('data', (data) => {
+        for (let i = 0; i < data.length / 6; i++) socket.write('+OK\r\n');
+      });
+    });
+    const session = new AbortController();
+    const perCall = new AbortController();
+    const any = vi.spyOn(AbortSignal, 'any');
+    const timeout = vi.spyOn(AbortSignal, 'timeout');
+    try {
+      const c = connection({ signal: session.signal });
+      await c.open('127.0.0.1', port, 'plaintext');
+      const reader = new LineReader({ maxLineLength: 100 });
+      for (let i = 0; i < 500; i++) {
+        await c.send(encodeCommand('NOOP '));
+        expect(await readLine(c, reader, perCall.signal)).toBe('+OK');
+        expect(getEventListeners(session.signal, 'abort')).toHaveLength(1);
+      }
+      expect(getEventListeners(perCall.signal, 'abort')).toHaveLength(0);
+      await c.close();
+      expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+      expect(any).not.toHaveBeenCalled();
+      expect(timeout).not.toHaveBeenCalled();
+    } finally {
+      any.mockRestore();
+      timeout.mockRestore();
+    }
+  });
+
+  it('wraps a transport failure in the family connection error with its cause, and closes', async () => {
+    const port = await serve((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    const c = connection();
+    await c.open('127.0.0.1', port, 'plaintext');
+    await c.send(encodeCommand('QUIT'));
+    const error = await c.recv().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientConnectionError);
+    expect((error as Error).cause).toMatchObject({ code: 'ECONNRESET' });
+    expect(c.connected).toBe(false);
+    await expect(c.send(Buffer.from('x'))).rejects.toThrow(/not connected/);
+  });
+
+  it('wraps a refused connection, and uses an injected transport', async () => {
+    const port = await serve((socket) => socket.end('hello\r\n'));
+    const dead = await serve(() => {});
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    await expect(connection().open('127.0.0.1', dead, 'plaintext')).rejects.toMatchObject({ name: 'ClientConnectionError', cause: { code: 'ECONNREFUSED' } });
+    const asked: string[] = [];
+    const c = connection({
+      transport: async ({ host, port: p }) => {
+        asked.push(`${host}:${p}`);
+        const socket = connect(port, '127.0.0.1');
+        await once(socket, 'connect');
+        return socket;
+      },
+    });
+    await c.open('mail.invalid', 25, 'plaintext');
+    expect(asked).toEqual(['mail.invalid:25']);
+    expect(await readLine(c, new LineReader({ maxLineLength: 100 }))).toBe('hello');
+    await c.close();
+  });
+
+  it('refuses to upgrade when bytes came before the handshake', async () => {
+    const port = await serve((socket) => socket.write('220 go\r\ninjected\r\n'));
+    const c = connection();
+    await c.open('127.0.0.1', port, 'starttls');
+    const reader = new LineReader({ maxLineLength: 100 });
+    expect(await readLine(c, reader)).toBe('220 go');
+    await expect(c.upgrade(reader.buffered)).rejects.toMatchObject({ name: 'StartTlsInjectionError' });
+    expect(c.connected).toBe(false);
+    await expect(c.open('127.0.0.1', port, 'plaintext').then(() => c.open('127.0.0.1', port, 'plaintext'))).rejects.toBeInstanceOf(ClientUsageError);
+    await c.close();
+  });
+
+  it('publishes connect, command, reply and close on the package channels only when subscribed', async () => {
+    const port = await serve((socket) => socket.write('+OK\r\n'));
+    const seen: string[] = [];
+    const listener = (message: unknown, name: string | symbol) => seen.push(`${String(name)} ${JSON.stringify({ ...(message as object), client: undefined })}`);
+    const names = ['connect', 'command', 'reply', 'close'] as const;
+    for (const n of names) diagnostics.pop[n].subscribe(listener);
+    try {
+      const client = {};
+      const c = connection({ client, channels: diagnostics.pop });
+      expect(c.tracesCommands).toBe(true);
+      await c.open('127.0.0.1', port, 'plaintext');
+      c.publishCommand('USER alice');
+      c.publishReply('+OK');
+      await c.close();
+    } finally {
+      for (const n of names) diagnostics.pop[n].unsubscribe(listener);
+    }
+    expect(seen).toEqual([
+      `unitls:pop:connect {"host":"127.0.0.1","port":${port},"security":"plaintext"}`,
+      'unitls:pop:command {"command":"USER alice"}',
+      'unitls:pop:reply {"reply":"+OK"}',
+      'unitls:pop:close {}',
+    ]);
+    expect(connection({ channels: diagnostics.pop }).tracesCommands).toBe(false);
+  });
+});
