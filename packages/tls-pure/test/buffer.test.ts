@@ -124,28 +124,6 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(decode(server.read(10))).toBe('x');
   });
 
-  it('honours the record size limit the peer advertised (RFC 8449), both ways', () => {
-    const { client, server } = pair({}, {}, { client: { recordSizeLimit: 100 }, server: { recordSizeLimit: 200 } });
-    handshake(client, server);
-    server.write(new Uint8Array(1000));
-    pump(server, client);
-    expect((client.read(5000) as Uint8Array).length).toBe(99);
-    client.write(new Uint8Array(1000));
-    pump(client, server);
-    expect((server.read(5000) as Uint8Array).length).toBe(199);
-  });
-
-  it('refuses a record above the limit it advertised with record_overflow', () => {
-    const big = pair({}, {}, { client: { recordSizeLimit: 2 ** 14 + 1 }, server: {} });
-    const small = pair({}, {}, { client: { recordSizeLimit: 100 } });
-    // The big pair's server writes 16 KiB records; feed one to the small pair's client after its handshake.
-    handshake(small.client, small.server);
-    handshake(big.client, big.server);
-    big.server.write(new Uint8Array(5000));
-    small.client.processIncoming(big.server.processOutgoing(1 << 20));
-    expect(() => small.client.read(10)).toThrow(/record_overflow/);
-  });
-
   it('splits writes into records of at most 2^14 bytes and reads one record per read', () => {
     const { client, server } = pair();
     handshake(client, server);

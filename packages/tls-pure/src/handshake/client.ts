@@ -88,7 +88,7 @@ class ClientHandshake {
     extensions.push(ext.keyShare.encodeClient([{ group: this.keyShare.group, keyExchange: this.keyShare.publicKey }]));
     extensions.push(ext.pskKeyExchangeModes.encode([ext.PSK_DHE_KE]));
     if (c.alpn !== null && c.alpn.length > 0) extensions.push(ext.alpn.encode(c.alpn));
-    extensions.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
+    extensions.push(ext.recordSizeLimit.encode(2 ** 14 + 1));
     if (this.cookie !== null) extensions.push(ext.cookie.encode(this.cookie));
     const psk = this.offeredPsk;
     const suite = psk === null ? undefined : tls13Suite(psk.cipherSuite);

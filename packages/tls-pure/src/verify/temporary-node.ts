@@ -36,14 +36,6 @@ function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
   }
 }
 
-function selfSigned(cert: X509Certificate): boolean {
-  try {
-    return cert.subject === cert.issuer && cert.verify(cert.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /** A verifier over a fixed set of trust anchors (DER). */
 export class TemporaryNodeVerifier implements PeerVerifier {
   readonly #anchors: X509Certificate[];
@@ -95,7 +87,7 @@ export class TemporaryNodeVerifier implements PeerVerifier {
       current = next;
     }
     if (path.length >= MAX_PATH) refuse('chain-too-long', `no trust anchor within ${MAX_PATH} certificates`);
-    if (path.length === 1 && selfSigned(leaf)) refuse('self-signed', 'the certificate is self-signed and not in the trust store');
+    if (path.length === 1 && issued(leaf, leaf)) refuse('self-signed', 'the certificate is self-signed and not in the trust store');
     return refuse('untrusted-issuer', `no trust anchor issued "${current.issuer.replace(/\n/g, ', ')}"`);
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * Is the leaf for the name the client asked for? Only its subjectAltName is consulted: dNSName
+ * entries for a DNS name (RFC 6125 6.4, wildcards per dns-name.ts), iPAddress entries for an IP
+ * address (RFC 6125 6.2.1, octet equality). The subject's common name is never used, even without
+ * a subjectAltName (RFC 6125 6.4.4 allows it; CA/B Forum certificates always carry SANs, and the
+ * CN fallback is how names slip past name constraints).
+ *
+ * @module
+ */
+import type { ParsedCertificate } from './certificate.js';
+import { dnsPattern, isDnsName, patternMatches } from './dns-name.js';
+import { subjectAltNames } from './extensions.js';
+import { VerificationFailure } from './failure.js';
+import { ipEqual, parseIpAddress } from './ip-address.js';
+
+/** The name a client expects its server to prove. */
+export type ReferenceName = { readonly kind: 'dns'; readonly value: string } | { readonly kind: 'ip'; readonly value: Uint8Array };
+
+/**
+ * Reads a server name as a client gives it: an IPv4/IPv6 literal, or a DNS name in A-labels
+ * (one trailing dot ignored, case ignored).
+ *
+ * @throws VerificationFailure (`hostname-mismatch`, INVALID_REFERENCE_NAME) when it is neither.
+ */
+export function referenceName(text: string): ReferenceName {
+  const address = parseIpAddress(text);
+  if (address !== null) return { kind: 'ip', value: address };
+  const name = (text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
+  if (!isDnsName(name)) {
+    throw new VerificationFailure('hostname-mismatch', 'INVALID_REFERENCE_NAME', `${JSON.stringify(text)} is neither a DNS name nor an IP address, so no certificate can match it`);
+  }
+  return { kind: 'dns', value: name };
+}
+
+function describe(reference: ReferenceName, text: string): string {
+  return reference.kind === 'dns' ? `the DNS name ${text}` : `the IP address ${text}`;
+}
+
+/**
+ * Checks that the leaf's subjectAltName matches `reference`.
+ *
+ * @throws VerificationFailure (`hostname-mismatch`, NAME_MISMATCH) otherwise.
+ */
+export function checkSubjectName(leaf: ParsedCertificate, reference: ReferenceName, text: string): void {
+  const names = subjectAltNames(leaf);
+  if (names === undefined) {
+    throw new VerificationFailure('hostname-mismatch', 'NAME_MISMATCH', `the certificate has no subjectAltName, so it is valid for no name (its subject CN is never used); expected ${describe(reference, text)}`);
+  }
+  for (const name of names) {
+    if (reference.kind === 'dns' && name.kind === 'dns') {
+      const pattern = dnsPattern(name.value);
+      if (pattern !== null && patternMatches(pattern, reference.value)) return;
+    } else if (reference.kind === 'ip' && name.kind === 'ip' && ipEqual(name.value, reference.value)) {
+      return;
+    }
+  }
+  const listed = names.filter((name) => name.kind === 'dns').map((name) => (name as { value: string }).value).slice(0, 5);
+  throw new VerificationFailure(
+    'hostname-mismatch',
+    'NAME_MISMATCH',
+    `the certificate is not valid for ${describe(reference, text)}${listed.length > 0 ? ` (its DNS names include ${listed.join(', ')})` : ''}; check the server name you connect to`,
+  );
+}

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadLimbo, runLimboCase } from './x509-limbo-harness.js';
+
+const documented = readFileSync(fileURLToPath(new URL('../../../tests/conformance/LIMBO.md', import.meta.url)), 'utf8');
+
+/** The `| pure | case | ...` rows of LIMBO.md: the cases tls-pure knowingly disagrees on. */
+function documentedDisagreements(): string[] {
+  return [...documented.matchAll(/^\| (\S+) \| `([^`]+)` \|/gm)].filter((m) => m[1] === 'pure').map((m) => m[2]!);
+}
+
+describe('x509-limbo, straight through the tls-pure validator', () => {
+  // runLimboCase rethrows anything but a CertificateVerificationError, so a crash fails the test too.
+  it('agrees with every case except the ones documented for "pure" in LIMBO.md', { timeout: 300_000 }, () => {
+    const cases = loadLimbo();
+    const results = cases.map((test) => ({ test, verdict: runLimboCase(test) }));
+    const disagree = results.filter(({ test, verdict }) => verdict.result !== test.expected_result);
+    console.log(
+      [
+        `x509-limbo via the validator: ${results.length} cases, ${results.length - disagree.length} agree, ${disagree.length} disagree, 0 skipped`,
+        ...disagree.map(({ test, verdict }) => `disagree: ${test.id} expected ${test.expected_result}, got ${verdict.result} (${verdict.detail})`),
+      ].join('\n'),
+    );
+    expect(disagree.map(({ test }) => test.id).sort()).toEqual(documentedDisagreements().sort());
+  });
+});
