@@ -166,7 +166,8 @@ export class PureBuffer implements TLSBuffer {
   }
 
   get negotiatedTlsVersion(): TLSVersion | null {
-    return this.#engine.handshakeComplete ? 'TLSv1.3' : null;
+    if (!this.#engine.handshakeComplete) return null;
+    return this.#engine.version === 0x0303 ? 'TLSv1.2' : 'TLSv1.3';
   }
 
   get sessionReused(): boolean {
@@ -186,7 +187,9 @@ export class PureBuffer implements TLSBuffer {
    */
   keyUpdate(requestPeer = true): void {
     const engine = this.#engine;
-    if (engine.failure === null && (!engine.handshakeComplete || engine.closeSent)) throw new TLSError('keyUpdate needs an open connection with its handshake done');
+    if (engine.failure === null && (!engine.handshakeComplete || engine.closeSent || engine.version !== 0x0304)) {
+      throw new TLSError('keyUpdate needs an open TLS 1.3 connection with its handshake done');
+    }
     engine.guard(() => {
       engine.sendKeyUpdate(requestPeer);
     });

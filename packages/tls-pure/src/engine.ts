@@ -62,6 +62,13 @@ export class Engine {
   closeReceived = false;
   closeSent = false;
   eof = false;
+  /** The negotiated protocol version (0x0303 or 0x0304) once the hellos settled it. */
+  version: number | null = null;
+  /**
+   * TLS 1.2: what a ChangeCipherSpec record does next (switch the read keys); null when none is
+   * expected, so a stray one is fatal.
+   */
+  onChangeCipherSpec: (() => void) | null = null;
   #handshakeBytes = new Uint8Array(0);
   #pendingHandshake: Uint8Array[] = [];
   #readKeysChanged = false;
@@ -169,6 +176,8 @@ export class Engine {
     } else if (error instanceof CertificateVerificationError) {
       typed = error;
       alert = CERTIFICATE_ALERTS[error.reason] ?? AlertDescription.bad_certificate;
+      // TLS 1.2 has no certificate_required: a missing client certificate is a handshake_failure.
+      if (alert === AlertDescription.certificate_required && this.version === 0x0303) alert = AlertDescription.handshake_failure;
     } else if (error instanceof DecodeError) {
       typed = new TLSProtocolError(AlertDescription.decode_error, `malformed message from the peer: ${error.message}`, { cause: error });
       alert = AlertDescription.decode_error;
@@ -189,6 +198,12 @@ export class Engine {
       this.closeSent = true;
     }
     return typed;
+  }
+
+  /** A warning alert (TLS 1.2's no_renegotiation). */
+  sendWarning(description: number): void {
+    this.flush();
+    this.records.write(ContentType.ALERT, Uint8Array.of(1, description));
   }
 
   sendCloseNotify(): void {
@@ -223,13 +238,21 @@ export class Engine {
       const record = this.records.readRecord();
       if (record === null) break;
       switch (record.type) {
-        case ContentType.CHANGE_CIPHER_SPEC:
-          // RFC 8446 §5: one byte 0x01, unprotected, only during the handshake; otherwise fatal.
-          if (this.handshakeComplete || record.protected || record.content.length !== 1 || record.content[0] !== 1) {
+        case ContentType.CHANGE_CIPHER_SPEC: {
+          if (record.protected || record.content.length !== 1 || record.content[0] !== 1) fail(AlertDescription.unexpected_message, 'a malformed change_cipher_spec record');
+          const next = this.onChangeCipherSpec;
+          if (next !== null) {
+            // TLS 1.2: it must not split a handshake message, and switches the read keys.
+            if (this.#handshakeBytes.length > 0) fail(AlertDescription.unexpected_message, 'change_cipher_spec inside a handshake message');
+            this.onChangeCipherSpec = null;
+            next();
+          } else if (this.handshakeComplete || this.version === 0x0303) {
             fail(AlertDescription.unexpected_message, 'an unexpected change_cipher_spec record');
           }
+          // RFC 8446 §5: TLS 1.3 ignores one during the handshake (middlebox compatibility).
           this.#idle();
           break;
+        }
         case ContentType.ALERT:
           this.#receiveAlert(record.content);
           break;
@@ -264,7 +287,8 @@ export class Engine {
       return;
     }
     // RFC 8446 §6: only close_notify and user_canceled may be warnings; every other alert ends the connection.
-    if (description === AlertDescription.user_canceled && level === 1) {
+    // TLS 1.2 warnings other than close_notify (no_renegotiation, user_canceled) end nothing.
+    if (level === 1 && (description === AlertDescription.user_canceled || this.version === 0x0303)) {
       this.#idle();
       return;
     }

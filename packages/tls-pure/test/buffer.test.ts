@@ -33,6 +33,54 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
   });
 
   it.each([
+    [0xc02b, 'ec'],
+    [0xc02c, 'ec'],
+    [0xc02f, 'rsa'],
+    [0xc030, 'rsa'],
+    [0xc0ac, 'ec'],
+    [0xc0ad, 'ec'],
+    [0xc0ae, 'ec'],
+    [0xc0af, 'ec'],
+    [0xcca8, 'rsa'],
+    [0xcca9, 'ec'],
+  ] as const)('handshakes TLS 1.2 with suite 0x%s (%s certificate), extended master secret', (suite, key) => {
+    const { client, server } = pair({ ciphers: [suite] }, { ciphers: [suite] }, {}, key === 'ec' ? pki.serverEc : pki.serverRsa);
+    handshake(client, server);
+    expect(client.negotiatedTlsVersion).toBe('TLSv1.2');
+    expect(server.negotiatedTlsVersion).toBe('TLSv1.2');
+    expect(client.cipher()).toBe(suite);
+    expect(roundTrip(client, server, 'ping 1.2')).toBe('ping 1.2');
+    expect(roundTrip(server, client, 'pong 1.2')).toBe('pong 1.2');
+    expect(() => (client as PureBuffer).keyUpdate()).toThrow(/TLS 1.3/);
+  });
+
+  it('negotiates TLS 1.2 with a client certificate, and refuses a missing one with handshake_failure', () => {
+    const twelve = { highestSupportedVersion: 'TLSv1.2' as const };
+    const ok = pair({ ...twelve, certificateChain: chain(pki.client, pki) }, { trustStore: clientConfiguration(pki).trustStore });
+    handshake(ok.client, ok.server);
+    expect(ok.server.negotiatedTlsVersion).toBe('TLSv1.2');
+    expect(Buffer.from(ok.server.getpeercert()!).equals(new X509Certificate(pki.client.certPem).raw)).toBe(true);
+    const bad = pair(twelve, { trustStore: clientConfiguration(pki).trustStore });
+    expect(() => handshake(bad.client, bad.server)).toThrow(expect.objectContaining({ reason: 'missing-certificate' }));
+    pump(bad.server, bad.client);
+    expect(() => bad.client.doHandshake()).toThrow(/handshake_failure/);
+  });
+
+  it('detects a downgrade to TLS 1.2 forced on a server that can do TLS 1.3 (RFC 8446 §4.1.3 sentinel)', () => {
+    const { client, server } = pair();
+    expect(() => client.doHandshake()).toThrow(WantReadError);
+    const hello = Uint8Array.from(client.processOutgoing(1 << 20));
+    // An attacker strips TLS 1.3 from supported_versions (0304 0303 -> 0303 0303).
+    const at = Buffer.from(hello).indexOf(Buffer.from('002b0005040304', 'hex'));
+    expect(at).toBeGreaterThan(0);
+    hello.set([3, 3], at + 5);
+    server.processIncoming(hello);
+    expect(() => server.doHandshake()).toThrow(WantReadError);
+    pump(server, client);
+    expect(() => client.doHandshake()).toThrow(/downgrade/);
+  });
+
+  it.each([
     ['X25519', [0x001d], [0x001d]],
     ['P-256', [0x0017], [0x0017]],
     ['P-384', [0x0018], [0x0018]],

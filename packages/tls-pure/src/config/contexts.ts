@@ -24,7 +24,6 @@ import {
 import { IMPLEMENTATION_NAME, PureBuffer } from '../buffer.js';
 import { nodeCryptoProvider } from '../crypto/node.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { Tls13Suite } from '../crypto/schemes.js';
 import { Engine } from '../engine.js';
 import { startClient, type ClientConfig } from '../handshake/client.js';
 import { startServer, type ServedChain, type ServerConfig } from '../handshake/server.js';
@@ -33,7 +32,7 @@ import { certificateDnsNames, certificatePublicKeyInfo, TemporaryNodeVerifier } 
 import type { PeerVerifier } from '../verify/verifier.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { loadChain, loadTrustAnchors, type LoadedChain } from './material.js';
-import { planSuites, validateConfig } from './validate.js';
+import { planSuites, validateConfig, type SuitePlan } from './validate.js';
 
 /** Extension options of both contexts. */
 export interface PureContextOptions {
@@ -55,7 +54,7 @@ export interface PureContextOptions {
 interface Common {
   recordPadding: number;
   provider: CryptoProvider;
-  suites: Tls13Suite[];
+  plan: SuitePlan;
   groups: readonly number[];
   alpn: Uint8Array[] | null;
   verificationTime: () => Date;
@@ -68,7 +67,7 @@ function common(configuration: TLSClientConfiguration | TLSServerConfiguration, 
   const when = options.verificationTime;
   return {
     provider,
-    suites: planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion),
+    plan: planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion),
     groups: checkGroups(options.groups ?? provider.groups, provider),
     alpn: configuration.innerProtocols?.map((p) => Uint8Array.from(protocolBytes(p))) ?? null,
     verificationTime: when === undefined ? () => new Date() : () => when,

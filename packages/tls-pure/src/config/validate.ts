@@ -5,14 +5,20 @@
  * @module
  */
 import { ConfigurationError, DEFAULT_CIPHER_LIST, TLSClientConfiguration, TLSServerConfiguration, compareTLSVersions, type Cipher, type TLSVersion } from '@unitls/tls-core';
-import { tls13Suite, type Tls13Suite } from '../crypto/schemes.js';
+import { tls12Suite, tls13Suite, type Tls12Suite, type Tls13Suite } from '../crypto/schemes.js';
 
 /** TLS 1.3 suites used when none are configured, in OpenSSL's default order (as the other implementations). */
 export const DEFAULT_TLS13: readonly number[] = Object.freeze([0x1302, 0x1303, 0x1301]);
 
-const TLS12_SUITES = new Set<number>([0xc02b, 0xc02c, 0xc02f, 0xc030, 0xc0ac, 0xc0ad, 0xc0ae, 0xc0af, 0xcca8, 0xcca9]);
+export type Concrete = 'TLSv1.2' | 'TLSv1.3';
 
-type Concrete = 'TLSv1.2' | 'TLSv1.3';
+/** The suites and versions a configuration allows. */
+export interface SuitePlan {
+  readonly tls13: readonly Tls13Suite[];
+  readonly tls12: readonly Tls12Suite[];
+  readonly minVersion: Concrete;
+  readonly maxVersion: Concrete;
+}
 
 function concrete(version: TLSVersion | null, fallback: Concrete): Concrete {
   if (version === null) return fallback;
@@ -22,13 +28,14 @@ function concrete(version: TLSVersion | null, fallback: Concrete): Concrete {
 }
 
 /**
- * The TLS 1.3 suites to offer or accept. Unknown ids are dropped (as the PEP's reference does);
- * nothing left, or a version range that TLS 1.3 is outside of, is a ConfigurationError.
+ * The suites to offer or accept, per version, and the version range they leave. Unknown ids are
+ * dropped (as the PEP's reference does); nothing left, or no version left, is a ConfigurationError.
+ * A TLS-1.2-only cipher list never falls back to the default TLS 1.3 suites.
  */
-export function planSuites(ciphers: readonly Cipher[] | null, lowest: TLSVersion | null, highest: TLSVersion | null): Tls13Suite[] {
+export function planSuites(ciphers: readonly Cipher[] | null, lowest: TLSVersion | null, highest: TLSVersion | null): SuitePlan {
   const ids = ciphers ?? [...DEFAULT_CIPHER_LIST, ...DEFAULT_TLS13];
   const tls13 = ids.map((id) => tls13Suite(id)).filter((s) => s !== undefined);
-  const tls12 = ids.filter((id) => TLS12_SUITES.has(id));
+  const tls12 = ids.map((id) => tls12Suite(id)).filter((s) => s !== undefined);
   if (tls13.length === 0 && tls12.length === 0) {
     throw new ConfigurationError(`none of the configured ciphers (${ids.map((id) => `0x${id.toString(16)}`).join(', ')}) is supported by tls-pure`);
   }
@@ -41,10 +48,7 @@ export function planSuites(ciphers: readonly Cipher[] | null, lowest: TLSVersion
       `the configured ciphers only work with ${tls13.length === 0 ? 'TLS 1.2' : 'TLS 1.3'}, which is outside the configured versions ${concrete(lowest, 'TLSv1.2')}..${concrete(highest, 'TLSv1.3')}`,
     );
   }
-  if (max !== 'TLSv1.3') {
-    throw new ConfigurationError('tls-pure implements TLS 1.3 only so far; TLS 1.2 is not supported yet: allow TLS 1.3 (highestSupportedVersion) and a TLS 1.3 cipher suite');
-  }
-  return tls13;
+  return { tls13: max === 'TLSv1.3' ? tls13 : [], tls12: min === 'TLSv1.2' ? tls12 : [], minVersion: min, maxVersion: max };
 }
 
 /** Throws ConfigurationError for what tls-pure cannot honour. */

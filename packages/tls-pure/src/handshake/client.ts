@@ -37,11 +37,13 @@ import { KeySchedule } from './key-schedule.js';
 import type { ClientSession } from './session.js';
 import { Transcript } from './transcript.js';
 import type { LoadedChain } from '../config/material.js';
+import type { SuitePlan } from '../config/validate.js';
+import { acceptServerHello12 } from './client12.js';
 
 /** Everything a client handshake is configured with. */
 export interface ClientConfig {
   readonly provider: CryptoProvider;
-  readonly suites: readonly Tls13Suite[];
+  readonly plan: SuitePlan;
   readonly groups: readonly number[];
   readonly alpn: readonly Uint8Array[] | null;
   /** The name the certificate must match (a DNS name or IP literal). */
@@ -67,6 +69,8 @@ class ClientHandshake {
   keyShare: KeyExchange;
   cookie: Uint8Array | null = null;
   offeredPsk: ClientSession | null;
+  /** The first ClientHello as sent (TLS 1.2 keeps the handshake messages whole). */
+  firstHello: Uint8Array | null = null;
 
   constructor(config: ClientConfig) {
     this.config = config;
@@ -80,17 +84,27 @@ class ClientHandshake {
   /** Builds, binds (PSK) and queues a ClientHello. */
   sendHello(engine: Engine): void {
     const c = this.config;
+    const tls13 = c.plan.tls13.length > 0;
+    const tls12 = c.plan.tls12.length > 0;
     const extensions: Extension[] = [];
     if (c.sni !== null) extensions.push(ext.serverName.encode(c.sni));
-    extensions.push(ext.supportedVersions.encodeClient([ProtocolVersion.TLS13]));
+    extensions.push(ext.supportedVersions.encodeClient([...(tls13 ? [ProtocolVersion.TLS13] : []), ...(tls12 ? [ProtocolVersion.TLS12] : [])]));
     extensions.push(ext.supportedGroups.encode(c.groups));
     extensions.push(ext.signatureAlgorithms.encode(VERIFY_SCHEMES));
-    extensions.push(ext.keyShare.encodeClient([{ group: this.keyShare.group, keyExchange: this.keyShare.publicKey }]));
-    extensions.push(ext.pskKeyExchangeModes.encode([ext.PSK_DHE_KE]));
+    if (tls13) {
+      extensions.push(ext.keyShare.encodeClient([{ group: this.keyShare.group, keyExchange: this.keyShare.publicKey }]));
+      extensions.push(ext.pskKeyExchangeModes.encode([ext.PSK_DHE_KE]));
+    }
+    if (tls12) {
+      // RFC 7627 (required here), RFC 8422 §5.1.2 (uncompressed points), RFC 5746 (no renegotiation, said securely).
+      extensions.push({ type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) });
+      extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
+      extensions.push({ type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) });
+    }
     if (c.alpn !== null && c.alpn.length > 0) extensions.push(ext.alpn.encode(c.alpn));
     extensions.push(ext.recordSizeLimit.encode(2 ** 14 + 1));
     if (this.cookie !== null) extensions.push(ext.cookie.encode(this.cookie));
-    const psk = this.offeredPsk;
+    const psk = tls13 ? this.offeredPsk : null;
     const suite = psk === null ? undefined : tls13Suite(psk.cipherSuite);
     let hello: Uint8Array;
     if (psk !== null && suite !== undefined) {
@@ -110,11 +124,13 @@ class ClientHandshake {
       hello = encodeClientHello(this.#hello(extensions));
     }
     this.transcript.add(hello);
+    this.firstHello ??= hello;
     engine.sendHandshake(hello);
   }
 
   #hello(extensions: Extension[]) {
-    return { random: this.random, sessionId: this.sessionId, cipherSuites: this.config.suites.map((s) => s.id), extensions };
+    const plan = this.config.plan;
+    return { random: this.random, sessionId: this.sessionId, cipherSuites: [...plan.tls13, ...plan.tls12].map((s) => s.id), extensions };
   }
 }
 
@@ -123,7 +139,7 @@ function usableSession(config: ClientConfig): ClientSession | null {
   const session = config.session;
   if (session === null) return null;
   const suite = tls13Suite(session.cipherSuite);
-  if (suite === undefined || !config.suites.some((s) => s.hash === suite.hash)) return null;
+  if (suite === undefined || !config.plan.tls13.some((s) => s.hash === suite.hash)) return null;
   if (Date.now() - session.receivedAt > session.lifetime * 1000) return null;
   return session;
 }
@@ -137,6 +153,8 @@ export function startClient(engine: Engine, config: ClientConfig): HandshakeStat
   engine.records.plaintextVersion = 0x0303;
   return new ExpectServerHello(hs, false);
 }
+
+const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
 
 /** Extensions a ServerHello may carry (§4.2 table). */
 const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.KEY_SHARE, ExtensionType.PRE_SHARED_KEY, ExtensionType.SUPPORTED_VERSIONS]);
@@ -157,12 +175,19 @@ class ExpectServerHello implements HandshakeState {
     const hello = decodeServerHello(message.body);
     const versionData = findExtension(hello.extensions, ExtensionType.SUPPORTED_VERSIONS);
     if (versionData === undefined) {
-      fail(AlertDescription.protocol_version, `the server chose TLS version 0x${hello.legacyVersion.toString(16)}; tls-pure speaks TLS 1.3 only so far (no TLS version in common)`);
+      if (hello.legacyVersion !== ProtocolVersion.TLS12 || c.plan.tls12.length === 0 || this.retried) {
+        fail(AlertDescription.protocol_version, `the server chose TLS version 0x${hello.legacyVersion.toString(16)}, which is not allowed here (no TLS version in common)`);
+      }
+      // RFC 8446 §4.1.3: a TLS 1.3 server that lets itself be pushed down to 1.2 says so in its random.
+      if (c.plan.tls13.length > 0 && bytesEqual(hello.random.subarray(24), DOWNGRADE_TLS12)) fail(AlertDescription.illegal_parameter, 'the server signals a downgrade to TLS 1.2 from TLS 1.3 (an attack?)');
+      if (hello.compression !== 0) fail(AlertDescription.illegal_parameter, 'the server selected compression');
+      return acceptServerHello12(engine, c, hello, hs.random, hs.firstHello!, message.encoded);
     }
-    if (ext.supportedVersions.decodeServer(versionData) !== ProtocolVersion.TLS13) fail(AlertDescription.illegal_parameter, 'the server selected a TLS version we did not offer');
+    if (ext.supportedVersions.decodeServer(versionData) !== ProtocolVersion.TLS13 || c.plan.tls13.length === 0) fail(AlertDescription.illegal_parameter, 'the server selected a TLS version we did not offer');
+    engine.version = ProtocolVersion.TLS13;
     if (!bytesEqual(hello.sessionId, hs.sessionId)) fail(AlertDescription.illegal_parameter, 'the server did not echo our legacy_session_id');
     if (hello.compression !== 0) fail(AlertDescription.illegal_parameter, 'the server selected compression');
-    const suite = c.suites.find((s) => s.id === hello.cipherSuite);
+    const suite = c.plan.tls13.find((s) => s.id === hello.cipherSuite);
     if (suite === undefined) fail(AlertDescription.illegal_parameter, `the server selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer`);
     if (this.retrySuite !== null && suite.id !== this.retrySuite) fail(AlertDescription.illegal_parameter, 'the ServerHello cipher suite differs from the HelloRetryRequest one');
     const isRetry = bytesEqual(hello.random, HELLO_RETRY_REQUEST_RANDOM);

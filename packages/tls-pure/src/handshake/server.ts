@@ -36,6 +36,8 @@ import { bytesEqual, certificateVerifyContent, chooseScheme, expectType, VERIFY_
 import { KeySchedule } from './key-schedule.js';
 import type { Ticketer, TicketState } from './session.js';
 import { Transcript } from './transcript.js';
+import type { SuitePlan } from '../config/validate.js';
+import { acceptClientHello12 } from './server12.js';
 
 /** A chain the server can serve, with the names its leaf is valid for (for SNI). */
 export interface ServedChain extends LoadedChain {
@@ -45,7 +47,7 @@ export interface ServedChain extends LoadedChain {
 
 export interface ServerConfig {
   readonly provider: CryptoProvider;
-  readonly suites: readonly Tls13Suite[];
+  readonly plan: SuitePlan;
   readonly groups: readonly number[];
   readonly alpn: readonly Uint8Array[] | null;
   readonly chains: readonly ServedChain[];
@@ -97,11 +99,20 @@ class ExpectClientHello implements HandshakeState {
     const hello = decodeClientHello(message.body);
     const get = (type: number) => findExtension(hello.extensions, type);
     if (hello.compression.length !== 1 || hello.compression[0] !== 0) fail(AlertDescription.illegal_parameter, 'the ClientHello offers compression');
-    const versions = get(ExtensionType.SUPPORTED_VERSIONS);
-    if (versions === undefined || !ext.supportedVersions.decodeClient(versions).includes(ProtocolVersion.TLS13)) {
-      fail(AlertDescription.protocol_version, 'the client offers no TLS version this server accepts (tls-pure speaks TLS 1.3 only so far)');
+    const versionsData = get(ExtensionType.SUPPORTED_VERSIONS);
+    const versions = versionsData === undefined ? (hello.legacyVersion >= ProtocolVersion.TLS12 ? [ProtocolVersion.TLS12] : []) : ext.supportedVersions.decodeClient(versionsData);
+    const sniData = get(ExtensionType.SERVER_NAME);
+    const sni = sniData === undefined ? null : ext.serverName.decode(sniData)?.toLowerCase() ?? null;
+    if (!(versions.includes(ProtocolVersion.TLS13) && c.plan.tls13.length > 0)) {
+      if (this.retry !== null || !versions.includes(ProtocolVersion.TLS12) || c.plan.tls12.length === 0) {
+        fail(AlertDescription.protocol_version, 'the client offers no TLS version this server accepts (no TLS version in common)');
+      }
+      if (hello.compression.length !== 1 || hello.compression[0] !== 0) fail(AlertDescription.illegal_parameter, 'the ClientHello offers compression');
+      const chain = chooseChain(c, sni);
+      return acceptClientHello12(engine, c, { ...hello, sni, alpn: this.#alpn(get(ExtensionType.ALPN)), chain }, message.encoded);
     }
-    const suite = c.suites.find((s) => hello.cipherSuites.includes(s.id));
+    engine.version = ProtocolVersion.TLS13;
+    const suite = c.plan.tls13.find((s) => hello.cipherSuites.includes(s.id));
     if (suite === undefined) fail(AlertDescription.handshake_failure, 'no cipher suite in common with the client');
     const groupsData = get(ExtensionType.SUPPORTED_GROUPS);
     const sharesData = get(ExtensionType.KEY_SHARE);
@@ -109,8 +120,6 @@ class ExpectClientHello implements HandshakeState {
     const clientGroups = ext.supportedGroups.decode(groupsData);
     const shares = ext.keyShare.decodeClient(sharesData);
     const schemesData = get(ExtensionType.SIGNATURE_ALGORITHMS);
-    const sniData = get(ExtensionType.SERVER_NAME);
-    const sni = sniData === undefined ? null : ext.serverName.decode(sniData)?.toLowerCase() ?? null;
     const alpn = this.#alpn(get(ExtensionType.ALPN));
     const limit = get(ExtensionType.RECORD_SIZE_LIMIT);
     if (limit !== undefined) engine.records.outgoingLimit = Math.min(ext.recordSizeLimit.decode(limit), 2 ** 14 + 1);

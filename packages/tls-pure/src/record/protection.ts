@@ -14,6 +14,7 @@ const MAX_SEQUENCE = 2 ** 48;
 
 /** One direction's AEAD state. */
 export class RecordProtection {
+  readonly tls13 = true;
   readonly #aead: Aead;
   readonly #iv: Uint8Array;
   #sequence = 0;

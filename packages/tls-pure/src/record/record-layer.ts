@@ -9,6 +9,10 @@ import { AlertDescription, ContentType } from '../codec/constants.js';
 import { fail } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
 import type { RecordProtection } from './protection.js';
+import type { RecordProtection12 } from './protection12.js';
+
+/** Either version's record protection. */
+export type Protection = RecordProtection | RecordProtection12;
 
 /** Largest plaintext fragment (RFC 8446 §5.1). */
 export const MAX_FRAGMENT = 2 ** 14;
@@ -28,8 +32,8 @@ const KNOWN_TYPES = new Set<number>(Object.values(ContentType));
 export class RecordLayer {
   readonly incoming = new ByteQueue();
   readonly outgoing = new ByteQueue();
-  #reader: RecordProtection | null = null;
-  #writer: RecordProtection | null = null;
+  #reader: Protection | null = null;
+  #writer: Protection | null = null;
   /**
    * RFC 8449 limits on TLSInnerPlaintext (content + type byte + padding): ours (what we
    * advertised) and the peer's. 2^14 + 1 is TLS 1.3's own bound.
@@ -41,11 +45,11 @@ export class RecordLayer {
   /** The legacy_record_version of plaintext records we write (0x0301 for the first ClientHello). */
   plaintextVersion = 0x0303;
 
-  setReader(protection: RecordProtection | null): void {
+  setReader(protection: Protection | null): void {
     this.#reader = protection;
   }
 
-  setWriter(protection: RecordProtection | null): void {
+  setWriter(protection: Protection | null): void {
     this.#writer = protection;
   }
 
@@ -66,8 +70,10 @@ export class RecordLayer {
     if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
       fail(AlertDescription.unexpected_message, `the peer sent bytes that are not a TLS record (first bytes ${hex(header)}): is this a TLS port?`);
     }
-    const encrypted = this.#reader !== null && type === ContentType.APPLICATION_DATA;
-    if (length > (encrypted ? MAX_CIPHERTEXT : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
+    // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
+    // ChangeCipherSpec (which itself stays plaintext).
+    const encrypted = this.#reader !== null && (this.#reader.tls13 ? type === ContentType.APPLICATION_DATA : type !== ContentType.CHANGE_CIPHER_SPEC);
+    if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
     if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
     if (this.incoming.length < 5 + length) return null;
     const record = this.incoming.peek(5 + length);
@@ -80,16 +86,19 @@ export class RecordLayer {
       }
       return { type, content: Uint8Array.from(payload), protected: false };
     }
-    if (length > this.incomingLimit + this.#reader!.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
-    const { type: innerType, content } = this.#reader!.open(headerCopy, payload);
+    const reader = this.#reader!;
+    if (reader.tls13 && length > this.incomingLimit + reader.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
+    const { type: innerType, content } = reader.open(headerCopy, payload);
     if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
+    if (content.length > MAX_FRAGMENT) fail(AlertDescription.record_overflow, `a record's content of ${content.length} bytes exceeds 2^14`);
     return { type: innerType, content, protected: true };
   }
 
   /** Frames (and encrypts, once keys are set) `content` as records of at most the peer's limit. */
   write(type: number, content: Uint8Array): void {
     // With record_size_limit, the limit counts the content type byte and padding of TLS 1.3 (RFC 8449 §4).
-    const room = this.#writer === null ? MAX_FRAGMENT : Math.min(MAX_FRAGMENT, this.outgoingLimit - 1);
+    // RFC 8449 §4: in TLS 1.3 the limit also counts the content type byte.
+    const room = this.#writer === null ? MAX_FRAGMENT : Math.min(MAX_FRAGMENT, this.outgoingLimit - (this.#writer.tls13 ? 1 : 0));
     let offset = 0;
     do {
       const piece = content.subarray(offset, offset + room);
@@ -100,8 +109,8 @@ export class RecordLayer {
         record.set(piece, 5);
         this.outgoing.push(record);
       } else {
-        const padding = Math.max(0, Math.min(this.padding, room - piece.length));
-        this.outgoing.push(this.#writer.seal(type, piece, padding));
+        const writer = this.#writer;
+        this.outgoing.push(writer.tls13 ? writer.seal(type, piece, Math.max(0, Math.min(this.padding, room - piece.length))) : writer.seal(type, piece));
       }
     } while (offset < content.length);
   }

@@ -1,0 +1,197 @@
+/**
+ * The TLS 1.2 server handshake after ClientHello (RFC 5246 §7.3, RFC 8422, RFC 7627): ECDHE with
+ * AEAD suites only, extended master secret required, renegotiation refused, no resumption.
+ *
+ *   [ExpectCertificate] -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
+ *   -> [ChangeCipherSpec] -> ExpectFinished -> ExpectTraffic
+ *
+ * @module
+ */
+import { CertificateVerificationError } from '@unitls/tls-core';
+import { AlertDescription, ExtensionType, HandshakeType } from '../codec/constants.js';
+import * as ext from '../codec/extensions.js';
+import { decodeCertificateVerify, encodeFinished, encodeServerHello, findExtension, type Extension, type HandshakeMessage } from '../codec/messages.js';
+import {
+  HandshakeType12,
+  decodeCertificate12,
+  decodeClientKeyExchange,
+  encodeCertificate12,
+  encodeCertificateRequest12,
+  encodeServerEcdhParams,
+  encodeServerHelloDone,
+  encodeServerKeyExchange,
+} from '../codec/messages12.js';
+import { concat } from '../codec/writer.js';
+import type { KeyExchange } from '../crypto/provider.js';
+import { keyFitsAuth, type Tls12Suite } from '../crypto/schemes.js';
+import type { Engine, HandshakeState } from '../engine.js';
+import { fail } from '../errors.js';
+import { install12, Messages, schemeFitsAuth } from './client12.js';
+import { expectType, VERIFY_SCHEMES } from './common.js';
+import { extendedMasterSecret, finished12 } from './prf.js';
+import type { ServedChain, ServerConfig } from './server.js';
+
+/** RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3-capable server's random when it negotiates TLS 1.2. */
+const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
+
+interface Server12 {
+  readonly config: ServerConfig;
+  readonly suite: Tls12Suite;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  readonly messages: Messages;
+  readonly exchange: KeyExchange;
+  readonly alpn: Uint8Array | null;
+  readonly sni: string | null;
+  peerCertificates: readonly Uint8Array[];
+  publicKeyInfo?: Uint8Array;
+  master?: Uint8Array;
+}
+
+/** What the TLS 1.3 ExpectClientHello already worked out. */
+export interface Hello12 {
+  readonly random: Uint8Array;
+  readonly cipherSuites: readonly number[];
+  readonly extensions: readonly Extension[];
+  readonly sni: string | null;
+  readonly alpn: Uint8Array | null;
+  readonly chain: ServedChain;
+}
+
+/** Answers a ClientHello with a TLS 1.2 flight. */
+export function acceptClientHello12(engine: Engine, config: ServerConfig, hello: Hello12, clientHello: Uint8Array): HandshakeState {
+  engine.version = 0x0303;
+  const get = (type: number) => findExtension(hello.extensions, type);
+  if (get(ExtensionType.EXTENDED_MASTER_SECRET) === undefined) {
+    fail(AlertDescription.handshake_failure, 'the client does not offer the extended master secret (RFC 7627), which tls-pure requires for TLS 1.2');
+  }
+  const renegotiation = get(ExtensionType.RENEGOTIATION_INFO);
+  if (renegotiation !== undefined && (renegotiation.length !== 1 || renegotiation[0] !== 0)) fail(AlertDescription.handshake_failure, 'a renegotiation_info that is not empty on a first handshake');
+  const chain = hello.chain;
+  const suite = config.plan.tls12.find((s) => hello.cipherSuites.includes(s.id) && keyFitsAuth(chain.key.schemes, s.auth));
+  if (suite === undefined) fail(AlertDescription.handshake_failure, 'no cipher suite in common with the client (for this certificate)');
+  const groupsData = get(ExtensionType.SUPPORTED_GROUPS);
+  const clientGroups = groupsData === undefined ? [] : ext.supportedGroups.decode(groupsData);
+  const group = config.groups.find((g) => clientGroups.includes(g) && g !== 0x11ec);
+  if (group === undefined) fail(AlertDescription.handshake_failure, 'no key exchange group in common with the client');
+  const schemesData = get(ExtensionType.SIGNATURE_ALGORITHMS);
+  // Without signature_algorithms a TLS 1.2 client means SHA-1 (RFC 5246 §7.4.1.4.1), which is refused.
+  const clientSchemes = schemesData === undefined ? [] : ext.signatureAlgorithms.decode(schemesData);
+  const scheme = chain.key.schemes.find((s) => clientSchemes.includes(s) && schemeFitsAuth(s, suite.auth));
+  if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no signature scheme in common with the client for this certificate');
+
+  const provider = config.provider;
+  const random = provider.random(32);
+  if (config.plan.tls13.length > 0) random.set(DOWNGRADE_TLS12, 24);
+  const extensions: Extension[] = [
+    { type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) },
+    { type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) },
+  ];
+  if (get(0x000b) !== undefined) extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
+  if (hello.alpn !== null) extensions.push(ext.alpn.encode([hello.alpn]));
+  const messages = new Messages();
+  messages.add(clientHello);
+  const send = (m: Uint8Array) => {
+    messages.add(m);
+    engine.sendHandshake(m);
+  };
+  // legacy_version 0x0303 is what encodeServerHello writes; no session id (no TLS 1.2 resumption).
+  send(encodeServerHello({ random, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions }));
+  send(encodeCertificate12(chain.certificates));
+  const exchange = provider.keyExchange(group);
+  const params = encodeServerEcdhParams(group, exchange.publicKey);
+  send(encodeServerKeyExchange(params, scheme, chain.key.sign(scheme, concat(hello.random, random, params))));
+  const requested = config.clientVerifier !== null;
+  if (requested) send(encodeCertificateRequest12(VERIFY_SCHEMES));
+  send(encodeServerHelloDone());
+  const s: Server12 = { config, suite, clientRandom: hello.random, serverRandom: random, messages, exchange, alpn: hello.alpn, sni: hello.sni, peerCertificates: [] };
+  return requested ? new ExpectCertificate(s) : new ExpectClientKeyExchange(s);
+}
+
+class ExpectCertificate implements HandshakeState {
+  readonly name = 'ExpectCertificate';
+  constructor(readonly s: Server12) {}
+
+  handle(_engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.CERTIFICATE, this.name);
+    const config = this.s.config;
+    const chain = decodeCertificate12(message.body, config.limits.maxChainLength);
+    if (chain.length === 0) {
+      throw new CertificateVerificationError('missing-certificate', 'a client certificate is required and none was sent (the client must configure certificateChain)', {
+        verifyCode: 'handshake_failure',
+      });
+    }
+    this.s.publicKeyInfo = config.clientVerifier!.verify(chain, null, 'client', config.verificationTime()).publicKeyInfo;
+    this.s.peerCertificates = chain;
+    this.s.messages.add(message.encoded);
+    return new ExpectClientKeyExchange(this.s);
+  }
+}
+
+class ExpectClientKeyExchange implements HandshakeState {
+  readonly name = 'ExpectClientKeyExchange';
+  constructor(readonly s: Server12) {}
+
+  handle(engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType12.CLIENT_KEY_EXCHANGE, this.name);
+    const s = this.s;
+    const provider = s.config.provider;
+    let preMaster: Uint8Array;
+    try {
+      preMaster = s.exchange.agree(decodeClientKeyExchange(message.body));
+    } catch (cause) {
+      if (cause instanceof Error && cause.name === 'DecodeError') throw cause;
+      fail(AlertDescription.illegal_parameter, `the client's key share is invalid: ${(cause as Error).message}`, cause);
+    }
+    s.messages.add(message.encoded);
+    const master = extendedMasterSecret(provider, s.suite.hash, preMaster, provider.hash(s.suite.hash, s.messages.all()));
+    s.master = master;
+    engine.onChangeCipherSpec = () => install12(engine, s.suite, master, s.clientRandom, s.serverRandom, 'server', 'read');
+    return s.peerCertificates.length > 0 ? new ExpectCertificateVerify(s) : new ExpectFinished(s);
+  }
+}
+
+class ExpectCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectCertificateVerify';
+  constructor(readonly s: Server12) {}
+
+  handle(_engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.CERTIFICATE_VERIFY, this.name);
+    const s = this.s;
+    const verify = decodeCertificateVerify(message.body);
+    if (!VERIFY_SCHEMES.includes(verify.scheme)) fail(AlertDescription.illegal_parameter, `the client signed with scheme 0x${verify.scheme.toString(16)}, which we did not offer`);
+    if (!s.config.provider.verify(verify.scheme, s.publicKeyInfo!, s.messages.all(), verify.signature)) {
+      fail(AlertDescription.decrypt_error, "the client's CertificateVerify signature does not verify with its certificate's key", Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' }));
+    }
+    s.messages.add(message.encoded);
+    return new ExpectFinished(s);
+  }
+}
+
+class ExpectFinished implements HandshakeState {
+  readonly name = 'ExpectFinished';
+  constructor(readonly s: Server12) {}
+
+  handle(engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.FINISHED, this.name);
+    const s = this.s;
+    const provider = s.config.provider;
+    if (engine.onChangeCipherSpec !== null) fail(AlertDescription.unexpected_message, 'Finished before ChangeCipherSpec');
+    const expected = finished12(provider, s.suite.hash, s.master!, 'client', provider.hash(s.suite.hash, s.messages.all()));
+    if (!provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the client's Finished does not match the handshake (tampering, or a bug)");
+    s.messages.add(message.encoded);
+    engine.sendChangeCipherSpec();
+    install12(engine, s.suite, s.master!, s.clientRandom, s.serverRandom, 'server', 'write');
+    engine.sendHandshake(encodeFinished(finished12(provider, s.suite.hash, s.master!, 'server', provider.hash(s.suite.hash, s.messages.all()))));
+    engine.flush();
+    engine.complete({ cipherSuite: s.suite.id, alpn: s.alpn, peerCertificates: s.peerCertificates, resumed: false, serverName: s.sni });
+    return new ExpectTraffic();
+  }
+}
+
+class ExpectTraffic implements HandshakeState {
+  readonly name = 'ExpectTraffic';
+  handle(): HandshakeState {
+    return fail(AlertDescription.unexpected_message, 'renegotiation is refused: a handshake message after the TLS 1.2 handshake');
+  }
+}
