@@ -72,7 +72,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     await imap.rename(box, `${box}-old`);
     await imap.delete(`${box}-old`);
     expect((await imap.id({ name: 'unitls' }))?.name).toBe('Dovecot');
-    expect(await imap.namespace()).not.toHaveLength(0);
+    expect((await imap.namespace()).personal).not.toHaveLength(0);
     await expect(imap.select('does-not-exist')).rejects.toBeInstanceOf(IMAP4Error);
   });
 
@@ -85,14 +85,14 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     await secure.connect();
     expect(secure.capabilities.has('LOGINDISABLED')).toBe(false);
     await secure.authenticate('PLAIN', 'alice', 'alicepass');
-    expect(secure.state).toBe('AUTH');
+    expect(secure.state).toBe('AUTHENTICATED');
   });
 
   it('AUTHENTICATE CRAM-MD5, and a wrong password as IMAP4Error with the tagged NO', async () => {
     await using imap = new IMAP4_SSL(options(mailServers().ports.imaps));
     await imap.connect();
     await imap.authenticate('CRAM-MD5', 'bob', 'bobpass');
-    expect(imap.state).toBe('AUTH');
+    expect(imap.state).toBe('AUTHENTICATED');
     await using bad = new IMAP4_SSL(options(mailServers().ports.imaps));
     await bad.connect();
     await expect(bad.authenticate('CRAM-MD5', 'bob', 'wrong')).rejects.toMatchObject({ name: 'IMAP4Error', status: 'NO' });

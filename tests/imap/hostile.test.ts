@@ -89,10 +89,12 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
   it.each([
     ['a 100 MB literal announcement', '* 1 FETCH (BODY[] {104857600}\r\n', /above the .*-byte limit/],
     ['a literal whose length lies', '* 1 FETCH (BODY[] {3}\r\nabcdefgh)\r\n', /literal length does not match/],
-    ['an unterminated literal (connection closes)', '* 1 FETCH (BODY[] {50}\r\nonly a little', /connection closed/],
+    ['an unterminated literal (connection closes)', '* 1 FETCH (BODY[] {50}\r\nonly a little', /closed the connection in the middle of a response/],
   ])('aborts on %s', async (_, wire, message) => {
     const s = await hostile(async (c) => {
-      c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+      c.write('* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n');
+      const select = await c.line();
+      c.write(`* 1 EXISTS\r\n${tagOf(select)} OK [READ-WRITE] selected\r\n`);
       await c.line();
       c.write(wire);
       if (wire.endsWith('a little')) c.socket.end();
@@ -100,6 +102,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
     });
     const imap = client(s.port, { security: 'plaintext' });
     await imap.connect();
+    await imap.select();
     const error = await imap.fetch('1', 'BODY[]').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IMAP4Error);
     expect((error as Error).message).toMatch(message);
@@ -108,7 +111,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
 
   it('uses modified UTF-7 for mailbox names, and UTF-8 after ENABLE UTF8=ACCEPT', async () => {
     const s = await hostile(async (c) => {
-      c.write('* OK [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] hi\r\n');
+      c.write('* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT LITERAL+] hi\r\n');
       const create = await c.line();
       c.write(`${tagOf(create)} OK created\r\n`);
       const enable = await c.line();
@@ -153,7 +156,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against a 
 
   it('stops a literal command when the server answers with a tagged NO instead of "+"', async () => {
     const s = await hostile(async (c) => {
-      c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+      c.write('* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n');
       const append = await c.line();
       c.write(`${tagOf(append)} NO [OVERQUOTA] no room\r\n`);
       await c.line();

@@ -23,3 +23,16 @@ export class IMAP4Abort extends IMAP4Error {
 export class IMAP4ReadOnly extends IMAP4Error {
   override readonly code: string = 'UNITLS_IMAP_READONLY';
 }
+
+/**
+ * The server broke the grammar (RFC 9051 §9) or the protocol's rules (a reply for a command never
+ * sent, a literal larger than its limit, ...). The connection is in its ERROR state afterwards.
+ */
+export class IMAP4ProtocolError extends IMAP4Abort {
+  override readonly code: string = 'UNITLS_IMAP_PROTOCOL';
+}
+
+/** The caller asked for something the protocol does not allow now (a command in the wrong state, CR/LF in an argument). */
+export class IMAP4UsageError extends IMAP4Error {
+  override readonly code: string = 'UNITLS_IMAP_USAGE';
+}

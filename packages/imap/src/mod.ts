@@ -1,5 +1,6 @@
 /**
- * @unitls/imap: Python's imaplib for TypeScript, with parsed results, on any unitls TLS implementation.
+ * @unitls/imap: Python's imaplib for TypeScript, with results typed by the IMAP grammar, on any
+ * unitls TLS implementation; and the protocol itself as a sans-IO connection (`IMAPConnection`).
  *
  * @example
  * ```ts
@@ -15,7 +16,15 @@
  * @module
  */
 export * from './errors.js';
-export { IMAP4, IMAP4_SSL, type IMAP4Options, type IMAP4PlainOptions, type Argument, type CommandResult, type ListEntry, type MailboxStatus } from './client.js';
-export { ResponseParser, type IMAPValue, type ParserLimits, type Response, type TaggedResponse, type UntaggedResponse, type ContinuationResponse } from './protocol/parser.js';
-export { parseFetch, parseEnvelope, parseBodyStructure, type FetchResult, type Envelope, type Address, type BodyStructure } from './protocol/fetch.js';
+export { IMAP4, IMAP4_SSL, type ListEntry, type MailboxStatus } from './client.js';
+export { IMAP4Session, type IMAP4Options, type CallOptions, type CommandResult, type Answer } from './session.js';
+export type { Security } from './link.js';
+export { IMAPConnection, NEED_DATA, type IMAPEvent, type IMAPLimits } from './protocol/connection.js';
+export { TRANSITIONS, COMMAND_STATES, type IMAPState, type Trigger } from './protocol/states.js';
+export { encodeCommand, type Argument, type Command, type LiteralMode } from './protocol/command.js';
+export { ResponseFramer, STREAM_END, LITERAL_OVERHEAD, type ResponseParts, type FramingLimits } from './protocol/framer.js';
+export { parseResponse, mailboxName, type Response, type TaggedResponse, type UntaggedResponse, type ContinuationResponse, type StatusResponse, type StatusItems, type Namespace, type ParseContext } from './protocol/responses.js';
+export { codeValue, type ResponseCode, type CodeValues, type AppendUid, type CopyUid } from './protocol/codes.js';
+export { parseFetch, parseEnvelope, parseBodyStructure, type FetchResult, type Envelope, type Address, type BodyStructure, type Disposition } from './protocol/fetch.js';
+export type { IMAPValue } from './protocol/tokens.js';
 export { encodeMailbox, decodeMailbox } from './protocol/utf7.js';

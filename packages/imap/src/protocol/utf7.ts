@@ -21,12 +21,30 @@ export function encodeMailbox(name: string): string {
   return out;
 }
 
+const BASE64 = /^[A-Za-z0-9+,]*$/;
+
+/**
+ * Decodes a name; a shift sequence that is not valid modified base64 is kept as sent. Linear in
+ * the length: each "&" looks for its "-" once, and once none is left the rest is plain text (a
+ * regular expression that rescans from every "&" took quadratic time on names full of them).
+ */
 export function decodeMailbox(encoded: string): string {
-  return encoded.replace(/&([^-]*)-/g, (_, base64: string) => {
-    if (base64 === '') return '&';
-    const bytes = Buffer.from(base64.replace(/,/g, '/'), 'base64');
-    let out = '';
-    for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode(bytes.readUInt16BE(i));
-    return out;
-  });
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const amp = encoded.indexOf('&', from);
+    if (amp < 0) break;
+    const dash = encoded.indexOf('-', amp + 1);
+    if (dash < 0) break;
+    const base64 = encoded.slice(amp + 1, dash);
+    out += encoded.slice(from, amp);
+    if (base64 === '') out += '&';
+    else if (!BASE64.test(base64)) out += encoded.slice(amp, dash + 1);
+    else {
+      const bytes = Buffer.from(base64.replace(/,/g, '/'), 'base64');
+      for (let i = 0; i + 1 < bytes.length; i += 2) out += String.fromCharCode(bytes.readUInt16BE(i));
+    }
+    from = dash + 1;
+  }
+  return out + encoded.slice(from);
 }

@@ -1,0 +1,93 @@
+/**
+ * Issue #18: one fast-check property per core. Random splits of the server's bytes give the same
+ * events; random server garbage gives events or a protocol error, never another exception and
+ * never a hang (every call returns, and the end of the stream always ends the session).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IMAP4ProtocolError, IMAPConnection, NEED_DATA, type IMAPEvent } from '../src/mod.js';
+
+const SESSION = [
+  '* OK [CAPABILITY IMAP4rev1 IDLE LITERAL+] Dovecot ready.\r\n',
+  '* LIST (\\HasNoChildren) "/" 012345\r\n',
+  '* LIST () "/" {5}\r\nhe)(o\r\n\r\n',
+  '* 3 EXISTS\r\n* OK [UIDVALIDITY 3857529045] UIDs valid\r\n',
+  '* 9 FETCH (UID 17 BODY[] {21}\r\nSubject: hi\r\n\r\nbody\r\n\r\n)\r\n',
+  '* 1 FETCH (MODSEQ (9223372036854775807) FLAGS (\\Seen 2024) ENVELOPE ("d" "s" (("n" NIL "m" "h")) NIL NIL NIL NIL NIL NIL "<i>"))\r\n',
+  '* SEARCH 7456 \r\n* STATUS 200 (MESSAGES 3 HIGHESTMODSEQ 12)\r\n',
+  '* BYE\r\n',
+].join('');
+
+/** The events of `chunks` fed one by one, then EOF; garbage may end in a protocol error. */
+function run(chunks: Uint8Array[]): { events: unknown[]; error: IMAP4ProtocolError | null } {
+  const connection = new IMAPConnection();
+  const events: unknown[] = [];
+  const keep = (event: IMAPEvent) => JSON.parse(JSON.stringify(event, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)));
+  try {
+    for (const chunk of [...chunks, new Uint8Array(0)]) {
+      connection.receiveData(chunk);
+      // Each call either consumes input or reports NEED_DATA: this loop always ends.
+      for (let event = connection.nextEvent(); event !== NEED_DATA; event = connection.nextEvent()) {
+        events.push(keep(event));
+        if (event.type === 'closed') return { events, error: null };
+      }
+    }
+    throw new Error('the end of the stream did not end the session');
+  } catch (error) {
+    if (error instanceof IMAP4ProtocolError) return { events, error };
+    throw error;
+  }
+}
+
+function split(data: Buffer, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const point of points) {
+    out.push(data.subarray(from, point));
+    from = point;
+  }
+  out.push(data.subarray(from));
+  return out.filter((c) => c.length > 0);
+}
+
+describe('IMAPConnection properties', () => {
+  const wire = Buffer.from(SESSION, 'latin1');
+  const whole = run([wire]);
+
+  it('the session parses whole', () => {
+    expect(whole.error).toBeNull();
+    expect(whole.events).toHaveLength(11);
+  });
+
+  it('random splits of the same bytes give the same events', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
+        expect(run(split(wire, cuts))).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random garbage gives events or a protocol error, never another exception or a hang', () => {
+    const alphabet = fc.constantFrom(...'* OK NO BAD BYE PREAUTH FETCH LIST ( ) [ ] { } {3} ~{2} " \\ \r\n \r \n 0 1 9 NIL A0001 + UID BODY[] \0 \xff'.split(' '));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(alphabet, fc.string()), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), (pieces, cuts) => {
+        const data = Buffer.from(pieces.join(''), 'latin1');
+        const result = run(split(data, cuts));
+        expect(result.error === null || result.error instanceof IMAP4ProtocolError).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('random bytes after a valid greeting never throw anything but a protocol error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const result = run([Buffer.from('* PREAUTH hi\r\n'), bytes]);
+        expect(result.error === null || result.error instanceof IMAP4ProtocolError).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
