@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  parseServerName,
   type Address,
   type ClientConnectOptions,
   type ClientContext,
@@ -67,7 +68,9 @@ export class InsecureClientContext implements ClientContext {
   }
 
   createBuffer(serverHostname: string, options?: { session?: TLSSession | null }): TLSBuffer {
-    warn(SecurityWarningCode.BUFFER, `insecure TLSBuffer for ${serverHostname}: ${describe(this.insecureConfiguration)}`);
+    // The name goes into a warning: refuse a bad one before it is printed anywhere.
+    const { name } = parseServerName(serverHostname, 'ClientContext.createBuffer');
+    warn(SecurityWarningCode.BUFFER, `insecure TLSBuffer for ${name}: ${describe(this.insecureConfiguration)}`);
     return this.#inner.createBuffer(serverHostname, options);
   }
 

@@ -24,6 +24,7 @@ export type * from './interfaces.js';
 export { ChunkReader } from './chunk-reader.js';
 export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress } from './address.js';
+export { parseServerName, MAX_SERVER_NAME_LENGTH, MAX_LABEL_LENGTH, type ServerName } from './server-name.js';
 export { deadlineSignal, untilAborted } from './deadline.js';
 export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, type BufferSocketOptions } from './buffer-socket.js';
 export { TLSListener, listenOn } from './listener.js';

@@ -5,8 +5,9 @@
  * @module
  */
 import { BufferSocket } from './buffer-socket.js';
-import { TLSError } from './errors.js';
+import { ConfigurationError, TLSError } from './errors.js';
 import type { ClientContext, TLSSession, TLSSocket, Transport } from './interfaces.js';
+import { parseServerName } from './server-name.js';
 
 /** Options of {@link startTls}. */
 export interface StartTlsOptions {
@@ -31,6 +32,9 @@ export class StartTlsInjectionError extends TLSError {
  * Uses the implementation's native upgrade when it has one (`context.upgrade`), its TLSBuffer
  * otherwise.
  *
+ * @throws ConfigurationError when `serverHostname` is missing or not a valid server name
+ *   ({@link parseServerName}); the signal's reason when `signal` is already aborted. Neither
+ *   touches the socket.
  * @example
  * ```ts
  * import { startTls, TLSClientConfiguration } from '@unitls/tls-core';
@@ -41,9 +45,13 @@ export class StartTlsInjectionError extends TLSError {
  * ```
  */
 export async function startTls(context: ClientContext, socket: Transport, options: StartTlsOptions): Promise<TLSSocket> {
-  if (typeof options?.serverHostname !== 'string' || options.serverHostname === '') {
-    throw new TypeError('startTls: serverHostname is required, to verify the server certificate');
+  if (options?.serverHostname === undefined) {
+    throw new ConfigurationError('startTls: serverHostname is required, to verify the server certificate');
   }
+  // Refused before the socket is touched; the implementation sees the A-label form.
+  const serverHostname = parseServerName(options.serverHostname, 'startTls').name;
+  const { signal, timeout, session } = options;
+  if (signal?.aborted) throw signal.reason;
   if (socket.destroyed || !socket.writable || (socket.readyState !== undefined && socket.readyState !== 'open')) {
     throw new TLSError('startTls: the plain connection is not open');
   }
@@ -53,7 +61,6 @@ export async function startTls(context: ClientContext, socket: Transport, option
       `startTls: ${socket.readableLength} bytes arrived before the TLS handshake; refusing them (possible response injection)`,
     );
   }
-  const { serverHostname, signal, timeout, session } = options;
   if (context.upgrade !== undefined) {
     return context.upgrade(socket, {
       serverHostname,

@@ -4,10 +4,12 @@ import {
   ConfigurationError,
   checkAddress,
   deadlineSignal,
+  parseServerName,
   untilAborted,
   type Address,
   type ClientConnectOptions,
   type ClientContext,
+  type ServerName,
   type TLSBuffer,
   type TLSClientConfiguration,
   type TLSSession,
@@ -15,7 +17,7 @@ import {
   type UpgradeOptions,
 } from '@unitls/tls-core';
 import { certificateVerdict, toTLSError } from './errors.js';
-import { sniName, verifyPeerName } from './hostname.js';
+import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer } from './socket.js';
@@ -76,15 +78,22 @@ export class NodeClientContext implements ClientContext {
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<NodeTLSSocket> {
     checkAddress('ClientContext.connect', address);
-    const serverHostname = options.serverHostname ?? address.host;
+    // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
+    const target = parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect');
+    const sessionBytes = sessionData(options.session);
     const signal = deadlineSignal(options.signal, options.timeout);
+    if (signal?.aborted) throw signal.reason;
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
-    return this.#handshake(tcp, serverHostname, options.session, signal);
+    return this.#handshake(tcp, target, sessionBytes, options.session, signal);
   }
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
-  upgrade(socket: Transport, options: UpgradeOptions): Promise<NodeTLSSocket> {
-    return this.#handshake(socket, options.serverHostname, options.session, deadlineSignal(options.signal, options.timeout));
+  async upgrade(socket: Transport, options: UpgradeOptions): Promise<NodeTLSSocket> {
+    const target = parseServerName(options?.serverHostname, 'ClientContext.upgrade');
+    const sessionBytes = sessionData(options.session);
+    const signal = deadlineSignal(options.signal, options.timeout);
+    if (signal?.aborted) throw signal.reason;
+    return this.#handshake(socket, target, sessionBytes, options.session, signal);
   }
 
   createBuffer(): TLSBuffer {
@@ -93,12 +102,13 @@ export class NodeClientContext implements ClientContext {
 
   async #handshake(
     transport: Transport,
-    serverHostname: string,
+    target: ServerName,
+    sessionBytes: Buffer | undefined,
     session: TLSSession | null | undefined,
     signal: AbortSignal | undefined,
   ): Promise<NodeTLSSocket> {
-    const servername = sniName(serverHostname);
-    const sessionBytes = sessionData(session);
+    const serverHostname = target.name;
+    const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
     const socket = tls.connect({
       socket: transport,
@@ -133,14 +143,20 @@ export class NodeClientContext implements ClientContext {
         transport.off('error', fail);
         // A resumed session carries no certificate in node:tls: check the one verified when the
         // session was made, against the name asked for now.
-        const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
-        const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
-        if (mismatch !== null) {
-          fail(mismatch);
-          return;
+        // Nothing thrown here may escape: this runs from node:tls's event handler.
+        try {
+          const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
+          const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
+          if (mismatch !== null) {
+            fail(mismatch);
+            return;
+          }
+          const connected = new NodeTLSSocket(this, socket, peer, serverHostname);
+          settled = true;
+          resolve(connected);
+        } catch (error) {
+          fail(error);
         }
-        settled = true;
-        resolve(new NodeTLSSocket(this, socket, peer, serverHostname));
       });
     });
     return untilAborted(done, signal, () => socket.destroy());

@@ -1,32 +1,35 @@
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
-import { CertificateVerificationError } from '@unitls/tls-core';
+import { CertificateVerificationError, parseServerName } from '@unitls/tls-core';
 
 /**
- * Checks the peer's leaf certificate against the name the caller asked for: DNS names against
- * DNS SANs only (never the subject CN, unlike node's checkServerIdentity), wildcards only as a
- * whole left-most label, IP literals against IP SANs. Returns the error, or null when it matches.
+ * Checks the peer's leaf certificate against the name the caller asked for: DNS names (in A-label
+ * form, see tls-core's parseServerName) against DNS SANs only (never the subject CN, unlike
+ * node's checkServerIdentity), wildcards only as a whole left-most label, IP literals against IP
+ * SANs. Returns the error, or null when it matches.
+ *
+ * @throws ConfigurationError when `name` is not a valid server name (parseServerName's rules).
  */
 export function verifyPeerName(name: string, der: Uint8Array | null): CertificateVerificationError | null {
+  const target = parseServerName(name, 'verifyPeerName');
   if (der === null) {
     return new CertificateVerificationError('missing-certificate', 'the server sent no certificate');
   }
   const cert = new X509Certificate(der);
-  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
-  const matched = isIP(bare)
-    ? cert.checkIP(bare) !== undefined
-    : cert.checkHost(bare.replace(/\.$/, ''), { subject: 'never', wildcards: true, partialWildcards: false, multiLabelWildcards: false }) !== undefined;
+  const matched =
+    target.ip !== 0
+      ? cert.checkIP(target.name) !== undefined
+      : cert.checkHost(target.name, { subject: 'never', wildcards: true, partialWildcards: false, multiLabelWildcards: false }) !== undefined;
   if (matched) return null;
   const sans = cert.subjectAltName ?? 'none';
+  const shown = target.name === name ? `"${name}"` : `"${target.name}" (given as "${name}")`;
   return new CertificateVerificationError(
     'hostname-mismatch',
-    `the certificate does not match ${isIP(bare) ? 'IP address' : 'host name'} "${name}" (its subjectAltName: ${sans})`,
+    `the certificate does not match ${target.ip !== 0 ? 'IP address' : 'host name'} ${shown} (its subjectAltName: ${sans})`,
     { verifyCode: 'ERR_TLS_CERT_ALTNAME_INVALID' },
   );
 }
 
-/** SNI carries DNS names only: never an IP literal (RFC 6066 §3). */
+/** SNI carries DNS names only: never an IP literal (RFC 6066 §3); undefined for one. */
 export function sniName(name: string): string | undefined {
-  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
-  return isIP(bare) ? undefined : bare.replace(/\.$/, '');
+  return parseServerName(name, 'sniName').sni ?? undefined;
 }

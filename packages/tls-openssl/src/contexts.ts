@@ -1,10 +1,11 @@
-import { isIP, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
   BufferSocket,
   ConfigurationError,
   TLSError,
   checkAddress,
+  parseServerName,
   protocolBytes,
   type Address,
   type ClientConnectOptions,
@@ -86,19 +87,18 @@ export class OpenSSLClientContext implements ClientContext {
   }
 
   createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): OpenSSLBuffer {
-    if (typeof serverHostname !== 'string' || serverHostname === '') throw new TypeError('createBuffer: serverHostname is required');
+    const target = parseServerName(serverHostname, 'ClientContext.createBuffer');
     const relax = this.#relax;
     const native = this.#native;
-    const bare = serverHostname.startsWith('[') && serverHostname.endsWith(']') ? serverHostname.slice(1, -1) : serverHostname.replace(/\.$/, '');
     const session = options.session ?? null;
     if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
       throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-openssl`);
     }
     // OpenSSL does not re-verify a resumed session, so only a session made for this name is offered.
-    const offered = session !== null && session.serverHostname === serverHostname ? Buffer.from(session.data) : null;
+    const offered = session !== null && session.serverHostname === target.name ? Buffer.from(session.data) : null;
     const checkName = relax === undefined || relax.checkHostname;
-    const connection = addon.createConnection(native, checkName ? bare : null, isIP(bare) !== 0, offered);
-    return new OpenSSLBuffer(this, connection, serverHostname);
+    const connection = addon.createConnection(native, checkName ? target.name : null, target.ip !== 0, offered);
+    return new OpenSSLBuffer(this, connection, target.name);
   }
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
