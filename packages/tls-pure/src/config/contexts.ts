@@ -28,10 +28,13 @@ import { Engine } from '../engine.js';
 import { startClient, type ClientConfig } from '../handshake/client.js';
 import { startServer, type ServedChain, type ServerConfig } from '../handshake/server.js';
 import { Ticketer, decodeClientSession } from '../handshake/session.js';
-import { certificateDnsNames, certificatePublicKeyInfo, TemporaryNodeVerifier } from '../verify/temporary-node.js';
+import { CertificateValidator } from '../x509/peer-validator.js';
+import { checkSubjectName, referenceName } from '../x509/subject-name.js';
+import { trustAnchorsFor } from '../x509/trust-store.js';
+import { TrustStore } from '@unitls/tls-core';
 import type { PeerVerifier } from '../verify/verifier.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { loadChain, loadTrustAnchors, type LoadedChain } from './material.js';
+import { loadChain, parseLeaf, type LoadedChain } from './material.js';
 import { planSuites, validateConfig, type SuitePlan } from './validate.js';
 
 /** Extension options of both contexts. */
@@ -84,8 +87,21 @@ function checkGroups(groups: readonly number[], provider: CryptoProvider): reado
   return Object.freeze([...groups]);
 }
 
-function verifierFor(anchors: Uint8Array[]): PeerVerifier {
-  return new TemporaryNodeVerifier(anchors);
+function verifierFor(store: TrustStore, provider: CryptoProvider): PeerVerifier {
+  return new CertificateValidator(trustAnchorsFor(store), provider);
+}
+
+/** Whether a chain's leaf is valid for `name` by the validator's own SAN rules (wildcards included). */
+function nameMatcher(leafDer: Uint8Array): (name: string) => boolean {
+  const leaf = parseLeaf(leafDer);
+  return (name) => {
+    try {
+      checkSubjectName(leaf, referenceName(name), name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** The client side. Certificates are always verified, names against SANs only. */
@@ -98,9 +114,9 @@ export class PureClientContext implements ClientContext {
   constructor(configuration: TLSClientConfiguration, options: PureContextOptions = {}) {
     this.#common = common(configuration, options);
     this.configuration = configuration;
-    this.#verifier = verifierFor(loadTrustAnchors(configuration.trustStore));
+    this.#verifier = verifierFor(configuration.trustStore ?? TrustStore.system(), this.#common.provider);
     const chain = configuration.certificateChain;
-    this.#chain = chain === null ? null : loadChain(chain, this.#common.provider, certificatePublicKeyInfo);
+    this.#chain = chain === null ? null : loadChain(chain, this.#common.provider);
   }
 
   createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): PureBuffer {
@@ -157,13 +173,13 @@ export class PureServerContext implements ServerContext {
     if (configuration.certificateChain === null) throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
     this.configuration = configuration;
     const chains: ServedChain[] = configuration.certificateChain.map((chain) => {
-      const loaded = loadChain(chain, shared.provider, certificatePublicKeyInfo);
-      return { ...loaded, names: certificateDnsNames(loaded.certificates[0]!) };
+      const loaded = loadChain(chain, shared.provider);
+      return { ...loaded, matches: nameMatcher(loaded.certificates[0]!) };
     });
     this.#config = {
       ...shared,
       chains,
-      clientVerifier: configuration.trustStore === null ? null : verifierFor(loadTrustAnchors(configuration.trustStore)),
+      clientVerifier: configuration.trustStore === null ? null : verifierFor(configuration.trustStore, shared.provider),
       ticketer: new Ticketer(shared.provider),
     };
   }

@@ -1,44 +1,38 @@
 /**
- * Turns tls-core descriptors into what the engine uses: certificate DER lists, trust anchors, and
- * signing keys through the provider. PEM is decoded here (base64 between the markers); DER is
- * taken as it is.
+ * Turns tls-core descriptors into what the engine uses: certificate DER lists and signing keys
+ * through the provider (PEM decoding and certificate parsing are the x509 module's).
  *
  * @module
  */
-import { ConfigurationError, readDescriptorBytes, type Certificate, type SigningChain, type TrustStore } from '@unitls/tls-core';
-import { systemTrustAnchors } from '@unitls/tls-node/internal';
+import { ConfigurationError, type Certificate, type SigningChain } from '@unitls/tls-core';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
-
-const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
-
-function isPem(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.subarray(0, 4096)).toString('latin1').includes('-----BEGIN ');
-}
-
-/** Every certificate (DER) in PEM text or one DER certificate. */
-export function certificatesFrom(what: string, bytes: Uint8Array): Uint8Array[] {
-  if (!isPem(bytes)) {
-    // A DER certificate is a SEQUENCE; anything else is neither PEM nor DER.
-    if (bytes[0] !== 0x30) throw new ConfigurationError(`${what}: neither PEM nor a DER certificate`);
-    return [Uint8Array.from(bytes)];
-  }
-  const blocks = [...Buffer.from(bytes).toString('latin1').matchAll(PEM_CERT)].map((m) => Uint8Array.from(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
-  if (blocks.length === 0) throw new ConfigurationError(`${what}: the PEM data holds no CERTIFICATE block`);
-  return blocks;
-}
+import { parseCertificate } from '../x509/certificate.js';
+import { DEFAULT_LIMITS } from '../x509/limits.js';
+import { certificatesIn } from '../x509/pem.js';
 
 function certificateDer(cert: Certificate): Uint8Array[] {
-  return certificatesFrom('Certificate', cert.bytes());
+  const { certificates, malformed } = certificatesIn(cert.bytes());
+  if (malformed > 0 || certificates.length === 0) throw new ConfigurationError('Certificate: neither PEM CERTIFICATE blocks nor a DER certificate');
+  return certificates;
 }
 
-/** A chain ready to serve: leaf first, and its signing key. */
+/** A chain ready to serve: leaf first, its signing key, and the leaf parsed. */
 export interface LoadedChain {
   readonly certificates: readonly Uint8Array[];
   readonly key: SigningKey;
 }
 
+/** The parsed leaf of DER bytes, or a ConfigurationError. */
+export function parseLeaf(der: Uint8Array) {
+  try {
+    return parseCertificate(der, DEFAULT_LIMITS.maxCertificateSize);
+  } catch (cause) {
+    throw new ConfigurationError(`Certificate: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Loads a SigningChain; a null key means the key sits with the certificate (PEP 748). */
-export function loadChain(chain: SigningChain, provider: CryptoProvider, leafPublicKeyInfo: (der: Uint8Array) => Uint8Array): LoadedChain {
+export function loadChain(chain: SigningChain, provider: CryptoProvider): LoadedChain {
   const [leaf, keyDescriptor] = chain.leaf;
   const leafDer = certificateDer(leaf)[0]!;
   const certificates = [leafDer, ...chain.chain.flatMap(certificateDer)];
@@ -49,18 +43,8 @@ export function loadChain(chain: SigningChain, provider: CryptoProvider, leafPub
   } catch (cause) {
     throw new ConfigurationError(`PrivateKey: ${(cause as Error).message}`, { cause });
   }
-  const expected = leafPublicKeyInfo(leafDer);
-  if (Buffer.compare(Buffer.from(expected), Buffer.from(key.publicKeyInfo)) !== 0) {
+  if (Buffer.compare(Buffer.from(parseLeaf(leafDer).subjectPublicKeyInfo), Buffer.from(key.publicKeyInfo)) !== 0) {
     throw new ConfigurationError('the private key does not match the leaf certificate of the SigningChain');
   }
   return { certificates, key };
-}
-
-/** Trust anchors (DER) a TrustStore names; null or system() is the operating system's store. */
-export function loadTrustAnchors(store: TrustStore | null): Uint8Array[] {
-  if (store === null || store.source.kind === 'system') {
-    // TEMPORARY: tls-node's reader of the OS store, until src/x509 provides TrustStore.system().
-    return systemTrustAnchors().flatMap((pem) => certificatesFrom('TrustStore.system()', Buffer.from(pem, 'latin1')));
-  }
-  return certificatesFrom('TrustStore', readDescriptorBytes('TrustStore', store.source));
 }

@@ -28,6 +28,7 @@ import { NamedGroup, SignatureScheme } from '../codec/constants.js';
 import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
 import { schemeHash } from './schemes.js';
+import { nodeSignatureVerifier } from '../x509/node-signature-verifier.js';
 
 class NodeHashState implements HashState {
   readonly #hash: Hash;
@@ -246,5 +247,6 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
       return false;
     }
   },
+  verifySignature: nodeSignatureVerifier.verifySignature,
   equal: (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b),
 });

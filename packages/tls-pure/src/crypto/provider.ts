@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { SignatureVerifier } from '../x509/signature-verifier.js';
+
 /** Hash functions by their RFC names. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
@@ -53,10 +55,11 @@ export interface SigningKey {
 }
 
 /**
- * Everything the engine asks of cryptography. All byte arrays are fresh copies the caller may
+ * Everything the engine asks of cryptography, including the certificate signature checks of the
+ * X.509 validator ({@link SignatureVerifier.verifySignature}). All byte arrays are fresh copies the caller may
  * keep. Implementations must compare secrets in constant time ({@link CryptoProvider.equal}).
  */
-export interface CryptoProvider {
+export interface CryptoProvider extends SignatureVerifier {
   readonly name: string;
   random(length: number): Uint8Array;
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;

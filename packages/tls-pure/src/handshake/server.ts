@@ -39,10 +39,9 @@ import { Transcript } from './transcript.js';
 import type { SuitePlan } from '../config/validate.js';
 import { acceptClientHello12 } from './server12.js';
 
-/** A chain the server can serve, with the names its leaf is valid for (for SNI). */
+/** A chain the server can serve, and whether its leaf is valid for an SNI name. */
 export interface ServedChain extends LoadedChain {
-  /** DNS names (lower case, wildcards kept) and IP literals of the leaf's SANs. */
-  readonly names: readonly string[];
+  readonly matches: (name: string) => boolean;
 }
 
 export interface ServerConfig {
@@ -62,18 +61,10 @@ export function startServer(config: ServerConfig): HandshakeState {
   return new ExpectClientHello(config, new Transcript(), null);
 }
 
-function nameMatches(pattern: string, name: string): boolean {
-  if (pattern === name) return true;
-  // A leftmost "*" label stands for exactly one label (RFC 6125 §6.4.3).
-  if (!pattern.startsWith('*.')) return false;
-  const dot = name.indexOf('.');
-  return dot > 0 && name.slice(dot + 1) === pattern.slice(2);
-}
-
 function chooseChain(config: ServerConfig, sni: string | null): ServedChain {
   if (config.chains.length === 1) return config.chains[0]!;
   if (sni === null) fail(AlertDescription.handshake_failure, 'the client sent no SNI name; this server has several certificate chains and chooses one by name');
-  const chain = config.chains.find((c) => c.names.some((pattern) => nameMatches(pattern, sni)));
+  const chain = config.chains.find((c) => c.matches(sni));
   if (chain === undefined) fail(AlertDescription.unrecognized_name, `no certificate chain matches the SNI name "${sni}"`);
   return chain;
 }
