@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SMTP, SMTP_SSL, SMTPUsageError } from '@unitls/smtp';
+import { SMTP, SMTP_SSL, SMTPAuthenticationError, SMTPUsageError } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
@@ -34,6 +34,16 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against Po
     expect(delivered).toBeDefined();
     expect(delivered).toMatch(/\r?\n\.dotted line\r?\nbody/);
     expect(delivered).toMatch(/using TLSv1\.[23]/); // Postfix's Received header records the TLS session
+  });
+
+  it('authenticates with SCRAM-SHA-256 through Dovecot (server signature verified), and refuses a wrong password', async () => {
+    await using smtp = new SMTP(options(mailServers().ports.submission));
+    await smtp.connect();
+    expect(smtp.esmtpFeatures?.authMechanisms).toContain('SCRAM-SHA-256');
+    expect((await smtp.auth('SCRAM-SHA-256', { user: 'alice', password: 'alicepass' })).code).toBe(235);
+    await using wrong = new SMTP(options(mailServers().ports.submission));
+    await wrong.connect();
+    await expect(wrong.auth('SCRAM-SHA-256', { user: 'alice', password: 'wrong' })).rejects.toBeInstanceOf(SMTPAuthenticationError);
   });
 
   it('submits over implicit TLS (SMTP_SSL)', async () => {

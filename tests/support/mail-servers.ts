@@ -72,7 +72,7 @@ ssl_cert = <${dir}/server.crt
 ssl_key = <${dir}/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login cram-md5
+auth_mechanisms = plain login cram-md5 scram-sha-256
 auth_failure_delay = 0
 passdb {
   driver = passwd-file

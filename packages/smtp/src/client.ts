@@ -1,12 +1,16 @@
 /**
- * smtplib's SMTP and SMTP_SSL, async, on any unitls TLS implementation. The protocol pieces
- * (replies, commands, DATA encoding, SASL) live in ./protocol and do no I/O; this file drives them.
+ * smtplib's SMTP and SMTP_SSL, async, on any unitls TLS implementation: a thin loop that moves
+ * bytes between a ClientConnection (@unitls/client-kit) and the sans-IO SMTPConnection
+ * (./protocol/connection.ts), which holds every state and transition.
  *
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { ClientConnection, TLSClientConfiguration, type TLSImplementation } from '@unitls/tls-core';
+import { ClientConnection, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
+import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { authenticate } from './auth.js';
+import { sendmail, type MessageSource, type Refused } from './envelope.js';
 import {
   SMTPAuthenticationError,
   SMTPConnectError,
@@ -14,240 +18,171 @@ import {
   SMTPException,
   SMTPHeloError,
   SMTPNotSupportedError,
-  SMTPRecipientsRefused,
   SMTPResponseException,
-  SMTPSenderRefused,
-  SMTPServerDisconnected,
   SMTPUsageError,
+  smtpErrors,
 } from './errors.js';
-import { PREFERENCE, mechanismFor, type Credentials } from './protocol/auth.js';
-import { command } from './protocol/commands.js';
-import { DataEncoder } from './protocol/data.js';
-import { Extensions } from './protocol/ehlo.js';
-import { ReplyParser, type Reply, type ReplyLimits } from './protocol/reply.js';
-
-/** Options shared by SMTP and SMTP_SSL. */
-export interface SMTPOptions {
-  host?: string;
-  port?: number;
-  /** The name sent with EHLO/HELO (default: this machine's name). */
-  localHostname?: string;
-  /** Milliseconds allowed for connecting and for each reply (default 30 000). */
-  timeout?: number;
-  /** Aborts whatever is in progress and closes the connection. */
-  signal?: AbortSignal;
-  /** The TLS implementation (default @unitls/tls-node). */
-  implementation?: TLSImplementation;
-  /** TLS settings (default: secure defaults with the system trust store). */
-  configuration?: TLSClientConfiguration;
-  /** The name the certificate must match (default: host). */
-  serverHostname?: string;
-  /** Reply size limits (see ReplyParser). */
-  limits?: ReplyLimits;
-  /** 0: silent; 1: commands and replies; 2: with timestamps (AUTH exchanges are always redacted). */
-  debuglevel?: number;
-  /** Where debug lines go (default: stderr). */
-  debugOutput?: (line: string) => void;
-}
-
-/** Options of SMTP (plain connection, upgraded with STARTTLS). */
-export interface SMTPPlainOptions extends SMTPOptions {
-  /**
-   * 'starttls' (default): TLS is required; connect() upgrades at once and fails when the server
-   * cannot. 'plaintext': no TLS unless starttls() is called; an explicit opt-in.
-   */
-  security?: 'starttls' | 'plaintext';
-  /** Allow AUTH over a connection without TLS (never the default). */
-  allowPlaintextAuth?: boolean;
-}
-
-/** Per-recipient refusals, as smtplib's sendmail returns them. */
-export type Refused = Map<string, { code: number; text: string }>;
-
-/** A message body: text, bytes, or a stream of bytes (sent as it comes). */
-export type MessageSource = string | Uint8Array | AsyncIterable<Uint8Array>;
-
-const isAscii = (text: string) => /^[\x00-\x7f]*$/.test(text);
+import type { CallOptions, SMTPOptions } from './options.js';
+import type { SMTPCommand } from './protocol/connection.js';
+import type { Extensions } from './protocol/ehlo.js';
+import type { Reply } from './protocol/reply.js';
+import type { SMTPState } from './protocol/states.js';
+import { Session } from './session.js';
 
 /** smtplib.SMTP. @example see the package README. */
 export class SMTP implements AsyncDisposable {
-  readonly #options: SMTPPlainOptions;
-  readonly #implicitTls: boolean;
-  readonly #connection: ClientConnection;
-  #parser: ReplyParser;
-  #replies: Reply[] = [];
-  #extensions: Extensions | null = null;
+  readonly #options: SMTPOptions;
+  readonly #security: Security;
+  readonly #io: ClientConnection;
+  readonly #session: Session;
   #heloReply: Reply | null = null;
-  #authInProgress = false;
 
-  constructor(options: SMTPPlainOptions = {}, implicitTls = false) {
+  constructor(options: SMTPOptions = {}) {
     this.#options = options;
-    this.#implicitTls = implicitTls;
-    this.#parser = new ReplyParser(options.limits);
-    this.#connection = new ClientConnection({
+    this.#security = options.security ?? 'starttls';
+    this.#io = new ClientConnection({
+      client: this,
+      errors: smtpErrors,
+      channels: diagnostics.smtp,
       context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
       timeout: options.timeout,
       signal: options.signal,
       serverHostname: options.serverHostname,
+      transport: options.transport,
     });
+    this.#session = new Session(this.#io, options);
   }
 
-  /** The EHLO extensions (smtplib's esmtp_features), or null before EHLO. */
+  /** The EHLO extensions (smtplib's esmtp_features), or null before EHLO (and after STARTTLS). */
   get esmtpFeatures(): Extensions | null {
-    return this.#extensions;
+    return this.#io.connected ? (this.#session.lastCore?.extensions ?? null) : null;
   }
 
   /** True once the session runs over TLS. */
   get secure(): boolean {
-    return this.#connection.secure;
+    return this.#io.secure;
   }
 
   /** The TLS socket under the session, when there is one (for inspection). */
-  get tlsSocket(): import('@unitls/tls-core').TLSSocket | null {
-    return this.#connection.tlsSocket;
+  get tlsSocket(): TLSSocket | null {
+    return this.#io.tlsSocket;
   }
 
-  #debug(direction: 'send' | 'reply', text: string): void {
-    const level = this.#options.debuglevel ?? 0;
-    if (level <= 0) return;
-    let redacted = text;
-    if (this.#authInProgress) {
-      // Credentials and challenges never reach debug output.
-      if (direction === 'send') redacted = /^AUTH \S+/.exec(text)?.[0] ? `${/^AUTH \S+/.exec(text)![0]} <redacted>` : '<redacted>';
-      else if (text.startsWith('334')) redacted = '334 <redacted>';
-    }
-    const line = `${level >= 2 ? `${new Date().toISOString()} ` : ''}${direction}: ${redacted.trimEnd()}`;
-    (this.#options.debugOutput ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  /** The protocol state (see the package README), or null when not connected. */
+  get state(): SMTPState | null {
+    return this.#io.connected ? (this.#session.lastCore?.state ?? null) : null;
   }
 
-  /** Connects and reads the greeting; with security 'starttls' also upgrades. Returns the greeting. */
-  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#implicitTls ? 465 : 25)): Promise<Reply> {
-    if (this.#connection.connected) throw new SMTPUsageError('already connected');
-    await this.#connection.open(host, port, this.#implicitTls);
-    const greeting = await this.getreply();
+  /** One command and its reply. */
+  #exchange(command: SMTPCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    return this.#session.exchange(command, signal);
+  }
+
+  /**
+   * Connects and reads the greeting; with security 'starttls' also upgrades. Returns the greeting.
+   *
+   * @throws SMTPConnectError (greeting not 220), SMTPServerDisconnected (cause: the transport
+   *   error), a TLSError from the handshake, TimeoutError / the signal's reason.
+   */
+  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 465 : 25), options: CallOptions = {}): Promise<Reply> {
+    if (this.#io.connected) throw new SMTPUsageError('already connected');
+    this.#session.reset();
+    this.#heloReply = null;
+    await this.#io.open(host, port, this.#security, options.signal);
+    const greeting = (await this.#session.reply(options.signal)).reply;
     if (greeting.code !== 220) {
       await this.close();
       throw new SMTPConnectError(greeting.code, greeting.text, greeting.enhancedStatus);
     }
-    if (!this.#implicitTls && (this.#options.security ?? 'starttls') === 'starttls') await this.starttls();
+    if (this.#security === 'starttls') await this.starttls(options);
     return greeting;
   }
 
-  async #send(text: string | Uint8Array): Promise<void> {
-    if (!this.#connection.connected) throw new SMTPServerDisconnected('please run connect() first');
-    if (typeof text === 'string') this.#debug('send', text);
-    try {
-      await this.#connection.send(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
-    } catch (cause) {
-      await this.close(true);
-      throw new SMTPServerDisconnected('the connection failed while sending', { cause });
-    }
+  /** Reads the next awaited reply (smtplib's getreply). @throws SMTPUsageError when no reply is awaited */
+  async getreply(options: CallOptions = {}): Promise<Reply> {
+    if (this.#session.core.pending === 0) throw new SMTPUsageError('no reply is awaited: send a command first (docmd)');
+    return (await this.#session.reply(options.signal)).reply;
   }
 
-  /** Reads the next reply (smtplib's getreply). */
-  async getreply(): Promise<Reply> {
-    if (!this.#connection.connected) throw new SMTPServerDisconnected('please run connect() first');
-    try {
-      while (this.#replies.length === 0) {
-        const data = await this.#connection.recv();
-        if (data.length === 0) throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
-        this.#replies.push(...this.#parser.feed(data));
-      }
-    } catch (error) {
-      await this.close(true);
-      throw error instanceof SMTPException || (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError'
-        ? error
-        : new SMTPServerDisconnected(`the connection failed: ${(error as Error).message}`, { cause: error });
-    }
-    const reply = this.#replies.shift()!;
-    this.#debug('reply', `${reply.code} ${reply.text}`);
+  /**
+   * Sends a command line and reads its reply (smtplib's docmd).
+   *
+   * @throws SMTPUsageError when `line` holds CR, LF or NUL (nothing is sent).
+   */
+  async docmd(line: string, options: CallOptions = {}): Promise<Reply> {
+    const reply = await this.#exchange({ type: 'RAW', line }, options.signal);
+    // A docmd-driven AUTH: what follows a 334 is SASL data, redacted.
+    this.#session.sasl = reply.code === 334;
     return reply;
-  }
-
-  /** Sends a command line and reads its reply (smtplib's docmd). */
-  async docmd(line: string): Promise<Reply> {
-    await this.#send(line);
-    return this.getreply();
   }
 
   #localName(): string {
     return this.#options.localHostname ?? (osHostname() || 'localhost');
   }
 
-  /** EHLO; parses the extensions. */
-  async ehlo(name = this.#localName()): Promise<Reply> {
-    const reply = await this.docmd(command.ehlo(name));
-    this.#heloReply = reply;
-    this.#extensions = reply.code === 250 ? new Extensions(reply.lines) : null;
-    return reply;
+  /** EHLO; the extensions are then in `esmtpFeatures`. */
+  async ehlo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
+    this.#heloReply = await this.#exchange({ type: 'EHLO', name }, options.signal);
+    return this.#heloReply;
   }
 
   /** HELO (no extensions). */
-  async helo(name = this.#localName()): Promise<Reply> {
-    const reply = await this.docmd(command.helo(name));
-    this.#heloReply = reply;
-    this.#extensions = null;
-    return reply;
+  async helo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
+    this.#heloReply = await this.#exchange({ type: 'HELO', name }, options.signal);
+    return this.#heloReply;
   }
 
   /**
    * EHLO, falling back to HELO only on a plain connection the caller chose to keep plain: when TLS
    * is (or will be) required, a refused EHLO is an error, never a reason to continue in clear.
+   *
+   * @throws SMTPHeloError
    */
-  async ehloOrHeloIfNeeded(): Promise<void> {
+  async ehloOrHeloIfNeeded(options: CallOptions = {}): Promise<void> {
     if (this.#heloReply !== null) return;
-    const reply = await this.ehlo();
+    const reply = await this.ehlo(undefined, options);
     if (reply.code === 250) return;
-    if (this.#tlsRequired() && !this.secure) throw new SMTPHeloError(reply.code, reply.text, reply.enhancedStatus);
-    const helo = await this.helo();
+    if (this.#security !== 'plaintext' && !this.secure) throw new SMTPHeloError(reply.code, reply.text, reply.enhancedStatus);
+    const helo = await this.helo(undefined, options);
     if (helo.code !== 250) throw new SMTPHeloError(helo.code, helo.text, helo.enhancedStatus);
-  }
-
-  #tlsRequired(): boolean {
-    return this.#implicitTls || (this.#options.security ?? 'starttls') === 'starttls';
   }
 
   /** smtplib's has_extn. */
   hasExtn(name: string): boolean {
-    return this.#extensions?.has(name) ?? false;
+    return this.esmtpFeatures?.has(name) ?? false;
   }
 
   /**
    * STARTTLS, done safely: refuses when not offered (or answered with anything but 220), refuses
    * bytes the server sent before the handshake, and forgets everything learnt before TLS.
+   *
+   * @throws SMTPNotSupportedError, SMTPResponseException, StartTlsInjectionError, SMTPHeloError;
+   *   the connection is closed in every case.
    */
-  async starttls(): Promise<Reply> {
+  async starttls(options: CallOptions = {}): Promise<Reply> {
     if (this.secure) throw new SMTPUsageError('the connection already uses TLS');
-    await this.#ehloForStarttls();
+    const helo = this.#heloReply ?? (await this.ehlo(undefined, options));
+    if (helo.code !== 250) {
+      await this.close();
+      throw new SMTPHeloError(helo.code, helo.text, helo.enhancedStatus);
+    }
     if (!this.hasExtn('starttls')) {
       await this.close();
       throw new SMTPNotSupportedError('the server does not offer STARTTLS; refusing to continue without TLS');
     }
-    const reply = await this.docmd(command.starttls());
+    const reply = await this.#exchange({ type: 'STARTTLS' }, options.signal);
     if (reply.code !== 220) {
       await this.close();
       throw new SMTPResponseException(reply.code, reply.text, reply.enhancedStatus, `STARTTLS refused: ${reply.code} ${reply.text}`);
     }
-    await this.#upgrade();
+    const core = this.#session.core;
+    await this.#io.upgrade(core.buffered, options.signal);
+    core.startedTls();
     // Pre-TLS capabilities may have been tampered with: ask again over TLS.
-    this.#extensions = null;
     this.#heloReply = null;
-    const ehlo = await this.ehlo();
+    const ehlo = await this.ehlo(undefined, options);
     if (ehlo.code !== 250) throw new SMTPHeloError(ehlo.code, ehlo.text, ehlo.enhancedStatus);
     return reply;
-  }
-
-  async #ehloForStarttls(): Promise<void> {
-    if (this.#heloReply !== null) return;
-    const reply = await this.ehlo();
-    if (reply.code !== 250) {
-      await this.close();
-      throw new SMTPHeloError(reply.code, reply.text, reply.enhancedStatus);
-    }
-  }
-
-  async #upgrade(): Promise<void> {
-    await this.#connection.upgrade(this.#replies.length + this.#parser.buffered);
   }
 
   #checkAuthAllowed(): void {
@@ -256,38 +191,34 @@ export class SMTP implements AsyncDisposable {
     }
   }
 
-  /** AUTH with one mechanism (smtplib's auth). */
-  async auth(mechanism: string, credentials: Credentials): Promise<Reply> {
+  /**
+   * AUTH with one SASL mechanism (smtplib's auth): PLAIN, LOGIN, CRAM-MD5, XOAUTH2, SCRAM-SHA-256.
+   *
+   * @throws SMTPAuthenticationError (refused), SMTPUsageError (no TLS, unknown mechanism, NUL in a
+   *   credential), SMTPProtocolError (a malformed challenge; SCRAM: the server did not prove itself;
+   *   the connection is then closed).
+   */
+  async auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<Reply> {
     this.#checkAuthAllowed();
-    const sasl = mechanismFor(mechanism, credentials);
-    if (sasl === null) throw new SMTPUsageError(`AUTH ${mechanism} is not supported with these credentials`);
-    this.#authInProgress = true;
-    try {
-      const initial = sasl.start();
-      let reply = await this.docmd(command.auth(sasl.name, initial ?? undefined));
-      for (let round = 0; reply.code === 334 && round < 5; round++) reply = await this.docmd(command.authLine(sasl.next(reply.text.trim())));
-      if (reply.code !== 235 && reply.code !== 503) throw new SMTPAuthenticationError(reply.code, reply.text, reply.enhancedStatus);
-      return reply;
-    } finally {
-      this.#authInProgress = false;
-    }
+    return authenticate(this.#session, mechanism, credentials, this.#options.limits, options.signal);
   }
 
   /**
    * Logs in with the strongest mechanism both sides support (smtplib's login): XOAUTH2 when an
-   * access token is given, else CRAM-MD5, PLAIN, LOGIN.
+   * access token is given, else SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN; the next is tried when one
+   * is refused.
+   *
+   * @throws SMTPNotSupportedError (no AUTH), SMTPAuthenticationError (every mechanism refused).
    */
-  async login(user: string, password?: string, options: { accessToken?: string } = {}): Promise<Reply> {
+  async login(user: string, password?: string, options: CallOptions & { accessToken?: string } = {}): Promise<Reply> {
     this.#checkAuthAllowed();
-    await this.ehloOrHeloIfNeeded();
+    await this.ehloOrHeloIfNeeded(options);
     if (!this.hasExtn('auth')) throw new SMTPNotSupportedError('the server does not offer AUTH');
-    const offered = this.#extensions!.authMechanisms;
     const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
     let lastError: unknown = new SMTPException('no suitable authentication mechanism found');
-    for (const name of PREFERENCE) {
-      if (!offered.includes(name) || mechanismFor(name, credentials) === null) continue;
+    for (const name of preferredMechanisms(this.esmtpFeatures!.authMechanisms, credentials)) {
       try {
-        return await this.auth(name, credentials);
+        return await this.auth(name, credentials, options);
       } catch (error) {
         lastError = error;
         if (!(error instanceof SMTPAuthenticationError)) throw error;
@@ -296,70 +227,57 @@ export class SMTP implements AsyncDisposable {
     throw lastError;
   }
 
-  async mail(from: string, options: readonly string[] = []): Promise<Reply> {
-    await this.ehloOrHeloIfNeeded();
-    return this.docmd(command.mail(from, options));
+  /** MAIL FROM. */
+  async mail(from: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
+    await this.ehloOrHeloIfNeeded(options);
+    return this.#exchange({ type: 'MAIL', from, parameters }, options.signal);
   }
 
-  async rcpt(to: string, options: readonly string[] = []): Promise<Reply> {
-    return this.docmd(command.rcpt(to, options));
+  /** RCPT TO. */
+  async rcpt(to: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
+    return this.#exchange({ type: 'RCPT', to, parameters }, options.signal);
   }
 
-  /** DATA with a message (dot-stuffed, CRLF-normalised); streams AsyncIterables. */
-  async data(message: MessageSource): Promise<Reply> {
-    const reply = await this.docmd(command.data());
+  /** DATA with a message (dot-stuffed, CRLF-normalised); streams AsyncIterables. @throws SMTPDataError when DATA is refused */
+  async data(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
+    const reply = await this.#exchange({ type: 'DATA' }, options.signal);
     if (reply.code !== 354) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
-    const encoder = new DataEncoder();
-    if (message instanceof Uint8Array || typeof message === 'string') {
-      // In memory already: one write for the body and its end.
-      await this.#send(Buffer.concat([encoder.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message), encoder.end()]));
-    } else {
-      for await (const chunk of chunks(message)) {
-        const encoded = encoder.push(chunk);
-        if (encoded.length > 0) await this.#send(encoded);
-      }
-      await this.#send(encoder.end());
-    }
-    const done = await this.getreply();
-    return done;
+    return this.#session.body(message, options.signal);
   }
 
-  /** BDAT (CHUNKING, RFC 3030): binary-clean, no dot-stuffing. */
-  async bdat(message: MessageSource): Promise<Reply> {
+  /** BDAT (CHUNKING, RFC 3030): binary-clean, no dot-stuffing. @throws SMTPNotSupportedError, SMTPDataError */
+  async bdat(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
     if (!this.hasExtn('chunking')) throw new SMTPNotSupportedError('the server does not offer CHUNKING (BDAT)');
     let pending: Uint8Array | null = null;
-    for await (const chunk of chunks(message)) {
+    const chunks = typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : message;
+    for await (const chunk of chunks) {
       if (pending !== null) {
-        const reply = await this.#sendChunk(pending, false);
+        const reply = await this.#exchange({ type: 'BDAT', chunk: pending, last: false }, options.signal);
         if (reply.code !== 250) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
       }
       pending = chunk;
     }
-    return this.#sendChunk(pending ?? new Uint8Array(0), true);
+    return this.#exchange({ type: 'BDAT', chunk: pending ?? new Uint8Array(0), last: true }, options.signal);
   }
 
-  async #sendChunk(chunk: Uint8Array, last: boolean): Promise<Reply> {
-    await this.#send(command.bdat(chunk.length, last));
-    if (chunk.length > 0) await this.#send(chunk);
-    return this.getreply();
+  async rset(options: CallOptions = {}): Promise<Reply> {
+    return this.#exchange({ type: 'RSET' }, options.signal);
   }
 
-  async rset(): Promise<Reply> {
-    return this.docmd(command.rset());
+  async noop(options: CallOptions = {}): Promise<Reply> {
+    return this.#exchange({ type: 'NOOP' }, options.signal);
   }
 
-  async noop(): Promise<Reply> {
-    return this.docmd(command.noop());
-  }
-
-  async verify(address: string): Promise<Reply> {
-    return this.docmd(command.vrfy(address));
+  async verify(address: string, options: CallOptions = {}): Promise<Reply> {
+    return this.#exchange({ type: 'VRFY', address }, options.signal);
   }
 
   /**
-   * smtplib's sendmail: MAIL, RCPT for each recipient (pipelined when offered), DATA (or BDAT with
-   * `binary`). Returns the refused recipients; throws when the sender, every recipient or the data
-   * is refused (after RSET).
+   * smtplib's sendmail: MAIL, RCPT for each recipient and DATA — one pipelined write when the server
+   * offers PIPELINING (RFC 2920) — then the message (or BDAT with `binary`). Returns the refused
+   * recipients, each with its own reply.
+   *
+   * @throws SMTPSenderRefused, SMTPRecipientsRefused (every recipient), SMTPDataError (after RSET).
    */
   async sendmail(
     from: string,
@@ -367,107 +285,47 @@ export class SMTP implements AsyncDisposable {
     message: MessageSource,
     mailOptions: readonly string[] = [],
     rcptOptions: readonly string[] = [],
-    options: { binary?: boolean } = {},
+    options: CallOptions & { binary?: boolean } = {},
   ): Promise<Refused> {
-    await this.ehloOrHeloIfNeeded();
+    await this.ehloOrHeloIfNeeded(options);
     const recipients = typeof to === 'string' ? [to] : [...to];
-    if (recipients.length === 0) throw new SMTPUsageError('sendmail needs at least one recipient');
-    const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
-    const parameters = [...mailOptions];
-    const esmtp = this.#extensions !== null;
-    if (esmtp) {
-      if (body instanceof Uint8Array) {
-        const limit = this.#extensions!.sizeLimit;
-        if (limit !== null && body.length > limit) {
-          throw new SMTPSenderRefused(552, `message of ${body.length} bytes exceeds the server's SIZE limit of ${limit}; nothing was sent`, from);
-        }
-        if (this.hasExtn('size')) parameters.push(`SIZE=${body.length}`);
-        if (body.some((byte) => byte >= 0x80) && this.hasExtn('8bitmime') && !parameters.some((p) => /^BODY=/i.test(p))) parameters.push('BODY=8BITMIME');
-      }
-      if (options.binary && !parameters.some((p) => /^BODY=/i.test(p))) parameters.push('BODY=BINARYMIME');
-    }
-    if (![from, ...recipients].every(isAscii)) {
-      if (!this.hasExtn('smtputf8')) throw new SMTPNotSupportedError('non-ASCII addresses need SMTPUTF8, which the server does not offer');
-      parameters.push('SMTPUTF8');
-    }
-    if (options.binary && !this.hasExtn('binarymime')) throw new SMTPNotSupportedError('binary sending needs CHUNKING and BINARYMIME, which the server does not offer');
-    const pipelined = this.hasExtn('pipelining');
-    const refused: Refused = new Map();
-    const senderRefused = async (reply: Reply) => {
-      await this.rset().catch(() => {});
-      return new SMTPSenderRefused(reply.code, reply.text, from, reply.enhancedStatus);
-    };
-    if (pipelined) {
-      await this.#send(command.mail(from, parameters) + recipients.map((r) => command.rcpt(r, rcptOptions)).join(''));
-      const mailReply = await this.getreply();
-      const rcptReplies: Reply[] = [];
-      for (let i = 0; i < recipients.length; i++) rcptReplies.push(await this.getreply());
-      if (mailReply.code !== 250) throw await senderRefused(mailReply);
-      rcptReplies.forEach((reply, i) => {
-        if (reply.code !== 250 && reply.code !== 251) refused.set(recipients[i]!, { code: reply.code, text: reply.text });
-      });
-    } else {
-      const mailReply = await this.docmd(command.mail(from, parameters));
-      if (mailReply.code !== 250) throw await senderRefused(mailReply);
-      for (const recipient of recipients) {
-        const reply = await this.rcpt(recipient, rcptOptions);
-        if (reply.code !== 250 && reply.code !== 251) refused.set(recipient, { code: reply.code, text: reply.text });
-      }
-    }
-    if (refused.size === recipients.length) {
-      await this.rset().catch(() => {});
-      throw new SMTPRecipientsRefused(refused);
-    }
-    const reply = options.binary ? await this.bdat(body) : await this.data(body);
-    if (reply.code !== 250) {
-      await this.rset().catch(() => {});
-      throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
-    }
-    return refused;
+    const binary = options.binary ?? false;
+    const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, options) };
+    return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
   }
 
   /** smtplib's send_message: builds a MIME message (nodemailer's MailComposer) and sends it; Bcc never appears in the headers. */
-  async sendMessage(mail: import('./message.js').MailMessage, options: { from?: string; to?: string[] } = {}): Promise<Refused> {
+  async sendMessage(mail: import('./message.js').MailMessage, options: CallOptions & { from?: string; to?: string[] } = {}): Promise<Refused> {
     const { sendMessage } = await import('./message.js');
     return sendMessage(this, mail, options);
   }
 
-  /** QUIT, then close. */
-  async quit(): Promise<Reply | null> {
-    if (!this.#connection.connected) return null;
-    let reply: Reply | null = null;
+  /** QUIT, then close; a no-op (null) when not connected. */
+  async quit(options: CallOptions = {}): Promise<Reply | null> {
+    if (!this.#io.connected) return null;
     try {
-      reply = await this.docmd(command.quit());
+      return await this.#exchange({ type: 'QUIT' }, options.signal);
     } finally {
       await this.close();
     }
-    return reply;
   }
 
-  /** Closes the connection without QUIT. */
+  /** Closes the connection without QUIT; a no-op when closed. */
   async close(force = false): Promise<void> {
-    this.#extensions = null;
     this.#heloReply = null;
-    this.#replies = [];
-    this.#parser = new ReplyParser(this.#options.limits);
-    await this.#connection.close(force);
+    this.#session.sasl = false;
+    await this.#io.close(force);
   }
 
   /** `await using smtp = ...`: QUIT when connected (errors ignored), then close. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#connection.connected) await this.quit().catch(() => this.close(true));
+    if (this.#io.connected) await this.quit().catch(() => this.close(true));
   }
 }
 
 /** smtplib.SMTP_SSL: implicit TLS from the first byte (port 465). */
 export class SMTP_SSL extends SMTP {
-  constructor(options: SMTPOptions = {}) {
-    super(options, true);
+  constructor(options: Omit<SMTPOptions, 'security'> = {}) {
+    super({ ...options, security: 'implicit' });
   }
-}
-
-async function* chunks(message: MessageSource): AsyncIterable<Uint8Array> {
-  if (typeof message === 'string') yield Buffer.from(message, 'utf8');
-  else if (message instanceof Uint8Array) yield message;
-  else for await (const chunk of message) yield chunk;
 }

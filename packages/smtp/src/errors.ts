@@ -1,49 +1,60 @@
 /**
- * smtplib's exception family. Every error has a literal `code`; server replies keep the SMTP code,
- * the text and the enhanced status code (RFC 3463) when the server sent one.
+ * smtplib's exception family on the kit's error model (@unitls/client-kit): every class has a
+ * literal `code`, a `role` (usage, protocol, reply, connection), keeps `cause`, and `instanceof`
+ * works across duplicated copies of this package. Server replies keep the SMTP code, the text and
+ * the enhanced status code (RFC 3463) when the server sent one.
  *
  * @module
  */
+import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
 
 /** Base of every SMTP error (smtplib.SMTPException). */
-export class SMTPException extends Error {
-  readonly code: string = 'UNITLS_SMTP';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+export class SMTPException extends ClientError {
+  override readonly code: string = 'UNITLS_SMTP';
+  static override readonly [errorKind]: string = 'SMTPException';
 }
 
-/** The server closed the connection, or it was closed locally (smtplib.SMTPServerDisconnected). */
+/**
+ * The connection failed or was closed (smtplib.SMTPServerDisconnected): the server went away, or
+ * the transport or TLS failed mid-session (`cause` says how), or nothing is connected.
+ */
 export class SMTPServerDisconnected extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_DISCONNECTED';
+  override readonly role: ErrorRole = 'connection';
+  static override readonly [errorKind]: string = 'SMTPServerDisconnected';
 }
 
-/** The server broke the protocol: a malformed or oversized reply. */
+/** The server broke the protocol: a malformed, oversized or unsolicited reply. */
 export class SMTPProtocolError extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_PROTOCOL';
+  override readonly role: ErrorRole = 'protocol';
+  static override readonly [errorKind]: string = 'SMTPProtocolError';
 }
 
-/** The caller asked for something unsafe or impossible before anything was sent (CR/LF in an argument, ...). */
+/** The caller asked for something unsafe or impossible; nothing was sent (CR/LF in an argument, ...). */
 export class SMTPUsageError extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_USAGE';
+  override readonly role: ErrorRole = 'usage';
+  static override readonly [errorKind]: string = 'SMTPUsageError';
 }
 
 /** A server reply that is an error (smtplib.SMTPResponseException). */
 export class SMTPResponseException extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_RESPONSE';
+  override readonly role: ErrorRole = 'reply';
   /** The three-digit reply code. */
   readonly smtpCode: number;
   /** The reply text, lines joined with \n. */
   readonly smtpError: string;
   /** The enhanced status code (e.g. "5.7.1") when the server sent one. */
   readonly enhancedStatus: string | null;
-  constructor(smtpCode: number, smtpError: string, enhancedStatus: string | null = null, message?: string) {
-    super(message ?? `${smtpCode} ${smtpError}`);
+  constructor(smtpCode: number, smtpError: string, enhancedStatus: string | null = null, message?: string, options?: ClientErrorOptions) {
+    super(message ?? `${smtpCode} ${smtpError}`, options);
     this.smtpCode = smtpCode;
     this.smtpError = smtpError;
     this.enhancedStatus = enhancedStatus;
   }
+  static override readonly [errorKind]: string = 'SMTPResponseException';
 }
 
 /** MAIL FROM was refused (smtplib.SMTPSenderRefused). */
@@ -54,39 +65,54 @@ export class SMTPSenderRefused extends SMTPResponseException {
     super(smtpCode, smtpError, enhancedStatus, `sender ${sender} refused: ${smtpCode} ${smtpError}`);
     this.sender = sender;
   }
+  static override readonly [errorKind]: string = 'SMTPSenderRefused';
 }
 
 /** Every recipient was refused (smtplib.SMTPRecipientsRefused); `recipients` maps each to its reply. */
 export class SMTPRecipientsRefused extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_RECIPIENTS_REFUSED';
+  override readonly role: ErrorRole = 'reply';
   readonly recipients: ReadonlyMap<string, { code: number; text: string }>;
   constructor(recipients: ReadonlyMap<string, { code: number; text: string }>) {
     super(`all recipients were refused: ${[...recipients].map(([r, reply]) => `${r} (${reply.code})`).join(', ')}`);
     this.recipients = recipients;
   }
+  static override readonly [errorKind]: string = 'SMTPRecipientsRefused';
 }
 
 /** The message data was refused (smtplib.SMTPDataError). */
 export class SMTPDataError extends SMTPResponseException {
   override readonly code: string = 'UNITLS_SMTP_DATA';
+  static override readonly [errorKind]: string = 'SMTPDataError';
 }
 
 /** The greeting was not 220 (smtplib.SMTPConnectError). */
 export class SMTPConnectError extends SMTPResponseException {
   override readonly code: string = 'UNITLS_SMTP_CONNECT';
+  static override readonly [errorKind]: string = 'SMTPConnectError';
 }
 
 /** EHLO/HELO was refused (smtplib.SMTPHeloError). */
 export class SMTPHeloError extends SMTPResponseException {
   override readonly code: string = 'UNITLS_SMTP_HELO';
+  static override readonly [errorKind]: string = 'SMTPHeloError';
 }
 
 /** Authentication failed (smtplib.SMTPAuthenticationError). */
 export class SMTPAuthenticationError extends SMTPResponseException {
   override readonly code: string = 'UNITLS_SMTP_AUTH';
+  static override readonly [errorKind]: string = 'SMTPAuthenticationError';
 }
 
 /** The server does not offer what was required (smtplib.SMTPNotSupportedError), e.g. STARTTLS. */
 export class SMTPNotSupportedError extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_NOT_SUPPORTED';
+  static override readonly [errorKind]: string = 'SMTPNotSupportedError';
 }
+
+/** How the kit's pieces raise SMTP errors. */
+export const smtpErrors: ErrorFamily = {
+  usage: (message) => new SMTPUsageError(message),
+  protocol: (message, options) => new SMTPProtocolError(message, options),
+  connection: (message, options) => new SMTPServerDisconnected(message, options),
+};

@@ -3,7 +3,8 @@
  * with the envelope taken from its headers and Bcc stripped from what is sent.
  */
 import MailComposerModule from 'nodemailer/lib/mail-composer';
-import type { SMTP, Refused } from './client.js';
+import type { SMTP } from './client.js';
+import type { Refused } from './envelope.js';
 
 /** The message fields (nodemailer's message options: from, to, cc, bcc, subject, text, html, attachments, headers, ...). */
 export interface MailMessage {
@@ -36,7 +37,7 @@ export async function composeMessage(mail: MailMessage): Promise<{ from: string;
 }
 
 /** smtplib's send_message. */
-export async function sendMessage(smtp: SMTP, mail: MailMessage, options: { from?: string; to?: string[] } = {}): Promise<Refused> {
+export async function sendMessage(smtp: SMTP, mail: MailMessage, options: { from?: string; to?: string[]; signal?: AbortSignal } = {}): Promise<Refused> {
   const { from, to, raw } = await composeMessage(mail);
-  return smtp.sendmail(options.from ?? from, options.to ?? to, raw);
+  return smtp.sendmail(options.from ?? from, options.to ?? to, raw, [], [], options.signal === undefined ? {} : { signal: options.signal });
 }

@@ -1,5 +1,7 @@
 /**
- * @unitls/smtp: Python's smtplib for TypeScript, on any unitls TLS implementation.
+ * @unitls/smtp: Python's smtplib for TypeScript, on any unitls TLS implementation. A sans-IO
+ * protocol core (`SMTPConnection`, every state and transition in one table) under a thin async
+ * client (`SMTP`, `SMTP_SSL`) built on @unitls/client-kit.
  *
  * @example
  * ```ts
@@ -13,9 +15,14 @@
  * @module
  */
 export * from './errors.js';
-export { SMTP, SMTP_SSL, type SMTPOptions, type SMTPPlainOptions, type Refused, type MessageSource } from './client.js';
+export { SMTP, SMTP_SSL } from './client.js';
+export type { SMTPOptions, SMTPPlainOptions, SMTPLimits, CallOptions } from './options.js';
+export type { Refused, MessageSource } from './envelope.js';
 export { composeMessage, type MailMessage } from './message.js';
-export { ReplyParser, type Reply, type ReplyLimits } from './protocol/reply.js';
+export { SMTPConnection, NEED_DATA, type SMTPCommand, type SMTPEvent, type ReplyEvent, type ClosedEvent } from './protocol/connection.js';
+export { SMTPState, TRANSITIONS, type CommandName } from './protocol/states.js';
+export { ReplyParser, ReplyReader, type Reply, type ReplyLimits } from './protocol/reply.js';
 export { Extensions } from './protocol/ehlo.js';
 export { DataEncoder, encodeData } from './protocol/data.js';
 export { command, checkArgument, quoteAddress } from './protocol/commands.js';
+export type { Credentials } from '@unitls/client-kit';

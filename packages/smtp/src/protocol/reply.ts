@@ -1,10 +1,14 @@
 /**
- * Sans-IO SMTP reply parsing (RFC 5321 §4.2): "250-first\r\n250 last\r\n" -> one reply. Bounded:
- * a line longer than `maxLineLength` or a reply with more than `maxLines` lines is a protocol error,
- * so a hostile server cannot make the client buffer without end.
+ * Sans-IO SMTP reply parsing (RFC 5321 §4.2): "250-first\r\n250 last\r\n" is one reply. Bounded:
+ * a line longer than `maxLineLength` or a reply of more than `maxLines` lines is a protocol
+ * error, so a hostile server cannot make the client hold bytes without end.
+ *
+ * @module
  */
-import { SMTPProtocolError } from '../errors.js';
+import { LineReader } from '@unitls/client-kit';
+import { SMTPProtocolError, smtpErrors } from '../errors.js';
 
+/** One server reply. */
 export interface Reply {
   readonly code: number;
   readonly lines: readonly string[];
@@ -14,6 +18,7 @@ export interface Reply {
   readonly enhancedStatus: string | null;
 }
 
+/** Bounds on server replies (part of the client's `limits`). */
 export interface ReplyLimits {
   /** Longest reply line accepted, CRLF excluded (default 8192, smtplib's _MAXLINE). */
   maxLineLength?: number;
@@ -23,55 +28,74 @@ export interface ReplyLimits {
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})\s/;
 
-export class ReplyParser {
-  #pending: Buffer = Buffer.alloc(0);
-  #lines: string[] = [];
-  #code: number | null = null;
-  readonly #maxLineLength: number;
+/** Assembles replies from a LineReader's lines; `next()` is a reply or null (need more bytes). */
+export class ReplyReader {
+  readonly lines: LineReader;
   readonly #maxLines: number;
+  #pending: string[] = [];
+  #code = 0;
 
   constructor(limits: ReplyLimits = {}) {
-    this.#maxLineLength = limits.maxLineLength ?? 8192;
+    // smtplib accepts a lone LF, and so do we: replies are read, not relayed.
+    this.lines = new LineReader({ maxLineLength: limits.maxLineLength ?? 8192, bareLF: 'accept', errors: smtpErrors });
     this.#maxLines = limits.maxLines ?? 1000;
+  }
+
+  /** Bytes received and not yet part of a returned reply. */
+  get buffered(): number {
+    return this.lines.buffered + this.#pending.reduce((n, line) => n + line.length + 4, 0);
+  }
+
+  /** True while a multi-line reply has begun and not ended. */
+  get inReply(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /**
+   * The next complete reply, or null.
+   *
+   * @throws SMTPProtocolError for a malformed line, a code change inside a reply, or a bound passed.
+   */
+  next(): Reply | null {
+    for (let bytes = this.lines.readLine(); bytes !== null; bytes = this.lines.readLine()) {
+      const line = bytes.toString('latin1');
+      const match = /^([2-5]\d\d)([ -]|$)/.exec(line);
+      if (match === null) throw new SMTPProtocolError(`malformed reply line from the server: ${JSON.stringify(line.slice(0, 80))}`);
+      const code = Number(match[1]);
+      if (this.#pending.length > 0 && code !== this.#code) {
+        throw new SMTPProtocolError(`reply code changed inside a multi-line reply (${this.#code} then ${code})`);
+      }
+      this.#code = code;
+      this.#pending.push(line.slice(4));
+      if (this.#pending.length > this.#maxLines) throw new SMTPProtocolError(`the server sent a reply of more than ${this.#maxLines} lines`);
+      if (match[2] !== '-') {
+        const lines = this.#pending;
+        this.#pending = [];
+        return { code, lines, text: lines.join('\n'), enhancedStatus: ENHANCED.exec(lines[0]!)?.[1] ?? null };
+      }
+    }
+    return null;
+  }
+}
+
+/** The reply reader as a push parser: `feed(bytes)` returns every reply completed by them. */
+export class ReplyParser {
+  readonly #reader: ReplyReader;
+
+  constructor(limits: ReplyLimits = {}) {
+    this.#reader = new ReplyReader(limits);
   }
 
   /** Bytes received but not part of a complete reply yet. */
   get buffered(): number {
-    return this.#pending.length + this.#lines.reduce((n, line) => n + line.length, 0);
+    return this.#reader.buffered;
   }
 
-  /** Feeds bytes; returns every reply completed by them. */
+  /** Feeds bytes; returns every reply completed by them. @throws SMTPProtocolError */
   feed(data: Uint8Array): Reply[] {
-    this.#pending = this.#pending.length === 0 ? Buffer.from(data) : Buffer.concat([this.#pending, data]);
+    this.#reader.lines.push(data);
     const replies: Reply[] = [];
-    for (;;) {
-      const end = this.#pending.indexOf('\n');
-      if (end < 0) {
-        if (this.#pending.length > this.#maxLineLength + 1) {
-          throw new SMTPProtocolError(`the server sent a line longer than ${this.#maxLineLength} bytes`);
-        }
-        return replies;
-      }
-      let line = this.#pending.subarray(0, end).toString('latin1');
-      this.#pending = this.#pending.subarray(end + 1);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line.length > this.#maxLineLength) throw new SMTPProtocolError(`the server sent a line longer than ${this.#maxLineLength} bytes`);
-      const match = /^([2-5]\d\d)([ -]|$)(.*)$/s.exec(line);
-      if (match === null) throw new SMTPProtocolError(`malformed reply line from the server: ${JSON.stringify(line.slice(0, 80))}`);
-      const code = Number(match[1]);
-      if (this.#code !== null && code !== this.#code) {
-        throw new SMTPProtocolError(`reply code changed inside a multi-line reply (${this.#code} then ${code})`);
-      }
-      this.#code = code;
-      this.#lines.push(match[3]!);
-      if (this.#lines.length > this.#maxLines) throw new SMTPProtocolError(`the server sent a reply of more than ${this.#maxLines} lines`);
-      if (match[2] !== '-') {
-        const lines = this.#lines;
-        const enhanced = ENHANCED.exec(lines[0] ?? '');
-        replies.push({ code, lines, text: lines.join('\n'), enhancedStatus: enhanced?.[1] ?? null });
-        this.#lines = [];
-        this.#code = null;
-      }
-    }
+    for (let reply = this.#reader.next(); reply !== null; reply = this.#reader.next()) replies.push(reply);
+    return replies;
   }
 }

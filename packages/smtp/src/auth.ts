@@ -1,0 +1,55 @@
+/**
+ * SMTP AUTH (RFC 4954) over the kit's SASL mechanisms: AUTH with the initial response, then one
+ * line per 334 challenge, then 235. A malformed challenge, or a SCRAM server that cannot prove it
+ * knows the password, closes the connection: nothing from that server can be trusted.
+ *
+ * @module
+ */
+import { decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
+import { SMTPAuthenticationError, SMTPException, SMTPUsageError, smtpErrors } from './errors.js';
+import type { SMTPLimits } from './options.js';
+import type { Reply } from './protocol/reply.js';
+import type { Session } from './session.js';
+
+/** The most 334 challenges answered in one exchange (SCRAM needs 2). */
+const MAX_ROUNDS = 10;
+
+/**
+ * Runs one AUTH exchange with `mechanism`.
+ *
+ * @throws SMTPAuthenticationError (refused), SMTPUsageError (unknown mechanism, NUL in a
+ *   credential), SMTPProtocolError (malformed challenge, unproven SCRAM server; connection closed).
+ */
+export async function authenticate(session: Session, mechanism: string, credentials: Credentials, limits: SMTPLimits | undefined, signal: AbortSignal | undefined): Promise<Reply> {
+  const sasl = mechanismFor(mechanism, credentials, { ...limits, errors: smtpErrors });
+  if (sasl === null) throw new SMTPUsageError(`AUTH ${mechanism} is not supported with these credentials`);
+  const closing = async (error: unknown): Promise<never> => {
+    await session.io.close(true);
+    throw error;
+  };
+  session.sasl = true;
+  try {
+    const initial = sasl.initialResponse();
+    let reply = await session.exchange({ type: 'AUTH', mechanism: sasl.name, initialResponse: initial === null ? undefined : encodeSasl(initial, '=') }, signal);
+    for (let round = 0; reply.code === 334; round++) {
+      let response: string;
+      try {
+        if (round >= MAX_ROUNDS) throw new SMTPException(`the server asked for more than ${MAX_ROUNDS} SASL rounds`);
+        response = encodeSasl(sasl.respond(decodeSasl(reply.text, smtpErrors)));
+      } catch (error) {
+        return await closing(error);
+      }
+      reply = await session.exchange({ type: 'AUTH_RESPONSE', response }, signal);
+    }
+    if (reply.code === 503) return reply; // already authenticated (smtplib does the same)
+    if (reply.code !== 235) throw new SMTPAuthenticationError(reply.code, reply.text, reply.enhancedStatus);
+    try {
+      sasl.complete();
+    } catch (error) {
+      return await closing(error);
+    }
+    return reply;
+  } finally {
+    session.sasl = false;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The thin loop under SMTP: moves bytes between the ClientConnection (@unitls/client-kit) and the
+ * sans-IO SMTPConnection, one operation (one deadline) per reply and per write, and traces what
+ * crosses (debug output and diagnostics channels, SASL data redacted). Any failure while reading
+ * closes the connection before it is raised. Internal: not exported by the package.
+ *
+ * @module
+ */
+import type { ClientConnection } from '@unitls/client-kit';
+import { SMTPServerDisconnected } from './errors.js';
+import type { MessageSource } from './envelope.js';
+import type { SMTPOptions } from './options.js';
+import { NEED_DATA, SMTPConnection, type ReplyEvent, type SMTPCommand, type SMTPEvent } from './protocol/connection.js';
+import type { Reply } from './protocol/reply.js';
+
+export class Session {
+  readonly io: ClientConnection;
+  readonly #options: SMTPOptions;
+  #core: SMTPConnection | null = null;
+  /** Inside a SASL exchange: commands and 334 challenges are traced as <redacted>. */
+  sasl = false;
+
+  constructor(io: ClientConnection, options: SMTPOptions) {
+    this.io = io;
+    this.#options = options;
+  }
+
+  /** A fresh core for a new connection. */
+  reset(): SMTPConnection {
+    this.#core = new SMTPConnection(this.#options.limits);
+    this.sasl = false;
+    return this.#core;
+  }
+
+  /** The core, when connected. @throws SMTPServerDisconnected */
+  get core(): SMTPConnection {
+    if (!this.io.connected || this.#core === null) throw new SMTPServerDisconnected('not connected: run connect() first (the connection is closed after any failure)');
+    return this.#core;
+  }
+
+  /** The core of the last connection, if any (state inspection after close). */
+  get lastCore(): SMTPConnection | null {
+    return this.#core;
+  }
+
+  #trace(direction: 'send' | 'reply', text: () => string): void {
+    const level = this.#options.debuglevel ?? 0;
+    const published = direction === 'send' ? this.io.tracesCommands : this.io.tracesReplies;
+    if (level <= 0 && !published) return;
+    const line = text();
+    if (direction === 'send') this.io.publishCommand(line);
+    else this.io.publishReply(line);
+    if (level > 0) {
+      const out = `${level >= 2 ? `${new Date().toISOString()} ` : ''}${direction}: ${line}`;
+      (this.#options.debugOutput ?? ((l: string) => process.stderr.write(`${l}\n`)))(out);
+    }
+  }
+
+  /** Encodes commands (usage errors before anything is sent) and writes them in one go (a pipelined group). */
+  async send(commands: readonly SMTPCommand[], signal: AbortSignal | undefined): Promise<void> {
+    const core = this.core;
+    const parts = commands.map((command) => {
+      const bytes = core.send(command);
+      this.#trace('send', () => (this.sasl && command.type === 'RAW' ? '<redacted>' : SMTPConnection.trace(command)));
+      return bytes;
+    });
+    await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), signal);
+  }
+
+  /** Writes bytes as one operation. */
+  async write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    await this.io.run(() => this.io.send(bytes), signal);
+  }
+
+  /** The next reply, read as one operation; any failure closes the connection first. */
+  async reply(signal: AbortSignal | undefined): Promise<ReplyEvent> {
+    const core = this.core;
+    try {
+      let event = core.nextEvent();
+      if (event === NEED_DATA) event = await this.io.run(() => this.#receive(core), signal);
+      if (event.type === 'closed') throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
+      const { reply } = event;
+      this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
+      return event;
+    } catch (error) {
+      await this.io.close(true);
+      throw error;
+    }
+  }
+
+  async #receive(core: SMTPConnection): Promise<SMTPEvent> {
+    for (;;) {
+      core.receiveData(await this.io.recv());
+      const event = core.nextEvent();
+      if (event !== NEED_DATA) return event;
+    }
+  }
+
+  /** One command and its reply. */
+  async exchange(command: SMTPCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    await this.send([command], signal);
+    return (await this.reply(signal)).reply;
+  }
+
+  /** After 354: the message (dot-stuffed, CRLF-normalised) and its end, then the final reply. */
+  async body(message: MessageSource, signal: AbortSignal | undefined): Promise<Reply> {
+    const core = this.core;
+    if (typeof message === 'string' || message instanceof Uint8Array) {
+      const body = core.send({ type: 'BODY', data: typeof message === 'string' ? Buffer.from(message, 'utf8') : message });
+      // In memory already: one write for the body and its end.
+      await this.write(Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]), signal);
+    } else {
+      for await (const chunk of message) {
+        const encoded = core.send({ type: 'BODY', data: chunk });
+        if (encoded.length > 0) await this.write(encoded, signal);
+      }
+      await this.write(core.send({ type: 'END_OF_DATA' }), signal);
+    }
+    return (await this.reply(signal)).reply;
+  }
+}
