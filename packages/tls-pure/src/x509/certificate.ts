@@ -9,7 +9,7 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate, type Name } from '@peculiar/asn1-x509';
 import type * as asn1js from 'asn1js';
-import { DerError, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
+import { DerError, checkRoundTrip, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
 import { invalid } from './failure.js';
 import { decodeTime, type CertificateTime } from './validity.js';
 
@@ -94,6 +94,7 @@ export class ParsedCertificate {
     } catch (cause) {
       throw new DerError(`not an X.509 Certificate: ${(cause as Error).message}`, { cause });
     }
+    checkRoundTrip(der, typed, 'Certificate');
     const tbs = typed.tbsCertificate;
     // DER never encodes a DEFAULT value (X.690 11.5): an explicit v1 is not DER.
     if (hasVersion && tbs.version === 0) throw new DerError('version v1 is encoded explicitly');

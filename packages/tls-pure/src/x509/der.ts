@@ -3,11 +3,12 @@
  * only refuses what they would tolerate but X.690's Distinguished Encoding Rules forbid (X.690
  * 10-11, required for certificates by RFC 5280 4.1): trailing bytes, indefinite or non-minimal
  * lengths, constructed strings, non-minimal integers, booleans other than 00/FF, non-zero padding
- * bits in BIT STRINGs.
+ * bits in BIT STRINGs, children that overrun their parent; and, for values decoded with a schema,
+ * anything but the exact bytes the library re-encodes (wrong tags, explicit DEFAULT values).
  *
  * @module
  */
-import { AsnParser } from '@peculiar/asn1-schema';
+import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 
 /** Bytes that are not the DER encoding a schema expects. Caught by the validator and reported. */
@@ -83,7 +84,11 @@ function checkDer(block: Block, depth = 0): void {
   if (tagClass === 1 && isConstructed && primitiveOnly.has(tagNumber)) throw new DerError('constructed string encoding');
   const children = block.valueBlock.value;
   if (isConstructed) {
-    if (Array.isArray(children)) for (const child of children) checkDer(child as Block, depth + 1);
+    const list = Array.isArray(children) ? (children as Block[]) : [];
+    // asn1js lets the last child run past its parent's end; X.690 8.1.1.3 does not.
+    const used = list.reduce((total, child) => total + (child as unknown as { blockLength: number }).blockLength, 0);
+    if (used !== (block.lenBlock as unknown as { length: number }).length) throw new DerError('contents do not fill the length exactly');
+    for (const child of list) checkDer(child, depth + 1);
   } else if (tagClass === 1) {
     checkPrimitiveValue(tagNumber, rawValue(block));
   }
@@ -118,11 +123,31 @@ export function decodeDer(bytes: Uint8Array): asn1js.AsnType {
  */
 export function parseDer<T>(bytes: Uint8Array, type: new () => T): T {
   const tree = decodeDer(bytes);
+  let value: T;
   try {
-    return AsnParser.fromASN(tree, type) as T;
+    value = AsnParser.fromASN(tree, type) as T;
   } catch (cause) {
     throw new DerError(`not a ${type.name}: ${(cause as Error).message}`, { cause });
   }
+  checkRoundTrip(bytes, value, type.name);
+  return value;
+}
+
+/**
+ * The schema parser accepts some encodings its serializer would never produce (any constructed
+ * tag where a SEQUENCE is due, an explicit DEFAULT value); DER has one encoding per value
+ * (X.690 10-11), so the bytes must be exactly what the library writes for what it read.
+ *
+ * @throws DerError when they are not.
+ */
+export function checkRoundTrip(bytes: Uint8Array, value: unknown, what: string): void {
+  let again: Uint8Array;
+  try {
+    again = new Uint8Array(AsnSerializer.serialize(value));
+  } catch (cause) {
+    throw new DerError(`not a DER ${what}: it cannot be re-encoded (${(cause as Error).message})`, { cause });
+  }
+  if (again.length !== bytes.length || !again.every((byte, i) => byte === bytes[i])) throw new DerError(`not the DER encoding of a ${what}`);
 }
 
 /** The DER bytes of an asn1js block, as they appeared in the input. */

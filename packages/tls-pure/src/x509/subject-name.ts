@@ -17,13 +17,15 @@ import { ipEqual, parseIpAddress } from './ip-address.js';
 export type ReferenceName = { readonly kind: 'dns'; readonly value: string } | { readonly kind: 'ip'; readonly value: Uint8Array };
 
 /**
- * Reads a server name as a client gives it: an IPv4/IPv6 literal, or a DNS name in A-labels
+ * Reads a server name as a client gives it: an IPv4/IPv6 literal (IPv6 possibly in brackets), or
+ * a DNS name in A-labels
  * (one trailing dot ignored, case ignored).
  *
  * @throws VerificationFailure (`hostname-mismatch`, INVALID_REFERENCE_NAME) when it is neither.
  */
 export function referenceName(text: string): ReferenceName {
-  const address = parseIpAddress(text);
+  // A URL-style bracketed IPv6 literal is still an IPv6 literal.
+  const address = parseIpAddress(/^\[[^\]]*:[^\]]*\]$/.test(text) ? text.slice(1, -1) : text);
   if (address !== null) return { kind: 'ip', value: address };
   const name = (text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
   if (!isDnsName(name)) {
