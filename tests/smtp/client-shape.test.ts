@@ -78,6 +78,32 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP client sha
     await s.done();
   });
 
+  it('publishes TLS on unitls:smtp:tls, for implicit TLS and after STARTTLS', async () => {
+    const s = await hostile(async (c) => {
+      await greet(c, ['STARTTLS']);
+      await c.line();
+      c.write('220 go ahead\r\n');
+      await c.startTls(cert(), key());
+      await c.line();
+      c.write('250 scripted.test\r\n');
+      await c.line();
+      c.write('221 bye\r\n');
+    });
+    const seen: boolean[] = [];
+    const listener = (message: unknown) => seen.push((message as { upgraded: boolean; socket: { negotiatedTlsVersion: string } }).upgraded);
+    subscribe('unitls:smtp:tls', listener);
+    try {
+      const smtp = new SMTP(options(s.port, { security: 'starttls' }));
+      await smtp.connect();
+      expect(smtp.secure).toBe(true);
+      await smtp.quit();
+    } finally {
+      unsubscribe('unitls:smtp:tls', listener);
+    }
+    expect(seen).toEqual([true]);
+    await s.done();
+  });
+
   it('a per-call signal ends one call and closes; quit on a closed client is a no-op', async () => {
     const s = await hostile(async (c) => {
       await greet(c);

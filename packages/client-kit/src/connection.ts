@@ -36,6 +36,14 @@ export interface ClientConnectionOptions {
   transport?: TransportFactory | undefined;
 }
 
+/** What {@link ClientConnection.nextEvent} drives: a protocol core in the h11 style. */
+export interface SansIOCore<E> {
+  /** Bytes from the server; empty means it closed. */
+  receiveData(data: Uint8Array): void;
+  /** An event, or the core's NEED_DATA symbol. */
+  nextEvent(): E | symbol;
+}
+
 /** The default of {@link ClientConnectionOptions.timeout}. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const READ_SIZE = 64 * 1024;
@@ -127,6 +135,25 @@ export class ClientConnection {
     } finally {
       this.#deadline.end();
     }
+  }
+
+  /**
+   * The next event of a sans-IO core (h11 style): `core.nextEvent()` at once when it has one,
+   * else one operation that feeds `core.receiveData()` from {@link recv} (an empty array at the
+   * server's close) until the core answers something other than `needData`.
+   *
+   * @throws what the core raises (its protocol error), or as {@link recv}.
+   */
+  async nextEvent<E>(core: SansIOCore<E>, needData: symbol, signal?: AbortSignal): Promise<E> {
+    const event = core.nextEvent();
+    if (event !== needData) return event as E;
+    return this.run(async () => {
+      for (;;) {
+        core.receiveData(await this.recv());
+        const next = core.nextEvent();
+        if (next !== needData) return next as E;
+      }
+    }, signal);
   }
 
   /**

@@ -75,4 +75,4 @@ export {
 } from './diagnostics.js';
 export { OperationDeadline, type ExpireHandler } from './deadline.js';
 export { tcpTransport, type TransportFactory } from './transport.js';
-export { ClientConnection, DEFAULT_TIMEOUT_MS, type ClientConnectionOptions, type Security } from './connection.js';
+export { ClientConnection, DEFAULT_TIMEOUT_MS, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';

@@ -158,6 +158,21 @@ describe('ClientConnection', () => {
     await c.close();
   });
 
+  it('drives a sans-IO core: nextEvent feeds it until it has an event, one deadline for the whole event', async () => {
+    const port = await serve((socket) => {
+      socket.write('+OK one\r\n+OK t');
+      setTimeout(() => socket.write('wo\r\n'), 20);
+    });
+    const NEED = Symbol('NEED_DATA');
+    const reader = new LineReader({ maxLineLength: 100 });
+    const core = { receiveData: (data: Uint8Array) => reader.push(data), nextEvent: () => reader.readLine()?.toString() ?? NEED };
+    const c = connection({ timeout: 5000 });
+    await c.open('127.0.0.1', port, 'plaintext');
+    expect(await c.nextEvent<string>(core, NEED)).toBe('+OK one');
+    expect(await c.nextEvent<string>(core, NEED)).toBe('+OK two');
+    await c.close();
+  });
+
   it('publishes connect, command, reply and close on the package channels only when subscribed', async () => {
     const port = await serve((socket) => socket.write('+OK\r\n'));
     const seen: string[] = [];

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isAscii as isAsciiBytes } from 'node:buffer';
 import { SMTPDataError, SMTPNotSupportedError, SMTPRecipientsRefused, SMTPSenderRefused, SMTPUsageError, type SMTPException } from './errors.js';
 import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
@@ -45,7 +46,7 @@ export function mailParameters(
         throw new SMTPSenderRefused(552, `message of ${body.length} bytes exceeds the server's SIZE limit of ${limit}; nothing was sent`, from);
       }
       if (has('size')) parameters.push(`SIZE=${body.length}`);
-      if (!binary && has('8bitmime') && !hasBody(parameters) && body.some((byte) => byte >= 0x80)) parameters.push('BODY=8BITMIME');
+      if (!binary && has('8bitmime') && !hasBody(parameters) && !isAsciiBytes(body)) parameters.push('BODY=8BITMIME');
     }
     if (binary && !hasBody(parameters)) parameters.push('BODY=BINARYMIME');
   }

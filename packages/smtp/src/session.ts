@@ -76,8 +76,7 @@ export class Session {
   async reply(signal: AbortSignal | undefined): Promise<ReplyEvent> {
     const core = this.core;
     try {
-      let event = core.nextEvent();
-      if (event === NEED_DATA) event = await this.io.run(() => this.#receive(core), signal);
+      const event = await this.io.nextEvent<SMTPEvent>(core, NEED_DATA, signal);
       if (event.type === 'closed') throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
       const { reply } = event;
       this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
@@ -85,14 +84,6 @@ export class Session {
     } catch (error) {
       await this.io.close(true);
       throw error;
-    }
-  }
-
-  async #receive(core: SMTPConnection): Promise<SMTPEvent> {
-    for (;;) {
-      core.receiveData(await this.io.recv());
-      const event = core.nextEvent();
-      if (event !== NEED_DATA) return event;
     }
   }
 
