@@ -284,7 +284,7 @@ export class HTTPSConnection extends HTTPConnection {
     // Offer h2 and http/1.1 unless the caller chose its own ALPN list.
     const configuration = this.#tlsOptions.configuration ?? new TLSClientConfiguration();
     this.#context ??= new (this.#tlsOptions.implementation ?? nodeImplementation).clientContext(
-      configuration.innerProtocols === null ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
+      configuration.innerProtocols.length === 0 ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
     );
     return this.#context;
   }

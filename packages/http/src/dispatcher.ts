@@ -41,7 +41,7 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const allowH2 = options.agent?.allowH2 ?? true;
   const configuration = options.configuration ?? new TLSClientConfiguration();
   // ALPN offers what the Agent can speak, unless the caller chose its own list.
-  const offered = configuration.innerProtocols === null ? configuration.with({ innerProtocols: allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'] }) : configuration;
+  const offered = configuration.innerProtocols.length === 0 ? configuration.with({ innerProtocols: allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'] }) : configuration;
   const context = new implementation.clientContext(offered);
   const timeout = options.connectTimeout ?? 10_000;
   return new Agent({

@@ -4,11 +4,10 @@ import {
   type Address,
   type ClientConnectOptions,
   type ClientContext,
-  type ImplementationFeatures,
   type ServerContext,
   type TLSBuffer,
   type TLSClientConfiguration,
-  type TLSImplementation,
+  TLSImplementation,
   type TLSServerConfiguration,
   type TLSSession,
   type TLSSocket,
@@ -55,6 +54,7 @@ export class InsecureClientContext implements ClientContext {
       checkHostname: !insecureConfiguration.disableHostnameCheck,
     });
     this.insecureConfiguration = insecureConfiguration;
+    Object.freeze(this);
     warn(SecurityWarningCode.CONTEXT, `insecure client context created (${implementation.name}): ${describe(insecureConfiguration)}`);
   }
 
@@ -95,6 +95,7 @@ export class InsecureServerContext implements ServerContext {
     }
     this.#inner = hooksOf(implementation).serverContext(configuration, { verifyClientChain: !insecureConfiguration.disableVerification });
     this.insecureConfiguration = insecureConfiguration;
+    Object.freeze(this);
     warn(SecurityWarningCode.CONTEXT, `insecure server context created (${implementation.name}): ${describe(insecureConfiguration)}`);
   }
 
@@ -124,37 +125,33 @@ export class InsecureServerContext implements ServerContext {
  * const insecure = new InsecureTLSImplementation(implementation, new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true }));
  * ```
  */
-export class InsecureTLSImplementation implements TLSImplementation {
-  readonly name: string;
-  readonly clientContext: new (configuration: TLSClientConfiguration) => InsecureClientContext;
-  readonly serverContext: new (configuration: TLSServerConfiguration) => InsecureServerContext;
-  readonly features: ImplementationFeatures;
+export class InsecureTLSImplementation extends TLSImplementation {
+  declare readonly clientContext: new (configuration: TLSClientConfiguration) => InsecureClientContext;
+  declare readonly serverContext: new (configuration: TLSServerConfiguration) => InsecureServerContext;
   readonly insecureConfiguration: InsecureConfiguration;
-  readonly #base: TLSImplementation;
 
   constructor(base: TLSImplementation, insecureConfiguration: InsecureConfiguration) {
     hooksOf(base);
     if (!(insecureConfiguration instanceof InsecureConfiguration)) {
       throw new ConfigurationError('InsecureTLSImplementation needs an InsecureConfiguration');
     }
-    this.#base = base;
-    this.name = `insecure(${base.name})`;
-    this.features = base.features;
+    super({
+      name: `insecure(${base.name})`,
+      clientContext: class extends InsecureClientContext {
+        constructor(configuration: TLSClientConfiguration) {
+          super(base, configuration, insecureConfiguration);
+        }
+      },
+      serverContext: class extends InsecureServerContext {
+        constructor(configuration: TLSServerConfiguration) {
+          super(base, configuration, insecureConfiguration);
+        }
+      },
+      validateConfig: (configuration) => base.validateConfig(configuration),
+      features: base.features,
+    });
     this.insecureConfiguration = insecureConfiguration;
-    this.clientContext = class extends InsecureClientContext {
-      constructor(configuration: TLSClientConfiguration) {
-        super(base, configuration, insecureConfiguration);
-      }
-    };
-    this.serverContext = class extends InsecureServerContext {
-      constructor(configuration: TLSServerConfiguration) {
-        super(base, configuration, insecureConfiguration);
-      }
-    };
+    Object.freeze(this);
     warn(SecurityWarningCode.CONTEXT, `InsecureTLSImplementation over ${base.name}: ${describe(insecureConfiguration)}`);
-  }
-
-  validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void {
-    this.#base.validateConfig(configuration);
   }
 }

@@ -1,10 +1,10 @@
 /** Stable codes of the warnings this package emits, one per step. */
-export const SecurityWarningCode = {
+export const SecurityWarningCode = Object.freeze({
   CONFIGURATION: 'UNITLS_INSECURE_CONFIGURATION',
   CONTEXT: 'UNITLS_INSECURE_CONTEXT',
   CONNECT: 'UNITLS_INSECURE_CONNECT',
   BUFFER: 'UNITLS_INSECURE_BUFFER',
-} as const;
+} as const);
 export type SecurityWarningCode = (typeof SecurityWarningCode)[keyof typeof SecurityWarningCode];
 
 /**

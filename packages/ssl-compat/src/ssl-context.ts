@@ -45,7 +45,7 @@ export const OP_CIPHER_SERVER_PREFERENCE = 0x400000;
 export const OP_ALL = 0x80000850;
 
 /** Python's ssl.TLSVersion. */
-export const TLSVersion = {
+export const TLSVersion = Object.freeze({
   MINIMUM_SUPPORTED: 'MINIMUM_SUPPORTED',
   SSLv3: 'SSLv3',
   TLSv1: 'TLSv1',
@@ -53,11 +53,11 @@ export const TLSVersion = {
   TLSv1_2: 'TLSv1.2',
   TLSv1_3: 'TLSv1.3',
   MAXIMUM_SUPPORTED: 'MAXIMUM_SUPPORTED',
-} as const;
+} as const);
 export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
 
 /** Python's ssl.Purpose. */
-export const Purpose = { SERVER_AUTH: 'SERVER_AUTH', CLIENT_AUTH: 'CLIENT_AUTH' } as const;
+export const Purpose = Object.freeze({ SERVER_AUTH: 'SERVER_AUTH', CLIENT_AUTH: 'CLIENT_AUTH' } as const);
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
 const INSECURE_HINT = 'for test servers trust their certificate (loadVerifyLocations) or use @unitls/insecure';

@@ -24,7 +24,10 @@ export type Protocol = NextProtocol | Uint8Array;
 export interface TLSConfigurationOptions {
   /** Cipher suites in preference order; `null` for the implementation's secure default. */
   ciphers?: Iterable<Cipher> | null;
-  /** ALPN protocols in preference order; `null` to not use ALPN. */
+  /**
+   * ALPN protocols in preference order. `null` (the PEP's None) becomes `[]`; `[]` means no ALPN
+   * (the extension is not sent).
+   */
   innerProtocols?: Iterable<Protocol> | null;
   /** Lowest TLS version to accept; `null` for the implementation's default (TLS 1.2). */
   lowestSupportedVersion?: TLSVersion | null;
@@ -49,23 +52,41 @@ export interface TLSServerConfigurationOptions extends TLSConfigurationOptions {
   certificateChain?: Iterable<SigningChain> | null;
 }
 
+/** A value for a message, whatever it is (String() and JSON.stringify throw on some values). */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `a value of type ${typeof value}`;
+}
+
+/** The items of a list-valued option; anything but an iterable (or a string) is refused. */
+function listOf<T>(where: string, field: string, value: Iterable<T>): T[] {
+  if (typeof value === 'string' || typeof (value as Partial<Iterable<T>> | null)?.[Symbol.iterator] !== 'function') {
+    throw new ConfigurationError(`${where}: ${field} must be a list (an array or another iterable), got ${typeof value}`);
+  }
+  return [...value];
+}
+
 function validateCiphers(where: string, ciphers: Iterable<Cipher> | null | undefined): readonly Cipher[] | null {
   if (ciphers === null || ciphers === undefined) return null;
-  const list = [...ciphers];
+  const list = listOf(where, 'ciphers', ciphers);
   if (list.length === 0) {
     throw new ConfigurationError(`${where}: ciphers is empty; pass null for the default list or name at least one suite`);
   }
   for (const id of list) {
     if (!Number.isInteger(id) || id < 0 || id > 0xffff) {
-      throw new ConfigurationError(`${where}: cipher ${String(id)} is not a 16-bit IANA cipher suite id`);
+      throw new ConfigurationError(`${where}: cipher ${show(id)} is not a 16-bit IANA cipher suite id`);
     }
   }
   return Object.freeze(list);
 }
 
-function validateProtocols(where: string, protocols: Iterable<Protocol> | null | undefined): readonly Protocol[] | null {
-  if (protocols === null || protocols === undefined) return null;
-  const list = [...protocols].map((protocol) => {
+const NO_PROTOCOLS: readonly Protocol[] = Object.freeze([]);
+
+function validateProtocols(where: string, protocols: Iterable<Protocol> | null | undefined): readonly Protocol[] {
+  // PEP 748: "inner_protocols ... None becomes []".
+  if (protocols === null || protocols === undefined) return NO_PROTOCOLS;
+  const list = listOf(where, 'innerProtocols', protocols).map((protocol) => {
     if (typeof protocol === 'string') {
       if (!isNextProtocol(protocol)) {
         throw new ConfigurationError(
@@ -82,14 +103,13 @@ function validateProtocols(where: string, protocols: Iterable<Protocol> | null |
     }
     return Uint8Array.from(protocol);
   });
-  if (list.length === 0) throw new ConfigurationError(`${where}: innerProtocols is empty; pass null to not use ALPN`);
   return Object.freeze(list);
 }
 
 function validateVersion(where: string, field: string, version: TLSVersion | null | undefined): TLSVersion | null {
   if (version === null || version === undefined) return null;
   if (!isTLSVersion(version)) {
-    throw new ConfigurationError(`${where}: ${field} ${JSON.stringify(version)} is not a TLSVersion`);
+    throw new ConfigurationError(`${where}: ${field} ${show(version)} is not a TLSVersion`);
   }
   return version;
 }
@@ -100,8 +120,7 @@ function validateTrustStore(where: string, trustStore: TrustStore | null | undef
   return trustStore;
 }
 
-function protocolsEqual(a: readonly Protocol[] | null, b: readonly Protocol[] | null): boolean {
-  if (a === null || b === null) return a === b;
+function protocolsEqual(a: readonly Protocol[], b: readonly Protocol[]): boolean {
   return (
     a.length === b.length &&
     a.every((p, i) => {
@@ -115,7 +134,7 @@ function protocolsEqual(a: readonly Protocol[] | null, b: readonly Protocol[] | 
 abstract class TLSConfiguration {
   readonly ciphers: readonly Cipher[] | null;
   // Typed arrays cannot be frozen, so raw protocols are kept private and handed out as copies.
-  readonly #innerProtocols: readonly Protocol[] | null;
+  readonly #innerProtocols: readonly Protocol[];
   readonly lowestSupportedVersion: TLSVersion | null;
   readonly highestSupportedVersion: TLSVersion | null;
   readonly trustStore: TrustStore | null;
@@ -138,10 +157,9 @@ abstract class TLSConfiguration {
     this.trustStore = validateTrustStore(where, options.trustStore);
   }
 
-  /** ALPN protocols in preference order, or null; raw ids are returned as fresh copies. */
-  get innerProtocols(): readonly Protocol[] | null {
-    const list = this.#innerProtocols;
-    return list === null ? null : Object.freeze(list.map((p) => (typeof p === 'string' ? p : Uint8Array.from(p))));
+  /** ALPN protocols in preference order, `[]` for no ALPN; raw ids are returned as fresh copies. */
+  get innerProtocols(): readonly Protocol[] {
+    return Object.freeze(this.#innerProtocols.map((p) => (typeof p === 'string' ? p : Uint8Array.from(p))));
   }
 
   protected sharedFieldsEqual(other: TLSConfiguration): boolean {
@@ -223,7 +241,7 @@ export class TLSServerConfiguration extends TLSConfiguration {
       if (options.certificateChain instanceof SigningChain) {
         throw new ConfigurationError('TLSServerConfiguration: certificateChain is a list: wrap the chain in [ ]');
       }
-      const chains = [...options.certificateChain];
+      const chains = listOf('TLSServerConfiguration', 'certificateChain', options.certificateChain);
       if (chains.length === 0) throw new ConfigurationError('TLSServerConfiguration: certificateChain is empty');
       for (const chain of chains) {
         if (!(chain instanceof SigningChain)) {

@@ -1,7 +1,9 @@
 /**
  * Certificate, private-key and trust-store descriptors (PEP 748). A descriptor only records where
  * the material comes from; nothing is read or parsed until an implementation builds a context,
- * so one descriptor can serve every implementation.
+ * so one descriptor can serve every implementation. As the PEP says, a descriptor raises only when
+ * nothing at all is given (or something of the wrong type): empty material is recorded as it is,
+ * and refused by the context that uses it (and by `validateConfig`, see {@link emptyMaterial}).
  *
  * @module
  */
@@ -19,28 +21,40 @@ export type DescriptorSource =
 export type PemOrDer = Uint8Array | string;
 
 function copyMaterial(what: string, data: PemOrDer): Uint8Array {
-  if (typeof data === 'string') {
-    if (data.length === 0) throw new ConfigurationError(`${what}.fromBuffer: the PEM text is empty`);
-    return new TextEncoder().encode(data);
-  }
+  if (typeof data === 'string') return new TextEncoder().encode(data);
   if (!(data instanceof Uint8Array)) {
     throw new ConfigurationError(`${what}.fromBuffer: expected a Uint8Array (DER or PEM bytes) or a PEM string`);
   }
-  if (data.length === 0) throw new ConfigurationError(`${what}.fromBuffer: the buffer is empty`);
   return Uint8Array.from(data);
 }
 
 function checkPath(what: string, path: string): string {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new ConfigurationError(`${what}.fromFile: expected a non-empty file path`);
-  }
+  if (typeof path !== 'string') throw new ConfigurationError(`${what}.fromFile: expected a file path (a string)`);
   return path;
 }
 
 function checkId(what: string, id: Uint8Array | string): Uint8Array {
-  const bytes = typeof id === 'string' ? new TextEncoder().encode(id) : Uint8Array.from(id);
-  if (bytes.length === 0) throw new ConfigurationError(`${what}.fromId: the id is empty`);
-  return bytes;
+  if (typeof id === 'string') return new TextEncoder().encode(id);
+  if (!(id instanceof Uint8Array)) throw new ConfigurationError(`${what}.fromId: expected the id as a Uint8Array or a string`);
+  return Uint8Array.from(id);
+}
+
+/**
+ * Why a descriptor's material cannot be used, found without reading anything: an empty buffer,
+ * path or id. Null when nothing is wrong that can be seen before reading (a file may still be
+ * missing or empty when a context reads it).
+ */
+export function emptyMaterial(what: string, source: DescriptorSource): string | null {
+  switch (source.kind) {
+    case 'buffer':
+      return source.data.length === 0 ? `${what}.fromBuffer() was given empty material; pass PEM text or DER bytes` : null;
+    case 'file':
+      return source.path === '' ? `${what}.fromFile() was given an empty path; pass the path of a PEM or DER file` : null;
+    case 'id':
+      return source.id.length === 0 ? `${what}.fromId() was given an empty id` : null;
+    case 'system':
+      return null;
+  }
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -89,17 +103,28 @@ abstract class Descriptor {
   }
 }
 
-/** Reads a buffer or file source; explains what went wrong otherwise. */
+/**
+ * Reads a buffer or file source for a context being built.
+ *
+ * @throws ConfigurationError for empty material (an empty buffer, path or file), a file that cannot
+ *   be read, and `fromId` / system sources, which have no bytes here.
+ */
 export function readDescriptorBytes(what: string, source: DescriptorSource): Uint8Array {
+  const empty = emptyMaterial(what, source);
+  if (empty !== null) throw new ConfigurationError(empty);
   switch (source.kind) {
     case 'buffer':
       return Uint8Array.from(source.data);
-    case 'file':
+    case 'file': {
+      let bytes: Uint8Array;
       try {
-        return readFileSync(source.path);
+        bytes = readFileSync(source.path);
       } catch (cause) {
         throw new ConfigurationError(`${what}: cannot read ${source.path}: ${(cause as Error).message}`, { cause });
       }
+      if (bytes.length === 0) throw new ConfigurationError(`${what}: the file ${source.path} is empty`);
+      return bytes;
+    }
     case 'id':
       throw new ConfigurationError(`${what}.fromId() material has no bytes; this implementation cannot use it`);
     case 'system':
@@ -201,6 +226,9 @@ export class SigningChain {
     }
     if (leaf[1] !== null && !(leaf[1] instanceof PrivateKey)) {
       throw new ConfigurationError('SigningChain: the leaf key must be a PrivateKey or null');
+    }
+    if (chain !== null && (typeof chain === 'string' || typeof (chain as Partial<Iterable<Certificate>>)[Symbol.iterator] !== 'function')) {
+      throw new ConfigurationError('SigningChain: chain must be a list of Certificates');
     }
     const rest = [...(chain ?? [])];
     for (const cert of rest) {

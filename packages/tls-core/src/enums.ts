@@ -2,7 +2,8 @@
  * The enumerations of PEP 748, as `as const` objects with a type of the same name.
  *
  * Raw values are accepted where the PEP accepts them: any 16-bit number as a cipher suite, any
- * `Uint8Array` as an ALPN protocol.
+ * `Uint8Array` as an ALPN protocol. The enumeration objects are frozen: a member cannot be changed
+ * or added at run time.
  *
  * @module
  */
@@ -16,7 +17,7 @@
  * const config = new TLSClientConfiguration({ ciphers: [CipherSuite.TLS_AES_256_GCM_SHA384] });
  * ```
  */
-export const CipherSuite = {
+export const CipherSuite = Object.freeze({
   TLS_AES_128_GCM_SHA256: 0x1301,
   TLS_AES_256_GCM_SHA384: 0x1302,
   TLS_CHACHA20_POLY1305_SHA256: 0x1303,
@@ -32,7 +33,7 @@ export const CipherSuite = {
   TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8: 0xc0af,
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca8,
   TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca9,
-} as const;
+} as const);
 /** A named cipher suite id. Cipher fields also accept any other 16-bit id (a raw `number`). */
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
 
@@ -65,7 +66,7 @@ export const DEFAULT_CIPHER_LIST: readonly CipherSuite[] = Object.freeze([
 ]);
 
 /** ALPN protocol ids PEP 748 names. Any other protocol is given as its raw bytes. */
-export const NextProtocol = {
+export const NextProtocol = Object.freeze({
   H2: 'h2',
   H2C: 'h2c',
   HTTP1: 'http/1.1',
@@ -74,7 +75,7 @@ export const NextProtocol = {
   FTP: 'ftp',
   STUN: 'stun.nat-discovery',
   TURN: 'stun.turn',
-} as const;
+} as const);
 /** A named ALPN protocol id; protocol fields also accept raw bytes (`Uint8Array`). */
 export type NextProtocol = (typeof NextProtocol)[keyof typeof NextProtocol];
 
@@ -97,12 +98,12 @@ export function protocolFromBytes(bytes: Uint8Array): NextProtocol | Uint8Array 
 }
 
 /** TLS versions; `MINIMUM_SUPPORTED` and `MAXIMUM_SUPPORTED` mean the implementation's bounds. */
-export const TLSVersion = {
+export const TLSVersion = Object.freeze({
   MINIMUM_SUPPORTED: 'MINIMUM_SUPPORTED',
   TLSv1_2: 'TLSv1.2',
   TLSv1_3: 'TLSv1.3',
   MAXIMUM_SUPPORTED: 'MAXIMUM_SUPPORTED',
-} as const;
+} as const);
 export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
 
 const versionOrder: Record<TLSVersion, number> = {

@@ -1,6 +1,7 @@
 /**
  * The PEP 748 protocols as TypeScript interfaces: contexts, the async TLSSocket, the synchronous
- * sans-IO TLSBuffer, and TLSImplementation.
+ * sans-IO TLSBuffer, and the features an implementation reports (TLSImplementation is a class, in
+ * implementation.ts).
  *
  * @module
  */
@@ -165,16 +166,4 @@ export interface ImplementationFeatures {
   readonly sessionResumption: boolean;
   /** Certificate verification time can be set (tests only). */
   readonly verificationTime: boolean;
-}
-
-/** A TLS implementation (PEP 748 `TLSImplementation`). Every implementation package exports one as `implementation`. */
-export interface TLSImplementation {
-  /** A short name, e.g. "node". */
-  readonly name: string;
-  readonly clientContext: new (configuration: TLSClientConfiguration) => ClientContext;
-  readonly serverContext: new (configuration: TLSServerConfiguration) => ServerContext;
-  /** Throws ConfigurationError when this implementation cannot honour `configuration`. */
-  validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void;
-  /** Extension: feature flags. */
-  readonly features: ImplementationFeatures;
 }

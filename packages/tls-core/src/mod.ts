@@ -21,6 +21,14 @@ export { reasonForOpenSSLVerifyCode } from './openssl-verify-codes.js';
 export * from './descriptors.js';
 export * from './configuration.js';
 export type * from './interfaces.js';
+export {
+  TLSImplementation,
+  checkConfiguration,
+  configurationDescriptors,
+  type ClientContextConstructor,
+  type ServerContextConstructor,
+  type TLSImplementationOptions,
+} from './implementation.js';
 export { ChunkReader } from './chunk-reader.js';
 export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress } from './address.js';

@@ -13,10 +13,10 @@ import {
 const chain = () => new SigningChain([Certificate.fromBuffer('-----BEGIN CERTIFICATE-----x'), PrivateKey.fromBuffer('k')]);
 
 describe('TLSClientConfiguration', () => {
-  it('defaults every field to null (implementation default)', () => {
+  it('defaults every field to null (implementation default), innerProtocols to [] (PEP: None becomes [])', () => {
     const config = new TLSClientConfiguration();
     expect(config.ciphers).toBeNull();
-    expect(config.innerProtocols).toBeNull();
+    expect(config.innerProtocols).toEqual([]);
     expect(config.lowestSupportedVersion).toBeNull();
     expect(config.highestSupportedVersion).toBeNull();
     expect(config.trustStore).toBeNull();
@@ -62,6 +62,17 @@ describe('TLSClientConfiguration', () => {
     expect(a.equals(new TLSServerConfiguration())).toBe(false);
   });
 
+  it('takes innerProtocols null, undefined and [] alike: an array, [] meaning no ALPN', () => {
+    for (const innerProtocols of [null, undefined, []]) {
+      const config = new TLSClientConfiguration({ innerProtocols });
+      expect(config.innerProtocols).toEqual([]);
+      expect(Array.isArray(config.innerProtocols)).toBe(true);
+      expect(config.equals(new TLSClientConfiguration())).toBe(true);
+    }
+    expect(new TLSServerConfiguration({ innerProtocols: [] }).innerProtocols).toEqual([]);
+    expect(new TLSClientConfiguration({ innerProtocols: ['h2'] }).with({ innerProtocols: null }).innerProtocols).toEqual([]);
+  });
+
   it('with() replaces only the named fields', () => {
     const a = new TLSClientConfiguration({ ciphers: [0x1301], lowestSupportedVersion: TLSVersion.TLSv1_2 });
     const b = a.with({ lowestSupportedVersion: TLSVersion.TLSv1_3 });
@@ -80,7 +91,9 @@ describe('TLSClientConfiguration', () => {
     [{ ciphers: [-1] }, /not a 16-bit/],
     [{ ciphers: [1.5] }, /not a 16-bit/],
     [{ ciphers: ['TLS_AES_128_GCM_SHA256'] }, /not a 16-bit/],
-    [{ innerProtocols: [] }, /innerProtocols is empty/],
+    [{ innerProtocols: 'h2' }, /innerProtocols must be a list/],
+    [{ innerProtocols: 42 }, /innerProtocols must be a list/],
+    [{ ciphers: 0x1301 }, /ciphers must be a list/],
     [{ innerProtocols: [new Uint8Array(0)] }, /1 to 255 bytes/],
     [{ innerProtocols: [new Uint8Array(256)] }, /1 to 255 bytes/],
     [{ innerProtocols: ['gopher'] }, /not a NextProtocol/],
@@ -105,5 +118,6 @@ describe('TLSServerConfiguration', () => {
     expect(() => new TLSServerConfiguration({ certificateChain: chain() as never })).toThrow(/wrap the chain/);
     expect(() => new TLSServerConfiguration({ certificateChain: [] })).toThrow(/empty/);
     expect(() => new TLSServerConfiguration({ certificateChain: ['x'] as never })).toThrow(/SigningChains/);
+    expect(() => new TLSServerConfiguration({ certificateChain: 7 as never })).toThrow(/certificateChain must be a list/);
   });
 });

@@ -2,16 +2,47 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Certificate, ConfigurationError, PrivateKey, SigningChain, TrustStore } from '../src/mod.js';
+import { Certificate, ConfigurationError, PrivateKey, SigningChain, TrustStore, emptyMaterial } from '../src/mod.js';
 
 describe('descriptors', () => {
-  it('cannot be built empty', () => {
+  it('cannot be built with nothing at all', () => {
     expect(() => new (Certificate as unknown as new () => Certificate)()).toThrow(/Certificate needs material/);
     expect(() => new (PrivateKey as unknown as new () => PrivateKey)()).toThrow(ConfigurationError);
-    expect(() => Certificate.fromBuffer(new Uint8Array(0))).toThrow(/empty/);
-    expect(() => PrivateKey.fromBuffer('')).toThrow(/empty/);
-    expect(() => Certificate.fromFile('')).toThrow(/file path/);
-    expect(() => TrustStore.fromId('')).toThrow(/empty/);
+  });
+
+  it('are built from empty material (PEP 748: no parsing at construction), which reading refuses', () => {
+    const empty = [
+      Certificate.fromBuffer(new Uint8Array(0)),
+      Certificate.fromBuffer(''),
+      Certificate.fromFile(''),
+      Certificate.fromId(new Uint8Array(0)),
+      PrivateKey.fromBuffer(''),
+      PrivateKey.fromFile(''),
+      PrivateKey.fromId(''),
+      TrustStore.fromBuffer(new Uint8Array(0)),
+      TrustStore.fromFile(''),
+      TrustStore.fromId(''),
+    ];
+    for (const descriptor of empty) {
+      expect(emptyMaterial(descriptor.constructor.name, descriptor.source)).toMatch(/empty/);
+      expect(() => descriptor.bytes()).toThrow(ConfigurationError);
+    }
+    expect(() => Certificate.fromBuffer('').bytes()).toThrow(/Certificate\.fromBuffer\(\) was given empty material/);
+    expect(() => TrustStore.fromFile('').bytes()).toThrow(/TrustStore\.fromFile\(\) was given an empty path/);
+    expect(emptyMaterial('TrustStore', TrustStore.system().source)).toBeNull();
+    expect(emptyMaterial('Certificate', Certificate.fromBuffer('x').source)).toBeNull();
+  });
+
+  it('refuses material of the wrong type', () => {
+    expect(() => Certificate.fromBuffer(42 as never)).toThrow(/expected a Uint8Array/);
+    expect(() => Certificate.fromFile(null as never)).toThrow(/expected a file path/);
+    expect(() => Certificate.fromId({} as never)).toThrow(/expected the id/);
+  });
+
+  it('refuses an empty file when it is read', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'unitls-')), 'empty.pem');
+    writeFileSync(path, '');
+    expect(() => Certificate.fromFile(path).bytes()).toThrow(/is empty/);
   });
 
   it('TrustStore with nothing is the system store', () => {
@@ -56,5 +87,6 @@ describe('descriptors', () => {
     expect(() => new SigningChain([PrivateKey.fromBuffer('k'), null] as never)).toThrow(/leaf must be/);
     expect(() => new SigningChain([cert, cert] as never)).toThrow(/PrivateKey or null/);
     expect(() => new SigningChain([cert, null], ['x'] as never)).toThrow(/Certificates/);
+    expect(() => new SigningChain([cert, null], 5 as never)).toThrow(/chain must be a list/);
   });
 });

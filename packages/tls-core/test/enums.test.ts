@@ -62,3 +62,22 @@ describe('TLSVersion', () => {
     expect(TLSVersion.TLSv1_2).toBe('TLSv1.2');
   });
 });
+
+describe('enumeration objects', () => {
+  it.each([
+    ['CipherSuite', CipherSuite],
+    ['NextProtocol', NextProtocol],
+    ['TLSVersion', TLSVersion],
+  ] as const)('%s is frozen: members cannot be changed or added at run time', (_, enumeration) => {
+    expect(Object.isFrozen(enumeration)).toBe(true);
+    const key = Object.keys(enumeration)[0]!;
+    const before = (enumeration as Record<string, unknown>)[key];
+    expect(() => {
+      (enumeration as Record<string, unknown>)[key] = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      (enumeration as Record<string, unknown>).EXTRA = 1;
+    }).toThrow(TypeError);
+    expect((enumeration as Record<string, unknown>)[key]).toBe(before);
+  });
+});

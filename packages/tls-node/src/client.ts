@@ -20,7 +20,7 @@ import { certificateVerdict, toTLSError } from './errors.js';
 import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer } from './socket.js';
+import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -56,13 +56,14 @@ export function relaxClient(context: NodeClientContext, relax: ClientRelaxations
  * subject-CN fallback), on every connection including resumed ones.
  */
 export class NodeClientContext implements ClientContext {
-  readonly configuration: TLSClientConfiguration;
+  readonly #configuration: TLSClientConfiguration;
   readonly #secureContext: tls.SecureContext;
   readonly #alpn: Buffer | undefined;
 
+  /** @throws ConfigurationError when node:tls cannot honour `configuration` (see {@link validateConfig}). */
   constructor(configuration: TLSClientConfiguration) {
     validateConfig(configuration);
-    this.configuration = configuration;
+    this.#configuration = configuration;
     const chain = configuration.certificateChain === null ? {} : certAndKey(chainMaterial(configuration.certificateChain));
     try {
       this.#secureContext = tls.createSecureContext({
@@ -74,6 +75,13 @@ export class NodeClientContext implements ClientContext {
       throw new ConfigurationError(`node:tls refused the client configuration: ${(cause as Error).message}`, { cause });
     }
     this.#alpn = alpnOption(configuration);
+    // Read-only at run time too: a socket must never report one configuration and use another.
+    Object.freeze(this);
+  }
+
+  /** The configuration this context was built from (it cannot be replaced). */
+  get configuration(): TLSClientConfiguration {
+    return this.#configuration;
   }
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<NodeTLSSocket> {
@@ -151,7 +159,7 @@ export class NodeClientContext implements ClientContext {
             fail(mismatch);
             return;
           }
-          const connected = new NodeTLSSocket(this, socket, peer, serverHostname);
+          const connected = connectedSocket(this, socket, peer, serverHostname);
           settled = true;
           resolve(connected);
         } catch (error) {

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { TLSImplementation } from '@unitls/tls-core';
+import { TLSImplementation } from '@unitls/tls-core';
 import { NodeClientContext } from './client.js';
 import { NodeServerContext } from './server.js';
 import { IMPLEMENTATION_NAME } from './socket.js';
@@ -22,19 +22,19 @@ import { validateConfig } from './validate.js';
 import { INSECURE_HOOKS, insecureHooks } from './insecure.js';
 
 /** The tls-node TLSImplementation. */
-export const implementation: TLSImplementation = Object.freeze({
+export const implementation: TLSImplementation = new TLSImplementation({
   name: IMPLEMENTATION_NAME,
   clientContext: NodeClientContext,
   serverContext: NodeServerContext,
   validateConfig,
-  features: Object.freeze({
+  features: {
     buffer: false,
     // node:tls reports a TCP close without close_notify as a plain end of stream.
     raggedEOF: false,
     sessionResumption: true,
     verificationTime: false,
-  }),
-  [INSECURE_HOOKS]: insecureHooks,
+  },
+  hooks: { [INSECURE_HOOKS]: insecureHooks },
 });
 
 export { NodeClientContext } from './client.js';

@@ -19,8 +19,8 @@ export function protocolOptions(configuration: TLSClientConfiguration | TLSServe
   };
 }
 
-/** The ALPN list in wire form (length-prefixed ids, as node:tls takes raw bytes), or undefined without ALPN. */
+/** The ALPN list in wire form (length-prefixed ids, as node:tls takes raw bytes), or undefined without ALPN (`[]`). */
 export function alpnOption(configuration: TLSClientConfiguration | TLSServerConfiguration): Buffer | undefined {
-  const protocols = configuration.innerProtocols?.map(protocolBytes);
-  return protocols === undefined ? undefined : Buffer.concat(protocols.flatMap((id) => [Buffer.of(id.length), id]));
+  const protocols = configuration.innerProtocols.map(protocolBytes);
+  return protocols.length === 0 ? undefined : Buffer.concat(protocols.flatMap((id) => [Buffer.of(id.length), id]));
 }

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import * as tls from 'node:tls';
 import {
   ConfigurationError,
@@ -16,7 +16,7 @@ import { NO_BUFFER_MESSAGE } from './client.js';
 import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { NodeTLSSocket, certificateDer } from './socket.js';
+import { NOT_USER_CONSTRUCTED, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
 import { validateConfig } from './validate.js';
 
 /** Server contexts whose client-certificate verification @unitls/insecure turned off (see insecure.ts). */
@@ -41,7 +41,7 @@ interface ServedChain {
  * A trust store turns on client-certificate authentication.
  */
 export class NodeServerContext implements ServerContext {
-  readonly configuration: TLSServerConfiguration;
+  readonly #configuration: TLSServerConfiguration;
   readonly #defaultContext: tls.SecureContext;
   readonly #chains: ServedChain[];
   readonly #alpn: Buffer | undefined;
@@ -51,7 +51,7 @@ export class NodeServerContext implements ServerContext {
     if (configuration.certificateChain === null) {
       throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
     }
-    this.configuration = configuration;
+    this.#configuration = configuration;
     const shared = {
       ...protocolOptions(configuration),
       ...(configuration.trustStore === null ? {} : { ca: trustAnchors(configuration.trustStore) }),
@@ -69,6 +69,12 @@ export class NodeServerContext implements ServerContext {
     });
     this.#defaultContext = this.#chains.length === 1 ? this.#chains[0]!.context : build({});
     this.#alpn = alpnOption(configuration);
+    Object.freeze(this);
+  }
+
+  /** The configuration this context was built from (it cannot be replaced). */
+  get configuration(): TLSServerConfiguration {
+    return this.#configuration;
   }
 
   /** The chain for an SNI name, or undefined when no leaf matches it. */
@@ -113,12 +119,20 @@ export class NodeServerContext implements ServerContext {
   }
 }
 
+const listenerConstruction = Symbol('NodeListener construction');
+
 /** A listening TLSSocket over node:tls: each TCP connection is handshaken and queued for `accept()`. */
 export class NodeListener extends TLSListener<NodeTLSSocket> {
   declare readonly context: NodeServerContext;
 
+  /** @internal Built by {@link NodeServerContext.connect} only. */
+  protected constructor(secret: symbol, context: NodeServerContext, server: Server) {
+    if (secret !== listenerConstruction) throw new TypeError(`NodeListener ${NOT_USER_CONSTRUCTED}`);
+    super(context, server);
+  }
+
   static async listen(context: NodeServerContext, address: Address): Promise<NodeListener> {
-    return new NodeListener(context, await listenOn(address));
+    return new NodeListener(listenerConstruction, context, await listenOn(address));
   }
 
   protected handshake(transport: Socket): Promise<NodeTLSSocket> {
@@ -128,7 +142,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
         socket.off('error', onError);
         socket.off('close', onClose);
         if (error === null) {
-          resolve(new NodeTLSSocket(this.context, socket, certificateDer(socket)));
+          resolve(connectedSocket(this.context, socket, certificateDer(socket)));
         } else {
           reject(error);
           socket.destroy();

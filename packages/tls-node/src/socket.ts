@@ -20,9 +20,19 @@ import { toTLSError } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'node';
 
-/** A connected TLSSocket over a node:tls socket whose handshake is done. */
+const construction = Symbol('NodeTLSSocket construction');
+
+/** The message users get when they try to build a socket themselves. */
+export const NOT_USER_CONSTRUCTED =
+  'is not constructed by users (PEP 748: "TLSSockets should not be constructed by the user"): ' +
+  'ClientContext.connect() and ServerContext.connect() followed by accept() return connected sockets';
+
+/**
+ * A connected TLSSocket over a node:tls socket whose handshake is done. Built only by this
+ * package's contexts (a user's `new NodeTLSSocket()` throws TypeError).
+ */
 export class NodeTLSSocket implements TLSSocket {
-  readonly context: ClientContext | ServerContext;
+  readonly #context: ClientContext | ServerContext;
   readonly #socket: NodeTlsSocket;
   readonly #reader: ChunkReader;
   #closed = false;
@@ -34,17 +44,16 @@ export class NodeTLSSocket implements TLSSocket {
   readonly #cipher: number | null;
   readonly #protocol: NextProtocol | Uint8Array | null;
 
-  /**
-   * Wraps `socket` right after its handshake; nothing of its stream has been read yet.
-   * `peerCertificate` is the verified leaf (for a resumed session: the one verified originally).
-   */
+  /** @internal Use {@link connectedSocket}; users get sockets from the contexts. */
   constructor(
+    secret: symbol,
     context: ClientContext | ServerContext,
     socket: NodeTlsSocket,
     peerCertificate: Uint8Array | null,
     serverHostname: string | null = null,
   ) {
-    this.context = context;
+    if (secret !== construction) throw new TypeError(`NodeTLSSocket ${NOT_USER_CONSTRUCTED}`);
+    this.#context = context;
     this.#socket = socket;
     this.#peerCertificate = peerCertificate;
     this.#serverHostname = serverHostname;
@@ -61,6 +70,11 @@ export class NodeTLSSocket implements TLSSocket {
     socket.on('session', (session: Buffer) => {
       this.#session = session;
     });
+  }
+
+  /** The context this socket was made from. */
+  get context(): ClientContext | ServerContext {
+    return this.#context;
   }
 
   get negotiatedTlsVersion(): TLSVersion | null {
@@ -145,6 +159,19 @@ export class NodeTLSSocket implements TLSSocket {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * Wraps `socket` right after its handshake; nothing of its stream has been read yet.
+ * `peerCertificate` is the verified leaf (for a resumed session: the one verified originally).
+ */
+export function connectedSocket(
+  context: ClientContext | ServerContext,
+  socket: NodeTlsSocket,
+  peerCertificate: Uint8Array | null,
+  serverHostname: string | null = null,
+): NodeTLSSocket {
+  return new NodeTLSSocket(construction, context, socket, peerCertificate, serverHostname);
 }
 
 /** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */

@@ -42,14 +42,14 @@ function nativeOptions(
   skipVerify: boolean,
 ): NativeContextOptions {
   const plan = planCiphers(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion);
-  const alpn = configuration.innerProtocols?.map(protocolBytes);
+  const alpn = configuration.innerProtocols.map(protocolBytes);
   return {
     minVersion: VERSION[plan.minVersion],
     maxVersion: VERSION[plan.maxVersion],
     cipherList: plan.tls12.join(':'),
     cipherSuites: plan.tls13.join(':'),
     ...(trust ? { trustPem: Buffer.from(trustAnchors(configuration.trustStore).join('\n')) } : {}),
-    ...(alpn === undefined ? {} : { alpn: Buffer.concat(alpn.flatMap((id) => [Buffer.of(id.length), id])) }),
+    ...(alpn.length === 0 ? {} : { alpn: Buffer.concat(alpn.flatMap((id) => [Buffer.of(id.length), id])) }),
     ...(options.verificationTime === undefined ? {} : { verifyTime: Math.floor(options.verificationTime.getTime() / 1000) }),
     ...(skipVerify ? { skipVerify: true } : {}),
   };
@@ -69,13 +69,13 @@ function build(isServer: boolean, options: NativeContextOptions): object {
  * subject-CN fallback, IP addresses via set1_ip.
  */
 export class OpenSSLClientContext implements ClientContext {
-  readonly configuration: TLSClientConfiguration;
+  readonly #configuration: TLSClientConfiguration;
   readonly #native: object;
   readonly #relax: Relaxations | undefined;
 
   constructor(configuration: TLSClientConfiguration, options: OpenSSLContextOptions = {}) {
     validateConfig(configuration, '@unitls/tls-openssl');
-    this.configuration = configuration;
+    this.#configuration = configuration;
     this.#relax = (options as { [RELAX]?: Relaxations })[RELAX];
     const native = nativeOptions(configuration, true, options, this.#relax !== undefined && !this.#relax.verifyChain);
     const chain = configuration.certificateChain;
@@ -84,6 +84,13 @@ export class OpenSSLClientContext implements ClientContext {
       native.chains = [{ cert: Buffer.from(cert), key: Buffer.from(key) }];
     }
     this.#native = build(false, native);
+    // Read-only at run time too: a socket must never report one configuration and use another.
+    Object.freeze(this);
+  }
+
+  /** The configuration this context was built from (it cannot be replaced). */
+  get configuration(): TLSClientConfiguration {
+    return this.#configuration;
   }
 
   createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): OpenSSLBuffer {
@@ -122,19 +129,25 @@ export class OpenSSLClientContext implements ClientContext {
 
 /** The server side over OpenSSL; several chains are chosen by SNI name inside OpenSSL. */
 export class OpenSSLServerContext implements ServerContext {
-  readonly configuration: TLSServerConfiguration;
+  readonly #configuration: TLSServerConfiguration;
   readonly #native: object;
 
   constructor(configuration: TLSServerConfiguration, options: OpenSSLContextOptions & { acceptAnyClientCertificate?: boolean } = {}) {
     validateConfig(configuration, '@unitls/tls-openssl');
     if (configuration.certificateChain === null) throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
-    this.configuration = configuration;
+    this.#configuration = configuration;
     const native = nativeOptions(configuration, configuration.trustStore !== null, options, options.acceptAnyClientCertificate === true);
     native.chains = configuration.certificateChain.map((chain) => {
       const { cert, key } = certAndKey(chainMaterial(chain));
       return { cert: Buffer.from(cert), key: Buffer.from(key) };
     });
     this.#native = build(true, native);
+    Object.freeze(this);
+  }
+
+  /** The configuration this context was built from (it cannot be replaced). */
+  get configuration(): TLSServerConfiguration {
+    return this.#configuration;
   }
 
   createBuffer(): OpenSSLBuffer {

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { TLSClientConfiguration, TLSImplementation, TLSServerConfiguration } from '@unitls/tls-core';
+import { TLSImplementation, type TLSClientConfiguration, type TLSServerConfiguration } from '@unitls/tls-core';
 import { validateConfig } from '@unitls/tls-node/internal';
 import { addon } from './addon.js';
 import { IMPLEMENTATION_NAME } from './buffer.js';
@@ -28,21 +28,23 @@ import { OpenSSLClientContext, OpenSSLServerContext, RELAX, type OpenSSLContextO
 const INSECURE_HOOKS = Symbol.for('@unitls/insecure.hooks.v1');
 
 /** The tls-openssl TLSImplementation. */
-export const implementation: TLSImplementation = Object.freeze({
+export const implementation: TLSImplementation = new TLSImplementation({
   name: IMPLEMENTATION_NAME,
   clientContext: OpenSSLClientContext,
   serverContext: OpenSSLServerContext,
   validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration, '@unitls/tls-openssl'),
-  features: Object.freeze({ buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true }),
+  features: { buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true },
   // Used only by @unitls/insecure, which warns at every step.
-  [INSECURE_HOOKS]: Object.freeze({
-    clientContext(configuration: TLSClientConfiguration, relaxations: Relaxations) {
-      return new OpenSSLClientContext(configuration, { [RELAX]: relaxations } as OpenSSLContextOptions);
-    },
-    serverContext(configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) {
-      return new OpenSSLServerContext(configuration, { acceptAnyClientCertificate: !relaxations.verifyClientChain });
-    },
-  }),
+  hooks: {
+    [INSECURE_HOOKS]: Object.freeze({
+      clientContext(configuration: TLSClientConfiguration, relaxations: Relaxations) {
+        return new OpenSSLClientContext(configuration, { [RELAX]: relaxations } as OpenSSLContextOptions);
+      },
+      serverContext(configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) {
+        return new OpenSSLServerContext(configuration, { acceptAnyClientCertificate: !relaxations.verifyClientChain });
+      },
+    }),
+  },
 });
 
 export { OpenSSLClientContext, OpenSSLServerContext, type OpenSSLContextOptions } from './contexts.js';
