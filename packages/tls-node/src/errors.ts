@@ -88,10 +88,16 @@ function verificationReason(error: NodeError): VerificationFailureReason {
   return (code === 'UNSPECIFIED' ? reasonsByText[error.message] : undefined) ?? reasonForOpenSSLVerifyCode(code) ?? 'other';
 }
 
-/** The verification result OpenSSL recorded for the peer's chain (node:tls keeps it on the handle). */
+/**
+ * The verification result OpenSSL recorded for the peer's chain (node:tls keeps it on the handle).
+ * Node returns an Error with the OpenSSL code, or null; Deno's node:tls returns the code as a
+ * string ('' when the chain verified), so both shapes come out as the same NodeError or null.
+ */
 export function recordedVerifyError(socket: NodeTlsSocket): NodeError | null {
-  const handle = (socket as unknown as { _handle?: { verifyError?(): NodeError | null } | null })._handle;
-  return handle?.verifyError?.() ?? null;
+  const handle = (socket as unknown as { _handle?: { verifyError?(): NodeError | string | null } | null })._handle;
+  const recorded = handle?.verifyError?.() ?? null;
+  if (typeof recorded !== 'string') return recorded;
+  return recorded === '' ? null : Object.assign(new Error(recorded.toLowerCase().replace(/_/g, ' ')), { code: recorded });
 }
 
 /**
