@@ -26,7 +26,13 @@ export function mailServersUnavailable(): string | null {
   return peerMissing(['postfix', 'dovecot-core', 'dovecot-imapd', 'dovecot-pop3d'], { needsRoot: 'Postfix and Dovecot (they drop privileges)' });
 }
 
-export async function startMailServers(cert: string, key: string): Promise<MailServers> {
+/** Passwords of the two Dovecot users (alice, bob); README examples log in with their own. */
+export interface MailPasswords {
+  alice: string;
+  bob: string;
+}
+
+export async function startMailServers(cert: string, key: string, passwords: MailPasswords = { alice: 'alicepass', bob: 'bobpass' }): Promise<MailServers> {
   const dir = mkdtempSync(join(tmpdir(), 'unitls-mail-'));
   chmodSync(dir, 0o755);
   const ports = {
@@ -50,7 +56,7 @@ export async function startMailServers(cert: string, key: string): Promise<MailS
   for (const sub of ['etc', 'queue', 'data', 'mail']) mkdirSync(join(P, sub), { recursive: true });
   execFileSync('chown', ['postfix', join(P, 'data')]);
   execFileSync('chown', ['65534:65534', join(P, 'mail')]);
-  writeFileSync(join(D, 'users'), 'alice:{PLAIN}alicepass\nbob:{PLAIN}bobpass\n');
+  writeFileSync(join(D, 'users'), `alice:{PLAIN}${passwords.alice}\nbob:{PLAIN}${passwords.bob}\n`);
   for (const user of ['alice', 'bob']) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(D, 'home', user, 'Maildir', sub), { recursive: true });
   for (let i = 1; i <= 3; i++) {
     writeFileSync(

@@ -9,6 +9,9 @@ import { createAuthority, issueCertificate, type IssuedCertificate } from '@unit
 
 const DAY = 86_400_000;
 
+/** Host names in README examples that tests/docs/readme-examples serves locally (one certificate for all). */
+export const EXAMPLE_HOSTS = ['example.org', 'mail.example.org', 'ftp.example.org', 'internal.example', 'proxy.example.net'] as const;
+
 /** Every file name the fixture writes (name.crt, name.key, plus bundles). */
 export const PKI_NAMES = [
   'root',
@@ -26,6 +29,7 @@ export const PKI_NAMES = [
   'client',
   'cn-only',
   'foreign-client',
+  'examples',
 ] as const;
 export type PkiName = (typeof PKI_NAMES)[number];
 
@@ -53,6 +57,8 @@ export async function generatePki(): Promise<string> {
     'foreign-client': await issueCertificate(otherRoot, { names: ['client.test'], usage: 'client' }),
     // The name only in the subject CN, no SAN for it: must never match.
     'cn-only': await issueCertificate(intermediate, { names: ['other.test'], commonName: 'localhost' }),
+    // The host names README examples use; tests/docs routes them to local servers.
+    examples: await issueCertificate(intermediate, { names: [...EXAMPLE_HOSTS, ...local] }),
   };
   for (const [name, cert] of Object.entries(issued)) {
     writeFileSync(join(dir, `${name}.crt`), cert.certPem);

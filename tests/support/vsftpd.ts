@@ -18,6 +18,8 @@ export const FTP_PASSWORD = 'ftppass';
 export interface Vsftpd {
   /** The FTP user's home (the chroot), where tests put and find files. */
   home: string;
+  /** The account that logs in. */
+  user: string;
   ports: { explicit: number; implicit: number };
   /** vsftpd's protocol log (commands and replies), for assertions on what the server saw. */
   log(): string;
@@ -29,24 +31,30 @@ export function vsftpdUnavailable(): string | null {
   return peerMissing(['vsftpd'], { needsRoot: 'vsftpd (it logs in a PAM user and chroots)' });
 }
 
-function ensureUser(home: string): void {
-  try {
-    execFileSync('id', [FTP_USER], { stdio: 'ignore' });
-    execFileSync('usermod', ['-d', home, FTP_USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', FTP_USER]);
-  }
-  execFileSync('chpasswd', { input: `${FTP_USER}:${FTP_PASSWORD}\n` });
+/** A PAM (system) account vsftpd logs in; README examples use their own. */
+export interface FtpAccount {
+  user: string;
+  password: string;
 }
 
-export async function startVsftpd(cert: string, key: string): Promise<Vsftpd> {
+function ensureUser(home: string, { user, password }: FtpAccount): void {
+  try {
+    execFileSync('id', [user], { stdio: 'ignore' });
+    execFileSync('usermod', ['-d', home, user], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', user]);
+  }
+  execFileSync('chpasswd', { input: `${user}:${password}\n` });
+}
+
+export async function startVsftpd(cert: string, key: string, account: FtpAccount = { user: FTP_USER, password: FTP_PASSWORD }): Promise<Vsftpd> {
   const dir = mkdtempSync(join(tmpdir(), 'unitls-vsftpd-'));
   chmodSync(dir, 0o755);
   const home = join(dir, 'home');
   mkdirSync(join(dir, 'empty'));
   mkdirSync(home);
-  ensureUser(home);
-  execFileSync('chown', [`${FTP_USER}:${FTP_USER}`, home]);
+  ensureUser(home, account);
+  execFileSync('chown', [`${account.user}:${account.user}`, home]);
   copyFileSync(cert, join(dir, 'server.crt'));
   copyFileSync(key, join(dir, 'server.key'));
   const ports = { explicit: await freePort(), implicit: await freePort() };
@@ -90,6 +98,7 @@ implicit_ssl=${implicit ? 'YES' : 'NO'}
   await waitForPort(ports.implicit, 'vsftpd');
   return {
     home,
+    user: account.user,
     ports,
     log: () => ['explicit.log', 'implicit.log'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '')).join(''),
     async stop() {
@@ -104,6 +113,6 @@ implicit_ssl=${implicit ? 'YES' : 'NO'}
 export function putFile(server: Vsftpd, name: string, content: Uint8Array): string {
   const path = join(server.home, name);
   writeFileSync(path, content);
-  execFileSync('chown', [`${FTP_USER}:${FTP_USER}`, path]);
+  execFileSync('chown', [`${server.user}:${server.user}`, path]);
   return path;
 }

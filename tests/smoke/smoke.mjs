@@ -1,0 +1,135 @@
+/**
+ * One smoke case, run on any runtime (Node, Bun, Deno): plain JavaScript over the built packages,
+ * as a user's script would be. `smoke.mjs CASE` with the servers in the UNITLS_SMOKE environment
+ * variable (JSON: ports by server name, the CA file, the FTP file's name and SHA-256). Prints one
+ * JSON line: `{ "status": "pass", "detail": ... }` or `{ "status": "error", "name", "code",
+ * "message" }` for an error the packages raised. Anything else (a crash, no line) is a failure
+ * the matrix reports as such. Each case runs in a process of its own, so a runtime that kills the
+ * process in one case cannot hide the others.
+ */
+import { createHash } from 'node:crypto';
+
+const env = JSON.parse(process.env.UNITLS_SMOKE ?? '{}');
+const text = (bytes) => new TextDecoder().decode(bytes);
+
+async function tls() {
+  const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
+  return { config: new TLSClientConfiguration({ trustStore: TrustStore.fromFile(env.caFile) }) };
+}
+
+async function implementationOf(name) {
+  return (await import(name === 'openssl' ? '@unitls/tls-openssl' : '@unitls/tls-node')).implementation;
+}
+
+async function connect(name) {
+  const { config } = await tls();
+  const implementation = await implementationOf(name);
+  const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports['openssl.ok'] }, { timeout: 20_000 });
+  try {
+    if (socket.getpeercert() === null) throw new Error('no peer certificate');
+    return `${socket.negotiatedTlsVersion}`;
+  } finally {
+    await socket.close();
+  }
+}
+
+async function wrongHost(name) {
+  const { config } = await tls();
+  const implementation = await implementationOf(name);
+  try {
+    const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports['openssl.wronghost'] }, { timeout: 20_000 });
+    await socket.close();
+  } catch (error) {
+    const { CertificateVerificationError } = await import('@unitls/tls-core');
+    if (error instanceof CertificateVerificationError && error.reason === 'hostname-mismatch') return `refused: ${error.reason}`;
+    throw error;
+  }
+  throw new Error('connected to a certificate for wrong.example as localhost');
+}
+
+async function smtp() {
+  const { config } = await tls();
+  const { SMTP } = await import('@unitls/smtp');
+  const client = new SMTP({ host: '127.0.0.1', port: env.ports['postfix.submission'], serverHostname: 'localhost', configuration: config, timeout: 20_000 });
+  try {
+    await client.connect();
+    if (!client.secure) throw new Error('not upgraded to TLS');
+    await client.login('alice', env.mailPassword);
+    return 'STARTTLS + AUTH';
+  } finally {
+    await client.quit().catch(() => client.close());
+  }
+}
+
+async function imap() {
+  const { config } = await tls();
+  const { IMAP4_SSL } = await import('@unitls/imap');
+  const client = new IMAP4_SSL({ host: '127.0.0.1', port: env.ports['dovecot.imaps'], serverHostname: 'localhost', configuration: config, timeout: 20_000 });
+  try {
+    await client.connect();
+    await client.login('alice', env.mailPassword);
+    const inbox = await client.select('INBOX');
+    return `INBOX ${inbox.exists} messages`;
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+async function ftps() {
+  const { config } = await tls();
+  const { FTP_TLS } = await import('@unitls/ftp');
+  const client = new FTP_TLS({ host: '127.0.0.1', port: env.ports['vsftpd.explicit'], serverHostname: 'localhost', configuration: config, timeout: 20_000 });
+  try {
+    await client.connect();
+    await client.login(env.ftpUser, env.ftpPassword);
+    const hash = createHash('sha256');
+    let size = 0;
+    await client.retrbinary(`RETR ${env.ftpFile}`, (chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
+    });
+    if (hash.digest('hex') !== env.ftpSha256) throw new Error('downloaded bytes differ');
+    return `${size} bytes`;
+  } finally {
+    await client.quit().catch(() => client.close());
+  }
+}
+
+async function fetchH2() {
+  const { config } = await tls();
+  const { createDispatcher, fetch } = await import('@unitls/http');
+  const dispatcher = createDispatcher({ configuration: config });
+  const response = await fetch(`https://localhost:${env.ports['nginx.h2']}/hello`, { dispatcher });
+  const body = await response.text();
+  if (body !== 'hello HTTP/2.0 TLSv1.3\n') throw new Error(`unexpected body ${JSON.stringify(body)}`);
+  await dispatcher.close();
+  return body.trim();
+}
+
+const CASES = {
+  'connect tls-node': () => connect('node'),
+  'connect tls-openssl': () => connect('openssl'),
+  'wrong host tls-node': () => wrongHost('node'),
+  'wrong host tls-openssl': () => wrongHost('openssl'),
+  'SMTP STARTTLS': smtp,
+  'IMAP4_SSL': imap,
+  'FTPS download': ftps,
+  'fetch h2': fetchH2,
+};
+
+const name = process.argv[2];
+if (name === '--list') {
+  process.stdout.write(`${JSON.stringify(Object.keys(CASES))}\n`);
+} else {
+  const run = CASES[name];
+  let line;
+  try {
+    if (run === undefined) throw new Error(`unknown smoke case "${name}"`);
+    line = { status: 'pass', detail: await run() };
+  } catch (error) {
+    line = { status: 'error', name: error?.constructor?.name, code: error?.code, message: String(error?.message ?? error) };
+  }
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  // The case is over; lingering keep-alive timers are not what this run measures.
+  process.exit(0);
+}
