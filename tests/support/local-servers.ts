@@ -31,6 +31,8 @@ export interface LocalServerOptions {
   /** The certificate the servers present (s_server's wronghost/expired keep theirs). */
   leaf: PkiName;
   mailPasswords?: MailPasswords;
+  /** Dovecot's SASL mechanisms (default: mail-servers.ts DEFAULT_AUTH_MECHANISMS). */
+  authMechanisms?: string[];
   ftpAccount?: FtpAccount;
   /** Files in the FTP account's home, and served by nginx. */
   files?: Record<string, Uint8Array | string>;
@@ -101,7 +103,7 @@ export async function startLocalServers(groups: Iterable<ServerGroup>, options: 
           ports.set(`openssl.${name}`, server.port);
         }
       } else if (group === 'mail') {
-        const mail = await startMailServers(pki.path(leaf, 'chain.crt'), pki.path(leaf, 'key'), options.mailPasswords);
+        const mail = await startMailServers(pki.path(leaf, 'chain.crt'), pki.path(leaf, 'key'), options.mailPasswords, options.authMechanisms);
         stops.push(() => mail.stop());
         result.mail = mail;
         for (const [name, port] of Object.entries(mail.ports)) ports.set(`${name.startsWith('smtp') || name === 'submission' ? 'postfix' : 'dovecot'}.${name}`, port);

@@ -32,7 +32,10 @@ export interface MailPasswords {
   bob: string;
 }
 
-export async function startMailServers(cert: string, key: string, passwords: MailPasswords = { alice: 'alicepass', bob: 'bobpass' }): Promise<MailServers> {
+/** SASL mechanisms Dovecot offers (and Postfix through it) unless a caller asks for others. */
+export const DEFAULT_AUTH_MECHANISMS = ['plain', 'login', 'cram-md5', 'scram-sha-256'];
+
+export async function startMailServers(cert: string, key: string, passwords: MailPasswords = { alice: 'alicepass', bob: 'bobpass' }, authMechanisms = DEFAULT_AUTH_MECHANISMS): Promise<MailServers> {
   const dir = mkdtempSync(join(tmpdir(), 'unitls-mail-'));
   chmodSync(dir, 0o755);
   const ports = {
@@ -78,7 +81,7 @@ ssl_cert = <${dir}/server.crt
 ssl_key = <${dir}/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login cram-md5 scram-sha-256
+auth_mechanisms = ${authMechanisms.join(' ')}
 auth_failure_delay = 0
 passdb {
   driver = passwd-file

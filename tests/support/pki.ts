@@ -10,7 +10,7 @@ import { createAuthority, issueCertificate, type IssuedCertificate } from '@unit
 const DAY = 86_400_000;
 
 /** Host names in README examples that tests/docs/readme-examples serves locally (one certificate for all). */
-export const EXAMPLE_HOSTS = ['example.org', 'mail.example.org', 'ftp.example.org', 'internal.example', 'proxy.example.net'] as const;
+export const EXAMPLE_HOSTS = ['example.org', 'mail.example.org', 'ftp.example.org', 'internal.example', 'proxy.example.net', 'pop.example.org'] as const;
 
 /** Every file name the fixture writes (name.crt, name.key, plus bundles). */
 export const PKI_NAMES = [
