@@ -45,7 +45,7 @@ export function memoryTable(outcome: MemoryOutcome): string {
   const lines = [
     `### ${outcome.title}`,
     '',
-    `${anchor.length} rounds, fresh processes each; KiB per connection (median, min–max) and the ratio to raw node:tls in the same round: lower is better.`,
+    `${anchor.length} rounds, fresh processes each; KiB per connection (median, min–max) and the ratio to raw node:tls in the same round (median, min–max): lower is better.`,
     '',
     '| row | anchor | client KiB/conn | client ratio | client spread | server KiB/conn | server ratio | server spread |',
     '|---|---|---|---|---|---|---|---|',

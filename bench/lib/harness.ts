@@ -1,6 +1,6 @@
 // The shared harness: every contender is warmed, then measured over several rounds in an order
 // rotated each round; each row is summarised as paired per-round ratios to its anchor (median and
-// min-max), for the rate and for CPU time per unit of work.
+// interquartile range), for the rate and for CPU time per unit of work.
 import type { Sample } from './clock.js';
 
 export interface Contender {
@@ -72,8 +72,11 @@ export async function runBench(bench: Bench, rounds: number, log: (line: string)
   return outcome;
 }
 
+/** Median, quartiles (linear interpolation) and extremes. */
 export interface Stat {
   median: number;
+  q1: number;
+  q3: number;
   min: number;
   max: number;
 }
@@ -81,9 +84,12 @@ export interface Stat {
 export function stat(values: number[]): Stat | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+  const at = (q: number) => {
+    const i = q * (sorted.length - 1);
+    const lo = Math.floor(i);
+    return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (i - lo);
+  };
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75), min: sorted[0]!, max: sorted.at(-1)! };
 }
 
 export interface Row {

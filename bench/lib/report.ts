@@ -4,7 +4,8 @@ import { cpus, loadavg } from 'node:os';
 import { pool, summarize, type Outcome, type Stat } from './harness.js';
 
 const ratio = (s: Stat | null) => (s === null ? '-' : s.median.toFixed(2));
-const spread = (s: Stat | null) => (s === null ? '-' : `${s.min.toFixed(2)}–${s.max.toFixed(2)}`);
+/** The interquartile range: under a shared machine's load, min–max mostly shows the outliers. */
+const spread = (s: Stat | null) => (s === null ? '-' : `${s.q1.toFixed(2)}–${s.q3.toFixed(2)}`);
 
 function perUnit(seconds: number | null, unit: string): string {
   if (seconds === null) return '-';
@@ -28,7 +29,7 @@ export function table(runs: Outcome[], rounds: number): string {
   const lines = [
     `### ${outcome.title}`,
     '',
-    `${+outcome.units.toFixed(2)} ${outcome.unit} per run, ${rounds} rounds${runs.length > 1 ? ` × ${runs.length} runs` : ''}, order rotated; ratios are paired per round, median and min–max. Rate ratio: higher is better. CPU ratio (${cpuWho} per ${outcome.unit}): lower is better.`,
+    `${+outcome.units.toFixed(2)} ${outcome.unit} per run, ${rounds} rounds${runs.length > 1 ? ` × ${runs.length} runs` : ''}, order rotated; ratios are paired per round: median and interquartile range (spread). Rate ratio: higher is better. CPU ratio (${cpuWho} per ${outcome.unit}): lower is better.`,
     '',
     `| row | anchor | rate | ratio | ratio spread | client CPU | server CPU | CPU ratio | CPU spread |${perRun ? ' per run: ratio / CPU ratio |' : ''}`,
     `|---|---|---|---|---|---|---|---|---|${perRun ? '---|' : ''}`,
@@ -56,4 +57,23 @@ export function machine(): string {
   const git = (args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
   const dirty = git(['status', '--porcelain', '--', 'packages']) === '' ? '' : ' (packages/ modified)';
   return `packages/ at commit ${git(['log', '-1', '--format=%h', '--', 'packages'])}${dirty}; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; Node ${process.version}, OpenSSL ${process.versions.openssl}`;
+}
+
+/**
+ * The compact view for issue notes: per benchmark, each unitls row against its own first anchor
+ * (rows of contenders that are themselves anchors are left out), pooled over `runs`.
+ */
+export function headline(byBench: Outcome[][]): string {
+  const lines = ['| benchmark | row | anchor | ratio | ratio spread | CPU ratio | CPU spread |', '|---|---|---|---|---|---|---|'];
+  for (const runs of byBench) {
+    const outcome = pool(runs);
+    const anchors = new Set(outcome.rows.flatMap((r) => r.anchors));
+    const first = new Map(outcome.rows.map((r) => [r.name, r.anchors[0]]));
+    for (const row of summarize(outcome)) {
+      if (anchors.has(row.name) || first.get(row.name) !== row.anchor) continue;
+      const cells = row.error !== undefined && row.rate === null ? [`fails: ${row.error}`, '', '', ''] : [ratio(row.ratio), spread(row.ratio), ratio(row.cpuRatio), spread(row.cpuRatio)];
+      lines.push(`| ${outcome.id} | ${row.name} | ${row.anchor} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
 }
