@@ -95,7 +95,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     expect(imap.state).toBe('AUTHENTICATED');
     await using bad = new IMAP4_SSL(options(mailServers().ports.imaps));
     await bad.connect();
-    await expect(bad.authenticate('CRAM-MD5', 'bob', 'wrong')).rejects.toMatchObject({ name: 'IMAP4Error', status: 'NO' });
+    await expect(bad.authenticate('CRAM-MD5', 'bob', 'wrong')).rejects.toMatchObject({ name: 'IMAP4ReplyError', status: 'NO' });
   });
 
   it('IDLE yields updates until aborted', async () => {

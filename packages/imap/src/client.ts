@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { createHmac } from 'node:crypto';
-import { IMAP4Error, IMAP4ReadOnly, IMAP4UsageError } from './errors.js';
+import { decodeSasl, encodeSasl, mechanismFor } from '@unitls/client-kit';
+import { IMAP4Error, IMAP4ReadOnly, IMAP4UsageError, imapErrors } from './errors.js';
 import { codeValue } from './protocol/codes.js';
 import type { Argument } from './protocol/command.js';
 import type { FetchResult } from './protocol/fetch.js';
@@ -54,7 +54,7 @@ export class IMAP4 extends IMAP4Session {
 
   #checkAuth(): void {
     if (this.capabilities.has('LOGINDISABLED')) throw new IMAP4Error('the server advertises LOGINDISABLED: use STARTTLS first');
-    if (!this.secure && (this.security !== 'plaintext' || !this.plaintextAuthAllowed)) {
+    if (!this.secure && (this.security !== 'plaintext' || !(this.options.allowPlaintextAuth ?? false))) {
       throw new IMAP4Error('refusing to send credentials over a connection without TLS (set allowPlaintextAuth to allow it)');
     }
   }
@@ -64,27 +64,48 @@ export class IMAP4 extends IMAP4Session {
     return result;
   }
 
+  /** LOGIN (the arguments never appear in diagnostics). @throws IMAP4ReplyError on NO. */
   async login(user: string, password: string, options: CallOptions = {}): Promise<CommandResult> {
     this.#checkAuth();
-    return this.#afterAuth(await this.execute({ name: 'LOGIN', args: [user, password] }, options), options);
+    return this.#afterAuth(await this.execute({ name: 'LOGIN', args: [user, password] }, { ...options, redact: 0 }), options);
   }
 
-  /** AUTHENTICATE with PLAIN, XOAUTH2 or CRAM-MD5; the initial response goes with the command when SASL-IR is offered. */
-  async authenticate(mechanism: 'PLAIN' | 'XOAUTH2' | 'CRAM-MD5', user: string, secret: string, options: CallOptions = {}): Promise<CommandResult> {
+  /**
+   * AUTHENTICATE (RFC 9051 §6.2.2) with the shared kit's SASL: PLAIN, LOGIN, CRAM-MD5,
+   * SCRAM-SHA-256 (the server must prove it knows the password; iterations capped by
+   * `limits.maxScramIterations`), or XOAUTH2 (`secret` is the access token). The initial response
+   * goes with the command when SASL-IR is offered.
+   *
+   * @throws IMAP4UsageError (NUL in a credential, an unknown mechanism), IMAP4ReplyError on NO,
+   *   IMAP4ProtocolError when SCRAM's server proof is missing or wrong.
+   */
+  async authenticate(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'SCRAM-SHA-256' | 'XOAUTH2', user: string, secret: string, options: CallOptions = {}): Promise<CommandResult> {
     this.#checkAuth();
-    if (!this.capabilities.has(`AUTH=${mechanism}`)) throw new IMAP4Error(`the server does not offer AUTH=${mechanism}`);
-    if (/\0/.test(user) || /\0/.test(secret)) throw new IMAP4UsageError('a user name or secret contains NUL; refused');
-    const initial =
-      mechanism === 'PLAIN' ? Buffer.from(`\0${user}\0${secret}`).toString('base64') : mechanism === 'XOAUTH2' ? Buffer.from(`user=${user}\x01auth=Bearer ${secret}\x01\x01`).toString('base64') : null;
-    const sasl = initial !== null && this.capabilities.has('SASL-IR');
-    const answer = (challenge: string) =>
-      mechanism === 'CRAM-MD5'
-        ? Buffer.from(`${user} ${createHmac('md5', secret).update(Buffer.from(challenge, 'base64')).digest('hex')}`).toString('base64')
-        : mechanism === 'XOAUTH2' && sasl
-          ? '' // an error description follows; the empty answer ends the exchange
-          : (initial ?? '');
-    const args = sasl ? [atom(mechanism), atom(initial!)] : [atom(mechanism)];
-    return this.#afterAuth(await this.execute({ name: 'AUTHENTICATE', args }, { ...options, answer }), options);
+    const name = mechanism.toUpperCase();
+    if (!this.capabilities.has(`AUTH=${name}`)) throw new IMAP4Error(`the server does not offer AUTH=${name}`);
+    const credentials = name === 'XOAUTH2' ? { user, accessToken: secret } : { user, password: secret };
+    const maxScramIterations = this.options.limits?.maxScramIterations;
+    const sasl = mechanismFor(name, credentials, { errors: imapErrors, ...(maxScramIterations === undefined ? {} : { maxScramIterations }) });
+    if (sasl === null) throw new IMAP4UsageError(`no SASL mechanism ${name}`);
+    const initial = sasl.initialResponse();
+    const withCommand = initial !== null && this.capabilities.has('SASL-IR');
+    const args = withCommand ? [atom(name), atom(encodeSasl(initial, '='))] : [atom(name)];
+    // Without SASL-IR the server starts with an empty challenge, answered by the initial response.
+    let first = withCommand ? null : initial;
+    const answer = (challenge: string) => {
+      const response = first ?? sasl.respond(decodeSasl(challenge, imapErrors));
+      first = null;
+      return encodeSasl(response);
+    };
+    const result = await this.execute({ name: 'AUTHENTICATE', args }, { ...options, answer, redact: name.length });
+    try {
+      sasl.complete();
+    } catch (error) {
+      // Logged in to a server that could not prove itself (SCRAM): nothing more goes to it.
+      await this.close(true);
+      throw error;
+    }
+    return this.#afterAuth(result, options);
   }
 
   async #selectLike(verb: 'SELECT' | 'EXAMINE', mailbox: string, options: CallOptions): Promise<MailboxStatus> {

@@ -17,8 +17,8 @@
  */
 export * from './errors.js';
 export { IMAP4, IMAP4_SSL, type ListEntry, type MailboxStatus } from './client.js';
-export { IMAP4Session, type IMAP4Options, type CallOptions, type CommandResult, type Answer } from './session.js';
-export type { Security } from './link.js';
+export { IMAP4Session, type IMAP4Options, type IMAP4Limits, type CallOptions, type CommandResult, type Answer } from './session.js';
+export type { Security, TransportFactory } from '@unitls/client-kit';
 export { IMAPConnection, NEED_DATA, type IMAPEvent, type IMAPLimits } from './protocol/connection.js';
 export { TRANSITIONS, COMMAND_STATES, type IMAPState, type Trigger } from './protocol/states.js';
 export { encodeCommand, type Argument, type Command, type LiteralMode } from './protocol/command.js';

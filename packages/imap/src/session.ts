@@ -1,18 +1,30 @@
 /**
- * The async side of IMAP4: a thin loop that moves bytes between the transport and the sans-IO
- * core (./protocol/connection.ts). Each call is one operation; a failure of the transport or of
- * the server's grammar closes the connection and is reported once, as it first happened.
+ * The async side of IMAP4: a thin loop that moves bytes between the shared kit's connection
+ * (@unitls/client-kit: deadlines per operation, per-call signals, safe STARTTLS, diagnostics) and
+ * the sans-IO core (./protocol/connection.ts). A failure of the transport or of the server's
+ * grammar closes the connection and is reported once, as it first happened.
  *
  * @module
  */
+import { ClientConnection, REDACTED, diagnostics, redact, type Security, type TransportFactory } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { IMAP4Abort, IMAP4Error, IMAP4ProtocolError, IMAP4UsageError } from './errors.js';
-import { Link, type Security } from './link.js';
+import { Batch, finish, type CommandResult } from './batch.js';
+import { IMAP4Abort, IMAP4Error, IMAP4ProtocolError, IMAP4UsageError, imapErrors } from './errors.js';
 import type { Argument, Command } from './protocol/command.js';
 import { IMAPConnection, NEED_DATA, type IMAPLimits } from './protocol/connection.js';
-import type { StatusResponse, TaggedResponse, UntaggedResponse } from './protocol/responses.js';
+import type { StatusResponse, UntaggedResponse } from './protocol/responses.js';
 import type { IMAPState } from './protocol/states.js';
+
+export type { CommandResult } from './batch.js';
+
+/** The core's limits, and the client's own. */
+export interface IMAP4Limits extends IMAPLimits {
+  /** Bytes of untagged responses one command (or pipelined batch) may collect (default 256 MiB). */
+  maxResultSize?: number;
+  /** The highest SCRAM-SHA-256 iteration count accepted (default 100 000). */
+  maxScramIterations?: number;
+}
 
 export interface IMAP4Options {
   host?: string;
@@ -20,70 +32,38 @@ export interface IMAP4Options {
   port?: number;
   /** 'starttls' (IMAP4's default): TLS required, done by connect(); 'implicit' (IMAP4_SSL); 'plaintext': an explicit opt-in. */
   security?: Security;
-  /** Milliseconds allowed for connecting and for each response (default 30 000). */
+  /**
+   * Milliseconds allowed for each operation as a whole: connecting, a command until its tagged
+   * reply, STARTTLS, leaving IDLE (default 30 000; Infinity for none). A server that drips its
+   * reply byte by byte cannot stretch it.
+   */
   timeout?: number;
   /** Ends whatever is in progress and closes the connection, for the session's whole life. */
   signal?: AbortSignal;
   implementation?: TLSImplementation;
   configuration?: TLSClientConfiguration;
   serverHostname?: string;
-  limits?: IMAPLimits;
+  /** Bounds on what the server may make the client hold or compute. */
+  limits?: IMAP4Limits;
+  /** Opens the byte stream (default: TCP): tests pass an in-memory pair, proxies a tunnel. */
+  transport?: TransportFactory;
   /** Allow LOGIN/AUTHENTICATE without TLS (never the default; LOGINDISABLED always wins). */
   allowPlaintextAuth?: boolean;
 }
 
 /** Per-call options of every verb that waits for the server. */
 export interface CallOptions {
-  /** Ends this call (the connection is closed: the server's answer can no longer be told apart). */
+  /** Ends this call; the connection is closed (the server's answer could no longer be told apart). */
   signal?: AbortSignal;
 }
 
-export interface CommandResult {
-  readonly tagged: TaggedResponse;
-  /** The untagged responses that arrived while the command ran (not kept anywhere else). */
-  readonly untagged: UntaggedResponse[];
-}
-
 /** Answers an AUTHENTICATE challenge (the "+" text) with a base64 line. */
-export type Answer = (challenge: string) => string | Promise<string>;
-
-interface Pending {
-  readonly tag: string;
-  readonly name: string;
-  readonly untagged: UntaggedResponse[];
-  tagged: TaggedResponse | null;
-}
-
-/** The commands of one operation; untagged data goes to the oldest one still running. */
-class Batch {
-  readonly all: Pending[] = [];
-  #open = 0;
-  #oldest = 0;
-  add(tag: string, name: string): Pending {
-    const pending: Pending = { tag, name, untagged: [], tagged: null };
-    this.all.push(pending);
-    this.#open++;
-    return pending;
-  }
-  get open(): number {
-    return this.#open;
-  }
-  get current(): Pending | undefined {
-    while (this.#oldest < this.all.length - 1 && this.all[this.#oldest]!.tagged !== null) this.#oldest++;
-    return this.all[this.#oldest];
-  }
-  complete(response: TaggedResponse): void {
-    const pending = this.all.find((p) => p.tag === response.tag && p.tagged === null);
-    if (pending === undefined) throw new IMAP4ProtocolError(`the server completed ${response.tag}, which this operation did not send`);
-    pending.tagged = response;
-    this.#open--;
-  }
-}
+export type Answer = (challenge: string) => string;
 
 export class IMAP4Session implements AsyncDisposable {
   readonly #options: IMAP4Options;
   readonly #security: Security;
-  readonly #link: Link;
+  readonly #connection: ClientConnection;
   #core: IMAPConnection | null = null;
   #greeting: StatusResponse | null = null;
   #failure: unknown = null;
@@ -91,17 +71,21 @@ export class IMAP4Session implements AsyncDisposable {
   constructor(options: IMAP4Options, security: Security) {
     this.#options = options;
     this.#security = security;
-    this.#link = new Link({
+    this.#connection = new ClientConnection({
+      client: this,
+      errors: imapErrors,
+      channels: diagnostics.imap,
       context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
+      serverHostname: options.serverHostname,
       timeout: options.timeout,
       signal: options.signal,
-      serverHostname: options.serverHostname,
+      transport: options.transport,
     });
   }
 
-  /** The session state (RFC 9051 §3): NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, IDLE, LOGOUT when closed, ... */
+  /** The session state (RFC 9051 §3): NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, IDLE; LOGOUT when closed. */
   get state(): IMAPState {
-    return this.#core !== null && this.#link.connected ? this.#core.state : 'LOGOUT';
+    return this.#core !== null && this.#connection.connected ? this.#core.state : 'LOGOUT';
   }
 
   get capabilities(): ReadonlySet<string> {
@@ -109,11 +93,11 @@ export class IMAP4Session implements AsyncDisposable {
   }
 
   get secure(): boolean {
-    return this.#link.secure;
+    return this.#connection.secure;
   }
 
   get tlsSocket(): TLSSocket | null {
-    return this.#link.tlsSocket;
+    return this.#connection.tlsSocket;
   }
 
   /** The greeting (null before connect() and after STARTTLS, whose pre-TLS greeting is forgotten). */
@@ -125,8 +109,8 @@ export class IMAP4Session implements AsyncDisposable {
     return this.#security;
   }
 
-  protected get plaintextAuthAllowed(): boolean {
-    return this.#options.allowPlaintextAuth ?? false;
+  protected get options(): IMAP4Options {
+    return this.#options;
   }
 
   protected get utf8Accept(): boolean {
@@ -138,15 +122,15 @@ export class IMAP4Session implements AsyncDisposable {
    * On any failure the connection is closed before the promise rejects, so nothing can follow in
    * clear text.
    *
-   * @throws IMAP4Abort (a refusal, PREAUTH where STARTTLS is required, a lost connection, with
-   *   `cause`), IMAP4Error (STARTTLS refused), a TLSError from the handshake.
+   * @throws IMAP4Abort (a refusal, PREAUTH where STARTTLS is required, a lost connection with its
+   *   `cause`), IMAP4Error (STARTTLS refused), a TLSError from the handshake, a TimeoutError.
    */
   async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 993 : 143), options: CallOptions = {}): Promise<StatusResponse> {
-    if (this.#link.connected) throw new IMAP4UsageError('already connected: close() first');
+    if (this.#connection.connected) throw new IMAP4UsageError('already connected: close() first');
     this.#failure = null;
     this.#greeting = null;
     try {
-      await this.#link.open(host, port, this.#security);
+      await this.#connection.open(host, port, this.#security, options.signal);
       const core = new IMAPConnection({ secure: this.#security === 'implicit', ...(this.#options.limits ? { limits: this.#options.limits } : {}) });
       this.#core = core;
       const greeting = await this.#operation(() => this.#readGreeting(core), options.signal);
@@ -167,48 +151,79 @@ export class IMAP4Session implements AsyncDisposable {
   async #readGreeting(core: IMAPConnection): Promise<StatusResponse> {
     for (;;) {
       const event = core.nextEvent();
-      if (event === NEED_DATA) core.receiveData(await this.#link.recv());
-      else if (event.type === 'greeting') return event.response;
-      else throw new IMAP4Abort('the server closed the connection before its greeting');
+      if (event === NEED_DATA) core.receiveData(await this.#connection.recv());
+      else if (event.type === 'greeting') {
+        this.#traceReply(core);
+        return event.response;
+      } else throw new IMAP4Abort('the server closed the connection before its greeting');
     }
   }
 
-  /** One operation: what fails in it closes the connection and is rethrown as it first happened. */
-  async #operation<T>(work: () => Promise<T>, _signal?: AbortSignal): Promise<T> {
+  /** One operation under the timeout and `signal`: what fails in it closes the connection and is rethrown as it first happened. */
+  async #operation<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      return await this.#link.run(work);
+      return await this.#connection.run(work, signal);
     } catch (error) {
-      this.#failure ??= error;
-      this.#core = null;
-      await this.#link.close(true);
+      await this.#abandon(error);
       throw error;
     }
   }
 
+  async #abandon(error: unknown): Promise<void> {
+    this.#failure ??= error;
+    this.#core = null;
+    await this.#connection.close(true);
+  }
+
+  #batch(): Batch {
+    return new Batch(this.#options.limits?.maxResultSize ?? 256 * 1024 * 1024);
+  }
+
   #requireCore(): IMAPConnection {
-    if (this.#core === null || !this.#link.connected) {
+    if (this.#core === null || !this.#connection.connected) {
       throw new IMAP4Abort('not connected: run connect() first (the connection is closed after any failure)', null, null, { cause: this.#failure ?? undefined });
     }
     return this.#core;
   }
 
+  #traceReply(core: IMAPConnection): void {
+    if (this.#connection.tracesReplies) this.#connection.publishReply(core.describeLast());
+  }
+
+  /** Publishes a command's line (its bytes up to the first CRLF), credentials redacted past `keep` characters of arguments. */
+  #traceCommand(tag: string, name: string, data: Uint8Array, keep?: number): void {
+    if (!this.#connection.tracesCommands) return;
+    const line = Buffer.from(data.subarray(0, Math.max(0, data.indexOf(0x0d)))).toString('latin1');
+    this.#connection.publishCommand(keep === undefined ? line : redact(line, `${tag} ${name}`.length + keep));
+  }
+
+  async #sendCommand(tag: string, name: string, data: Uint8Array, keep?: number): Promise<void> {
+    this.#traceCommand(tag, name, data, keep);
+    await this.#connection.send(data);
+  }
+
   /** Handles one event (or reads once); `answer` replies to AUTHENTICATE challenges. */
-  async #step(core: IMAPConnection, batch: Batch, bounded = true, answer?: Answer): Promise<void> {
+  async #step(core: IMAPConnection, batch: Batch, answer?: Answer): Promise<void> {
     const event = core.nextEvent();
     if (event === NEED_DATA) {
-      core.receiveData(await this.#link.recv(bounded));
+      core.receiveData(await this.#connection.recv());
       return;
     }
+    this.#traceReply(core);
     switch (event.type) {
       case 'untagged':
-        if (event.response.type === 'BYE' && !batch.all.some((p) => p.name === 'LOGOUT')) {
+        if (event.response.type === 'BYE' && !batch.has('LOGOUT')) {
           throw new IMAP4Abort(`the server said BYE: ${event.response.text}`, 'BYE', event.response.text);
         }
-        batch.current?.untagged.push(event.response);
+        batch.keep(event.response, core.lastResponseSize);
         return;
       case 'continuation':
-        if (event.data !== null) await this.#link.send(event.data);
-        else if (answer !== undefined) await this.#link.send(core.sendContinuation(await answer(event.text)));
+        if (event.data !== null) await this.#connection.send(event.data);
+        else if (answer !== undefined) {
+          const line = core.sendContinuation(answer(event.text));
+          this.#connection.publishCommand(REDACTED);
+          await this.#connection.send(line);
+        }
         return;
       case 'tagged':
         batch.complete(event.response);
@@ -219,22 +234,23 @@ export class IMAP4Session implements AsyncDisposable {
   }
 
   /**
-   * Sends commands (pipelined when more than one; the core refuses unsafe combinations before
-   * anything is written) and waits for all their completions in one operation.
+   * Sends commands (pipelined when more than one, in one write; the core refuses unsafe
+   * combinations before anything is written) and waits for all their completions as one
+   * operation. `redact`: how many characters of the arguments the trace may show.
    *
-   * @throws IMAP4Error on a NO/BAD (the first one), IMAP4UsageError before sending, IMAP4Abort
-   *   when the connection failed (it is then closed).
+   * @throws IMAP4ReplyError on a NO/BAD (the first one), IMAP4UsageError before sending,
+   *   IMAP4Abort when the connection failed (it is then closed), a TimeoutError.
    */
-  protected async executeAll(commands: readonly Command[], options: CallOptions & { answer?: Answer } = {}): Promise<CommandResult[]> {
+  protected async executeAll(commands: readonly Command[], options: CallOptions & { answer?: Answer; redact?: number } = {}): Promise<CommandResult[]> {
     const core = this.#requireCore();
-    const batch = new Batch();
-    const out: Uint8Array[] = [];
+    const batch = this.#batch();
+    const out: Array<[string, string, Uint8Array]> = [];
     let refused: unknown = null;
     for (const command of commands) {
       try {
         const { tag, data } = core.send(command);
         batch.add(tag, command.name.toUpperCase());
-        out.push(data);
+        out.push([tag, command.name, data]);
       } catch (error) {
         refused = error;
         break;
@@ -242,19 +258,20 @@ export class IMAP4Session implements AsyncDisposable {
     }
     if (out.length > 0) {
       await this.#operation(async () => {
-        await this.#link.send(out.length === 1 ? out[0]! : Buffer.concat(out));
-        while (batch.open > 0) await this.#step(core, batch, true, options.answer);
+        for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
+        await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
+        while (batch.open > 0) await this.#step(core, batch, options.answer);
       }, options.signal);
     }
     if (refused !== null) throw refused;
     return batch.all.map(finish);
   }
 
-  protected async execute(command: Command, options: CallOptions & { answer?: Answer } = {}): Promise<CommandResult> {
+  protected async execute(command: Command, options: CallOptions & { answer?: Answer; redact?: number } = {}): Promise<CommandResult> {
     return (await this.executeAll([command], options))[0]!;
   }
 
-  /** Any command (`name`: one or two atoms; arguments encoded safely). @throws IMAP4Error on NO/BAD. */
+  /** Any command (`name`: an atom, or UID and one; arguments encoded safely). @throws IMAP4ReplyError on NO/BAD. */
   command(name: string, ...args: Argument[]): Promise<CommandResult> {
     return this.execute({ name, args });
   }
@@ -281,11 +298,11 @@ export class IMAP4Session implements AsyncDisposable {
       await this.close();
       throw new IMAP4Error('the server does not advertise STARTTLS; refusing to continue without TLS');
     }
-    const batch = new Batch();
+    const batch = this.#batch();
     const { tag, data } = core.send({ name: 'STARTTLS' });
     const pending = batch.add(tag, 'STARTTLS');
     await this.#operation(async () => {
-      await this.#link.send(data);
+      await this.#sendCommand(tag, 'STARTTLS', data);
       try {
         while (batch.open > 0) await this.#step(core, batch);
       } catch (error) {
@@ -294,7 +311,7 @@ export class IMAP4Session implements AsyncDisposable {
       }
       const { status, text } = pending.tagged!;
       if (status !== 'OK') throw new IMAP4Error(`STARTTLS refused: ${status} ${text}; refusing to continue without TLS`, status, text);
-      await this.#link.upgrade(core.buffered);
+      await this.#connection.upgrade(core.buffered);
       core.tlsEstablished();
     }, options.signal);
     this.#greeting = null;
@@ -303,18 +320,19 @@ export class IMAP4Session implements AsyncDisposable {
 
   /**
    * IDLE (RFC 2177): yields untagged updates until `signal` aborts or the loop is left; then DONE
-   * is sent and the command completes, within the timeout. If the server goes away the loop
-   * rejects with that first failure (never an unhandled rejection).
+   * is sent and the command completes within the timeout. Waiting for updates has no deadline.
+   * If the server goes away the loop rejects with that first failure (never an unhandled
+   * rejection, never a second error hiding it).
    */
   async *idle(options: CallOptions | AbortSignal = {}): AsyncGenerator<UntaggedResponse, void, undefined> {
     const signal = options instanceof AbortSignal ? options : options.signal;
     const core = this.#requireCore();
     if (!core.capabilities.has('IDLE')) throw new IMAP4Error('the server does not offer IDLE');
-    const batch = new Batch();
+    const batch = new Batch(Infinity, false); // updates are handed over as they come
     const { tag, data } = core.send({ name: 'IDLE' });
     const pending = batch.add(tag, 'IDLE');
     await this.#operation(async () => {
-      await this.#link.send(data);
+      await this.#sendCommand(tag, 'IDLE', data);
       while (core.state !== 'IDLE' && pending.tagged === null) await this.#step(core, batch);
     });
     if (pending.tagged !== null) {
@@ -324,8 +342,11 @@ export class IMAP4Session implements AsyncDisposable {
     let leaving: Promise<void> | null = null;
     let failure: unknown = null;
     const leave = () => {
-      if (leaving !== null || !this.#link.connected || core.state !== 'IDLE') return;
-      leaving = this.#link.send(core.done()).catch((error: unknown) => void (failure ??= error));
+      if (leaving !== null || !this.#connection.connected || core.state !== 'IDLE') return;
+      // From DONE on, the wait for IDLE's completion is an operation: bounded by the timeout.
+      this.#connection.begin();
+      this.#connection.publishCommand('DONE');
+      leaving = this.#connection.send(core.done()).catch((error: unknown) => void (failure ??= error));
     };
     signal?.addEventListener('abort', leave, { once: true });
     if (signal?.aborted) leave();
@@ -337,27 +358,26 @@ export class IMAP4Session implements AsyncDisposable {
           if (leaving === null) yield update;
           continue;
         }
-        // No deadline while idling: the server may stay silent for minutes.
-        await this.#step(core, batch, leaving !== null);
+        await this.#step(core, batch);
       }
       settled = true;
       finish(pending);
     } catch (error) {
       settled = true;
-      this.#failure ??= failure ?? error;
-      this.#core = null;
-      await this.#link.close(true);
+      await this.#abandon(failure ?? error);
       throw failure ?? error;
     } finally {
       signal?.removeEventListener('abort', leave);
-      if (!settled && this.#link.connected) {
+      if (leaving !== null) this.#connection.end();
+      if (!settled && this.#connection.connected) {
         // Left early (break, or the caller's error): end IDLE before the next command.
-        leave();
         await this.#operation(async () => {
+          leave();
           await leaving;
           if (failure !== null) throw failure;
           while (pending.tagged === null) await this.#step(core, batch);
         });
+        if (leaving !== null) this.#connection.end();
         pending.untagged.length = 0;
       }
     }
@@ -366,7 +386,7 @@ export class IMAP4Session implements AsyncDisposable {
   /** LOGOUT, then close; a no-op on a closed client. */
   async logout(options: CallOptions = {}): Promise<void> {
     const core = this.#core;
-    if (core === null || !this.#link.connected) return;
+    if (core === null || !this.#connection.connected) return;
     try {
       if (core.state !== 'LOGOUT' && core.state !== 'ERROR') await this.execute({ name: 'LOGOUT' }, options);
     } catch (error) {
@@ -380,20 +400,11 @@ export class IMAP4Session implements AsyncDisposable {
   /** Closes the connection (gracefully unless `force`) without LOGOUT. */
   async close(force = false): Promise<void> {
     this.#core = null;
-    await this.#link.close(force);
+    await this.#connection.close(force);
   }
 
   /** `await using`: LOGOUT, then close. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.logout().catch(() => this.close(true));
   }
-}
-
-function finish(pending: Pending): CommandResult {
-  const tagged = pending.tagged!;
-  if (tagged.status !== 'OK') {
-    const code = tagged.code ? `[${tagged.code.name}] ` : '';
-    throw new IMAP4Error(`${pending.name} failed: ${tagged.status} ${code}${tagged.text}`, tagged.status, tagged.text);
-  }
-  return { tagged, untagged: pending.untagged };
 }

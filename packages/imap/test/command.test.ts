@@ -22,6 +22,7 @@ describe('encodeCommand', () => {
   it.each([
     [{ name: 'NOOP\r\nA2 DELETE INBOX' }, /not an IMAP command name/],
     [{ name: 'UID FETCH 1 BODY[]' }, /not an IMAP command name/],
+    [{ name: 'DELETE INBOX' }, /not an IMAP command name/],
     [{ name: '' }, /not an IMAP command name/],
     [{ name: 'X', args: [{ atom: 'a\rb' }] }, /printable ASCII/],
     [{ name: 'X', args: [{ atom: '' }] }, /printable ASCII/],

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IMAP4ProtocolError, IMAPConnection, NEED_DATA, type IMAPEvent } from '../src/mod.js';
+import { IMAP4ProtocolError, IMAPConnection, NEED_DATA, decodeMailbox, encodeMailbox, type IMAPEvent } from '../src/mod.js';
 
 const SESSION = [
   '* OK [CAPABILITY IMAP4rev1 IDLE LITERAL+] Dovecot ready.\r\n',
@@ -86,6 +86,30 @@ describe('IMAPConnection properties', () => {
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         const result = run([Buffer.from('* PREAUTH hi\r\n'), bytes]);
         expect(result.error === null || result.error instanceof IMAP4ProtocolError).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('modified UTF-7 properties (issue #18 item 9: linear, total)', () => {
+  it('any Unicode name survives encode then decode', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 64 }), (name) => {
+        expect(decodeMailbox(encodeMailbox(name))).toBe(name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names full of "&", "-" and base64 decode without error and never grow', () => {
+    const alphabet = fc.constantFrom('&', '&', '&', '-', 'A', 'P', 'w', '+', ',', '/', ' ');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 400 }), (chars) => {
+        const wire = chars.join('');
+        const name = decodeMailbox(wire);
+        // Decoding never lengthens a name: a shift sequence yields at most its own length.
+        expect(name.length).toBeLessThanOrEqual(wire.length);
       }),
       { numRuns: 1000 },
     );

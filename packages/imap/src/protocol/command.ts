@@ -16,7 +16,7 @@ import { IMAP4UsageError } from '../errors.js';
 export type Argument = { atom: string } | string | Uint8Array | number | bigint | null | Argument[];
 
 export interface Command {
-  /** One or two atoms ("NOOP", "UID FETCH"). */
+  /** One atom, or UID and one ("NOOP", "UID FETCH"). */
   readonly name: string;
   readonly args?: readonly Argument[];
 }
@@ -28,16 +28,17 @@ export interface LiteralMode {
   readonly literalMinus: boolean;
 }
 
-const NAME = /^[A-Za-z][A-Za-z0-9.=_-]*( [A-Za-z][A-Za-z0-9.=_-]*)?$/;
+// One atom, or UID and one (RFC 9051 §6.4.9: "UID FETCH"); a second word otherwise would be an argument.
+const NAME = /^(?:UID )?[A-Za-z][A-Za-z0-9.=_-]*$/i;
 // Printable ASCII without "{" (a raw "{n}" at the end would announce a literal the server then
 // reads from our next command) and without the DQUOTE/backslash a quoted string needs.
 const RAW = /^[\x21-\x7a\x7c-\x7e](?:[\x20-\x7a\x7c-\x7e]*[\x21-\x7a\x7c-\x7e])?$/;
 const QUOTABLE = /^[\x20-\x7e]*$/;
 const CRLF = Buffer.from('\r\n');
 
-/** Refuses a command name that is not one or two atoms (it would let a caller send any line). */
+/** Refuses a command name that is not an atom or "UID atom" (it would let a caller send any line). */
 export function checkName(name: string): void {
-  if (!NAME.test(name)) throw new IMAP4UsageError(`not an IMAP command name: ${JSON.stringify(name)} (one or two atoms, such as "NOOP" or "UID FETCH")`);
+  if (!NAME.test(name)) throw new IMAP4UsageError(`not an IMAP command name: ${JSON.stringify(name)} (one atom, or UID and one, such as "NOOP" or "UID FETCH"; arguments go separately)`);
 }
 
 /** The pieces of `tag SP name [SP args] CRLF`; every piece after the first waits for "+". */

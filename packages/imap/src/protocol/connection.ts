@@ -20,7 +20,7 @@
 import { IMAP4Error, IMAP4ProtocolError, IMAP4UsageError } from '../errors.js';
 import { codeValue } from './codes.js';
 import { encodeCommand, type Command } from './command.js';
-import { ResponseFramer, STREAM_END } from './framer.js';
+import { ResponseFramer, STREAM_END, type ResponseParts } from './framer.js';
 import { parseResponse, type Response, type StatusResponse, type TaggedResponse, type UntaggedResponse } from './responses.js';
 import { NOT_PIPELINED, statesFor, transition, type IMAPState, type Trigger } from './states.js';
 
@@ -72,6 +72,7 @@ export class IMAPConnection {
   #capabilities = new Set<string>();
   #utf8Accept = false;
   #secure: boolean;
+  #last: ResponseParts = [];
 
   /** `secure`: the transport is already TLS (implicit TLS), so STARTTLS is not offered. */
   constructor(options: { limits?: IMAPLimits; secure?: boolean } = {}) {
@@ -143,6 +144,7 @@ export class IMAPConnection {
         this.#move('closed');
         return { type: 'closed' };
       }
+      this.#last = parts;
       return this.#handle(parseResponse(parts, { utf8Accept: this.#utf8Accept, maxDepth: this.#maxDepth }));
     } catch (error) {
       throw this.#fail(error);
@@ -171,6 +173,16 @@ export class IMAPConnection {
     const awaiting = pieces.length > 1 ? 'literal' : verb === 'IDLE' ? 'idle' : verb === 'AUTHENTICATE' ? 'sasl' : null;
     this.#inFlight.push({ tag, name: command.name.toUpperCase(), verb, pieces, next: 1, awaiting });
     return { tag, data: pieces[0]! };
+  }
+
+  /** The bytes of the last response (literals charged as by limits.maxResponseSize). */
+  get lastResponseSize(): number {
+    return this.#framer.lastSize;
+  }
+
+  /** The last response's text, each literal shown as `{n}` (for tracing; bodies are not repeated). */
+  describeLast(): string {
+    return this.#last.map((part) => (typeof part === 'string' ? part : `<${part.length} bytes>`)).join('\n');
   }
 
   /** An AUTHENTICATE answer line (base64, or "*" to cancel) after a "+". */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { IMAP4ProtocolError } from '../errors.js';
+import { LineReader } from '@unitls/client-kit';
+import { IMAP4ProtocolError, imapErrors } from '../errors.js';
 
 /** One response: `[text, literal, text, literal, ..., text]` (a response without literals is `[text]`). */
 export type ResponseParts = Array<string | Uint8Array>;
@@ -30,8 +31,6 @@ export interface FramingLimits {
  */
 export const LITERAL_OVERHEAD = 64;
 
-const LF = 0x0a;
-const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 /** Literals up to this size are allocated at their announced size; larger ones grow as bytes arrive. */
 const PREALLOCATE = 1024 * 1024;
@@ -42,34 +41,34 @@ interface Literal {
   filled: number;
 }
 
+/** Lines come from the shared kit's bounded LineReader (CRLF only, as imaplib requires); literals are counted bytes. */
 export class ResponseFramer {
   readonly #limits: FramingLimits;
-  #queue: Buffer[] = [];
-  #chunk: Buffer = EMPTY;
-  #pos = 0;
-  /** The start of a line that has no CRLF yet, from earlier chunks. */
-  #carry: Buffer[] = [];
-  #carryLength = 0;
+  readonly #lines: LineReader;
   #parts: ResponseParts = [];
+  #partsBytes = 0;
   #responseBytes = 0;
+  #lastSize = 0;
   #literal: Literal | null = null;
   /** Lists left open by the segments before a literal (see #spuriousBlank). */
   #depth = 0;
   #afterLiteral = false;
   #skippedBlank = false;
   #previousEndedWithLiteral = false;
-  #ended = false;
 
   constructor(limits: FramingLimits) {
     this.#limits = limits;
+    this.#lines = new LineReader({ maxLineLength: limits.maxLineLength, bareLF: 'reject', errors: imapErrors });
   }
 
   /** Bytes received and not yet returned as part of a whole response. */
   get buffered(): number {
-    let total = this.#chunk.length - this.#pos + this.#carryLength + (this.#literal?.filled ?? 0);
-    for (const chunk of this.#queue) total += chunk.length;
-    for (const part of this.#parts) total += part.length;
-    return total;
+    return this.#lines.buffered + this.#partsBytes + (this.#literal?.filled ?? 0);
+  }
+
+  /** The size of the response {@link next} returned last, as charged against maxResponseSize. */
+  get lastSize(): number {
+    return this.#lastSize;
   }
 
   /** True while a literal's bytes are being received (the "inside a literal" state). */
@@ -79,9 +78,9 @@ export class ResponseFramer {
 
   /** Adds bytes; an empty array means the server closed the stream. */
   push(data: Uint8Array): void {
-    if (this.#ended) throw new IMAP4ProtocolError('data received after the end of the stream');
-    if (data.length === 0) this.#ended = true;
-    else this.#queue.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (this.#lines.ended) throw new IMAP4ProtocolError('data received after the end of the stream');
+    if (data.length === 0) this.#lines.end();
+    else this.#lines.push(data);
   }
 
   /** The next whole response, null when more bytes are needed, or STREAM_END. */
@@ -91,63 +90,19 @@ export class ResponseFramer {
         if (!this.#fillLiteral()) return this.#starved();
         continue;
       }
-      const line = this.#readLine();
+      const line = this.#lines.readLine();
       if (line === null) return this.#starved();
-      const parts = this.#take(line);
+      const parts = this.#take(line.toString('latin1'));
       if (parts !== null) return parts;
     }
   }
 
   #starved(): null | typeof STREAM_END {
-    if (!this.#ended) return null;
+    if (!this.#lines.ended) return null;
     if (this.buffered > 0 || this.#literal !== null) {
       throw new IMAP4ProtocolError('the server closed the connection in the middle of a response');
     }
     return STREAM_END;
-  }
-
-  /** The current chunk, moving to the next queued one when it is used up; false when none is left. */
-  #more(): boolean {
-    while (this.#pos >= this.#chunk.length) {
-      const next = this.#queue.shift();
-      if (next === undefined) return false;
-      this.#chunk = next;
-      this.#pos = 0;
-    }
-    return true;
-  }
-
-  /** One line without its CRLF, or null when its end has not arrived. Each byte is looked at once. */
-  #readLine(): string | null {
-    for (;;) {
-      if (!this.#more()) return null;
-      const chunk = this.#chunk;
-      const start = this.#pos;
-      // A LF ends the line only after a CR (which may be the last byte carried from the chunk before).
-      let lf = chunk.indexOf(LF, start);
-      while (lf >= 0 && (lf > start ? chunk[lf - 1] : this.#carry.at(-1)?.at(-1)) !== CR) lf = chunk.indexOf(LF, lf + 1);
-      const end = lf < 0 ? chunk.length : lf - 1;
-      if (this.#carryLength + (end - start) > this.#limits.maxLineLength) {
-        throw new IMAP4ProtocolError(`the server sent a line longer than ${this.#limits.maxLineLength} bytes (limits.maxLineLength)`);
-      }
-      if (lf < 0) {
-        this.#carry.push(Buffer.from(chunk.subarray(start)));
-        this.#carryLength += chunk.length - start;
-        this.#pos = chunk.length;
-        continue;
-      }
-      this.#pos = lf + 1;
-      if (this.#carryLength === 0) return chunk.toString('latin1', start, end);
-      const carried = Buffer.concat(end < start ? this.#carry : [...this.#carry, chunk.subarray(start, end)]);
-      this.#dropCarry();
-      // end < start: the CR was the last carried byte.
-      return carried.toString('latin1', 0, end < start ? carried.length - 1 : carried.length);
-    }
-  }
-
-  #dropCarry(): void {
-    this.#carry = [];
-    this.#carryLength = 0;
   }
 
   /** Adds a line to the response; returns the response when the line ends it. */
@@ -156,10 +111,13 @@ export class ResponseFramer {
     if (line === '' && this.#spuriousBlank()) return null;
     const literal = literalAnnounced(line);
     this.#parts.push(line);
+    this.#partsBytes += line.length;
     if (literal === null) {
       const parts = this.#parts;
       this.#previousEndedWithLiteral = this.#afterLiteral && line === '';
       this.#parts = [];
+      this.#partsBytes = 0;
+      this.#lastSize = this.#responseBytes;
       this.#responseBytes = 0;
       this.#depth = 0;
       this.#afterLiteral = false;
@@ -186,7 +144,7 @@ export class ResponseFramer {
    * Some servers send an extra CRLF after a literal's bytes (CPython gh-88574: imaplib aborted with
    * "unexpected response"; gh-152751 and gh-153317 made it skip the blank). Skipped in the two
    * places CPython skips it, and only there: inside a list the literal left open (`* 9 FETCH (UID 17
-   * BODY[] {21}<CRLF><21 bytes><CRLF><CRLF>)`), and first thing after a response that ended with a
+   * BODY[] {21}<CRLF><21 bytes><CRLF>)`), and first thing after a response that ended with a
    * literal (a LIST whose mailbox name is a literal). One blank per literal; any other empty line
    * is a grammar error. Literal sizes stay exact: a blank is never taken as literal data.
    */
@@ -203,23 +161,23 @@ export class ResponseFramer {
     return false;
   }
 
-  /** Copies bytes into the pending literal; false when the chunk ran out first. */
+  /** Copies bytes into the pending literal; false when the input ran out first. */
   #fillLiteral(): boolean {
     const literal = this.#literal!;
     while (literal.filled < literal.size) {
-      if (!this.#more()) return false;
-      const take = Math.min(this.#chunk.length - this.#pos, literal.size - literal.filled);
-      if (literal.filled + take > literal.data.length) {
+      const bytes = this.#lines.readBytes(literal.size - literal.filled);
+      if (bytes === null) return false;
+      if (literal.filled + bytes.length > literal.data.length) {
         // Grown geometrically (amortised linear), never beyond the announced size.
-        const grown = Buffer.allocUnsafe(Math.min(literal.size, Math.max(literal.data.length * 2, literal.filled + take)));
+        const grown = Buffer.allocUnsafe(Math.min(literal.size, Math.max(literal.data.length * 2, literal.filled + bytes.length)));
         literal.data.copy(grown, 0, 0, literal.filled);
         literal.data = grown;
       }
-      this.#chunk.copy(literal.data, literal.filled, this.#pos, this.#pos + take);
-      literal.filled += take;
-      this.#pos += take;
+      bytes.copy(literal.data, literal.filled);
+      literal.filled += bytes.length;
     }
     this.#parts.push(literal.data);
+    this.#partsBytes += literal.size;
     this.#literal = null;
     this.#afterLiteral = true;
     this.#skippedBlank = false;

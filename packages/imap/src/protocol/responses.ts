@@ -83,6 +83,11 @@ export interface ParseContext {
 }
 
 const STATUS_TYPES = new Set(['OK', 'NO', 'BAD', 'BYE', 'PREAUTH']);
+// One string per type word, shared by every response (a flood of "* 1 EXISTS" must not hold a copy each).
+const TYPES = new Map(
+  [...STATUS_TYPES, 'CAPABILITY', 'ENABLED', 'FLAGS', 'LIST', 'LSUB', 'STATUS', 'SEARCH', 'SORT', 'ESEARCH', 'EXISTS', 'RECENT', 'EXPUNGE', 'FETCH', 'NAMESPACE', 'ID'].map((t) => [t, t]),
+);
+const typeOf = (word: string) => TYPES.get(word) ?? TYPES.get(word.toUpperCase()) ?? word.toUpperCase();
 
 /** A mailbox name as the API shows it. INBOX is case-insensitive (RFC 9051 §5.1). */
 export function mailboxName(wire: string, utf8Accept: boolean): string {
@@ -238,12 +243,12 @@ export function parseResponse(parts: ResponseParts, context: ParseContext): Resp
       tokens.space('after the message number');
       word = tokens.atom(true);
     }
-    const type = word.toUpperCase();
+    const type = typeOf(word);
     if (seq === null && STATUS_TYPES.has(type)) return { kind: 'untagged', type: type as StatusResponse['type'], ...responseText(tokens) };
     return data(type, seq, tokens, context);
   }
   if (tag.includes('+')) tokens.fail('a tag may not contain "+"');
-  const status = tokens.atom(true).toUpperCase();
+  const status = typeOf(tokens.atom(true));
   if (status !== 'OK' && status !== 'NO' && status !== 'BAD') tokens.fail(`unknown status ${status}`);
   return { kind: 'tagged', tag, status: status as Status, ...responseText(tokens) };
 }
