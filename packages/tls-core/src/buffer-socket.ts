@@ -18,7 +18,59 @@ import { TLSListener, listenOn } from './listener.js';
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
 export const CLOSE_NOTIFY_TIMEOUT_MS = 5_000;
 
+/** Ciphertext bytes taken from the transport per feed of the buffer. */
 const READ_SIZE = 64 * 1024;
+
+/**
+ * The most plaintext one `send` hands to `TLSBuffer.write` at a time: a `send` of any size
+ * encrypts and writes piece by piece, so the memory it holds stays bounded.
+ */
+export const SEND_PIECE_SIZE = 256 * 1024;
+
+/** The most plaintext one `recv` returns (a larger bufsize returns at most this much). */
+export const RECV_MAX = 64 * 1024;
+
+/** {@link TLSBufferFastPath.readAvailable}: the peer's close_notify was read (clean end of stream). */
+export const READ_EOF = 0;
+/** {@link TLSBufferFastPath.readAvailable}: nothing decryptable; feed more input. */
+export const READ_WANT_READ = -1;
+/** {@link TLSBufferFastPath.readAvailable}: output must be sent first. */
+export const READ_WANT_WRITE = -2;
+
+/**
+ * An optional fast path a TLSBuffer may offer BufferSocket (an extension, not PEP 748): a read
+ * that returns a status number instead of throwing WantReadError, and takes every record already
+ * decryptable at once, straight into the caller's memory.
+ */
+export interface TLSBufferFastPath {
+  /**
+   * Decrypts every record already buffered, up to `target.length` bytes, into `target`.
+   *
+   * @returns the count of bytes read (> 0), or {@link READ_EOF}, {@link READ_WANT_READ},
+   *   {@link READ_WANT_WRITE}.
+   * @throws RaggedEOF and TLSError as `TLSBuffer.read` does.
+   */
+  readAvailable(target: Uint8Array): number;
+}
+
+function fastPathOf(buffer: TLSBuffer): TLSBufferFastPath | null {
+  return typeof (buffer as Partial<TLSBufferFastPath>).readAvailable === 'function' ? (buffer as unknown as TLSBufferFastPath) : null;
+}
+
+/**
+ * Decrypted bytes land here first. Shared by all sockets: it is filled and emptied synchronously,
+ * never across an await. A read that fills half of it or more takes it over (no copy) and a fresh
+ * one is made next time; smaller reads are copied out at their size.
+ */
+let recvScratch: Buffer | undefined;
+
+function takeRead(target: Buffer, count: number): Uint8Array {
+  if (count >= target.length / 2 && target === recvScratch) {
+    recvScratch = undefined;
+    return target.subarray(0, count);
+  }
+  return Buffer.from(target.subarray(0, count));
+}
 
 /** Options of {@link BufferSocket.open}. */
 export interface BufferSocketOptions {
@@ -26,33 +78,55 @@ export interface BufferSocketOptions {
   timeout?: number | undefined;
 }
 
-/** A connected TLSSocket driving a TLSBuffer over a transport. Build with {@link BufferSocket.open}. */
+/** Proves a constructor call comes from this module. */
+const INTERNAL = Symbol('BufferSocket.open');
+
+/**
+ * A connected TLSSocket driving a TLSBuffer over a transport. Not constructible by users: get one
+ * from `ClientContext.connect`, a listening socket's `accept`, `startTls`, or {@link BufferSocket.open}.
+ */
 export class BufferSocket implements TLSSocket {
   readonly #buffer: TLSBuffer;
+  readonly #fast: TLSBufferFastPath | null;
   readonly #transport: Transport;
   readonly #reader: ChunkReader;
   #closed = false;
   /** Transport bytes the buffer had no room for yet. */
   #pending: Uint8Array = new Uint8Array(0);
+  /** What the handshake's last input already held: plaintext, or the error reading it raised. */
+  #early: Uint8Array | null = null;
+  #earlyError: unknown = null;
   // Reads and writes each run one at a time, but independently of each other: a recv waiting for
   // the peer must not hold back the send the peer is waiting for (full duplex, as HTTP needs).
   #reading: Promise<unknown> = Promise.resolve();
   #writing: Promise<unknown> = Promise.resolve();
 
-  private constructor(buffer: TLSBuffer, transport: Transport, reader: ChunkReader) {
+  /** @throws TypeError always for callers outside tls-core: use {@link BufferSocket.open}. */
+  constructor(token: typeof INTERNAL, buffer: TLSBuffer, transport: Transport) {
+    if (token !== INTERNAL) {
+      throw new TypeError('BufferSocket cannot be constructed directly: use ClientContext.connect, ServerContext.connect + accept, startTls or BufferSocket.open');
+    }
     this.#buffer = buffer;
+    this.#fast = fastPathOf(buffer);
     this.#transport = transport;
-    this.#reader = reader;
+    this.#reader = new ChunkReader(transport);
   }
 
   /**
    * Runs the handshake of `buffer` over `transport` and resolves with the connected socket. The
    * transport must have no unread bytes taken by anyone else. On failure the transport is
    * destroyed.
+   *
+   * @throws the signal's reason when `signal` aborts (already aborted included) or `timeout`
+   *   milliseconds pass first; TLSError when the handshake fails.
    */
   static async open(buffer: TLSBuffer, transport: Transport, options: BufferSocketOptions = {}): Promise<BufferSocket> {
-    const socket = new BufferSocket(buffer, transport, new ChunkReader(transport));
     const signal = deadlineSignal(options.signal, options.timeout);
+    if (signal?.aborted) {
+      transport.destroy();
+      throw signal.reason;
+    }
+    const socket = new BufferSocket(INTERNAL, buffer, transport);
     try {
       await untilAborted(socket.#handshake(), signal, () => transport.destroy());
     } catch (error) {
@@ -106,10 +180,45 @@ export class BufferSocket implements TLSSocket {
   }
 
   async #handshake(): Promise<void> {
-    await this.#drive(() => this.#buffer.doHandshake(), 'the connection closed during the TLS handshake');
+    await this.#drive(() => {
+      this.#buffer.doHandshake();
+      this.#readAhead();
+    }, 'the connection closed during the TLS handshake');
   }
 
-  /** Writes everything the buffer has for the network. */
+  /**
+   * Reads what already arrived with the peer's last handshake flight, before that flight's answer
+   * is flushed: its session tickets and whatever these bytes cause (an alert for a forged record)
+   * then leave in one transport write. Plaintext and errors are kept for the first recv.
+   */
+  #readAhead(): void {
+    const fast = this.#fast;
+    if (fast === null || this.#buffer.incomingBytesBuffered() === 0) return;
+    try {
+      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+      const count = fast.readAvailable(target);
+      if (count > 0) this.#early = takeRead(target, count);
+    } catch (error) {
+      this.#earlyError = error;
+    }
+  }
+
+  /** Serves what {@link #readAhead} kept, at most `size` bytes; null when nothing is kept. */
+  #takeEarly(size: number): Uint8Array | null {
+    const early = this.#early;
+    if (early !== null) {
+      this.#early = early.length > size ? early.subarray(size) : null;
+      return early.subarray(0, size);
+    }
+    if (this.#earlyError !== null) {
+      const error = this.#earlyError;
+      this.#earlyError = null;
+      throw error;
+    }
+    return null;
+  }
+
+  /** Writes everything the buffer has for the network, in one transport write when it can. */
   async #flush(): Promise<void> {
     while (this.#buffer.outgoingBytesBuffered() > 0) {
       const data = this.#buffer.processOutgoing(this.#buffer.outgoingBytesBuffered());
@@ -165,64 +274,120 @@ export class BufferSocket implements TLSSocket {
     return run;
   }
 
+  /**
+   * Up to `bufsize` (at most {@link RECV_MAX}) decrypted bytes: every record already decryptable,
+   * waiting for the transport only when there is none. An empty array at the peer's close_notify.
+   *
+   * @throws RangeError for a bufsize that is not a positive integer; RaggedEOF when the transport
+   *   ended without close_notify; TLSError when the connection failed or was closed.
+   */
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
       return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     }
     return this.#serialRead(async () => {
       if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-      // EOF is fed to the buffer, whose read() then returns empty (close_notify) or throws RaggedEOF.
-      const first = (await this.#drive(() => this.#buffer.read(bufsize) as Uint8Array)) ?? new Uint8Array(0);
-      if (first.length === 0) return first;
-      const data = this.#readMore(first, bufsize);
-      await this.#flush(); // records read may have asked for an answer (a key update)
+      const size = Math.min(bufsize, RECV_MAX);
+      const fast = this.#fast;
+      const data = this.#takeEarly(size) ?? (fast === null ? await this.#recvThroughRead(size) : await this.#recvFast(fast, size));
+      // Records read may have asked for an answer (a key update).
+      if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
       return data;
     });
   }
 
-  /**
-   * A read returns one TLS record; take whatever else is already decryptable (no waiting), so one
-   * recv can return up to `bufsize` bytes, as a socket would.
-   */
-  #readMore(first: Uint8Array, bufsize: number): Uint8Array {
-    const parts = [first];
-    let total = first.length;
-    while (total < bufsize) {
-      let next: Uint8Array;
-      try {
-        next = this.#buffer.read(bufsize - total) as Uint8Array;
-      } catch {
-        break; // WantRead (nothing more buffered), or an error the next recv reports
-      }
-      if (next.length === 0) break;
-      parts.push(next);
-      total += next.length;
+  /** The fast path: statuses instead of exceptions, every decryptable record in one call. */
+  async #recvFast(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> {
+    let eof = false;
+    for (;;) {
+      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+      const count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
+      if (count > 0) return takeRead(target, count);
+      if (count === READ_EOF) return new Uint8Array(0);
+      if (count === READ_WANT_WRITE) await this.#flush();
+      else if (eof) return new Uint8Array(0); // EOF was fed and the buffer still wants input
+      else eof = !(await this.#fill());
     }
-    return parts.length === 1 ? first : Buffer.concat(parts, total);
   }
 
+  /**
+   * Any TLSBuffer: PEP reads into the shared scratch, first waiting for one record, then taking
+   * whatever else is already decryptable (no waiting), so one recv can return up to `size` bytes.
+   */
+  async #recvThroughRead(size: number): Promise<Uint8Array> {
+    const result = await this.#drive(() => {
+      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+      let total = this.#buffer.read(size, target.subarray(0, size)) as number;
+      if (total === 0) return new Uint8Array(0);
+      while (total < size) {
+        let next: number;
+        try {
+          next = this.#buffer.read(size - total, target.subarray(total, size)) as number;
+        } catch {
+          break; // WantRead (nothing more buffered), or an error the next recv reports
+        }
+        if (next === 0) break;
+        total += next;
+      }
+      return takeRead(target, total);
+    });
+    return result ?? new Uint8Array(0);
+  }
+
+  /**
+   * Encrypts and sends all of `bytes`, {@link SEND_PIECE_SIZE} at a time; resolves once the
+   * transport took the last piece.
+   *
+   * @throws TLSError when the connection is closed or fails.
+   */
   send(bytes: Uint8Array): Promise<number> {
     return this.#serialWrite(async () => {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
       let offset = 0;
       while (offset < bytes.length) {
-        offset += (await this.#drive(() => this.#buffer.write(bytes.subarray(offset)), 'the connection closed while sending'))!;
+        const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
+        offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
       }
       return bytes.length;
     });
   }
 
+  /**
+   * Closes the connection. Without `force`: pending sends go out, then close_notify, and the
+   * peer's close_notify is awaited (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}). With `force` (PEP
+   * 748): close_notify is sent and the transport shut down at once, without waiting for the peer.
+   */
   async close(force = false): Promise<void> {
     if (this.#closed) return;
-    if (!force) {
-      const signal = AbortSignal.timeout(CLOSE_NOTIFY_TIMEOUT_MS);
-      // Pending writes go out first; then close_notify, reading until the peer's.
-      const shutdown = this.#serialWrite(() => this.#serialRead(() => this.#shutdown()));
-      await untilAborted(shutdown, signal, () => this.#transport.destroy()).catch(() => {});
+    if (force) {
+      this.#closed = true;
+      this.#reader.detach();
+      await dropTransport(this.#transport, this.#closeNotifyNow());
+      return;
     }
+    const signal = AbortSignal.timeout(CLOSE_NOTIFY_TIMEOUT_MS);
+    // Pending writes go out first; then close_notify, reading until the peer's.
+    const shutdown = this.#serialWrite(() => this.#serialRead(() => this.#shutdown()));
+    await untilAborted(shutdown, signal, () => this.#transport.destroy()).catch(() => {});
     this.#closed = true;
     this.#reader.detach();
-    await endTransport(this.#transport, force);
+    await endTransport(this.#transport, false);
+  }
+
+  /** Queues our close_notify and takes every byte the buffer still has for the network. */
+  #closeNotifyNow(): Uint8Array | null {
+    try {
+      this.#buffer.shutdown();
+    } catch {
+      // WantReadError: ours is queued, the peer's is not awaited. Anything else (the handshake
+      // never finished, the connection already failed): what is queued (an alert) still goes.
+    }
+    try {
+      const size = this.#buffer.outgoingBytesBuffered();
+      return size > 0 ? this.#buffer.processOutgoing(size) : null;
+    } catch {
+      return null;
+    }
   }
 
   async #shutdown(): Promise<void> {
@@ -273,16 +438,25 @@ function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
   });
 }
 
-/** Ends (or destroys) a transport and resolves once it is fully closed. */
-export function endTransport(transport: Transport, force: boolean): Promise<void> {
+/**
+ * Runs `shut` on `transport` (unless it is closed already) and resolves once it is fully closed.
+ * A reset from the peer while we close is expected, not an uncaught 'error'.
+ */
+function closing(transport: Transport, shut: () => void): Promise<void> {
   return new Promise((resolve) => {
     if (transport.closed) {
       resolve();
       return;
     }
     transport.once('close', () => resolve());
-    // A reset from the peer while we close is expected, not an uncaught 'error'.
     transport.on('error', () => {});
+    shut();
+  });
+}
+
+/** Ends (or destroys) a transport and resolves once it is fully closed. */
+export function endTransport(transport: Transport, force: boolean): Promise<void> {
+  return closing(transport, () => {
     if (force) transport.destroy();
     else {
       transport.end();
@@ -294,13 +468,36 @@ export function endTransport(transport: Transport, force: boolean): Promise<void
 }
 
 /**
+ * Writes `last` (our close_notify, or a pending alert) and FIN, then destroys the transport as
+ * soon as they are handed to the kernel, without waiting for the peer. Incoming bytes are
+ * discarded meanwhile, so unread data does not turn the close into a reset that could overtake
+ * `last`. Resolves once the transport is closed (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}).
+ */
+function dropTransport(transport: Transport, last: Uint8Array | null): Promise<void> {
+  return closing(transport, () => {
+    if (last === null || transport.destroyed || !transport.writable) {
+      transport.destroy();
+      return;
+    }
+    const timer = setTimeout(() => transport.destroy(), CLOSE_NOTIFY_TIMEOUT_MS);
+    timer.unref();
+    transport.once('close', () => clearTimeout(timer));
+    transport.once('finish', () => transport.destroy());
+    transport.resume();
+    transport.end(last);
+  });
+}
+
+/**
  * A listening TLSSocket for implementations that serve connections through TLSBuffers: every
- * accepted TCP connection gets `createBuffer()` and its handshake.
+ * accepted TCP connection gets `createBuffer()` and its handshake. Accepted transports set
+ * noDelay (an alert right after the session tickets must not wait for an ACK) and stay half-open
+ * after the peer's FIN until our close_notify is written.
  */
 export class BufferListener extends TLSListener<BufferSocket> {
   /** Binds `address` and starts listening. */
   static async listen(context: ServerContext, address: Address): Promise<BufferListener> {
-    return new BufferListener(context, await listenOn(address));
+    return new BufferListener(context, await listenOn(address, { allowHalfOpen: true, noDelay: true }));
   }
 
   protected handshake(transport: Transport): Promise<BufferSocket> {

@@ -4,10 +4,18 @@ import { checkAddress } from './address.js';
 import { TLSError } from './errors.js';
 import type { Address, ServerContext, TLSSocket } from './interfaces.js';
 
+/** Options of {@link listenOn}: how accepted TCP connections are set up (node:net's names). */
+export interface ListenOptions {
+  /** Keep an accepted connection writable after the peer's FIN (default false). */
+  allowHalfOpen?: boolean;
+  /** Turn Nagle's algorithm off on accepted connections (default false). */
+  noDelay?: boolean;
+}
+
 /** Binds a TCP server to `address` (port 0: an ephemeral port) and resolves once it listens. */
-export async function listenOn(address: Address): Promise<Server> {
+export async function listenOn(address: Address, options: ListenOptions = {}): Promise<Server> {
   checkAddress('ServerContext.connect', address);
-  const server = createServer();
+  const server = createServer({ allowHalfOpen: options.allowHalfOpen ?? false, noDelay: options.noDelay ?? false });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {

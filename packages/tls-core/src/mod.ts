@@ -34,8 +34,20 @@ export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress } from './address.js';
 export { parseServerName, MAX_SERVER_NAME_LENGTH, MAX_LABEL_LENGTH, type ServerName } from './server-name.js';
 export { deadlineSignal, untilAborted } from './deadline.js';
-export { BufferSocket, BufferListener, CLOSE_NOTIFY_TIMEOUT_MS, endTransport, type BufferSocketOptions } from './buffer-socket.js';
-export { TLSListener, listenOn } from './listener.js';
+export {
+  BufferSocket,
+  BufferListener,
+  CLOSE_NOTIFY_TIMEOUT_MS,
+  SEND_PIECE_SIZE,
+  RECV_MAX,
+  READ_EOF,
+  READ_WANT_READ,
+  READ_WANT_WRITE,
+  endTransport,
+  type BufferSocketOptions,
+  type TLSBufferFastPath,
+} from './buffer-socket.js';
+export { TLSListener, listenOn, type ListenOptions } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
 export { PlainChannel, TLSChannel, connectTcp, type Channel } from './channel.js';
 export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';

@@ -5,6 +5,7 @@ import {
   BufferListener,
   BufferSocket,
   RaggedEOF,
+  SEND_PIECE_SIZE,
   StartTlsInjectionError,
   TLSClientConfiguration,
   TLSError,
@@ -99,15 +100,61 @@ describe('BufferSocket over a TLSBuffer', () => {
   });
 
   it('reports a transport close without close_notify as RaggedEOF', async () => {
+    const accepted = new Promise<{ socket: Socket; tls: Promise<BufferSocket> }>((resolve) => {
+      void rawServer((socket) => resolve({ socket, tls: BufferSocket.open(toyServer().createBuffer(), socket) })).then(({ port }) => portReady(port));
+    });
+    let portReady!: (port: number) => void;
+    const port = await new Promise<number>((resolve) => (portReady = resolve));
+    const client = await BufferSocket.open(toyClient().createBuffer('x'), await tcp(port));
+    const { socket, tls } = await accepted;
+    await tls;
+    socket.destroy(); // TCP goes, no close_notify
+    await expect(client.recv(10)).rejects.toBeInstanceOf(RaggedEOF);
+    await client.close(true);
+  });
+
+  it('close(true) sends close_notify and drops the transport without waiting for the peer (PEP 748)', async () => {
     const listener = await toyServer().connect({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => listener.close());
     const [client, [server]] = await Promise.all([
       tcp(listener.getsockname()!.port).then((t) => BufferSocket.open(toyClient().createBuffer('x'), t)),
       listener.accept(),
     ]);
+    // The client never answers; close(true) must still return, and the server sees a clean end.
     await server.close(true);
-    await expect(client.recv(10)).rejects.toBeInstanceOf(RaggedEOF);
+    expect((await client.recv(10)).length).toBe(0);
     await client.close(true);
+  });
+
+  it('cannot be constructed by users', () => {
+    const Constructor = BufferSocket as unknown as new (...args: unknown[]) => unknown;
+    expect(() => new Constructor()).toThrow(TypeError);
+    expect(() => new Constructor(Symbol('BufferSocket.open'), toyClient().createBuffer('x'), null)).toThrow(
+      /BufferSocket cannot be constructed directly: use ClientContext.connect/,
+    );
+  });
+
+  it('sends in bounded pieces, whatever the size of one send', async () => {
+    const listener = await toyServer().connect({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => listener.close());
+    const pieces: number[] = [];
+    const buffer = toyClient().createBuffer('x');
+    const write = buffer.write.bind(buffer);
+    buffer.write = (data: Uint8Array) => {
+      pieces.push(data.length);
+      return write(data);
+    };
+    const [client, [server]] = await Promise.all([
+      tcp(listener.getsockname()!.port).then((t) => BufferSocket.open(buffer, t)),
+      listener.accept(),
+    ]);
+    const size = 3 * SEND_PIECE_SIZE + 5;
+    const sent = client.send(new Uint8Array(size).fill(1));
+    let total = 0;
+    while (total < size) total += (await server.recv(65536)).length;
+    expect(await sent).toBe(size);
+    expect(Math.max(...pieces)).toBeLessThanOrEqual(SEND_PIECE_SIZE);
+    await Promise.all([client.close(true), server.close(true)]);
   });
 
   it('fails clearly when the peer closes during the handshake', async () => {

@@ -1,14 +1,24 @@
 import { createRequire } from 'node:module';
+import { arch, platform } from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '@unitls/tls-core';
 
-/** The native side (native/tls_openssl.c). Connections and contexts are opaque wrapped objects. */
+/**
+ * The native side (native/*.c). Connections and contexts are opaque wrapped objects; connection
+ * calls take the connection as `this`. Counts are returned as numbers >= 0 and statuses as
+ * negative numbers (`-Status.WANT_READ`, ...), so the hot paths never build an exception.
+ */
 export interface Addon {
   createContext(isServer: boolean, options: NativeContextOptions): object;
-  createConnection(context: object, serverHostname: string | null, isIp: boolean, session: Buffer | null): object;
+  createConnection(context: object, serverHostname: string | null, isIp: boolean, session: Uint8Array | null): object;
+  isConnection(value: unknown): boolean;
   doHandshake(this: object): number;
-  read(this: object, max: number): Buffer | number;
-  write(this: object, data: Buffer): number;
+  /** Bytes read (> 0) into target[offset, offset + length), or -status; `all`: every decryptable record. */
+  readInto(this: object, target: Uint8Array, offset: number, length: number, all: boolean): number;
+  /** Bytes taken (>= 0), or -status (-WANT_WRITE when the outgoing buffer is full). */
+  write(this: object, data: Uint8Array): number;
   shutdown(this: object): number;
-  feed(this: object, data: Buffer): boolean;
+  feed(this: object, data: Uint8Array): boolean;
   feedEof(this: object): void;
   incomingPending(this: object): number;
   outgoingPending(this: object): number;
@@ -17,6 +27,9 @@ export interface Addon {
   session(this: object): Buffer | undefined;
   free(object: object): void;
   readonly opensslVersion: string;
+  readonly incomingBufferLimit: number;
+  readonly outgoingBufferLimit: number;
+  readonly maxChains: number;
 }
 
 export interface NativeContextOptions {
@@ -47,19 +60,63 @@ export interface NativeInfo {
 /** Statuses the native calls return instead of throwing. */
 export const Status = { DONE: 0, WANT_READ: 1, WANT_WRITE: 2, ZERO_RETURN: 3, RAGGED_EOF: 4 } as const;
 
-/** Loads the native addon, or throws one error that says why and what to use instead. */
-export function loadAddon(path = '../build/Release/tls_openssl.node'): Addon {
-  const require = createRequire(import.meta.url);
-  try {
-    return require(path) as Addon;
-  } catch (cause) {
-    throw new Error(
-      '@unitls/tls-openssl: its native addon is not built or cannot load here ' +
-        `(${(cause as Error).message.split('\n')[0]}). It needs Node's own OpenSSL headers and a C compiler at install ` +
-        '(npm rebuild @unitls/tls-openssl), and runs on Node only. Use @unitls/tls-node instead.',
-      { cause },
+/** The environment variable naming an addon file to load instead of the installed one (sanitizer builds). */
+export const ADDON_PATH_VARIABLE = 'UNITLS_TLS_OPENSSL_ADDON';
+
+const ALTERNATIVE = 'Use @unitls/tls-node (or @unitls/tls-pure) instead.';
+
+/** The name of a JavaScript runtime that is not Node, or null on Node. */
+export function foreignRuntime(): string | null {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions['bun'] !== undefined || 'Bun' in globalThis) return `Bun ${versions['bun'] ?? ''}`.trim();
+  if (versions['deno'] !== undefined || 'Deno' in globalThis) return `Deno ${versions['deno'] ?? ''}`.trim();
+  return null;
+}
+
+/**
+ * Loads the native addon: `path` when given, else the build of this install (build/Release) or
+ * the prebuilt one shipped for this platform (prebuilds/, found by node-gyp-build).
+ *
+ * @throws ConfigurationError on a runtime other than Node ("not available on this runtime"), or
+ *   when no addon loads here, saying what is missing.
+ */
+export function loadAddon(path?: string): Addon {
+  const runtime = foreignRuntime();
+  if (runtime !== null) {
+    throw new ConfigurationError(
+      `@unitls/tls-openssl is not available on this runtime (${runtime}): it drives the OpenSSL built into Node, which ${runtime.split(' ')[0]} does not export. ${ALTERNATIVE}`,
     );
+  }
+  const require = createRequire(import.meta.url);
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  try {
+    const addon = (path === undefined ? (require('node-gyp-build') as (dir: string) => unknown)(root) : require(path)) as Addon;
+    if (typeof addon?.createContext !== 'function') throw new Error('the file loaded is not the tls-openssl addon');
+    return withTypedArgumentErrors(addon);
+  } catch (cause) {
+    const reason = String((cause as Error)?.message ?? cause).split('\n')[0] ?? '';
+    const missing = /No native build was found/.test(reason)
+      ? `no prebuilt addon ships for ${platform}-${arch} and none was built at install (building needs a C compiler, make and Python 3; install them, then run \`npm rebuild @unitls/tls-openssl\`)`
+      : `its native addon cannot load here (${reason})`;
+    throw new ConfigurationError(`@unitls/tls-openssl: ${missing}. ${ALTERNATIVE}`, { cause });
   }
 }
 
-export const addon: Addon = loadAddon();
+/** Server names and other strings the C side refuses (a NUL inside, ...) come out as ConfigurationError. */
+function withTypedArgumentErrors(raw: Addon): Addon {
+  const createConnection = raw.createConnection;
+  return Object.freeze({
+    ...raw,
+    createConnection(...args: Parameters<Addon['createConnection']>): object {
+      try {
+        return createConnection(...args);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'UNITLS_NUL_IN_STRING' || code === 'UNITLS_INVALID_ARGUMENT') throw new ConfigurationError((error as Error).message, { cause: error });
+        throw error;
+      }
+    },
+  });
+}
+
+export const addon: Addon = loadAddon(process.env[ADDON_PATH_VARIABLE] || undefined);

@@ -1,4 +1,7 @@
 import {
+  READ_EOF,
+  READ_WANT_READ,
+  READ_WANT_WRITE,
   RaggedEOF,
   TLSError,
   WantReadError,
@@ -9,6 +12,7 @@ import {
   type NextProtocol,
   type ServerContext,
   type TLSBuffer,
+  type TLSBufferFastPath,
   type TLSSession,
   type TLSVersion,
 } from '@unitls/tls-core';
@@ -17,27 +21,59 @@ import { fromNativeError } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'openssl';
 
-const versionNames: Record<number, TLSVersion> = { 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
+/**
+ * Ciphertext bytes one TLSBuffer holds from `processIncoming` before they are read; beyond it
+ * `processIncoming` raises WantReadError and stores nothing (PEP 748).
+ */
+export const INCOMING_BUFFER_LIMIT: number = addon.incomingBufferLimit;
 
 /**
- * PEP 748's TLSBuffer over an OpenSSL SSL object with memory BIOs: every method runs to completion
- * synchronously or throws WantReadError / WantWriteError. `processIncoming(new Uint8Array(0))`
- * tells it the transport reached EOF; `read` then returns an empty array after the peer's
- * close_notify, or throws RaggedEOF without one.
+ * Ciphertext bytes waiting for `processOutgoing` beyond which `write` takes no more plaintext:
+ * `write` takes at most the room left (a partial count) and raises WantWriteError when there is
+ * none (PEP 748). The buffer may pass the limit by the record framing of one write (about 22
+ * bytes per 16 KiB).
  */
-export class OpenSSLBuffer implements TLSBuffer {
+export const OUTGOING_BUFFER_LIMIT: number = addon.outgoingBufferLimit;
+
+/** The most certificate chains one server context takes (ConfigurationError beyond). */
+export const MAX_CERTIFICATE_CHAINS: number = addon.maxChains;
+
+const versionNames: Record<number, TLSVersion> = { 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
+
+/** The largest plaintext of one TLS record (RFC 8446 5.1): what one `read` can return. */
+const MAX_RECORD_PLAINTEXT = 16 * 1024;
+
+/** One record is decrypted here and copied out at its size, so `read(amt)` never allocates amt bytes. */
+let scratch: Buffer | undefined;
+
+/**
+ * PEP 748's TLSBuffer over an OpenSSL SSL object with in-memory buffers: every method runs to
+ * completion synchronously or throws WantReadError / WantWriteError. `processIncoming(new
+ * Uint8Array(0))` tells it the transport reached EOF; `read` then returns an empty array after the
+ * peer's close_notify, or throws RaggedEOF without one.
+ *
+ * Not constructible by users: get one from `ClientContext.createBuffer(serverHostname)` or
+ * `ServerContext.createBuffer()`.
+ */
+export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   readonly context: ClientContext | ServerContext;
   #native: object | null;
   readonly #serverHostname: string | null;
   #describeFailure: ((error: Error) => Error) | undefined;
 
-  /** @internal Built by the contexts' createBuffer. */
+  /**
+   * @internal Built by the contexts' createBuffer.
+   * @throws TypeError when called by anyone else (there is no native connection to drive).
+   */
   constructor(
     context: ClientContext | ServerContext,
     native: object,
     serverHostname: string | null,
     describeFailure?: (error: Error, info: () => ReturnType<typeof addon.info>) => Error,
   ) {
+    if (!addon.isConnection(native)) {
+      throw new TypeError('OpenSSLBuffer cannot be constructed directly: use ClientContext.createBuffer(serverHostname) or ServerContext.createBuffer()');
+    }
     this.context = context;
     this.#native = native;
     this.#serverHostname = serverHostname;
@@ -59,7 +95,9 @@ export class OpenSSLBuffer implements TLSBuffer {
       case Status.WANT_READ:
         throw new WantReadError();
       case Status.WANT_WRITE:
-        throw new WantWriteError();
+        throw new WantWriteError(
+          during === 'write' ? `the outgoing buffer is full (${OUTGOING_BUFFER_LIMIT} bytes): call processOutgoing() and retry` : undefined,
+        );
       case Status.RAGGED_EOF:
         throw during === 'read' ? new RaggedEOF() : new TLSError(`the connection closed during the TLS ${during}`);
     }
@@ -76,28 +114,53 @@ export class OpenSSLBuffer implements TLSBuffer {
     this.#status(status, 'handshake');
   }
 
+  /** One record's plaintext, at most `amt` bytes (into `buffer` when given: the count is returned). */
   read(amt: number, buffer?: Uint8Array): Uint8Array | number {
     if (!Number.isInteger(amt) || amt <= 0) throw new RangeError(`read: amt must be a positive integer, got ${amt}`);
-    let result: Buffer | number;
+    if (buffer !== undefined && buffer.length === 0) return 0;
+    const target = buffer ?? (scratch ??= Buffer.allocUnsafeSlow(MAX_RECORD_PLAINTEXT));
+    const result = this.#readInto(target, Math.min(amt, target.length), false);
+    if (result > 0) return buffer === undefined ? Buffer.from(target.subarray(0, result)) : result;
+    if (result === -Status.ZERO_RETURN) return buffer === undefined ? new Uint8Array(0) : 0;
+    this.#status(-result, 'read');
+    throw new TLSError(`unexpected read status ${-result}`);
+  }
+
+  /**
+   * Extension for BufferSocket ({@link TLSBufferFastPath}): every record already decryptable,
+   * straight into `target`; a status number instead of WantReadError.
+   */
+  readAvailable(target: Uint8Array): number {
+    const result = this.#readInto(target, target.length, true);
+    if (result > 0) return result;
+    switch (-result) {
+      case Status.ZERO_RETURN:
+        return READ_EOF;
+      case Status.WANT_READ:
+        return READ_WANT_READ;
+      case Status.WANT_WRITE:
+        return READ_WANT_WRITE;
+    }
+    this.#status(-result, 'read');
+    throw new TLSError(`unexpected read status ${-result}`);
+  }
+
+  #readInto(target: Uint8Array, length: number, all: boolean): number {
     try {
-      result = addon.read.call(this.#n(), buffer === undefined ? amt : Math.min(amt, buffer.length));
+      return addon.readInto.call(this.#n(), target, 0, length, all);
     } catch (error) {
       this.#fail(error, 'read');
     }
-    if (typeof result === 'number') {
-      if (result === Status.ZERO_RETURN) return buffer === undefined ? new Uint8Array(0) : 0;
-      this.#status(result, 'read');
-      throw new TLSError(`unexpected read status ${result}`);
-    }
-    if (buffer === undefined) return result;
-    buffer.set(result);
-    return result.length;
   }
 
+  /**
+   * Encrypts as much of `buf` as fits under {@link OUTGOING_BUFFER_LIMIT}; returns the count taken.
+   * @throws WantWriteError when the outgoing buffer is full (nothing taken).
+   */
   write(buf: Uint8Array): number {
     let result: number;
     try {
-      result = addon.write.call(this.#n(), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+      result = addon.write.call(this.#n(), buf);
     } catch (error) {
       this.#fail(error, 'write');
     }
@@ -117,14 +180,18 @@ export class OpenSSLBuffer implements TLSBuffer {
     this.#status(status, 'shutdown');
   }
 
+  /**
+   * Buffers ciphertext from the network; an empty array signals the transport's EOF.
+   * @throws WantReadError when {@link INCOMING_BUFFER_LIMIT} would be passed (nothing is stored).
+   */
   processIncoming(data: Uint8Array): void {
     const native = this.#n();
     if (data.length === 0) {
       addon.feedEof.call(native);
       return;
     }
-    if (!addon.feed.call(native, Buffer.from(data.buffer, data.byteOffset, data.byteLength))) {
-      throw new WantReadError('the incoming buffer is full: read() what is buffered first (nothing was stored)');
+    if (!addon.feed.call(native, data)) {
+      throw new WantReadError(`the incoming buffer is full (${INCOMING_BUFFER_LIMIT} bytes): read() what is buffered first (nothing was stored)`);
     }
   }
 
@@ -132,7 +199,9 @@ export class OpenSSLBuffer implements TLSBuffer {
     return addon.incomingPending.call(this.#n());
   }
 
+  /** Up to `amt` bytes of ciphertext for the network (any size; all that is buffered at most). */
   processOutgoing(amt: number): Uint8Array {
+    if (!(amt >= 0) || (!Number.isInteger(amt) && amt !== Infinity)) throw new RangeError(`processOutgoing: amt must be a non-negative integer, got ${amt}`);
     return addon.drain.call(this.#n(), amt);
   }
 

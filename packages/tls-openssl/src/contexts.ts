@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
@@ -5,7 +6,9 @@ import {
   ConfigurationError,
   TLSError,
   checkAddress,
+  deadlineSignal,
   parseServerName,
+  untilAborted,
   protocolBytes,
   type Address,
   type ClientConnectOptions,
@@ -108,22 +111,28 @@ export class OpenSSLClientContext implements ClientContext {
     return new OpenSSLBuffer(this, connection, target.name);
   }
 
+  /**
+   * Connects over TCP and runs the handshake. `timeout` (milliseconds) bounds both together;
+   * `signal` ends either wait with its reason (an already-aborted signal before any connection).
+   *
+   * @throws the signal's reason (AbortError, TimeoutError) when it aborts first; TLSError when the
+   *   handshake fails; the TCP error (ECONNREFUSED, ...) when the connection cannot be made.
+   */
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
+    const signal = deadlineSignal(options.signal, options.timeout);
+    if (signal?.aborted) throw signal.reason;
     const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
-    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
+    // Half-open: after the server's FIN our close_notify must still be writable.
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('connect', resolve);
-        tcp.once('error', reject);
-        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
-      });
+      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
     } catch (error) {
       tcp.destroy();
       buffer.free();
       throw error;
     }
-    return BufferSocket.open(buffer, tcp, { signal: options.signal, timeout: options.timeout });
+    return BufferSocket.open(buffer, tcp, { signal });
   }
 }
 

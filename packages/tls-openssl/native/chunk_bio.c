@@ -1,0 +1,177 @@
+#include "chunk_bio.h"
+
+#include <openssl/err.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+
+typedef struct Chunk {
+  struct Chunk *next;
+  size_t start; /* first byte not yet taken */
+  size_t end;   /* one past the last byte written */
+  size_t size;
+  unsigned char data[];
+} Chunk;
+
+typedef struct {
+  Chunk *head;
+  Chunk *tail;
+  size_t pending;
+  int eof;
+} Queue;
+
+static Queue *queue_of(BIO *bio) { return BIO_get_data(bio); }
+
+static void queue_clear(Queue *queue) {
+  Chunk *chunk = queue->head;
+  while (chunk != NULL) {
+    Chunk *next = chunk->next;
+    free(chunk);
+    chunk = next;
+  }
+  queue->head = queue->tail = NULL;
+  queue->pending = 0;
+}
+
+int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len) {
+  Queue *queue = queue_of(bio);
+  if (len == 0) return 1;
+  Chunk *tail = queue->tail;
+  size_t room = tail == NULL ? 0 : tail->size - tail->end;
+  Chunk *fresh = NULL;
+  if (len > room) {
+    /* Allocated before anything is copied, so a failure leaves the queue as it was. */
+    size_t size = len - room > CHUNK_SIZE ? len - room : CHUNK_SIZE;
+    if (size > SIZE_MAX - sizeof(Chunk) || (fresh = malloc(sizeof(Chunk) + size)) == NULL) {
+      ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
+      return 0;
+    }
+    fresh->next = NULL;
+    fresh->start = fresh->end = 0;
+    fresh->size = size;
+  }
+  size_t first = len < room ? len : room;
+  if (first > 0) {
+    memcpy(tail->data + tail->end, data, first);
+    tail->end += first;
+  }
+  if (fresh != NULL) {
+    memcpy(fresh->data, data + first, len - first);
+    fresh->end = len - first;
+    if (tail == NULL) queue->head = fresh;
+    else tail->next = fresh;
+    queue->tail = fresh;
+  }
+  queue->pending += len;
+  return 1;
+}
+
+size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len) {
+  Queue *queue = queue_of(bio);
+  size_t total = 0;
+  while (total < len && queue->head != NULL) {
+    Chunk *head = queue->head;
+    size_t available = head->end - head->start;
+    size_t n = available < len - total ? available : len - total;
+    memcpy(out + total, head->data + head->start, n);
+    head->start += n;
+    total += n;
+    if (head->start == head->end) {
+      queue->head = head->next;
+      if (queue->head == NULL) queue->tail = NULL;
+      free(head);
+    }
+  }
+  queue->pending -= total;
+  return total;
+}
+
+size_t chunk_bio_pending(BIO *bio) { return queue_of(bio)->pending; }
+
+void chunk_bio_set_eof(BIO *bio) { queue_of(bio)->eof = 1; }
+
+/* ---------- the BIO_METHOD ---------- */
+
+static int bio_write_ex(BIO *bio, const char *data, size_t len, size_t *written) {
+  BIO_clear_retry_flags(bio);
+  if (!chunk_bio_append(bio, (const unsigned char *)data, len)) return 0;
+  *written = len;
+  return 1;
+}
+
+static int bio_read_ex(BIO *bio, char *out, size_t len, size_t *read) {
+  Queue *queue = queue_of(bio);
+  BIO_clear_retry_flags(bio);
+  if (queue->pending == 0) {
+    /* Until end of file is signalled, an empty queue means "the network has not delivered yet". */
+    *read = 0;
+    if (!queue->eof) BIO_set_retry_read(bio);
+    return 0;
+  }
+  *read = chunk_bio_take(bio, (unsigned char *)out, len);
+  return 1;
+}
+
+static long bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+  (void)num;
+  (void)ptr;
+  Queue *queue = queue_of(bio);
+  switch (cmd) {
+    case BIO_CTRL_PENDING:
+      return (long)queue->pending;
+    case BIO_CTRL_EOF:
+      return queue->eof && queue->pending == 0;
+    case BIO_CTRL_RESET:
+      queue_clear(queue);
+      return 1;
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+static int bio_create(BIO *bio) {
+  Queue *queue = calloc(1, sizeof *queue);
+  if (queue == NULL) return 0;
+  BIO_set_data(bio, queue);
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+static int bio_destroy(BIO *bio) {
+  Queue *queue = queue_of(bio);
+  if (queue == NULL) return 0;
+  queue_clear(queue);
+  free(queue);
+  BIO_set_data(bio, NULL);
+  return 1;
+}
+
+/* One method for the whole process (it is immutable once built); never freed, as BIOs of any
+ * thread may use it until the process ends. */
+static BIO_METHOD *method;
+static CRYPTO_ONCE method_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void build_method(void) {
+  BIO_METHOD *built = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "unitls chunk queue");
+  if (built == NULL) return;
+  if (!BIO_meth_set_write_ex(built, bio_write_ex) || !BIO_meth_set_read_ex(built, bio_read_ex) ||
+      !BIO_meth_set_ctrl(built, bio_ctrl) || !BIO_meth_set_create(built, bio_create) ||
+      !BIO_meth_set_destroy(built, bio_destroy)) {
+    BIO_meth_free(built);
+    return;
+  }
+  method = built;
+}
+
+BIO *chunk_bio_new(void) {
+  if (!CRYPTO_THREAD_run_once(&method_once, build_method) || method == NULL) {
+    ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
+    return NULL;
+  }
+  return BIO_new(method);
+}

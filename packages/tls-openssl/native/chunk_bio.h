@@ -1,0 +1,27 @@
+/*
+ * A BIO over a queue of memory chunks, one per direction of a connection (network -> SSL and
+ * SSL -> network). Unlike BIO_s_mem it never reallocates or moves what it holds, and it frees
+ * each chunk as soon as it is read, so an idle connection holds no buffer at all.
+ */
+#ifndef UNITLS_CHUNK_BIO_H
+#define UNITLS_CHUNK_BIO_H
+
+#include <openssl/bio.h>
+#include <stddef.h>
+
+/* A new, empty chunk BIO; NULL (with an OpenSSL error queued) when out of memory. */
+BIO *chunk_bio_new(void);
+
+/* Bytes held and not yet taken. */
+size_t chunk_bio_pending(BIO *bio);
+
+/* Appends all `len` bytes, or nothing: returns 0 (with an OpenSSL error queued) when out of memory. */
+int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len);
+
+/* Moves up to `len` bytes to `out`; returns how many. */
+size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
+
+/* From now on an empty queue reads as end of file instead of "retry later". */
+void chunk_bio_set_eof(BIO *bio);
+
+#endif

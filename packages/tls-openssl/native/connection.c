@@ -1,0 +1,421 @@
+/*
+ * A connection: one SSL object between two chunk BIOs (network -> SSL, SSL -> network), driven
+ * synchronously. Calls return a count or a status (WANT_READ, ...) instead of throwing, so the
+ * TypeScript side pays for no exception on its hot paths; real failures throw.
+ */
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addon.h"
+#include "chunk_bio.h"
+
+static void connection_free(napi_env env, Connection *connection) {
+  if (connection == NULL) return;
+  SSL_free(connection->ssl); /* frees both BIOs */
+  if (connection->context_ref) napi_delete_reference(env, connection->context_ref);
+  if (connection->deferred_error) napi_delete_reference(env, connection->deferred_error);
+  free(connection);
+}
+
+static void connection_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  connection_free(env, data);
+}
+
+/* Applies the client's server name (verification and SNI) and session; 0 with an error queued. */
+static int configure_client(SSL *ssl, const char *host, bool is_ip, const unsigned char *der, size_t der_len) {
+  if (host != NULL) {
+    X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host) : (X509_VERIFY_PARAM_set1_host(param, host, 0) && SSL_set_tlsext_host_name(ssl, host));
+    if (!ok) return 0;
+  }
+  if (der != NULL) {
+    /* A session that does not decode is not offered: the handshake is then a full one. */
+    const unsigned char *p = der;
+    SSL_SESSION *session = der_len <= LONG_MAX ? d2i_SSL_SESSION(NULL, &p, (long)der_len) : NULL;
+    if (session != NULL) {
+      SSL_set_session(ssl, session);
+      SSL_SESSION_free(session);
+    }
+    ERR_clear_error();
+  }
+  return 1;
+}
+
+/* createConnection(context, serverHostname | null, isIp, sessionDer | null) -> Connection */
+napi_value create_connection(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args_of(env, info, 4, argv, NULL)) return NULL;
+  Context *context = NULL;
+  bool tagged = false;
+  CHECK(napi_check_object_type_tag(env, argv[0], &CONTEXT_TAG, &tagged));
+  if (!tagged || napi_unwrap(env, argv[0], (void **)&context) != napi_ok || context == NULL) {
+    throw_type_error(env, "UNITLS_ADDON", "not a tls-openssl context");
+    return NULL;
+  }
+  napi_valuetype host_type;
+  CHECK(napi_typeof(env, argv[1], &host_type));
+  char *host = NULL;
+  if (host_type != napi_null && host_type != napi_undefined && !string_of(env, argv[1], "the server name", &host)) return NULL;
+  bool is_ip = false;
+  CHECK(napi_get_value_bool(env, argv[2], &is_ip));
+  unsigned char *der = NULL;
+  size_t der_len = 0;
+  if (!bytes_of(env, argv[3], &der, &der_len)) der = NULL;
+
+  Connection *connection = calloc(1, sizeof *connection);
+  SSL *ssl = connection == NULL ? NULL : SSL_new(context->ctx);
+  BIO *rbio = ssl == NULL ? NULL : chunk_bio_new();
+  BIO *wbio = rbio == NULL ? NULL : chunk_bio_new();
+  if (wbio == NULL) {
+    BIO_free(rbio);
+    SSL_free(ssl);
+    free(connection);
+    free(host);
+    throw_openssl(env, "cannot create the TLS connection", X509_V_OK);
+    return NULL;
+  }
+  SSL_set_bio(ssl, rbio, wbio);
+  connection->ssl = ssl;
+  connection->rbio = rbio;
+  connection->wbio = wbio;
+  connection->context = context;
+  SSL_set_app_data(ssl, connection);
+  if (context->is_server) {
+    SSL_set_accept_state(ssl);
+  } else {
+    SSL_set_connect_state(ssl);
+    if (!configure_client(ssl, host, is_ip, der, der_len)) {
+      free(host);
+      connection_free(env, connection);
+      throw_openssl(env, "invalid server name", X509_V_OK);
+      return NULL;
+    }
+  }
+  free(host);
+  napi_value object;
+  if (napi_create_object(env, &object) != napi_ok || napi_type_tag_object(env, object, &CONNECTION_TAG) != napi_ok ||
+      napi_create_reference(env, argv[0], 1, &connection->context_ref) != napi_ok) {
+    connection_free(env, connection);
+    throw_error(env, "UNITLS_ADDON", "cannot create the connection object");
+    return NULL;
+  }
+  if (napi_wrap(env, object, connection, connection_finalize, NULL, NULL) != napi_ok) {
+    connection_free(env, connection);
+    throw_error(env, "UNITLS_ADDON", "cannot wrap the connection");
+    return NULL;
+  }
+  return object;
+}
+
+/* Whether `value` is an object made by createConnection; false with an exception pending on failure. */
+static bool tagged_connection(napi_env env, napi_value value, bool *tagged) {
+  napi_valuetype type;
+  *tagged = false;
+  CHECK_OR(napi_typeof(env, value, &type), false);
+  if (type == napi_object) CHECK_OR(napi_check_object_type_tag(env, value, &CONNECTION_TAG, tagged), false);
+  return true;
+}
+
+/* isConnection(value) -> whether value is a live connection made by createConnection */
+napi_value is_connection(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool tagged;
+  void *data = NULL;
+  if (!args_of(env, info, 1, argv, NULL) || !tagged_connection(env, argv[0], &tagged)) return NULL;
+  if (tagged && napi_unwrap(env, argv[0], &data) != napi_ok) data = NULL;
+  napi_value result;
+  CHECK(napi_get_boolean(env, tagged && data != NULL, &result));
+  return result;
+}
+
+/* ---------- statuses ---------- */
+
+/* What SSL_get_error says about a failed call: a status, or -1 for a real failure (error queued). */
+static int classify(Connection *c, int ret) {
+  int err = SSL_get_error(c->ssl, ret);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      return WANT_READ;
+    case SSL_ERROR_WANT_WRITE:
+      return WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+      return ZERO_RETURN;
+    case SSL_ERROR_SYSCALL:
+    case SSL_ERROR_SSL: {
+      unsigned long e = ERR_peek_last_error();
+      if (err == SSL_ERROR_SYSCALL && e == 0) return EOF_RAGGED;
+      if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return EOF_RAGGED;
+      return -1;
+    }
+    default:
+      return -1;
+  }
+}
+
+/* The status of a failed call, or -1 with the failure thrown. */
+static int status_of(napi_env env, Connection *c, int ret, const char *what) {
+  int status = classify(c, ret);
+  if (status < 0) throw_openssl(env, what, SSL_get_verify_result(c->ssl));
+  return status;
+}
+
+/* A status as the negative number the JS side expects, or NULL when it was thrown. */
+static napi_value negative_status(napi_env env, Connection *c, int ret, const char *what) {
+  int status = status_of(env, c, ret, what);
+  return status < 0 ? NULL : int_value(env, -status);
+}
+
+napi_value do_handshake(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  int ret = SSL_do_handshake(c->ssl);
+  if (ret == 1) return int_value(env, DONE);
+  int status = status_of(env, c, ret, "TLS handshake failed");
+  return status < 0 ? NULL : int_value(env, status);
+}
+
+/* ---------- reading ---------- */
+
+/* After a read that returned data met a final condition: keep it for the next read, so neither
+ * the data nor the reason is lost. False with an exception pending when it cannot be kept. */
+static bool defer(napi_env env, Connection *c) {
+  int status = classify(c, 0);
+  if (status == WANT_READ || status == WANT_WRITE || status == ZERO_RETURN) return true; /* OpenSSL says so again */
+  if (status == EOF_RAGGED) {
+    c->deferred_status = EOF_RAGGED;
+    return true;
+  }
+  napi_value error = openssl_error(env, "TLS read failed", SSL_get_verify_result(c->ssl));
+  if (error == NULL) return false;
+  CHECK_OR(napi_create_reference(env, error, 1, &c->deferred_error), false);
+  c->deferred_status = -1;
+  return true;
+}
+
+static napi_value report_deferred(napi_env env, Connection *c) {
+  if (c->deferred_status == EOF_RAGGED) return int_value(env, -EOF_RAGGED);
+  napi_value error;
+  CHECK(napi_get_reference_value(env, c->deferred_error, &error));
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* readInto(target, offset, length, all) -> bytes read (> 0) | -status. One record, or with `all`
+ * every record already decryptable, up to `length` bytes, straight into the caller's memory. */
+napi_value read_into(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  Connection *c;
+  if (!args_of(env, info, 4, argv, &c)) return NULL;
+  if (c->deferred_status != 0) return report_deferred(env, c);
+  unsigned char *data;
+  size_t size;
+  if (!bytes_of(env, argv[0], &data, &size)) {
+    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "read: the target must be a Uint8Array");
+    return NULL;
+  }
+  int64_t offset, length;
+  bool all;
+  CHECK(napi_get_value_int64(env, argv[1], &offset));
+  CHECK(napi_get_value_int64(env, argv[2], &length));
+  CHECK(napi_get_value_bool(env, argv[3], &all));
+  if (offset < 0 || length <= 0 || (uint64_t)offset > size || (uint64_t)length > size - (size_t)offset) {
+    throw_range_error(env, "UNITLS_INVALID_ARGUMENT", "read: offset and length must lie inside the target");
+    return NULL;
+  }
+  unsigned char *target = data + offset;
+  size_t total = 0;
+  for (;;) {
+    size_t got = 0;
+    if (SSL_read_ex(c->ssl, target + total, (size_t)length - total, &got) == 1) {
+      total += got;
+      if (all && total < (size_t)length) continue;
+      break;
+    }
+    if (total == 0) return negative_status(env, c, 0, "TLS read failed");
+    if (!defer(env, c)) return NULL;
+    break;
+  }
+  return int_value(env, (int64_t)total);
+}
+
+/* ---------- writing ---------- */
+
+/* write(data) -> bytes taken (>= 0) | -status. Takes no more than fits under
+ * OUTGOING_BUFFER_LIMIT; -WANT_WRITE when nothing fits. */
+napi_value write_plain(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Connection *c;
+  if (!args_of(env, info, 1, argv, &c)) return NULL;
+  unsigned char *data;
+  size_t len;
+  if (!bytes_of(env, argv[0], &data, &len)) {
+    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "write expects a Uint8Array");
+    return NULL;
+  }
+  if (len == 0) return int_value(env, 0);
+  size_t queued = chunk_bio_pending(c->wbio);
+  if (queued >= OUTGOING_BUFFER_LIMIT) return int_value(env, -WANT_WRITE);
+  size_t room = OUTGOING_BUFFER_LIMIT - queued;
+  size_t written = 0;
+  if (SSL_write_ex(c->ssl, data, len < room ? len : room, &written) == 1) return int_value(env, (int64_t)written);
+  return negative_status(env, c, 0, "TLS write failed");
+}
+
+/* shutdown() -> DONE when both close_notify are done, WANT_READ while waiting for the peer's */
+napi_value shutdown_tls(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  int ret = SSL_shutdown(c->ssl);
+  if (ret == 1) return int_value(env, DONE);
+  if (ret == 0) {
+    /* Ours is sent; try to read theirs. */
+    ret = SSL_shutdown(c->ssl);
+    if (ret == 1) return int_value(env, DONE);
+    if (ret == 0) return int_value(env, WANT_READ);
+  }
+  int status = status_of(env, c, ret, "TLS shutdown failed");
+  return status < 0 ? NULL : int_value(env, status);
+}
+
+/* ---------- moving ciphertext ---------- */
+
+/* feed(data) -> true when stored, false (nothing stored) when INCOMING_BUFFER_LIMIT would be passed */
+napi_value feed(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Connection *c;
+  if (!args_of(env, info, 1, argv, &c)) return NULL;
+  unsigned char *data;
+  size_t len;
+  if (!bytes_of(env, argv[0], &data, &len)) {
+    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "processIncoming expects a Uint8Array");
+    return NULL;
+  }
+  napi_value result;
+  if (len > INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio)) {
+    CHECK(napi_get_boolean(env, false, &result));
+    return result;
+  }
+  if (!chunk_bio_append(c->rbio, data, len)) {
+    throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+    return NULL;
+  }
+  CHECK(napi_get_boolean(env, true, &result));
+  return result;
+}
+
+napi_value feed_eof(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  chunk_bio_set_eof(c->rbio);
+  return NULL;
+}
+
+napi_value incoming_pending(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  return int_value(env, (int64_t)chunk_bio_pending(c->rbio));
+}
+
+napi_value outgoing_pending(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  return int_value(env, (int64_t)chunk_bio_pending(c->wbio));
+}
+
+/* drain(max) -> a Buffer of up to max ciphertext bytes (any size: all that is buffered at most) */
+napi_value drain(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Connection *c;
+  if (!args_of(env, info, 1, argv, &c)) return NULL;
+  double max;
+  CHECK(napi_get_value_double(env, argv[0], &max));
+  size_t pending = chunk_bio_pending(c->wbio);
+  size_t take = !(max > 0) ? 0 : max >= (double)pending ? pending : (size_t)max;
+  napi_value out;
+  void *dest;
+  CHECK(napi_create_buffer(env, take, &dest, &out));
+  if (take > 0) chunk_bio_take(c->wbio, dest, take);
+  return out;
+}
+
+/* ---------- what was negotiated ---------- */
+
+static bool set_int(napi_env env, napi_value object, const char *name, int64_t n) {
+  return set_property(env, object, name, int_value(env, n));
+}
+
+/* info() -> { handshakeDone, version, cipher, alpn?, peerCert?, sessionReused, verifyResult, sniMissing, servername?, shutdown } */
+napi_value connection_info(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  napi_value out;
+  CHECK(napi_create_object(env, &out));
+  int done = SSL_is_init_finished(c->ssl);
+  const SSL_CIPHER *cipher = SSL_get_current_cipher(c->ssl);
+  if (!set_int(env, out, "handshakeDone", done) || !set_int(env, out, "version", done ? SSL_version(c->ssl) : 0) ||
+      !set_int(env, out, "cipher", cipher && done ? SSL_CIPHER_get_protocol_id(cipher) : -1) ||
+      !set_int(env, out, "sessionReused", SSL_session_reused(c->ssl)) || !set_int(env, out, "verifyResult", SSL_get_verify_result(c->ssl)) ||
+      !set_int(env, out, "sniMissing", c->sni_missing) || !set_int(env, out, "shutdown", SSL_get_shutdown(c->ssl))) {
+    return NULL;
+  }
+  const unsigned char *alpn;
+  unsigned int alpn_len;
+  SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
+  if (alpn_len > 0 && !set_property(env, out, "alpn", buffer_copy(env, alpn, alpn_len))) return NULL;
+  X509 *peer = SSL_get0_peer_certificate(c->ssl);
+  if (peer != NULL) {
+    unsigned char *der = NULL;
+    int len = i2d_X509(peer, &der);
+    if (len <= 0) {
+      throw_openssl(env, "cannot encode the peer certificate", X509_V_OK);
+      return NULL;
+    }
+    bool ok = set_property(env, out, "peerCert", buffer_copy(env, der, (size_t)len));
+    OPENSSL_free(der);
+    if (!ok) return NULL;
+  }
+  const char *servername = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+  if (servername != NULL) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, servername, NAPI_AUTO_LENGTH, &name));
+    if (!set_property(env, out, "servername", name)) return NULL;
+  }
+  return out;
+}
+
+/* session() -> DER of a resumable session, or undefined */
+napi_value get_session(napi_env env, napi_callback_info info) {
+  Connection *c;
+  if (!args_of(env, info, 0, NULL, &c)) return NULL;
+  SSL_SESSION *session = SSL_get1_session(c->ssl);
+  if (session == NULL || !SSL_SESSION_is_resumable(session)) {
+    SSL_SESSION_free(session);
+    return NULL;
+  }
+  unsigned char *der = NULL;
+  int len = i2d_SSL_SESSION(session, &der);
+  SSL_SESSION_free(session);
+  if (len <= 0) {
+    throw_openssl(env, "cannot encode the TLS session", X509_V_OK);
+    return NULL;
+  }
+  napi_value out = buffer_copy(env, der, (size_t)len);
+  OPENSSL_free(der);
+  return out;
+}
+
+/* free(connection): frees a connection now instead of at garbage collection. Contexts are left to
+ * the garbage collector: connections keep them alive through a reference. */
+napi_value free_object(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool tagged;
+  if (!args_of(env, info, 1, argv, NULL) || !tagged_connection(env, argv[0], &tagged)) return NULL;
+  void *data = NULL;
+  if (tagged && napi_remove_wrap(env, argv[0], &data) == napi_ok && data != NULL) connection_free(env, data);
+  return NULL;
+}

@@ -1,0 +1,25 @@
+/*
+ * The named limits of the addon. README ("Limits") documents each one; src/limits.ts re-exports
+ * them from the loaded addon, so TypeScript and C can never disagree.
+ */
+#ifndef UNITLS_LIMITS_H
+#define UNITLS_LIMITS_H
+
+/* Ciphertext one connection holds before it is read. processIncoming refuses beyond it, storing
+ * nothing (PEP 748); a TLS record is at most 16 KiB + 256 bytes, so this is ~250 records. */
+#define INCOMING_BUFFER_LIMIT (4 * 1024 * 1024)
+
+/* Ciphertext waiting for processOutgoing beyond which write() takes no more plaintext: it takes
+ * at most (limit - buffered) bytes, and raises WantWriteError when nothing fits (PEP 748). The
+ * buffer can exceed the limit by the framing of the records of one write (22 bytes per 16 KiB). */
+#define OUTGOING_BUFFER_LIMIT (256 * 1024)
+
+/* Certificate chains one server context may hold (one is chosen per connection by SNI name);
+ * more is refused with an error, never dropped. */
+#define MAX_CHAINS 32
+
+/* Bytes of one memory chunk of a connection's incoming/outgoing queue (a larger write takes one
+ * chunk of its own size). Empty chunks are freed at once, so an idle connection holds none. */
+#define CHUNK_SIZE (16 * 1024 + 512)
+
+#endif
