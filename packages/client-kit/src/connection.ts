@@ -119,6 +119,11 @@ export class ClientConnection {
    * waits rejects with a TimeoutError or the signal's reason). Prefer {@link run}.
    */
   begin(signal?: AbortSignal): void {
+    if (signal?.aborted) {
+      // Nothing of the operation may start: fail (and close) before any byte moves.
+      this.#fail(signal.reason);
+      throw signal.reason;
+    }
     this.#deadline.begin(signal);
   }
 
@@ -129,7 +134,7 @@ export class ClientConnection {
 
   /** Runs `work` as one operation (see {@link begin}). */
   async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    this.#deadline.begin(signal);
+    this.begin(signal);
     try {
       return await work();
     } finally {
@@ -172,9 +177,15 @@ export class ClientConnection {
     this.#host = host;
     const channels = this.#options.channels;
     if (channels?.connect.hasSubscribers) channels.connect.publish({ client: this.#options.client, host, port, security });
+    session?.addEventListener('abort', this.#abortSession, { once: true });
+    try {
+      this.begin(signal);
+    } catch (error) {
+      await this.close(true);
+      throw error;
+    }
     const opening = new AbortController();
     this.#opening = opening;
-    this.#deadline.begin(signal);
     try {
       const serverHostname = this.serverHostname;
       if (security === 'implicit' && this.#options.transport === undefined) {
@@ -193,7 +204,6 @@ export class ClientConnection {
           }
         }
       }
-      session?.addEventListener('abort', this.#abortSession, { once: true });
       if (security === 'implicit') this.#publishTls(false);
     } catch (error) {
       await this.close(true);
@@ -267,7 +277,7 @@ export class ClientConnection {
     }
     const opening = new AbortController();
     this.#opening = opening;
-    this.#deadline.begin(signal);
+    this.begin(signal);
     try {
       this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal }));
       this.#publishTls(true);

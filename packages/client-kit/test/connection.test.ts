@@ -73,6 +73,18 @@ describe('ClientConnection', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('refuses to start an operation with an aborted signal, and closes', async () => {
+    let received = 0;
+    const port = await serve((socket) => socket.on('data', (data) => (received += data.length)));
+    const c = connection();
+    await c.open('127.0.0.1', port, 'plaintext');
+    await expect(c.run(() => c.send(encodeCommand('NOOP')), AbortSignal.abort(new Error('too late')))).rejects.toThrow('too late');
+    expect(c.connected).toBe(false);
+    await expect(c.open('127.0.0.1', port, 'plaintext', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(c.connected).toBe(false);
+    expect(received).toBe(0);
+  });
+
   it('ends an unbounded wait (no operation) when the connection signal aborts', async () => {
     const port = await serve(() => {});
     const controller = new AbortController();
@@ -81,6 +93,20 @@ describe('ClientConnection', () => {
     const pending = c.recv();
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('ends an open in progress when the connection signal aborts', async () => {
+    const controller = new AbortController();
+    const c = connection({
+      signal: controller.signal,
+      // A transport that never connects on its own: only the abort can end the attempt.
+      transport: (_address, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    });
+    const pending = c.open('mail.invalid', 25, 'plaintext');
+    controller.abort(new Error('shutting down'));
+    await expect(pending).rejects.toThrow('shutting down');
+    expect(c.connected).toBe(false);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
