@@ -7,11 +7,12 @@ import * as tls from 'node:tls';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
 import { implementation as openssl } from '@unitls/tls-openssl';
+import { implementation as pure } from '@unitls/tls-pure';
 
-export type Engine = 'raw' | 'node' | 'openssl';
-export const ENGINES: Engine[] = ['raw', 'node', 'openssl'];
-export const LABEL: Record<Engine, string> = { raw: 'raw node:tls', node: 'tls-node', openssl: 'tls-openssl' };
-export const UNITLS: Record<Exclude<Engine, 'raw'>, TLSImplementation> = { node, openssl };
+export type Engine = 'raw' | 'node' | 'openssl' | 'pure';
+export const ENGINES: Engine[] = ['raw', 'node', 'openssl', 'pure'];
+export const LABEL: Record<Engine, string> = { raw: 'raw node:tls', node: 'tls-node', openssl: 'tls-openssl', pure: 'tls-pure' };
+export const UNITLS: Record<Exclude<Engine, 'raw'>, TLSImplementation> = { node, openssl, pure };
 const AES_128_GCM = 0x1301;
 
 /** The client side of one connection, as the bulk, handshake and memory benchmarks need it. */

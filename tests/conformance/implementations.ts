@@ -4,5 +4,6 @@
 import type { TLSImplementation } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
 import { implementation as openssl } from '@unitls/tls-openssl';
+import { implementation as pure } from '@unitls/tls-pure';
 
-export const implementations: readonly TLSImplementation[] = [node, openssl];
+export const implementations: readonly TLSImplementation[] = [node, openssl, pure];

@@ -21,8 +21,11 @@
  */
 import type { TLSClientConfiguration, TLSImplementation, TLSServerConfiguration } from '@unitls/tls-core';
 import { IMPLEMENTATION_NAME } from './buffer.js';
-import { PureClientContext, PureServerContext } from './config/contexts.js';
+import { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
 import { validateConfig } from './config/validate.js';
+import { RELAX, type Relaxations } from './danger.js';
+
+const INSECURE_HOOKS = Symbol.for('@unitls/insecure.hooks.v1');
 
 /** The tls-pure TLSImplementation. */
 export const implementation: TLSImplementation = Object.freeze({
@@ -31,6 +34,12 @@ export const implementation: TLSImplementation = Object.freeze({
   serverContext: PureServerContext,
   validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration),
   features: Object.freeze({ buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true }),
+  // Used only by @unitls/insecure, which warns at every step.
+  [INSECURE_HOOKS]: Object.freeze({
+    clientContext: (configuration: TLSClientConfiguration, relaxations: Relaxations) => new PureClientContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
+    serverContext: (configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) =>
+      new PureServerContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
+  }),
 });
 
 export { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';

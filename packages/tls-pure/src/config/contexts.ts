@@ -5,13 +5,15 @@
  *
  * @module
  */
-import { isIP, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
   BufferSocket,
   ConfigurationError,
   checkAddress,
+  parseServerName,
   protocolBytes,
+  type ServerName,
   type Address,
   type ClientConnectOptions,
   type ClientContext,
@@ -22,6 +24,7 @@ import {
   type TLSSocket,
 } from '@unitls/tls-core';
 import { IMPLEMENTATION_NAME, PureBuffer } from '../buffer.js';
+import { RELAX, relaxedVerifier, type Relaxations } from '../danger.js';
 import { nodeCryptoProvider } from '../crypto/node.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { Engine } from '../engine.js';
@@ -114,40 +117,45 @@ export class PureClientContext implements ClientContext {
   constructor(configuration: TLSClientConfiguration, options: PureContextOptions = {}) {
     this.#common = common(configuration, options);
     this.configuration = configuration;
-    this.#verifier = verifierFor(configuration.trustStore ?? TrustStore.system(), this.#common.provider);
+    const verifier = verifierFor(configuration.trustStore ?? TrustStore.system(), this.#common.provider);
+    const relax = (options as { [RELAX]?: Relaxations })[RELAX];
+    this.#verifier = relax === undefined ? verifier : relaxedVerifier(verifier, relax);
     const chain = configuration.certificateChain;
     this.#chain = chain === null ? null : loadChain(chain, this.#common.provider);
   }
 
   createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): PureBuffer {
-    if (typeof serverHostname !== 'string' || serverHostname === '') throw new TypeError('createBuffer: serverHostname is required');
-    const bare = serverHostname.startsWith('[') && serverHostname.endsWith(']') ? serverHostname.slice(1, -1) : serverHostname.replace(/\.$/, '');
-    const session = options.session ?? null;
+    return this.#buffer(parseServerName(serverHostname, 'ClientContext.createBuffer'), options.session ?? null);
+  }
+
+  #buffer(target: ServerName, offered: TLSSession | null): PureBuffer {
+    const session = offered;
     if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
       throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-pure`);
     }
     // A session vouches only for the name it was verified for.
-    const stored = session !== null && session.serverHostname === serverHostname ? decodeClientSession(session.data) : null;
+    const stored = session !== null && session.serverHostname === target.name ? decodeClientSession(session.data) : null;
     const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
     engine.records.padding = this.#common.recordPadding;
     let buffer: PureBuffer;
     const config: ClientConfig = {
       ...this.#common,
-      serverName: bare,
-      sni: isIP(bare) === 0 ? bare : null,
+      serverName: target.name,
+      sni: target.sni,
       verifier: this.#verifier,
       checkName: true,
       chain: this.#chain,
       session: stored,
       onSession: (s) => buffer.storeSession(s),
     };
-    buffer = new PureBuffer(this, engine, (e) => (e.state = startClient(e, config)), serverHostname);
+    buffer = new PureBuffer(this, engine, (e) => (e.state = startClient(e, config)), target.name);
     return buffer;
   }
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
-    const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
+    // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
+    const buffer = this.#buffer(parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect'), options.session ?? null);
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -170,6 +178,7 @@ export class PureServerContext implements ServerContext {
 
   constructor(configuration: TLSServerConfiguration, options: PureContextOptions = {}) {
     const shared = common(configuration, options);
+    const acceptAny = (options as { [RELAX]?: { verifyClientChain: boolean } })[RELAX]?.verifyClientChain === false;
     if (configuration.certificateChain === null) throw new ConfigurationError('a server needs at least one certificate chain (certificateChain)');
     this.configuration = configuration;
     const chains: ServedChain[] = configuration.certificateChain.map((chain) => {
@@ -179,7 +188,12 @@ export class PureServerContext implements ServerContext {
     this.#config = {
       ...shared,
       chains,
-      clientVerifier: configuration.trustStore === null ? null : verifierFor(configuration.trustStore, shared.provider),
+      clientVerifier:
+        configuration.trustStore === null
+          ? null
+          : acceptAny
+            ? relaxedVerifier(verifierFor(configuration.trustStore, shared.provider), { verifyChain: false, checkHostname: false })
+            : verifierFor(configuration.trustStore, shared.provider),
       ticketer: new Ticketer(shared.provider),
     };
   }
