@@ -238,6 +238,45 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP client sha
     expect(s.lines.join('\n')).not.toContain('secret body');
   });
 
+  it('gathers a streamed message of small chunks into a few large writes', async () => {
+    let bodyBytes = 0;
+    const s = await hostile(async (c) => {
+      await greet(c);
+      for (let i = 0; i < 3; i++) await c.line();
+      c.write('250 ok\r\n250 ok\r\n354 go\r\n');
+      for (let line = await c.line(); line !== '.' && line !== null; line = await c.line()) bodyBytes += line.length + 2;
+      c.write('250 queued\r\n');
+      await c.line();
+    });
+    let writes = 0;
+    const smtp = new SMTP(
+      options(s.port, {
+        transport: async () => {
+          const socket = connect(s.port, '127.0.0.1');
+          await new Promise((resolve) => socket.once('connect', resolve));
+          const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+          socket.write = ((...args: unknown[]) => {
+            writes++;
+            return write(...args);
+          }) as typeof socket.write;
+          return socket;
+        },
+      }),
+    );
+    await smtp.connect();
+    const line = Buffer.from(`${'x'.repeat(98)}\r\n`);
+    async function* body() {
+      for (let i = 0; i < 2000; i++) yield line;
+    }
+    const before = writes;
+    await smtp.sendmail('a@x.test', ['b@x.test'], body());
+    expect(bodyBytes).toBe(2000 * line.length);
+    // The envelope (one pipelined write), then about 200 KB in 64 KiB batches: not 2000 writes.
+    expect(writes - before).toBeLessThanOrEqual(6);
+    await smtp.close();
+    await s.done();
+  });
+
   it('`await using` says QUIT then closes; a transport factory is used; diagnostics are published, secrets redacted', async () => {
     const s = await hostile(async (c) => {
       await greet(c, ['AUTH PLAIN']);

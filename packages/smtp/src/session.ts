@@ -13,6 +13,9 @@ import type { SMTPOptions } from './options.js';
 import { NEED_DATA, SMTPConnection, type ReplyEvent, type SMTPCommand, type SMTPEvent } from './protocol/connection.js';
 import type { Reply } from './protocol/reply.js';
 
+/** Bytes of a streamed message gathered before a write (a few TLS records). */
+const WRITE_BATCH = 64 * 1024;
+
 export class Session {
   readonly io: ClientConnection;
   readonly #options: SMTPOptions;
@@ -101,11 +104,23 @@ export class Session {
       // In memory already: one write for the body and its end.
       await this.write(Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]), signal);
     } else {
+      // Small chunks are gathered into writes of about WRITE_BATCH bytes: one TLS record and one
+      // system call per batch instead of per chunk; at most a batch is held.
+      const batch: Uint8Array[] = [];
+      let size = 0;
       for await (const chunk of message) {
         const encoded = core.send({ type: 'BODY', data: chunk });
-        if (encoded.length > 0) await this.write(encoded, signal);
+        if (encoded.length === 0) continue;
+        batch.push(encoded);
+        size += encoded.length;
+        if (size >= WRITE_BATCH) {
+          await this.write(Buffer.concat(batch, size), signal);
+          batch.length = 0;
+          size = 0;
+        }
       }
-      await this.write(core.send({ type: 'END_OF_DATA' }), signal);
+      batch.push(core.send({ type: 'END_OF_DATA' }));
+      await this.write(Buffer.concat(batch), signal);
     }
     return (await this.reply(signal)).reply;
   }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataEncoder, Extensions, ReplyParser, SMTPProtocolError, SMTPUsageError, command, encodeData } from '../src/mod.js';
 
@@ -78,6 +79,45 @@ describe('DataEncoder', () => {
       const parts = [encoder.push(message.subarray(0, cut)), encoder.push(message.subarray(cut)), encoder.end()];
       expect(text(Buffer.concat(parts))).toBe(whole);
     }
+  });
+});
+
+describe('DataEncoder property', () => {
+  /** The encoding as RFC 5321 §4.5.2 states it, one byte at a time (the reference). */
+  function reference(message: Uint8Array): string {
+    let out = '';
+    let atLineStart = true;
+    const text = Buffer.from(message).toString('latin1').replace(/\r\n|\r|\n/g, '\n');
+    for (const c of text) {
+      if (c === '\n') {
+        out += '\r\n';
+        atLineStart = true;
+        continue;
+      }
+      if (atLineStart && c === '.') out += '.';
+      out += c;
+      atLineStart = false;
+    }
+    return `${out}${atLineStart ? '' : '\r\n'}.\r\n`;
+  }
+
+  it('matches the byte-at-a-time reference for any message cut anywhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '.', '\r', '\n', 'é'), { maxLength: 120 }), fc.array(fc.nat(), { maxLength: 8 }), (chars, cuts) => {
+        const message = Buffer.from(chars.join(''), 'latin1');
+        const points = [...new Set(cuts.map((c) => c % (message.length + 1))), message.length].sort((a, b) => a - b);
+        const encoder = new DataEncoder();
+        const parts: Buffer[] = [];
+        let from = 0;
+        for (const p of points) {
+          parts.push(encoder.push(message.subarray(from, p)));
+          from = p;
+        }
+        parts.push(encoder.end());
+        expect(text(Buffer.concat(parts))).toBe(reference(message));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
