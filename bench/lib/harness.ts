@@ -138,13 +138,17 @@ export function summarize(outcome: Outcome): Row[] {
   return rows;
 }
 
-/** Several runs of the same benchmark as one: their rounds side by side. */
+/** Several runs of the same benchmark as one: their rounds side by side. A contender missing from a run (added later) counts as failed in that run's rounds. */
 export function pool(outcomes: Outcome[]): Outcome {
   const [first] = outcomes;
   if (first === undefined) throw new Error('pool() needs at least one outcome');
+  if (outcomes.some((o) => o.units !== first.units)) throw new Error(`${first.id}: runs of different workloads (--scale) cannot be pooled`);
+  const rows = [...new Map(outcomes.flatMap((o) => o.rows.map((r) => [r.name, r] as const))).values()];
+  const rounds = (o: Outcome) => Object.values(o.samples)[0]?.length ?? 0;
   return {
     ...first,
-    samples: Object.fromEntries(Object.keys(first.samples).map((name) => [name, outcomes.flatMap((o) => o.samples[name] ?? [])])),
+    rows,
+    samples: Object.fromEntries(rows.map(({ name }) => [name, outcomes.flatMap((o) => o.samples[name] ?? Array<Sample | null>(rounds(o)).fill(null))])),
     errors: Object.assign({}, ...outcomes.map((o) => o.errors)),
   };
 }

@@ -1,7 +1,7 @@
 // Markdown for results: one table per benchmark, and a note on the machine and its load.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { pool, summarize, type Outcome, type Stat } from './harness.js';
+import { pool, summarize, type Outcome, type Row, type Stat } from './harness.js';
 
 const ratio = (s: Stat | null) => (s === null ? '-' : s.median.toFixed(2));
 /** The interquartile range: under a shared machine's load, min–max mostly shows the outliers. */
@@ -34,12 +34,13 @@ export function table(runs: Outcome[], rounds: number): string {
     `| row | anchor | rate | ratio | ratio spread | client CPU | server CPU | CPU ratio | CPU spread |${perRun ? ' per run: ratio / CPU ratio |' : ''}`,
     `|---|---|---|---|---|---|---|---|---|${perRun ? '---|' : ''}`,
   ];
-  rows.forEach((row, i) => {
+  rows.forEach((row) => {
     if (row.error !== undefined && row.rate === null) {
       lines.push(`| ${row.name} | ${row.anchor} | fails: ${row.error.replaceAll('|', '/')} | | | | | | |${perRun ? ' |' : ''}`);
       return;
     }
-    const runsColumn = perRun ? ` ${perRun.map((r) => `${ratio(r[i]!.ratio)} / ${ratio(r[i]!.cpuRatio)}`).join(', ')} |` : '';
+    const own = (rows: Row[]) => rows.find((r) => r.name === row.name && r.anchor === row.anchor);
+    const runsColumn = perRun ? ` ${perRun.map((r) => `${ratio(own(r)?.ratio ?? null)} / ${ratio(own(r)?.cpuRatio ?? null)}`).join(', ')} |` : '';
     lines.push(
       `| ${row.name} | ${row.anchor} | ${rate(row.rate, outcome.unit)} | ${ratio(row.ratio)} | ${spread(row.ratio)} | ${perUnit(row.clientCpu, outcome.unit)} | ${perUnit(row.serverCpu, outcome.unit)} | ${ratio(row.cpuRatio)} | ${spread(row.cpuRatio)} |${runsColumn}`,
     );
