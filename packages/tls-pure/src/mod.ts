@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { TLSClientConfiguration, TLSImplementation, TLSServerConfiguration } from '@unitls/tls-core';
+import { TLSImplementation, type TLSClientConfiguration, type TLSServerConfiguration } from '@unitls/tls-core';
 import { IMPLEMENTATION_NAME } from './buffer.js';
 import { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
 import { validateConfig } from './config/validate.js';
@@ -28,18 +28,20 @@ import { RELAX, type Relaxations } from './danger.js';
 const INSECURE_HOOKS = Symbol.for('@unitls/insecure.hooks.v1');
 
 /** The tls-pure TLSImplementation. */
-export const implementation: TLSImplementation = Object.freeze({
+export const implementation: TLSImplementation = new TLSImplementation({
   name: IMPLEMENTATION_NAME,
   clientContext: PureClientContext,
   serverContext: PureServerContext,
   validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration),
-  features: Object.freeze({ buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true }),
+  features: { buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true },
   // Used only by @unitls/insecure, which warns at every step.
-  [INSECURE_HOOKS]: Object.freeze({
-    clientContext: (configuration: TLSClientConfiguration, relaxations: Relaxations) => new PureClientContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
-    serverContext: (configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) =>
-      new PureServerContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
-  }),
+  hooks: {
+    [INSECURE_HOOKS]: Object.freeze({
+      clientContext: (configuration: TLSClientConfiguration, relaxations: Relaxations) => new PureClientContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
+      serverContext: (configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) =>
+        new PureServerContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
+    }),
+  },
 });
 
 export { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';

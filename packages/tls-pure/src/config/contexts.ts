@@ -122,6 +122,7 @@ export class PureClientContext implements ClientContext {
     this.#verifier = relax === undefined ? verifier : relaxedVerifier(verifier, relax);
     const chain = configuration.certificateChain;
     this.#chain = chain === null ? null : loadChain(chain, this.#common.provider);
+    Object.freeze(this);
   }
 
   createBuffer(serverHostname: string, options: { session?: TLSSession | null } = {}): PureBuffer {
@@ -196,6 +197,7 @@ export class PureServerContext implements ServerContext {
             : verifierFor(configuration.trustStore, shared.provider),
       ticketer: new Ticketer(shared.provider),
     };
+    Object.freeze(this);
   }
 
   createBuffer(): PureBuffer {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConfigurationError, DEFAULT_CIPHER_LIST, TLSClientConfiguration, TLSServerConfiguration, compareTLSVersions, type Cipher, type TLSVersion } from '@unitls/tls-core';
+import { ConfigurationError, DEFAULT_CIPHER_LIST, checkConfiguration, compareTLSVersions, configurationDescriptors, type Cipher, type TLSClientConfiguration, type TLSServerConfiguration, type TLSVersion } from '@unitls/tls-core';
 import { tls12Suite, tls13Suite, type Tls12Suite, type Tls13Suite } from '../crypto/schemes.js';
 
 /** TLS 1.3 suites used when none are configured, in OpenSSL's default order (as the other implementations). */
@@ -51,19 +51,16 @@ export function planSuites(ciphers: readonly Cipher[] | null, lowest: TLSVersion
   return { tls13: max === 'TLSv1.3' ? tls13 : [], tls12: min === 'TLSv1.2' ? tls12 : [], minVersion: min, maxVersion: max };
 }
 
-/** Throws ConfigurationError for what tls-pure cannot honour. */
+/**
+ * What tls-pure cannot honour, found before any context exists: tls-core's shared checks (a
+ * configuration, no empty descriptor material), fromId material (no key store), and cipher
+ * suites and versions with nothing left in common.
+ *
+ * @throws ConfigurationError saying what cannot be honoured and what to do instead.
+ */
 export function validateConfig(configuration: TLSClientConfiguration | TLSServerConfiguration): void {
-  if (!(configuration instanceof TLSClientConfiguration) && !(configuration instanceof TLSServerConfiguration)) {
-    throw new ConfigurationError('validateConfig: expected a TLSClientConfiguration or TLSServerConfiguration');
-  }
-  const chains =
-    configuration.certificateChain === null
-      ? []
-      : configuration instanceof TLSClientConfiguration
-        ? [configuration.certificateChain!]
-        : [...configuration.certificateChain!];
-  const descriptors = [...chains.flatMap((chain) => [chain.leaf[0], ...(chain.leaf[1] ? [chain.leaf[1]] : []), ...chain.chain]), ...(configuration.trustStore ? [configuration.trustStore] : [])];
-  for (const descriptor of descriptors) {
+  checkConfiguration(configuration);
+  for (const descriptor of configurationDescriptors(configuration)) {
     if (descriptor.source.kind === 'id') {
       throw new ConfigurationError(`${descriptor.constructor.name}.fromId() is not supported by @unitls/tls-pure: it has no key store; use fromBuffer or fromFile`);
     }
