@@ -60,21 +60,38 @@ export function machine(): string {
   return `packages/ at commit ${git(['log', '-1', '--format=%h', '--', 'packages'])}${dirty}; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; Node ${process.version}, OpenSSL ${process.versions.openssl}`;
 }
 
-/**
- * The compact view for issue notes: per benchmark, each unitls row against its own first anchor
- * (rows of contenders that are themselves anchors are left out), pooled over `runs`.
- */
-export function headline(byBench: Outcome[][]): string {
-  const lines = ['| benchmark | row | anchor | ratio | ratio spread | CPU ratio | CPU spread |', '|---|---|---|---|---|---|---|'];
-  for (const runs of byBench) {
+/** Each unitls row against its own first anchor (contenders that are themselves anchors left out), runs pooled. */
+function headlineRows(byBench: Outcome[][]): Array<{ id: string; row: Row }> {
+  return byBench.flatMap((runs) => {
     const outcome = pool(runs);
     const anchors = new Set(outcome.rows.flatMap((r) => r.anchors));
     const first = new Map(outcome.rows.map((r) => [r.name, r.anchors[0]]));
-    for (const row of summarize(outcome)) {
-      if (anchors.has(row.name) || first.get(row.name) !== row.anchor) continue;
-      const cells = row.error !== undefined && row.rate === null ? [`fails: ${row.error}`, '', '', ''] : [ratio(row.ratio), spread(row.ratio), ratio(row.cpuRatio), spread(row.cpuRatio)];
-      lines.push(`| ${outcome.id} | ${row.name} | ${row.anchor} | ${cells.join(' | ')} |`);
-    }
+    return summarize(outcome)
+      .filter((row) => !anchors.has(row.name) && first.get(row.name) === row.anchor)
+      .map((row) => ({ id: outcome.id, row }));
+  });
+}
+
+const failed = (row: Row) => row.error !== undefined && row.rate === null;
+
+/** The compact view for issue notes: {@link headlineRows} with medians and spreads. */
+export function headline(byBench: Outcome[][]): string {
+  const lines = ['| benchmark | row | anchor | ratio | ratio spread | CPU ratio | CPU spread |', '|---|---|---|---|---|---|---|'];
+  for (const { id, row } of headlineRows(byBench)) {
+    const cells = failed(row) ? [`fails: ${row.error}`, '', '', ''] : [ratio(row.ratio), spread(row.ratio), ratio(row.cpuRatio), spread(row.cpuRatio)];
+    lines.push(`| ${id} | ${row.name} | ${row.anchor} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Before/after of the headline rows (matched by benchmark, row and anchor), for the closing note of a performance issue. */
+export function compare(before: Outcome[][], after: Outcome[][]): string {
+  const cell = (row: Row | undefined, pick: (r: Row) => Stat | null) => (row === undefined ? 'absent' : failed(row) ? 'fails' : `${ratio(pick(row))} (${spread(pick(row))})`);
+  const old = new Map(headlineRows(before).map(({ id, row }) => [`${id}|${row.name}|${row.anchor}`, row]));
+  const lines = ['| benchmark | row | anchor | ratio before | ratio after | CPU ratio before | CPU ratio after |', '|---|---|---|---|---|---|---|'];
+  for (const { id, row } of headlineRows(after)) {
+    const was = old.get(`${id}|${row.name}|${row.anchor}`);
+    lines.push(`| ${id} | ${row.name} | ${row.anchor} | ${cell(was, (r) => r.ratio)} | ${cell(row, (r) => r.ratio)} | ${cell(was, (r) => r.cpuRatio)} | ${cell(row, (r) => r.cpuRatio)} |`);
   }
   return lines.join('\n');
 }
