@@ -151,15 +151,19 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP client sha
     const perCall = new AbortController();
     const any = vi.spyOn(AbortSignal, 'any');
     const timeout = vi.spyOn(AbortSignal, 'timeout');
+    const timers = vi.spyOn(globalThis, 'setTimeout');
     try {
       const smtp = new SMTP(options(s.port, { signal: session.signal }));
       await smtp.connect();
       await smtp.ehlo();
+      const timersBefore = timers.mock.calls.length;
       for (let i = 0; i < 300; i++) {
         await smtp.noop({ signal: perCall.signal });
         expect(getEventListeners(session.signal, 'abort')).toHaveLength(1);
       }
       expect(getEventListeners(perCall.signal, 'abort')).toHaveLength(0);
+      // One timer per connection, re-armed per operation: none created per command or read.
+      expect(timers.mock.calls.length - timersBefore).toBe(0);
       await smtp.quit();
       expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
       expect(any).not.toHaveBeenCalled();
@@ -167,6 +171,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP client sha
     } finally {
       any.mockRestore();
       timeout.mockRestore();
+      timers.mockRestore();
     }
     await s.done();
   });
