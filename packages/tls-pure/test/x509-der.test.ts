@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCertificate } from '../src/x509/certificate.js';
 import { Extension } from '@peculiar/asn1-x509';
 import { DerError, decodeDer, parseDer } from '../src/x509/der.js';
+import { decodeGeneralNames, decodeNameConstraints } from '../src/x509/general-name.js';
 import { VerificationFailure } from '../src/x509/failure.js';
 import { certificatesIn } from '../src/x509/pem.js';
 import { ca } from './x509-fixtures.js';
@@ -100,5 +101,44 @@ describe('schema-level DER (the bytes must be what the library writes for what i
     expect(() => parseDer(explicitFalse, Extension)).toThrow(DerError);
     const implicitFalse = bytes(0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x0e, 0x04, 0x03, 0x04, 0x01, 0x01);
     expect(parseDer(implicitFalse, Extension).critical).toBe(false);
+  });
+});
+
+describe('GeneralNames and NameConstraints from the tree', () => {
+  it('decode each CHOICE by its context tag, keeping IP octets and directoryName RDNs', () => {
+    // SEQUENCE { [2] "a.test", [7] 192.0.2.1, [4] { Name { SET { SEQ { CN, "x" } } } } }
+    const names = decodeGeneralNames(
+      bytes(0x30, 0x1f, 0x82, 0x06, ...new TextEncoder().encode('a.test'), 0x87, 0x04, 192, 0, 2, 1, 0xa4, 0x0f, 0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x02, 0x78, 0x79),
+    );
+    expect(names[0]).toEqual({ kind: 'dns', value: 'a.test' });
+    expect(names[1]).toEqual({ kind: 'ip', value: Uint8Array.of(192, 0, 2, 1) });
+    expect(names[2]).toMatchObject({ kind: 'directory' });
+  });
+
+  it.each([
+    ['an empty list', bytes(0x30, 0x00)],
+    ['a constructed dNSName', bytes(0x30, 0x04, 0xa2, 0x02, 0x04, 0x00)],
+    ['a primitive directoryName', bytes(0x30, 0x02, 0x84, 0x00)],
+    ['an unknown tag [9]', bytes(0x30, 0x02, 0x89, 0x00)],
+    ['a universal tag', bytes(0x30, 0x02, 0x16, 0x00)],
+    ['a SET instead of a SEQUENCE', bytes(0x31, 0x02, 0x82, 0x00)],
+  ])('refuse %s', (_, der) => {
+    expect(() => decodeGeneralNames(der)).toThrow(DerError);
+  });
+
+  it('read subtree bounds as present, and refuse misplaced fields', () => {
+    // SEQUENCE { [0] { SEQUENCE { [2] "a", [1] 2 } } }
+    expect(decodeNameConstraints(bytes(0x30, 0x0a, 0xa0, 0x08, 0x30, 0x06, 0x82, 0x01, 0x61, 0x81, 0x01, 0x02)).permitted?.[0]).toMatchObject({ bounded: true });
+    expect(decodeNameConstraints(bytes(0x30, 0x07, 0xa1, 0x05, 0x30, 0x03, 0x82, 0x01, 0x61)).excluded?.[0]).toMatchObject({ bounded: false });
+    expect(() => decodeNameConstraints(bytes(0x30, 0x0e, 0xa1, 0x05, 0x30, 0x03, 0x82, 0x01, 0x61, 0xa0, 0x05, 0x30, 0x03, 0x82, 0x01, 0x61))).toThrow(DerError);
+    expect(() => decodeNameConstraints(bytes(0x30, 0x04, 0xa0, 0x02, 0x05, 0x00))).toThrow(DerError);
+  });
+});
+
+describe('the decoded-certificate cache', () => {
+  it('returns the same decoded certificate for the same bytes, unless asked not to cache', () => {
+    const der = ca('Cached root').der;
+    expect(parseCertificate(der, 65536)).toBe(parseCertificate(Uint8Array.from(der), 65536));
+    expect(parseCertificate(der, 65536, { cache: false })).not.toBe(parseCertificate(der, 65536));
   });
 });

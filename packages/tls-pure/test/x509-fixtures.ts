@@ -13,6 +13,8 @@ import {
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
+  CertificateList,
+  CRLNumber,
   ExtendedKeyUsage,
   Extension,
   Extensions,
@@ -20,14 +22,16 @@ import {
   KeyUsage,
   Name,
   RelativeDistinguishedName,
+  RevokedCertificate,
   SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
+  TBSCertList,
   TBSCertificate,
   Time,
   Validity,
 } from '@peculiar/asn1-x509';
 import { createHash } from 'node:crypto';
-import { RawGeneralName, RawGeneralNames, RawGeneralSubtree, RawGeneralSubtrees, RawNameConstraints } from '../src/x509/general-name.js';
+import { RawGeneralName, RawGeneralNames, RawGeneralSubtree, RawGeneralSubtrees, RawNameConstraints } from './x509-general-name-schema.js';
 
 export type KeyKind = 'p256' | 'p384' | 'rsa' | 'ed25519';
 
@@ -172,6 +176,7 @@ export interface Issued {
   readonly der: Uint8Array;
   readonly key: Key;
   readonly subject: Name;
+  readonly serial?: Uint8Array;
 }
 
 export interface CertificateSpec {
@@ -222,7 +227,36 @@ export function certificate(spec: CertificateSpec): Issued {
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const signatureValue = signWith(signer, tbsDer);
   const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: spec.outerSignatureAlgorithm ?? signatureAlgorithm(signer), signatureValue: signatureValue.buffer as ArrayBuffer });
-  return { der: new Uint8Array(AsnConvert.serialize(cert)), key: subjectKey, subject: spec.subject };
+  return { der: new Uint8Array(AsnConvert.serialize(cert)), key: subjectKey, subject: spec.subject, serial };
+}
+
+export interface CrlSpec {
+  /** Serial numbers (contents octets) of revoked certificates. */
+  revoked?: Uint8Array[];
+  thisUpdate?: Date;
+  nextUpdate?: Date | null;
+  /** The cRLNumber extension: absent, or its criticality. */
+  crlNumber?: 'absent' | 'critical' | 'non-critical';
+  version?: number | null;
+}
+
+/** A CRL (RFC 5280 5) issued and signed by `issuer`. */
+export function crl(issuer: Issued, spec: CrlSpec = {}): Uint8Array {
+  const numberExtension = ext.raw('2.5.29.20', spec.crlNumber === 'critical', AsnConvert.serialize(new CRLNumber(7)));
+  const tbs = new TBSCertList({
+    ...(spec.version === null ? {} : { version: spec.version ?? 1 }),
+    signature: signatureAlgorithm(issuer.key),
+    issuer: issuer.subject,
+    thisUpdate: time(spec.thisUpdate ?? new Date(now - DAY), undefined),
+    ...(spec.nextUpdate === null ? {} : { nextUpdate: time(spec.nextUpdate ?? new Date(now + DAY), undefined) }),
+    ...(spec.revoked?.length
+      ? { revokedCertificates: spec.revoked.map((serial) => new RevokedCertificate({ userCertificate: Uint8Array.from(serial).buffer, revocationDate: time(new Date(now - DAY), undefined) })) }
+      : {}),
+    ...((spec.crlNumber ?? 'non-critical') === 'absent' ? {} : { crlExtensions: [numberExtension] }),
+  });
+  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
+  const list = new CertificateList({ tbsCertList: tbs, signatureAlgorithm: signatureAlgorithm(issuer.key), signature: signWith(issuer.key, tbsDer).buffer as ArrayBuffer });
+  return new Uint8Array(AsnConvert.serialize(list));
 }
 
 export interface Options {

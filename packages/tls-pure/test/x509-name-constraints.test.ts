@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { RawGeneralSubtree, RawGeneralSubtrees, RawNameConstraints } from '../src/x509/general-name.js';
+import { RawGeneralSubtree, RawGeneralSubtrees, RawNameConstraints } from './x509-general-name-schema.js';
 import { EKU, ca, ext, generalName, leaf, name, type Issued } from './x509-fixtures.js';
 import { check, refusal } from './x509-verify-helpers.js';
 
@@ -89,7 +89,9 @@ describe('name constraints (RFC 5280 4.2.1.10, 6.1.3 (b)-(c))', () => {
     expect(refusal(under(constrained(['*.example.com'], null), ['a.example.com']))).toEqual(malformed);
     expect(refusal(under(constrained(['rawip:c0000200'], null), ['example.com']))).toEqual(malformed);
     expect(refusal(under(constrained(['email:bad@bad@example.com'], null), ['example.com']))).toEqual(malformed);
-    expect(refusal(under(constrained([], []), ['example.com']))).toEqual(malformed);
+    // Empty GeneralSubtrees break SIZE (1..MAX) already; no subtrees at all is the CA/B Forum rule.
+    expect(refusal(under(constrained([], []), ['example.com']))).toEqual({ reason: 'invalid-certificate', code: 'MALFORMED_EXTENSION' });
+    expect(refusal(under(constrained(null, null), ['example.com']))).toEqual(malformed);
     const withMaximum = new RawNameConstraints();
     withMaximum.permittedSubtrees = new RawGeneralSubtrees([Object.assign(new RawGeneralSubtree(), { base: generalName('example.com'), maximum: 2 })]);
     const maxCa = ca('Max', root, { add: [ext.raw('2.5.29.30', true, AsnConvert.serialize(withMaximum))] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrustAnchors } from '../src/x509/trust-anchors.js';
-import { DAY, EKU, KU, ca, ext, freshKey, key, leaf, name, now } from './x509-fixtures.js';
+import { DAY, EKU, KU, ca, crl, ext, freshKey, key, leaf, name, now } from './x509-fixtures.js';
 import { check, refusal } from './x509-verify-helpers.js';
 
 const root = ca('Root');
@@ -208,9 +208,52 @@ describe('signature algorithms and keys along the path', () => {
   });
 });
 
-describe('revocation by CRLs given to the validator', () => {
-  it('is covered by x509-limbo crl:: cases (x509-limbo.test.ts); an unparsable CRL fails closed', () => {
-    expect(refusal(check([server, intermediate], [root], { crls: [Uint8Array.of(0x30, 0x00)] }))).toEqual({ reason: 'other', code: 'BAD_CRL' });
+describe('revocation by CRLs given to the validator (RFC 5280 6.3)', () => {
+  const withCrls = (...crls: Uint8Array[]) => check([server, intermediate], [root], { crls });
+
+  it("refuses a certificate on its issuer's CRL, at any link of the path", () => {
+    expect(withCrls(crl(intermediate))).toBe('ok');
+    expect(refusal(withCrls(crl(intermediate, { revoked: [server.serial!] })))).toEqual({ reason: 'revoked', code: 'REVOKED' });
+    expect(refusal(withCrls(crl(root, { revoked: [intermediate.serial!] })))).toEqual({ reason: 'revoked', code: 'REVOKED' });
+  });
+
+  it("ignores CRLs of other issuers, and ones the issuer did not sign", () => {
+    const other = ca('Other CRL issuer');
+    expect(withCrls(crl(other, { revoked: [server.serial!] }))).toBe('ok');
+    const impostor = { ...intermediate, key: freshKey() };
+    expect(withCrls(crl(impostor, { revoked: [server.serial!] }))).toBe('ok');
+  });
+
+  it('fails closed on an applicable CRL it cannot use', () => {
+    const bad = { reason: 'other', code: 'BAD_CRL' };
+    expect(refusal(withCrls(crl(intermediate, { crlNumber: 'absent' })))).toEqual(bad);
+    expect(refusal(withCrls(crl(intermediate, { crlNumber: 'critical' })))).toEqual(bad);
+    expect(refusal(withCrls(crl(intermediate, { version: null })))).toEqual(bad);
+    expect(refusal(withCrls(crl(intermediate, { nextUpdate: new Date(now - 1000) , thisUpdate: new Date(now - DAY) })))).toEqual(bad);
+    expect(refusal(withCrls(crl(intermediate, { thisUpdate: new Date(now + DAY), nextUpdate: new Date(now + 2 * DAY) })))).toEqual(bad);
+    const noCrlSign = ca('No cRLSign', root, { replace: { keyUsage: ext.keyUsage(KU.keyCertSign) } });
+    expect(refusal(check([leaf(noCrlSign, ['example.com']), noCrlSign], [root], { crls: [crl(noCrlSign)] }))).toEqual(bad);
+    expect(refusal(withCrls(Uint8Array.of(0x30, 0x00)))).toEqual(bad);
   });
 });
 
+
+describe('certificates of @unitls/demo-pki (what the conformance suite serves)', () => {
+  it('verifies its chains for servers and clients, and refuses its self-signed and foreign ones as the suite expects', async () => {
+    const { createAuthority, issueCertificate } = await import('@unitls/demo-pki');
+    const demoRoot = await createAuthority({ name: 'demo root' });
+    const demoIntermediate = await createAuthority({ name: 'demo intermediate', issuer: demoRoot });
+    const anchors = TrustAnchors.fromDer([demoRoot.der]);
+    for (const keyType of ['ec', 'rsa'] as const) {
+      const served = await issueCertificate(demoIntermediate, { names: ['localhost', '127.0.0.1', '::1'], keyType });
+      expect(check([served.der, demoIntermediate.der], anchors, { serverName: 'localhost' })).toBe('ok');
+      expect(check([served.der, demoIntermediate.der], anchors, { serverName: '::1' })).toBe('ok');
+    }
+    const client = await issueCertificate(demoIntermediate, { names: ['client.test'], usage: 'client', commonName: 'demo client' });
+    expect(check([client.der, demoIntermediate.der], anchors, { purpose: 'clientAuth' })).toBe('ok');
+    const selfSigned = await issueCertificate(null, { names: ['localhost'] });
+    expect(refusal(check([selfSigned.der], anchors, { serverName: 'localhost' }))).toMatchObject({ reason: 'self-signed' });
+    const cnOnly = await issueCertificate(demoIntermediate, { names: ['other.test'], commonName: 'localhost' });
+    expect(refusal(check([cnOnly.der, demoIntermediate.der], anchors, { serverName: 'localhost' }))).toMatchObject({ reason: 'hostname-mismatch' });
+  });
+});

@@ -9,8 +9,9 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Certificate, type Name } from '@peculiar/asn1-x509';
 import type * as asn1js from 'asn1js';
-import { DerError, checkRoundTrip, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
-import { invalid } from './failure.js';
+import { checkCertificateShape } from './certificate-shape.js';
+import { DerError, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
+import { VerificationFailure, invalid } from './failure.js';
 import { decodeTime, type CertificateTime } from './validity.js';
 
 /** One extension as it appears in the certificate (RFC 5280 4.1.2.9). */
@@ -63,10 +64,13 @@ export class ParsedCertificate {
   /** The OID of an extension that appears twice, which RFC 5280 4.2 forbids. */
   readonly duplicateExtension: string | undefined;
   readonly #decoded = new Map<string, unknown>();
+  readonly #verdicts = new Map<string, VerificationFailure | null>();
+  readonly #memos = new Map<string, unknown>();
 
   private constructor(der: Uint8Array) {
     this.der = der;
     const tree = decodeDer(der);
+    checkCertificateShape(tree);
     const [tbsBlock, outerAlgorithm, signature] = childrenOf(tree);
     if (!tbsBlock || !outerAlgorithm || !signature) throw new DerError('a Certificate is a SEQUENCE of three');
     const fields = childrenOf(tbsBlock);
@@ -94,7 +98,6 @@ export class ParsedCertificate {
     } catch (cause) {
       throw new DerError(`not an X.509 Certificate: ${(cause as Error).message}`, { cause });
     }
-    checkRoundTrip(der, typed, 'Certificate');
     const tbs = typed.tbsCertificate;
     // DER never encodes a DEFAULT value (X.690 11.5): an explicit v1 is not DER.
     if (hasVersion && tbs.version === 0) throw new DerError('version v1 is encoded explicitly');
@@ -132,6 +135,31 @@ export class ParsedCertificate {
     return bytesEqual(this.subject, other.subject) && bytesEqual(this.subjectPublicKeyInfo, other.subjectPublicKeyInfo);
   }
 
+  /**
+   * A verdict about this certificate that depends on its bytes alone (a profile check), computed
+   * once: the failure it threw, or null.
+   */
+  verdict(name: string, check: () => void): VerificationFailure | null {
+    let result = this.#verdicts.get(name);
+    if (result === undefined) {
+      try {
+        check();
+        result = null;
+      } catch (error) {
+        if (!(error instanceof VerificationFailure)) throw error;
+        result = error;
+      }
+      this.#verdicts.set(name, result);
+    }
+    return result;
+  }
+
+  /** A value derived from this certificate's bytes alone, computed once. */
+  memo<T>(name: string, compute: () => T): T {
+    if (!this.#memos.has(name)) this.#memos.set(name, compute());
+    return this.#memos.get(name) as T;
+  }
+
   /** An extension's decoded value, decoded once by `decode` and then cached. */
   decodedExtension<T>(oid: string, decode: (extension: RawExtension) => T): T | undefined {
     const extension = this.extensions.get(oid);
@@ -141,16 +169,44 @@ export class ParsedCertificate {
   }
 }
 
+// WHATWG's windows-1252 ("latin1") decoder maps the 256 byte values to 256 distinct characters.
+const latin1 = new TextDecoder('latin1');
+
+/** The bytes as a string, to key a Map by content. */
+export function bytesKey(bytes: Uint8Array): string {
+  return latin1.decode(bytes);
+}
+
+// Decoding through the schema library costs about a millisecond per certificate; servers send the
+// same chains again and again, and a decoded certificate never changes (its lazily decoded
+// extensions and profile verdicts depend on its bytes alone). Small certificates only, LRU.
+const CACHE_ENTRIES = 256;
+const CACHE_MAX_SIZE = 16 * 1024;
+const decoded = new Map<string, ParsedCertificate>();
+
 /**
- * Decodes one DER certificate of at most `maxSize` bytes.
+ * Decodes one DER certificate of at most `maxSize` bytes (recently decoded ones come from a
+ * bounded cache, unless `cache` is false: trust stores keep their own).
  *
  * @throws VerificationFailure (`invalid-certificate`, MALFORMED_CERTIFICATE or
  *   CERTIFICATE_TOO_LARGE) when it is not a DER X.509 certificate.
  */
-export function parseCertificate(der: Uint8Array, maxSize: number): ParsedCertificate {
+export function parseCertificate(der: Uint8Array, maxSize: number, options: { cache?: boolean } = {}): ParsedCertificate {
   if (der.length > maxSize) throw invalid('CERTIFICATE_TOO_LARGE', `a certificate of ${der.length} bytes exceeds the limit of ${maxSize}`);
+  const key = options.cache !== false && der.length <= CACHE_MAX_SIZE ? bytesKey(der) : undefined;
+  const known = key === undefined ? undefined : decoded.get(key);
+  if (known !== undefined) {
+    decoded.delete(key!);
+    decoded.set(key!, known);
+    return known;
+  }
   try {
-    return ParsedCertificate.decode(Uint8Array.from(der));
+    const cert = ParsedCertificate.decode(Uint8Array.from(der));
+    if (key !== undefined) {
+      decoded.set(key, cert);
+      if (decoded.size > CACHE_ENTRIES) decoded.delete(decoded.keys().next().value!);
+    }
+    return cert;
   } catch (error) {
     // Whatever the ASN.1 libraries throw on hostile bytes is the same verdict: not a certificate.
     throw invalid('MALFORMED_CERTIFICATE', `malformed certificate: ${(error as Error)?.message ?? String(error)}`);

@@ -14,7 +14,7 @@ import { AsnParser } from '@peculiar/asn1-schema';
 import { CertificateList, type AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { signatureAlgorithmFor } from './algorithms.js';
 import type { ParsedCertificate } from './certificate.js';
-import { childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
+import { checkRoundTrip, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
 import { KEY_USAGE, keyUsage } from './extensions.js';
 import { VerificationFailure } from './failure.js';
 import type { Budget } from './limits.js';
@@ -79,6 +79,7 @@ export function parseRevocationList(der: Uint8Array): RevocationList {
     const thisTime = decodeTime(tagOf(thisUpdate!).tagNumber, contentBytes(thisUpdate!));
     const nextTime = nextIsTime ? decodeTime(tagOf(maybeNext).tagNumber, contentBytes(maybeNext)) : undefined;
     const list = AsnParser.fromASN(tree, CertificateList) as CertificateList;
+    checkRoundTrip(der, list, 'CertificateList');
     const version = (list.tbsCertList.version ?? 0) + 1;
     const revoked = new Set<string>();
     for (const entry of list.tbsCertList.revokedCertificates ?? []) revoked.add(hex(new Uint8Array(entry.userCertificate)));

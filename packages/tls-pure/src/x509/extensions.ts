@@ -20,7 +20,7 @@ import {
 import type { ParsedCertificate, RawExtension } from './certificate.js';
 import { parseDer } from './der.js';
 import { invalid } from './failure.js';
-import { RawGeneralNames, RawNameConstraints, toGeneralName, type GeneralName } from './general-name.js';
+import { decodeGeneralNames, decodeNameConstraints, type GeneralName } from './general-name.js';
 
 /** Extension OIDs (RFC 5280 4.2.1, 4.2.2). */
 export const OID = Object.freeze({
@@ -49,11 +49,14 @@ export const KEY_PURPOSE = Object.freeze({
 /** keyUsage bits (RFC 5280 4.2.1.3), as @peculiar/asn1-x509 numbers them. */
 export const KEY_USAGE = Object.freeze({ digitalSignature: 1, keyCertSign: 32, cRLSign: 64 });
 
-function decoder<T>(what: string, type: new () => T, check?: (value: T) => string | null): (extension: RawExtension) => T {
+/** Decodes with a schema type of @peculiar/asn1-x509. */
+const schema = <T>(type: new () => T) => (der: Uint8Array) => parseDer(der, type);
+
+function decoder<T>(what: string, decode: (der: Uint8Array) => T, check?: (value: T) => string | null): (extension: RawExtension) => T {
   return (extension) => {
     let value: T;
     try {
-      value = parseDer(extension.value, type);
+      value = decode(extension.value);
     } catch (error) {
       throw invalid('MALFORMED_EXTENSION', `malformed ${what} extension: ${(error as Error).message}`);
     }
@@ -66,29 +69,36 @@ function decoder<T>(what: string, type: new () => T, check?: (value: T) => strin
 const nonEmpty = (value: { length: number }) => (value.length === 0 ? 'it must not be empty' : null);
 
 const decoders = {
-  basicConstraints: decoder('basicConstraints', BasicConstraints),
+  basicConstraints: decoder('basicConstraints', schema(BasicConstraints)),
   // RFC 5280 4.2.1.3: at least one bit MUST be set.
-  keyUsage: decoder('keyUsage', KeyUsage, (value) => (value.toNumber() === 0 ? 'no bit is set' : null)),
-  extKeyUsage: decoder('extKeyUsage', ExtendedKeyUsage, nonEmpty),
-  subjectAltName: decoder('subjectAltName', RawGeneralNames, nonEmpty),
-  nameConstraints: decoder('nameConstraints', RawNameConstraints),
-  authorityKeyIdentifier: decoder('authorityKeyIdentifier', AuthorityKeyIdentifier),
-  subjectKeyIdentifier: decoder('subjectKeyIdentifier', SubjectKeyIdentifier),
+  keyUsage: decoder('keyUsage', schema(KeyUsage), (value) => (value.toNumber() === 0 ? 'no bit is set' : null)),
+  extKeyUsage: decoder('extKeyUsage', schema(ExtendedKeyUsage), nonEmpty),
+  subjectAltName: decoder('subjectAltName', decodeGeneralNames),
+  nameConstraints: decoder('nameConstraints', decodeNameConstraints),
+  authorityKeyIdentifier: decoder('authorityKeyIdentifier', schema(AuthorityKeyIdentifier)),
+  subjectKeyIdentifier: decoder('subjectKeyIdentifier', schema(SubjectKeyIdentifier)),
   // CA/B Forum BR 7.1.2.7.7: one or more AccessDescriptions.
-  authorityInfoAccess: decoder('authorityInfoAccess', AuthorityInfoAccessSyntax, nonEmpty),
-  policyConstraints: decoder('policyConstraints', PolicyConstraints),
-  certificatePolicies: decoder('certificatePolicies', CertificatePolicies, nonEmpty),
-  policyMappings: decoder('policyMappings', PolicyMappings, nonEmpty),
-  inhibitAnyPolicy: decoder('inhibitAnyPolicy', InhibitAnyPolicy),
-  crlDistributionPoints: decoder('cRLDistributionPoints', CRLDistributionPoints, nonEmpty),
+  authorityInfoAccess: decoder('authorityInfoAccess', schema(AuthorityInfoAccessSyntax), nonEmpty),
+  policyConstraints: decoder('policyConstraints', schema(PolicyConstraints)),
+  certificatePolicies: decoder('certificatePolicies', schema(CertificatePolicies), nonEmpty),
+  policyMappings: decoder('policyMappings', schema(PolicyMappings), nonEmpty),
+  inhibitAnyPolicy: decoder('inhibitAnyPolicy', schema(InhibitAnyPolicy)),
+  crlDistributionPoints: decoder('cRLDistributionPoints', schema(CRLDistributionPoints), nonEmpty),
 };
 
 /** The OIDs this validator understands; a critical extension outside this set is refused (RFC 5280 4.2). */
 export const UNDERSTOOD = new Set<string>(Object.values(OID));
 
-/** Decodes every understood extension present, so a malformed one is found whatever the path. */
+// Extensions whose content no rule reads: decoded (checked) only when critical, since a
+// non-critical one may be ignored (RFC 5280 4.2) and decoding them is the costly part.
+const unread = new Set<string>([OID.certificatePolicies, OID.policyMappings, OID.inhibitAnyPolicy, OID.crlDistributionPoints]);
+
+/** Decodes every understood extension present that rules read or that is critical, so a malformed one is found whatever the path. */
 export function decodeAll(cert: ParsedCertificate): void {
-  for (const [name, oid] of Object.entries(OID)) cert.decodedExtension<unknown>(oid, decoders[name as keyof typeof decoders]);
+  for (const [name, oid] of Object.entries(OID)) {
+    if (unread.has(oid) && cert.extensions.get(oid)?.critical !== true) continue;
+    cert.decodedExtension<unknown>(oid, decoders[name as keyof typeof decoders]);
+  }
 }
 
 export const basicConstraints = (cert: ParsedCertificate) => cert.decodedExtension(OID.basicConstraints, decoders.basicConstraints);
@@ -109,8 +119,7 @@ export function extendedKeyUsage(cert: ParsedCertificate): readonly string[] | u
 
 /** The subjectAltName entries, or undefined when the extension is absent. */
 export function subjectAltNames(cert: ParsedCertificate): readonly GeneralName[] | undefined {
-  const value = cert.decodedExtension(OID.subjectAltName, decoders.subjectAltName);
-  return value === undefined ? undefined : Array.from(value, toGeneralName);
+  return cert.decodedExtension(OID.subjectAltName, decoders.subjectAltName);
 }
 
 /** The subjectKeyIdentifier's octets, or undefined. */

@@ -14,7 +14,7 @@ import { constraintContains, constraintOverlaps, dnsConstraint, dnsPattern, type
 import { emailConstraint, emailConstraintMatches, parseMailbox, type EmailConstraint, type Mailbox } from './email-address.js';
 import { nameConstraints, subjectAltNames } from './extensions.js';
 import { VerificationFailure, invalid } from './failure.js';
-import { type GeneralName, type RawGeneralSubtrees, type RawNameConstraints, toGeneralName } from './general-name.js';
+import type { GeneralName, GeneralSubtree, NameConstraintsValue } from './general-name.js';
 import { ipConstraint, ipConstraintMatches, isIpAddressName, type IpConstraint } from './ip-address.js';
 import type { Budget } from './limits.js';
 
@@ -61,11 +61,11 @@ function constraintOf(name: GeneralName): Constraint {
   }
 }
 
-function subtreesOf(list: RawGeneralSubtrees | undefined): Constraint[] {
-  return Array.from(list ?? [], (subtree) => {
-    // RFC 5280 4.2.1.10: minimum MUST be zero and maximum MUST be absent.
-    if (subtree.minimum !== 0 || subtree.maximum !== undefined) throw malformed('a name constraint subtree has a minimum or maximum');
-    return constraintOf(toGeneralName(subtree.base));
+function subtreesOf(list: readonly GeneralSubtree[] | undefined): Constraint[] {
+  return (list ?? []).map((subtree) => {
+    // RFC 5280 4.2.1.10: minimum MUST be zero (so, in DER, absent) and maximum MUST be absent.
+    if (subtree.bounded) throw malformed('a name constraint subtree has a minimum or maximum');
+    return constraintOf(subtree.base);
   });
 }
 
@@ -76,12 +76,14 @@ function subtreesOf(list: RawGeneralSubtrees | undefined): Constraint[] {
  *   with no subtree at all (CA/B Forum BR 7.1.2.5.2).
  */
 export function subtrees(ca: ParsedCertificate): Subtrees | undefined {
-  const raw: RawNameConstraints | undefined = nameConstraints(ca);
+  const raw: NameConstraintsValue | undefined = nameConstraints(ca);
   if (raw === undefined) return undefined;
-  const permitted = subtreesOf(raw.permittedSubtrees);
-  const excluded = subtreesOf(raw.excludedSubtrees);
-  if (permitted.length === 0 && excluded.length === 0) throw malformed('a nameConstraints extension must have permitted or excluded subtrees');
-  return { permitted, excluded };
+  return ca.memo('name constraints', () => {
+    const permitted = subtreesOf(raw.permitted);
+    const excluded = subtreesOf(raw.excluded);
+    if (permitted.length === 0 && excluded.length === 0) throw malformed('a nameConstraints extension must have permitted or excluded subtrees');
+    return { permitted, excluded };
+  });
 }
 
 /** A name as the constraints compare it, parsed once per certificate (null when malformed). */

@@ -37,6 +37,21 @@ function keyMatches(key: KeyObject, wanted: Scheme): boolean {
   }
 }
 
+// Loading a key costs more than an ECDSA verification; chains repeat their issuers' keys.
+const KEY_CACHE_ENTRIES = 128;
+const keys = new Map<string, KeyObject>();
+
+function publicKey(subjectPublicKeyInfo: Uint8Array): KeyObject {
+  const id = Buffer.from(subjectPublicKeyInfo).toString('latin1');
+  let key = keys.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(subjectPublicKeyInfo), format: 'der', type: 'spki' });
+    keys.set(id, key);
+    if (keys.size > KEY_CACHE_ENTRIES) keys.delete(keys.keys().next().value!);
+  }
+  return key;
+}
+
 /**
  * Verifies with node:crypto's synchronous `crypto.verify`. A key of another family or curve than
  * `algorithm` names, or a key node:crypto cannot load, verifies nothing.
@@ -51,7 +66,7 @@ export const nodeSignatureVerifier: SignatureVerifier = Object.freeze({
   verifySignature(algorithm: SignatureAlgorithm, subjectPublicKeyInfo: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
     try {
       const wanted = scheme(algorithm);
-      const key = createPublicKey({ key: Buffer.from(subjectPublicKeyInfo), format: 'der', type: 'spki' });
+      const key = publicKey(subjectPublicKeyInfo);
       if (!keyMatches(key, wanted)) return false;
       switch (wanted.kind) {
         case 'ecdsa':

@@ -78,7 +78,7 @@ function countedIntermediates(path: readonly ParsedCertificate[]): number {
  * @throws VerificationFailure `bad-signature`, or fatally when the budget is spent.
  */
 function checkSignature(search: PathSearch, child: ParsedCertificate, issuer: ParsedCertificate): void {
-  const key = parseSubjectPublicKey(issuer.subjectPublicKeyInfo);
+  const key = issuer.memo('public key', () => parseSubjectPublicKey(issuer.subjectPublicKeyInfo));
   const algorithm = signatureAlgorithmFor(child.signatureAlgorithm, key);
   search.budget.spendSignatureCheck();
   let valid: boolean;
@@ -95,20 +95,10 @@ function checkSignature(search: PathSearch, child: ParsedCertificate, issuer: Pa
  *
  * @throws VerificationFailure when it cannot be.
  */
-function checkIssuer(search: PathSearch, path: readonly ParsedCertificate[], candidate: Candidate, profiles: Map<ParsedCertificate, VerificationFailure | null>): void {
+function checkIssuer(search: PathSearch, path: readonly ParsedCertificate[], candidate: Candidate): void {
   const { cert, anchor } = candidate;
-  let profile = profiles.get(cert);
-  if (profile === undefined) {
-    try {
-      if (anchor && !search.anchors.checkProfile) checkTrustAnchorKey(cert);
-      else checkAuthority(cert, anchor);
-      profile = null;
-    } catch (error) {
-      if (!(error instanceof VerificationFailure)) throw error;
-      profile = error;
-    }
-    profiles.set(cert, profile);
-  }
+  const lenient = anchor && !search.anchors.checkProfile;
+  const profile = lenient ? cert.verdict('anchor key', () => checkTrustAnchorKey(cert)) : cert.verdict(anchor ? 'anchor' : 'intermediate', () => checkAuthority(cert, anchor));
   if (profile !== null) throw profile;
   checkValidity(cert.notBefore, cert.notAfter, search.atSeconds, anchor ? 'a trust anchor' : 'an intermediate certificate');
   checkAuthorityPurpose(cert, search.purpose);
@@ -131,15 +121,15 @@ function checkIssuer(search: PathSearch, path: readonly ParsedCertificate[], can
   search.checkLink?.(child, cert);
 }
 
-function extend(search: PathSearch, path: readonly ParsedCertificate[], profiles: Map<ParsedCertificate, VerificationFailure | null>): ParsedCertificate[] {
+function extend(search: PathSearch, path: readonly ParsedCertificate[]): ParsedCertificate[] {
   const child = path[path.length - 1]!;
   let best: VerificationFailure | undefined;
   for (const candidate of candidatesFor(search, child)) {
     search.budget.spendPathBuildingStep();
     if (path.some((member) => member.sameAs(candidate.cert))) continue;
     try {
-      checkIssuer(search, path, candidate, profiles);
-      return candidate.anchor ? [...path, candidate.cert] : extend(search, [...path, candidate.cert], profiles);
+      checkIssuer(search, path, candidate);
+      return candidate.anchor ? [...path, candidate.cert] : extend(search, [...path, candidate.cert]);
     } catch (error) {
       if (!(error instanceof VerificationFailure) || error.fatal) throw error;
       if (best === undefined || rank(error) > rank(best)) best = error;
@@ -165,5 +155,5 @@ function extend(search: PathSearch, path: readonly ParsedCertificate[], profiles
  */
 export function buildPath(search: PathSearch, leaf: ParsedCertificate): ParsedCertificate[] {
   if (search.anchors.includes(leaf)) return [leaf];
-  return extend(search, [leaf], new Map());
+  return extend(search, [leaf]);
 }

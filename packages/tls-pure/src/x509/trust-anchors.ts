@@ -6,14 +6,8 @@
  *
  * @module
  */
-import { parseCertificate, type ParsedCertificate } from './certificate.js';
+import { bytesKey as nameKey, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { DEFAULT_LIMITS } from './limits.js';
-
-function nameKey(der: Uint8Array): string {
-  let key = '';
-  for (const byte of der) key += String.fromCharCode(byte);
-  return key;
-}
 
 /** Trust anchors for {@link verifyCertificateChain}. Immutable. */
 export class TrustAnchors {
@@ -58,7 +52,7 @@ export class TrustAnchors {
     let skipped = 0;
     for (const der of certificates) {
       try {
-        parsed.push(parseCertificate(der, DEFAULT_LIMITS.maxCertificateSize));
+        parsed.push(parseCertificate(der, DEFAULT_LIMITS.maxCertificateSize, { cache: false }));
       } catch (error) {
         if (!options.skipMalformed) throw error;
         skipped++;

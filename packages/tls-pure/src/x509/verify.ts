@@ -95,7 +95,8 @@ export function verifyCertificateChain(
   try {
     const reference = options.serverName === undefined || options.serverName === null ? null : referenceName(options.serverName);
     const { leaf, intermediates } = parsePresented(presented, limits);
-    checkEndEntity(leaf, options.purpose);
+    const profile = leaf.verdict(`end entity for ${options.purpose}`, () => checkEndEntity(leaf, options.purpose));
+    if (profile !== null) throw profile;
     checkValidity(leaf.notBefore, leaf.notAfter, atSeconds, 'the certificate');
     const budget = new Budget(limits);
     const crls = (options.crls ?? []).map(parseRevocationList);
