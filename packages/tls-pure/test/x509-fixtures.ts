@@ -219,7 +219,7 @@ export function certificate(spec: CertificateSpec): Issued {
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength) as ArrayBuffer,
     signature: signatureAlgorithm(signer),
     issuer: spec.issuer?.subject ?? spec.subject,
-    validity: new Validity({ notBefore: time(spec.notBefore ?? new Date(now - DAY), spec.timeEncoding), notAfter: time(spec.notAfter ?? new Date(now + 30 * DAY), spec.timeEncoding) }),
+    validity: Object.assign(new Validity(), { notBefore: time(spec.notBefore ?? new Date(now - DAY), spec.timeEncoding), notAfter: time(spec.notAfter ?? new Date(now + 30 * DAY), spec.timeEncoding) }),
     subject: spec.subject,
     subjectPublicKeyInfo: AsnConvert.parse(subjectKey.spki, SubjectPublicKeyInfo),
     ...(spec.extensions.length > 0 ? { extensions: new Extensions(spec.extensions) } : {}),

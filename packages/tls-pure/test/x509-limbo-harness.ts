@@ -15,7 +15,7 @@ import type { LimboCase } from '../../../tests/conformance/limbo.js';
 
 export type { LimboCase };
 
-export const limboPath = fileURLToPath(new URL('../../../tests/conformance/x509-limbo/limbo.json', import.meta.url));
+const limboPath = fileURLToPath(new URL('../../../tests/conformance/x509-limbo/limbo.json', import.meta.url));
 
 export function loadLimbo(): LimboCase[] {
   return (JSON.parse(readFileSync(limboPath, 'utf8')) as { testcases: LimboCase[] }).testcases;

@@ -18,7 +18,6 @@ import {
   extendedKeyUsage,
   keyUsage,
   policyConstraints,
-  subjectAltNames,
   subjectKeyIdentifier,
 } from './extensions.js';
 import { VerificationFailure, invalid } from './failure.js';
@@ -192,6 +191,3 @@ export function checkAuthorityPurpose(cert: ParsedCertificate, purpose: Purpose)
 export function pathLengthConstraint(cert: ParsedCertificate): number | undefined {
   return basicConstraints(cert)?.pathLenConstraint;
 }
-
-/** The leaf's subjectAltName entries (undefined without the extension). */
-export { subjectAltNames };
