@@ -1,16 +1,26 @@
+/**
+ * `unitls connect` against openssl s_server and the real servers, on every implementation.
+ */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pki } from '../support/fixtures.js';
 import { startServer, type OpenSSLServer } from '../support/openssl.js';
+import { startLocalServers, type LocalServers } from '../support/local-servers.js';
+import { implementations } from '../conformance/implementations.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
-const run = async (...args: string[]) =>
-  promisify(execFile)(process.execPath, [bin, ...args]).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = `${root}packages/cli/dist/bin.js`;
+const run = (...args: string[]) => runCommand(process.execPath, [bin, ...args]);
+function runCommand(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+  });
+}
 
 const servers: OpenSSLServer[] = [];
 afterEach(async () => {
@@ -23,54 +33,164 @@ async function server(leaf: 'server-ec' | 'expired' | 'wronghost', ...args: stri
   return s.port;
 }
 
-describe('unitls connect', () => {
-  it('--demo works offline with no other arguments', async () => {
-    const result = await run('connect', '--demo');
+const names = implementations.map((i) => i.name);
+const ca = ['--cafile', pki.path('root')];
+
+describe('the unitls command', () => {
+  it('is executable as installed in the monorepo (npx unitls)', async () => {
+    const result = await runCommand(`${root}node_modules/.bin/unitls`, ['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/version:\s+TLSv1\.3/);
-    expect(result.stdout).toMatch(/cipher:\s+TLS_AES_256_GCM_SHA384 \(0x1302\)/);
-    expect(result.stdout).toMatch(/ALPN:\s+h2/);
-    expect(result.stdout).toMatch(/issuer:\s+CN=unitls demo CA/);
-    expect(result.stdout).toMatch(/SANs:\s+DNS:localhost/);
-    expect(result.stdout).toContain('verification: OK');
+    expect(result.stdout).toContain('usage: unitls connect HOST:PORT');
+    expect(result.stdout).toContain('exit codes: 0 verified');
   });
 
-  it('--implementation openssl runs the same report on tls-openssl', async () => {
-    const result = await run('connect', '--demo', '--implementation', 'openssl');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('implementation: openssl');
-    expect(result.stdout).toContain('verification: OK');
-  });
-
-  it('reports what it negotiated with openssl s_server, honouring --alpn, --max and --servername', async () => {
-    const port = await server('server-ec', '-alpn', 'http/1.1');
-    const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', '--cafile', pki.path('root'), '--alpn', 'h2,http/1.1', '--max', '1.2');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/version:\s+TLSv1\.2/);
-    expect(result.stdout).toMatch(/ALPN:\s+http\/1\.1/);
-    expect(result.stdout).toMatch(/cipher:\s+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384/);
-  });
-
-  it('exits 1 with the reason when verification fails', async () => {
-    const expired = await run('connect', `localhost:${await server('expired')}`, '--cafile', pki.path('root'));
-    expect(expired.code).toBe(1);
-    expect(expired.stdout).toContain('verification: FAILED (expired, CERT_HAS_EXPIRED)');
-    const wrong = await run('connect', `localhost:${await server('wronghost')}`, '--cafile', pki.path('root'));
-    expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toContain('verification: FAILED (hostname-mismatch');
-    const system = await run('connect', `localhost:${await server('server-ec')}`);
-    expect(system.code).toBe(1);
-    expect(system.stdout).toContain('verification: FAILED (untrusted-issuer');
-  });
-
-  it('exits 1 when nothing listens, 2 for usage errors', async () => {
+  it('exits 2 for usage errors, 4 when nothing listens', async () => {
     const refused = await run('connect', '127.0.0.1:1', '--timeout', '2000');
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('connection: FAILED');
-    for (const args of [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus']]) {
+    expect(refused.code).toBe(4);
+    expect(refused.stdout).toContain('connection: FAILED (connect)');
+    for (const args of [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus'], ['connect', 'h:1', '--starttls', 'gopher'], ['connect', 'h:1', '--implementation', 'nope'], ['connect', 'h:1', '--starttls', 'smtp', '--reconnect']]) {
       const result = await run(...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain('usage: unitls connect');
     }
+  });
+});
+
+describe.each(names)('unitls connect --implementation %s', (name) => {
+  const impl = ['--implementation', name];
+
+  it('--demo works offline', async () => {
+    const result = await run('connect', '--demo', ...impl);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(`implementation: ${name}`);
+    expect(result.stdout).toMatch(/version:\s+TLSv1\.3/);
+    expect(result.stdout).toMatch(/ALPN:\s+h2/);
+    expect(result.stdout).toMatch(/issuer:\s+CN=unitls demo CA/);
+    expect(result.stdout).toContain('verification: OK');
+    expect(result.stdout).toContain('the server spoke first: "hello from the unitls demo server"');
+  });
+
+  it('reports version, cipher, ALPN, the chain and the verdict against openssl s_server', async () => {
+    const port = await server('server-ec', '-alpn', 'http/1.1');
+    const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--alpn', 'h2,http/1.1', '--max', '1.2', ...impl);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/version:\s+TLSv1\.2/);
+    expect(result.stdout).toMatch(/ALPN:\s+http\/1\.1/);
+    expect(result.stdout).toMatch(/cipher:\s+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384/);
+    expect(result.stdout).toMatch(/0 subject:\s+CN=localhost/);
+    expect(result.stdout).toMatch(/issuer:\s+CN=unitls test intermediate/);
+    expect(result.stdout).toContain('SANs:     DNS:localhost, IP Address:127.0.0.1');
+    expect(result.stdout).toContain('after the handshake: the server sent nothing (no refusal)');
+    if (name === 'node') {
+      // tls-node tells the whole chain and the group; other implementations show the leaf and say they cannot tell.
+      expect(result.stdout).toMatch(/1 subject:\s+CN=unitls test intermediate/);
+      expect(result.stdout).toMatch(/group:\s+X25519/);
+    } else {
+      expect(result.stdout).toMatch(/group:\s+(X25519|\(not reported by this implementation\))/);
+    }
+  });
+
+  it('--showcerts prints the PEMs; --json gives the same report as data', async () => {
+    const port = await server('server-ec');
+    const pems = await run('connect', `localhost:${port}`, ...ca, '--showcerts', '--wait', '0', ...impl);
+    expect(pems.code).toBe(0);
+    const blocks = pems.stdout.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
+    expect(blocks.length).toBeGreaterThanOrEqual(1);
+    expect(pems.stdout).toContain(pki.pem('server-ec').trim());
+    const json = await run('connect', `localhost:${port}`, ...ca, '--json', '--wait', '0', ...impl);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as { ok: boolean; exitCode: number; implementation: string; negotiated: { version: string }; chain: Array<{ subjectAltNames: string[]; pem?: string }>; verification: { ok: boolean } };
+    expect(report).toMatchObject({ ok: true, exitCode: 0, implementation: name, negotiated: { version: 'TLSv1.3' }, verification: { ok: true } });
+    expect(report.chain[0]!.subjectAltNames).toContain('DNS:localhost');
+    expect(report.chain[0]!.pem).toBeUndefined();
+  });
+
+  it('an expired certificate: exit 1, the reason and its dates', async () => {
+    const result = await run('connect', `localhost:${await server('expired')}`, ...ca, ...impl);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(/verification: FAILED \(expired/);
+    expect(result.stdout).toMatch(/the certificate is valid from \d{4}-\d\d-\d\dT.* to \d{4}-\d\d-\d\dT/);
+    expect(result.stdout).toMatch(/valid:.*\(EXPIRED\)/);
+  });
+
+  it("a hostname mismatch: exit 1 and the certificate's names", async () => {
+    const result = await run('connect', `localhost:${await server('wronghost')}`, ...ca, ...impl);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
+    expect(result.stdout).toContain("the certificate's names: DNS:wrong.example; asked for: localhost");
+  });
+
+  it('an untrusted issuer (system store): exit 1', async () => {
+    const result = await run('connect', `localhost:${await server('server-ec')}`, ...impl);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('verification: FAILED (untrusted-issuer');
+  });
+
+  it('a TLS 1.3 server that requires a client certificate: refused after the handshake is detected (exit 3); with --cert it passes', async () => {
+    const port = await server('server-ec', '-Verify', '1', '-CAfile', pki.path('root', 'chain.crt'), '-verify_return_error');
+    const refused = await run('connect', `localhost:${port}`, ...ca, ...impl);
+    expect(refused.code, refused.stdout).toBe(3);
+    expect(refused.stdout).toContain('after the handshake: REFUSED');
+    expect(refused.stdout).toContain('result: FAILED (exit 3)');
+    const client = await run('connect', `localhost:${port}`, ...ca, '--cert', pki.path('client'), '--key', pki.path('client', 'key'), ...impl);
+    expect(client.code, client.stdout).toBe(0);
+    expect(client.stdout).toContain('after the handshake: the server sent nothing (no refusal)');
+  });
+
+  it('--reconnect checks session resumption', async () => {
+    for (const max of ['1.2', '1.3']) {
+      const result = await run('connect', `localhost:${await server('server-ec')}`, ...ca, '--reconnect', '--max', max, ...impl);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout, max).toContain('resumption: YES');
+    }
+  });
+
+  it('--timeout bounds TCP + handshake against a server that accepts and never answers (exit 4)', async () => {
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const result = await run('connect', `localhost:${(silent.address() as { port: number }).port}`, ...ca, '--timeout', '1500', ...impl);
+      expect(result.code, result.stdout).toBe(4);
+      expect(result.stdout).toContain('connection: FAILED (connect)');
+      expect(held.length).toBe(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('unitls connect --starttls, with the protocol clients against real servers', () => {
+  let local: LocalServers;
+  beforeAll(async () => {
+    local = await startLocalServers(['mail', 'vsftpd'], { pki, leaf: 'server-ec' });
+  }, 120_000);
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it.each([
+    ['smtp', 'postfix.smtp', /greeting:\s+.*unitls-postfix/],
+    ['imap', 'dovecot.imap', /greeting:\s+.*Dovecot/],
+    ['pop3', 'dovecot.pop3', /greeting:\s+.*Dovecot/],
+    ['ftp', 'vsftpd.explicit', /greeting:\s+.*220/],
+  ] as const)('--starttls %s (%s)', async (protocol, endpoint, greeting) => {
+    for (const name of names) {
+      const result = await run('connect', `127.0.0.1:${local.port(endpoint)}`, '--servername', 'localhost', ...ca, '--starttls', protocol, '--implementation', name);
+      expect(result.code, `${name}: ${result.stdout}${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(`with STARTTLS (${protocol})`);
+      expect(result.stdout).toMatch(greeting);
+      expect(result.stdout).toMatch(/version:\s+TLSv1\.[23]/);
+      expect(result.stdout).toMatch(/0 subject:\s+CN=localhost/);
+      expect(result.stdout).toContain('verification: OK');
+    }
+  });
+
+  it('--starttls refuses a certificate for another name (exit 1, names listed)', async () => {
+    const result = await run('connect', `127.0.0.1:${local.port('postfix.smtp')}`, '--servername', 'mail.wrong.test', ...ca, '--starttls', 'smtp');
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
+    expect(result.stdout).toContain("the certificate's names: DNS:localhost");
   });
 });

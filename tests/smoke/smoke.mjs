@@ -106,6 +106,14 @@ async function fetchH2() {
   return body.trim();
 }
 
+async function cliReport() {
+  // @unitls/cli loads an implementation only when asked: importing it never loads tls-openssl.
+  const { connectAndReport, loadImplementation } = await import('@unitls/cli');
+  const report = await connectAndReport(await loadImplementation('node'), { host: 'localhost', port: env.ports['openssl.ok'], cafile: env.caFile, wait: 0 });
+  if (!report.ok) throw new Error(report.lines.join('\n'));
+  return `${report.negotiated.version}, chain of ${report.chain.length}`;
+}
+
 const CASES = {
   'connect tls-node': () => connect('node'),
   'connect tls-openssl': () => connect('openssl'),
@@ -115,6 +123,7 @@ const CASES = {
   'IMAP4_SSL': imap,
   'FTPS download': ftps,
   'fetch h2': fetchH2,
+  'unitls CLI report': cliReport,
 };
 
 const name = process.argv[2];

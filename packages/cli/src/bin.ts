@@ -1,18 +1,19 @@
-#!/usr/bin/env node
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { implementations } from './implementations.js';
-import { UsageError, connectAndReport, parseTarget, type ConnectRequest } from './connect.js';
+import { UsageError, connectAndReport, parseTarget, type ConnectReport, type ConnectRequest } from './connect.js';
 import { startDemoServer } from './demo.js';
+import { EXIT } from './exit-codes.js';
+import { IMPLEMENTATION_PACKAGES, ImplementationUnavailableError, loadImplementation } from './implementations.js';
+import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls.js';
 
 const USAGE = `usage: unitls connect HOST:PORT [options]
        unitls connect --demo
 
-Does a TLS handshake and prints the version, cipher, ALPN, the peer certificate and the
-verification verdict. Exit code 0 when the handshake and verification succeed, 1 when they fail,
-2 for usage errors.
+Does a TLS handshake like openssl s_client and prints the version, cipher, key-exchange group,
+ALPN, the certificate chain (subjects, issuers, SANs, validity), the verification verdict and
+what the server did right after the handshake.
 
 options:
   --servername NAME       name to send as SNI and to verify (default: HOST)
@@ -20,10 +21,36 @@ options:
   --cafile FILE           trust these CA certificates instead of the system store
   --cert FILE --key FILE  client certificate chain and key
   --min V, --max V        TLS version bounds: 1.2 or 1.3
-  --timeout MS            connect + handshake timeout (default 10000)
-  --implementation NAME   TLS implementation: ${Object.keys(implementations).join(', ')} (default node)
+  --starttls PROTO        upgrade a plain connection first: ${STARTTLS_PROTOCOLS.join(', ')}
+  --timeout MS            bound on TCP connect + handshake (default 10000)
+  --wait MS               time to wait for the server after the handshake (default 1000; 0 skips)
+  --reconnect             connect again offering the session, and say whether it resumed
+  --showcerts             print the certificates as PEM
+  --json                  print the report as JSON
+  --implementation NAME   TLS implementation: ${Object.keys(IMPLEMENTATION_PACKAGES).join(', ')} (default node)
   --demo                  start an embedded server with an ephemeral CA and connect to it
+
+exit codes: 0 verified and not refused; 1 certificate verification failed; 2 usage error;
+3 TLS failed otherwise or the server refused after the handshake; 4 no connection (refused,
+unreachable, timed out, STARTTLS dialogue failed); 5 implementation not available here.
 `;
+
+function positiveNumber(flag: string, value: string | undefined, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) throw new UsageError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds`);
+  return n;
+}
+
+function print(report: ConnectReport, json: boolean, showcerts: boolean, prefix: string[] = []): void {
+  if (json) {
+    const { lines: _lines, ...data } = report;
+    process.stdout.write(`${JSON.stringify(showcerts ? data : { ...data, chain: data.chain.map(({ pem: _pem, ...rest }) => rest) }, null, 2)}\n`);
+    return;
+  }
+  const pems = showcerts ? ['', ...report.chain.map((cert) => cert.pem.trimEnd())] : [];
+  process.stdout.write([...prefix, ...report.lines, ...pems].join('\n') + '\n');
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,7 +64,12 @@ async function main(argv: string[]): Promise<number> {
       key: { type: 'string' },
       min: { type: 'string' },
       max: { type: 'string' },
+      starttls: { type: 'string' },
       timeout: { type: 'string' },
+      wait: { type: 'string' },
+      reconnect: { type: 'boolean', default: false },
+      showcerts: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
       implementation: { type: 'string', default: 'node' },
       demo: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -45,14 +77,14 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT.OK;
   }
   const [command, target, ...extra] = positionals;
   if (command !== 'connect' || extra.length > 0 || (target === undefined) === !values.demo) throw new UsageError('expected "connect HOST:PORT" or "connect --demo"');
-  const implementation = implementations[values.implementation];
-  if (implementation === undefined) throw new UsageError(`unknown implementation "${values.implementation}"`);
-  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout must be a positive number of milliseconds');
+  if (!(values.implementation in IMPLEMENTATION_PACKAGES)) throw new UsageError(`unknown implementation "${values.implementation}"`);
+  if (values.starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(values.starttls)) {
+    throw new UsageError(`--starttls: unknown protocol "${values.starttls}" (use ${STARTTLS_PROTOCOLS.join(', ')})`);
+  }
   const request: ConnectRequest = {
     host: '',
     port: 0,
@@ -63,28 +95,28 @@ async function main(argv: string[]): Promise<number> {
     key: values.key,
     min: values.min,
     max: values.max,
-    timeout,
+    starttls: values.starttls as StartTlsProtocol | undefined,
+    timeout: positiveNumber('--timeout', values.timeout),
+    wait: positiveNumber('--wait', values.wait, true),
+    reconnect: values.reconnect,
   };
   if (!values.demo) {
-    const report = await connectAndReport(implementation, { ...request, ...parseTarget(target!) });
-    process.stdout.write(report.lines.join('\n') + '\n');
-    return report.ok ? 0 : 1;
+    const parsed = parseTarget(target!);
+    // Loaded only now, and only the one asked for: a runtime that cannot load another still works.
+    const implementation = await loadImplementation(values.implementation);
+    const report = await connectAndReport(implementation, { ...request, ...parsed });
+    print(report, values.json, values.showcerts);
+    return report.exitCode;
   }
+  const implementation = await loadImplementation(values.implementation);
   const demo = await startDemoServer(implementation);
   const dir = mkdtempSync(join(tmpdir(), 'unitls-demo-'));
   try {
     const cafile = join(dir, 'demo-ca.pem');
     writeFileSync(cafile, demo.caPem);
-    process.stdout.write(`demo: embedded server on 127.0.0.1:${demo.port}, trusting its ephemeral CA\n`);
-    const report = await connectAndReport(implementation, {
-      ...request,
-      host: 'localhost',
-      port: demo.port,
-      cafile,
-      alpn: request.alpn ?? ['h2', 'http/1.1'],
-    });
-    process.stdout.write(report.lines.join('\n') + '\n');
-    return report.ok ? 0 : 1;
+    const report = await connectAndReport(implementation, { ...request, host: 'localhost', port: demo.port, cafile, alpn: request.alpn ?? ['h2', 'http/1.1'] });
+    print(report, values.json, values.showcerts, [`demo: embedded server on 127.0.0.1:${demo.port}, trusting its ephemeral CA`]);
+    return report.exitCode;
   } finally {
     await demo.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -96,12 +128,16 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`unitls: ${(error as Error).message}\n\n${USAGE}`);
-      process.exitCode = 2;
+      process.exitCode = EXIT.USAGE;
+    } else if (error instanceof ImplementationUnavailableError) {
+      process.stderr.write(`unitls: ${error.message}\n`);
+      process.exitCode = EXIT.IMPLEMENTATION_UNAVAILABLE;
     } else {
       process.stderr.write(`unitls: ${(error as Error).message}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT.TLS_FAILED;
     }
   },
 );

@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import {
   Certificate,
   CertificateVerificationError,
@@ -10,8 +9,14 @@ import {
   isNextProtocol,
   isTLSVersion,
   type TLSImplementation,
+  type TLSSession,
+  type TLSSocket,
   type TLSVersion,
 } from '@unitls/tls-core';
+import { describeCertificate, type CertificateInfo } from './certificate.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { renderReport } from './render.js';
+import { openStartTls, type StartTlsProtocol } from './starttls.js';
 
 /** What `unitls connect` was asked to do. */
 export interface ConnectRequest {
@@ -24,17 +29,48 @@ export interface ConnectRequest {
   key?: string | undefined;
   min?: string | undefined;
   max?: string | undefined;
+  /** Milliseconds bounding TCP connect plus handshake (and each STARTTLS reply); default 10 000. */
   timeout?: number | undefined;
+  /** Upgrade a plain connection the way this protocol's client does. */
+  starttls?: StartTlsProtocol | undefined;
+  /** Connect a second time offering the first connection's session. */
+  reconnect?: boolean | undefined;
+  /**
+   * Milliseconds to wait after the handshake for the server's first flight (a TLS 1.3 server that
+   * requires a client certificate refuses only then); default 1000, 0 to skip.
+   */
+  wait?: number | undefined;
 }
 
-/** The outcome, ready to print. */
+/** The outcome, structured (`--json`) and as text lines. */
 export interface ConnectReport {
+  /** True when the handshake and verification succeeded and the server did not refuse afterwards. */
   ok: boolean;
+  /** The process exit code this outcome maps to (see the README). */
+  exitCode: ExitCode;
+  implementation: string;
+  target: { host: string; port: number; serverHostname: string; starttls: StartTlsProtocol | null };
+  /** Negotiated values, when the handshake completed. */
+  negotiated: { version: TLSVersion | null; cipher: { name: string; id: number } | null; alpn: string | null; group: string | null } | null;
+  /** The certificates the server presented, leaf first (the leaf only when the implementation cannot tell the chain). */
+  chain: CertificateInfo[];
+  /** Where `chain` comes from: the verified connection, or a second one made without verification to show a refused certificate. */
+  chainSource: 'handshake' | 'unverified-second-connection' | null;
+  verification: { ok: boolean; reason?: string; verifyCode?: string; message?: string } | null;
+  /** What the server did right after the handshake. */
+  afterHandshake: { outcome: 'quiet' | 'data' | 'closed' | 'refused' | 'skipped'; detail?: string } | null;
+  /** The STARTTLS greeting, when --starttls was used. */
+  greeting: string | null;
+  resumption: { offered: boolean; resumed: boolean | null; note?: string } | null;
+  error: { stage: 'connect' | 'handshake' | 'after-handshake'; name: string; code?: string; message: string } | null;
   lines: string[];
 }
 
 /** Thrown for command-line mistakes (exit code 2). */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  readonly code = 'UNITLS_CLI_USAGE';
+  override name = 'UsageError';
+}
 
 const versionAliases: Record<string, TLSVersion> = {
   '1.2': 'TLSv1.2',
@@ -72,47 +108,197 @@ export function configurationFor(request: ConnectRequest): TLSClientConfiguratio
   });
 }
 
-function describeCertificate(der: Uint8Array): string[] {
-  const cert = new X509Certificate(der);
-  return [
-    `  subject:   ${cert.subject.replace(/\n/g, ', ')}`,
-    `  issuer:    ${cert.issuer.replace(/\n/g, ', ')}`,
-    `  SANs:      ${cert.subjectAltName ?? '(none)'}`,
-    `  valid:     ${cert.validFrom} .. ${cert.validTo}`,
-    `  sha256:    ${cert.fingerprint256}`,
-  ];
+/** Extensions some implementations offer for diagnostics (tls-node does); absent ones are reported as unknown. */
+interface DiagnosticSocket extends TLSSocket {
+  peerCertificateChain?(): Uint8Array[];
+  negotiatedGroup?(): string | null;
 }
 
-/** Connects, reports what was negotiated and the verification verdict, and closes. */
+interface Opened {
+  socket: TLSSocket;
+  greeting: string | null;
+  close(): Promise<void>;
+}
+
+async function open(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest, session?: TLSSession | null): Promise<Opened> {
+  const serverHostname = request.servername ?? request.host;
+  const timeout = request.timeout ?? 10_000;
+  if (request.starttls !== undefined) {
+    const upgraded = await openStartTls(request.starttls, { host: request.host, port: request.port, serverHostname, implementation, configuration, timeout });
+    return { socket: upgraded.socket, greeting: upgraded.greeting, close: upgraded.close };
+  }
+  const socket = await new implementation.clientContext(configuration).connect(
+    { host: request.host, port: request.port },
+    // Both, so the bound holds whether an implementation honours `timeout`, `signal` or both.
+    { serverHostname, timeout, signal: AbortSignal.timeout(timeout), ...(session ? { session } : {}) },
+  );
+  return { socket, greeting: null, close: () => socket.close() };
+}
+
+/** The CertificateVerificationError anywhere in `error`'s cause chain (protocol clients wrap it). */
+function verificationErrorIn(error: unknown): CertificateVerificationError | null {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof CertificateVerificationError) return e;
+  }
+  return null;
+}
+
+function isConnectFailure(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code)) return true;
+  }
+  return false;
+}
+
+function errorSummary(error: unknown, stage: NonNullable<ConnectReport['error']>['stage']): NonNullable<ConnectReport['error']> {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  const messages = [e.message];
+  for (let c = e.cause, depth = 0; c instanceof Error && depth < 4; c = c.cause, depth++) if (!messages.includes(c.message)) messages.push(c.message);
+  return { stage, name: e.name, ...(typeof code === 'string' ? { code } : {}), message: messages.join(': ') };
+}
+
+function describeChain(socket: TLSSocket): CertificateInfo[] {
+  const diagnostic = socket as DiagnosticSocket;
+  const chain = diagnostic.peerCertificateChain?.() ?? [];
+  if (chain.length > 0) return chain.map((der) => describeCertificate(der));
+  const leaf = socket.getpeercert();
+  return leaf === null ? [] : [describeCertificate(leaf)];
+}
+
+function negotiated(socket: TLSSocket): NonNullable<ConnectReport['negotiated']> {
+  const cipher = socket.cipher();
+  const protocol = socket.negotiatedProtocol();
+  return {
+    version: socket.negotiatedTlsVersion,
+    cipher: cipher === null ? null : { name: cipherSuiteName(cipher) ?? `0x${cipher.toString(16).padStart(4, '0')}`, id: cipher },
+    alpn: protocol === null ? null : typeof protocol === 'string' ? protocol : `0x${Buffer.from(protocol).toString('hex')}`,
+    group: (socket as DiagnosticSocket).negotiatedGroup?.() ?? null,
+  };
+}
+
+/**
+ * Waits up to `wait` ms for the server's first flight after the handshake. A TLS 1.3 server checks
+ * the client's certificate only after the client finished, so a refusal (certificate_required)
+ * arrives here; a server that speaks first (a banner) shows its first bytes.
+ */
+async function afterHandshake(socket: TLSSocket, wait: number): Promise<NonNullable<ConnectReport['afterHandshake']> & { error?: unknown }> {
+  if (wait <= 0) return { outcome: 'skipped' };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const quiet = new Promise<'quiet'>((resolve) => (timer = setTimeout(() => resolve('quiet'), wait)));
+  const read = socket.recv(4096).then(
+    (data) => ({ data }),
+    (error: unknown) => ({ error }),
+  );
+  const first = await Promise.race([read, quiet]);
+  clearTimeout(timer);
+  if (first === 'quiet') return { outcome: 'quiet' };
+  if ('error' in first) return { outcome: 'refused', detail: errorSummary(first.error, 'after-handshake').message, error: first.error };
+  if (first.data.length === 0) return { outcome: 'closed', detail: 'the server closed the connection right after the handshake' };
+  const text = Buffer.from(first.data).toString('latin1').split(/\r?\n/)[0]!;
+  return { outcome: 'data', detail: JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text) };
+}
+
+/** A second connection without verification, to show what a refused server presented. */
+async function unverifiedChain(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest): Promise<CertificateInfo[]> {
+  const { InsecureConfiguration, InsecureTLSImplementation } = await import('@unitls/insecure');
+  const insecure = new InsecureTLSImplementation(implementation, new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true }));
+  const opened = await open(insecure, configuration, { ...request, wait: 0 });
+  try {
+    return describeChain(opened.socket);
+  } finally {
+    await opened.close().catch(() => {});
+  }
+}
+
+/**
+ * Connects (directly, or with `request.starttls` through that protocol's client), reports what was
+ * negotiated, the chain and the verification verdict, waits for the server's first flight, and
+ * with `request.reconnect` checks session resumption. Never throws for a network or TLS failure:
+ * the report says what failed and carries the exit code.
+ *
+ * @throws UsageError for an invalid request (conflicting options, unknown TLS version).
+ */
 export async function connectAndReport(implementation: TLSImplementation, request: ConnectRequest): Promise<ConnectReport> {
   const configuration = configurationFor(request);
-  const lines = [`implementation: ${implementation.name}`, `connecting to ${request.host}:${request.port} (name: ${request.servername ?? request.host})`];
+  if (request.reconnect && request.starttls !== undefined) throw new UsageError('--reconnect works on direct TLS connections, not with --starttls');
+  const report: ConnectReport = {
+    ok: false,
+    exitCode: EXIT.OK,
+    implementation: implementation.name,
+    target: { host: request.host, port: request.port, serverHostname: request.servername ?? request.host, starttls: request.starttls ?? null },
+    negotiated: null,
+    chain: [],
+    chainSource: null,
+    verification: null,
+    afterHandshake: null,
+    greeting: null,
+    resumption: null,
+    error: null,
+    lines: [],
+  };
+  let opened: Opened;
   try {
-    const context = new implementation.clientContext(configuration);
-    const socket = await context.connect(
-      { host: request.host, port: request.port },
-      { ...(request.servername === undefined ? {} : { serverHostname: request.servername }), timeout: request.timeout ?? 10_000 },
-    );
-    try {
-      const protocol = socket.negotiatedProtocol();
-      lines.push(
-        `version:   ${socket.negotiatedTlsVersion}`,
-        `cipher:    ${cipherSuiteName(socket.cipher()!)} (0x${socket.cipher()!.toString(16).padStart(4, '0')})`,
-        `ALPN:      ${protocol === null ? '(none)' : typeof protocol === 'string' ? protocol : `0x${Buffer.from(protocol).toString('hex')}`}`,
-        'peer certificate:',
-        ...(socket.getpeercert() === null ? ['  (none)'] : describeCertificate(socket.getpeercert()!)),
-        'verification: OK (chain trusted, name matches)',
-      );
-    } finally {
-      await socket.close();
-    }
-    return { ok: true, lines };
+    opened = await open(implementation, configuration, request);
   } catch (error) {
-    if (error instanceof CertificateVerificationError) {
-      lines.push(`verification: FAILED (${error.reason}${error.verifyCode ? `, ${error.verifyCode}` : ''})`, `  ${error.message}`);
+    const refused = verificationErrorIn(error);
+    if (refused !== null) {
+      report.verification = { ok: false, reason: refused.reason, ...(refused.verifyCode ? { verifyCode: refused.verifyCode } : {}), message: refused.message };
+      report.exitCode = refused.reason === 'missing-certificate' ? EXIT.TLS_FAILED : EXIT.VERIFICATION_FAILED;
+      if (refused.reason !== 'missing-certificate') {
+        try {
+          report.chain = await unverifiedChain(implementation, configuration, request);
+          report.chainSource = 'unverified-second-connection';
+        } catch {
+          // The certificate cannot be shown; the verdict stands.
+        }
+      }
+      report.error = errorSummary(error, 'handshake');
     } else {
-      lines.push(`connection: FAILED`, `  ${(error as Error).message}`);
+      const connectFailure = isConnectFailure(error);
+      report.error = errorSummary(error, connectFailure ? 'connect' : 'handshake');
+      report.exitCode = connectFailure ? EXIT.CONNECT_FAILED : EXIT.TLS_FAILED;
     }
-    return { ok: false, lines };
+    report.lines = renderReport(report);
+    return report;
+  }
+  let session: TLSSession | null = null;
+  try {
+    report.negotiated = negotiated(opened.socket);
+    report.chain = describeChain(opened.socket);
+    report.chainSource = 'handshake';
+    report.verification = { ok: true };
+    report.greeting = opened.greeting;
+    const after = request.starttls === undefined ? await afterHandshake(opened.socket, request.wait ?? 1000) : { outcome: 'skipped' as const };
+    const { error: refusal, ...shown } = after as typeof after & { error?: unknown };
+    report.afterHandshake = shown;
+    if (after.outcome === 'refused') {
+      report.exitCode = EXIT.TLS_FAILED;
+      report.error = errorSummary(refusal, 'after-handshake');
+    }
+    session = request.reconnect ? (opened.socket.session?.() ?? null) : null;
+  } finally {
+    await opened.close().catch(() => {});
+  }
+  if (request.reconnect && report.exitCode === EXIT.OK) report.resumption = await resume(implementation, configuration, request, session);
+  report.ok = report.exitCode === EXIT.OK;
+  report.lines = renderReport(report);
+  return report;
+}
+
+async function resume(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest, session: TLSSession | null): Promise<NonNullable<ConnectReport['resumption']>> {
+  if (!implementation.features.sessionResumption) return { offered: false, resumed: null, note: `${implementation.name} does not support session resumption` };
+  if (session === null) return { offered: false, resumed: null, note: 'the server issued no session to resume' };
+  try {
+    const again = await open(implementation, configuration, { ...request, wait: 0 }, session);
+    try {
+      return { offered: true, resumed: again.socket.sessionReused ?? null };
+    } finally {
+      await again.close().catch(() => {});
+    }
+  } catch (error) {
+    return { offered: true, resumed: null, note: `the second connection failed: ${errorSummary(error, 'connect').message}` };
   }
 }

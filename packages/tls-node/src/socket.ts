@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
@@ -147,6 +148,27 @@ export class NodeTLSSocket implements TLSSocket {
     return this.#peerCertificate === null ? null : Uint8Array.from(this.#peerCertificate);
   }
 
+  /**
+   * Extension (diagnostics, read by `unitls connect`): the certificates the peer presented, leaf
+   * first, as DER, as node:tls linked them at the handshake; the leaf alone on a resumed session.
+   * Empty when the peer sent none.
+   */
+  peerCertificateChain(): Uint8Array[] {
+    const chain: Uint8Array[] = [];
+    for (let cert = peerX509.get(this.#socket); cert !== undefined && chain.length < 16; cert = cert.issuerCertificate) {
+      chain.push(Uint8Array.from(cert.raw));
+      if (cert.issuerCertificate?.fingerprint256 === cert.fingerprint256) break;
+    }
+    return chain.length > 0 || this.#peerCertificate === null ? chain : [this.getpeercert()!];
+  }
+
+  /** Extension (diagnostics): the key-exchange group of this connection (e.g. 'X25519'), client side, or null. */
+  negotiatedGroup(): string | null {
+    if (this.#closed) return null;
+    const info = this.#socket.getEphemeralKeyInfo?.();
+    return info !== null && typeof info === 'object' && 'name' in info && typeof info.name === 'string' ? info.name : null;
+  }
+
   cipher(): CipherSuite | number | null {
     return this.#closed ? null : this.#cipher;
   }
@@ -177,5 +199,10 @@ export function connectedSocket(
 /** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */
 export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
   const cert = socket.getPeerX509Certificate();
-  return cert === undefined ? null : Uint8Array.from(cert.raw);
+  if (cert === undefined) return null;
+  // Kept for peerCertificateChain(): node:tls returns the peer's certificates only once (Node 20).
+  peerX509.set(socket, cert);
+  return Uint8Array.from(cert.raw);
 }
+
+const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();

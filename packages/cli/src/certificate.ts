@@ -1,0 +1,32 @@
+import { X509Certificate } from 'node:crypto';
+
+/** What the report shows of one certificate. Dates are ISO 8601 (UTC). */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** subjectAltName entries as `DNS:name` / `IP Address:addr`. */
+  subjectAltNames: string[];
+  notBefore: string;
+  notAfter: string;
+  /** 'valid', 'expired' or 'not yet valid', at the time of the report. */
+  validity: 'valid' | 'expired' | 'not yet valid';
+  sha256: string;
+  pem: string;
+}
+
+/** Parses a DER certificate for the report. */
+export function describeCertificate(der: Uint8Array, now = new Date()): CertificateInfo {
+  const cert = new X509Certificate(der);
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    subjectAltNames: cert.subjectAltName?.split(/,\s*/).filter(Boolean) ?? [],
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    validity: now < notBefore ? 'not yet valid' : now > notAfter ? 'expired' : 'valid',
+    sha256: cert.fingerprint256,
+    pem: cert.toString(),
+  };
+}
