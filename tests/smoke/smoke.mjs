@@ -18,7 +18,7 @@ async function tls() {
 }
 
 async function implementationOf(name) {
-  return (await import(name === 'openssl' ? '@unitls/tls-openssl' : '@unitls/tls-node')).implementation;
+  return (await import(`@unitls/tls-${name}`)).implementation;
 }
 
 async function connect(name) {
@@ -119,6 +119,8 @@ const CASES = {
   'connect tls-openssl': () => connect('openssl'),
   'wrong host tls-node': () => wrongHost('node'),
   'wrong host tls-openssl': () => wrongHost('openssl'),
+  'connect tls-pure': () => connect('pure'),
+  'wrong host tls-pure': () => wrongHost('pure'),
   'SMTP STARTTLS': smtp,
   'IMAP4_SSL': imap,
   'FTPS download': ftps,

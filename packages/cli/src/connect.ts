@@ -290,7 +290,7 @@ export async function connectAndReport(implementation: TLSImplementation, reques
 
 async function resume(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest, session: TLSSession | null): Promise<NonNullable<ConnectReport['resumption']>> {
   if (!implementation.features.sessionResumption) return { offered: false, resumed: null, note: `${implementation.name} does not support session resumption` };
-  if (session === null) return { offered: false, resumed: null, note: 'the server issued no session to resume' };
+  if (session === null) return { offered: false, resumed: null, note: `the first connection produced no session to offer (a server without tickets or session ids, or ${implementation.name} does not resume ${request.max === '1.2' ? 'TLS 1.2' : 'this TLS version'})` };
   try {
     const again = await open(implementation, configuration, { ...request, wait: 0 }, session);
     try {
