@@ -160,6 +160,11 @@ export class PureBuffer implements TLSBuffer {
     return this.#engine.negotiated?.cipherSuite ?? null;
   }
 
+  /** Extension: the key-exchange group (a NamedGroup id, e.g. 0x11EC X25519MLKEM768), or null before the handshake. */
+  keyExchangeGroup(): number | null {
+    return this.#engine.negotiated?.group ?? null;
+  }
+
   negotiatedProtocol(): NextProtocol | Uint8Array | null {
     const alpn = this.#engine.negotiated?.alpn ?? null;
     return alpn === null ? null : protocolFromBytes(alpn);

@@ -93,6 +93,32 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(roundTrip(client, server, 'data after the exchange')).toBe('data after the exchange');
   });
 
+  it('uses the post-quantum hybrid X25519MLKEM768 by default, and X25519 without a retry when the server lacks it', () => {
+    const hybrid = pair();
+    expect(handshake(hybrid.client, hybrid.server)).toBe(2);
+    expect((hybrid.client as PureBuffer).keyExchangeGroup()).toBe(0x11ec);
+    expect((hybrid.server as PureBuffer).keyExchangeGroup()).toBe(0x11ec);
+    expect(roundTrip(hybrid.client, hybrid.server, 'post-quantum')).toBe('post-quantum');
+    const classic = pair({}, {}, { server: { groups: [0x001d, 0x0017] } });
+    expect(handshake(classic.client, classic.server)).toBe(2); // the X25519 share beside the hybrid one
+    expect((classic.client as PureBuffer).keyExchangeGroup()).toBe(0x001d);
+    const retried = pair({}, {}, { client: { groups: [0x001d, 0x11ec] }, server: { groups: [0x11ec] } });
+    expect(handshake(retried.client, retried.server)).toBe(3);
+    expect((retried.client as PureBuffer).keyExchangeGroup()).toBe(0x11ec);
+  });
+
+  it('refuses an X25519MLKEM768 share whose ML-KEM key is not reduced mod q (FIPS 203 §7.2) with illegal_parameter', () => {
+    const { client, server } = pair({}, {}, { client: { groups: [0x11ec] } });
+    expect(() => client.doHandshake()).toThrow(WantReadError);
+    const hello = Uint8Array.from(client.processOutgoing(1 << 20));
+    const at = Buffer.from(hello).indexOf(Buffer.from('11ec04c0', 'hex'));
+    expect(at).toBeGreaterThan(0);
+    hello.fill(0xff, at + 4, at + 7); // two 12-bit coefficients of 4095 > q = 3329
+    server.processIncoming(hello);
+    expect(() => server.doHandshake()).toThrow(/key share is invalid/);
+    expect(Array.from(server.processOutgoing(100))).toEqual([21, 3, 3, 0, 2, 2, 47]); // illegal_parameter
+  });
+
   it('fails with handshake_failure when no group is in common', () => {
     const { client, server } = pair({}, {}, { client: { groups: [0x001d] }, server: { groups: [0x0017] } });
     expect(() => handshake(client, server)).toThrow(/no key exchange group in common/);
@@ -170,6 +196,28 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(client.outgoingBytesBuffered()).toBe(5 + 1 + 1 + 100 + 16);
     pump(client, server);
     expect(decode(server.read(10))).toBe('x');
+  });
+
+  it('honours the record size limit the peer advertised (RFC 8449), both ways', () => {
+    const { client, server } = pair({}, {}, { client: { recordSizeLimit: 100 }, server: { recordSizeLimit: 200 } });
+    handshake(client, server);
+    server.write(new Uint8Array(1000));
+    pump(server, client);
+    expect((client.read(5000) as Uint8Array).length).toBe(99);
+    client.write(new Uint8Array(1000));
+    pump(client, server);
+    expect((server.read(5000) as Uint8Array).length).toBe(199);
+  });
+
+  it('refuses a record above the limit it advertised with record_overflow', () => {
+    const big = pair();
+    const small = pair({}, {}, { client: { recordSizeLimit: 100 } });
+    // The big pair's server writes 16 KiB records; feed one to the small pair's client after its handshake.
+    handshake(small.client, small.server);
+    handshake(big.client, big.server);
+    big.server.write(new Uint8Array(5000));
+    small.client.processIncoming(big.server.processOutgoing(1 << 20));
+    expect(() => small.client.read(10)).toThrow(/record_overflow/);
   });
 
   it('splits writes into records of at most 2^14 bytes and reads one record per read', () => {

@@ -53,12 +53,18 @@ export interface PureContextOptions {
    * first. Default: the provider's groups.
    */
   groups?: readonly number[];
+  /**
+   * The record size limit to advertise (RFC 8449; 64 to 16385, the default): the peer then sends
+   * encrypted records of at most this many bytes of content plus one.
+   */
+  recordSizeLimit?: number;
   /** Zero bytes added to every encrypted record (RFC 8446 §5.4), to hide record lengths. */
   recordPadding?: number;
 }
 
 interface Common {
   recordPadding: number;
+  recordSizeLimit: number;
   provider: CryptoProvider;
   plan: SuitePlan;
   groups: readonly number[];
@@ -79,7 +85,13 @@ function common(configuration: TLSClientConfiguration | TLSServerConfiguration, 
     verificationTime: when === undefined ? () => new Date() : () => when,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     recordPadding: options.recordPadding ?? 0,
+    recordSizeLimit: checkRecordSizeLimit(options.recordSizeLimit ?? 2 ** 14 + 1),
   };
+}
+
+function checkRecordSizeLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 64 || limit > 2 ** 14 + 1) throw new ConfigurationError(`recordSizeLimit must be an integer from 64 to 16385, got ${limit}`);
+  return limit;
 }
 
 function checkGroups(groups: readonly number[], provider: CryptoProvider): readonly number[] {
@@ -138,6 +150,7 @@ export class PureClientContext implements ClientContext {
     const stored = session !== null && session.serverHostname === target.name ? decodeClientSession(session.data) : null;
     const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
     engine.records.padding = this.#common.recordPadding;
+    engine.records.incomingLimit = this.#common.recordSizeLimit;
     let buffer: PureBuffer;
     const config: ClientConfig = {
       ...this.#common,
@@ -175,7 +188,7 @@ export class PureClientContext implements ClientContext {
 /** The server side; with several chains, the one whose SAN matches the client's SNI name is served. */
 export class PureServerContext implements ServerContext {
   readonly configuration: TLSServerConfiguration;
-  readonly #config: ServerConfig & { recordPadding: number };
+  readonly #config: ServerConfig & { recordPadding: number; recordSizeLimit: number };
 
   constructor(configuration: TLSServerConfiguration, options: PureContextOptions = {}) {
     const shared = common(configuration, options);
@@ -203,6 +216,7 @@ export class PureServerContext implements ServerContext {
   createBuffer(): PureBuffer {
     const engine = new Engine(this.#config.provider, this.#config.limits, startServer(this.#config));
     engine.records.padding = this.#config.recordPadding;
+    engine.records.incomingLimit = this.#config.recordSizeLimit;
     return new PureBuffer(this, engine, null, null);
   }
 

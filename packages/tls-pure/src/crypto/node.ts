@@ -27,6 +27,7 @@ import {
 import { NamedGroup, SignatureScheme } from '../codec/constants.js';
 import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
+import { hybridClient, hybridServer } from './hybrid.js';
 import { schemeHash } from './schemes.js';
 import { nodeSignatureVerifier } from '../x509/node-signature-verifier.js';
 
@@ -210,9 +211,17 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   hkdfExpand: (algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number) =>
     hkdfExpandWithHmac((key, data) => createHmac(algorithm, key).update(data).digest(), HASH_LENGTH[algorithm], prk, info, length),
   aead: (algorithm: AeadAlgorithm, key: Uint8Array) => new NodeAead(algorithm, key),
-  groups: Object.freeze([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
+  // The post-quantum hybrid first: offered by default, used whenever the peer supports it.
+  groups: Object.freeze([NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
+  acceptKeyShare(group: number, clientShare: Uint8Array) {
+    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare);
+    const ours = nodeCryptoProvider.keyExchange(group);
+    return { publicKey: ours.publicKey, sharedSecret: ours.agree(clientShare) };
+  },
   keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
     switch (group) {
+      case NamedGroup.X25519MLKEM768:
+        return hybridClient(x25519());
       case NamedGroup.x25519:
         return x25519(privateKey);
       case NamedGroup.secp256r1:

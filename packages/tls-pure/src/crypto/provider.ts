@@ -72,8 +72,13 @@ export interface CryptoProvider extends SignatureVerifier {
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
   /** The groups this provider can do, in the order it prefers them. */
   readonly groups: readonly number[];
-  /** A fresh key pair for `group` (`privateKey` only for published test vectors). */
+  /** The client side of `group`: a fresh key pair or KEM key (`privateKey` only for published test vectors). */
   keyExchange(group: number, privateKey?: Uint8Array): KeyExchange;
+  /**
+   * The server side of `group`: answers the client's key_exchange bytes with ours and the shared
+   * secret (a fresh ECDH key pair, or a KEM encapsulation). Throws on an invalid client share.
+   */
+  acceptKeyShare(group: number, clientShare: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array };
   /** A signing key from DER (PKCS#8, SEC1 or PKCS#1) or PEM; throws on anything else. */
   signingKey(key: Uint8Array): SigningKey;
   /**

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { AlertDescription, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, ProtocolVersion } from '../codec/constants.js';
+import { AlertDescription, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, NamedGroup, ProtocolVersion } from '../codec/constants.js';
 import * as ext from '../codec/extensions.js';
 import {
   decodeCertificate,
@@ -66,7 +66,8 @@ class ClientHandshake {
   readonly transcript = new Transcript();
   readonly random: Uint8Array;
   readonly sessionId: Uint8Array;
-  keyShare: KeyExchange;
+  /** Our key shares: the first group's, and X25519's beside a hybrid one (so non-PQ servers need no retry). */
+  keyShares: KeyExchange[];
   cookie: Uint8Array | null = null;
   offeredPsk: ClientSession | null;
   /** The first ClientHello as sent (TLS 1.2 keeps the handshake messages whole). */
@@ -77,7 +78,10 @@ class ClientHandshake {
     this.random = config.provider.random(32);
     // RFC 8446 §D.4: a non-empty legacy_session_id (middlebox compatibility mode).
     this.sessionId = config.provider.random(32);
-    this.keyShare = config.provider.keyExchange(config.groups[0]!);
+    const first = config.groups[0]!;
+    const classical = config.groups.find((g) => g !== NamedGroup.X25519MLKEM768);
+    this.keyShares = [config.provider.keyExchange(first)];
+    if (first === NamedGroup.X25519MLKEM768 && classical !== undefined) this.keyShares.push(config.provider.keyExchange(classical));
     this.offeredPsk = usableSession(config);
   }
 
@@ -92,7 +96,7 @@ class ClientHandshake {
     extensions.push(ext.supportedGroups.encode(c.groups));
     extensions.push(ext.signatureAlgorithms.encode(VERIFY_SCHEMES));
     if (tls13) {
-      extensions.push(ext.keyShare.encodeClient([{ group: this.keyShare.group, keyExchange: this.keyShare.publicKey }]));
+      extensions.push(ext.keyShare.encodeClient(this.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey }))));
       extensions.push(ext.pskKeyExchangeModes.encode([ext.PSK_DHE_KE]));
     }
     if (tls12) {
@@ -102,7 +106,7 @@ class ClientHandshake {
       extensions.push({ type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) });
     }
     if (c.alpn !== null && c.alpn.length > 0) extensions.push(ext.alpn.encode(c.alpn));
-    extensions.push(ext.recordSizeLimit.encode(2 ** 14 + 1));
+    extensions.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
     if (this.cookie !== null) extensions.push(ext.cookie.encode(this.cookie));
     const psk = tls13 ? this.offeredPsk : null;
     const suite = psk === null ? undefined : tls13Suite(psk.cipherSuite);
@@ -205,8 +209,8 @@ class ExpectServerHello implements HandshakeState {
     if (groupData !== undefined) {
       const group = ext.keyShare.decodeRetry(groupData);
       // §4.1.4: a group we offered, and not the one we already sent a share for.
-      if (!hs.config.groups.includes(group) || group === hs.keyShare.group) fail(AlertDescription.illegal_parameter, `the HelloRetryRequest asks for group 0x${group.toString(16)}`);
-      hs.keyShare = hs.config.provider.keyExchange(group);
+      if (!hs.config.groups.includes(group) || hs.keyShares.some((k) => k.group === group)) fail(AlertDescription.illegal_parameter, `the HelloRetryRequest asks for group 0x${group.toString(16)}`);
+      hs.keyShares = [hs.config.provider.keyExchange(group)];
     } else if (cookieData === undefined) {
       fail(AlertDescription.illegal_parameter, 'a HelloRetryRequest that would change nothing');
     }
@@ -224,10 +228,11 @@ class ExpectServerHello implements HandshakeState {
     const shareData = findExtension(extensions, ExtensionType.KEY_SHARE);
     if (shareData === undefined) fail(AlertDescription.missing_extension, 'the ServerHello has no key_share (we offered only psk_dhe_ke)');
     const share = ext.keyShare.decodeServer(shareData);
-    if (share.group !== hs.keyShare.group) fail(AlertDescription.illegal_parameter, `the server's key share is for group 0x${share.group.toString(16)}, not the one we sent`);
+    const ours = hs.keyShares.find((k) => k.group === share.group);
+    if (ours === undefined) fail(AlertDescription.illegal_parameter, `the server's key share is for group 0x${share.group.toString(16)}, not one we sent`);
     let shared: Uint8Array;
     try {
-      shared = hs.keyShare.agree(share.keyExchange);
+      shared = ours.agree(share.keyExchange);
     } catch (cause) {
       fail(AlertDescription.illegal_parameter, `the server's key share is invalid: ${(cause as Error).message}`, cause);
     }
@@ -245,7 +250,7 @@ class ExpectServerHello implements HandshakeState {
     const clientSecret = schedule.derive('c hs traffic', helloHash);
     const serverSecret = schedule.derive('s hs traffic', helloHash);
     engine.setReadSecret(suite, schedule, serverSecret);
-    return new ExpectEncryptedExtensions({ hs, suite, schedule, clientSecret, serverSecret, psk });
+    return new ExpectEncryptedExtensions({ hs, suite, schedule, clientSecret, serverSecret, psk, group: share.group });
   }
 }
 
@@ -257,6 +262,7 @@ interface Keyed {
   readonly clientSecret: Uint8Array;
   readonly serverSecret: Uint8Array;
   readonly psk: ClientSession | null;
+  readonly group: number;
   alpn?: Uint8Array | null;
   request?: { context: Uint8Array; schemes: number[] } | null;
   peerCertificates?: readonly Uint8Array[];
@@ -378,7 +384,7 @@ class ExpectFinished implements HandshakeState {
     engine.trackTraffic(suite, schedule, serverTraffic, clientTraffic);
     const resumptionSecret = schedule.derive('res master', hs.transcript.current());
     const peerCertificates = this.k.psk?.peerCertificates ?? this.k.peerCertificates ?? [];
-    engine.complete({ cipherSuite: suite.id, alpn: this.k.alpn ?? null, peerCertificates, resumed: this.k.psk !== null, serverName: c.sni });
+    engine.complete({ cipherSuite: suite.id, group: this.k.group, alpn: this.k.alpn ?? null, peerCertificates, resumed: this.k.psk !== null, serverName: c.sni });
     return new ExpectTraffic(c, suite, schedule, resumptionSecret, peerCertificates);
   }
 

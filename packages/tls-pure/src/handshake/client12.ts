@@ -219,7 +219,7 @@ class ExpectFinished implements HandshakeState {
     if (engine.onChangeCipherSpec !== null) fail(AlertDescription.unexpected_message, 'Finished before ChangeCipherSpec');
     const expected = finished12(provider, c.suite.hash, this.master, 'server', provider.hash(c.suite.hash, c.messages.all()));
     if (!provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the server's Finished does not match the handshake (tampering, or a bug)");
-    engine.complete({ cipherSuite: c.suite.id, alpn: c.alpn, peerCertificates: c.peerCertificates, resumed: false, serverName: c.config.sni });
+    engine.complete({ cipherSuite: c.suite.id, group: c.serverShare!.group, alpn: c.alpn, peerCertificates: c.peerCertificates, resumed: false, serverName: c.config.sni });
     return new ExpectTraffic();
   }
 }

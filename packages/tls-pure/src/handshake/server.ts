@@ -138,9 +138,9 @@ class ExpectClientHello implements HandshakeState {
       if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no signature scheme in common with the client for this certificate');
     }
     let shared: Uint8Array;
-    const exchange = c.provider.keyExchange(share.group);
+    let serverShare: Uint8Array;
     try {
-      shared = exchange.agree(share.keyExchange);
+      ({ publicKey: serverShare, sharedSecret: shared } = c.provider.acceptKeyShare(share.group, share.keyExchange));
     } catch (cause) {
       fail(AlertDescription.illegal_parameter, `the client's key share is invalid: ${(cause as Error).message}`, cause);
     }
@@ -148,7 +148,7 @@ class ExpectClientHello implements HandshakeState {
     const t = this.transcript;
     t.start(c.provider, suite.hash);
     t.add(message.encoded);
-    const serverExtensions: Extension[] = [ext.supportedVersions.encodeServer(ProtocolVersion.TLS13), ext.keyShare.encodeServer({ group: share.group, keyExchange: exchange.publicKey })];
+    const serverExtensions: Extension[] = [ext.supportedVersions.encodeServer(ProtocolVersion.TLS13), ext.keyShare.encodeServer({ group: share.group, keyExchange: serverShare })];
     if (resumed !== null) serverExtensions.push(ext.preSharedKey.encodeServer(0));
     const serverHello = encodeServerHello({ random: c.provider.random(32), sessionId: hello.sessionId, cipherSuite: suite.id, extensions: serverExtensions });
     t.add(serverHello);
@@ -195,6 +195,7 @@ class ExpectClientHello implements HandshakeState {
       serverTraffic,
       alpn,
       sni,
+      group: share.group,
       peerCertificates: resumed?.peerCertificates ?? [],
       resumed: resumed !== null,
     };
@@ -267,6 +268,7 @@ interface Keyed {
   readonly serverTraffic: Uint8Array;
   readonly alpn: Uint8Array | null;
   readonly sni: string | null;
+  readonly group: number;
   peerCertificates: readonly Uint8Array[];
   readonly resumed: boolean;
 }
@@ -341,7 +343,7 @@ class ExpectFinished implements HandshakeState {
       });
       engine.sendHandshake(encodeNewSessionTicket({ lifetime: c.ticketer.lifetime, ageAdd, nonce, ticket, extensions: [] }));
     }
-    engine.complete({ cipherSuite: k.suite.id, alpn: k.alpn, peerCertificates: k.peerCertificates, resumed: k.resumed, serverName: k.sni });
+    engine.complete({ cipherSuite: k.suite.id, group: k.group, alpn: k.alpn, peerCertificates: k.peerCertificates, resumed: k.resumed, serverName: k.sni });
     return new ExpectTraffic();
   }
 }

@@ -184,7 +184,7 @@ class ExpectFinished implements HandshakeState {
     install12(engine, s.suite, s.master!, s.clientRandom, s.serverRandom, 'server', 'write');
     engine.sendHandshake(encodeFinished(finished12(provider, s.suite.hash, s.master!, 'server', provider.hash(s.suite.hash, s.messages.all()))));
     engine.flush();
-    engine.complete({ cipherSuite: s.suite.id, alpn: s.alpn, peerCertificates: s.peerCertificates, resumed: false, serverName: s.sni });
+    engine.complete({ cipherSuite: s.suite.id, group: s.exchange.group, alpn: s.alpn, peerCertificates: s.peerCertificates, resumed: false, serverName: s.sni });
     return new ExpectTraffic();
   }
 }
