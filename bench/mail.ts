@@ -1,6 +1,6 @@
 // IMAP and POP3 from Dovecot (implicit TLS, started as in tests/; its processes are the server
-// CPU): FETCH 1:* BODY.PEEK[] of many small messages and of one large one, and RETR of many
-// messages. @unitls/imap and @unitls/pop on tls-node and tls-openssl vs Python's imaplib / poplib
+// CPU): FETCH 1:* BODY.PEEK[] of many small messages and of one large one, one UID FETCH per small
+// message (pipelined by @unitls/imap, one by one by imaplib), and RETR of many messages. @unitls/imap and @unitls/pop on tls-node and tls-openssl vs Python's imaplib / poplib
 // (anchors) and imapflow. Every client logs in untimed; only the transfer is measured.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,22 +68,33 @@ export const mail: Suite = {
             return sample;
           },
         },
-        ...(['node', 'openssl'] as const).map((engine) => ({
+        ...ours(mailbox, bytes, (imap) => imap.fetch('1:*', 'BODY.PEEK[]')),
+      ];
+      /** @unitls/imap on both engines, logged in and in `mailbox` untimed; `fetch` is the timed work. */
+      function ours(mailbox: string, bytes: number, fetch: (imap: IMAP4_SSL, uids: number[]) => Promise<Array<{ body: Record<string, Uint8Array | null> }>>): Contender[] {
+        return (['node', 'openssl'] as const).map((engine) => ({
           name: `@unitls/imap on tls-${engine}`,
           async run() {
             const imap = new IMAP4_SSL({ host: '127.0.0.1', port: imaps, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
             await imap.connect();
             await imap.login('bob', 'bobpass');
             await imap.examine(mailbox);
+            const uids = await imap.uidSearch(['ALL']);
             let got = 0;
             const sample = await clock(async () => {
-              got = (await imap.fetch('1:*', 'BODY.PEEK[]')).reduce((total, m) => total + (m.body['BODY[]']?.length ?? 0), 0);
+              got = (await fetch(imap, uids)).reduce((total, m) => total + (m.body['BODY[]']?.length ?? 0), 0);
             }, dovecot);
             await imap.logout();
             check('@unitls/imap bytes', got, bytes);
             return sample;
           },
-        })),
+        }));
+      }
+      // One UID FETCH per message: imaplib waits for each answer; @unitls/imap pipelines the
+      // commands (RFC 9051 §5.5: FETCHes neither change the state nor expunge) in one write.
+      const eachContenders: Contender[] = [
+        { name: 'Python imaplib', run: async () => runPython('imap_client.py', [String(imaps), pki.ca, 'INBOX', 'each'], dovecot, sizes.small) },
+        ...ours('INBOX', sizes.small, (imap, uids) => imap.uidFetch(uids.map(String), 'BODY.PEEK[]')),
       ];
       const popContenders: Contender[] = [
         { name: 'Python poplib', run: (count) => runPython('pop_client.py', [String(pop3s), pki.ca, String(count)], dovecot) },
@@ -105,6 +116,7 @@ export const mail: Suite = {
       const anchors = ['Python imaplib', 'imapflow'];
       return [
         await runBench({ id: 'imap-fetch-small', title: `IMAP FETCH 1:* BODY.PEEK[] of ${n} small messages, Dovecot, implicit TLS`, unit: 'message', units: n, anchors, cpu: 'client', contenders: imapContenders('INBOX', sizes.small) }, context.rounds, context.log),
+        await runBench({ id: 'imap-fetch-each', title: `IMAP UID FETCH of ${n} small messages, one command each (ours pipelined), Dovecot, implicit TLS`, unit: 'message', units: n, anchors: ['Python imaplib'], cpu: 'client', contenders: eachContenders }, context.rounds, context.log),
         await runBench({ id: 'imap-fetch-big', title: `IMAP FETCH of one ${bigMiB} MiB message, Dovecot, implicit TLS`, unit: 'MiB', units: sizes.big / 2 ** 20, anchors, cpu: 'client', contenders: imapContenders('Big', sizes.big) }, context.rounds, context.log),
         await runBench({ id: 'pop-retr', title: `POP3 RETR of ${n} small messages, Dovecot, implicit TLS`, unit: 'message', units: n, warmupUnits: Math.ceil(n / 4), anchors: ['Python poplib'], cpu: 'client', contenders: popContenders }, context.rounds, context.log),
       ];

@@ -49,6 +49,13 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     expect(first!.bodyStructure).toMatchObject({ type: 'text', subtype: 'plain' });
     expect(Buffer.from(first!.body['BODY[]']!).length).toBe(first!.size);
     expect(await imap.uidSearch(['SUBJECT', 'message 2'])).toHaveLength(1);
+    // Several sets pipelined give what one FETCH each gives.
+    const uids = (await imap.uidSearch(['ALL'])).slice(0, 3).map(String);
+    const pipelined = await imap.uidFetch(uids, 'UID RFC822.SIZE BODY.PEEK[]');
+    const oneByOne = [];
+    for (const uid of uids) oneByOne.push(...(await imap.uidFetch(uid, 'UID RFC822.SIZE BODY.PEEK[]')));
+    expect(pipelined).toEqual(oneByOne);
+    expect(pipelined.map((m) => String(m.uid))).toEqual(uids);
   });
 
   it('IMAP4_SSL: mailboxes (UTF-7 names), APPEND with a literal, STORE, COPY, MOVE, EXPUNGE, STATUS, ID, NAMESPACE', async () => {

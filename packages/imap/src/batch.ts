@@ -24,6 +24,7 @@ export interface Pending {
 /** Untagged data goes to the oldest command still running (RFC 9051 §5.5 leaves it unattributed). */
 export class Batch {
   readonly all: Pending[] = [];
+  readonly #byTag = new Map<string, Pending>();
   readonly #maxResultSize: number;
   readonly #coalesce: boolean;
   #open = 0;
@@ -39,6 +40,7 @@ export class Batch {
   add(tag: string, name: string): Pending {
     const pending: Pending = { tag, name, untagged: [], tagged: null };
     this.all.push(pending);
+    this.#byTag.set(tag, pending);
     this.#open++;
     return pending;
   }
@@ -83,7 +85,8 @@ export class Batch {
   }
 
   complete(response: TaggedResponse): void {
-    const pending = this.all.find((p) => p.tag === response.tag && p.tagged === null);
+    const pending = this.#byTag.get(response.tag);
+    this.#byTag.delete(response.tag);
     if (pending === undefined) throw new IMAP4ProtocolError(`the server completed ${response.tag}, which this operation did not send`);
     pending.tagged = response;
     this.#open--;

@@ -202,35 +202,47 @@ export class IMAP4Session implements AsyncDisposable {
     await this.#connection.send(data);
   }
 
-  /** Handles one event (or reads once); `answer` replies to AUTHENTICATE challenges. */
-  async #step(core: IMAPConnection, batch: Batch, answer?: Answer): Promise<void> {
-    const event = core.nextEvent();
-    if (event === NEED_DATA) {
-      core.receiveData(await this.#connection.recv());
-      return;
+  /**
+   * Moves bytes until `done()` holds: events already received are handled synchronously (no
+   * promise per response), and the loop awaits only to read or to write a continuation.
+   * `answer` replies to AUTHENTICATE challenges.
+   */
+  async #pump(core: IMAPConnection, batch: Batch, done: () => boolean, answer?: Answer): Promise<void> {
+    while (!done()) {
+      const next = this.#handleReceived(core, batch, done, answer);
+      if (next === NEED_DATA) core.receiveData(await this.#connection.recv());
+      else if (next !== null) await this.#connection.send(next);
     }
-    this.#traceReply(core);
-    switch (event.type) {
-      case 'untagged':
-        if (event.response.type === 'BYE' && !batch.has('LOGOUT')) {
-          throw new IMAP4Abort(`the server said BYE: ${event.response.text}`, 'BYE', event.response.text);
-        }
-        batch.keep(event.response, core.lastResponseSize);
-        return;
-      case 'continuation':
-        if (event.data !== null) await this.#connection.send(event.data);
-        else if (answer !== undefined) {
-          const line = core.sendContinuation(answer(event.text));
-          this.#connection.publishCommand(REDACTED);
-          await this.#connection.send(line);
-        }
-        return;
-      case 'tagged':
-        batch.complete(event.response);
-        return;
-      default:
-        throw new IMAP4Abort(`the server closed the connection during ${batch.all.map((p) => p.name).join(', ')}`);
+  }
+
+  /** Handles events until `done()`, more bytes are needed (NEED_DATA), or bytes must be written (returned). */
+  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, answer?: Answer): Uint8Array | typeof NEED_DATA | null {
+    while (!done()) {
+      const event = core.nextEvent();
+      if (event === NEED_DATA) return NEED_DATA;
+      this.#traceReply(core);
+      switch (event.type) {
+        case 'untagged':
+          if (event.response.type === 'BYE' && !batch.has('LOGOUT')) {
+            throw new IMAP4Abort(`the server said BYE: ${event.response.text}`, 'BYE', event.response.text);
+          }
+          batch.keep(event.response, core.lastResponseSize);
+          break;
+        case 'continuation':
+          if (event.data !== null) return event.data;
+          if (answer !== undefined) {
+            this.#connection.publishCommand(REDACTED);
+            return core.sendContinuation(answer(event.text));
+          }
+          break;
+        case 'tagged':
+          batch.complete(event.response);
+          break;
+        default:
+          throw new IMAP4Abort(`the server closed the connection during ${batch.all.map((p) => p.name).join(', ')}`);
+      }
     }
+    return null;
   }
 
   /**
@@ -260,7 +272,7 @@ export class IMAP4Session implements AsyncDisposable {
       await this.#operation(async () => {
         for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
         await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
-        while (batch.open > 0) await this.#step(core, batch, options.answer);
+        await this.#pump(core, batch, () => batch.open === 0, options.answer);
       }, options.signal);
     }
     if (refused !== null) throw refused;
@@ -304,7 +316,7 @@ export class IMAP4Session implements AsyncDisposable {
     await this.#operation(async () => {
       await this.#sendCommand(tag, 'STARTTLS', data);
       try {
-        while (batch.open > 0) await this.#step(core, batch);
+        await this.#pump(core, batch, () => batch.open === 0);
       } catch (error) {
         if (!(error instanceof IMAP4ProtocolError)) throw error;
         throw new IMAP4Error(`STARTTLS refused: ${error.message}; refusing to continue without TLS`, null, null, { cause: error });
@@ -333,7 +345,7 @@ export class IMAP4Session implements AsyncDisposable {
     const pending = batch.add(tag, 'IDLE');
     await this.#operation(async () => {
       await this.#sendCommand(tag, 'IDLE', data);
-      while (core.state !== 'IDLE' && pending.tagged === null) await this.#step(core, batch);
+      await this.#pump(core, batch, () => core.state === 'IDLE' || pending.tagged !== null);
     });
     if (pending.tagged !== null) {
       finish(pending);
@@ -358,7 +370,8 @@ export class IMAP4Session implements AsyncDisposable {
           if (leaving === null) yield update;
           continue;
         }
-        await this.#step(core, batch);
+        // Stops at each update, to hand it over.
+        await this.#pump(core, batch, () => pending.tagged !== null || pending.untagged.length > 0);
       }
       settled = true;
       finish(pending);
@@ -375,7 +388,7 @@ export class IMAP4Session implements AsyncDisposable {
           leave();
           await leaving;
           if (failure !== null) throw failure;
-          while (pending.tagged === null) await this.#step(core, batch);
+          await this.#pump(core, batch, () => pending.tagged !== null);
         });
         if (leaving !== null) this.#connection.end();
         pending.untagged.length = 0;

@@ -160,11 +160,13 @@ export class IMAPConnection {
     this.#check();
     const verb = command.name.split(' ', 1)[0]!.toUpperCase();
     if (this.#closed) throw new IMAP4UsageError(`cannot send ${verb}: the connection is closed`);
-    if (this.#inFlight.some((c) => c.awaiting !== null && c.awaiting !== 'done')) {
-      throw new IMAP4UsageError(`cannot send ${verb} while ${this.#inFlight.at(-1)!.name} waits for the server's "+"`);
+    // Only the newest command can still be waiting for "+" or block pipelining: nothing is sent after one that does.
+    const last = this.#inFlight.at(-1);
+    if (last !== undefined && last.awaiting !== null && last.awaiting !== 'done') {
+      throw new IMAP4UsageError(`cannot send ${verb} while ${last.name} waits for the server's "+"`);
     }
     if (!statesFor(verb).includes(this.#state)) throw new IMAP4UsageError(`command ${verb} illegal in state ${this.#state}`);
-    if (this.#inFlight.length > 0 && (NOT_PIPELINED.has(verb) || this.#inFlight.some((c) => NOT_PIPELINED.has(c.verb)))) {
+    if (last !== undefined && (NOT_PIPELINED.has(verb) || NOT_PIPELINED.has(last.verb))) {
       throw new IMAP4UsageError(`cannot pipeline ${verb} with ${this.#inFlight.map((c) => c.name).join(', ')}: wait for their completion`);
     }
     if (verb === 'STARTTLS' && this.#secure) throw new IMAP4UsageError('the connection already uses TLS');
@@ -255,8 +257,8 @@ export class IMAPConnection {
   }
 
   #continuation(text: string): IMAPEvent {
-    const command = this.#inFlight.find((c) => c.awaiting !== null && c.awaiting !== 'done');
-    if (command === undefined) throw new IMAP4ProtocolError('the server sent a "+" continuation no command asked for');
+    const command = this.#inFlight.at(-1);
+    if (command === undefined || command.awaiting === null || command.awaiting === 'done') throw new IMAP4ProtocolError('the server sent a "+" continuation no command asked for');
     if (command.awaiting === 'literal') {
       const data = command.pieces[command.next++]!;
       if (command.next === command.pieces.length) command.awaiting = null;

@@ -32,12 +32,10 @@ export interface FramingLimits {
 export const LITERAL_OVERHEAD = 64;
 
 const EMPTY = Buffer.alloc(0);
-/** Literals up to this size are allocated at their announced size; larger ones grow as bytes arrive. */
-const PREALLOCATE = 1024 * 1024;
 
 interface Literal {
   readonly size: number;
-  data: Buffer;
+  readonly data: Buffer;
   filled: number;
 }
 
@@ -50,8 +48,6 @@ export class ResponseFramer {
   #responseBytes = 0;
   #lastSize = 0;
   #literal: Literal | null = null;
-  /** Lists left open by the segments before a literal (see #spuriousBlank). */
-  #depth = 0;
   #afterLiteral = false;
   #skippedBlank = false;
   #previousEndedWithLiteral = false;
@@ -119,7 +115,6 @@ export class ResponseFramer {
       this.#partsBytes = 0;
       this.#lastSize = this.#responseBytes;
       this.#responseBytes = 0;
-      this.#depth = 0;
       this.#afterLiteral = false;
       return parts;
     }
@@ -128,8 +123,10 @@ export class ResponseFramer {
       throw new IMAP4ProtocolError(`the server announced a ${literal}-byte literal, above the ${this.#limits.maxLiteralSize}-byte limit (limits.maxLiteralSize)`);
     }
     this.#charge(size + LITERAL_OVERHEAD);
-    this.#depth += openLists(line);
-    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: Buffer.allocUnsafe(Math.min(size, PREALLOCATE)), filled: 0 };
+    // Allocated at its announced size (bounded by maxLiteralSize): pages the server never fills
+    // are never touched, so memory in use still follows the bytes received, and nothing is copied
+    // twice as a growing buffer would.
+    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: Buffer.allocUnsafe(size), filled: 0 };
     return null;
   }
 
@@ -149,7 +146,8 @@ export class ResponseFramer {
    * is a grammar error. Literal sizes stay exact: a blank is never taken as literal data.
    */
   #spuriousBlank(): boolean {
-    if (this.#afterLiteral && this.#depth > 0 && !this.#skippedBlank) {
+    // The depth is only computed here, when a blank follows a literal (rare), not for every line.
+    if (this.#afterLiteral && !this.#skippedBlank && this.#parts.reduce((depth, part) => depth + (typeof part === 'string' ? openLists(part) : 0), 0) > 0) {
       this.#skippedBlank = true;
       return true;
     }
@@ -167,12 +165,6 @@ export class ResponseFramer {
     while (literal.filled < literal.size) {
       const bytes = this.#lines.readBytes(literal.size - literal.filled);
       if (bytes === null) return false;
-      if (literal.filled + bytes.length > literal.data.length) {
-        // Grown geometrically (amortised linear), never beyond the announced size.
-        const grown = Buffer.allocUnsafe(Math.min(literal.size, Math.max(literal.data.length * 2, literal.filled + bytes.length)));
-        literal.data.copy(grown, 0, 0, literal.filled);
-        literal.data = grown;
-      }
       bytes.copy(literal.data, literal.filled);
       literal.filled += bytes.length;
     }

@@ -119,19 +119,19 @@ export class Tokens {
     return start === 0 && i === text.length ? text : text.slice(start, i);
   }
 
-  /** A quoted string's content, escapes resolved. */
+  /** A quoted string's content, escapes resolved (pieces joined once, linear however many escapes). */
   quoted(): string {
     const text = this.#text;
     let i = this.#pos + 1;
-    let out = '';
+    let pieces: string[] | null = null;
     let from = i;
     for (;;) {
       if (i >= text.length) this.fail('unterminated quoted string');
       const c = text.charCodeAt(i);
       if (c === DQUOTE) break;
       if (c === BACKSLASH) {
-        out += text.slice(from, i);
         if (i + 1 >= text.length) this.fail('unterminated quoted string');
+        (pieces ??= []).push(text.slice(from, i));
         from = i + 1;
         i += 2;
         continue;
@@ -139,7 +139,9 @@ export class Tokens {
       i++;
     }
     this.#pos = i + 1;
-    return out + text.slice(from, i);
+    if (pieces === null) return text.slice(from, i);
+    pieces.push(text.slice(from, i));
+    return pieces.join('');
   }
 
   /** The literal announced at the end of the current segment; the reader moves past it. */
