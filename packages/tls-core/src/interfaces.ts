@@ -8,27 +8,14 @@
 import type { Duplex } from 'node:stream';
 import type { TLSClientConfiguration, TLSServerConfiguration } from './configuration.js';
 import type { CipherSuite, NextProtocol, TLSVersion } from './enums.js';
+import type { TLSSession } from './session.js';
+
+export type { TLSSession } from './session.js';
 
 /** A network address, as `(host, port)` is in Python. */
 export interface Address {
   readonly host: string;
   readonly port: number;
-}
-
-/**
- * An opaque TLS session a client can offer again to resume (extension beyond PEP 748; needed by
- * FTPS data connections). Only the implementation that produced it understands `data`.
- */
-export interface TLSSession {
-  readonly implementation: string;
-  readonly data: Uint8Array;
-  /**
-   * The server name the session's certificate was verified for; implementations refuse to resume
-   * a session for any other name.
-   */
-  readonly serverHostname: string | null;
-  /** The peer's leaf certificate (DER) as verified when the session was made. */
-  readonly peerCertificate: Uint8Array | null;
 }
 
 /** Options of {@link ClientContext.connect}. */

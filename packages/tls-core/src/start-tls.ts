@@ -6,7 +6,8 @@
  */
 import { BufferSocket } from './buffer-socket.js';
 import { ConfigurationError, TLSError } from './errors.js';
-import type { ClientContext, TLSSession, TLSSocket, Transport } from './interfaces.js';
+import type { ClientContext, TLSSocket, Transport } from './interfaces.js';
+import type { TLSSession } from './session.js';
 import { parseServerName } from './server-name.js';
 
 /** Options of {@link startTls}. */

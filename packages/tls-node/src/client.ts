@@ -2,17 +2,20 @@ import { connect as netConnect } from 'node:net';
 import * as tls from 'node:tls';
 import {
   ConfigurationError,
+  bindSessions,
   checkAddress,
   deadlineSignal,
+  openSession,
   parseServerName,
+  sessionFingerprint,
   untilAborted,
   type Address,
   type ClientConnectOptions,
   type ClientContext,
   type ServerName,
+  type SessionContent,
   type TLSBuffer,
   type TLSClientConfiguration,
-  type TLSSession,
   type Transport,
   type UpgradeOptions,
 } from '@unitls/tls-core';
@@ -27,14 +30,6 @@ import { validateConfig } from './validate.js';
 export const NO_BUFFER_MESSAGE =
   '@unitls/tls-node cannot provide a TLSBuffer: node:tls produces handshake output only after event-loop turns, ' +
   'so it cannot meet the synchronous contract of PEP 748. Use @unitls/tls-openssl for TLSBuffer (sans-IO) use.';
-
-function sessionData(session: TLSSession | null | undefined): Buffer | undefined {
-  if (session === null || session === undefined) return undefined;
-  if (session.implementation !== IMPLEMENTATION_NAME) {
-    throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-node`);
-  }
-  return Buffer.from(session.data);
-}
 
 /** Checks an insecure context may skip; set only through @unitls/insecure (see insecure.ts). */
 export interface ClientRelaxations {
@@ -75,6 +70,12 @@ export class NodeClientContext implements ClientContext {
       throw new ConfigurationError(`node:tls refused the client configuration: ${(cause as Error).message}`, { cause });
     }
     this.#alpn = alpnOption(configuration);
+    // Sessions are bound to this configuration and to the checks this context makes (insecure.ts
+    // relaxes them right after construction, before any connection: hence computed on first use).
+    bindSessions(this, () => {
+      const relax = relaxations.get(this) ?? STRICT;
+      return sessionFingerprint(IMPLEMENTATION_NAME, configuration, { verifyChain: relax.verifyChain, checkHostname: relax.checkHostname });
+    });
     // Read-only at run time too: a socket must never report one configuration and use another.
     Object.freeze(this);
   }
@@ -88,20 +89,20 @@ export class NodeClientContext implements ClientContext {
     checkAddress('ClientContext.connect', address);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
     const target = parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect');
-    const sessionBytes = sessionData(options.session);
+    const resumed = openSession(this, options.session, target.name, 'ClientContext.connect');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
-    return this.#handshake(tcp, target, sessionBytes, options.session, signal);
+    return this.#handshake(tcp, target, resumed, signal);
   }
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
   async upgrade(socket: Transport, options: UpgradeOptions): Promise<NodeTLSSocket> {
     const target = parseServerName(options?.serverHostname, 'ClientContext.upgrade');
-    const sessionBytes = sessionData(options.session);
+    const resumed = openSession(this, options.session, target.name, 'ClientContext.upgrade');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
-    return this.#handshake(socket, target, sessionBytes, options.session, signal);
+    return this.#handshake(socket, target, resumed, signal);
   }
 
   createBuffer(): TLSBuffer {
@@ -111,8 +112,7 @@ export class NodeClientContext implements ClientContext {
   async #handshake(
     transport: Transport,
     target: ServerName,
-    sessionBytes: Buffer | undefined,
-    session: TLSSession | null | undefined,
+    resumed: SessionContent | null,
     signal: AbortSignal | undefined,
   ): Promise<NodeTLSSocket> {
     const serverHostname = target.name;
@@ -123,7 +123,7 @@ export class NodeClientContext implements ClientContext {
       secureContext: this.#secureContext,
       ...(servername === undefined ? {} : { servername }),
       ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
-      ...(sessionBytes === undefined ? {} : { session: sessionBytes }),
+      ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
       rejectUnauthorized: relax.verifyChain,
       // Node skips this check on resumed sessions and falls back to the subject CN; the name is
       // checked below instead, on every connection.
@@ -153,7 +153,7 @@ export class NodeClientContext implements ClientContext {
         // session was made, against the name asked for now.
         // Nothing thrown here may escape: this runs from node:tls's event handler.
         try {
-          const peer = socket.isSessionReused() ? (session?.peerCertificate ?? null) : certificateDer(socket);
+          const peer = socket.isSessionReused() ? (resumed?.peerCertificate ?? null) : certificateDer(socket);
           const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
           if (mismatch !== null) {
             fail(mismatch);

@@ -7,6 +7,7 @@ import {
   localAddress,
   protocolFromBytes,
   remoteAddress,
+  sealSession,
   type Address,
   type CipherSuite,
   type ClientContext,
@@ -91,15 +92,10 @@ export class NodeTLSSocket implements TLSSocket {
    * handshake (usually with its first data); before one arrived this returns null.
    */
   session(): TLSSession | null {
+    if (this.#serverHostname === null) return null; // server side: clients resume, servers do not
     const data = this.#session ?? (this.#socket.getProtocol() === 'TLSv1.3' ? null : this.#socket.getSession() ?? null);
-    return data === null
-      ? null
-      : {
-          implementation: IMPLEMENTATION_NAME,
-          data: Uint8Array.from(data),
-          serverHostname: this.#serverHostname,
-          peerCertificate: this.#peerCertificate === null ? null : Uint8Array.from(this.#peerCertificate),
-        };
+    // Bound to this socket's context and the name verified (see tls-core's sealSession).
+    return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerCertificate);
   }
 
   async recv(bufsize: number): Promise<Uint8Array> {

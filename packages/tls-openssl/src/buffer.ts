@@ -7,6 +7,7 @@ import {
   WantReadError,
   WantWriteError,
   protocolFromBytes,
+  sealSession,
   type CipherSuite,
   type ClientContext,
   type NextProtocol,
@@ -56,7 +57,8 @@ let scratch: Buffer | undefined;
  * `ServerContext.createBuffer()`.
  */
 export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
-  readonly context: ClientContext | ServerContext;
+  // Private with a getter: sessions are sealed for this context, so it must not be replaceable.
+  readonly #context: ClientContext | ServerContext;
   #native: object | null;
   readonly #serverHostname: string | null;
   #describeFailure: ((error: Error) => Error) | undefined;
@@ -74,10 +76,15 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     if (!addon.isConnection(native)) {
       throw new TypeError('OpenSSLBuffer cannot be constructed directly: use ClientContext.createBuffer(serverHostname) or ServerContext.createBuffer()');
     }
-    this.context = context;
+    this.#context = context;
     this.#native = native;
     this.#serverHostname = serverHostname;
     this.#describeFailure = describeFailure === undefined ? undefined : (error) => describeFailure(error, () => addon.info.call(native));
+  }
+
+  /** The context this buffer was made from. */
+  get context(): ClientContext | ServerContext {
+    return this.#context;
   }
 
   #n(): object {
@@ -239,8 +246,9 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   session(): TLSSession | null {
     if (this.#native === null) return null;
     const data = addon.session.call(this.#native);
-    if (data === undefined) return null;
-    return { implementation: IMPLEMENTATION_NAME, data: Uint8Array.from(data), serverHostname: this.#serverHostname, peerCertificate: this.getpeercert() };
+    if (data === undefined || this.#serverHostname === null) return null;
+    // Opaque, bound to this buffer's context and the verified name (tls-core's sealSession).
+    return sealSession(this.context, this.#serverHostname, data, this.getpeercert());
   }
 
   /** Frees the OpenSSL objects now (the garbage collector would, later). */

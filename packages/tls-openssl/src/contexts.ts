@@ -5,9 +5,12 @@ import {
   BufferSocket,
   ConfigurationError,
   TLSError,
+  bindSessions,
   checkAddress,
   deadlineSignal,
+  openSession,
   parseServerName,
+  sessionFingerprint,
   untilAborted,
   protocolBytes,
   type Address,
@@ -87,6 +90,14 @@ export class OpenSSLClientContext implements ClientContext {
       native.chains = [{ cert: Buffer.from(cert), key: Buffer.from(key) }];
     }
     this.#native = build(false, native);
+    const relax = this.#relax;
+    bindSessions(this, () =>
+      sessionFingerprint(IMPLEMENTATION_NAME, configuration, {
+        verifyChain: relax?.verifyChain ?? true,
+        checkHostname: relax?.checkHostname ?? true,
+        verificationTime: options.verificationTime ?? null,
+      }),
+    );
     // Read-only at run time too: a socket must never report one configuration and use another.
     Object.freeze(this);
   }
@@ -100,12 +111,10 @@ export class OpenSSLClientContext implements ClientContext {
     const target = parseServerName(serverHostname, 'ClientContext.createBuffer');
     const relax = this.#relax;
     const native = this.#native;
-    const session = options.session ?? null;
-    if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
-      throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-openssl`);
-    }
-    // OpenSSL does not re-verify a resumed session, so only a session made for this name is offered.
-    const offered = session !== null && session.serverHostname === target.name ? Buffer.from(session.data) : null;
+    // OpenSSL does not re-verify a resumed session: tls-core's openSession refuses one made by a
+    // context configured otherwise, or for another name.
+    const resumed = openSession(this, options.session, target.name, 'ClientContext.createBuffer');
+    const offered = resumed === null ? null : Buffer.from(resumed.data);
     const checkName = relax === undefined || relax.checkHostname;
     const connection = addon.createConnection(native, checkName ? target.name : null, target.ip !== 0, offered);
     return new OpenSSLBuffer(this, connection, target.name);

@@ -12,6 +12,7 @@ import {
   WantReadError,
   WantWriteError,
   protocolFromBytes,
+  sealSession,
   type CipherSuite,
   type ClientContext,
   type NextProtocol,
@@ -30,7 +31,8 @@ export const IMPLEMENTATION_NAME = 'pure';
 export type Starter = (engine: Engine) => void;
 
 export class PureBuffer implements TLSBuffer {
-  readonly context: ClientContext | ServerContext;
+  // Private with a getter: sessions are sealed for this context, so it must not be replaceable.
+  readonly #context: ClientContext | ServerContext;
   readonly #engine: Engine;
   #start: Starter | null;
   readonly #serverHostname: string | null;
@@ -38,10 +40,15 @@ export class PureBuffer implements TLSBuffer {
 
   /** @internal Built by the contexts' createBuffer. */
   constructor(context: ClientContext | ServerContext, engine: Engine, start: Starter | null, serverHostname: string | null) {
-    this.context = context;
+    this.#context = context;
     this.#engine = engine;
     this.#start = start;
     this.#serverHostname = serverHostname;
+  }
+
+  /** The context this buffer was made from. */
+  get context(): ClientContext | ServerContext {
+    return this.#context;
   }
 
   /** @internal The client context's ticket callback. */
@@ -181,8 +188,9 @@ export class PureBuffer implements TLSBuffer {
 
   /** Extension: the session to resume later (once the server's NewSessionTicket was read). */
   session(): TLSSession | null {
-    if (this.#session === null) return null;
-    return { implementation: IMPLEMENTATION_NAME, data: encodeClientSession(this.#session), serverHostname: this.#serverHostname, peerCertificate: this.getpeercert() };
+    if (this.#session === null || this.#serverHostname === null) return null;
+    // Opaque, bound to this buffer's context and the verified name (tls-core's sealSession).
+    return sealSession(this.context, this.#serverHostname, encodeClientSession(this.#session), this.getpeercert());
   }
 
   /**

@@ -171,11 +171,8 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(againServer.sessionReused).toBe(true);
     expect(again.getpeercert()).toEqual(client.getpeercert());
     expect(roundTrip(again, againServer, 'resumed')).toBe('resumed');
-    // Another name: the session is not offered, a full handshake runs.
-    const other = clientContext.createBuffer('127.0.0.1', { session });
-    const otherServer = serverContext.createBuffer();
-    handshake(other, otherServer);
-    expect(other.sessionReused).toBe(false);
+    // Another name: refused before anything is sent (tls-core's session binding, issue #14 item 2).
+    expect(() => clientContext.createBuffer('127.0.0.1', { session })).toThrow(/verified for "localhost", not "127.0.0.1"/);
   });
 
   it('updates keys both ways on KeyUpdate and keeps the data flowing', () => {

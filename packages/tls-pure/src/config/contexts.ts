@@ -10,9 +10,12 @@ import {
   BufferListener,
   BufferSocket,
   ConfigurationError,
+  bindSessions,
   checkAddress,
+  openSession,
   parseServerName,
   protocolBytes,
+  sessionFingerprint,
   type ServerName,
   type Address,
   type ClientConnectOptions,
@@ -134,6 +137,13 @@ export class PureClientContext implements ClientContext {
     this.#verifier = relax === undefined ? verifier : relaxedVerifier(verifier, relax);
     const chain = configuration.certificateChain;
     this.#chain = chain === null ? null : loadChain(chain, this.#common.provider);
+    bindSessions(this, () =>
+      sessionFingerprint(IMPLEMENTATION_NAME, configuration, {
+        verifyChain: relax?.verifyChain ?? true,
+        checkHostname: relax?.checkHostname ?? true,
+        verificationTime: options.verificationTime ?? null,
+      }),
+    );
     Object.freeze(this);
   }
 
@@ -142,12 +152,9 @@ export class PureClientContext implements ClientContext {
   }
 
   #buffer(target: ServerName, offered: TLSSession | null): PureBuffer {
-    const session = offered;
-    if (session !== null && session.implementation !== IMPLEMENTATION_NAME) {
-      throw new ConfigurationError(`a TLS session from implementation "${session.implementation}" cannot be resumed by tls-pure`);
-    }
-    // A session vouches only for the name it was verified for.
-    const stored = session !== null && session.serverHostname === target.name ? decodeClientSession(session.data) : null;
+    // A session vouches only for the context and name that verified it (tls-core's openSession).
+    const resumed = openSession(this, offered, target.name, 'ClientContext.createBuffer');
+    const stored = resumed === null ? null : decodeClientSession(resumed.data);
     const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
     engine.records.padding = this.#common.recordPadding;
     engine.records.incomingLimit = this.#common.recordSizeLimit;
