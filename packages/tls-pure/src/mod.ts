@@ -48,6 +48,7 @@ export { PureClientContext, PureServerContext, type PureContextOptions } from '.
 export { PureBuffer } from './buffer.js';
 export { DEFAULT_LIMITS, type Limits } from './config/limits.js';
 export { nodeCryptoProvider } from './crypto/node.js';
+export { nobleCryptoProvider } from './crypto/noble.js';
 export { NamedGroup } from './codec/constants.js';
 export type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './crypto/provider.js';
 export { TLSPeerAlertError, TLSProtocolError } from './errors.js';

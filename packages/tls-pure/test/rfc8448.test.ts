@@ -211,3 +211,28 @@ describe('RFC 8448 §5: HelloRetryRequest', () => {
     expect(HandshakeType.MESSAGE_HASH).toBe(254);
   });
 });
+
+describe('RFC 8448 §3 with the @noble provider', () => {
+  it('reproduces the X25519 secret, the key schedule and the published records', async () => {
+    const { nobleCryptoProvider: noble } = await import('../src/crypto/noble.js');
+    const client = noble.keyExchange(0x001d, h('49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005'));
+    const server = noble.keyExchange(0x001d, h('b1580eeadf6dd589b8ef4f2d5652578cc810e9980191ec8d058308cea216a21e'));
+    expect(hex(client.agree(server.publicKey))).toBe('8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d');
+    const transcript = new Transcript();
+    transcript.add(CH);
+    transcript.start(noble, 'sha256');
+    transcript.add(SH);
+    const schedule = new KeySchedule(noble, 'sha256');
+    schedule.inputSharedSecret(client.agree(server.publicKey));
+    const sHs = schedule.derive('s hs traffic', transcript.current());
+    expect(hex(sHs)).toBe('b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38');
+    const { key, iv } = schedule.trafficKeys(sHs, 16);
+    const flight = new RecordProtection(noble, 'aes-128-gcm', key, iv).open(SERVER_FLIGHT_RECORD.subarray(0, 5), SERVER_FLIGHT_RECORD.subarray(5));
+    expect(hex(flight.content)).toBe(hex(Buffer.concat([EE, CERT, CV, SF])));
+    for (const m of [EE, CERT, CV, SF]) transcript.add(m);
+    schedule.toMaster();
+    const cAp = schedule.derive('c ap traffic', transcript.current());
+    const app = schedule.trafficKeys(cAp, 16);
+    expect(hex(new RecordProtection(noble, 'aes-128-gcm', app.key, app.iv).seal(ContentType.APPLICATION_DATA, APP_DATA))).toBe(hex(CLIENT_APP_RECORD));
+  });
+});

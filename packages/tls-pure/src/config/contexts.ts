@@ -82,7 +82,7 @@ function common(configuration: TLSClientConfiguration | TLSServerConfiguration, 
   const when = options.verificationTime;
   return {
     provider,
-    plan: planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion),
+    plan: forProvider(planSuites(configuration.ciphers, configuration.lowestSupportedVersion, configuration.highestSupportedVersion), provider),
     groups: checkGroups(options.groups ?? provider.groups, provider),
     alpn: configuration.innerProtocols?.map((p) => Uint8Array.from(protocolBytes(p))) ?? null,
     verificationTime: when === undefined ? () => new Date() : () => when,
@@ -90,6 +90,16 @@ function common(configuration: TLSClientConfiguration | TLSServerConfiguration, 
     recordPadding: options.recordPadding ?? 0,
     recordSizeLimit: checkRecordSizeLimit(options.recordSizeLimit ?? 2 ** 14 + 1),
   };
+}
+
+/** The plan without the suites whose AEAD the provider lacks (the @noble provider has no AES-CCM). */
+function forProvider(plan: SuitePlan, provider: CryptoProvider): SuitePlan {
+  const has = provider.aeads;
+  if (has === undefined) return plan;
+  const tls13 = plan.tls13.filter((s) => has.includes(s.aead));
+  const tls12 = plan.tls12.filter((s) => has.includes(s.aead));
+  if (tls13.length === 0 && tls12.length === 0) throw new ConfigurationError(`none of the configured cipher suites can be done by the ${provider.name} provider (it has ${has.join(', ')})`);
+  return { tls13, tls12, minVersion: tls12.length === 0 ? 'TLSv1.3' : plan.minVersion, maxVersion: tls13.length === 0 ? 'TLSv1.2' : plan.maxVersion };
 }
 
 function checkRecordSizeLimit(limit: number): number {

@@ -70,6 +70,8 @@ export interface CryptoProvider extends SignatureVerifier {
   /** HKDF-Expand (RFC 5869 §2.3). */
   hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  /** The AEADs this provider has, when not all of them (suites needing others are left out). */
+  readonly aeads?: readonly AeadAlgorithm[];
   /** The groups this provider can do, in the order it prefers them. */
   readonly groups: readonly number[];
   /** The client side of `group`: a fresh key pair or KEM key (`privateKey` only for published test vectors). */
