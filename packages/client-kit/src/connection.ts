@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { StartTlsInjectionError, TLSError, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSocket } from '@unitls/tls-core';
+import { StartTlsInjectionError, TLSError, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import type { ErrorFamily } from './errors.js';
@@ -34,6 +34,11 @@ export interface ClientConnectionOptions {
   signal?: AbortSignal | undefined;
   /** Opens the byte stream (default: TCP). With one, implicit TLS runs over it through startTls. */
   transport?: TransportFactory | undefined;
+  /**
+   * The TLS session to offer for resumption, asked for when a handshake starts (open with
+   * 'implicit', upgrade). FTP data connections resume their control connection's session.
+   */
+  session?: (() => TLSSession | null) | undefined;
 }
 
 /** What {@link ClientConnection.nextEvent} drives: a protocol core in the h11 style. */
@@ -189,7 +194,7 @@ export class ClientConnection {
     try {
       const serverHostname = this.serverHostname;
       if (security === 'implicit' && this.#options.transport === undefined) {
-        this.#channel = new TLSChannel(await this.context.connect({ host, port }, { serverHostname, signal: opening.signal }));
+        this.#channel = new TLSChannel(await this.context.connect({ host, port }, { serverHostname, signal: opening.signal, ...this.#session() }));
       } else {
         const transport = await (this.#options.transport ?? tcpTransport)({ host, port }, { signal: opening.signal });
         if (opening.signal.aborted) transport.destroy();
@@ -197,7 +202,7 @@ export class ClientConnection {
         if (security !== 'implicit') this.#channel = new PlainChannel(transport);
         else {
           try {
-            this.#channel = new TLSChannel(await startTls(this.context, transport, { serverHostname, signal: opening.signal }));
+            this.#channel = new TLSChannel(await startTls(this.context, transport, { serverHostname, signal: opening.signal, ...this.#session() }));
           } catch (error) {
             transport.destroy();
             throw error;
@@ -279,7 +284,7 @@ export class ClientConnection {
     this.#opening = opening;
     this.begin(signal);
     try {
-      this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal }));
+      this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal, ...this.#session() }));
       this.#publishTls(true);
     } catch (error) {
       await this.close(true);
@@ -322,6 +327,12 @@ export class ClientConnection {
     const channels = this.#options.channels;
     if (channels?.close.hasSubscribers) channels.close.publish({ client: this.#options.client });
     await channel.close(force).catch(() => {});
+  }
+
+  /** The session option's answer, as handshake options (none when there is nothing to resume). */
+  #session(): { session?: TLSSession } {
+    const session = this.#options.session?.() ?? null;
+    return session === null ? {} : { session };
   }
 
   #publishTls(upgraded: boolean): void {

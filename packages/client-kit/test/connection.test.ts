@@ -1,7 +1,9 @@
 import { getEventListeners, once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TLSClientConfiguration } from '@unitls/tls-core';
+import { createServer as createTlsServer } from 'node:tls';
+import { createAuthority, issueCertificate } from '@unitls/demo-pki';
+import { TLSClientConfiguration, TrustStore, type TLSSession } from '@unitls/tls-core';
 import { implementation } from '@unitls/tls-node';
 import { ClientConnection, ClientConnectionError, ClientUsageError, clientErrors, diagnostics, encodeCommand, LineReader } from '../src/mod.js';
 
@@ -182,6 +184,43 @@ describe('ClientConnection', () => {
     expect(c.connected).toBe(false);
     await expect(c.open('127.0.0.1', port, 'plaintext').then(() => c.open('127.0.0.1', port, 'plaintext'))).rejects.toBeInstanceOf(ClientUsageError);
     await c.close();
+  });
+
+  it('offers the session option at each handshake, implicit and upgraded (FTP data connections resume their control session)', async () => {
+    const root = await createAuthority({ name: 'kit test root' });
+    const leaf = await issueCertificate(root, { names: ['localhost'] });
+    // One tls.Server for every connection, so its session tickets can be redeemed. Both security
+    // modes look alike to it: the client's first bytes are its ClientHello.
+    const server = createTlsServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.write('hello\r\n');
+      socket.on('data', () => socket.write('bye\r\n'));
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(root.certPem)) });
+    const open = async (security: 'implicit' | 'starttls', session: TLSSession | null) => {
+      const c = connection({ serverHostname: 'localhost', context: () => new implementation.clientContext(configuration), session: () => session });
+      await c.open('127.0.0.1', port, security);
+      if (security === 'starttls') await c.upgrade(0);
+      // TLS 1.3 tickets come after the handshake (after "hello", here): an exchange takes them in.
+      const lines = new LineReader({ maxLineLength: 100 });
+      expect(await readLine(c, lines)).toBe('hello');
+      await c.send(encodeCommand('QUIT'));
+      expect(await readLine(c, lines)).toBe('bye');
+      const reused = c.tlsSocket!.sessionReused;
+      const next = c.tlsSocket!.session!();
+      await c.close();
+      return { reused, next };
+    };
+    const first = await open('implicit', null);
+    expect(first.reused).toBe(false);
+    expect(first.next).not.toBeNull();
+    expect((await open('implicit', first.next)).reused).toBe(true);
+    expect((await open('starttls', first.next)).reused).toBe(true);
   });
 
   it('drives a sans-IO core: nextEvent feeds it until it has an event, one deadline for the whole event', async () => {
