@@ -243,6 +243,29 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP client sha
     expect(s.lines.join('\n')).not.toContain('secret body');
   });
 
+  it('redacts a SASL exchange driven by docmd, as AUTH through auth()', async () => {
+    const s = await hostile(async (c) => {
+      await greet(c);
+      await c.line(); // AUTH LOGIN
+      c.write('334 VXNlcm5hbWU6\r\n');
+      await c.line();
+      c.write('334 UGFzc3dvcmQ6\r\n');
+      await c.line();
+      c.write('235 ok\r\n');
+      await c.line();
+    });
+    const lines: string[] = [];
+    const smtp = new SMTP(options(s.port, { debuglevel: 1, debugOutput: (line: string) => lines.push(line) }));
+    await smtp.connect();
+    await smtp.ehlo();
+    await smtp.docmd('AUTH LOGIN');
+    await smtp.docmd(Buffer.from('alice').toString('base64'));
+    expect((await smtp.docmd(Buffer.from('alicepass').toString('base64'))).code).toBe(235);
+    await smtp.close();
+    await s.done();
+    expect(lines.slice(-6)).toEqual(['send: AUTH LOGIN', 'reply: 334 <redacted>', 'send: <redacted>', 'reply: 334 <redacted>', 'send: <redacted>', 'reply: 235 ok']);
+  });
+
   it('gathers a streamed message of small chunks into a few large writes', async () => {
     let bodyBytes = 0;
     const s = await hostile(async (c) => {

@@ -110,7 +110,14 @@ export class SMTP implements AsyncDisposable {
    * @throws SMTPUsageError when `line` holds CR, LF or NUL (nothing is sent).
    */
   async docmd(line: string, options: CallOptions = {}): Promise<Reply> {
-    const reply = await this.#exchange({ type: 'RAW', line }, options.signal);
+    if (/^AUTH\s/i.test(line)) this.#session.sasl = true;
+    let reply: Reply;
+    try {
+      reply = await this.#exchange({ type: 'RAW', line }, options.signal);
+    } catch (error) {
+      this.#session.sasl = false;
+      throw error;
+    }
     // A docmd-driven AUTH: what follows a 334 is SASL data, redacted.
     this.#session.sasl = reply.code === 334;
     return reply;

@@ -64,7 +64,8 @@ export class Session {
     const core = this.core;
     const parts = commands.map((command) => {
       const bytes = core.send(command);
-      this.#trace('send', () => (this.sasl && command.type === 'RAW' ? '<redacted>' : SMTPConnection.trace(command)));
+      // Inside a docmd-driven exchange every line but the AUTH command itself is SASL data.
+      this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
       return bytes;
     });
     await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), signal);
