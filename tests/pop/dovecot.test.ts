@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { POP3, POP3_SSL, POP3Error, POP3UsageError } from '@unitls/pop';
+import { POP3, POP3_SSL, POP3Error, POP3ReplyError, POP3UsageError } from '@unitls/pop';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
@@ -59,7 +59,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     expect(listing.map((l) => l.octets)).toEqual(messages.map((m) => Buffer.byteLength(m, 'latin1')));
   });
 
-  it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3Error with the server line', async () => {
+  it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3ReplyError with the server line', async () => {
     await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
     await pop.connect();
     expect(pop.tlsSocket?.negotiatedTlsVersion).toBe('TLSv1.3');
@@ -69,7 +69,42 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     await using bad = new POP3_SSL(options(mailServers().ports.pop3s));
     await bad.connect();
     await bad.user('alice');
-    await expect(bad.pass_('wrong')).rejects.toMatchObject({ name: 'POP3Error', response: expect.stringMatching(/^-ERR/) });
+    const refused = await bad.pass_('wrong').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(POP3ReplyError);
+    expect(refused).toBeInstanceOf(POP3Error); // poplib's error_proto
+    expect(refused).toMatchObject({ name: 'POP3ReplyError', role: 'reply', response: expect.stringMatching(/^-ERR/) });
+  });
+
+  it('AUTH SCRAM-SHA-256 through the kit (Dovecot proves it knows the password), NUL refused before anything is sent', async () => {
+    await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
+    await pop.connect();
+    await expect(pop.auth('SCRAM-SHA-256', { user: 'alice', password: 'alice\0pass' })).rejects.toBeInstanceOf(POP3UsageError);
+    await pop.auth('SCRAM-SHA-256', { user: 'alice', password: 'alicepass' });
+    expect(pop.state).toBe('TRANSACTION');
+    expect((await pop.stat())[0]).toBe(3);
+    await using wrong = new POP3_SSL(options(mailServers().ports.pop3s));
+    await wrong.connect();
+    await expect(wrong.auth('SCRAM-SHA-256', { user: 'alice', password: 'nope' })).rejects.toBeInstanceOf(POP3ReplyError);
+  });
+
+  it('retrMany pipelines RETR (Dovecot offers PIPELINING) with the same bytes as retr; leaving retrLines early keeps the session in sync', async () => {
+    await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
+    await pop.connect();
+    await pop.user('alice');
+    await pop.pass_('alicepass');
+    const one = [await pop.retr(1), await pop.retr(2), await pop.retr(3)].map((m) => Buffer.from(m).toString('latin1'));
+    expect((await pop.capa()).has('PIPELINING')).toBe(true);
+    const many = (await pop.retrMany([1, 2, 3, 1])).map((m) => Buffer.from(m).toString('latin1'));
+    expect(many).toEqual([...one, one[0]]);
+    for await (const line of pop.retrLines(2)) {
+      expect(line.toString()).toMatch(/^From: /);
+      break;
+    }
+    expect(await pop.list(3)).toEqual({ message: 3, octets: Buffer.byteLength(one[2]!, 'latin1') });
+    await pop.dele(3);
+    expect((await pop.stat())[0]).toBe(2);
+    await pop.rset();
+    expect((await pop.stat())[0]).toBe(3);
   });
 
   it('on 127.0.0.2 (a "remote" server for Dovecot) credentials never go out in clear', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StartTlsInjectionError } from '@unitls/tls-core';
-import { POP3, POP3Error } from '@unitls/pop';
+import { POP3, POP3Error, POP3ReplyError } from '@unitls/pop';
 import { clientConfig } from '../support/fixtures.js';
 import { useScriptedServers } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
@@ -31,7 +31,10 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against a 
       c.write('-ERR not now\r\n');
       await c.line();
     });
-    await expect(client(s.port).connect()).rejects.toMatchObject({ name: 'POP3Error', response: '-ERR not now' });
+    const error = await client(s.port).connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(POP3ReplyError);
+    expect(error).toBeInstanceOf(POP3Error); // poplib's error_proto
+    expect(error).toMatchObject({ response: '-ERR not now' });
     await s.done();
     expect(s.lines).toEqual(['CAPA', 'STLS']);
   });
@@ -58,11 +61,17 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against a 
     const cut = await hostile(async (c) => {
       c.write('+OK hi\r\n');
       await c.line();
+      c.write('+OK\r\n');
+      await c.line();
+      c.write('+OK logged in\r\n');
+      await c.line();
       c.write('+OK 1 octets\r\npartial line\r\n');
       c.socket.end();
     });
-    const pop = client(cut.port, { security: 'plaintext' });
+    const pop = client(cut.port, { security: 'plaintext', allowPlaintextAuth: true });
     await pop.connect();
+    await pop.user('alice');
+    await pop.pass_('secret');
     await expect(pop.retr(1)).rejects.toThrow(/connection closed by the server/);
     await long.done();
     await cut.done();

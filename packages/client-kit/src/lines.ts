@@ -95,16 +95,18 @@ export class LineReader {
   /**
    * The next line without its CRLF (or LF), or null when no whole line is held yet.
    *
-   * @throws the family's protocol error when the line passes `maxLineLength`, or (policy
-   *   `'reject'`) ends with a lone LF.
+   * @param maxLineLength - this line's bound instead of the reader's (POP3 message content gets a
+   *   far larger one than status lines); `limitName` names it in the error ("limits.maxLineLength").
+   * @throws the family's protocol error when the line passes its bound, or (policy `'reject'`)
+   *   ends with a lone LF.
    */
-  readLine(): Buffer | null {
+  readLine(maxLineLength: number = this.#max, limitName?: string): Buffer | null {
     while (this.#head < this.#chunks.length) {
       const chunk = this.#chunks[this.#head]!;
       const start = this.#offset;
       const at = chunk.indexOf(LF, start);
       if (at < 0) {
-        this.#keepPartial(chunk, start);
+        this.#keepPartial(chunk, start, maxLineLength, limitName);
         continue;
       }
       this.#offset = at + 1;
@@ -127,7 +129,7 @@ export class LineReader {
         // A long line's buffer is not kept for the life of the session.
         if (this.#partial.length > 64 * 1024) this.#partial = EMPTY;
       }
-      if (line.length > this.#max) throw this.#errors.protocol(`the server sent a line longer than ${this.#max} bytes`);
+      if (line.length > maxLineLength) throw this.#tooLong(maxLineLength, limitName);
       if (!endsWithCR && this.#rejectBareLF) throw this.#errors.protocol('the server ended a line with LF alone, where the protocol requires CRLF');
       return line;
     }
@@ -158,14 +160,18 @@ export class LineReader {
     return out;
   }
 
+  #tooLong(max: number, limitName: string | undefined): Error {
+    return this.#errors.protocol(`the server sent a line longer than ${max} bytes${limitName === undefined ? '' : ` (${limitName})`}`);
+  }
+
   /** Moves the rest of `chunk` (no LF in it) into the partial line, refusing it past the limit. */
-  #keepPartial(chunk: Buffer, start: number): void {
+  #keepPartial(chunk: Buffer, start: number, max: number, limitName: string | undefined): void {
     const length = chunk.length - start;
     // One byte of slack: a CR that the next chunk's LF will end.
-    if (this.#partialLength + length > this.#max + 1) throw this.#errors.protocol(`the server sent a line longer than ${this.#max} bytes`);
+    if (this.#partialLength + length > max + 1) throw this.#tooLong(max, limitName);
     const needed = this.#partialLength + length;
     if (needed > this.#partial.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.#max + 1, Math.max(needed, this.#partial.length * 2, 256)));
+      const grown = Buffer.allocUnsafe(Math.min(max + 1, Math.max(needed, this.#partial.length * 2, 256)));
       this.#partial.copy(grown, 0, 0, this.#partialLength);
       this.#partial = grown;
     }

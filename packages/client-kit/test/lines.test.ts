@@ -61,6 +61,22 @@ describe('LineReader', () => {
     expect(linesOf([Buffer.from('0123456789'), Buffer.from('\r\n')], { maxLineLength: 10 })).toEqual(['0123456789']);
   });
 
+  it('takes a per-call bound, named in the error (POP3: message content vs status lines)', () => {
+    const long = `${'x'.repeat(20_026)}\r\n`;
+    const reader = new LineReader({ maxLineLength: 8192 });
+    reader.push(Buffer.from('+OK\r\n'));
+    reader.push(Buffer.from(long.slice(0, 9000)));
+    expect(reader.readLine()?.toString()).toBe('+OK');
+    expect(reader.readLine(1 << 20, 'limits.maxContentLineLength')).toBeNull();
+    reader.push(Buffer.from(long.slice(9000)));
+    expect(reader.readLine(1 << 20, 'limits.maxContentLineLength')?.length).toBe(20_026);
+    reader.push(Buffer.from(long));
+    expect(() => reader.readLine(100, 'limits.maxContentLineLength')).toThrow(/longer than 100 bytes \(limits.maxContentLineLength\)/);
+    const split = new LineReader({ maxLineLength: 8192 });
+    split.push(Buffer.from('y'.repeat(300)));
+    expect(() => split.readLine(200, 'limits.maxLineLength')).toThrow(/longer than 200 bytes \(limits.maxLineLength\)/);
+  });
+
   it("refuses a lone LF when the policy is 'reject'", () => {
     expect(() => linesOf([Buffer.from('ok\r\nbad\n')], { maxLineLength: 100, bareLF: 'reject' })).toThrow(/LF alone/);
     expect(() => linesOf([Buffer.from('ok\r\nbad'), Buffer.from('\n')], { maxLineLength: 100, bareLF: 'reject' })).toThrow(/LF alone/);

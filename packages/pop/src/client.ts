@@ -1,153 +1,128 @@
 /**
- * poplib's POP3 and POP3_SSL, async, on any unitls TLS implementation. Line handling lives in
- * ./protocol (no I/O); this file drives it.
+ * poplib's POP3 and POP3_SSL, async, on any unitls TLS implementation: a thin loop (./session.ts)
+ * that moves bytes between a ClientConnection (@unitls/client-kit) and the sans-IO POP3Connection
+ * (./protocol/connection.ts), which holds every state and transition. This file is the verbs.
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ClientConnection, TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { ClientConnection, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
+import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { POP3Error, POP3UsageError } from './errors.js';
-import { LineSplitter, bodyLine, checkArgument, parseStatus } from './protocol/lines.js';
+import { authenticate } from './auth.js';
+import { POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors } from './errors.js';
+import type { CallOptions, POP3Options } from './options.js';
+import type { POP3State } from './protocol/states.js';
+import { Session } from './session.js';
 
-/** Options shared by POP3 and POP3_SSL. */
-export interface POP3Options {
-  host?: string;
-  port?: number;
-  /** Milliseconds allowed for connecting and for each response line (default 30 000). */
-  timeout?: number;
-  signal?: AbortSignal;
-  implementation?: TLSImplementation;
-  configuration?: TLSClientConfiguration;
-  /** The name the certificate must match (default: host). */
-  serverHostname?: string;
-  /** Longest line accepted from the server (default 8192). */
-  maxLineLength?: number;
-}
-
-/** Options of POP3 (plain connection upgraded with STLS). */
-export interface POP3PlainOptions extends POP3Options {
-  /** 'stls' (default): TLS required, done by connect(); 'plaintext': an explicit opt-in to no TLS. */
-  security?: 'stls' | 'plaintext';
-  /** Allow USER/PASS, APOP or AUTH without TLS (never the default). */
-  allowPlaintextAuth?: boolean;
-}
-
+/** One line of LIST: a message and its size in octets. */
 export interface ScanListing {
   readonly message: number;
   readonly octets: number;
 }
 
+/** One line of UIDL: a message and its unique id. */
+export interface UniqueId {
+  readonly message: number;
+  readonly uid: string;
+}
 
-/** poplib.POP3. */
+/** poplib.POP3: a plain connection upgraded with STLS (required by default). @example see the package README. */
 export class POP3 implements AsyncDisposable {
-  readonly #options: POP3PlainOptions;
-  readonly #implicitTls: boolean;
-  readonly #connection: ClientConnection;
-  #splitter: LineSplitter;
-  #lines: Buffer[] = [];
+  readonly #options: POP3Options;
+  readonly #security: Security;
+  readonly #io: ClientConnection;
+  readonly #session: Session;
   #welcome = '';
   #capabilities: Map<string, string[]> | null = null;
 
-  constructor(options: POP3PlainOptions = {}, implicitTls = false) {
+  constructor(options: POP3Options = {}) {
     this.#options = options;
-    this.#implicitTls = implicitTls;
-    this.#splitter = new LineSplitter(options.maxLineLength);
-    this.#connection = new ClientConnection({
+    this.#security = options.security === 'stls' ? 'starttls' : (options.security ?? 'starttls');
+    this.#io = new ClientConnection({
+      client: this,
+      errors: popErrors,
+      channels: diagnostics.pop,
       context: () => new (options.implementation ?? nodeImplementation).clientContext(options.configuration ?? new TLSClientConfiguration()),
       timeout: options.timeout,
       signal: options.signal,
       serverHostname: options.serverHostname,
+      transport: options.transport,
     });
+    const { maxScramIterations: _, ...limits } = options.limits ?? {};
+    this.#session = new Session(this.#io, { maxLineLength: options.maxLineLength, ...limits });
   }
 
-  /** The server greeting (poplib's welcome). */
+  /** The server greeting after "+OK " (poplib's welcome). */
   get welcome(): string {
     return this.#welcome;
   }
 
+  /** True once the session runs over TLS. */
   get secure(): boolean {
-    return this.#connection.secure;
+    return this.#io.secure;
   }
 
+  /** The TLS socket under the session, when there is one (for inspection). */
   get tlsSocket(): TLSSocket | null {
-    return this.#connection.tlsSocket;
+    return this.#io.tlsSocket;
   }
 
-  /** Connects and reads the greeting; with security 'stls' also upgrades. */
-  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#implicitTls ? 995 : 110)): Promise<string> {
-    if (this.#connection.connected) throw new POP3UsageError('already connected');
-    await this.#connection.open(host, port, this.#implicitTls);
-    try {
-      this.#welcome = parseStatus(await this.#line());
-    } catch (error) {
-      await this.close(true);
-      throw error;
+  /** The protocol state (see the package README), or null when not connected. */
+  get state(): POP3State | null {
+    return this.#io.connected ? (this.#session.lastCore?.state ?? null) : null;
+  }
+
+  /**
+   * Connects and reads the greeting; with security 'starttls' also upgrades (STLS). Returns the
+   * greeting's text.
+   *
+   * @throws POP3ReplyError (-ERR greeting), POP3ProtocolError (not a POP3 greeting),
+   *   POP3ConnectionError (cause: the transport error), a TLSError from the handshake,
+   *   TimeoutError / the signal's reason. The connection is closed in every case.
+   */
+  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 995 : 110), options: CallOptions = {}): Promise<string> {
+    if (this.#io.connected) throw new POP3UsageError('already connected');
+    this.#session.reset();
+    this.#capabilities = null;
+    await this.#io.open(host, port, this.#security, options.signal);
+    const greeting = await this.#session.greeting(options.signal);
+    if (!greeting.ok) {
+      await this.close();
+      throw new POP3ReplyError(greeting.line, greeting.line);
     }
-    if (!this.#implicitTls && (this.#options.security ?? 'stls') === 'stls') await this.stls();
+    this.#welcome = greeting.text;
+    if (this.#security === 'starttls') await this.stls(options);
     return this.#welcome;
   }
 
-  async #line(): Promise<Buffer> {
-    if (!this.#connection.connected) throw new POP3Error('not connected: run connect() first');
-    try {
-      while (this.#lines.length === 0) {
-        const data = await this.#connection.recv();
-        if (data.length === 0) throw new POP3Error('connection closed by the server');
-        this.#lines.push(...this.#splitter.feed(data));
-      }
-    } catch (error) {
-      await this.close(true);
-      throw error;
-    }
-    return this.#lines.shift()!;
-  }
-
-  async #send(line: string): Promise<void> {
-    if (!this.#connection.connected) throw new POP3Error('not connected: run connect() first');
-    await this.#connection.send(Buffer.from(`${line}\r\n`, 'utf8'));
-  }
-
-  /** Sends a command, returns the +OK text (throws POP3Error for -ERR). */
-  async #shortcmd(line: string): Promise<string> {
-    await this.#send(line);
-    return parseStatus(await this.#line());
-  }
-
-  /** Sends a command, yields its multi-line body (un-stuffed lines, streamed as they arrive). */
-  async *#longcmdLines(line: string): AsyncGenerator<Buffer, void, undefined> {
-    await this.#shortcmd(line);
-    for (;;) {
-      const body = bodyLine(await this.#line());
-      if (body === null) return;
-      yield body;
-    }
-  }
-
-  async #longcmd(line: string): Promise<Buffer[]> {
-    const lines: Buffer[] = [];
-    for await (const body of this.#longcmdLines(line)) lines.push(body);
-    return lines;
-  }
-
-  /** CAPA: capability -> arguments (cached until STLS). */
-  async capa(): Promise<Map<string, string[]>> {
-    const lines = await this.#longcmd('CAPA');
+  /** CAPA (RFC 2449): capability -> arguments, cached until STLS. PIPELINING, when listed, is used by retrMany. */
+  async capa(options: CallOptions = {}): Promise<Map<string, string[]>> {
     const capabilities = new Map<string, string[]>();
-    for (const line of lines) {
-      const [name, ...args] = line.toString('utf8').split(/\s+/).filter(Boolean);
-      if (name) capabilities.set(name.toUpperCase(), args);
-    }
+    await this.#session.listing(
+      { type: 'CAPA' },
+      (line) => {
+        const [name, ...args] = line.toString('utf8').split(/\s+/).filter(Boolean);
+        if (name !== undefined) capabilities.set(name.toUpperCase(), args);
+      },
+      options.signal,
+    );
     this.#capabilities = capabilities;
+    this.#session.core.pipelining = capabilities.has('PIPELINING');
     return capabilities;
   }
 
-  /** STLS, done safely: refuses when not offered or refused, refuses bytes sent before the handshake, forgets capabilities. */
-  async stls(): Promise<string> {
+  /**
+   * STLS, done safely: refuses when CAPA does not list it or it is answered -ERR (sending nothing
+   * more), refuses bytes sent before the handshake, forgets capabilities.
+   *
+   * @throws POP3Error, POP3ReplyError, StartTlsInjectionError; the connection is closed in every case.
+   */
+  async stls(options: CallOptions = {}): Promise<string> {
     if (this.secure) throw new POP3UsageError('the connection already uses TLS');
     let capabilities: Map<string, string[]>;
     try {
-      capabilities = this.#capabilities ?? (await this.capa());
+      capabilities = this.#capabilities ?? (await this.capa(options));
     } catch (error) {
       await this.close();
       throw new POP3Error(`CAPA failed, so STLS cannot be confirmed: ${(error as Error).message}`, (error as POP3Error).response ?? null, { cause: error });
@@ -158,13 +133,17 @@ export class POP3 implements AsyncDisposable {
     }
     let answer: string;
     try {
-      answer = await this.#shortcmd('STLS');
+      answer = (await this.#session.ok({ type: 'STLS' }, options.signal)).text;
     } catch (error) {
       await this.close();
       throw error;
     }
-    await this.#connection.upgrade(this.#lines.length + this.#splitter.buffered);
-    this.#capabilities = null; // pre-TLS capabilities may have been tampered with
+    const core = this.#session.core;
+    await this.#io.upgrade(core.buffered, options.signal);
+    core.startedTls();
+    // Pre-TLS capabilities may have been tampered with: ask again over TLS when needed.
+    this.#capabilities = null;
+    core.pipelining = false;
     return answer;
   }
 
@@ -174,136 +153,164 @@ export class POP3 implements AsyncDisposable {
     }
   }
 
-  async user(name: string): Promise<string> {
-    this.#checkAuth();
-    return this.#shortcmd(`USER ${checkArgument('the user name', name)}`);
+  async #ok(command: Parameters<Session['ok']>[0], options: CallOptions): Promise<string> {
+    return (await this.#session.ok(command, options.signal)).text;
   }
 
-  /** PASS (poplib's pass_). */
-  async pass_(password: string): Promise<string> {
+  /** USER. @throws POP3UsageError (no TLS, CR/LF/NUL), POP3ReplyError */
+  async user(name: string, options: CallOptions = {}): Promise<string> {
     this.#checkAuth();
-    return this.#shortcmd(`PASS ${checkArgument('the password', password)}`);
+    return this.#ok({ type: 'USER', name }, options);
   }
 
-  /** APOP with the greeting's timestamp. */
-  async apop(user: string, secret: string): Promise<string> {
+  /** PASS (poplib's pass_; never traced). @throws POP3UsageError (no TLS, CR/LF/NUL), POP3ReplyError */
+  async pass_(password: string, options: CallOptions = {}): Promise<string> {
     this.#checkAuth();
-    const timestamp = /<[^>]+>/.exec(this.#welcome)?.[0];
+    return this.#ok({ type: 'PASS', password }, options);
+  }
+
+  /** APOP (RFC 1939 §7) with the greeting's timestamp. @throws POP3Error (no timestamp), POP3ReplyError */
+  async apop(user: string, secret: string, options: CallOptions = {}): Promise<string> {
+    this.#checkAuth();
+    const timestamp = /<[^<>\s]+@[^<>\s]+>/.exec(this.#welcome)?.[0];
     if (timestamp === undefined) throw new POP3Error('the server greeting has no APOP timestamp');
     const digest = createHash('md5').update(timestamp + secret).digest('hex');
-    return this.#shortcmd(`APOP ${checkArgument('the user name', user)} ${digest}`);
+    return this.#ok({ type: 'APOP', name: user, digest }, options);
   }
 
-  /** AUTH PLAIN (SASL), when the server lists it in CAPA SASL. */
-  async authPlain(user: string, password: string): Promise<string> {
+  /**
+   * AUTH (RFC 5034) with the kit's SASL: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 (the server must
+   * prove it knows the password; iterations capped by `limits.maxScramIterations`), XOAUTH2 (give
+   * `accessToken`). Checks CAPA's SASL list first.
+   *
+   * @throws POP3Error (not offered), POP3UsageError (no TLS, NUL in a credential), POP3ReplyError
+   *   (refused), POP3ProtocolError (SCRAM server unproven: the connection is closed).
+   */
+  async auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<string> {
     this.#checkAuth();
-    const capabilities = this.#capabilities ?? (await this.capa());
-    if (!(capabilities.get('SASL') ?? []).map((m) => m.toUpperCase()).includes('PLAIN')) throw new POP3Error('the server does not offer SASL PLAIN');
-    const response = Buffer.from(`\0${user}\0${password}`, 'utf8').toString('base64');
-    return this.#shortcmd(`AUTH PLAIN ${response}`);
+    const capabilities = this.#capabilities ?? (await this.capa(options));
+    if (!(capabilities.get('SASL') ?? []).some((m) => m.toUpperCase() === mechanism.toUpperCase())) {
+      throw new POP3Error(`the server does not offer SASL ${mechanism.toUpperCase()}`);
+    }
+    return authenticate(this.#session, mechanism, credentials, this.#options.limits, options.signal);
   }
 
-  /** [message count, mailbox size]. */
-  async stat(): Promise<[number, number]> {
-    const [count, size] = (await this.#shortcmd('STAT')).split(/\s+/).map(Number);
-    if (!Number.isInteger(count) || !Number.isInteger(size)) throw new POP3Error('malformed STAT response');
+  /** @deprecated use `auth('PLAIN', { user, password })`. */
+  async authPlain(user: string, password: string, options: CallOptions = {}): Promise<string> {
+    return this.auth('PLAIN', { user, password }, options);
+  }
+
+  /** STAT: [message count, mailbox size]. @throws POP3ProtocolError (malformed) */
+  async stat(options: CallOptions = {}): Promise<[number, number]> {
+    const text = await this.#ok({ type: 'STAT' }, options);
+    const [count, size] = text.trim().split(/\s+/).map(Number);
+    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(size)) throw new POP3ProtocolError(`malformed STAT response: ${JSON.stringify(text.slice(0, 80))}`);
     return [count!, size!];
   }
 
-  /** LIST: every message's size, or one message's. */
+  /** LIST: every message's size, or (with `which`) one message's. Bounded by limits.maxListingSize. */
   async list(): Promise<ScanListing[]>;
-  async list(which: number): Promise<ScanListing>;
-  async list(which?: number): Promise<ScanListing[] | ScanListing> {
-    const parse = (text: string) => {
-      const [message, octets] = text.trim().split(/\s+/).map(Number);
-      if (!Number.isInteger(message) || !Number.isInteger(octets)) throw new POP3Error(`malformed scan listing: ${text}`);
-      return { message: message!, octets: octets! };
-    };
-    if (which !== undefined) return parse(await this.#shortcmd(`LIST ${messageNumber(which)}`));
-    return (await this.#longcmd('LIST')).map((line) => parse(line.toString('latin1')));
+  async list(which: number, options?: CallOptions): Promise<ScanListing>;
+  async list(which: undefined, options?: CallOptions): Promise<ScanListing[]>;
+  async list(which?: number, options: CallOptions = {}): Promise<ScanListing[] | ScanListing> {
+    if (which !== undefined) return scan((await this.#session.ok({ type: 'LIST', which }, options.signal)).text);
+    return this.#session.listing({ type: 'LIST' }, (line) => scan(line.toString('latin1')), options.signal);
   }
 
-  /** UIDL: unique ids. */
-  async uidl(): Promise<Array<{ message: number; uid: string }>>;
-  async uidl(which: number): Promise<{ message: number; uid: string }>;
-  async uidl(which?: number): Promise<Array<{ message: number; uid: string }> | { message: number; uid: string }> {
-    const parse = (text: string) => {
-      const [message, uid] = text.trim().split(/\s+/);
-      if (!message || !uid || !Number.isInteger(Number(message))) throw new POP3Error(`malformed UIDL line: ${text}`);
-      return { message: Number(message), uid };
-    };
-    if (which !== undefined) return parse(await this.#shortcmd(`UIDL ${messageNumber(which)}`));
-    return (await this.#longcmd('UIDL')).map((line) => parse(line.toString('latin1')));
+  /** UIDL: every message's unique id, or (with `which`) one message's. Bounded by limits.maxListingSize. */
+  async uidl(): Promise<UniqueId[]>;
+  async uidl(which: number, options?: CallOptions): Promise<UniqueId>;
+  async uidl(which: undefined, options?: CallOptions): Promise<UniqueId[]>;
+  async uidl(which?: number, options: CallOptions = {}): Promise<UniqueId[] | UniqueId> {
+    if (which !== undefined) return uniqueId((await this.#session.ok({ type: 'UIDL', which }, options.signal)).text);
+    return this.#session.listing({ type: 'UIDL' }, (line) => uniqueId(line.toString('latin1')), options.signal);
   }
 
-  /** RETR: the whole message as bytes (lines joined with CRLF, un-stuffed). */
-  async retr(which: number): Promise<Uint8Array> {
-    const lines = await this.#longcmd(`RETR ${messageNumber(which)}`);
-    return joinLines(lines);
+  /** RETR: the whole message as bytes (un-stuffed, lines ended by CRLF). Bounded by limits.maxMessageSize. */
+  async retr(which: number, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.#session.collect({ type: 'RETR', which }, options.signal);
   }
 
-  /** RETR, streamed: each line (un-stuffed, without CRLF) as it arrives. */
-  retrLines(which: number): AsyncGenerator<Buffer, void, undefined> {
-    return this.#longcmdLines(`RETR ${messageNumber(which)}`);
+  /**
+   * RETR of several messages, pipelined (RFC 2449) when CAPA lists PIPELINING, one after the other
+   * otherwise. Results in the order asked.
+   *
+   * @throws POP3ReplyError for the first message refused (after the replies already asked for were read).
+   */
+  async retrMany(which: readonly number[], options: CallOptions = {}): Promise<Uint8Array[]> {
+    if (this.#capabilities === null && which.length > 1) await this.capa(options);
+    return this.#session.retrMany(which, options.signal);
   }
 
-  /** TOP: headers plus `lines` body lines. */
-  async top(which: number, lines: number): Promise<Uint8Array> {
-    if (!Number.isInteger(lines) || lines < 0) throw new POP3UsageError('top: lines must be a non-negative integer');
-    return joinLines(await this.#longcmd(`TOP ${messageNumber(which)} ${lines}`));
+  /**
+   * RETR, streamed: each line (un-stuffed, without CRLF, a view: copy what you keep) as it arrives.
+   * Leaving the loop early drains the rest of the message, so the session stays in sync.
+   */
+  retrLines(which: number, options: CallOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    return this.#session.stream({ type: 'RETR', which }, options.signal);
   }
 
-  async dele(which: number): Promise<string> {
-    return this.#shortcmd(`DELE ${messageNumber(which)}`);
+  /** TOP: the headers plus `lines` body lines. */
+  async top(which: number, lines: number, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.#session.collect({ type: 'TOP', which, lines }, options.signal);
   }
 
-  async rset(): Promise<string> {
-    return this.#shortcmd('RSET');
+  /** DELE (takes effect at QUIT). */
+  async dele(which: number, options: CallOptions = {}): Promise<string> {
+    return this.#ok({ type: 'DELE', which }, options);
   }
 
-  async noop(): Promise<string> {
-    return this.#shortcmd('NOOP');
+  async rset(options: CallOptions = {}): Promise<string> {
+    return this.#ok({ type: 'RSET' }, options);
   }
 
-  /** UTF8 (RFC 6856), when offered. */
-  async utf8(): Promise<string> {
-    return this.#shortcmd('UTF8');
+  async noop(options: CallOptions = {}): Promise<string> {
+    return this.#ok({ type: 'NOOP' }, options);
   }
 
-  /** QUIT (commits deletions), then close. */
-  async quit(): Promise<string | null> {
-    if (!this.#connection.connected) return null;
+  /** UTF8 (RFC 6856), in the AUTHORIZATION state, when offered. */
+  async utf8(options: CallOptions = {}): Promise<string> {
+    return this.#ok({ type: 'UTF8' }, options);
+  }
+
+  /** QUIT (commits deletions), then close; a no-op (null) when not connected. */
+  async quit(options: CallOptions = {}): Promise<string | null> {
+    if (!this.#io.connected) return null;
     try {
-      return await this.#shortcmd('QUIT');
+      return await this.#ok({ type: 'QUIT' }, options);
     } finally {
       await this.close();
     }
   }
 
+  /** Closes the connection without QUIT (deletions are not committed); a no-op when closed. */
   async close(force = false): Promise<void> {
-    this.#lines = [];
-    this.#splitter = new LineSplitter(this.#options.maxLineLength);
-    await this.#connection.close(force);
+    await this.#io.close(force);
   }
 
+  /** `await using pop = ...`: QUIT when connected (errors ignored), then close. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#connection.connected) await this.quit().catch(() => this.close(true));
+    if (this.#io.connected) await this.quit().catch(() => this.close(true));
   }
 }
 
-/** poplib.POP3_SSL: implicit TLS (port 995). */
+/** poplib.POP3_SSL: implicit TLS from the first byte (port 995). */
 export class POP3_SSL extends POP3 {
-  constructor(options: POP3Options = {}) {
-    super(options, true);
+  constructor(options: Omit<POP3Options, 'security'> = {}) {
+    super({ ...options, security: 'implicit' });
   }
 }
 
-function messageNumber(which: number): number {
-  if (!Number.isInteger(which) || which < 1) throw new POP3UsageError(`message numbers are positive integers, got ${which}`);
-  return which;
+/** "1 1234" (RFC 1939 §5 scan listing; anything after the size is ignored, as the RFC allows). */
+function scan(text: string): ScanListing {
+  const [message, octets] = text.trim().split(/\s+/, 2).map(Number);
+  if (!Number.isSafeInteger(message) || !Number.isSafeInteger(octets)) throw new POP3ProtocolError(`malformed scan listing: ${JSON.stringify(text.slice(0, 80))}`);
+  return { message: message!, octets: octets! };
 }
 
-function joinLines(lines: Buffer[]): Uint8Array {
-  const crlf = Buffer.from('\r\n');
-  return Buffer.concat(lines.flatMap((line) => [line, crlf]));
+/** "1 whqtswO00WBw418f9t5JxYwZ" (RFC 1939 §7 unique-id listing). */
+function uniqueId(text: string): UniqueId {
+  const [message, uid] = text.trim().split(/\s+/, 2);
+  if (message === undefined || uid === undefined || !/^[1-9][0-9]*$/.test(message)) throw new POP3ProtocolError(`malformed UIDL line: ${JSON.stringify(text.slice(0, 80))}`);
+  return { message: Number(message), uid };
 }

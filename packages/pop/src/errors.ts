@@ -1,20 +1,61 @@
-/** poplib's error_proto, and the local-misuse error. */
+/**
+ * poplib's error (error_proto) on the clients' one error model (@unitls/client-kit): branded
+ * `instanceof` across package copies, a literal `code`, a `role`, `cause` kept. poplib raises
+ * error_proto for everything; here the base class is error_proto and each kind of failure has its
+ * own subclass.
+ *
+ * @module
+ */
+import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
 
-/** A POP3 failure (poplib.error_proto): a -ERR reply, or a reply that breaks the protocol. `response` keeps the server line. */
-export class POP3Error extends Error {
-  readonly code: string = 'UNITLS_POP3';
+/** Base of every POP3 error (poplib.error_proto). `response` keeps the server's line when one caused it. */
+export class POP3Error extends ClientError {
+  override readonly code: string = 'UNITLS_POP3';
   /** The server's line (e.g. "-ERR [AUTH] Authentication failed."), when the error came from one. */
   readonly response: string | null;
-  constructor(message: string, response: string | null = null, options?: { cause?: unknown }) {
+  constructor(message: string, response: string | null = null, options?: ClientErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
     this.response = response;
   }
+  static override readonly [errorKind]: string = 'POP3Error';
 }
 /** poplib's name for it. */
 export const error_proto = POP3Error;
 
-/** The caller asked for something unsafe before anything was sent (CR/LF in an argument, AUTH in clear, ...). */
+/** The server answered -ERR (`response` is its line). The session goes on. */
+export class POP3ReplyError extends POP3Error {
+  override readonly code: string = 'UNITLS_POP3_REPLY';
+  override readonly role: ErrorRole = 'reply';
+  static override readonly [errorKind]: string = 'POP3ReplyError';
+}
+
+/** The caller asked for something unsafe or impossible; nothing was sent (CR/LF in an argument, AUTH in clear, ...). */
 export class POP3UsageError extends POP3Error {
   override readonly code: string = 'UNITLS_POP3_USAGE';
+  override readonly role: ErrorRole = 'usage';
+  static override readonly [errorKind]: string = 'POP3UsageError';
 }
+
+/** The server broke the protocol (a malformed or unsolicited line, a limit passed); the connection is closed. */
+export class POP3ProtocolError extends POP3Error {
+  override readonly code: string = 'UNITLS_POP3_PROTOCOL';
+  override readonly role: ErrorRole = 'protocol';
+  static override readonly [errorKind]: string = 'POP3ProtocolError';
+}
+
+/**
+ * The connection failed or the server went away (`cause` keeps the transport or TLS error, a
+ * RaggedEOF say); the connection is closed.
+ */
+export class POP3ConnectionError extends POP3Error {
+  override readonly code: string = 'UNITLS_POP3_CONNECTION';
+  override readonly role: ErrorRole = 'connection';
+  static override readonly [errorKind]: string = 'POP3ConnectionError';
+}
+
+/** How the kit's pieces raise POP3 errors. */
+export const popErrors: ErrorFamily = {
+  usage: (message) => new POP3UsageError(message),
+  protocol: (message, options) => new POP3ProtocolError(message, null, options),
+  connection: (message, options) => new POP3ConnectionError(message, null, options),
+};

@@ -1,0 +1,62 @@
+/**
+ * The options of POP3 and POP3_SSL: the one client shape of the unitls mail and FTP clients
+ * (issue #18), with every bound in one `limits` object.
+ *
+ * @module
+ */
+import type { SaslLimits, Security, TransportFactory } from '@unitls/client-kit';
+import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
+import type { POP3Limits } from './protocol/connection.js';
+
+/**
+ * Every bound on what the server can make the client hold or compute: status and listing lines
+ * (`maxLineLength`, 8192), message content lines (`maxContentLineLength`, 1 MiB), one message
+ * (`maxMessageSize`, 64 MiB), one listing (`maxListingSize`, 8 MiB), SCRAM iterations
+ * (`maxScramIterations`, 100 000). Past one, the call fails with a POP3ProtocolError naming it and
+ * the connection is closed.
+ */
+export interface POP3ClientLimits extends POP3Limits, SaslLimits {}
+
+/** Options of POP3 and POP3_SSL. */
+export interface POP3Options {
+  /** Default 'localhost'. */
+  host?: string;
+  /** Default 110, or 995 with implicit TLS. */
+  port?: number;
+  /**
+   * 'starttls' (default for POP3): TLS is required; connect() upgrades with STLS and fails when
+   * the server cannot. 'implicit' (POP3_SSL): TLS from the first byte. 'plaintext': no TLS unless
+   * stls() is called, an explicit opt-in. ('stls' is the 0.1 name of 'starttls'.)
+   */
+  security?: Security | 'stls';
+  /** Allow USER/PASS, APOP or AUTH over a connection without TLS (never the default). */
+  allowPlaintextAuth?: boolean;
+  /**
+   * Milliseconds allowed for each operation as a whole — connecting, each reply, each message
+   * (default 30 000; Infinity for none). A server dripping bytes cannot stretch it.
+   */
+  timeout?: number;
+  /** Aborts whatever is in progress and closes the connection, for the client's whole life. */
+  signal?: AbortSignal;
+  /** The TLS implementation (default @unitls/tls-node). */
+  implementation?: TLSImplementation;
+  /** TLS settings (default: secure defaults with the system trust store). */
+  configuration?: TLSClientConfiguration;
+  /** The name the certificate must match (default: host). */
+  serverHostname?: string;
+  /** Opens the byte stream (default TCP): for tests, proxies, tunnels. */
+  transport?: TransportFactory;
+  /** Bounds on what the server can make the client hold (see {@link POP3ClientLimits}). */
+  limits?: POP3ClientLimits;
+  /** @deprecated use `limits.maxLineLength`. */
+  maxLineLength?: number;
+}
+
+/** @deprecated the same as {@link POP3Options}; kept for code written against 0.1. */
+export type POP3PlainOptions = POP3Options;
+
+/** Options every verb that waits accepts. */
+export interface CallOptions {
+  /** Ends this call (and closes the connection) when it aborts. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,193 @@
+/**
+ * The thin loop under POP3: moves bytes between the ClientConnection (@unitls/client-kit) and the
+ * sans-IO POP3Connection, one operation (one deadline) per reply, per message and per write, and
+ * publishes what crosses on the diagnostics channels (secrets redacted). A whole message is
+ * collected by the core as bytes arrive (no await per line); a listing is parsed line by line and
+ * nothing of its lines is kept. Any failure while reading closes the connection before it is
+ * raised. Internal: not exported by the package.
+ *
+ * @module
+ */
+import type { ClientConnection } from '@unitls/client-kit';
+import { POP3ConnectionError, POP3ReplyError, POP3UsageError } from './errors.js';
+import { NEED_DATA, POP3Connection, type ChallengeEvent, type POP3Command, type POP3Event, type POP3Limits, type StatusEvent } from './protocol/connection.js';
+
+/** Replies a pipelined batch may leave outstanding (RFC 2449 §6.6 asks clients to bound it; commands are ~12 bytes). */
+const WINDOW = 32;
+
+export class Session {
+  readonly io: ClientConnection;
+  readonly #limits: POP3Limits;
+  #core: POP3Connection | null = null;
+  /** A retrLines() iteration is open: nothing else may be read until it ends or is left. */
+  #streaming = false;
+  /** Inside a SASL exchange: challenges are traced as <redacted>. */
+  sasl = false;
+
+  constructor(io: ClientConnection, limits: POP3Limits) {
+    this.io = io;
+    this.#limits = limits;
+  }
+
+  /** A fresh core for a new connection. */
+  reset(): POP3Connection {
+    this.#core = new POP3Connection(this.#limits);
+    this.#streaming = false;
+    this.sasl = false;
+    return this.#core;
+  }
+
+  /** The core, when connected. @throws POP3ConnectionError */
+  get core(): POP3Connection {
+    if (!this.io.connected || this.#core === null) throw new POP3ConnectionError('not connected: run connect() first (the connection is closed after any failure)');
+    return this.#core;
+  }
+
+  /** The core of the last connection, if any (state inspection after close). */
+  get lastCore(): POP3Connection | null {
+    return this.#core;
+  }
+
+  #encode(command: POP3Command): Uint8Array {
+    if (this.#streaming) throw new POP3UsageError(`${command.type} cannot be sent while a retrLines() iteration is open: finish it or leave it (break) first`);
+    const bytes = this.core.send(command);
+    if (this.io.tracesCommands) this.io.publishCommand(POP3Connection.trace(command));
+    return bytes;
+  }
+
+  /** The next event; any failure (protocol, transport, deadline) closes the connection first. */
+  async next(signal?: AbortSignal): Promise<POP3Event> {
+    const core = this.core;
+    try {
+      const ready = core.nextEvent();
+      const event = ready !== NEED_DATA ? ready : await this.io.nextEvent<POP3Event>(core, NEED_DATA, signal);
+      if (event.type === 'status' && this.io.tracesReplies) this.io.publishReply(event.line);
+      else if (event.type === 'challenge' && this.io.tracesReplies) this.io.publishReply(this.sasl ? '+ <redacted>' : `+ ${event.data}`);
+      return event;
+    } catch (error) {
+      await this.io.close(true);
+      throw error;
+    }
+  }
+
+  /** The greeting, read as one operation. */
+  greeting(signal?: AbortSignal): Promise<StatusEvent> {
+    return this.io.run(async () => (await this.next()) as StatusEvent, signal);
+  }
+
+  /** Sends `command` and reads its first reply line (a status, or a SASL challenge), as one operation. */
+  reply(command: POP3Command, signal?: AbortSignal): Promise<StatusEvent | ChallengeEvent> {
+    const bytes = this.#encode(command);
+    return this.io.run(async () => {
+      await this.io.send(bytes);
+      return (await this.next()) as StatusEvent | ChallengeEvent;
+    }, signal);
+  }
+
+  /** Sends `command`; the +OK status. @throws POP3ReplyError on -ERR (the session goes on) */
+  async ok(command: POP3Command, signal?: AbortSignal): Promise<StatusEvent> {
+    return okOrThrow(await this.reply(command, signal));
+  }
+
+  /** RETR or TOP: the whole un-stuffed message, collected by the core (one operation). */
+  collect(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): Promise<Buffer> {
+    const bytes = this.#encode({ ...command, stream: false });
+    return this.io.run(async () => {
+      await this.io.send(bytes);
+      return this.#message(await this.next());
+    }, signal);
+  }
+
+  async #message(status: POP3Event): Promise<Buffer> {
+    okOrThrow(status as StatusEvent);
+    const event = await this.next();
+    if (event.type !== 'message') throw new POP3ConnectionError(`unexpected ${event.type} event while a message was awaited`);
+    return event.data;
+  }
+
+  /** A listing (LIST, UIDL, CAPA), each line parsed as it comes (one operation). */
+  listing<T>(command: POP3Command, parse: (line: Buffer) => T, signal?: AbortSignal): Promise<T[]> {
+    const bytes = this.#encode(command);
+    return this.io.run(async () => {
+      await this.io.send(bytes);
+      okOrThrow((await this.next()) as StatusEvent);
+      const out: T[] = [];
+      for (let event = await this.next(); event.type === 'line'; event = await this.next()) out.push(parse(event.line));
+      return out;
+    }, signal);
+  }
+
+  /**
+   * RETR/TOP streamed: each content line as it comes. Leaving early (break, return, a throw in
+   * the loop) drains the rest of the body, so what follows can never be read as the reply to a
+   * later command; when draining fails the connection is closed.
+   */
+  async *stream(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+    okOrThrow((await this.reply({ ...command, stream: true }, signal)) as StatusEvent);
+    this.#streaming = true;
+    const core = this.core;
+    let done = false;
+    try {
+      for (;;) {
+        const ready = core.nextEvent();
+        const event = ready !== NEED_DATA ? ready : await this.next(signal);
+        if (event.type !== 'line') break;
+        yield event.line;
+      }
+      done = true;
+    } finally {
+      this.#streaming = false;
+      if (!done && this.io.connected) {
+        try {
+          await this.io.run(async () => {
+            while ((await this.next()).type === 'line');
+          }, signal);
+        } catch {
+          await this.io.close(true);
+        }
+      }
+    }
+  }
+
+  /**
+   * RETR of each message, pipelined (RFC 2449) when the core allows it: commands go out in
+   * batches while replies come back, at most {@link WINDOW} outstanding; each message is one
+   * operation. A -ERR stops further sending; the replies already asked for are read (the session
+   * stays in sync), then the first -ERR is raised.
+   */
+  async retrMany(numbers: readonly number[], signal?: AbortSignal): Promise<Buffer[]> {
+    for (const which of numbers) POP3Connection.line({ type: 'RETR', which });
+    const core = this.core;
+    const results: Buffer[] = [];
+    if (!core.pipelining) {
+      for (const which of numbers) results.push(await this.collect({ type: 'RETR', which }, signal));
+      return results;
+    }
+    let sent = 0;
+    let answered = 0;
+    let refused: POP3ReplyError | null = null;
+    while (answered < sent || (refused === null && sent < numbers.length)) {
+      if (refused === null && sent < numbers.length && sent - answered <= WINDOW / 2) {
+        const end = Math.min(numbers.length, answered + WINDOW);
+        const batch: Uint8Array[] = [];
+        for (; sent < end; sent++) batch.push(this.#encode({ type: 'RETR', which: numbers[sent]! }));
+        await this.io.run(() => this.io.send(batch.length === 1 ? batch[0]! : Buffer.concat(batch)), signal);
+      }
+      answered++;
+      try {
+        results.push(await this.io.run(async () => this.#message(await this.next()), signal));
+      } catch (error) {
+        if (!(error instanceof POP3ReplyError)) throw error;
+        refused ??= error;
+      }
+    }
+    if (refused !== null) throw refused;
+    return results;
+  }
+}
+
+function okOrThrow(event: StatusEvent | ChallengeEvent): StatusEvent {
+  if (event.type === 'status' && event.ok) return event;
+  if (event.type === 'status') throw new POP3ReplyError(event.line, event.line);
+  throw new POP3ConnectionError('unexpected SASL challenge');
+}
