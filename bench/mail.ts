@@ -112,6 +112,25 @@ export const mail: Suite = {
             return sample;
           },
         })),
+        // The same RETRs pipelined (RFC 2449 PIPELINING, which Dovecot offers and poplib does not use).
+        ...(['node', 'openssl'] as const).map((engine) => ({
+          name: `@unitls/pop retrMany (PIPELINING) on tls-${engine}`,
+          async run(count: number) {
+            const pop = new POP3_SSL({ host: '127.0.0.1', port: pop3s, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
+            await pop.connect();
+            await pop.user('bob');
+            await pop.pass_('bobpass');
+            await pop.capa();
+            const which = Array.from({ length: count }, (_, i) => i + 1);
+            let got = 0;
+            const sample = await clock(async () => {
+              got = (await pop.retrMany(which)).length;
+            }, dovecot);
+            await pop.quit();
+            check('@unitls/pop retrMany messages', got, count);
+            return sample;
+          },
+        })),
       ];
       const anchors = ['Python imaplib', 'imapflow'];
       return [
