@@ -92,7 +92,7 @@ const DOT = 0x2e;
 const INJECTION = 'the server sent data after its STLS go-ahead, before the TLS handshake (possible response injection)';
 /** A body's first buffer when the server gave no size; it doubles as needed. */
 const FIRST_CAPACITY = 16 * 1024;
-/** The most a size announced by the server ("+OK 1234 octets") may make us reserve before bytes arrive. */
+/** The most a size announced by the server ("+OK 1234 octets") may make us reserve before its bytes arrive. */
 const MAX_HINT = 1024 * 1024;
 
 interface Awaited {
@@ -115,6 +115,8 @@ export class POP3Connection {
   #bodySize = 0;
   #buffer: Buffer | null = null;
   #length = 0;
+  /** The size the +OK announced (trusted for growth only once the bytes get near it). */
+  #announced: number | null = null;
 
   constructor(limits: POP3Limits = {}) {
     this.#limits = { ...DEFAULT_LIMITS, ...withoutUndefined(limits) };
@@ -192,7 +194,7 @@ export class POP3Connection {
     if (this.#state === POP3State.STLS) return NEED_DATA;
     try {
       if (this.#reading === Reading.IN_MULTILINE) return this.#body();
-      const line = this.#lines.readLine();
+      const line = this.#lines.readLine(this.#limits.maxLineLength, 'limits.maxLineLength');
       return line === null ? this.#atEnd() : this.#status(line);
     } catch (error) {
       this.#fail(error as Error);
@@ -229,7 +231,8 @@ export class POP3Connection {
       this.#reading = Reading.IN_MULTILINE;
       this.#bodySize = 0;
       if (head.body === 'message' && !head.stream) {
-        this.#buffer = Buffer.allocUnsafe(sizeHint(text, this.#limits.maxMessageSize));
+        this.#announced = announcedSize(text);
+        this.#buffer = Buffer.allocUnsafe(Math.max(64, Math.min(this.#announced ?? FIRST_CAPACITY, MAX_HINT, this.#limits.maxMessageSize)));
         this.#length = 0;
       }
     } else this.#expected.shift();
@@ -268,7 +271,10 @@ export class POP3Connection {
     const needed = this.#length + content.length + 2;
     let buffer = this.#buffer!;
     if (needed > buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, buffer.length * 2), this.#limits.maxMessageSize));
+      // Straight to the announced size once the bytes confirm it is near; doubling otherwise.
+      const announced = this.#announced;
+      const target = announced !== null && announced >= needed ? announced : Math.max(needed, buffer.length * 2);
+      const grown = Buffer.allocUnsafe(Math.min(target, this.#limits.maxMessageSize));
       buffer.copy(grown, 0, 0, this.#length);
       buffer = this.#buffer = grown;
     }
@@ -366,11 +372,10 @@ function outcomeOf(line: string, command: CommandName): Outcome | null {
   return null;
 }
 
-/** A message's announced size ("+OK 1234 octets", RFC 1939's example), bounded, else a small start. */
-function sizeHint(text: string, max: number): number {
+/** A message's size as the +OK announces it ("+OK 1234 octets", RFC 1939's example), or null. */
+function announcedSize(text: string): number | null {
   const octets = /^(\d{1,10})(?:\s|$)/.exec(text);
-  const announced = octets === null ? FIRST_CAPACITY : Number(octets[1]) + 2;
-  return Math.max(64, Math.min(announced, MAX_HINT, max));
+  return octets === null ? null : Number(octets[1]) + 2;
 }
 
 function messageNumber(which: number): number {
