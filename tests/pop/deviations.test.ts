@@ -137,7 +137,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3: real serv
       c.write('+OK\r\n');
       await c.line();
       c.write('-ERR [AUTH] invalid user name or password\r\n');
-      await new Promise((resolve) => c.socket.end(resolve));
+      await new Promise<void>((resolve) => c.socket.end(() => resolve()));
     });
     const pop = new POP3_SSL(options(s.port));
     await pop.connect();
