@@ -32,8 +32,7 @@ interface ClearError {
 
 const openSSLUnavailable: ClearError = {
   name: 'ConfigurationError',
-  message: /not available|runtime/i,
-  known: 'issue #19 item 3 (tls-openssl): importing the addon kills the process (symbol lookup error, exit 127)',
+  message: /not available on this runtime/i,
 };
 
 /** Runtime -> case -> the clear error the packages give where the runtime cannot do it. */

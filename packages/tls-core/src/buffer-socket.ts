@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { Socket } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { ChunkReader } from './chunk-reader.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
@@ -51,6 +52,16 @@ export interface TLSBufferFastPath {
    * @throws RaggedEOF and TLSError as `TLSBuffer.read` does.
    */
   readAvailable(target: Uint8Array): number;
+  /**
+   * Moves up to `target.length` bytes of ciphertext for the network into `target` (as
+   * `processOutgoing` would return them); returns the count.
+   */
+  takeOutgoing?(target: Uint8Array): number;
+  /**
+   * `processIncoming` of non-empty `data` that may keep a reference instead of a copy: the caller
+   * never changes `data` afterwards. Returns false, storing nothing, when the buffer is full.
+   */
+  takeIncoming?(data: Uint8Array): boolean;
 }
 
 function fastPathOf(buffer: TLSBuffer): TLSBufferFastPath | null {
@@ -71,6 +82,15 @@ function takeRead(target: Buffer, count: number): Uint8Array {
   }
   return Buffer.from(target.subarray(0, count));
 }
+
+/**
+ * Reusable memory for ciphertext on its way to a node:net socket, which is done with a buffer once
+ * its write callback ran: encrypted output then needs no fresh allocation per write (and no
+ * garbage collection). At most {@link OUTPUT_POOL_MAX} idle buffers are kept for the process.
+ */
+const OUTPUT_BUFFER_SIZE = 320 * 1024;
+const OUTPUT_POOL_MAX = 8;
+const outputPool: Buffer[] = [];
 
 /** Options of {@link BufferSocket.open}. */
 export interface BufferSocketOptions {
@@ -220,10 +240,27 @@ export class BufferSocket implements TLSSocket {
 
   /** Writes everything the buffer has for the network, in one transport write when it can. */
   async #flush(): Promise<void> {
+    const take = this.#fast?.takeOutgoing;
+    if (take !== undefined && this.#transport instanceof Socket) return this.#flushPooled(take);
     while (this.#buffer.outgoingBytesBuffered() > 0) {
       const data = this.#buffer.processOutgoing(this.#buffer.outgoingBytesBuffered());
       if (data.length === 0) return;
       await writeAll(this.#transport, data);
+    }
+  }
+
+  /** {@link #flush} through the output pool (node:net transports only: see {@link outputPool}). */
+  async #flushPooled(take: (target: Uint8Array) => number): Promise<void> {
+    let size: number;
+    while ((size = this.#buffer.outgoingBytesBuffered()) > 0) {
+      const output = outputPool.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_BUFFER_SIZE);
+      const count = take.call(this.#fast, size < output.length ? output.subarray(0, size) : output);
+      try {
+        if (count > 0) await writeAll(this.#transport, output.subarray(0, count));
+      } finally {
+        if (outputPool.length < OUTPUT_POOL_MAX) outputPool.push(output);
+      }
+      if (count === 0) return;
     }
   }
 
@@ -247,18 +284,25 @@ export class BufferSocket implements TLSSocket {
   #feed(data: Uint8Array): Uint8Array {
     let size = data.length;
     for (;;) {
-      try {
-        this.#buffer.processIncoming(data.subarray(0, size));
-        return data.subarray(size);
-      } catch (error) {
-        // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
-        if (!(error instanceof WantReadError)) throw error;
-        if (size <= 1) {
-          if (data !== this.#pending) return data;
-          throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more', { cause: error });
+      let cause: unknown;
+      if (data.length > 0 && this.#fast?.takeIncoming !== undefined) {
+        // Transport chunks are never changed once read, so the buffer may keep them as they are.
+        if (this.#fast.takeIncoming(data.subarray(0, size))) return data.subarray(size);
+      } else {
+        try {
+          this.#buffer.processIncoming(data.subarray(0, size));
+          return data.subarray(size);
+        } catch (error) {
+          if (!(error instanceof WantReadError)) throw error;
+          cause = error;
         }
-        size >>= 1;
       }
+      // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
+      if (size <= 1) {
+        if (data !== this.#pending) return data;
+        throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more', { cause });
+      }
+      size >>= 1;
     }
   }
 

@@ -75,6 +75,11 @@ void throw_openssl(napi_env env, const char *what, long verify_result);
 bool args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv, Connection **self);
 /* A Uint8Array (Buffer included) as pointer + length; false (nothing thrown) for anything else. */
 bool bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *len);
+/* bytes_of, throwing a TypeError ("<what> must be a Uint8Array") for anything else. */
+bool bytes_arg(napi_env env, napi_value value, const char *what, unsigned char **data, size_t *len);
+/* The window argv[0][argv[1], argv[1] + argv[2]) of a Uint8Array (target, offset, length);
+ * false with a TypeError or RangeError thrown when it is not one or lies outside it. */
+bool window_arg(napi_env env, const napi_value *argv, const char *what, unsigned char **data, size_t *len);
 /* A string as a malloc'd C string. Refuses (TypeError, code UNITLS_NUL_IN_STRING) a string whose
  * length differs from its strlen: C would read it up to the NUL, a different name than the one given. */
 bool string_of(napi_env env, napi_value value, const char *what, char **out);
@@ -96,10 +101,12 @@ napi_value read_into(napi_env env, napi_callback_info info);
 napi_value write_plain(napi_env env, napi_callback_info info);
 napi_value shutdown_tls(napi_env env, napi_callback_info info);
 napi_value feed(napi_env env, napi_callback_info info);
+napi_value feed_owned(napi_env env, napi_callback_info info);
 napi_value feed_eof(napi_env env, napi_callback_info info);
 napi_value incoming_pending(napi_env env, napi_callback_info info);
 napi_value outgoing_pending(napi_env env, napi_callback_info info);
 napi_value drain(napi_env env, napi_callback_info info);
+napi_value drain_into(napi_env env, napi_callback_info info);
 napi_value connection_info(napi_env env, napi_callback_info info);
 napi_value get_session(napi_env env, napi_callback_info info);
 napi_value free_object(napi_env env, napi_callback_info info);

@@ -9,10 +9,13 @@
 
 typedef struct Chunk {
   struct Chunk *next;
-  size_t start; /* first byte not yet taken */
-  size_t end;   /* one past the last byte written */
+  unsigned char *data; /* `storage`, or memory borrowed from the caller */
+  size_t start;        /* first byte not yet taken */
+  size_t end;          /* one past the last byte written */
   size_t size;
-  unsigned char data[];
+  void (*release)(void *owner); /* borrowed memory: called once the chunk is read or dropped */
+  void *owner;
+  unsigned char storage[];
 } Chunk;
 
 typedef struct {
@@ -24,34 +27,88 @@ typedef struct {
 
 static Queue *queue_of(BIO *bio) { return BIO_get_data(bio); }
 
+static void chunk_free(Chunk *chunk) {
+  if (chunk->release != NULL) chunk->release(chunk->owner);
+  free(chunk);
+}
+
 static void queue_clear(Queue *queue) {
   Chunk *chunk = queue->head;
   while (chunk != NULL) {
     Chunk *next = chunk->next;
-    free(chunk);
+    chunk_free(chunk);
     chunk = next;
   }
   queue->head = queue->tail = NULL;
   queue->pending = 0;
 }
 
+static void queue_push(Queue *queue, Chunk *chunk) {
+  if (queue->tail == NULL) queue->head = chunk;
+  else queue->tail->next = chunk;
+  queue->tail = chunk;
+}
+
+/* A chunk with `size` bytes of its own storage; NULL (error queued) when out of memory. */
+static Chunk *chunk_new(size_t size) {
+  Chunk *chunk = size > SIZE_MAX - sizeof(Chunk) ? NULL : malloc(sizeof(Chunk) + size);
+  if (chunk == NULL) {
+    ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
+    return NULL;
+  }
+  chunk->next = NULL;
+  chunk->data = chunk->storage;
+  chunk->start = chunk->end = 0;
+  chunk->size = size;
+  chunk->release = NULL;
+  chunk->owner = NULL;
+  return chunk;
+}
+
+static size_t room_of(const Chunk *tail) { return tail == NULL || tail->release != NULL ? 0 : tail->size - tail->end; }
+
+int chunk_bio_reserve(BIO *bio, size_t len) {
+  Queue *queue = queue_of(bio);
+  if (len <= room_of(queue->tail)) return 1;
+  Chunk *fresh = chunk_new(len > CHUNK_SIZE ? len : CHUNK_SIZE);
+  if (fresh == NULL) return 0;
+  queue_push(queue, fresh);
+  return 1;
+}
+
+void chunk_bio_trim(BIO *bio) {
+  Queue *queue = queue_of(bio);
+  Chunk *tail = queue->tail;
+  if (tail == NULL || tail->end != tail->start) return;
+  Chunk *before = NULL;
+  for (Chunk *chunk = queue->head; chunk != tail; chunk = chunk->next) before = chunk;
+  if (before == NULL) queue->head = NULL;
+  else before->next = NULL;
+  queue->tail = before;
+  chunk_free(tail);
+}
+
+int chunk_bio_borrow(BIO *bio, const unsigned char *data, size_t len, void (*release)(void *owner), void *owner) {
+  Queue *queue = queue_of(bio);
+  Chunk *chunk = chunk_new(0);
+  if (chunk == NULL) return 0;
+  chunk->data = (unsigned char *)data;
+  chunk->end = chunk->size = len;
+  chunk->release = release;
+  chunk->owner = owner;
+  queue_push(queue, chunk);
+  queue->pending += len;
+  return 1;
+}
+
 int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len) {
   Queue *queue = queue_of(bio);
   if (len == 0) return 1;
   Chunk *tail = queue->tail;
-  size_t room = tail == NULL ? 0 : tail->size - tail->end;
+  size_t room = room_of(tail);
   Chunk *fresh = NULL;
-  if (len > room) {
-    /* Allocated before anything is copied, so a failure leaves the queue as it was. */
-    size_t size = len - room > CHUNK_SIZE ? len - room : CHUNK_SIZE;
-    if (size > SIZE_MAX - sizeof(Chunk) || (fresh = malloc(sizeof(Chunk) + size)) == NULL) {
-      ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
-      return 0;
-    }
-    fresh->next = NULL;
-    fresh->start = fresh->end = 0;
-    fresh->size = size;
-  }
+  /* Allocated before anything is copied, so a failure leaves the queue as it was. */
+  if (len > room && (fresh = chunk_new(len - room > CHUNK_SIZE ? len - room : CHUNK_SIZE)) == NULL) return 0;
   size_t first = len < room ? len : room;
   if (first > 0) {
     memcpy(tail->data + tail->end, data, first);
@@ -60,9 +117,7 @@ int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len) {
   if (fresh != NULL) {
     memcpy(fresh->data, data + first, len - first);
     fresh->end = len - first;
-    if (tail == NULL) queue->head = fresh;
-    else tail->next = fresh;
-    queue->tail = fresh;
+    queue_push(queue, fresh);
   }
   queue->pending += len;
   return 1;
@@ -81,7 +136,7 @@ size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len) {
     if (head->start == head->end) {
       queue->head = head->next;
       if (queue->head == NULL) queue->tail = NULL;
-      free(head);
+      chunk_free(head);
     }
   }
   queue->pending -= total;

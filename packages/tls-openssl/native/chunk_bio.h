@@ -18,6 +18,18 @@ size_t chunk_bio_pending(BIO *bio);
 /* Appends all `len` bytes, or nothing: returns 0 (with an OpenSSL error queued) when out of memory. */
 int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len);
 
+/* Makes room for `len` more bytes in one piece of memory, so the next writes (a whole
+ * SSL_write's records) stay contiguous; 0 (with an OpenSSL error queued) when out of memory. */
+int chunk_bio_reserve(BIO *bio, size_t len);
+
+/* Frees a reserved chunk that stayed empty (an idle connection holds no buffer). */
+void chunk_bio_trim(BIO *bio);
+
+/* Appends `len` bytes of the caller's memory without copying them: `release(owner)` runs once
+ * they are read (or dropped), and until then the caller keeps them alive and unchanged. Returns
+ * 0 (nothing appended, release not called) when out of memory. */
+int chunk_bio_borrow(BIO *bio, const unsigned char *data, size_t len, void (*release)(void *owner), void *owner);
+
 /* Moves up to `len` bytes to `out`; returns how many. */
 size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
 

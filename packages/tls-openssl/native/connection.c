@@ -212,28 +212,21 @@ napi_value read_into(napi_env env, napi_callback_info info) {
   Connection *c;
   if (!args_of(env, info, 4, argv, &c)) return NULL;
   if (c->deferred_status != 0) return report_deferred(env, c);
-  unsigned char *data;
-  size_t size;
-  if (!bytes_of(env, argv[0], &data, &size)) {
-    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "read: the target must be a Uint8Array");
-    return NULL;
-  }
-  int64_t offset, length;
+  unsigned char *target;
+  size_t length;
   bool all;
-  CHECK(napi_get_value_int64(env, argv[1], &offset));
-  CHECK(napi_get_value_int64(env, argv[2], &length));
+  if (!window_arg(env, argv, "the read target", &target, &length)) return NULL;
   CHECK(napi_get_value_bool(env, argv[3], &all));
-  if (offset < 0 || length <= 0 || (uint64_t)offset > size || (uint64_t)length > size - (size_t)offset) {
-    throw_range_error(env, "UNITLS_INVALID_ARGUMENT", "read: offset and length must lie inside the target");
+  if (length == 0) {
+    throw_range_error(env, "UNITLS_INVALID_ARGUMENT", "read: at least one byte must be asked for");
     return NULL;
   }
-  unsigned char *target = data + offset;
   size_t total = 0;
   for (;;) {
     size_t got = 0;
-    if (SSL_read_ex(c->ssl, target + total, (size_t)length - total, &got) == 1) {
+    if (SSL_read_ex(c->ssl, target + total, length - total, &got) == 1) {
       total += got;
-      if (all && total < (size_t)length) continue;
+      if (all && total < length) continue;
       break;
     }
     if (total == 0) return negative_status(env, c, 0, "TLS read failed");
@@ -253,16 +246,20 @@ napi_value write_plain(napi_env env, napi_callback_info info) {
   if (!args_of(env, info, 1, argv, &c)) return NULL;
   unsigned char *data;
   size_t len;
-  if (!bytes_of(env, argv[0], &data, &len)) {
-    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "write expects a Uint8Array");
-    return NULL;
-  }
+  if (!bytes_arg(env, argv[0], "the data to write", &data, &len)) return NULL;
   if (len == 0) return int_value(env, 0);
   size_t queued = chunk_bio_pending(c->wbio);
   if (queued >= OUTGOING_BUFFER_LIMIT) return int_value(env, -WANT_WRITE);
-  size_t room = OUTGOING_BUFFER_LIMIT - queued;
+  size_t take = len < OUTGOING_BUFFER_LIMIT - queued ? len : OUTGOING_BUFFER_LIMIT - queued;
+  /* The records of this write land in one piece of memory (one copy out, one transport write). */
+  if (!chunk_bio_reserve(c->wbio, take + (take / MAX_RECORD_PLAINTEXT + 1) * MAX_RECORD_OVERHEAD)) {
+    throw_openssl(env, "cannot buffer outgoing data", X509_V_OK);
+    return NULL;
+  }
   size_t written = 0;
-  if (SSL_write_ex(c->ssl, data, len < room ? len : room, &written) == 1) return int_value(env, (int64_t)written);
+  int ok = SSL_write_ex(c->ssl, data, take, &written);
+  chunk_bio_trim(c->wbio);
+  if (ok == 1) return int_value(env, (int64_t)written);
   return negative_status(env, c, 0, "TLS write failed");
 }
 
@@ -284,29 +281,63 @@ napi_value shutdown_tls(napi_env env, napi_callback_info info) {
 
 /* ---------- moving ciphertext ---------- */
 
-/* feed(data) -> true when stored, false (nothing stored) when INCOMING_BUFFER_LIMIT would be passed */
-napi_value feed(napi_env env, napi_callback_info info) {
+typedef struct {
+  napi_env env;
+  napi_ref ref;
+} Borrowed;
+
+static void release_borrowed(void *owner) {
+  Borrowed *borrowed = owner;
+  napi_delete_reference(borrowed->env, borrowed->ref);
+  free(borrowed);
+}
+
+/* Keeps `len` bytes of `value` in the incoming queue, by reference when asked and worth it;
+ * false with an exception pending on failure. */
+static bool store_incoming(napi_env env, Connection *c, napi_value value, const unsigned char *data, size_t len, bool borrow) {
+  if (!borrow || len < BORROW_MIN) {
+    if (chunk_bio_append(c->rbio, data, len)) return true;
+    throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+    return false;
+  }
+  Borrowed *borrowed = malloc(sizeof *borrowed);
+  if (borrowed == NULL) {
+    throw_error(env, "UNITLS_OUT_OF_MEMORY", "out of memory");
+    return false;
+  }
+  borrowed->env = env;
+  if (napi_create_reference(env, value, 1, &borrowed->ref) != napi_ok) {
+    free(borrowed);
+    throw_error(env, "UNITLS_ADDON", "N-API call failed: napi_create_reference");
+    return false;
+  }
+  if (chunk_bio_borrow(c->rbio, data, len, release_borrowed, borrowed)) return true;
+  release_borrowed(borrowed);
+  throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+  return false;
+}
+
+/* -> true when stored, false (nothing stored) when INCOMING_BUFFER_LIMIT would be passed */
+static napi_value feed_with(napi_env env, napi_callback_info info, bool borrow) {
   napi_value argv[1];
   Connection *c;
   if (!args_of(env, info, 1, argv, &c)) return NULL;
   unsigned char *data;
   size_t len;
-  if (!bytes_of(env, argv[0], &data, &len)) {
-    throw_type_error(env, "UNITLS_INVALID_ARGUMENT", "processIncoming expects a Uint8Array");
-    return NULL;
-  }
+  if (!bytes_arg(env, argv[0], "the incoming data", &data, &len)) return NULL;
+  bool fits = len <= INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio);
+  if (fits && len > 0 && !store_incoming(env, c, argv[0], data, len, borrow)) return NULL;
   napi_value result;
-  if (len > INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio)) {
-    CHECK(napi_get_boolean(env, false, &result));
-    return result;
-  }
-  if (!chunk_bio_append(c->rbio, data, len)) {
-    throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
-    return NULL;
-  }
-  CHECK(napi_get_boolean(env, true, &result));
+  CHECK(napi_get_boolean(env, fits, &result));
   return result;
 }
+
+/* feed(data): copies data in. */
+napi_value feed(napi_env env, napi_callback_info info) { return feed_with(env, info, false); }
+
+/* feedOwned(data): like feed, but large inputs are kept by reference instead of copied; the caller
+ * promises never to change `data` again. */
+napi_value feed_owned(napi_env env, napi_callback_info info) { return feed_with(env, info, true); }
 
 napi_value feed_eof(napi_env env, napi_callback_info info) {
   Connection *c;
@@ -341,6 +372,17 @@ napi_value drain(napi_env env, napi_callback_info info) {
   CHECK(napi_create_buffer(env, take, &dest, &out));
   if (take > 0) chunk_bio_take(c->wbio, dest, take);
   return out;
+}
+
+/* drainInto(target, offset, length) -> ciphertext bytes moved into target[offset, offset + length) */
+napi_value drain_into(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Connection *c;
+  if (!args_of(env, info, 3, argv, &c)) return NULL;
+  unsigned char *target;
+  size_t length;
+  if (!window_arg(env, argv, "the drain target", &target, &length)) return NULL;
+  return int_value(env, (int64_t)chunk_bio_take(c->wbio, target, length));
 }
 
 /* ---------- what was negotiated ---------- */

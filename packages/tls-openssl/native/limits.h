@@ -22,4 +22,12 @@
  * chunk of its own size). Empty chunks are freed at once, so an idle connection holds none. */
 #define CHUNK_SIZE (16 * 1024 + 512)
 
+/* The largest plaintext of one record (RFC 8446 5.1) and a bound on what framing adds to it
+ * (header, explicit nonce, AEAD tag, TLS 1.3 content type), to size output buffers. */
+#define MAX_RECORD_PLAINTEXT (16 * 1024)
+#define MAX_RECORD_OVERHEAD 64
+
+/* Inputs at least this large are kept by reference (feedOwned) rather than copied. */
+#define BORROW_MIN (16 * 1024)
+
 #endif

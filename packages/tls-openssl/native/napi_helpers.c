@@ -103,6 +103,32 @@ bool bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *len)
   return true;
 }
 
+bool bytes_arg(napi_env env, napi_value value, const char *what, unsigned char **data, size_t *len) {
+  if (bytes_of(env, value, data, len)) return true;
+  char message[160];
+  snprintf(message, sizeof message, "%s must be a Uint8Array", what);
+  throw_type_error(env, "UNITLS_INVALID_ARGUMENT", message);
+  return false;
+}
+
+bool window_arg(napi_env env, const napi_value *argv, const char *what, unsigned char **data, size_t *len) {
+  unsigned char *base;
+  size_t size;
+  int64_t offset, length;
+  if (!bytes_arg(env, argv[0], what, &base, &size)) return false;
+  CHECK_OR(napi_get_value_int64(env, argv[1], &offset), false);
+  CHECK_OR(napi_get_value_int64(env, argv[2], &length), false);
+  if (offset < 0 || length < 0 || (uint64_t)offset > size || (uint64_t)length > size - (size_t)offset) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: offset and length must lie inside it", what);
+    throw_range_error(env, "UNITLS_INVALID_ARGUMENT", message);
+    return false;
+  }
+  *data = base + offset;
+  *len = (size_t)length;
+  return true;
+}
+
 bool string_of(napi_env env, napi_value value, const char *what, char **out) {
   char message[160];
   napi_valuetype type;

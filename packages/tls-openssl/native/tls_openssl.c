@@ -30,10 +30,12 @@ ENTRY(read_into)
 ENTRY(write_plain)
 ENTRY(shutdown_tls)
 ENTRY(feed)
+ENTRY(feed_owned)
 ENTRY(feed_eof)
 ENTRY(incoming_pending)
 ENTRY(outgoing_pending)
 ENTRY(drain)
+ENTRY(drain_into)
 ENTRY(connection_info)
 ENTRY(get_session)
 ENTRY(free_object)
@@ -49,10 +51,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"write", NULL, write_plain_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shutdown", NULL, shutdown_tls_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feed", NULL, feed_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"feedOwned", NULL, feed_owned_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feedEof", NULL, feed_eof_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"incomingPending", NULL, incoming_pending_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"outgoingPending", NULL, outgoing_pending_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"drain", NULL, drain_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"drainInto", NULL, drain_into_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, connection_info_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"session", NULL, get_session_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"free", NULL, free_object_entry, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { arch, platform } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '@unitls/tls-core';
 
@@ -19,10 +18,14 @@ export interface Addon {
   write(this: object, data: Uint8Array): number;
   shutdown(this: object): number;
   feed(this: object, data: Uint8Array): boolean;
+  /** Like feed, but keeps large inputs by reference: the caller never changes `data` again. */
+  feedOwned(this: object, data: Uint8Array): boolean;
   feedEof(this: object): void;
   incomingPending(this: object): number;
   outgoingPending(this: object): number;
   drain(this: object, max: number): Buffer;
+  /** Ciphertext bytes moved into target[offset, offset + length). */
+  drainInto(this: object, target: Uint8Array, offset: number, length: number): number;
   info(this: object): NativeInfo;
   session(this: object): Buffer | undefined;
   free(object: object): void;
@@ -95,8 +98,10 @@ export function loadAddon(path?: string): Addon {
     return withTypedArgumentErrors(addon);
   } catch (cause) {
     const reason = String((cause as Error)?.message ?? cause).split('\n')[0] ?? '';
+    // node-gyp-build looks for the platform npm was told to install for, as the install step did.
+    const target = `${process.env['npm_config_platform'] || process.platform}-${process.env['npm_config_arch'] || process.arch}`;
     const missing = /No native build was found/.test(reason)
-      ? `no prebuilt addon ships for ${platform}-${arch} and none was built at install (building needs a C compiler, make and Python 3; install them, then run \`npm rebuild @unitls/tls-openssl\`)`
+      ? `no prebuilt addon ships for ${target} and none was built at install (building needs a C compiler, make and Python 3; install them, then run \`npm rebuild @unitls/tls-openssl\`)`
       : `its native addon cannot load here (${reason})`;
     throw new ConfigurationError(`@unitls/tls-openssl: ${missing}. ${ALTERNATIVE}`, { cause });
   }

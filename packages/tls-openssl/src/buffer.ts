@@ -202,6 +202,11 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     }
   }
 
+  /** Extension for BufferSocket ({@link TLSBufferFastPath}): processIncoming without a copy. */
+  takeIncoming(data: Uint8Array): boolean {
+    return addon.feedOwned.call(this.#n(), data);
+  }
+
   incomingBytesBuffered(): number {
     return addon.incomingPending.call(this.#n());
   }
@@ -210,6 +215,11 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   processOutgoing(amt: number): Uint8Array {
     if (!(amt >= 0) || (!Number.isInteger(amt) && amt !== Infinity)) throw new RangeError(`processOutgoing: amt must be a non-negative integer, got ${amt}`);
     return addon.drain.call(this.#n(), amt);
+  }
+
+  /** Extension for BufferSocket ({@link TLSBufferFastPath}): processOutgoing into the caller's memory. */
+  takeOutgoing(target: Uint8Array): number {
+    return addon.drainInto.call(this.#n(), target, 0, target.length);
   }
 
   outgoingBytesBuffered(): number {

@@ -49,9 +49,9 @@ function step(action: () => void): boolean {
 }
 
 /** A client and a server TLSBuffer with their handshake done in memory. */
-export function connectedPair(): { client: TLSBuffer; server: TLSBuffer } {
-  const client = clientContext().createBuffer('localhost');
-  const server = serverContext().createBuffer();
+export function connectedPair(contexts?: { client: OpenSSLClientContext; server: OpenSSLServerContext }): { client: TLSBuffer; server: TLSBuffer } {
+  const client = (contexts?.client ?? clientContext()).createBuffer('localhost');
+  const server = (contexts?.server ?? serverContext()).createBuffer();
   let clientDone = false;
   let serverDone = false;
   for (let round = 0; !(clientDone && serverDone); round++) {
