@@ -48,13 +48,26 @@ class NobleHashState implements HashState {
 
 const AEADS = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const satisfies readonly AeadAlgorithm[];
 
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 function aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
   if (!(AEADS as readonly string[]).includes(algorithm)) throw new RangeError(`the @noble provider has no ${algorithm} (AES-CCM is not in @noble/ciphers)`);
   const make = algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
   const keyCopy = Uint8Array.from(key);
   return {
     tagLength: 16,
-    seal: (nonce, additionalData, plaintext) => make(keyCopy, nonce, additionalData).encrypt(plaintext),
+    seal(nonce, additionalData, plaintext, prefix) {
+      const sealed = make(keyCopy, nonce, additionalData).encrypt(plaintext instanceof Uint8Array ? plaintext : join(plaintext));
+      return prefix === undefined ? sealed : join([prefix, sealed]);
+    },
     open(nonce, additionalData, ciphertext) {
       try {
         return make(keyCopy, nonce, additionalData).decrypt(ciphertext);

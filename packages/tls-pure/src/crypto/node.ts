@@ -71,14 +71,19 @@ class NodeAead implements Aead {
     this.#key = Buffer.from(key);
   }
 
-  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array {
+    // CCM takes its plaintext in one update() call only.
+    const parts = plaintext instanceof Uint8Array ? [plaintext] : this.#ccm ? [Buffer.concat(plaintext)] : plaintext;
     // The option type differs per mode; node:crypto checks it at run time.
     const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, { authTagLength: this.tagLength });
-    if (this.#ccm) (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: plaintext.length });
-    else cipher.setAAD(additionalData);
-    const body = cipher.update(plaintext);
-    const rest = cipher.final();
-    return Buffer.concat([body, rest, cipher.getAuthTag()]);
+    if (this.#ccm) {
+      const length = parts.reduce((sum, p) => sum + p.length, 0);
+      (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: length });
+    } else cipher.setAAD(additionalData);
+    const out: Uint8Array[] = prefix === undefined ? [] : [prefix];
+    for (const part of parts) out.push(cipher.update(part));
+    out.push(cipher.final(), cipher.getAuthTag());
+    return Buffer.concat(out);
   }
 
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {

@@ -27,8 +27,11 @@ export interface HashState {
 export interface Aead {
   /** Key length in bytes. */
   readonly tagLength: number;
-  /** ciphertext || tag. */
-  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * `prefix` || ciphertext || tag, the plaintext given in parts (so a record's header, content and
+   * inner type need no joining copy first).
+   */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array;
   /** The plaintext, or null when authentication fails (never a partial plaintext). */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }

@@ -24,19 +24,21 @@ export class ByteQueue {
     if (n > this.#length) throw new RangeError(`peek(${n}) with ${this.#length} buffered`);
     const first = this.#chunks[0]!;
     if (first.length - this.#head >= n) return first.subarray(this.#head, this.#head + n);
-    // Join only the chunks that cover n bytes: joining everything would copy the whole buffer
-    // for every record that straddles two chunks.
-    let covered = 0;
-    let count = 0;
-    while (covered < n) covered += (count === 0 ? first.length - this.#head : this.#chunks[count]!.length), count++;
-    const joined = new Uint8Array(covered);
-    let offset = 0;
-    for (let i = 0; i < count; i++) {
-      const chunk = i === 0 ? first.subarray(this.#head) : this.#chunks[i]!;
-      joined.set(chunk, offset);
-      offset += chunk.length;
+    // Copy just the n bytes into one chunk and keep the rest of the last covered chunk as a view:
+    // joining whole chunks would copy up to two full reads for every record that straddles them.
+    const joined = new Uint8Array(n);
+    let filled = 0;
+    let index = 0;
+    let rest: Uint8Array | null = null;
+    while (filled < n) {
+      const chunk = index === 0 ? first.subarray(this.#head) : this.#chunks[index]!;
+      const take = Math.min(chunk.length, n - filled);
+      joined.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.length) rest = chunk.subarray(take);
+      index++;
     }
-    this.#chunks.splice(0, count, joined);
+    this.#chunks.splice(0, index, ...(rest === null ? [joined] : [joined, rest]));
     this.#head = 0;
     return joined.subarray(0, n);
   }

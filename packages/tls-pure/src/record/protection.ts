@@ -41,16 +41,12 @@ export class RecordProtection {
 
   /** A whole TLSCiphertext record (header included) for `content` of `type`, padded with `padding` zeros. */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
-    const inner = new Uint8Array(content.length + 1 + padding);
-    inner.set(content);
-    inner[content.length] = type;
-    const length = inner.length + this.#aead.tagLength;
+    // TLSInnerPlaintext = content || type || zeros, given to the AEAD in parts (no joining copy).
+    const trailer = new Uint8Array(1 + padding);
+    trailer[0] = type;
+    const length = content.length + trailer.length + this.#aead.tagLength;
     const header = Uint8Array.of(ContentType.APPLICATION_DATA, 3, 3, length >> 8, length & 0xff);
-    const sealed = this.#aead.seal(this.#nonce(), header, inner);
-    const record = new Uint8Array(5 + sealed.length);
-    record.set(header);
-    record.set(sealed, 5);
-    return record;
+    return this.#aead.seal(this.#nonce(), header, [content, trailer], header);
   }
 
   /** The inner content type and content of a record, or a bad_record_mac failure. */

@@ -65,13 +65,12 @@ export class RecordProtection12 {
 
   seal(type: number, content: Uint8Array): Uint8Array {
     const { seq, nonce } = this.#next();
-    const sealed = this.#aead.seal(nonce, this.#additionalData(seq, type, content.length), content);
-    const length = this.#explicit + sealed.length;
-    const record = new Uint8Array(5 + length);
-    record.set([type, 3, 3, length >> 8, length & 0xff]);
-    if (this.#explicit > 0) record.set(seq, 5); // the sequence number is a fine unique explicit nonce
-    record.set(sealed, 5 + this.#explicit);
-    return record;
+    const length = this.#explicit + content.length + this.#aead.tagLength;
+    // The header, then the explicit nonce (the sequence number: a fine unique value) when the suite has one.
+    const prefix = new Uint8Array(5 + this.#explicit);
+    prefix.set([type, 3, 3, length >> 8, length & 0xff]);
+    if (this.#explicit > 0) prefix.set(seq, 5);
+    return this.#aead.seal(nonce, this.#additionalData(seq, type, content.length), content, prefix);
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {
