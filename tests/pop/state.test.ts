@@ -23,12 +23,12 @@ async function drip(c: ScriptConnection, text: string, ms: number): Promise<void
 }
 
 /** Implicit TLS, greeting, USER/PASS accepted; then `rest`. */
-const loggedIn = (rest: (c: ScriptConnection) => Promise<void>, capa = '') =>
+const loggedIn = (rest: (c: ScriptConnection) => Promise<void>) =>
   scripted(async (c) => {
     await upgrade(c);
     c.write('+OK POP3 ready\r\n');
     for (let line = await c.line(); line !== null; line = await c.line()) {
-      if (line === 'CAPA') c.write(`+OK\r\nUSER\r\n${capa}.\r\n`);
+      if (line === 'CAPA') c.write('+OK\r\nUSER\r\n.\r\n');
       else c.write('+OK\r\n');
       if (line.startsWith('PASS')) break;
     }
@@ -218,6 +218,43 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 and issue 
       const pop = await ssl(s.port, { limits: { maxListingSize: 100_000 } });
       await expect(pop.list()).rejects.toThrow(/LIST response is larger than 100000 bytes \(limits.maxListingSize\)/);
       expect(pop.state).toBeNull();
+    });
+  });
+
+  describe('PIPELINING (RFC 2449): retrMany', () => {
+    it('sends the RETRs before any reply came; a -ERR among them is raised after the rest were read, in sync', async () => {
+      const s = await loggedIn(async (c) => {
+        expect(await c.line()).toBe('CAPA');
+        c.write('+OK\r\nUSER\r\nPIPELINING\r\n.\r\n');
+        const asked = [await c.line(), await c.line(), await c.line()]; // all three before any answer
+        expect(asked).toEqual(['RETR 1', 'RETR 2', 'RETR 3']);
+        c.write('+OK\r\none\r\n.\r\n-ERR no such message\r\n+OK\r\nthree\r\n.\r\n');
+        await c.line();
+        c.write('+OK still in sync\r\n');
+        await c.line();
+      });
+      const pop = await ssl(s.port);
+      await expect(pop.retrMany([1, 2, 3])).rejects.toMatchObject({ name: 'POP3ReplyError', response: '-ERR no such message' });
+      expect(await pop.noop()).toBe('still in sync');
+      expect(s.lines.slice(-5)).toEqual(['CAPA', 'RETR 1', 'RETR 2', 'RETR 3', 'NOOP']);
+      await pop.close();
+    });
+
+    it('one RETR at a time when the server does not offer it (or answers CAPA with -ERR)', async () => {
+      const s = await scripted(async (c) => {
+        await upgrade(c);
+        c.write('+OK ready\r\n');
+        for (let line = await c.line(); line !== null; line = await c.line()) {
+          if (line === 'CAPA') c.write('-ERR unknown command\r\n');
+          else if (line.startsWith('RETR')) c.write(`+OK\r\nmessage ${line.slice(5)}\r\n.\r\n`);
+          else c.write('+OK\r\n');
+        }
+      });
+      const pop = await ssl(s.port);
+      const messages = await pop.retrMany([2, 1]);
+      expect(messages.map((m) => Buffer.from(m).toString())).toEqual(['message 2\r\n', 'message 1\r\n']);
+      expect(s.lines.slice(-3)).toEqual(['CAPA', 'RETR 2', 'RETR 1']);
+      await pop.close();
     });
   });
 

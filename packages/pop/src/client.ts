@@ -238,7 +238,12 @@ export class POP3 implements AsyncDisposable {
    * @throws POP3ReplyError for the first message refused (after the replies already asked for were read).
    */
   async retrMany(which: readonly number[], options: CallOptions = {}): Promise<Uint8Array[]> {
-    if (this.#capabilities === null && which.length > 1) await this.capa(options);
+    if (this.#capabilities === null && which.length > 1) {
+      // A server without CAPA (RFC 1939 only) answers -ERR: then it has no PIPELINING either.
+      await this.capa(options).catch((error: unknown) => {
+        if (!(error instanceof POP3ReplyError)) throw error;
+      });
+    }
     return this.#session.retrMany(which, options.signal);
   }
 
