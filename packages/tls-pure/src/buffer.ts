@@ -142,7 +142,8 @@ export class PureBuffer implements TLSBuffer {
     if (engine.records.incoming.length + data.length > engine.limits.maxIncomingBytes) {
       throw new WantReadError('the incoming buffer is full: read() what is buffered first (nothing was stored)');
     }
-    engine.records.incoming.push(Uint8Array.from(data));
+    // A copy (the caller may reuse its buffer); the typed-array constructor copies with memcpy, unlike Uint8Array.from.
+    engine.records.incoming.push(new Uint8Array(data));
   }
 
   incomingBytesBuffered(): number {

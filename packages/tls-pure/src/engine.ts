@@ -320,6 +320,6 @@ export class Engine {
       // RFC 8446 §5.1: handshake messages must not span a key change.
       if (this.#readKeysChanged && buffer.length > 0) fail(AlertDescription.unexpected_message, 'handshake data straddles a key change');
     }
-    this.#handshakeBytes = Uint8Array.from(buffer);
+    this.#handshakeBytes = new Uint8Array(buffer);
   }
 }

@@ -67,7 +67,7 @@ export class ByteQueue {
       this.consume(count);
       return first;
     }
-    const out = Uint8Array.from(this.peek(count));
+    const out = new Uint8Array(this.peek(count));
     this.consume(count);
     return out;
   }

@@ -30,7 +30,7 @@ export class RecordProtection {
 
   #nonce(): Uint8Array {
     if (this.#sequence >= MAX_SEQUENCE) fail(AlertDescription.internal_error, 'the record sequence number is exhausted: reconnect');
-    const nonce = Uint8Array.from(this.#iv);
+    const nonce = new Uint8Array(this.#iv);
     let sequence = this.#sequence++;
     for (let i = nonce.length - 1; i >= nonce.length - 8 && sequence > 0; i--) {
       nonce[i]! ^= sequence % 256;

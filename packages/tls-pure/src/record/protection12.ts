@@ -51,7 +51,7 @@ export class RecordProtection12 {
       nonce.set(seq, this.#iv.length);
       return { seq, nonce };
     }
-    const nonce = Uint8Array.from(this.#iv);
+    const nonce = new Uint8Array(this.#iv);
     for (let i = 0; i < 8; i++) nonce[nonce.length - 8 + i]! ^= seq[i]!;
     return { seq, nonce };
   }

@@ -84,7 +84,7 @@ export class RecordLayer {
       if (this.#reader !== null && type !== ContentType.CHANGE_CIPHER_SPEC && type !== ContentType.ALERT) {
         fail(AlertDescription.unexpected_message, 'a plaintext record arrived where an encrypted one was expected');
       }
-      return { type, content: Uint8Array.from(payload), protected: false };
+      return { type, content: new Uint8Array(payload), protected: false };
     }
     const reader = this.#reader!;
     if (reader.tls13 && length > this.incomingLimit + reader.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
