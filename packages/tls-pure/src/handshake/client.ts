@@ -13,7 +13,6 @@ import * as ext from '../codec/extensions.js';
 import {
   decodeCertificate,
   decodeCertificateRequest,
-  decodeCertificateVerify,
   decodeEncryptedExtensions,
   decodeKeyUpdate,
   decodeNewSessionTicket,
@@ -32,7 +31,7 @@ import { tls13Suite, type Tls13Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import type { PeerVerifier } from '../verify/verifier.js';
-import { bytesEqual, certificateVerifyContent, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
+import { bytesEqual, certificateVerifyContent, checkCertificateVerify, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
 import { KeySchedule } from './key-schedule.js';
 import type { ClientSession } from './session.js';
 import { Transcript } from './transcript.js';
@@ -348,12 +347,7 @@ class ExpectCertificateVerify implements HandshakeState {
   handle(_engine: Engine, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.CERTIFICATE_VERIFY, this.name);
     const hs = this.k.hs;
-    const verify = decodeCertificateVerify(message.body);
-    if (chooseScheme([verify.scheme], VERIFY_SCHEMES) === undefined) fail(AlertDescription.illegal_parameter, `the server signed with scheme 0x${verify.scheme.toString(16)}, which we did not offer`);
-    const content = certificateVerifyContent('server', hs.transcript.current());
-    if (!hs.config.provider.verify(verify.scheme, this.publicKeyInfo, content, verify.signature)) {
-      fail(AlertDescription.decrypt_error, "the server's CertificateVerify signature does not verify with its certificate's key", Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' }));
-    }
+    checkCertificateVerify('server', hs.config.provider, message, this.publicKeyInfo, hs.transcript.current());
     hs.transcript.add(message.encoded);
     return new ExpectFinished(this.k);
   }

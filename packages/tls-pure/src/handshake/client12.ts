@@ -24,7 +24,7 @@ import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import { RecordProtection12 } from '../record/protection12.js';
 import type { ClientConfig } from './client.js';
-import { bytesEqual, expectType, VERIFY_SCHEMES } from './common.js';
+import { badSignature, bytesEqual, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12, keyBlock } from './prf.js';
 
 /** Whether a signature scheme can authenticate a suite of this kind in TLS 1.2. */
@@ -134,7 +134,7 @@ class ExpectServerKeyExchange implements HandshakeState {
     }
     const signed = concat(c.clientRandom, c.serverRandom, exchange.params);
     if (!c.config.provider.verify(exchange.scheme, c.publicKeyInfo!, signed, exchange.signature)) {
-      fail(AlertDescription.decrypt_error, "the server's key exchange signature does not verify with its certificate's key", Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' }));
+      fail(AlertDescription.decrypt_error, "the server's key exchange signature does not verify with its certificate's key", badSignature());
     }
     c.messages.add(message.encoded);
     c.serverShare = { group: exchange.group, publicKey: Uint8Array.from(exchange.publicKey) };

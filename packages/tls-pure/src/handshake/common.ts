@@ -5,7 +5,8 @@
  * @module
  */
 import { AlertDescription, HandshakeType, allowedInTls13Handshake } from '../codec/constants.js';
-import type { HandshakeMessage } from '../codec/messages.js';
+import { decodeCertificateVerify, type HandshakeMessage } from '../codec/messages.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { fail } from '../errors.js';
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(HandshakeType).map(([name, value]) => [value, name]));
@@ -40,3 +41,21 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export const VERIFY_SCHEMES: readonly number[] = Object.freeze([
   0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
 ]);
+
+/**
+ * Checks a TLS 1.3 CertificateVerify from `peer` over `transcriptHash` with the key of its
+ * certificate: a scheme we offered, and a signature that verifies (else decrypt_error, with a
+ * BAD_SIGNATURE cause as the x509-limbo runner reads it).
+ */
+export function checkCertificateVerify(peer: 'server' | 'client', provider: CryptoProvider, message: HandshakeMessage, publicKeyInfo: Uint8Array, transcriptHash: Uint8Array): void {
+  const verify = decodeCertificateVerify(message.body);
+  if (chooseScheme([verify.scheme], VERIFY_SCHEMES) === undefined) fail(AlertDescription.illegal_parameter, `the ${peer} signed with scheme 0x${verify.scheme.toString(16)}, which we did not offer`);
+  if (!provider.verify(verify.scheme, publicKeyInfo, certificateVerifyContent(peer, transcriptHash), verify.signature)) {
+    fail(AlertDescription.decrypt_error, `the ${peer}'s CertificateVerify signature does not verify with its certificate's key`, badSignature());
+  }
+}
+
+/** The cause of a failed handshake signature check. */
+export function badSignature(): Error {
+  return Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' });
+}

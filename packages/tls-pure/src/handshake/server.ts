@@ -10,7 +10,6 @@ import { AlertDescription, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, HandshakeT
 import * as ext from '../codec/extensions.js';
 import {
   decodeCertificate,
-  decodeCertificateVerify,
   decodeClientHello,
   decodeKeyUpdate,
   encodeCertificate,
@@ -32,7 +31,7 @@ import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import type { PeerVerifier } from '../verify/verifier.js';
 import { CertificateVerificationError } from '@unitls/tls-core';
-import { bytesEqual, certificateVerifyContent, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
+import { bytesEqual, certificateVerifyContent, checkCertificateVerify, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
 import { KeySchedule } from './key-schedule.js';
 import type { Ticketer, TicketState } from './session.js';
 import { Transcript } from './transcript.js';
@@ -304,12 +303,7 @@ class ExpectCertificateVerify implements HandshakeState {
 
   handle(_engine: Engine, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.CERTIFICATE_VERIFY, this.name);
-    const verify = decodeCertificateVerify(message.body);
-    if (chooseScheme([verify.scheme], VERIFY_SCHEMES) === undefined) fail(AlertDescription.illegal_parameter, `the client signed with scheme 0x${verify.scheme.toString(16)}, which we did not offer`);
-    const content = certificateVerifyContent('client', this.k.transcript.current());
-    if (!this.k.config.provider.verify(verify.scheme, this.publicKeyInfo, content, verify.signature)) {
-      fail(AlertDescription.decrypt_error, "the client's CertificateVerify signature does not verify with its certificate's key", Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' }));
-    }
+    checkCertificateVerify('client', this.k.config.provider, message, this.publicKeyInfo, this.k.transcript.current());
     this.k.transcript.add(message.encoded);
     return new ExpectFinished(this.k);
   }

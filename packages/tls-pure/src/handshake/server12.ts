@@ -27,7 +27,7 @@ import { keyFitsAuth, type Tls12Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import { install12, Messages, schemeFitsAuth } from './client12.js';
-import { expectType, VERIFY_SCHEMES } from './common.js';
+import { badSignature, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12 } from './prf.js';
 import type { ServedChain, ServerConfig } from './server.js';
 
@@ -161,7 +161,7 @@ class ExpectCertificateVerify implements HandshakeState {
     const verify = decodeCertificateVerify(message.body);
     if (!VERIFY_SCHEMES.includes(verify.scheme)) fail(AlertDescription.illegal_parameter, `the client signed with scheme 0x${verify.scheme.toString(16)}, which we did not offer`);
     if (!s.config.provider.verify(verify.scheme, s.publicKeyInfo!, s.messages.all(), verify.signature)) {
-      fail(AlertDescription.decrypt_error, "the client's CertificateVerify signature does not verify with its certificate's key", Object.assign(new Error('BAD_SIGNATURE'), { code: 'BAD_SIGNATURE' }));
+      fail(AlertDescription.decrypt_error, "the client's CertificateVerify signature does not verify with its certificate's key", badSignature());
     }
     s.messages.add(message.encoded);
     return new ExpectFinished(s);
