@@ -92,6 +92,38 @@ const OUTPUT_BUFFER_SIZE = 320 * 1024;
 const OUTPUT_POOL_MAX = 8;
 const outputPool: Buffer[] = [];
 
+/**
+ * Runs tasks one at a time, in call order, whether they succeed or fail. Costs nothing beyond the
+ * task itself unless a task has to wait for another (an idle socket holds no promise chain).
+ */
+class Lane {
+  #busy = false;
+  #waiting: Array<() => void> | null = null;
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.#busy) return this.#start(task);
+    return new Promise<void>((resolve) => (this.#waiting ??= []).push(resolve)).then(() => this.#start(task));
+  }
+
+  #start<T>(task: () => Promise<T>): Promise<T> {
+    this.#busy = true;
+    let done: Promise<T>;
+    try {
+      done = task();
+    } catch (error) {
+      done = Promise.reject(error);
+    }
+    done.then(this.#next, this.#next);
+    return done;
+  }
+
+  readonly #next = (): void => {
+    const next = this.#waiting?.shift();
+    if (next === undefined) this.#busy = false;
+    else next();
+  };
+}
+
 /** Options of {@link BufferSocket.open}. */
 export interface BufferSocketOptions {
   signal?: AbortSignal | undefined;
@@ -118,8 +150,8 @@ export class BufferSocket implements TLSSocket {
   #earlyError: unknown = null;
   // Reads and writes each run one at a time, but independently of each other: a recv waiting for
   // the peer must not hold back the send the peer is waiting for (full duplex, as HTTP needs).
-  #reading: Promise<unknown> = Promise.resolve();
-  #writing: Promise<unknown> = Promise.resolve();
+  readonly #reading = new Lane();
+  readonly #writing = new Lane();
 
   /** @throws TypeError always for callers outside tls-core: use {@link BufferSocket.open}. */
   constructor(token: typeof INTERNAL, buffer: TLSBuffer, transport: Transport) {
@@ -307,15 +339,11 @@ export class BufferSocket implements TLSSocket {
   }
 
   #serialRead<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#reading.then(task, task);
-    this.#reading = run.catch(() => {});
-    return run;
+    return this.#reading.run(task);
   }
 
   #serialWrite<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#writing.then(task, task);
-    this.#writing = run.catch(() => {});
-    return run;
+    return this.#writing.run(task);
   }
 
   /**
@@ -329,29 +357,37 @@ export class BufferSocket implements TLSSocket {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
       return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     }
-    return this.#serialRead(async () => {
-      if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-      const size = Math.min(bufsize, RECV_MAX);
-      const fast = this.#fast;
-      const data = this.#takeEarly(size) ?? (fast === null ? await this.#recvThroughRead(size) : await this.#recvFast(fast, size));
-      // Records read may have asked for an answer (a key update).
-      if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
-      return data;
-    });
+    const size = Math.min(bufsize, RECV_MAX);
+    const fast = this.#fast;
+    return this.#serialRead(fast === null ? () => this.#recvThroughRead(size) : () => this.#recvFast(fast, size));
   }
 
-  /** The fast path: statuses instead of exceptions, every decryptable record in one call. */
+  /**
+   * The fast path: statuses instead of exceptions, every decryptable record in one call, and no
+   * promise beyond the transport read itself while the socket waits.
+   */
   async #recvFast(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> {
+    if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
+    let data = this.#takeEarly(size);
     let eof = false;
-    for (;;) {
+    while (data === null) {
       const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
       const count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
-      if (count > 0) return takeRead(target, count);
-      if (count === READ_EOF) return new Uint8Array(0);
-      if (count === READ_WANT_WRITE) await this.#flush();
-      else if (eof) return new Uint8Array(0); // EOF was fed and the buffer still wants input
-      else eof = !(await this.#fill());
+      if (count > 0) data = takeRead(target, count);
+      else if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
+      else {
+        // What the buffer has for the peer goes first: the peer may be waiting for it.
+        if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
+        if (count === READ_WANT_WRITE) continue;
+        let input = this.#pending;
+        if (input.length === 0) input = await this.#reader.read(READ_SIZE);
+        this.#pending = this.#feed(input);
+        eof = input.length === 0;
+      }
     }
+    // Records read may have asked for an answer (a key update).
+    if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
+    return data;
   }
 
   /**
@@ -359,6 +395,7 @@ export class BufferSocket implements TLSSocket {
    * whatever else is already decryptable (no waiting), so one recv can return up to `size` bytes.
    */
   async #recvThroughRead(size: number): Promise<Uint8Array> {
+    if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
     const result = await this.#drive(() => {
       const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
       let total = this.#buffer.read(size, target.subarray(0, size)) as number;

@@ -20,7 +20,7 @@
 
 /* Bytes of one memory chunk of a connection's incoming/outgoing queue (a larger write takes one
  * chunk of its own size). Empty chunks are freed at once, so an idle connection holds none. */
-#define CHUNK_SIZE (16 * 1024 + 512)
+#define CHUNK_SIZE (4 * 1024)
 
 /* The largest plaintext of one record (RFC 8446 5.1) and a bound on what framing adds to it
  * (header, explicit nonce, AEAD tag, TLS 1.3 content type), to size output buffers. */
