@@ -12,7 +12,8 @@ import type { Argument } from './protocol/command.js';
 import type { FetchResult } from './protocol/fetch.js';
 import type { Namespace, StatusItems, UntaggedResponse } from './protocol/responses.js';
 import { encodeMailbox } from './protocol/utf7.js';
-import { IMAP4Session, type CallOptions, type CommandResult, type IMAP4Options } from './session.js';
+import type { CallOptions, IMAP4Options } from './options.js';
+import { IMAP4Session, type CommandResult } from './session.js';
 
 export interface MailboxStatus {
   exists: number;
