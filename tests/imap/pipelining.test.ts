@@ -4,7 +4,7 @@ import { IMAP4 } from '@unitls/imap';
 import { useScriptedServers } from '../support/scripted-server.js';
 
 const scripted = useScriptedServers();
-const tagOf = (line: string | null) => (line ?? '').split(' ')[0];
+const tagOf = (line: string | null | undefined) => (line ?? '').split(' ')[0];
 
 describe('pipelined FETCH', () => {
   it('sends every UID FETCH before reading any answer, and gathers the results in order', async () => {
