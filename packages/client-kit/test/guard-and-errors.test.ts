@@ -30,6 +30,7 @@ describe('ClientError', () => {
 
   it('is recognised by brand across copies of a package', async () => {
     // A second instance of the module, as npm would install for a duplicated dependency.
+    // @ts-expect-error -- the query string makes a second instance of the module; TypeScript has no declaration for it
     const copy = (await import('../src/errors.js?copy')) as typeof import('../src/errors.js');
     expect(copy.ClientUsageError).not.toBe(ClientUsageError);
     const error = new copy.ClientUsageError('from the other copy');
