@@ -1,15 +1,18 @@
-// tls-openssl's TLSBuffer as a client/server pair in memory (no sockets, both ends in the
-// measuring process): the engine's cost without any transport, beside the socket rows.
+// TLSBuffer client/server pairs in memory (no sockets, both ends in the measuring process): each
+// engine's cost without any transport, beside the socket rows. tls-openssl, and tls-pure with each
+// crypto provider; both driven through the PEP 748 calls only (read() one record at a time,
+// WantReadError when nothing is left).
 import { readFileSync } from 'node:fs';
-import { TLSClientConfiguration, TrustStore, WantReadError, type TLSBuffer } from '@unitls/tls-core';
-import { implementation as openssl } from '@unitls/tls-openssl';
+import { TLSClientConfiguration, TrustStore, WantReadError, type ClientContext, type ServerContext, type TLSBuffer } from '@unitls/tls-core';
 import { clock } from './lib/clock.js';
-import { serverConfiguration } from './lib/engines.js';
+import { clientContextFor, LABEL, serverConfiguration, serverContextFor, type Engine } from './lib/engines.js';
 import type { Contender } from './lib/harness.js';
 import type { BenchPki } from './lib/pki.js';
 
 const CHUNK = 64 * 1024;
-const NAME = 'tls-openssl TLSBuffer pair (in memory)';
+
+/** The engines that have an in-memory pair row. */
+export const PAIR_ENGINES = ['openssl', 'pure', 'pure-noble'] as const satisfies readonly Engine[];
 
 function pump(from: TLSBuffer, to: TLSBuffer): void {
   const n = from.outgoingBytesBuffered();
@@ -30,9 +33,10 @@ function tryStep(step: () => void): boolean {
   }
 }
 
-export function bufferPair(pki: BenchPki): { bulk: Contender; handshakes: Contender } {
-  const client = new openssl.clientContext(new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(pki.ca)), ciphers: [0x1301] }));
-  const server = new openssl.serverContext(serverConfiguration(pki.cert, pki.key));
+export function bufferPair(pki: BenchPki, engine: (typeof PAIR_ENGINES)[number]): { bulk: Contender; handshakes: Contender } {
+  const name = `${LABEL[engine]} TLSBuffer pair (in memory)`;
+  const client: ClientContext = clientContextFor(engine, new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(pki.ca)), ciphers: [0x1301] }));
+  const server: ServerContext = serverContextFor(engine, serverConfiguration(pki.cert, pki.key));
   const handshake = (): [TLSBuffer, TLSBuffer] => {
     const c = client.createBuffer('localhost');
     const s = server.createBuffer();
@@ -47,7 +51,7 @@ export function bufferPair(pki: BenchPki): { bulk: Contender; handshakes: Conten
   const payload = Buffer.alloc(CHUNK, 7);
   return {
     bulk: {
-      name: NAME,
+      name,
       async run(mib) {
         const [c, s] = handshake();
         const bytes = mib * 2 ** 20;
@@ -65,7 +69,7 @@ export function bufferPair(pki: BenchPki): { bulk: Contender; handshakes: Conten
       },
     },
     handshakes: {
-      name: NAME,
+      name,
       run: (n) =>
         clock(async () => {
           for (let i = 0; i < n; i++) free(...handshake());

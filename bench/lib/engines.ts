@@ -1,19 +1,58 @@
 // The TLS engines the TLS benchmarks compare, each used the way its users would: raw node:tls
-// through its own events, tls-node and tls-openssl through the unitls TLSSocket API. TLS 1.3
-// with TLS_AES_128_GCM_SHA256 everywhere, so every row does the same cryptography.
+// through its own events, tls-node, tls-openssl and tls-pure through the unitls TLSSocket API.
+// TLS 1.3 with TLS_AES_128_GCM_SHA256 everywhere, so every row does the same bulk cryptography.
+// tls-pure runs with each crypto provider (node:crypto, the default; the @noble packages), and its
+// default key exchange is X25519MLKEM768 where the others do X25519: the "X25519 only" variant
+// (a client offering X25519 alone, against the same server) shows what the post-quantum share costs.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
-import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type TLSImplementation } from '@unitls/tls-core';
+import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type ClientContext, type ServerContext, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
 import { implementation as openssl } from '@unitls/tls-openssl';
-import { implementation as pure } from '@unitls/tls-pure';
+import { implementation as pure, nobleCryptoProvider, NamedGroup, PureClientContext, PureServerContext, type PureContextOptions } from '@unitls/tls-pure';
 
-export type Engine = 'raw' | 'node' | 'openssl' | 'pure';
-export const ENGINES: Engine[] = ['raw', 'node', 'openssl', 'pure'];
-export const LABEL: Record<Engine, string> = { raw: 'raw node:tls', node: 'tls-node', openssl: 'tls-openssl', pure: 'tls-pure' };
-export const UNITLS: Record<Exclude<Engine, 'raw'>, TLSImplementation> = { node, openssl, pure };
+export type Engine = 'raw' | 'node' | 'openssl' | 'pure' | 'pure-noble' | 'pure-x25519';
+/** The engines of the bulk and memory benchmarks (every handshake row adds {@link HANDSHAKE_ONLY}). */
+export const ENGINES: Engine[] = ['raw', 'node', 'openssl', 'pure', 'pure-noble'];
+/** Client variants that change only the handshake; their server is {@link serverEngine}'s. */
+export const HANDSHAKE_ONLY: Engine[] = ['pure-x25519'];
+export const LABEL: Record<Engine, string> = {
+  raw: 'raw node:tls',
+  node: 'tls-node',
+  openssl: 'tls-openssl',
+  pure: 'tls-pure',
+  'pure-noble': 'tls-pure (@noble provider)',
+  'pure-x25519': 'tls-pure (client offers X25519 only)',
+};
+export const UNITLS: Record<'node' | 'openssl' | 'pure', TLSImplementation> = { node, openssl, pure };
 const AES_128_GCM = 0x1301;
+
+/** tls-pure's context options per variant (the plain 'pure' engine uses the defaults). */
+const PURE_OPTIONS: Partial<Record<Engine, PureContextOptions>> = {
+  pure: {},
+  'pure-noble': { provider: nobleCryptoProvider },
+  'pure-x25519': { groups: [NamedGroup.x25519] },
+};
+
+/** The engine whose server a variant's client talks to. */
+export function serverEngine(engine: Engine): Engine {
+  return engine === 'pure-x25519' ? 'pure' : engine;
+}
+
+/** A unitls client context for `engine` (not raw). */
+export function clientContextFor(engine: Engine, configuration: TLSClientConfiguration): ClientContext {
+  const options = PURE_OPTIONS[engine];
+  if (options !== undefined) return new PureClientContext(configuration, options);
+  return new UNITLS[engine as keyof typeof UNITLS].clientContext(configuration);
+}
+
+/** A unitls server context for `engine` (not raw). */
+export function serverContextFor(engine: Engine, configuration: TLSServerConfiguration): ServerContext {
+  const options = PURE_OPTIONS[engine];
+  if (options !== undefined) return new PureServerContext(configuration, options);
+  return new UNITLS[engine as keyof typeof UNITLS].serverContext(configuration);
+}
 
 /** The client side of one connection, as the bulk, handshake and memory benchmarks need it. */
 export interface Connection {
@@ -32,7 +71,7 @@ export function serverConfiguration(certFile: string, keyFile: string): TLSServe
 export function dialer(engine: Engine, port: number, caFile: string): () => Promise<Connection> {
   const ca = readFileSync(caFile);
   if (engine === 'raw') return () => rawConnect(port, ca);
-  const context = new UNITLS[engine].clientContext(new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(ca), ciphers: [AES_128_GCM] }));
+  const context = clientContextFor(engine, new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(ca), ciphers: [AES_128_GCM] }));
   return async () => {
     const socket = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
     return { send: async (bytes) => void (await socket.send(bytes)), recv: (size) => socket.recv(size), close: () => socket.close(true) };

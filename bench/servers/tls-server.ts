@@ -7,7 +7,7 @@
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from '@unitls/tls-core';
-import { serverConfiguration, UNITLS, type Engine } from '../lib/engines.js';
+import { serverConfiguration, serverContextFor, type Engine } from '../lib/engines.js';
 
 const [engine, mode, certFile, keyFile] = process.argv.slice(2) as [Engine, 'sink' | 'greet', string, string];
 const K = Buffer.from('k');
@@ -47,8 +47,8 @@ function serveRaw(): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 }
 
-async function serveUnitls(implementation: (typeof UNITLS)[keyof typeof UNITLS]): Promise<number> {
-  const listener = await new implementation.serverContext(serverConfiguration(certFile, keyFile)).connect({ host: '127.0.0.1', port: 0 });
+async function serveUnitls(): Promise<number> {
+  const listener = await serverContextFor(engine, serverConfiguration(certFile, keyFile)).connect({ host: '127.0.0.1', port: 0 });
   listener.listen(4096);
   const handle = async (socket: TLSSocket) => {
     connections++;
@@ -80,7 +80,7 @@ async function serveUnitls(implementation: (typeof UNITLS)[keyof typeof UNITLS])
   return listener.getsockname()!.port;
 }
 
-const port = engine === 'raw' ? await serveRaw() : await serveUnitls(UNITLS[engine]);
+const port = engine === 'raw' ? await serveRaw() : await serveUnitls();
 process.on('message', () => {
   globalThis.gc?.();
   globalThis.gc?.();
