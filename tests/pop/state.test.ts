@@ -3,6 +3,7 @@
  * retrLines() early (2), a dropped TLS connection (4), SASL and no raw lines (5), deadlines (6),
  * bounded listings and messages (7), and the one client shape.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF } from '@unitls/tls-core';
 import { POP3, POP3_SSL, POP3ConnectionError, POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, type POP3Options } from '@unitls/pop';
@@ -278,6 +279,28 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 and issue 
       await s.done();
       expect(s.lines).toEqual(['CAPA', 'STLS', 'USER alice', 'QUIT']);
       expect(s.allClosed()).toBe(true);
+    });
+
+    it('diagnostics channels trace commands and replies with secrets redacted', async () => {
+      const s = await loggedIn(async (c) => {
+        await c.line();
+        c.write('+OK 2 320\r\n');
+        await c.line();
+      });
+      const seen: string[] = [];
+      const command = ({ command: text }: { command: string }) => seen.push(`C: ${text}`);
+      const reply = ({ reply: text }: { reply: string }) => seen.push(`S: ${text}`);
+      subscribe('unitls:pop:command', command as (message: unknown) => void);
+      subscribe('unitls:pop:reply', reply as (message: unknown) => void);
+      try {
+        const pop = await ssl(s.port);
+        await pop.stat();
+        await pop.close();
+      } finally {
+        unsubscribe('unitls:pop:command', command as (message: unknown) => void);
+        unsubscribe('unitls:pop:reply', reply as (message: unknown) => void);
+      }
+      expect(seen).toEqual(['S: +OK POP3 ready', 'C: USER alice', 'S: +OK', 'C: PASS <redacted>', 'S: +OK', 'C: STAT', 'S: +OK 2 320']);
     });
 
     it('credentials never go out in clear without allowPlaintextAuth', async () => {
