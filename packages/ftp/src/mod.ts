@@ -1,7 +1,9 @@
 /**
  * @unitls/ftp: Python's ftplib on any unitls TLS implementation — FTP, FTP_TLS (AUTH TLS or
  * implicit), with PROT P data connections that resume the control connection's TLS session (what
- * vsftpd's require_ssl_reuse, ProFTPD and FileZilla Server demand, and ftplib cannot do).
+ * vsftpd's require_ssl_reuse, ProFTPD and FileZilla Server demand, and ftplib cannot do). The
+ * protocol is a sans-IO core (`FTPConnection`, every state and transition in one table); the
+ * classes are a thin loop over @unitls/client-kit.
  *
  * @example
  * ```ts
@@ -16,12 +18,29 @@
  * await ftp.retrbinary('RETR big.iso', createWriteStream('big.iso'), {
  *   onProgress: ({ bytes, total }) => console.log(bytes, total),
  * });
- * await ftp.quit();
  * ```
  *
  * @module
  */
-export { FTP, FTP_TLS, type FTPOptions, type FTPPlainOptions, type FTP_TLSOptions, type Sink, type Source, type TransferOptions, type TransferProgress } from './client.js';
-export { FTPError, FTPReplyError, FTPTempError, FTPPermError, FTPProtoError, FTPUsageError, error_reply, error_temp, error_perm, error_proto } from './errors.js';
-export { ReplyParser, type Reply, type ReplyLimits } from './protocol/replies.js';
-export { parse227, parse229, parse257, parseFeat, parseMlsxLine } from './protocol/parse.js';
+export { FTP } from './client.js';
+export type { DataChannel } from './data.js';
+export { FTP_TLS } from './tls.js';
+export type { CallOptions, FTPLimits, FTPOptions, FTPPlainOptions, FTP_TLSOptions, Sink, Source, TransferOptions, TransferProgress } from './options.js';
+export {
+  FTPError,
+  FTPReplyError,
+  FTPTempError,
+  FTPPermError,
+  FTPProtoError,
+  FTPUsageError,
+  FTPConnectionError,
+  error_reply,
+  error_temp,
+  error_perm,
+  error_proto,
+} from './errors.js';
+export { FTPConnection, NEED_DATA, type FTPCommand, type FTPEvent, type ReplyEvent, type ResyncedEvent, type ClosedEvent } from './protocol/connection.js';
+export { FTPState, TRANSITIONS, kindOf, type CommandKind } from './protocol/states.js';
+export { ReplyParser, ReplyReader, type Reply, type ReplyLimits } from './protocol/replies.js';
+export { TextLines, ListingBudget, DEFAULT_MAX_LISTING_SIZE } from './protocol/listing.js';
+export { parse227, parse229, parsePassive, parse257, parseFeat, parseMlsxLine } from './protocol/parse.js';

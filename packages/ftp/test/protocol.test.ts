@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FTPPermError, FTPProtoError, FTPReplyError, FTPTempError } from '../src/errors.js';
-import { formatTimeVal, parse150, parse227, parse229, parse257, parseFeat, parseMlsxLine, parseTimeVal, portCommand } from '../src/protocol/parse.js';
-import { ReplyParser, checkReply, expectSuccess, type Reply } from '../src/protocol/replies.js';
+import { FTPPermError, FTPProtoError, FTPReplyError, FTPTempError, checkReply, expectSuccess } from '../src/errors.js';
+import { formatTimeVal, parse150, parse227, parse229, parse257, parseFeat, parseMlsxLine, parsePassive, parseTimeVal, portCommand } from '../src/protocol/parse.js';
+import { ReplyParser, type Reply } from '../src/protocol/replies.js';
 
 const reply = (text: string): Reply => {
   const replies = new ReplyParser().feed(Buffer.from(text));
@@ -34,6 +34,9 @@ describe('ReplyParser (RFC 959 §4.2)', () => {
     expect(() => new ReplyParser().feed(Buffer.from('099 low\r\n'))).toThrow(FTPProtoError);
     expect(() => new ReplyParser({ maxLineLength: 100 }).feed(Buffer.from(`200 ${'x'.repeat(200)}`))).toThrow(/longer than 100/);
     expect(() => new ReplyParser({ maxReplySize: 1000 }).feed(Buffer.from(`211-x\r\n${' line\r\n'.repeat(200)}`))).toThrow(/larger than 1000/);
+    // A flood of empty lines is bounded by what holding them costs, not by their bytes alone.
+    expect(() => new ReplyParser({ maxReplySize: 10_000 }).feed(Buffer.from(`211-x\r\n${'\r\n'.repeat(300)}`))).toThrow(/larger than 10000 bytes \(limits.maxReplySize/);
+    expect(() => new ReplyParser().feed(Buffer.from('2000 four digits\r\n'))).toThrow(FTPProtoError);
   });
 
   it('maps reply classes to ftplib errors', () => {
@@ -83,5 +86,97 @@ describe('reply payloads', () => {
     expect(() => parseMlsxLine('nospace')).toThrow(FTPProtoError);
     expect(portCommand('127.0.0.1', 0x1234)).toBe('PORT 127,0,0,1,18,52');
     expect(portCommand('::1', 2000)).toBe('EPRT |2|::1|2000|');
+  });
+});
+
+/**
+ * Issue #15, FTP: multi-line replies as RFC 959 §4.2 defines them (middle lines may carry any
+ * text), and the FEAT forms real servers send. Each case names its source.
+ */
+describe('multi-line replies and FEAT from real servers', () => {
+  const features = (wire: string) => [...parseFeat(reply(wire)).keys()];
+
+  it('FEAT with every line prefixed "211-" (the issue\'s example: ProFTPD MultilineRFC2228, proftpd#1085, jlaffaye/ftp#260)', () => {
+    const feat = parseFeat(reply('211-Features:\r\n211-AUTH TLS\r\n211-MDTM\r\n211-MFMT\r\n211-SIZE\r\n211-UTF8\r\n211 End\r\n'));
+    expect([...feat]).toEqual([
+      ['AUTH', 'TLS'],
+      ['MDTM', ''],
+      ['MFMT', ''],
+      ['SIZE', ''],
+      ['UTF8', ''],
+    ]);
+  });
+
+  it('FEAT ended by "211 Fine" (ProFTPD in Italian, ftpserverlib#212)', () => {
+    expect(features('211-Features:\r\n AUTH TLS\r\n MFMT\r\n SIZE\r\n211 Fine\r\n')).toEqual(['AUTH', 'MFMT', 'SIZE']);
+  });
+
+  it('FEAT with blank lines between the features (an unnamed server, proftpd-mod_proxy#251)', () => {
+    expect(features('211-Features:\r\n\r\n MDTM\r\n\r\n SIZE\r\n \r\n211 End\r\n')).toEqual(['MDTM', 'SIZE']);
+  });
+
+  it('FEAT without the leading space and ended by "211 end" (WS_FTP Server 8.5, FluentFTP#712)', () => {
+    expect([...parseFeat(reply('211-Extensions supported\r\nSIZE\r\nMDTM\r\nREST STREAM\r\nUTF8\r\nAUTH SSL;TLS-P;\r\n211 end\r\n'))]).toEqual([
+      ['SIZE', ''],
+      ['MDTM', ''],
+      ['REST', 'STREAM'],
+      ['UTF8', ''],
+      ['AUTH', 'SSL;TLS-P;'],
+    ]);
+  });
+
+  it('a greeting whose first line is "220-" followed by dashes (Pure-FTPd, pure-ftpd#102)', () => {
+    const greeting = reply(
+      '220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n220-You are user number 3 of 10 allowed.\r\n220-Local time is now 15:50. Server port: 990.\r\n220 You will be disconnected after 15 minutes of inactivity.\r\n',
+    );
+    expect(greeting.code).toBe(220);
+    expect(greeting.lines).toHaveLength(4);
+  });
+});
+
+/** Issue #15, FTP: passive replies in the forms servers send them. */
+describe('passive replies from real servers', () => {
+  it('EPSV answered with 227 (the issue\'s example; basic-ftp#164): the 227\'s address', () => {
+    expect(parsePassive(reply('227 Entering Passive Mode (127,0,0,1,19,137).\r\n'))).toEqual({ host: '127.0.0.1', port: 19 * 256 + 137 });
+  });
+
+  it('227 with spaces inside the parentheses (FluentFTP#654: "227 Entering Passive Mode( 10, 0, 0, 1, 143,225).")', () => {
+    expect(parsePassive(reply('227 Entering Passive Mode( 10, 0, 0, 1, 143,225).\r\n'))).toEqual({ host: '10.0.0.1', port: 143 * 256 + 225 });
+  });
+
+  it('PASV answered with 229 (servers behind NAT64/CLAT, cpython#127478): only a port', () => {
+    expect(parsePassive(reply('229 Entering Extended Passive Mode (|||50095|)\r\n'))).toEqual({ host: null, port: 50095 });
+  });
+
+  it('227 without parentheses (RFC 1123 §4.1.2.6 tells clients to scan for the numbers)', () => {
+    expect(parsePassive(reply('227 Entering Passive Mode 127,0,0,1,4,1\r\n'))).toEqual({ host: '127.0.0.1', port: 1025 });
+  });
+
+  it('anything else is the reply\'s error', () => {
+    expect(() => parsePassive(reply('200 ok\r\n'))).toThrow(FTPReplyError);
+  });
+});
+
+/** MLSD lines in the forms servers send them (RFC 3659 §7.2). */
+describe('MLSD lines from real servers', () => {
+  it('a name with semicolons and spaces (far2l#3159, starksoft-aspen#34: Windows names)', () => {
+    expect(parseMlsxLine('type=file;size=3; hello;world; x')).toEqual(['hello;world; x', { type: 'file', size: '3' }]);
+  });
+
+  it('a fact value with a space (ProFTPD UNIX.ownername of a domain group, proftpd#1367)', () => {
+    expect(parseMlsxLine('modify=20211223000000;UNIX.ownername=Domain Users;type=file; report.pdf')).toEqual([
+      'report.pdf',
+      { modify: '20211223000000', 'unix.ownername': 'Domain Users', type: 'file' },
+    ]);
+  });
+
+  it('capitalised facts with fractional seconds (Serv-U) and no facts at all (OPTS MLST with none)', () => {
+    expect(parseMlsxLine('Type=file;Size=1024;Modify=20190101120000.000;Perm=r; a.bin')).toEqual(['a.bin', { type: 'file', size: '1024', modify: '20190101120000.000', perm: 'r' }]);
+    expect(parseMlsxLine(' bare name')).toEqual(['bare name', {}]);
+  });
+
+  it('Pure-FTPd\'s cdir/pdir entries and a fact list without the final semicolon', () => {
+    expect(parseMlsxLine('type=cdir;sizd=4096;modify=20240101000000;UNIX.mode=0755; .')).toEqual(['.', { type: 'cdir', sizd: '4096', modify: '20240101000000', 'unix.mode': '0755' }]);
+    expect(parseMlsxLine('type=file;size=3 x.txt')).toEqual(['x.txt', { type: 'file', size: '3' }]);
   });
 });

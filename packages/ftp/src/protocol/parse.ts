@@ -1,20 +1,20 @@
 /**
- * Sans-IO parsing of FTP reply payloads and building of commands, with ftplib's checks and the
- * ones it lacked (CR/LF in arguments, PASV hosts taken on trust).
+ * Sans-IO parsing of FTP reply payloads (PASV/EPSV, 257, 150, 213, FEAT, MLSD) and building of
+ * PORT/EPRT, with ftplib's checks, the one it lacked (PASV hosts taken on trust: see the client)
+ * and the deviations real servers are known to send, each named where it is accepted.
+ *
+ * @module
  */
-import { FTPProtoError, FTPReplyError, FTPUsageError } from '../errors.js';
+import { FTPProtoError, FTPReplyError } from '../errors.js';
 import type { Reply } from './replies.js';
 
-/** Refuses CR, LF and NUL, which would let an argument inject FTP commands. */
-export function checkArgument(what: string, value: string): string {
-  if (/[\r\n\0]/.test(value)) throw new FTPUsageError(`${what} contains CR, LF or NUL, which could inject FTP commands; refused`);
-  return value;
-}
-
-/** 227 "Entering Passive Mode (h1,h2,h3,h4,p1,p2)" -> host and port. */
+/**
+ * 227 "Entering Passive Mode (h1,h2,h3,h4,p1,p2)" -> host and port. The numbers are searched for
+ * anywhere in the text (RFC 1123 §4.1.2.6: some servers omit the parentheses, others write "=").
+ */
 export function parse227(reply: Reply): { host: string; port: number } {
   if (reply.code !== 227) throw new FTPReplyError(reply.text, reply);
-  const match = /(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(reply.text);
+  const match = /(\d{1,3}) *, *(\d{1,3}) *, *(\d{1,3}) *, *(\d{1,3}) *, *(\d{1,3}) *, *(\d{1,3})/.exec(reply.text);
   const numbers = match?.slice(1).map(Number);
   if (numbers === undefined || numbers.some((n) => n > 255)) throw new FTPProtoError(`malformed PASV reply: ${JSON.stringify(reply.text.slice(0, 120))}`, reply);
   const port = numbers[4]! * 256 + numbers[5]!;
@@ -22,13 +22,27 @@ export function parse227(reply: Reply): { host: string; port: number } {
   return { host: numbers.slice(0, 4).join('.'), port };
 }
 
-/** 229 "Entering Extended Passive Mode (|||port|)" -> port (RFC 2428; any delimiter). */
+/** 229 "Entering Extended Passive Mode (|||port|)" -> port (RFC 2428 §3; any delimiter). */
 export function parse229(reply: Reply): number {
   if (reply.code !== 229) throw new FTPReplyError(reply.text, reply);
   const match = /\(([!-~])\1\1(\d{1,5})\1\)/.exec(reply.text);
   const port = match === null ? NaN : Number(match[2]);
   if (!(port >= 1 && port <= 65535)) throw new FTPProtoError(`malformed EPSV reply: ${JSON.stringify(reply.text.slice(0, 120))}`, reply);
   return port;
+}
+
+/**
+ * The address a passive reply names, whichever form the server chose: EPSV answered with 227
+ * (basic-ftp#164, basic-ftp#135, FluentFTP#654: servers and middleboxes that answer EPSV as PASV)
+ * or PASV answered with 229 (cpython#127478: servers behind NAT64/CLAT). `host` is null for a 229,
+ * which names only a port (the control connection's address is meant).
+ *
+ * @throws FTPReplyError for any other code; FTPProtoError for a malformed 227 or 229.
+ */
+export function parsePassive(reply: Reply): { host: string | null; port: number } {
+  if (reply.code === 229) return { host: null, port: parse229(reply) };
+  if (reply.code === 227) return parse227(reply);
+  throw new FTPReplyError(reply.text, reply);
 }
 
 /** 257 '"/dir" created' -> /dir ("" inside the quotes is one "). ftplib's parse257. */
@@ -72,23 +86,39 @@ export function formatTimeVal(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-/** FEAT's 211 reply -> feature name (upper case) -> parameters ("" when none). */
+/**
+ * FEAT's 211 reply -> feature name (upper case) -> parameters ("" when none). Feature lines start
+ * with a space (RFC 2389 §3.2); real servers also send them prefixed with "211-" (ProFTPD with
+ * MultilineRFC2228: proftpd#1085, jlaffaye/ftp#260), without the space (WS_FTP Server 8.5:
+ * FluentFTP#712) and with blank lines between them (proftpd-mod_proxy#251). The first and last
+ * lines are the reply's own ("211-Features:", then "211 End" or any text: ProFTPD in Italian ends
+ * with "211 Fine", ftpserverlib#212).
+ */
 export function parseFeat(reply: Reply): Map<string, string> {
   const features = new Map<string, string>();
   if (reply.code !== 211) return features;
-  // Feature lines start with a space (RFC 2389); the first and last lines are the code lines.
+  const prefix = `${reply.code}-`;
   for (const line of reply.lines.slice(1, -1)) {
-    const trimmed = line.trim();
+    const trimmed = (line.startsWith(prefix) ? line.slice(prefix.length) : line).trim();
     if (trimmed === '') continue;
     const space = trimmed.indexOf(' ');
-    features.set((space < 0 ? trimmed : trimmed.slice(0, space)).toUpperCase(), space < 0 ? '' : trimmed.slice(space + 1));
+    features.set((space < 0 ? trimmed : trimmed.slice(0, space)).toUpperCase(), space < 0 ? '' : trimmed.slice(space + 1).trim());
   }
   return features;
 }
 
-/** One MLSD/MLST line "fact=value;fact=value; name" -> [name, facts with lower-case names]. */
+/**
+ * One MLSD/MLST line "fact=value;fact=value; name" -> [name, facts with lower-case names]
+ * (RFC 3659 §7.2: entry = [facts] SP pathname). The facts end at the first "; ", so a name may hold
+ * semicolons and spaces (far2l#3159) and a fact value with a space (ProFTPD's UNIX.ownername of a
+ * Windows domain group: proftpd#1367) does not cut the line in the wrong place; a line that starts
+ * with a space has no facts.
+ *
+ * @throws FTPProtoError for a line without a separating space, or a fact without "=".
+ */
 export function parseMlsxLine(line: string): [string, Record<string, string>] {
-  const space = line.indexOf(' ');
+  const end = line.startsWith(' ') ? 0 : line.indexOf('; ') + 1;
+  const space = end > 0 || line.startsWith(' ') ? end : line.indexOf(' ');
   if (space < 0) throw new FTPProtoError(`malformed MLSD line ${JSON.stringify(line.slice(0, 120))}`);
   const facts: Record<string, string> = {};
   for (const fact of line.slice(0, space).split(';')) {

@@ -1,0 +1,175 @@
+/**
+ * The transfer verbs over the steps of ./transfer.ts: binary and text, download and upload, with
+ * sinks (a callback or a Node Writable, with backpressure), sources (bytes, strings, iterables,
+ * Node Readables) and progress. One transfer at a time per connection.
+ *
+ * @module
+ */
+import type { CallOptions, FTPLimits, Sink, Source, TransferOptions } from './options.js';
+import { FTPConnection, type FTPCommand } from './protocol/connection.js';
+import { ListingBudget, TextLines } from './protocol/listing.js';
+import { parseMlsxLine } from './protocol/parse.js';
+import { DEFAULT_MAX_LINE_LENGTH, type Reply } from './protocol/replies.js';
+import { download, upload, type TransferHost } from './transfer.js';
+
+/** What the verbs need from the client. */
+export interface Transfers {
+  readonly host: TransferHost;
+  readonly limits: FTPLimits;
+  /** Marks a transfer as running (one at a time); its controller is what abort() aborts. */
+  begin(): AbortController;
+  end(controller: AbortController): void;
+  setType(type: 'A' | 'I', options: CallOptions): Promise<void>;
+  feat(options: CallOptions): Promise<Map<string, string>>;
+}
+
+const BLOCK_SIZE = 64 * 1024;
+
+async function running<T>(transfers: Transfers, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = transfers.begin();
+  try {
+    return await work(controller.signal);
+  } finally {
+    transfers.end(controller);
+  }
+}
+
+/** RETR-style binary download into `sink`. */
+export async function retrieveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: TransferOptions): Promise<Reply> {
+  return running(transfers, async (stop) => {
+    await transfers.setType('I', options);
+    const write = toWriter(sink);
+    const rest = options.rest ?? 0;
+    let size: number | null = null;
+    if (options.onProgress !== undefined && options.total === undefined && command.verb.toUpperCase() === 'RETR' && command.argument !== undefined && (await transfers.feat(options)).has('SIZE')) {
+      size = await transfers.host.size(command.argument);
+    }
+    // What this call should bring: the file's size less the restart offset (vsftpd's 150 names the
+    // whole file's size too, even after REST).
+    const left = (whole: number | null) => (whole === null ? null : Math.max(0, whole - rest));
+    let total: number | null = left(options.total ?? size);
+    let bytes = 0;
+    return download(transfers.host, command, {
+      rest: options.rest,
+      signal: options.signal,
+      stop,
+      text: false,
+      size,
+      total: options.total,
+      each: async (chunk, announced) => {
+        total ??= left(announced);
+        await write(chunk);
+        bytes += chunk.length;
+        options.onProgress?.({ bytes, total });
+      },
+    });
+  });
+}
+
+/** A text transfer: each line without its line end, decoded as UTF-8, handed to `callback` in order. */
+export async function retrieveLines(transfers: Transfers, command: FTPCommand, callback: (line: string) => void | Promise<void>, options: CallOptions): Promise<Reply> {
+  return running(transfers, async (stop) => {
+    await transfers.setType('A', options);
+    const lines = new TextLines(transfers.limits.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+    const reply = await download(transfers.host, command, {
+      signal: options.signal,
+      stop,
+      text: true,
+      each: async (chunk) => {
+        lines.push(chunk);
+        for (let line = lines.next(); line !== null; line = lines.next()) await callback(line);
+      },
+    });
+    const last = lines.rest();
+    if (last !== null) await callback(last);
+    return reply;
+  });
+}
+
+/** What an MLSD entry costs to hold beyond its bytes: the pair, the facts object, each fact. */
+const MLSD_ENTRY_COST = 96;
+const MLSD_FACT_COST = 48;
+
+/** One MLSD line as an entry, charged to the listing's budget. */
+export function mlsdEntry(line: string, budget: ListingBudget): [string, Record<string, string>] {
+  const entry = parseMlsxLine(line);
+  let facts = 0;
+  for (const _ in entry[1]) facts++;
+  budget.charge(line.length, MLSD_ENTRY_COST + MLSD_FACT_COST * facts);
+  return entry;
+}
+
+/** A listing held in memory (NLST, LIST, MLSD), bounded by limits.maxListingSize; a trailing `{ signal }` in `args` is the call's options. */
+export async function listing<T>(transfers: Transfers, verb: string, args: Array<string | CallOptions>, entry: (line: string, budget: ListingBudget) => T): Promise<T[]> {
+  const last = args.at(-1);
+  const options = typeof last === 'object' ? last : {};
+  const words = (typeof last === 'object' ? args.slice(0, -1) : args) as string[];
+  const budget = new ListingBudget(transfers.limits.maxListingSize);
+  const entries: T[] = [];
+  await retrieveLines(transfers, FTPConnection.parse([verb, ...words].join(' ')), (line) => void entries.push(entry(line, budget)), options);
+  return entries;
+}
+
+/** STOR-style binary upload from `source`. */
+export async function storeBinary(transfers: Transfers, command: FTPCommand, source: Source, options: TransferOptions): Promise<Reply> {
+  return running(transfers, async (stop) => {
+    await transfers.setType('I', options);
+    const total = options.total ?? (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.length : null);
+    let bytes = 0;
+    return upload(transfers.host, command, chunks(source, options.blocksize ?? BLOCK_SIZE), {
+      rest: options.rest,
+      signal: options.signal,
+      stop,
+      each: (length) => {
+        bytes += length;
+        options.onProgress?.({ bytes, total });
+      },
+    });
+  });
+}
+
+/** A text upload: every line end sent as CRLF. */
+export async function storeLines(transfers: Transfers, command: FTPCommand, source: Source, options: CallOptions): Promise<Reply> {
+  return running(transfers, async (stop) => {
+    await transfers.setType('A', options);
+    return upload(transfers.host, command, crlfLines(source), { signal: options.signal, stop, each: () => {} });
+  });
+}
+
+/** Text with every line end (LF or CRLF) as CRLF, in pieces that end at a line end. */
+async function* crlfLines(source: Source): AsyncGenerator<Uint8Array> {
+  let carry = '';
+  for await (const chunk of chunks(source, BLOCK_SIZE)) {
+    const text = carry + Buffer.from(chunk).toString('utf8');
+    const last = text.lastIndexOf('\n');
+    carry = text.slice(last + 1);
+    if (last >= 0) yield Buffer.from(text.slice(0, last + 1).replace(/\r?\n/g, '\r\n'), 'utf8');
+  }
+  if (carry !== '') yield Buffer.from(`${carry}\r\n`, 'utf8');
+}
+
+function toWriter(sink: Sink): (chunk: Uint8Array) => Promise<void> | void {
+  if (typeof sink === 'function') return sink;
+  return (chunk) => {
+    if (sink.write(chunk)) return;
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        sink.off('drain', done);
+        sink.off('error', done);
+        if (error) reject(error);
+        else resolve();
+      };
+      sink.once('drain', done);
+      sink.once('error', done);
+    });
+  };
+}
+
+async function* chunks(source: Source, blocksize: number): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') source = Buffer.from(source, 'utf8');
+  if (source instanceof Uint8Array) {
+    for (let i = 0; i < source.length; i += blocksize) yield source.subarray(i, i + blocksize);
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}

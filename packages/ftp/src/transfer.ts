@@ -1,0 +1,252 @@
+/**
+ * A transfer as a sequence of small named steps: the passive address (EPSV, then PASV), opening
+ * the data connection and asking for the transfer, moving the bytes under the rate clock, the
+ * final reply and the completeness rule, and — when anything goes wrong once the server owes
+ * replies — abandoning it with ABOR + NOOP so the control connection stays in step.
+ *
+ * @module
+ */
+import { RaggedEOF, type TLSSocket } from '@unitls/tls-core';
+import { ActiveListener, DataConnection, type DataSetup } from './data.js';
+import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, checkReply, expectSuccess } from './errors.js';
+import type { FTPCommand } from './protocol/connection.js';
+import { expectedSizes, incomplete, needsSize, type DataEnd } from './protocol/completion.js';
+import { parse150, parsePassive, portCommand } from './protocol/parse.js';
+import type { Reply } from './protocol/replies.js';
+import { FTPState } from './protocol/states.js';
+import { TransferClock } from './rate.js';
+import type { Session } from './session.js';
+
+/** What the transfer steps need from the client. */
+export interface TransferHost {
+  readonly session: Session;
+  /** How data connections are made now (PROT P or not). */
+  setup(): DataSetup;
+  readonly passive: boolean;
+  readonly trustPasvHost: boolean;
+  readonly minTransferRate: number;
+  /** The implementation reports a missing close_notify (features.raggedEOF). */
+  readonly seesCloseNotify: boolean;
+  /** Set once EPSV was refused: PASV directly from then on. */
+  epsvRefused: boolean;
+  /** A PROT P data connection is over (FTP_TLS keeps its fresher session). */
+  dataDone(socket: TLSSocket): void;
+  /** SIZE of a path in bytes, or null when the server cannot say. */
+  size(path: string): Promise<number | null>;
+}
+
+/** An open data connection, the server's 1xx, and whether TLS resumed the control session. */
+export interface OpenTransfer {
+  readonly data: DataConnection;
+  /** The size the 1xx announced ("(n bytes)"), or null. */
+  readonly announced: number | null;
+  /** Null for a data connection in the clear. */
+  readonly resumed: boolean | null;
+}
+
+/** Step 1: where to connect for a passive transfer. */
+export async function passiveAddress(host: TransferHost, signal: AbortSignal | undefined): Promise<{ host: string; port: number }> {
+  const peer = host.session.io.remoteAddress();
+  if (peer === null) throw new FTPConnectionError('not connected: run connect() first');
+  let offered: { host: string | null; port: number } | null = null;
+  if (!host.epsvRefused) {
+    const reply = await host.session.exchange({ verb: 'EPSV' }, signal);
+    if (reply.code >= 500) host.epsvRefused = true; // remembered: old servers answer 500/502
+    else offered = parsePassive(checkReply(reply));
+  }
+  offered ??= parsePassive(checkReply(await host.session.exchange({ verb: 'PASV' }, signal)));
+  // The host a PASV reply names is ignored unless trusted (CVE-2021-4189): the control peer is meant.
+  return { host: host.trustPasvHost && offered.host !== null ? offered.host : peer.host, port: offered.port };
+}
+
+/**
+ * Step 2 (ftplib's ntransfercmd): opens the data connection and asks for the transfer. `signal`
+ * (the call's) ends every wait; `stop` (abort()) ends only the data connection.
+ */
+export async function openTransfer(host: TransferHost, command: FTPCommand, rest: number | undefined, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<OpenTransfer> {
+  const { session } = host;
+  const setup = host.setup();
+  const local = session.io.localAddress();
+  const peer = session.io.remoteAddress();
+  if (local === null || peer === null) throw new FTPConnectionError('not connected: run connect() first');
+  let listener: ActiveListener | null = null;
+  let data: DataConnection | null = null;
+  try {
+    let opening: Promise<void>;
+    if (host.passive) {
+      const address = await passiveAddress(host, signal);
+      data = new DataConnection(setup, [setup.signal, signal, stop], setup.transport);
+      await data.open(address.host, address.port);
+      // The handshake starts at once: some servers (ftp-srv) send the 1xx only after it, others
+      // (vsftpd) only before it; running it beside the wait for the 1xx suits both.
+      opening = data.secure();
+    } else {
+      listener = await ActiveListener.listen(local.host, peer.host);
+      data = new DataConnection(setup, [setup.signal, signal, stop], listener.transport);
+      const [verb, argument] = portCommand(local.host, listener.port).split(' ') as [string, string];
+      expectSuccess(await session.exchange({ verb, argument }, signal));
+      opening = Promise.resolve();
+    }
+    opening.catch(() => {});
+    if (rest !== undefined) {
+      const reply = checkReply(await session.exchange({ verb: 'REST', argument: String(rest) }, signal));
+      if (reply.code < 300 || reply.code > 399) throw new FTPReplyError(reply.text, reply);
+    }
+    await session.send(command, signal);
+    if (listener !== null) {
+      const active = data;
+      opening = active.open(peer.host, 0).then(() => active.secure());
+      opening.catch(() => {});
+    }
+    let event = await session.reply(signal);
+    // ftplib's tolerance: a 2xx before the 1xx (not final: the 1xx still follows).
+    while (!event.final && event.reply.code >= 200) event = await session.reply(signal);
+    if (event.final) {
+      checkReply(event.reply);
+      throw new FTPReplyError(event.reply.text, event.reply);
+    }
+    await opening;
+    const tls = data.tlsSocket;
+    return { data, announced: parse150(event.reply), resumed: tls === null ? null : (tls.sessionReused ?? false) };
+  } catch (error) {
+    data?.abort(error);
+    await data?.close(true);
+    await abandon(host);
+    throw error;
+  } finally {
+    listener?.close();
+  }
+}
+
+/**
+ * After the data connection was dropped while the server still owes replies: ABOR (and NOOP, which
+ * the core adds), and every reply up to NOOP's 200 is discarded (the transfer's 426/226 and ABOR's
+ * 225/226 come in server-specific numbers and orders). Closes the connection when the server does
+ * not resynchronise. A no-op when nothing is owed.
+ */
+export async function abandon(host: TransferHost): Promise<void> {
+  const { session } = host;
+  const core = session.lastCore;
+  if (!session.io.connected || core === null || (core.state !== FTPState.TRANSFER && core.state !== FTPState.TRANSFER_REQUESTED)) return;
+  try {
+    await session.send({ verb: 'ABOR' }, undefined);
+    for (;;) if ((await session.event(undefined)).type === 'resynced') return;
+  } catch {
+    await session.io.close(true);
+  }
+}
+
+/** Options of {@link download}. */
+export interface DownloadOptions {
+  readonly rest?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Ends the data connection only (abort()); the control connection resynchronises. */
+  readonly stop?: AbortSignal | undefined;
+  /** A text transfer (listing, ASCII): its size is never checked. */
+  readonly text: boolean;
+  /** The size known before (SIZE, the caller's `total`). */
+  readonly size?: number | null | undefined;
+  readonly total?: number | undefined;
+  /** Each chunk, in order (awaited: the caller's time is not the server's). */
+  readonly each: (chunk: Uint8Array, announced: number | null) => void | Promise<void>;
+}
+
+/**
+ * Moves the bytes of a transfer under the rate clock. Whatever stops it (abort, timeout, the rate
+ * clock, a bad listing line, the sink throwing), the data connection is dropped and the control
+ * connection resynchronised before the reason is raised.
+ */
+async function moving(host: TransferHost, data: DataConnection, work: (clock: TransferClock) => Promise<void>): Promise<void> {
+  const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason));
+  try {
+    await work(clock);
+  } catch (error) {
+    await data.close(true);
+    await abandon(host);
+    throw data.signal.aborted ? data.signal.reason : error;
+  } finally {
+    clock.dispose();
+  }
+}
+
+/** Step 3 for a download: reads until the server's end, then the final reply and the completeness rule. */
+export async function download(host: TransferHost, command: FTPCommand, options: DownloadOptions): Promise<Reply> {
+  const { data, announced, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
+  let bytes = 0;
+  let end: DataEnd = 'clean';
+  let cause: unknown;
+  await moving(host, data, async (clock) => {
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        chunk = await clock.wait(data.io.recv());
+      } catch (error) {
+        if (!(error instanceof FTPConnectionError && error.cause instanceof RaggedEOF)) throw error;
+        end = 'ragged';
+        cause = error.cause;
+        break;
+      }
+      if (chunk.length === 0) break;
+      clock.moved(chunk.length);
+      bytes += chunk.length;
+      await options.each(chunk, announced);
+    }
+    const tls = data.tlsSocket;
+    if (tls !== null) {
+      if (!host.seesCloseNotify) end = 'unknown';
+      host.dataDone(tls);
+    }
+    await data.close(true);
+  });
+  const reply = await finalReply(host, resumed, options.signal);
+  const rest = options.rest ?? 0;
+  const expected = expectedSizes({ size: options.size ?? null, announced, rest, total: options.total });
+  const completion = { end, bytes, expected, text: options.text, reply, cause };
+  if (needsSize(completion) && command.argument !== undefined) {
+    const size = await host.size(command.argument);
+    if (size !== null) expected.push(size - rest);
+  }
+  const error = incomplete(completion);
+  if (error !== null) throw error;
+  return reply;
+}
+
+/** Step 3 for an upload: writes every chunk, ends with close_notify, then the final reply. */
+export async function upload(
+  host: TransferHost,
+  command: FTPCommand,
+  chunks: AsyncIterator<Uint8Array>,
+  options: { rest?: number | undefined; signal?: AbortSignal | undefined; stop?: AbortSignal | undefined; each: (length: number) => void },
+): Promise<Reply> {
+  const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
+  await moving(host, data, async (clock) => {
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+      await clock.wait(data.io.send(next.value));
+      clock.moved(next.value.length);
+      options.each(next.value.length);
+    }
+    const tls = data.tlsSocket;
+    if (tls !== null) host.dataDone(tls);
+    // The server learns the upload is complete from our close (with close_notify under PROT P).
+    await clock.wait(data.close(false));
+  });
+  return finalReply(host, resumed, options.signal);
+}
+
+/** The transfer's final reply, with a hint when a TLS session reuse requirement is the likely cause. */
+export async function finalReply(host: TransferHost, resumed: boolean | null, signal: AbortSignal | undefined): Promise<Reply> {
+  let event = await host.session.reply(signal);
+  while (!event.final) event = await host.session.reply(signal);
+  const { reply } = event;
+  // The refusals of servers that require session reuse: vsftpd's "522 SSL connection failed:
+  // session reuse required", FileZilla Server's "450 TLS session of data connection has not
+  // resumed" (FluentFTP#728), ProFTPD's "425 Unable to build data connection".
+  if (resumed === false && (reply.code === 425 || reply.code === 450 || reply.code === 522 || (reply.code >= 400 && /session|TLS|SSL/i.test(reply.text)))) {
+    const offered = host.session.io.tlsSocket?.session?.() ?? null;
+    const why = `${reply.text} (the data connection did not resume the control connection's TLS session; servers that require session reuse refuse such transfers${
+      offered === null ? ' — this implementation offered no session to resume' : ''
+    })`;
+    throw reply.code >= 500 ? new FTPPermError(why, reply) : new FTPError(why, reply);
+  }
+  return expectSuccess(reply);
+}
