@@ -37,13 +37,36 @@ export interface FtpAccount {
   password: string;
 }
 
-function ensureUser(home: string, { user, password }: FtpAccount): void {
+/**
+ * The accounts' passwd home. vsftpd changes into it at every login before it goes to local_root, so
+ * it must outlive every instance: when each start pointed the shared account at its own folder, the
+ * instance that stopped (and deleted that folder) broke every other one still running in the same
+ * test run ("500 OOPS: cannot change directory"). Each instance's files live in its own local_root.
+ */
+export const ACCOUNT_HOME = '/var/lib/unitls-ftp';
+
+/** The account's passwd home, or null when there is no such account. */
+function passwdHome(user: string): string | null {
   try {
-    execFileSync('id', [user], { stdio: 'ignore' });
-    execFileSync('usermod', ['-d', home, user], { stdio: 'ignore' });
+    return execFileSync('getent', ['passwd', user], { encoding: 'utf8' }).split(':')[5] ?? null;
   } catch {
-    execFileSync('useradd', ['-M', '-d', home, '-s', '/bin/sh', user]);
+    return null;
   }
+}
+
+function ensureUser({ user, password }: FtpAccount): void {
+  mkdirSync(ACCOUNT_HOME, { recursive: true, mode: 0o755 });
+  let home = passwdHome(user);
+  if (home === null) {
+    try {
+      execFileSync('useradd', ['-M', '-d', ACCOUNT_HOME, '-s', '/bin/sh', user], { stdio: 'ignore' });
+    } catch (error) {
+      // Another suite of the same run may have added it a moment ago.
+      if (passwdHome(user) === null) throw error;
+    }
+    home = passwdHome(user);
+  }
+  if (home !== ACCOUNT_HOME) execFileSync('usermod', ['-d', ACCOUNT_HOME, user], { stdio: 'ignore' });
   execFileSync('chpasswd', { input: `${user}:${password}\n` });
 }
 
@@ -53,7 +76,7 @@ export async function startVsftpd(cert: string, key: string, account: FtpAccount
   const home = join(dir, 'home');
   mkdirSync(join(dir, 'empty'));
   mkdirSync(home);
-  ensureUser(home, account);
+  ensureUser(account);
   execFileSync('chown', [`${account.user}:${account.user}`, home]);
   copyFileSync(cert, join(dir, 'server.crt'));
   copyFileSync(key, join(dir, 'server.key'));
