@@ -23,7 +23,7 @@ import {
 } from '@unitls/tls-core';
 import { ContentType } from './codec/constants.js';
 import type { Engine } from './engine.js';
-import { encodeClientSession, type ClientSession } from './handshake/session.js';
+import { encodeClientSession, type StoredSession } from './handshake/session.js';
 
 export const IMPLEMENTATION_NAME = 'pure';
 
@@ -36,7 +36,7 @@ export class PureBuffer implements TLSBuffer {
   readonly #engine: Engine;
   #start: Starter | null;
   readonly #serverHostname: string | null;
-  #session: ClientSession | null = null;
+  #session: StoredSession | null = null;
 
   /** @internal Built by the contexts' createBuffer. */
   constructor(context: ClientContext | ServerContext, engine: Engine, start: Starter | null, serverHostname: string | null) {
@@ -52,7 +52,7 @@ export class PureBuffer implements TLSBuffer {
   }
 
   /** @internal The client context's ticket callback. */
-  storeSession(session: ClientSession): void {
+  storeSession(session: StoredSession): void {
     this.#session = session;
   }
 

@@ -28,7 +28,7 @@ export interface HandshakeState {
 /** What the handshake settled, for the TLSBuffer's accessors. */
 export interface Negotiated {
   readonly cipherSuite: number;
-  /** The key-exchange group (NamedGroup id); null for a resumption without one (never, here). */
+  /** The key-exchange group (NamedGroup id); null for a TLS 1.2 resumption, which has none. */
   readonly group: number | null;
   readonly alpn: Uint8Array | null;
   /** The peer's chain, leaf first (from the session when resumed). */

@@ -1,7 +1,8 @@
 /**
  * The TLS 1.2 handshake messages that differ from TLS 1.3's (RFC 5246 §7.4, RFC 8422 §5):
  * Certificate without contexts, ServerKeyExchange for named-curve ECDHE, CertificateRequest,
- * ServerHelloDone, ClientKeyExchange, CertificateVerify, HelloRequest.
+ * ServerHelloDone, ClientKeyExchange, CertificateVerify, HelloRequest, and the RFC 5077
+ * NewSessionTicket.
  *
  * @module
  */
@@ -86,4 +87,23 @@ export function decodeClientKeyExchange(body: Uint8Array): Uint8Array {
   const point = r.vector(1, 'ecdh_Yc', 1);
   r.end('ClientKeyExchange');
   return point;
+}
+
+/** RFC 5077 §3.3 NewSessionTicket: a lifetime hint (seconds, 0 = unspecified) and an opaque ticket. */
+export interface NewSessionTicket12 {
+  readonly lifetimeHint: number;
+  /** Empty when the server, having said it would send one, decided not to (§3.3). */
+  readonly ticket: Uint8Array;
+}
+
+export function encodeNewSessionTicket12(ticket: NewSessionTicket12): Uint8Array {
+  return frame(HandshakeType.NEW_SESSION_TICKET, new Writer().u32(ticket.lifetimeHint).opaque(2, ticket.ticket).finish());
+}
+
+export function decodeNewSessionTicket12(body: Uint8Array): NewSessionTicket12 {
+  const r = new Reader(body);
+  const lifetimeHint = r.u32('ticket_lifetime_hint');
+  const ticket = Uint8Array.from(r.vector(2, 'ticket'));
+  r.end('NewSessionTicket');
+  return { lifetimeHint, ticket };
 }

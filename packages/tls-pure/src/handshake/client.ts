@@ -33,7 +33,7 @@ import { fail } from '../errors.js';
 import type { PeerVerifier } from '../verify/verifier.js';
 import { bytesEqual, certificateVerifyContent, checkCertificateVerify, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
 import { KeySchedule } from './key-schedule.js';
-import type { ClientSession } from './session.js';
+import type { ClientSession, ClientSession12, StoredSession } from './session.js';
 import { Transcript } from './transcript.js';
 import type { LoadedChain } from '../config/material.js';
 import type { SuitePlan } from '../config/validate.js';
@@ -54,8 +54,8 @@ export interface ClientConfig {
   readonly checkName: boolean;
   readonly chain: LoadedChain | null;
   readonly verificationTime: () => Date;
-  readonly session: ClientSession | null;
-  readonly onSession: (session: ClientSession) => void;
+  readonly session: StoredSession | null;
+  readonly onSession: (session: StoredSession) => void;
   readonly limits: Limits;
 }
 
@@ -64,7 +64,10 @@ class ClientHandshake {
   readonly config: ClientConfig;
   readonly transcript = new Transcript();
   readonly random: Uint8Array;
+  /** legacy_session_id: a TLS 1.2 session's id when resuming one, else random. */
   readonly sessionId: Uint8Array;
+  /** A TLS 1.2 session offered for resumption (RFC 5246 §7.4.1.2, RFC 5077). */
+  readonly offered12: ClientSession12 | null;
   /** Our key shares: the first group's, and X25519's beside a hybrid one (so non-PQ servers need no retry). */
   keyShares: KeyExchange[];
   cookie: Uint8Array | null = null;
@@ -75,8 +78,10 @@ class ClientHandshake {
   constructor(config: ClientConfig) {
     this.config = config;
     this.random = config.provider.random(32);
-    // RFC 8446 §D.4: a non-empty legacy_session_id (middlebox compatibility mode).
-    this.sessionId = config.provider.random(32);
+    this.offered12 = usableSession12(config);
+    // A TLS 1.2 session id to resume; otherwise a random one, which RFC 8446 §D.4 (middlebox compatibility)
+    // and RFC 5077 §3.4 (the server echoes it when it accepts our ticket) both want non-empty.
+    this.sessionId = this.offered12 !== null && this.offered12.sessionId.length > 0 ? this.offered12.sessionId : config.provider.random(32);
     const first = config.groups[0]!;
     const classical = config.groups.find((g) => g !== NamedGroup.X25519MLKEM768);
     this.keyShares = [config.provider.keyExchange(first)];
@@ -103,6 +108,8 @@ class ClientHandshake {
       extensions.push({ type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) });
       extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
       extensions.push({ type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) });
+      // RFC 5077 §3.2: empty asks for a ticket; a ticket offers its session.
+      extensions.push({ type: ExtensionType.SESSION_TICKET, data: this.offered12?.ticket ?? new Uint8Array(0) });
     }
     if (c.alpn !== null && c.alpn.length > 0) extensions.push(ext.alpn.encode(c.alpn));
     extensions.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
@@ -137,12 +144,21 @@ class ClientHandshake {
   }
 }
 
-/** The stored session when it may be offered: a suite we still allow, and not expired. */
+/** The stored TLS 1.3 session when it may be offered: a suite we still allow, and not expired. */
 function usableSession(config: ClientConfig): ClientSession | null {
   const session = config.session;
-  if (session === null) return null;
+  if (session === null || session.version !== ProtocolVersion.TLS13) return null;
   const suite = tls13Suite(session.cipherSuite);
   if (suite === undefined || !config.plan.tls13.some((s) => s.hash === suite.hash)) return null;
+  if (Date.now() - session.receivedAt > session.lifetime * 1000) return null;
+  return session;
+}
+
+/** The stored TLS 1.2 session when it may be offered: its suite still allowed, and not expired. */
+function usableSession12(config: ClientConfig): ClientSession12 | null {
+  const session = config.session;
+  if (session === null || session.version !== ProtocolVersion.TLS12) return null;
+  if (!config.plan.tls12.some((s) => s.id === session.cipherSuite)) return null;
   if (Date.now() - session.receivedAt > session.lifetime * 1000) return null;
   return session;
 }
@@ -184,7 +200,7 @@ class ExpectServerHello implements HandshakeState {
       // RFC 8446 §4.1.3: a TLS 1.3 server that lets itself be pushed down to 1.2 says so in its random.
       if (c.plan.tls13.length > 0 && bytesEqual(hello.random.subarray(24), DOWNGRADE_TLS12)) fail(AlertDescription.illegal_parameter, 'the server signals a downgrade to TLS 1.2 from TLS 1.3 (an attack?)');
       if (hello.compression !== 0) fail(AlertDescription.illegal_parameter, 'the server selected compression');
-      return acceptServerHello12(engine, c, hello, hs.random, hs.firstHello!, message.encoded);
+      return acceptServerHello12(engine, c, hello, { clientRandom: hs.random, sessionId: hs.sessionId, session: hs.offered12 }, hs.firstHello!, message.encoded);
     }
     if (ext.supportedVersions.decodeServer(versionData) !== ProtocolVersion.TLS13 || c.plan.tls13.length === 0) fail(AlertDescription.illegal_parameter, 'the server selected a TLS version we did not offer');
     engine.version = ProtocolVersion.TLS13;
@@ -415,6 +431,7 @@ class ExpectTraffic implements HandshakeState {
         const ticket = decodeNewSessionTicket(message.body);
         if (ticket.lifetime > 0) {
           this.config.onSession({
+            version: ProtocolVersion.TLS13,
             cipherSuite: this.suite.id,
             psk: this.schedule.resumptionPsk(this.resumptionSecret, ticket.nonce),
             ticket: Uint8Array.from(ticket.ticket),

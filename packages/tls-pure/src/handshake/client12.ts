@@ -1,9 +1,12 @@
 /**
  * The TLS 1.2 client handshake after ServerHello (RFC 5246 §7.3, RFC 8422, RFC 7627): ECDHE with
- * AEAD suites only, extended master secret required, renegotiation refused. One state per message:
+ * AEAD suites only, extended master secret required, renegotiation refused, sessions resumed by
+ * session id or ticket (RFC 5077). One state per message:
  *
- *   ExpectCertificate -> ExpectServerKeyExchange -> ExpectCertificateRequestOrServerHelloDone
- *   -> (ExpectServerHelloDone) -> [ChangeCipherSpec] -> ExpectFinished -> ExpectTraffic
+ *   full:    ExpectCertificate -> ExpectServerKeyExchange -> ExpectCertificateRequestOrServerHelloDone
+ *            -> (ExpectServerHelloDone) -> [ExpectNewSessionTicket] -> [ChangeCipherSpec]
+ *            -> ExpectFinished -> ExpectTraffic
+ *   resumed: [ExpectNewSessionTicket] -> [ChangeCipherSpec] -> ExpectFinished -> ExpectTraffic
  *
  * @module
  */
@@ -14,6 +17,7 @@ import {
   HandshakeType12,
   decodeCertificate12,
   decodeCertificateRequest12,
+  decodeNewSessionTicket12,
   decodeServerKeyExchange,
   encodeCertificate12,
   encodeClientKeyExchange,
@@ -26,6 +30,12 @@ import { RecordProtection12 } from '../record/protection12.js';
 import type { ClientConfig } from './client.js';
 import { badSignature, bytesEqual, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12, keyBlock } from './prf.js';
+import type { ClientSession12 } from './session.js';
+
+/** How long a session the server identified by session id only may be offered (it gave no lifetime). */
+const SESSION_ID_LIFETIME = 2 * 3600;
+/** The longest a ticket is kept whatever the server's hint says (RFC 8446's bound, for both versions). */
+const MAX_LIFETIME = 7 * 86400;
 
 /** Whether a signature scheme can authenticate a suite of this kind in TLS 1.2. */
 export function schemeFitsAuth(scheme: number, auth: 'ecdsa' | 'rsa'): boolean {
@@ -64,21 +74,38 @@ interface Client12 {
   readonly serverRandom: Uint8Array;
   readonly messages: Messages;
   readonly alpn: Uint8Array | null;
+  /** The server's session id (ServerHello). */
+  readonly sessionId: Uint8Array;
+  /** The session being resumed, or null in a full handshake. */
+  readonly resuming: ClientSession12 | null;
+  /** The server said it will send a NewSessionTicket (RFC 5077 §3.2). */
+  ticketPromised: boolean;
+  ticket?: { lifetimeHint: number; ticket: Uint8Array };
+  master?: Uint8Array;
   peerCertificates: readonly Uint8Array[];
   publicKeyInfo?: Uint8Array;
   serverShare?: { group: number; publicKey: Uint8Array };
   requestedSchemes?: number[] | null;
 }
 
+/** What our ClientHello offered that a TLS 1.2 ServerHello answers. */
+export interface Offer12 {
+  readonly clientRandom: Uint8Array;
+  readonly sessionId: Uint8Array;
+  /** The session offered for resumption (its id in `sessionId`, or its ticket in session_ticket). */
+  readonly session: ClientSession12 | null;
+}
+
 /** Continues a client handshake whose ServerHello chose TLS 1.2. */
 export function acceptServerHello12(
   engine: Engine,
   config: ClientConfig,
-  hello: { random: Uint8Array; cipherSuite: number; extensions: readonly Extension[] },
-  clientRandom: Uint8Array,
+  hello: { random: Uint8Array; sessionId: Uint8Array; cipherSuite: number; extensions: readonly Extension[] },
+  offer: Offer12,
   clientHello: Uint8Array,
   serverHello: Uint8Array,
 ): HandshakeState {
+  const clientRandom = offer.clientRandom;
   engine.version = 0x0303;
   const suite = config.plan.tls12.find((s) => s.id === hello.cipherSuite);
   if (suite === undefined) fail(AlertDescription.illegal_parameter, `the server selected cipher suite 0x${hello.cipherSuite.toString(16)}, which we did not offer for TLS 1.2`);
@@ -97,10 +124,32 @@ export function acceptServerHello12(
   }
   const limit = findExtension(hello.extensions, ExtensionType.RECORD_SIZE_LIMIT);
   if (limit !== undefined && limit.length === 2) engine.records.outgoingLimit = Math.max(64, Math.min((limit[0]! << 8) | limit[1]!, 2 ** 14));
+  const ticketData = findExtension(hello.extensions, ExtensionType.SESSION_TICKET);
+  if (ticketData !== undefined && ticketData.length !== 0) fail(AlertDescription.decode_error, 'a session_ticket extension with data in the ServerHello');
   const messages = new Messages();
   messages.add(clientHello);
   messages.add(serverHello);
-  return new ExpectCertificate({ config, suite, clientRandom, serverRandom: hello.random, messages, alpn, peerCertificates: [] });
+  // RFC 5077 §3.4 / RFC 5246 §7.4.1.3: the server resumes by echoing the session id we offered.
+  const session = offer.session;
+  const resumed = session !== null && hello.sessionId.length > 0 && bytesEqual(hello.sessionId, offer.sessionId);
+  const c: Client12 = {
+    config,
+    suite,
+    clientRandom,
+    serverRandom: hello.random,
+    messages,
+    alpn,
+    sessionId: Uint8Array.from(hello.sessionId),
+    resuming: resumed ? session : null,
+    ticketPromised: ticketData !== undefined,
+    peerCertificates: [],
+  };
+  if (!resumed) return new ExpectCertificate(c);
+  if (suite.id !== session.cipherSuite) fail(AlertDescription.illegal_parameter, 'the server resumed our session with another cipher suite');
+  c.master = session.masterSecret;
+  c.peerCertificates = session.peerCertificates;
+  engine.onChangeCipherSpec = () => install12(engine, suite, c.master!, clientRandom, hello.random, 'client', 'read');
+  return c.ticketPromised ? new ExpectNewSessionTicket(c) : new ExpectFinished(c);
 }
 
 class ExpectCertificate implements HandshakeState {
@@ -182,6 +231,7 @@ class ExpectServerHelloDone implements HandshakeState {
     }
     send(encodeClientKeyExchange(ours.publicKey));
     const master = extendedMasterSecret(provider, c.suite.hash, preMaster, provider.hash(c.suite.hash, c.messages.all()));
+    c.master = master;
     if (scheme !== undefined) {
       const signature = chain!.key.sign(scheme, c.messages.all());
       send(frame12CertificateVerify(scheme, signature));
@@ -192,7 +242,7 @@ class ExpectServerHelloDone implements HandshakeState {
     send(finished);
     engine.flush();
     engine.onChangeCipherSpec = () => install12(engine, c.suite, master, c.clientRandom, c.serverRandom, 'client', 'read');
-    return new ExpectFinished(c, master);
+    return c.ticketPromised ? new ExpectNewSessionTicket(c) : new ExpectFinished(c);
   }
 }
 
@@ -205,23 +255,70 @@ function u24(n: number): Uint8Array {
   return Uint8Array.of((n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
 }
 
+/** RFC 5077 §3.3: after a session_ticket in ServerHello, a NewSessionTicket comes before ChangeCipherSpec. */
+class ExpectNewSessionTicket implements HandshakeState {
+  readonly name = 'ExpectNewSessionTicket';
+  constructor(readonly c: Client12) {}
+
+  handle(_engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.NEW_SESSION_TICKET, this.name);
+    this.c.ticket = decodeNewSessionTicket12(message.body);
+    this.c.messages.add(message.encoded);
+    return new ExpectFinished(this.c);
+  }
+}
+
 class ExpectFinished implements HandshakeState {
   readonly name = 'ExpectFinished';
-  constructor(
-    readonly c: Client12,
-    readonly master: Uint8Array,
-  ) {}
+  constructor(readonly c: Client12) {}
 
   handle(engine: Engine, message: HandshakeMessage): HandshakeState {
     expectType(message, HandshakeType.FINISHED, this.name);
     const c = this.c;
     const provider = c.config.provider;
+    const master = c.master!;
     if (engine.onChangeCipherSpec !== null) fail(AlertDescription.unexpected_message, 'Finished before ChangeCipherSpec');
-    const expected = finished12(provider, c.suite.hash, this.master, 'server', provider.hash(c.suite.hash, c.messages.all()));
+    const expected = finished12(provider, c.suite.hash, master, 'server', provider.hash(c.suite.hash, c.messages.all()));
     if (!provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the server's Finished does not match the handshake (tampering, or a bug)");
-    engine.complete({ cipherSuite: c.suite.id, group: c.serverShare!.group, alpn: c.alpn, peerCertificates: c.peerCertificates, resumed: false, serverName: c.config.sni });
+    if (c.resuming !== null) {
+      // Abbreviated handshake (RFC 5246 §7.3): the server finished first; our ChangeCipherSpec and Finished follow.
+      c.messages.add(message.encoded);
+      engine.sendChangeCipherSpec();
+      install12(engine, c.suite, master, c.clientRandom, c.serverRandom, 'client', 'write');
+      engine.sendHandshake(encodeFinished(finished12(provider, c.suite.hash, master, 'client', provider.hash(c.suite.hash, c.messages.all()))));
+      engine.flush();
+    }
+    engine.complete({
+      cipherSuite: c.suite.id,
+      group: c.serverShare?.group ?? null,
+      alpn: c.alpn,
+      peerCertificates: c.peerCertificates,
+      resumed: c.resuming !== null,
+      serverName: c.config.sni,
+    });
+    const session = sessionToKeep(c);
+    if (session !== null) c.config.onSession(session);
     return new ExpectTraffic();
   }
+}
+
+/** The session this handshake leaves to resume later, or null when the server offered none. */
+function sessionToKeep(c: Client12): ClientSession12 | null {
+  const fresh = c.ticket !== undefined && c.ticket.ticket.length > 0;
+  if (!fresh && c.resuming !== null) return c.resuming; // resumed without a new ticket: the same session again
+  const ticket = fresh ? c.ticket!.ticket : new Uint8Array(0);
+  if (ticket.length === 0 && c.sessionId.length === 0) return null;
+  const hint = fresh ? c.ticket!.lifetimeHint : 0;
+  return {
+    version: 0x0303,
+    cipherSuite: c.suite.id,
+    masterSecret: c.master!,
+    sessionId: c.sessionId,
+    ticket,
+    lifetime: hint === 0 ? SESSION_ID_LIFETIME : Math.min(hint, MAX_LIFETIME),
+    receivedAt: Date.now(),
+    peerCertificates: c.peerCertificates,
+  };
 }
 
 class ExpectTraffic implements HandshakeState {

@@ -155,7 +155,7 @@ class ExpectClientHello implements HandshakeState {
     // §D.4: in compatibility mode, one change_cipher_spec after our first handshake message.
     if (hello.sessionId.length > 0 && this.retry === null) engine.sendChangeCipherSpec();
 
-    const schedule = new KeySchedule(c.provider, suite.hash, resumed?.psk ?? null);
+    const schedule = new KeySchedule(c.provider, suite.hash, resumed?.secret ?? null);
     schedule.inputSharedSecret(shared);
     const helloHash = t.current();
     const clientSecret = schedule.derive('c hs traffic', helloHash);
@@ -244,12 +244,12 @@ class ExpectClientHello implements HandshakeState {
     const offer = ext.preSharedKey.decodeClient(pskData);
     if (c.ticketer === null || !ext.pskKeyExchangeModes.decode(modes).includes(ext.PSK_DHE_KE)) return null;
     const state = c.ticketer.open(offer.identities[0]!.identity);
-    if (state === null) return null;
+    if (state === null || state.version !== ProtocolVersion.TLS13) return null;
     const ticketSuite = tls13Suite(state.cipherSuite);
     if (ticketSuite === undefined || ticketSuite.hash !== suite.hash) return null;
     if (Date.now() - state.createdAt > state.lifetime * 1000 || state.serverName !== (sni ?? '')) return null;
     const truncated = message.encoded.subarray(0, message.encoded.length - offer.bindersLength);
-    const schedule = new KeySchedule(c.provider, suite.hash, state.psk);
+    const schedule = new KeySchedule(c.provider, suite.hash, state.secret);
     const transcriptHash = this.transcript.started ? this.transcript.currentWith(truncated) : c.provider.hash(suite.hash, truncated);
     const expected = schedule.finishedVerifyData(schedule.binderKey(), transcriptHash);
     if (!c.provider.equal(expected, offer.binders[0]!)) fail(AlertDescription.decrypt_error, 'the PSK binder does not verify');
@@ -327,8 +327,9 @@ class ExpectFinished implements HandshakeState {
       const nonce = Uint8Array.of(0);
       const ageAdd = new DataView(c.provider.random(4).buffer).getUint32(0);
       const ticket = c.ticketer.seal({
+        version: ProtocolVersion.TLS13,
         cipherSuite: k.suite.id,
-        psk: k.schedule.resumptionPsk(resumption, nonce),
+        secret: k.schedule.resumptionPsk(resumption, nonce),
         ageAdd,
         lifetime: c.ticketer.lifetime,
         createdAt: Date.now(),

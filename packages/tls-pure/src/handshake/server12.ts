@@ -1,9 +1,11 @@
 /**
  * The TLS 1.2 server handshake after ClientHello (RFC 5246 §7.3, RFC 8422, RFC 7627): ECDHE with
- * AEAD suites only, extended master secret required, renegotiation refused, no resumption.
+ * AEAD suites only, extended master secret required, renegotiation refused, resumption with
+ * stateless tickets only (RFC 5077; no session-id cache, so nothing is kept per session).
  *
- *   [ExpectCertificate] -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
- *   -> [ChangeCipherSpec] -> ExpectFinished -> ExpectTraffic
+ *   full:    [ExpectCertificate] -> ExpectClientKeyExchange -> [ExpectCertificateVerify]
+ *            -> [ChangeCipherSpec] -> ExpectFinished -> ExpectTraffic
+ *   resumed: [ChangeCipherSpec] -> ExpectResumedFinished -> ExpectTraffic
  *
  * @module
  */
@@ -17,12 +19,13 @@ import {
   decodeClientKeyExchange,
   encodeCertificate12,
   encodeCertificateRequest12,
+  encodeNewSessionTicket12,
   encodeServerEcdhParams,
   encodeServerHelloDone,
   encodeServerKeyExchange,
 } from '../codec/messages12.js';
 import { concat } from '../codec/writer.js';
-import type { KeyExchange } from '../crypto/provider.js';
+import type { CryptoProvider, KeyExchange } from '../crypto/provider.js';
 import { keyFitsAuth, type Tls12Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
@@ -30,6 +33,7 @@ import { install12, Messages, schemeFitsAuth } from './client12.js';
 import { badSignature, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12 } from './prf.js';
 import type { ServedChain, ServerConfig } from './server.js';
+import type { TicketState } from './session.js';
 
 /** RFC 8446 §4.1.3: the last 8 bytes of a TLS 1.3-capable server's random when it negotiates TLS 1.2. */
 const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);
@@ -43,6 +47,8 @@ interface Server12 {
   readonly exchange: KeyExchange;
   readonly alpn: Uint8Array | null;
   readonly sni: string | null;
+  /** The client asked for a ticket (RFC 5077 §3.2) and we promised one in ServerHello. */
+  readonly issueTicket: boolean;
   peerCertificates: readonly Uint8Array[];
   publicKeyInfo?: Uint8Array;
   master?: Uint8Array;
@@ -51,6 +57,7 @@ interface Server12 {
 /** What the TLS 1.3 ExpectClientHello already worked out. */
 export interface Hello12 {
   readonly random: Uint8Array;
+  readonly sessionId: Uint8Array;
   readonly cipherSuites: readonly number[];
   readonly extensions: readonly Extension[];
   readonly sni: string | null;
@@ -67,6 +74,14 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
   }
   const renegotiation = get(ExtensionType.RENEGOTIATION_INFO);
   if (renegotiation !== undefined && (renegotiation.length !== 1 || renegotiation[0] !== 0)) fail(AlertDescription.handshake_failure, 'a renegotiation_info that is not empty on a first handshake');
+  const provider = config.provider;
+  const random = provider.random(32);
+  if (config.plan.tls13.length > 0) random.set(DOWNGRADE_TLS12, 24);
+  const ticketData = get(ExtensionType.SESSION_TICKET);
+  const issueTicket = ticketData !== undefined && config.ticketer !== null;
+  const resumed = ticketData === undefined || ticketData.length === 0 ? null : resumable(config, hello, ticketData);
+  if (resumed !== null) return resume(engine, config, hello, clientHello, random, resumed.state, resumed.suite, issueTicket);
+
   const chain = hello.chain;
   const suite = config.plan.tls12.find((s) => hello.cipherSuites.includes(s.id) && keyFitsAuth(chain.key.schemes, s.auth));
   if (suite === undefined) fail(AlertDescription.handshake_failure, 'no cipher suite in common with the client (for this certificate)');
@@ -80,23 +95,14 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
   const scheme = chain.key.schemes.find((s) => clientSchemes.includes(s) && schemeFitsAuth(s, suite.auth));
   if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no signature scheme in common with the client for this certificate');
 
-  const provider = config.provider;
-  const random = provider.random(32);
-  if (config.plan.tls13.length > 0) random.set(DOWNGRADE_TLS12, 24);
-  const extensions: Extension[] = [
-    { type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) },
-    { type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) },
-  ];
-  if (get(0x000b) !== undefined) extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
-  if (hello.alpn !== null) extensions.push(ext.alpn.encode([hello.alpn]));
   const messages = new Messages();
   messages.add(clientHello);
   const send = (m: Uint8Array) => {
     messages.add(m);
     engine.sendHandshake(m);
   };
-  // legacy_version 0x0303 is what encodeServerHello writes; no session id (no TLS 1.2 resumption).
-  send(encodeServerHello({ random, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions }));
+  // legacy_version 0x0303 is what encodeServerHello writes; no session id: sessions are resumed by ticket only.
+  send(encodeServerHello({ random, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions: serverHelloExtensions(hello, issueTicket) }));
   send(encodeCertificate12(chain.certificates));
   const exchange = provider.keyExchange(group);
   const params = encodeServerEcdhParams(group, exchange.publicKey);
@@ -104,8 +110,86 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
   const requested = config.clientVerifier !== null;
   if (requested) send(encodeCertificateRequest12(VERIFY_SCHEMES));
   send(encodeServerHelloDone());
-  const s: Server12 = { config, suite, clientRandom: hello.random, serverRandom: random, messages, exchange, alpn: hello.alpn, sni: hello.sni, peerCertificates: [] };
+  const s: Server12 = { config, suite, clientRandom: hello.random, serverRandom: random, messages, exchange, alpn: hello.alpn, sni: hello.sni, issueTicket, peerCertificates: [] };
   return requested ? new ExpectCertificate(s) : new ExpectClientKeyExchange(s);
+}
+
+function serverHelloExtensions(hello: Hello12, issueTicket: boolean): Extension[] {
+  const extensions: Extension[] = [
+    { type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) },
+    { type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) },
+  ];
+  if (findExtension(hello.extensions, 0x000b) !== undefined) extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
+  if (hello.alpn !== null) extensions.push(ext.alpn.encode([hello.alpn]));
+  if (issueTicket) extensions.push({ type: ExtensionType.SESSION_TICKET, data: new Uint8Array(0) });
+  return extensions;
+}
+
+/**
+ * The TLS 1.2 session in the client's ticket when we may resume it: a ticket of this context for
+ * TLS 1.2, not expired, for the same SNI name, its suite still allowed here and offered by the
+ * client, and a client certificate in it when this server now asks for one.
+ */
+function resumable(config: ServerConfig, hello: Hello12, ticket: Uint8Array): { state: TicketState; suite: Tls12Suite } | null {
+  const state = config.ticketer?.open(ticket) ?? null;
+  if (state === null || state.version !== 0x0303) return null;
+  if (Date.now() - state.createdAt > state.lifetime * 1000 || state.serverName !== (hello.sni ?? '')) return null;
+  const suite = config.plan.tls12.find((s) => s.id === state.cipherSuite);
+  if (suite === undefined || !hello.cipherSuites.includes(suite.id)) return null;
+  if (config.clientVerifier !== null && state.peerCertificates.length === 0) return null;
+  return { state, suite };
+}
+
+/** The abbreviated handshake (RFC 5246 §7.3, RFC 5077 §3.1): we finish first, the client follows. */
+function resume(engine: Engine, config: ServerConfig, hello: Hello12, clientHello: Uint8Array, random: Uint8Array, state: TicketState, suite: Tls12Suite, issueTicket: boolean): HandshakeState {
+  const provider = config.provider;
+  const master = state.secret;
+  const messages = new Messages();
+  messages.add(clientHello);
+  const send = (m: Uint8Array) => {
+    messages.add(m);
+    engine.sendHandshake(m);
+  };
+  // Echoing the client's session id is what tells it the ticket was accepted (RFC 5077 §3.4).
+  send(encodeServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions: serverHelloExtensions(hello, issueTicket) }));
+  // A fresh ticket for the same session; its age still counts from the full handshake.
+  if (issueTicket) send(newSessionTicket(config, state));
+  engine.sendChangeCipherSpec();
+  install12(engine, suite, master, hello.random, random, 'server', 'write');
+  send(encodeFinished(finished12(provider, suite.hash, master, 'server', provider.hash(suite.hash, messages.all()))));
+  engine.flush();
+  engine.onChangeCipherSpec = () => install12(engine, suite, master, hello.random, random, 'server', 'read');
+  return new ExpectResumedFinished({ suite, master, messages, alpn: hello.alpn, sni: hello.sni, peerCertificates: state.peerCertificates, provider });
+}
+
+function newSessionTicket(config: ServerConfig, state: TicketState): Uint8Array {
+  const ticketer = config.ticketer!;
+  return encodeNewSessionTicket12({ lifetimeHint: ticketer.lifetime, ticket: ticketer.seal(state) });
+}
+
+class ExpectResumedFinished implements HandshakeState {
+  readonly name = 'ExpectResumedFinished';
+  constructor(
+    readonly r: {
+      readonly suite: Tls12Suite;
+      readonly master: Uint8Array;
+      readonly messages: Messages;
+      readonly alpn: Uint8Array | null;
+      readonly sni: string | null;
+      readonly peerCertificates: readonly Uint8Array[];
+      readonly provider: CryptoProvider;
+    },
+  ) {}
+
+  handle(engine: Engine, message: HandshakeMessage): HandshakeState {
+    expectType(message, HandshakeType.FINISHED, this.name);
+    const { suite, master, messages, provider } = this.r;
+    if (engine.onChangeCipherSpec !== null) fail(AlertDescription.unexpected_message, 'Finished before ChangeCipherSpec');
+    const expected = finished12(provider, suite.hash, master, 'client', provider.hash(suite.hash, messages.all()));
+    if (!provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the client's Finished does not match the handshake (tampering, or a bug)");
+    engine.complete({ cipherSuite: suite.id, group: null, alpn: this.r.alpn, peerCertificates: this.r.peerCertificates, resumed: true, serverName: this.r.sni });
+    return new ExpectTraffic();
+  }
 }
 
 class ExpectCertificate implements HandshakeState {
@@ -180,6 +264,20 @@ class ExpectFinished implements HandshakeState {
     const expected = finished12(provider, s.suite.hash, s.master!, 'client', provider.hash(s.suite.hash, s.messages.all()));
     if (!provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the client's Finished does not match the handshake (tampering, or a bug)");
     s.messages.add(message.encoded);
+    if (s.issueTicket) {
+      const ticket = newSessionTicket(s.config, {
+        version: 0x0303,
+        cipherSuite: s.suite.id,
+        secret: s.master!,
+        ageAdd: 0,
+        lifetime: s.config.ticketer!.lifetime,
+        createdAt: Date.now(),
+        serverName: s.sni ?? '',
+        peerCertificates: s.peerCertificates,
+      });
+      s.messages.add(ticket);
+      engine.sendHandshake(ticket);
+    }
     engine.sendChangeCipherSpec();
     install12(engine, s.suite, s.master!, s.clientRandom, s.serverRandom, 'server', 'write');
     engine.sendHandshake(encodeFinished(finished12(provider, s.suite.hash, s.master!, 'server', provider.hash(s.suite.hash, s.messages.all()))));
