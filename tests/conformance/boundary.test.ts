@@ -18,7 +18,7 @@ import {
 import { InsecureConfiguration, InsecureTLSImplementation } from '@unitls/insecure';
 import { chainOf, clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { connectPair } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const EMPTY_MATERIAL = () => [
   ['an empty trust store buffer', clientConfig({ trustStore: TrustStore.fromBuffer(new Uint8Array(0)) }), /TrustStore\.fromBuffer\(\) was given empty material/],

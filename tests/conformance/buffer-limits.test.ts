@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TLSError, WantReadError, WantWriteError, type TLSBuffer } from '@unitls/tls-core';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const withBuffers = implementations.filter((i) => i.features.buffer);
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
 import { chainOf, clientConfig, pki, serverConfig } from '../support/fixtures.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const withBuffers = implementations.filter((i) => i.features.buffer);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CipherSuite, TLSVersion } from '@unitls/tls-core';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { recvExactly, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const pairs = implementations.flatMap((client) => implementations.filter((server) => server !== client).map((server) => [`${client.name} client`, `${server.name} server`, client, server] as const));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TLSVersion, CipherSuite } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { connectPair, recvExactly, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 describe.each(implementations.map((i) => [i.name, i] as const))('handshake and data (%s)', (_, implementation) => {
   it('connects over loopback and moves data both ways, both sides agreeing on what was negotiated', async () => {

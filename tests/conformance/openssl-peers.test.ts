@@ -4,7 +4,7 @@ import { CIPHER_TABLE } from '@unitls/tls-node';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { runClient, startServer, type OpenSSLServer } from '../support/openssl.js';
 import { recvUntil, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const opensslName = new Map(CIPHER_TABLE.map(([id, , name]) => [id, name]));
 const tls13 = new Set(CIPHER_TABLE.filter(([, , , is13]) => is13).map(([id]) => id));

@@ -15,7 +15,7 @@ import {
 import { chainOf, clientConfig, pki, rootStore, serverConfig } from '../support/fixtures.js';
 import type { PkiName } from '../support/pki.js';
 import { connectPair, failingPair } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 describe.each(implementations.map((i) => [i.name, i] as const))('refusals (%s)', (_, implementation) => {
   it.each([

@@ -14,7 +14,7 @@ import { createAuthority, issueCertificate, type IssuedCertificate } from '@unit
 import { ConfigurationError, TLSClientConfiguration, TrustStore, startTls } from '@unitls/tls-core';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { recvExactly } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const BAD_NAMES = [
   'localhost\0.attacker.example',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TLSVersion, type TLSSession } from '@unitls/tls-core';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { recvExactly, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const resuming = implementations.filter((i) => i.features.sessionResumption);
 const pairs = resuming.flatMap((client) => resuming.map((server) => [client.name, server.name, client, server] as const));

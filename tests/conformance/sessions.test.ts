@@ -22,7 +22,7 @@ import { InsecureConfiguration, InsecureTLSImplementation } from '@unitls/insecu
 import { chainOf, clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import type { PkiName } from '../support/pki.js';
 import { recvExactly, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 /** A listener of `implementation` serving `leaf`, counting the connections that reach it. */
 async function serve(implementation: TLSImplementation, leaf: PkiName) {

@@ -7,7 +7,7 @@ import { TLSError, startTls } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import type { PkiName } from '../support/pki.js';
 import { connectPair, failingPair, recvExactly, sendText } from '../support/sockets.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const der = (name: PkiName) => new X509Certificate(pki.pem(name)).raw;
 

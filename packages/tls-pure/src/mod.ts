@@ -20,31 +20,46 @@
  * @module
  */
 import { TLSImplementation, type TLSClientConfiguration, type TLSServerConfiguration } from '@unitls/tls-core';
-import { IMPLEMENTATION_NAME } from './buffer.js';
-import { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
+import { PureClientContext, PureServerContext, implementationName, type PureContextOptions } from './config/contexts.js';
+import { NobleClientContext, NobleServerContext } from './config/noble-contexts.js';
 import { validateConfig } from './config/validate.js';
+import { nobleCryptoProvider } from './crypto/noble.js';
+import { nodeCryptoProvider } from './crypto/node.js';
+import type { CryptoProvider } from './crypto/provider.js';
 import { RELAX, type Relaxations } from './danger.js';
 
 const INSECURE_HOOKS = Symbol.for('@unitls/insecure.hooks.v1');
 
-/** The tls-pure TLSImplementation. */
-export const implementation: TLSImplementation = new TLSImplementation({
-  name: IMPLEMENTATION_NAME,
-  clientContext: PureClientContext,
-  serverContext: PureServerContext,
-  validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration),
-  features: { buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true },
-  // Used only by @unitls/insecure, which warns at every step.
-  hooks: {
-    [INSECURE_HOOKS]: Object.freeze({
-      clientContext: (configuration: TLSClientConfiguration, relaxations: Relaxations) => new PureClientContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
-      serverContext: (configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) =>
-        new PureServerContext(configuration, { [RELAX]: relaxations } as PureContextOptions),
-    }),
-  },
-});
+function pureImplementation(provider: CryptoProvider, clientContext: typeof PureClientContext, serverContext: typeof PureServerContext): TLSImplementation {
+  return new TLSImplementation({
+    name: implementationName(provider),
+    clientContext,
+    serverContext,
+    validateConfig: (configuration: TLSClientConfiguration | TLSServerConfiguration) => validateConfig(configuration),
+    features: { buffer: true, raggedEOF: true, sessionResumption: true, verificationTime: true },
+    // Used only by @unitls/insecure, which warns at every step.
+    hooks: {
+      [INSECURE_HOOKS]: Object.freeze({
+        clientContext: (configuration: TLSClientConfiguration, relaxations: Relaxations) => new PureClientContext(configuration, { provider, [RELAX]: relaxations } as PureContextOptions),
+        serverContext: (configuration: TLSServerConfiguration, relaxations: { verifyClientChain: boolean }) =>
+          new PureServerContext(configuration, { provider, [RELAX]: relaxations } as PureContextOptions),
+      }),
+    },
+  });
+}
+
+/** The tls-pure TLSImplementation ("pure"), with the node:crypto provider. */
+export const implementation: TLSImplementation = pureImplementation(nodeCryptoProvider, PureClientContext, PureServerContext);
+
+/**
+ * tls-pure with every primitive from the @noble packages ("pure-noble"): for runtimes without
+ * node:crypto, and run by the conformance suite as an implementation of its own. Its sessions are
+ * bound to it (never resumed by "pure", nor the other way round).
+ */
+export const nobleImplementation: TLSImplementation = pureImplementation(nobleCryptoProvider, NobleClientContext, NobleServerContext);
 
 export { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
+export { NobleClientContext, NobleServerContext } from './config/noble-contexts.js';
 export { PureBuffer } from './buffer.js';
 export { DEFAULT_LIMITS, type Limits } from './config/limits.js';
 export { nodeCryptoProvider } from './crypto/node.js';

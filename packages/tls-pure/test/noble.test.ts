@@ -1,10 +1,10 @@
 /**
- * The @noble provider: the same handshakes as the node:crypto provider where it has the
- * primitives (no RSA, no AES-CCM), against itself and across providers, plus RFC 8448's records.
+ * The @noble provider: the same handshakes as the node:crypto provider (RSA from
+ * micro-rsa-dsa-dh, AES-CCM composed from @noble/ciphers), against itself and across providers,
+ * plus RFC 8448's records.
  */
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '@unitls/tls-core';
 import { nobleCryptoProvider as noble, nodeCryptoProvider as node, PureClientContext, PureServerContext, type CryptoProvider, type PureBuffer } from '../src/mod.js';
 import { SIGNATURE_ALGORITHMS } from '../src/x509/signature-verifier.js';
 import { chain, clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
@@ -69,17 +69,64 @@ describe('the @noble provider', () => {
     expect(again.sessionReused).toBe(true);
   });
 
-  it('leaves out AES-CCM, and refuses a CCM-only configuration clearly', () => {
-    expect(() => new PureClientContext(clientConfiguration(pki, { ciphers: [0x1304, 0x1305] }), { provider: noble })).toThrow(ConfigurationError);
-    const { client, server } = pair(noble, node, { ciphers: [0x1304, 0x1301] }, { ciphers: [0x1304, 0x1301] });
-    handshake(client, server);
-    expect(client.cipher()).toBe(0x1301);
+  it.each([
+    ['noble client, node:crypto server', noble, node],
+    ['node:crypto client, noble server', node, noble],
+  ] as const)('%s: every AES-CCM suite of TLS 1.3 and 1.2', (_label, clientProvider, serverProvider) => {
+    for (const suite of [0x1304, 0x1305, 0xc0ac, 0xc0ad, 0xc0ae, 0xc0af]) {
+      const { client, server } = pair(clientProvider, serverProvider, { ciphers: [suite] }, { ciphers: [suite] });
+      handshake(client, server);
+      expect(client.cipher()).toBe(suite);
+      talk(client as PureBuffer, server as PureBuffer);
+    }
   });
 
-  it('has no RSA: an RSA server key fails the handshake signature check (decrypt_error), never passes', () => {
-    const { client, server } = pair(noble, node, {}, {}, pki.serverRsa);
-    expect(() => handshake(client, server)).toThrow(/CertificateVerify signature does not verify/);
-    expect(() => noble.signingKey(new TextEncoder().encode(pki.serverRsa.keyPem))).toThrow(/RSA|unsupported/);
+  it.each([
+    ['noble client, node:crypto server', noble, node],
+    ['node:crypto client, noble server', node, noble],
+  ] as const)('%s: an RSA server key in TLS 1.3 (RSA-PSS) and TLS 1.2 (ECDHE-RSA)', (_label, clientProvider, serverProvider) => {
+    for (const suite of [0x1301, 0xc02f, 0xcca8]) {
+      const { client, server } = pair(clientProvider, serverProvider, { ciphers: [suite] }, { ciphers: [suite] }, pki.serverRsa);
+      handshake(client, server);
+      expect(client.cipher()).toBe(suite);
+      talk(client as PureBuffer, server as PureBuffer);
+    }
+  });
+
+  it('signs and checks every RSA scheme as node:crypto does, from PKCS#8 and PKCS#1 keys', () => {
+    const data = text('signed data');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    for (const type of ['pkcs8', 'pkcs1'] as const) {
+      const pem = text(privateKey.export({ format: 'pem', type }) as string);
+      const ours = noble.signingKey(pem);
+      const theirs = node.signingKey(pem);
+      expect(Buffer.from(ours.publicKeyInfo).equals(Buffer.from(theirs.publicKeyInfo))).toBe(true);
+      expect(ours.schemes).toEqual(theirs.schemes);
+      for (const scheme of ours.schemes) {
+        const signature = ours.sign(scheme, data);
+        expect(signature.length).toBe(256);
+        expect(node.verify(scheme, theirs.publicKeyInfo, data, signature)).toBe(true);
+        expect(noble.verify(scheme, ours.publicKeyInfo, data, theirs.sign(scheme, data))).toBe(true);
+        expect(noble.verify(scheme, ours.publicKeyInfo, text('other data'), theirs.sign(scheme, data))).toBe(false);
+      }
+    }
+  });
+
+  it('checks RSA certificate signatures (PKCS#1 v1.5 and PSS, three hashes) as node:crypto does', () => {
+    const data = text('tbsCertificate');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const spki = publicKey.export({ format: 'der', type: 'spki' });
+    for (const algorithm of SIGNATURE_ALGORITHMS.filter((a) => a.startsWith('rsa-'))) {
+      const [, padding, hash] = algorithm.split('-') as [string, 'pkcs1' | 'pss', string];
+      const options = padding === 'pss' ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: { sha256: 32, sha384: 48, sha512: 64 }[hash] } : { padding: constants.RSA_PKCS1_PADDING };
+      const signature = sign(hash, data, { key: privateKey, ...options });
+      expect(noble.verifySignature(algorithm, spki, data, signature), algorithm).toBe(true);
+      expect(node.verifySignature(algorithm, spki, data, signature), algorithm).toBe(true);
+      const bad = Uint8Array.from(signature);
+      bad[100]! ^= 1;
+      expect(noble.verifySignature(algorithm, spki, data, bad), algorithm).toBe(false);
+      expect(noble.verifySignature(algorithm, spki, data, signature.subarray(1)), algorithm).toBe(false);
+    }
   });
 
   it('agrees with node:crypto on every ECDSA and Ed25519 certificate signature algorithm it has', () => {
@@ -95,7 +142,7 @@ describe('the @noble provider', () => {
   });
 });
 
-import { generateKeyPairSync } from 'node:crypto';
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
 function ecPem(curve: string): string {
   const named = { p256: 'prime256v1', p384: 'secp384r1', p521: 'secp521r1' }[curve]!;
   return generateKeyPairSync('ec', { namedCurve: named }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;

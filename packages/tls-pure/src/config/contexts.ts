@@ -115,6 +115,14 @@ function checkGroups(groups: readonly number[], provider: CryptoProvider): reado
   return Object.freeze([...groups]);
 }
 
+/**
+ * The implementation name a context's sessions are bound to (tls-core's fingerprint): one per
+ * provider ("pure", "pure-noble"), so a session made over one provider is never resumed over another.
+ */
+export function implementationName(provider: CryptoProvider): string {
+  return provider === nodeCryptoProvider ? IMPLEMENTATION_NAME : `${IMPLEMENTATION_NAME}-${provider.name.replace(/[^a-z0-9]+/gi, '')}`;
+}
+
 function verifierFor(store: TrustStore, provider: CryptoProvider): PeerVerifier {
   return new CertificateValidator(trustAnchorsFor(store), provider);
 }
@@ -148,7 +156,7 @@ export class PureClientContext implements ClientContext {
     const chain = configuration.certificateChain;
     this.#chain = chain === null ? null : loadChain(chain, this.#common.provider);
     bindSessions(this, () =>
-      sessionFingerprint(IMPLEMENTATION_NAME, configuration, {
+      sessionFingerprint(implementationName(this.#common.provider), configuration, {
         verifyChain: relax?.verifyChain ?? true,
         checkHostname: relax?.checkHostname ?? true,
         verificationTime: options.verificationTime ?? null,

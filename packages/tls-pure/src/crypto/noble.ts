@@ -4,9 +4,9 @@
  * resistance is what those libraries document (constant-time field arithmetic where JavaScript
  * allows it; no guarantees against timing of the JIT or the garbage collector).
  *
- * What it cannot do: RSA (none of the @noble packages has it, and WebCrypto is asynchronous),
- * so RSA certificates and RSA handshake signatures are refused; and AES-CCM (not in
- * @noble/ciphers), so the CCM suites are left out when this provider is used.
+ * Two pieces come from elsewhere, as none of the @noble packages has them: RSA signatures from
+ * micro-rsa-dsa-dh (the same author's package, not audited; BigInt signing is not constant-time,
+ * see noble-rsa.ts), and AES-CCM composed from @noble/ciphers' CBC and CTR modes (ccm.ts).
  *
  * @module
  */
@@ -22,7 +22,9 @@ import { NamedGroup, SignatureScheme } from '../codec/constants.js';
 import { childrenOf, contentBytes, decodeDer } from '../x509/der.js';
 import { parseSubjectPublicKey, type SubjectPublicKey } from '../x509/public-key.js';
 import type { SignatureAlgorithm } from '../x509/signature-verifier.js';
+import { aesCcm } from './ccm.js';
 import { hybridClient, hybridServer } from './hybrid.js';
+import { rsaScheme, rsaSigningKey, rsaVerify } from './noble-rsa.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './provider.js';
 import { schemeHash } from './schemes.js';
 
@@ -46,7 +48,7 @@ class NobleHashState implements HashState {
   }
 }
 
-const AEADS = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const satisfies readonly AeadAlgorithm[];
+const AEADS = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305', 'aes-128-ccm', 'aes-256-ccm', 'aes-128-ccm-8', 'aes-256-ccm-8'] as const satisfies readonly AeadAlgorithm[];
 
 function join(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
@@ -59,23 +61,41 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 function aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
-  if (!(AEADS as readonly string[]).includes(algorithm)) throw new RangeError(`the @noble provider has no ${algorithm} (AES-CCM is not in @noble/ciphers)`);
-  const make = algorithm === 'chacha20-poly1305' ? chacha20poly1305 : gcm;
+  if (!(AEADS as readonly string[]).includes(algorithm)) throw new RangeError(`the @noble provider has no ${algorithm}`);
   const keyCopy = Uint8Array.from(key);
+  const tagLength = algorithm.endsWith('-8') ? 8 : 16;
+  const make =
+    algorithm === 'chacha20-poly1305'
+      ? (nonce: Uint8Array, aad: Uint8Array) => chacha20poly1305(keyCopy, nonce, aad)
+      : algorithm.endsWith('gcm')
+        ? (nonce: Uint8Array, aad: Uint8Array) => gcm(keyCopy, nonce, aad)
+        : ccmCipher(aesCcm(keyCopy, tagLength));
   return {
-    tagLength: 16,
+    tagLength,
     seal(nonce, additionalData, plaintext, prefix) {
-      const sealed = make(keyCopy, nonce, additionalData).encrypt(plaintext instanceof Uint8Array ? plaintext : join(plaintext));
+      const sealed = make(nonce, additionalData).encrypt(plaintext instanceof Uint8Array ? plaintext : join(plaintext));
       return prefix === undefined ? sealed : join([prefix, sealed]);
     },
     open(nonce, additionalData, ciphertext) {
       try {
-        return make(keyCopy, nonce, additionalData).decrypt(ciphertext);
+        return make(nonce, additionalData).decrypt(ciphertext);
       } catch {
         return null;
       }
     },
   };
+}
+
+/** AES-CCM in the shape of @noble's ciphers (decrypt throws on a bad tag). */
+function ccmCipher(ccm: ReturnType<typeof aesCcm>) {
+  return (nonce: Uint8Array, aad: Uint8Array) => ({
+    encrypt: (plaintext: Uint8Array) => ccm.seal(nonce, aad, plaintext),
+    decrypt(sealed: Uint8Array): Uint8Array {
+      const opened = ccm.open(nonce, aad, sealed);
+      if (opened === null) throw new Error('AES-CCM: the tag does not verify');
+      return opened;
+    },
+  });
 }
 
 type Curve = typeof p256;
@@ -133,6 +153,7 @@ const OID = {
   p384: '2b81040022',
   p521: '2b81040023',
   ed25519: '2b6570',
+  rsaEncryption: '2a864886f70d010101',
 } as const;
 // No Buffer here: this provider is for runtimes without Node's built-ins.
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -142,21 +163,31 @@ function pemBody(bytes: Uint8Array): Uint8Array {
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, 65536));
   if (!text.includes('-----BEGIN ')) return bytes;
   if (text.includes('ENCRYPTED PRIVATE KEY')) throw new RangeError('encrypted private keys are not supported');
-  const match = /-----BEGIN (EC |)PRIVATE KEY-----([\s\S]+?)-----END \1PRIVATE KEY-----/.exec(text);
-  if (match === null) throw new RangeError('no PRIVATE KEY or EC PRIVATE KEY block (the @noble provider has no RSA)');
+  const match = /-----BEGIN (EC |RSA |)PRIVATE KEY-----([\s\S]+?)-----END \1PRIVATE KEY-----/.exec(text);
+  if (match === null) throw new RangeError('no PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY block');
   return Uint8Array.from(atob(match[2]!.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
 }
 
-/** An ECDSA or Ed25519 private key from PKCS#8 or SEC1 DER. */
-function parsePrivateKey(der: Uint8Array): { kind: 'ec'; curve: keyof typeof CURVES; secret: Uint8Array } | { kind: 'ed25519'; secret: Uint8Array } {
+type ParsedKey = { kind: 'ec'; curve: keyof typeof CURVES; secret: Uint8Array } | { kind: 'ed25519'; secret: Uint8Array } | { kind: 'rsa'; pkcs1: Uint8Array };
+
+const isInteger = (block: unknown) => {
+  const id = (block as { idBlock: { tagClass: number; tagNumber: number } }).idBlock;
+  return id.tagClass === 1 && id.tagNumber === 2;
+};
+
+/** An ECDSA, Ed25519 or RSA private key from PKCS#8, SEC1 or PKCS#1 DER. */
+function parsePrivateKey(der: Uint8Array): ParsedKey {
   const top = childrenOf(decodeDer(der));
   const second = top[1];
+  // PKCS#1 RSAPrivateKey: version, then the modulus (an INTEGER, where SEC1 has an OCTET STRING).
+  if (second !== undefined && isInteger(second)) return { kind: 'rsa', pkcs1: der };
   if (second !== undefined && childrenOf(second).length > 0) {
     // PKCS#8: version, AlgorithmIdentifier, OCTET STRING privateKey
     const [algorithm, parameters] = childrenOf(second).map(contentBytes);
     const inner = contentBytes(top[2]!);
     if (hex(algorithm!) === OID.ed25519) return { kind: 'ed25519', secret: contentBytes(decodeDer(inner)) };
-    if (hex(algorithm!) !== OID.ecPublicKey) throw new RangeError('an unsupported private key type (the @noble provider signs with ECDSA and Ed25519 only)');
+    if (hex(algorithm!) === OID.rsaEncryption) return { kind: 'rsa', pkcs1: inner };
+    if (hex(algorithm!) !== OID.ecPublicKey) throw new RangeError('an unsupported private key type (the @noble provider signs with ECDSA, Ed25519 and RSA)');
     return { kind: 'ec', curve: curveOf(parameters!), secret: contentBytes(childrenOf(decodeDer(inner))[1]!) };
   }
   // SEC1 ECPrivateKey: version, OCTET STRING key, [0] parameters
@@ -180,6 +211,7 @@ const SPKI_PREFIX = {
 
 function signingKey(bytes: Uint8Array): SigningKey {
   const key = parsePrivateKey(pemBody(bytes));
+  if (key.kind === 'rsa') return rsaSigningKey(key.pkcs1);
   if (key.kind === 'ed25519') {
     const publicKey = ed25519.getPublicKey(key.secret);
     return {
@@ -212,8 +244,10 @@ function verifyScheme(scheme: number, publicKeyInfo: Uint8Array, message: Uint8A
   try {
     const key = parseSubjectPublicKey(publicKeyInfo);
     if (scheme === SignatureScheme.ed25519) return key.kind === 'ed25519' && ed25519.verify(signature, message, key.key);
+    const rsa = rsaScheme(scheme);
+    if (rsa !== null) return key.kind === 'rsa' && rsaVerify(rsa.padding, rsa.hash, key.modulus, key.exponent, message, signature);
     const curve = (Object.keys(CURVES) as Array<keyof typeof CURVES>).find((c) => CURVES[c].scheme === scheme);
-    if (curve === undefined) return false; // RSA: not available here
+    if (curve === undefined) return false; // rsa_pss_pss_* (RSASSA-PSS keys): not available here
     return ecdsaVerify(key, curve, schemeHash(scheme)!, message, signature);
   } catch {
     return false;
@@ -225,14 +259,15 @@ function verifySignature(algorithm: SignatureAlgorithm, publicKeyInfo: Uint8Arra
     const key = parseSubjectPublicKey(publicKeyInfo);
     if (algorithm === 'ed25519') return key.kind === 'ed25519' && ed25519.verify(signature, data, key.key);
     const [family, curve, hash] = algorithm.split('-') as [string, string, HashAlgorithm];
-    if (family !== 'ecdsa') return false; // RSA and Ed448: not available here
+    if (family === 'rsa') return key.kind === 'rsa' && rsaVerify(curve as 'pkcs1' | 'pss', hash, key.modulus, key.exponent, data, signature);
+    if (family !== 'ecdsa') return false; // Ed448: not available here
     return ecdsaVerify(key, curve as 'p256', hash, data, signature);
   } catch {
     return false;
   }
 }
 
-/** The provider over the @noble packages (no RSA, no AES-CCM; see the module notes). */
+/** The provider over the @noble packages (RSA from micro-rsa-dsa-dh, AES-CCM composed from @noble/ciphers; see the module notes). */
 export const nobleCryptoProvider: CryptoProvider = Object.freeze({
   name: '@noble',
   random: (length: number) => randomBytes(length),

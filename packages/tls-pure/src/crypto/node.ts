@@ -28,7 +28,7 @@ import { NamedGroup, SignatureScheme } from '../codec/constants.js';
 import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
 import { hybridClient, hybridServer } from './hybrid.js';
-import { schemeHash } from './schemes.js';
+import { RSAE_SCHEMES, schemeHash } from './schemes.js';
 import { nodeSignatureVerifier } from '../x509/node-signature-verifier.js';
 
 class NodeHashState implements HashState {
@@ -176,14 +176,7 @@ function schemesFor(key: KeyObject): number[] {
       return scheme === undefined ? [] : [scheme];
     }
     case 'rsa':
-      return [
-        SignatureScheme.rsa_pss_rsae_sha256,
-        SignatureScheme.rsa_pss_rsae_sha384,
-        SignatureScheme.rsa_pss_rsae_sha512,
-        SignatureScheme.rsa_pkcs1_sha256,
-        SignatureScheme.rsa_pkcs1_sha384,
-        SignatureScheme.rsa_pkcs1_sha512,
-      ];
+      return [...RSAE_SCHEMES];
     case 'rsa-pss':
       return [SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512];
     case 'ed25519':

@@ -30,6 +30,16 @@ export function schemeHash(scheme: number): HashAlgorithm | null {
 }
 
 /** A TLS 1.3 cipher suite: its AEAD and hash (RFC 8446 §B.4). */
+/** The schemes an RSA (rsaEncryption) key makes in TLS, best first: PSS (RFC 8446 §4.2.3), then PKCS#1 v1.5 for TLS 1.2. */
+export const RSAE_SCHEMES: readonly number[] = Object.freeze([
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+]);
+
 export interface Tls13Suite {
   readonly id: number;
   readonly aead: AeadAlgorithm;
