@@ -40,8 +40,6 @@ const UNSUPPORTED: Partial<Record<(typeof RUNTIMES)[number], Record<string, Clea
   bun: {
     'connect tls-openssl': openSSLUnavailable,
     'wrong host tls-openssl': openSSLUnavailable,
-    // Bun answers `import 'undici'` with its own stub, whose Agent ignores the unitls connector.
-    'fetch h2': { name: 'ConfigurationError', message: /Bun/, known: "issue #19 'Also' (http): on Bun, fetch bypasses unitls (Bun's undici stub) and the dispatcher has no close()" },
   },
   deno: {
     'connect tls-openssl': openSSLUnavailable,

@@ -1,28 +1,26 @@
 /**
  * http.client's HTTPConnection and HTTPSConnection, async, on any unitls TLS implementation.
  * HTTP/1.1 itself is node:http's (llhttp) and HTTP/2 node:http2's: the connection only supplies
- * the transport — TCP, a TLSSocket as a stream, or either through a CONNECT tunnel.
+ * the transport — TCP, TLS, or either through a CONNECT tunnel (HTTPSConnection: https.ts).
  *
  * @module
  */
 import * as http from 'node:http';
-import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import {
   TLSClientConfiguration,
-  TLSSocketStream,
-  connectTcp,
+  connectTcp as connectPlainTcp,
   deadlineSignal,
-  startTls,
   untilAborted,
   type ClientContext,
   type TLSImplementation,
-  type TLSSocket,
   type Transport,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { http1Verdict } from './body.js';
 import { HTTPException, checkField, checkHeaderName } from './errors.js';
 import { HTTPResponse } from './response.js';
+import { connectTcp, startHttpTls } from './transport.js';
 import { authority, openTunnel, tunnelTarget, type TunnelTarget } from './tunnel.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -57,7 +55,7 @@ export interface TunnelOptions {
 }
 
 /** A request being built by putrequest/putheader/endheaders. */
-interface PendingRequest {
+export interface PendingRequest {
   method: string;
   url: string;
   headers: Array<[string, string[]]>;
@@ -130,11 +128,10 @@ export class HTTPConnection implements AsyncDisposable {
   /** The first hop: TCP to host:port, inside TLS when the proxy is an HTTPS proxy. */
   protected async firstHop(signal: AbortSignal | undefined): Promise<Transport> {
     const proxyTLS = this.#tunnelOptions.proxyTLS;
-    if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return connectTcp(this.host, this.port, signal);
+    if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return connectPlainTcp(this.host, this.port, signal);
     const settings = proxyTLS === true ? {} : proxyTLS;
     const context = this.proxyContext(settings.implementation, settings.configuration);
-    const tls = await context.connect({ host: this.host, port: this.port }, { serverHostname: settings.serverHostname ?? this.host, ...(signal === undefined ? {} : { signal }) });
-    return new TLSSocketStream(tls);
+    return startHttpTls(context, await connectTcp(this.host, this.port, signal), settings.serverHostname ?? this.host, signal);
   }
 
   /** The client context for an HTTPS proxy (HTTP/1.1 only: CONNECT over h2 is another protocol). */
@@ -238,8 +235,9 @@ export class HTTPConnection implements AsyncDisposable {
         fail(error as Error);
         return;
       }
-      request.once('response', (message) => resolve(HTTPResponse.fromHttp1(message)));
-      request.once('error', fail);
+      request.once('response', (message) => resolve(HTTPResponse.fromHttp1(message, http1Verdict(request, message, pending.method))));
+      // Kept after the response too: a later failure must never be an unhandled 'error' event.
+      request.on('error', fail);
       // Idle time: covers waiting for the headers and, until the body ends, each gap in it.
       request.setTimeout(this.timeout, () => request.destroy(timedOut(this.timeout)));
       request.end(pending.body.length === 0 ? undefined : Buffer.concat(pending.body));
@@ -256,113 +254,7 @@ export class HTTPConnection implements AsyncDisposable {
   }
 }
 
-function timedOut(ms: number): Error {
+/** The error a silence longer than the timeout ends a request with. */
+export function timedOut(ms: number): Error {
   return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
-}
-
-/** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
-export class HTTPSConnection extends HTTPConnection {
-  #context: ClientContext | null = null;
-  #protocol: Promise<'h2' | 'http/1.1'> | null = null;
-  /** The socket opened to learn ALPN's choice, handed to the HTTP/1.1 agent first. */
-  #preopened: TLSSocket | null = null;
-  #session: http2.ClientHttp2Session | null = null;
-
-  constructor(host: string, options: HTTPSConnectionOptions = {}) {
-    super(host, options, 443);
-  }
-
-  protected override get defaultPort(): number {
-    return 443;
-  }
-
-  get #tlsOptions(): HTTPSConnectionOptions {
-    return this.options as HTTPSConnectionOptions;
-  }
-
-  #tlsContext(): ClientContext {
-    // Offer h2 and http/1.1 unless the caller chose its own ALPN list.
-    const configuration = this.#tlsOptions.configuration ?? new TLSClientConfiguration();
-    this.#context ??= new (this.#tlsOptions.implementation ?? nodeImplementation).clientContext(
-      configuration.innerProtocols.length === 0 ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
-    );
-    return this.#context;
-  }
-
-  protected override proxyContext(implementation: TLSImplementation | undefined, configuration: TLSClientConfiguration | undefined): ClientContext {
-    return super.proxyContext(implementation ?? this.#tlsOptions.implementation, configuration ?? this.#tlsOptions.configuration);
-  }
-
-  /** TLS with the origin: directly, or inside the tunnel. */
-  async #connect(): Promise<TLSSocket> {
-    const signal = deadlineSignal(this.options.signal, this.timeout);
-    const { host, port } = this.origin;
-    const serverHostname = this.#tlsOptions.serverHostname ?? host;
-    const withSignal = signal === undefined ? {} : { signal };
-    try {
-      if (!this.tunnelled) return await this.#tlsContext().connect({ host, port }, { serverHostname, ...withSignal });
-      const tunnel = await this.openTransport(signal);
-      return await startTls(this.#tlsContext(), tunnel, { serverHostname, ...withSignal });
-    } catch (error) {
-      throw HTTPException.from(`connecting to ${authority(host, port)} failed`, error);
-    }
-  }
-
-  protected override protocol(): Promise<'h2' | 'http/1.1'> {
-    this.#protocol ??= this.#connect().then(
-      (tls) => {
-        if (tls.negotiatedProtocol() === 'h2') {
-          const stream = new TLSSocketStream(tls);
-          const { host, port } = this.origin;
-          this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => stream as unknown as Socket });
-          this.#session.on('error', () => {});
-          return 'h2';
-        }
-        this.#preopened = tls;
-        return 'http/1.1';
-      },
-      (error: unknown) => {
-        this.#protocol = null;
-        throw error;
-      },
-    );
-    return this.#protocol;
-  }
-
-  protected override sendH2(pending: { method: string; url: string; headers: Array<[string, string[]]>; body: Buffer[] }): Promise<HTTPResponse> {
-    const session = this.#session!;
-    const headers: http2.OutgoingHttpHeaders = { ':method': pending.method, ':path': pending.url };
-    for (const [name, values] of pending.headers) {
-      const lower = name.toLowerCase();
-      // Connection-specific headers do not exist in HTTP/2 (RFC 9113 §8.2.2); Host becomes :authority.
-      if (['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'].includes(lower)) continue;
-      headers[lower] = values.length === 1 ? values[0]! : values;
-    }
-    return new Promise((resolve, reject) => {
-      const body = Buffer.concat(pending.body);
-      const stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
-      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
-      stream.once('response', (responseHeaders) => {
-        const { ':status': status, ...rest } = responseHeaders;
-        resolve(new HTTPResponse({ status: Number(status), reason: '', version: '2.0', protocol: 'h2', headers: rest as Record<string, string | string[] | undefined>, stream }));
-      });
-      stream.once('error', (error) => reject(HTTPException.from('HTTP/2 request failed', error)));
-      if (body.length > 0) stream.end(body);
-    });
-  }
-
-  protected override async openSocket(): Promise<Transport> {
-    const preopened = this.#preopened;
-    this.#preopened = null;
-    return new TLSSocketStream(preopened ?? (await this.#connect()));
-  }
-
-  override async close(): Promise<void> {
-    this.#session?.destroy();
-    this.#session = null;
-    await this.#preopened?.close(true);
-    this.#preopened = null;
-    this.#protocol = null;
-    await super.close();
-  }
 }

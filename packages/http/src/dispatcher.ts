@@ -4,9 +4,12 @@
  *
  * @module
  */
-import { TLSClientConfiguration, TLSSocketStream, connectTcp, deadlineSignal, type TLSImplementation } from '@unitls/tls-core';
+import type { Socket } from 'node:net';
+import { TLSClientConfiguration, connectTcp as connectPlainTcp, deadlineSignal, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
+import { connectTcp, startHttpTls } from './transport.js';
+import { undici } from './undici.js';
 
 /** Options of {@link createDispatcher}. */
 export interface DispatcherOptions {
@@ -25,18 +28,25 @@ export interface DispatcherOptions {
 
 /**
  * An undici Dispatcher (an Agent) whose HTTPS connections are made by `implementation`, verifying
- * the origin's name with it. Use it as fetch's `dispatcher` or with undici's `request`.
+ * the origin's name with it. Use it as fetch's `dispatcher` or with undici's `request`. Idle
+ * pooled connections do not keep the process alive; `close()` ends them at once.
  *
+ * A missing TLS close_notify while a response is being read fails that response with an error
+ * whose cause has code `UNITLS_HTTP_TRUNCATED` (RFC 9112 §9.8).
+ *
+ * @throws ConfigurationError when the runtime replaces undici with an Agent that would ignore the
+ *   connector and the real package cannot be loaded (see the README's Runtimes).
  * @example
  * ```ts
- * import { fetch } from 'undici';
- * import { createDispatcher } from '@unitls/http';
+ * import { createDispatcher, fetch } from '@unitls/http';
  * import { implementation } from '@unitls/tls-openssl';
  * const dispatcher = createDispatcher({ implementation });
  * const response = await fetch('https://example.org/', { dispatcher });
+ * await dispatcher.close();
  * ```
  */
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  const { Agent } = undici();
   const implementation = options.implementation ?? nodeImplementation;
   const allowH2 = options.agent?.allowH2 ?? true;
   const configuration = options.configuration ?? new TLSClientConfiguration();
@@ -44,35 +54,67 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const offered = configuration.innerProtocols.length === 0 ? configuration.with({ innerProtocols: allowH2 ? ['h2', 'http/1.1'] : ['http/1.1'] }) : configuration;
   const context = new implementation.clientContext(offered);
   const timeout = options.connectTimeout ?? 10_000;
-  return new Agent({
+  const agent = new Agent({
     ...options.agent,
     allowH2,
     connect(connectOptions, callback) {
       const { hostname, protocol, servername } = connectOptions;
       const port = Number(connectOptions.port) || (protocol === 'https:' ? 443 : 80);
-      if (protocol !== 'https:') {
-        connectTcp(hostname, port, deadlineSignal(undefined, timeout)).then(
-          (socket) => callback(null, socket),
-          (error: unknown) => callback(error as Error, null),
-        );
-        return;
-      }
-      // Bracketed IPv6 literals come without brackets from undici's hostname.
-      context.connect({ host: hostname, port }, { serverHostname: servername || hostname, timeout }).then(
-        (tls) => callback(null, new TLSSocketStream(tls) as unknown as import('node:net').Socket),
+      const signal = deadlineSignal(undefined, timeout);
+      const opened =
+        protocol === 'https:'
+          ? // Bracketed IPv6 literals come without brackets from undici's hostname.
+            connectTcp(hostname, port, signal).then((tcp) => startHttpTls(context, tcp, servername || hostname, signal))
+          : connectPlainTcp(hostname, port, signal);
+      opened.then(
+        (socket) => callback(null, socket as unknown as Socket),
         (error: unknown) => callback(error as Error, null),
       );
     },
   });
+  return agent.compose(errorsAfterHeaders);
 }
+
+/**
+ * Hands errors to the handler one event-loop turn later. undici's fetch (7.x) leaves a response
+ * body unsettled forever when the error arrives in the same turn as the response headers (it
+ * subscribes to the termination only after its `await` on them): an HTTP/2 stream reset right
+ * after its headers, or a missing close_notify read together with the headers, would hang
+ * instead of failing. One turn later the error reaches fetch's body.
+ */
+const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch(options, {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => void setImmediate(() => handler.onResponseError?.(controller, error)),
+  });
 
 let defaultDispatcher: Dispatcher | null = null;
 
 /**
- * `fetch` whose HTTPS goes through a unitls implementation (tls-node unless `init.dispatcher` says
- * otherwise; pass `createDispatcher({ implementation })`).
+ * The dispatcher {@link fetch} uses when `init.dispatcher` is not given: tls-node with secure
+ * defaults, made on first use. Its idle connections never keep the process alive; `close()` or
+ * `destroy()` it to end them now (the next fetch then makes a new one).
+ */
+export function getDefaultDispatcher(): Dispatcher {
+  const current = defaultDispatcher as (Dispatcher & { closed?: boolean; destroyed?: boolean }) | null;
+  if (current === null || current.closed === true || current.destroyed === true) defaultDispatcher = createDispatcher();
+  return defaultDispatcher!;
+}
+
+/**
+ * `fetch` (undici's) whose HTTPS goes through a unitls implementation: tls-node unless
+ * `init.dispatcher` says otherwise (pass `createDispatcher({ implementation })`).
+ *
+ * @throws ConfigurationError as {@link createDispatcher}.
  */
 export function fetch(input: Parameters<typeof undiciFetch>[0], init: Parameters<typeof undiciFetch>[1] = {}): ReturnType<typeof undiciFetch> {
-  defaultDispatcher ??= createDispatcher();
-  return undiciFetch(input, { dispatcher: defaultDispatcher, ...init });
+  try {
+    return undici().fetch(input, { dispatcher: getDefaultDispatcher(), ...init });
+  } catch (error) {
+    return Promise.reject(error); // like fetch itself: failures arrive as a rejection
+  }
 }

@@ -10,9 +10,81 @@ export class HTTPException extends Error {
   /** Wraps a failure from node:http, node:http2 or the TLS layer, keeping it as the cause. */
   static from(what: string, error: unknown): HTTPException {
     if (error instanceof HTTPException) return error;
+    if (isParseError(error)) return parseError(error);
     const message = error instanceof Error ? error.message : String(error);
     return new HTTPException(`${what}: ${message}`, (error as { code?: string } | null)?.code ?? 'UNITLS_HTTP', { cause: error });
   }
+}
+
+/**
+ * http.client's IncompleteRead: the response body ended before it was complete — the connection
+ * closed inside a Content-Length or chunked body, an HTTP/2 stream was reset, or a body delimited
+ * by the connection's close ended without TLS close_notify (RFC 9112 §9.8), so it may have been
+ * cut by whoever closed the connection. The bytes already read are not the whole body.
+ */
+export class IncompleteRead extends HTTPException {
+  /** Body bytes that arrived before the end. */
+  readonly received: number;
+  /** The body length the response announced (Content-Length), or null when it announced none. */
+  readonly expected: number | null;
+
+  constructor(message: string, fields: { received: number; expected: number | null; cause?: unknown }) {
+    super(message, 'UNITLS_HTTP_INCOMPLETE_READ', fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.received = fields.received;
+    this.expected = fields.expected;
+  }
+}
+
+/** llhttp's error (node:http adds the position and the bytes it was parsing). */
+interface ParseErrorShape extends Error {
+  code: string;
+  reason?: string;
+  bytesParsed?: number;
+  rawPacket?: Uint8Array;
+}
+
+function isParseError(error: unknown): error is ParseErrorShape {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('HPE_');
+}
+
+/** Which part of a response each llhttp error code is about (llhttp's own reasons say how). */
+const PART: Readonly<Record<string, string>> = {
+  HPE_INVALID_CHUNK_SIZE: 'a chunk-size line of the chunked body',
+  HPE_STRICT: 'the chunked body framing',
+  HPE_INVALID_STATUS: 'the status line',
+  HPE_INVALID_VERSION: 'the status line',
+  HPE_INVALID_CONSTANT: 'the status line',
+  HPE_INVALID_HEADER_TOKEN: 'a header line',
+  HPE_UNEXPECTED_SPACE: 'a header line',
+  HPE_LF_EXPECTED: 'a line ending',
+  HPE_CR_EXPECTED: 'a line ending',
+  HPE_INVALID_CONTENT_LENGTH: 'the Content-Length header',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'the Content-Length header',
+  HPE_INVALID_TRANSFER_ENCODING: 'the Transfer-Encoding header',
+  HPE_HEADER_OVERFLOW: 'the header section (larger than maxHeaderSize; raise it only for a server you trust)',
+};
+
+/** The line of `raw` around byte `at`, at most 64 bytes, as a JSON string. */
+function lineAround(raw: Uint8Array, at: number): string {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const position = Math.min(Math.max(at, 0), bytes.length);
+  let start = bytes.lastIndexOf(0x0a, Math.max(position - 1, 0)) + 1;
+  if (position - start > 48) start = position - 48;
+  const newline = bytes.indexOf(0x0a, position);
+  const end = Math.min(newline < 0 ? bytes.length : newline + 1, start + 64);
+  return JSON.stringify(bytes.subarray(start, end).toString('latin1'));
+}
+
+/**
+ * The response was malformed (llhttp refused it): says which part and how, with the offending line;
+ * llhttp's error is the cause and its code (`HPE_...`) the code. Strictness is llhttp's.
+ */
+export function parseError(error: ParseErrorShape): HTTPException {
+  const reason = (error.reason ?? error.message.replace(/^Parse Error: /, '')).replace(/^./, (c) => c.toLowerCase());
+  const part = PART[error.code] ?? 'the response';
+  const where = error.rawPacket !== undefined && error.bytesParsed !== undefined ? ` at ${lineAround(error.rawPacket, error.bytesParsed)}` : '';
+  return new HTTPException(`the server sent a malformed response: ${part}: ${reason} (llhttp ${error.code})${where}; the connection was closed`, error.code, { cause: error });
 }
 
 const FORBIDDEN = /[\r\n\0]/;

@@ -19,7 +19,8 @@
  *
  * @module
  */
-export { createDispatcher, fetch, type DispatcherOptions } from './dispatcher.js';
-export { HTTPConnection, HTTPSConnection, type HTTPConnectionOptions, type HTTPSConnectionOptions, type TunnelOptions } from './client.js';
-export { HTTPException } from './errors.js';
+export { createDispatcher, fetch, getDefaultDispatcher, type DispatcherOptions } from './dispatcher.js';
+export { HTTPConnection, type HTTPConnectionOptions, type HTTPSConnectionOptions, type TunnelOptions } from './client.js';
+export { HTTPSConnection } from './https.js';
+export { HTTPException, IncompleteRead } from './errors.js';
 export { HTTPResponse } from './response.js';

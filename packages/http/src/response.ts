@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ChunkReader } from '@unitls/tls-core';
+import type { BodyVerdict } from './body.js';
 import { HTTPException } from './errors.js';
 
 const READ_SIZE = 64 * 1024;
@@ -21,17 +22,29 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   /** The body as a Node Readable. */
   readonly stream: Readable;
   #reader: ChunkReader | null = null;
+  readonly #verdict: BodyVerdict | undefined;
+  #received = 0;
 
-  constructor(fields: { status: number; reason: string; version: string; protocol: 'h2' | 'http/1.1'; headers: Record<string, string | string[] | undefined>; stream: Readable }) {
+  /** `verdict` decides whether the end of the body (or its failure) means a complete body. */
+  constructor(fields: {
+    status: number;
+    reason: string;
+    version: string;
+    protocol: 'h2' | 'http/1.1';
+    headers: Record<string, string | string[] | undefined>;
+    stream: Readable;
+    verdict?: BodyVerdict;
+  }) {
     this.status = fields.status;
     this.reason = fields.reason;
     this.version = fields.version;
     this.protocol = fields.protocol;
     this.headers = fields.headers;
     this.stream = fields.stream;
+    this.#verdict = fields.verdict;
   }
 
-  static fromHttp1(message: IncomingMessage): HTTPResponse {
+  static fromHttp1(message: IncomingMessage, verdict?: BodyVerdict): HTTPResponse {
     return new HTTPResponse({
       status: message.statusCode ?? 0,
       reason: message.statusMessage ?? '',
@@ -39,6 +52,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
       protocol: 'http/1.1',
       headers: message.headers,
       stream: message,
+      ...(verdict === undefined ? {} : { verdict }),
     });
   }
 
@@ -49,16 +63,27 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   async #next(max: number): Promise<Uint8Array> {
     this.#reader ??= new ChunkReader(this.stream);
+    let chunk: Uint8Array;
     try {
-      return await this.#reader.read(max);
+      chunk = await this.#reader.read(max);
     } catch (error) {
-      throw HTTPException.from('reading the response body failed', error);
+      throw this.#verdict?.(error, this.#received) ?? HTTPException.from('reading the response body failed', error);
     }
+    this.#received += chunk.length;
+    if (chunk.length === 0) {
+      const incomplete = this.#verdict?.(null, this.#received);
+      if (incomplete) throw incomplete;
+    }
+    return chunk;
   }
 
   /**
    * Up to `amt` bytes of the body (fewer only at its end), or all that remains when `amt` is
-   * omitted; empty once the body is done. A truncated body or a timeout raises HTTPException.
+   * omitted; empty once the body is done.
+   *
+   * @throws IncompleteRead when the body ended before it was complete (or, delimited by the
+   *   connection's close, without TLS close_notify: RFC 9112 §9.8); HTTPException for a malformed
+   *   body (llhttp's error as the cause) or a timeout (code ETIMEDOUT).
    */
   async read(amt?: number): Promise<Uint8Array> {
     if (amt !== undefined && (!Number.isInteger(amt) || amt < 0)) throw new RangeError(`read size must be a non-negative integer, got ${amt}`);

@@ -1,0 +1,156 @@
+/**
+ * http.client's HTTPSConnection on any unitls TLS implementation: HTTP/1.1 through node:http as in
+ * HTTPConnection, HTTP/2 through node:http2 when ALPN picks h2 (one session for all requests).
+ *
+ * @module
+ */
+import * as http2 from 'node:http2';
+import type { Socket } from 'node:net';
+import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImplementation, type Transport } from '@unitls/tls-core';
+import { implementation as nodeImplementation } from '@unitls/tls-node';
+import { http2Verdict } from './body.js';
+import { HTTPConnection, timedOut, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
+import { HTTPException } from './errors.js';
+import { HTTPResponse } from './response.js';
+import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
+import { authority } from './tunnel.js';
+
+/** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
+export class HTTPSConnection extends HTTPConnection {
+  #context: ClientContext | null = null;
+  #protocol: Promise<'h2' | 'http/1.1'> | null = null;
+  /** The connection opened to learn ALPN's choice, handed to the HTTP/1.1 agent first. */
+  #preopened: HTTPTransport | null = null;
+  #session: http2.ClientHttp2Session | null = null;
+  /** The connection under the HTTP/2 session (node:http2 wraps it, so its ref/unref do not reach it). */
+  #sessionTransport: HTTPTransport | null = null;
+  /** HTTP/2 streams not yet closed: while there are none, the session does not keep the process alive. */
+  #activeStreams = 0;
+  /** What ended the HTTP/2 connection, if it failed. */
+  #sessionError: Error | null = null;
+
+  constructor(host: string, options: HTTPSConnectionOptions = {}) {
+    super(host, options, 443);
+  }
+
+  protected override get defaultPort(): number {
+    return 443;
+  }
+
+  get #tlsOptions(): HTTPSConnectionOptions {
+    return this.options as HTTPSConnectionOptions;
+  }
+
+  #tlsContext(): ClientContext {
+    // Offer h2 and http/1.1 unless the caller chose its own ALPN list.
+    const configuration = this.#tlsOptions.configuration ?? new TLSClientConfiguration();
+    this.#context ??= new (this.#tlsOptions.implementation ?? nodeImplementation).clientContext(
+      configuration.innerProtocols.length === 0 ? configuration.with({ innerProtocols: ['h2', 'http/1.1'] }) : configuration,
+    );
+    return this.#context;
+  }
+
+  protected override proxyContext(implementation: TLSImplementation | undefined, configuration: TLSClientConfiguration | undefined): ClientContext {
+    return super.proxyContext(implementation ?? this.#tlsOptions.implementation, configuration ?? this.#tlsOptions.configuration);
+  }
+
+  /** TLS with the origin: directly, or inside the tunnel. */
+  async #connect(): Promise<HTTPTransport> {
+    const signal = deadlineSignal(this.options.signal, this.timeout);
+    const { host, port } = this.origin;
+    const serverHostname = this.#tlsOptions.serverHostname ?? host;
+    try {
+      const under = this.tunnelled ? await this.openTransport(signal) : await connectTcp(host, port, signal);
+      return await startHttpTls(this.#tlsContext(), under, serverHostname, signal);
+    } catch (error) {
+      throw HTTPException.from(`connecting to ${authority(host, port)} failed`, error);
+    }
+  }
+
+  protected override protocol(): Promise<'h2' | 'http/1.1'> {
+    this.#protocol ??= this.#connect().then(
+      (transport) => {
+        if (transport.tlsSocket?.negotiatedProtocol() === 'h2') {
+          const { host, port } = this.origin;
+          this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => transport as unknown as Socket });
+          this.#sessionTransport = transport;
+          this.#session.on('error', (error) => (this.#sessionError ??= error));
+          return 'h2';
+        }
+        this.#preopened = transport;
+        return 'http/1.1';
+      },
+      (error: unknown) => {
+        this.#protocol = null;
+        throw error;
+      },
+    );
+    return this.#protocol;
+  }
+
+  protected override sendH2(pending: PendingRequest): Promise<HTTPResponse> {
+    const session = this.#session!;
+    const headers: http2.OutgoingHttpHeaders = { ':method': pending.method, ':path': pending.url };
+    for (const [name, values] of pending.headers) {
+      const lower = name.toLowerCase();
+      // Connection-specific headers do not exist in HTTP/2 (RFC 9113 §8.2.2); Host becomes :authority.
+      if (['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'].includes(lower)) continue;
+      headers[lower] = values.length === 1 ? values[0]! : values;
+    }
+    return new Promise((resolve, reject) => {
+      const body = Buffer.concat(pending.body);
+      const stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
+      // Like Node's agent: a session with a request in flight keeps the process alive, an idle one does not.
+      if (this.#activeStreams++ === 0) this.#refSession(true);
+      stream.once('close', () => {
+        if (--this.#activeStreams === 0) this.#refSession(false);
+      });
+      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
+      stream.once('response', (responseHeaders) => {
+        const { ':status': status, ...rest } = responseHeaders;
+        resolve(
+          new HTTPResponse({
+            status: Number(status),
+            reason: '',
+            version: '2.0',
+            protocol: 'h2',
+            headers: rest as Record<string, string | string[] | undefined>,
+            stream,
+            verdict: http2Verdict(stream, session, () => this.#sessionError),
+          }),
+        );
+      });
+      stream.on('error', (error) => reject(HTTPException.from('HTTP/2 request failed', error)));
+      if (body.length > 0) stream.end(body);
+    });
+  }
+
+  /** Whether the HTTP/2 connection may keep the process alive (node:http2's wrapper, and the TCP socket under it). */
+  #refSession(alive: boolean): void {
+    const session = this.#session;
+    if (session === null || session.destroyed) return;
+    if (alive) {
+      session.ref();
+      this.#sessionTransport?.ref();
+    } else {
+      session.unref();
+      this.#sessionTransport?.unref();
+    }
+  }
+
+  protected override async openSocket(): Promise<Transport> {
+    const preopened = this.#preopened;
+    this.#preopened = null;
+    return preopened ?? (await this.#connect());
+  }
+
+  override async close(): Promise<void> {
+    this.#session?.destroy();
+    this.#session = null;
+    this.#sessionTransport = null;
+    this.#preopened?.destroy();
+    this.#preopened = null;
+    this.#protocol = null;
+    await super.close();
+  }
+}
