@@ -11,7 +11,7 @@ import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
 import { FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
-import type { CallOptions, FTPLimits, FTPPlainOptions, Sink, Source, TransferOptions } from './options.js';
+import { checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type Sink, type Source, type TransferOptions } from './options.js';
 import { FTPConnection } from './protocol/connection.js';
 import { formatTimeVal, parse213, parse257, parseFeat, parseTimeVal } from './protocol/parse.js';
 import type { Reply } from './protocol/replies.js';
@@ -42,11 +42,12 @@ export class FTP implements AsyncDisposable {
   #type: 'A' | 'I' | null = null;
   #transfer: AbortController | null = null;
 
+  /** @throws RangeError when a limit is not a number of at least 1 (`minTransferRate`: at least 0). */
   constructor(options: FTPPlainOptions = {}, tls: TLSParts = { security: 'plaintext' }) {
     this.options = { ...options };
     this.security = tls.security;
     this.implementation = tls.implementation ?? nodeImplementation;
-    this.#limits = { maxLineLength: options.maxLineLength, maxReplySize: options.maxReplySize, ...options.limits };
+    this.#limits = checkLimits(options);
     this.io = new ClientConnection({
       client: this,
       errors: ftpErrors,

@@ -31,6 +31,21 @@ export interface FTPLimits extends ReplyLimits {
   minTransferRate?: number;
 }
 
+/**
+ * The limits with the deprecated top-level options folded in, each checked.
+ *
+ * @throws RangeError for a limit that is not a positive number (minTransferRate: non-negative).
+ */
+export function checkLimits(options: FTPOptions): FTPLimits {
+  const limits: FTPLimits = { maxLineLength: options.maxLineLength, maxReplySize: options.maxReplySize, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (value === undefined) continue;
+    const least = name === 'minTransferRate' ? 0 : 1;
+    if (typeof value !== 'number' || Number.isNaN(value) || value < least) throw new RangeError(`limits.${name} must be a number of at least ${least}, got ${String(value)}`);
+  }
+  return limits;
+}
+
 /** Options shared by FTP and FTP_TLS. */
 export interface FTPOptions {
   /** Default 'localhost'. */
