@@ -86,11 +86,31 @@ function takeRead(target: Buffer, count: number): Uint8Array {
 /**
  * Reusable memory for ciphertext on its way to a node:net socket, which is done with a buffer once
  * its write callback ran: encrypted output then needs no fresh allocation per write (and no
- * garbage collection). At most {@link OUTPUT_POOL_MAX} idle buffers are kept for the process.
+ * garbage collection). Buffers are sized to what is written (in steps of 16 KiB, at most
+ * {@link OUTPUT_BUFFER_MAX}); the pool keeps at most {@link OUTPUT_POOL_BYTES} for the process.
  */
-const OUTPUT_BUFFER_SIZE = 320 * 1024;
-const OUTPUT_POOL_MAX = 8;
+const OUTPUT_BUFFER_MAX = 320 * 1024;
+const OUTPUT_POOL_BYTES = 4 * 1024 * 1024;
 const outputPool: Buffer[] = [];
+let outputPoolBytes = 0;
+
+function takeOutputBuffer(size: number): Buffer {
+  for (let i = outputPool.length - 1; i >= 0; i--) {
+    const buffer = outputPool[i]!;
+    if (buffer.length >= size || buffer.length === OUTPUT_BUFFER_MAX) {
+      outputPool.splice(i, 1);
+      outputPoolBytes -= buffer.length;
+      return buffer;
+    }
+  }
+  return Buffer.allocUnsafeSlow(Math.min(Math.ceil(size / 16_384) * 16_384, OUTPUT_BUFFER_MAX));
+}
+
+function returnOutputBuffer(buffer: Buffer): void {
+  if (outputPoolBytes + buffer.length > OUTPUT_POOL_BYTES) return;
+  outputPool.push(buffer);
+  outputPoolBytes += buffer.length;
+}
 
 /**
  * Runs tasks one at a time, in call order, whether they succeed or fail. Costs nothing beyond the
@@ -285,12 +305,12 @@ export class BufferSocket implements TLSSocket {
   async #flushPooled(take: (target: Uint8Array) => number): Promise<void> {
     let size: number;
     while ((size = this.#buffer.outgoingBytesBuffered()) > 0) {
-      const output = outputPool.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_BUFFER_SIZE);
+      const output = takeOutputBuffer(size);
       const count = take.call(this.#fast, size < output.length ? output.subarray(0, size) : output);
       try {
         if (count > 0) await writeAll(this.#transport, output.subarray(0, count));
       } finally {
-        if (outputPool.length < OUTPUT_POOL_MAX) outputPool.push(output);
+        returnOutputBuffer(output);
       }
       if (count === 0) return;
     }

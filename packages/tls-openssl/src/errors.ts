@@ -53,7 +53,8 @@ interface NativeError extends Error {
 
 /** The typed error for a failure the addon reported. */
 export function fromNativeError(error: unknown, during: string): Error {
-  if (error instanceof TLSError || !(error instanceof Error)) return error as Error;
+  // Typed errors, and the addon's argument checks (TypeError, RangeError: the caller's mistake), as they are.
+  if (error instanceof TLSError || error instanceof TypeError || error instanceof RangeError || !(error instanceof Error)) return error as Error;
   const native = error as NativeError;
   const reason = native.reason ?? '';
   if (native.verifyResult !== undefined && /certificate verify failed/.test(reason)) {

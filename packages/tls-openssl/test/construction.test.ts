@@ -20,3 +20,13 @@ describe('construction by users', () => {
     expect(clientContext().createBuffer('localhost')).toBeInstanceOf(OpenSSLBuffer);
   });
 });
+
+describe('arguments that are not bytes', () => {
+  it('write, processIncoming and read into a non-Uint8Array are TypeErrors, not TLS failures', () => {
+    const buffer = clientContext().createBuffer('localhost');
+    expect(() => buffer.write('text' as never)).toThrow(TypeError);
+    expect(() => buffer.write('text' as never)).toThrow('the data to write must be a Uint8Array');
+    expect(() => buffer.processIncoming([1, 2, 3] as never)).toThrow(TypeError);
+    expect(() => buffer.read(10, new Uint16Array(10) as never)).toThrow(TypeError);
+  });
+});
