@@ -30,7 +30,8 @@ export const PEERS = [
   ['dovecot-pop3d', '/usr/lib/dovecot/pop3'],
   ['nginx', '/usr/sbin/nginx'], // HTTP/1.1 and h2 interop
   ['vsftpd', '/usr/sbin/vsftpd'], // FTPS interop (require_ssl_reuse)
-  ['gnutls-bin', 'gnutls-serv'], // a TLS stack that is not OpenSSL: tls-pure interop (gnutls-serv / gnutls-cli)
+  ['gnutls-bin', 'gnutls-serv'], // a TLS stack that is not OpenSSL: conformance peers (gnutls-serv / gnutls-cli)
+  ['golang-go', 'go'], // Go's crypto/tls as a conformance peer (tests/support/go, standard library only)
 ];
 
 const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];

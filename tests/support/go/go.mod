@@ -1,0 +1,3 @@
+module unitls.test/tlspeer
+
+go 1.19
