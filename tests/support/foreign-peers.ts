@@ -1,13 +1,14 @@
 /**
  * TLS stacks nobody here wrote, as peers of the conformance suite in one shape: GnuTLS
- * (`gnutls-serv`, `gnutls-cli`), Go's crypto/tls (tests/support/go, built once per run), and
+ * (`gnutls-serv`, `gnutls-cli`), Go's crypto/tls (tests/support/go, built once per machine and source), and
  * Python's ssl module (tests/support/python/tls_peer.py). Each can serve (both the EC and the RSA
  * fixture chains, every suite it has, tickets on) and connect as a client to a port we serve,
  * limited to one TLS version, resuming its first session when asked. Every process is killed by
  * close(); ports are the kernel's (or free ones probed first, for gnutls-serv).
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,29 +195,42 @@ export const gnutls: ForeignPeer = {
 
 // ---- Go -------------------------------------------------------------------------------------------
 
-let goBinary: Promise<{ path: string; dir: string }> | undefined;
+const GO_SOURCE = fileURLToPath(new URL('./go/', import.meta.url));
+let goBinary: Promise<string> | undefined;
 
-/** Builds tests/support/go once per process (Go's standard library only: no module is fetched). */
-function buildGo(): Promise<{ path: string; dir: string }> {
-  goBinary ??= new Promise((resolve, reject) => {
-    const dir = mkdtempSync(join(tmpdir(), 'unitls-go-'));
-    const path = join(dir, 'tlspeer');
-    const env = { ...process.env, GOCACHE: join(dir, 'cache'), GOMODCACHE: join(dir, 'mod'), GOPATH: join(dir, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
-    execFile('go', ['build', '-o', path, '.'], { cwd: fileURLToPath(new URL('./go/', import.meta.url)), env }, (error, _stdout, stderr) => {
-      // The build cache is only for this build; the binary stays until the process exits.
-      rmSync(join(dir, 'cache'), { recursive: true, force: true });
-      if (error) reject(new Error(`go build of tests/support/go failed: ${stderr}`));
-      else resolve({ path, dir });
-    });
-  });
+/**
+ * Builds tests/support/go once (Go's standard library only: no module is fetched) and keeps the
+ * binary in the temp dir under the hash of its sources and of the Go toolchain, so a second run
+ * on the same machine reuses it: a cold build compiles crypto/tls and takes tens of seconds on a
+ * small machine. The build cache is a temp dir of its own, removed after the build.
+ */
+function buildGo(): Promise<string> {
+  goBinary ??= (async () => {
+    const goVersion = await new Promise<string>((resolve, reject) =>
+      execFile('go', ['env', 'GOVERSION', 'GOROOT'], (error, stdout) => (error ? reject(new Error(`go env failed: ${error.message}`)) : resolve(stdout))),
+    );
+    const hash = createHash('sha256').update(goVersion);
+    for (const file of ['go.mod', 'main.go']) hash.update(file).update(readFileSync(join(GO_SOURCE, file)));
+    const cached = join(tmpdir(), 'unitls-go-peer', `tlspeer-${hash.digest('hex').slice(0, 16)}`);
+    if (existsSync(cached)) return cached;
+    const dir = mkdtempSync(join(tmpdir(), 'unitls-go-build-'));
+    try {
+      const built = join(dir, 'tlspeer');
+      const env = { ...process.env, GOCACHE: join(dir, 'cache'), GOMODCACHE: join(dir, 'mod'), GOPATH: join(dir, 'gopath'), GOPROXY: 'off', GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+      await new Promise<void>((resolve, reject) =>
+        execFile('go', ['build', '-o', built, '.'], { cwd: GO_SOURCE, env }, (error, _stdout, stderr) =>
+          error ? reject(new Error(`go build of tests/support/go failed: ${stderr || error.message}`)) : resolve(),
+        ),
+      );
+      mkdirSync(join(cached, '..'), { recursive: true });
+      // rename is atomic: a run building the same sources at the same time leaves one whole binary.
+      renameSync(built, cached);
+      return cached;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  })();
   return goBinary;
-}
-
-/** Removes the Go binary's folder (call once, when the file's tests are done). */
-export async function cleanUpGo(): Promise<void> {
-  const built = await goBinary?.catch(() => undefined);
-  if (built !== undefined) rmSync(built.dir, { recursive: true, force: true });
-  goBinary = undefined;
 }
 
 export const go: ForeignPeer = {
@@ -227,11 +241,11 @@ export const go: ForeignPeer = {
   extendedMasterSecret: false,
   missing: () => peerMissing(['golang-go']),
   async server(pki) {
-    const { path } = await buildGo();
+    const path = await buildGo();
     return listeningServer(path, ['server', '-cert', pki.path('server-ec', 'chain.crt'), '-key', pki.path('server-ec', 'key'), '-cert', pki.path('server-rsa', 'chain.crt'), '-key', pki.path('server-rsa', 'key')]);
   },
   async client(pki) {
-    const { path } = await buildGo();
+    const path = await buildGo();
     return lineClient(path, ['client', '-root', pki.path('root')], (raw) => ({
       ok: raw.ok === true,
       error: raw.error as string | undefined,
