@@ -149,7 +149,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('server names on
   let leaf: IssuedCertificate;
   let server: tls.Server;
   let port: number;
-  const sni: Array<string | false> = [];
+  const sni: Array<string | false | null> = [];
 
   beforeAll(async () => {
     authority = await createAuthority({ name: 'unitls IDNA test root' });

@@ -8,7 +8,7 @@
  * @module
  */
 import { X509Certificate } from 'node:crypto';
-import { TLSSocketStream, cipherSuiteName, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { TLSSocketStream, cipherSuiteName, type ClientContext, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { CIPHER_ATTRIBUTES } from './cipher-attributes.js';
 import { fromNodeError } from './errors.js';
@@ -52,9 +52,17 @@ export class CompatTLSSocket extends TLSSocketStream {
     this.attach(socket);
   }
 
-  /** Errors from the socket, as the typed errors Python code expects. */
+  #abortReason: unknown = undefined;
+
+  /** @internal Destroys the socket with an AbortSignal's reason, which is passed on as it is. */
+  _abort(reason: unknown): void {
+    this.#abortReason = reason;
+    this.destroy(reason as Error);
+  }
+
+  /** Errors from the socket, as the typed errors Python code expects (a signal's reason as it is). */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    super._destroy(error === null ? null : fromNodeError(error), callback);
+    super._destroy(error === null || error === this.#abortReason ? error : fromNodeError(error), callback);
   }
 
   getPeerX509Certificate(): X509Certificate | undefined {
@@ -113,25 +121,65 @@ export function createConnect(implementation: TLSImplementation) {
     const socket = new CompatTLSSocket();
     if (listener !== undefined) socket.once('secureConnect', listener);
     let mapped: ReturnType<typeof fromNodeConnectOptions>;
+    let signal: AbortSignal | undefined;
     try {
       mapped = fromNodeConnectOptions(options);
       if (mapped.port === undefined) throw new TypeError('connect: port is required');
+      signal = abortSignalOption(options.signal);
     } catch (error) {
       process.nextTick(() => socket.destroy(error as Error));
       return socket;
     }
-    const context = new implementation.clientContext(mapped.configuration);
+    // node:net's `signal`: aborting destroys the socket with the signal's reason, at any time.
+    if (signal !== undefined) {
+      const abort = () => socket._abort(signal!.reason);
+      if (signal.aborted) {
+        process.nextTick(abort);
+        return socket;
+      }
+      signal.addEventListener('abort', abort, { once: true });
+      socket.once('close', () => signal!.removeEventListener('abort', abort));
+    }
+    let context: ClientContext;
+    try {
+      context = new implementation.clientContext(mapped.configuration);
+    } catch (error) {
+      process.nextTick(() => socket.destroy(fromNodeError(error)));
+      return socket;
+    }
+    const { timeout } = mapped;
     context
       .connect(
         { host: mapped.host, port: mapped.port! },
-        { serverHostname: mapped.serverHostname, ...(mapped.timeout === undefined ? {} : { timeout: mapped.timeout }) },
+        {
+          serverHostname: mapped.serverHostname,
+          // The wait for TCP connect plus handshake is bounded by `timeout` and ended by `signal`.
+          ...(timeout === undefined ? {} : { timeout }),
+          ...(signal === undefined ? {} : { signal }),
+        },
       )
       .then(
-        (tls) => (socket.destroyed ? void tls.close(true) : socket._attach(tls, mapped.serverHostname)),
-        (error: unknown) => socket.destroy(fromNodeError(error)),
+        (tls) => {
+          if (socket.destroyed) return void tls.close(true);
+          socket._attach(tls, mapped.serverHostname);
+          // Afterwards `timeout` is node:net's idle timeout: a 'timeout' event, nothing destroyed.
+          if (timeout !== undefined && timeout > 0) socket.setTimeout(timeout);
+        },
+        (error: unknown) => {
+          if (socket.destroyed) return;
+          // node:net emits 'timeout' when the time is up; listeners that destroy the socket still work.
+          if ((error as Error | null)?.name === 'TimeoutError') socket.emit('timeout');
+          socket.destroy(fromNodeError(error));
+        },
       );
     return socket;
   };
+}
+
+function abortSignalOption(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw new TypeError('connect: signal must be an AbortSignal');
+  return value;
 }
 
 /**

@@ -36,7 +36,10 @@ export class SSLZeroReturnError extends TLSError {
   override readonly code: string = 'UNITLS_ZERO_RETURN';
 }
 
-/** A system call under TLS failed (Python's SSLSyscallError): `errno` keeps the system code. */
+/**
+ * A system call under TLS failed (Python's SSLSyscallError): `errno` keeps the system code. Kept
+ * for code that raises it; `fromNodeError` leaves network errors as node:tls gives them instead.
+ */
 export class SSLSyscallError extends TLSError {
   override readonly code: string = 'UNITLS_SYSCALL';
   readonly errno: string | undefined;
@@ -46,21 +49,52 @@ export class SSLSyscallError extends TLSError {
   }
 }
 
-const syscallCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+type NodeError = Error & { code?: unknown; syscall?: unknown; reason?: unknown };
 
-type NodeError = Error & { code?: string; syscall?: string; reason?: string };
+/** A value for a message, whatever it is (String() throws on some values). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `a value of type ${typeof value}`;
+  }
+}
+
+/**
+ * True for errors that are not TLS's: the network's (a refused, reset or timed-out connection, a
+ * name that does not resolve) and the caller's aborts and timeouts. node:tls gives them as they
+ * are, and code checking `err.code === 'ECONNREFUSED'` must keep working after migration.
+ */
+function isNetworkOrAbort(error: NodeError, code: string): boolean {
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return true;
+  if (typeof error.syscall === 'string') return true;
+  return /^E[A-Z0-9_]+$/.test(code) && !code.startsWith('ERR_');
+}
 
 /**
  * Maps an error node:tls (or OpenSSL through it) raised to the typed error Python code would
  * expect: verification failures to SSLCertVerificationError (with `reason` and `verifyCode`),
- * ERR_SSL_* to SSLError with an explanation, ECONNRESET and friends during TLS to SSLSyscallError,
- * an unexpected EOF to SSLEOFError. The original stays as `cause` and its code as `code` on it.
- * Already-typed errors pass through.
+ * ERR_SSL_* to SSLError with an explanation, an unexpected EOF to SSLEOFError. The original stays
+ * as `cause`. Returned unchanged: already-typed errors, and errors that are not TLS's: network
+ * errors (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ECONNRESET, ... with their Node class and `code`,
+ * as node:tls gives them) and AbortError / TimeoutError. Never throws, whatever it is given (a
+ * non-Error, a numeric or missing `code`, a getter that throws...).
  */
-export function fromNodeError(error: unknown): TLSError {
+export function fromNodeError(error: unknown): Error {
+  try {
+    return map(error);
+  } catch (cause) {
+    // An error object hostile enough to throw while being read: still a typed error, not a crash.
+    return new TLSError('an error of unknown shape was raised', { cause });
+  }
+}
+
+function map(error: unknown): Error {
   if (error instanceof TLSError) return error;
-  if (!(error instanceof Error)) return new TLSError(String(error), { cause: error });
-  const code = (error as NodeError).code ?? '';
+  if (!(error instanceof Error)) return new TLSError(describe(error), { cause: error });
+  const rawCode = (error as NodeError).code;
+  const code = typeof rawCode === 'string' ? rawCode : '';
+  if (isNetworkOrAbort(error as NodeError, code)) return error;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new CertificateVerificationError('hostname-mismatch', `certificate verification failed: ${error.message}`, { cause: error, verifyCode: code });
   }
@@ -72,11 +106,9 @@ export function fromNodeError(error: unknown): TLSError {
     return new CertificateVerificationError('missing-certificate', explanations[code]!, { cause: error, verifyCode: code });
   }
   if (code === 'ERR_SSL_UNEXPECTED_EOF_WHILE_READING') return new RaggedEOF(explanations[code], { cause: error });
-  if (syscallCodes.has(code)) {
-    return new SSLSyscallError(`${code === 'ECONNRESET' ? 'the peer reset the connection' : error.message} (${code})`, { cause: error, errno: code });
-  }
-  const explanation = explanations[code];
-  return new TLSError(explanation === undefined ? `${(error as NodeError).reason ?? error.message}${code ? ` (${code})` : ''}` : `${explanation} (${code})`, {
+  const explanation = Object.hasOwn(explanations, code) ? explanations[code] : undefined;
+  const reasonText = typeof (error as NodeError).reason === 'string' ? ((error as NodeError).reason as string) : error.message;
+  return new TLSError(explanation === undefined ? `${reasonText}${code ? ` (${code})` : ''}` : `${explanation} (${code})`, {
     cause: error,
   });
 }

@@ -174,6 +174,10 @@ export interface MappedConnectOptions {
   readonly port: number | undefined;
   /** The name to send as SNI and verify (servername, else host). */
   readonly serverHostname: string;
+  /**
+   * Milliseconds for TCP connect plus handshake, then node:net's idle timeout (a 'timeout' event);
+   * undefined for none (node's 0).
+   */
   readonly timeout: number | undefined;
 }
 
@@ -194,8 +198,17 @@ export function fromNodeConnectOptions(options: Record<string, unknown>): Mapped
     host,
     port: typeof options.port === 'number' ? options.port : undefined,
     serverHostname: typeof options.servername === 'string' && options.servername !== '' ? options.servername : host,
-    timeout: typeof options.timeout === 'number' ? options.timeout : undefined,
+    timeout: timeoutOption(options.timeout),
   };
+}
+
+/** node:net's `timeout` (milliseconds; 0 or absent: none). */
+function timeoutOption(value: unknown): number | undefined {
+  if (value === undefined || value === 0) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new UnsupportedOptionError('timeout', 'expected a non-negative number of milliseconds');
+  }
+  return value;
 }
 
 const SERVER_HANDLED = new Set([...CLIENT_HANDLED, 'requestCert']);

@@ -388,22 +388,28 @@ export class BufferSocket implements TLSSocket {
    */
   async #recvFast(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> {
     if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-    let data = this.#takeEarly(size);
-    let eof = false;
-    while (data === null) {
-      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
-      const count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
-      if (count > 0) data = takeRead(target, count);
-      else if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
-      else {
-        // What the buffer has for the peer goes first: the peer may be waiting for it.
-        if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
-        if (count === READ_WANT_WRITE) continue;
-        let input = this.#pending;
-        if (input.length === 0) input = await this.#reader.read(READ_SIZE);
-        this.#pending = this.#feed(input);
-        eof = input.length === 0;
+    let data: Uint8Array | null;
+    try {
+      data = this.#takeEarly(size);
+      let eof = false;
+      while (data === null) {
+        const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+        const count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
+        if (count > 0) data = takeRead(target, count);
+        else if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
+        else {
+          // What the buffer has for the peer goes first: the peer may be waiting for it.
+          if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
+          if (count === READ_WANT_WRITE) continue;
+          let input = this.#pending;
+          if (input.length === 0) input = await this.#reader.read(READ_SIZE);
+          this.#pending = this.#feed(input);
+          eof = input.length === 0;
+        }
       }
+    } catch (error) {
+      await this.#fatal();
+      throw error;
     }
     // Records read may have asked for an answer (a key update).
     if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
@@ -431,8 +437,21 @@ export class BufferSocket implements TLSSocket {
         total += next;
       }
       return takeRead(target, total);
+    }).catch(async (error: unknown) => {
+      await this.#fatal();
+      throw error;
     });
     return result ?? new Uint8Array(0);
+  }
+
+  /**
+   * A failed read is fatal (RFC 8446 §6.2: after a fatal alert both sides close at once): the
+   * alert the buffer produced goes out, then the transport is shut down, so a peer waiting for
+   * more sees the connection end instead of silence.
+   */
+  async #fatal(): Promise<void> {
+    await this.#flush().catch(() => {});
+    if (!this.#transport.destroyed && this.#transport.writable) this.#transport.end();
   }
 
   /**

@@ -41,8 +41,10 @@ const reasons: Record<string, VerificationFailureReason> = {
   UNSUPPORTED_CONSTRAINT_SYNTAX: 'name-constraints',
 };
 
-/** The neutral reason for an OpenSSL verification code, or undefined when it is not one. */
-export function reasonForOpenSSLVerifyCode(code: string): VerificationFailureReason | undefined {
+/** The neutral reason for an OpenSSL verification code, or undefined when it is not one (or not a string). */
+export function reasonForOpenSSLVerifyCode(code: unknown): VerificationFailureReason | undefined {
+  // Error codes come in every shape (a DOMException's is a number): only strings can be OpenSSL's.
+  if (typeof code !== 'string') return undefined;
   const bare = code.startsWith('X509_V_ERR_') ? code.slice('X509_V_ERR_'.length) : code;
   return reasons[bare] ?? (code.startsWith('X509_V_ERR_') ? 'other' : undefined);
 }

@@ -24,6 +24,7 @@ import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
+import { WatchedTransport } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -92,7 +93,8 @@ export class NodeClientContext implements ClientContext {
     const resumed = openSession(this, options.session, target.name, 'ClientContext.connect');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
-    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
+    // Half-open: after the server's FIN our close_notify can still be written.
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     return this.#handshake(tcp, target, resumed, signal);
   }
 
@@ -118,8 +120,9 @@ export class NodeClientContext implements ClientContext {
     const serverHostname = target.name;
     const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
+    const watched = new WatchedTransport(transport);
     const socket = tls.connect({
-      socket: transport,
+      socket: watched,
       secureContext: this.#secureContext,
       ...(servername === undefined ? {} : { servername }),
       ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
@@ -129,6 +132,7 @@ export class NodeClientContext implements ClientContext {
       // checked below instead, on every connection.
       checkServerIdentity: () => undefined,
     });
+    watched.watch(socket);
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -159,7 +163,7 @@ export class NodeClientContext implements ClientContext {
             fail(mismatch);
             return;
           }
-          const connected = connectedSocket(this, socket, peer, serverHostname);
+          const connected = connectedSocket(this, socket, watched, peer, serverHostname);
           settled = true;
           resolve(connected);
         } catch (error) {

@@ -29,8 +29,8 @@ export const implementation: TLSImplementation = new TLSImplementation({
   validateConfig,
   features: {
     buffer: false,
-    // node:tls reports a TCP close without close_notify as a plain end of stream.
-    raggedEOF: false,
+    // Detected through WatchedTransport (transport.ts): node:tls alone reports both ends alike.
+    raggedEOF: true,
     sessionResumption: true,
     verificationTime: false,
   },

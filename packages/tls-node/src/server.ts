@@ -17,6 +17,7 @@ import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { NOT_USER_CONSTRUCTED, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
+import { WatchedTransport } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** Server contexts whose client-certificate verification @unitls/insecure turned off (see insecure.ts). */
@@ -89,9 +90,10 @@ export class NodeServerContext implements ServerContext {
   }
 
   /** Starts the server side of a handshake on an accepted TCP connection. */
-  wrap(transport: Socket): tls.TLSSocket {
+  wrap(raw: Socket): { socket: tls.TLSSocket; transport: WatchedTransport } {
     const requireClientCertificate = this.configuration.trustStore !== null;
-    return new tls.TLSSocket(transport, {
+    const transport = new WatchedTransport(raw);
+    const socket = new tls.TLSSocket(transport, {
       isServer: true,
       secureContext: this.#defaultContext,
       requestCert: requireClientCertificate,
@@ -107,6 +109,8 @@ export class NodeServerContext implements ServerContext {
           }
         : {}),
     });
+    transport.watch(socket);
+    return { socket, transport };
   }
 
   async connect(address: Address): Promise<NodeListener> {
@@ -132,17 +136,25 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
   }
 
   static async listen(context: NodeServerContext, address: Address): Promise<NodeListener> {
-    return new NodeListener(listenerConstruction, context, await listenOn(address));
+    // Half-open (close_notify still writable after the client's FIN) and no Nagle delay on alerts.
+    return new NodeListener(listenerConstruction, context, await listenOn(address, { allowHalfOpen: true, noDelay: true }));
   }
 
   protected handshake(transport: Socket): Promise<NodeTLSSocket> {
-    const socket = this.context.wrap(transport);
+    const { socket, transport: watched } = this.context.wrap(transport);
     return new Promise((resolve, reject) => {
       const finish = (error: unknown) => {
         socket.off('error', onError);
         socket.off('close', onClose);
+        socket.off('end', onClose);
         if (error === null) {
-          resolve(connectedSocket(this.context, socket, certificateDer(socket)));
+          // What tls.Server does for its sockets once they are secure (onServerSocketSecure): from
+          // now on node:tls reports TLS errors as 'error' events instead of keeping them to
+          // itself, so a bad record after the handshake fails recv and closes the connection.
+          // The public route (handing the socket to a never-listening tls.Server) rebuilds the
+          // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
+          (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
+          resolve(connectedSocket(this.context, socket, watched, certificateDer(socket)));
         } else {
           reject(error);
           socket.destroy();
@@ -153,6 +165,9 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
       const onClose = () => finish(new TLSError('the client closed the connection during the TLS handshake'));
       socket.once('error', onError);
       socket.once('close', onClose);
+      // Over a JavaScript transport node:tls ends the stream on the client's FIN but does not close
+      // a socket that never finished its handshake.
+      socket.once('end', onClose);
       socket.once('secure', () => {
         // node:tls accepts any client certificate in the handshake and leaves the verdict to us
         // (tls.Server makes this same check).

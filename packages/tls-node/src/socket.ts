@@ -2,6 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
+  RaggedEOF,
   TLSError,
   endTransport,
   localAddress,
@@ -19,8 +20,16 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
+import { closeForcefully, type WatchedTransport } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
+
+/**
+ * How long `close(true)` lets close_notify reach the kernel before dropping the connection anyway
+ * (milliseconds). It never waits for the peer's answer; this only bounds a kernel that does not
+ * take the bytes at once.
+ */
+export const FORCED_CLOSE_FLUSH_MS = 1_000;
 
 const construction = Symbol('NodeTLSSocket construction');
 
@@ -36,6 +45,7 @@ export const NOT_USER_CONSTRUCTED =
 export class NodeTLSSocket implements TLSSocket {
   readonly #context: ClientContext | ServerContext;
   readonly #socket: NodeTlsSocket;
+  readonly #transport: WatchedTransport;
   readonly #reader: ChunkReader;
   #closed = false;
   #session: Uint8Array | null = null;
@@ -51,12 +61,18 @@ export class NodeTLSSocket implements TLSSocket {
     secret: symbol,
     context: ClientContext | ServerContext,
     socket: NodeTlsSocket,
+    transport: WatchedTransport,
     peerCertificate: Uint8Array | null,
     serverHostname: string | null = null,
   ) {
     if (secret !== construction) throw new TypeError(`NodeTLSSocket ${NOT_USER_CONSTRUCTED}`);
     this.#context = context;
     this.#socket = socket;
+    this.#transport = transport;
+    // A TLS error after the handshake (a bad record, a bad KeyUpdate, an alert) is fatal: node:tls
+    // has sent its alert; once that is written the connection closes (RFC 8446 §6.2), and recv
+    // reports the error (the ChunkReader holds it).
+    socket.on('error', () => socket.destroySoon());
     this.#peerCertificate = peerCertificate;
     this.#serverHostname = serverHostname;
     this.#reader = new ChunkReader(socket);
@@ -98,14 +114,23 @@ export class NodeTLSSocket implements TLSSocket {
     return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerCertificate);
   }
 
+  /**
+   * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived.
+   *
+   * @throws RaggedEOF when the peer closed the transport without close_notify (the data may have
+   *   been truncated); TLSError when a TLS error ended the connection.
+   */
   async recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) throw new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`);
     if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
+    let data: Uint8Array;
     try {
-      return await this.#reader.read(bufsize);
+      data = await this.#reader.read(bufsize);
     } catch (error) {
       throw toTLSError(error, 'read');
     }
+    if (data.length === 0 && this.#transport.endedWithoutCloseNotify) throw new RaggedEOF();
+    return data;
   }
 
   send(bytes: Uint8Array): Promise<number> {
@@ -116,12 +141,17 @@ export class NodeTLSSocket implements TLSSocket {
     });
   }
 
+  /**
+   * Sends close_notify. Without `force`, waits (at most CLOSE_NOTIFY_TIMEOUT_MS) for the peer to
+   * close its side; with `force`, drops the connection as soon as close_notify is handed to the
+   * kernel, without waiting for the peer (PEP 748).
+   */
   async close(force = false): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.detach();
-    // end() sends close_notify; the socket closes when the peer answers with its own (bounded).
-    await endTransport(this.#socket, force);
+    if (force) await closeForcefully(this.#socket, this.#transport, FORCED_CLOSE_FLUSH_MS);
+    else await endTransport(this.#socket, false);
   }
 
   listen(): void {
@@ -133,11 +163,11 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   getsockname(): Address | null {
-    return this.#closed ? null : localAddress(this.#socket);
+    return this.#closed ? null : localAddress(this.#transport.raw);
   }
 
   getpeername(): Address | null {
-    return this.#closed ? null : remoteAddress(this.#socket);
+    return this.#closed ? null : remoteAddress(this.#transport.raw);
   }
 
   getpeercert(): Uint8Array | null {
@@ -186,10 +216,11 @@ export class NodeTLSSocket implements TLSSocket {
 export function connectedSocket(
   context: ClientContext | ServerContext,
   socket: NodeTlsSocket,
+  transport: WatchedTransport,
   peerCertificate: Uint8Array | null,
   serverHostname: string | null = null,
 ): NodeTLSSocket {
-  return new NodeTLSSocket(construction, context, socket, peerCertificate, serverHostname);
+  return new NodeTLSSocket(construction, context, socket, transport, peerCertificate, serverHostname);
 }
 
 /** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */

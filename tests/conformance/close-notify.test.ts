@@ -1,0 +1,126 @@
+/**
+ * The end of a connection, seen by an independent peer (Python's ssl, suppress_ragged_eofs=False):
+ * - close(true) and close(false) send close_notify, client and server (issue #14 item 4);
+ * - a peer's FIN without close_notify is RaggedEOF and a close_notify is a clean end, the same on
+ *   every implementation for the same bytes (item 11);
+ * - a TLS error after the handshake fails the server's recv and closes the connection (item 13).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RaggedEOF, TLSError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
+import { recvExactly, sendText } from '../support/sockets.js';
+import { conformanceImplementations as implementations } from './implementations.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/tls_peer.py', import.meta.url));
+
+/** Starts the Python peer; `lines` yields what it prints, one line at a time. */
+function python(mode: string, port?: number): { child: ChildProcessWithoutNullStreams; line: () => Promise<string>; done: Promise<void> } {
+  const args = [SCRIPT, mode, pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'), pki.path('root'), ...(port === undefined ? [] : [String(port)])];
+  const child = spawn('python3', args);
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const done = once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`tls_peer.py ${mode} exited with ${code}: ${Buffer.concat(stderr).toString()}`);
+  });
+  done.catch(() => {});
+  return {
+    child,
+    line: async () => {
+      const next = await lines.next();
+      if (next.done) {
+        await done;
+        throw new Error(`tls_peer.py ${mode} printed nothing more: ${Buffer.concat(stderr).toString()}`);
+      }
+      return next.value;
+    },
+    done,
+  };
+}
+
+async function accepted(implementation: TLSImplementation, peer: (port: number) => Promise<void>): Promise<TLSSocket> {
+  const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
+  try {
+    const [[socket]] = await Promise.all([listener.accept(), peer(listener.getsockname()!.port)]);
+    return socket;
+  } finally {
+    await listener.close();
+  }
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('close_notify seen by Python (%s)', (_, implementation) => {
+  it.each([true, false])('a client close(force=%s) sends close_notify', async (force) => {
+    const peer = python('observe-server');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    await sendText(socket, 'hello');
+    await socket.close(force);
+    expect(JSON.parse(await peer.line())).toEqual({ data: 'hello', end: 'close_notify' });
+    await peer.done;
+  });
+
+  it.each([true, false])('a server close(force=%s) right after the handshake sends close_notify', async (force) => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python('observe-client', port);
+    });
+    await sendText(socket, 'hello');
+    await socket.close(force);
+    expect(JSON.parse(await peer.line())).toEqual({ data: 'hello', end: 'close_notify' });
+    await peer.done;
+  });
+});
+
+describe.each(implementations.map((i) => [i.name, i] as const))('the end of the peer’s stream (%s)', (_, implementation) => {
+  it('reports a FIN without close_notify as RaggedEOF, after the data', async () => {
+    expect(implementation.features.raggedEOF).toBe(true);
+    const peer = python('send-ragged');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    try {
+      expect(await recvExactly(socket, 4)).toBe('data');
+      const error = await socket.recv(10).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RaggedEOF);
+      expect(error).toMatchObject({ code: 'UNITLS_RAGGED_EOF' });
+    } finally {
+      await socket.close(true);
+    }
+    await peer.done;
+  });
+
+  it('reports a close_notify as a clean end (an empty recv)', async () => {
+    const peer = python('send-clean');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    try {
+      expect(await recvExactly(socket, 4)).toBe('data');
+      expect((await socket.recv(10)).length).toBe(0);
+    } finally {
+      await socket.close();
+    }
+    await peer.done;
+  });
+});
+
+describe.each(implementations.map((i) => [i.name, i] as const))('TLS errors after the handshake, server side (%s)', (_, implementation) => {
+  it('rejects recv and closes the connection when the client sends an undecryptable record', async () => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python('bad-record', port);
+    });
+    try {
+      const error = await socket.recv(100).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TLSError);
+      expect(error).not.toBeInstanceOf(RaggedEOF);
+      // The client never closes its side: it only returns once the server closed the connection.
+      expect(JSON.parse(await peer.line())).toMatchObject({ closed: true });
+    } finally {
+      await socket.close(true);
+    }
+    await peer.done;
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Every wait ends with the caller's signal, with the signal's own reason (issue #14 item 15): an
+ * already-aborted signal, and one aborted while the server says nothing, on connect and startTls.
+ */
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startTls } from '@unitls/tls-core';
+import { clientConfig } from '../support/fixtures.js';
+import { silentServer } from '../support/silent-server.js';
+import { conformanceImplementations as implementations } from './implementations.js';
+
+describe.each(implementations.map((i) => [i.name, i] as const))('signals end every wait (%s)', (_, implementation) => {
+  it('rejects connect with an already-aborted signal’s own reason', async () => {
+    const silent = await silentServer();
+    try {
+      const reason = new Error('the caller gave up before starting');
+      const context = new implementation.clientContext(clientConfig());
+      await expect(context.connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('rejects connect with the reason of a signal aborted while the server is silent', async () => {
+    const silent = await silentServer();
+    try {
+      const controller = new AbortController();
+      const reason = new Error('enough');
+      const pending = new implementation.clientContext(clientConfig()).connect(
+        { host: '127.0.0.1', port: silent.port },
+        { serverHostname: 'localhost', signal: controller.signal },
+      );
+      while (silent.held.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('rejects startTls with an already-aborted signal’s own reason, leaving the socket untouched', async () => {
+    const silent = await silentServer();
+    const plain = netConnect(silent.port, '127.0.0.1');
+    try {
+      await once(plain, 'connect');
+      const reason = new Error('no upgrade after all');
+      const context = new implementation.clientContext(clientConfig());
+      await expect(startTls(context, plain, { serverHostname: 'localhost', signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      expect(plain.destroyed).toBe(false);
+    } finally {
+      plain.destroy();
+      await silent.close();
+    }
+  });
+});
