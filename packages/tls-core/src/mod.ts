@@ -50,6 +50,5 @@ export {
 } from './buffer-socket.js';
 export { TLSListener, listenOn, type ListenOptions } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
-export { PlainChannel, TLSChannel, connectTcp, type Channel } from './channel.js';
-export { ClientConnection, type ClientConnectionOptions } from './client-connection.js';
+export { connectTcp } from './tcp.js';
 export { TLSSocketStream } from './stream.js';
