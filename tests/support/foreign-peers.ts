@@ -6,7 +6,7 @@
  * limited to one TLS version, resuming its first session when asked. Every process is killed by
  * close(); ports are the kernel's (or free ones probed first, for gnutls-serv).
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,6 +197,7 @@ export const gnutls: ForeignPeer = {
 
 const GO_SOURCE = fileURLToPath(new URL('./go/', import.meta.url));
 let goBinary: Promise<string> | undefined;
+let goEms: boolean | undefined;
 
 /**
  * Builds tests/support/go once (Go's standard library only: no module is fetched) and keeps the
@@ -237,8 +238,14 @@ export const go: ForeignPeer = {
   name: 'Go crypto/tls',
   // Go has no AES-CCM; its TLS 1.2 ECDHE AEAD suites are the GCM and ChaCha20 ones.
   suites: [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9],
-  // Debian 12's Go 1.19 has no RFC 7627 (crypto/tls gained it in Go 1.21).
-  extendedMasterSecret: false,
+  // crypto/tls does RFC 7627 from Go 1.21 on; Debian 12's Go 1.19 does not.
+  get extendedMasterSecret() {
+    goEms ??= (() => {
+      const version = /^go1\.(\d+)/.exec(execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim());
+      return version === null || Number(version[1]) >= 21; // a development build ("devel ...") is new
+    })();
+    return goEms;
+  },
   missing: () => peerMissing(['golang-go']),
   async server(pki) {
     const path = await buildGo();
