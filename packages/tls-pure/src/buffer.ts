@@ -7,6 +7,8 @@
  * @module
  */
 import {
+  READ_EOF,
+  READ_WANT_READ,
   RaggedEOF,
   TLSError,
   WantReadError,
@@ -18,11 +20,13 @@ import {
   type NextProtocol,
   type ServerContext,
   type TLSBuffer,
+  type TLSBufferFastPath,
   type TLSSession,
   type TLSVersion,
 } from '@unitls/tls-core';
 import { ContentType } from './codec/constants.js';
 import type { Engine } from './engine.js';
+import { wantRead } from './errors.js';
 import { encodeClientSession, type StoredSession } from './handshake/session.js';
 
 export const IMPLEMENTATION_NAME = 'pure';
@@ -30,7 +34,11 @@ export const IMPLEMENTATION_NAME = 'pure';
 /** How a buffer starts its side of the handshake (a client queues its ClientHello). */
 export type Starter = (engine: Engine) => void;
 
-export class PureBuffer implements TLSBuffer {
+/**
+ * PEP 748's TLSBuffer, plus tls-core's {@link TLSBufferFastPath} (an extension BufferSocket uses:
+ * reads that return a status instead of throwing, ciphertext taken and given without extra copies).
+ */
+export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
   // Private with a getter: sessions are sealed for this context, so it must not be replaceable.
   readonly #context: ClientContext | ServerContext;
   readonly #engine: Engine;
@@ -77,7 +85,7 @@ export class PureBuffer implements TLSBuffer {
 
   doHandshake(): void {
     this.#engine.guard(() => {
-      if (!this.#handshake()) throw new WantReadError();
+      if (!this.#handshake()) throw wantRead();
     });
   }
 
@@ -86,7 +94,7 @@ export class PureBuffer implements TLSBuffer {
     const engine = this.#engine;
     const limit = buffer === undefined ? amt : Math.min(amt, buffer.length);
     const data = engine.guard(() => {
-      if (!this.#handshake()) throw new WantReadError();
+      if (!this.#handshake()) throw wantRead();
       let chunk = engine.takeAppData(limit);
       if (chunk === null) {
         engine.processRecords(() => false);
@@ -95,18 +103,53 @@ export class PureBuffer implements TLSBuffer {
       if (chunk !== null) return chunk;
       if (engine.closeReceived) return new Uint8Array(0);
       if (engine.eof) throw new RaggedEOF();
-      throw new WantReadError();
+      throw wantRead();
     });
     if (buffer === undefined) return data;
     buffer.set(data);
     return data.length;
   }
 
+  /**
+   * Extension ({@link TLSBufferFastPath}): the plaintext of every record already buffered, up to
+   * `target.length` bytes, copied into `target`; a status instead of WantReadError. Bytes read
+   * before a failing record are returned first; the failure is sticky, so the next call throws it.
+   *
+   * @returns the count of bytes (> 0), READ_EOF after the peer's close_notify, or READ_WANT_READ.
+   * @throws RaggedEOF when the transport ended without close_notify; TLSError as {@link read} does.
+   */
+  readAvailable(target: Uint8Array): number {
+    const engine = this.#engine;
+    let filled = 0;
+    try {
+      return engine.guard(() => {
+        if (!this.#handshake()) return READ_WANT_READ;
+        while (filled < target.length) {
+          let chunk = engine.takeAppData(target.length - filled);
+          if (chunk === null) {
+            engine.processRecords(() => false);
+            chunk = engine.takeAppData(target.length - filled);
+            if (chunk === null) break;
+          }
+          target.set(chunk, filled);
+          filled += chunk.length;
+        }
+        if (filled > 0) return filled;
+        if (engine.closeReceived) return READ_EOF;
+        if (engine.eof) throw new RaggedEOF();
+        return READ_WANT_READ;
+      });
+    } catch (error) {
+      if (filled > 0) return filled;
+      throw error;
+    }
+  }
+
   write(buf: Uint8Array): number {
     const engine = this.#engine;
     if (engine.closeSent && engine.failure === null) throw new TLSError('write after shutdown(): the connection is closing');
     return engine.guard(() => {
-      if (!this.#handshake()) throw new WantReadError();
+      if (!this.#handshake()) throw wantRead();
       if (buf.length === 0) return 0;
       const room = engine.limits.maxOutgoingBytes - engine.records.outgoing.length;
       if (room <= 0) throw new WantWriteError();
@@ -129,7 +172,7 @@ export class PureBuffer implements TLSBuffer {
       }
       if (engine.closeReceived) return;
       if (engine.eof) throw new TLSError('the connection closed during the TLS shutdown (no close_notify from the peer)');
-      throw new WantReadError();
+      throw wantRead();
     });
   }
 
@@ -146,6 +189,17 @@ export class PureBuffer implements TLSBuffer {
     engine.records.incoming.push(new Uint8Array(data));
   }
 
+  /**
+   * Extension ({@link TLSBufferFastPath}): processIncoming of non-empty `data` by reference (the
+   * caller never changes it afterwards); false, storing nothing, when the incoming buffer is full.
+   */
+  takeIncoming(data: Uint8Array): boolean {
+    const incoming = this.#engine.records.incoming;
+    if (incoming.length + data.length > this.#engine.limits.maxIncomingBytes) return false;
+    incoming.push(data);
+    return true;
+  }
+
   incomingBytesBuffered(): number {
     return this.#engine.records.incoming.length;
   }
@@ -153,6 +207,11 @@ export class PureBuffer implements TLSBuffer {
   processOutgoing(amt: number): Uint8Array {
     if (!Number.isInteger(amt) || amt < 0) throw new RangeError(`processOutgoing: amt must be a non-negative integer, got ${amt}`);
     return this.#engine.records.outgoing.take(amt);
+  }
+
+  /** Extension ({@link TLSBufferFastPath}): processOutgoing into `target`; returns the count of bytes. */
+  takeOutgoing(target: Uint8Array): number {
+    return this.#engine.records.outgoing.takeInto(target);
   }
 
   outgoingBytesBuffered(): number {

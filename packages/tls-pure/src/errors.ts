@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TLSError, type TLSErrorOptions } from '@unitls/tls-core';
+import { TLSError, WantReadError, type TLSErrorOptions } from '@unitls/tls-core';
 import { AlertDescription, alertName } from './codec/constants.js';
 
 /** The peer broke the protocol (or sent something we cannot accept); we answered with `alert`. */
@@ -53,5 +53,20 @@ export function describePeerAlert(alert: number): string {
       return 'the peer could not verify our signature or Finished (decrypt_error)';
     default:
       return `the peer aborted the connection with a fatal ${alertName(alert)} alert`;
+  }
+}
+
+/**
+ * A WantReadError without a stack trace. PEP 748's read raises one each time the buffered records
+ * are used up, so every TLSBuffer reader meets it on its hot path; capturing the stack is most of
+ * its cost and says nothing the caller does not know (where it called).
+ */
+export function wantRead(message?: string): WantReadError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new WantReadError(message);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

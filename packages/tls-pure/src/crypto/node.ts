@@ -57,11 +57,16 @@ const AEAD: Record<AeadAlgorithm, { cipher: string; tag: number; ccm: boolean }>
   'aes-256-ccm-8': { cipher: 'aes-256-ccm', tag: 8, ccm: true },
 };
 
+/** The options object node:crypto wants for a tag length other than the mode's default. */
+type CipherOptions = { authTagLength: number } | undefined;
+
 class NodeAead implements Aead {
   readonly tagLength: number;
   readonly #cipher: string;
   readonly #ccm: boolean;
   readonly #key: Buffer;
+  // GCM and ChaCha20-Poly1305 default to 16-byte tags: no options object to validate per record.
+  readonly #options: CipherOptions;
 
   constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
     const spec = AEAD[algorithm];
@@ -69,28 +74,38 @@ class NodeAead implements Aead {
     this.tagLength = spec.tag;
     this.#ccm = spec.ccm;
     this.#key = Buffer.from(key);
+    this.#options = spec.ccm ? { authTagLength: spec.tag } : undefined;
   }
 
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array {
-    // CCM takes its plaintext in one update() call only.
-    const parts = plaintext instanceof Uint8Array ? [plaintext] : this.#ccm ? [Buffer.concat(plaintext)] : plaintext;
+    const contiguous = plaintext instanceof Uint8Array ? plaintext : plaintext.length === 1 ? plaintext[0]! : Buffer.concat(plaintext);
+    const parts = this.sealParts(nonce, additionalData, contiguous, prefix);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * One Cipheriv per record: node:crypto cannot take a new nonce on a keyed cipher, so this is
+   * the floor (see the README's performance notes); everything else per record is kept small.
+   */
+  sealParts(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array[] {
     // The option type differs per mode; node:crypto checks it at run time.
-    const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, { authTagLength: this.tagLength });
-    if (this.#ccm) {
-      const length = parts.reduce((sum, p) => sum + p.length, 0);
-      (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: length });
-    } else cipher.setAAD(additionalData);
-    const out: Uint8Array[] = prefix === undefined ? [] : [prefix];
-    for (const part of parts) out.push(cipher.update(part));
-    out.push(cipher.final(), cipher.getAuthTag());
-    return Buffer.concat(out);
+    const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, this.#options);
+    if (this.#ccm) (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: plaintext.length });
+    else cipher.setAAD(additionalData);
+    const body = cipher.update(plaintext);
+    const rest = cipher.final(); // empty for these AEADs, which encrypt as they go
+    const tag = cipher.getAuthTag();
+    const out = prefix === undefined || prefix.length === 0 ? [body] : [prefix, body];
+    if (rest.length > 0) out.push(rest);
+    out.push(tag);
+    return out;
   }
 
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
     if (ciphertext.length < this.tagLength) return null;
     const split = ciphertext.length - this.tagLength;
     try {
-      const decipher = createDecipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, { authTagLength: this.tagLength });
+      const decipher = createDecipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, this.#options);
       decipher.setAuthTag(ciphertext.subarray(split));
       if (this.#ccm) (decipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: split });
       else decipher.setAAD(additionalData);

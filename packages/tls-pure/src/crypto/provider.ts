@@ -25,13 +25,19 @@ export interface HashState {
 
 /** An AEAD keyed once; nonces and additional data per call. */
 export interface Aead {
-  /** Key length in bytes. */
+  /** Tag length in bytes. */
   readonly tagLength: number;
   /**
    * `prefix` || ciphertext || tag, the plaintext given in parts (so a record's header, content and
    * inner type need no joining copy first).
    */
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array;
+  /**
+   * Optional, for the record layer's speed: what {@link Aead.seal} returns, as pieces in order
+   * (`prefix`, the ciphertext, the tag: never joined, so nothing is copied twice). `plaintext` is
+   * only read during the call (the caller reuses its memory); the pieces are the caller's to keep.
+   */
+  sealParts?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, prefix: Uint8Array): Uint8Array[];
   /** The plaintext, or null when authentication fails (never a partial plaintext). */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }

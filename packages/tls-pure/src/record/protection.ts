@@ -12,6 +12,9 @@ import { fail } from '../errors.js';
 /** RFC 8446 §5.5: well below the 2^64 wrap; a connection this long is refused rather than wrapped. */
 const MAX_SEQUENCE = 2 ** 48;
 
+/** TLSInnerPlaintext of a full record is assembled here; shared, as sealing is synchronous. */
+const innerScratch = new Uint8Array(2 ** 14 + 1);
+
 /** One direction's AEAD state. */
 export class RecordProtection {
   readonly tls13 = true;
@@ -41,12 +44,29 @@ export class RecordProtection {
 
   /** A whole TLSCiphertext record (header included) for `content` of `type`, padded with `padding` zeros. */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
-    // TLSInnerPlaintext = content || type || zeros, given to the AEAD in parts (no joining copy).
-    const trailer = new Uint8Array(1 + padding);
-    trailer[0] = type;
-    const length = content.length + trailer.length + this.#aead.tagLength;
+    const parts = this.sealParts(type, content, padding);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** {@link seal}'s record as pieces in order (header, ciphertext, tag), for a queue that takes them as they are. */
+  sealParts(type: number, content: Uint8Array, padding = 0): Uint8Array[] {
+    const innerLength = content.length + 1 + padding;
+    const length = innerLength + this.#aead.tagLength;
     const header = Uint8Array.of(ContentType.APPLICATION_DATA, 3, 3, length >> 8, length & 0xff);
-    return this.#aead.seal(this.#nonce(), header, [content, trailer], header);
+    const nonce = this.#nonce();
+    if (this.#aead.sealParts === undefined) {
+      // TLSInnerPlaintext = content || type || zeros, given to the AEAD in parts (no joining copy).
+      const trailer = new Uint8Array(1 + padding);
+      trailer[0] = type;
+      return [this.#aead.seal(nonce, header, [content, trailer], header)];
+    }
+    // One contiguous TLSInnerPlaintext in shared scratch memory (a memcpy costs less than a second
+    // cipher update for the type byte); the AEAD reads it during the call only.
+    const inner = innerLength <= innerScratch.length ? innerScratch.subarray(0, innerLength) : new Uint8Array(innerLength);
+    inner.set(content);
+    inner[content.length] = type;
+    if (padding > 0) inner.fill(0, content.length + 1);
+    return this.#aead.sealParts(nonce, header, inner, header);
   }
 
   /** The inner content type and content of a record, or a bad_record_mac failure. */

@@ -64,13 +64,21 @@ export class RecordProtection12 {
   }
 
   seal(type: number, content: Uint8Array): Uint8Array {
+    const parts = this.sealParts(type, content);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** {@link seal}'s record as pieces in order (header and explicit nonce, ciphertext, tag). */
+  sealParts(type: number, content: Uint8Array): Uint8Array[] {
     const { seq, nonce } = this.#next();
     const length = this.#explicit + content.length + this.#aead.tagLength;
     // The header, then the explicit nonce (the sequence number: a fine unique value) when the suite has one.
     const prefix = new Uint8Array(5 + this.#explicit);
     prefix.set([type, 3, 3, length >> 8, length & 0xff]);
     if (this.#explicit > 0) prefix.set(seq, 5);
-    return this.#aead.seal(nonce, this.#additionalData(seq, type, content.length), content, prefix);
+    const additionalData = this.#additionalData(seq, type, content.length);
+    if (this.#aead.sealParts === undefined) return [this.#aead.seal(nonce, additionalData, content, prefix)];
+    return this.#aead.sealParts(nonce, additionalData, content, prefix);
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {

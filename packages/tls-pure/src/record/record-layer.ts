@@ -110,7 +110,8 @@ export class RecordLayer {
         this.outgoing.push(record);
       } else {
         const writer = this.#writer;
-        this.outgoing.push(writer.tls13 ? writer.seal(type, piece, Math.max(0, Math.min(this.padding, room - piece.length))) : writer.seal(type, piece));
+        const parts = writer.tls13 ? writer.sealParts(type, piece, Math.max(0, Math.min(this.padding, room - piece.length))) : writer.sealParts(type, piece);
+        for (const part of parts) this.outgoing.push(part);
       }
     } while (offset < content.length);
   }

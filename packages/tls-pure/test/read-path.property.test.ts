@@ -1,0 +1,320 @@
+/**
+ * Issue #16's rule for every data-path optimisation (issue #17 performance work): the fast path
+ * BufferSocket uses (ciphertext taken by reference, every decryptable record read at once into the
+ * caller's memory with a status instead of WantReadError, output copied into the caller's memory)
+ * returns exactly the bytes of the PEP path (processIncoming copies, one record per read,
+ * WantReadError, processOutgoing) for any record sizes and any way the network splits the stream,
+ * with either provider, TLS 1.3 and 1.2, padded and size-limited records; a TLSSocket returns the
+ * same bytes whether its buffer offers the fast path or not; and records sealed in pieces (the
+ * provider's sealParts) are byte for byte the records sealed whole.
+ */
+import fc from 'fast-check';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { BufferSocket, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSSocket } from '@unitls/tls-core';
+import { ContentType } from '../src/codec/constants.js';
+import { DEFAULT_LIMITS, NamedGroup, nobleCryptoProvider, nodeCryptoProvider, PureBuffer, PureClientContext, PureServerContext, type CryptoProvider, type PureContextOptions } from '../src/mod.js';
+import { RecordProtection } from '../src/record/protection.js';
+import { RecordProtection12 } from '../src/record/protection12.js';
+import { TLS12_SUITES } from '../src/crypto/schemes.js';
+import { clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
+
+const pki = await testPki();
+
+/** A pattern in which no two nearby positions agree, so a misplaced byte shows. */
+const PATTERN = Buffer.from(Array.from({ length: 400_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+
+interface Setup {
+  label: string;
+  client: PureClientContext;
+  server: PureServerContext;
+}
+
+function setup(label: string, options: PureContextOptions, tls12 = false): Setup {
+  const versions = tls12 ? { highestSupportedVersion: 'TLSv1.2' as const } : {};
+  // X25519 alone: the data path does not depend on the group, and each run makes two handshakes.
+  const both = { groups: [NamedGroup.x25519], ...options };
+  return {
+    label,
+    client: new PureClientContext(clientConfiguration(pki, versions), both),
+    server: new PureServerContext(serverConfiguration(pki, versions), both),
+  };
+}
+
+const SETUPS: Setup[] = [
+  setup('TLS 1.3, node:crypto', {}),
+  setup('TLS 1.3, node:crypto, padded records of at most 1000 bytes', { recordPadding: 37, recordSizeLimit: 1000 }),
+  setup('TLS 1.2, node:crypto', {}, true),
+  setup('TLS 1.3, @noble', { provider: nobleCryptoProvider }),
+];
+
+function connectedPair(s: Setup): { client: PureBuffer; server: PureBuffer } {
+  const client = s.client.createBuffer('localhost');
+  const server = s.server.createBuffer();
+  handshake(client, server);
+  pump(server, client); // session tickets
+  return { client, server };
+}
+
+/** Encrypts `data` in writes of `sizes`; the ciphertext taken in pieces of `takes` bytes (fast) or whole (PEP). */
+function encrypt(client: PureBuffer, data: Uint8Array, sizes: number[], takes: number[] | null): Buffer {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  let turn = 0;
+  for (const size of sizes) {
+    let done = 0;
+    while (done < size) {
+      done += client.write(data.subarray(offset + done, offset + size));
+      if (takes === null) parts.push(Uint8Array.from(client.processOutgoing(client.outgoingBytesBuffered())));
+      else {
+        while (client.outgoingBytesBuffered() > 0) {
+          const target = new Uint8Array(takes[turn++ % takes.length]!);
+          const count = client.takeOutgoing(target);
+          expect(count).toBe(Math.min(target.length, count + client.outgoingBytesBuffered()));
+          parts.push(target.subarray(0, count));
+        }
+      }
+    }
+    offset += size;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Cuts `stream` at the given fractions of its length. */
+function split(stream: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, stream.length]) {
+    if (point > start) pieces.push(stream.subarray(start, point));
+    start = point;
+  }
+  return pieces;
+}
+
+function readPep(server: TLSBuffer, pieces: Buffer[], amounts: number[]): Buffer {
+  const out: Uint8Array[] = [];
+  let turn = 0;
+  for (const piece of pieces) {
+    server.processIncoming(piece);
+    for (;;) {
+      try {
+        out.push(Uint8Array.from(server.read(amounts[turn++ % amounts.length]!) as Uint8Array));
+      } catch (error) {
+        if (error instanceof WantReadError) break;
+        throw error;
+      }
+    }
+  }
+  return Buffer.concat(out);
+}
+
+function readFast(server: PureBuffer, pieces: Buffer[], amounts: number[]): Buffer {
+  const out: Uint8Array[] = [];
+  const target = new Uint8Array(70_000);
+  let turn = 0;
+  for (const piece of pieces) {
+    // A copy the test never touches again, as a transport's chunk would be.
+    expect(server.takeIncoming(Buffer.from(piece))).toBe(true);
+    for (;;) {
+      const view = target.subarray(0, amounts[turn++ % amounts.length]!);
+      const count = server.readAvailable(view);
+      if (count === READ_WANT_READ) break;
+      expect(count).not.toBe(READ_EOF);
+      expect(count).toBeGreaterThan(0);
+      out.push(Uint8Array.from(view.subarray(0, count)));
+    }
+  }
+  return Buffer.concat(out);
+}
+
+describe.each(SETUPS)('the fast data path, $label', (s) => {
+  it('returns the same bytes as the PEP path for random record sizes, splits and read sizes (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 5 }),
+        (sizes, cuts, amounts, takes) => {
+          const data = PATTERN.subarray(0, sizes.reduce((sum, n) => sum + n, 0));
+          const pep = connectedPair(s);
+          const fast = connectedPair(s);
+          const viaPep = readPep(pep.server, split(encrypt(pep.client, data, sizes, null), cuts), amounts);
+          const viaFast = readFast(fast.server, split(encrypt(fast.client, data, sizes, takes), cuts), amounts);
+          expect(viaPep.equals(data)).toBe(true);
+          expect(viaFast.equals(data)).toBe(true);
+        },
+      ),
+      { numRuns: s.label.includes('noble') ? 15 : 50 },
+    );
+  }, 120_000);
+
+  it('returns the bytes before a corrupted record first, then fails as the PEP path does', () => {
+    const pep = connectedPair(s);
+    const fast = connectedPair(s);
+    const streams = [pep, fast].map(({ client }) => {
+      // 500 bytes: one record in every setup (the size-limited one holds 962).
+      client.write(PATTERN.subarray(0, 500));
+      const good = Uint8Array.from(client.processOutgoing(1 << 20));
+      client.write(PATTERN.subarray(500, 1000));
+      const bad = Uint8Array.from(client.processOutgoing(1 << 20));
+      bad[bad.length - 1]! ^= 1;
+      return Buffer.concat([good, bad]);
+    });
+    pep.server.processIncoming(streams[0]!);
+    expect(Buffer.from(pep.server.read(5000) as Uint8Array).equals(PATTERN.subarray(0, 500))).toBe(true);
+    expect(() => pep.server.read(5000)).toThrow(/bad_record_mac/);
+    expect(fast.server.takeIncoming(streams[1]!)).toBe(true);
+    const target = new Uint8Array(5000);
+    expect(fast.server.readAvailable(target)).toBe(500);
+    expect(Buffer.from(target.subarray(0, 500)).equals(PATTERN.subarray(0, 500))).toBe(true);
+    expect(() => fast.server.readAvailable(target)).toThrow(/bad_record_mac/);
+    // Both queued the same alert for the peer.
+    expect(fast.server.outgoingBytesBuffered()).toBe(pep.server.outgoingBytesBuffered());
+  });
+});
+
+describe('the fast data path at the edges', () => {
+  it('reports READ_EOF after close_notify, and takeIncoming refuses what would pass the incoming limit', () => {
+    const { client, server } = connectedPair(SETUPS[0]!);
+    expect(server.takeIncoming(new Uint8Array(DEFAULT_LIMITS.maxIncomingBytes + 1))).toBe(false);
+    expect(server.incomingBytesBuffered()).toBe(0);
+    client.write(PATTERN.subarray(0, 10));
+    expect(() => client.shutdown()).toThrow(WantReadError); // close_notify queued, the peer's awaited
+    const stream = client.processOutgoing(1 << 20);
+    expect(stream.length).toBeLessThanOrEqual(100);
+    expect(server.takeIncoming(Buffer.from(stream))).toBe(true);
+    const target = new Uint8Array(100);
+    expect(server.readAvailable(target)).toBe(10);
+    expect(server.readAvailable(target)).toBe(READ_EOF);
+  });
+});
+
+/** A provider whose AEADs lack sealParts, so records are sealed whole (the path before sealParts). */
+function withoutSealParts(provider: CryptoProvider): CryptoProvider {
+  return {
+    ...provider,
+    aead(algorithm, key) {
+      const aead = provider.aead(algorithm, key);
+      return { tagLength: aead.tagLength, seal: aead.seal.bind(aead), open: aead.open.bind(aead) };
+    },
+  };
+}
+
+describe('records sealed in pieces', () => {
+  const KEYS = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32, 'aes-128-ccm': 16, 'aes-256-ccm': 32, 'aes-128-ccm-8': 16, 'aes-256-ccm-8': 32 } as const;
+  const algorithms = Object.keys(KEYS) as Array<keyof typeof KEYS>;
+
+  it('are byte for byte the records sealed whole, and open again, in TLS 1.3 (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...algorithms),
+        fc.array(fc.record({ type: fc.constantFrom(ContentType.APPLICATION_DATA, ContentType.HANDSHAKE, ContentType.ALERT), length: fc.integer({ min: 0, max: 16_384 }), padding: fc.integer({ min: 0, max: 300 }) }), { minLength: 1, maxLength: 6 }),
+        fc.uint8Array({ minLength: 44, maxLength: 44 }),
+        (algorithm, records, secret) => {
+          const key = secret.subarray(0, KEYS[algorithm]);
+          const iv = secret.subarray(32, 44);
+          const pieces = new RecordProtection(nodeCryptoProvider, algorithm, key, iv);
+          const whole = new RecordProtection(withoutSealParts(nodeCryptoProvider), algorithm, key, iv);
+          const reader = new RecordProtection(nodeCryptoProvider, algorithm, key, iv);
+          const noble = algorithm.includes('ccm') ? null : new RecordProtection(nobleCryptoProvider, algorithm, key, iv);
+          let at = 0;
+          for (const { type, length, padding } of records) {
+            const content = PATTERN.subarray(at, (at += length));
+            const sealed = Buffer.concat(pieces.sealParts(type, content, padding));
+            expect(sealed.equals(whole.seal(type, content, padding))).toBe(true);
+            if (noble !== null) expect(sealed.equals(noble.seal(type, content, padding))).toBe(true);
+            const opened = reader.open(sealed.subarray(0, 5), sealed.subarray(5));
+            expect(opened.type).toBe(type);
+            expect(Buffer.from(opened.content).equals(content)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  }, 120_000);
+
+  it('are byte for byte the records sealed whole in TLS 1.2 (fast-check)', () => {
+    const suites = TLS12_SUITES.filter((suite) => suite.aead in KEYS);
+    fc.assert(
+      fc.property(fc.constantFrom(...suites), fc.array(fc.integer({ min: 0, max: 16_384 }), { minLength: 1, maxLength: 6 }), fc.uint8Array({ minLength: 44, maxLength: 44 }), (suite, lengths, secret) => {
+        const key = secret.subarray(0, suite.keyLength);
+        const iv = secret.subarray(32, 32 + suite.fixedIvLength);
+        const pieces = new RecordProtection12(nodeCryptoProvider, suite, key, iv);
+        const whole = new RecordProtection12(withoutSealParts(nodeCryptoProvider), suite, key, iv);
+        let at = 0;
+        for (const length of lengths) {
+          const content = PATTERN.subarray(at, (at += length));
+          expect(Buffer.concat(pieces.sealParts(ContentType.APPLICATION_DATA, content)).equals(whole.seal(ContentType.APPLICATION_DATA, content))).toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+});
+
+describe('a TLSSocket over tls-pure', () => {
+  it('returns the same bytes whether its buffer offers the fast path or not (fast-check)', async () => {
+    const s = SETUPS[0]!;
+    const listener = await s.server.connect({ host: '127.0.0.1', port: 0 });
+    const port = listener.getsockname()!.port;
+    /** A client socket whose buffer hides the fast path (the PEP calls only) when `plain`. */
+    const open = async (plain: boolean): Promise<[TLSSocket, TLSSocket]> => {
+      const buffer = s.client.createBuffer('localhost');
+      const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing']);
+      const seen = plain
+        ? (new Proxy(buffer, {
+            get: (target, key) => {
+              if (hidden.has(key)) return undefined;
+              const value = Reflect.get(target, key, target) as unknown;
+              return typeof value === 'function' ? value.bind(target) : value;
+            },
+            has: (target, key) => !hidden.has(key) && key in target,
+          }) as TLSBuffer)
+        : buffer;
+      const tcp = connect({ host: '127.0.0.1', port });
+      await once(tcp, 'connect');
+      const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
+      return [client, server];
+    };
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 6 }),
+          fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }),
+          async (sizes, recvSizes) => {
+            const data = PATTERN.subarray(0, sizes.reduce((sum, n) => sum + n, 0));
+            for (const plain of [true, false]) {
+              const [client, server] = await open(plain);
+              try {
+                // Both directions: the client's read path is the one compared; the server's sends
+                // go through the fast output path.
+                const sending = (async () => {
+                  let offset = 0;
+                  for (const size of sizes) await server.send(data.subarray(offset, (offset += size)));
+                  await server.close();
+                })();
+                const parts: Uint8Array[] = [];
+                for (let turn = 0; ; turn++) {
+                  const chunk = await client.recv(recvSizes[turn % recvSizes.length]!);
+                  if (chunk.length === 0) break;
+                  parts.push(Uint8Array.from(chunk));
+                }
+                await client.close();
+                await sending;
+                expect(Buffer.concat(parts).equals(data)).toBe(true);
+              } finally {
+                await Promise.all([client.close(true), server.close(true)]);
+              }
+            }
+          },
+        ),
+        { numRuns: 8 },
+      );
+    } finally {
+      await listener.close();
+    }
+  }, 120_000);
+});
