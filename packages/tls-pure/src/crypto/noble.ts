@@ -25,6 +25,7 @@ import type { SignatureAlgorithm } from '../x509/signature-verifier.js';
 import { aesCcm } from './ccm.js';
 import { hybridClient, hybridServer } from './hybrid.js';
 import { rsaScheme, rsaSigningKey, rsaVerify } from './noble-rsa.js';
+import { rememberSuccesses } from './remembered.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './provider.js';
 import { schemeHash } from './schemes.js';
 
@@ -287,7 +288,7 @@ export const nobleCryptoProvider: CryptoProvider = Object.freeze({
   },
   signingKey,
   verify: verifyScheme,
-  verifySignature,
+  verifySignature: rememberSuccesses({ verifySignature }),
   equal: (a: Uint8Array, b: Uint8Array) => equalBytes(a, b),
 });
 

@@ -37,11 +37,15 @@ function keyMatches(key: KeyObject, wanted: Scheme): boolean {
   }
 }
 
-// Loading a key costs more than an ECDSA verification; chains repeat their issuers' keys.
+// Loading a key costs more than an ECDSA verification; chains repeat their issuers' keys, and a
+// server its own key on every connection. Bounded: 128 keys of at most 4 KiB (an RSA-16384 SPKI is ~2 KiB).
 const KEY_CACHE_ENTRIES = 128;
+const KEY_CACHE_MAX_SIZE = 4096;
 const keys = new Map<string, KeyObject>();
 
-function publicKey(subjectPublicKeyInfo: Uint8Array): KeyObject {
+/** The KeyObject of a SubjectPublicKeyInfo (DER), from the cache; throws for a key node:crypto cannot load. */
+export function cachedPublicKey(subjectPublicKeyInfo: Uint8Array): KeyObject {
+  if (subjectPublicKeyInfo.length > KEY_CACHE_MAX_SIZE) return createPublicKey({ key: Buffer.from(subjectPublicKeyInfo), format: 'der', type: 'spki' });
   const id = Buffer.from(subjectPublicKeyInfo).toString('latin1');
   let key = keys.get(id);
   if (key === undefined) {
@@ -66,7 +70,7 @@ export const nodeSignatureVerifier: SignatureVerifier = Object.freeze({
   verifySignature(algorithm: SignatureAlgorithm, subjectPublicKeyInfo: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
     try {
       const wanted = scheme(algorithm);
-      const key = publicKey(subjectPublicKeyInfo);
+      const key = cachedPublicKey(subjectPublicKeyInfo);
       if (!keyMatches(key, wanted)) return false;
       switch (wanted.kind) {
         case 'ecdsa':
