@@ -3,6 +3,7 @@ import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
   RaggedEOF,
+  SEND_PIECE_SIZE,
   TLSError,
   endTransport,
   localAddress,
@@ -48,6 +49,8 @@ export class NodeTLSSocket implements TLSSocket {
   readonly #transport: WatchedTransport;
   readonly #reader: ChunkReader;
   #closed = false;
+  // The send in progress; the next one starts once it settled.
+  #sending: Promise<void> = Promise.resolve();
   #session: Uint8Array | null = null;
   // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
   readonly #peerCertificate: Uint8Array | null;
@@ -133,12 +136,37 @@ export class NodeTLSSocket implements TLSSocket {
     return data;
   }
 
+  /**
+   * Encrypts and sends all of `bytes`, {@link SEND_PIECE_SIZE} at a time, each piece once the
+   * previous one reached the kernel: node:tls encrypts a whole write at once, so one huge write
+   * would hold all its ciphertext in memory (measured: +288 MiB for a 256 MiB send). Sends are
+   * serialised, so concurrent sends never interleave their pieces.
+   *
+   * @returns `bytes.length` once the last piece was written.
+   * @throws TypeError when `bytes` is not a Uint8Array; TLSError when the socket is closed or the
+   *   connection fails.
+   */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
-    if (this.#closed || this.#socket.destroyed) return Promise.reject(new TLSError('send on a closed TLSSocket'));
-    return new Promise((resolve, reject) => {
-      this.#socket.write(bytes, (error) => (error ? reject(toTLSError(error, 'write')) : resolve(bytes.length)));
-    });
+    const sent = this.#sending.then(() => this.#sendPieces(bytes));
+    this.#sending = sent.then(
+      () => {},
+      () => {},
+    );
+    return sent;
+  }
+
+  async #sendPieces(bytes: Uint8Array): Promise<number> {
+    let offset = 0;
+    do {
+      if (this.#closed || this.#socket.destroyed) throw new TLSError('send on a closed TLSSocket');
+      const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
+      await new Promise<void>((resolve, reject) => {
+        this.#socket.write(piece, (error) => (error ? reject(toTLSError(error, 'write')) : resolve()));
+      });
+      offset += piece.length;
+    } while (offset < bytes.length);
+    return bytes.length;
   }
 
   /**
