@@ -70,7 +70,11 @@ export class ClientConnection {
   constructor(options: ClientConnectionOptions) {
     this.#options = options;
     this.#errors = options.errors;
-    this.#deadline = new OperationDeadline(options.timeout ?? DEFAULT_TIMEOUT_MS, this.#fail);
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+      throw this.#errors.usage(`timeout must be a non-negative number of milliseconds (Infinity for none), got ${JSON.stringify(timeout) ?? String(timeout)}`);
+    }
+    this.#deadline = new OperationDeadline(timeout, this.#fail);
   }
 
   /** True from a successful open until close (or a failure, which closes). */
@@ -176,8 +180,11 @@ export class ClientConnection {
    */
   async open(host: string, port: number, security: Security, signal?: AbortSignal): Promise<void> {
     if (this.#channel !== null) throw this.#errors.usage('already connected: close() first');
+    if (this.#opening !== null) throw this.#errors.usage('a connection is already being opened: await that open() (or close() it) first');
     const session = this.#options.signal;
     session?.throwIfAborted();
+    const opening = new AbortController();
+    this.#opening = opening;
     this.#failure = null;
     this.#host = host;
     const channels = this.#options.channels;
@@ -186,11 +193,10 @@ export class ClientConnection {
     try {
       this.begin(signal);
     } catch (error) {
-      await this.close(true);
+      this.#opening = null;
+      await this.#shutdown(true);
       throw error;
     }
-    const opening = new AbortController();
-    this.#opening = opening;
     try {
       const serverHostname = this.serverHostname;
       if (security === 'implicit' && this.#options.transport === undefined) {
@@ -209,9 +215,12 @@ export class ClientConnection {
           }
         }
       }
+      // An implementation that finished its handshake despite the abort (close() or a signal
+      // during open): what it opened is closed, never handed to the caller.
+      if (opening.signal.aborted) throw opening.signal.reason;
       if (security === 'implicit') this.#publishTls(false);
     } catch (error) {
-      await this.close(true);
+      await this.#shutdown(true);
       throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`could not connect to ${host}:${port}: ${(error as Error)?.message ?? error}`, { cause: error }));
     } finally {
       this.#opening = null;
@@ -236,7 +245,7 @@ export class ClientConnection {
         channel.recv(READ_SIZE).then(resolve, reject);
       });
     } catch (error) {
-      await this.close(true);
+      await this.#shutdown(true);
       throw this.#failure ?? this.#errors.connection(`the connection failed: ${(error as Error)?.message ?? error}`, { cause: error });
     } finally {
       this.#rejectRead = null;
@@ -258,7 +267,7 @@ export class ClientConnection {
         channel.send(bytes).then(resolve, reject);
       });
     } catch (error) {
-      await this.close(true);
+      await this.#shutdown(true);
       throw this.#failure ?? this.#errors.connection(`the connection failed while sending: ${(error as Error)?.message ?? error}`, { cause: error });
     } finally {
       this.#rejectWrite = null;
@@ -277,17 +286,17 @@ export class ClientConnection {
     if (!(plain instanceof PlainChannel)) throw this.#errors.usage('the connection already uses TLS (or is closed)');
     const leftover = plain.detach();
     if (leftover.length > 0 || pending > 0) {
-      await this.close(true);
+      await this.#shutdown(true);
       throw new StartTlsInjectionError('the server sent data after its go-ahead and before the TLS handshake (possible response injection); connection closed');
     }
+    this.begin(signal);
     const opening = new AbortController();
     this.#opening = opening;
-    this.begin(signal);
     try {
       this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal, ...this.#session() }));
       this.#publishTls(true);
     } catch (error) {
-      await this.close(true);
+      await this.#shutdown(true);
       throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`the TLS upgrade failed: ${(error as Error)?.message ?? error}`, { cause: error }));
     } finally {
       this.#opening = null;
@@ -317,8 +326,26 @@ export class ClientConnection {
     if (channel?.hasSubscribers) channel.publish({ client: this.#options.client, reply });
   }
 
-  /** Closes (gracefully unless `force`); a no-op when already closed. */
+  /**
+   * Closes (gracefully unless `force`); a no-op when already closed. What is in progress (an open,
+   * a read, a write, an operation) rejects with the family's connection error "closed by close()".
+   */
   async close(force = false): Promise<void> {
+    if (this.#failure === null && (this.#opening !== null || this.#rejectRead !== null || this.#rejectWrite !== null || this.#deadline.active)) {
+      this.#fail(this.#errors.connection('the connection was closed by close() while a call was in progress'), false);
+    }
+    await this.#shutdown(force);
+  }
+
+  /**
+   * The error a call on this closed connection raises: "not connected", with why it closed when
+   * it was ended by a failure or by close() during a call (`cause`: that failure).
+   */
+  closedError(): Error {
+    return this.#notConnected();
+  }
+
+  async #shutdown(force: boolean): Promise<void> {
     const channel = this.#channel;
     this.#channel = null;
     this.#options.signal?.removeEventListener('abort', this.#abortSession);
@@ -341,17 +368,20 @@ export class ClientConnection {
   }
 
   #notConnected(): Error {
-    return this.#errors.connection('not connected: run connect() first (the connection is closed after any failure)');
+    const failure = this.#failure;
+    if (failure === null) return this.#errors.connection('not connected: run connect() first (the connection is closed after any failure)');
+    const why = failure instanceof Error ? failure.message : String(failure);
+    return this.#errors.connection(`not connected (${why}): run connect() first`, { cause: failure });
   }
 
   /** Ends the running operation: what waits rejects with `reason`, and the connection closes. */
-  readonly #fail = (reason: unknown): void => {
+  readonly #fail = (reason: unknown, shutdown = true): void => {
     if (this.#failure !== null) return;
     this.#failure = reason;
     this.#rejectRead?.(reason);
     this.#rejectWrite?.(reason);
     this.#opening?.abort(reason);
-    void this.close(true);
+    if (shutdown) void this.#shutdown(true);
   };
 
   readonly #abortSession = (): void => {

@@ -8,6 +8,9 @@
  * @module
  */
 
+/** The longest delay a runtime timer holds (a longer one fires after 1 ms in Node). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /** Called once when the running operation's deadline passes or its signal aborts. */
 export type ExpireHandler = (reason: unknown) => void;
 
@@ -53,7 +56,8 @@ export class OperationDeadline {
     this.#began = performance.now();
     if (this.#timeout !== Infinity) {
       if (this.#timer === null) {
-        this.#timer = setTimeout(this.#expire, this.#timeout);
+        // A longer timeout fires early and is re-armed by #expire until the deadline has passed.
+        this.#timer = setTimeout(this.#expire, Math.min(this.#timeout, MAX_TIMER_DELAY));
         // The socket being read keeps the process alive; an idle client must not.
         this.#timer.unref();
       } else this.#timer.refresh();

@@ -47,6 +47,7 @@ export { LineReader, type LineReaderOptions, type BareLFPolicy } from './lines.j
 export { checkLine, encodeCommand } from './guard.js';
 export {
   SASL_PREFERENCE,
+  MAX_SASL_ROUNDS,
   mechanismFor,
   preferredMechanisms,
   encodeSasl,
@@ -74,5 +75,6 @@ export {
   type CloseMessage,
 } from './diagnostics.js';
 export { OperationDeadline, type ExpireHandler } from './deadline.js';
+export { CallGate } from './gate.js';
 export { tcpTransport, type TransportFactory } from './transport.js';
 export { ClientConnection, DEFAULT_TIMEOUT_MS, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';

@@ -66,10 +66,16 @@ export interface MechanismOptions extends SaslLimits {
  */
 export const SASL_PREFERENCE = ['XOAUTH2', 'SCRAM-SHA-256', 'CRAM-MD5', 'PLAIN', 'LOGIN'] as const;
 
+/**
+ * The most challenges one exchange answers (SCRAM needs 2, LOGIN 2): a server sending "+" or 334
+ * for ever is a protocol error, not a loop that re-sends the password.
+ */
+export const MAX_SASL_ROUNDS = 10;
+
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
-function checkCredential(what: string, value: string | undefined, errors: ErrorFamily, also = ''): void {
-  if (value === undefined) return;
+function checkCredential(what: string, value: string | undefined, errors: ErrorFamily, also = '', required = false): void {
+  if (value === undefined && !required) return;
   if (typeof value !== 'string') throw errors.usage(`the ${what} must be a string`);
   if (value.includes('\0')) throw errors.usage(`the ${what} contains NUL, which SASL uses as a separator; refused, nothing was sent`);
   if (also !== '' && [...also].some((c) => value.includes(c))) {
@@ -124,10 +130,15 @@ export function mechanismFor(name: string, credentials: Credentials, options: Me
   const upper = name.toUpperCase();
   const needsPassword = upper !== 'XOAUTH2';
   if (needsPassword ? credentials.password === undefined : credentials.accessToken === undefined) return null;
-  checkCredential('user name', credentials.user, errors, upper === 'XOAUTH2' ? '\x01' : '');
+  checkCredential('user name', credentials.user, errors, upper === 'XOAUTH2' ? '\x01' : '', true);
   checkCredential('password', credentials.password, errors);
   checkCredential('access token', credentials.accessToken, errors, '\x01');
   checkCredential('authorization identity', credentials.authzid, errors);
+  const mechanism = build(upper, credentials, options, errors);
+  return mechanism === null ? null : bounded(mechanism, errors);
+}
+
+function build(upper: string, credentials: Credentials, options: MechanismOptions, errors: ErrorFamily): SaslMechanism | null {
   switch (upper) {
     case 'PLAIN':
       return plain(credentials);
@@ -142,6 +153,20 @@ export function mechanismFor(name: string, credentials: Credentials, options: Me
     default:
       return null;
   }
+}
+
+/** `mechanism` answering at most {@link MAX_SASL_ROUNDS} challenges. */
+function bounded(mechanism: SaslMechanism, errors: ErrorFamily): SaslMechanism {
+  let rounds = 0;
+  return {
+    name: mechanism.name,
+    initialResponse: () => mechanism.initialResponse(),
+    respond: (challenge) => {
+      if (++rounds > MAX_SASL_ROUNDS) throw errors.protocol(`the server sent more than ${MAX_SASL_ROUNDS} SASL challenges in one exchange; refusing to continue`);
+      return mechanism.respond(challenge);
+    },
+    complete: (additionalData) => mechanism.complete(additionalData),
+  };
 }
 
 /** The mechanisms of {@link SASL_PREFERENCE} that the server offers and the credentials allow, strongest first. */

@@ -42,6 +42,7 @@ const shapes = [
   ['core: a FETCH of n one-byte flags', (n) => Buffer.from(`* 1 FETCH (FLAGS (${'a '.repeat(n / 2)}))\r\nA0001 OK done\r\n`), core],
   ['core: a quoted string of backslash escapes', (n) => Buffer.from(`* LIST () "/" "${'\\\\'.repeat(n / 2)}"\r\nA0001 OK done\r\n`), core],
   ['core: a chain of {0} literals', (n) => Buffer.from(`* 1 FETCH (${'X {0}\r\n '.repeat(n / 8)})\r\nA0001 OK done\r\n`), core],
+  ['core: {0} literals each followed by a blank line (was quadratic: 400 KB took minutes)', (n) => Buffer.from(`* 1 FETCH (${'X {0}\r\n\r\n '.repeat(n / 10)})\r\nA0001 OK done\r\n`), core],
   ['core: lists nested 60 deep, repeated', (n) => Buffer.from(`* 1 FETCH (${`X ${'('.repeat(60)}${')'.repeat(60)} `.repeat(n / 123)})\r\nA0001 OK done\r\n`), core],
 ];
 

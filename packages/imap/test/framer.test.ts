@@ -37,6 +37,19 @@ describe('a spurious blank line after a literal (CPython gh-88574)', () => {
   });
 });
 
+describe('a blank after each of many literals (the breaker: quadratic time)', () => {
+  it('100 000 literals each followed by the tolerated blank line frame in linear time (each part counted once)', () => {
+    // Before, every blank recounted the open lists over all the parts so far: this 2 MB response
+    // kept the CPU busy for minutes (a 400 KB one blocked the event loop 27 s past a 3 s deadline),
+    // so this test ran into its timeout. bench/linear.mjs measures the cost per byte.
+    const count = 100_000;
+    const items = Array.from({ length: count }, (_, i) => `BODY[${i + 1}] {0}\r\n\r\n`).join(' ');
+    const [fetch] = responses(`* 1 FETCH (${items} UID 5)\r\n`);
+    expect(fetch?.kind === 'untagged' && fetch.type === 'FETCH' && Object.keys(fetch.fetch.body)).toHaveLength(count);
+    expect(fetch).toMatchObject({ fetch: { uid: 5 } });
+  });
+});
+
 describe('literal sizes are exact', () => {
   it.each([
     ['a literal whose length lies (too short)', '* 1 FETCH (BODY[] {3}\r\nabcdefgh)\r\n', /literal length does not match/],

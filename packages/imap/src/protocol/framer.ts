@@ -51,6 +51,9 @@ export class ResponseFramer {
   #afterLiteral = false;
   #skippedBlank = false;
   #previousEndedWithLiteral = false;
+  /** Lists left open by `#parts[0 .. #depthCounted)`: each part is counted once (linear time). */
+  #depth = 0;
+  #depthCounted = 0;
 
   constructor(limits: FramingLimits) {
     this.#limits = limits;
@@ -113,6 +116,8 @@ export class ResponseFramer {
       this.#previousEndedWithLiteral = this.#afterLiteral && line === '';
       this.#parts = [];
       this.#partsBytes = 0;
+      this.#depth = 0;
+      this.#depthCounted = 0;
       this.#lastSize = this.#responseBytes;
       this.#responseBytes = 0;
       this.#afterLiteral = false;
@@ -146,8 +151,9 @@ export class ResponseFramer {
    * is a grammar error. Literal sizes stay exact: a blank is never taken as literal data.
    */
   #spuriousBlank(): boolean {
-    // The depth is only computed here, when a blank follows a literal (rare), not for every line.
-    if (this.#afterLiteral && !this.#skippedBlank && this.#parts.reduce((depth, part) => depth + (typeof part === 'string' ? openLists(part) : 0), 0) > 0) {
+    // The depth is only computed here, when a blank follows a literal (rare), not for every line;
+    // the parts counted before are not counted again (a blank after each of many literals).
+    if (this.#afterLiteral && !this.#skippedBlank && this.#openDepth() > 0) {
       this.#skippedBlank = true;
       return true;
     }
@@ -157,6 +163,15 @@ export class ResponseFramer {
       return true;
     }
     return false;
+  }
+
+  #openDepth(): number {
+    const parts = this.#parts;
+    for (; this.#depthCounted < parts.length; this.#depthCounted++) {
+      const part = parts[this.#depthCounted]!;
+      if (typeof part === 'string') this.#depth += openLists(part);
+    }
+    return this.#depth;
   }
 
   /** Copies bytes into the pending literal; false when the input ran out first. */
