@@ -12,6 +12,7 @@ import type { Argument } from './protocol/command.js';
 import type { FetchResult } from './protocol/fetch.js';
 import type { Namespace, StatusItems, UntaggedResponse } from './protocol/responses.js';
 import { encodeMailbox } from './protocol/utf7.js';
+import { CONTROL, checkFlags, checkSet, checkString, dateTime } from './arguments.js';
 import type { CallOptions, IMAP4Options } from './options.js';
 import { IMAP4Session, type CommandResult } from './session.js';
 
@@ -41,10 +42,6 @@ const atom = (value: string): Argument => ({ atom: value });
 type Of<T> = UntaggedResponse extends infer R ? (R extends { type: infer K } ? (T extends K ? R : never) : never) : never;
 const only = <T extends UntaggedResponse['type']>(untagged: UntaggedResponse[], type: T) => untagged.filter((r): r is Of<T> => r.type === type);
 
-function checkSet(set: string): void {
-  if (!/^[0-9:*,]+$/.test(set)) throw new IMAP4UsageError(`not a message set: ${JSON.stringify(set)}`);
-}
-
 /** imaplib.IMAP4: plain connection upgraded with STARTTLS (required by default). */
 export class IMAP4 extends IMAP4Session {
   #readOnly = false;
@@ -54,9 +51,9 @@ export class IMAP4 extends IMAP4Session {
   }
 
   #checkAuth(): void {
-    if (this.capabilities.has('LOGINDISABLED')) throw new IMAP4Error('the server advertises LOGINDISABLED: use STARTTLS first');
+    if (this.capabilities.has('LOGINDISABLED')) throw new IMAP4UsageError('the server advertises LOGINDISABLED: use STARTTLS first; nothing was sent');
     if (!this.secure && (this.security !== 'plaintext' || !(this.options.allowPlaintextAuth ?? false))) {
-      throw new IMAP4Error('refusing to send credentials over a connection without TLS (set allowPlaintextAuth to allow it)');
+      throw new IMAP4UsageError('refusing to send credentials over a connection without TLS (set allowPlaintextAuth to allow it)');
     }
   }
 
@@ -66,9 +63,12 @@ export class IMAP4 extends IMAP4Session {
   }
 
   /** LOGIN (the arguments never appear in diagnostics). @throws IMAP4ReplyError on NO. */
-  async login(user: string, password: string, options: CallOptions = {}): Promise<CommandResult> {
-    this.#checkAuth();
-    return this.#afterAuth(await this.execute({ name: 'LOGIN', args: [user, password] }, { ...options, redact: 0 }), options);
+  login(user: string, password: string, options: CallOptions = {}): Promise<CommandResult> {
+    return this.gated('login', options, async (inner) => {
+      this.#checkAuth();
+      const args = [checkString('the user name', user), checkString('the password', password)];
+      return this.#afterAuth(await this.execute({ name: 'LOGIN', args }, { ...options, redact: 0 }), inner);
+    });
   }
 
   /**
@@ -80,9 +80,13 @@ export class IMAP4 extends IMAP4Session {
    * @throws IMAP4UsageError (NUL in a credential, an unknown mechanism), IMAP4ReplyError on NO,
    *   IMAP4ProtocolError when SCRAM's server proof is missing or wrong.
    */
-  async authenticate(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'SCRAM-SHA-256' | 'XOAUTH2', user: string, secret: string, options: CallOptions = {}): Promise<CommandResult> {
+  authenticate(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'SCRAM-SHA-256' | 'XOAUTH2', user: string, secret: string, options: CallOptions = {}): Promise<CommandResult> {
+    return this.gated('authenticate', options, (inner) => this.#authenticate(mechanism, user, secret, inner));
+  }
+
+  async #authenticate(mechanism: string, user: string, secret: string, options: CallOptions): Promise<CommandResult> {
     this.#checkAuth();
-    const name = mechanism.toUpperCase();
+    const name = checkString('the mechanism', mechanism).toUpperCase();
     if (!this.capabilities.has(`AUTH=${name}`)) throw new IMAP4Error(`the server does not offer AUTH=${name}`);
     const credentials = name === 'XOAUTH2' ? { user, accessToken: secret } : { user, password: secret };
     const maxScramIterations = this.options.limits?.maxScramIterations;
@@ -130,31 +134,31 @@ export class IMAP4 extends IMAP4Session {
   }
 
   select(mailbox = 'INBOX', options: CallOptions = {}): Promise<MailboxStatus> {
-    return this.#selectLike('SELECT', mailbox, options);
+    return this.gated('select', options, () => this.#selectLike('SELECT', mailbox, options));
   }
 
   examine(mailbox = 'INBOX', options: CallOptions = {}): Promise<MailboxStatus> {
-    return this.#selectLike('EXAMINE', mailbox, options);
+    return this.gated('examine', options, () => this.#selectLike('EXAMINE', mailbox, options));
   }
 
   create(mailbox: string, options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'CREATE', args: [this.#mailbox(mailbox)] }, options);
+    return this.gated('create', options, () => this.execute({ name: 'CREATE', args: [this.#mailbox(mailbox)] }, options));
   }
 
   delete(mailbox: string, options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'DELETE', args: [this.#mailbox(mailbox)] }, options);
+    return this.gated('delete', options, () => this.execute({ name: 'DELETE', args: [this.#mailbox(mailbox)] }, options));
   }
 
   rename(from: string, to: string, options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'RENAME', args: [this.#mailbox(from), this.#mailbox(to)] }, options);
+    return this.gated('rename', options, () => this.execute({ name: 'RENAME', args: [this.#mailbox(from), this.#mailbox(to)] }, options));
   }
 
   subscribe(mailbox: string, options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'SUBSCRIBE', args: [this.#mailbox(mailbox)] }, options);
+    return this.gated('subscribe', options, () => this.execute({ name: 'SUBSCRIBE', args: [this.#mailbox(mailbox)] }, options));
   }
 
   unsubscribe(mailbox: string, options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'UNSUBSCRIBE', args: [this.#mailbox(mailbox)] }, options);
+    return this.gated('unsubscribe', options, () => this.execute({ name: 'UNSUBSCRIBE', args: [this.#mailbox(mailbox)] }, options));
   }
 
   async #listLike(verb: 'LIST' | 'LSUB', reference: string, pattern: string, options: CallOptions): Promise<ListEntry[]> {
@@ -163,27 +167,38 @@ export class IMAP4 extends IMAP4Session {
   }
 
   list(reference = '', pattern = '*', options: CallOptions = {}): Promise<ListEntry[]> {
-    return this.#listLike('LIST', reference, pattern, options);
+    return this.gated('list', options, () => this.#listLike('LIST', reference, pattern, options));
   }
 
   lsub(reference = '', pattern = '*', options: CallOptions = {}): Promise<ListEntry[]> {
-    return this.#listLike('LSUB', reference, pattern, options);
+    return this.gated('lsub', options, () => this.#listLike('LSUB', reference, pattern, options));
   }
 
   /** STATUS: numbers as the grammar types them (HIGHESTMODSEQ and SIZE as bigint). */
-  async status(mailbox: string, items: string[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'], options: CallOptions = {}): Promise<StatusItems> {
-    const { untagged } = await this.execute({ name: 'STATUS', args: [this.#mailbox(mailbox), items.map(atom)] }, options);
-    return only(untagged, 'STATUS').at(-1)?.items ?? {};
+  status(mailbox: string, items: string[] = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'], options: CallOptions = {}): Promise<StatusItems> {
+    return this.gated('status', options, async () => {
+      if (!Array.isArray(items)) throw new IMAP4UsageError('STATUS items must be an array of atoms such as ["MESSAGES", "UNSEEN"]');
+      const { untagged } = await this.execute({ name: 'STATUS', args: [this.#mailbox(mailbox), items.map(atom)] }, options);
+      return only(untagged, 'STATUS').at(-1)?.items ?? {};
+    });
   }
 
-  /** APPEND a message (sent as a literal; LITERAL+ when offered). */
-  append(mailbox: string, message: Uint8Array | string, options: CallOptions & { flags?: string[]; date?: string } = {}): Promise<CommandResult> {
-    this.#assertWritable();
-    const args: Argument[] = [this.#mailbox(mailbox)];
-    if (options.flags) args.push(options.flags.map(atom));
-    if (options.date) args.push(options.date);
-    args.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
-    return this.execute({ name: 'APPEND', args }, options);
+  /**
+   * APPEND a message (sent as a literal; LITERAL+ when offered), with flags and an internal date
+   * (a Date, sent in UTC, or a date-time string such as " 3-Feb-2024 04:05:06 +0100").
+   *
+   * @throws IMAP4UsageError (a flag or date outside the grammar, a message not text or bytes) before anything is sent.
+   */
+  append(mailbox: string, message: Uint8Array | string, options: CallOptions & { flags?: string[]; date?: string | Date } = {}): Promise<CommandResult> {
+    return this.gated('append', options, async () => {
+      this.#assertWritable();
+      const args: Argument[] = [this.#mailbox(mailbox)];
+      if (options.flags !== undefined) args.push(checkFlags(options.flags).map(atom));
+      if (options.date !== undefined) args.push(dateTime(options.date));
+      if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new IMAP4UsageError(`the message must be a string or a Uint8Array, got ${message === null ? 'null' : typeof message}; nothing was sent`);
+      args.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
+      return this.execute({ name: 'APPEND', args }, options);
+    });
   }
 
   #assertWritable(): void {
@@ -191,7 +206,15 @@ export class IMAP4 extends IMAP4Session {
   }
 
   async #search(uid: boolean, criteria: string[], charset: string | undefined, options: CallOptions): Promise<number[]> {
-    const args: Argument[] = charset ? [atom('CHARSET'), atom(charset)] : [];
+    if (!Array.isArray(criteria) || !criteria.every((c) => typeof c === 'string')) throw new IMAP4UsageError('SEARCH criteria must be an array of strings such as ["UNSEEN"] or ["SUBJECT", "hello"]; nothing was sent');
+    if (charset !== undefined && typeof charset !== 'string') throw new IMAP4UsageError('the SEARCH charset must be a string such as "UTF-8"');
+    // Non-ASCII text is sent as UTF-8 (RFC 9051 §6.4.4): labelled so, as the server would read it as US-ASCII without CHARSET.
+    const international = criteria.some((c) => /[^\x00-\x7f]/.test(c));
+    if (international && charset !== undefined && charset.toUpperCase() !== 'UTF-8') {
+      throw new IMAP4UsageError(`SEARCH text that is not ASCII is sent as UTF-8, so it cannot be labelled CHARSET ${charset}; use "UTF-8" (or none); nothing was sent`);
+    }
+    const label = charset ?? (international && !this.utf8Accept ? 'UTF-8' : undefined);
+    const args: Argument[] = label ? [atom('CHARSET'), atom(label)] : [];
     for (const criterion of criteria) args.push(/^[A-Za-z0-9:*,.<>-]+$/.test(criterion) ? atom(criterion) : criterion);
     const { untagged } = await this.execute({ name: uid ? 'UID SEARCH' : 'SEARCH', args }, options);
     return only(untagged, 'SEARCH').flatMap((r) => r.numbers);
@@ -199,16 +222,18 @@ export class IMAP4 extends IMAP4Session {
 
   /** SEARCH: criteria as atoms ("UNSEEN", "1:*") or strings (quoted / literal as needed). */
   search(criteria: string[] = ['ALL'], charset?: string, options: CallOptions = {}): Promise<number[]> {
-    return this.#search(false, criteria, charset, options);
+    return this.gated('search', options, () => this.#search(false, criteria, charset, options));
   }
 
   uidSearch(criteria: string[] = ['ALL'], charset?: string, options: CallOptions = {}): Promise<number[]> {
-    return this.#search(true, criteria, charset, options);
+    return this.gated('uidSearch', options, () => this.#search(true, criteria, charset, options));
   }
 
   async #fetch(uid: boolean, set: string | readonly string[], items: string, options: CallOptions): Promise<FetchResult[]> {
     const sets = typeof set === 'string' ? [set] : set;
+    if (!Array.isArray(sets) || sets.length === 0) throw new IMAP4UsageError('FETCH needs a message set or a non-empty array of sets');
     sets.forEach(checkSet);
+    checkString('the FETCH items', items);
     const what = atom(items.startsWith('(') ? items : `(${items})`);
     // Several sets: one FETCH each, pipelined in one write and one operation (RFC 9051 §5.5:
     // FETCH neither changes the state nor expunges, so nothing depends on an earlier answer).
@@ -225,37 +250,43 @@ export class IMAP4 extends IMAP4Session {
    * each) and returns all the results in the order they arrived.
    */
   fetch(set: string | readonly string[], items: string, options: CallOptions = {}): Promise<FetchResult[]> {
-    return this.#fetch(false, set, items, options);
+    return this.gated('fetch', options, () => this.#fetch(false, set, items, options));
   }
 
   /** UID FETCH; several sets are pipelined as with {@link fetch}. */
   uidFetch(set: string | readonly string[], items: string, options: CallOptions = {}): Promise<FetchResult[]> {
-    return this.#fetch(true, set, items, options);
+    return this.gated('uidFetch', options, () => this.#fetch(true, set, items, options));
   }
 
   async #store(uid: boolean, set: string, action: string, flags: string[], options: CallOptions): Promise<FetchResult[]> {
     checkSet(set);
     this.#assertWritable();
-    if (!/^[+-]?FLAGS(\.SILENT)?$/i.test(action)) throw new IMAP4UsageError(`STORE action must be [+-]FLAGS[.SILENT], got ${action}`);
-    const { untagged } = await this.execute({ name: uid ? 'UID STORE' : 'STORE', args: [atom(set), atom(action), flags.map(atom)] }, options);
+    if (typeof action !== 'string' || !/^[+-]?FLAGS(\.SILENT)?$/i.test(action)) throw new IMAP4UsageError(`STORE action must be [+-]FLAGS[.SILENT], got ${action}`);
+    const { untagged } = await this.execute({ name: uid ? 'UID STORE' : 'STORE', args: [atom(set), atom(action), checkFlags(flags).map(atom)] }, options);
     return only(untagged, 'FETCH').map((r) => r.fetch);
   }
 
   store(set: string, action: string, flags: string[], options: CallOptions = {}): Promise<FetchResult[]> {
-    return this.#store(false, set, action, flags, options);
+    return this.gated('store', options, () => this.#store(false, set, action, flags, options));
   }
 
   uidStore(set: string, action: string, flags: string[], options: CallOptions = {}): Promise<FetchResult[]> {
-    return this.#store(true, set, action, flags, options);
+    return this.gated('uidStore', options, () => this.#store(true, set, action, flags, options));
   }
 
   copy(set: string, mailbox: string, uid = false, options: CallOptions = {}): Promise<CommandResult> {
-    checkSet(set);
-    return this.execute({ name: uid ? 'UID COPY' : 'COPY', args: [atom(set), this.#mailbox(mailbox)] }, options);
+    return this.gated('copy', options, async () => {
+      checkSet(set);
+      return this.execute({ name: uid ? 'UID COPY' : 'COPY', args: [atom(set), this.#mailbox(mailbox)] }, options);
+    });
   }
 
   /** MOVE when offered, else COPY + STORE \Deleted + EXPUNGE (UID EXPUNGE with UIDPLUS). */
-  async move(set: string, mailbox: string, uid = false, options: CallOptions = {}): Promise<void> {
+  move(set: string, mailbox: string, uid = false, options: CallOptions = {}): Promise<void> {
+    return this.gated('move', options, (inner) => this.#move(set, mailbox, uid, inner));
+  }
+
+  async #move(set: string, mailbox: string, uid: boolean, options: CallOptions): Promise<void> {
     checkSet(set);
     this.#assertWritable();
     if (this.capabilities.has('MOVE')) {
@@ -268,36 +299,52 @@ export class IMAP4 extends IMAP4Session {
     else await this.expunge(options);
   }
 
-  async expunge(options: CallOptions = {}): Promise<number[]> {
-    this.#assertWritable();
-    const { untagged } = await this.execute({ name: 'EXPUNGE' }, options);
-    return only(untagged, 'EXPUNGE').map((r) => r.number);
+  expunge(options: CallOptions = {}): Promise<number[]> {
+    return this.gated('expunge', options, async () => {
+      this.#assertWritable();
+      const { untagged } = await this.execute({ name: 'EXPUNGE' }, options);
+      return only(untagged, 'EXPUNGE').map((r) => r.number);
+    });
   }
 
   /** CLOSE the selected mailbox (expunging deleted messages). */
-  async closeMailbox(options: CallOptions = {}): Promise<void> {
-    await this.execute({ name: 'CLOSE' }, options);
+  closeMailbox(options: CallOptions = {}): Promise<void> {
+    return this.gated('closeMailbox', options, async () => {
+      await this.execute({ name: 'CLOSE' }, options);
+    });
   }
 
-  async namespace(options: CallOptions = {}): Promise<{ personal: Namespace[] | null; other: Namespace[] | null; shared: Namespace[] | null }> {
-    const { untagged } = await this.execute({ name: 'NAMESPACE' }, options);
-    const found = only(untagged, 'NAMESPACE')[0];
-    return { personal: found?.personal ?? null, other: found?.other ?? null, shared: found?.shared ?? null };
+  namespace(options: CallOptions = {}): Promise<{ personal: Namespace[] | null; other: Namespace[] | null; shared: Namespace[] | null }> {
+    return this.gated('namespace', options, async () => {
+      const { untagged } = await this.execute({ name: 'NAMESPACE' }, options);
+      const found = only(untagged, 'NAMESPACE')[0];
+      return { personal: found?.personal ?? null, other: found?.other ?? null, shared: found?.shared ?? null };
+    });
   }
 
   /** ID (RFC 2971): sends ours, returns the server's. */
-  async id(fields: Record<string, string> | null = null, options: CallOptions = {}): Promise<Record<string, string | null> | null> {
-    const { untagged } = await this.execute({ name: 'ID', args: [fields === null ? null : Object.entries(fields).flat()] }, options);
-    return only(untagged, 'ID')[0]?.fields ?? null;
+  id(fields: Record<string, string> | null = null, options: CallOptions = {}): Promise<Record<string, string | null> | null> {
+    return this.gated('id', options, async () => {
+      const { untagged } = await this.execute({ name: 'ID', args: [fields === null ? null : Object.entries(fields).flat()] }, options);
+      return only(untagged, 'ID')[0]?.fields ?? null;
+    });
   }
 
-  async enable(extensions: string | string[], options: CallOptions = {}): Promise<string[]> {
-    const names = typeof extensions === 'string' ? [extensions] : extensions;
-    const { untagged } = await this.execute({ name: 'ENABLE', args: names.map(atom) }, options);
-    return only(untagged, 'ENABLED').flatMap((r) => r.capabilities);
+  enable(extensions: string | string[], options: CallOptions = {}): Promise<string[]> {
+    return this.gated('enable', options, async () => {
+      const names = typeof extensions === 'string' ? [extensions] : extensions;
+      const { untagged } = await this.execute({ name: 'ENABLE', args: names.map(atom) }, options);
+      return only(untagged, 'ENABLED').flatMap((r) => r.capabilities);
+    });
   }
 
+  /**
+   * A mailbox name as an argument. @throws IMAP4UsageError for a non-string or a control
+   * character (a CR/LF would be sent in a literal, making a new mailbox name out of an injection attempt)
+   */
   #mailbox(name: string): Argument {
+    checkString('a mailbox name', name);
+    if (CONTROL.test(name)) throw new IMAP4UsageError(`the mailbox name ${JSON.stringify(name)} contains a control character; refused, nothing was sent`);
     return this.utf8Accept ? name : encodeMailbox(name);
   }
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientConnection, REDACTED, diagnostics, redact, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, REDACTED, diagnostics, redact, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { Batch, finish, type CommandResult } from './batch.js';
@@ -26,6 +26,7 @@ export class IMAP4Session implements AsyncDisposable {
   #core: IMAPConnection | null = null;
   #greeting: StatusResponse | null = null;
   #failure: unknown = null;
+  readonly #gate = new CallGate(imapErrors);
 
   constructor(options: IMAP4Options, security: Security) {
     this.#options = options;
@@ -77,6 +78,15 @@ export class IMAP4Session implements AsyncDisposable {
   }
 
   /**
+   * Runs the public call `name` alone: a second call while one runs (or while idle() iterates) is
+   * an IMAP4UsageError before anything is sent, and a wrong argument a rejection, never a
+   * synchronous throw. The verbs it calls on the way get `inner`, which passes.
+   */
+  protected gated<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options ?? ({} as O))));
+  }
+
+  /**
    * Connects, reads the greeting and the capabilities, and with security 'starttls' upgrades.
    * On any failure the connection is closed before the promise rejects, so nothing can follow in
    * clear text.
@@ -84,7 +94,11 @@ export class IMAP4Session implements AsyncDisposable {
    * @throws IMAP4Abort (a refusal, PREAUTH where STARTTLS is required, a lost connection with its
    *   `cause`), IMAP4Error (STARTTLS refused), a TLSError from the handshake, a TimeoutError.
    */
-  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 993 : 143), options: CallOptions = {}): Promise<StatusResponse> {
+  connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 993 : 143), options: CallOptions = {}): Promise<StatusResponse> {
+    return this.gated('connect', options, (inner) => this.#connect(host, port, inner));
+  }
+
+  async #connect(host: string, port: number, options: CallOptions): Promise<StatusResponse> {
     if (this.#connection.connected) throw new IMAP4UsageError('already connected: close() first');
     this.#failure = null;
     this.#greeting = null;
@@ -140,7 +154,8 @@ export class IMAP4Session implements AsyncDisposable {
 
   #requireCore(): IMAPConnection {
     if (this.#core === null || !this.#connection.connected) {
-      throw new IMAP4Abort('not connected: run connect() first (the connection is closed after any failure)', null, null, { cause: this.#failure ?? undefined });
+      const why = this.#failure instanceof Error ? ` (${this.#failure.message})` : '';
+      throw new IMAP4Abort(`not connected${why}: run connect() first (the connection is closed after any failure)`, null, null, { cause: this.#failure ?? undefined });
     }
     return this.#core;
   }
@@ -242,18 +257,25 @@ export class IMAP4Session implements AsyncDisposable {
     return (await this.executeAll([command], options))[0]!;
   }
 
-  /** Any command (`name`: an atom, or UID and one; arguments encoded safely). @throws IMAP4ReplyError on NO/BAD. */
+  /**
+   * Any command (`name`: an atom, or UID and one; arguments encoded safely).
+   *
+   * @throws IMAP4ReplyError on NO/BAD; IMAP4UsageError (a name that is not an atom, an argument of
+   *   another type, NUL) before anything is sent.
+   */
   command(name: string, ...args: Argument[]): Promise<CommandResult> {
-    return this.execute({ name, args });
+    return this.gated('command', {}, () => this.execute({ name, args }));
   }
 
-  async capability(options: CallOptions = {}): Promise<ReadonlySet<string>> {
-    await this.execute({ name: 'CAPABILITY' }, options);
-    return this.capabilities;
+  capability(options: CallOptions = {}): Promise<ReadonlySet<string>> {
+    return this.gated('capability', options, async () => {
+      await this.execute({ name: 'CAPABILITY' }, options);
+      return this.capabilities;
+    });
   }
 
   noop(options: CallOptions = {}): Promise<CommandResult> {
-    return this.execute({ name: 'NOOP' }, options);
+    return this.gated('noop', options, () => this.execute({ name: 'NOOP' }, options));
   }
 
   /**
@@ -262,7 +284,11 @@ export class IMAP4Session implements AsyncDisposable {
    * `* OK [ALERT]` first is fine), bytes after the OK and before the handshake are refused as
    * injection, and afterwards the greeting and capabilities are forgotten and asked again.
    */
-  async starttls(options: CallOptions = {}): Promise<void> {
+  starttls(options: CallOptions = {}): Promise<void> {
+    return this.gated('starttls', options, (inner) => this.#starttls(inner));
+  }
+
+  async #starttls(options: CallOptions): Promise<void> {
     const core = this.#requireCore();
     if (core.secure) throw new IMAP4UsageError('the connection already uses TLS');
     if (!core.capabilities.has('STARTTLS')) {
@@ -296,6 +322,16 @@ export class IMAP4Session implements AsyncDisposable {
    * rejection, never a second error hiding it).
    */
   async *idle(options: CallOptions | AbortSignal = {}): AsyncGenerator<UntaggedResponse, void, undefined> {
+    // Held from the first next() until the loop ends: a call in the loop body is a usage error.
+    this.#gate.enter('idle');
+    try {
+      yield* this.#idle(options);
+    } finally {
+      this.#gate.leave();
+    }
+  }
+
+  async *#idle(options: CallOptions | AbortSignal): AsyncGenerator<UntaggedResponse, void, undefined> {
     const signal = options instanceof AbortSignal ? options : options.signal;
     const core = this.#requireCore();
     if (!core.capabilities.has('IDLE')) throw new IMAP4Error('the server does not offer IDLE');
@@ -356,7 +392,11 @@ export class IMAP4Session implements AsyncDisposable {
   }
 
   /** LOGOUT, then close; a no-op on a closed client. */
-  async logout(options: CallOptions = {}): Promise<void> {
+  logout(options: CallOptions = {}): Promise<void> {
+    return this.gated('logout', options, () => this.#logout(options));
+  }
+
+  async #logout(options: CallOptions): Promise<void> {
     const core = this.#core;
     if (core === null || !this.#connection.connected) return;
     try {

@@ -6,13 +6,10 @@
  * @module
  */
 import { decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
-import { SMTPAuthenticationError, SMTPException, SMTPUsageError, smtpErrors } from './errors.js';
+import { SMTPAuthenticationError, SMTPUsageError, smtpErrors } from './errors.js';
 import type { SMTPLimits } from './options.js';
 import type { Reply } from './protocol/reply.js';
 import type { Session } from './session.js';
-
-/** The most 334 challenges answered in one exchange (SCRAM needs 2). */
-const MAX_ROUNDS = 10;
 
 /**
  * Runs one AUTH exchange with `mechanism`.
@@ -31,10 +28,10 @@ export async function authenticate(session: Session, mechanism: string, credenti
   try {
     const initial = sasl.initialResponse();
     let reply = await session.exchange({ type: 'AUTH', mechanism: sasl.name, initialResponse: initial === null ? undefined : encodeSasl(initial, '=') }, signal);
-    for (let round = 0; reply.code === 334; round++) {
+    // The mechanism answers at most MAX_SASL_ROUNDS challenges (the kit's bound), then a protocol error.
+    while (reply.code === 334) {
       let response: string;
       try {
-        if (round >= MAX_ROUNDS) throw new SMTPException(`the server asked for more than ${MAX_ROUNDS} SASL rounds`);
         response = encodeSasl(sasl.respond(decodeSasl(reply.text, smtpErrors)));
       } catch (error) {
         return await closing(error);

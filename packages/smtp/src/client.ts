@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { ClientConnection, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -27,7 +27,7 @@ import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
 import type { SMTPState } from './protocol/states.js';
-import { Session } from './session.js';
+import { Session, checkMessage, checkedChunks } from './session.js';
 
 /** smtplib.SMTP. @example see the package README. */
 export class SMTP implements AsyncDisposable {
@@ -35,6 +35,7 @@ export class SMTP implements AsyncDisposable {
   readonly #security: Security;
   readonly #io: ClientConnection;
   readonly #session: Session;
+  readonly #gate = new CallGate(smtpErrors);
   #heloReply: Reply | null = null;
 
   constructor(options: SMTPOptions = {}) {
@@ -73,6 +74,15 @@ export class SMTP implements AsyncDisposable {
     return this.#io.connected ? (this.#session.lastCore?.state ?? null) : null;
   }
 
+  /**
+   * Runs the public call `name` alone: a second call while one runs is an SMTPUsageError before
+   * anything is sent (replies come in order; two callers would read each other's). The calls it
+   * makes through other public verbs get `inner`, which passes.
+   */
+  #call<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options ?? ({} as O))));
+  }
+
   /** One command and its reply. */
   #exchange(command: SMTPCommand, signal: AbortSignal | undefined): Promise<Reply> {
     return this.#session.exchange(command, signal);
@@ -84,24 +94,28 @@ export class SMTP implements AsyncDisposable {
    * @throws SMTPConnectError (greeting not 220), SMTPServerDisconnected (cause: the transport
    *   error), a TLSError from the handshake, TimeoutError / the signal's reason.
    */
-  async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 465 : 25), options: CallOptions = {}): Promise<Reply> {
-    if (this.#io.connected) throw new SMTPUsageError('already connected');
-    this.#session.reset();
-    this.#heloReply = null;
-    await this.#io.open(host, port, this.#security, options.signal);
-    const greeting = (await this.#session.reply(options.signal)).reply;
-    if (greeting.code !== 220) {
-      await this.close();
-      throw new SMTPConnectError(greeting.code, greeting.text, greeting.enhancedStatus);
-    }
-    if (this.#security === 'starttls') await this.starttls(options);
-    return greeting;
+  connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 465 : 25), options: CallOptions = {}): Promise<Reply> {
+    return this.#call('connect', options, async (inner) => {
+      if (this.#io.connected) throw new SMTPUsageError('already connected');
+      this.#session.reset();
+      this.#heloReply = null;
+      await this.#io.open(host, port, this.#security, options.signal);
+      const greeting = (await this.#session.reply(options.signal)).reply;
+      if (greeting.code !== 220) {
+        await this.close();
+        throw new SMTPConnectError(greeting.code, greeting.text, greeting.enhancedStatus);
+      }
+      if (this.#security === 'starttls') await this.starttls(inner);
+      return greeting;
+    });
   }
 
   /** Reads the next awaited reply (smtplib's getreply). @throws SMTPUsageError when no reply is awaited */
-  async getreply(options: CallOptions = {}): Promise<Reply> {
-    if (this.#session.core.pending === 0) throw new SMTPUsageError('no reply is awaited: send a command first (docmd)');
-    return (await this.#session.reply(options.signal)).reply;
+  getreply(options: CallOptions = {}): Promise<Reply> {
+    return this.#call('getreply', options, async () => {
+      if (this.#session.core.pending === 0) throw new SMTPUsageError('no reply is awaited: send a command first (docmd)');
+      return (await this.#session.reply(options.signal)).reply;
+    });
   }
 
   /**
@@ -109,18 +123,20 @@ export class SMTP implements AsyncDisposable {
    *
    * @throws SMTPUsageError when `line` holds CR, LF or NUL (nothing is sent).
    */
-  async docmd(line: string, options: CallOptions = {}): Promise<Reply> {
-    if (/^AUTH\s/i.test(line)) this.#session.sasl = true;
-    let reply: Reply;
-    try {
-      reply = await this.#exchange({ type: 'RAW', line }, options.signal);
-    } catch (error) {
-      this.#session.sasl = false;
-      throw error;
-    }
-    // A docmd-driven AUTH: what follows a 334 is SASL data, redacted.
-    this.#session.sasl = reply.code === 334;
-    return reply;
+  docmd(line: string, options: CallOptions = {}): Promise<Reply> {
+    return this.#call('docmd', options, async () => {
+      if (typeof line === 'string' && /^AUTH\s/i.test(line)) this.#session.sasl = true;
+      let reply: Reply;
+      try {
+        reply = await this.#exchange({ type: 'RAW', line }, options.signal);
+      } catch (error) {
+        this.#session.sasl = false;
+        throw error;
+      }
+      // A docmd-driven AUTH: what follows a 334 is SASL data, redacted.
+      this.#session.sasl = reply.code === 334;
+      return reply;
+    });
   }
 
   #localName(): string {
@@ -128,15 +144,19 @@ export class SMTP implements AsyncDisposable {
   }
 
   /** EHLO; the extensions are then in `esmtpFeatures`. */
-  async ehlo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
-    this.#heloReply = await this.#exchange({ type: 'EHLO', name }, options.signal);
-    return this.#heloReply;
+  ehlo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
+    return this.#call('ehlo', options, async () => {
+      this.#heloReply = await this.#exchange({ type: 'EHLO', name }, options.signal);
+      return this.#heloReply;
+    });
   }
 
   /** HELO (no extensions). */
-  async helo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
-    this.#heloReply = await this.#exchange({ type: 'HELO', name }, options.signal);
-    return this.#heloReply;
+  helo(name = this.#localName(), options: CallOptions = {}): Promise<Reply> {
+    return this.#call('helo', options, async () => {
+      this.#heloReply = await this.#exchange({ type: 'HELO', name }, options.signal);
+      return this.#heloReply;
+    });
   }
 
   /**
@@ -145,13 +165,15 @@ export class SMTP implements AsyncDisposable {
    *
    * @throws SMTPHeloError
    */
-  async ehloOrHeloIfNeeded(options: CallOptions = {}): Promise<void> {
-    if (this.#heloReply !== null) return;
-    const reply = await this.ehlo(undefined, options);
-    if (reply.code === 250) return;
-    if (this.#security !== 'plaintext' && !this.secure) throw new SMTPHeloError(reply.code, reply.text, reply.enhancedStatus);
-    const helo = await this.helo(undefined, options);
-    if (helo.code !== 250) throw new SMTPHeloError(helo.code, helo.text, helo.enhancedStatus);
+  ehloOrHeloIfNeeded(options: CallOptions = {}): Promise<void> {
+    return this.#call('ehloOrHeloIfNeeded', options, async (inner) => {
+      if (this.#heloReply !== null) return;
+      const reply = await this.ehlo(undefined, inner);
+      if (reply.code === 250) return;
+      if (this.#security !== 'plaintext' && !this.secure) throw new SMTPHeloError(reply.code, reply.text, reply.enhancedStatus);
+      const helo = await this.helo(undefined, inner);
+      if (helo.code !== 250) throw new SMTPHeloError(helo.code, helo.text, helo.enhancedStatus);
+    });
   }
 
   /** smtplib's has_extn. */
@@ -166,7 +188,11 @@ export class SMTP implements AsyncDisposable {
    * @throws SMTPNotSupportedError, SMTPResponseException, StartTlsInjectionError, SMTPHeloError;
    *   the connection is closed in every case.
    */
-  async starttls(options: CallOptions = {}): Promise<Reply> {
+  starttls(options: CallOptions = {}): Promise<Reply> {
+    return this.#call('starttls', options, (inner) => this.#starttls(inner));
+  }
+
+  async #starttls(options: CallOptions): Promise<Reply> {
     if (this.secure) throw new SMTPUsageError('the connection already uses TLS');
     const helo = this.#heloReply ?? (await this.ehlo(undefined, options));
     if (helo.code !== 250) {
@@ -205,9 +231,11 @@ export class SMTP implements AsyncDisposable {
    *   credential), SMTPProtocolError (a malformed challenge; SCRAM: the server did not prove itself;
    *   the connection is then closed).
    */
-  async auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<Reply> {
-    this.#checkAuthAllowed();
-    return authenticate(this.#session, mechanism, credentials, this.#options.limits, options.signal);
+  auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<Reply> {
+    return this.#call('auth', options, async () => {
+      this.#checkAuthAllowed();
+      return authenticate(this.#session, mechanism, credentials, this.#options.limits, options.signal);
+    });
   }
 
   /**
@@ -217,66 +245,94 @@ export class SMTP implements AsyncDisposable {
    *
    * @throws SMTPNotSupportedError (no AUTH), SMTPAuthenticationError (every mechanism refused).
    */
-  async login(user: string, password?: string, options: CallOptions & { accessToken?: string } = {}): Promise<Reply> {
-    this.#checkAuthAllowed();
-    await this.ehloOrHeloIfNeeded(options);
-    if (!this.hasExtn('auth')) throw new SMTPNotSupportedError('the server does not offer AUTH');
-    const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
-    let lastError: unknown = new SMTPException('no suitable authentication mechanism found');
-    for (const name of preferredMechanisms(this.esmtpFeatures!.authMechanisms, credentials)) {
-      try {
-        return await this.auth(name, credentials, options);
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof SMTPAuthenticationError)) throw error;
+  login(user: string, password?: string, options: CallOptions & { accessToken?: string } = {}): Promise<Reply> {
+    return this.#call('login', options, async (inner) => {
+      this.#checkAuthAllowed();
+      if (typeof user !== 'string') throw new SMTPUsageError(`the user name must be a string, got ${user === null ? 'null' : typeof user}; nothing was sent`);
+      await this.ehloOrHeloIfNeeded(inner);
+      if (!this.hasExtn('auth')) throw new SMTPNotSupportedError('the server does not offer AUTH');
+      const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
+      let lastError: unknown = new SMTPException('no suitable authentication mechanism found');
+      for (const name of preferredMechanisms(this.esmtpFeatures!.authMechanisms, credentials)) {
+        try {
+          return await this.auth(name, credentials, inner);
+        } catch (error) {
+          lastError = error;
+          if (!(error instanceof SMTPAuthenticationError)) throw error;
+        }
       }
-    }
-    throw lastError;
+      throw lastError;
+    });
   }
 
   /** MAIL FROM. */
-  async mail(from: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
-    await this.ehloOrHeloIfNeeded(options);
-    return this.#exchange({ type: 'MAIL', from, parameters }, options.signal);
+  mail(from: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
+    return this.#call('mail', options, async (inner) => {
+      await this.ehloOrHeloIfNeeded(inner);
+      return this.#exchange({ type: 'MAIL', from, parameters }, options.signal);
+    });
   }
 
   /** RCPT TO. */
-  async rcpt(to: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
-    return this.#exchange({ type: 'RCPT', to, parameters }, options.signal);
+  rcpt(to: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
+    return this.#call('rcpt', options, () => this.#exchange({ type: 'RCPT', to, parameters }, options.signal));
   }
 
-  /** DATA with a message (dot-stuffed, CRLF-normalised); streams AsyncIterables. @throws SMTPDataError when DATA is refused */
-  async data(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
-    const reply = await this.#exchange({ type: 'DATA' }, options.signal);
-    if (reply.code !== 354) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
-    return this.#session.body(message, options.signal);
+  /**
+   * DATA with a message (dot-stuffed, CRLF-normalised); streams AsyncIterables.
+   *
+   * @throws SMTPDataError when DATA is refused; SMTPUsageError (a message of another type: nothing
+   *   sent; a stream chunk that is not bytes: the connection is closed) and SMTPException with
+   *   `cause` (the stream failed after 354: the connection is closed, as "." would send the part).
+   */
+  data(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
+    return this.#call('data', options, async () => {
+      checkMessage(message);
+      const reply = await this.#exchange({ type: 'DATA' }, options.signal);
+      if (reply.code !== 354) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
+      return this.#session.body(message, options.signal);
+    });
   }
 
-  /** BDAT (CHUNKING, RFC 3030): binary-clean, no dot-stuffing. @throws SMTPNotSupportedError, SMTPDataError */
-  async bdat(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
-    if (!this.hasExtn('chunking')) throw new SMTPNotSupportedError('the server does not offer CHUNKING (BDAT)');
-    let pending: Uint8Array | null = null;
-    const chunks = typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : message;
-    for await (const chunk of chunks) {
-      if (pending !== null) {
-        const reply = await this.#exchange({ type: 'BDAT', chunk: pending, last: false }, options.signal);
-        if (reply.code !== 250) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
+  /**
+   * BDAT (CHUNKING, RFC 3030): binary-clean, no dot-stuffing. A stream that fails (or yields
+   * something not bytes) between chunks ends the transaction with RSET; the session goes on.
+   *
+   * @throws SMTPNotSupportedError, SMTPDataError; SMTPUsageError / SMTPException "during BDAT" (cause kept)
+   */
+  bdat(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
+    return this.#call('bdat', options, async () => {
+      checkMessage(message);
+      if (!this.hasExtn('chunking')) throw new SMTPNotSupportedError('the server does not offer CHUNKING (BDAT)');
+      let pending: Uint8Array | null = null;
+      const chunks = checkedChunks(typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : message, 'BDAT');
+      try {
+        for await (const chunk of chunks) {
+          if (pending !== null) {
+            const reply = await this.#exchange({ type: 'BDAT', chunk: pending, last: false }, options.signal);
+            if (reply.code !== 250) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
+          }
+          pending = chunk;
+        }
+      } catch (error) {
+        // BDAT counts its bytes, so the transaction can be ended cleanly (RFC 3030 §4.1).
+        if (chunks.failed && this.#io.connected) await this.#exchange({ type: 'RSET' }, options.signal).catch(() => {});
+        throw error;
       }
-      pending = chunk;
-    }
-    return this.#exchange({ type: 'BDAT', chunk: pending ?? new Uint8Array(0), last: true }, options.signal);
+      return this.#exchange({ type: 'BDAT', chunk: pending ?? new Uint8Array(0), last: true }, options.signal);
+    });
   }
 
-  async rset(options: CallOptions = {}): Promise<Reply> {
-    return this.#exchange({ type: 'RSET' }, options.signal);
+  rset(options: CallOptions = {}): Promise<Reply> {
+    return this.#call('rset', options, () => this.#exchange({ type: 'RSET' }, options.signal));
   }
 
-  async noop(options: CallOptions = {}): Promise<Reply> {
-    return this.#exchange({ type: 'NOOP' }, options.signal);
+  noop(options: CallOptions = {}): Promise<Reply> {
+    return this.#call('noop', options, () => this.#exchange({ type: 'NOOP' }, options.signal));
   }
 
-  async verify(address: string, options: CallOptions = {}): Promise<Reply> {
-    return this.#exchange({ type: 'VRFY', address }, options.signal);
+  verify(address: string, options: CallOptions = {}): Promise<Reply> {
+    return this.#call('verify', options, () => this.#exchange({ type: 'VRFY', address }, options.signal));
   }
 
   /**
@@ -294,27 +350,38 @@ export class SMTP implements AsyncDisposable {
     rcptOptions: readonly string[] = [],
     options: CallOptions & { binary?: boolean } = {},
   ): Promise<Refused> {
-    await this.ehloOrHeloIfNeeded(options);
-    const recipients = typeof to === 'string' ? [to] : [...to];
-    const binary = options.binary ?? false;
-    const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, options) };
-    return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
+    return this.#call('sendmail', options, async (inner) => {
+      checkMessage(message);
+      await this.ehloOrHeloIfNeeded(inner);
+      const recipients = typeof to === 'string' ? [to] : [...to];
+      const binary = options.binary ?? false;
+      const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
+      return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
+    });
   }
 
-  /** smtplib's send_message: builds a MIME message (nodemailer's MailComposer) and sends it; Bcc never appears in the headers. */
-  async sendMessage(mail: import('./message.js').MailMessage, options: CallOptions & { from?: string; to?: string[] } = {}): Promise<Refused> {
-    const { sendMessage } = await import('./message.js');
-    return sendMessage(this, mail, options);
+  /**
+   * smtplib's send_message: builds a MIME message (nodemailer's MailComposer) and sends it; Bcc never appears in the headers.
+   *
+   * @throws SMTPUsageError when an address field holds CR, LF or NUL (nothing sent); as sendmail.
+   */
+  sendMessage(mail: import('./message.js').MailMessage, options: CallOptions & { from?: string; to?: string[] } = {}): Promise<Refused> {
+    return this.#call('sendMessage', options, async (inner) => {
+      const { sendMessage } = await import('./message.js');
+      return sendMessage(this, mail, inner);
+    });
   }
 
   /** QUIT, then close; a no-op (null) when not connected. */
-  async quit(options: CallOptions = {}): Promise<Reply | null> {
-    if (!this.#io.connected) return null;
-    try {
-      return await this.#exchange({ type: 'QUIT' }, options.signal);
-    } finally {
-      await this.close();
-    }
+  quit(options: CallOptions = {}): Promise<Reply | null> {
+    return this.#call('quit', options, async () => {
+      if (!this.#io.connected) return null;
+      try {
+        return await this.#exchange({ type: 'QUIT' }, options.signal);
+      } finally {
+        await this.close();
+      }
+    });
   }
 
   /** Closes the connection without QUIT; a no-op when closed. */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ClientConnection } from '@unitls/client-kit';
-import { SMTPServerDisconnected } from './errors.js';
+import { SMTPException, SMTPServerDisconnected, SMTPUsageError } from './errors.js';
 import type { MessageSource } from './envelope.js';
 import type { SMTPOptions } from './options.js';
 import { NEED_DATA, SMTPConnection, type ReplyEvent, type SMTPCommand, type SMTPEvent } from './protocol/connection.js';
@@ -15,6 +15,45 @@ import type { Reply } from './protocol/reply.js';
 
 /** Bytes of a streamed message gathered before a write (a few TLS records). */
 const WRITE_BATCH = 64 * 1024;
+
+/** A message stream's chunks, checked: `failed` once the stream threw or yielded something not bytes. */
+export interface CheckedChunks extends AsyncIterable<Uint8Array> {
+  readonly failed: boolean;
+}
+
+/**
+ * `source`'s chunks; a chunk that is not a Uint8Array is an SMTPUsageError, a failure of the
+ * stream itself an SMTPException naming `during` with the stream's error as `cause`.
+ */
+export function checkedChunks(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, during: string): CheckedChunks {
+  const checked = {
+    failed: false,
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const chunk of source) {
+          if (!(chunk instanceof Uint8Array)) throw new SMTPUsageError(`the message stream yielded ${chunk === null ? 'null' : typeof chunk} during ${during}: yield Uint8Array chunks (Buffer.from(text) for text)`);
+          yield chunk;
+        }
+      } catch (error) {
+        checked.failed = true;
+        if (error instanceof SMTPUsageError) throw error;
+        throw new SMTPException(`the message stream failed during ${during}: ${(error as Error)?.message ?? error}`, { cause: error });
+      }
+    },
+  };
+  return checked;
+}
+
+/**
+ * Whether `message` is a MessageSource (text, bytes, or an iterable of bytes).
+ *
+ * @throws SMTPUsageError otherwise (before anything is sent)
+ */
+export function checkMessage(message: unknown): void {
+  if (typeof message === 'string' || message instanceof Uint8Array) return;
+  if (typeof message === 'object' && message !== null && (Symbol.asyncIterator in message || Symbol.iterator in message)) return;
+  throw new SMTPUsageError(`the message must be a string, a Uint8Array or an (async) iterable of Uint8Array chunks, got ${message === null ? 'null' : typeof message}; nothing was sent`);
+}
 
 export class Session {
   readonly io: ClientConnection;
@@ -37,7 +76,7 @@ export class Session {
 
   /** The core, when connected. @throws SMTPServerDisconnected */
   get core(): SMTPConnection {
-    if (!this.io.connected || this.#core === null) throw new SMTPServerDisconnected('not connected: run connect() first (the connection is closed after any failure)');
+    if (!this.io.connected || this.#core === null) throw this.io.closedError();
     return this.#core;
   }
 
@@ -109,16 +148,24 @@ export class Session {
       // system call per batch instead of per chunk; at most a batch is held.
       const batch: Uint8Array[] = [];
       let size = 0;
-      for await (const chunk of message) {
-        const encoded = core.send({ type: 'BODY', data: chunk });
-        if (encoded.length === 0) continue;
-        batch.push(encoded);
-        size += encoded.length;
-        if (size >= WRITE_BATCH) {
-          await this.write(Buffer.concat(batch, size), signal);
-          batch.length = 0;
-          size = 0;
+      const source = checkedChunks(message, 'DATA');
+      try {
+        for await (const chunk of source) {
+          const encoded = core.send({ type: 'BODY', data: chunk });
+          if (encoded.length === 0) continue;
+          batch.push(encoded);
+          size += encoded.length;
+          if (size >= WRITE_BATCH) {
+            await this.write(Buffer.concat(batch, size), signal);
+            batch.length = 0;
+            size = 0;
+          }
         }
+      } catch (error) {
+        // After 354 only "." ends the data, and "." after part of a message would send that part as
+        // a whole message: the connection is closed instead (the server discards the transaction).
+        if (source.failed) await this.io.close(true);
+        throw error;
       }
       batch.push(core.send({ type: 'END_OF_DATA' }));
       await this.write(Buffer.concat(batch), signal);

@@ -38,7 +38,7 @@ const CRLF = Buffer.from('\r\n');
 
 /** Refuses a command name that is not an atom or "UID atom" (it would let a caller send any line). */
 export function checkName(name: string): void {
-  if (!NAME.test(name)) throw new IMAP4UsageError(`not an IMAP command name: ${JSON.stringify(name)} (one atom, or UID and one, such as "NOOP" or "UID FETCH"; arguments go separately)`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw new IMAP4UsageError(`not an IMAP command name: ${JSON.stringify(name)} (one atom, or UID and one, such as "NOOP" or "UID FETCH"; arguments go separately)`);
 }
 
 /** The pieces of `tag SP name [SP args] CRLF`; every piece after the first waits for "+". */
@@ -71,8 +71,10 @@ export function encodeCommand(tag: string, command: Command, mode: LiteralMode):
       text(')');
     } else if (arg instanceof Uint8Array) literal(arg);
     else if (typeof arg === 'object') {
-      if (!RAW.test(arg.atom)) throw new IMAP4UsageError(`an IMAP atom must be printable ASCII without "{", CR, LF or NUL: ${JSON.stringify(arg.atom)}; refused`);
+      if (typeof arg.atom !== 'string' || !RAW.test(arg.atom)) throw new IMAP4UsageError(`an IMAP atom must be printable ASCII without "{", CR, LF or NUL: ${JSON.stringify(arg.atom) ?? String(arg.atom)}; refused`);
       text(arg.atom);
+    } else if (typeof arg !== 'string') {
+      throw new IMAP4UsageError(`an IMAP argument must be a string, { atom }, bytes, a number, null or an array, got ${typeof arg}; refused, nothing was sent`);
     } else if (arg.includes('\0')) throw new IMAP4UsageError('a string argument contains NUL; refused');
     else if (QUOTABLE.test(arg)) text(`"${arg.replace(/(["\\])/g, '\\$1')}"`);
     // CR/LF and 8-bit text travel as literals, which carry them safely.

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { domainToASCII } from 'node:url';
 import { checkLine } from '@unitls/client-kit';
 import { SMTPUsageError, smtpErrors } from '../errors.js';
 
@@ -13,24 +14,52 @@ export function checkArgument(what: string, value: string): string {
   return checkLine(what, value, smtpErrors);
 }
 
-/** `<address>` as RFC 5321 wants it; an address already in <> is kept, "" is the null sender. @throws SMTPUsageError */
+/**
+ * `<address>` as RFC 5321 wants it; an address already in <> is kept, "" is the null sender.
+ * Angle brackets inside, or white space outside a quoted local part, would end the path early and
+ * let the rest be read as parameters or another command's text: refused.
+ *
+ * @throws SMTPUsageError
+ */
 export function quoteAddress(what: string, address: string): string {
   checkArgument(what, address);
   const trimmed = address.trim();
-  if (trimmed.startsWith('<') && trimmed.endsWith('>')) return trimmed;
-  if (/[<>\s]/.test(trimmed)) throw new SMTPUsageError(`${what} ${JSON.stringify(address)} is not a plain address`);
-  return `<${trimmed}>`;
+  const bracketed = trimmed.startsWith('<') && trimmed.endsWith('>');
+  const inner = bracketed ? trimmed.slice(1, -1) : trimmed;
+  if (/[<>]/.test(inner) || /\s/.test(inner.replace(/"(?:[^"\\]|\\.)*"/g, ''))) {
+    throw new SMTPUsageError(`${what} ${JSON.stringify(address)} is not a plain address (angle brackets or spaces would change the command)`);
+  }
+  return `<${inner}>`;
 }
 
+/** RFC 5321 §4.1.2 esmtp-param: a keyword, then "=" and a value without spaces, controls or "=". */
+const PARAMETER = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\x00-\x1f\x7f]+)?$/;
+
 function withParameters(base: string, parameters: readonly string[]): string {
-  for (const parameter of parameters) checkArgument('an SMTP parameter', parameter);
+  for (const parameter of parameters) {
+    checkArgument('an SMTP parameter', parameter);
+    if (!PARAMETER.test(parameter)) throw new SMTPUsageError(`the SMTP parameter ${JSON.stringify(parameter)} is not KEYWORD or KEYWORD=value (RFC 5321 §4.1.2); nothing was sent`);
+  }
   return parameters.length === 0 ? base : `${base} ${parameters.join(' ')}`;
+}
+
+/**
+ * The EHLO/HELO name: a domain (an IDN goes out as A-labels, RFC 5890: EHLO carries no UTF-8) or
+ * an address literal. @throws SMTPUsageError when empty, with spaces, or not a valid domain
+ */
+export function heloName(what: string, name: string): string {
+  checkArgument(what, name);
+  if (name === '' || /\s/.test(name)) throw new SMTPUsageError(`${what} ${JSON.stringify(name)} must be one domain name or address literal, without spaces`);
+  if (/^[\x21-\x7e]+$/.test(name)) return name;
+  const ascii = domainToASCII(name);
+  if (ascii === '') throw new SMTPUsageError(`${what} ${JSON.stringify(name)} is not a valid domain name`);
+  return ascii;
 }
 
 /** The command lines, each refusing unsafe arguments. */
 export const command = {
-  ehlo: (name: string) => `EHLO ${checkArgument('the EHLO name', name)}`,
-  helo: (name: string) => `HELO ${checkArgument('the HELO name', name)}`,
+  ehlo: (name: string) => `EHLO ${heloName('the EHLO name', name)}`,
+  helo: (name: string) => `HELO ${heloName('the HELO name', name)}`,
   mail: (from: string, parameters: readonly string[] = []) => withParameters(`MAIL FROM:${quoteAddress('the sender', from)}`, parameters),
   rcpt: (to: string, parameters: readonly string[] = []) => withParameters(`RCPT TO:${quoteAddress('a recipient', to)}`, parameters),
   bdat: (size: number, last: boolean) => `BDAT ${size}${last ? ' LAST' : ''}`,

@@ -8,7 +8,7 @@
  * @module
  */
 import { encodeCommand, redact } from '@unitls/client-kit';
-import { SMTPProtocolError, SMTPServerDisconnected, SMTPUsageError, smtpErrors } from '../errors.js';
+import { SMTPNotSupportedError, SMTPProtocolError, SMTPServerDisconnected, SMTPUsageError, smtpErrors } from '../errors.js';
 import { command as line } from './commands.js';
 import { DataEncoder } from './data.js';
 import { Extensions } from './ehlo.js';
@@ -46,6 +46,8 @@ export interface ClosedEvent {
 
 export type SMTPEvent = ReplyEvent | ClosedEvent;
 
+const isAscii = (text: string) => /^[\x00-\x7f]*$/.test(text);
+
 const INJECTION = 'the server sent data after its STARTTLS go-ahead, before the TLS handshake (possible response injection)';
 
 /** `nextEvent()`'s answer when more bytes are needed. */
@@ -61,6 +63,8 @@ export class SMTPConnection {
   #encoder: DataEncoder | null = null;
   #eof = false;
   #extensions: Extensions | null = null;
+  /** Whether this transaction's MAIL carried SMTPUTF8 (RFC 6531 §3.4), or null before MAIL. */
+  #utf8Mail: boolean | null = null;
 
   constructor(limits: ReplyLimits = {}) {
     this.#replies = new ReplyReader(limits);
@@ -160,10 +164,49 @@ export class SMTPConnection {
     if (next === undefined) throw new SMTPUsageError(`${name === 'RAW' ? 'a command' : name} cannot be sent in state ${this.#state}`);
     const last = this.#expected.at(-1);
     if (last !== undefined && BARRIER.has(last)) throw new SMTPUsageError(`${name} cannot be sent before the reply to ${last} arrived`);
-    const bytes = this.#encode(command);
+    const checked = this.#international(command);
+    const bytes = this.#encode(checked);
     this.#state = next;
+    this.#transaction(checked);
     if (!SILENT.has(name)) this.#expected.push(name);
     return bytes;
+  }
+
+  /**
+   * RFC 6531: non-ASCII addresses and command text only to a server offering SMTPUTF8, and then
+   * with MAIL's SMTPUTF8 parameter (added here); a non-ASCII recipient only in such a transaction.
+   *
+   * @throws SMTPNotSupportedError (no SMTPUTF8), SMTPUsageError (RCPT outside an SMTPUTF8 transaction)
+   */
+  #international(command: SMTPCommand): SMTPCommand {
+    const utf8 = this.#extensions?.has('smtputf8') ?? false;
+    const refuse = (what: string) => new SMTPNotSupportedError(`${what} is not ASCII and the server does not offer SMTPUTF8 (RFC 6531); nothing was sent`);
+    switch (command.type) {
+      case 'MAIL': {
+        if (typeof command.from !== 'string' || isAscii(command.from)) return command;
+        if (!utf8) throw refuse(`the sender ${JSON.stringify(command.from)}`);
+        const parameters = command.parameters ?? [];
+        return parameters.some((p) => /^SMTPUTF8$/i.test(p)) ? command : { ...command, parameters: [...parameters, 'SMTPUTF8'] };
+      }
+      case 'RCPT':
+        if (typeof command.to !== 'string' || isAscii(command.to) || this.#utf8Mail === true) return command;
+        throw new SMTPUsageError(`the recipient ${JSON.stringify(command.to)} is not ASCII: it needs a transaction whose MAIL FROM carried SMTPUTF8 (RFC 6531 §3.4); nothing was sent`);
+      case 'VRFY':
+        if (typeof command.address !== 'string' || isAscii(command.address)) return command;
+        if (!utf8) throw refuse(`the address ${JSON.stringify(command.address)}`);
+        return command;
+      case 'RAW':
+        if (typeof command.line !== 'string' || isAscii(command.line) || utf8) return command;
+        throw refuse('the command line');
+      default:
+        return command;
+    }
+  }
+
+  /** Follows the mail transaction (MAIL ... end of data, RSET) for the RCPT rule above. */
+  #transaction(command: SMTPCommand): void {
+    if (command.type === 'MAIL') this.#utf8Mail = (command.parameters ?? []).some((p) => /^SMTPUTF8$/i.test(p));
+    else if (command.type === 'RSET' || command.type === 'EHLO' || command.type === 'HELO' || command.type === 'END_OF_DATA' || (command.type === 'BDAT' && command.last)) this.#utf8Mail = null;
   }
 
   #encode(command: SMTPCommand): Uint8Array {
