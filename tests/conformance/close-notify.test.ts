@@ -1,6 +1,8 @@
 /**
  * The end of a connection, seen by an independent peer (Python's ssl, suppress_ragged_eofs=False):
  * - close(true) and close(false) send close_notify, client and server (issue #14 item 4);
+ * - our close_notify still reaches a peer that sent its close_notify and FIN first: the transport
+ *   stays half-open until ours is written (item 5);
  * - a peer's FIN without close_notify is RaggedEOF and a close_notify is a clean end, the same on
  *   every implementation for the same bytes (item 11);
  * - a TLS error after the handshake fails the server's recv and closes the connection (item 13).
@@ -71,6 +73,38 @@ describe.each(implementations.map((i) => [i.name, i] as const))('close_notify se
     await sendText(socket, 'hello');
     await socket.close(force);
     expect(JSON.parse(await peer.line())).toEqual({ data: 'hello', end: 'close_notify' });
+    await peer.done;
+  });
+});
+
+/** Lets the event loop handle what already arrived (the peer's FIN), without waiting on time. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('close_notify after the peer closed first (%s)', (_, implementation) => {
+  it('client side: our close_notify reaches a server that sent close_notify and FIN first', async () => {
+    const peer = python('close-first-server');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    expect((await socket.recv(100)).length).toBe(0);
+    expect(JSON.parse(await peer.line())).toEqual({ fin: true });
+    await turns(3); // the FIN is read; a transport that is not half-open answers it with its own now
+    await socket.close();
+    expect(JSON.parse(await peer.line())).toEqual({ end: 'close_notify' });
+    await peer.done;
+  });
+
+  it('server side: our close_notify reaches a client that sent close_notify and FIN first', async () => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python('close-first-client', port);
+    });
+    expect((await socket.recv(100)).length).toBe(0);
+    expect(JSON.parse(await peer.line())).toEqual({ fin: true });
+    await turns(3);
+    await socket.close();
+    expect(JSON.parse(await peer.line())).toEqual({ end: 'close_notify' });
     await peer.done;
   });
 });

@@ -1,16 +1,52 @@
 /**
- * Every wait ends with the caller's signal, with the signal's own reason (issue #14 item 15): an
- * already-aborted signal, and one aborted while the server says nothing, on connect and startTls.
+ * Every wait is bounded (issue #14 item 15), on every implementation: connect's `timeout` covers
+ * the TCP connect and the handshake together, and the caller's signal ends either wait with its
+ * own reason (an already-aborted one before any connection), on connect and startTls.
  */
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startTls } from '@unitls/tls-core';
 import { clientConfig } from '../support/fixtures.js';
-import { silentServer } from '../support/silent-server.js';
+import { blackhole, silentServer } from '../support/silent-server.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
+describe.each(implementations.map((i) => [i.name, i] as const))('timeouts bound every wait (%s)', (_, implementation) => {
+  it('timeout covers the TCP connect (a peer whose accept queue is full)', async () => {
+    const hole = await blackhole();
+    try {
+      const context = new implementation.clientContext(clientConfig());
+      await expect(context.connect({ host: '127.0.0.1', port: hole.port }, { serverHostname: 'localhost', timeout: 200 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it('timeout covers the handshake (a server that accepts TCP and never answers)', async () => {
+    const silent = await silentServer();
+    try {
+      const context = new implementation.clientContext(clientConfig());
+      await expect(context.connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', timeout: 200 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
 describe.each(implementations.map((i) => [i.name, i] as const))('signals end every wait (%s)', (_, implementation) => {
+  it('rejects connect with the reason of a signal aborted during the TCP connect', async () => {
+    const hole = await blackhole();
+    try {
+      const controller = new AbortController();
+      const reason = new Error('no answer to our SYN');
+      const pending = new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: hole.port }, { serverHostname: 'localhost', signal: controller.signal });
+      controller.abort(reason);
+      await expect(pending).rejects.toBe(reason);
+    } finally {
+      await hole.close();
+    }
+  });
+
   it('rejects connect with an already-aborted signal’s own reason', async () => {
     const silent = await silentServer();
     try {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Socket } from 'node:net';
+import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { ChunkReader } from './chunk-reader.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
@@ -617,7 +617,13 @@ function dropTransport(transport: Transport, last: Uint8Array | null): Promise<v
 export class BufferListener extends TLSListener<BufferSocket> {
   /** Binds `address` and starts listening. */
   static async listen(context: ServerContext, address: Address): Promise<BufferListener> {
-    return new BufferListener(context, await listenOn(address, { allowHalfOpen: true, noDelay: true }));
+    return new BufferListener(INTERNAL, context, await listenOn(address, { allowHalfOpen: true, noDelay: true }));
+  }
+
+  /** @throws TypeError always for callers outside tls-core (PEP 748: sockets are not built by users). */
+  private constructor(token: typeof INTERNAL, context: ServerContext, server: Server) {
+    if (token !== INTERNAL) throw new TypeError('BufferListener cannot be constructed directly: use ServerContext.connect(address)');
+    super(context, server);
   }
 
   protected handshake(transport: Transport): Promise<BufferSocket> {

@@ -25,7 +25,7 @@ import {
   type TLSVersion,
 } from '@unitls/tls-core';
 import { ContentType } from './codec/constants.js';
-import type { Engine } from './engine.js';
+import { Engine } from './engine.js';
 import { wantRead } from './errors.js';
 import { encodeClientSession, type StoredSession } from './handshake/session.js';
 
@@ -46,8 +46,15 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
   readonly #serverHostname: string | null;
   #session: StoredSession | null = null;
 
-  /** @internal Built by the contexts' createBuffer. */
+  /**
+   * @internal Built by the contexts' createBuffer.
+   * @throws TypeError for any other caller (PEP 748: buffers come from contexts, issue #14 item 10).
+   */
   constructor(context: ClientContext | ServerContext, engine: Engine, start: Starter | null, serverHostname: string | null) {
+    // Users cannot reach Engine (not exported), so only the contexts pass this check.
+    if (!(engine instanceof Engine)) {
+      throw new TypeError('PureBuffer cannot be constructed directly: use ClientContext.createBuffer(serverHostname) or ServerContext.createBuffer()');
+    }
     this.#context = context;
     this.#engine = engine;
     this.#start = start;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
@@ -12,10 +13,12 @@ import {
   ConfigurationError,
   bindSessions,
   checkAddress,
+  deadlineSignal,
   openSession,
   parseServerName,
   protocolBytes,
   sessionFingerprint,
+  untilAborted,
   type ServerName,
   type Address,
   type ClientConnectOptions,
@@ -193,20 +196,20 @@ export class PureClientContext implements ClientContext {
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
+    // One deadline for the TCP connect and the handshake together (issue #14 item 15).
+    const signal = deadlineSignal(options.signal, options.timeout);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
     const buffer = this.#buffer(parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect'), options.session ?? null);
-    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true });
+    if (signal?.aborted) throw signal.reason;
+    // Half-open: our close_notify must still go out after the peer's FIN (issue #14 item 5).
+    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('connect', resolve);
-        tcp.once('error', reject);
-        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
-      });
+      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
     } catch (error) {
       tcp.destroy();
       throw error;
     }
-    return BufferSocket.open(buffer, tcp, { signal: options.signal, timeout: options.timeout });
+    return BufferSocket.open(buffer, tcp, { signal });
   }
 }
 
