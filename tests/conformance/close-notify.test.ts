@@ -5,7 +5,9 @@
  *   stays half-open until ours is written (item 5);
  * - a peer's FIN without close_notify is RaggedEOF and a close_notify is a clean end, the same on
  *   every implementation for the same bytes (item 11);
- * - a TLS error after the handshake fails the server's recv and closes the connection (item 13).
+ * - a TLS error after the handshake fails the server's recv and closes the connection (item 13),
+ *   and the fatal alert reaches the client even when the server then closes abortively, right
+ *   after its session tickets (item 14: no Nagle delay, tickets and alert written together).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -155,6 +157,18 @@ describe.each(implementations.map((i) => [i.name, i] as const))('TLS errors afte
     } finally {
       await socket.close(true);
     }
+    await peer.done;
+  });
+
+  it('the fatal alert for a forged record reaches the client before close(true) ends the connection', async () => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python('forged-record', port);
+    });
+    const error = await socket.recv(100).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TLSError);
+    await socket.close(true);
+    expect(JSON.parse(await peer.line())).toEqual({ alert: expect.stringMatching(/BAD_RECORD_MAC/i) });
     await peer.done;
   });
 });
