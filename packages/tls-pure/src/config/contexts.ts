@@ -194,6 +194,16 @@ export class PureClientContext implements ClientContext {
     return buffer;
   }
 
+  /**
+   * Connects over TCP and completes the handshake. `timeout` (milliseconds) bounds the TCP connect
+   * and the handshake together; `signal` ends either wait with its reason (an already-aborted
+   * signal before any connection).
+   *
+   * @throws ConfigurationError for a bad server name or a session from another context or name,
+   *   before any connection; the signal's reason (AbortError, TimeoutError) when it aborts first;
+   *   TLSError when the handshake fails; the TCP error (ECONNREFUSED, ...) when the connection
+   *   cannot be made; RangeError for a negative timeout.
+   */
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
     // One deadline for the TCP connect and the handshake together (issue #14 item 15).
