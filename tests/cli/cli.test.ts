@@ -161,6 +161,41 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
   });
 });
 
+describe.each(names)('unitls connect --implementation %s against a server that breaks the handshake (the breaker)', (name) => {
+  // Each server reads the ClientHello, then answers with these bytes (or none) and ends the
+  // connection as said. Before, the same bytes gave exit 4 ("no connection") on one implementation
+  // and 3 on another: tls-node reports a FIN mid-handshake as ECONNRESET, tls-openssl and tls-pure
+  // a reset as a bare ECONNRESET. TCP was up in every case: the handshake failed, exit 3.
+  it.each([
+    ['a FIN', Buffer.alloc(0), 'end'],
+    ['a TCP reset', Buffer.alloc(0), 'reset'],
+    ['HTTP text, then a FIN', Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'), 'end'],
+    ['half a ServerHello, then a FIN', Buffer.from([0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00]), 'end'],
+    ['a record header announcing 65535 bytes, then a reset', Buffer.from([0x16, 0x03, 0x03, 0xff, 0xff]), 'reset'],
+  ] as const)('%s after the ClientHello: exit 3, "FAILED (handshake)"', async (_what, bytes, ending) => {
+    const sockets: Socket[] = [];
+    const hostile: Server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        if (ending === 'end') socket.end(bytes);
+        else socket.write(bytes, () => socket.resetAndDestroy());
+      });
+    }).listen(0, '127.0.0.1');
+    await once(hostile, 'listening');
+    try {
+      const result = await run('connect', `127.0.0.1:${(hostile.address() as { port: number }).port}`, '--implementation', name, '--timeout', '10000', '--wait', '0');
+      expect(result.code, result.stdout + result.stderr).toBe(3);
+      expect(result.stdout).toContain('connection: FAILED (handshake)');
+      expect(result.stderr).not.toMatch(/\bat \S+:\d+:\d+/); // no stack trace
+      expect(sockets.length).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hostile.close(resolve));
+    }
+  });
+});
+
 describe('unitls connect --starttls, with the protocol clients against real servers', () => {
   let local: LocalServers;
   beforeAll(async () => {

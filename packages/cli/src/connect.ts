@@ -4,6 +4,7 @@ import {
   PrivateKey,
   SigningChain,
   TLSClientConfiguration,
+  TLSError,
   TrustStore,
   cipherSuiteName,
   isNextProtocol,
@@ -143,13 +144,21 @@ function verificationErrorIn(error: unknown): CertificateVerificationError | nul
   return null;
 }
 
-function isConnectFailure(error: unknown): boolean {
+/**
+ * Whether `error` means no connection (exit 4) rather than a TLS failure (exit 3): a timeout, a
+ * TCP connect that failed, or (with --starttls) a failure of the plain dialogue before TLS. A reset
+ * or close once TCP was up is the handshake failing (exit 3): the same bytes give the same exit
+ * code on every implementation (tls-node reports a FIN mid-handshake as ECONNRESET, the others not).
+ */
+function isConnectFailure(error: unknown, starttls: boolean): boolean {
+  let tls = false;
   for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
-    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code)) return true;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)$/.test(code)) return true;
+    if (e instanceof TLSError) tls = true;
   }
-  return false;
+  return starttls && !tls;
 }
 
 function errorSummary(error: unknown, stage: NonNullable<ConnectReport['error']>['stage']): NonNullable<ConnectReport['error']> {
@@ -257,7 +266,7 @@ export async function connectAndReport(implementation: TLSImplementation, reques
       }
       report.error = errorSummary(error, 'handshake');
     } else {
-      const connectFailure = isConnectFailure(error);
+      const connectFailure = isConnectFailure(error, request.starttls !== undefined);
       report.error = errorSummary(error, connectFailure ? 'connect' : 'handshake');
       report.exitCode = connectFailure ? EXIT.CONNECT_FAILED : EXIT.TLS_FAILED;
     }

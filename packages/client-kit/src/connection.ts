@@ -49,6 +49,23 @@ export interface SansIOCore<E> {
   nextEvent(): E | symbol;
 }
 
+/**
+ * A reset (or a write into a closed connection) can only happen once TCP is up: during an
+ * implicit-TLS open it is the handshake failing, as tls-node reports it, not a failure to connect.
+ */
+function afterConnect(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/**
+ * The transport failed during a TLS handshake: a TLSError with the failure as `cause`, on every
+ * implementation alike (tls-node raises one; others pass the socket's ECONNRESET on).
+ */
+function handshakeFailed(error: unknown): TLSError {
+  return new TLSError(`TLS handshake failed: the connection failed during the handshake (${(error as Error)?.message ?? error})`, { cause: error });
+}
+
 /** The default of {@link ClientConnectionOptions.timeout}. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const READ_SIZE = 64 * 1024;
@@ -221,7 +238,10 @@ export class ClientConnection {
       if (security === 'implicit') this.#publishTls(false);
     } catch (error) {
       await this.#shutdown(true);
-      throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`could not connect to ${host}:${port}: ${(error as Error)?.message ?? error}`, { cause: error }));
+      if (this.#failure !== null) throw this.#failure;
+      if (error instanceof TLSError) throw error;
+      if (security === 'implicit' && afterConnect(error)) throw handshakeFailed(error);
+      throw this.#errors.connection(`could not connect to ${host}:${port}: ${(error as Error)?.message ?? error}`, { cause: error });
     } finally {
       this.#opening = null;
       this.#deadline.end();
@@ -297,7 +317,9 @@ export class ClientConnection {
       this.#publishTls(true);
     } catch (error) {
       await this.#shutdown(true);
-      throw this.#failure ?? (error instanceof TLSError ? error : this.#errors.connection(`the TLS upgrade failed: ${(error as Error)?.message ?? error}`, { cause: error }));
+      // The transport was up before the handshake: a reset during it is the handshake failing, as
+      // tls-node reports it (and every implementation a FIN): a TLSError with the reset as cause.
+      throw this.#failure ?? (error instanceof TLSError ? error : handshakeFailed(error));
     } finally {
       this.#opening = null;
       this.#deadline.end();

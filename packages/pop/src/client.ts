@@ -203,9 +203,21 @@ export class POP3 implements AsyncDisposable {
   /** STAT: [message count, mailbox size]. @throws POP3ProtocolError (malformed) */
   async stat(options: CallOptions = {}): Promise<[number, number]> {
     const text = await this.#ok({ type: 'STAT' }, options);
-    const [count, size] = text.trim().split(/\s+/).map(Number);
-    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(size)) throw new POP3ProtocolError(`malformed STAT response: ${JSON.stringify(text.slice(0, 80))}`);
-    return [count!, size!];
+    const [count, size] = text.trim().split(/\s+/).map(decimal);
+    return this.#parsed(() => {
+      if (count === null || size === null || count === undefined || size === undefined) throw new POP3ProtocolError(`malformed STAT response: ${JSON.stringify(text.slice(0, 80))}`);
+      return [count, size];
+    });
+  }
+
+  /** `parse()`'s result; a malformed answer (its POP3ProtocolError) closes the connection first. */
+  async #parsed<T>(parse: () => T): Promise<T> {
+    try {
+      return parse();
+    } catch (error) {
+      await this.close(true);
+      throw error;
+    }
   }
 
   /** LIST: every message's size, or (with `which`) one message's. Bounded by limits.maxListingSize. */
@@ -213,7 +225,10 @@ export class POP3 implements AsyncDisposable {
   async list(which: number, options?: CallOptions): Promise<ScanListing>;
   async list(which: undefined, options?: CallOptions): Promise<ScanListing[]>;
   async list(which?: number, options: CallOptions = {}): Promise<ScanListing[] | ScanListing> {
-    if (which !== undefined) return scan((await this.#session.ok({ type: 'LIST', which }, options.signal)).text);
+    if (which !== undefined) {
+      const { text } = await this.#session.ok({ type: 'LIST', which }, options.signal);
+      return this.#parsed(() => scan(text));
+    }
     return this.#session.listing({ type: 'LIST' }, (line) => scan(line.toString('latin1')), options.signal);
   }
 
@@ -222,7 +237,10 @@ export class POP3 implements AsyncDisposable {
   async uidl(which: number, options?: CallOptions): Promise<UniqueId>;
   async uidl(which: undefined, options?: CallOptions): Promise<UniqueId[]>;
   async uidl(which?: number, options: CallOptions = {}): Promise<UniqueId[] | UniqueId> {
-    if (which !== undefined) return uniqueId((await this.#session.ok({ type: 'UIDL', which }, options.signal)).text);
+    if (which !== undefined) {
+      const { text } = await this.#session.ok({ type: 'UIDL', which }, options.signal);
+      return this.#parsed(() => uniqueId(text));
+    }
     return this.#session.listing({ type: 'UIDL' }, (line) => uniqueId(line.toString('latin1')), options.signal);
   }
 
@@ -306,11 +324,19 @@ export class POP3_SSL extends POP3 {
   }
 }
 
+/**
+ * RFC 1939's numbers are decimal digits: "-5", "0x10", "1e3" or "1.5" are not (Number() took them:
+ * a LIST size of -5, a STAT count of 16). Null when `text` is not one or exceeds 2^53.
+ */
+function decimal(text: string): number | null {
+  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
 /** "1 1234" (RFC 1939 §5 scan listing; anything after the size is ignored, as the RFC allows). */
 function scan(text: string): ScanListing {
-  const [message, octets] = text.trim().split(/\s+/, 2).map(Number);
-  if (!Number.isSafeInteger(message) || !Number.isSafeInteger(octets)) throw new POP3ProtocolError(`malformed scan listing: ${JSON.stringify(text.slice(0, 80))}`);
-  return { message: message!, octets: octets! };
+  const [message, octets] = text.trim().split(/\s+/, 2).map(decimal);
+  if (message === null || octets === null || message === undefined || octets === undefined || message === 0) throw new POP3ProtocolError(`malformed scan listing: ${JSON.stringify(text.slice(0, 80))}`);
+  return { message, octets };
 }
 
 /** "1 whqtswO00WBw418f9t5JxYwZ" (RFC 1939 §7 unique-id listing). */

@@ -112,7 +112,14 @@ export class Session {
       await this.io.send(bytes);
       okOrThrow((await this.next()) as StatusEvent);
       const out: T[] = [];
-      for (let event = await this.next(); event.type === 'line'; event = await this.next()) out.push(parse(event.line));
+      try {
+        for (let event = await this.next(); event.type === 'line'; event = await this.next()) out.push(parse(event.line));
+      } catch (error) {
+        // A malformed line leaves the rest of the listing unread: it would answer the next
+        // command. Closed, as every protocol error is (README).
+        await this.io.close(true);
+        throw error;
+      }
       return out;
     }, signal);
   }

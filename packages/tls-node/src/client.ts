@@ -145,10 +145,12 @@ export class NodeClientContext implements ClientContext {
         socket.destroy();
       };
       const closed = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' }));
-      socket.once('error', fail);
+      // `on`, not `once`: a failed handshake can raise a second error (the alert node:tls writes
+      // meets the peer's reset: "write ECONNRESET"), which unhandled would crash the process.
+      socket.on('error', fail);
       socket.once('close', closed);
       // TCP errors (refused, unreachable) arrive on the transport, not the TLS socket.
-      transport.once('error', fail);
+      transport.on('error', fail);
       socket.once('secureConnect', () => {
         socket.off('error', fail);
         socket.off('close', closed);
