@@ -82,7 +82,10 @@ export const TRANSITIONS: Readonly<Record<SMTPState, Row>> = {
       RAW: STAY,
       STARTTLS: { positive: TLS, intermediate: READY, negative: READY },
       AUTH: { positive: READY, intermediate: AUTH, negative: READY },
-      DATA: { positive: READY, intermediate: DATA, negative: READY },
+      // RFC 5321 §4.3.2: DATA is answered 354 or an error, never 2yz. A 2yz here is a reply that
+      // belongs to another command (a server sending one reply too many in a pipelined group):
+      // taking it would leave the real answer to read as the reply to the next command.
+      DATA: { intermediate: DATA, negative: READY },
       QUIT: { positive: CLOSED, intermediate: CLOSED, negative: CLOSED },
     },
   },
