@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { FTPUsageError } from './errors.js';
 import type { CallOptions, FTPLimits, Sink, Source, TransferOptions } from './options.js';
 import { FTPConnection, type FTPCommand } from './protocol/connection.js';
 import { ListingBudget, TextLines } from './protocol/listing.js';
@@ -34,8 +35,33 @@ async function running<T>(transfers: Transfers, work: (stop: AbortSignal) => Pro
   }
 }
 
+const kind = (value: unknown) => (value === null ? 'null' : typeof value);
+
+/**
+ * A caller's sink, callback or source of the wrong type is refused before TYPE or the transfer
+ * command is sent (it used to be a TypeError after RETR/STOR went out, then ABOR).
+ *
+ * @throws FTPUsageError
+ */
+function checkSink(sink: unknown): void {
+  if (typeof sink === 'function') return;
+  if (typeof sink === 'object' && sink !== null && typeof (sink as { write?: unknown }).write === 'function' && typeof (sink as { once?: unknown }).once === 'function') return;
+  throw new FTPUsageError(`the sink must be a function or a Node Writable, got ${kind(sink)}; nothing was sent`);
+}
+
+function checkCallback(callback: unknown): void {
+  if (typeof callback !== 'function') throw new FTPUsageError(`the line callback must be a function, got ${kind(callback)}; nothing was sent`);
+}
+
+function checkSource(source: unknown): void {
+  if (typeof source === 'string' || source instanceof Uint8Array) return;
+  if (typeof source === 'object' && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source)) return;
+  throw new FTPUsageError(`the source must be bytes, a string, or an (async) iterable or Readable of chunks, got ${kind(source)}; nothing was sent`);
+}
+
 /** RETR-style binary download into `sink`. */
 export async function retrieveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: TransferOptions): Promise<Reply> {
+  checkSink(sink);
   return running(transfers, async (stop) => {
     await transfers.setType('I', options);
     const write = toWriter(sink);
@@ -68,6 +94,7 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
 
 /** A text transfer: each line without its line end, decoded as UTF-8, handed to `callback` in order. */
 export async function retrieveLines(transfers: Transfers, command: FTPCommand, callback: (line: string) => void | Promise<void>, options: CallOptions): Promise<Reply> {
+  checkCallback(callback);
   return running(transfers, async (stop) => {
     await transfers.setType('A', options);
     const lines = new TextLines(transfers.limits.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
@@ -112,6 +139,7 @@ export async function listing<T>(transfers: Transfers, verb: string, args: Array
 
 /** STOR-style binary upload from `source`. */
 export async function storeBinary(transfers: Transfers, command: FTPCommand, source: Source, options: TransferOptions): Promise<Reply> {
+  checkSource(source);
   return running(transfers, async (stop) => {
     await transfers.setType('I', options);
     const total = options.total ?? (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.length : null);
@@ -130,6 +158,7 @@ export async function storeBinary(transfers: Transfers, command: FTPCommand, sou
 
 /** A text upload: every line end sent as CRLF. */
 export async function storeLines(transfers: Transfers, command: FTPCommand, source: Source, options: CallOptions): Promise<Reply> {
+  checkSource(source);
   return running(transfers, async (stop) => {
     await transfers.setType('A', options);
     return upload(transfers.host, command, crlfLines(source), { signal: options.signal, stop, each: () => {} });
@@ -171,5 +200,10 @@ async function* chunks(source: Source, blocksize: number): AsyncGenerator<Uint8A
     for (let i = 0; i < source.length; i += blocksize) yield source.subarray(i, i + blocksize);
     return;
   }
-  for await (const chunk of source as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+    if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8');
+    else if (chunk instanceof Uint8Array) yield chunk;
+    // Not a failure of the data connection (it used to be reported as one): the caller's chunk.
+    else throw new FTPUsageError(`the source yielded ${kind(chunk)}: yield Uint8Array or string chunks`);
+  }
 }
