@@ -238,6 +238,19 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP4 against a
     expect(t.lines).toEqual([]);
   });
 
+  it('options that are not an object: IMAP4UsageError, never a TypeError; the session goes on', async () => {
+    const s = await hostile((c) => friendly(c));
+    const imap = await ready(s.port);
+    const sent = s.lines.length;
+    await expect(imap.noop(null as never)).rejects.toBeInstanceOf(IMAP4UsageError);
+    await expect(imap.fetch('1', 'FLAGS', 'fast' as never)).rejects.toBeInstanceOf(IMAP4UsageError);
+    await expect(imap.idle(null as never).next()).rejects.toBeInstanceOf(IMAP4UsageError);
+    expect(s.lines.length).toBe(sent);
+    expect((await imap.noop()).tagged.status).toBe('OK');
+    await imap.logout();
+    await s.done();
+  });
+
   it('a timeout above 2^31-1 ms works (it used to expire every operation at once); an invalid one is IMAP4UsageError', async () => {
     const s = await hostile((c) => friendly(c));
     const imap = await ready(s.port, { timeout: 3_000_000_000 });

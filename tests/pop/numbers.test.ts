@@ -4,7 +4,7 @@
  * A scripted server over a plain connection: nothing here depends on TLS.
  */
 import { describe, expect, it } from 'vitest';
-import { POP3, POP3ProtocolError } from '@unitls/pop';
+import { POP3, POP3ProtocolError, POP3UsageError } from '@unitls/pop';
 import { useScriptedServers, type ScriptConnection } from '../support/scripted-server.js';
 
 const hostile = useScriptedServers();
@@ -60,5 +60,20 @@ describe('POP3 numbers are decimal digits (RFC 1939 §5)', () => {
     expect(await again.list()).toEqual([{ message: 1, octets: 120 }, { message: 2, octets: 200 }]);
     await again.quit();
     await t.done();
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', '1,2'],
+    ['an array with a non-number', [1, '2']],
+    ['an array with 0', [1, 0]],
+  ])('retrMany(%s) is a POP3UsageError and sends nothing (null was a TypeError; a bad number went out after CAPA)', async (_what, which) => {
+    const s = await hostile((c) => answering(c, '+OK\r\n'));
+    const pop = await session(s.port);
+    await expect(pop.retrMany(which as never)).rejects.toBeInstanceOf(POP3UsageError);
+    expect(s.lines).toEqual(['USER alice', 'PASS secret']);
+    expect(await pop.noop()).toBe('');
+    await pop.quit();
+    await s.done();
   });
 });

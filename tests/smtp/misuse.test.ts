@@ -221,6 +221,20 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
     expect(s.lines).toEqual(['EHLO client.test', 'QUIT']);
   });
 
+  it('options that are not an object, or MAIL parameters that are not an array: SMTPUsageError, never a TypeError; the session goes on', async () => {
+    const s = await hostile((c) => friendly(c));
+    const smtp = client(s.port);
+    await smtp.connect();
+    await smtp.ehlo();
+    await expect(smtp.noop(null as never)).rejects.toBeInstanceOf(SMTPUsageError);
+    await expect(smtp.mail('a@x.test', [], 'fast' as never)).rejects.toBeInstanceOf(SMTPUsageError);
+    await expect(smtp.mail('a@x.test', null as never)).rejects.toBeInstanceOf(SMTPUsageError);
+    expect((await smtp.noop()).code).toBe(250);
+    await smtp.quit();
+    await s.done();
+    expect(s.lines).toEqual(['EHLO client.test', 'NOOP', 'QUIT']);
+  });
+
   it('a timeout above 2^31-1 ms works (it used to expire every operation at once); an invalid one is SMTPUsageError', async () => {
     const s = await hostile((c) => friendly(c));
     const smtp = client(s.port, { timeout: 3_000_000_000 });

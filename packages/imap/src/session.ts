@@ -83,7 +83,8 @@ export class IMAP4Session implements AsyncDisposable {
    * synchronous throw. The verbs it calls on the way get `inner`, which passes.
    */
   protected gated<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
-    return this.#gate.run(name, options, () => work(this.#gate.inside(options ?? ({} as O))));
+    if (typeof options !== 'object' || options === null) return Promise.reject(new IMAP4UsageError(`the options of ${name}() must be an object such as { signal }, got ${options === null ? 'null' : typeof options}; nothing was sent`));
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options)));
   }
 
   /**
@@ -332,6 +333,7 @@ export class IMAP4Session implements AsyncDisposable {
   }
 
   async *#idle(options: CallOptions | AbortSignal): AsyncGenerator<UntaggedResponse, void, undefined> {
+    if (typeof options !== 'object' || options === null) throw new IMAP4UsageError('the options of idle() must be an AbortSignal or an object such as { signal }; nothing was sent');
     const signal = options instanceof AbortSignal ? options : options.signal;
     const core = this.#requireCore();
     if (!core.capabilities.has('IDLE')) throw new IMAP4Error('the server does not offer IDLE');

@@ -256,6 +256,10 @@ export class POP3 implements AsyncDisposable {
    * @throws POP3ReplyError for the first message refused (after the replies already asked for were read).
    */
   async retrMany(which: readonly number[], options: CallOptions = {}): Promise<Uint8Array[]> {
+    // Checked before CAPA may be sent: a wrong argument sends nothing (null was a TypeError).
+    if (!Array.isArray(which) || !which.every((n) => Number.isSafeInteger(n) && n >= 1)) {
+      throw new POP3UsageError(`retrMany takes an array of message numbers (positive integers), got ${Array.isArray(which) ? JSON.stringify(which.slice(0, 5)) : which === null ? 'null' : typeof which}; nothing was sent`);
+    }
     if (this.#capabilities === null && which.length > 1) {
       // A server without CAPA (RFC 1939 only) answers -ERR: then it has no PIPELINING either.
       await this.capa(options).catch((error: unknown) => {

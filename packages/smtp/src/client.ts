@@ -80,7 +80,8 @@ export class SMTP implements AsyncDisposable {
    * makes through other public verbs get `inner`, which passes.
    */
   #call<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
-    return this.#gate.run(name, options, () => work(this.#gate.inside(options ?? ({} as O))));
+    if (typeof options !== 'object' || options === null) return Promise.reject(new SMTPUsageError(`the options of ${name}() must be an object such as { signal }, got ${options === null ? 'null' : typeof options}; nothing was sent`));
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options)));
   }
 
   /** One command and its reply. */

@@ -36,6 +36,7 @@ export function quoteAddress(what: string, address: string): string {
 const PARAMETER = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\x00-\x1f\x7f]+)?$/;
 
 function withParameters(base: string, parameters: readonly string[]): string {
+  if (!Array.isArray(parameters)) throw new SMTPUsageError(`SMTP parameters must be an array of strings such as ["SIZE=1000"]; nothing was sent`);
   for (const parameter of parameters) {
     checkArgument('an SMTP parameter', parameter);
     if (!PARAMETER.test(parameter)) throw new SMTPUsageError(`the SMTP parameter ${JSON.stringify(parameter)} is not KEYWORD or KEYWORD=value (RFC 5321 §4.1.2); nothing was sent`);
