@@ -10,9 +10,11 @@
  * crashed the process: node:tls raised a second 'error' (the alert it wrote met the reset) that
  * nobody listened to.
  */
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { TLSError } from '@unitls/tls-core';
-import { SMTP } from '@unitls/smtp';
+import { SMTP, SMTPServerDisconnected } from '@unitls/smtp';
 import { clientConfig } from '../support/fixtures.js';
 import { useScriptedServers, type ScriptConnection } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
@@ -51,5 +53,28 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
       expect(smtp.state).toBeNull();
       await vi.waitFor(() => expect(s.allClosed()).toBe(true));
     });
+  });
+
+  it('close() during a TLS handshake the server never answers: connect() rejects with "closed by close()" (it waited for the whole timeout)', async () => {
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => {});
+      silent.emit('accepted');
+    }).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const smtp = client((silent.address() as { port: number }).port, 'implicit');
+      const connecting = smtp.connect();
+      const rejected = expect(connecting).rejects.toThrow(/closed by close\(\)/);
+      await once(silent, 'accepted');
+      await smtp.close();
+      await rejected;
+      await expect(connecting).rejects.toBeInstanceOf(SMTPServerDisconnected);
+      expect(smtp.state).toBeNull();
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
