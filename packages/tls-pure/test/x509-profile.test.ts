@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, AuthorityKeyIdentifier, GeneralName, KeyIdentifier, PolicyConstraints, CertificatePolicies, PolicyInformation, ExtendedKeyUsage } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
-import { ca, ext, freshKey, leaf, name, type Issued, type Key } from './x509-fixtures.js';
+import { KU, ca, ext, freshKey, leaf, name, type Issued, type Key } from './x509-fixtures.js';
 import { check, refusal } from './x509-verify-helpers.js';
 
 const root = ca('Profile root');
@@ -97,6 +97,16 @@ describe('the end-entity certificate', () => {
     expect(refusal(serverChain(leaf(intermediate, ['example.com'], { replace: { basicConstraints: ext.basicConstraints(true) } })))).toEqual({ reason: 'invalid-purpose', code: 'CA_USED_AS_END_ENTITY' });
     expect(refusal(serverChain(leaf(intermediate, ['example.com'], { add: [ext.nameConstraints(['example.com'], null)] })))).toEqual(invalid('UNSUPPORTED_CRITICAL_EXTENSION'));
     expect(serverChain(leaf(intermediate, ['example.com'], { replace: { basicConstraints: null } }))).toBe('ok');
+  });
+
+  it('may be a CA when it is itself in the trust store (what `openssl req -x509` makes), as on OpenSSL, Go and Python ssl', () => {
+    const caFlags = { replace: { basicConstraints: ext.basicConstraints(true), keyUsage: ext.keyUsage(KU.digitalSignature | KU.keyCertSign | KU.cRLSign) } };
+    const pinned = leaf(undefined, ['localhost', '127.0.0.1'], caFlags);
+    expect(check([pinned], [pinned], { serverName: 'localhost' })).toBe('ok');
+    // Still a leaf as to names and purpose.
+    expect(refusal(check([pinned], [pinned], { serverName: 'other.example' }))).toMatchObject({ reason: 'hostname-mismatch' });
+    // The same certificate chained to an anchor rather than trusted as is: refused.
+    expect(refusal(serverChain(leaf(intermediate, ['example.com'], caFlags)))).toEqual({ reason: 'invalid-purpose', code: 'CA_USED_AS_END_ENTITY' });
   });
 
   it('with an empty subject needs a critical subjectAltName (RFC 5280 4.2.1.6)', () => {

@@ -96,7 +96,8 @@ function checkAuthorityKeyIdentifierPresent(cert: ParsedCertificate): void {
 
 /**
  * The leaf's own rules (RFC 5280 and webpki): not a CA (webpki, as OpenSSL's TLS purpose check,
- * refuses a CA certificate as the end entity), no keyCertSign, no nameConstraints, a valid
+ * refuses a CA certificate as the end entity) and no keyCertSign unless `trustedAsIs` (the leaf
+ * is itself a trust anchor), no nameConstraints, a valid
  * serial number, a subjectAltName that is critical when the subject is empty (4.2.1.6), and
  * `purpose` in its extKeyUsage when it has one. A missing extKeyUsage means any purpose (RFC
  * 5280 4.2.1.12, as webpki, Chromium and Go read it); anyExtendedKeyUsage does not stand in for
@@ -104,14 +105,18 @@ function checkAuthorityKeyIdentifierPresent(cert: ParsedCertificate): void {
  *
  * @throws VerificationFailure
  */
-export function checkEndEntity(cert: ParsedCertificate, purpose: Purpose): void {
+export function checkEndEntity(cert: ParsedCertificate, purpose: Purpose, trustedAsIs = false): void {
   checkCommon(cert);
   checkSerialNumber(cert.serialNumber);
   checkAuthorityKeyIdentifierPresent(cert);
-  if (basicConstraints(cert)?.cA === true) {
-    throw new VerificationFailure('invalid-purpose', 'CA_USED_AS_END_ENTITY', 'a CA certificate cannot be the end-entity certificate');
+  // A CA certificate that is itself a trust anchor (`openssl req -x509` makes CA:TRUE by default)
+  // may be the end entity, as OpenSSL, Go and Python's ssl accept it: whoever trusts that key
+  // already trusts anything it signs, so accepting it as a server's own certificate grants nothing
+  // more. A CA certificate that chains to an anchor is still refused (CA/B Forum 7.1.2.7.8, webpki).
+  if (!trustedAsIs && basicConstraints(cert)?.cA === true) {
+    throw new VerificationFailure('invalid-purpose', 'CA_USED_AS_END_ENTITY', 'a CA certificate cannot be the end-entity certificate (unless it is itself in the trust store)');
   }
-  if (((keyUsage(cert) ?? 0) & KEY_USAGE.keyCertSign) !== 0) {
+  if (!trustedAsIs && ((keyUsage(cert) ?? 0) & KEY_USAGE.keyCertSign) !== 0) {
     throw new VerificationFailure('invalid-purpose', 'KEY_USAGE', 'an end-entity certificate asserts keyCertSign (RFC 5280 4.2.1.3, 4.2.1.9)');
   }
   if (cert.extensions.has(OID.nameConstraints)) throw invalid('UNSUPPORTED_CRITICAL_EXTENSION', 'nameConstraints may only appear in a CA certificate (RFC 5280 4.2.1.10)');

@@ -95,7 +95,8 @@ export function verifyCertificateChain(
   try {
     const reference = options.serverName === undefined || options.serverName === null ? null : referenceName(options.serverName);
     const { leaf, intermediates } = parsePresented(presented, limits);
-    const profile = leaf.verdict(`end entity for ${options.purpose}`, () => checkEndEntity(leaf, options.purpose));
+    const trustedAsIs = anchors.includes(leaf);
+    const profile = leaf.verdict(`end entity for ${options.purpose}${trustedAsIs ? ', trusted as is' : ''}`, () => checkEndEntity(leaf, options.purpose, trustedAsIs));
     if (profile !== null) throw profile;
     checkValidity(leaf.notBefore, leaf.notAfter, atSeconds, 'the certificate');
     const budget = new Budget(limits);
