@@ -46,6 +46,21 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SNI with severa
   });
 });
 
+describe.each(implementations.map((i) => [i.name, i] as const))('send and recv arguments (%s)', (_, implementation) => {
+  it('send of something that is not bytes is a TypeError saying so, and the connection goes on', async () => {
+    const pair = await connectPair(implementation, serverConfig(), clientConfig());
+    for (const bad of ['str', null, undefined, 42, [1, 2]] as unknown[]) {
+      await expect(pair.client.send(bad as Uint8Array)).rejects.toThrow(TypeError);
+      await expect(pair.client.send(bad as Uint8Array)).rejects.toThrow(/must be a Uint8Array/);
+    }
+    await sendText(pair.client, 'still fine');
+    expect(await recvExactly(pair.server, 10)).toBe('still fine');
+    await pair.client.close(true);
+    await pair.server.close(true);
+    await pair.listener.close();
+  });
+});
+
 describe.each(implementations.map((i) => [i.name, i] as const))('shutdown (%s)', (_, implementation) => {
   it('closes cleanly with close_notify both ways', async () => {
     const pair = await connectPair(implementation, serverConfig(), clientConfig());

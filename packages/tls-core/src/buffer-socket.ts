@@ -458,9 +458,11 @@ export class BufferSocket implements TLSSocket {
    * Encrypts and sends all of `bytes`, {@link SEND_PIECE_SIZE} at a time; resolves once the
    * transport took the last piece.
    *
-   * @throws TLSError when the connection is closed or fails.
+   * @throws TypeError when `bytes` is not a Uint8Array (nothing is sent); TLSError when the
+   *   connection is closed or fails.
    */
   send(bytes: Uint8Array): Promise<number> {
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));
     return this.#serialWrite(async () => {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
       let offset = 0;
@@ -629,4 +631,12 @@ export class BufferListener extends TLSListener<BufferSocket> {
   protected handshake(transport: Transport): Promise<BufferSocket> {
     return BufferSocket.open(this.context.createBuffer(), transport);
   }
+}
+
+/** A value as an error message shows it: its type, and strings quoted. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)})`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `${typeof value} ${String(value)}`;
 }

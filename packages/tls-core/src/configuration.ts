@@ -131,6 +131,22 @@ function protocolsEqual(a: readonly Protocol[], b: readonly Protocol[]): boolean
   );
 }
 
+const OPTION_NAMES: ReadonlySet<string> = new Set(['certificateChain', 'ciphers', 'innerProtocols', 'lowestSupportedVersion', 'highestSupportedVersion', 'trustStore']);
+
+/**
+ * Refuses option names the PEP does not define (Python refuses an unknown keyword argument): a
+ * misspelt `trustStor` would otherwise fall back to the default trust store without a word.
+ *
+ * @throws ConfigurationError naming the unknown option and the ones that exist.
+ */
+function checkOptionNames(where: string, options: object): void {
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new ConfigurationError(`${where}: unknown option ${JSON.stringify(name)}; the options are ${[...OPTION_NAMES].join(', ')}`);
+    }
+  }
+}
+
 abstract class TLSConfiguration {
   readonly ciphers: readonly Cipher[] | null;
   // Typed arrays cannot be frozen, so raw protocols are kept private and handed out as copies.
@@ -141,6 +157,7 @@ abstract class TLSConfiguration {
 
   protected constructor(where: string, options: TLSConfigurationOptions) {
     if (typeof options !== 'object' || options === null) throw new ConfigurationError(`${where}: expected an options object`);
+    checkOptionNames(where, options);
     this.ciphers = validateCiphers(where, options.ciphers);
     this.#innerProtocols = validateProtocols(where, options.innerProtocols);
     this.lowestSupportedVersion = validateVersion(where, 'lowestSupportedVersion', options.lowestSupportedVersion);
@@ -201,6 +218,10 @@ abstract class TLSConfiguration {
 export class TLSClientConfiguration extends TLSConfiguration {
   readonly certificateChain: SigningChain | null;
 
+  /**
+   * @throws ConfigurationError for an option the PEP does not define (a misspelt name), a value
+   *   of the wrong type, or lowestSupportedVersion above highestSupportedVersion.
+   */
   constructor(options: TLSClientConfigurationOptions = {}) {
     super('TLSClientConfiguration', options);
     const chain = options.certificateChain ?? null;
@@ -233,6 +254,10 @@ export class TLSClientConfiguration extends TLSConfiguration {
 export class TLSServerConfiguration extends TLSConfiguration {
   readonly certificateChain: readonly SigningChain[] | null;
 
+  /**
+   * @throws ConfigurationError for an option the PEP does not define (a misspelt name), a value
+   *   of the wrong type, or lowestSupportedVersion above highestSupportedVersion.
+   */
   constructor(options: TLSServerConfigurationOptions = {}) {
     super('TLSServerConfiguration', options);
     if (options.certificateChain === null || options.certificateChain === undefined) {

@@ -23,6 +23,13 @@ describe('TLSClientConfiguration', () => {
     expect(config.certificateChain).toBeNull();
   });
 
+  it('refuses an option name the PEP does not define (a misspelt trustStore must not fall back to the default)', () => {
+    expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(ConfigurationError);
+    expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(/unknown option "trustStor"; the options are .*trustStore/);
+    expect(() => new TLSServerConfiguration({ serverName: 'x' } as never)).toThrow(/TLSServerConfiguration: unknown option "serverName"/);
+    expect(() => new TLSClientConfiguration().with({ alpn: ['h2'] } as never)).toThrow(ConfigurationError);
+  });
+
   it('is frozen, and its lists too', () => {
     const config = new TLSClientConfiguration({ ciphers: [0x1301], innerProtocols: ['h2'] });
     expect(Object.isFrozen(config)).toBe(true);
