@@ -191,11 +191,14 @@ export class ClientConnection {
    * Opens the connection, as one operation: TCP (or the injected transport), then TLS at once
    * for `'implicit'`.
    *
-   * @throws a TLSError from the handshake as it is (CertificateVerificationError, ...); any other
+   * @throws the family's usage error for a host that is not a non-empty string without control
+   *   characters, or a port that is not an integer from 0 to 65535 (before any I/O);
+   *   a TLSError from the handshake as it is (CertificateVerificationError, ...); any other
    *   failure as the family's connection error with `cause`; TimeoutError / the signal's reason
    *   when the deadline passes or a signal aborts.
    */
   async open(host: string, port: number, security: Security, signal?: AbortSignal): Promise<void> {
+    checkOpenAddress(this.#errors, host, port);
     if (this.#channel !== null) throw this.#errors.usage('already connected: close() first');
     if (this.#opening !== null) throw this.#errors.usage('a connection is already being opened: await that open() (or close() it) first');
     const session = this.#options.signal;
@@ -409,4 +412,20 @@ export class ClientConnection {
   readonly #abortSession = (): void => {
     this.#fail(this.#options.signal!.reason);
   };
+}
+
+/** The host and port a client was asked to open, checked before any lookup or connect. */
+function checkOpenAddress(errors: ErrorFamily, host: unknown, port: unknown): void {
+  if (typeof host !== 'string' || host === '') throw errors.usage(`the host must be a non-empty string, got ${typeof host === 'string' ? 'an empty string' : typeof host}`);
+  // A NUL would cut the name short in the resolver; no host name or IP address holds a control character.
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f]/.exec(host);
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw errors.usage(`the host holds a control character (U+${code} at index ${control.index}); nothing was sent`);
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    const got = typeof port === 'string' ? `the string ${JSON.stringify(port)}` : String(port);
+    throw errors.usage(`the port must be an integer from 0 to 65535, got ${got}`);
+  }
 }

@@ -87,6 +87,17 @@ describe('timeouts the caller may pass', () => {
 });
 
 describe('open and close from a careless caller', () => {
+  it('refuses a host with a control character or a port that is not an integer before any lookup or connect (a NUL host used to reach DNS)', async () => {
+    const c = connection({ transport: () => Promise.reject(new Error('must not be called')) });
+    await expect(c.open('local\0host', 25, 'plaintext')).rejects.toThrow(ClientUsageError);
+    await expect(c.open('local\0host', 25, 'plaintext')).rejects.toThrow(/control character \(U\+0000 at index 5\)/);
+    await expect(c.open('mail.example\r\n', 25, 'plaintext')).rejects.toThrow(/U\+000D at index 12/);
+    await expect(c.open('', 25, 'plaintext')).rejects.toThrow(ClientUsageError);
+    await expect(c.open('localhost', '25' as unknown as number, 'plaintext')).rejects.toThrow(/got the string "25"/);
+    for (const port of [-1, 65536, 1.5, Number.NaN]) await expect(c.open('localhost', port, 'plaintext')).rejects.toThrow(ClientUsageError);
+    expect(c.connected).toBe(false);
+  });
+
   it('refuses a second open while one is in progress (the first used to be leaked, its socket left open)', async () => {
     const port = await echoServer();
     const c = connection();
