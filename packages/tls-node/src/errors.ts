@@ -60,7 +60,8 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
       { cause: error, verifyCode: code },
     );
   }
-  const explanation = explanations[code];
+  // node:tls says ECONNRESET for a bare FIN during the handshake as for a reset; after it, a reset.
+  const explanation = code === 'ECONNRESET' && during !== 'handshake' ? 'the peer reset the connection' : explanations[code];
   const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });
 }
