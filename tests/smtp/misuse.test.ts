@@ -79,6 +79,16 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
     await s.done();
   });
 
+  it('login() or auth() before connect() says to connect first (smtplib: SMTPServerDisconnected), not that TLS is missing', async () => {
+    const smtp = client(1);
+    for (const call of [() => smtp.login('alice', 'secret'), () => smtp.auth('PLAIN', { user: 'alice', password: 'secret' })]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SMTPServerDisconnected);
+      expect(String(error)).toMatch(/run connect\(\) first/);
+      expect(String(error)).not.toMatch(/TLS/);
+    }
+  });
+
   it('two connects at once: one connection, none leaked', async () => {
     const s = await hostile((c) => friendly(c));
     const smtp = client(s.port);

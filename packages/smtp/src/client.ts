@@ -220,6 +220,8 @@ export class SMTP implements AsyncDisposable {
   }
 
   #checkAuthAllowed(): void {
+    // As smtplib: SMTPServerDisconnected "please run connect() first", not a complaint about TLS.
+    if (!this.#io.connected) throw this.#io.closedError();
     if (!this.secure && !(this.#options.allowPlaintextAuth ?? false)) {
       throw new SMTPUsageError('refusing to authenticate over a connection without TLS (set allowPlaintextAuth to allow it)');
     }
