@@ -53,6 +53,15 @@ describe('the unitls command', () => {
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain('usage: unitls connect');
     }
+    // A file that is not there is the caller's mistake, not a failed handshake (it was exit 3).
+    for (const flag of ['--cafile', '--cert', '--key']) {
+      const missing = await run('connect', 'h:1', flag, '/nonexistent/unitls.pem', ...(flag === '--cafile' ? [] : [flag === '--cert' ? '--key' : '--cert', '/nonexistent/other.pem']));
+      expect(missing.code, flag).toBe(2);
+      expect(missing.stderr).toMatch(/cannot read "\/nonexistent\/(unitls|other)\.pem" \(ENOENT\)/);
+    }
+    const typo = await run('connect', 'h:1', '--ca-file', 'x.pem');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^unitls: unknown option --ca-file\n/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,6 +85,14 @@ async function main(argv: string[]): Promise<number> {
   if (values.starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(values.starttls)) {
     throw new UsageError(`--starttls: unknown protocol "${values.starttls}" (use ${STARTTLS_PROTOCOLS.join(', ')})`);
   }
+  for (const [flag, path] of [['--cafile', values.cafile], ['--cert', values.cert], ['--key', values.key]] as const) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      throw new UsageError(`${flag}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
   const request: ConnectRequest = {
     host: '',
     port: 0,
@@ -130,7 +138,10 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const code = (error as { code?: unknown }).code;
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`unitls: ${(error as Error).message}\n\n${USAGE}`);
+      // parseArgs' own text for an unknown option is about positionals: say what the user needs.
+      const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
+      const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}`;
+      process.stderr.write(`unitls: ${message}\n\n${USAGE}`);
       process.exitCode = EXIT.USAGE;
     } else if (error instanceof ImplementationUnavailableError) {
       process.stderr.write(`unitls: ${error.message}\n`);
