@@ -106,6 +106,22 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     expect(server.connections()).toBe(1);
   });
 
+  it('takes "host:port" in the host when no port is given, as http.client does', async () => {
+    const server = await origin();
+    await using connection = new HTTPSConnection(`localhost:${server.port}`, { implementation, configuration: clientConfig() });
+    expect([connection.host, connection.port]).toEqual(['localhost', server.port]);
+    connection.request('GET', '/hp');
+    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('hello GET');
+    expect(server.seen[0]!.headers.host).toBe(`localhost:${server.port}`);
+    expect([new HTTPSConnection('[::1]:8443').host, new HTTPSConnection('[::1]:8443').port]).toEqual(['::1', 8443]);
+    expect([new HTTPSConnection('::1').host, new HTTPSConnection('::1').port]).toEqual(['::1', 443]);
+    expect(new HTTPSConnection('example.org:').port).toBe(443);
+    expect(new HTTPSConnection('example.org:8080', { port: 9000 }).host).toBe('example.org:8080');
+    expect(() => new HTTPSConnection('example.org:http')).toThrow(HTTPException);
+    expect(() => new HTTPSConnection('example.org:http')).toThrow(/nonnumeric port/);
+    expect(() => new HTTPSConnection('example.org:99999')).toThrow(/from 0 to 65535/);
+  });
+
   it('refuses CR/LF in the method, URL and headers before sending anything', async () => {
     const server = await origin();
     await using connection = connect(server.port);

@@ -76,8 +76,7 @@ export class HTTPConnection implements AsyncDisposable {
   #used = false;
 
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
-    this.host = checkField('the host', host);
-    this.port = options.port ?? defaultPort;
+    [this.host, this.port] = hostAndPort(checkField('the host', host), options.port, defaultPort);
     this.options = options;
     const open = (callback: (error: Error | null, socket: Socket) => void) =>
       this.openSocket().then(
@@ -257,4 +256,30 @@ export class HTTPConnection implements AsyncDisposable {
 /** The error a silence longer than the timeout ends a request with. */
 export function timedOut(ms: number): Error {
   return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * http.client's `_get_hostport`: without a `port`, `host` may carry one ("example.org:8443",
+ * "[::1]:8443"; an empty port means the default); IPv6 brackets are removed, and a bare IPv6
+ * address ("::1") is taken whole.
+ *
+ * @throws HTTPException (`UNITLS_HTTP_INVALID_URL`) for a port that is not a number from 0 to
+ *   65535, as http.client raises InvalidURL("nonnumeric port").
+ */
+function hostAndPort(host: string, port: number | undefined, defaultPort: number): [string, number] {
+  if (port === undefined) {
+    const colon = host.lastIndexOf(':');
+    // A bare IPv6 address ("::1", several colons, no brackets) carries no port (http.client would
+    // misread it; Node's own APIs take it as an address).
+    const bareIPv6 = !host.startsWith('[') && host.indexOf(':') !== colon;
+    if (colon > host.lastIndexOf(']') && !bareIPv6) {
+      const digits = host.slice(colon + 1);
+      if (digits !== '' && !/^[0-9]{1,5}$/.test(digits)) throw new HTTPException(`nonnumeric port: ${JSON.stringify(digits)}`, 'UNITLS_HTTP_INVALID_URL');
+      port = digits === '' ? defaultPort : Number(digits);
+      host = host.slice(0, colon);
+    } else port = defaultPort;
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HTTPException(`the port must be an integer from 0 to 65535, got ${String(port)}`, 'UNITLS_HTTP_INVALID_URL');
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return [host, port];
 }
