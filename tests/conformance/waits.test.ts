@@ -5,9 +5,9 @@
  */
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { startTls } from '@unitls/tls-core';
-import { clientConfig } from '../support/fixtures.js';
+import { describe, expect, it, vi } from 'vitest';
+import { SERVER_HANDSHAKE_TIMEOUT_MS, TLSError, startTls } from '@unitls/tls-core';
+import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { blackhole, silentServer } from '../support/silent-server.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
@@ -88,5 +88,31 @@ describe.each(implementations.map((i) => [i.name, i] as const))('signals end eve
       plain.destroy();
       await silent.close();
     }
+  });
+});
+
+describe.each(implementations.map((i) => [i.name, i] as const))('the server bounds every handshake (%s)', (_, implementation) => {
+  it('a client that connects and never sends a ClientHello is dropped after SERVER_HANDSHAKE_TIMEOUT_MS; accept() says why', async () => {
+    const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
+    const accepted = listener.accept().then(() => null, (error: unknown) => error);
+    // Before the connection, so that the server's deadline for it is a fake timer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const silent = netConnect(listener.getsockname()!.port, '127.0.0.1');
+      silent.on('error', () => {});
+      let dropped = false;
+      silent.on('close', () => (dropped = true));
+      // The server sees the connection a moment after the client does: advance until it is dropped.
+      await vi.waitFor(() => {
+        vi.advanceTimersByTime(SERVER_HANDSHAKE_TIMEOUT_MS);
+        expect(dropped).toBe(true);
+      }, { timeout: 20_000, interval: 20 });
+    } finally {
+      vi.useRealTimers();
+    }
+    const error = await accepted;
+    expect(error).toBeInstanceOf(TLSError);
+    expect(String((error as Error).message)).toMatch(/did not finish the TLS handshake within 120000 ms/);
+    await listener.close();
   });
 });

@@ -12,6 +12,13 @@ export interface ListenOptions {
   noDelay?: boolean;
 }
 
+/**
+ * How long an accepted connection may take to finish its TLS handshake, in milliseconds (Node's
+ * `tls.Server` default `handshakeTimeout`). A client that connects and never completes would
+ * otherwise hold its socket and handshake state for ever, and many of them would exhaust the server.
+ */
+export const SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
+
 /** Binds a TCP server to `address` (port 0: an ephemeral port) and resolves once it listens. */
 export async function listenOn(address: Address, options: ListenOptions = {}): Promise<Server> {
   checkAddress('ServerContext.connect', address);
@@ -44,6 +51,11 @@ export abstract class TLSListener<T extends TLSSocket> implements TLSSocket {
     server.on('connection', (transport: Socket) => this.#onConnection(transport));
   }
 
+  /** Milliseconds an accepted connection has to finish its handshake ({@link SERVER_HANDSHAKE_TIMEOUT_MS}). */
+  protected get handshakeTimeout(): number {
+    return SERVER_HANDSHAKE_TIMEOUT_MS;
+  }
+
   /** Runs the server side of a handshake on an accepted TCP connection; rejects with why it failed. */
   protected abstract handshake(transport: Socket): Promise<T>;
 
@@ -53,6 +65,12 @@ export abstract class TLSListener<T extends TLSSocket> implements TLSSocket {
       return;
     }
     this.#handshaking.add(transport);
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      transport.destroy();
+    }, this.handshakeTimeout);
+    deadline.unref();
     let handshake: Promise<T>;
     try {
       handshake = this.handshake(transport);
@@ -61,13 +79,23 @@ export abstract class TLSListener<T extends TLSSocket> implements TLSSocket {
     }
     handshake
       .then(
-        (value) => this.#queue.push({ ok: true, value }),
-        (error: unknown) => {
-          transport.destroy();
-          this.#queue.push({ ok: false, error });
+        (value) => {
+          // The deadline closed the connection as the handshake finished: it is not usable.
+          if (timedOut) throw new TLSError('the handshake did not finish in time');
+          this.#queue.push({ ok: true, value });
         },
       )
-      .finally(() => this.#handshaking.delete(transport));
+      .catch((error: unknown) => {
+        transport.destroy();
+        const reason = timedOut
+          ? new TLSError(`the client did not finish the TLS handshake within ${this.handshakeTimeout} ms; the connection was closed`, { cause: error })
+          : error;
+        this.#queue.push({ ok: false, error: reason });
+      })
+      .finally(() => {
+        clearTimeout(deadline);
+        this.#handshaking.delete(transport);
+      });
   }
 
   listen(backlog: number): void {

@@ -48,7 +48,7 @@ export {
   type BufferSocketOptions,
   type TLSBufferFastPath,
 } from './buffer-socket.js';
-export { TLSListener, listenOn, type ListenOptions } from './listener.js';
+export { TLSListener, listenOn, SERVER_HANDSHAKE_TIMEOUT_MS, type ListenOptions } from './listener.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
 export { connectTcp } from './tcp.js';
 export { TLSSocketStream } from './stream.js';
