@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { StartTlsInjectionError, TLSError, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
+import { StartTlsInjectionError, TLSError, checkAddress, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import type { ErrorFamily } from './errors.js';
@@ -415,17 +415,18 @@ export class ClientConnection {
 }
 
 /** The host and port a client was asked to open, checked before any lookup or connect. */
-function checkOpenAddress(errors: ErrorFamily, host: unknown, port: unknown): void {
-  if (typeof host !== 'string' || host === '') throw errors.usage(`the host must be a non-empty string, got ${typeof host === 'string' ? 'an empty string' : typeof host}`);
+function checkOpenAddress(errors: ErrorFamily, host: string, port: number): void {
+  try {
+    checkAddress('open', { host, port });
+  } catch (error) {
+    // tls-core's check of host and port, reported as the caller's mistake in the client's family.
+    throw errors.usage((error as Error).message.replace(/^open: /, ''));
+  }
   // A NUL would cut the name short in the resolver; no host name or IP address holds a control character.
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f]/.exec(host);
   if (control !== null) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw errors.usage(`the host holds a control character (U+${code} at index ${control.index}); nothing was sent`);
-  }
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    const got = typeof port === 'string' ? `the string ${JSON.stringify(port)}` : String(port);
-    throw errors.usage(`the port must be an integer from 0 to 65535, got ${got}`);
   }
 }
