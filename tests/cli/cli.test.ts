@@ -3,12 +3,14 @@
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pki } from '../support/fixtures.js';
 import { startServer, type OpenSSLServer } from '../support/openssl.js';
 import { startLocalServers, type LocalServers } from '../support/local-servers.js';
+import { silentServer } from '../support/silent-server.js';
 import { implementations } from '../conformance/implementations.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +44,33 @@ describe('the unitls command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('usage: unitls connect HOST:PORT');
     expect(result.stdout).toContain('exit codes: 0 verified');
+  });
+
+  it('--version and -V print the version of @unitls/cli', async () => {
+    const { version } = JSON.parse(readFileSync(`${root}packages/cli/package.json`, 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await run(flag);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout, flag).toBe(`unitls ${version}\n`);
+    }
+  });
+
+  it('--help lists the options the command accepts, and the README lists the same ones', async () => {
+    const help = (await run('--help')).stdout;
+    // "  --servername NAME", "  -V, --version", "  --cert FILE --key FILE": each option and whether it takes a value.
+    const listed = new Map<string, boolean>();
+    for (const line of help.split('\n').filter((l) => /^ {2}-/.test(l))) {
+      for (const [, name, value] of line.matchAll(/--([a-z]+)( [A-Z][A-Z0-9,]*)?/g)) listed.set(name!, value !== undefined);
+    }
+    expect([...listed.keys()]).toEqual(expect.arrayContaining(['version', 'help', 'alpn', 'wait', 'reconnect', 'demo']));
+    // The parser accepts every listed option (an unknown one would be exit 2 before --help is read).
+    const every = [...listed].flatMap(([name, takesValue]) => (takesValue ? [`--${name}`, 'x'] : [`--${name}`]));
+    const accepted = await run('connect', 'h:1', ...every, '--help');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toBe(help);
+    const readme = readFileSync(`${root}packages/cli/README.md`, 'utf8');
+    const options = /^Options \(`unitls --help`[\s\S]*?\n\n/m.exec(readme)?.[0] ?? '';
+    expect(new Set([...options.matchAll(/`--([a-z]+)/g)].map((m) => m[1]))).toEqual(new Set(listed.keys()));
   });
 
   it('exits 2 for usage errors, 4 when nothing listens', async () => {
@@ -146,6 +175,25 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(client.stdout).toContain('after the handshake: the server sent nothing (no refusal)');
   });
 
+  it('a server that accepts none of the offered ALPN protocols: exit 3 and the same plain words on every implementation', async () => {
+    const port = await server('server-ec', '-alpn', 'imap');
+    const result = await run('connect', `localhost:${port}`, ...ca, '--alpn', 'h2,http/1.1', ...impl);
+    expect(result.code, result.stdout).toBe(3);
+    expect(result.stdout).toContain('connection: FAILED (handshake)\n  the server accepted none of the offered ALPN protocols (h2, http/1.1): offer one it supports with --alpn, or leave --alpn out\n');
+    // Not OpenSSL's (tls-node, tls-openssl) or tls-pure's own text for alert 120.
+    expect(result.stdout).not.toMatch(/SSL routines|alert number|no_application_protocol|in common/);
+    const json = JSON.parse((await run('connect', `localhost:${port}`, ...ca, '--alpn', 'h2', '--json', ...impl)).stdout) as { exitCode: number; error: { message: string } };
+    expect(json).toMatchObject({ exitCode: 3, error: { message: expect.stringMatching(/^the server accepted none of the offered ALPN protocols \(h2\)/) } });
+  });
+
+  it('--reconnect --wait 0 on TLS 1.3 says that the skipped wait, not the server, left no session, and what to do', async () => {
+    const result = await run('connect', `localhost:${await server('server-ec')}`, ...ca, '--reconnect', '--wait', '0', ...impl);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).not.toContain('a server without tickets');
+    // The tickets come a round trip after the handshake: in practice never before the first connection is done with.
+    expect(result.stdout).toMatch(/resumption: (YES|unknown \(no session to offer: --wait 0 skipped the wait after the handshake, when a TLS 1\.3 server sends its session tickets; drop --wait 0, or give the server time with --wait 1000\))\n/);
+  });
+
   it('--reconnect checks session resumption', async () => {
     for (const max of ['1.2', '1.3']) {
       const result = await run('connect', `localhost:${await server('server-ec')}`, ...ca, '--reconnect', '--max', max, ...impl);
@@ -155,17 +203,14 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
   });
 
   it('--timeout bounds TCP + handshake against a server that accepts and never answers (exit 4)', async () => {
-    const held: Socket[] = [];
-    const silent: Server = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
-    await once(silent, 'listening');
+    const silent = await silentServer();
     try {
-      const result = await run('connect', `localhost:${(silent.address() as { port: number }).port}`, ...ca, '--timeout', '1500', ...impl);
+      const result = await run('connect', `localhost:${silent.port}`, ...ca, '--timeout', '1500', ...impl);
       expect(result.code, result.stdout).toBe(4);
       expect(result.stdout).toContain('connection: FAILED (connect)');
-      expect(held.length).toBe(1);
+      expect(silent.held.length).toBe(1);
     } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls.js';
 
 const USAGE = `usage: unitls connect HOST:PORT [options]
        unitls connect --demo
+       unitls --version | --help
 
 Does a TLS handshake like openssl s_client and prints the version, cipher, key-exchange group,
 ALPN, the certificate chain (subjects, issuers, SANs, validity), the verification verdict and
@@ -29,11 +30,18 @@ options:
   --json                  print the report as JSON
   --implementation NAME   TLS implementation: ${Object.keys(IMPLEMENTATION_PACKAGES).join(', ')} (default node)
   --demo                  start an embedded server with an ephemeral CA and connect to it
+  -V, --version           print the version of @unitls/cli and exit
+  -h, --help              print this text and exit
 
 exit codes: 0 verified and not refused; 1 certificate verification failed; 2 usage error;
 3 TLS failed otherwise or the server refused after the handshake; 4 no connection (refused,
 unreachable, timed out, STARTTLS dialogue failed); 5 implementation not available here.
 `;
+
+/** The version in @unitls/cli's package.json (dist/bin.js sits one folder below it, in the repository and in the package). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function positiveNumber(flag: string, value: string | undefined, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
@@ -73,10 +81,15 @@ async function main(argv: string[]): Promise<number> {
       implementation: { type: 'string', default: 'node' },
       demo: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(USAGE);
+    return EXIT.OK;
+  }
+  if (values.version) {
+    process.stdout.write(`unitls ${packageVersion()}\n`);
     return EXIT.OK;
   }
   const [command, target, ...extra] = positionals;

@@ -169,6 +169,23 @@ function errorSummary(error: unknown, stage: NonNullable<ConnectReport['error']>
   return { stage, name: e.name, ...(typeof code === 'string' ? { code } : {}), message: messages.join(': ') };
 }
 
+/** TLS alert 120, no_application_protocol (RFC 7301 section 3.2). */
+const NO_APPLICATION_PROTOCOL = 120;
+
+/**
+ * Whether `error` is the server's no_application_protocol alert, however the implementation words
+ * it: tls-node and tls-openssl carry OpenSSL's text and reason, tls-pure the alert number.
+ */
+function isAlpnRefusal(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const { code, alert } = e as { code?: unknown; alert?: unknown };
+    if (alert === NO_APPLICATION_PROTOCOL) return true;
+    if (typeof code === 'string' && code.endsWith('_NO_APPLICATION_PROTOCOL')) return true;
+    if (/\bno[_ ]application[_ ]protocol\b/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 function describeChain(socket: TLSSocket): CertificateInfo[] {
   const diagnostic = socket as DiagnosticSocket;
   const chain = diagnostic.peerCertificateChain?.() ?? [];
@@ -268,6 +285,10 @@ export async function connectAndReport(implementation: TLSImplementation, reques
     } else {
       const connectFailure = isConnectFailure(error, request.starttls !== undefined);
       report.error = errorSummary(error, connectFailure ? 'connect' : 'handshake');
+      if (!connectFailure && request.alpn !== undefined && request.alpn.length > 0 && isAlpnRefusal(error)) {
+        // The same words on every implementation instead of each one's internal text.
+        report.error.message = `the server accepted none of the offered ALPN protocols (${request.alpn.join(', ')}): offer one it supports with --alpn, or leave --alpn out`;
+      }
       report.exitCode = connectFailure ? EXIT.CONNECT_FAILED : EXIT.TLS_FAILED;
     }
     report.lines = renderReport(report);
@@ -299,6 +320,10 @@ export async function connectAndReport(implementation: TLSImplementation, reques
 
 async function resume(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest, session: TLSSession | null): Promise<NonNullable<ConnectReport['resumption']>> {
   if (!implementation.features.sessionResumption) return { offered: false, resumed: null, note: `${implementation.name} does not support session resumption` };
+  if (session === null && request.wait === 0) {
+    // Not the server's fault: a TLS 1.3 server sends its session tickets after the handshake, in the wait --wait 0 skipped.
+    return { offered: false, resumed: null, note: 'no session to offer: --wait 0 skipped the wait after the handshake, when a TLS 1.3 server sends its session tickets; drop --wait 0, or give the server time with --wait 1000' };
+  }
   if (session === null) return { offered: false, resumed: null, note: `the first connection produced no session to offer (a server without tickets or session ids, or ${implementation.name} does not resume ${request.max === '1.2' ? 'TLS 1.2' : 'this TLS version'})` };
   try {
     const again = await open(implementation, configuration, { ...request, wait: 0 }, session);
