@@ -10,18 +10,18 @@ import { clientContext, pemFiles, PythonPeer, serverContext } from './fixtures.j
 const files = pemFiles();
 afterAll(() => files.remove());
 
-/** Our client connected to a Python server running `mode`. */
+/** Our client connected to a Python server running `mode` (close_peer.py's modes). */
 async function toPython(mode: string): Promise<{ socket: TLSSocket; peer: PythonPeer }> {
-  const peer = new PythonPeer([mode, 'server', files.cert, files.key]);
-  const port = Number((await peer.line()).replace('port ', ''));
+  const peer = new PythonPeer([mode, files.cert, files.key, files.ca]);
+  const port = Number(await peer.line());
   const socket = await clientContext().connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
   return { socket, peer };
 }
 
-/** A Python client running `mode`, accepted by our server. */
+/** A Python client running `mode` (close_peer.py's modes), accepted by our server. */
 async function fromPython(mode: string): Promise<{ socket: TLSSocket; peer: PythonPeer; listener: TLSSocket }> {
   const listener = await serverContext().connect({ host: '127.0.0.1', port: 0 });
-  const peer = new PythonPeer([mode, 'client', String(listener.getsockname()!.port), files.ca]);
+  const peer = new PythonPeer([mode, files.cert, files.key, files.ca, String(listener.getsockname()!.port)]);
   const [socket] = await listener.accept();
   return { socket, peer, listener };
 }
@@ -33,20 +33,20 @@ async function turns(count: number): Promise<void> {
 
 describe('close(force=true) sends close_notify without waiting (PEP 748)', () => {
   it('client side: a Python server with suppress_ragged_eofs=False sees a clean end', async () => {
-    const { socket, peer } = await toPython('read');
+    const { socket, peer } = await toPython('observe-server');
     try {
       await socket.close(true);
-      expect(await peer.line()).toBe('clean-eof');
+      expect(JSON.parse(await peer.line())).toEqual({ data: '', end: 'close_notify' });
     } finally {
       await peer.close();
     }
   });
 
   it('server side: a Python client with suppress_ragged_eofs=False sees a clean end', async () => {
-    const { socket, peer, listener } = await fromPython('read');
+    const { socket, peer, listener } = await fromPython('observe-client');
     try {
       await socket.close(true);
-      expect(await peer.line()).toBe('clean-eof');
+      expect(JSON.parse(await peer.line())).toEqual({ data: '', end: 'close_notify' });
     } finally {
       await peer.close();
       await listener.close();
@@ -56,26 +56,26 @@ describe('close(force=true) sends close_notify without waiting (PEP 748)', () =>
 
 describe('close_notify after the peer closed first (half-open transport)', () => {
   it('client side: our close_notify reaches a server that sent close_notify and FIN first', async () => {
-    const { socket, peer } = await toPython('close-first');
+    const { socket, peer } = await toPython('close-first-server');
     try {
       expect((await socket.recv(100)).length).toBe(0);
-      expect(await peer.line()).toBe('fin-sent');
+      expect(JSON.parse(await peer.line())).toEqual({ fin: true });
       await turns(3); // the FIN is read; a transport that is not half-open would answer it now
       await socket.close();
-      expect(await peer.line()).toBe('close_notify received');
+      expect(JSON.parse(await peer.line())).toEqual({ end: 'close_notify' });
     } finally {
       await peer.close();
     }
   });
 
   it('server side: our close_notify reaches a client that sent close_notify and FIN first', async () => {
-    const { socket, peer, listener } = await fromPython('close-first');
+    const { socket, peer, listener } = await fromPython('close-first-client');
     try {
       expect((await socket.recv(100)).length).toBe(0);
-      expect(await peer.line()).toBe('fin-sent');
+      expect(JSON.parse(await peer.line())).toEqual({ fin: true });
       await turns(3);
       await socket.close();
-      expect(await peer.line()).toBe('close_notify received');
+      expect(JSON.parse(await peer.line())).toEqual({ end: 'close_notify' });
     } finally {
       await peer.close();
       await listener.close();
@@ -85,13 +85,12 @@ describe('close_notify after the peer closed first (half-open transport)', () =>
 
 describe('alerts are not lost to an abortive close', () => {
   it('server side: session tickets and the bad_record_mac alert they come with leave in one write, before close(true)', async () => {
-    const { socket, peer, listener } = await fromPython('garbage');
+    const { socket, peer, listener } = await fromPython('forged-record');
     try {
       await expect(socket.recv(100)).rejects.toThrow(/TLS read failed/);
       await socket.close(true);
       // Two NewSessionTicket records and the alert, all in the first read.
-      expect(await peer.line()).toMatch(/^records per read: 3$/);
-      expect(await peer.line()).toMatch(/^alert: .*BAD_RECORD_MAC/i);
+      expect(JSON.parse(await peer.line())).toEqual({ alert: expect.stringMatching(/BAD_RECORD_MAC/i), records: [3] });
     } finally {
       await peer.close();
       await listener.close();

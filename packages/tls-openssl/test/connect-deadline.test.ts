@@ -2,11 +2,8 @@
  * #14 item 15: connect({ timeout }) bounds the TCP connect and the handshake together, and
  * `signal` ends either wait with its reason, an already-aborted one before any connection.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { blackhole as holdBlackhole, silentServer as listenSilently } from '../../../tests/support/silent-server.js';
 import { clientContext } from './fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -14,37 +11,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/**
- * A port whose accept queue is full (listen backlog 0, one connection parked in it): the kernel
- * drops further SYNs, so a TCP connect to it never completes.
- */
+/** The port of a peer whose accept queue is full: a TCP connect to it never completes. */
 async function blackhole(): Promise<number> {
-  const script = [
-    'import socket, sys',
-    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
-    'filler = socket.create_connection(s.getsockname())',
-    'print(s.getsockname()[1], flush=True)',
-    'sys.stdin.read()',
-  ].join('\n');
-  const child: ChildProcess = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  cleanups.push(async () => {
-    child.kill();
-    if (child.exitCode === null) await once(child, 'exit');
-  });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return Number(line);
+  const hole = await holdBlackhole();
+  cleanups.push(() => hole.close());
+  return hole.port;
 }
 
 /** A TCP server that accepts and never says a word; counts its connections. */
 async function silentServer(): Promise<{ port: number; connections: () => number }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => {
-    for (const socket of sockets) socket.destroy();
-    return new Promise((resolve) => server.close(resolve));
-  });
-  return { port: (server.address() as { port: number }).port, connections: () => sockets.length };
+  const server = await listenSilently();
+  cleanups.push(() => server.close());
+  return { port: server.port, connections: () => server.held.length };
 }
 
 describe('connect deadlines', () => {

@@ -74,9 +74,9 @@ export function pemFiles(): { dir: string; ca: string; cert: string; key: string
   return { dir, ...files, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-const PEER = fileURLToPath(new URL('peers/python_peer.py', import.meta.url));
+const PEER = fileURLToPath(new URL('../../../tests/support/python/close_peer.py', import.meta.url));
 
-/** A Python ssl peer (test/peers/python_peer.py) and its stdout, line by line. */
+/** A Python ssl peer (tests/support/python/close_peer.py, shared with tests/conformance) and its stdout, line by line. */
 export class PythonPeer {
   readonly process: ChildProcessWithoutNullStreams;
   readonly #lines: string[] = [];
