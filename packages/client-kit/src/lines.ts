@@ -160,6 +160,37 @@ export class LineReader {
     return out;
   }
 
+  /**
+   * The unread bytes of the first chunk held, as a view, when they start a line (no line begun
+   * in earlier chunks is pending); null otherwise. With {@link consume}, lets a core scan many
+   * whole lines of one chunk at once (a POP3 message body) instead of taking a view per line.
+   */
+  peekChunk(): Buffer | null {
+    if (this.#partialLength > 0 || this.#head >= this.#chunks.length) return null;
+    const chunk = this.#chunks[this.#head]!;
+    return this.#offset === 0 ? chunk : chunk.subarray(this.#offset);
+  }
+
+  /**
+   * Marks the first `count` bytes of {@link peekChunk}'s view as read.
+   *
+   * @throws RangeError when `count` is not an integer from 0 to that view's length.
+   */
+  consume(count: number): void {
+    const chunk = this.#partialLength > 0 ? undefined : this.#chunks[this.#head];
+    const held = chunk === undefined ? 0 : chunk.length - this.#offset;
+    if (!Number.isInteger(count) || count < 0 || count > held) throw new RangeError(`consume(${count}): only ${held} bytes of the first chunk can be consumed`);
+    if (count === 0) return;
+    this.#offset += count;
+    this.#buffered -= count;
+    if (this.#offset === chunk!.length) this.#dropHead();
+  }
+
+  /** The protocol error for a line over `max` bytes (what {@link readLine} raises), for cores that scan lines themselves. */
+  tooLong(max: number, limitName?: string): Error {
+    return this.#tooLong(max, limitName);
+  }
+
   #tooLong(max: number, limitName: string | undefined): Error {
     return this.#errors.protocol(`the server sent a line longer than ${max} bytes${limitName === undefined ? '' : ` (${limitName})`}`);
   }

@@ -107,4 +107,29 @@ describe('LineReader', () => {
     expect(reader.readLine()?.toString()).toBe('xyzzzzzzzz');
     expect(line.toString()).toBe('abcdef');
   });
+
+  it('peekChunk/consume: whole-chunk scanning from a line start, never past a pending partial line', () => {
+    const reader = new LineReader({ maxLineLength: 100 });
+    expect(reader.peekChunk()).toBeNull();
+    reader.push(Buffer.from('one\r\ntwo\r\nthr'));
+    reader.push(Buffer.from('ee\r\nfour\r\n'));
+    expect(reader.readLine()?.toString()).toBe('one');
+    expect(reader.peekChunk()?.toString()).toBe('two\r\nthr');
+    reader.consume(5);
+    expect(reader.buffered).toBe(13);
+    expect(() => reader.consume(4)).toThrow(RangeError);
+    // 'thr' has no LF: readLine takes it into a partial line, and nothing can be peeked meanwhile.
+    reader.push(Buffer.from('x'));
+    expect(reader.peekChunk()?.toString()).toBe('thr');
+    expect(reader.readLine()?.toString()).toBe('three');
+    expect(reader.peekChunk()?.toString()).toBe('four\r\n');
+    reader.consume(6);
+    expect(reader.peekChunk()?.toString()).toBe('x');
+    expect(reader.readLine()).toBeNull(); // 'x' is now a partial line
+    expect(reader.peekChunk()).toBeNull();
+    expect(() => reader.consume(1)).toThrow(/only 0 bytes/);
+    reader.consume(0);
+    expect(reader.buffered).toBe(1);
+    expect(reader.tooLong(10, 'limits.x').message).toBe('the server sent a line longer than 10 bytes (limits.x)');
+  });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NEED_DATA, POP3Connection, POP3ConnectionError, POP3ProtocolError, POP3UsageError, type POP3Command, type POP3Event, type POP3Limits } from '../src/mod.js';
+import { cut } from './split.js';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -183,17 +184,6 @@ describe('POP3Connection: bytes <-> events', () => {
 
 describe('POP3Connection: properties', () => {
   const wireOf = (bodies: string[]) => bodies.map((b) => `+OK\r\n${b}.\r\n`).join('');
-  const cut = (wire: Buffer, points: number[]): Buffer[] => {
-    const sorted = [...new Set(points.map((p) => p % (wire.length + 1)))].sort((a, b) => a - b);
-    const parts: Buffer[] = [];
-    let from = 0;
-    for (const p of sorted) {
-      parts.push(wire.subarray(from, p));
-      from = p;
-    }
-    parts.push(wire.subarray(from));
-    return parts.filter((p) => p.length > 0);
-  };
   const line = fc.array(fc.constantFrom('a', '.', '+', 'O', 'K', ' ', '\r', '-'), { maxLength: 12 }).map((cs) => cs.join('').replace(/\r/g, ''));
   const body = fc.array(fc.tuple(line, fc.constantFrom('\r\n', '\n')), { maxLength: 8 }).map((ls) =>
     ls.map(([l, end]) => `${l === '.' || l.startsWith('.') ? `.${l}` : l}${end}`).join(''),

@@ -89,6 +89,8 @@ export type POP3Event = StatusEvent | ChallengeEvent | LineEvent | EndEvent | Me
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
 
 const DOT = 0x2e;
+const CR = 0x0d;
+const LF = 0x0a;
 const INJECTION = 'the server sent data after its STLS go-ahead, before the TLS handshake (possible response injection)';
 /** A body's first buffer when the server gave no size; it doubles as needed. */
 const FIRST_CAPACITY = 16 * 1024;
@@ -242,45 +244,128 @@ export class POP3Connection {
   /** Lines of a multi-line body: one event per line (listings, streams), or none until the end (collected messages). */
   #body(): POP3Event | typeof NEED_DATA {
     const head = this.#expected[0]!;
+    if (this.#buffer !== null) return this.#collect(head);
     const message = head.body === 'message';
     const [maxLine, lineLimit] = message ? [this.#limits.maxContentLineLength, 'limits.maxContentLineLength'] : [this.#limits.maxLineLength, 'limits.maxLineLength'];
-    const [maxSize, sizeLimit] = message ? [this.#limits.maxMessageSize, 'limits.maxMessageSize'] : [this.#limits.maxListingSize, 'limits.maxListingSize'];
+    const line = this.#lines.readLine(maxLine, lineLimit);
+    if (line === null) return this.#atEnd();
+    if (line.length === 1 && line[0] === DOT) return this.#ended(head);
+    // RFC 1939 §3: a line that begins with "." was byte-stuffed by the server.
+    const content = line.length > 0 && line[0] === DOT ? line.subarray(1) : line;
+    this.#count(head, content.length);
+    return { type: 'line', command: head.name, line: content };
+  }
+
+  /**
+   * A collected message (RETR, TOP): whole lines held in one received chunk are scanned in place
+   * and copied as runs (a run ends only at a byte-stuffed line or a bare LF), so a chunk of many
+   * lines costs one scan for line ends and a few copies, not a view and a copy per line. A line
+   * split across chunks goes through readLine (at most one per chunk). Same bytes, bounds and
+   * errors, in the same order, as taking the lines one by one.
+   */
+  #collect(head: Awaited): POP3Event | typeof NEED_DATA {
     for (;;) {
-      const line = this.#lines.readLine(maxLine, lineLimit);
-      if (line === null) return this.#atEnd();
-      if (line.length === 1 && line[0] === DOT) {
-        this.#reading = Reading.STATUS;
-        this.#expected.shift();
-        if (this.#buffer === null) return { type: 'end', command: head.name };
-        const reserved = this.#buffer;
-        const data = reserved.subarray(0, this.#length);
-        this.#buffer = null;
-        // A buffer reserved far too large (a wrong size announced) is not kept alive by the message.
-        return { type: 'message', command: head.name, data: reserved.length > 2 * data.length + 4096 ? Buffer.from(data) : data };
+      const view = this.#lines.peekChunk();
+      if (view !== null) {
+        const scanned = this.#scan(view, head);
+        if (scanned < 0) {
+          this.#lines.consume(-scanned - 1);
+          return this.#ended(head);
+        }
+        this.#lines.consume(scanned);
+        if (scanned > 0) continue;
       }
-      // RFC 1939 §3: a line that begins with "." was byte-stuffed by the server.
+      // No whole line starts the held bytes: one line across chunks (or none yet).
+      const line = this.#lines.readLine(this.#limits.maxContentLineLength, 'limits.maxContentLineLength');
+      if (line === null) return this.#atEnd();
+      if (line.length === 1 && line[0] === DOT) return this.#ended(head);
       const content = line.length > 0 && line[0] === DOT ? line.subarray(1) : line;
-      this.#bodySize += content.length + 2;
-      if (this.#bodySize > maxSize) throw new POP3ProtocolError(`the ${head.name} response is larger than ${maxSize} bytes (${sizeLimit}); raise the limit to accept it`);
-      if (this.#buffer === null) return { type: 'line', command: head.name, line: content };
-      this.#append(content);
+      this.#count(head, content.length);
+      this.#append(content, 0, content.length);
+      this.#appendCRLF();
     }
   }
 
-  #append(content: Buffer): void {
-    const needed = this.#length + content.length + 2;
-    let buffer = this.#buffer!;
-    if (needed > buffer.length) {
-      // Straight to the announced size once the bytes confirm it is near; doubling otherwise.
-      const announced = this.#announced;
-      const target = announced !== null && announced >= needed ? announced : Math.max(needed, buffer.length * 2);
-      const grown = Buffer.allocUnsafe(Math.min(target, this.#limits.maxMessageSize));
-      buffer.copy(grown, 0, 0, this.#length);
-      buffer = this.#buffer = grown;
+  /**
+   * Appends the whole lines of `view` to the message: the bytes consumed, or -(consumed + 1) when
+   * the "." line ending the message was among them (it is consumed, nothing after it).
+   */
+  #scan(view: Buffer, head: Awaited): number {
+    const maxLine = this.#limits.maxContentLineLength;
+    let run = 0;
+    let at = 0;
+    for (;;) {
+      const lf = view.indexOf(LF, at);
+      if (lf < 0) break;
+      const crlf = lf > at && view[lf - 1] === CR;
+      const length = lf - at - (crlf ? 1 : 0);
+      if (length > maxLine) throw this.#lines.tooLong(maxLine, 'limits.maxContentLineLength');
+      let content = length;
+      if (view[at] === DOT) {
+        this.#append(view, run, at);
+        if (length === 1) return -(lf + 1) - 1;
+        // RFC 1939 §3: byte-stuffed; the run goes on after the dot.
+        run = at + 1;
+        content--;
+      }
+      this.#count(head, content);
+      if (!crlf) {
+        // A bare LF ends the line as CRLF would (poplib's readline accepts it); stored as CRLF.
+        this.#append(view, run, lf);
+        this.#appendCRLF();
+        run = lf + 1;
+      }
+      at = lf + 1;
     }
-    this.#length += content.copy(buffer, this.#length);
-    buffer[this.#length++] = 0x0d;
-    buffer[this.#length++] = 0x0a;
+    this.#append(view, run, at);
+    return at;
+  }
+
+  /** Counts a body line of `content` bytes (plus CRLF) against its limit. */
+  #count(head: Awaited, content: number): void {
+    const message = head.body === 'message';
+    const maxSize = message ? this.#limits.maxMessageSize : this.#limits.maxListingSize;
+    this.#bodySize += content + 2;
+    if (this.#bodySize > maxSize) throw new POP3ProtocolError(`the ${head.name} response is larger than ${maxSize} bytes (${message ? 'limits.maxMessageSize' : 'limits.maxListingSize'}); raise the limit to accept it`);
+  }
+
+  /** The "." line was read: the end of a listing or stream, or the collected message. */
+  #ended(head: Awaited): EndEvent | MessageEvent {
+    this.#reading = Reading.STATUS;
+    this.#expected.shift();
+    if (this.#buffer === null) return { type: 'end', command: head.name };
+    const reserved = this.#buffer;
+    const data = reserved.subarray(0, this.#length);
+    this.#buffer = null;
+    // A buffer reserved far too large (a wrong size announced) is not kept alive by the message.
+    return { type: 'message', command: head.name, data: reserved.length > 2 * data.length + 4096 ? Buffer.from(data) : data };
+  }
+
+  /** Appends bytes [start, end) of `source` to the message buffer, growing it as needed. */
+  #append(source: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    this.#reserve(end - start);
+    this.#length += source.copy(this.#buffer!, this.#length, start, end);
+  }
+
+  #appendCRLF(): void {
+    this.#reserve(2);
+    const buffer = this.#buffer!;
+    buffer[this.#length++] = CR;
+    buffer[this.#length++] = LF;
+  }
+
+  /** Room for `more` bytes; the body size was counted first, so this never passes maxMessageSize. */
+  #reserve(more: number): void {
+    const needed = this.#length + more;
+    const buffer = this.#buffer!;
+    if (needed <= buffer.length) return;
+    // Straight to the announced size once the bytes confirm it is near; doubling otherwise.
+    const announced = this.#announced;
+    const target = announced !== null && announced >= needed ? announced : Math.max(needed, buffer.length * 2);
+    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(target, this.#limits.maxMessageSize)));
+    buffer.copy(grown, 0, 0, this.#length);
+    this.#buffer = grown;
   }
 
   /**
