@@ -6,13 +6,13 @@
  * WantReadError, processOutgoing) for any record sizes and any way the network splits the stream,
  * with either provider, TLS 1.3 and 1.2, padded and size-limited records; a TLSSocket returns the
  * same bytes whether its buffer offers the fast path or not; and records sealed in pieces (the
- * provider's sealParts) are byte for byte the records sealed whole.
+ * provider's sealParts) are byte for byte the records sealed whole. The two properties shared with
+ * tls-openssl (fast path == PEP path, a TLSSocket on either) are tests/support/read-path-properties.ts.
  */
 import fc from 'fast-check';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BufferSocket, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSSocket } from '@unitls/tls-core';
+import { READ_EOF, WantReadError } from '@unitls/tls-core';
+import { assertFastReadMatchesPep, assertSocketReadsMatch, PATTERN } from '../../../tests/support/read-path-properties.js';
 import { ContentType } from '../src/codec/constants.js';
 import { DEFAULT_LIMITS, NamedGroup, nobleCryptoProvider, nodeCryptoProvider, PureBuffer, PureClientContext, PureServerContext, type CryptoProvider, type PureContextOptions } from '../src/mod.js';
 import { RecordProtection } from '../src/record/protection.js';
@@ -21,9 +21,6 @@ import { TLS12_SUITES } from '../src/crypto/schemes.js';
 import { clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
-
-/** A pattern in which no two nearby positions agree, so a misplaced byte shows. */
-const PATTERN = Buffer.from(Array.from({ length: 400_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
 
 interface Setup {
   label: string;
@@ -57,98 +54,10 @@ function connectedPair(s: Setup): { client: PureBuffer; server: PureBuffer } {
   return { client, server };
 }
 
-/** Encrypts `data` in writes of `sizes`; the ciphertext taken in pieces of `takes` bytes (fast) or whole (PEP). */
-function encrypt(client: PureBuffer, data: Uint8Array, sizes: number[], takes: number[] | null): Buffer {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  let turn = 0;
-  for (const size of sizes) {
-    let done = 0;
-    while (done < size) {
-      done += client.write(data.subarray(offset + done, offset + size));
-      if (takes === null) parts.push(Uint8Array.from(client.processOutgoing(client.outgoingBytesBuffered())));
-      else {
-        while (client.outgoingBytesBuffered() > 0) {
-          const target = new Uint8Array(takes[turn++ % takes.length]!);
-          const count = client.takeOutgoing(target);
-          expect(count).toBe(Math.min(target.length, count + client.outgoingBytesBuffered()));
-          parts.push(target.subarray(0, count));
-        }
-      }
-    }
-    offset += size;
-  }
-  return Buffer.concat(parts);
-}
-
-/** Cuts `stream` at the given fractions of its length. */
-function split(stream: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, stream.length]) {
-    if (point > start) pieces.push(stream.subarray(start, point));
-    start = point;
-  }
-  return pieces;
-}
-
-function readPep(server: TLSBuffer, pieces: Buffer[], amounts: number[]): Buffer {
-  const out: Uint8Array[] = [];
-  let turn = 0;
-  for (const piece of pieces) {
-    server.processIncoming(piece);
-    for (;;) {
-      try {
-        out.push(Uint8Array.from(server.read(amounts[turn++ % amounts.length]!) as Uint8Array));
-      } catch (error) {
-        if (error instanceof WantReadError) break;
-        throw error;
-      }
-    }
-  }
-  return Buffer.concat(out);
-}
-
-function readFast(server: PureBuffer, pieces: Buffer[], amounts: number[]): Buffer {
-  const out: Uint8Array[] = [];
-  const target = new Uint8Array(70_000);
-  let turn = 0;
-  for (const piece of pieces) {
-    // A copy the test never touches again, as a transport's chunk would be.
-    expect(server.takeIncoming(Buffer.from(piece))).toBe(true);
-    for (;;) {
-      const view = target.subarray(0, amounts[turn++ % amounts.length]!);
-      const count = server.readAvailable(view);
-      if (count === READ_WANT_READ) break;
-      expect(count).not.toBe(READ_EOF);
-      expect(count).toBeGreaterThan(0);
-      out.push(Uint8Array.from(view.subarray(0, count)));
-    }
-  }
-  return Buffer.concat(out);
-}
-
 describe.each(SETUPS)('the fast data path, $label', (s) => {
   it('returns the same bytes as the PEP path for random record sizes, splits and read sizes (fast-check)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 6 }),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }),
-        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 5 }),
-        (sizes, cuts, amounts, takes) => {
-          const data = PATTERN.subarray(0, sizes.reduce((sum, n) => sum + n, 0));
-          const pep = connectedPair(s);
-          const fast = connectedPair(s);
-          const viaPep = readPep(pep.server, split(encrypt(pep.client, data, sizes, null), cuts), amounts);
-          const viaFast = readFast(fast.server, split(encrypt(fast.client, data, sizes, takes), cuts), amounts);
-          expect(viaPep.equals(data)).toBe(true);
-          expect(viaFast.equals(data)).toBe(true);
-        },
-      ),
-      { numRuns: s.label.includes('noble') ? 15 : 50 },
-    );
+    // Output taken with takeOutgoing in random pieces too (tls-pure's fast output path).
+    assertFastReadMatchesPep({ pair: () => connectedPair(s), takeOutgoing: true, maxWrites: 6, numRuns: s.label.includes('noble') ? 15 : 50 });
   }, 120_000);
 
   it('returns the bytes before a corrupted record first, then fails as the PEP path does', () => {
@@ -259,60 +168,8 @@ describe('a TLSSocket over tls-pure', () => {
   it('returns the same bytes whether its buffer offers the fast path or not (fast-check)', async () => {
     const s = SETUPS[0]!;
     const listener = await s.server.connect({ host: '127.0.0.1', port: 0 });
-    const port = listener.getsockname()!.port;
-    /** A client socket whose buffer hides the fast path (the PEP calls only) when `plain`. */
-    const open = async (plain: boolean): Promise<[TLSSocket, TLSSocket]> => {
-      const buffer = s.client.createBuffer('localhost');
-      const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing']);
-      const seen = plain
-        ? (new Proxy(buffer, {
-            get: (target, key) => {
-              if (hidden.has(key)) return undefined;
-              const value = Reflect.get(target, key, target) as unknown;
-              return typeof value === 'function' ? value.bind(target) : value;
-            },
-            has: (target, key) => !hidden.has(key) && key in target,
-          }) as TLSBuffer)
-        : buffer;
-      const tcp = connect({ host: '127.0.0.1', port });
-      await once(tcp, 'connect');
-      const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
-      return [client, server];
-    };
     try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 6 }),
-          fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }),
-          async (sizes, recvSizes) => {
-            const data = PATTERN.subarray(0, sizes.reduce((sum, n) => sum + n, 0));
-            for (const plain of [true, false]) {
-              const [client, server] = await open(plain);
-              try {
-                // Both directions: the client's read path is the one compared; the server's sends
-                // go through the fast output path.
-                const sending = (async () => {
-                  let offset = 0;
-                  for (const size of sizes) await server.send(data.subarray(offset, (offset += size)));
-                  await server.close();
-                })();
-                const parts: Uint8Array[] = [];
-                for (let turn = 0; ; turn++) {
-                  const chunk = await client.recv(recvSizes[turn % recvSizes.length]!);
-                  if (chunk.length === 0) break;
-                  parts.push(Uint8Array.from(chunk));
-                }
-                await client.close();
-                await sending;
-                expect(Buffer.concat(parts).equals(data)).toBe(true);
-              } finally {
-                await Promise.all([client.close(true), server.close(true)]);
-              }
-            }
-          },
-        ),
-        { numRuns: 8 },
-      );
+      await assertSocketReadsMatch({ listener, clientBuffer: () => s.client.createBuffer('localhost'), numRuns: 8 });
     } finally {
       await listener.close();
     }

@@ -1,0 +1,201 @@
+/**
+ * Issue #16's rule for the fast read path, as fast-check properties any implementation whose
+ * TLSBuffer offers TLSBufferFastPath must hold (tls-openssl's and tls-pure's read-path property
+ * tests call them with their own contexts):
+ * - the fast path (ciphertext taken by reference, every decryptable record read at once into the
+ *   caller's memory, a status instead of WantReadError; optionally output taken into the caller's
+ *   memory) returns exactly the bytes of the PEP path (processIncoming copies, one record per
+ *   read, WantReadError, processOutgoing) for any record sizes, any way the network splits the
+ *   stream and any read sizes;
+ * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not.
+ */
+import fc from 'fast-check';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { expect } from 'vitest';
+import { BufferSocket, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
+
+/** A TLSBuffer with the fast path. */
+export type FastBuffer = TLSBuffer & TLSBufferFastPath;
+
+/** A pattern in which no two nearby positions agree, so a misplaced byte shows. */
+export const PATTERN = Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+
+/** The first bytes of PATTERN, as many as `sizes` adds up to. */
+export function plaintext(sizes: number[]): Buffer {
+  return PATTERN.subarray(0, sizes.reduce((sum, n) => sum + n, 0));
+}
+
+/**
+ * Encrypts `data` in writes of `sizes` and returns the ciphertext stream: taken whole with
+ * processOutgoing (`takes` null), or in pieces of `takes` bytes with takeOutgoing.
+ */
+export function encrypt(client: FastBuffer, data: Uint8Array, sizes: number[], takes: number[] | null): Buffer {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  let turn = 0;
+  for (const size of sizes) {
+    let done = 0;
+    while (done < size) {
+      done += client.write(data.subarray(offset + done, offset + size));
+      if (takes === null) parts.push(Uint8Array.from(client.processOutgoing(client.outgoingBytesBuffered())));
+      else {
+        while (client.outgoingBytesBuffered() > 0) {
+          const target = new Uint8Array(takes[turn++ % takes.length]!);
+          const count = client.takeOutgoing!(target);
+          expect(count).toBe(Math.min(target.length, count + client.outgoingBytesBuffered()));
+          parts.push(target.subarray(0, count));
+        }
+      }
+    }
+    offset += size;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Cuts `stream` at the given fractions of its length. */
+export function split(stream: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (const point of [...points, stream.length]) {
+    if (point > start) pieces.push(stream.subarray(start, point));
+    start = point;
+  }
+  return pieces;
+}
+
+/** The plaintext of `pieces` read the PEP way, `amounts` bytes at a time in turn. */
+export function readPep(server: TLSBuffer, pieces: Buffer[], amounts: number[]): Buffer {
+  const out: Uint8Array[] = [];
+  let turn = 0;
+  for (const piece of pieces) {
+    server.processIncoming(piece);
+    for (;;) {
+      try {
+        out.push(Uint8Array.from(server.read(amounts[turn++ % amounts.length]!) as Uint8Array));
+      } catch (error) {
+        if (error instanceof WantReadError) break;
+        throw error;
+      }
+    }
+  }
+  return Buffer.concat(out);
+}
+
+/** The plaintext of `pieces` read the fast way (takeIncoming, readAvailable), `amounts` bytes at a time in turn. */
+export function readFast(server: FastBuffer, pieces: Buffer[], amounts: number[]): Buffer {
+  const out: Uint8Array[] = [];
+  let turn = 0;
+  const target = new Uint8Array(70_000);
+  for (const piece of pieces) {
+    // A copy the test never touches again, as a transport's chunk would be.
+    expect(server.takeIncoming!(Buffer.from(piece))).toBe(true);
+    for (;;) {
+      const view = target.subarray(0, amounts[turn++ % amounts.length]!);
+      const count = server.readAvailable(view);
+      if (count === READ_WANT_READ) break;
+      expect(count).not.toBe(READ_EOF);
+      expect(count).toBeGreaterThan(0);
+      out.push(Uint8Array.from(view.subarray(0, count)));
+    }
+  }
+  return Buffer.concat(out);
+}
+
+export interface FastReadOptions {
+  /** A client and a server buffer with their handshake done (and what the server sent after it delivered). */
+  pair: () => { client: FastBuffer; server: FastBuffer };
+  /** Take the client's output with takeOutgoing in random pieces (else processOutgoing, whole). */
+  takeOutgoing: boolean;
+  /** At most this many writes (records of up to 40 000 bytes each). */
+  maxWrites: number;
+  numRuns: number;
+}
+
+/** Asserts: the fast read path returns the PEP path's bytes for random record sizes, splits and read sizes. */
+export function assertFastReadMatchesPep({ pair, takeOutgoing, maxWrites, numRuns }: FastReadOptions): void {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: maxWrites }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 5 }),
+      (sizes, cuts, amounts, takes) => {
+        const data = plaintext(sizes);
+        const pep = pair();
+        const fast = pair();
+        const viaPep = readPep(pep.server, split(encrypt(pep.client, data, sizes, null), cuts), amounts);
+        const viaFast = readFast(fast.server, split(encrypt(fast.client, data, sizes, takeOutgoing ? takes : null), cuts), amounts);
+        expect(viaPep.equals(data)).toBe(true);
+        expect(viaFast.equals(data)).toBe(true);
+      },
+    ),
+    { numRuns },
+  );
+}
+
+export interface SocketReadOptions {
+  /** A listening server socket (its accept() gives the server side). */
+  listener: TLSSocket;
+  /** A fresh client buffer for `localhost`. */
+  clientBuffer: () => TLSBuffer;
+  numRuns: number;
+}
+
+/** Asserts: a TLSSocket returns the same bytes whether its buffer offers the fast path or not. */
+export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }: SocketReadOptions): Promise<void> {
+  const port = listener.getsockname()!.port;
+  /** A client socket whose buffer hides the fast path (the PEP calls only) when `plain`. */
+  const open = async (plain: boolean): Promise<[TLSSocket, TLSSocket]> => {
+    const buffer = clientBuffer();
+    const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing']);
+    const seen = plain
+      ? (new Proxy(buffer, {
+          get: (target, key) => {
+            if (hidden.has(key)) return undefined;
+            const value = Reflect.get(target, key, target) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+          has: (target, key) => !hidden.has(key) && key in target,
+        }) as TLSBuffer)
+      : buffer;
+    const tcp = connect({ host: '127.0.0.1', port });
+    await once(tcp, 'connect');
+    const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
+    return [client, server];
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }),
+      async (sizes, recvSizes) => {
+        const data = plaintext(sizes);
+        for (const plain of [true, false]) {
+          const [client, server] = await open(plain);
+          try {
+            // Server to client: the client's read path is the one compared (the server's sends
+            // take the fast output path where its buffer has one).
+            const sending = (async () => {
+              let offset = 0;
+              for (const size of sizes) await server.send(data.subarray(offset, (offset += size)));
+              await server.close();
+            })();
+            const parts: Uint8Array[] = [];
+            for (let turn = 0; ; turn++) {
+              const chunk = await client.recv(recvSizes[turn % recvSizes.length]!);
+              if (chunk.length === 0) break;
+              parts.push(Uint8Array.from(chunk));
+            }
+            await client.close();
+            await sending;
+            expect(Buffer.concat(parts).equals(data)).toBe(true);
+          } finally {
+            await Promise.all([client.close(true), server.close(true)]);
+          }
+        }
+      },
+    ),
+    { numRuns },
+  );
+}
