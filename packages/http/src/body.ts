@@ -1,19 +1,18 @@
 /**
  * How a response body ends, and what its end means (issue #15): one verdict for every TLS
- * implementation. node:http reports a connection that fails during a body only as "aborted", and
- * completes a body delimited by the connection's close on any end of the connection, error or
- * not; the verdicts here use what actually ended the connection instead.
+ * implementation, from what actually ended the connection (node:http reported a connection that
+ * failed during a body only as "aborted", and node:http2 ends reset streams as if complete).
  *
  * @module
  */
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
-import { HTTPException, IncompleteRead, parseError } from './errors.js';
+import { HTTPException, IncompleteRead } from './errors.js';
+import type { Framing } from './response-head.js';
 import { isRaggedEOF, TRUNCATION_RULE } from './transport.js';
 
 /**
- * Decides what the end of a body means: `error` is what the body stream failed with (null when
- * it ended normally); returns the error to raise, or null when the body is complete.
+ * Decides what the end of an HTTP/2 body means: `error` is what the body stream failed with (null
+ * when it ended normally); returns the error to raise, or null when the body is complete.
  */
 export type BodyVerdict = (error: unknown, received: number) => Error | null;
 
@@ -26,83 +25,41 @@ function truncation(error: unknown): Error | null {
   return null;
 }
 
-/** Errors a verdict already produced, passed through when they come back from the stream. */
-const judged = new WeakSet<object>();
-
 const plural = (n: number) => `${n} byte${n === 1 ? '' : 's'}`;
 
-/** How an HTTP/1.x response delimits its body (RFC 9112 §6.3). */
-type Framing = { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } | { kind: 'none' };
-
-function framingOf(message: IncomingMessage, method: string): Framing {
-  const status = message.statusCode ?? 0;
-  if (method === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) return { kind: 'none' };
-  const te = message.headers['transfer-encoding'];
-  // A response whose Transfer-Encoding does not end in chunked is read until the close (rule 4).
-  if (te !== undefined) return /(?:^|,)\s*chunked\s*$/i.test(te) ? { kind: 'chunked' } : { kind: 'close' };
-  const length = message.headers['content-length'];
-  if (length !== undefined) return { kind: 'length', length: Number(length) };
-  return { kind: 'close' };
-}
-
 /**
- * The verdict for an HTTP/1.x body that node:http reads for `request`. A failure of the request
- * while the body is still arriving (a parse error, a missing close_notify, a reset, a timeout) is
- * judged at once: the body stream (`message`, which callers may also read directly) is destroyed
- * with the verdict's error, before node:http could end a close-delimited body as if it were
- * complete. Reads judge the rest (a connection that ended cleanly inside a framed body).
+ * What the end of an HTTP/1.x body means: `cause` is what ended the connection while the body was
+ * being read (null for a clean end: a FIN on TCP, close_notify on TLS); returns the error to raise,
+ * or null when the body is complete (a close-delimited body ended cleanly).
  */
-export function http1Verdict(request: ClientRequest, message: IncomingMessage, method: string): BodyVerdict {
-  const framing = framingOf(message, method);
-  let failure: Error | null = null;
-  const verdict: BodyVerdict = (error, received) => {
-    if (judged.has(error as object)) return error as Error; // judged when the request failed (below)
-    const cause = failure ?? error;
-    if (cause === null || cause === undefined) return null;
-    // Complete before the connection failed: only a close-delimited body depends on how it ended.
-    if (error === null && framing.kind !== 'close') return null;
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('HPE_')) return parseError(cause as Parameters<typeof parseError>[0]);
-    if (code === 'ETIMEDOUT') return HTTPException.from('reading the response body failed', cause);
-    const ragged = truncation(cause) !== null;
-    const how = ragged ? 'the server closed the connection without TLS close_notify' : describe(cause);
-    switch (framing.kind) {
-      case 'close':
-        return new IncompleteRead(
-          ragged
-            ? `the response body may be truncated: it ends where the connection ends, and ${how} after ${plural(received)} (${TRUNCATION_RULE})`
-            : `the response body may be truncated: it ends where the connection ends, and ${how} after ${plural(received)} instead of closing it`,
-          { received, expected: null, cause },
-        );
-      case 'length':
-        return new IncompleteRead(`the response body is truncated: ${how} after ${received} of the ${plural(framing.length)} its Content-Length announced`, {
-          received,
-          expected: framing.length,
-          cause,
-        });
-      default:
-        return new IncompleteRead(`the response body is truncated: ${how} inside the chunked body, after ${plural(received)} and before its last chunk`, {
-          received,
-          expected: null,
-          cause,
-        });
-    }
-  };
-  let arrived = 0;
-  // node:http hands each piece of the body to push(); counting there leaves the stream's flow alone.
-  const push = message.push.bind(message);
-  message.push = (chunk: unknown, encoding?: BufferEncoding) => {
-    if (chunk !== null && chunk !== undefined) arrived += (chunk as Uint8Array).length;
-    return push(chunk, encoding);
-  };
-  request.on('error', (error: Error) => {
-    failure ??= error;
-    if (message.complete || message.destroyed) return;
-    const judgement = verdict(error, arrived) ?? error;
-    judged.add(judgement);
-    message.destroy(judgement);
-  });
-  return verdict;
+export function http1BodyEnd(framing: Framing, cause: unknown, received: number): Error | null {
+  if ((cause === null || cause === undefined) && framing.kind === 'close') return null;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'ETIMEDOUT' || code === 'ABORT_ERR') return HTTPException.from('reading the response body failed', cause);
+  const ragged = cause !== null && truncation(cause) !== null;
+  const how = cause === null || cause === undefined ? 'the connection ended' : ragged ? 'the server closed the connection without TLS close_notify' : describe(cause);
+  const withCause = cause === null || cause === undefined ? {} : { cause };
+  switch (framing.kind) {
+    case 'close':
+      return new IncompleteRead(
+        ragged
+          ? `the response body may be truncated: it ends where the connection ends, and ${how} after ${plural(received)} (${TRUNCATION_RULE})`
+          : `the response body may be truncated: it ends where the connection ends, and ${how} after ${plural(received)} instead of closing it`,
+        { received, expected: null, ...withCause },
+      );
+    case 'length':
+      return new IncompleteRead(`the response body is truncated: ${how} after ${received} of the ${plural(framing.length)} its Content-Length announced`, {
+        received,
+        expected: framing.length,
+        ...withCause,
+      });
+    default:
+      return new IncompleteRead(`the response body is truncated: ${how} inside the chunked body, after ${plural(received)} and before its last chunk`, {
+        received,
+        expected: null,
+        ...withCause,
+      });
+  }
 }
 
 /** What ended a connection, for a message. */

@@ -1,12 +1,11 @@
 /**
  * http.client's HTTPConnection and HTTPSConnection, async, on any unitls TLS implementation.
- * HTTP/1.1 itself is node:http's (llhttp) and HTTP/2 node:http2's: the connection only supplies
- * the transport — TCP, TLS, or either through a CONNECT tunnel (HTTPSConnection: https.ts).
+ * HTTP/1.1 is this package's own (http1.ts, llhttp judging malformed responses), HTTP/2
+ * node:http2's; the transport is TCP, TLS, or either through a CONNECT tunnel (HTTPSConnection:
+ * https.ts).
  *
  * @module
  */
-import * as http from 'node:http';
-import type { Socket } from 'node:net';
 import {
   TLSClientConfiguration,
   connectTcp as connectPlainTcp,
@@ -17,9 +16,9 @@ import {
   type Transport,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { http1Verdict } from './body.js';
 import { HTTPException, checkField, checkHeaderName } from './errors.js';
-import { HTTPResponse } from './response.js';
+import { Http1Client, streamConduit, type Conduit } from './http1.js';
+import type { HTTPResponse } from './response.js';
 import { connectTcp, startHttpTls } from './transport.js';
 import { authority, openTunnel, tunnelTarget, type TunnelTarget } from './tunnel.js';
 
@@ -69,7 +68,7 @@ export class HTTPConnection implements AsyncDisposable {
   readonly host: string;
   readonly port: number;
   protected readonly options: HTTPConnectionOptions;
-  readonly #agent: http.Agent;
+  readonly #http1: Http1Client;
   #request: PendingRequest | null = null;
   #tunnel: TunnelTarget | null = null;
   #tunnelOptions: TunnelOptions = {};
@@ -78,17 +77,17 @@ export class HTTPConnection implements AsyncDisposable {
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
     [this.host, this.port] = hostAndPort(checkField('the host', host), options.port, defaultPort);
     this.options = options;
-    const open = (callback: (error: Error | null, socket: Socket) => void) =>
-      this.openSocket().then(
-        (transport) => callback(null, transport as Socket),
-        (error: unknown) => callback(error as Error, undefined as unknown as Socket),
-      );
-    this.#agent = new (class extends http.Agent {
-      override createConnection(_options: unknown, callback?: (error: Error | null, socket: Socket) => void): undefined {
-        open(callback!);
-        return undefined;
-      }
-    })({ keepAlive: true, maxSockets: 1 });
+    this.#http1 = new Http1Client({
+      open: () => this.openConduit(),
+      host: () => {
+        const { host, port } = this.origin;
+        // As http.client and node:http write it: the port only when it is not the scheme's.
+        return port === this.defaultPort ? authority(host, port).replace(/:\d+$/, '') : authority(host, port);
+      },
+      timeout: this.timeout,
+      signal: options.signal,
+      maxHeaderSize: options.maxHeaderSize,
+    });
   }
 
   /** Milliseconds for connecting and for each silence in a response. */
@@ -145,7 +144,12 @@ export class HTTPConnection implements AsyncDisposable {
     return untilAborted(openTunnel(first, this.#tunnel, { timeout: this.timeout, maxHeaderSize: this.options.maxHeaderSize }), signal, () => first.destroy());
   }
 
-  /** Opens what node:http writes requests to (TLS to the origin in HTTPSConnection). */
+  /** Opens the connection HTTP/1.1 requests go over. */
+  protected async openConduit(): Promise<Conduit> {
+    return streamConduit(await this.openSocket());
+  }
+
+  /** Opens the byte stream to the origin (TLS to the origin in HTTPSConnection). */
   protected async openSocket(): Promise<Transport> {
     try {
       return await this.openTransport(deadlineSignal(this.options.signal, this.timeout));
@@ -215,47 +219,17 @@ export class HTTPConnection implements AsyncDisposable {
   }
 
   #sendH1(pending: PendingRequest): Promise<HTTPResponse> {
-    return new Promise((resolve, reject) => {
-      const fail = (error: Error) => reject(HTTPException.from('HTTP request failed', error));
-      const { host, port } = this.origin;
-      let request: http.ClientRequest;
-      try {
-        request = http.request({
-          host,
-          port,
-          method: pending.method,
-          path: pending.url,
-          agent: this.#agent,
-          ...(this.options.maxHeaderSize === undefined ? {} : { maxHeaderSize: this.options.maxHeaderSize }),
-          ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
-        });
-        for (const [name, values] of pending.headers) request.setHeader(name, values.length === 1 ? values[0]! : values);
-      } catch (error) {
-        fail(error as Error);
-        return;
-      }
-      request.once('response', (message) => resolve(HTTPResponse.fromHttp1(message, http1Verdict(request, message, pending.method))));
-      // Kept after the response too: a later failure must never be an unhandled 'error' event.
-      request.on('error', fail);
-      // Idle time: covers waiting for the headers and, until the body ends, each gap in it.
-      request.setTimeout(this.timeout, () => request.destroy(timedOut(this.timeout)));
-      request.end(pending.body.length === 0 ? undefined : Buffer.concat(pending.body));
-    });
+    return this.#http1.request(pending);
   }
 
   async close(): Promise<void> {
     this.#request = null;
-    this.#agent.destroy();
+    this.#http1.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** The error a silence longer than the timeout ends a request with. */
-export function timedOut(ms: number): Error {
-  return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
 }
 
 /**

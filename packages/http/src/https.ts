@@ -9,8 +9,9 @@ import type { Socket } from 'node:net';
 import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImplementation, type Transport } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { http2Verdict } from './body.js';
-import { HTTPConnection, timedOut, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
+import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
 import { HTTPException } from './errors.js';
+import { timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
 import { authority } from './tunnel.js';
@@ -136,6 +137,11 @@ export class HTTPSConnection extends HTTPConnection {
       session.unref();
       this.#sessionTransport?.unref();
     }
+  }
+
+  /** TLS with the origin, read with the TLS socket's own recv (nothing else reads that connection). */
+  protected override async openConduit(): Promise<Conduit> {
+    return tlsConduit((await this.openSocket()) as HTTPTransport);
   }
 
   protected override async openSocket(): Promise<Transport> {

@@ -1,7 +1,8 @@
 /**
- * @unitls/http: HTTP on any unitls TLS implementation — http.client-style connections (HTTP/1.1 by
- * node:http, HTTP/2 by node:http2 when ALPN picks it, CONNECT tunnels through HTTP and HTTPS
- * proxies) and `fetch` / an undici Dispatcher.
+ * @unitls/http: HTTP on any unitls TLS implementation — http.client-style connections (HTTP/1.1
+ * spoken directly over the TLS socket with llhttp judging malformed responses, HTTP/2 by node:http2
+ * when ALPN picks it, CONNECT tunnels through HTTP and HTTPS proxies) and `fetch` / an undici
+ * Dispatcher.
  *
  * @example
  * ```ts

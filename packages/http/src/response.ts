@@ -1,10 +1,17 @@
-import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ChunkReader } from '@unitls/tls-core';
 import type { BodyVerdict } from './body.js';
 import { HTTPException } from './errors.js';
 
 const READ_SIZE = 64 * 1024;
+
+/**
+ * A body read by pulling: `read(max)` resolves with 1 to `max` bytes, empty at the end of a complete
+ * body, and rejects with the final error (IncompleteRead, HTTPException) otherwise.
+ */
+export interface BodySource {
+  read(max: number): Promise<Uint8Array>;
+}
 
 /**
  * A response (http.client's HTTPResponse): status, reason, headers, and the body to read or
@@ -19,20 +26,24 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   readonly protocol: 'h2' | 'http/1.1';
   /** Header names lower-cased; repeated headers joined as node:http does. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The body as a Node Readable. */
-  readonly stream: Readable;
+  #stream: Readable | null;
+  #source: BodySource | null;
   #reader: ChunkReader | null = null;
   readonly #verdict: BodyVerdict | undefined;
   #received = 0;
 
-  /** `verdict` decides whether the end of the body (or its failure) means a complete body. */
+  /**
+   * The body comes from `source` (already judged), or from `stream` with `verdict` deciding
+   * whether its end (or failure) means a complete body.
+   */
   constructor(fields: {
     status: number;
     reason: string;
     version: string;
     protocol: 'h2' | 'http/1.1';
     headers: Record<string, string | string[] | undefined>;
-    stream: Readable;
+    stream?: Readable;
+    source?: BodySource;
     verdict?: BodyVerdict;
   }) {
     this.status = fields.status;
@@ -40,20 +51,26 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     this.version = fields.version;
     this.protocol = fields.protocol;
     this.headers = fields.headers;
-    this.stream = fields.stream;
+    this.#stream = fields.stream ?? null;
+    this.#source = fields.source ?? null;
     this.#verdict = fields.verdict;
   }
 
-  static fromHttp1(message: IncomingMessage, verdict?: BodyVerdict): HTTPResponse {
-    return new HTTPResponse({
-      status: message.statusCode ?? 0,
-      reason: message.statusMessage ?? '',
-      version: message.httpVersion,
-      protocol: 'http/1.1',
-      headers: message.headers,
-      stream: message,
-      ...(verdict === undefined ? {} : { verdict }),
-    });
+  /** The body as a Node Readable (failing with the errors `read` raises). */
+  get stream(): Readable {
+    if (this.#stream === null) {
+      const source = this.#source!;
+      const stream = new Readable({
+        read: () => {
+          source.read(READ_SIZE).then(
+            (chunk) => stream.push(chunk.length === 0 ? null : chunk),
+            (error: unknown) => stream.destroy(error as Error),
+          );
+        },
+      });
+      this.#stream = stream;
+    }
+    return this.#stream;
   }
 
   getheader(name: string): string | undefined {
@@ -62,6 +79,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   }
 
   async #next(max: number): Promise<Uint8Array> {
+    if (this.#source !== null) return this.#source.read(max);
     this.#reader ??= new ChunkReader(this.stream);
     let chunk: Uint8Array;
     try {

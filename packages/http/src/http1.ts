@@ -1,0 +1,418 @@
+/**
+ * HTTP/1.1 for HTTPConnection and HTTPSConnection (RFC 9112), spoken directly over the connection:
+ * the request head and body go out in one send, the response is read with the TLS socket's own
+ * `recv` (or from the TCP stream) and its body handed out as views of the received bytes. node:http
+ * cost about three times the TLS work per keep-alive request (its ClientRequest, IncomingMessage,
+ * agent and stream machinery, issue #16); what it did for HTTPConnection is here: one kept-alive
+ * connection, reconnecting when the server closes it, the idle timeout, the caller's signal,
+ * maxHeaderSize, and llhttp's verdict on malformed responses (diagnose.ts).
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { ChunkReader, type Transport } from '@unitls/tls-core';
+import { http1BodyEnd } from './body.js';
+import { ChunkedDecoder, ChunkedFramingError } from './chunked.js';
+import { CHUNKED_HEAD, diagnose } from './diagnose.js';
+import { HTTPException } from './errors.js';
+import { parseResponseHead, type Framing, type ResponseHead } from './response-head.js';
+import { HTTPResponse, type BodySource } from './response.js';
+import { isRaggedEOF, truncationError, type HTTPTransport } from './transport.js';
+
+const READ_SIZE = 64 * 1024;
+/** node:http's default largest header section. */
+const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+const EMPTY = new Uint8Array(0);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What node:http and http.client refuse in a request target: controls, space, and beyond latin1. */
+const BAD_TARGET = /[\x00-\x20\x7f]|[^\x00-\xff]/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Methods RFC 9110 §9.2.2 lets a client send again when a kept-alive connection closed under it. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** The byte stream a request runs over. */
+export interface Conduit {
+  /** Up to `max` bytes; empty at a clean end (FIN, close_notify). */
+  recv(max: number): Promise<Uint8Array>;
+  send(bytes: Uint8Array): Promise<unknown>;
+  destroy(): void;
+  /** Whether the connection may keep the process alive (only while a request is in flight). */
+  ref(alive: boolean): void;
+}
+
+/** A TLS connection this package opened and nobody read yet: its socket's recv/send, directly. */
+export function tlsConduit(transport: HTTPTransport): Conduit {
+  const socket = transport.tlsSocket!;
+  return {
+    recv: (max) => socket.recv(max),
+    send: (bytes) => socket.send(bytes),
+    destroy: () => transport.destroy(),
+    ref: (alive) => void (alive ? transport.ref() : transport.unref()),
+  };
+}
+
+/** Any other connection (TCP, a CONNECT tunnel): read through a ChunkReader. */
+export function streamConduit(stream: Transport): Conduit {
+  const reader = new ChunkReader(stream);
+  const referable = stream as Partial<Pick<Socket, 'ref' | 'unref'>>;
+  return {
+    recv: (max) => reader.read(max),
+    send: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        stream.write(bytes, (error) => (error ? reject(error) : resolve()));
+      }),
+    destroy: () => stream.destroy(),
+    ref: (alive) => void (alive ? referable.ref?.() : referable.unref?.()),
+  };
+}
+
+/** A request ready to send (the connection's PendingRequest). */
+export interface OutgoingRequest {
+  method: string;
+  url: string;
+  headers: Array<[string, string[]]>;
+  body: Buffer[];
+}
+
+export interface Http1Options {
+  /** Opens a new connection. */
+  open(): Promise<Conduit>;
+  /** The Host header's value. */
+  host(): string;
+  /** Milliseconds of silence allowed while a response is awaited or read. */
+  timeout: number;
+  signal?: AbortSignal | undefined;
+  maxHeaderSize?: number | undefined;
+}
+
+/** The error node:http raised for an aborted request (name AbortError, the signal's reason as cause). */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/** The error a silence longer than the timeout ends a request with. */
+export function timedOut(ms: number): Error {
+  return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+/** Request head and body as the bytes to send. */
+function serialize(request: OutgoingRequest, host: string): Buffer {
+  if (!TOKEN.test(request.method)) throw new HTTPException(`invalid method ${JSON.stringify(request.method)}`, 'UNITLS_HTTP_INVALID_METHOD');
+  if (BAD_TARGET.test(request.url)) throw new HTTPException(`the URL ${JSON.stringify(request.url)} contains characters that must be percent-encoded`, 'UNITLS_HTTP_INVALID_URL');
+  let head = `${request.method} ${request.url} HTTP/1.1\r\n`;
+  let hasHost = false;
+  let hasConnection = false;
+  let length: string | undefined;
+  let chunked = false;
+  for (const [name, values] of request.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') hasHost = true;
+    else if (lower === 'connection') hasConnection = true;
+    for (const value of values) {
+      if (BAD_VALUE.test(value)) throw new HTTPException(`header ${name} has a character outside latin1 text`, 'UNITLS_HTTP_INVALID_HEADER');
+      if (lower === 'content-length') length = value;
+      else if (lower === 'transfer-encoding') chunked = /(?:^|,)[\t ]*chunked[\t ]*$/i.test(value);
+      head += `${name}: ${value}\r\n`;
+    }
+  }
+  const body = request.body.length === 1 ? request.body[0]! : Buffer.concat(request.body);
+  if (!hasHost) head = `${head}Host: ${host}\r\n`;
+  if (!hasConnection) head += 'Connection: keep-alive\r\n';
+  if (length === undefined && !chunked && (body.length > 0 || BODY_METHODS.has(request.method))) head += `Content-Length: ${body.length}\r\n`;
+  head += '\r\n';
+  if (chunked) return Buffer.concat([Buffer.from(head, 'latin1'), ...(body.length > 0 ? [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')] : []), Buffer.from('0\r\n\r\n')]);
+  if (body.length === 0) return Buffer.from(head, 'latin1');
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(head, 'latin1') + body.length);
+  const at = bytes.write(head, 'latin1');
+  bytes.set(body, at);
+  return bytes;
+}
+
+/** Whether the request asked for the connection to close after its response. */
+function closes(request: OutgoingRequest): boolean {
+  return request.headers.some(([name, values]) => name.toLowerCase() === 'connection' && values.some((v) => /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i.test(v)));
+}
+
+/** The HTTP/1.1 side of one HTTPConnection: one connection at a time, kept alive between requests. */
+export class Http1Client {
+  readonly #options: Http1Options;
+  #conduit: Conduit | null = null;
+  /** Responses completed on the current connection (a reused one may have been closed by the server). */
+  #served = 0;
+  #exchange: Exchange | null = null;
+  #listening = false;
+
+  constructor(options: Http1Options) {
+    this.#options = options;
+  }
+
+  /** Sends `request` and resolves with the response once its head arrived. */
+  async request(request: OutgoingRequest): Promise<HTTPResponse> {
+    const signal = this.#options.signal;
+    if (signal?.aborted) throw HTTPException.from('HTTP request failed', abortError(signal));
+    if (signal !== undefined && !this.#listening) {
+      this.#listening = true;
+      signal.addEventListener('abort', () => this.#abort(signal), { once: true });
+    }
+    const bytes = serialize(request, this.#options.host());
+    // A body left unread: its connection cannot carry this request.
+    if (this.#exchange !== null && !this.#exchange.finished) this.#drop(new HTTPException('a new request was sent before this response was read to its end, so its connection was closed', 'UNITLS_HTTP_STATE'));
+    for (let attempt = 0; ; attempt++) {
+      const reused = this.#conduit !== null && this.#served > 0;
+      let conduit = this.#conduit;
+      if (conduit === null) {
+        conduit = await this.#options.open();
+        if (signal?.aborted) {
+          conduit.destroy();
+          throw HTTPException.from('HTTP request failed', abortError(signal));
+        }
+        this.#conduit = conduit;
+        this.#served = 0;
+      }
+      const exchange = new Exchange(this, conduit, request.method, this.#options, !closes(request));
+      this.#exchange = exchange;
+      try {
+        return await exchange.start(bytes);
+      } catch (error) {
+        // A kept-alive connection the server closed before this request reached it (RFC 9112 §9.3.1).
+        if (reused && attempt === 0 && exchange.closedBeforeResponse && IDEMPOTENT.has(request.method)) continue;
+        throw error instanceof HTTPException ? error : HTTPException.from('HTTP request failed', error);
+      }
+    }
+  }
+
+  /** Called by an exchange when its response is complete (reusable) or its connection is done. */
+  release(exchange: Exchange, reusable: boolean): void {
+    if (this.#exchange !== exchange) return;
+    if (reusable) {
+      this.#served++;
+      exchange.conduit.ref(false);
+    } else this.#drop(null);
+  }
+
+  #drop(reason: Error | null): void {
+    this.#exchange?.fail(reason ?? new HTTPException('the connection was closed', 'UNITLS_HTTP_STATE'));
+    this.#exchange = null;
+    this.#conduit?.destroy();
+    this.#conduit = null;
+  }
+
+  #abort(signal: AbortSignal): void {
+    if (this.#exchange !== null && !this.#exchange.finished) this.#exchange.fail(abortError(signal));
+    this.#drop(null);
+  }
+
+  close(): void {
+    this.#drop(new HTTPException('the connection was closed', 'UNITLS_HTTP_STATE'));
+  }
+}
+
+/** One request and its response on a connection. */
+class Exchange implements BodySource {
+  readonly conduit: Conduit;
+  readonly #client: Http1Client;
+  readonly #method: string;
+  readonly #options: Http1Options;
+  readonly #keepAlive: boolean;
+  /** Bytes received and not yet used. */
+  #buffer: Uint8Array = EMPTY;
+  #framing: Framing = { kind: 'none' };
+  #remaining = 0;
+  #decoder: ChunkedDecoder | null = null;
+  #received = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the exchange failed: every later read raises it. */
+  #failure: Error | null = null;
+  /** Rejects the read in progress, if any. */
+  #reject: ((error: Error) => void) | null = null;
+  #done = false;
+  /** Whether the body may be followed by another response on the connection. */
+  #reusable = false;
+  /** Whether any byte of the response came. */
+  #answered = false;
+  /** The connection ended before any byte of the response came. */
+  closedBeforeResponse = false;
+
+  constructor(client: Http1Client, conduit: Conduit, method: string, options: Http1Options, keepAlive: boolean) {
+    this.#client = client;
+    this.conduit = conduit;
+    this.#method = method;
+    this.#options = options;
+    this.#keepAlive = keepAlive;
+  }
+
+  get finished(): boolean {
+    return this.#done || this.#failure !== null;
+  }
+
+  /** Ends the exchange with `error`: the read in progress and every later one raise it. */
+  fail(error: Error): void {
+    if (this.finished) return;
+    this.#failure = error;
+    clearTimeout(this.#timer);
+    this.#reject?.(error);
+  }
+
+  async start(bytes: Buffer): Promise<HTTPResponse> {
+    this.conduit.ref(true);
+    const timeout = this.#options.timeout;
+    this.#timer = setTimeout(() => {
+      this.fail(timedOut(timeout));
+      this.#client.release(this, false);
+    }, timeout);
+    this.#timer.unref();
+    try {
+      await this.conduit.send(bytes);
+      let head: ResponseHead;
+      do head = await this.#readHead();
+      // Interim responses (100 Continue, 103 Early Hints) come before the final one.
+      while (head.status >= 100 && head.status < 200 && head.status !== 101);
+      this.#framing = head.framing;
+      if (head.framing.kind === 'length') this.#remaining = head.framing.length;
+      else if (head.framing.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+      const response = new HTTPResponse({ status: head.status, reason: head.reason, version: head.version, protocol: 'http/1.1', headers: head.headers, source: this });
+      if (head.framing.kind === 'none' || (head.framing.kind === 'length' && head.framing.length === 0)) this.#finish(head.keepAlive && head.status !== 101);
+      else this.#reusable = head.keepAlive;
+      return response;
+    } catch (error) {
+      // Nothing came back: the connection was gone (a kept-alive one the server had closed).
+      this.closedBeforeResponse = this.#failure === null && !this.#answered && !(error instanceof HTTPException && error.code.startsWith('HPE_'));
+      this.fail(error as Error);
+      this.#client.release(this, false);
+      throw this.#failure ?? error;
+    }
+  }
+
+  /** The next bytes from the connection (the rest of the buffer first); empty at a clean end. */
+  async #recv(): Promise<Uint8Array> {
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#buffer.length > 0) {
+      const buffer = this.#buffer;
+      this.#buffer = EMPTY;
+      return buffer;
+    }
+    const chunk = await new Promise<Uint8Array>((resolve, reject) => {
+      this.#reject = reject;
+      this.conduit.recv(READ_SIZE).then(resolve, reject);
+    });
+    this.#reject = null;
+    if (this.#failure !== null) throw this.#failure;
+    this.#timer?.refresh();
+    return chunk;
+  }
+
+  async #readHead(): Promise<ResponseHead> {
+    const maxHeaderSize = this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+    // llhttp counts the header names and values only; 4 bytes per line of framing at most besides.
+    const limit = 5 * maxHeaderSize + 1024;
+    let bytes: Uint8Array = EMPTY;
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        chunk = await this.#recv();
+      } catch (error) {
+        throw this.#failure ?? HTTPException.from('HTTP request failed', isRaggedEOF(error) ? truncationError(error as Error) : error);
+      }
+      if (chunk.length === 0) {
+        if (bytes.length === 0 && !this.#answered) throw new HTTPException('HTTP request failed: the server closed the connection without sending a response', 'ECONNRESET');
+        throw await diagnose(bytes, this.#method, maxHeaderSize, 'an incomplete response head');
+      }
+      this.#answered = true;
+      const start = Math.max(bytes.length - 3, 0);
+      bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
+      const end = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('\r\n\r\n', start, 'latin1');
+      if (end < 0) {
+        if (bytes.length > limit) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
+        continue;
+      }
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
+      const head = parseResponseHead(text, this.#method);
+      if (head === null || head.counted > maxHeaderSize) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
+      this.#buffer = bytes.subarray(end + 4);
+      return head;
+    }
+  }
+
+  /** The body is complete: the connection may carry the next request when both sides allow it. */
+  #finish(reusable: boolean): void {
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#client.release(this, reusable && this.#keepAlive && this.#buffer.length === 0);
+  }
+
+  /** Up to `max` body bytes; empty once the body is complete. */
+  async read(max: number): Promise<Uint8Array> {
+    if (this.#done) return EMPTY;
+    if (this.#bodyError !== null) throw this.#bodyError;
+    try {
+      switch (this.#framing.kind) {
+        case 'length':
+          return await this.#readLength(max);
+        case 'chunked':
+          return await this.#readChunked(max);
+        default:
+          return await this.#readToEnd();
+      }
+    } catch (error) {
+      // What the connection's failure (a timeout, the signal, a reset, no close_notify) means for the body.
+      // Errors already judged (IncompleteRead, llhttp's, a closed connection's) are raised as they are.
+      this.#bodyError =
+        error instanceof HTTPException
+          ? error
+          : (http1BodyEnd(this.#framing, isRaggedEOF(error) ? truncationError(error as Error) : error, this.#received) ?? HTTPException.from('reading the response body failed', error));
+      this.fail(this.#bodyError);
+      this.#client.release(this, false);
+      throw this.#bodyError;
+    }
+  }
+
+  #bodyError: Error | null = null;
+
+
+  async #readLength(max: number): Promise<Uint8Array> {
+    const chunk = await this.#recv();
+    if (chunk.length === 0) throw http1BodyEnd(this.#framing, null, this.#received)!;
+    const take = Math.min(chunk.length, max, this.#remaining);
+    if (take < chunk.length) this.#buffer = chunk.subarray(take);
+    this.#remaining -= take;
+    this.#received += take;
+    if (this.#remaining === 0) this.#finish(this.#reusable);
+    return take === chunk.length ? chunk : chunk.subarray(0, take);
+  }
+
+  async #readChunked(max: number): Promise<Uint8Array> {
+    const decoder = this.#decoder!;
+    for (;;) {
+      const chunk = await this.#recv();
+      if (chunk.length === 0) throw http1BodyEnd(this.#framing, null, this.#received)!;
+      let step;
+      try {
+        step = decoder.step(chunk, max);
+      } catch (error) {
+        if (!(error instanceof ChunkedFramingError)) throw error;
+        throw await diagnose(Buffer.concat([Buffer.from(CHUNKED_HEAD, 'latin1'), error.replay]), 'GET', undefined, 'a chunked body');
+      }
+      if (step.used < chunk.length) this.#buffer = chunk.subarray(step.used);
+      if (step.data !== null && step.data.length > 0) {
+        this.#received += step.data.length;
+        if (decoder.done) this.#finish(this.#reusable);
+        return step.data;
+      }
+      if (decoder.done) {
+        this.#finish(this.#reusable);
+        return EMPTY;
+      }
+    }
+  }
+
+  async #readToEnd(): Promise<Uint8Array> {
+    const chunk = await this.#recv();
+    if (chunk.length === 0) {
+      this.#finish(false);
+      return EMPTY;
+    }
+    this.#received += chunk.length;
+    return chunk;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * Issue #16: HTTPConnection/HTTPSConnection read HTTP/1.1 themselves (no node:http). Real servers
+ * send responses cut at random points (TCP segments; on TLS also records); the bodies read back
+ * must be byte-identical for Content-Length, chunked and close-delimited framing, over one
+ * kept-alive connection, whatever sizes the caller reads in. Also what node:http's agent did for
+ * the connection: reconnecting when the server closed a kept-alive connection (idempotent
+ * requests only), 1xx interim responses, the request bytes, a new request before the last body
+ * was read.
+ */
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HTTPConnection, HTTPException, HTTPSConnection, type HTTPResponse } from '@unitls/http';
+import { clientConfig } from '../support/fixtures.js';
+import { implementations } from '../conformance/implementations.js';
+import { scriptedOrigin } from './scripted-origin.js';
+
+const servers: Array<{ server: Server; sockets: Set<Socket> }> = [];
+afterEach(async () => {
+  for (const { server, sockets } of servers.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A response to send: its bytes in pieces, each piece written on its own. */
+interface Scripted {
+  body: Uint8Array;
+  pieces: Buffer[];
+  /** Close-delimited: the server ends the connection after it. */
+  closes: boolean;
+}
+
+type Framing = 'length' | 'chunked' | 'close';
+
+/** The response bytes for `body` with `framing` (chunks of the given sizes), cut at `cuts` (fractions). */
+function script(body: Uint8Array, framing: Framing, chunkSizes: number[], cuts: number[]): Scripted {
+  const parts: Buffer[] = [];
+  if (framing === 'length') parts.push(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), Buffer.from(body));
+  else if (framing === 'close') parts.push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), Buffer.from(body));
+  else {
+    parts.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    let at = 0;
+    for (let i = 0; at < body.length; i++) {
+      const size = Math.min(chunkSizes[i % chunkSizes.length]!, body.length - at);
+      const extension = i % 3 === 1 ? ';name=value' : '';
+      parts.push(Buffer.from(`${size.toString(16)}${extension}\r\n`), Buffer.from(body.subarray(at, at + size)), Buffer.from('\r\n'));
+      at += size;
+    }
+    parts.push(Buffer.from(`0\r\n${chunkSizes.length % 2 === 0 ? 'X-Trailer: yes\r\n' : ''}\r\n`));
+  }
+  const bytes = Buffer.concat(parts);
+  const points = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].filter((p) => p > 0 && p < bytes.length).sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let previous = 0;
+  for (const point of [...points, bytes.length]) {
+    pieces.push(bytes.subarray(previous, point));
+    previous = point;
+  }
+  return { body, pieces, closes: framing === 'close' };
+}
+
+/** Writes each piece separately (awaiting it and a turn of the event loop), so the client meets the cuts. */
+async function writePieces(write: (piece: Buffer) => Promise<void>, pieces: Buffer[]): Promise<void> {
+  for (const piece of pieces) {
+    await write(piece);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A plain TCP origin answering its n-th request head with `responses[n]`; counts connections. */
+async function plainOrigin(responses: Scripted[]) {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  let next = 0;
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let pending = '';
+    let busy = Promise.resolve();
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        pending = pending.slice(end + 4);
+        const response = responses[next++]!;
+        busy = busy.then(async () => {
+          await writePieces((piece) => new Promise((resolve) => socket.write(piece, () => resolve())), response.pieces);
+          if (response.closes) socket.end();
+        });
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  servers.push({ server, sockets });
+  return { port: (server.address() as { port: number }).port, connections: () => connections };
+}
+
+/** Reads a whole body in pieces of the given sizes (cycled; 0 means async iteration's pieces). */
+async function readAll(response: HTTPResponse, sizes: readonly number[]): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  if (sizes[0] === 0) {
+    for await (const chunk of response) parts.push(Buffer.from(chunk));
+    return Buffer.concat(parts);
+  }
+  for (let i = 0; ; i++) {
+    const chunk = await response.read(sizes[i % sizes.length]!);
+    if (chunk.length === 0) return Buffer.concat(parts);
+    expect(chunk.length).toBeLessThanOrEqual(sizes[i % sizes.length]!);
+    parts.push(Buffer.from(chunk));
+  }
+}
+
+const exchange = fc.record({
+  body: fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+  framing: fc.constantFrom<Framing>('length', 'chunked', 'close'),
+  chunkSizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 5 }),
+  cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+  readSizes: fc.oneof(fc.constant([0]), fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 4 })),
+});
+/** One to three responses on a connection; only the last may be close-delimited. */
+const exchanges = fc.array(exchange, { minLength: 1, maxLength: 3 }).map((list) => list.map((e, i) => (i < list.length - 1 && e.framing === 'close' ? { ...e, framing: 'length' as const } : e)));
+
+describe('HTTPConnection reads bodies cut at random points', () => {
+  it('byte-identical for Content-Length, chunked and close-delimited bodies, over one kept-alive connection', async () => {
+    await fc.assert(
+      fc.asyncProperty(exchanges, async (list) => {
+        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts));
+        const origin = await plainOrigin(scripted);
+        await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+        for (const [i, e] of list.entries()) {
+          connection.request('GET', `/${i}`);
+          const response = await connection.getresponse();
+          expect(Buffer.compare(await readAll(response, e.readSizes), Buffer.from(e.body))).toBe(0);
+        }
+        expect(origin.connections()).toBe(1);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection over %s', (_, implementation) => {
+  it('reads bodies cut at random points (TLS records too) byte-identical, over one kept-alive connection', async () => {
+    await fc.assert(
+      fc.asyncProperty(exchanges, async (list) => {
+        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts));
+        let connections = 0;
+        const origin = await scriptedOrigin(async (c) => {
+          connections++;
+          for (const response of scripted) {
+            await c.head();
+            await writePieces((piece) => c.write(piece), response.pieces);
+            if (response.closes) await c.closeNotify();
+          }
+        });
+        await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
+        for (const [i, e] of list.entries()) {
+          connection.request('GET', `/${i}`);
+          const response = await connection.getresponse();
+          expect(Buffer.compare(await readAll(response, e.readSizes), Buffer.from(e.body))).toBe(0);
+        }
+        expect(connections).toBe(1);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('reconnects for a GET when the server closed the kept-alive connection, and does not resend a POST', async () => {
+    let connections = 0;
+    const heads: string[] = [];
+    // Every connection answers one request (as kept alive) and then closes, as servers do on idle timeouts.
+    const origin = await scriptedOrigin(async (c) => {
+      connections++;
+      heads.push(await c.head());
+      await c.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      await c.closeNotify();
+    });
+    await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
+    for (const path of ['/a', '/b']) {
+      connection.request('GET', path);
+      const response = await connection.getresponse();
+      expect(Buffer.from(await response.read()).toString()).toBe('ok');
+      // The server has closed (close_notify, FIN) before the next request goes out.
+      await origin.done();
+    }
+    expect(heads.map((h) => h.split(' ')[1])).toEqual(['/a', '/b']);
+    expect(connections).toBe(2);
+    connection.request('POST', '/c', 'data');
+    await expect(connection.getresponse()).rejects.toBeInstanceOf(HTTPException);
+    expect(heads.map((h) => h.split(' ')[1])).toEqual(['/a', '/b']);
+  });
+});
+
+describe('HTTPConnection, the connection', () => {
+  it('sends the request head and body as http.client does: Host, keep-alive, Content-Length', async () => {
+    const sockets = new Set<Socket>();
+    let received = '';
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.endsWith('payload')) socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    servers.push({ server, sockets });
+    const port = (server.address() as { port: number }).port;
+    await using connection = new HTTPConnection('127.0.0.1', { port });
+    connection.request('POST', '/form?x=1', 'payload', { 'Content-Type': 'text/plain', 'X-Multi': 'a' });
+    const response = await connection.getresponse();
+    expect(response.status).toBe(204);
+    expect((await response.read()).length).toBe(0);
+    expect(received).toBe(`POST /form?x=1 HTTP/1.1\r\nContent-Type: text/plain\r\nX-Multi: a\r\nContent-Length: 7\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\npayload`);
+  });
+
+  it('skips interim 1xx responses, and drops a connection whose body was left unread', async () => {
+    const body = 'x'.repeat(100);
+    const origin = await plainOrigin([
+      script(new Uint8Array(0), 'length', [1], []),
+      script(Buffer.from(body), 'length', [1], []),
+      script(Buffer.from('second'), 'length', [1], []),
+    ]);
+    // An answer that starts with 103 Early Hints and 100 Continue.
+    const hinted = await plainOrigin([
+      { body: Buffer.from('done'), pieces: [Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n'), Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone')], closes: false },
+    ]);
+    await using early = new HTTPConnection('127.0.0.1', { port: hinted.port });
+    early.request('GET', '/');
+    const final = await early.getresponse();
+    expect([final.status, Buffer.from(await final.read()).toString()]).toEqual([200, 'done']);
+
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/empty');
+    expect((await (await connection.getresponse()).read()).length).toBe(0);
+    connection.request('GET', '/unread');
+    const unread = await connection.getresponse();
+    expect(Buffer.from(await unread.read(10)).toString()).toBe('x'.repeat(10));
+    connection.request('GET', '/second');
+    const second = await connection.getresponse();
+    await expect(unread.read()).rejects.toMatchObject({ code: 'UNITLS_HTTP_STATE' });
+    expect(Buffer.from(await second.read()).toString()).toBe('second');
+    expect(origin.connections()).toBe(2);
+  });
+
+  it('refuses a header value with a control character before sending anything', async () => {
+    const origin = await plainOrigin([]);
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/', undefined, { 'X-Bad': 'a\u0001b' });
+    await expect(connection.getresponse()).rejects.toMatchObject({ code: 'UNITLS_HTTP_INVALID_HEADER' });
+    connection.request('GET', '/has space');
+    await expect(connection.getresponse()).rejects.toMatchObject({ code: 'UNITLS_HTTP_INVALID_URL' });
+    expect(origin.connections()).toBe(0);
+  });
+});
