@@ -32,6 +32,21 @@ describe('ReplyParser', () => {
     expect(() => new ReplyParser().feed(Buffer.from(wire))).toThrow(message);
   });
 
+  it('takes exactly the lines RFC 5321 §4.2 allows as reply lines (2yz-5yz, then SP, "-" or the end)', () => {
+    // The grammar as a regular expression (the parser reads the code byte by byte).
+    const grammar = /^([2-5]\d\d)([ -]|$)/;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('0', '1', '2', '3', '5', '6', '9', ' ', '-', '\t', 'x', '\u00b2'), { maxLength: 6 }), (chars) => {
+        const line = chars.join('');
+        const match = grammar.exec(line);
+        const feed = () => new ReplyParser().feed(Buffer.from(`${line}\r\n${match?.[2] === '-' ? `${match[1]} end\r\n` : ''}`, 'latin1'));
+        if (match === null) expect(feed).toThrow(/malformed reply line/);
+        else expect(feed()).toEqual([expect.objectContaining({ code: Number(match[1]), lines: match[2] === '-' ? [line.slice(4), 'end'] : [line.slice(4)] })]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('bounds line length and line count', () => {
     expect(() => new ReplyParser({ maxLineLength: 100 }).feed(Buffer.alloc(200, 0x41))).toThrow(/longer than 100/);
     expect(() => new ReplyParser({ maxLines: 3 }).feed(Buffer.from('250-a\r\n250-b\r\n250-c\r\n250-d\r\n'))).toThrow(/more than 3 lines/);
@@ -111,6 +126,28 @@ describe('DataEncoder property', () => {
         let from = 0;
         for (const p of points) {
           parts.push(encoder.push(message.subarray(from, p)));
+          from = p;
+        }
+        parts.push(encoder.end());
+        expect(text(Buffer.concat(parts))).toBe(reference(message));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('matches the reference for mostly well-formed text (long runs copied whole) cut anywhere, and owns its output', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('line\r\n', 'text', '\r\n', '.', '\n', '\r', '\r\n.'), { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), (pieces, cuts) => {
+        const message = Buffer.from(pieces.join(''), 'latin1');
+        const points = [...new Set(cuts.map((c) => c % (message.length + 1))), message.length].sort((a, b) => a - b);
+        const encoder = new DataEncoder();
+        const parts: Buffer[] = [];
+        let from = 0;
+        for (const p of points) {
+          // The caller's chunk is reused (overwritten) after each push: the output must not change.
+          const chunk = Buffer.from(message.subarray(from, p));
+          parts.push(encoder.push(chunk));
+          chunk.fill(0x41);
           from = p;
         }
         parts.push(encoder.end());

@@ -10,58 +10,78 @@ const DOT = 0x2e;
 
 export class DataEncoder {
   #atLineStart = true;
-  #pendingCR = false;
+  /** The last byte written was a CR whose LF (the next chunk's first byte, or inserted) is still to come. */
+  #afterCR = false;
 
   /**
-   * Encodes one chunk; state carries over to the next. Runs between line endings are copied
-   * whole (found with indexOf), so the cost is a native scan, not a JavaScript loop per byte.
+   * Encodes one chunk; state carries over to the next. The output is always a fresh buffer of
+   * the exact size (the caller may reuse its chunk). Bytes that need no change (CRLF-ended lines
+   * not starting with ".", the common case) are copied as runs: a run breaks only where a "." is
+   * added or a bare CR or LF is completed, so a well-formed chunk is one scan for line ends and
+   * one copy.
    */
   push(chunk: Uint8Array): Buffer {
     const input = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const length = input.length;
-    const out = Buffer.allocUnsafe(length * 2 + 2);
-    let n = 0;
+    // Bytes to add, as pairs [position in input, byte]: each goes before input[position]. Found
+    // in one pass; the output is then sized exactly and filled with a copy per run between them.
+    const added: number[] = [];
     let i = 0;
+    if (this.#afterCR && length > 0) {
+      this.#afterCR = false;
+      this.#atLineStart = true;
+      if (input[0] === LF) i = 1;
+      else added.push(0, LF);
+    }
     let nextCR = -2;
     let nextLF = -2;
     while (i < length) {
-      if (this.#pendingCR) {
-        this.#pendingCR = false;
-        out[n++] = CR;
-        out[n++] = LF;
-        this.#atLineStart = true;
-        if (input[i] === LF) i++; // CRLF: already written
-        continue;
-      }
-      if (this.#atLineStart && input[i] === DOT) out[n++] = DOT;
+      if (this.#atLineStart && input[i] === DOT) added.push(i, DOT);
       if (nextCR !== -1 && nextCR < i) nextCR = input.indexOf(CR, i);
       if (nextLF !== -1 && nextLF < i) nextLF = input.indexOf(LF, i);
       const end = Math.min(nextCR === -1 ? length : nextCR, nextLF === -1 ? length : nextLF);
-      if (end > i) {
-        n += input.copy(out, n, i, end);
+      if (end === length) {
         this.#atLineStart = false;
+        break;
       }
-      if (end === length) break;
-      i = end + 1;
+      this.#atLineStart = true;
       if (input[end] === LF) {
-        out[n++] = CR;
-        out[n++] = LF;
-        this.#atLineStart = true;
-      } else this.#pendingCR = true;
+        added.push(end, CR); // a bare LF: CR before it
+        i = end + 1;
+      } else if (end + 1 === length) {
+        // A CR ending the chunk: its LF comes with the next chunk, or is added.
+        this.#afterCR = true;
+        i = length;
+      } else if (input[end + 1] === LF) {
+        i = end + 2;
+      } else {
+        added.push(end + 1, LF); // a bare CR: LF after it
+        i = end + 1;
+      }
     }
-    return out.subarray(0, n);
+    const out = Buffer.allocUnsafe(length + added.length / 2);
+    let n = 0;
+    let run = 0;
+    for (let k = 0; k < added.length; k += 2) {
+      const at = added[k]!;
+      n += input.copy(out, n, run, at);
+      out[n++] = added[k + 1]!;
+      run = at;
+    }
+    input.copy(out, n, run, length);
+    return out;
   }
 
-  /** The tail: a pending CR, a final CRLF if the message did not end with one, and ".\r\n". */
+  /** The tail: the LF of a CR that ended the last chunk, a final CRLF if the message did not end with one, and ".\r\n". */
   end(): Buffer {
     const parts: number[] = [];
-    if (this.#pendingCR) {
-      this.#pendingCR = false;
-      parts.push(0x0d, 0x0a);
+    if (this.#afterCR) {
+      this.#afterCR = false;
+      parts.push(LF);
       this.#atLineStart = true;
     }
-    if (!this.#atLineStart) parts.push(0x0d, 0x0a);
-    parts.push(0x2e, 0x0d, 0x0a);
+    if (!this.#atLineStart) parts.push(CR, LF);
+    parts.push(DOT, CR, LF);
     this.#atLineStart = true;
     return Buffer.from(parts);
   }

@@ -27,6 +27,18 @@ export interface ReplyLimits {
 }
 
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})\s/;
+const HYPHEN = 0x2d;
+
+/** The code of a reply line ("250-...", "354 ...", "221"): 2yz to 5yz then space, hyphen or the end; -1 otherwise. */
+function replyCode(line: Uint8Array): number {
+  if (line.length < 3) return -1;
+  const a = line[0]!;
+  const b = line[1]!;
+  const c = line[2]!;
+  if (a < 0x32 || a > 0x35 || b < 0x30 || b > 0x39 || c < 0x30 || c > 0x39) return -1;
+  if (line.length > 3 && line[3] !== 0x20 && line[3] !== HYPHEN) return -1;
+  return (a - 0x30) * 100 + (b - 0x30) * 10 + (c - 0x30);
+}
 
 /** Assembles replies from a LineReader's lines; `next()` is a reply or null (need more bytes). */
 export class ReplyReader {
@@ -59,16 +71,15 @@ export class ReplyReader {
   next(): Reply | null {
     for (let bytes = this.lines.readLine(); bytes !== null; bytes = this.lines.readLine()) {
       const line = bytes.toString('latin1');
-      const match = /^([2-5]\d\d)([ -]|$)/.exec(line);
-      if (match === null) throw new SMTPProtocolError(`malformed reply line from the server: ${JSON.stringify(line.slice(0, 80))}`);
-      const code = Number(match[1]);
+      const code = replyCode(bytes);
+      if (code < 0) throw new SMTPProtocolError(`malformed reply line from the server: ${JSON.stringify(line.slice(0, 80))}`);
       if (this.#pending.length > 0 && code !== this.#code) {
         throw new SMTPProtocolError(`reply code changed inside a multi-line reply (${this.#code} then ${code})`);
       }
       this.#code = code;
       this.#pending.push(line.slice(4));
       if (this.#pending.length > this.#maxLines) throw new SMTPProtocolError(`the server sent a reply of more than ${this.#maxLines} lines`);
-      if (match[2] !== '-') {
+      if (bytes[3] !== HYPHEN) {
         const lines = this.#pending;
         this.#pending = [];
         return { code, lines, text: lines.join('\n'), enhancedStatus: ENHANCED.exec(lines[0]!)?.[1] ?? null };
