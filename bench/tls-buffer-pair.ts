@@ -14,9 +14,11 @@ const CHUNK = 64 * 1024;
 /** The engines that have an in-memory pair row. */
 export const PAIR_ENGINES = ['openssl', 'pure', 'pure-noble'] as const satisfies readonly Engine[];
 
-function pump(from: TLSBuffer, to: TLSBuffer): void {
+/** Moves what `from` has for the network to `to`; returns the count of bytes moved. */
+function pump(from: TLSBuffer, to: TLSBuffer): number {
   const n = from.outgoingBytesBuffered();
   if (n) to.processIncoming(from.processOutgoing(n));
+  return n;
 }
 
 /** OpenSSLBuffer frees its OpenSSL objects at once when asked (the GC would, later). */
@@ -42,9 +44,10 @@ export function bufferPair(pki: BenchPki, engine: (typeof PAIR_ENGINES)[number])
     const s = server.createBuffer();
     for (let cd = false, sd = false; !(cd && sd); ) {
       cd = tryStep(() => c.doHandshake()) || cd;
-      pump(c, s);
+      const sent = pump(c, s);
       sd = tryStep(() => s.doHandshake()) || sd;
-      pump(s, c);
+      // Both sides waiting with nothing to send would otherwise spin here for ever.
+      if (sent + pump(s, c) === 0 && !(cd && sd)) throw new Error(`${name}: the handshake stalled (client ${cd ? 'done' : 'waiting'}, server ${sd ? 'done' : 'waiting'}, nothing to send)`);
     }
     return [c, s];
   };

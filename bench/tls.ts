@@ -11,13 +11,33 @@ import { bufferPair, PAIR_ENGINES } from './tls-buffer-pair.js';
 const CHUNK = 64 * 1024;
 const payload = Buffer.alloc(CHUNK, 7);
 
+/**
+ * The longest one connection set-up (TCP connect and TLS handshake) or one wait for the server's
+ * greeting may take: a hang fails its row with a message saying where, instead of stalling the run
+ * (a tls-pure pair once sat 20 minutes in tls-handshake, both ends idle; bench/stress/hs.ts).
+ */
+export const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** `work`, or a rejection naming `what` once {@link HANDSHAKE_TIMEOUT_MS} passed. */
+export async function within<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${HANDSHAKE_TIMEOUT_MS / 1000} s (a hang: both ends idle?)`)), HANDSHAKE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function bulk(engine: Engine, server: Child<{ port: number }>, caFile: string, connections: number): Contender {
   const connect = dialer(engine, server.ready.port, caFile);
   return {
     name: LABEL[engine],
     async run(mib) {
       const perConnection = Math.ceil((mib * 2 ** 20) / connections / CHUNK) * CHUNK;
-      const open = await Promise.all(Array.from({ length: connections }, connect));
+      const open = await Promise.all(Array.from({ length: connections }, (_, i) => within(connect(), `${LABEL[engine]}: connection ${i + 1} of ${connections}`)));
       const header = Buffer.alloc(8);
       header.writeBigUInt64BE(BigInt(perConnection));
       const sample = await clock(async () => {
@@ -42,9 +62,13 @@ function handshakes(engine: Engine, server: Child<{ port: number }>, caFile: str
     run: (n): Promise<Sample> =>
       clock(async () => {
         for (let i = 0; i < n; i++) {
-          const c = await connect();
+          const c = await within(connect(), `${LABEL[engine]}: handshake ${i + 1} of ${n} (connect)`);
           // The server's "k" says it finished its side too (TLS 1.3 lets the client finish first).
-          if ((await c.recv(1)).length !== 1) throw new Error('server closed before greeting');
+          const greeting = await within(c.recv(1), `${LABEL[engine]}: handshake ${i + 1} of ${n} (the server's greeting)`).catch(async (error: unknown) => {
+            await c.close();
+            throw error;
+          });
+          if (greeting.length !== 1) throw new Error('server closed before greeting');
           await c.close();
         }
       }, server.pid),

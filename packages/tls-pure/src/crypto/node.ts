@@ -15,6 +15,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   randomBytes,
@@ -65,7 +66,9 @@ class NodeAead implements Aead {
   readonly tagLength: number;
   readonly #cipher: string;
   readonly #ccm: boolean;
-  readonly #key: Buffer;
+  // A KeyObject, imported once per traffic key: every record's cipher then skips the key's
+  // conversion and copy (createCipheriv takes a KeyObject's handle as it is).
+  readonly #key: KeyObject;
   // GCM and ChaCha20-Poly1305 default to 16-byte tags: no options object to validate per record.
   readonly #options: CipherOptions;
 
@@ -74,7 +77,7 @@ class NodeAead implements Aead {
     this.#cipher = spec.cipher;
     this.tagLength = spec.tag;
     this.#ccm = spec.ccm;
-    this.#key = Buffer.from(key);
+    this.#key = createSecretKey(key);
     this.#options = spec.ccm ? { authTagLength: spec.tag } : undefined;
   }
 

@@ -23,7 +23,10 @@ export interface HashState {
   clone(): HashState;
 }
 
-/** An AEAD keyed once; nonces and additional data per call. */
+/**
+ * An AEAD keyed once; nonces and additional data per call. Both are read during the call only
+ * (the record layer rewrites one nonce and one additional-data buffer in place for every record).
+ */
 export interface Aead {
   /** Tag length in bytes. */
   readonly tagLength: number;

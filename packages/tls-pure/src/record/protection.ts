@@ -20,26 +20,26 @@ export class RecordProtection {
   readonly tls13 = true;
   readonly #aead: Aead;
   readonly #iv: Uint8Array;
+  /** The per-record nonce, rewritten in place for every record (the AEAD reads it during the call only). */
+  readonly #nonceBuffer: Uint8Array;
   #sequence = 0;
 
   constructor(provider: CryptoProvider, algorithm: AeadAlgorithm, key: Uint8Array, iv: Uint8Array) {
     this.#aead = provider.aead(algorithm, key);
-    this.#iv = iv;
+    this.#iv = Uint8Array.from(iv);
+    this.#nonceBuffer = Uint8Array.from(iv);
   }
 
   get tagLength(): number {
     return this.#aead.tagLength;
   }
 
+  /** §5.3: the IV XOR the 64-bit sequence number (left-padded), then the sequence number moves on. */
   #nonce(): Uint8Array {
     if (this.#sequence >= MAX_SEQUENCE) fail(AlertDescription.internal_error, 'the record sequence number is exhausted: reconnect');
-    const nonce = new Uint8Array(this.#iv);
-    let sequence = this.#sequence++;
-    for (let i = nonce.length - 1; i >= nonce.length - 8 && sequence > 0; i--) {
-      nonce[i]! ^= sequence % 256;
-      sequence = Math.floor(sequence / 256);
-    }
-    return nonce;
+    const sequence = this.#sequence++;
+    xorSequence(this.#nonceBuffer, this.#iv, sequence);
+    return this.#nonceBuffer;
   }
 
   /** A whole TLSCiphertext record (header included) for `content` of `type`, padded with `padding` zeros. */
@@ -79,4 +79,24 @@ export class RecordProtection {
     if (end < 0) fail(AlertDescription.unexpected_message, 'a record holds only padding, no content type');
     return { type: inner[end]!, content: inner.subarray(0, end) };
   }
+}
+
+/**
+ * Writes `iv` XOR the 64-bit big-endian `sequence` into `nonce` (same length as `iv`, at least 8
+ * bytes). Sequence numbers stay below 2^48, so the high 32 bits come from a division, not bit
+ * operators (which work on 32 bits).
+ */
+export function xorSequence(nonce: Uint8Array, iv: Uint8Array, sequence: number): void {
+  const end = iv.length;
+  const low = sequence >>> 0;
+  const high = (sequence - low) / 2 ** 32;
+  for (let i = 0; i < end - 8; i++) nonce[i] = iv[i]!;
+  nonce[end - 1] = iv[end - 1]! ^ (low & 0xff);
+  nonce[end - 2] = iv[end - 2]! ^ ((low >>> 8) & 0xff);
+  nonce[end - 3] = iv[end - 3]! ^ ((low >>> 16) & 0xff);
+  nonce[end - 4] = iv[end - 4]! ^ (low >>> 24);
+  nonce[end - 5] = iv[end - 5]! ^ (high & 0xff);
+  nonce[end - 6] = iv[end - 6]! ^ ((high >>> 8) & 0xff);
+  nonce[end - 7] = iv[end - 7]! ^ ((high >>> 16) & 0xff);
+  nonce[end - 8] = iv[end - 8]! ^ (high >>> 24);
 }

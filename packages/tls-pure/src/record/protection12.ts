@@ -10,14 +10,22 @@ import { AlertDescription } from '../codec/constants.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { Tls12Suite } from '../crypto/schemes.js';
 import { fail } from '../errors.js';
+import { xorSequence } from './protection.js';
 
 const MAX_SEQUENCE = 2 ** 48;
 
-function sequenceBytes(sequence: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setUint32(0, Math.floor(sequence / 2 ** 32));
-  new DataView(out.buffer).setUint32(4, sequence >>> 0);
-  return out;
+/** Writes the 64-bit big-endian `sequence` (below 2^48) at `offset` of `out`. */
+function writeSequence(out: Uint8Array, offset: number, sequence: number): void {
+  const low = sequence >>> 0;
+  const high = (sequence - low) / 2 ** 32;
+  out[offset] = high >>> 24;
+  out[offset + 1] = (high >>> 16) & 0xff;
+  out[offset + 2] = (high >>> 8) & 0xff;
+  out[offset + 3] = high & 0xff;
+  out[offset + 4] = low >>> 24;
+  out[offset + 5] = (low >>> 16) & 0xff;
+  out[offset + 6] = (low >>> 8) & 0xff;
+  out[offset + 7] = low & 0xff;
 }
 
 export class RecordProtection12 {
@@ -25,12 +33,21 @@ export class RecordProtection12 {
   readonly #aead: Aead;
   readonly #iv: Uint8Array;
   readonly #explicit: number;
+  /**
+   * The nonce and the additional data, rewritten in place for every record (the AEAD reads them
+   * during the call only): salt || explicit nonce, or IV XOR sequence number; seq_num || type ||
+   * version || length.
+   */
+  readonly #nonce: Uint8Array;
+  readonly #additionalData = new Uint8Array(13);
   #sequence = 0;
 
   constructor(provider: CryptoProvider, suite: Tls12Suite, key: Uint8Array, iv: Uint8Array) {
     this.#aead = provider.aead(suite.aead, key);
-    this.#iv = iv;
+    this.#iv = Uint8Array.from(iv);
     this.#explicit = suite.explicitNonceLength;
+    this.#nonce = new Uint8Array(this.#explicit > 0 ? iv.length + 8 : iv.length);
+    this.#nonce.set(iv);
   }
 
   get tagLength(): number {
@@ -42,24 +59,23 @@ export class RecordProtection12 {
     return this.#explicit + this.#aead.tagLength;
   }
 
-  #next(): { seq: Uint8Array; nonce: Uint8Array } {
+  /** Takes the next sequence number; the nonce holds it (explicit suites) or IV XOR it. */
+  #next(): number {
     if (this.#sequence >= MAX_SEQUENCE) fail(AlertDescription.internal_error, 'the record sequence number is exhausted: reconnect');
-    const seq = sequenceBytes(this.#sequence++);
-    if (this.#explicit > 0) {
-      const nonce = new Uint8Array(this.#iv.length + 8);
-      nonce.set(this.#iv);
-      nonce.set(seq, this.#iv.length);
-      return { seq, nonce };
-    }
-    const nonce = new Uint8Array(this.#iv);
-    for (let i = 0; i < 8; i++) nonce[nonce.length - 8 + i]! ^= seq[i]!;
-    return { seq, nonce };
+    const sequence = this.#sequence++;
+    if (this.#explicit > 0) writeSequence(this.#nonce, this.#iv.length, sequence);
+    else xorSequence(this.#nonce, this.#iv, sequence);
+    return sequence;
   }
 
-  #additionalData(seq: Uint8Array, type: number, length: number): Uint8Array {
-    const out = new Uint8Array(13);
-    out.set(seq);
-    out.set([type, 3, 3, length >> 8, length & 0xff], 8);
+  #additionalDataFor(sequence: number, type: number, length: number): Uint8Array {
+    const out = this.#additionalData;
+    writeSequence(out, 0, sequence);
+    out[8] = type;
+    out[9] = 3;
+    out[10] = 3;
+    out[11] = length >> 8;
+    out[12] = length & 0xff;
     return out;
   }
 
@@ -70,24 +86,28 @@ export class RecordProtection12 {
 
   /** {@link seal}'s record as pieces in order (header and explicit nonce, ciphertext, tag). */
   sealParts(type: number, content: Uint8Array): Uint8Array[] {
-    const { seq, nonce } = this.#next();
+    const sequence = this.#next();
     const length = this.#explicit + content.length + this.#aead.tagLength;
     // The header, then the explicit nonce (the sequence number: a fine unique value) when the suite has one.
     const prefix = new Uint8Array(5 + this.#explicit);
-    prefix.set([type, 3, 3, length >> 8, length & 0xff]);
-    if (this.#explicit > 0) prefix.set(seq, 5);
-    const additionalData = this.#additionalData(seq, type, content.length);
-    if (this.#aead.sealParts === undefined) return [this.#aead.seal(nonce, additionalData, content, prefix)];
-    return this.#aead.sealParts(nonce, additionalData, content, prefix);
+    prefix[0] = type;
+    prefix[1] = 3;
+    prefix[2] = 3;
+    prefix[3] = length >> 8;
+    prefix[4] = length & 0xff;
+    if (this.#explicit > 0) writeSequence(prefix, 5, sequence);
+    const additionalData = this.#additionalDataFor(sequence, type, content.length);
+    if (this.#aead.sealParts === undefined) return [this.#aead.seal(this.#nonce, additionalData, content, prefix)];
+    return this.#aead.sealParts(this.#nonce, additionalData, content, prefix);
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {
     const type = header[0]!;
-    const { seq, nonce } = this.#next();
+    const sequence = this.#next();
     if (payload.length < this.overhead) fail(AlertDescription.bad_record_mac, 'a record too short to be authentic (bad_record_mac)');
-    if (this.#explicit > 0) nonce.set(payload.subarray(0, 8), this.#iv.length);
+    if (this.#explicit > 0) this.#nonce.set(payload.subarray(0, 8), this.#iv.length);
     const sealed = payload.subarray(this.#explicit);
-    const content = this.#aead.open(nonce, this.#additionalData(seq, type, sealed.length - this.#aead.tagLength), sealed);
+    const content = this.#aead.open(this.#nonce, this.#additionalDataFor(sequence, type, sealed.length - this.#aead.tagLength), sealed);
     if (content === null) fail(AlertDescription.bad_record_mac, 'a record failed authentication (bad_record_mac): corrupted or forged data');
     return { type, content };
   }
