@@ -5,16 +5,20 @@
  *   stays half-open until ours is written (item 5);
  * - a peer's FIN without close_notify is RaggedEOF and a close_notify is a clean end, the same on
  *   every implementation for the same bytes (item 11);
+ * - the same verdicts on the server side, for a slow reader (the end arrives while reading is
+ *   paused) and over a JavaScript transport (startTls on a Duplex);
  * - a TLS error after the handshake fails the server's recv and closes the connection (item 13),
  *   and the fatal alert reaches the client even when the server then closes abortively, right
  *   after its session tickets (item 14: no Nagle delay, tickets and alert written together).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RaggedEOF, TLSError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { RaggedEOF, TLSError, startTls, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { recvExactly, sendText } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
@@ -64,6 +68,28 @@ describe.each(implementations.map((i) => [i.name, i] as const))('close_notify se
     await sendText(socket, 'hello');
     await socket.close(force);
     expect(JSON.parse(await peer.line())).toEqual({ data: 'hello', end: 'close_notify' });
+    await peer.done;
+  });
+
+  // Nothing written first: our close_notify is the first record after the handshake, queued while
+  // the handshake's last flight (the client's Finished, the server's session tickets) may still
+  // be on its way to the kernel. It must still leave before the FIN.
+  it.each([true, false])('a client close(force=%s) with nothing sent still sends close_notify', async (force) => {
+    const peer = python('observe-server');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    await socket.close(force);
+    expect(JSON.parse(await peer.line())).toEqual({ data: '', end: 'close_notify' });
+    await peer.done;
+  });
+
+  it.each([true, false])('a server close(force=%s) with nothing sent still sends close_notify', async (force) => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python('observe-client', port);
+    });
+    await socket.close(force);
+    expect(JSON.parse(await peer.line())).toEqual({ data: '', end: 'close_notify' });
     await peer.done;
   });
 
@@ -138,6 +164,106 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the end of the 
     } finally {
       await socket.close();
     }
+    await peer.done;
+  });
+});
+
+/** Expects the peer's "data", then the end the peer chose (an empty recv, or RaggedEOF); closes. */
+async function expectDataThenEnd(socket: TLSSocket, expected: 'clean' | 'RaggedEOF'): Promise<void> {
+  try {
+    expect(await recvExactly(socket, 4)).toBe('data');
+    const end = await socket.recv(10).catch((e: unknown) => e);
+    if (expected === 'clean') expect(end).toEqual(new Uint8Array(0));
+    else expect(end).toBeInstanceOf(RaggedEOF);
+  } finally {
+    await socket.close(true);
+  }
+}
+
+/** Reads to the end in small pieces, yielding between them, so the reader falls behind the peer. */
+async function readSlowly(socket: TLSSocket): Promise<{ length: number; end: unknown }> {
+  let length = 0;
+  for (;;) {
+    let chunk: Uint8Array;
+    try {
+      chunk = await socket.recv(16 * 1024);
+    } catch (error) {
+      return { length, end: error };
+    }
+    if (chunk.length === 0) return { length, end: 'clean' };
+    length += chunk.length;
+    await turns(1);
+  }
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('the end of the peer’s stream, server side and slow readers (%s)', (_, implementation) => {
+  it.each([
+    ['client-send-ragged', 'RaggedEOF'],
+    ['client-send-clean', 'clean'],
+  ] as const)('the server reading a client’s %s sees the data, then %s', async (mode, expected) => {
+    let peer!: ReturnType<typeof python>;
+    const socket = await accepted(implementation, async (port) => {
+      peer = python(mode, port);
+    });
+    await expectDataThenEnd(socket, expected);
+    await peer.done;
+  });
+
+  // 4 MiB read 16 KiB at a time: the end arrives while the reader is behind and the connection's
+  // reading is paused for backpressure.
+  it.each([
+    ['send-clean-large', 'clean'],
+    ['send-ragged-large', 'RaggedEOF'],
+  ])('a slow reader of %s sees every byte, then %s', async (mode, expected) => {
+    const peer = python(mode);
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    try {
+      const { length, end } = await readSlowly(socket);
+      expect(length).toBe(4 << 20);
+      if (expected === 'clean') expect(end).toBe('clean');
+      else expect(end).toBeInstanceOf(RaggedEOF);
+    } finally {
+      await socket.close(true);
+    }
+    await peer.done;
+  });
+});
+
+/** A plain JavaScript Duplex over a TCP socket (as a tunnel or a proxy would hand over): no native handle below TLS. */
+function jsTransport(tcp: Socket): Duplex {
+  const duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => void tcp.resume(),
+    write: (chunk: Buffer, _encoding, callback) => void tcp.write(chunk, callback),
+    final: (callback) => {
+      tcp.end();
+      callback();
+    },
+    destroy: (error, callback) => {
+      tcp.destroy();
+      callback(error);
+    },
+  });
+  tcp.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) tcp.pause();
+  });
+  tcp.on('end', () => duplex.push(null));
+  tcp.on('error', (error) => duplex.destroy(error));
+  return duplex;
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('the end of the stream over a JavaScript transport (%s)', (_, implementation) => {
+  it.each([
+    ['send-ragged', 'RaggedEOF'],
+    ['send-clean', 'clean'],
+  ] as const)('startTls over a Duplex: %s ends with %s', async (mode, expected) => {
+    const peer = python(mode);
+    const port = Number(await peer.line());
+    const tcp = netConnect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    await once(tcp, 'connect');
+    const context = new implementation.clientContext(clientConfig());
+    await expectDataThenEnd(await startTls(context, jsTransport(tcp), { serverHostname: 'localhost' }), expected);
     await peer.done;
   });
 });

@@ -1,4 +1,4 @@
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import {
   ConfigurationError,
@@ -24,7 +24,7 @@ import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
-import { WatchedTransport } from './transport.js';
+import { streamOver } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -95,6 +95,7 @@ export class NodeClientContext implements ClientContext {
     if (signal?.aborted) throw signal.reason;
     // Half-open: after the server's FIN our close_notify can still be written.
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
+    await untilAborted(tcpConnected(tcp), signal, () => tcp.destroy());
     return this.#handshake(tcp, target, resumed, signal);
   }
 
@@ -120,9 +121,9 @@ export class NodeClientContext implements ClientContext {
     const serverHostname = target.name;
     const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
-    const watched = new WatchedTransport(transport);
+    const { stream, end } = streamOver(transport);
     const socket = tls.connect({
-      socket: watched,
+      socket: stream,
       secureContext: this.#secureContext,
       ...(servername === undefined ? {} : { servername }),
       ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
@@ -132,7 +133,7 @@ export class NodeClientContext implements ClientContext {
       // checked below instead, on every connection.
       checkServerIdentity: () => undefined,
     });
-    watched.watch(socket);
+    end.watch(socket);
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -165,7 +166,7 @@ export class NodeClientContext implements ClientContext {
             fail(mismatch);
             return;
           }
-          const connected = connectedSocket(this, socket, watched, peer, serverHostname);
+          const connected = connectedSocket(this, socket, end, peer, serverHostname);
           settled = true;
           resolve(connected);
         } catch (error) {
@@ -175,4 +176,21 @@ export class NodeClientContext implements ClientContext {
     });
     return untilAborted(done, signal, () => socket.destroy());
   }
+}
+
+/**
+ * Resolves once `tcp` is connected. node:tls is built over the socket only then: over a socket
+ * still connecting, it would wrap a TCP handle that Node replaces when a first address fails
+ * (autoSelectFamily), which crashes the process (Node 20.20, seen with an IPv6 then an IPv4
+ * address).
+ */
+function tcpConnected(tcp: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(toTLSError(error, 'handshake'));
+    tcp.once('error', failed);
+    tcp.once('connect', () => {
+      tcp.off('error', failed);
+      resolve();
+    });
+  });
 }

@@ -29,7 +29,7 @@ export const implementation: TLSImplementation = new TLSImplementation({
   validateConfig,
   features: {
     buffer: false,
-    // Detected through WatchedTransport (transport.ts): node:tls alone reports both ends alike.
+    // node:tls reports both ends alike; native-end.ts and transport.ts tell them apart.
     raggedEOF: true,
     sessionResumption: true,
     verificationTime: false,

@@ -17,7 +17,7 @@ import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { NOT_USER_CONSTRUCTED, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
-import { WatchedTransport } from './transport.js';
+import { streamOver, type StreamEnd } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** Server contexts whose client-certificate verification @unitls/insecure turned off (see insecure.ts). */
@@ -90,10 +90,10 @@ export class NodeServerContext implements ServerContext {
   }
 
   /** Starts the server side of a handshake on an accepted TCP connection. */
-  wrap(raw: Socket): { socket: tls.TLSSocket; transport: WatchedTransport } {
+  wrap(raw: Socket): { socket: tls.TLSSocket; end: StreamEnd } {
     const requireClientCertificate = this.configuration.trustStore !== null;
-    const transport = new WatchedTransport(raw);
-    const socket = new tls.TLSSocket(transport, {
+    const { stream, end } = streamOver(raw);
+    const socket = new tls.TLSSocket(stream, {
       isServer: true,
       secureContext: this.#defaultContext,
       requestCert: requireClientCertificate,
@@ -109,8 +109,8 @@ export class NodeServerContext implements ServerContext {
           }
         : {}),
     });
-    transport.watch(socket);
-    return { socket, transport };
+    end.watch(socket);
+    return { socket, end };
   }
 
   async connect(address: Address): Promise<NodeListener> {
@@ -141,7 +141,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
   }
 
   protected handshake(transport: Socket): Promise<NodeTLSSocket> {
-    const { socket, transport: watched } = this.context.wrap(transport);
+    const { socket, end } = this.context.wrap(transport);
     return new Promise((resolve, reject) => {
       const finish = (error: unknown) => {
         socket.off('error', onError);
@@ -154,7 +154,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           // The public route (handing the socket to a never-listening tls.Server) rebuilds the
           // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
           (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
-          resolve(connectedSocket(this.context, socket, watched, certificateDer(socket)));
+          resolve(connectedSocket(this.context, socket, end, certificateDer(socket)));
         } else {
           reject(error);
           socket.destroy();

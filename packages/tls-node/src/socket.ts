@@ -21,7 +21,7 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
-import { closeForcefully, type WatchedTransport } from './transport.js';
+import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
 
@@ -46,7 +46,7 @@ export const NOT_USER_CONSTRUCTED =
 export class NodeTLSSocket implements TLSSocket {
   readonly #context: ClientContext | ServerContext;
   readonly #socket: NodeTlsSocket;
-  readonly #transport: WatchedTransport;
+  readonly #end: StreamEnd;
   readonly #reader: ChunkReader;
   #closed = false;
   // The send in progress; the next one starts once it settled.
@@ -64,14 +64,14 @@ export class NodeTLSSocket implements TLSSocket {
     secret: symbol,
     context: ClientContext | ServerContext,
     socket: NodeTlsSocket,
-    transport: WatchedTransport,
+    end: StreamEnd,
     peerCertificate: Uint8Array | null,
     serverHostname: string | null = null,
   ) {
     if (secret !== construction) throw new TypeError(`NodeTLSSocket ${NOT_USER_CONSTRUCTED}`);
     this.#context = context;
     this.#socket = socket;
-    this.#transport = transport;
+    this.#end = end;
     // A TLS error after the handshake (a bad record, a bad KeyUpdate, an alert) is fatal: node:tls
     // has sent its alert; once that is written the connection closes (RFC 8446 §6.2), and recv
     // reports the error (the ChunkReader holds it).
@@ -132,7 +132,7 @@ export class NodeTLSSocket implements TLSSocket {
     } catch (error) {
       throw toTLSError(error, 'read');
     }
-    if (data.length === 0 && this.#transport.endedWithoutCloseNotify) throw new RaggedEOF();
+    if (data.length === 0 && this.#end.endedWithoutCloseNotify) throw new RaggedEOF();
     return data;
   }
 
@@ -178,8 +178,11 @@ export class NodeTLSSocket implements TLSSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.detach();
-    if (force) await closeForcefully(this.#socket, this.#transport, FORCED_CLOSE_FLUSH_MS);
-    else await endTransport(this.#socket, false);
+    if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);
+    else {
+      await this.#end.readyToShutdown(this.#socket);
+      await endTransport(this.#socket, false);
+    }
   }
 
   listen(): void {
@@ -191,11 +194,11 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   getsockname(): Address | null {
-    return this.#closed ? null : localAddress(this.#transport.raw);
+    return this.#closed ? null : localAddress(this.#end.raw);
   }
 
   getpeername(): Address | null {
-    return this.#closed ? null : remoteAddress(this.#transport.raw);
+    return this.#closed ? null : remoteAddress(this.#end.raw);
   }
 
   getpeercert(): Uint8Array | null {
@@ -244,11 +247,11 @@ export class NodeTLSSocket implements TLSSocket {
 export function connectedSocket(
   context: ClientContext | ServerContext,
   socket: NodeTlsSocket,
-  transport: WatchedTransport,
+  end: StreamEnd,
   peerCertificate: Uint8Array | null,
   serverHostname: string | null = null,
 ): NodeTLSSocket {
-  return new NodeTLSSocket(construction, context, socket, transport, peerCertificate, serverHostname);
+  return new NodeTLSSocket(construction, context, socket, end, peerCertificate, serverHostname);
 }
 
 /** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */

@@ -1,27 +1,37 @@
 /**
- * The byte stream every tls-node connection runs over: the caller's transport (a TCP socket, or
- * any Duplex) behind a thin Duplex of our own, so that node:tls's TLS layer talks to JavaScript
- * and we see what it cannot tell us.
+ * The byte stream under every tls-node connection, and how the end of its TLS stream is told
+ * apart: a close_notify (a clean end) from a transport that ended without one (RaggedEOF,
+ * RFC 8446 §6.1: the data may have been truncated).
  *
- * Why (measured on Node 20, see tests/conformance/close-notify.test.ts):
- * - A TCP FIN without close_notify and a proper close_notify end node:tls's stream the same way
- *   (TLSWrap emits EOF for both). What differs is the order: a close_notify ends the TLS stream
- *   while its record is processed, before the transport's own end of stream is handed over. So
- *   when the transport ends and the TLS stream has not, the peer closed without close_notify
- *   (RFC 8446 §6.1: the data may have been truncated), which recv reports as RaggedEOF, as
- *   tls-openssl does.
- * - Over a TCP socket directly, node:tls's `end()` can send the FIN before the close_notify it
- *   queued (seen right after a TLS 1.3 handshake, while the session tickets are being written);
- *   a peer then sees a truncated stream. Through a JavaScript stream the shutdown waits for the
- *   pending writes, so close_notify always goes out before the FIN.
- * The cost is that TLS records pass through JavaScript (about a quarter more CPU on the receiving
- * side in our measurement), the price of telling truncation from a proper end.
+ * - A connected TCP socket (every `connect()`, every accepted connection, STARTTLS over a
+ *   net.Socket) keeps node:tls's native path: the TLS layer sits on the TCP handle and records
+ *   never pass through JavaScript. {@link NativeEnd} (native-end.ts) reads how the stream ended
+ *   from the TCP handle's state at the moment node:tls delivers the end.
+ * - Any other Duplex (a caller's own transport for STARTTLS) is wrapped by node:tls in a
+ *   JavaScript stream anyway; {@link WatchedTransport} sits between the two and sees the order of
+ *   events instead: a close_notify ends the TLS stream while its record is processed, before the
+ *   transport's own end is handed over. So when the transport ends and the TLS stream has not,
+ *   no close_notify came.
  *
  * @module
  */
 import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import type { Transport } from '@unitls/tls-core';
+import { NativeEnd, hasNativeHandle } from './native-end.js';
+
+/** How one connection's end is watched; see the module comment. */
+export type StreamEnd = NativeEnd | WatchedTransport;
+
+/**
+ * The stream to build node:tls's socket over for `raw`, and its watcher. Call `end.watch(tls)`
+ * right after building the TLS socket over `stream`.
+ */
+export function streamOver(raw: Transport): { stream: Transport; end: StreamEnd } {
+  if (hasNativeHandle(raw)) return { stream: raw, end: new NativeEnd(raw) };
+  const watched = new WatchedTransport(raw);
+  return { stream: watched, end: watched };
+}
 
 /** Reads the TLS stream's "ended" flag (set when node:tls pushed its end), undefined when the runtime has none. */
 function tlsStreamEnded(socket: NodeTlsSocket): boolean | undefined {
@@ -93,33 +103,39 @@ export class WatchedTransport extends Duplex {
     this.raw.destroy();
     callback(error);
   }
-}
 
-/**
- * Sends close_notify and drops the connection without waiting for the peer (PEP 748
- * `close(force=True)`): the TLS layer writes close_notify, the transport half-closes, and the
- * socket is destroyed as soon as the kernel has taken those bytes. A transport whose send buffer
- * is already backed up (the peer stopped reading) is destroyed at once: close_notify could only
- * get out by waiting for the peer.
- */
-export function closeForcefully(tls: NodeTlsSocket, transport: WatchedTransport, boundMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (tls.destroyed) {
-      resolve();
-      return;
-    }
-    tls.once('close', () => resolve());
-    tls.on('error', () => {});
-    transport.raw.on('error', () => {});
-    if (!tls.writable || transport.raw.writableLength > 0 || transport.raw.destroyed) {
-      tls.destroy();
-      return;
-    }
-    const drop = () => tls.destroy();
-    transport.raw.once('finish', drop);
-    transport.raw.once('close', drop);
-    // A bound, not a wait for the peer: the kernel normally takes these bytes at once.
-    setTimeout(drop, boundMs).unref();
-    tls.end();
-  });
+  /** Nothing to wait for: through a JavaScript stream node:tls's shutdown waits for pending writes. */
+  readyToShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Sends close_notify and drops the connection without waiting for the peer (PEP 748
+   * `close(force=True)`): the TLS layer writes close_notify, the transport half-closes, and the
+   * socket is destroyed as soon as the kernel has taken those bytes (at most `boundMs`). A
+   * transport whose send buffer is already backed up (the peer stopped reading) is destroyed at
+   * once: close_notify could only get out by waiting for the peer.
+   */
+  closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
+    const raw = this.raw;
+    return new Promise((resolve) => {
+      if (tls.destroyed) {
+        resolve();
+        return;
+      }
+      tls.once('close', () => resolve());
+      tls.on('error', () => {});
+      raw.on('error', () => {});
+      if (!tls.writable || raw.writableLength > 0 || raw.destroyed) {
+        tls.destroy();
+        return;
+      }
+      const drop = () => tls.destroy();
+      raw.once('finish', drop);
+      raw.once('close', drop);
+      // A bound, not a wait for the peer: the kernel normally takes these bytes at once.
+      setTimeout(drop, boundMs).unref();
+      tls.end();
+    });
+  }
 }

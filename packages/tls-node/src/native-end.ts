@@ -1,0 +1,159 @@
+/**
+ * How a connection whose TLS layer sits directly on the TCP handle (node:tls's native path, no
+ * JavaScript in the record path) tells a close_notify from a FIN without one.
+ *
+ * What node:tls does at the end (Node 20, src/crypto/crypto_tls.cc):
+ * - `TLSWrap::ClearOut` reads records with SSL_read; SSL_ERROR_ZERO_RETURN (a close_notify) sets
+ *   `eof_` and emits UV_EOF to JavaScript while the record is processed, inside the read callback of
+ *   the TCP bytes that carried it.
+ * - `TLSWrap::OnStreamRead` with UV_EOF (the TCP FIN) runs ClearOut, sets `eof_` and emits UV_EOF;
+ *   once `eof_` is set (after a close_notify), it ignores everything the TCP stream still delivers.
+ * Both reach lib/internal/stream_base_commons.js `onStreamRead` as the same UV_EOF: JavaScript
+ * sees one 'end' either way, and OpenSSL itself never learns of the FIN (its input BIO only says
+ * "retry"), so no SSL_R_UNEXPECTED_EOF_WHILE_READING error is raised.
+ *
+ * What differs is the state of the TCP handle at that moment. libuv stops reading a stream when
+ * it reads its FIN (uv__stream_eof clears UV_HANDLE_READING) before it calls back with UV_EOF, and
+ * it reports the FIN in a callback of its own, after every data callback before it. So when the
+ * TLS stream's end is delivered:
+ * - after a close_notify, the TCP handle is still being read (`readStart()` answers EALREADY), or
+ *   node:tls itself paused it for backpressure (its `reading` flag is false; a paused handle
+ *   reads no FIN);
+ * - after a bare FIN, libuv has stopped the handle while node:tls still believes it reads:
+ *   `readStart()` succeeds (and is undone at once).
+ * The check runs once per connection, at the end; the records take node:tls's native path.
+ *
+ * @module
+ */
+import { Socket } from 'node:net';
+import type { TLSSocket as NodeTlsSocket } from 'node:tls';
+import { getSystemErrorName } from 'node:util';
+import type { Transport } from '@unitls/tls-core';
+
+/** The parts of Node's stream handles (TCPWrap, TLSWrap) this module reads. Internal to Node. */
+interface StreamHandle {
+  onread?: (this: StreamHandle, arrayBuffer?: ArrayBuffer) => unknown;
+  readStart?: () => number;
+  readStop?: () => number;
+  reading?: boolean;
+  writeQueueSize?: number;
+  _parent?: StreamHandle;
+}
+
+function handleOf(stream: unknown): StreamHandle | undefined {
+  const handle = (stream as { _handle?: StreamHandle | null })._handle;
+  return handle ?? undefined;
+}
+
+/**
+ * True when node:tls will put its TLS layer directly on `raw`'s native handle: a connected
+ * net.Socket with a stream handle. (node:tls wraps anything else in a JavaScript stream.)
+ */
+export function hasNativeHandle(raw: Transport): raw is Socket {
+  return raw instanceof Socket && !raw.connecting && typeof handleOf(raw)?.readStart === 'function';
+}
+
+/**
+ * Prepares a connected net.Socket for node:tls's native path. Half-open, so our close_notify can
+ * still be written after the peer's FIN: node:tls takes this from the socket it wraps (a STARTTLS
+ * caller's socket may not be half-open; only TLS reads and writes it from now on).
+ */
+function halfOpen(raw: Socket): Socket {
+  raw.allowHalfOpen = true;
+  return raw;
+}
+
+/** How the TLS stream ended; `null` while it has not. */
+type Verdict = 'close_notify' | 'fin' | null;
+
+/**
+ * Watches a node:tls socket built over a native TCP handle for how its stream ends (see the
+ * module comment). Without Node's handles (another runtime) it cannot tell, and every end counts
+ * as clean.
+ */
+export class NativeEnd {
+  readonly raw: Transport;
+  #verdict: Verdict = null;
+
+  constructor(raw: Socket) {
+    this.raw = halfOpen(raw);
+  }
+
+  /**
+   * Starts watching `tls`, which must have been built over {@link raw} just now (before it read
+   * anything). `raw` is connected, so node:tls will not replace its handle.
+   */
+  watch(tls: NodeTlsSocket): void {
+    const handle = handleOf(tls);
+    const tcp = handle?._parent;
+    const onread = handle?.onread;
+    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function') return;
+    const decide = () => this.#decide(tls, handle, tcp);
+    handle.onread = function watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer) {
+      const result = onread.call(this, arrayBuffer);
+      // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
+      if (arrayBuffer === undefined) decide();
+      return result;
+    };
+  }
+
+  #decide(tls: NodeTlsSocket, handle: StreamHandle, tcp: StreamHandle): void {
+    if (this.#verdict !== null || !streamEnded(tls)) return;
+    const started = tcp.readStart!();
+    if (started === 0) tcp.readStop?.();
+    const stillReading = started < 0 && getSystemErrorName(started) === 'EALREADY';
+    const pausedByNode = started === 0 && handle.reading === false;
+    this.#verdict = stillReading || pausedByNode ? 'close_notify' : 'fin';
+  }
+
+  /** True once the TLS stream ended because the TCP stream did, without a close_notify. */
+  get endedWithoutCloseNotify(): boolean {
+    return this.#verdict === 'fin';
+  }
+
+  /**
+   * Resolves when `tls.end()` will send close_notify before the FIN. node:tls's shutdown
+   * (TLSWrap::DoShutdown in crypto_tls.cc) queues close_notify with EncOut, which returns early
+   * while an earlier write has not been completed (`write_size_ != 0`: a synchronous write is
+   * completed only by a SetImmediate), and then shuts the TCP stream down at once, so the FIN
+   * overtakes close_notify. Seen when the shutdown came while a server's session tickets were in
+   * flight right after its handshake (NODE_DEBUG_NATIVE=tls: "Returning from EncOut(), write
+   * currently in progress", then the close_notify write failing with EPIPE; Python: SSLEOFError).
+   * So: one turn of the event loop lets writes that finished synchronously complete; then an
+   * empty write, which completes only once the records still queued are written (TLSWrap::DoWrite
+   * with no bytes), and end() waits for it before it shuts down.
+   */
+  async readyToShutdown(tls: NodeTlsSocket): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (tls.writable && !tls.destroyed) tls.write(NOTHING);
+  }
+
+  /**
+   * close(force=true) on the native path: close_notify and FIN are queued (see
+   * {@link readyToShutdown}), and the socket is destroyed once the shutdown completed, or after
+   * `boundMs`. A connection whose send queue is already backed up (the peer stopped reading) is
+   * destroyed at once: close_notify could only get out by waiting for the peer.
+   */
+  async closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
+    if (tls.destroyed) return;
+    const closed = new Promise((resolve) => tls.once('close', resolve));
+    tls.on('error', () => {});
+    await this.readyToShutdown(tls);
+    const queued = tls.writableLength + (handleOf(tls)?._parent?.writeQueueSize ?? 0);
+    if (!tls.writable || queued > 0) tls.destroy();
+    else {
+      const drop = () => tls.destroy();
+      tls.once('finish', drop);
+      setTimeout(drop, boundMs).unref();
+      tls.end();
+    }
+    await closed;
+  }
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/** Reads the TLS stream's "ended" flag (set when node:tls pushed its end). */
+function streamEnded(socket: NodeTlsSocket): boolean {
+  return (socket as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+}
