@@ -100,6 +100,22 @@ describe.each(implementations.map((i) => [i.name, i] as const))('FTP_TLS over %s
     expect(await ftp.pwd()).toBe('/');
   });
 
+  it('item 6: an upload the server stops reading fails by limits.minTransferRate; the connection stays usable', async () => {
+    // The data port completes the handshake and then never reads: the client's sends stop completing.
+    const data = await tlsDataPort('', 'never');
+    const { ftp } = await open((c) => ({ EPSV: data.epsv(), STOR: '150 send it\r\n', ABOR: '426 aborted\r\n226 ok\r\n', NOOP: '200 ok\r\n', PWD: '257 "/"\r\n' }), { timeout: SHORT });
+    await using _ = ftp;
+    const endless = function* () {
+      for (;;) yield Buffer.alloc(16_384);
+    };
+    let sent = 0;
+    const error = await ftp.storbinary('STOR f', endless(), { onProgress: (p) => void (sent = p.bytes) }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TimeoutError');
+    expect((error as Error).message).toMatch(/below limits.minTransferRate/);
+    expect(sent).toBeGreaterThan(0); // it did move at first: a bound on the whole upload, not on its start
+    expect(await ftp.pwd()).toBe('/');
+  });
+
   it('issue #14 item 15: a data port that accepts TCP and never answers TLS is bounded by the timeout', async () => {
     const data = await tlsDataPort('', 'never', { handshake: false });
     const { ftp } = await open((c) => ({ EPSV: data.epsv(), LIST: '150 listing\r\n', ABOR: '426 aborted\r\n226 ok\r\n', NOOP: '200 ok\r\n', PWD: '257 "/"\r\n' }), { timeout: SHORT });

@@ -37,14 +37,29 @@ export class TransferClock {
     this.#timer?.unref();
   }
 
-  /** Waits for `work` (a read or write on the data connection), counting the time as the server's. */
-  async wait<T>(work: Promise<T>): Promise<T> {
+  /**
+   * A wait on the server starts (a read or write on the data connection): the time until
+   * {@link stop} is the server's. A pair of calls rather than a wrapper around the wait's promise,
+   * so the per-chunk loop awaits the read itself and nothing more.
+   */
+  start(): void {
     this.#since = performance.now();
+  }
+
+  /** The wait begun by {@link start} is over (however it ended). */
+  stop(): void {
+    if (this.#since < 0) return;
+    this.#waited += performance.now() - this.#since;
+    this.#since = -1;
+  }
+
+  /** Waits for `work`, counting the time as the server's. */
+  async wait<T>(work: Promise<T>): Promise<T> {
+    this.start();
     try {
       return await work;
     } finally {
-      this.#waited += performance.now() - this.#since;
-      this.#since = -1;
+      this.stop();
     }
   }
 

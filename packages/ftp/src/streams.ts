@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Writable } from 'node:stream';
 import { FTPUsageError } from './errors.js';
 import type { CallOptions, FTPLimits, Sink, Source, TransferOptions } from './options.js';
 import { FTPConnection, type FTPCommand } from './protocol/connection.js';
@@ -75,6 +76,11 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
     const left = (whole: number | null) => (whole === null ? null : Math.max(0, whole - rest));
     let total: number | null = left(options.total ?? size);
     let bytes = 0;
+    const progress = options.onProgress;
+    const counted = (length: number): void => {
+      bytes += length;
+      progress?.({ bytes, total });
+    };
     return download(transfers.host, command, {
       rest: options.rest,
       signal: options.signal,
@@ -82,11 +88,13 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
       text: false,
       size,
       total: options.total,
-      each: async (chunk, announced) => {
+      // Synchronous unless the sink is not (a promise from the callback, a Writable that is full):
+      // the transfer loop then awaits nothing per chunk. Progress counts a chunk once written.
+      each: (chunk, announced) => {
         total ??= left(announced);
-        await write(chunk);
-        bytes += chunk.length;
-        options.onProgress?.({ bytes, total });
+        const written = write(chunk);
+        if (!isThenable(written)) return counted(chunk.length);
+        return Promise.resolve(written).then(() => counted(chunk.length));
       },
     });
   });
@@ -177,19 +185,39 @@ async function* crlfLines(source: Source): AsyncGenerator<Uint8Array> {
   if (carry !== '') yield Buffer.from(`${carry}\r\n`, 'utf8');
 }
 
-function toWriter(sink: Sink): (chunk: Uint8Array) => Promise<void> | void {
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/**
+ * Why nothing more can be written to `sink`, or null: a destroyed or errored Writable never emits
+ * 'drain' again (nor, once it has, 'error'), so waiting for either would hang the transfer.
+ */
+function deadSink(sink: Writable): Error | null {
+  const errored = (sink as { errored?: unknown }).errored;
+  if (errored !== null && errored !== undefined) return errored instanceof Error ? errored : new FTPUsageError(`the sink failed: ${String(errored)}`, null, { cause: errored });
+  if (sink.destroyed === true) return new FTPUsageError('the sink (a Node Writable) was destroyed before the transfer ended; nothing more could be written to it');
+  return null;
+}
+
+function toWriter(sink: Sink): (chunk: Uint8Array) => unknown {
   if (typeof sink === 'function') return sink;
   return (chunk) => {
     if (sink.write(chunk)) return;
+    const dead = deadSink(sink);
+    if (dead !== null) return Promise.reject(dead);
     return new Promise<void>((resolve, reject) => {
       const done = (error?: Error) => {
         sink.off('drain', done);
         sink.off('error', done);
+        sink.off('close', closed);
         if (error) reject(error);
         else resolve();
       };
+      // Destroyed while we wait (without an error): 'close' is all that comes.
+      const closed = () => done(deadSink(sink) ?? new FTPUsageError('the sink (a Node Writable) was closed before the transfer ended'));
       sink.once('drain', done);
       sink.once('error', done);
+      sink.once('close', closed);
     });
   };
 }

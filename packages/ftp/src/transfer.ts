@@ -178,18 +178,23 @@ export async function download(host: TransferHost, command: FTPCommand, options:
   await moving(host, data, async (clock) => {
     for (;;) {
       let chunk: Uint8Array;
+      clock.start();
       try {
-        chunk = await clock.wait(data.io.recv());
+        chunk = await data.io.recv();
       } catch (error) {
         if (!(error instanceof FTPConnectionError && error.cause instanceof RaggedEOF)) throw error;
         end = 'ragged';
         cause = error.cause;
         break;
+      } finally {
+        clock.stop();
       }
       if (chunk.length === 0) break;
       clock.moved(chunk.length);
       bytes += chunk.length;
-      await options.each(chunk, announced);
+      // A synchronous sink (a callback, a Writable with room) costs no await per chunk.
+      const written = options.each(chunk, announced);
+      if (written !== undefined) await written;
     }
     const tls = data.tlsSocket;
     if (tls !== null) {
@@ -221,7 +226,12 @@ export async function upload(
   const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
   await moving(host, data, async (clock) => {
     for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
-      await clock.wait(data.io.send(next.value));
+      clock.start();
+      try {
+        await data.io.send(next.value);
+      } finally {
+        clock.stop();
+      }
       clock.moved(next.value.length);
       options.each(next.value.length);
     }
