@@ -91,15 +91,17 @@ export class Session {
 
   /** RETR or TOP: the whole un-stuffed message, collected by the core (one operation). */
   collect(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): Promise<Buffer> {
-    const bytes = this.#encode({ ...command, stream: false });
+    // The callers build the command without `stream` (collected); no copy of it per message.
+    const bytes = this.#encode(command.stream === true ? { ...command, stream: false } : command);
     return this.io.run(async () => {
       await this.io.send(bytes);
-      return this.#message(await this.next());
+      okOrThrow((await this.next()) as StatusEvent);
+      return this.#message();
     }, signal);
   }
 
-  async #message(status: POP3Event): Promise<Buffer> {
-    okOrThrow(status as StatusEvent);
+  /** The collected message whose +OK was just read. */
+  async #message(): Promise<Buffer> {
     const event = await this.next();
     if (event.type !== 'message') throw new POP3ConnectionError(`unexpected ${event.type} event while a message was awaited`);
     return event.data;
@@ -182,7 +184,12 @@ export class Session {
       }
       answered++;
       try {
-        results.push(await this.io.run(async () => this.#message(await this.next()), signal));
+        results.push(
+          await this.io.run(async () => {
+            okOrThrow((await this.next()) as StatusEvent);
+            return this.#message();
+          }, signal),
+        );
       } catch (error) {
         if (!(error instanceof POP3ReplyError)) throw error;
         refused ??= error;
