@@ -119,12 +119,17 @@ export class NativeEnd {
    * overtakes close_notify. Seen when the shutdown came while a server's session tickets were in
    * flight right after its handshake (NODE_DEBUG_NATIVE=tls: "Returning from EncOut(), write
    * currently in progress", then the close_notify write failing with EPIPE; Python: SSLEOFError).
-   * So: one turn of the event loop lets writes that finished synchronously complete; then an
-   * empty write, which completes only once the records still queued are written (TLSWrap::DoWrite
-   * with no bytes), and end() waits for it before it shuts down.
+   * So: nothing to wait for when node:tls holds no output (TLSWrap's `writeQueueSize` is what its
+   * output BIO holds, including a write in flight until it is completed). Otherwise one turn of
+   * the event loop lets writes that finished synchronously complete; if output is still held (the
+   * kernel's buffer is full), an empty write, which completes only once the held records are
+   * written (TLSWrap::DoWrite with no bytes), and end() waits for it before it shuts down.
    */
   async readyToShutdown(tls: NodeTlsSocket): Promise<void> {
+    const handle = handleOf(tls);
+    if (handle?.writeQueueSize === 0) return;
     await new Promise((resolve) => setImmediate(resolve));
+    if (handle?.writeQueueSize === 0) return;
     if (tls.writable && !tls.destroyed) tls.write(NOTHING);
   }
 
