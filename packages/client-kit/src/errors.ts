@@ -73,26 +73,45 @@ export class ClientError extends Error {
   }
 }
 
-/** The caller's misuse, when a component is used without a client's family. */
-export class ClientUsageError extends ClientError {
-  override readonly code: string = 'UNITLS_CLIENT_USAGE';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'ClientUsageError';
+/**
+ * Makes a branded error class that differs from `base` only by its `code`, its `role` (the base's
+ * when left out) and its brand: a subclass of `base`, taking the same constructor arguments, whose
+ * `name` and brand (what `instanceof` checks, across duplicated copies of a package too) are
+ * `name`. A class with fields or a constructor of its own is written out instead.
+ *
+ * @param base - the class to extend: a client's base class, or one made by errorClass.
+ * @param name - the class's name, e.g. 'POP3UsageError'; also its brand, so unique among unitls errors.
+ * @param code - the literal `code` of its instances, e.g. 'UNITLS_POP3_USAGE'.
+ * @param role - what kind of failure its instances are (see {@link ErrorRole}).
+ * @example
+ * ```ts
+ * export const POP3UsageError = errorClass(POP3Error, 'POP3UsageError', 'UNITLS_POP3_USAGE', 'usage');
+ * export type POP3UsageError = InstanceType<typeof POP3UsageError>;
+ * ```
+ */
+export function errorClass<Base extends abstract new (...args: never[]) => ClientError>(base: Base, name: string, code: string, role?: ErrorRole): Base {
+  const made = class extends (base as unknown as typeof ClientError) {
+    override readonly code: string = code;
+    // Without a role of its own: the one the base class's initializer already set.
+    override readonly role: ErrorRole = role ?? (this as ClientError).role;
+    static override readonly [errorKind]: string = name;
+  };
+  // ClientError names each instance after new.target.
+  Object.defineProperty(made, 'name', { value: name });
+  return made as unknown as Base;
 }
+
+/** The caller's misuse, when a component is used without a client's family. */
+export const ClientUsageError = errorClass(ClientError, 'ClientUsageError', 'UNITLS_CLIENT_USAGE', 'usage');
+export type ClientUsageError = InstanceType<typeof ClientUsageError>;
 
 /** The server broke the protocol, when a component is used without a client's family. */
-export class ClientProtocolError extends ClientError {
-  override readonly code: string = 'UNITLS_CLIENT_PROTOCOL';
-  override readonly role: ErrorRole = 'protocol';
-  static override readonly [errorKind]: string = 'ClientProtocolError';
-}
+export const ClientProtocolError = errorClass(ClientError, 'ClientProtocolError', 'UNITLS_CLIENT_PROTOCOL', 'protocol');
+export type ClientProtocolError = InstanceType<typeof ClientProtocolError>;
 
 /** The transport failed, when a component is used without a client's family. */
-export class ClientConnectionError extends ClientError {
-  override readonly code: string = 'UNITLS_CLIENT_CONNECTION';
-  override readonly role: ErrorRole = 'connection';
-  static override readonly [errorKind]: string = 'ClientConnectionError';
-}
+export const ClientConnectionError = errorClass(ClientError, 'ClientConnectionError', 'UNITLS_CLIENT_CONNECTION', 'connection');
+export type ClientConnectionError = InstanceType<typeof ClientConnectionError>;
 
 /**
  * How kit components make a client's errors: each client passes one, so the errors its users

@@ -38,6 +38,7 @@ export {
   ClientProtocolError,
   ClientConnectionError,
   clientErrors,
+  errorClass,
   errorKind,
   type ErrorFamily,
   type ErrorRole,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientConnectionError, ClientError, ClientUsageError, checkLine, clientErrors, encodeCommand, errorKind } from '../src/mod.js';
+import { ClientConnectionError, ClientError, ClientUsageError, checkLine, clientErrors, encodeCommand, errorClass, errorKind, type ClientErrorOptions } from '../src/mod.js';
 
 describe('the CR/LF/NUL guard', () => {
   it.each(['NOOP\r\nRSET', 'a\rb', 'a\nb', 'a\0b'])('refuses %j before anything is built', (text) => {
@@ -38,6 +38,33 @@ describe('ClientError', () => {
     expect(error).toBeInstanceOf(ClientError);
     expect(error).not.toBeInstanceOf(ClientConnectionError);
     expect(new ClientUsageError('x')).toBeInstanceOf(copy.ClientError);
+  });
+
+  it('errorClass makes a branded subclass: its name, literal code and role (or its base\'s), the base\'s constructor', () => {
+    class FamilyError extends ClientError {
+      override readonly code: string = 'TEST_FAMILY';
+      readonly reply: string | null;
+      constructor(message: string, reply: string | null = null, options?: ClientErrorOptions) {
+        super(message, options);
+        this.reply = reply;
+      }
+      static override readonly [errorKind]: string = 'TestFamilyError';
+    }
+    const TestAbort = errorClass(FamilyError, 'TestAbort', 'TEST_ABORT', 'connection');
+    const TestGrammarError = errorClass(TestAbort, 'TestGrammarError', 'TEST_GRAMMAR', 'protocol');
+    const TestNotOffered = errorClass(FamilyError, 'TestNotOffered', 'TEST_NOT_OFFERED');
+    const cause = new Error('ECONNRESET');
+    const error = new TestGrammarError('a malformed line', '* BYE', { cause });
+    expect(error).toMatchObject({ name: 'TestGrammarError', code: 'TEST_GRAMMAR', role: 'protocol', reply: '* BYE', message: 'a malformed line', cause });
+    expect(String(error)).toBe('TestGrammarError: a malformed line');
+    expect(TestGrammarError.name).toBe('TestGrammarError');
+    for (const parent of [TestAbort, FamilyError, ClientError]) expect(error).toBeInstanceOf(parent);
+    expect(new TestAbort('x')).not.toBeInstanceOf(TestGrammarError);
+    expect(new TestAbort('x')).toMatchObject({ name: 'TestAbort', code: 'TEST_ABORT', role: 'connection', reply: null });
+    expect(new TestNotOffered('y')).toMatchObject({ code: 'TEST_NOT_OFFERED', role: 'error' });
+    class Subclassed extends TestAbort {}
+    expect(new Subclassed('z')).toBeInstanceOf(TestAbort);
+    // The kit's own ClientUsageError is made by errorClass: 'is recognised by brand across copies' covers copies.
   });
 
   it('lets a client family brand its own classes', () => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** The server reply an error came from. */
 export interface ReplyInfo {
@@ -29,49 +29,31 @@ export class FTPError extends ClientError {
 }
 
 /** An unexpected reply (ftplib.error_reply): 1xx, 2xx or 3xx where another was needed. */
-export class FTPReplyError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_REPLY';
-  override readonly role: ErrorRole = 'reply';
-  static override readonly [errorKind]: string = 'FTPReplyError';
-}
+export const FTPReplyError = errorClass(FTPError, 'FTPReplyError', 'UNITLS_FTP_REPLY', 'reply');
+export type FTPReplyError = InstanceType<typeof FTPReplyError>;
 
 /** A transient failure (ftplib.error_temp): a 4xx reply. */
-export class FTPTempError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_TEMP';
-  override readonly role: ErrorRole = 'reply';
-  static override readonly [errorKind]: string = 'FTPTempError';
-}
+export const FTPTempError = errorClass(FTPError, 'FTPTempError', 'UNITLS_FTP_TEMP', 'reply');
+export type FTPTempError = InstanceType<typeof FTPTempError>;
 
 /** A permanent failure (ftplib.error_perm): a 5xx reply. */
-export class FTPPermError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_PERM';
-  override readonly role: ErrorRole = 'reply';
-  static override readonly [errorKind]: string = 'FTPPermError';
-}
+export const FTPPermError = errorClass(FTPError, 'FTPPermError', 'UNITLS_FTP_PERM', 'reply');
+export type FTPPermError = InstanceType<typeof FTPPermError>;
 
 /** A reply or listing that breaks the protocol (ftplib.error_proto): malformed, oversized, unsolicited. */
-export class FTPProtoError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_PROTO';
-  override readonly role: ErrorRole = 'protocol';
-  static override readonly [errorKind]: string = 'FTPProtoError';
-}
+export const FTPProtoError = errorClass(FTPError, 'FTPProtoError', 'UNITLS_FTP_PROTO', 'protocol');
+export type FTPProtoError = InstanceType<typeof FTPProtoError>;
 
 /** The caller asked for something unsafe or impossible; nothing was sent. */
-export class FTPUsageError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_USAGE';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'FTPUsageError';
-}
+export const FTPUsageError = errorClass(FTPError, 'FTPUsageError', 'UNITLS_FTP_USAGE', 'usage');
+export type FTPUsageError = InstanceType<typeof FTPUsageError>;
 
 /**
  * The control or data connection failed or ended early: `cause` is the transport or TLS error
  * (ECONNRESET, RaggedEOF, ...), the same on every TLS implementation. The connection is closed.
  */
-export class FTPConnectionError extends FTPError {
-  override readonly code: string = 'UNITLS_FTP_CONNECTION';
-  override readonly role: ErrorRole = 'connection';
-  static override readonly [errorKind]: string = 'FTPConnectionError';
-}
+export const FTPConnectionError = errorClass(FTPError, 'FTPConnectionError', 'UNITLS_FTP_CONNECTION', 'connection');
+export type FTPConnectionError = InstanceType<typeof FTPConnectionError>;
 
 /** How the kit's pieces raise FTP errors on the control connection. */
 export const ftpErrors: ErrorFamily = {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** Base of every IMAP error (imaplib's IMAP4.error). */
 export class IMAP4Error extends ClientError {
@@ -22,45 +22,30 @@ export class IMAP4Error extends ClientError {
 }
 
 /** A command failed: the server answered NO or BAD (`status`, `responseText`). */
-export class IMAP4ReplyError extends IMAP4Error {
-  override readonly code: string = 'UNITLS_IMAP_REPLY';
-  override readonly role: ErrorRole = 'reply';
-  static override readonly [errorKind]: string = 'IMAP4ReplyError';
-}
+export const IMAP4ReplyError = errorClass(IMAP4Error, 'IMAP4ReplyError', 'UNITLS_IMAP_REPLY', 'reply');
+export type IMAP4ReplyError = InstanceType<typeof IMAP4ReplyError>;
 
 /** The caller asked for something the protocol does not allow now; nothing was sent. */
-export class IMAP4UsageError extends IMAP4Error {
-  override readonly code: string = 'UNITLS_IMAP_USAGE';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'IMAP4UsageError';
-}
+export const IMAP4UsageError = errorClass(IMAP4Error, 'IMAP4UsageError', 'UNITLS_IMAP_USAGE', 'usage');
+export type IMAP4UsageError = InstanceType<typeof IMAP4UsageError>;
 
 /**
  * The connection is unusable and was closed (imaplib's IMAP4.abort): the server said BYE or went
  * away, or the transport or TLS failed (`cause` keeps why, a RaggedEOF say).
  */
-export class IMAP4Abort extends IMAP4Error {
-  override readonly code: string = 'UNITLS_IMAP_ABORT';
-  override readonly role: ErrorRole = 'connection';
-  static override readonly [errorKind]: string = 'IMAP4Abort';
-}
+export const IMAP4Abort = errorClass(IMAP4Error, 'IMAP4Abort', 'UNITLS_IMAP_ABORT', 'connection');
+export type IMAP4Abort = InstanceType<typeof IMAP4Abort>;
 
 /**
  * The server broke the grammar (RFC 9051 §9) or the protocol's rules (a reply for a command never
  * sent, a literal over its limit, ...). An IMAP4Abort: the connection is closed.
  */
-export class IMAP4ProtocolError extends IMAP4Abort {
-  override readonly code: string = 'UNITLS_IMAP_PROTOCOL';
-  override readonly role: ErrorRole = 'protocol';
-  static override readonly [errorKind]: string = 'IMAP4ProtocolError';
-}
+export const IMAP4ProtocolError = errorClass(IMAP4Abort, 'IMAP4ProtocolError', 'UNITLS_IMAP_PROTOCOL', 'protocol');
+export type IMAP4ProtocolError = InstanceType<typeof IMAP4ProtocolError>;
 
 /** The selected mailbox is read-only and the call would change it (imaplib's IMAP4.readonly). */
-export class IMAP4ReadOnly extends IMAP4Error {
-  override readonly code: string = 'UNITLS_IMAP_READONLY';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'IMAP4ReadOnly';
-}
+export const IMAP4ReadOnly = errorClass(IMAP4Error, 'IMAP4ReadOnly', 'UNITLS_IMAP_READONLY', 'usage');
+export type IMAP4ReadOnly = InstanceType<typeof IMAP4ReadOnly>;
 
 /** How the shared kit raises IMAP's errors. */
 export const imapErrors: ErrorFamily = {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** Base of every POP3 error (poplib.error_proto). `response` keeps the server's line when one caused it. */
 export class POP3Error extends ClientError {
@@ -23,35 +23,23 @@ export class POP3Error extends ClientError {
 export const error_proto = POP3Error;
 
 /** The server answered -ERR (`response` is its line). The session goes on. */
-export class POP3ReplyError extends POP3Error {
-  override readonly code: string = 'UNITLS_POP3_REPLY';
-  override readonly role: ErrorRole = 'reply';
-  static override readonly [errorKind]: string = 'POP3ReplyError';
-}
+export const POP3ReplyError = errorClass(POP3Error, 'POP3ReplyError', 'UNITLS_POP3_REPLY', 'reply');
+export type POP3ReplyError = InstanceType<typeof POP3ReplyError>;
 
 /** The caller asked for something unsafe or impossible; nothing was sent (CR/LF in an argument, AUTH in clear, ...). */
-export class POP3UsageError extends POP3Error {
-  override readonly code: string = 'UNITLS_POP3_USAGE';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'POP3UsageError';
-}
+export const POP3UsageError = errorClass(POP3Error, 'POP3UsageError', 'UNITLS_POP3_USAGE', 'usage');
+export type POP3UsageError = InstanceType<typeof POP3UsageError>;
 
 /** The server broke the protocol (a malformed or unsolicited line, a limit passed); the connection is closed. */
-export class POP3ProtocolError extends POP3Error {
-  override readonly code: string = 'UNITLS_POP3_PROTOCOL';
-  override readonly role: ErrorRole = 'protocol';
-  static override readonly [errorKind]: string = 'POP3ProtocolError';
-}
+export const POP3ProtocolError = errorClass(POP3Error, 'POP3ProtocolError', 'UNITLS_POP3_PROTOCOL', 'protocol');
+export type POP3ProtocolError = InstanceType<typeof POP3ProtocolError>;
 
 /**
  * The connection failed or the server went away (`cause` keeps the transport or TLS error, a
  * RaggedEOF say); the connection is closed.
  */
-export class POP3ConnectionError extends POP3Error {
-  override readonly code: string = 'UNITLS_POP3_CONNECTION';
-  override readonly role: ErrorRole = 'connection';
-  static override readonly [errorKind]: string = 'POP3ConnectionError';
-}
+export const POP3ConnectionError = errorClass(POP3Error, 'POP3ConnectionError', 'UNITLS_POP3_CONNECTION', 'connection');
+export type POP3ConnectionError = InstanceType<typeof POP3ConnectionError>;
 
 /** How the kit's pieces raise POP3 errors. */
 export const popErrors: ErrorFamily = {

@@ -6,37 +6,26 @@
  *
  * @module
  */
-import { ClientError, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
 
 /** Base of every SMTP error (smtplib.SMTPException). */
-export class SMTPException extends ClientError {
-  override readonly code: string = 'UNITLS_SMTP';
-  static override readonly [errorKind]: string = 'SMTPException';
-}
+export const SMTPException = errorClass(ClientError, 'SMTPException', 'UNITLS_SMTP');
+export type SMTPException = InstanceType<typeof SMTPException>;
 
 /**
  * The connection failed or was closed (smtplib.SMTPServerDisconnected): the server went away, or
  * the transport or TLS failed mid-session (`cause` says how), or nothing is connected.
  */
-export class SMTPServerDisconnected extends SMTPException {
-  override readonly code: string = 'UNITLS_SMTP_DISCONNECTED';
-  override readonly role: ErrorRole = 'connection';
-  static override readonly [errorKind]: string = 'SMTPServerDisconnected';
-}
+export const SMTPServerDisconnected = errorClass(SMTPException, 'SMTPServerDisconnected', 'UNITLS_SMTP_DISCONNECTED', 'connection');
+export type SMTPServerDisconnected = InstanceType<typeof SMTPServerDisconnected>;
 
 /** The server broke the protocol: a malformed, oversized or unsolicited reply. */
-export class SMTPProtocolError extends SMTPException {
-  override readonly code: string = 'UNITLS_SMTP_PROTOCOL';
-  override readonly role: ErrorRole = 'protocol';
-  static override readonly [errorKind]: string = 'SMTPProtocolError';
-}
+export const SMTPProtocolError = errorClass(SMTPException, 'SMTPProtocolError', 'UNITLS_SMTP_PROTOCOL', 'protocol');
+export type SMTPProtocolError = InstanceType<typeof SMTPProtocolError>;
 
 /** The caller asked for something unsafe or impossible; nothing was sent (CR/LF in an argument, ...). */
-export class SMTPUsageError extends SMTPException {
-  override readonly code: string = 'UNITLS_SMTP_USAGE';
-  override readonly role: ErrorRole = 'usage';
-  static override readonly [errorKind]: string = 'SMTPUsageError';
-}
+export const SMTPUsageError = errorClass(SMTPException, 'SMTPUsageError', 'UNITLS_SMTP_USAGE', 'usage');
+export type SMTPUsageError = InstanceType<typeof SMTPUsageError>;
 
 /** A server reply that is an error (smtplib.SMTPResponseException). */
 export class SMTPResponseException extends SMTPException {
@@ -81,34 +70,24 @@ export class SMTPRecipientsRefused extends SMTPException {
 }
 
 /** The message data was refused (smtplib.SMTPDataError). */
-export class SMTPDataError extends SMTPResponseException {
-  override readonly code: string = 'UNITLS_SMTP_DATA';
-  static override readonly [errorKind]: string = 'SMTPDataError';
-}
+export const SMTPDataError = errorClass(SMTPResponseException, 'SMTPDataError', 'UNITLS_SMTP_DATA');
+export type SMTPDataError = InstanceType<typeof SMTPDataError>;
 
 /** The greeting was not 220 (smtplib.SMTPConnectError). */
-export class SMTPConnectError extends SMTPResponseException {
-  override readonly code: string = 'UNITLS_SMTP_CONNECT';
-  static override readonly [errorKind]: string = 'SMTPConnectError';
-}
+export const SMTPConnectError = errorClass(SMTPResponseException, 'SMTPConnectError', 'UNITLS_SMTP_CONNECT');
+export type SMTPConnectError = InstanceType<typeof SMTPConnectError>;
 
 /** EHLO/HELO was refused (smtplib.SMTPHeloError). */
-export class SMTPHeloError extends SMTPResponseException {
-  override readonly code: string = 'UNITLS_SMTP_HELO';
-  static override readonly [errorKind]: string = 'SMTPHeloError';
-}
+export const SMTPHeloError = errorClass(SMTPResponseException, 'SMTPHeloError', 'UNITLS_SMTP_HELO');
+export type SMTPHeloError = InstanceType<typeof SMTPHeloError>;
 
 /** Authentication failed (smtplib.SMTPAuthenticationError). */
-export class SMTPAuthenticationError extends SMTPResponseException {
-  override readonly code: string = 'UNITLS_SMTP_AUTH';
-  static override readonly [errorKind]: string = 'SMTPAuthenticationError';
-}
+export const SMTPAuthenticationError = errorClass(SMTPResponseException, 'SMTPAuthenticationError', 'UNITLS_SMTP_AUTH');
+export type SMTPAuthenticationError = InstanceType<typeof SMTPAuthenticationError>;
 
 /** The server does not offer what was required (smtplib.SMTPNotSupportedError), e.g. STARTTLS. */
-export class SMTPNotSupportedError extends SMTPException {
-  override readonly code: string = 'UNITLS_SMTP_NOT_SUPPORTED';
-  static override readonly [errorKind]: string = 'SMTPNotSupportedError';
-}
+export const SMTPNotSupportedError = errorClass(SMTPException, 'SMTPNotSupportedError', 'UNITLS_SMTP_NOT_SUPPORTED');
+export type SMTPNotSupportedError = InstanceType<typeof SMTPNotSupportedError>;
 
 /** How the kit's pieces raise SMTP errors. */
 export const smtpErrors: ErrorFamily = {
