@@ -3,7 +3,7 @@
 // prepack). N-API keeps it loadable by every Node from 20 on; its OpenSSL symbols resolve to the
 // OpenSSL 3 inside each of them. Reuses build/Release when it is newer than every source file.
 // On any other platform it does nothing: installs there build from source (scripts/install.mjs).
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build-addon.mjs';
@@ -23,5 +23,9 @@ if (!fresh && !build()) {
 }
 const target = join(root, 'prebuilds', 'linux-x64');
 mkdirSync(target, { recursive: true });
-copyFileSync(built, join(target, 'node.napi.glibc.node'));
+// Copied under a private name, then renamed: two packs at once (the packed-install test beside
+// tls-openssl's install test) must never see or ship a half-written addon.
+const partial = join(target, `.node.napi.glibc.node.${process.pid}`);
+copyFileSync(built, partial);
+renameSync(partial, join(target, 'node.napi.glibc.node'));
 console.log('@unitls/tls-openssl: prebuilds/linux-x64/node.napi.glibc.node');
