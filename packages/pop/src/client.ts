@@ -172,7 +172,7 @@ export class POP3 implements AsyncDisposable {
   /** APOP (RFC 1939 §7) with the greeting's timestamp. @throws POP3Error (no timestamp), POP3ReplyError */
   async apop(user: string, secret: string, options: CallOptions = {}): Promise<string> {
     this.#checkAuth();
-    const timestamp = /<[^<>\s]+@[^<>\s]+>/.exec(this.#welcome)?.[0];
+    const timestamp = apopTimestamp(this.#welcome);
     if (timestamp === undefined) throw new POP3Error('the server greeting has no APOP timestamp');
     const digest = createHash('md5').update(timestamp + secret).digest('hex');
     return this.#ok({ type: 'APOP', name: user, digest }, options);
@@ -348,4 +348,13 @@ function uniqueId(text: string): UniqueId {
   const [message, uid] = text.trim().split(/\s+/, 2);
   if (message === undefined || uid === undefined || !/^[1-9][0-9]*$/.test(message)) throw new POP3ProtocolError(`malformed UIDL line: ${JSON.stringify(text.slice(0, 80))}`);
   return { message: Number(message), uid };
+}
+
+/**
+ * The APOP timestamp (RFC 1939 §7: `<...@...>`) in a server greeting, or undefined.
+ * The part before `@` excludes `@` so the pattern has one way to match: `[^<>\s]+@` backtracked
+ * over every `@` from every `<`, quadratic in a hostile greeting (40,000 characters: 1 s of CPU).
+ */
+export function apopTimestamp(greeting: string): string | undefined {
+  return /<[^<>\s@]+@[^<>\s]+>/.exec(greeting)?.[0];
 }

@@ -24,8 +24,9 @@ export type ReferenceName = { readonly kind: 'dns'; readonly value: string } | {
  * @throws VerificationFailure (`hostname-mismatch`, INVALID_REFERENCE_NAME) when it is neither.
  */
 export function referenceName(text: string): ReferenceName {
-  // A URL-style bracketed IPv6 literal is still an IPv6 literal.
-  const address = parseIpAddress(/^\[[^\]]*:[^\]]*\]$/.test(text) ? text.slice(1, -1) : text);
+  // A URL-style bracketed IPv6 literal is still an IPv6 literal. The first run excludes ':' so the
+  // pattern matches one way: `[^\]]*:` backtracked over every ':' (quadratic in a hostile name).
+  const address = parseIpAddress(/^\[[^\]:]*:[^\]]*\]$/.test(text) ? text.slice(1, -1) : text);
   if (address !== null) return { kind: 'ip', value: address };
   const name = (text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
   if (!isDnsName(name)) {
