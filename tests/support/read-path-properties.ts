@@ -7,13 +7,15 @@
  *   memory) returns exactly the bytes of the PEP path (processIncoming copies, one record per
  *   read, WantReadError, processOutgoing) for any record sizes, any way the network splits the
  *   stream and any read sizes;
- * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not.
+ * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not, and whether
+ *   its socket is read through a ChunkReader or straight from node:net's reused read buffer
+ *   (tls-core's connectDirect: copyIncoming, or processIncoming of a copy for a buffer without it).
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
-import { BufferSocket, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
+import { BufferSocket, connectDirect, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
 
 /** A TLSBuffer with the fast path. */
 export type FastBuffer = TLSBuffer & TLSBufferFastPath;
@@ -143,13 +145,23 @@ export interface SocketReadOptions {
   numRuns: number;
 }
 
-/** Asserts: a TLSSocket returns the same bytes whether its buffer offers the fast path or not. */
+/** The read paths of a client TLSSocket that {@link assertSocketReadsMatch} compares. */
+const PATHS = ['pep', 'fast', 'direct'] as const;
+
+/**
+ * Asserts: a TLSSocket returns the same bytes on every read path: its buffer's PEP calls only, its
+ * fast path, and a direct socket (connectDirect).
+ */
 export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }: SocketReadOptions): Promise<void> {
   const port = listener.getsockname()!.port;
-  /** A client socket whose buffer hides the fast path (the PEP calls only) when `plain`. */
-  const open = async (plain: boolean): Promise<[TLSSocket, TLSSocket]> => {
+  /**
+   * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep'; read through a
+   * ChunkReader on 'pep' and 'fast', straight from node:net's reused read buffer on 'direct'.
+   */
+  const open = async (path: (typeof PATHS)[number]): Promise<[TLSSocket, TLSSocket]> => {
+    const plain = path === 'pep';
     const buffer = clientBuffer();
-    const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing']);
+    const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing', 'copyIncoming']);
     const seen = plain
       ? (new Proxy(buffer, {
           get: (target, key) => {
@@ -160,7 +172,7 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }
           has: (target, key) => !hidden.has(key) && key in target,
         }) as TLSBuffer)
       : buffer;
-    const tcp = connect({ host: '127.0.0.1', port });
+    const tcp = path === 'direct' ? connectDirect({ host: '127.0.0.1', port }) : connect({ host: '127.0.0.1', port });
     await once(tcp, 'connect');
     const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
     return [client, server];
@@ -171,8 +183,8 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }
       fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }),
       async (sizes, recvSizes) => {
         const data = plaintext(sizes);
-        for (const plain of [true, false]) {
-          const [client, server] = await open(plain);
+        for (const path of PATHS) {
+          const [client, server] = await open(path);
           try {
             // Server to client: the client's read path is the one compared (the server's sends
             // take the fast output path where its buffer has one).

@@ -9,18 +9,15 @@
  */
 import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
-import { ChunkReader } from './chunk-reader.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
 import { TLSError, WantReadError, WantWriteError } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
+import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
 
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
 export const CLOSE_NOTIFY_TIMEOUT_MS = 5_000;
-
-/** Ciphertext bytes taken from the transport per feed of the buffer. */
-const READ_SIZE = 64 * 1024;
 
 /**
  * The most plaintext one `send` hands to `TLSBuffer.write` at a time: a `send` of any size
@@ -62,6 +59,12 @@ export interface TLSBufferFastPath {
    * never changes `data` afterwards. Returns false, storing nothing, when the buffer is full.
    */
   takeIncoming?(data: Uint8Array): boolean;
+  /**
+   * Copies in as much of `data` as the buffer has room for and returns the count (0 when full):
+   * `data` may change as soon as it returns (a socket's reused read buffer). With it, BufferSocket
+   * reads the sockets of `connectDirect` and of its listeners into reused memory (see intake.ts).
+   */
+  copyIncoming?(data: Uint8Array): number;
 }
 
 function fastPathOf(buffer: TLSBuffer): TLSBufferFastPath | null {
@@ -161,10 +164,8 @@ export class BufferSocket implements TLSSocket {
   readonly #buffer: TLSBuffer;
   readonly #fast: TLSBufferFastPath | null;
   readonly #transport: Transport;
-  readonly #reader: ChunkReader;
+  readonly #intake: Intake;
   #closed = false;
-  /** Transport bytes the buffer had no room for yet. */
-  #pending: Uint8Array = new Uint8Array(0);
   /** What the handshake's last input already held: plaintext, or the error reading it raised. */
   #early: Uint8Array | null = null;
   #earlyError: unknown = null;
@@ -181,7 +182,7 @@ export class BufferSocket implements TLSSocket {
     this.#buffer = buffer;
     this.#fast = fastPathOf(buffer);
     this.#transport = transport;
-    this.#reader = new ChunkReader(transport);
+    this.#intake = intakeFor(transport, buffer);
   }
 
   /**
@@ -241,7 +242,7 @@ export class BufferSocket implements TLSSocket {
         if (error instanceof WantWriteError) await this.#flush();
         else if (error instanceof WantReadError) {
           if (eof) return undefined;
-          eof = !(await this.#fill(eofMessage));
+          eof = !(await this.#fill(this.#intake.fed, eofMessage));
         } else {
           // Send the alert the buffer produced before failing.
           await this.#flush().catch(() => {});
@@ -317,45 +318,13 @@ export class BufferSocket implements TLSSocket {
   }
 
   /**
-   * Flushes, then feeds the buffer: bytes it had no room for earlier first, else the next bytes
-   * from the transport. At EOF: throws `eofMessage` when given, else tells the buffer (an empty
+   * Flushes, then feeds the buffer input newer than `since` (the intake's count when the buffer
+   * asked for more). At EOF: throws `eofMessage` when given, else tells the buffer (an empty
    * processIncoming) and returns false.
    */
-  async #fill(eofMessage?: string): Promise<boolean> {
+  async #fill(since: number, eofMessage?: string): Promise<boolean> {
     await this.#flush();
-    let data = this.#pending;
-    if (data.length === 0) {
-      data = await this.#reader.read(READ_SIZE);
-      if (data.length === 0 && eofMessage !== undefined) throw new TLSError(eofMessage);
-    }
-    this.#pending = this.#feed(data);
-    return data.length > 0;
-  }
-
-  /** Gives the buffer as much of `data` as it takes; returns the rest. */
-  #feed(data: Uint8Array): Uint8Array {
-    let size = data.length;
-    for (;;) {
-      let cause: unknown;
-      if (data.length > 0 && this.#fast?.takeIncoming !== undefined) {
-        // Transport chunks are never changed once read, so the buffer may keep them as they are.
-        if (this.#fast.takeIncoming(data.subarray(0, size))) return data.subarray(size);
-      } else {
-        try {
-          this.#buffer.processIncoming(data.subarray(0, size));
-          return data.subarray(size);
-        } catch (error) {
-          if (!(error instanceof WantReadError)) throw error;
-          cause = error;
-        }
-      }
-      // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
-      if (size <= 1) {
-        if (data !== this.#pending) return data;
-        throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more', { cause });
-      }
-      size >>= 1;
-    }
+    return this.#intake.fill(since, eofMessage);
   }
 
   #serialRead<T>(task: () => Promise<T>): Promise<T> {
@@ -398,15 +367,14 @@ export class BufferSocket implements TLSSocket {
         if (count > 0) data = takeRead(target, count);
         else if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
         else {
+          const since = this.#intake.fed;
           // What the buffer has for the peer goes first: the peer may be waiting for it.
           if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
           if (count === READ_WANT_WRITE) continue;
-          let input = this.#pending;
-          if (input.length === 0) input = await this.#reader.read(READ_SIZE);
-          this.#pending = this.#feed(input);
-          eof = input.length === 0;
+          eof = !(await this.#intake.fill(since));
         }
       }
+      this.#intake.drained();
     } catch (error) {
       await this.#fatal();
       throw error;
@@ -436,6 +404,7 @@ export class BufferSocket implements TLSSocket {
         if (next === 0) break;
         total += next;
       }
+      this.#intake.drained();
       return takeRead(target, total);
     }).catch(async (error: unknown) => {
       await this.#fatal();
@@ -483,7 +452,7 @@ export class BufferSocket implements TLSSocket {
     if (this.#closed) return;
     if (force) {
       this.#closed = true;
-      this.#reader.detach();
+      this.#intake.detach();
       await dropTransport(this.#transport, this.#closeNotifyNow());
       return;
     }
@@ -492,7 +461,7 @@ export class BufferSocket implements TLSSocket {
     const shutdown = this.#serialWrite(() => this.#serialRead(() => this.#shutdown()));
     await untilAborted(shutdown, signal, () => this.#transport.destroy()).catch(() => {});
     this.#closed = true;
-    this.#reader.detach();
+    this.#intake.detach();
     await endTransport(this.#transport, false);
   }
 
@@ -614,12 +583,16 @@ function dropTransport(transport: Transport, last: Uint8Array | null): Promise<v
  * A listening TLSSocket for implementations that serve connections through TLSBuffers: every
  * accepted TCP connection gets `createBuffer()` and its handshake. Accepted transports set
  * noDelay (an alert right after the session tickets must not wait for an ACK) and stay half-open
- * after the peer's FIN until our close_notify is written.
+ * after the peer's FIN until our close_notify is written. They are accepted paused: when the
+ * buffer offers copyIncoming, the connection is read into reused memory ({@link readDirectly}).
  */
 export class BufferListener extends TLSListener<BufferSocket> {
+  /** Each adopted connection's buffer, until its handshake starts. */
+  readonly #buffers = new WeakMap<Socket, TLSBuffer>();
+
   /** Binds `address` and starts listening. */
   static async listen(context: ServerContext, address: Address): Promise<BufferListener> {
-    return new BufferListener(INTERNAL, context, await listenOn(address, { allowHalfOpen: true, noDelay: true }));
+    return new BufferListener(INTERNAL, context, await listenOn(address, { allowHalfOpen: true, noDelay: true, pauseOnConnect: true }));
   }
 
   /** @throws TypeError always for callers outside tls-core (PEP 748: sockets are not built by users). */
@@ -628,8 +601,17 @@ export class BufferListener extends TLSListener<BufferSocket> {
     super(context, server);
   }
 
-  protected handshake(transport: Transport): Promise<BufferSocket> {
-    return BufferSocket.open(this.context.createBuffer(), transport);
+  protected override adopt(accepted: Socket): Socket {
+    const buffer = this.context.createBuffer();
+    const transport = copiesIncoming(buffer) ? readDirectly(accepted) : accepted;
+    this.#buffers.set(transport, buffer);
+    return transport;
+  }
+
+  protected handshake(transport: Socket): Promise<BufferSocket> {
+    const buffer = this.#buffers.get(transport) ?? this.context.createBuffer();
+    this.#buffers.delete(transport);
+    return BufferSocket.open(buffer, transport);
   }
 }
 

@@ -10,6 +10,8 @@ export interface ListenOptions {
   allowHalfOpen?: boolean;
   /** Turn Nagle's algorithm off on accepted connections (default false). */
   noDelay?: boolean;
+  /** Hand accepted connections over unread and paused (node:net's option; default false). */
+  pauseOnConnect?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export const SERVER_HANDSHAKE_TIMEOUT_MS = 120_000;
 /** Binds a TCP server to `address` (port 0: an ephemeral port) and resolves once it listens. */
 export async function listenOn(address: Address, options: ListenOptions = {}): Promise<Server> {
   checkAddress('ServerContext.connect', address);
-  const server = createServer({ allowHalfOpen: options.allowHalfOpen ?? false, noDelay: options.noDelay ?? false });
+  const server = createServer({ allowHalfOpen: options.allowHalfOpen ?? false, noDelay: options.noDelay ?? false, pauseOnConnect: options.pauseOnConnect ?? false });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -59,9 +61,25 @@ export abstract class TLSListener<T extends TLSSocket> implements TLSSocket {
   /** Runs the server side of a handshake on an accepted TCP connection; rejects with why it failed. */
   protected abstract handshake(transport: Socket): Promise<T>;
 
-  #onConnection(transport: Socket): void {
+  /**
+   * The socket to serve an accepted connection on (called first, before {@link handshake}): the
+   * accepted one itself, or a replacement that took over its connection. This default keeps it.
+   */
+  protected adopt(accepted: Socket): Socket {
+    return accepted;
+  }
+
+  #onConnection(accepted: Socket): void {
     if (!this.#queue.hasRoom) {
-      transport.destroy();
+      accepted.destroy();
+      return;
+    }
+    let transport: Socket;
+    try {
+      transport = this.adopt(accepted);
+    } catch (error) {
+      accepted.destroy();
+      this.#queue.push({ ok: false, error });
       return;
     }
     this.#handshaking.add(transport);

@@ -49,6 +49,7 @@ export {
   type TLSBufferFastPath,
 } from './buffer-socket.js';
 export { TLSListener, listenOn, SERVER_HANDSHAKE_TIMEOUT_MS, type ListenOptions } from './listener.js';
+export { connectDirect, readDirectly, READ_AHEAD } from './intake.js';
 export { startTls, StartTlsInjectionError, type StartTlsOptions } from './start-tls.js';
 export { connectTcp } from './tcp.js';
 export { TLSSocketStream } from './stream.js';

@@ -339,6 +339,24 @@ napi_value feed(napi_env env, napi_callback_info info) { return feed_with(env, i
  * promises never to change `data` again. */
 napi_value feed_owned(napi_env env, napi_callback_info info) { return feed_with(env, info, true); }
 
+/* feedSome(data) -> bytes copied in: as many as fit under INCOMING_BUFFER_LIMIT (0 when full).
+ * `data` may change as soon as this returns (a socket's reused read buffer). */
+napi_value feed_some(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Connection *c;
+  if (!args_of(env, info, 1, argv, &c)) return NULL;
+  unsigned char *data;
+  size_t len;
+  if (!bytes_arg(env, argv[0], "the incoming data", &data, &len)) return NULL;
+  size_t room = INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio);
+  size_t take = len < room ? len : room;
+  if (take > 0 && !chunk_bio_append(c->rbio, data, take)) {
+    throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+    return NULL;
+  }
+  return int_value(env, (int64_t)take);
+}
+
 napi_value feed_eof(napi_env env, napi_callback_info info) {
   Connection *c;
   if (!args_of(env, info, 0, NULL, &c)) return NULL;

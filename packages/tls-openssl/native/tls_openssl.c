@@ -31,6 +31,7 @@ ENTRY(write_plain)
 ENTRY(shutdown_tls)
 ENTRY(feed)
 ENTRY(feed_owned)
+ENTRY(feed_some)
 ENTRY(feed_eof)
 ENTRY(incoming_pending)
 ENTRY(outgoing_pending)
@@ -52,6 +53,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"shutdown", NULL, shutdown_tls_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feed", NULL, feed_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feedOwned", NULL, feed_owned_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"feedSome", NULL, feed_some_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feedEof", NULL, feed_eof_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"incomingPending", NULL, incoming_pending_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"outgoingPending", NULL, outgoing_pending_entry, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -20,6 +20,8 @@ export interface Addon {
   feed(this: object, data: Uint8Array): boolean;
   /** Like feed, but keeps large inputs by reference: the caller never changes `data` again. */
   feedOwned(this: object, data: Uint8Array): boolean;
+  /** Copies in as much of data as fits under INCOMING_BUFFER_LIMIT; returns the count (0 when full). */
+  feedSome(this: object, data: Uint8Array): number;
   feedEof(this: object): void;
   incomingPending(this: object): number;
   outgoingPending(this: object): number;

@@ -207,6 +207,14 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     return addon.feedOwned.call(this.#n(), data);
   }
 
+  /**
+   * Extension for BufferSocket ({@link TLSBufferFastPath}): copies in as much of `data` as fits
+   * under {@link INCOMING_BUFFER_LIMIT} (a socket's reused read buffer may change right after).
+   */
+  copyIncoming(data: Uint8Array): number {
+    return addon.feedSome.call(this.#n(), data);
+  }
+
   incomingBytesBuffered(): number {
     return addon.incomingPending.call(this.#n());
   }

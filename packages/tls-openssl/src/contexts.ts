@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
   BufferSocket,
@@ -7,6 +6,7 @@ import {
   TLSError,
   bindSessions,
   checkAddress,
+  connectDirect,
   deadlineSignal,
   openSession,
   parseServerName,
@@ -132,8 +132,9 @@ export class OpenSSLClientContext implements ClientContext {
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
     const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });
-    // Half-open: after the server's FIN our close_notify must still be writable.
-    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
+    // Half-open: after the server's FIN our close_notify must still be writable. Read into reused
+    // memory (tls-core's connectDirect): no fresh ArrayBuffer per read.
+    const tcp = connectDirect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     try {
       await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
     } catch (error) {

@@ -1,0 +1,324 @@
+/**
+ * How BufferSocket gets ciphertext from its transport into its TLSBuffer. Two ways:
+ *
+ * - pulled ({@link PulledIntake}): any Duplex, read through a {@link ChunkReader}; every chunk
+ *   node:net reads is a fresh ArrayBuffer.
+ * - direct ({@link DirectIntake}): a node:net socket made by {@link connectDirect} or
+ *   {@link readDirectly} reads into one shared, reused buffer (node:net's `onread` option) and
+ *   each read is copied into the TLSBuffer at once ({@link TLSBufferFastPath.copyIncoming}). No
+ *   ArrayBuffer per read: V8 counts fresh ones as external memory against its old-generation
+ *   budget, and at bulk rates they set off mark-compact collections (issue #16).
+ *
+ * @module
+ */
+import { Socket, connect as netConnect, type SocketConstructorOpts, type TcpNetConnectOpts } from 'node:net';
+import { ChunkReader } from './chunk-reader.js';
+import { TLSError, WantReadError } from './errors.js';
+import type { TLSBuffer, Transport } from './interfaces.js';
+
+/** Ciphertext bytes taken from a pulled transport per feed of the buffer. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Ciphertext a direct socket lets wait in its TLSBuffer before it stops reading the network (as a
+ * ChunkReader's high-water mark does): a reader that does not keep up holds this much, not more.
+ */
+export const READ_AHEAD = 256 * 1024;
+
+/** Bytes of one direct socket read. */
+const DIRECT_READ_SIZE = 64 * 1024;
+
+/** The copying feed {@link DirectIntake} needs (tls-core's TLSBufferFastPath.copyIncoming). */
+export interface CopyingBuffer {
+  copyIncoming(data: Uint8Array): number;
+}
+
+/** How BufferSocket feeds its TLSBuffer. */
+export interface Intake {
+  /**
+   * Counts the feeds so far. Read it synchronously right after the buffer asked for more input,
+   * and pass it to {@link fill}: input fed in between (while output was flushed) then counts.
+   */
+  readonly fed: number;
+  /**
+   * Resolves once the buffer got input after `since`, waiting for the transport when it has none:
+   * true, or false at the transport's end (the buffer is then told: an empty processIncoming).
+   *
+   * @throws TLSError(`eofMessage`) at the end instead, when given; the transport's error.
+   */
+  fill(since: number, eofMessage?: string): Promise<boolean>;
+  /** The buffer was read from: it may have room to read ahead again. */
+  drained(): void;
+  /** Stops feeding the buffer; what the transport still delivers is dropped. */
+  detach(): void;
+}
+
+/** The intake for `transport`: direct when the socket reads directly ({@link connectDirect}). */
+export function intakeFor(transport: Transport, buffer: TLSBuffer): Intake {
+  const direct = transport instanceof Socket ? directReads.get(transport) : undefined;
+  if (direct === undefined) return new PulledIntake(transport, buffer);
+  const copy = copiesIncoming(buffer) ? (data: Uint8Array) => buffer.copyIncoming(data) : (data: Uint8Array) => copyThroughProcessIncoming(buffer, data);
+  return new DirectIntake(transport as Socket, direct, buffer, copy);
+}
+
+/**
+ * copyIncoming for a buffer without it: processIncoming of a copy, halved while the buffer
+ * refuses it (PEP 748: a full buffer stores nothing). Returns the count taken.
+ */
+function copyThroughProcessIncoming(buffer: TLSBuffer, data: Uint8Array): number {
+  for (let size = data.length; size >= 1; size >>= 1) {
+    try {
+      buffer.processIncoming(new Uint8Array(data.subarray(0, size)));
+      return size;
+    } catch (error) {
+      if (!(error instanceof WantReadError)) throw error;
+    }
+  }
+  return 0;
+}
+
+/** Whether `buffer` offers {@link CopyingBuffer.copyIncoming}. */
+export function copiesIncoming(buffer: TLSBuffer): buffer is TLSBuffer & CopyingBuffer {
+  return typeof (buffer as Partial<CopyingBuffer>).copyIncoming === 'function';
+}
+
+/** Chunks read by node:net (fresh memory each), fed by reference when the buffer takes them so. */
+class PulledIntake implements Intake {
+  readonly fed = 0;
+  readonly #reader: ChunkReader;
+  readonly #buffer: TLSBuffer;
+  readonly #take: ((data: Uint8Array) => boolean) | undefined;
+  /** Transport bytes the buffer had no room for yet. */
+  #pending: Uint8Array = new Uint8Array(0);
+
+  constructor(transport: Transport, buffer: TLSBuffer) {
+    this.#reader = new ChunkReader(transport);
+    this.#buffer = buffer;
+    const take = (buffer as { takeIncoming?: (data: Uint8Array) => boolean }).takeIncoming;
+    this.#take = take === undefined ? undefined : take.bind(buffer);
+  }
+
+  async fill(_since: number, eofMessage?: string): Promise<boolean> {
+    let data = this.#pending;
+    if (data.length === 0) {
+      data = await this.#reader.read(READ_SIZE);
+      if (data.length === 0 && eofMessage !== undefined) throw new TLSError(eofMessage);
+    }
+    this.#pending = this.#feed(data);
+    return data.length > 0;
+  }
+
+  /** Gives the buffer as much of `data` as it takes; returns the rest. */
+  #feed(data: Uint8Array): Uint8Array {
+    let size = data.length;
+    for (;;) {
+      let cause: unknown;
+      if (data.length > 0 && this.#take !== undefined) {
+        // Transport chunks are never changed once read, so the buffer may keep them as they are.
+        if (this.#take(data.subarray(0, size))) return data.subarray(size);
+      } else {
+        try {
+          this.#buffer.processIncoming(data.subarray(0, size));
+          return data.subarray(size);
+        } catch (error) {
+          if (!(error instanceof WantReadError)) throw error;
+          cause = error;
+        }
+      }
+      // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
+      if (size <= 1) {
+        if (data !== this.#pending) return data;
+        throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more', { cause });
+      }
+      size >>= 1;
+    }
+  }
+
+  drained(): void {}
+
+  detach(): void {
+    this.#reader.detach();
+  }
+}
+
+/** One read buffer for every direct socket: each read is consumed before the next can start. */
+let sharedReadBuffer: Buffer | undefined;
+
+/** A direct socket's reads; `sink` takes them once a BufferSocket runs on it. */
+class DirectReads {
+  sink: ((data: Uint8Array) => boolean) | null = null;
+  /** Copies of what was read before there was a sink. */
+  early: Uint8Array[] = [];
+  readonly onread = {
+    buffer: (sharedReadBuffer ??= Buffer.allocUnsafeSlow(DIRECT_READ_SIZE)),
+    // Returning false stops reading (node:net's onread contract) until socket.resume().
+    callback: (count: number, buffer: Uint8Array): boolean => {
+      const data = buffer.subarray(0, count);
+      if (this.sink !== null) return this.sink(data);
+      this.early.push(new Uint8Array(data));
+      return true;
+    },
+  };
+}
+
+const directReads = new WeakMap<Socket, DirectReads>();
+
+/**
+ * `net.connect(options)` reading into the shared buffer: a BufferSocket over it feeds its
+ * TLSBuffer from there (copyIncoming, or processIncoming of a copy for a buffer without it) with
+ * no fresh ArrayBuffer per read. Only BufferSocket reads such a socket: it emits no 'data'.
+ */
+export function connectDirect(options: TcpNetConnectOpts): Socket {
+  const reads = new DirectReads();
+  const socket = netConnect({ ...options, onread: reads.onread });
+  directReads.set(socket, reads);
+  return socket;
+}
+
+/** node:net's private fields moved from an accepted socket to its replacement. */
+interface AcceptedFields {
+  _handle: unknown;
+  _server: unknown;
+  server: unknown;
+}
+
+/**
+ * The accepted connection `accepted` (from a server with `pauseOnConnect`, not read yet) as a
+ * socket reading into the shared buffer ({@link connectDirect}'s kind). node:net offers `onread`
+ * to sockets it connects only, so the connection's handle moves to a new Socket made with it;
+ * `accepted` is left without one (destroying it no longer touches the connection), and the
+ * server counts the new socket instead (server.close() still waits for it). Returns `accepted`
+ * itself when it is already closed.
+ */
+export function readDirectly(accepted: Socket): Socket {
+  const fields = accepted as unknown as AcceptedFields;
+  if (fields._handle == null || accepted.destroyed) return accepted;
+  const reads = new DirectReads();
+  const options = { handle: fields._handle, allowHalfOpen: accepted.allowHalfOpen, readable: true, writable: true, onread: reads.onread };
+  const socket = new Socket(options as SocketConstructorOpts);
+  const moved = socket as unknown as AcceptedFields;
+  moved.server = fields.server;
+  moved._server = fields._server;
+  fields._handle = null;
+  fields._server = null;
+  directReads.set(socket, reads);
+  return socket;
+}
+
+/** Feeds each read of a direct socket into the buffer as it arrives (see the module comment). */
+class DirectIntake implements Intake {
+  #fed = 0;
+  readonly #socket: Socket;
+  readonly #reads: DirectReads;
+  readonly #buffer: TLSBuffer;
+  readonly #copy: (data: Uint8Array) => number;
+  /** A copy of what the buffer had no room for (it never has, below READ_AHEAD, for tls-openssl). */
+  #held: Uint8Array | null = null;
+  #paused = false;
+  #ended = false;
+  #error: unknown = null;
+  #arrival: Promise<void> | null = null;
+  #arrived: (() => void) | null = null;
+
+  constructor(socket: Socket, reads: DirectReads, buffer: TLSBuffer, copy: (data: Uint8Array) => number) {
+    this.#socket = socket;
+    this.#reads = reads;
+    this.#buffer = buffer;
+    this.#copy = copy;
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onEnd);
+    socket.on('error', this.#onError);
+    if (socket.readableEnded || socket.destroyed) this.#ended = true;
+    if (socket.errored !== null && socket.errored !== undefined) this.#error = socket.errored;
+    const early = reads.early;
+    reads.early = [];
+    reads.sink = this.#deliver;
+    for (const data of early) this.#deliver(data);
+  }
+
+  get fed(): number {
+    return this.#fed;
+  }
+
+  /** The onread callback's work: copy into the buffer now (the shared buffer is reused next). */
+  readonly #deliver = (data: Uint8Array): boolean => {
+    if (this.#held !== null) {
+      this.#held = concat(this.#held, data);
+    } else {
+      const taken = this.#copy(data);
+      if (taken < data.length) this.#held = new Uint8Array(data.subarray(taken));
+      if (taken > 0) this.#fed++;
+    }
+    this.#wake();
+    this.#paused = this.#held !== null || this.#buffer.incomingBytesBuffered() >= READ_AHEAD;
+    return !this.#paused;
+  };
+
+  readonly #onEnd = (): void => {
+    this.#ended = true;
+    this.#wake();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.#error ??= error;
+    this.#wake();
+  };
+
+  #wake(): void {
+    const arrived = this.#arrived;
+    this.#arrival = this.#arrived = null;
+    arrived?.();
+  }
+
+  async fill(since: number, eofMessage?: string): Promise<boolean> {
+    for (;;) {
+      const held = this.#held;
+      if (held !== null) {
+        const taken = this.#copy(held);
+        if (taken > 0) this.#fed++;
+        this.#held = taken === held.length ? null : held.subarray(taken);
+        if (this.#fed === since) throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more');
+      }
+      if (this.#fed !== since) return true;
+      if (this.#error !== null) throw this.#error;
+      if (this.#ended) {
+        if (eofMessage !== undefined) throw new TLSError(eofMessage);
+        this.#buffer.processIncoming(new Uint8Array(0));
+        return false;
+      }
+      // The buffer waits for input: reading must go on whatever it holds.
+      if (this.#paused) this.#resume();
+      await (this.#arrival ??= new Promise<void>((resolve) => (this.#arrived = resolve)));
+    }
+  }
+
+  drained(): void {
+    if (this.#paused && this.#held === null && this.#buffer.incomingBytesBuffered() < READ_AHEAD) this.#resume();
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#socket.resume();
+  }
+
+  detach(): void {
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onEnd);
+    this.#socket.off('error', this.#onError);
+    this.#reads.sink = drop;
+    this.#held = null;
+    this.#ended = true;
+    this.#wake();
+  }
+}
+
+function drop(): boolean {
+  return true;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
