@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   Certificate,
@@ -32,6 +33,21 @@ describe.each(implementations.map((i) => [i.name, i] as const))('refusals (%s)',
     expect(result.client).toBeInstanceOf(CertificateVerificationError);
     expect(result.client).toMatchObject({ reason });
     expect((result.client as Error).message.length).toBeGreaterThan(20);
+  });
+
+  it.each([
+    ['wronghost', 'localhost'],
+    ['server-ec', 'other.test'],
+    ['server-ec', '127.0.0.2'],
+  ] as const)('names the name asked for and the certificate\'s DNS names when a %s certificate does not match %s', async (leaf, name) => {
+    const result = await failingPair(implementation, serverConfig(leaf), clientConfig(), { serverHostname: name });
+    expect(result.client).toBeInstanceOf(CertificateVerificationError);
+    expect(result.client).toMatchObject({ reason: 'hostname-mismatch' });
+    const message = (result.client as Error).message;
+    const dnsNames = (new X509Certificate(pki.pem(leaf)).subjectAltName ?? '').split(', ').filter((san) => san.startsWith('DNS:')).map((san) => san.slice(4));
+    expect(dnsNames.length).toBeGreaterThan(0);
+    expect(message).toContain(name);
+    for (const dnsName of dnsNames) expect(message).toContain(dnsName);
   });
 
   it('trusts the system store by default, which does not hold our test root', async () => {

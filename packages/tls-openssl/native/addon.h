@@ -39,6 +39,7 @@ typedef struct {
   int sni_missing;     /* server: several chains and no (1) or no matching (2) SNI name */
   int deferred_status; /* a read that returned data first met this status: reported next read */
   napi_ref deferred_error;
+  X509 *refused_leaf; /* the leaf of a chain verification refused (its names go in the error), or NULL */
 } Connection;
 
 /* Statuses returned instead of thrown (src/addon.ts Status). */

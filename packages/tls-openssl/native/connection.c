@@ -15,6 +15,7 @@
 static void connection_free(napi_env env, Connection *connection) {
   if (connection == NULL) return;
   SSL_free(connection->ssl); /* frees both BIOs */
+  X509_free(connection->refused_leaf);
   if (connection->context_ref) napi_delete_reference(env, connection->context_ref);
   if (connection->deferred_error) napi_delete_reference(env, connection->deferred_error);
   free(connection);
@@ -438,6 +439,15 @@ napi_value connection_info(napi_env env, napi_callback_info info) {
     bool ok = set_property(env, out, "peerCert", buffer_copy(env, der, (size_t)len));
     OPENSSL_free(der);
     if (!ok) return NULL;
+  }
+  if (c->refused_leaf != NULL) {
+    unsigned char *der = NULL;
+    int len = i2d_X509(c->refused_leaf, &der);
+    if (len > 0) {
+      bool ok = set_property(env, out, "refusedCert", buffer_copy(env, der, (size_t)len));
+      OPENSSL_free(der);
+      if (!ok) return NULL;
+    }
   }
   const char *servername = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
   if (servername != NULL) {

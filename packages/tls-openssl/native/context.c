@@ -127,6 +127,17 @@ static int choose_chain(SSL *ssl, int *alert, void *arg) {
   return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
+/* Keeps the leaf of a chain OpenSSL refuses on the connection, so the error can name what it holds
+ * (SSL_get0_peer_certificate stays NULL after a refusal); the verdict stays OpenSSL's. */
+static int note_refused(int preverify_ok, X509_STORE_CTX *store) {
+  if (preverify_ok) return preverify_ok;
+  SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  Connection *connection = ssl == NULL ? NULL : SSL_get_app_data(ssl);
+  X509 *leaf = X509_STORE_CTX_get0_cert(store);
+  if (connection != NULL && leaf != NULL && connection->refused_leaf == NULL && X509_up_ref(leaf)) connection->refused_leaf = leaf;
+  return preverify_ok;
+}
+
 static int accept_any(int preverify_ok, X509_STORE_CTX *store) {
   (void)preverify_ok;
   (void)store;
@@ -220,7 +231,7 @@ static bool configure(napi_env env, SSL_CTX *ctx, napi_value options, Context *c
     if (found) CHECK_OR(napi_get_value_bool(env, value, &verify_off), false);
     int verify = SSL_VERIFY_PEER | (context->is_server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
     /* @unitls/insecure only: still ask for a client certificate, accept whatever comes. */
-    SSL_CTX_set_verify(ctx, verify, verify_off ? accept_any : NULL);
+    SSL_CTX_set_verify(ctx, verify, verify_off ? accept_any : note_refused);
   } else {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
   }

@@ -55,6 +55,8 @@ export interface NativeInfo {
   cipher: number;
   alpn?: Buffer;
   peerCert?: Buffer;
+  /** The leaf certificate of a chain verification refused (names for the error message). */
+  refusedCert?: Buffer;
   sessionReused: number;
   verifyResult: number;
   sniMissing: number;

@@ -1,4 +1,5 @@
 import {
+  CertificateVerificationError,
   READ_EOF,
   READ_WANT_READ,
   READ_WANT_WRITE,
@@ -18,7 +19,7 @@ import {
   type TLSVersion,
 } from '@unitls/tls-core';
 import { addon, Status } from './addon.js';
-import { fromNativeError } from './errors.js';
+import { fromNativeError, namingMismatch } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'openssl';
 
@@ -93,7 +94,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   }
 
   #fail(error: unknown, during: string): never {
-    const typed = fromNativeError(error, during);
+    let typed = fromNativeError(error, during);
+    if (typed instanceof CertificateVerificationError && typed.reason === 'hostname-mismatch') {
+      typed = namingMismatch(typed, this.#serverHostname, this.#info()?.refusedCert);
+    }
     throw this.#describeFailure?.(typed) ?? typed;
   }
 

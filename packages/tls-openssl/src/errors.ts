@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
@@ -73,4 +74,25 @@ export function fromNativeError(error: unknown, during: string): Error {
   }
   const explanation = EXPLANATIONS.find(([pattern]) => pattern.test(reason))?.[1];
   return new TLSError(`TLS ${during} failed: ${explanation ?? reason}${explanation ? ` (OpenSSL: ${reason})` : ''}`, { cause: error });
+}
+
+/**
+ * A hostname-mismatch failure reworded to name what was asked for and what the certificate holds
+ * (as tls-node's does): OpenSSL's own text says only "hostname mismatch". Same class, reason,
+ * verifyCode and cause; `error` itself when the names are not known.
+ */
+export function namingMismatch(error: CertificateVerificationError, expected: string | null, peerCertificate: Uint8Array | undefined): CertificateVerificationError {
+  if (expected === null || peerCertificate === undefined) return error;
+  let names: string;
+  try {
+    names = new X509Certificate(peerCertificate).subjectAltName ?? 'none';
+  } catch {
+    return error;
+  }
+  const kind = error.verifyCode === 'IP_ADDRESS_MISMATCH' ? 'IP address' : 'host name';
+  return new CertificateVerificationError(
+    'hostname-mismatch',
+    `certificate verification failed: the certificate does not match ${kind} "${expected}" (its subjectAltName: ${names}; OpenSSL: ${error.verifyCode})`,
+    { cause: error.cause, verifyCode: error.verifyCode },
+  );
 }
