@@ -65,6 +65,12 @@ export interface TLSBufferFastPath {
    * reads the sockets of `connectDirect` and of its listeners into reused memory (see intake.ts).
    */
   copyIncoming?(data: Uint8Array): number;
+  /**
+   * Encrypts all of `data` straight into `target`, when nothing waits for processOutgoing. Returns
+   * the bytes placed in `target` (records that did not fit wait in the buffer, after them), or -1
+   * when it cannot (nothing taken: use `write`).
+   */
+  writeInto?(data: Uint8Array, target: Uint8Array): number;
 }
 
 function fastPathOf(buffer: TLSBuffer): TLSBufferFastPath | null {
@@ -437,10 +443,42 @@ export class BufferSocket implements TLSSocket {
       let offset = 0;
       while (offset < bytes.length) {
         const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
-        offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
+        if (await this.#sendPooled(piece)) offset += piece.length;
+        else offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
       }
       return bytes.length;
     });
+  }
+
+  /**
+   * Sends `piece` encrypted straight into a pooled output buffer (node:net transports whose buffer
+   * offers writeInto), with no copy out of the buffer's queue. False when it cannot (nothing
+   * taken): the caller then writes through the buffer.
+   */
+  async #sendPooled(piece: Uint8Array): Promise<boolean> {
+    const writeInto = this.#fast?.writeInto;
+    if (writeInto === undefined || !(this.#transport instanceof Socket)) return false;
+    // Room for the records' framing: header, nonce and tag of at most one record per 16 KiB.
+    const output = takeOutputBuffer(piece.length + (Math.ceil(piece.length / 16_384) + 1) * 64);
+    let placed: number;
+    try {
+      placed = writeInto.call(this.#fast, piece, output);
+    } catch (error) {
+      returnOutputBuffer(output);
+      await this.#flush().catch(() => {}); // the alert the buffer produced
+      throw error;
+    }
+    if (placed < 0) {
+      returnOutputBuffer(output);
+      return false;
+    }
+    try {
+      if (placed > 0) await writeAll(this.#transport, output.subarray(0, placed));
+    } finally {
+      returnOutputBuffer(output);
+    }
+    await this.#flush();
+    return true;
   }
 
   /**

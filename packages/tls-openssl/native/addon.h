@@ -104,6 +104,7 @@ napi_value shutdown_tls(napi_env env, napi_callback_info info);
 napi_value feed(napi_env env, napi_callback_info info);
 napi_value feed_owned(napi_env env, napi_callback_info info);
 napi_value feed_some(napi_env env, napi_callback_info info);
+napi_value write_into(napi_env env, napi_callback_info info);
 napi_value feed_eof(napi_env env, napi_callback_info info);
 napi_value incoming_pending(napi_env env, napi_callback_info info);
 napi_value outgoing_pending(napi_env env, napi_callback_info info);

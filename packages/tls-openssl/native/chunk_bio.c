@@ -123,6 +123,41 @@ int chunk_bio_append(BIO *bio, const unsigned char *data, size_t len) {
   return 1;
 }
 
+void *chunk_bio_lend(BIO *bio, unsigned char *mem, size_t size) {
+  Chunk *chunk = chunk_new(0);
+  if (chunk == NULL) return NULL;
+  chunk->data = mem;
+  chunk->size = size;
+  queue_push(queue_of(bio), chunk);
+  return chunk;
+}
+
+size_t chunk_bio_unlend(BIO *bio, void *lent, int keep, int *ok) {
+  Queue *queue = queue_of(bio);
+  Chunk *chunk = lent;
+  size_t held = chunk->end - chunk->start;
+  *ok = 1;
+  Chunk *before = NULL;
+  for (Chunk *each = queue->head; each != chunk; each = each->next) before = each;
+  Chunk *replacement = chunk->next;
+  if (keep && held > 0) {
+    Chunk *own = chunk_new(held);
+    if (own == NULL) *ok = 0;
+    else {
+      memcpy(own->data, chunk->data + chunk->start, held);
+      own->end = held;
+      own->next = chunk->next;
+      replacement = own;
+    }
+  }
+  if (!keep || *ok == 0) queue->pending -= held;
+  if (before == NULL) queue->head = replacement;
+  else before->next = replacement;
+  if (queue->tail == chunk) queue->tail = replacement != NULL && replacement->next == NULL ? replacement : before;
+  free(chunk);
+  return held;
+}
+
 size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len) {
   Queue *queue = queue_of(bio);
   size_t total = 0;

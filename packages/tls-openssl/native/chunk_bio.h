@@ -30,6 +30,17 @@ void chunk_bio_trim(BIO *bio);
  * 0 (nothing appended, release not called) when out of memory. */
 int chunk_bio_borrow(BIO *bio, const unsigned char *data, size_t len, void (*release)(void *owner), void *owner);
 
+/* Appends an empty chunk over the caller's `size` bytes at `mem`, written into like any chunk, so
+ * what the next writes produce lands there (what does not fit goes to chunks of its own, after it).
+ * Returns the chunk to hand to chunk_bio_unlend before `mem` is used again, or NULL (error queued)
+ * when out of memory. */
+void *chunk_bio_lend(BIO *bio, unsigned char *mem, size_t size);
+
+/* Takes the lent chunk out of the queue and returns how many bytes it holds; they leave the queue
+ * with it. With `keep`, they stay queued instead, copied into memory of the queue's own (0 with an
+ * error queued when out of memory: then they are lost). */
+size_t chunk_bio_unlend(BIO *bio, void *lent, int keep, int *ok);
+
 /* Moves up to `len` bytes to `out`; returns how many. */
 size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
 

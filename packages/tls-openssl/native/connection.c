@@ -264,6 +264,41 @@ napi_value write_plain(napi_env env, napi_callback_info info) {
   return negative_status(env, c, 0, "TLS write failed");
 }
 
+/* writeInto(data, target, offset, length) -> ciphertext bytes placed in target[offset, offset +
+ * length) (>= 0) | -status. Encrypts all of `data` straight into the caller's memory (no copy out
+ * of the queue): only while nothing waits for drain and data fits under OUTGOING_BUFFER_LIMIT,
+ * else -WANT_WRITE and nothing is taken (use write). Records that do not fit in target stay
+ * queued, after it. */
+napi_value write_into(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  Connection *c;
+  if (!args_of(env, info, 4, argv, &c)) return NULL;
+  unsigned char *data;
+  size_t len;
+  if (!bytes_arg(env, argv[0], "the data to write", &data, &len)) return NULL;
+  unsigned char *target;
+  size_t length;
+  if (!window_arg(env, argv + 1, "the write target", &target, &length)) return NULL;
+  if (len == 0) return int_value(env, 0);
+  if (len > OUTGOING_BUFFER_LIMIT || chunk_bio_pending(c->wbio) > 0) return int_value(env, -WANT_WRITE);
+  void *lent = chunk_bio_lend(c->wbio, target, length);
+  if (lent == NULL) {
+    throw_openssl(env, "cannot buffer outgoing data", X509_V_OK);
+    return NULL;
+  }
+  size_t written = 0;
+  int wrote = SSL_write_ex(c->ssl, data, len, &written);
+  /* On failure what was produced (an alert) stays queued for drain. */
+  int kept;
+  size_t placed = chunk_bio_unlend(c->wbio, lent, wrote != 1, &kept);
+  if (!kept) {
+    throw_openssl(env, "cannot buffer outgoing data", X509_V_OK);
+    return NULL;
+  }
+  if (wrote == 1) return int_value(env, (int64_t)placed);
+  return negative_status(env, c, 0, "TLS write failed");
+}
+
 /* shutdown() -> DONE when both close_notify are done, WANT_READ while waiting for the peer's */
 napi_value shutdown_tls(napi_env env, napi_callback_info info) {
   Connection *c;

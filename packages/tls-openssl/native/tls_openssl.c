@@ -28,6 +28,7 @@ ENTRY(is_connection)
 ENTRY(do_handshake)
 ENTRY(read_into)
 ENTRY(write_plain)
+ENTRY(write_into)
 ENTRY(shutdown_tls)
 ENTRY(feed)
 ENTRY(feed_owned)
@@ -50,6 +51,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"doHandshake", NULL, do_handshake_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readInto", NULL, read_into_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, write_plain_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeInto", NULL, write_into_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shutdown", NULL, shutdown_tls_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feed", NULL, feed_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"feedOwned", NULL, feed_owned_entry, NULL, NULL, NULL, napi_enumerable, NULL},

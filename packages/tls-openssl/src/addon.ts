@@ -16,6 +16,8 @@ export interface Addon {
   readInto(this: object, target: Uint8Array, offset: number, length: number, all: boolean): number;
   /** Bytes taken (>= 0), or -status (-WANT_WRITE when the outgoing buffer is full). */
   write(this: object, data: Uint8Array): number;
+  /** Ciphertext bytes placed in target[offset, offset + length) (>= 0), or -status (-WANT_WRITE: use write). */
+  writeInto(this: object, data: Uint8Array, target: Uint8Array, offset: number, length: number): number;
   shutdown(this: object): number;
   feed(this: object, data: Uint8Array): boolean;
   /** Like feed, but keeps large inputs by reference: the caller never changes `data` again. */

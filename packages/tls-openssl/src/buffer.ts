@@ -180,6 +180,21 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     throw new TLSError('the connection was closed by the peer');
   }
 
+  /**
+   * Extension for BufferSocket ({@link TLSBufferFastPath}): encrypts all of `data` straight into
+   * `target` (no copy out of the outgoing queue). Returns the bytes placed there (records that do
+   * not fit wait for processOutgoing), or -1 when it cannot (nothing taken; `write` then).
+   */
+  writeInto(data: Uint8Array, target: Uint8Array): number {
+    let result: number;
+    try {
+      result = addon.writeInto.call(this.#n(), data, target, 0, target.length);
+    } catch (error) {
+      this.#fail(error, 'write');
+    }
+    return result < 0 ? -1 : result;
+  }
+
   shutdown(): void {
     let status: number;
     try {
