@@ -119,6 +119,14 @@ const CASES: Case[] = [
     code: 'HPE_HEADER_OVERFLOW',
     message: /the header section \(larger than maxHeaderSize; raise it only for a server you trust\): header overflow/,
   },
+  // Found (breaker): a malformed trailer line was replayed to llhttp without the last-chunk line
+  // before it, so it was blamed on "invalid character in chunk size" at the trailer line.
+  {
+    label: 'a trailer line without a colon',
+    bytes: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T v\r\n\r\n',
+    code: 'HPE_INVALID_HEADER_TOKEN',
+    message: /a header line: invalid header token .*at "X-T v\\r\\n"/,
+  },
 ];
 
 /** The request, the response and its whole body; what failed, if anything. */

@@ -97,7 +97,7 @@ export class ChunkedDecoder {
           const line = this.#line + piece;
           if (end < 0) {
             this.#line = line;
-            if (this.#tooLong(line.length)) throw new ChunkedFramingError(input.subarray(at));
+            if (this.#tooLong(line.length)) throw new ChunkedFramingError(this.#lineReplay(input.subarray(at)));
             return { data: null, used: input.length };
           }
           this.#line = '';
@@ -118,7 +118,7 @@ export class ChunkedDecoder {
 
   /** A complete line (with its LF) of the size or trailer state; `rest` is the input after it. */
   #endLine(line: string, rest: Uint8Array): void {
-    const fail = () => new ChunkedFramingError(Buffer.concat([Buffer.from(line, 'latin1'), rest]));
+    const fail = () => new ChunkedFramingError(this.#lineReplay(Buffer.concat([Buffer.from(line, 'latin1'), rest])));
     if (line.length < 2 || line.charCodeAt(line.length - 2) !== 0x0d || this.#tooLong(line.length)) throw fail();
     const text = line.slice(0, -2);
     if (this.#state === State.Size) {
@@ -132,6 +132,15 @@ export class ChunkedDecoder {
     this.#trailerBytes += line.length;
     if (text === '') this.#state = State.Done;
     else if (!TRAILER_FIELD.test(text)) throw fail();
+  }
+
+  /**
+   * What to replay from a size or trailer line on: a trailer line after the last-chunk line, so
+   * llhttp reads it as a trailer field and not as a chunk size ("invalid character in chunk size"
+   * at a trailer line, the message a malformed or oversized trailer section got).
+   */
+  #lineReplay(bytes: Uint8Array): Uint8Array {
+    return this.#state === State.Trailer ? Buffer.concat([Buffer.from('0\r\n', 'latin1'), bytes]) : bytes;
   }
 
   /** What to replay when a chunk's data is not followed by CRLF: the chunk's last data (up to 48 bytes) and what follows. */
