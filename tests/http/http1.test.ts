@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HTTPConnection, HTTPException, HTTPSConnection, type HTTPResponse } from '@unitls/http';
+import { HTTPConnection, HTTPException, HTTPSConnection, IncompleteRead, type HTTPResponse } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
 import { scriptedOrigin } from './scripted-origin.js';
@@ -28,37 +28,81 @@ afterEach(async () => {
 interface Scripted {
   body: Uint8Array;
   pieces: Buffer[];
+  /** Body bytes before each piece: when given, the server sends a piece once the client has read those. */
+  bodyBefore?: number[];
   /** Close-delimited: the server ends the connection after it. */
   closes: boolean;
 }
 
+/**
+ * Body bytes the client has read so far; the server awaits them before each piece, so every cut
+ * reaches the client as the end of a read (pieces sent at once would arrive together).
+ */
+class Progress {
+  #consumed = 0;
+  #waiters: Array<{ n: number; wake: () => void }> = [];
+  add(n: number): void {
+    this.#consumed += n;
+    for (const w of this.#waiters.filter((w) => this.#consumed >= w.n)) w.wake();
+    this.#waiters = this.#waiters.filter((w) => this.#consumed < w.n);
+  }
+  until(n: number): Promise<void> {
+    return this.#consumed >= n ? Promise.resolve() : new Promise((wake) => this.#waiters.push({ n, wake }));
+  }
+}
+
+/** Writes the pieces of `responses[i]` in order, each once the client read the body bytes before it. */
+async function writeScripted(write: (piece: Buffer) => Promise<void>, response: Scripted, progress: Progress | undefined, offset: number): Promise<void> {
+  if (progress === undefined || response.bodyBefore === undefined) return writePieces(write, response.pieces);
+  for (const [i, piece] of response.pieces.entries()) {
+    await progress.until(offset + response.bodyBefore[i]!);
+    await write(piece);
+  }
+}
+
 type Framing = 'length' | 'chunked' | 'close';
 
-/** The response bytes for `body` with `framing` (chunks of the given sizes), cut at `cuts` (fractions). */
-function script(body: Uint8Array, framing: Framing, chunkSizes: number[], cuts: number[]): Scripted {
+/** The response bytes for `body` with `framing` (chunks of the given sizes), cut at `cuts` (offsets modulo the length). */
+function script(body: Uint8Array, framing: Framing, chunkSizes: number[], cuts: number[], paced = false): Scripted {
   const parts: Buffer[] = [];
-  if (framing === 'length') parts.push(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), Buffer.from(body));
-  else if (framing === 'close') parts.push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'), Buffer.from(body));
-  else {
-    parts.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+  // Where body bytes are in the response: the body bytes before any offset.
+  const isBody: boolean[] = [];
+  const add = (part: Buffer, body = false) => {
+    parts.push(part);
+    for (let i = 0; i < part.length; i++) isBody.push(body);
+  };
+  if (framing === 'length') {
+    add(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`));
+    add(Buffer.from(body), true);
+  } else if (framing === 'close') {
+    add(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'));
+    add(Buffer.from(body), true);
+  } else {
+    add(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
     let at = 0;
     for (let i = 0; at < body.length; i++) {
       const size = Math.min(chunkSizes[i % chunkSizes.length]!, body.length - at);
       const extension = i % 3 === 1 ? ';name=value' : '';
-      parts.push(Buffer.from(`${size.toString(16)}${extension}\r\n`), Buffer.from(body.subarray(at, at + size)), Buffer.from('\r\n'));
+      add(Buffer.from(`${size.toString(16)}${extension}\r\n`));
+      add(Buffer.from(body.subarray(at, at + size)), true);
+      add(Buffer.from('\r\n'));
       at += size;
     }
-    parts.push(Buffer.from(`0\r\n${chunkSizes.length % 2 === 0 ? 'X-Trailer: yes\r\n' : ''}\r\n`));
+    add(Buffer.from(`0\r\n${chunkSizes.length % 2 === 0 ? 'X-Trailer: yes\r\n' : ''}\r\n`));
   }
   const bytes = Buffer.concat(parts);
-  const points = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].filter((p) => p > 0 && p < bytes.length).sort((a, b) => a - b);
+  const before = [0];
+  for (const body of isBody) before.push(before.at(-1)! + (body ? 1 : 0));
+  const points = [...new Set(cuts.map((c) => c % bytes.length))].filter((p) => p > 0).sort((a, b) => a - b);
   const pieces: Buffer[] = [];
+  const bodyBefore: number[] = [];
   let previous = 0;
   for (const point of [...points, bytes.length]) {
     pieces.push(bytes.subarray(previous, point));
+    bodyBefore.push(before[previous]!);
     previous = point;
   }
-  return { body, pieces, closes: framing === 'close' };
+  return { body, pieces, ...(paced ? { bodyBefore } : {}), closes: framing === 'close' };
 }
 
 /** Writes each piece separately (awaiting it and a turn of the event loop), so the client meets the cuts. */
@@ -70,7 +114,7 @@ async function writePieces(write: (piece: Buffer) => Promise<void>, pieces: Buff
 }
 
 /** A plain TCP origin answering its n-th request head with `responses[n]`; counts connections. */
-async function plainOrigin(responses: Scripted[]) {
+async function plainOrigin(responses: Scripted[], progress?: Progress) {
   const sockets = new Set<Socket>();
   let connections = 0;
   let next = 0;
@@ -86,9 +130,11 @@ async function plainOrigin(responses: Scripted[]) {
       pending += chunk.toString('latin1');
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         pending = pending.slice(end + 4);
+        const offset = responses.slice(0, next).reduce((sum, r) => sum + r.body.length, 0);
         const response = responses[next++]!;
         busy = busy.then(async () => {
-          await writePieces((piece) => new Promise((resolve) => socket.write(piece, () => resolve())), response.pieces);
+          const write = (piece: Buffer) => new Promise<void>((resolve) => socket.write(piece, () => resolve()));
+          await writeScripted(write, response, progress, offset);
           if (response.closes) socket.end();
         });
       }
@@ -101,10 +147,13 @@ async function plainOrigin(responses: Scripted[]) {
 }
 
 /** Reads a whole body in pieces of the given sizes (cycled; 0 means async iteration's pieces). */
-async function readAll(response: HTTPResponse, sizes: readonly number[]): Promise<Buffer> {
+async function readAll(response: HTTPResponse, sizes: readonly number[], progress?: Progress): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   if (sizes[0] === 0) {
-    for await (const chunk of response) parts.push(Buffer.from(chunk));
+    for await (const chunk of response) {
+      parts.push(Buffer.from(chunk));
+      progress?.add(chunk.length);
+    }
     return Buffer.concat(parts);
   }
   for (let i = 0; ; i++) {
@@ -112,14 +161,17 @@ async function readAll(response: HTTPResponse, sizes: readonly number[]): Promis
     if (chunk.length === 0) return Buffer.concat(parts);
     expect(chunk.length).toBeLessThanOrEqual(sizes[i % sizes.length]!);
     parts.push(Buffer.from(chunk));
+    progress?.add(chunk.length);
   }
 }
 
 const exchange = fc.record({
-  body: fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+  // size 'max': fast-check's default size keeps arrays to about ten elements whatever maxLength says.
+  body: fc.uint8Array({ minLength: 0, maxLength: 3000, size: 'max' }),
   framing: fc.constantFrom<Framing>('length', 'chunked', 'close'),
-  chunkSizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 5 }),
-  cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+  chunkSizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 5, size: 'max' }),
+  // Offsets into the response (taken modulo its length): fc.double would mostly give 0, 1 and tiny values.
+  cuts: fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 8, size: 'max' }),
   readSizes: fc.oneof(fc.constant([0]), fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 4 })),
 });
 /** One to three responses on a connection; only the last may be close-delimited. */
@@ -129,13 +181,15 @@ describe('HTTPConnection reads bodies cut at random points', () => {
   it('byte-identical for Content-Length, chunked and close-delimited bodies, over one kept-alive connection', async () => {
     await fc.assert(
       fc.asyncProperty(exchanges, async (list) => {
-        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts));
-        const origin = await plainOrigin(scripted);
+        // Paced when read by iteration, which returns what has come; read(amt) waits for amt bytes.
+        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts, e.readSizes[0] === 0));
+        const progress = new Progress();
+        const origin = await plainOrigin(scripted, progress);
         await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
         for (const [i, e] of list.entries()) {
           connection.request('GET', `/${i}`);
           const response = await connection.getresponse();
-          expect(Buffer.compare(await readAll(response, e.readSizes), Buffer.from(e.body))).toBe(0);
+          expect(Buffer.compare(await readAll(response, e.readSizes, progress), Buffer.from(e.body))).toBe(0);
         }
         expect(origin.connections()).toBe(1);
       }),
@@ -148,13 +202,17 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
   it('reads bodies cut at random points (TLS records too) byte-identical, over one kept-alive connection', async () => {
     await fc.assert(
       fc.asyncProperty(exchanges, async (list) => {
-        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts));
+        // Paced when read by iteration, which returns what has come; read(amt) waits for amt bytes.
+        const scripted = list.map((e) => script(e.body, e.framing, e.chunkSizes, e.cuts, e.readSizes[0] === 0));
+        const progress = new Progress();
         let connections = 0;
         const origin = await scriptedOrigin(async (c) => {
           connections++;
+          let offset = 0;
           for (const response of scripted) {
             await c.head();
-            await writePieces((piece) => c.write(piece), response.pieces);
+            await writeScripted((piece) => c.write(piece), response, progress, offset);
+            offset += response.body.length;
             if (response.closes) await c.closeNotify();
           }
         });
@@ -162,7 +220,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
         for (const [i, e] of list.entries()) {
           connection.request('GET', `/${i}`);
           const response = await connection.getresponse();
-          expect(Buffer.compare(await readAll(response, e.readSizes), Buffer.from(e.body))).toBe(0);
+          expect(Buffer.compare(await readAll(response, e.readSizes, progress), Buffer.from(e.body))).toBe(0);
         }
         expect(connections).toBe(1);
       }),
@@ -246,6 +304,26 @@ describe('HTTPConnection, the connection', () => {
     await expect(unread.read()).rejects.toMatchObject({ code: 'UNITLS_HTTP_STATE' });
     expect(Buffer.from(await second.read()).toString()).toBe('second');
     expect(origin.connections()).toBe(2);
+  });
+
+  it('response.stream gives the body as a Node Readable, and the same error as read() for a cut body', async () => {
+    const body = Buffer.from('a body in three chunks');
+    const origin = await plainOrigin([
+      script(body, 'chunked', [5, 9], [30, 60]),
+      { body, pieces: [Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this')], closes: true },
+    ]);
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/whole');
+    const parts: Buffer[] = [];
+    for await (const chunk of (await connection.getresponse()).stream) parts.push(chunk as Buffer);
+    expect(Buffer.concat(parts).toString()).toBe(body.toString());
+    connection.request('GET', '/cut');
+    const cut = (await connection.getresponse()).stream;
+    const error = await (async () => {
+      for await (const chunk of cut) void chunk;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncompleteRead);
+    expect(error).toMatchObject({ received: 9, expected: 100 });
   });
 
   it('refuses a header value with a control character before sending anything', async () => {

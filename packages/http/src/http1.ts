@@ -352,7 +352,7 @@ class Exchange implements BodySource {
         case 'chunked':
           return await this.#readChunked(max);
         default:
-          return await this.#readToEnd();
+          return await this.#readToEnd(max);
       }
     } catch (error) {
       // What the connection's failure (a timeout, the signal, a reset, no close_notify) means for the body.
@@ -406,13 +406,15 @@ class Exchange implements BodySource {
     }
   }
 
-  async #readToEnd(): Promise<Uint8Array> {
+  async #readToEnd(max: number): Promise<Uint8Array> {
     const chunk = await this.#recv();
     if (chunk.length === 0) {
       this.#finish(false);
       return EMPTY;
     }
-    this.#received += chunk.length;
-    return chunk;
+    if (chunk.length > max) this.#buffer = chunk.subarray(max);
+    const out = chunk.length > max ? chunk.subarray(0, max) : chunk;
+    this.#received += out.length;
+    return out;
   }
 }
