@@ -5,7 +5,9 @@
  * UNSUPPORTED for it and the package refused with that clear, typed error; a crash or any other
  * error fails the cell. The package READMEs state the same matrix.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,11 +55,28 @@ const file = randomBytes(256 * 1024);
 let servers: LocalServers;
 let runtimes: Array<{ name: string; command: string; args: string[] }>;
 
+/** Python ssl servers ending every connection with (clean) or without (ragged) close_notify. */
+const endings: Partial<Record<'ragged' | 'clean', { child: ChildProcess; port: number }>> = {};
+
+async function startEnding(kind: 'ragged' | 'clean'): Promise<void> {
+  const script = fileURLToPath(new URL('../support/python/close_peer.py', import.meta.url));
+  const child = spawn('python3', [script, `serve-${kind}`, pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'), pki.path('root')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), once(child, 'exit').then(() => [''])])) as [string];
+  if (!/^\d+$/.test(line)) throw new Error(`close_peer.py serve-${kind} did not start`);
+  endings[kind] = { child, port: Number(line) };
+}
+
 beforeAll(async () => {
   runtimes = installRuntimes({ log: (line) => console.log(line) });
   servers = await startLocalServers(['openssl', 'mail', 'vsftpd', 'nginx'], { pki, leaf: 'server-ec', files: { 'smoke.bin': file } });
+  await Promise.all([startEnding('ragged'), startEnding('clean')]);
 }, 600_000);
 afterAll(async () => {
+  for (const ending of Object.values(endings)) {
+    const exited = once(ending.child, 'exit');
+    ending.child.kill();
+    await exited;
+  }
   await servers?.stop();
 });
 
@@ -74,7 +93,11 @@ function runCase(runtime: string, name: string): Promise<{ outcome: Outcome | nu
   const env = {
     ...process.env,
     UNITLS_SMOKE: JSON.stringify({
-      ports: Object.fromEntries(['openssl.ok', 'openssl.wronghost', 'postfix.submission', 'dovecot.imaps', 'vsftpd.explicit', 'nginx.h2'].map((s) => [s, servers.port(s)])),
+      ports: {
+        ...Object.fromEntries(['openssl.ok', 'openssl.wronghost', 'postfix.submission', 'dovecot.imaps', 'vsftpd.explicit', 'nginx.h2'].map((s) => [s, servers.port(s)])),
+        'python.ragged': endings.ragged!.port,
+        'python.clean': endings.clean!.port,
+      },
       caFile: pki.path('root'),
       mailPassword: 'alicepass',
       ftpUser: servers.vsftpd!.user,

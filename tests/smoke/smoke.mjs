@@ -47,6 +47,34 @@ async function wrongHost(name) {
   throw new Error('connected to a certificate for wrong.example as localhost');
 }
 
+/**
+ * Reads a Python ssl server that sends "data" and then ends with (`clean`) or without (`ragged`)
+ * close_notify: the first must be a clean end, the second a RaggedEOF (PEP 748), never a clean
+ * end that would hide a truncation.
+ */
+async function ending(name, kind) {
+  const { config } = await tls();
+  const { RaggedEOF } = await import('@unitls/tls-core');
+  const implementation = await implementationOf(name);
+  const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports[`python.${kind}`] }, { timeout: 20_000 });
+  let data = '';
+  try {
+    for (;;) {
+      const chunk = await socket.recv(65536);
+      if (chunk.length === 0) break;
+      data += text(chunk);
+    }
+  } catch (error) {
+    if (kind === 'ragged' && error instanceof RaggedEOF && data === 'data') return 'RaggedEOF after "data"';
+    throw error;
+  } finally {
+    await socket.close().catch(() => {});
+  }
+  if (kind === 'ragged') throw new Error(`a FIN without close_notify was reported as a clean end after ${JSON.stringify(data)}`);
+  if (data !== 'data') throw new Error(`read ${JSON.stringify(data)} instead of "data"`);
+  return 'clean end after "data"';
+}
+
 async function smtp() {
   const { config } = await tls();
   const { SMTP } = await import('@unitls/smtp');
@@ -121,6 +149,10 @@ const CASES = {
   'wrong host tls-openssl': () => wrongHost('openssl'),
   'connect tls-pure': () => connect('pure'),
   'wrong host tls-pure': () => wrongHost('pure'),
+  'ragged EOF tls-node': () => ending('node', 'ragged'),
+  'clean end tls-node': () => ending('node', 'clean'),
+  'ragged EOF tls-pure': () => ending('pure', 'ragged'),
+  'clean end tls-pure': () => ending('pure', 'clean'),
   'SMTP STARTTLS': smtp,
   'IMAP4_SSL': imap,
   'FTPS download': ftps,

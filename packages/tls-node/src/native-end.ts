@@ -50,8 +50,16 @@ function handleOf(stream: unknown): StreamHandle | undefined {
  * net.Socket with a stream handle. (node:tls wraps anything else in a JavaScript stream.)
  */
 export function hasNativeHandle(raw: Transport): raw is Socket {
-  return raw instanceof Socket && !raw.connecting && typeof handleOf(raw)?.readStart === 'function';
+  return NODE_ITSELF && raw instanceof Socket && !raw.connecting && typeof handleOf(raw)?.readStart === 'function';
 }
+
+/**
+ * Whether this runtime is Node itself, whose TLSWrap/TCPWrap handles {@link NativeEnd} reads.
+ * Deno's node:net sockets have a `_handle` with `readStart` but its node:tls has no TCP `_parent`
+ * to probe: on the native path every end looked clean there (a FIN without close_notify was
+ * reported as a clean end), so other runtimes take the watched JavaScript stream.
+ */
+const NODE_ITSELF = (process.versions as Record<string, string | undefined>).deno === undefined && (process.versions as Record<string, string | undefined>).bun === undefined;
 
 /**
  * Prepares a connected net.Socket for node:tls's native path. Half-open, so our close_notify can
@@ -68,8 +76,8 @@ type Verdict = 'close_notify' | 'fin' | null;
 
 /**
  * Watches a node:tls socket built over a native TCP handle for how its stream ends (see the
- * module comment). Without Node's handles (another runtime) it cannot tell, and every end counts
- * as clean.
+ * module comment). Without Node's handles it cannot tell, and every end counts as ragged (fail
+ * safe); other runtimes never come here ({@link hasNativeHandle}).
  */
 export class NativeEnd {
   readonly raw: Transport;
@@ -87,7 +95,12 @@ export class NativeEnd {
     const handle = handleOf(tls);
     const tcp = handle?._parent;
     const onread = handle?.onread;
-    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function') return;
+    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function') {
+      // Node's handles are not what this module knows (a future Node): nothing can prove a
+      // close_notify arrived, so every end is reported as RaggedEOF rather than as clean.
+      this.#verdict = 'fin';
+      return;
+    }
     const decide = () => this.#decide(tls, handle, tcp);
     handle.onread = function watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer) {
       const result = onread.call(this, arrayBuffer);
