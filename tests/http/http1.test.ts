@@ -326,6 +326,18 @@ describe('HTTPConnection, the connection', () => {
     expect(error).toMatchObject({ received: 9, expected: 100 });
   });
 
+  // Found (breaker): a head with bare LF line ends from a server that keeps the connection open
+  // waited for CRLF CRLF for ever (with a timeout: "the server sent nothing").
+  it.each([
+    ['LF-only line ends', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok'],
+    ['one bare LF before the blank line', 'HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok'],
+  ])('declines a head with %s at once, on a connection the server keeps open', async (_, head) => {
+    const origin = await plainOrigin([{ body: Buffer.from('ok'), pieces: [Buffer.from(head, 'latin1')], closes: false }]);
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/');
+    await expect(connection.getresponse()).rejects.toMatchObject({ code: 'HPE_CR_EXPECTED', message: expect.stringMatching(/^the server sent a malformed response: /) });
+  });
+
   it('refuses a header value with a control character before sending anything', async () => {
     const origin = await plainOrigin([]);
     await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });

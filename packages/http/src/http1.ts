@@ -323,7 +323,9 @@ class Exchange implements BodySource {
       bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
       const end = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('\r\n\r\n', start, 'latin1');
       if (end < 0) {
-        if (bytes.length > limit) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
+        // A bare LF makes a head this client does not accept; without this check it waited for a
+        // CRLF CRLF that a kept-open connection never sends (a hang when no timeout is set).
+        if (bytes.length > limit || hasBareLF(bytes, start)) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
         continue;
       }
       const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
@@ -417,4 +419,12 @@ class Exchange implements BodySource {
     this.#received += out.length;
     return out;
   }
+}
+
+/** Whether `bytes` holds an LF not preceded by CR at or after `from`. */
+function hasBareLF(bytes: Uint8Array, from: number): boolean {
+  for (let i = bytes.indexOf(0x0a, from); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    if (i === 0 || bytes[i - 1] !== 0x0d) return true;
+  }
+  return false;
 }
