@@ -10,9 +10,13 @@
  *
  * @module
  */
-import { LineReader, checkLine, encodeCommand, redact } from '@unitls/client-kit';
+import { LineReader, encodeCommand } from '@unitls/client-kit';
+import { commandLine, commandTrace, type POP3Command } from './commands.js';
+import { MessageBuffer } from './message-buffer.js';
 import { POP3ConnectionError, POP3ProtocolError, POP3UsageError, popErrors } from '../errors.js';
 import { BARRIER, MULTILINE, POP3State, Reading, TRANSITIONS, type CommandName, type Outcome } from './states.js';
+
+export type { POP3Command } from './commands.js';
 
 /** Every bound on what a server can make the core hold. */
 export interface POP3Limits {
@@ -32,21 +36,6 @@ export const DEFAULT_LIMITS: Readonly<Required<POP3Limits>> = Object.freeze({
   maxMessageSize: 64 * 1024 * 1024,
   maxListingSize: 8 * 1024 * 1024,
 });
-
-/** What the client can send. */
-export type POP3Command =
-  | { type: 'USER'; name: string }
-  | { type: 'PASS'; password: string }
-  | { type: 'APOP'; name: string; digest: string }
-  | { type: 'AUTH'; mechanism: string; initialResponse?: string | undefined }
-  /** A base64 SASL response, or "*" to cancel. */
-  | { type: 'AUTH_RESPONSE'; response: string }
-  | { type: 'STLS' | 'CAPA' | 'UTF8' | 'STAT' | 'RSET' | 'NOOP' | 'QUIT' }
-  | { type: 'LIST' | 'UIDL'; which?: number | undefined }
-  /** `stream`: each content line is an event; else one `message` event holds the whole body. */
-  | { type: 'RETR'; which: number; stream?: boolean | undefined }
-  | { type: 'TOP'; which: number; lines: number; stream?: boolean | undefined }
-  | { type: 'DELE'; which: number };
 
 /** The status line answering `command` ("+OK ..." or "-ERR ..."); `text` is what follows the indicator. */
 export interface StatusEvent {
@@ -92,10 +81,6 @@ const DOT = 0x2e;
 const CR = 0x0d;
 const LF = 0x0a;
 const INJECTION = 'the server sent data after its STLS go-ahead, before the TLS handshake (possible response injection)';
-/** A body's first buffer when the server gave no size; it doubles as needed. */
-const FIRST_CAPACITY = 16 * 1024;
-/** The most a size announced by the server ("+OK 1234 octets") may make us reserve before its bytes arrive. */
-const MAX_HINT = 1024 * 1024;
 
 interface Awaited {
   readonly name: CommandName;
@@ -115,10 +100,7 @@ export class POP3Connection {
   #pipelining = false;
   /** The body being read: bytes counted against its limit, and (collected messages) the buffer. */
   #bodySize = 0;
-  #buffer: Buffer | null = null;
-  #length = 0;
-  /** The size the +OK announced (trusted for growth only once the bytes get near it). */
-  #announced: number | null = null;
+  #message: MessageBuffer | null = null;
 
   constructor(limits: POP3Limits = {}) {
     this.#limits = { ...DEFAULT_LIMITS, ...withoutUndefined(limits) };
@@ -163,7 +145,7 @@ export class POP3Connection {
   #fail(error: Error): never {
     this.#error = error;
     this.#state = POP3State.ERROR;
-    this.#buffer = null;
+    this.#message = null;
     throw error;
   }
 
@@ -233,9 +215,7 @@ export class POP3Connection {
       this.#reading = Reading.IN_MULTILINE;
       this.#bodySize = 0;
       if (head.body === 'message' && !head.stream) {
-        this.#announced = announcedSize(text);
-        this.#buffer = Buffer.allocUnsafe(Math.max(64, Math.min(this.#announced ?? FIRST_CAPACITY, MAX_HINT, this.#limits.maxMessageSize)));
-        this.#length = 0;
+        this.#message = new MessageBuffer(announcedSize(text), this.#limits.maxMessageSize);
       }
     } else this.#expected.shift();
     return { type: 'status', command: head.name, ok, text, line };
@@ -244,7 +224,7 @@ export class POP3Connection {
   /** Lines of a multi-line body: one event per line (listings, streams), or none until the end (collected messages). */
   #body(): POP3Event | typeof NEED_DATA {
     const head = this.#expected[0]!;
-    if (this.#buffer !== null) return this.#collect(head);
+    if (this.#message !== null) return this.#collect(head);
     const message = head.body === 'message';
     const [maxLine, lineLimit] = message ? [this.#limits.maxContentLineLength, 'limits.maxContentLineLength'] : [this.#limits.maxLineLength, 'limits.maxLineLength'];
     const line = this.#lines.readLine(maxLine, lineLimit);
@@ -281,8 +261,8 @@ export class POP3Connection {
       if (line.length === 1 && line[0] === DOT) return this.#ended(head);
       const content = line.length > 0 && line[0] === DOT ? line.subarray(1) : line;
       this.#count(head, content.length);
-      this.#append(content, 0, content.length);
-      this.#appendCRLF();
+      this.#message!.append(content, 0, content.length);
+      this.#message!.appendCRLF();
     }
   }
 
@@ -302,7 +282,7 @@ export class POP3Connection {
       if (length > maxLine) throw this.#lines.tooLong(maxLine, 'limits.maxContentLineLength');
       let content = length;
       if (view[at] === DOT) {
-        this.#append(view, run, at);
+        this.#message!.append(view, run, at);
         if (length === 1) return -(lf + 1) - 1;
         // RFC 1939 §3: byte-stuffed; the run goes on after the dot.
         run = at + 1;
@@ -311,13 +291,13 @@ export class POP3Connection {
       this.#count(head, content);
       if (!crlf) {
         // A bare LF ends the line as CRLF would (poplib's readline accepts it); stored as CRLF.
-        this.#append(view, run, lf);
-        this.#appendCRLF();
+        this.#message!.append(view, run, lf);
+        this.#message!.appendCRLF();
         run = lf + 1;
       }
       at = lf + 1;
     }
-    this.#append(view, run, at);
+    this.#message!.append(view, run, at);
     return at;
   }
 
@@ -333,39 +313,10 @@ export class POP3Connection {
   #ended(head: Awaited): EndEvent | MessageEvent {
     this.#reading = Reading.STATUS;
     this.#expected.shift();
-    if (this.#buffer === null) return { type: 'end', command: head.name };
-    const reserved = this.#buffer;
-    const data = reserved.subarray(0, this.#length);
-    this.#buffer = null;
-    // A buffer reserved far too large (a wrong size announced) is not kept alive by the message.
-    return { type: 'message', command: head.name, data: reserved.length > 2 * data.length + 4096 ? Buffer.from(data) : data };
-  }
-
-  /** Appends bytes [start, end) of `source` to the message buffer, growing it as needed. */
-  #append(source: Buffer, start: number, end: number): void {
-    if (end <= start) return;
-    this.#reserve(end - start);
-    this.#length += source.copy(this.#buffer!, this.#length, start, end);
-  }
-
-  #appendCRLF(): void {
-    this.#reserve(2);
-    const buffer = this.#buffer!;
-    buffer[this.#length++] = CR;
-    buffer[this.#length++] = LF;
-  }
-
-  /** Room for `more` bytes; the body size was counted first, so this never passes maxMessageSize. */
-  #reserve(more: number): void {
-    const needed = this.#length + more;
-    const buffer = this.#buffer!;
-    if (needed <= buffer.length) return;
-    // Straight to the announced size once the bytes confirm it is near; doubling otherwise.
-    const announced = this.#announced;
-    const target = announced !== null && announced >= needed ? announced : Math.max(needed, buffer.length * 2);
-    const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(target, this.#limits.maxMessageSize)));
-    buffer.copy(grown, 0, 0, this.#length);
-    this.#buffer = grown;
+    if (this.#message === null) return { type: 'end', command: head.name };
+    const data = this.#message.take();
+    this.#message = null;
+    return { type: 'message', command: head.name, data };
   }
 
   /**
@@ -401,50 +352,14 @@ export class POP3Connection {
     this.#state = POP3State.AUTHORIZATION;
   }
 
-  /** The command line of `command` (without CRLF), its arguments checked. @throws POP3UsageError */
+  /** The command line of `command` (without CRLF), its arguments checked (./commands.ts). @throws POP3UsageError */
   static line(command: POP3Command): string {
-    switch (command.type) {
-      case 'USER':
-        return `USER ${checkLine('the user name', command.name, popErrors)}`;
-      case 'PASS':
-        return `PASS ${checkLine('the password', command.password, popErrors)}`;
-      case 'APOP':
-        return `APOP ${checkLine('the user name', command.name, popErrors)} ${checkLine('the digest', command.digest, popErrors)}`;
-      case 'AUTH': {
-        const mechanism = checkLine('the SASL mechanism', command.mechanism, popErrors);
-        if (!/^[A-Z0-9_-]{1,20}$/i.test(mechanism)) throw new POP3UsageError(`not a SASL mechanism name: ${JSON.stringify(mechanism)}`);
-        return command.initialResponse === undefined ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${checkLine('the SASL response', command.initialResponse, popErrors)}`;
-      }
-      case 'AUTH_RESPONSE':
-        return checkLine('the SASL response', command.response, popErrors);
-      case 'LIST':
-      case 'UIDL':
-        return command.which === undefined ? command.type : `${command.type} ${messageNumber(command.which)}`;
-      case 'RETR':
-      case 'DELE':
-        return `${command.type} ${messageNumber(command.which)}`;
-      case 'TOP':
-        if (!Number.isSafeInteger(command.lines) || command.lines < 0) throw new POP3UsageError(`TOP: lines must be a non-negative integer, got ${command.lines}`);
-        return `TOP ${messageNumber(command.which)} ${command.lines}`;
-      default:
-        return command.type;
-    }
+    return commandLine(command);
   }
 
   /** The text of `command` for debug output and diagnostics, secrets redacted. */
   static trace(command: POP3Command): string {
-    switch (command.type) {
-      case 'PASS':
-        return redact('PASS', 4);
-      case 'APOP':
-        return redact(`APOP ${command.name}`, 5 + command.name.length);
-      case 'AUTH':
-        return command.initialResponse === undefined ? `AUTH ${command.mechanism}` : redact(`AUTH ${command.mechanism}`, 5 + command.mechanism.length);
-      case 'AUTH_RESPONSE':
-        return redact(command.response);
-      default:
-        return POP3Connection.line(command);
-    }
+    return commandTrace(command);
   }
 }
 
@@ -461,11 +376,6 @@ function outcomeOf(line: string, command: CommandName): Outcome | null {
 function announcedSize(text: string): number | null {
   const octets = /^(\d{1,10})(?:\s|$)/.exec(text);
   return octets === null ? null : Number(octets[1]) + 2;
-}
-
-function messageNumber(which: number): number {
-  if (!Number.isSafeInteger(which) || which < 1) throw new POP3UsageError(`message numbers are positive integers, got ${which}`);
-  return which;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
