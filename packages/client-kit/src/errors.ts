@@ -74,6 +74,28 @@ export class ClientError extends Error {
 }
 
 /**
+ * A mark for TypeScript only (no such value exists at run time): the names of the
+ * {@link errorClass} classes an error belongs to.
+ */
+export declare const errorClassName: unique symbol;
+
+/**
+ * An instance of a class made by {@link errorClass}: `Base`'s instance, marked with the class's
+ * name. The mark keeps the classes apart for TypeScript as the brand does at run time: after
+ * `if (e instanceof POP3UsageError)` the other branch still holds every other POP3Error (with
+ * `Base`'s own type for both, that branch narrowed to `never`).
+ */
+export type ErrorInstance<Base extends new (...args: never[]) => ClientError, Name extends string> = InstanceType<Base> & {
+  readonly [errorClassName]: { readonly [K in Name]: true };
+};
+
+/** The type of a class made by {@link errorClass}: `Base`'s constructor and statics, making {@link ErrorInstance}s. */
+export type ErrorClass<Base extends new (...args: never[]) => ClientError, Name extends string> = Omit<Base, 'prototype'> & {
+  new (...args: ConstructorParameters<Base>): ErrorInstance<Base, Name>;
+  readonly prototype: ErrorInstance<Base, Name>;
+};
+
+/**
  * Makes a branded error class that differs from `base` only by its `code`, its `role` (the base's
  * when left out) and its brand: a subclass of `base`, taking the same constructor arguments, whose
  * `name` and brand (what `instanceof` checks, across duplicated copies of a package too) are
@@ -89,7 +111,12 @@ export class ClientError extends Error {
  * export type POP3UsageError = InstanceType<typeof POP3UsageError>;
  * ```
  */
-export function errorClass<Base extends abstract new (...args: never[]) => ClientError>(base: Base, name: string, code: string, role?: ErrorRole): Base {
+export function errorClass<Base extends new (...args: never[]) => ClientError, const Name extends string>(
+  base: Base,
+  name: Name,
+  code: string,
+  role?: ErrorRole,
+): ErrorClass<Base, Name> {
   const made = class extends (base as unknown as typeof ClientError) {
     override readonly code: string = code;
     // Without a role of its own: the one the base class's initializer already set.
@@ -98,7 +125,7 @@ export function errorClass<Base extends abstract new (...args: never[]) => Clien
   };
   // ClientError names each instance after new.target.
   Object.defineProperty(made, 'name', { value: name });
-  return made as unknown as Base;
+  return made as unknown as ErrorClass<Base, Name>;
 }
 
 /** The caller's misuse, when a component is used without a client's family. */
