@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 
 import * as https from 'node:https';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CertificateVerificationError } from '@unitls/tls-core';
 import { HTTPException, HTTPSConnection } from '@unitls/http';
 import { clientConfig, pki } from '../support/fixtures.js';
+import { silentServer } from '../support/silent-server.js';
 import { implementations } from '../conformance/implementations.js';
 
 const closers: Array<() => Promise<unknown>> = [];
@@ -245,6 +246,23 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     const error = await connection.getresponse().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPException);
     expect((error as Error).message).toMatch(/^connecting to localhost:\d+ failed/);
+    // The code the README promises, as a string (it was the DOMException's number, 23).
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('stops connecting when its AbortSignal fires during the handshake: code ABORT_ERR', async () => {
+    const silent = await silentServer();
+    closers.push(() => silent.close());
+    const controller = new AbortController();
+    const connection = new HTTPSConnection('localhost', { port: silent.port, implementation, configuration: clientConfig(), signal: controller.signal });
+    connection.request('GET', '/');
+    const pending = connection.getresponse().catch((e: unknown) => e);
+    await vi.waitUntil(() => silent.held.length > 0);
+    controller.abort();
+    const error = await pending;
+    await connection.close();
+    expect(error).toBeInstanceOf(HTTPException);
+    expect(error).toMatchObject({ code: 'ABORT_ERR', cause: { name: 'AbortError' } });
   });
 
   it('stops waiting when its AbortSignal fires', async () => {

@@ -12,8 +12,22 @@ export class HTTPException extends Error {
     if (error instanceof HTTPException) return error;
     if (isParseError(error)) return parseError(error);
     const message = error instanceof Error ? error.message : String(error);
-    return new HTTPException(`${what}: ${message}`, (error as { code?: string } | null)?.code ?? 'UNITLS_HTTP', { cause: error });
+    return new HTTPException(`${what}: ${message}`, codeOf(error), { cause: error });
   }
+}
+
+/**
+ * The string code an error carries; a DOMException's numeric code (23 for a TimeoutError, 20 for
+ * an AbortError, from AbortSignal.timeout() or a caller's signal) becomes the code node:http uses
+ * for the same failure, so a timeout is ETIMEDOUT whether it struck while connecting or reading.
+ */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError') return 'ETIMEDOUT';
+  if (name === 'AbortError') return 'ABORT_ERR';
+  return 'UNITLS_HTTP';
 }
 
 /**

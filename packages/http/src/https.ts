@@ -1,5 +1,5 @@
 /**
- * http.client's HTTPSConnection on any unitls TLS implementation: HTTP/1.1 through node:http as in
+ * http.client's HTTPSConnection on any unitls TLS implementation: HTTP/1.1 over the TLS socket as in
  * HTTPConnection, HTTP/2 through node:http2 when ALPN picks h2 (one session for all requests).
  *
  * @module
@@ -20,7 +20,7 @@ import { authority } from './tunnel.js';
 export class HTTPSConnection extends HTTPConnection {
   #context: ClientContext | null = null;
   #protocol: Promise<'h2' | 'http/1.1'> | null = null;
-  /** The connection opened to learn ALPN's choice, handed to the HTTP/1.1 agent first. */
+  /** The connection opened to learn ALPN's choice, used by the first HTTP/1.1 request. */
   #preopened: HTTPTransport | null = null;
   #session: http2.ClientHttp2Session | null = null;
   /** The connection under the HTTP/2 session (node:http2 wraps it, so its ref/unref do not reach it). */
