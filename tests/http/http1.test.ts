@@ -306,6 +306,40 @@ describe('HTTPConnection, the connection', () => {
     expect(origin.connections()).toBe(2);
   });
 
+  // Found (breaker): interim responses had no bound; a server sending 102 Processing for ever kept
+  // the request busy for ever (each one is a reply, so the silence timeout never fired).
+  it('bounds the interim (1xx) responses before the final one', async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        const interim = Buffer.from('HTTP/1.1 102 Processing\r\n\r\n'.repeat(1000));
+        const flood = () => {
+          while (!socket.destroyed && socket.write(interim));
+        };
+        socket.on('drain', flood);
+        flood();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    servers.push({ server, sockets });
+    await using connection = new HTTPConnection('127.0.0.1', { port: (server.address() as { port: number }).port });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect(error).toMatchObject({ code: 'UNITLS_HTTP_TOO_MANY_INTERIM', message: expect.stringMatching(/more than 1048576 bytes of interim \(1xx\) responses/) });
+    // Many, within the bound, are skipped: 1,000 of them and then the answer.
+    const patient = await plainOrigin([
+      { body: Buffer.from('done'), pieces: [Buffer.from('HTTP/1.1 102 Processing\r\n\r\n'.repeat(1000)), Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone')], closes: false },
+    ]);
+    await using slow = new HTTPConnection('127.0.0.1', { port: patient.port });
+    slow.request('GET', '/');
+    const final = await slow.getresponse();
+    expect([final.status, Buffer.from(await final.read()).toString()]).toEqual([200, 'done']);
+  });
+
   it('response.stream gives the body as a Node Readable, and the same error as read() for a cut body', async () => {
     const body = Buffer.from('a body in three chunks');
     const origin = await plainOrigin([

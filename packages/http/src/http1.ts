@@ -22,6 +22,10 @@ import { isRaggedEOF, truncationError, type HTTPTransport } from './transport.js
 const READ_SIZE = 64 * 1024;
 /** node:http's default largest header section. */
 const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+/** Interim (1xx) responses allowed before the final one, in header sections of maxHeaderSize. */
+const INTERIM_SECTIONS = 64;
+/** What each interim response counts beside its reason and fields (status line and CRLFs). */
+const INTERIM_OVERHEAD = 16;
 const EMPTY = new Uint8Array(0);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What node:http and http.client refuse in a request target: controls, space, and beyond latin1. */
@@ -265,9 +269,19 @@ class Exchange implements BodySource {
     try {
       await this.conduit.send(bytes);
       let head: ResponseHead;
-      do head = await this.#readHead();
-      // Interim responses (100 Continue, 103 Early Hints) come before the final one.
-      while (head.status >= 100 && head.status < 200 && head.status !== 101);
+      // Interim responses (100 Continue, 102 Processing, 103 Early Hints) come before the final
+      // one; together bounded like one header section per INTERIM_SECTIONS, so a server cannot
+      // keep the request busy for ever with a stream of them.
+      const interimLimit = INTERIM_SECTIONS * (this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+      let interim = 0;
+      for (;;) {
+        head = await this.#readHead();
+        if (head.status < 100 || head.status >= 200 || head.status === 101) break;
+        interim += head.counted + INTERIM_OVERHEAD;
+        if (interim > interimLimit) {
+          throw new HTTPException(`the server sent more than ${interimLimit} bytes of interim (1xx) responses before its final response; the connection was closed`, 'UNITLS_HTTP_TOO_MANY_INTERIM');
+        }
+      }
       this.#framing = head.framing;
       if (head.framing.kind === 'length') this.#remaining = head.framing.length;
       else if (head.framing.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
