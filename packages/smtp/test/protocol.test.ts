@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DataEncoder, Extensions, ReplyParser, SMTPProtocolError, SMTPUsageError, command, encodeData } from '../src/mod.js';
+import { spaceOutsideQuotes } from '../src/protocol/commands.js';
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
@@ -165,5 +166,28 @@ describe('Extensions', () => {
     expect(ext.has('smtputf8')).toBe(false);
     expect(ext.sizeLimit).toBe(35882577);
     expect(ext.authMechanisms).toEqual(['PLAIN', 'LOGIN', 'CRAM-MD5']);
+  });
+});
+
+describe('spaceOutsideQuotes', () => {
+  // The pattern it replaces (quadratic on '"\\"' repeated), as the reference.
+  const reference = (text: string) => /\s/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, ''));
+
+  it('agrees with the quoted-string pattern on random text of quotes, escapes, spaces and line terminators', () => {
+    const pieces = fc.constantFrom('"', '\\', ' ', '\t', 'a', '@', '\u2028', '\n', '\u00a0');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        expect(spaceOutsideQuotes(text)).toBe(reference(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reads an address of 400,000 unterminated escaped quotes in one pass', () => {
+    // Fails by the test timeout on the old pattern (40,000 characters took 0.45 s; this is 100x that squared).
+    expect(spaceOutsideQuotes(`"${'\\"'.repeat(200_000)}`)).toBe(false);
+    expect(spaceOutsideQuotes(`"${'\\"'.repeat(200_000)} `)).toBe(true);
+    expect(() => command.rcpt(`"${'\\"'.repeat(200_000)} x@y`)).toThrow(/not a plain address/);
   });
 });

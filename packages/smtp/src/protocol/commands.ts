@@ -26,11 +26,53 @@ export function quoteAddress(what: string, address: string): string {
   const trimmed = address.trim();
   const bracketed = trimmed.startsWith('<') && trimmed.endsWith('>');
   const inner = bracketed ? trimmed.slice(1, -1) : trimmed;
-  if (/[<>]/.test(inner) || /\s/.test(inner.replace(/"(?:[^"\\]|\\.)*"/g, ''))) {
+  if (/[<>]/.test(inner) || spaceOutsideQuotes(inner)) {
     throw new SMTPUsageError(`${what} ${JSON.stringify(address)} is not a plain address (angle brackets or spaces would change the command)`);
   }
   return `<${inner}>`;
 }
+
+/**
+ * Whether `text` has white space outside its quoted strings (RFC 5321 Quoted-string: `"`, then
+ * characters other than `"` and `\` or a `\` and any character but a line terminator, then
+ * `"`); a `"` that no such string closes is an ordinary character. One pass: a scan for a closing
+ * quote that fails stops where every quote before that point would fail too (they share its
+ * escape pairs), so no text is scanned twice (a pattern doing this took quadratic time on `"\"`
+ * repeated).
+ */
+export function spaceOutsideQuotes(text: string): boolean {
+  let failedUpTo = -1;
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"' && i > failedUpTo) {
+      const end = closingQuote(text, i + 1);
+      if (end >= 0) {
+        i = end + 1;
+        continue;
+      }
+      failedUpTo = -end - 1;
+    }
+    if (/\s/.test(text[i]!)) return true;
+    i++;
+  }
+  return false;
+}
+
+/** The index of the `"` closing a quoted string whose content starts at `from`, or -(where it failed) - 1. */
+function closingQuote(text: string, from: number): number {
+  let j = from;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '"') return j;
+    if (c === '\\') {
+      if (j + 1 >= text.length || LINE_TERMINATOR.test(text[j + 1]!)) return -j - 1;
+      j += 2;
+    } else j++;
+  }
+  return -text.length - 1;
+}
+
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 /** RFC 5321 §4.1.2 esmtp-param: a keyword, then "=" and a value without spaces, controls or "=". */
 const PARAMETER = /^[A-Za-z0-9][A-Za-z0-9-]*(?:=[^\s=\x00-\x1f\x7f]+)?$/;
