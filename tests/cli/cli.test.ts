@@ -77,6 +77,10 @@ describe('the unitls command', () => {
     const refused = await run('connect', '127.0.0.1:1', '--timeout', '2000');
     expect(refused.code).toBe(4);
     expect(refused.stdout).toContain('connection: FAILED (connect)');
+    // An IPv6 address is shown as it was written, in brackets (it printed "::1:1").
+    const refused6 = await run('connect', '[::1]:1', '--timeout', '2000');
+    expect(refused6.code).toBe(4);
+    expect(refused6.stdout).toContain('connecting to [::1]:1 (name: ::1)');
     for (const args of [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus'], ['connect', 'h:1', '--starttls', 'gopher'], ['connect', 'h:1', '--implementation', 'nope'], ['connect', 'h:1', '--starttls', 'smtp', '--reconnect']]) {
       const result = await run(...args);
       expect(result.code, args.join(' ')).toBe(2);

@@ -306,6 +306,14 @@ describe('HTTPConnection, the connection', () => {
     expect(origin.connections()).toBe(2);
   });
 
+  it('a second request() before getresponse() says what to call first (new-user trial)', async () => {
+    const origin = await plainOrigin([script(Buffer.from('one'), 'length', [1], [])]);
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/one');
+    expect(() => connection.request('GET', '/two')).toThrow(expect.objectContaining({ code: 'UNITLS_HTTP_STATE', message: expect.stringMatching(/call getresponse\(\) for it first/) }));
+    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('one');
+  });
+
   // Found (breaker): interim responses had no bound; a server sending 102 Processing for ever kept
   // the request busy for ever (each one is a reply, so the silence timeout never fired).
   it('bounds the interim (1xx) responses before the final one', async () => {

@@ -16,7 +16,7 @@ export function renderReport(report: ConnectReport): string[] {
   const { target } = report;
   const lines = [
     `implementation: ${report.implementation}`,
-    `connecting to ${target.host}:${target.port} (name: ${target.serverHostname})${target.starttls ? ` with STARTTLS (${target.starttls})` : ''}`,
+    `connecting to ${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port} (name: ${target.serverHostname})${target.starttls ? ` with STARTTLS (${target.starttls})` : ''}`,
   ];
   if (report.greeting !== null) lines.push(`greeting:  ${report.greeting}`);
   if (report.negotiated !== null) {

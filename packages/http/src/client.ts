@@ -160,7 +160,7 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Starts a request (http.client's putrequest); add headers with putheader, then endheaders. */
   putrequest(method: string, url: string): void {
-    if (this.#request !== null) throw new HTTPException('a request is already in progress: read its response first', 'UNITLS_HTTP_STATE');
+    if (this.#request !== null) throw new HTTPException('a request is already in progress: call getresponse() for it first', 'UNITLS_HTTP_STATE');
     this.#request = { method: checkField('the method', method), url: checkField('the URL', url), headers: [], body: [], ended: false };
   }
 
