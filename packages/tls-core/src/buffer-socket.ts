@@ -597,21 +597,29 @@ export function endTransport(transport: Transport, force: boolean): Promise<void
 }
 
 /**
- * Writes `last` (our close_notify, or a pending alert) and FIN, then destroys the transport as
- * soon as they are handed to the kernel, without waiting for the peer. Incoming bytes are
- * discarded meanwhile, so unread data does not turn the close into a reset that could overtake
- * `last`. Resolves once the transport is closed (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}).
+ * Writes `last` (our close_notify, or a pending alert) and FIN, without waiting for the peer's
+ * close_notify, and resolves once they are handed to the kernel (or the transport closed; at most
+ * {@link CLOSE_NOTIFY_TIMEOUT_MS}). The transport is not destroyed then: bytes from the peer still
+ * unread in the kernel (TLS 1.3 session tickets that arrived while a large send ran) would turn the
+ * close into a reset, which throws away what the kernel still holds for the peer, the end of our
+ * data and `last`. It reads and drops until the peer's FIN (bounded by the same timeout), unref'd:
+ * it does not keep the process alive.
  */
 function dropTransport(transport: Transport, last: Uint8Array | null): Promise<void> {
-  return closing(transport, () => {
-    if (last === null || transport.destroyed || !transport.writable) {
-      transport.destroy();
-      return;
-    }
+  if (last === null || transport.destroyed || !transport.writable) return closing(transport, () => transport.destroy());
+  return new Promise((resolve) => {
     const timer = setTimeout(() => transport.destroy(), CLOSE_NOTIFY_TIMEOUT_MS);
     timer.unref();
-    transport.once('close', () => clearTimeout(timer));
-    transport.once('finish', () => transport.destroy());
+    transport.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    transport.on('error', () => {});
+    transport.once('end', () => transport.destroy());
+    transport.once('finish', () => {
+      (transport as Partial<Socket>).unref?.();
+      resolve();
+    });
     transport.resume();
     transport.end(last);
   });

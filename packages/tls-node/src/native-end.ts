@@ -148,9 +148,14 @@ export class NativeEnd {
 
   /**
    * close(force=true) on the native path: close_notify and FIN are queued (see
-   * {@link readyToShutdown}), and the socket is destroyed once the shutdown completed, or after
-   * `boundMs`. A connection whose send queue is already backed up (the peer stopped reading) is
-   * destroyed at once: close_notify could only get out by waiting for the peer.
+   * {@link readyToShutdown}); resolves once they are with the kernel (or the socket closed; at
+   * most `boundMs`). A connection whose send queue is already backed up (the peer stopped
+   * reading) is destroyed at once: close_notify could only get out by waiting for the peer.
+   * Otherwise the socket is not destroyed then: bytes from the peer still unread in the kernel
+   * (TLS 1.3 session tickets that arrived while a large send ran) would turn the close into a
+   * reset, which throws away what the kernel still holds for the peer, the end of our data and
+   * close_notify. It reads and drops until the peer's FIN (at most `boundMs`), unref'd: it does
+   * not keep the process alive.
    */
   async closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
     if (tls.destroyed) return;
@@ -158,14 +163,19 @@ export class NativeEnd {
     tls.on('error', () => {});
     await this.readyToShutdown(tls);
     const queued = tls.writableLength + (handleOf(tls)?._parent?.writeQueueSize ?? 0);
-    if (!tls.writable || queued > 0) tls.destroy();
-    else {
-      const drop = () => tls.destroy();
-      tls.once('finish', drop);
-      setTimeout(drop, boundMs).unref();
-      tls.end();
+    if (!tls.writable || queued > 0) {
+      tls.destroy();
+      await closed;
+      return;
     }
-    await closed;
+    const drop = () => tls.destroy();
+    tls.once('end', drop);
+    setTimeout(drop, boundMs).unref();
+    const handedOver = new Promise((resolve) => tls.once('finish', resolve));
+    tls.resume();
+    tls.end();
+    await Promise.race([closed, handedOver]);
+    if (!tls.destroyed) (this.raw as Socket).unref();
   }
 }
 

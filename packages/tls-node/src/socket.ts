@@ -27,8 +27,8 @@ export const IMPLEMENTATION_NAME = 'node';
 
 /**
  * How long `close(true)` lets close_notify reach the kernel before dropping the connection anyway
- * (milliseconds). It never waits for the peer's answer; this only bounds a kernel that does not
- * take the bytes at once.
+ * (milliseconds), and how long the connection then drops the peer's bytes until its FIN (unref'd,
+ * in the background). It never waits for the peer's answer.
  */
 export const FORCED_CLOSE_FLUSH_MS = 1_000;
 

@@ -1,0 +1,48 @@
+/**
+ * close(true) right after a large send: the bytes the kernel still holds for the peer, and our
+ * close_notify after them, must reach it. Destroying the transport while bytes from the peer sit
+ * unread in the kernel (here: TLS 1.3 session tickets, which arrive while the send runs without an
+ * event-loop turn to read them) makes TCP send a reset and drop everything not yet delivered: the
+ * peer (Python's ssl) saw a few hundred KiB of 1 MiB, then an EOF without close_notify.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { TLSImplementation } from '@unitls/tls-core';
+import { clientConfig, pki } from '../support/fixtures.js';
+import { conformanceImplementations as implementations } from './implementations.js';
+
+const SCRIPT = fileURLToPath(new URL('../support/python/close_peer.py', import.meta.url));
+const SIZE = 1024 * 1024;
+
+/** What Python's observe-server received from one connection that sends SIZE bytes, then close(true). */
+async function sendThenForceClose(implementation: TLSImplementation): Promise<{ received: number; end: string }> {
+  const child = spawn('python3', [SCRIPT, 'observe-server', pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'), pki.path('root')]);
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  try {
+    const port = Number((await lines.next()).value);
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    await socket.send(new Uint8Array(SIZE).fill(0x61));
+    await socket.close(true);
+    const line = await lines.next();
+    if (line.done) throw new Error(`close_peer.py printed nothing: ${Buffer.concat(stderr).toString()}`);
+    const seen = JSON.parse(line.value) as { data: string; end: string };
+    return { received: seen.data.length, end: seen.end };
+  } finally {
+    child.kill();
+    await exited;
+  }
+}
+
+describe.each(implementations)('$name: close(true) with sent bytes still in flight', (implementation: TLSImplementation) => {
+  it('delivers every byte sent, then close_notify (five connections)', async () => {
+    for (let round = 0; round < 5; round++) {
+      expect(await sendThenForceClose(implementation)).toEqual({ received: SIZE, end: 'close_notify' });
+    }
+  }, 60_000);
+});
