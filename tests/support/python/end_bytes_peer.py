@@ -13,6 +13,28 @@ import sys
 LARGE = 4 * 1024 * 1024
 
 
+def handshake(tls, raw, incoming, outgoing):
+    """Runs the handshake of `tls` (over MemoryBIOs) on the socket `raw`; False if the peer closed."""
+    while True:
+        try:
+            tls.do_handshake()
+            return True
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            data = raw.recv(65536)
+            if not data:
+                return False
+            incoming.write(data)
+
+
+def queue_close_notify(tls):
+    """Queues our close_notify in the outgoing MemoryBIO, without waiting for the peer's."""
+    try:
+        tls.unwrap()
+    except ssl.SSLWantReadError:
+        pass
+
+
 def rush(port, ca, version, clean):
     """Client: its last handshake flight, b"data", close_notify (when clean) and FIN in one write."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -22,22 +44,11 @@ def rush(port, ca, version, clean):
     raw = socket.create_connection(("127.0.0.1", port))
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
-    while True:
-        try:
-            tls.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            raw.sendall(outgoing.read())
-            data = raw.recv(65536)
-            if not data:
-                return
-            incoming.write(data)
+    if not handshake(tls, raw, incoming, outgoing):
+        return
     tls.write(b"data")
     if clean:
-        try:
-            tls.unwrap()
-        except ssl.SSLWantReadError:
-            pass
+        queue_close_notify(tls)
     raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
     raw.sendall(outgoing.read())
     raw.shutdown(socket.SHUT_WR)
@@ -61,23 +72,12 @@ def main():
     raw, _ = listener.accept()
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_side=True)
-    while True:
-        try:
-            tls.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            raw.sendall(outgoing.read())
-            data = raw.recv(65536)
-            if not data:
-                return
-            incoming.write(data)
+    if not handshake(tls, raw, incoming, outgoing):
+        return
     raw.sendall(outgoing.read())
     if mode == "together":
         tls.write(b"data")
-        try:
-            tls.unwrap()
-        except ssl.SSLWantReadError:
-            pass
+        queue_close_notify(tls)
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         raw.sendall(outgoing.read())
         raw.shutdown(socket.SHUT_WR)
@@ -86,10 +86,7 @@ def main():
         before = outgoing.read()
         # A second connection state cannot write after close_notify: forge the record after it by
         # sending a copy of the data record (the client must ignore anything after close_notify).
-        try:
-            tls.unwrap()
-        except ssl.SSLWantReadError:
-            pass
+        queue_close_notify(tls)
         raw.sendall(before + outgoing.read() + before)
         raw.shutdown(socket.SHUT_WR)
     elif mode in ("large-clean", "large-ragged"):
@@ -100,10 +97,7 @@ def main():
             sent += n
             raw.sendall(outgoing.read())
         if mode == "large-clean":
-            try:
-                tls.unwrap()
-            except ssl.SSLWantReadError:
-                pass
+            queue_close_notify(tls)
             raw.sendall(outgoing.read())
         raw.shutdown(socket.SHUT_WR)
     print("sent", flush=True)
