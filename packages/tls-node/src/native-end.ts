@@ -59,7 +59,8 @@ export function hasNativeHandle(raw: Transport): raw is Socket {
  * to probe: on the native path every end looked clean there (a FIN without close_notify was
  * reported as a clean end), so other runtimes take the watched JavaScript stream.
  */
-const NODE_ITSELF = (process.versions as Record<string, string | undefined>).deno === undefined && (process.versions as Record<string, string | undefined>).bun === undefined;
+const runtimeVersions: Record<string, string | undefined> = process.versions;
+const NODE_ITSELF = runtimeVersions.deno === undefined && runtimeVersions.bun === undefined;
 
 /**
  * Prepares a connected net.Socket for node:tls's native path. Half-open, so our close_notify can
