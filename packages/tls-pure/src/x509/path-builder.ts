@@ -14,7 +14,7 @@ import { keyIdentifiers } from './extensions.js';
 import { VerificationFailure } from './failure.js';
 import type { Budget } from './limits.js';
 import { checkNameConstraints, subtrees } from './name-constraints.js';
-import { checkAuthority, checkAuthorityPurpose, checkTrustAnchorKey, pathLengthConstraint, type Purpose } from './profile.js';
+import { checkAuthority, checkAuthorityPurpose, checkServerRootProfile, checkTrustAnchorKey, pathLengthConstraint, type Purpose } from './profile.js';
 import { parseSubjectPublicKey } from './public-key.js';
 import type { SignatureVerifier } from './signature-verifier.js';
 import type { TrustAnchors } from './trust-anchors.js';
@@ -102,6 +102,7 @@ function checkIssuer(search: PathSearch, path: readonly ParsedCertificate[], can
   if (profile !== null) throw profile;
   checkValidity(cert.notBefore, cert.notAfter, search.atSeconds, anchor ? 'a trust anchor' : 'an intermediate certificate');
   checkAuthorityPurpose(cert, search.purpose);
+  if (anchor && !lenient && search.purpose === 'serverAuth') checkServerRootProfile(cert);
   const below = countedIntermediates(path);
   const limit = pathLengthConstraint(cert);
   if (limit !== undefined && below > limit) {

@@ -101,7 +101,7 @@ function checkAuthorityKeyIdentifierPresent(cert: ParsedCertificate): void {
  * serial number, a subjectAltName that is critical when the subject is empty (4.2.1.6), and
  * `purpose` in its extKeyUsage when it has one. A missing extKeyUsage means any purpose (RFC
  * 5280 4.2.1.12, as webpki, Chromium and Go read it); anyExtendedKeyUsage does not stand in for
- * the purpose (webpki).
+ * the purpose (webpki). A server's leaf also meets {@link checkServerCertificateProfile}.
  *
  * @throws VerificationFailure
  */
@@ -127,6 +127,29 @@ export function checkEndEntity(cert: ParsedCertificate, purpose: Purpose, truste
   const purposes = extendedKeyUsage(cert);
   if (purposes !== undefined && !purposes.includes(KEY_PURPOSE[purpose])) {
     throw new VerificationFailure('invalid-purpose', 'REQUIRED_EKU_NOT_FOUND', `the certificate's extKeyUsage does not include ${purpose}`);
+  }
+  if (purpose === 'serverAuth' && !trustedAsIs) checkServerCertificateProfile(cert, purposes);
+}
+
+/**
+ * The CA/B Forum's TLS server certificate profile where it asks more of a leaf than RFC 5280
+ * does (BR 7.1.2.7.6, 7.1.2.7.10, 7.1.2.7.12): a non-critical extKeyUsage without
+ * anyExtendedKeyUsage, and a non-critical subjectAltName unless the subject is empty. Asked of
+ * server certificates only (client certificates are outside the Baseline Requirements), and not of
+ * a leaf that is itself a trust anchor (the application trusts those bytes, not an issuer's
+ * profile).
+ *
+ * @throws VerificationFailure
+ */
+function checkServerCertificateProfile(cert: ParsedCertificate, purposes: readonly string[] | undefined): void {
+  if (cert.extensions.get(OID.extKeyUsage)?.critical === true) {
+    throw invalid('EXTENSION_CRITICALITY', 'a TLS server certificate\'s extKeyUsage must be non-critical (CA/B Forum BR 7.1.2.7.6)');
+  }
+  if (purposes?.includes(KEY_PURPOSE.any) === true) {
+    throw new VerificationFailure('invalid-purpose', 'PROHIBITED_EKU', 'a TLS server certificate\'s extKeyUsage must not list anyExtendedKeyUsage (CA/B Forum BR 7.1.2.7.10)');
+  }
+  if (!isEmptyName(cert.subject) && cert.extensions.get(OID.subjectAltName)?.critical === true) {
+    throw invalid('EXTENSION_CRITICALITY', 'with a non-empty subject, a TLS server certificate\'s subjectAltName must be non-critical (CA/B Forum BR 7.1.2.7.12)');
   }
 }
 
@@ -189,6 +212,20 @@ export function checkAuthorityPurpose(cert: ParsedCertificate, purpose: Purpose)
   const purposes = extendedKeyUsage(cert);
   if (purposes !== undefined && !purposes.includes(KEY_PURPOSE[purpose]) && !purposes.includes(KEY_PURPOSE.any)) {
     throw new VerificationFailure('invalid-purpose', 'REQUIRED_EKU_NOT_FOUND', `a CA's extKeyUsage does not allow ${purpose}`);
+  }
+}
+
+/**
+ * CA/B Forum BR 7.1.2.1.2: a root CA certificate of the TLS server Web PKI carries no extKeyUsage
+ * (its subordinate CAs carry the one that limits them, 7.1.2.2). Asked, for server certificates, of
+ * self-issued trust anchors held to the profile (the application's own roots, not the operating
+ * system's store: see TrustAnchors.checkProfile).
+ *
+ * @throws VerificationFailure `invalid-purpose`
+ */
+export function checkServerRootProfile(cert: ParsedCertificate): void {
+  if (cert.selfIssued && cert.extensions.has(OID.extKeyUsage)) {
+    throw new VerificationFailure('invalid-purpose', 'PROHIBITED_EKU', 'a root certificate for TLS servers must not carry extKeyUsage (CA/B Forum BR 7.1.2.1.2)');
   }
 }
 
