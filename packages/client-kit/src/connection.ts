@@ -178,13 +178,18 @@ export class ClientConnection {
   async nextEvent<E>(core: SansIOCore<E>, needData: symbol, signal?: AbortSignal): Promise<E> {
     const event = core.nextEvent();
     if (event !== needData) return event as E;
-    return this.run(async () => {
+    // run()'s begin/end inline: no closure and no promise of its own per event (a reply per
+    // round trip on the per-message paths).
+    this.begin(signal);
+    try {
       for (;;) {
         core.receiveData(await this.recv());
         const next = core.nextEvent();
         if (next !== needData) return next as E;
       }
-    }, signal);
+    } finally {
+      this.#deadline.end();
+    }
   }
 
   /**
@@ -287,7 +292,7 @@ export class ClientConnection {
     try {
       await new Promise<void>((resolve, reject) => {
         this.#rejectWrite = reject;
-        channel.send(bytes).then(resolve, reject);
+        channel.send(bytes).then(() => resolve(), reject);
       });
     } catch (error) {
       await this.#shutdown(true);

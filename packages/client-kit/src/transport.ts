@@ -20,7 +20,8 @@ export const tcpTransport: TransportFactory = ({ host, port }, { signal }) => co
 export interface Channel {
   readonly secure: boolean;
   recv(max: number): Promise<Uint8Array>;
-  send(bytes: Uint8Array): Promise<void>;
+  /** Resolves once `bytes` were handed on (to what, and with what value, is the channel's business). */
+  send(bytes: Uint8Array): Promise<unknown>;
   close(force: boolean): Promise<void>;
 }
 
@@ -66,8 +67,8 @@ export class TLSChannel implements Channel {
     return this.socket.recv(max);
   }
 
-  async send(bytes: Uint8Array): Promise<void> {
-    await this.socket.send(bytes);
+  send(bytes: Uint8Array): Promise<number> {
+    return this.socket.send(bytes);
   }
 
   close(force: boolean): Promise<void> {

@@ -355,7 +355,8 @@ export class SMTP implements AsyncDisposable {
   ): Promise<Refused> {
     return this.#call('sendmail', options, async (inner) => {
       checkMessage(message);
-      await this.ehloOrHeloIfNeeded(inner);
+      // After the first message EHLO is done: no gated call per message to learn that.
+      if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
       const recipients = typeof to === 'string' ? [to] : [...to];
       const binary = options.binary ?? false;
       const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };

@@ -85,10 +85,13 @@ export class Session {
     return this.#core;
   }
 
+  /** Whether what goes `direction` is traced (debug output or a diagnostics subscriber): build the text only then. */
+  #traces(direction: 'send' | 'reply'): boolean {
+    return (this.#options.debuglevel ?? 0) > 0 || (direction === 'send' ? this.io.tracesCommands : this.io.tracesReplies);
+  }
+
   #trace(direction: 'send' | 'reply', text: () => string): void {
     const level = this.#options.debuglevel ?? 0;
-    const published = direction === 'send' ? this.io.tracesCommands : this.io.tracesReplies;
-    if (level <= 0 && !published) return;
     const line = text();
     if (direction === 'send') this.io.publishCommand(line);
     else this.io.publishReply(line);
@@ -101,18 +104,19 @@ export class Session {
   /** Encodes commands (usage errors before anything is sent) and writes them in one go (a pipelined group). */
   async send(commands: readonly SMTPCommand[], signal: AbortSignal | undefined): Promise<void> {
     const core = this.core;
+    const traces = this.#traces('send');
     const parts = commands.map((command) => {
       const bytes = core.send(command);
       // Inside a docmd-driven exchange every line but the AUTH command itself is SASL data.
-      this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
+      if (traces) this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
       return bytes;
     });
     await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), signal);
   }
 
   /** Writes bytes as one operation. */
-  async write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    await this.io.run(() => this.io.send(bytes), signal);
+  write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    return this.io.run(() => this.io.send(bytes), signal);
   }
 
   /** The next reply, read as one operation; any failure closes the connection first. */
@@ -122,7 +126,7 @@ export class Session {
       const event = await this.io.nextEvent<SMTPEvent>(core, NEED_DATA, signal);
       if (event.type === 'closed') throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
       const { reply } = event;
-      this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
+      if (this.#traces('reply')) this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
       return event;
     } catch (error) {
       await this.io.close(true);
