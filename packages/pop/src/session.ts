@@ -93,18 +93,27 @@ export class Session {
   collect(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): Promise<Buffer> {
     // The callers build the command without `stream` (collected); no copy of it per message.
     const bytes = this.#encode(command.stream === true ? { ...command, stream: false } : command);
-    return this.io.run(async () => {
+    return this.#collected(bytes, signal);
+  }
+
+  /**
+   * The one operation of {@link collect}, begun and ended inline (io.run's closure and promises
+   * would come on top of the few this needs, once per message of a one-by-one RETR loop).
+   */
+  async #collected(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<Buffer> {
+    this.io.begin(signal);
+    try {
       await this.io.send(bytes);
       okOrThrow((await this.next()) as StatusEvent);
-      return this.#message();
-    }, signal);
+      return messageOf(await this.next());
+    } finally {
+      this.io.end();
+    }
   }
 
   /** The collected message whose +OK was just read. */
   async #message(): Promise<Buffer> {
-    const event = await this.next();
-    if (event.type !== 'message') throw new POP3ConnectionError(`unexpected ${event.type} event while a message was awaited`);
-    return event.data;
+    return messageOf(await this.next());
   }
 
   /** A listing (LIST, UIDL, CAPA), each line parsed as it comes (one operation). */
@@ -198,6 +207,12 @@ export class Session {
     if (refused !== null) throw refused;
     return results;
   }
+}
+
+/** The data of a collected message's event. @throws POP3ConnectionError for any other event */
+function messageOf(event: POP3Event): Buffer {
+  if (event.type !== 'message') throw new POP3ConnectionError(`unexpected ${event.type} event while a message was awaited`);
+  return event.data;
 }
 
 function okOrThrow(event: StatusEvent | ChallengeEvent): StatusEvent {
