@@ -166,6 +166,21 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
     });
   }
 
+  /**
+   * Extension ({@link TLSBufferFastPath}): encrypts all of `data` straight into `target`, as
+   * write + processOutgoing would give it. Returns the bytes placed there (records that do not fit
+   * wait for processOutgoing, after them), or -1, taking nothing, when it cannot: before the
+   * handshake completed, after shutdown or a failure, while output waits for processOutgoing, for
+   * empty `data`, or when more than the outgoing limit would be left queued (use `write` then).
+   *
+   * @throws TLSError as {@link write} does (the connection then fails, its alert queued).
+   */
+  writeInto(data: Uint8Array, target: Uint8Array): number {
+    const engine = this.#engine;
+    if (engine.failure !== null || engine.closeSent || !engine.handshakeComplete) return -1;
+    return engine.guard(() => engine.records.writeInto(ContentType.APPLICATION_DATA, data, target, engine.limits.maxOutgoingBytes));
+  }
+
   shutdown(): void {
     const engine = this.#engine;
     engine.guard(() => {
@@ -192,19 +207,33 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
     if (engine.records.incoming.length + data.length > engine.limits.maxIncomingBytes) {
       throw new WantReadError('the incoming buffer is full: read() what is buffered first (nothing was stored)');
     }
-    // A copy (the caller may reuse its buffer); the typed-array constructor copies with memcpy, unlike Uint8Array.from.
-    engine.records.incoming.push(new Uint8Array(data));
+    // Copied in (the caller may reuse its buffer).
+    engine.records.incoming.push(data);
   }
 
   /**
-   * Extension ({@link TLSBufferFastPath}): processIncoming of non-empty `data` by reference (the
-   * caller never changes it afterwards); false, storing nothing, when the incoming buffer is full.
+   * Extension ({@link TLSBufferFastPath}): processIncoming of non-empty `data`; false, storing
+   * nothing, when the incoming buffer is full. Copies too: records are read from one ring of reused
+   * memory (record/incoming-bytes.ts), which costs less than keeping the caller's chunks.
    */
   takeIncoming(data: Uint8Array): boolean {
     const incoming = this.#engine.records.incoming;
     if (incoming.length + data.length > this.#engine.limits.maxIncomingBytes) return false;
     incoming.push(data);
     return true;
+  }
+
+  /**
+   * Extension ({@link TLSBufferFastPath}): copies in as much of `data` as the incoming limit leaves
+   * room for and returns the count (0 when full); `data` may change as soon as this returns (a
+   * socket's reused read buffer). With it, BufferSocket reads sockets into reused memory.
+   */
+  copyIncoming(data: Uint8Array): number {
+    const incoming = this.#engine.records.incoming;
+    const count = Math.min(data.length, this.#engine.limits.maxIncomingBytes - incoming.length);
+    if (count <= 0) return 0;
+    incoming.push(count === data.length ? data : data.subarray(0, count));
+    return count;
   }
 
   incomingBytesBuffered(): number {

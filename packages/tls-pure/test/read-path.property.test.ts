@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { READ_EOF, WantReadError } from '@unitls/tls-core';
-import { assertFastReadMatchesPep, assertSocketReadsMatch, PATTERN } from '../../../tests/support/read-path-properties.js';
+import { assertCopyPathsMatchPep, assertFastReadMatchesPep, assertSocketReadsMatch, PATTERN } from '../../../tests/support/read-path-properties.js';
 import { ContentType } from '../src/codec/constants.js';
 import { DEFAULT_LIMITS, NamedGroup, nobleCryptoProvider, nodeCryptoProvider, PureBuffer, PureClientContext, PureServerContext, type CryptoProvider, type PureContextOptions } from '../src/mod.js';
 import { RecordProtection } from '../src/record/protection.js';
@@ -26,16 +26,19 @@ interface Setup {
   label: string;
   client: PureClientContext;
   server: PureServerContext;
+  /** The one suite offered, when the setup names one. */
+  suite?: number;
 }
 
-function setup(label: string, options: PureContextOptions, tls12 = false): Setup {
-  const versions = tls12 ? { highestSupportedVersion: 'TLSv1.2' as const } : {};
+function setup(label: string, options: PureContextOptions, tls12 = false, ciphers?: number[]): Setup {
+  const versions = { ...(tls12 ? { highestSupportedVersion: 'TLSv1.2' as const } : {}), ...(ciphers === undefined ? {} : { ciphers }) };
   // X25519 alone: the data path does not depend on the group, and each run makes two handshakes.
   const both = { groups: [NamedGroup.x25519], ...options };
   return {
     label,
     client: new PureClientContext(clientConfiguration(pki, versions), both),
     server: new PureServerContext(serverConfiguration(pki, versions), both),
+    ...(ciphers === undefined ? {} : { suite: ciphers[0]! }),
   };
 }
 
@@ -82,6 +85,53 @@ describe.each(SETUPS)('the fast data path, $label', (s) => {
     expect(() => fast.server.readAvailable(target)).toThrow(/bad_record_mac/);
     // Both queued the same alert for the peer.
     expect(fast.server.outgoingBytesBuffered()).toBe(pep.server.outgoingBytesBuffered());
+  });
+});
+
+/** The copy paths per version and AEAD (AES-GCM and ChaCha20-Poly1305 on each version; padding and a size limit once). */
+const COPY_SETUPS: Setup[] = [
+  setup('TLS 1.3, AES-128-GCM', {}, false, [0x1301]),
+  setup('TLS 1.3, ChaCha20-Poly1305', {}, false, [0x1303]),
+  setup('TLS 1.3, AES-256-GCM, padded records of at most 1000 bytes', { recordPadding: 37, recordSizeLimit: 1000 }, false, [0x1302]),
+  setup('TLS 1.2, ECDHE-ECDSA-AES128-GCM-SHA256', {}, true, [0xc02b]),
+  setup('TLS 1.2, ECDHE-ECDSA-CHACHA20-POLY1305', {}, true, [0xcca9]),
+  setup('TLS 1.3, ChaCha20-Poly1305, @noble', { provider: nobleCryptoProvider }, false, [0x1303]),
+];
+
+describe.each(COPY_SETUPS)('the copy paths (writeInto, copyIncoming), $label', (s) => {
+  it('negotiate the suite under test', () => {
+    const { client } = connectedPair(s);
+    expect(client.cipher()).toBe(s.suite);
+  });
+
+  it('carry exactly the bytes of the PEP path for any write, target and split sizes (fast-check)', () => {
+    assertCopyPathsMatchPep({ pair: () => connectedPair(s), maxWrites: 5, numRuns: s.label.includes('noble') ? 5 : 15 });
+  }, 180_000);
+
+  it('give the bytes before a corrupted record, then bad_record_mac and its alert, as the PEP path does', () => {
+    const pep = connectedPair(s);
+    const fast = connectedPair(s);
+    const streams = [pep, fast].map(({ client }) => {
+      client.write(PATTERN.subarray(0, 500));
+      const good = Uint8Array.from(client.processOutgoing(1 << 20));
+      const target = new Uint8Array(2000);
+      const bad = target.subarray(0, client.writeInto(PATTERN.subarray(500, 1000), target));
+      bad[bad.length - 1]! ^= 1;
+      return Buffer.concat([good, bad]);
+    });
+    pep.server.processIncoming(streams[0]!);
+    expect(Buffer.from(pep.server.read(5000) as Uint8Array).equals(PATTERN.subarray(0, 500))).toBe(true);
+    expect(() => pep.server.read(5000)).toThrow(/bad_record_mac/);
+    expect(fast.server.copyIncoming(streams[1]!)).toBe(streams[1]!.length);
+    const target = new Uint8Array(5000);
+    expect(fast.server.readAvailable(target)).toBe(500);
+    expect(Buffer.from(target.subarray(0, 500)).equals(PATTERN.subarray(0, 500))).toBe(true);
+    expect(() => fast.server.readAvailable(target)).toThrow(/bad_record_mac/);
+    expect(() => fast.server.readAvailable(target)).toThrow(/bad_record_mac/); // sticky
+    // The same alert (bad_record_mac, encrypted) queued for the peer, and nothing more is taken.
+    expect(fast.server.outgoingBytesBuffered()).toBe(pep.server.outgoingBytesBuffered());
+    expect(fast.server.outgoingBytesBuffered()).toBeGreaterThan(0);
+    expect(fast.server.writeInto(PATTERN.subarray(0, 10), new Uint8Array(100))).toBe(-1);
   });
 });
 

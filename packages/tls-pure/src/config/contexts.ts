@@ -6,13 +6,13 @@
  * @module
  */
 import { once } from 'node:events';
-import { connect as netConnect } from 'node:net';
 import {
   BufferListener,
   BufferSocket,
   ConfigurationError,
   bindSessions,
   checkAddress,
+  connectDirect,
   deadlineSignal,
   openSession,
   parseServerName,
@@ -212,7 +212,8 @@ export class PureClientContext implements ClientContext {
     const buffer = this.#buffer(parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect'), options.session ?? null);
     if (signal?.aborted) throw signal.reason;
     // Half-open: our close_notify must still go out after the peer's FIN (issue #14 item 5).
-    const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
+    // Read into reused memory (tls-core's connectDirect, fed through copyIncoming): no fresh ArrayBuffer per read.
+    const tcp = connectDirect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     try {
       await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
     } catch (error) {

@@ -14,6 +14,7 @@ const MAX_SEQUENCE = 2 ** 48;
 
 /** TLSInnerPlaintext of a full record is assembled here; shared, as sealing is synchronous. */
 const innerScratch = new Uint8Array(2 ** 14 + 1);
+const NO_PREFIX = new Uint8Array(0);
 
 /** One direction's AEAD state. */
 export class RecordProtection {
@@ -50,15 +51,43 @@ export class RecordProtection {
 
   /** {@link seal}'s record as pieces in order (header, ciphertext, tag), for a queue that takes them as they are. */
   sealParts(type: number, content: Uint8Array, padding = 0): Uint8Array[] {
+    const header = new Uint8Array(5);
+    const parts = this.#sealAfter(header, type, content, padding);
+    parts.unshift(header);
+    return parts;
+  }
+
+  /** {@link seal}'s record written into `target` at `offset` (room for {@link sealedLength} bytes needed); returns its length. */
+  sealInto(type: number, content: Uint8Array, padding: number, target: Uint8Array, offset: number): number {
+    const header = target.subarray(offset, offset + 5);
+    let at = offset + 5;
+    for (const part of this.#sealAfter(header, type, content, padding)) {
+      target.set(part, at);
+      at += part.length;
+    }
+    return at - offset;
+  }
+
+  /** The length of the record {@link seal} makes of `contentLength` bytes and `padding` zeros. */
+  sealedLength(contentLength: number, padding: number): number {
+    return 5 + contentLength + 1 + padding + this.#aead.tagLength;
+  }
+
+  /** Writes the record header into `header` (5 bytes) and returns what follows it: the ciphertext and the tag, in pieces. */
+  #sealAfter(header: Uint8Array, type: number, content: Uint8Array, padding: number): Uint8Array[] {
     const innerLength = content.length + 1 + padding;
     const length = innerLength + this.#aead.tagLength;
-    const header = Uint8Array.of(ContentType.APPLICATION_DATA, 3, 3, length >> 8, length & 0xff);
+    header[0] = ContentType.APPLICATION_DATA;
+    header[1] = 3;
+    header[2] = 3;
+    header[3] = length >> 8;
+    header[4] = length & 0xff;
     const nonce = this.#nonce();
     if (this.#aead.sealParts === undefined) {
       // TLSInnerPlaintext = content || type || zeros, given to the AEAD in parts (no joining copy).
       const trailer = new Uint8Array(1 + padding);
       trailer[0] = type;
-      return [this.#aead.seal(nonce, header, [content, trailer], header)];
+      return [this.#aead.seal(nonce, header, [content, trailer])];
     }
     // One contiguous TLSInnerPlaintext in shared scratch memory (a memcpy costs less than a second
     // cipher update for the type byte); the AEAD reads it during the call only.
@@ -66,7 +95,7 @@ export class RecordProtection {
     inner.set(content);
     inner[content.length] = type;
     if (padding > 0) inner.fill(0, content.length + 1);
-    return this.#aead.sealParts(nonce, header, inner, header);
+    return this.#aead.sealParts(nonce, header, inner, NO_PREFIX);
   }
 
   /** The inner content type and content of a record, or a bad_record_mac failure. */

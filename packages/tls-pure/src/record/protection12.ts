@@ -13,6 +13,7 @@ import { fail } from '../errors.js';
 import { xorSequence } from './protection.js';
 
 const MAX_SEQUENCE = 2 ** 48;
+const NO_PREFIX = new Uint8Array(0);
 
 /** Writes the 64-bit big-endian `sequence` (below 2^48) at `offset` of `out`. */
 function writeSequence(out: Uint8Array, offset: number, sequence: number): void {
@@ -86,10 +87,32 @@ export class RecordProtection12 {
 
   /** {@link seal}'s record as pieces in order (header and explicit nonce, ciphertext, tag). */
   sealParts(type: number, content: Uint8Array): Uint8Array[] {
+    const prefix = new Uint8Array(5 + this.#explicit);
+    const parts = this.#sealAfter(prefix, type, content);
+    parts.unshift(prefix);
+    return parts;
+  }
+
+  /** {@link seal}'s record written into `target` at `offset` (room for {@link sealedLength} bytes needed); returns its length. */
+  sealInto(type: number, content: Uint8Array, target: Uint8Array, offset: number): number {
+    let at = offset + 5 + this.#explicit;
+    for (const part of this.#sealAfter(target.subarray(offset, at), type, content)) {
+      target.set(part, at);
+      at += part.length;
+    }
+    return at - offset;
+  }
+
+  /** The length of the record {@link seal} makes of `contentLength` bytes. */
+  sealedLength(contentLength: number): number {
+    return 5 + contentLength + this.overhead;
+  }
+
+  /** Writes the header and explicit nonce into `prefix` and returns what follows them: the ciphertext and the tag, in pieces. */
+  #sealAfter(prefix: Uint8Array, type: number, content: Uint8Array): Uint8Array[] {
     const sequence = this.#next();
     const length = this.#explicit + content.length + this.#aead.tagLength;
     // The header, then the explicit nonce (the sequence number: a fine unique value) when the suite has one.
-    const prefix = new Uint8Array(5 + this.#explicit);
     prefix[0] = type;
     prefix[1] = 3;
     prefix[2] = 3;
@@ -97,8 +120,8 @@ export class RecordProtection12 {
     prefix[4] = length & 0xff;
     if (this.#explicit > 0) writeSequence(prefix, 5, sequence);
     const additionalData = this.#additionalDataFor(sequence, type, content.length);
-    if (this.#aead.sealParts === undefined) return [this.#aead.seal(this.#nonce, additionalData, content, prefix)];
-    return this.#aead.sealParts(this.#nonce, additionalData, content, prefix);
+    if (this.#aead.sealParts === undefined) return [this.#aead.seal(this.#nonce, additionalData, content)];
+    return this.#aead.sealParts(this.#nonce, additionalData, content, NO_PREFIX);
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {

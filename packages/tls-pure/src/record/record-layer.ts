@@ -8,6 +8,7 @@
 import { AlertDescription, ContentType } from '../codec/constants.js';
 import { fail } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
+import { IncomingBytes } from './incoming-bytes.js';
 import type { RecordProtection } from './protection.js';
 import type { RecordProtection12 } from './protection12.js';
 
@@ -30,7 +31,7 @@ export interface PlainRecord {
 const KNOWN_TYPES = new Set<number>(Object.values(ContentType));
 
 export class RecordLayer {
-  readonly incoming = new ByteQueue();
+  readonly incoming = new IncomingBytes();
   readonly outgoing = new ByteQueue();
   #reader: Protection | null = null;
   #writer: Protection | null = null;
@@ -63,8 +64,9 @@ export class RecordLayer {
 
   /** The next whole record, or null when fewer bytes than one record are buffered. */
   readRecord(): PlainRecord | null {
-    if (this.incoming.length < 5) return null;
-    const header = this.incoming.peek(5);
+    const incoming = this.incoming;
+    if (incoming.length < 5) return null;
+    const header = incoming.peek(5);
     const type = header[0]!;
     const length = (header[3]! << 8) | header[4]!;
     if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
@@ -75,30 +77,43 @@ export class RecordLayer {
     const encrypted = this.#reader !== null && (this.#reader.tls13 ? type === ContentType.APPLICATION_DATA : type !== ContentType.CHANGE_CIPHER_SPEC);
     if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
     if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
-    if (this.incoming.length < 5 + length) return null;
-    const record = this.incoming.peek(5 + length);
-    const headerCopy = record.subarray(0, 5);
+    if (incoming.length < 5 + length) return null;
+    // A view of the incoming memory, used up before consume() (which may hand that memory on).
+    const record = incoming.peek(5 + length);
     const payload = record.subarray(5);
-    this.incoming.consume(5 + length);
-    if (!encrypted) {
-      if (this.#reader !== null && type !== ContentType.CHANGE_CIPHER_SPEC && type !== ContentType.ALERT) {
-        fail(AlertDescription.unexpected_message, 'a plaintext record arrived where an encrypted one was expected');
+    try {
+      if (!encrypted) {
+        if (this.#reader !== null && type !== ContentType.CHANGE_CIPHER_SPEC && type !== ContentType.ALERT) {
+          fail(AlertDescription.unexpected_message, 'a plaintext record arrived where an encrypted one was expected');
+        }
+        return { type, content: payload.slice(), protected: false };
       }
-      return { type, content: new Uint8Array(payload), protected: false };
+      const reader = this.#reader!;
+      if (reader.tls13 && length > this.incomingLimit + reader.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
+      // The AEAD's output is fresh memory, never a view of its input.
+      const { type: innerType, content } = reader.open(record.subarray(0, 5), payload);
+      if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
+      if (content.length > MAX_FRAGMENT) fail(AlertDescription.record_overflow, `a record's content of ${content.length} bytes exceeds 2^14`);
+      return { type: innerType, content, protected: true };
+    } finally {
+      incoming.consume(5 + length);
     }
-    const reader = this.#reader!;
-    if (reader.tls13 && length > this.incomingLimit + reader.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
-    const { type: innerType, content } = reader.open(headerCopy, payload);
-    if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
-    if (content.length > MAX_FRAGMENT) fail(AlertDescription.record_overflow, `a record's content of ${content.length} bytes exceeds 2^14`);
-    return { type: innerType, content, protected: true };
+  }
+
+  /** The most content one record carries: 2^14, or less under the peer's record size limit. */
+  #room(): number {
+    // RFC 8449 §4: in TLS 1.3 the limit also counts the content type byte.
+    return this.#writer === null ? MAX_FRAGMENT : Math.min(MAX_FRAGMENT, this.outgoingLimit - (this.#writer.tls13 ? 1 : 0));
+  }
+
+  /** Zero bytes to pad a TLS 1.3 record of `length` bytes of content with (RFC 8446 §5.4), within `room`. */
+  #paddingFor(length: number, room: number): number {
+    return Math.max(0, Math.min(this.padding, room - length));
   }
 
   /** Frames (and encrypts, once keys are set) `content` as records of at most the peer's limit. */
   write(type: number, content: Uint8Array): void {
-    // With record_size_limit, the limit counts the content type byte and padding of TLS 1.3 (RFC 8449 §4).
-    // RFC 8449 §4: in TLS 1.3 the limit also counts the content type byte.
-    const room = this.#writer === null ? MAX_FRAGMENT : Math.min(MAX_FRAGMENT, this.outgoingLimit - (this.#writer.tls13 ? 1 : 0));
+    const room = this.#room();
     let offset = 0;
     do {
       const piece = content.subarray(offset, offset + room);
@@ -110,10 +125,49 @@ export class RecordLayer {
         this.outgoing.push(record);
       } else {
         const writer = this.#writer;
-        const parts = writer.tls13 ? writer.sealParts(type, piece, Math.max(0, Math.min(this.padding, room - piece.length))) : writer.sealParts(type, piece);
+        const parts = writer.tls13 ? writer.sealParts(type, piece, this.#paddingFor(piece.length, room)) : writer.sealParts(type, piece);
         for (const part of parts) this.outgoing.push(part);
       }
     } while (offset < content.length);
+  }
+
+  /**
+   * {@link write} of non-empty `content` with the records sealed straight into `target` (no queue
+   * between the cipher and the caller's memory). The records that do not fit, and the end of one
+   * cut by the end of `target`, are queued after them in order. Returns the bytes placed in
+   * `target`, or -1, taking nothing, when it cannot: no keys yet, output already queued (it must
+   * leave first), or more than `maxQueued` bytes would have to be queued.
+   */
+  writeInto(type: number, content: Uint8Array, target: Uint8Array, maxQueued: number): number {
+    const writer = this.#writer;
+    if (writer === null || this.outgoing.length > 0 || content.length === 0) return -1;
+    const room = this.#room();
+    let total = 0;
+    for (let offset = 0; offset < content.length; offset += room) {
+      const length = Math.min(room, content.length - offset);
+      total += writer.tls13 ? writer.sealedLength(length, this.#paddingFor(length, room)) : writer.sealedLength(length);
+    }
+    if (total - target.length > maxQueued) return -1;
+    let placed = 0;
+    for (let offset = 0; offset < content.length; offset += room) {
+      const piece = content.subarray(offset, offset + room);
+      const padding = writer.tls13 ? this.#paddingFor(piece.length, room) : 0;
+      const size = writer.tls13 ? writer.sealedLength(piece.length, padding) : writer.sealedLength(piece.length);
+      if (placed + size <= target.length) {
+        placed += writer.tls13 ? writer.sealInto(type, piece, padding, target, placed) : writer.sealInto(type, piece, target, placed);
+        continue;
+      }
+      // Cut by the end of target (or past it): what fits goes there, the rest waits in the queue.
+      for (const part of writer.tls13 ? writer.sealParts(type, piece, padding) : writer.sealParts(type, piece)) {
+        const fits = Math.min(part.length, target.length - placed);
+        if (fits > 0) {
+          target.set(fits === part.length ? part : part.subarray(0, fits), placed);
+          placed += fits;
+        }
+        if (fits < part.length) this.outgoing.push(part.subarray(fits));
+      }
+    }
+    return placed;
   }
 }
 
