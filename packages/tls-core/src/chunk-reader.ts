@@ -1,6 +1,17 @@
 import type { Readable } from 'node:stream';
 
 /**
+ * How a {@link ChunkReader} stops and restarts its source when it holds too much. The default is
+ * the stream's own pause()/resume(); an implementation that feeds the reader itself (see
+ * {@link ChunkReader.deliver}) passes how to stop reading at the source instead.
+ */
+export interface ReadFlow {
+  pause(): void;
+  resume(): void;
+  isPaused(): boolean;
+}
+
+/**
  * Pull-style reads from a Node Readable: `read(max)` resolves with up to `max` bytes, or an empty
  * array at end of stream. Holds at most about `highWaterMark` bytes, pausing the stream beyond
  * that, so a slow reader never makes the buffer grow without bound. Implementations use it to
@@ -14,10 +25,13 @@ export class ChunkReader {
   #waiter: (() => void) | null = null;
   readonly #stream: Readable;
   readonly #highWaterMark: number;
+  readonly #flow: ReadFlow;
 
-  constructor(stream: Readable, highWaterMark = 256 * 1024) {
+  /** `flow`: how to stop and restart the source (default: the stream's pause() and resume()). */
+  constructor(stream: Readable, highWaterMark = 256 * 1024, flow?: ReadFlow) {
     this.#stream = stream;
     this.#highWaterMark = highWaterMark;
+    this.#flow = flow ?? { pause: () => stream.pause(), resume: () => stream.resume(), isPaused: () => stream.isPaused() };
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
@@ -32,9 +46,19 @@ export class ChunkReader {
   readonly #onData = (chunk: Uint8Array): void => {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
-    if (this.#buffered >= this.#highWaterMark) this.#stream.pause();
+    if (this.#buffered >= this.#highWaterMark) this.#flow.pause();
     this.#wake();
   };
+
+  /**
+   * Adds bytes that did not come through the stream's 'data' events (an implementation that takes
+   * them from the source directly, bypassing the stream's buffering), in order after everything
+   * delivered before. Ignored once the reader was detached or the stream ended.
+   */
+  deliver(chunk: Uint8Array): void {
+    if (this.#ended || chunk.length === 0) return;
+    this.#onData(chunk);
+  }
 
   readonly #onEnd = (): void => {
     this.#ended = true;
@@ -128,7 +152,7 @@ export class ChunkReader {
       out = Buffer.concat(parts, size);
     }
     this.#buffered -= out.length;
-    if (this.#buffered < this.#highWaterMark && this.#stream.isPaused() && !this.#ended) this.#stream.resume();
+    if (this.#buffered < this.#highWaterMark && !this.#ended && this.#flow.isPaused()) this.#flow.resume();
     return out;
   }
 }

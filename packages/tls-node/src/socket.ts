@@ -21,6 +21,8 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
+import { NativeEnd } from './native-end.js';
+import { NativeReads } from './native-read.js';
 import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
@@ -48,6 +50,8 @@ export class NodeTLSSocket implements TLSSocket {
   readonly #socket: NodeTlsSocket;
   readonly #end: StreamEnd;
   readonly #reader: ChunkReader;
+  /** Direct reads from node:tls's handle (native path), or null. */
+  readonly #direct: NativeReads | null;
   #closed = false;
   // The send in progress; the next one starts once it settled.
   #sending: Promise<void> = Promise.resolve();
@@ -78,7 +82,10 @@ export class NodeTLSSocket implements TLSSocket {
     socket.on('error', () => socket.destroySoon());
     this.#peerCertificate = peerCertificate;
     this.#serverHostname = serverHostname;
-    this.#reader = new ChunkReader(socket);
+    // On the native path records skip node:tls's stream buffering (native-read.ts).
+    this.#direct = end instanceof NativeEnd ? new NativeReads(socket) : null;
+    this.#reader = new ChunkReader(socket, undefined, this.#direct?.flow);
+    this.#direct?.start(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     const version = socket.getProtocol();
     this.#version = version === 'TLSv1.2' || version === 'TLSv1.3' ? version : null;
@@ -178,6 +185,7 @@ export class NodeTLSSocket implements TLSSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.detach();
+    this.#direct?.stop();
     if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);
     else {
       await this.#end.readyToShutdown(this.#socket);
