@@ -29,6 +29,15 @@ interface TLSHandle {
 /** Whether `onread`'s ArrayBuffer is exactly the bytes node:tls delivers: unknown until a first record is seen. */
 let wholeBuffer: boolean | null = null;
 
+/**
+ * Whether direct reads are in use in this process: true once a first record showed the layout
+ * holds, false when it did not (Node 24 and 26 deliver records otherwise: node:tls's path is kept),
+ * null before any record was seen. For tests and diagnostics.
+ */
+export function directReadsInUse(): boolean | null {
+  return wholeBuffer;
+}
+
 /** A connection's direct reads: the flow control to give its ChunkReader, then {@link start}. */
 export class NativeReads {
   readonly #tls: NodeTlsSocket;
