@@ -22,6 +22,9 @@ export class HTTPException extends Error {
  * for the same failure, so a timeout is ETIMEDOUT whether it struck while connecting or reading.
  */
 function codeOf(error: unknown): string {
+  // A TLS connection's reset (tls-core's TransportError) has the code a plain one has: ECONNRESET.
+  const systemCode = (error as { systemCode?: unknown } | null)?.systemCode;
+  if (typeof systemCode === 'string') return systemCode;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
   const name = (error as { name?: unknown } | null)?.name;

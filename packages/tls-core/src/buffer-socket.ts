@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, isTransportFailure, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -210,7 +210,7 @@ export class BufferSocket implements TLSSocket {
       await untilAborted(socket.#handshake(), signal, () => transport.destroy());
     } catch (error) {
       transport.destroy();
-      throw error;
+      throw transportFailure(error, 'handshake');
     }
     return socket;
   }
@@ -383,7 +383,7 @@ export class BufferSocket implements TLSSocket {
       this.#intake.drained();
     } catch (error) {
       await this.#fatal();
-      throw error;
+      throw transportFailure(error, 'read');
     }
     // Records read may have asked for an answer (a key update).
     if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
@@ -414,7 +414,7 @@ export class BufferSocket implements TLSSocket {
       return takeRead(target, total);
     }).catch(async (error: unknown) => {
       await this.#fatal();
-      throw error;
+      throw transportFailure(error, 'read');
     });
     return result ?? new Uint8Array(0);
   }
@@ -441,10 +441,14 @@ export class BufferSocket implements TLSSocket {
     return this.#serialWrite(async () => {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
       let offset = 0;
-      while (offset < bytes.length) {
-        const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
-        if (await this.#sendPooled(piece)) offset += piece.length;
-        else offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
+      try {
+        while (offset < bytes.length) {
+          const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
+          if (await this.#sendPooled(piece)) offset += piece.length;
+          else offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
+        }
+      } catch (error) {
+        throw transportFailure(error, 'write');
       }
       return bytes.length;
     });
@@ -557,13 +561,18 @@ export class BufferSocket implements TLSSocket {
   }
 }
 
+/**
+ * Writes `data` to `transport`. A transport failure (a reset, EPIPE) rejects with the system error
+ * itself, for the caller to report as a TransportError of its operation (transportFailure).
+ */
 function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     if (transport.destroyed) {
-      reject(new TLSError('the transport is closed'));
+      const errored = transport.errored;
+      reject(isTransportFailure(errored) ? errored : new TLSError('the transport is closed'));
       return;
     }
-    transport.write(data, (error) => (error ? reject(new TLSError('writing to the transport failed', { cause: error })) : resolve()));
+    transport.write(data, (error) => (error ? reject(isTransportFailure(error) ? error : new TLSError('writing to the transport failed', { cause: error })) : resolve()));
   });
 }
 

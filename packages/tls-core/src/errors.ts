@@ -143,3 +143,72 @@ export class CertificateVerificationError extends TLSError {
 
   static override readonly [kind]: string = 'CertificateVerificationError';
 }
+
+/** Node's system-error fields, as a failed socket read or write carries them. */
+interface SystemErrorFields {
+  code?: unknown;
+  errno?: unknown;
+  syscall?: unknown;
+}
+
+/** What a transport failure means, by its system code. */
+const TRANSPORT_FAILURES: Readonly<Record<string, string>> = {
+  ECONNRESET: 'the peer reset the connection',
+  EPIPE: 'the connection was closed (by a reset from the peer) while writing',
+  ECONNABORTED: 'the connection was aborted',
+  ETIMEDOUT: 'the connection timed out (the peer stopped answering at the TCP level)',
+  EHOSTUNREACH: 'the peer became unreachable',
+  ENETUNREACH: 'the network became unreachable',
+  ENETDOWN: 'the network went down',
+};
+
+/**
+ * The transport under an established (or establishing) TLS connection failed: the peer reset it,
+ * a write met a closed connection, the network went away. `cause` is the system error as Node
+ * raised it; its `code` (ECONNRESET, EPIPE, ...) is kept as `systemCode`, with `errno` and
+ * `syscall`. Every implementation raises this one shape for such failures (PEP 748: code written
+ * against the API runs on any implementation); Python raises OSError subclasses
+ * (ConnectionResetError, BrokenPipeError) for the same events.
+ */
+export class TransportError extends TLSError {
+  override readonly code = 'UNITLS_TRANSPORT';
+  /** The system error's code: 'ECONNRESET', 'EPIPE', ...; undefined when it had none. */
+  readonly systemCode: string | undefined;
+  /** The system error's errno (negative on Linux, as libuv gives it); undefined when it had none. */
+  readonly errno: number | undefined;
+  /** The system call that failed ('read', 'write', ...); undefined when unknown. */
+  readonly syscall: string | undefined;
+
+  constructor(message: string, options?: TLSErrorOptions) {
+    super(message, options);
+    const fields = (typeof options?.cause === 'object' && options.cause !== null ? options.cause : {}) as SystemErrorFields;
+    this.systemCode = typeof fields.code === 'string' ? fields.code : undefined;
+    this.errno = typeof fields.errno === 'number' ? fields.errno : undefined;
+    this.syscall = typeof fields.syscall === 'string' ? fields.syscall : undefined;
+  }
+
+  static override readonly [kind]: string = 'TransportError';
+}
+
+/**
+ * Whether `error` is a system error of a socket's read or write (ECONNRESET, EPIPE, ...: a code
+ * and the failed system call, as libuv reports them), not a TLS one. Node's own "socket
+ * disconnected" errors (code ECONNRESET for a FIN, no system call) are not.
+ */
+export function isTransportFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof TLSError) return false;
+  const { code, syscall } = error as SystemErrorFields;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof syscall === 'string';
+}
+
+/**
+ * `error` as the TLS layer reports it: a {@link TransportError} (message "TLS `during` failed: ...")
+ * when it is a transport failure ({@link isTransportFailure}), `error` itself otherwise (TLS
+ * errors, aborts, timeouts, the caller's mistakes).
+ */
+export function transportFailure(error: unknown, during: 'handshake' | 'read' | 'write'): unknown {
+  if (!isTransportFailure(error)) return error;
+  const code = (error as SystemErrorFields).code as string;
+  const explanation = TRANSPORT_FAILURES[code] ?? (error as Error).message;
+  return new TransportError(`TLS ${during} failed: ${explanation} (${code})`, { cause: error });
+}

@@ -1,5 +1,5 @@
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode, type VerificationFailureReason } from '@unitls/tls-core';
+import { CertificateVerificationError, TLSError, isTransportFailure, reasonForOpenSSLVerifyCode, transportFailure, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
@@ -45,6 +45,8 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   // raises OSError for them.
   const syscall = (error as Error & { syscall?: string }).syscall;
   if (syscall === 'connect' || syscall === 'getaddrinfo') return error;
+  // A reset or broken pipe once TCP was up: the one shape every implementation raises.
+  if (isTransportFailure(error)) return transportFailure(error, during) as TLSError;
   const code = (error as NodeError).code ?? '';
   const reason = code === 'UNSPECIFIED' ? verificationReason(error) : reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {
@@ -60,7 +62,8 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
       { cause: error, verifyCode: code },
     );
   }
-  // node:tls says ECONNRESET for a bare FIN during the handshake as for a reset; after it, a reset.
+  // node:tls says ECONNRESET (without a system call) for a bare FIN during the handshake as for a
+  // peer gone after it.
   const explanation = code === 'ECONNRESET' && during !== 'handshake' ? 'the peer reset the connection' : explanations[code];
   const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });

@@ -166,7 +166,9 @@ export class NodeTLSSocket implements TLSSocket {
   async #sendPieces(bytes: Uint8Array): Promise<number> {
     let offset = 0;
     do {
-      if (this.#closed || this.#socket.destroyed) throw new TLSError('send on a closed TLSSocket');
+      if (this.#closed) throw new TLSError('send on a closed TLSSocket');
+      // Destroyed by a reset or a failed write: that failure is the answer.
+      if (this.#socket.destroyed) throw this.#socket.errored ? toTLSError(this.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
       const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
       await new Promise<void>((resolve, reject) => {
         this.#socket.write(piece, (error) => (error ? reject(toTLSError(error, 'write')) : resolve()));
