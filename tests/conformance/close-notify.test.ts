@@ -12,15 +12,14 @@
  *   after its session tickets (item 14: no Nagle delay, tickets and alert written together).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { connect as netConnect, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { connect as netConnect } from 'node:net';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF, TLSError, startTls, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
-import { recvExactly, sendText } from '../support/sockets.js';
+import { jsTransport, recvExactly, sendText } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
 const SCRIPT = fileURLToPath(new URL('../support/python/close_peer.py', import.meta.url));
@@ -229,29 +228,6 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the end of the 
     await peer.done;
   });
 });
-
-/** A plain JavaScript Duplex over a TCP socket (as a tunnel or a proxy would hand over): no native handle below TLS. */
-function jsTransport(tcp: Socket): Duplex {
-  const duplex = new Duplex({
-    allowHalfOpen: true,
-    read: () => void tcp.resume(),
-    write: (chunk: Buffer, _encoding, callback) => void tcp.write(chunk, callback),
-    final: (callback) => {
-      tcp.end();
-      callback();
-    },
-    destroy: (error, callback) => {
-      tcp.destroy();
-      callback(error);
-    },
-  });
-  tcp.on('data', (chunk: Buffer) => {
-    if (!duplex.push(chunk)) tcp.pause();
-  });
-  tcp.on('end', () => duplex.push(null));
-  tcp.on('error', (error) => duplex.destroy(error));
-  return duplex;
-}
 
 describe.each(implementations.map((i) => [i.name, i] as const))('the end of the stream over a JavaScript transport (%s)', (_, implementation) => {
   it.each([

@@ -1,3 +1,5 @@
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { ClientConnectOptions, TLSClientConfiguration, TLSImplementation, TLSServerConfiguration, TLSSocket } from '@unitls/tls-core';
 
 const text = new TextEncoder();
@@ -84,4 +86,27 @@ export async function recvUntil(socket: TLSSocket, pattern: RegExp): Promise<str
     received += Buffer.from(chunk).toString();
   }
   return received;
+}
+
+/** A plain JavaScript Duplex over a TCP socket (as a tunnel or a proxy would hand over): no native handle below TLS. */
+export function jsTransport(tcp: Socket): Duplex {
+  const duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => void tcp.resume(),
+    write: (chunk: Buffer, _encoding, callback) => void tcp.write(chunk, callback),
+    final: (callback) => {
+      tcp.end();
+      callback();
+    },
+    destroy: (error, callback) => {
+      tcp.destroy();
+      callback(error);
+    },
+  });
+  tcp.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) tcp.pause();
+  });
+  tcp.on('end', () => duplex.push(null));
+  tcp.on('error', (error) => duplex.destroy(error));
+  return duplex;
 }

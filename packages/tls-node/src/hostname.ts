@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, parseServerName } from '@unitls/tls-core';
+import { CertificateVerificationError, hostnameMismatch, namesFromSubjectAltName, parseServerName } from '@unitls/tls-core';
 
 /**
  * Checks the peer's leaf certificate against the name the caller asked for: DNS names (in A-label
@@ -20,13 +20,7 @@ export function verifyPeerName(name: string, der: Uint8Array | null): Certificat
       ? cert.checkIP(target.name) !== undefined
       : cert.checkHost(target.name, { subject: 'never', wildcards: true, partialWildcards: false, multiLabelWildcards: false }) !== undefined;
   if (matched) return null;
-  const sans = cert.subjectAltName ?? 'none';
-  const shown = target.name === name ? `"${name}"` : `"${target.name}" (given as "${name}")`;
-  return new CertificateVerificationError(
-    'hostname-mismatch',
-    `the certificate does not match ${target.ip !== 0 ? 'IP address' : 'host name'} ${shown} (its subjectAltName: ${sans})`,
-    { verifyCode: 'ERR_TLS_CERT_ALTNAME_INVALID' },
-  );
+  return hostnameMismatch(name, namesFromSubjectAltName(cert.subjectAltName), { verifyCode: 'ERR_TLS_CERT_ALTNAME_INVALID' });
 }
 
 /** SNI carries DNS names only: never an IP literal (RFC 6066 §3); undefined for one. */

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, TLSError, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+import { CertificateVerificationError, TLSError, hostnameMismatch, namesFromSubjectAltName, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -83,16 +83,11 @@ export function fromNativeError(error: unknown, during: string): Error {
  */
 export function namingMismatch(error: CertificateVerificationError, expected: string | null, peerCertificate: Uint8Array | undefined): CertificateVerificationError {
   if (expected === null || peerCertificate === undefined) return error;
-  let names: string;
+  let names: string | undefined;
   try {
-    names = new X509Certificate(peerCertificate).subjectAltName ?? 'none';
+    names = new X509Certificate(peerCertificate).subjectAltName;
   } catch {
     return error;
   }
-  const kind = error.verifyCode === 'IP_ADDRESS_MISMATCH' ? 'IP address' : 'host name';
-  return new CertificateVerificationError(
-    'hostname-mismatch',
-    `certificate verification failed: the certificate does not match ${kind} "${expected}" (its subjectAltName: ${names}; OpenSSL: ${error.verifyCode})`,
-    { cause: error.cause, verifyCode: error.verifyCode },
-  );
+  return hostnameMismatch(expected, namesFromSubjectAltName(names), { cause: error.cause, verifyCode: error.verifyCode ?? 'HOSTNAME_MISMATCH' });
 }

@@ -41,13 +41,13 @@ describe('after a refused handshake', () => {
     expect(error).toBeInstanceOf(CertificateVerificationError);
     expect(error).toMatchObject({ code: 'UNITLS_CERTIFICATE_VERIFICATION', reason: 'hostname-mismatch', verifyCode: 'HOSTNAME_MISMATCH' });
     expect((error as Error).message).toBe(
-      'certificate verification failed: the certificate does not match host name "wrong.example" (its subjectAltName: DNS:localhost; OpenSSL: HOSTNAME_MISMATCH)',
+      'certificate verification failed: the certificate does not match host name "wrong.example" (its subjectAltName: DNS:localhost); check the server name you connect to',
     );
   });
 
   it('an IP address mismatch says so', () => {
     const { error } = refusedHandshake('127.0.0.2');
     expect(error).toMatchObject({ reason: 'hostname-mismatch', verifyCode: 'IP_ADDRESS_MISMATCH' });
-    expect((error as Error).message).toMatch(/does not match IP address "127\.0\.0\.2" \(its subjectAltName: DNS:localhost; OpenSSL: IP_ADDRESS_MISMATCH\)/);
+    expect((error as Error).message).toMatch(/does not match IP address "127\.0\.0\.2" \(its subjectAltName: DNS:localhost\)/);
   });
 });

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { hostnameMismatchMessage } from '@unitls/tls-core';
 import type { ParsedCertificate } from './certificate.js';
 import { dnsPattern, isDnsName, patternMatches } from './dns-name.js';
 import { subjectAltNames } from './extensions.js';
@@ -35,10 +36,6 @@ export function referenceName(text: string): ReferenceName {
   return { kind: 'dns', value: name };
 }
 
-function describe(reference: ReferenceName, text: string): string {
-  return reference.kind === 'dns' ? `the DNS name ${text}` : `the IP address ${text}`;
-}
-
 /**
  * Checks that the leaf's subjectAltName matches `reference`.
  *
@@ -46,9 +43,7 @@ function describe(reference: ReferenceName, text: string): string {
  */
 export function checkSubjectName(leaf: ParsedCertificate, reference: ReferenceName, text: string): void {
   const names = subjectAltNames(leaf);
-  if (names === undefined) {
-    throw new VerificationFailure('hostname-mismatch', 'NAME_MISMATCH', `the certificate has no subjectAltName, so it is valid for no name (its subject CN is never used); expected ${describe(reference, text)}`);
-  }
+  if (names === undefined) throw new VerificationFailure('hostname-mismatch', 'NAME_MISMATCH', hostnameMismatchMessage(text, null));
   for (const name of names) {
     if (reference.kind === 'dns' && name.kind === 'dns') {
       const pattern = dnsPattern(name.value);
@@ -57,10 +52,17 @@ export function checkSubjectName(leaf: ParsedCertificate, reference: ReferenceNa
       return;
     }
   }
-  const listed = names.filter((name) => name.kind === 'dns').map((name) => (name as { value: string }).value).slice(0, 5);
-  throw new VerificationFailure(
-    'hostname-mismatch',
-    'NAME_MISMATCH',
-    `the certificate is not valid for ${describe(reference, text)}${listed.length > 0 ? ` (its DNS names include ${listed.join(', ')})` : ''}; check the server name you connect to`,
-  );
+  // The one message every implementation gives (tls-core), naming the DNS and IP entries.
+  const listed = {
+    dns: names.flatMap((name) => (name.kind === 'dns' ? [name.value] : [])),
+    ip: names.flatMap((name) => (name.kind === 'ip' ? [ipText(name.value)] : [])),
+  };
+  throw new VerificationFailure('hostname-mismatch', 'NAME_MISMATCH', hostnameMismatchMessage(text, listed));
+}
+
+/** An iPAddress entry's octets as text: IPv4 dotted, IPv6 in groups, anything else in hex. */
+function ipText(octets: Uint8Array): string {
+  if (octets.length === 4) return octets.join('.');
+  if (octets.length === 16) return Array.from({ length: 8 }, (_, i) => ((octets[2 * i]! << 8) | octets[2 * i + 1]!).toString(16)).join(':');
+  return Array.from(octets, (octet) => octet.toString(16).padStart(2, '0')).join('');
 }
