@@ -7,7 +7,10 @@
  *
  * The same over a caller's JavaScript Duplex (startTls on a tunnel-like transport): tls-node takes
  * another path there (its WatchedTransport, also the path on Bun and Deno), which destroyed the
- * transport once close_notify was handed to it and truncated the same way.
+ * transport once close_notify was handed to it. It reads as long as the client does, so what
+ * stayed unread there is the peer's data the client never asked for: a peer that first sends
+ * 512 KiB ("talking") left the client's reads paused and part of those bytes in its kernel, and
+ * the destroy truncated what the peer got the same way.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,8 +38,8 @@ async function open(implementation: TLSImplementation, port: number, opening: Op
 }
 
 /** What Python's observe-server received from one connection that sends SIZE bytes, then close(true). */
-async function sendThenForceClose(implementation: TLSImplementation, opening: Opening): Promise<{ received: number; end: string }> {
-  const child = spawn('python3', [SCRIPT, 'observe-server', pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'), pki.path('root')]);
+async function sendThenForceClose(implementation: TLSImplementation, opening: Opening, peer: 'quiet' | 'talking' = 'quiet'): Promise<{ received: number; end: string }> {
+  const child = spawn('python3', [SCRIPT, peer === 'talking' ? 'observe-server-talking' : 'observe-server', pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'), pki.path('root')]);
   const stderr: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   const exited = once(child, 'exit');
@@ -60,6 +63,12 @@ describe.each(implementations)('$name: close(true) with sent bytes still in flig
   it.each(['connect', 'duplex'] as const)('delivers every byte sent, then close_notify (five connections; %s)', async (opening) => {
     for (let round = 0; round < 5; round++) {
       expect(await sendThenForceClose(implementation, opening)).toEqual({ received: SIZE, end: 'close_notify' });
+    }
+  }, 60_000);
+
+  it.each(['connect', 'duplex'] as const)('delivers every byte sent, then close_notify, while the peer\'s own data sits unread (three connections; %s)', async (opening) => {
+    for (let round = 0; round < 3; round++) {
+      expect(await sendThenForceClose(implementation, opening, 'talking')).toEqual({ received: SIZE, end: 'close_notify' });
     }
   }, 60_000);
 });

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import type { Transport } from '@unitls/tls-core';
@@ -111,31 +112,36 @@ export class WatchedTransport extends Duplex {
 
   /**
    * Sends close_notify and drops the connection without waiting for the peer (PEP 748
-   * `close(force=True)`): the TLS layer writes close_notify, the transport half-closes, and the
-   * socket is destroyed as soon as the kernel has taken those bytes (at most `boundMs`). A
-   * transport whose send buffer is already backed up (the peer stopped reading) is destroyed at
-   * once: close_notify could only get out by waiting for the peer.
+   * `close(force=True)`): the TLS layer writes close_notify, the transport half-closes, and this
+   * resolves once the transport has taken those bytes (at most `boundMs`). The transport is not
+   * destroyed then (as NativeEnd's): bytes from the peer still unread below (data the caller never
+   * read, left in the kernel while reading was paused) would turn the close into a TCP reset, which
+   * throws away what the kernel still holds for the peer, the end of our data and close_notify. It
+   * reads and drops until the peer's FIN (bounded by `boundMs`), unref'd. A transport whose send
+   * buffer is already backed up (the peer stopped reading) is destroyed at once: close_notify could
+   * only get out by waiting for the peer.
    */
-  closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
+  async closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
     const raw = this.raw;
-    return new Promise((resolve) => {
-      if (tls.destroyed) {
-        resolve();
-        return;
-      }
-      tls.once('close', () => resolve());
-      tls.on('error', () => {});
-      raw.on('error', () => {});
-      if (!tls.writable || raw.writableLength > 0 || raw.destroyed) {
-        tls.destroy();
-        return;
-      }
-      const drop = () => tls.destroy();
-      raw.once('finish', drop);
-      raw.once('close', drop);
-      // A bound, not a wait for the peer: the kernel normally takes these bytes at once.
-      setTimeout(drop, boundMs).unref();
-      tls.end();
-    });
+    if (tls.destroyed) return;
+    const closed = new Promise((resolve) => tls.once('close', resolve));
+    tls.on('error', () => {});
+    raw.on('error', () => {});
+    if (!tls.writable || raw.writableLength > 0 || raw.destroyed) {
+      tls.destroy();
+      await closed;
+      return;
+    }
+    const drop = () => tls.destroy();
+    // The peer's FIN, whether or not the TLS layer still reads (it stops after a fatal alert).
+    raw.once('end', drop);
+    raw.once('close', drop);
+    setTimeout(drop, boundMs).unref();
+    const handedOver = new Promise((resolve) => raw.once('finish', resolve));
+    tls.resume();
+    raw.resume();
+    tls.end();
+    await Promise.race([closed, handedOver]);
+    if (!tls.destroyed) (raw as Partial<Socket>).unref?.();
   }
 }
