@@ -49,6 +49,8 @@ export class ChunkedDecoder {
   /** The end of the last chunk's data (a view), shown with a malformed end of that chunk. */
   #lastData: Uint8Array = new Uint8Array(0);
   #trailerBytes = 0;
+  /** The trailer lines read so far (at most maxTrailerSize bytes), replayed with a failure in the section. */
+  #trailer = '';
   readonly #maxTrailerSize: number;
 
   constructor(maxTrailerSize: number) {
@@ -97,7 +99,7 @@ export class ChunkedDecoder {
           const line = this.#line + piece;
           if (end < 0) {
             this.#line = line;
-            if (this.#tooLong(line.length)) throw new ChunkedFramingError(this.#lineReplay(input.subarray(at)));
+            if (this.#tooLong(line.length)) throw new ChunkedFramingError(this.#lineReplay(Buffer.from(line, 'latin1')));
             return { data: null, used: input.length };
           }
           this.#line = '';
@@ -130,17 +132,19 @@ export class ChunkedDecoder {
       return;
     }
     this.#trailerBytes += line.length;
+    this.#trailer += line;
     if (text === '') this.#state = State.Done;
     else if (!TRAILER_FIELD.test(text)) throw fail();
   }
 
   /**
-   * What to replay from a size or trailer line on: a trailer line after the last-chunk line, so
-   * llhttp reads it as a trailer field and not as a chunk size ("invalid character in chunk size"
-   * at a trailer line, the message a malformed or oversized trailer section got).
+   * What to replay from a size or trailer line on: a trailer line after the last-chunk line and the
+   * trailer lines before it, so llhttp reads it as a trailer field and not as a chunk size ("invalid
+   * character in chunk size" at a trailer line, the message a malformed trailer line got), and
+   * judges an oversized trailer section whole (HPE_HEADER_OVERFLOW, however the section arrived).
    */
   #lineReplay(bytes: Uint8Array): Uint8Array {
-    return this.#state === State.Trailer ? Buffer.concat([Buffer.from('0\r\n', 'latin1'), bytes]) : bytes;
+    return this.#state === State.Trailer ? Buffer.concat([Buffer.from(`0\r\n${this.#trailer}`, 'latin1'), bytes]) : bytes;
   }
 
   /** What to replay when a chunk's data is not followed by CRLF: the chunk's last data (up to 48 bytes) and what follows. */

@@ -407,7 +407,8 @@ class Exchange implements BodySource {
         step = decoder.step(chunk, max);
       } catch (error) {
         if (!(error instanceof ChunkedFramingError)) throw error;
-        throw await diagnose(Buffer.concat([Buffer.from(CHUNKED_HEAD, 'latin1'), error.replay]), 'GET', undefined, 'a chunked body');
+        // llhttp judges with this connection's maxHeaderSize (the trailer section's bound too).
+        throw await diagnose(Buffer.concat([Buffer.from(CHUNKED_HEAD, 'latin1'), error.replay]), 'GET', this.#options.maxHeaderSize, 'a chunked body');
       }
       if (step.used < chunk.length) this.#buffer = chunk.subarray(step.used);
       if (step.data !== null && step.data.length > 0) {
