@@ -346,7 +346,8 @@ export class BufferSocket implements TLSSocket {
    * waiting for the transport only when there is none. An empty array at the peer's close_notify.
    *
    * @throws RangeError for a bufsize that is not a positive integer; RaggedEOF when the transport
-   *   ended without close_notify; TLSError when the connection failed or was closed.
+   *   ended without close_notify; TransportError when the peer reset it; TLSError when the
+   *   connection failed or was closed.
    */
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
@@ -433,8 +434,8 @@ export class BufferSocket implements TLSSocket {
    * Encrypts and sends all of `bytes`, {@link SEND_PIECE_SIZE} at a time; resolves once the
    * transport took the last piece.
    *
-   * @throws TypeError when `bytes` is not a Uint8Array (nothing is sent); TLSError when the
-   *   connection is closed or fails.
+   * @throws TypeError when `bytes` is not a Uint8Array (nothing is sent); TransportError when the
+   *   peer reset the connection (ECONNRESET, EPIPE); TLSError when the connection is closed or fails.
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));

@@ -128,7 +128,8 @@ export class NodeTLSSocket implements TLSSocket {
    * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived.
    *
    * @throws RaggedEOF when the peer closed the transport without close_notify (the data may have
-   *   been truncated); TLSError when a TLS error ended the connection.
+   *   been truncated); TransportError when the peer reset it; TLSError when a TLS error ended the
+   *   connection.
    */
   async recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) throw new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`);
