@@ -5,19 +5,64 @@
  *
  * @module
  */
-import { Writer } from '../codec/writer.js';
 import { HASH_LENGTH, type CryptoProvider, type HashAlgorithm } from '../crypto/provider.js';
 
-const LABEL_PREFIX = new TextEncoder().encode('tls13 ');
+const encoder = new TextEncoder();
+const LABEL_PREFIX = encoder.encode('tls13 ');
+
+/**
+ * The HkdfLabel structure (RFC 8446 §7.1): uint16 length, opaque label<7..255> ("tls13 " +
+ * Label), opaque context<0..255>, written straight into one array (some twenty per handshake).
+ *
+ * @throws RangeError when the label or the context does not fit its one-byte length.
+ */
+export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
+  const name = encoder.encode(label);
+  const labelLength = LABEL_PREFIX.length + name.length;
+  if (labelLength > 255) throw new RangeError(`vector of ${labelLength} bytes does not fit a 1-byte length`);
+  if (context.length > 255) throw new RangeError(`vector of ${context.length} bytes does not fit a 1-byte length`);
+  const info = new Uint8Array(4 + labelLength + context.length);
+  info[0] = (length >>> 8) & 0xff;
+  info[1] = length & 0xff;
+  info[2] = labelLength;
+  info.set(LABEL_PREFIX, 3);
+  info.set(name, 3 + LABEL_PREFIX.length);
+  info[3 + labelLength] = context.length;
+  info.set(context, 4 + labelLength);
+  return info;
+}
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length). */
 export function expandLabel(provider: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-  const info = new Writer()
-    .u16(length)
-    .vector(1, (w) => w.bytes(LABEL_PREFIX).bytes(new TextEncoder().encode(label)))
-    .opaque(1, context)
-    .finish();
-  return provider.hkdfExpand(hash, secret, info, length);
+  return provider.hkdfExpand(hash, secret, hkdfLabel(label, context, length), length);
+}
+
+/** What a schedule without a PSK starts from: the same for every connection of one provider and hash. */
+interface Constants {
+  /** Hash(""), the context of every Derive-Secret(., "derived", ""). */
+  readonly emptyHash: Uint8Array;
+  /** The early secret without a PSK: Extract(0, zeros). */
+  readonly earlySecret: Uint8Array;
+  /** Derive-Secret(early secret without a PSK, "derived", ""): the salt of the handshake secret. */
+  readonly derivedFromEarly: Uint8Array;
+}
+
+// Public values only (hashes and HKDF outputs of fixed zero inputs), per provider object and hash:
+// a handful of entries, computed once instead of on every handshake.
+const constantsByProvider = new WeakMap<CryptoProvider, Map<HashAlgorithm, Constants>>();
+
+function constantsFor(provider: CryptoProvider, hash: HashAlgorithm): Constants {
+  let byHash = constantsByProvider.get(provider);
+  if (byHash === undefined) constantsByProvider.set(provider, (byHash = new Map()));
+  let constants = byHash.get(hash);
+  if (constants === undefined) {
+    const zeros = new Uint8Array(HASH_LENGTH[hash]);
+    const emptyHash = provider.hash(hash, new Uint8Array(0));
+    const earlySecret = provider.hkdfExtract(hash, zeros, zeros);
+    constants = Object.freeze({ emptyHash, earlySecret, derivedFromEarly: expandLabel(provider, hash, earlySecret, 'derived', emptyHash, zeros.length) });
+    byHash.set(hash, constants);
+  }
+  return constants;
 }
 
 /** Traffic key and IV for one direction (RFC 8446 §7.3). */
@@ -31,14 +76,19 @@ export class KeySchedule {
   readonly provider: CryptoProvider;
   readonly hash: HashAlgorithm;
   readonly hashLength: number;
+  readonly #constants: Constants;
   #secret: Uint8Array;
+  // The salt of the next Extract while it is still a constant (early secret without a PSK).
+  #derivedNext: Uint8Array | null;
 
   /** Starts with the early secret: Extract(0, PSK or zeros). */
   constructor(provider: CryptoProvider, hash: HashAlgorithm, psk: Uint8Array | null = null) {
     this.provider = provider;
     this.hash = hash;
     this.hashLength = HASH_LENGTH[hash];
-    this.#secret = provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk ?? new Uint8Array(this.hashLength));
+    this.#constants = constantsFor(provider, hash);
+    this.#secret = psk === null ? this.#constants.earlySecret : provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk);
+    this.#derivedNext = psk === null ? this.#constants.derivedFromEarly : null;
   }
 
   /** The current stage's secret (early, then handshake, then master); for tests. */
@@ -55,23 +105,26 @@ export class KeySchedule {
     return this.expandLabel(this.#secret, label, transcriptHash, this.hashLength);
   }
 
-  #emptyHash(): Uint8Array {
-    return this.provider.hash(this.hash, new Uint8Array(0));
-  }
-
   /** binder_key for resumption PSKs ("res binder"). */
   binderKey(): Uint8Array {
-    return this.derive('res binder', this.#emptyHash());
+    return this.derive('res binder', this.#constants.emptyHash);
+  }
+
+  /** Derive-Secret(current, "derived", ""): the salt of the next stage's Extract. */
+  #derived(): Uint8Array {
+    const derived = this.#derivedNext ?? this.derive('derived', this.#constants.emptyHash);
+    this.#derivedNext = null;
+    return derived;
   }
 
   /** Moves to the handshake secret: Extract(Derive-Secret(., "derived", ""), (EC)DHE). */
   inputSharedSecret(shared: Uint8Array): void {
-    this.#secret = this.provider.hkdfExtract(this.hash, this.derive('derived', this.#emptyHash()), shared);
+    this.#secret = this.provider.hkdfExtract(this.hash, this.#derived(), shared);
   }
 
   /** Moves to the master secret: Extract(Derive-Secret(., "derived", ""), 0). */
   toMaster(): void {
-    this.#secret = this.provider.hkdfExtract(this.hash, this.derive('derived', this.#emptyHash()), new Uint8Array(this.hashLength));
+    this.#secret = this.provider.hkdfExtract(this.hash, this.#derived(), new Uint8Array(this.hashLength));
   }
 
   trafficKeys(secret: Uint8Array, keyLength: number): TrafficKeys {
