@@ -21,6 +21,7 @@ export function hybridClient(x25519: KeyExchange, seed?: Uint8Array): KeyExchang
   return {
     group: NamedGroup.X25519MLKEM768,
     publicKey: share,
+    classical: x25519,
     agree(peer: Uint8Array): Uint8Array {
       if (peer.length !== CT + 32) throw new RangeError(`an X25519MLKEM768 server share is ${CT + 32} bytes, got ${peer.length}`);
       const kem = ml_kem768.decapsulate(peer.subarray(0, CT), secretKey);

@@ -55,6 +55,13 @@ export interface KeyExchange {
    * curve, wrong length, an all-zero X25519 result).
    */
   agree(peerPublicKey: Uint8Array): Uint8Array;
+  /**
+   * A hybrid's classical part as a key exchange of its own (X25519MLKEM768's X25519 key pair). A
+   * client offering the hybrid and that classical group sends this one key pair in both shares
+   * (draft-ietf-tls-hybrid-design-09 §3.2 allows it; Go's crypto/tls does the same): the server picks
+   * one share, so the key is still used once, and the ClientHello costs one key pair less.
+   */
+  readonly classical?: KeyExchange;
 }
 
 /** A private key that signs handshakes. */

@@ -84,8 +84,12 @@ class ClientHandshake {
     this.sessionId = this.offered12 !== null && this.offered12.sessionId.length > 0 ? this.offered12.sessionId : config.provider.random(32);
     const first = config.groups[0]!;
     const classical = config.groups.find((g) => g !== NamedGroup.X25519MLKEM768);
-    this.keyShares = [config.provider.keyExchange(first)];
-    if (first === NamedGroup.X25519MLKEM768 && classical !== undefined) this.keyShares.push(config.provider.keyExchange(classical));
+    const share = config.provider.keyExchange(first);
+    this.keyShares = [share];
+    if (first === NamedGroup.X25519MLKEM768 && classical !== undefined) {
+      // The hybrid's own X25519 key pair serves as the X25519 share too (see KeyExchange.classical).
+      this.keyShares.push(share.classical?.group === classical ? share.classical : config.provider.keyExchange(classical));
+    }
     this.offeredPsk = usableSession(config);
   }
 
