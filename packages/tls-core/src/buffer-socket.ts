@@ -15,6 +15,7 @@ import { TLSError, WantReadError, WantWriteError, isTransportFailure, transportF
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
+import { OutputPool } from './output-pool.js';
 
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
 export const CLOSE_NOTIFY_TIMEOUT_MS = 5_000;
@@ -92,34 +93,8 @@ function takeRead(target: Buffer, count: number): Uint8Array {
   return Buffer.from(target.subarray(0, count));
 }
 
-/**
- * Reusable memory for ciphertext on its way to a node:net socket, which is done with a buffer once
- * its write callback ran: encrypted output then needs no fresh allocation per write (and no
- * garbage collection). Buffers are sized to what is written (in steps of 16 KiB, at most
- * {@link OUTPUT_BUFFER_MAX}); the pool keeps at most {@link OUTPUT_POOL_BYTES} for the process.
- */
-const OUTPUT_BUFFER_MAX = 320 * 1024;
-const OUTPUT_POOL_BYTES = 4 * 1024 * 1024;
-const outputPool: Buffer[] = [];
-let outputPoolBytes = 0;
-
-function takeOutputBuffer(size: number): Buffer {
-  for (let i = outputPool.length - 1; i >= 0; i--) {
-    const buffer = outputPool[i]!;
-    if (buffer.length >= size || buffer.length === OUTPUT_BUFFER_MAX) {
-      outputPool.splice(i, 1);
-      outputPoolBytes -= buffer.length;
-      return buffer;
-    }
-  }
-  return Buffer.allocUnsafeSlow(Math.min(Math.ceil(size / 16_384) * 16_384, OUTPUT_BUFFER_MAX));
-}
-
-function returnOutputBuffer(buffer: Buffer): void {
-  if (outputPoolBytes + buffer.length > OUTPUT_POOL_BYTES) return;
-  outputPool.push(buffer);
-  outputPoolBytes += buffer.length;
-}
+/** Output buffers of every BufferSocket (node:net transports only: see output-pool.ts). */
+const outputPool = new OutputPool();
 
 /**
  * Runs tasks one at a time, in call order, whether they succeed or fail. Costs nothing beyond the
@@ -312,12 +287,12 @@ export class BufferSocket implements TLSSocket {
   async #flushPooled(take: (target: Uint8Array) => number): Promise<void> {
     let size: number;
     while ((size = this.#buffer.outgoingBytesBuffered()) > 0) {
-      const output = takeOutputBuffer(size);
+      const output = outputPool.take(size);
       const count = take.call(this.#fast, size < output.length ? output.subarray(0, size) : output);
       try {
         if (count > 0) await writeAll(this.#transport, output.subarray(0, count));
       } finally {
-        returnOutputBuffer(output);
+        outputPool.give(output);
       }
       if (count === 0) return;
     }
@@ -464,23 +439,23 @@ export class BufferSocket implements TLSSocket {
     const writeInto = this.#fast?.writeInto;
     if (writeInto === undefined || !(this.#transport instanceof Socket)) return false;
     // Room for the records' framing: header, nonce and tag of at most one record per 16 KiB.
-    const output = takeOutputBuffer(piece.length + (Math.ceil(piece.length / 16_384) + 1) * 64);
+    const output = outputPool.take(piece.length + (Math.ceil(piece.length / 16_384) + 1) * 64);
     let placed: number;
     try {
       placed = writeInto.call(this.#fast, piece, output);
     } catch (error) {
-      returnOutputBuffer(output);
+      outputPool.give(output);
       await this.#flush().catch(() => {}); // the alert the buffer produced
       throw error;
     }
     if (placed < 0) {
-      returnOutputBuffer(output);
+      outputPool.give(output);
       return false;
     }
     try {
       if (placed > 0) await writeAll(this.#transport, output.subarray(0, placed));
     } finally {
-      returnOutputBuffer(output);
+      outputPool.give(output);
     }
     await this.#flush();
     return true;
