@@ -102,11 +102,12 @@ export class NativeEnd {
       this.#verdict = 'fin';
       return;
     }
-    const decide = () => this.#decide(tls, handle, tcp);
+    // One closure per connection (an idle server holds one per connection): no second one to decide.
+    const end = this;
     handle.onread = function watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer) {
       const result = onread.call(this, arrayBuffer);
       // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
-      if (arrayBuffer === undefined) decide();
+      if (arrayBuffer === undefined) end.#decide(tls, handle, tcp);
       return result;
     };
   }

@@ -53,8 +53,9 @@ export class NodeTLSSocket implements TLSSocket {
   /** Direct reads from node:tls's handle (native path), or null. */
   readonly #direct: NativeReads | null;
   #closed = false;
-  // The send in progress; the next one starts once it settled.
-  #sending: Promise<void> = Promise.resolve();
+  // The send in progress (null when none ever ran: an idle connection holds no promise); the next
+  // one starts once it settled.
+  #sending: Promise<void> | null = null;
   #session: Uint8Array | null = null;
   // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
   readonly #peerCertificate: Uint8Array | null;
@@ -87,17 +88,21 @@ export class NodeTLSSocket implements TLSSocket {
     this.#reader = new ChunkReader(socket, undefined, this.#direct?.flow);
     this.#direct?.start(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
+    // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
     const version = socket.getProtocol();
-    this.#version = version === 'TLSv1.2' || version === 'TLSv1.3' ? version : null;
+    this.#version = version === 'TLSv1.3' ? 'TLSv1.3' : version === 'TLSv1.2' ? 'TLSv1.2' : null;
     const cipher = socket.getCipher() as { standardName?: string } | undefined;
     this.#cipher = cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
     const alpn = socket.alpnProtocol;
     // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
     this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
-    // TLS 1.3 tickets arrive after the handshake; keep the latest for session().
-    socket.on('session', (session: Buffer) => {
-      this.#session = session;
-    });
+    // TLS 1.3 tickets arrive after the handshake; keep the latest for session(). Clients only:
+    // servers resume nobody (session() is null there), and an idle server connection holds less.
+    if (serverHostname !== null) {
+      socket.on('session', (session: Buffer) => {
+        this.#session = session;
+      });
+    }
   }
 
   /** The context this socket was made from. */
@@ -131,17 +136,15 @@ export class NodeTLSSocket implements TLSSocket {
    *   been truncated); TransportError when the peer reset it; TLSError when a TLS error ended the
    *   connection.
    */
-  async recv(bufsize: number): Promise<Uint8Array> {
-    if (!Number.isInteger(bufsize) || bufsize <= 0) throw new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`);
-    if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-    let data: Uint8Array;
-    try {
-      data = await this.#reader.read(bufsize);
-    } catch (error) {
-      throw toTLSError(error, 'read');
-    }
-    if (data.length === 0 && this.#end.endedWithoutCloseNotify) throw new RaggedEOF();
-    return data;
+  recv(bufsize: number): Promise<Uint8Array> {
+    if (!Number.isInteger(bufsize) || bufsize <= 0) return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
+    if (this.#closed) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    // Not an async function: a recv waiting on an idle connection (a server's usual state) then
+    // holds the reader's promise and one reaction, not a suspended frame of its own as well.
+    return this.#reader.read(bufsize).then((data) => {
+      if (data.length === 0 && this.#end.endedWithoutCloseNotify) throw new RaggedEOF();
+      return data;
+    }, failedRead);
   }
 
   /**
@@ -156,11 +159,13 @@ export class NodeTLSSocket implements TLSSocket {
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
-    const sent = this.#sending.then(() => this.#sendPieces(bytes));
-    this.#sending = sent.then(
-      () => {},
-      () => {},
-    );
+    const sent = this.#sending === null ? this.#sendPieces(bytes) : this.#sending.then(() => this.#sendPieces(bytes));
+    // Dropped once the last send settled, so an idle connection keeps no settled promise.
+    const settled = (): void => {
+      if (this.#sending === chain) this.#sending = null;
+    };
+    const chain: Promise<void> = sent.then(settled, settled);
+    this.#sending = chain;
     return sent;
   }
 
@@ -275,3 +280,7 @@ export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
 }
 
 const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
+
+function failedRead(error: unknown): never {
+  throw toTLSError(error, 'read');
+}

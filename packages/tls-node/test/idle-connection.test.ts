@@ -1,0 +1,86 @@
+/**
+ * What an idle tls-node connection holds (issue #16 item 3: a server connection cost more than raw
+ * node:tls's). Memory itself is measured in bench/memory.ts; these check the structure behind it.
+ */
+import * as tls from 'node:tls';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuthority, issueCertificate } from '@unitls/demo-pki';
+import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
+import { implementation } from '../src/mod.js';
+
+async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration }> {
+  const authority = await createAuthority({ name: 'idle connection test CA' });
+  const leaf = await issueCertificate(authority, { names: ['localhost'] });
+  return {
+    server: new TLSServerConfiguration({
+      certificateChain: [new SigningChain([Certificate.fromBuffer(Buffer.from(leaf.certPem)), PrivateKey.fromBuffer(Buffer.from(leaf.keyPem))])],
+    }),
+    client: new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(authority.certPem)) }),
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('an idle tls-node connection', () => {
+  it('listens for session tickets on the client side only, and the client still gets one', async () => {
+    const { server, client } = await pkiConfigurations();
+    const sessionListeners: Array<'server' | 'client'> = [];
+    const on = tls.TLSSocket.prototype.on;
+    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+      const isServer = (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true;
+      if (event === 'session') sessionListeners.push(isServer ? 'server' : 'client');
+      return on.call(this, event, listener);
+    });
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const accepting = listener.accept();
+      const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
+      const [accepted] = await accepting;
+      // A round trip: the server's TLS 1.3 tickets reach the client before its answer.
+      await accepted.send(Buffer.from('ping'));
+      expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
+      await socket.send(Buffer.from('pong'));
+      expect(Buffer.from(await accepted.recv(4)).toString()).toBe('pong');
+      expect(sessionListeners).toEqual(['client']);
+      expect(socket.session()).not.toBeNull();
+      expect(accepted.session()).toBeNull();
+      await Promise.all([socket.close(true), accepted.close(true)]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('keeps sends in call order whether or not one is still in progress', async () => {
+    const { server, client } = await pkiConfigurations();
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const accepting = listener.accept();
+      const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
+      const [accepted] = await accepting;
+      const big = Buffer.alloc(1 << 20, 1);
+      // Three sends at once (the first starts at once, the others queue), then one after they settled.
+      const sent = await Promise.all([socket.send(big), socket.send(Buffer.from([2])), socket.send(Buffer.alloc(70_000, 3))]);
+      expect(sent).toEqual([big.length, 1, 70_000]);
+      expect(await socket.send(Buffer.from([4]))).toBe(1);
+      const expected = Buffer.concat([big, Buffer.from([2]), Buffer.alloc(70_000, 3), Buffer.from([4])]);
+      const received: Buffer[] = [];
+      for (let total = 0; total < expected.length; ) {
+        const chunk = await accepted.recv(65_536);
+        received.push(Buffer.from(chunk));
+        total += chunk.length;
+      }
+      expect(Buffer.concat(received).equals(expected)).toBe(true);
+      // A send on a closed socket still rejects (and does not poison the next socket's state).
+      await socket.close(true);
+      await expect(socket.send(Buffer.from([5]))).rejects.toThrow(/closed/);
+      await expect(socket.recv(1)).rejects.toThrow(/closed/);
+      await accepted.close(true);
+    } finally {
+      await listener.close();
+    }
+  });
+});
