@@ -95,9 +95,11 @@ export const tls: Suite = {
     try {
       for (const engine of ENGINES) for (const mode of ['sink', 'greet']) servers.set(`${engine}/${mode}`, await forkChild('tls-server', [engine, mode, pki.cert, pki.key]));
       const server = (engine: Engine, mode: string) => servers.get(`${engine}/${mode}`)!;
-      const pairs = PAIR_ENGINES.map((engine) => bufferPair(pki, engine));
+      const pairs = PAIR_ENGINES.filter((engine) => ENGINES.includes(engine)).map((engine) => bufferPair(pki, engine));
       const outcomes: Outcome[] = [];
-      for (const connections of [1, 4, 16, 64]) {
+      // BENCH_CONNECTIONS=64 (or 1,64): those bulk rows only, and no handshake rows, for short A/B runs.
+      const only = process.env.BENCH_CONNECTIONS?.split(',').filter(Boolean).map(Number);
+      for (const connections of [1, 4, 16, 64].filter((n) => only === undefined || only.includes(n))) {
         // The @noble provider's AES-GCM is JavaScript (~10x slower): one connection shows it.
         const engines = connections === 1 ? ENGINES : ENGINES.filter((engine) => engine !== 'pure-noble');
         const contenders = engines.map((engine) => bulk(engine, server(engine, 'sink'), pki.ca, connections));
@@ -110,6 +112,7 @@ export const tls: Suite = {
           ),
         );
       }
+      if (only !== undefined) return outcomes;
       const contenders = [...[...ENGINES, ...HANDSHAKE_ONLY].map((engine) => handshakes(engine, server(serverEngine(engine), 'greet'), pki.ca)), ...pairs.map((pair) => pair.handshakes)];
       outcomes.push(
         await runBench({ id: 'tls-handshake', title: 'TLS full handshakes, sequential, until the server finished', unit: 'handshake', units: scaled(context, 200, 10), warmupUnits: scaled(context, 50, 5), anchors: [LABEL.raw], cpu: 'client+server', contenders }, context.rounds, context.log),

@@ -13,10 +13,22 @@ import { implementation as openssl } from '@unitls/tls-openssl';
 import { implementation as pure, nobleCryptoProvider, NamedGroup, PureClientContext, PureServerContext, type PureContextOptions } from '@unitls/tls-pure';
 
 export type Engine = 'raw' | 'node' | 'openssl' | 'pure' | 'pure-noble' | 'pure-x25519';
-/** The engines of the bulk and memory benchmarks (every handshake row adds {@link HANDSHAKE_ONLY}). */
-export const ENGINES: Engine[] = ['raw', 'node', 'openssl', 'pure', 'pure-noble'];
+/**
+ * The engines of the bulk and memory benchmarks (every handshake row adds {@link HANDSHAKE_ONLY}).
+ * `BENCH_ENGINES=node,openssl` keeps those rows only (raw node:tls, the anchor, always runs), for
+ * short A/B runs of one engine.
+ */
+export const ENGINES: Engine[] = onlyWanted(['raw', 'node', 'openssl', 'pure', 'pure-noble']);
+
+function onlyWanted(engines: Engine[]): Engine[] {
+  const wanted = process.env.BENCH_ENGINES?.split(',').filter(Boolean);
+  if (wanted === undefined || wanted.length === 0) return engines;
+  const unknown = wanted.filter((name) => !engines.includes(name as Engine));
+  if (unknown.length > 0) throw new Error(`BENCH_ENGINES: unknown engine ${unknown.join(', ')}: choose from ${engines.join(', ')}`);
+  return engines.filter((engine) => engine === 'raw' || wanted.includes(engine));
+}
 /** Client variants that change only the handshake; their server is {@link serverEngine}'s. */
-export const HANDSHAKE_ONLY: Engine[] = ['pure-x25519'];
+export const HANDSHAKE_ONLY: Engine[] = ENGINES.includes('pure') ? ['pure-x25519'] : [];
 export const LABEL: Record<Engine, string> = {
   raw: 'raw node:tls',
   node: 'tls-node',
