@@ -80,7 +80,7 @@ export class NodeTLSSocket implements TLSSocket {
     // A TLS error after the handshake (a bad record, a bad KeyUpdate, an alert) is fatal: node:tls
     // has sent its alert; once that is written the connection closes (RFC 8446 §6.2), and recv
     // reports the error (the ChunkReader holds it).
-    socket.on('error', () => socket.destroySoon());
+    socket.on('error', destroySoon);
     this.#peerCertificate = peerCertificate;
     this.#serverHostname = serverHostname;
     // On the native path records skip node:tls's stream buffering (native-read.ts).
@@ -280,6 +280,11 @@ export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
 }
 
 const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
+
+/** An 'error' listener shared by every socket (the emitter is `this`): no closure per connection. */
+function destroySoon(this: NodeTlsSocket): void {
+  this.destroySoon();
+}
 
 function failedRead(error: unknown): never {
   throw toTLSError(error, 'read');
