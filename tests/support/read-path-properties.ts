@@ -9,7 +9,8 @@
  *   stream and any read sizes;
  * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not, and whether
  *   its socket is read through a ChunkReader or straight from node:net's reused read buffer
- *   (tls-core's connectDirect: copyIncoming, or processIncoming of a copy for a buffer without it).
+ *   (tls-core's connectDirect: copyIncoming, or processIncoming of a copy for a buffer without it);
+ * - issue #17's copy paths (writeInto, copyIncoming, readOwned) carry the PEP path's bytes too.
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
@@ -175,7 +176,12 @@ export function encryptInto(client: FastBuffer, data: Uint8Array, sizes: number[
   return Buffer.concat(parts);
 }
 
-/** The plaintext of `pieces` fed with copyIncoming (which must take each whole) and read with readAvailable, `amounts` bytes at a time in turn. */
+/**
+ * The plaintext of `pieces` fed with copyIncoming (which must take each whole) and read `amounts`
+ * bytes at a time in turn: with readAvailable, and on every other turn with readOwned when the
+ * buffer has it (whose chunks are kept as they are, uncopied, until the end: memory the caller
+ * owns must not change under it).
+ */
 export function readCopied(server: FastBuffer, pieces: Buffer[], amounts: number[]): Buffer {
   const out: Uint8Array[] = [];
   let turn = 0;
@@ -186,7 +192,17 @@ export function readCopied(server: FastBuffer, pieces: Buffer[], amounts: number
     expect(server.copyIncoming!(scratch)).toBe(piece.length);
     scratch.fill(0xee);
     for (;;) {
-      const view = target.subarray(0, amounts[turn++ % amounts.length]!);
+      const amount = amounts[turn % amounts.length]!;
+      if (server.readOwned !== undefined && turn++ % 2 === 1) {
+        const owned = server.readOwned(amount);
+        if (owned === READ_WANT_READ) break;
+        expect(typeof owned).not.toBe('number');
+        expect((owned as Uint8Array).length).toBeGreaterThan(0);
+        expect((owned as Uint8Array).length).toBeLessThanOrEqual(amount);
+        out.push(owned as Uint8Array);
+        continue;
+      }
+      const view = target.subarray(0, amount);
       const count = server.readAvailable(view);
       if (count === READ_WANT_READ) break;
       expect(count).toBeGreaterThan(0);
@@ -198,7 +214,7 @@ export function readCopied(server: FastBuffer, pieces: Buffer[], amounts: number
 
 /**
  * Asserts (issue #17): the copy paths (writeInto into the caller's memory, copyIncoming from memory
- * the caller reuses at once, readAvailable) carry exactly the bytes of the PEP path (write,
+ * the caller reuses at once, readAvailable, and readOwned where offered) carry exactly the bytes of the PEP path (write,
  * processOutgoing, processIncoming, read), for writes of 0, 1, 16383, 16384, 16385, 65536 or any
  * size, any target sizes and any way the network splits the stream; and each path's ciphertext
  * reads the same on the other path.
@@ -237,33 +253,37 @@ export interface SocketReadOptions {
 }
 
 /** The read paths of a client TLSSocket that {@link assertSocketReadsMatch} compares. */
-const PATHS = ['pep', 'fast', 'direct'] as const;
+const PATHS = ['pep', 'fast', 'direct', 'copying'] as const;
 
 /**
  * Asserts: a TLSSocket returns the same bytes on every read path: its buffer's PEP calls only, its
- * fast path, and a direct socket (connectDirect).
+ * fast path, a direct socket (connectDirect), and a direct socket whose buffer reads by copying
+ * only (readOwned hidden, where the buffer has it).
  */
 export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }: SocketReadOptions): Promise<void> {
   const port = listener.getsockname()!.port;
   /**
-   * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep'; read through a
-   * ChunkReader on 'pep' and 'fast', straight from node:net's reused read buffer on 'direct'.
+   * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep', readOwned on
+   * 'copying'; read through a ChunkReader on 'pep' and 'fast', straight from node:net's reused
+   * read buffer on 'direct' and 'copying'.
    */
   const open = async (path: (typeof PATHS)[number]): Promise<[TLSSocket, TLSSocket]> => {
-    const plain = path === 'pep';
     const buffer = clientBuffer();
-    const hidden = new Set<PropertyKey>(['readAvailable', 'takeIncoming', 'takeOutgoing', 'copyIncoming']);
-    const seen = plain
-      ? (new Proxy(buffer, {
-          get: (target, key) => {
-            if (hidden.has(key)) return undefined;
-            const value = Reflect.get(target, key, target) as unknown;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-          has: (target, key) => !hidden.has(key) && key in target,
-        }) as TLSBuffer)
-      : buffer;
-    const tcp = path === 'direct' ? connectDirect({ host: '127.0.0.1', port }) : connect({ host: '127.0.0.1', port });
+    const hidden = new Set<PropertyKey>(
+      path === 'pep' ? ['readAvailable', 'readOwned', 'takeIncoming', 'takeOutgoing', 'copyIncoming', 'writeInto'] : path === 'copying' ? ['readOwned'] : [],
+    );
+    const seen =
+      hidden.size > 0
+        ? (new Proxy(buffer, {
+            get: (target, key) => {
+              if (hidden.has(key)) return undefined;
+              const value = Reflect.get(target, key, target) as unknown;
+              return typeof value === 'function' ? value.bind(target) : value;
+            },
+            has: (target, key) => !hidden.has(key) && key in target,
+          }) as TLSBuffer)
+        : buffer;
+    const tcp = path === 'direct' || path === 'copying' ? connectDirect({ host: '127.0.0.1', port }) : connect({ host: '127.0.0.1', port });
     await once(tcp, 'connect');
     const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
     return [client, server];

@@ -51,6 +51,15 @@ export interface TLSBufferFastPath {
    */
   readAvailable(target: Uint8Array): number;
   /**
+   * {@link readAvailable} without the copy, for a buffer whose decrypted records are fresh memory
+   * already: the next decrypted bytes (at most `max`, at most one record's) as memory the caller
+   * may keep, or {@link READ_EOF}, {@link READ_WANT_READ}, {@link READ_WANT_WRITE}. BufferSocket's
+   * recv then returns them as they are.
+   *
+   * @throws RaggedEOF and TLSError as `TLSBuffer.read` does.
+   */
+  readOwned?(max: number): Uint8Array | number;
+  /**
    * Moves up to `target.length` bytes of ciphertext for the network into `target` (as
    * `processOutgoing` would return them); returns the count.
    */
@@ -344,10 +353,21 @@ export class BufferSocket implements TLSSocket {
       data = this.#takeEarly(size);
       let eof = false;
       while (data === null) {
-        const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
-        const count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
-        if (count > 0) data = takeRead(target, count);
-        else if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
+        let count: number;
+        if (fast.readOwned !== undefined) {
+          const owned = fast.readOwned(size);
+          if (typeof owned !== 'number') {
+            data = owned;
+            break;
+          }
+          count = owned;
+        } else {
+          const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+          count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
+          if (count > 0) data = takeRead(target, count);
+        }
+        if (data !== null) break;
+        if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
         else {
           const since = this.#intake.fed;
           // What the buffer has for the peer goes first: the peer may be waiting for it.

@@ -152,6 +152,31 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
     }
   }
 
+  /**
+   * Extension ({@link TLSBufferFastPath}): {@link read} with a status instead of WantReadError.
+   * Each record's plaintext is fresh memory from the AEAD, so it is handed over as it is (at most
+   * `max` bytes of one record; the rest stays for the next call) instead of copied into the
+   * caller's: BufferSocket's recv returns it without a copy.
+   *
+   * @returns the bytes (the caller may keep them), READ_EOF after the peer's close_notify, or READ_WANT_READ.
+   * @throws RaggedEOF when the transport ended without close_notify; TLSError as {@link read} does.
+   */
+  readOwned(max: number): Uint8Array | number {
+    const engine = this.#engine;
+    return engine.guard(() => {
+      if (!this.#handshake()) return READ_WANT_READ;
+      let chunk = engine.takeAppData(max);
+      if (chunk === null) {
+        engine.processRecords(() => false);
+        chunk = engine.takeAppData(max);
+      }
+      if (chunk !== null) return chunk;
+      if (engine.closeReceived) return READ_EOF;
+      if (engine.eof) throw new RaggedEOF();
+      return READ_WANT_READ;
+    });
+  }
+
   write(buf: Uint8Array): number {
     const engine = this.#engine;
     if (engine.closeSent && engine.failure === null) throw new TLSError('write after shutdown(): the connection is closing');

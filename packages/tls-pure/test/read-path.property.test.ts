@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { READ_EOF, WantReadError } from '@unitls/tls-core';
+import { RaggedEOF, READ_EOF, READ_WANT_READ, WantReadError } from '@unitls/tls-core';
 import { assertCopyPathsMatchPep, assertFastReadMatchesPep, assertSocketReadsMatch, PATTERN } from '../../../tests/support/read-path-properties.js';
 import { ContentType } from '../src/codec/constants.js';
 import { DEFAULT_LIMITS, NamedGroup, nobleCryptoProvider, nodeCryptoProvider, PureBuffer, PureClientContext, PureServerContext, type CryptoProvider, type PureContextOptions } from '../src/mod.js';
@@ -132,6 +132,18 @@ describe.each(COPY_SETUPS)('the copy paths (writeInto, copyIncoming), $label', (
     expect(fast.server.outgoingBytesBuffered()).toBe(pep.server.outgoingBytesBuffered());
     expect(fast.server.outgoingBytesBuffered()).toBeGreaterThan(0);
     expect(fast.server.writeInto(PATTERN.subarray(0, 10), new Uint8Array(100))).toBe(-1);
+    // readOwned: the same bytes first, then the same sticky failure.
+    const owned = connectedPair(s);
+    owned.client.write(PATTERN.subarray(0, 500));
+    const good = Uint8Array.from(owned.client.processOutgoing(1 << 20));
+    owned.client.write(PATTERN.subarray(500, 1000));
+    const bad = Uint8Array.from(owned.client.processOutgoing(1 << 20));
+    bad[10]! ^= 1;
+    expect(owned.server.copyIncoming(Buffer.concat([good, bad]))).toBe(good.length + bad.length);
+    expect(Buffer.from(owned.server.readOwned(5000) as Uint8Array).equals(PATTERN.subarray(0, 500))).toBe(true);
+    expect(() => owned.server.readOwned(5000)).toThrow(/bad_record_mac/);
+    expect(() => owned.server.readOwned(5000)).toThrow(/bad_record_mac/);
+    expect(owned.server.outgoingBytesBuffered()).toBe(pep.server.outgoingBytesBuffered());
   });
 });
 
@@ -148,6 +160,21 @@ describe('the fast data path at the edges', () => {
     const target = new Uint8Array(100);
     expect(server.readAvailable(target)).toBe(10);
     expect(server.readAvailable(target)).toBe(READ_EOF);
+    expect(server.readOwned(100)).toBe(READ_EOF);
+  });
+
+  it('readOwned hands over at most max bytes of one record, keeps the rest for the next call, and reports RaggedEOF', () => {
+    const { client, server } = connectedPair(SETUPS[0]!);
+    client.write(PATTERN.subarray(0, 20_000)); // two records: 16,384 and 3,616 bytes
+    server.copyIncoming(client.processOutgoing(1 << 20));
+    const first = server.readOwned(1000) as Uint8Array;
+    const second = server.readOwned(1 << 20) as Uint8Array;
+    const third = server.readOwned(1 << 20) as Uint8Array;
+    expect([first.length, second.length, third.length]).toEqual([1000, 15_384, 3616]);
+    expect(server.readOwned(100)).toBe(READ_WANT_READ);
+    expect(Buffer.concat([first, second, third]).equals(PATTERN.subarray(0, 20_000))).toBe(true);
+    server.processIncoming(new Uint8Array(0)); // the transport ended without close_notify
+    expect(() => server.readOwned(100)).toThrow(RaggedEOF);
   });
 });
 
