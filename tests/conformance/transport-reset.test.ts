@@ -83,6 +83,9 @@ async function reset(relay: Relay): Promise<void> {
   await once(socket, 'close');
 }
 
+/** What every implementation says when the peer closes (FIN) during the handshake. */
+const FIN_DURING_HANDSHAKE = 'the connection closed during the TLS handshake';
+
 function expectTransportError(error: unknown, systemCodes: readonly string[]): void {
   expect(error, String(error)).toBeInstanceOf(TransportError);
   expect(error).toBeInstanceOf(TLSError);
@@ -136,5 +139,27 @@ describe.each(implementations)('$name: the peer resets the TCP connection', (imp
     while (socket.readableLength < 5) await once(socket, 'readable');
     await reset(relay);
     expectTransportError(await settled, ['ECONNRESET']);
+  });
+
+  it('a FIN (no reset) during the handshake rejects connect() with a plain TLSError, the same text everywhere', async () => {
+    const relay = await relayTo(null);
+    const connecting = new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: relay.port }, { serverHostname: 'localhost' });
+    const settled = connecting.then(
+      (socket) => {
+        cleanups.push(() => socket.close(true));
+        return new Error('connect resolved');
+      },
+      (e: unknown) => e,
+    );
+    const socket = await relay.client;
+    while (socket.readableLength < 5) await once(socket, 'readable');
+    socket.end();
+    const error = await settled;
+    expect(error, String(error)).toBeInstanceOf(TLSError);
+    expect(error).not.toBeInstanceOf(TransportError);
+    expect((error as TLSError).code).toBe('UNITLS_TLS_ERROR');
+    // tls-node said "the peer closed the connection during the TLS handshake (ECONNRESET)", which
+    // reads as a reset (a TransportError's code) though none happened.
+    expect((error as TLSError).message).toBe(FIN_DURING_HANDSHAKE);
   });
 });

@@ -204,11 +204,17 @@ export function isTransportFailure(error: unknown): boolean {
 /**
  * `error` as the TLS layer reports it: a {@link TransportError} (message "TLS `during` failed: ...")
  * when it is a transport failure ({@link isTransportFailure}), `error` itself otherwise (TLS
- * errors, aborts, timeouts, the caller's mistakes).
+ * errors, aborts, timeouts, the caller's mistakes). A read handed an earlier write's error says
+ * "the connection was already broken by an earlier write (EPIPE)".
  */
 export function transportFailure(error: unknown, during: 'handshake' | 'read' | 'write'): unknown {
   if (!isTransportFailure(error)) return error;
-  const code = (error as SystemErrorFields).code as string;
-  const explanation = TRANSPORT_FAILURES[code] ?? (error as Error).message;
+  const { code, syscall } = error as SystemErrorFields as { code: string; syscall: string };
+  // A read that finds the connection already broken by a failed write gets that write's error:
+  // say so, not "while writing" under "TLS read failed".
+  const explanation =
+    during === 'read' && syscall === 'write'
+      ? 'the connection was already broken by an earlier write'
+      : (TRANSPORT_FAILURES[code] ?? (error as Error).message);
   return new TransportError(`TLS ${during} failed: ${explanation} (${code})`, { cause: error });
 }

@@ -5,8 +5,10 @@ import {
   RaggedEOF,
   TLSError,
   WantReadError,
+  TransportError,
   WantWriteError,
   reasonForOpenSSLVerifyCode,
+  transportFailure,
 } from '../src/mod.js';
 
 describe('errors', () => {
@@ -56,5 +58,25 @@ describe('errors', () => {
     expect(reasonForOpenSSLVerifyCode('UNABLE_TO_GET_ISSUER_CERT_LOCALLY')).toBe('untrusted-issuer');
     expect(reasonForOpenSSLVerifyCode('X509_V_ERR_SOMETHING_NEW')).toBe('other');
     expect(reasonForOpenSSLVerifyCode('ECONNRESET')).toBeUndefined();
+  });
+});
+
+describe('transportFailure', () => {
+  const systemError = (code: string, syscall: string) => Object.assign(new Error(`${syscall} ${code}`), { code, errno: -32, syscall });
+
+  it('names the operation that failed first when a read gets an earlier write\'s error', () => {
+    const error = transportFailure(systemError('EPIPE', 'write'), 'read') as TransportError;
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error.message).toBe('TLS read failed: the connection was already broken by an earlier write (EPIPE)');
+    expect([error.systemCode, error.syscall, error.errno]).toEqual(['EPIPE', 'write', -32]);
+  });
+
+  it('keeps the system code\'s meaning when the operation is the one that failed', () => {
+    expect((transportFailure(systemError('EPIPE', 'write'), 'write') as Error).message).toBe(
+      'TLS write failed: the connection was closed (by a reset from the peer) while writing (EPIPE)',
+    );
+    expect((transportFailure(systemError('ECONNRESET', 'read'), 'read') as Error).message).toBe(
+      'TLS read failed: the peer reset the connection (ECONNRESET)',
+    );
   });
 });

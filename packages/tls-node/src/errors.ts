@@ -63,7 +63,11 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
     );
   }
   // node:tls says ECONNRESET (without a system call) for a bare FIN during the handshake as for a
-  // peer gone after it.
+  // peer gone after it. A FIN is no reset ("(ECONNRESET)" would read as a TransportError's): the
+  // same text as BufferSocket's (tls-openssl, tls-pure).
+  if (code === 'ECONNRESET' && during === 'handshake') {
+    return new TLSError('the connection closed during the TLS handshake', { cause: error });
+  }
   const explanation = code === 'ECONNRESET' && during !== 'handshake' ? 'the peer reset the connection' : explanations[code];
   const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });

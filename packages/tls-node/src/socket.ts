@@ -154,8 +154,9 @@ export class NodeTLSSocket implements TLSSocket {
    * serialised, so concurrent sends never interleave their pieces.
    *
    * @returns `bytes.length` once the last piece was written.
-   * @throws TypeError when `bytes` is not a Uint8Array; TLSError when the socket is closed or the
-   *   connection fails.
+   * @throws TypeError when `bytes` is not a Uint8Array; TransportError when the transport failed
+   *   (the peer reset it: ECONNRESET or EPIPE); TLSError when the socket is closed or a TLS error
+   *   ended the connection.
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
