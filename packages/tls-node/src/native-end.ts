@@ -72,6 +72,9 @@ function halfOpen(raw: Socket): Socket {
   return raw;
 }
 
+/** Each watched TLS handle's {@link NativeEnd}, for the one `onread` every watched handle shares. */
+const watched = new WeakMap<StreamHandle, NativeEnd>();
+
 /** How the TLS stream ended; `null` while it has not. */
 type Verdict = 'close_notify' | 'fin' | null;
 
@@ -83,6 +86,10 @@ type Verdict = 'close_notify' | 'fin' | null;
 export class NativeEnd {
   readonly raw: Transport;
   #verdict: Verdict = null;
+  /** What {@link watch} saw: the TLS socket, node:tls's own `onread` and the TCP handle below. */
+  #tls: NodeTlsSocket | null = null;
+  #onread: StreamHandle['onread'];
+  #tcp: StreamHandle | undefined;
 
   constructor(raw: Socket) {
     this.raw = halfOpen(raw);
@@ -102,17 +109,27 @@ export class NativeEnd {
       this.#verdict = 'fin';
       return;
     }
-    // One closure per connection (an idle server holds one per connection): no second one to decide.
-    const end = this;
-    handle.onread = function watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer) {
-      const result = onread.call(this, arrayBuffer);
-      // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
-      if (arrayBuffer === undefined) end.#decide(tls, handle, tcp);
-      return result;
-    };
+    this.#tls = tls;
+    this.#onread = onread;
+    this.#tcp = tcp;
+    // One function for every handle (an idle server holds one per connection): it finds this
+    // connection's watcher through `watched`.
+    watched.set(handle, this);
+    handle.onread = NativeEnd.#watchedOnread;
   }
 
-  #decide(tls: NodeTlsSocket, handle: StreamHandle, tcp: StreamHandle): void {
+  /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
+  static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
+    const end = watched.get(this)!;
+    const result = end.#onread!.call(this, arrayBuffer);
+    // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
+    if (arrayBuffer === undefined) end.#decide(this);
+    return result;
+  }
+
+  #decide(handle: StreamHandle): void {
+    const tls = this.#tls!;
+    const tcp = this.#tcp!;
     if (this.#verdict !== null || !streamEnded(tls)) return;
     const started = tcp.readStart!();
     if (started === 0) tcp.readStop?.();

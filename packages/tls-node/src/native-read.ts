@@ -38,11 +38,18 @@ export function directReadsInUse(): boolean | null {
   return wholeBuffer;
 }
 
-/** A connection's direct reads: the flow control to give its ChunkReader, then {@link start}. */
-export class NativeReads {
+/** Each handle's direct reads, for the one `onread` every handle shares ({@link NativeReads.start}). */
+const readsOf = new WeakMap<TLSHandle, NativeReads>();
+
+/**
+ * A connection's direct reads: the flow control to give its ChunkReader (the instance itself: the
+ * handle's while reads are direct, else the stream's), then {@link start}.
+ */
+export class NativeReads implements ReadFlow {
   readonly #tls: NodeTlsSocket;
   readonly #handle: TLSHandle | undefined;
   #previous: TLSHandle['onread'];
+  #reader: ChunkReader | null = null;
   /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
   #pausedBy: 'handle' | 'stream' | null = null;
   #installed = false;
@@ -54,41 +61,39 @@ export class NativeReads {
     this.#handle = usable && wholeBuffer !== false ? handle : undefined;
   }
 
-  /** The flow control for the reader: the handle's while reads are direct, else the stream's. */
-  readonly flow: ReadFlow = {
-    pause: () => {
-      if (this.#installed && wholeBuffer === true) {
-        const handle = this.#handle!;
-        this.#pausedBy = 'handle';
-        handle.reading = false;
-        handle.readStop!();
-      } else {
-        this.#pausedBy = 'stream';
-        this.#tls.pause();
-      }
-    },
-    resume: () => {
-      if (this.#pausedBy === 'handle') this.#restart();
-      else this.#tls.resume();
-      this.#pausedBy = null;
-    },
-    isPaused: () => this.#pausedBy !== null,
-  };
+  pause(): void {
+    if (this.#installed && wholeBuffer === true) {
+      const handle = this.#handle!;
+      this.#pausedBy = 'handle';
+      handle.reading = false;
+      handle.readStop!();
+    } else {
+      this.#pausedBy = 'stream';
+      this.#tls.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.#pausedBy === 'handle') this.#restart();
+    else this.#tls.resume();
+    this.#pausedBy = null;
+  }
+
+  isPaused(): boolean {
+    return this.#pausedBy !== null;
+  }
 
   /** Routes the handle's data to `reader` (a no-op where the handle is not Node's native one). */
   start(reader: ChunkReader): void {
     const handle = this.#handle;
     if (handle === undefined) return;
-    const previous = handle.onread!;
-    this.#previous = previous;
+    this.#previous = handle.onread!;
+    this.#reader = reader;
     this.#installed = true;
-    const tls = this.#tls;
-    handle.onread = function directOnread(this: TLSHandle, arrayBuffer?: ArrayBuffer) {
-      if (arrayBuffer === undefined || wholeBuffer === false) return previous.call(this, arrayBuffer);
-      if (wholeBuffer === null) return probe(tls, previous, this, arrayBuffer);
-      reader.deliver(Buffer.from(arrayBuffer));
-      return undefined;
-    };
+    // One function for every handle (an idle server holds one handle per connection): it finds
+    // this connection's state through `readsOf`.
+    readsOf.set(handle, this);
+    handle.onread = NativeReads.#directOnread;
   }
 
   /** Gives the handle back to node:tls (close: what still comes is node:tls's to read or drop). */
@@ -107,6 +112,16 @@ export class NativeReads {
     const handle = this.#handle!;
     handle.reading = true;
     handle.readStart!();
+  }
+
+  /** The handle's `onread` once {@link start}ed; `this` is the handle (Node calls it so). */
+  static #directOnread(this: TLSHandle, arrayBuffer?: ArrayBuffer): unknown {
+    const reads = readsOf.get(this)!;
+    const previous = reads.#previous!;
+    if (arrayBuffer === undefined || wholeBuffer === false) return previous.call(this, arrayBuffer);
+    if (wholeBuffer === null) return probe(reads.#tls, previous, this, arrayBuffer);
+    reads.#reader!.deliver(Buffer.from(arrayBuffer));
+    return undefined;
   }
 }
 

@@ -85,7 +85,7 @@ export class NodeTLSSocket implements TLSSocket {
     this.#serverHostname = serverHostname;
     // On the native path records skip node:tls's stream buffering (native-read.ts).
     this.#direct = end instanceof NativeEnd ? new NativeReads(socket) : null;
-    this.#reader = new ChunkReader(socket, undefined, this.#direct?.flow);
+    this.#reader = new ChunkReader(socket, undefined, this.#direct ?? undefined);
     this.#direct?.start(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.

@@ -1,12 +1,15 @@
 /**
  * What an idle tls-node connection holds (issue #16 item 3: a server connection cost more than raw
- * node:tls's). Memory itself is measured in bench/memory.ts; these check the structure behind it.
+ * node:tls's). Memory itself is measured in bench/memory.ts; these check the structure behind it:
+ * what every connection holds is shared where it can be (one listener function for all, found
+ * through the emitter or handle Node calls it with), not a closure per connection.
  */
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
+import { NativeReads } from '../src/native-read.js';
 
 async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration }> {
   const authority = await createAuthority({ name: 'idle connection test CA' });
@@ -79,6 +82,53 @@ describe('an idle tls-node connection', () => {
       await expect(socket.send(Buffer.from([5]))).rejects.toThrow(/closed/);
       await expect(socket.recv(1)).rejects.toThrow(/closed/);
       await accepted.close(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('shares its stream listeners and its TLS handle callback across connections: no closures per connection', async () => {
+    const { server, client } = await pkiConfigurations();
+    const serverSockets = new Set<tls.TLSSocket>();
+    const on = tls.TLSSocket.prototype.on;
+    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+      if ((this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true) serverSockets.add(this);
+      return on.call(this, event, listener);
+    });
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const port = listener.getsockname()!.port;
+      const pairs = [];
+      for (let i = 0; i < 2; i++) {
+        const accepting = listener.accept();
+        const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+        const [accepted] = await accepting;
+        // Data both ways: the reads have run (and the process's direct-read probe has decided).
+        await accepted.send(Buffer.from('ping'));
+        expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
+        await socket.send(Buffer.from('pong'));
+        expect(Buffer.from(await accepted.recv(4)).toString()).toBe('pong');
+        pairs.push([socket, accepted] as const);
+      }
+      const [a, b] = [...serverSockets];
+      expect(serverSockets.size).toBe(2);
+      for (const event of ['data', 'end', 'error', 'close']) {
+        const [own, other] = [a!.listeners(event), b!.listeners(event)];
+        expect(own.length).toBeGreaterThan(0);
+        expect(own.filter((listener) => !other.includes(listener))).toEqual([]);
+        expect(own.length).toBe(other.length);
+      }
+      // Node calls the TLS handle's onread with the handle as `this`: one function serves all.
+      const onread = (socket: tls.TLSSocket) => (socket as unknown as { _handle: { onread: unknown } })._handle.onread;
+      expect(typeof onread(a!)).toBe('function');
+      expect(onread(a!)).toBe(onread(b!));
+      // The direct reads are their own flow control (prototype methods), not an object of closures.
+      const reads = new NativeReads(a!);
+      expect(Object.getOwnPropertyNames(reads)).toEqual([]);
+      expect(reads.pause).toBe(NativeReads.prototype.pause);
+      expect(reads.isPaused()).toBe(false);
+      for (const [socket, accepted] of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
     } finally {
       await listener.close();
     }

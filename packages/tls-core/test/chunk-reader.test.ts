@@ -1,0 +1,80 @@
+/**
+ * ChunkReader (src/chunk-reader.ts): what a reader holds per stream (issue #16 item 3: an idle
+ * server keeps one reader per connection) and the reading it keeps doing with less.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ChunkReader } from '../src/chunk-reader.js';
+
+const EVENTS = ['data', 'end', 'error', 'close'] as const;
+
+describe('ChunkReader', () => {
+  it('registers the same listener functions on every stream (no closures per reader), and removes them on detach', () => {
+    const [a, b] = [new PassThrough(), new PassThrough()];
+    const readers = [new ChunkReader(a), new ChunkReader(b)];
+    for (const event of EVENTS) {
+      expect(a.listeners(event)).toHaveLength(1);
+      expect(b.listeners(event)).toHaveLength(1);
+      expect(a.listeners(event)[0]).toBe(b.listeners(event)[0]);
+    }
+    for (const reader of readers) reader.detach();
+    for (const event of EVENTS) expect(a.listenerCount(event) + b.listenerCount(event)).toBe(0);
+  });
+
+  it('gives every byte to each reader attached to one stream; one detached, the other still reads', async () => {
+    const stream = new PassThrough();
+    const first = new ChunkReader(stream);
+    const second = new ChunkReader(stream);
+    stream.write(Buffer.from('ab'));
+    expect(Buffer.from(await first.read(10)).toString()).toBe('ab');
+    expect(Buffer.from(await second.read(10)).toString()).toBe('ab');
+    expect(first.detach()).toHaveLength(0);
+    // Detaching twice changes nothing. Detaching pauses the stream (a STARTTLS hand-over): whoever
+    // reads on resumes it.
+    first.detach();
+    stream.resume();
+    stream.write(Buffer.from('cd'));
+    expect(Buffer.from(await second.read(10)).toString()).toBe('cd');
+    expect(await first.read(10)).toHaveLength(0);
+    // A third one attached after the first left hears what comes next, as the second does.
+    const third = new ChunkReader(stream);
+    stream.end(Buffer.from('ef'));
+    expect(Buffer.from(await second.read(10)).toString()).toBe('ef');
+    expect(Buffer.from(await third.read(10)).toString()).toBe('ef');
+    expect(await second.read(10)).toHaveLength(0);
+    expect(await third.read(10)).toHaveLength(0);
+    second.detach();
+    expect(stream.listenerCount('data')).toBe(1);
+    third.detach();
+    for (const event of EVENTS) expect(stream.listenerCount(event)).toBe(0);
+  });
+
+  it("without a flow, pauses the stream at its high-water mark and resumes it once read below", async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream, 8);
+    stream.write(Buffer.alloc(5, 1));
+    stream.write(Buffer.alloc(5, 2));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.buffered).toBe(10);
+    expect(stream.isPaused()).toBe(true);
+    const read = await reader.read(6);
+    expect([...read]).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(stream.isPaused()).toBe(false);
+    expect([...(await reader.read(10))]).toEqual([2, 2, 2, 2]);
+    const waiting = reader.read(4);
+    stream.write(Buffer.from([3]));
+    expect([...(await waiting)]).toEqual([3]);
+    reader.detach();
+  });
+
+  it('reports the stream error after the held bytes, and reads of an ended stream resolve empty', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream);
+    stream.write(Buffer.from('x'));
+    await new Promise((resolve) => setImmediate(resolve));
+    stream.destroy(new Error('boom'));
+    expect(Buffer.from(await reader.read(4)).toString()).toBe('x');
+    await expect(reader.read(4)).rejects.toThrow('boom');
+    reader.detach();
+  });
+});
