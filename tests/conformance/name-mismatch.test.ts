@@ -13,6 +13,7 @@ import { createAuthority, issueCertificate, type IssuedCertificate } from '@unit
 import {
   Certificate,
   CertificateVerificationError,
+  MISMATCH_NAME_CHARS,
   MISMATCH_NAMES_SHOWN,
   PrivateKey,
   SigningChain,
@@ -78,5 +79,18 @@ describe.each(implementations)('$name: a certificate for other names (hostname m
     expect(error.message).toBe(
       `certificate verification failed: the certificate does not match IP address "2001:db8::2" (its subjectAltName: ${shown} and ${12 + 3 - MISMATCH_NAMES_SHOWN} more); check the server name you connect to`,
     );
+  });
+
+  it('SANs with CR/LF, NUL, ESC, non-ASCII, a comma or 3,000 characters: escaped and bounded (no log injection)', async () => {
+    const long = `${'b'.repeat(3000)}.test`;
+    const error = await mismatch(
+      implementation,
+      ['good.test', 'evil.test\r\nX-Injected: 1', long, 'nul\0.test', 'esc\x1b[31m.test', 'caf\u00e9.test', 'a.test, IP:192.0.2.1'],
+      'other.test',
+    );
+    const cut = `${'b'.repeat(MISMATCH_NAME_CHARS - 3)}...`;
+    const listed = ['DNS:good.test', 'DNS:evil.test\\x0d\\x0aX-Injected:\\x201', `DNS:${cut}`, 'DNS:nul\\x00.test', 'DNS:esc\\x1b[31m.test', 'DNS:caf\\xe9.test', 'DNS:a.test\\x2c\\x20IP:192.0.2.1'].join(', ');
+    expect(error.message).toBe(`certificate verification failed: the certificate does not match host name "other.test" (its subjectAltName: ${listed}); check the server name you connect to`);
+    expect(error.message).not.toMatch(/[^\x20-\x7e]/);
   });
 });

@@ -10,6 +10,26 @@ import { CertificateVerificationError } from './errors.js';
 /** The most subjectAltName entries a hostname-mismatch message lists; the rest are counted. */
 export const MISMATCH_NAMES_SHOWN = 8;
 
+/**
+ * The most characters one name takes in a hostname-mismatch message (after escaping); longer
+ * ones are cut and end in "...". A DNS name has at most 253.
+ */
+export const MISMATCH_NAME_CHARS = 256;
+
+/**
+ * A certificate's name as message text: anything but printable ASCII (control bytes such as CR,
+ * LF, NUL or ESC, non-ASCII), and the `,` `"` `\` that would make it look like several entries,
+ * written as `\xHH` / `\u{HHHH}`, so a peer's certificate can neither inject lines into a log nor
+ * blow the message up; cut at {@link MISMATCH_NAME_CHARS}.
+ */
+function printableName(name: string): string {
+  const escaped = name.replace(/[^\x21-\x7e]|[,"\\]/gu, (char) => {
+    const code = char.codePointAt(0)!;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+  return escaped.length > MISMATCH_NAME_CHARS ? `${escaped.slice(0, MISMATCH_NAME_CHARS - 3)}...` : escaped;
+}
+
 /** The names a certificate is valid for, from its subjectAltName. */
 export interface CertificateNames {
   /** dNSName entries as written in the certificate (wildcards included). */
@@ -25,10 +45,13 @@ function canonicalIp(text: string): string {
   return new URL(`http://[${text}]/`).hostname.slice(1, -1);
 }
 
-/** The certificate's names for a message: `DNS:a, IP:b`, at most {@link MISMATCH_NAMES_SHOWN}, then "and K more". */
+/**
+ * The certificate's names for a message: `DNS:a, IP:b`, at most {@link MISMATCH_NAMES_SHOWN}, then
+ * "and K more"; each escaped and bounded (see {@link MISMATCH_NAME_CHARS}).
+ */
 export function describeCertificateNames(names: CertificateNames | null): string {
   if (names === null) return 'it has no subjectAltName, so it is valid for no name (its subject CN is never used)';
-  const all = [...names.dns.map((name) => `DNS:${name}`), ...names.ip.map((address) => `IP:${canonicalIp(address)}`)];
+  const all = [...names.dns.map((name) => `DNS:${printableName(name)}`), ...names.ip.map((address) => `IP:${printableName(canonicalIp(address))}`)];
   if (all.length === 0) return 'its subjectAltName holds no DNS name or IP address';
   const shown = all.slice(0, MISMATCH_NAMES_SHOWN).join(', ');
   return `its subjectAltName: ${shown}${all.length > MISMATCH_NAMES_SHOWN ? ` and ${all.length - MISMATCH_NAMES_SHOWN} more` : ''}`;
@@ -44,7 +67,7 @@ export function describeCertificateNames(names: CertificateNames | null): string
 export function hostnameMismatchMessage(requested: string, names: CertificateNames | null): string {
   const bare = requested.startsWith('[') && requested.endsWith(']') ? requested.slice(1, -1) : requested;
   const kind = isIP(bare) === 0 ? 'host name' : 'IP address';
-  return `certificate verification failed: the certificate does not match ${kind} "${requested}" (${describeCertificateNames(names)}); check the server name you connect to`;
+  return `certificate verification failed: the certificate does not match ${kind} "${printableName(requested)}" (${describeCertificateNames(names)}); check the server name you connect to`;
 }
 
 /**
