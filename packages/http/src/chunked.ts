@@ -29,9 +29,12 @@ export interface ChunkedStep {
 /** A chunked body that breaks the grammar: `replay` is the malformed part, from a chunk's start. */
 export class ChunkedFramingError extends Error {
   readonly replay: Uint8Array;
-  constructor(replay: Uint8Array) {
+  /** The trailer section passed the bound (maxHeaderSize): llhttp may not see it, as it counts names and values only. */
+  readonly trailerOverflow: boolean;
+  constructor(replay: Uint8Array, trailerOverflow = false) {
     super('malformed chunked body');
     this.replay = replay;
+    this.trailerOverflow = trailerOverflow;
   }
 }
 
@@ -99,7 +102,7 @@ export class ChunkedDecoder {
           const line = this.#line + piece;
           if (end < 0) {
             this.#line = line;
-            if (this.#tooLong(line.length)) throw new ChunkedFramingError(this.#lineReplay(Buffer.from(line, 'latin1')));
+            if (this.#tooLong(line.length)) throw new ChunkedFramingError(this.#lineReplay(Buffer.from(line, 'latin1')), this.#state === State.Trailer);
             return { data: null, used: input.length };
           }
           this.#line = '';
@@ -120,8 +123,9 @@ export class ChunkedDecoder {
 
   /** A complete line (with its LF) of the size or trailer state; `rest` is the input after it. */
   #endLine(line: string, rest: Uint8Array): void {
-    const fail = () => new ChunkedFramingError(this.#lineReplay(Buffer.concat([Buffer.from(line, 'latin1'), rest])));
-    if (line.length < 2 || line.charCodeAt(line.length - 2) !== 0x0d || this.#tooLong(line.length)) throw fail();
+    const fail = (trailerOverflow = false) => new ChunkedFramingError(this.#lineReplay(Buffer.concat([Buffer.from(line, 'latin1'), rest])), trailerOverflow);
+    if (line.length < 2 || line.charCodeAt(line.length - 2) !== 0x0d) throw fail();
+    if (this.#tooLong(line.length)) throw fail(this.#state === State.Trailer);
     const text = line.slice(0, -2);
     if (this.#state === State.Size) {
       const size = SIZE_LINE.exec(text);

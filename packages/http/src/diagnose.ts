@@ -28,6 +28,16 @@ export async function diagnose(bytes: Uint8Array, method: string, maxHeaderSize:
   );
 }
 
+/**
+ * llhttp's HPE_HEADER_OVERFLOW for `bytes` (a response whose header or trailer section passed
+ * maxHeaderSize as this client counts it, whole lines, where llhttp, counting names and values
+ * only, still accepts it), in node:http's shape: the same error as llhttp's own overflow.
+ */
+export function headerOverflow(bytes: Uint8Array): HTTPException {
+  const error = Object.assign(new Error('Parse Error: Header overflow'), { code: 'HPE_HEADER_OVERFLOW', reason: 'Header overflow', bytesParsed: bytes.length, rawPacket: bytes });
+  return parseError(error);
+}
+
 /** llhttp's parse error for `bytes` (followed by the end of the connection), or null when it has none. */
 function llhttpError(bytes: Uint8Array, method: string, maxHeaderSize: number | undefined): Promise<Error | null> {
   return new Promise((resolve) => {

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import { ChunkReader, type Transport } from '@unitls/tls-core';
 import { http1BodyEnd } from './body.js';
 import { ChunkedDecoder, ChunkedFramingError } from './chunked.js';
-import { CHUNKED_HEAD, diagnose } from './diagnose.js';
+import { CHUNKED_HEAD, diagnose, headerOverflow } from './diagnose.js';
 import { HTTPException } from './errors.js';
 import { parseResponseHead, type Framing, type ResponseHead } from './response-head.js';
 import { HTTPResponse, type BodySource } from './response.js';
@@ -408,7 +408,10 @@ class Exchange implements BodySource {
       } catch (error) {
         if (!(error instanceof ChunkedFramingError)) throw error;
         // llhttp judges with this connection's maxHeaderSize (the trailer section's bound too).
-        throw await diagnose(Buffer.concat([Buffer.from(CHUNKED_HEAD, 'latin1'), error.replay]), 'GET', this.#options.maxHeaderSize, 'a chunked body');
+        const replay = Buffer.concat([Buffer.from(CHUNKED_HEAD, 'latin1'), error.replay]);
+        const diagnosis = await diagnose(replay, 'GET', this.#options.maxHeaderSize, 'a chunked body');
+        // llhttp counts names and values only: a section of short lines past the bound passes it.
+        throw error.trailerOverflow && !diagnosis.code.startsWith('HPE_') ? headerOverflow(replay) : diagnosis;
       }
       if (step.used < chunk.length) this.#buffer = chunk.subarray(step.used);
       if (step.data !== null && step.data.length > 0) {
