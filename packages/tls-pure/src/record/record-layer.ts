@@ -75,6 +75,10 @@ export class RecordLayer {
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
     // ChangeCipherSpec (which itself stays plaintext).
     const encrypted = this.#reader !== null && (this.#reader.tls13 ? type === ContentType.APPLICATION_DATA : type !== ContentType.CHANGE_CIPHER_SPEC);
+    // TLS 1.2's additional data holds the record's version (RFC 5246 §6.2.3.3); protection12.ts
+    // writes 3,3, the only one negotiated, so another version would pass unauthenticated: refused
+    // (OpenSSL: "wrong version number", Go: "received record with version ...").
+    if (encrypted && !this.#reader!.tls13 && header[2] !== 3) fail(AlertDescription.protocol_version, `a TLS 1.2 record with version ${hex(header.subarray(1, 3))}, not 0303`);
     if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
     if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
     if (incoming.length < 5 + length) return null;
