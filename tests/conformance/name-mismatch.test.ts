@@ -93,4 +93,9 @@ describe.each(implementations)('$name: a certificate for other names (hostname m
     expect(error.message).toBe(`certificate verification failed: the certificate does not match host name "other.test" (its subjectAltName: ${listed}); check the server name you connect to`);
     expect(error.message).not.toMatch(/[^\x20-\x7e]/);
   });
+
+  it('an IDN asked for as U-labels is named in its A-label form, as it was checked', async () => {
+    const error = await mismatch(implementation, ['xn--caf-dma.test'], 'bücher.test');
+    expect(error.message).toBe('certificate verification failed: the certificate does not match host name "xn--bcher-kva.test" (its subjectAltName: DNS:xn--caf-dma.test); check the server name you connect to');
+  });
 });

@@ -67,7 +67,7 @@ export function describeCertificateNames(names: CertificateNames | null): string
 export function hostnameMismatchMessage(requested: string, names: CertificateNames | null): string {
   const bare = requested.startsWith('[') && requested.endsWith(']') ? requested.slice(1, -1) : requested;
   const kind = isIP(bare) === 0 ? 'host name' : 'IP address';
-  return `certificate verification failed: the certificate does not match ${kind} "${printableName(requested)}" (${describeCertificateNames(names)}); check the server name you connect to`;
+  return `certificate verification failed: the certificate does not match ${kind} "${requested}" (${describeCertificateNames(names)}); check the server name you connect to`;
 }
 
 /**
