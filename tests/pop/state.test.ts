@@ -183,6 +183,36 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 and issue 
       expect(pop.state).toBeNull();
     });
 
+    // The collected RETR is one operation begun and ended inline (7c6c9cd): a signal aborted in
+    // the middle of the message, or before the call, ends it as io.run did.
+    it('a per-call signal aborted in the middle of a collected RETR ends it and closes the connection', async () => {
+      let sent!: () => void;
+      const halfSent = new Promise<void>((resolve) => (sent = resolve));
+      const s = await loggedIn(async (c) => {
+        await c.line(); // RETR 1
+        c.write('+OK\r\nSubject: half\r\n\r\nhalf a bo');
+        sent();
+        while ((await c.line()) !== null);
+      });
+      const pop = await ssl(s.port, { timeout: 60_000 });
+      const controller = new AbortController();
+      const waiting = pop.retr(1, { signal: controller.signal });
+      await halfSent;
+      controller.abort(new Error('the caller gave up'));
+      await expect(waiting).rejects.toThrow('the caller gave up');
+      expect(pop.state).toBeNull();
+    });
+
+    it('a signal aborted before a RETR: nothing is sent and the connection is closed', async () => {
+      const s = await loggedIn(async (c) => {
+        while ((await c.line()) !== null);
+      });
+      const pop = await ssl(s.port);
+      await expect(pop.retr(1, { signal: AbortSignal.abort(new Error('not now')) })).rejects.toThrow('not now');
+      expect(pop.state).toBeNull();
+      expect(s.lines).not.toContain('RETR 1');
+    });
+
     it('a per-call signal ends the wait and closes the connection', async () => {
       const s = await loggedIn(async (c) => {
         while ((await c.line()) !== null);
