@@ -99,7 +99,7 @@ describe.each(SETUPS)('ciphertext across the incoming ring end, $label', (s) => 
   /** Corrupts each of `positions` in turn (fresh connections): the records before, then a TLSError. */
   function corrupt(first: number, positions: (start: number) => number[], straddle: (start: number) => void): void {
     const { stream, starts } = records(pair(s).client, first);
-    const straddling = starts.findLastIndex((start) => start < INCOMING_BLOCK);
+    const straddling = starts.filter((start) => start < INCOMING_BLOCK).length - 1;
     const start = starts[straddling]!;
     // It straddles the ring end (the ring starts at stream offset 0 and never drains: no piece
     // ends where a record does).
