@@ -14,6 +14,8 @@ export class TLSSocketStream extends Duplex {
   #socket: TLSSocket | null = null;
   #wantsData = false;
   #inFlight = false;
+  /** Set once end() closes the socket: a recv still pending then fails because of our close. */
+  #closing = false;
   #idleMs = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the socket is attached (like node:tls's TLSSocket). */
@@ -59,7 +61,10 @@ export class TLSSocketStream extends Duplex {
       },
       (error: unknown) => {
         this.#inFlight = false;
-        this.destroy(error as Error);
+        // Our own end() closed the socket under this recv (tls-openssl and tls-pure then reject
+        // it, RaggedEOF): the readable side ends, as over node:tls, with no 'error'.
+        if (this.#closing) this.push(null);
+        else this.destroy(error as Error);
       },
     );
   }
@@ -78,6 +83,7 @@ export class TLSSocketStream extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     const socket = this.#socket;
     if (socket === null) return callback();
+    this.#closing = true;
     socket.close().then(
       () => {
         this.push(null);
