@@ -70,6 +70,25 @@ describe.each(implementations.map((i) => [i.name, i] as const))('close_notify se
     await peer.done;
   });
 
+  // Found (breaker3): with a recv waiting (as TLSSocketStream, ssl-compat and the HTTP transport
+  // always keep one), close() on tls-openssl and tls-pure waited for that recv before it sent
+  // close_notify; the peer waits for close_notify, so nothing came, and at CLOSE_NOTIFY_TIMEOUT_MS
+  // the transport was destroyed: the peer saw a FIN without close_notify. tls-node sent it at once.
+  it.each([true, false])('a client close(force=%s) while a recv waits still sends close_notify', async (force) => {
+    const peer = python('observe-server');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    await sendText(socket, 'hello');
+    const waiting = socket.recv(100).then(
+      () => 'settled',
+      () => 'settled',
+    );
+    await socket.close(force);
+    expect(JSON.parse(await peer.line())).toEqual({ data: 'hello', end: 'close_notify' });
+    expect(await waiting).toBe('settled');
+    await peer.done;
+  });
+
   // Nothing written first: our close_notify is the first record after the handshake, queued while
   // the handshake's last flight (the client's Finished, the server's session tickets) may still
   // be on its way to the kernel. It must still leave before the FIN.

@@ -304,9 +304,9 @@ describe('drop-in connect', () => {
 // Found (breaker3): end() on a compat socket over tls-openssl or tls-pure emitted 'error'
 // (RaggedEOF, "the peer closed the connection without a TLS close_notify") against a node:tls
 // server that answers close_notify: the recv the Duplex keeps pending failed because of our own
-// close (BufferSocket's close() waits for that recv before it sends close_notify, so it ends by its
-// timeout and destroys the transport: reported, not fixed here). Over tls-node it ended cleanly.
-// Now 'end' and 'close' on every implementation, no 'error'.
+// close (BufferSocket's close() waited for that recv before it sent close_notify, so it ended by
+// its timeout and destroyed the transport; see tests/conformance/close-notify.test.ts). Over
+// tls-node it ended cleanly. Now 'end' and 'close' on every implementation, no 'error'.
 describe.each(implementations.map((i) => [i.name, i] as const))("end() over %s: 'end' and 'close', never 'error'", (_, each) => {
   it('a node:tls peer that sent data and answers our close_notify', async () => {
     const server = tls.createServer({ key: pki.pem('server-ec', 'key'), cert: pki.pem('server-ec', 'chain.crt') }, (peer) => {

@@ -495,8 +495,13 @@ export class BufferSocket implements TLSSocket {
       return;
     }
     const signal = AbortSignal.timeout(CLOSE_NOTIFY_TIMEOUT_MS);
-    // Pending writes go out first; then close_notify, reading until the peer's.
-    const shutdown = this.#serialWrite(() => this.#serialRead(() => this.#shutdown()));
+    // Pending writes go out first; then close_notify, reading until the peer's. Ours leaves before
+    // the reads are taken: a recv still waiting holds them, and may wait for a peer that answers
+    // only our close_notify (that answer then ends the recv).
+    const shutdown = this.#serialWrite(async () => {
+      await this.#closeNotifyFirst();
+      await this.#serialRead(() => this.#shutdown());
+    });
     await untilAborted(shutdown, signal, () => this.#transport.destroy()).catch(() => {});
     this.#closed = true;
     this.#intake.detach();
@@ -517,6 +522,16 @@ export class BufferSocket implements TLSSocket {
     } catch {
       return null;
     }
+  }
+
+  /** Queues our close_notify (the buffer's shutdown() does that first, whatever the peer did) and writes it. */
+  async #closeNotifyFirst(): Promise<void> {
+    try {
+      this.#buffer.shutdown();
+    } catch {
+      // WantReadError: the peer's is read by #shutdown, which also reports any other failure.
+    }
+    await this.#flush();
   }
 
   async #shutdown(): Promise<void> {
