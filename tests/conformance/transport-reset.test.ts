@@ -75,6 +75,26 @@ async function connectedThroughRelay(implementation: TLSImplementation): Promise
   return { client, relay };
 }
 
+/**
+ * A client of `implementation` connecting to a server that only holds the connection, once the
+ * ClientHello's record header has arrived (the handshake is under way): `settled` is connect()'s
+ * error (or an Error if it resolved).
+ */
+async function handshakeUnderway(implementation: TLSImplementation): Promise<{ relay: Relay; socket: Socket; settled: Promise<unknown> }> {
+  const relay = await relayTo(null);
+  const connecting = new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: relay.port }, { serverHostname: 'localhost' });
+  const settled = connecting.then(
+    (socket) => {
+      cleanups.push(() => socket.close(true));
+      return new Error('connect resolved');
+    },
+    (e: unknown) => e,
+  );
+  const socket = await relay.client;
+  while (socket.readableLength < 5) await once(socket, 'readable');
+  return { relay, socket, settled };
+}
+
 /** Resets the relay's connection to the client. */
 async function reset(relay: Relay): Promise<void> {
   const socket = await relay.client;
@@ -125,34 +145,13 @@ describe.each(implementations)('$name: the peer resets the TCP connection', (imp
   });
 
   it('a reset during the handshake rejects connect() with a TransportError (ECONNRESET)', async () => {
-    const relay = await relayTo(null);
-    const connecting = new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: relay.port }, { serverHostname: 'localhost' });
-    const settled = connecting.then(
-      (socket) => {
-        cleanups.push(() => socket.close(true));
-        return new Error('connect resolved');
-      },
-      (e: unknown) => e,
-    );
-    const socket = await relay.client;
-    // The ClientHello's record header has arrived: the handshake is under way.
-    while (socket.readableLength < 5) await once(socket, 'readable');
+    const { relay, settled } = await handshakeUnderway(implementation);
     await reset(relay);
     expectTransportError(await settled, ['ECONNRESET']);
   });
 
   it('a FIN (no reset) during the handshake rejects connect() with a plain TLSError, the same text everywhere', async () => {
-    const relay = await relayTo(null);
-    const connecting = new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: relay.port }, { serverHostname: 'localhost' });
-    const settled = connecting.then(
-      (socket) => {
-        cleanups.push(() => socket.close(true));
-        return new Error('connect resolved');
-      },
-      (e: unknown) => e,
-    );
-    const socket = await relay.client;
-    while (socket.readableLength < 5) await once(socket, 'readable');
+    const { socket, settled } = await handshakeUnderway(implementation);
     socket.end();
     const error = await settled;
     expect(error, String(error)).toBeInstanceOf(TLSError);

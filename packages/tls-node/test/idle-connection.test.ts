@@ -22,6 +22,14 @@ async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; cl
   };
 }
 
+/** A client connected to `listener` and the server socket it accepted. */
+async function connectPair(listener: Awaited<ReturnType<InstanceType<typeof implementation.serverContext>['connect']>>, client: TLSClientConfiguration) {
+  const accepting = listener.accept();
+  const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
+  const [accepted] = await accepting;
+  return { socket, accepted };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -39,9 +47,7 @@ describe('an idle tls-node connection', () => {
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
     try {
-      const accepting = listener.accept();
-      const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
-      const [accepted] = await accepting;
+      const { socket, accepted } = await connectPair(listener, client);
       // A round trip: the server's TLS 1.3 tickets reach the client before its answer.
       await accepted.send(Buffer.from('ping'));
       expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
@@ -61,9 +67,7 @@ describe('an idle tls-node connection', () => {
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
     try {
-      const accepting = listener.accept();
-      const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
-      const [accepted] = await accepting;
+      const { socket, accepted } = await connectPair(listener, client);
       const big = Buffer.alloc(1 << 20, 1);
       // Three sends at once (the first starts at once, the others queue), then one after they settled.
       const sent = await Promise.all([socket.send(big), socket.send(Buffer.from([2])), socket.send(Buffer.alloc(70_000, 3))]);
@@ -98,12 +102,9 @@ describe('an idle tls-node connection', () => {
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
     try {
-      const port = listener.getsockname()!.port;
       const pairs = [];
       for (let i = 0; i < 2; i++) {
-        const accepting = listener.accept();
-        const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
-        const [accepted] = await accepting;
+        const { socket, accepted } = await connectPair(listener, client);
         // Data both ways: the reads have run (and the process's direct-read probe has decided).
         await accepted.send(Buffer.from('ping'));
         expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');

@@ -35,6 +35,16 @@ def queue_close_notify(tls):
         pass
 
 
+def send_data_then_end(tls, raw, outgoing, clean):
+    """b"data", our close_notify (when clean) and FIN, corked into one TCP segment."""
+    tls.write(b"data")
+    if clean:
+        queue_close_notify(tls)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    raw.sendall(outgoing.read())
+    raw.shutdown(socket.SHUT_WR)
+
+
 def rush(port, ca, version, clean):
     """Client: its last handshake flight, b"data", close_notify (when clean) and FIN in one write."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -46,12 +56,7 @@ def rush(port, ca, version, clean):
     tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
     if not handshake(tls, raw, incoming, outgoing):
         return
-    tls.write(b"data")
-    if clean:
-        queue_close_notify(tls)
-    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-    raw.sendall(outgoing.read())
-    raw.shutdown(socket.SHUT_WR)
+    send_data_then_end(tls, raw, outgoing, clean)
     print("sent", flush=True)
     while raw.recv(65536):
         pass
@@ -76,11 +81,7 @@ def main():
         return
     raw.sendall(outgoing.read())
     if mode == "together":
-        tls.write(b"data")
-        queue_close_notify(tls)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
-        raw.sendall(outgoing.read())
-        raw.shutdown(socket.SHUT_WR)
+        send_data_then_end(tls, raw, outgoing, clean=True)
     elif mode == "notify-data-fin":
         tls.write(b"data")
         before = outgoing.read()
