@@ -24,6 +24,7 @@ import { parseSubjectPublicKey, type SubjectPublicKey } from '../x509/public-key
 import type { SignatureAlgorithm } from '../x509/signature-verifier.js';
 import { aesCcm } from './ccm.js';
 import { hybridClient, hybridServer } from './hybrid.js';
+import { nobleMlKem768 } from './ml-kem.js';
 import { rsaScheme, rsaSigningKey, rsaVerify } from './noble-rsa.js';
 import { rememberSuccesses } from './remembered.js';
 import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './provider.js';
@@ -135,7 +136,7 @@ function nist(group: number, curve: Curve, pointLength: number, privateKey?: Uin
 function keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
   switch (group) {
     case NamedGroup.X25519MLKEM768:
-      return hybridClient(x25519());
+      return hybridClient(x25519(), nobleMlKem768);
     case NamedGroup.x25519:
       return x25519(privateKey);
     case NamedGroup.secp256r1:
@@ -282,7 +283,7 @@ export const nobleCryptoProvider: CryptoProvider = Object.freeze({
   groups: Object.freeze([NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
   keyExchange,
   acceptKeyShare(group: number, clientShare: Uint8Array) {
-    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare);
+    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare, nobleMlKem768);
     const ours = keyExchange(group);
     return { publicKey: ours.publicKey, sharedSecret: ours.agree(clientShare) };
   },

@@ -1,0 +1,135 @@
+/**
+ * ML-KEM-768 (FIPS 203) for X25519MLKEM768, from one of two builds:
+ * - @noble/post-quantum's JavaScript: always there, and the @noble provider's only one;
+ * - the Open Quantum Safe project's liboqs compiled to WebAssembly (@oqs/liboqs-js), for the
+ *   node:crypto provider (Node 20 has no ML-KEM of its own): about 8x less CPU per handshake.
+ *   WebAssembly only loads asynchronously and the PEP's TLSBuffer is synchronous, so the provider
+ *   starts loading it at its first hybrid key exchange and uses @noble's until it is ready; if it
+ *   cannot load (no WebAssembly, the package missing), @noble's stays.
+ *
+ * Both give byte-identical keys, ciphertexts and shared secrets from the same randomness
+ * (test/ml-kem.test.ts), so which one a connection used is never visible on the wire.
+ *
+ * @module
+ */
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+
+/** ML-KEM-768's encapsulation key length in bytes (FIPS 203 Table 3). */
+export const ML_KEM_768_EK = 1184;
+/** ML-KEM-768's ciphertext length in bytes (FIPS 203 Table 3). */
+export const ML_KEM_768_CT = 1088;
+
+/** A key pair whose decapsulation key stays inside: usable once, then wiped. */
+export interface MlKemKeyPair {
+  /** The encapsulation key (1184 bytes). */
+  readonly encapsulationKey: Uint8Array;
+  /**
+   * The 32-byte shared secret of a 1088-byte ciphertext (a wrong ciphertext gives FIPS 203's
+   * implicit-rejection secret, never an error). Wipes the decapsulation key: call it once.
+   */
+  decapsulate(cipherText: Uint8Array): Uint8Array;
+}
+
+/** ML-KEM-768 as the hybrid key exchange uses it. */
+export interface MlKem768 {
+  /** Where it comes from, for diagnostics and tests. */
+  readonly name: string;
+  /** A fresh key pair from the build's random source. */
+  generate(): MlKemKeyPair;
+  /**
+   * A fresh shared secret (32 bytes) and its ciphertext (1088 bytes) for `encapsulationKey`.
+   *
+   * @throws RangeError when the key fails FIPS 203 §7.2's input check (a coefficient not below q).
+   */
+  encapsulate(encapsulationKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+}
+
+const badKey = (cause: unknown) => new RangeError("the ML-KEM-768 encapsulation key fails FIPS 203's modulus check (§7.2)", { cause });
+
+/** @noble/post-quantum's ML-KEM-768 (JavaScript). */
+export const nobleMlKem768: MlKem768 = Object.freeze({
+  name: '@noble/post-quantum',
+  generate(): MlKemKeyPair {
+    const { publicKey, secretKey } = ml_kem768.keygen();
+    return {
+      encapsulationKey: publicKey,
+      decapsulate(cipherText: Uint8Array) {
+        try {
+          return ml_kem768.decapsulate(cipherText, secretKey);
+        } finally {
+          secretKey.fill(0);
+        }
+      },
+    };
+  },
+  encapsulate(encapsulationKey: Uint8Array) {
+    try {
+      return ml_kem768.encapsulate(encapsulationKey);
+    } catch (cause) {
+      throw badKey(cause);
+    }
+  },
+});
+
+/** The part of @oqs/liboqs-js's MLKEM768 class used here (its public API). */
+interface OqsMlKem768 {
+  generateKeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array };
+  encapsulate(publicKey: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
+
+function fromOqs(kem: OqsMlKem768): MlKem768 {
+  return Object.freeze({
+    name: 'liboqs (WebAssembly)',
+    generate(): MlKemKeyPair {
+      const { publicKey, secretKey } = kem.generateKeyPair();
+      return {
+        encapsulationKey: publicKey,
+        decapsulate(cipherText: Uint8Array) {
+          try {
+            return kem.decapsulate(cipherText, secretKey);
+          } finally {
+            secretKey.fill(0);
+          }
+        },
+      };
+    },
+    encapsulate(encapsulationKey: Uint8Array) {
+      let result: { ciphertext: Uint8Array; sharedSecret: Uint8Array };
+      try {
+        // liboqs's ML-KEM (mlkem-native) runs the same §7.2 check and returns an error code.
+        result = kem.encapsulate(encapsulationKey);
+      } catch (cause) {
+        throw badKey(cause);
+      }
+      return { cipherText: result.ciphertext, sharedSecret: result.sharedSecret };
+    },
+  });
+}
+
+let wasm: MlKem768 | null = null;
+let loading: Promise<MlKem768 | null> | null = null;
+
+/**
+ * Loads liboqs's ML-KEM-768 once (later calls return the same promise). Resolves to null when it
+ * cannot load; never rejects.
+ */
+export function loadWasmMlKem768(): Promise<MlKem768 | null> {
+  loading ??= import('@oqs/liboqs-js/kem')
+    .then((oqs) => oqs.createMLKEM768())
+    .then(
+      (kem) => (wasm = fromOqs(kem)),
+      () => null,
+    );
+  return loading;
+}
+
+/**
+ * The fastest ML-KEM-768 ready now: liboqs's once loaded, @noble's before (and starts loading
+ * liboqs's). For the node:crypto provider.
+ */
+export function fastestMlKem768(): MlKem768 {
+  if (wasm !== null) return wasm;
+  void loadWasmMlKem768();
+  return nobleMlKem768;
+}
