@@ -55,12 +55,16 @@ export class TLSSocketStream extends Duplex {
     socket.recv(READ_SIZE).then(
       (chunk) => {
         this.#inFlight = false;
+        // Destroyed meanwhile: close(true) may end this recv empty, and a push(null) now would
+        // emit 'end' (a clean end) on a stream destroyed mid-transfer, as node:tls never does.
+        if (this.destroyed) return;
         this.#touch();
         if (chunk.length === 0) this.push(null);
         else if (this.push(chunk) || this.#wantsData) this._read();
       },
       (error: unknown) => {
         this.#inFlight = false;
+        if (this.destroyed) return;
         // Our own end() closed the socket under this recv (tls-openssl and tls-pure then reject
         // it, RaggedEOF): the readable side ends, as over node:tls, with no 'error'.
         if (this.#closing) this.push(null);
