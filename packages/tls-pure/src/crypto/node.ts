@@ -29,7 +29,8 @@ import { NamedGroup, SignatureScheme } from '../codec/constants.js';
 import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
 import { hybridClient, hybridServer } from './hybrid.js';
-import { fastestMlKem768 } from './ml-kem.js';
+import { fastestMlKem768, type MlKem768 } from './ml-kem.js';
+import { nativeMlKem768 } from './ml-kem-native.js';
 import { RSAE_SCHEMES, schemeHash } from './schemes.js';
 import { cachedPublicKey, nodeSignatureVerifier } from '../x509/node-signature-verifier.js';
 import { rememberSuccesses } from './remembered.js';
@@ -222,6 +223,11 @@ function signOptions(scheme: number): { hash: HashAlgorithm | null; padding?: nu
   return { hash };
 }
 
+/** node:crypto's own ML-KEM-768 where Node has one (>= 24.7), else liboqs's once loaded, else @noble's. */
+function mlKem768(): MlKem768 {
+  return nativeMlKem768() ?? fastestMlKem768();
+}
+
 /** The provider over node:crypto. */
 export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   name: 'node:crypto',
@@ -236,14 +242,14 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   // The post-quantum hybrid first: offered by default, used whenever the peer supports it.
   groups: Object.freeze([NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
   acceptKeyShare(group: number, clientShare: Uint8Array) {
-    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare, fastestMlKem768());
+    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare, mlKem768());
     const ours = nodeCryptoProvider.keyExchange(group);
     return { publicKey: ours.publicKey, sharedSecret: ours.agree(clientShare) };
   },
   keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
     switch (group) {
       case NamedGroup.X25519MLKEM768:
-        return hybridClient(x25519(), fastestMlKem768());
+        return hybridClient(x25519(), mlKem768());
       case NamedGroup.x25519:
         return x25519(privateKey);
       case NamedGroup.secp256r1:
