@@ -348,6 +348,48 @@ describe('HTTPConnection, the connection', () => {
     expect([final.status, Buffer.from(await final.read()).toString()]).toEqual([200, 'done']);
   });
 
+  it("async iteration serves next() calls made at once in order, one read at a time, as an async generator does; done after the end, an error or return()", async () => {
+    const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    const origin = await plainOrigin([
+      // Sent in pieces a turn apart: several next() calls wait on the connection together.
+      script(body, 'length', [1], [100, 900, 901, 2000, 4096, 4999]),
+      { body, pieces: [Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this')], closes: true },
+      script(Buffer.from('third'), 'length', [1], []),
+      script(Buffer.from('fourth'), 'length', [1], []),
+    ]);
+    await using connection = new HTTPConnection('127.0.0.1', { port: origin.port });
+    connection.request('GET', '/whole');
+    const whole = (await connection.getresponse())[Symbol.asyncIterator]();
+    const parts: Uint8Array[] = [];
+    for (let done = false; !done; ) {
+      const batch = await Promise.all([whole.next(), whole.next(), whole.next()]);
+      // Once one says done, every later one does too.
+      expect(batch.slice(batch.findIndex((r) => r.done === true) >>> 0).every((r) => r.done === true)).toBe(true);
+      for (const result of batch) if (result.done !== true) parts.push(Buffer.from(result.value));
+      done = batch.some((r) => r.done === true);
+    }
+    expect(Buffer.compare(Buffer.concat(parts), body)).toBe(0);
+    expect(await whole.next()).toEqual({ done: true, value: undefined });
+
+    connection.request('GET', '/cut');
+    const cut = (await connection.getresponse())[Symbol.asyncIterator]();
+    const first = await cut.next();
+    expect(Buffer.from(first.value as Uint8Array).toString()).toBe('only this');
+    const [failed, after] = await Promise.allSettled([cut.next(), cut.next()]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: expect.any(IncompleteRead) });
+    expect(after).toEqual({ status: 'fulfilled', value: { done: true, value: undefined } });
+
+    connection.request('GET', '/third');
+    const third = await connection.getresponse();
+    const iterator = third[Symbol.asyncIterator]();
+    expect(await iterator.return!()).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    // The body left unread: the next request goes out on a new connection, and is answered.
+    connection.request('GET', '/fourth');
+    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('fourth');
+    expect(origin.connections()).toBe(3);
+  });
+
   it('response.stream gives the body as a Node Readable, and the same error as read() for a cut body', async () => {
     const body = Buffer.from('a body in three chunks');
     const origin = await plainOrigin([

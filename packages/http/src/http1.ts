@@ -298,22 +298,33 @@ class Exchange implements BodySource {
     }
   }
 
-  /** The next bytes from the connection (the rest of the buffer first); empty at a clean end. */
-  async #recv(): Promise<Uint8Array> {
-    if (this.#failure !== null) throw this.#failure;
+  /**
+   * The next bytes from the connection (the rest of the buffer first); empty at a clean end. Not an
+   * async function: a body chunk costs the transport's promise and this one, which {@link fail}
+   * can reject while the transport's read is still pending.
+   */
+  #recv(): Promise<Uint8Array> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
     if (this.#buffer.length > 0) {
       const buffer = this.#buffer;
       this.#buffer = EMPTY;
-      return buffer;
+      return Promise.resolve(buffer);
     }
-    const chunk = await new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       this.#reject = reject;
-      this.conduit.recv(READ_SIZE).then(resolve, reject);
+      this.conduit.recv(READ_SIZE).then(
+        (chunk) => {
+          this.#reject = null;
+          if (this.#failure !== null) return reject(this.#failure);
+          this.#timer?.refresh();
+          resolve(chunk);
+        },
+        (error: unknown) => {
+          this.#reject = null;
+          reject(error);
+        },
+      );
     });
-    this.#reject = null;
-    if (this.#failure !== null) throw this.#failure;
-    this.#timer?.refresh();
-    return chunk;
   }
 
   async #readHead(): Promise<ResponseHead> {
@@ -357,37 +368,51 @@ class Exchange implements BodySource {
     this.#client.release(this, reusable && this.#keepAlive && this.#buffer.length === 0);
   }
 
-  /** Up to `max` body bytes; empty once the body is complete. */
-  async read(max: number): Promise<Uint8Array> {
-    if (this.#done) return EMPTY;
-    if (this.#bodyError !== null) throw this.#bodyError;
-    try {
-      switch (this.#framing.kind) {
-        case 'length':
-          return await this.#readLength(max);
-        case 'chunked':
-          return await this.#readChunked(max);
-        default:
-          return await this.#readToEnd(max);
-      }
-    } catch (error) {
-      // What the connection's failure (a timeout, the signal, a reset, no close_notify) means for the body.
-      // Errors already judged (IncompleteRead, llhttp's, a closed connection's) are raised as they are.
-      this.#bodyError =
-        error instanceof HTTPException
-          ? error
-          : (http1BodyEnd(this.#framing, isRaggedEOF(error) ? truncationError(error as Error) : error, this.#received) ?? HTTPException.from('reading the response body failed', error));
-      this.fail(this.#bodyError);
-      this.#client.release(this, false);
-      throw this.#bodyError;
+  /**
+   * Up to `max` body bytes; empty once the body is complete. A Content-Length body (the bulk
+   * download case) is one `then` on {@link #recv}, not a chain of async functions per chunk.
+   */
+  read(max: number): Promise<Uint8Array> {
+    if (this.#done) return Promise.resolve(EMPTY);
+    if (this.#bodyError !== null) return Promise.reject(this.#bodyError);
+    if (this.#framing.kind === 'length') {
+      return this.#recv().then(
+        (chunk) => {
+          try {
+            return this.#takeLength(chunk, max);
+          } catch (error) {
+            throw this.#bodyFailed(error);
+          }
+        },
+        (error: unknown) => {
+          throw this.#bodyFailed(error);
+        },
+      );
     }
+    return (this.#framing.kind === 'chunked' ? this.#readChunked(max) : this.#readToEnd(max)).catch((error: unknown) => {
+      throw this.#bodyFailed(error);
+    });
+  }
+
+  /**
+   * What the connection's failure (a timeout, the signal, a reset, no close_notify) means for the
+   * body; errors already judged (IncompleteRead, llhttp's, a closed connection's) are kept as they
+   * are. The exchange fails with it and the connection is dropped.
+   */
+  #bodyFailed(error: unknown): Error {
+    this.#bodyError =
+      error instanceof HTTPException
+        ? error
+        : (http1BodyEnd(this.#framing, isRaggedEOF(error) ? truncationError(error as Error) : error, this.#received) ?? HTTPException.from('reading the response body failed', error));
+    this.fail(this.#bodyError);
+    this.#client.release(this, false);
+    return this.#bodyError;
   }
 
   #bodyError: Error | null = null;
 
-
-  async #readLength(max: number): Promise<Uint8Array> {
-    const chunk = await this.#recv();
+  /** The part of `chunk` that belongs to the body (the rest is kept); throws when the body ended early. */
+  #takeLength(chunk: Uint8Array, max: number): Uint8Array {
     if (chunk.length === 0) throw http1BodyEnd(this.#framing, null, this.#received)!;
     const take = Math.min(chunk.length, max, this.#remaining);
     if (take < chunk.length) this.#buffer = chunk.subarray(take);

@@ -4,6 +4,7 @@ import type { BodyVerdict } from './body.js';
 import { HTTPException } from './errors.js';
 
 const READ_SIZE = 64 * 1024;
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * A body read by pulling: `read(max)` resolves with 1 to `max` bytes, empty at the end of a complete
@@ -78,8 +79,12 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  async #next(max: number): Promise<Uint8Array> {
-    if (this.#source !== null) return this.#source.read(max);
+  /** The next body bytes: the source's own promise when there is one (no async layer of ours per chunk). */
+  #next(max: number): Promise<Uint8Array> {
+    return this.#source !== null ? this.#source.read(max) : this.#nextFromStream(max);
+  }
+
+  async #nextFromStream(max: number): Promise<Uint8Array> {
     this.#reader ??= new ChunkReader(this.stream);
     let chunk: Uint8Array;
     try {
@@ -124,11 +129,47 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     return data.length;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.#next(READ_SIZE);
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  /**
+   * The body's chunks as they arrive (views of the received bytes), ending at the end of a complete
+   * body and throwing what {@link read} throws. Served as an async generator would serve them (in
+   * call order, one read at a time, done for good after an error or `return()`), without the
+   * generator's own promises and turns per chunk: a chunk is the read's promise and one `then`.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array, undefined> {
+    let finished = false;
+    /** next() calls not yet settled; the last one's promise, which a call made meanwhile waits for. */
+    let pending = 0;
+    let last: Promise<IteratorResult<Uint8Array, undefined>> = Promise.resolve(DONE);
+    const step = (): Promise<IteratorResult<Uint8Array, undefined>> => {
+      if (finished) {
+        pending--;
+        return Promise.resolve(DONE);
+      }
+      return this.#next(READ_SIZE).then(
+        (chunk) => {
+          pending--;
+          if (chunk.length > 0) return { done: false, value: chunk };
+          finished = true;
+          return DONE;
+        },
+        (error: unknown) => {
+          pending--;
+          finished = true;
+          throw error;
+        },
+      );
+    };
+    return {
+      next: () => {
+        const result = pending === 0 ? step() : last.then(step, step);
+        pending++;
+        last = result;
+        return result;
+      },
+      return: () => {
+        finished = true;
+        return Promise.resolve(DONE);
+      },
+    };
   }
 }
