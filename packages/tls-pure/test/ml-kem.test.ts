@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { NamedGroup } from '../src/codec/constants.js';
 import { fastestMlKem768, loadWasmMlKem768, nobleMlKem768, type MlKem768 } from '../src/crypto/ml-kem.js';
@@ -80,6 +80,21 @@ describe('ML-KEM-768: liboqs (WebAssembly) against @noble/post-quantum', () => {
     expect(await loadWasmMlKem768()).toBe(wasm);
     expect(fastestMlKem768()).toBe(wasm);
     expect(nobleMlKem768.name).toBe('@noble/post-quantum');
+  });
+
+  it('starts loading only after LOAD_AFTER hybrid key exchanges, serving @noble until it is ready', async () => {
+    vi.resetModules();
+    const fresh = await import('../src/crypto/ml-kem.js');
+    expect(fresh.LOAD_AFTER).toBe(16);
+    expect(fresh.wasmMlKem768State()).toBe('idle');
+    for (let i = 0; i < fresh.LOAD_AFTER; i++) expect(fresh.fastestMlKem768()).toBe(fresh.nobleMlKem768);
+    expect(fresh.wasmMlKem768State()).toBe('idle');
+    expect(fresh.fastestMlKem768()).toBe(fresh.nobleMlKem768);
+    expect(fresh.wasmMlKem768State()).toBe('loading');
+    const loaded = await fresh.loadWasmMlKem768();
+    expect(fresh.wasmMlKem768State()).toBe('ready');
+    expect(loaded?.name).toBe('liboqs (WebAssembly)');
+    expect(fresh.fastestMlKem768()).toBe(loaded);
   });
 
   it.each([
