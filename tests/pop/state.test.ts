@@ -316,6 +316,10 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 and issue 
         await c.line();
         c.write('+OK 2 320\r\n');
         await c.line();
+        c.write('+OK 4 octets\r\nHi\r\n.\r\n');
+        await c.line();
+        c.write('-ERR no such message\r\n');
+        await c.line();
       });
       const seen: string[] = [];
       const command = ({ command: text }: { command: string }) => seen.push(`C: ${text}`);
@@ -325,12 +329,15 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 and issue 
       try {
         const pop = await ssl(s.port);
         await pop.stat();
+        // The collected RETR reads its status in its own loop (not through next()): traced alike.
+        expect(Buffer.from(await pop.retr(1)).toString()).toBe('Hi\r\n');
+        await expect(pop.retr(2)).rejects.toBeInstanceOf(POP3ReplyError);
         await pop.close();
       } finally {
         unsubscribe('unitls:pop:command', command as (message: unknown) => void);
         unsubscribe('unitls:pop:reply', reply as (message: unknown) => void);
       }
-      expect(seen).toEqual(['S: +OK POP3 ready', 'C: USER alice', 'S: +OK', 'C: PASS <redacted>', 'S: +OK', 'C: STAT', 'S: +OK 2 320']);
+      expect(seen).toEqual(['S: +OK POP3 ready', 'C: USER alice', 'S: +OK', 'C: PASS <redacted>', 'S: +OK', 'C: STAT', 'S: +OK 2 320', 'C: RETR 1', 'S: +OK 4 octets', 'C: RETR 2', 'S: -ERR no such message']);
     });
 
     it('credentials never go out in clear without allowPlaintextAuth', async () => {

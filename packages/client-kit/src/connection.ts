@@ -264,20 +264,30 @@ export class ClientConnection {
    * @throws the family's connection error (cause: the transport's or TLS error), or the
    *   operation's TimeoutError / abort reason; the connection is closed first.
    */
-  async recv(): Promise<Uint8Array> {
+  recv(): Promise<Uint8Array> {
     const channel = this.#channel;
-    if (channel === null) throw this.#notConnected();
-    try {
-      return await new Promise<Uint8Array>((resolve, reject) => {
-        this.#rejectRead = reject;
-        channel.recv(READ_SIZE).then(resolve, reject);
-      });
-    } catch (error) {
-      await this.#shutdown(true);
-      throw this.#failure ?? this.#errors.connection(`the connection failed: ${(error as Error)?.message ?? error}`, { cause: error });
-    } finally {
-      this.#rejectRead = null;
-    }
+    if (channel === null) return Promise.reject(this.#notConnected());
+    // Not an async function: one promise the deadline can reject and one reaction on the
+    // channel's read per call (the read path of every reply, every chunk of a download).
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#rejectRead = reject;
+      let read: Promise<Uint8Array>;
+      try {
+        read = channel.recv(READ_SIZE);
+      } catch (error) {
+        read = Promise.reject(error);
+      }
+      read.then(
+        (data) => {
+          if (this.#rejectRead === reject) this.#rejectRead = null;
+          resolve(data);
+        },
+        (error: unknown) => {
+          if (this.#rejectRead === reject) this.#rejectRead = null;
+          this.#failed(error, 'the connection failed', reject);
+        },
+      );
+    });
   }
 
   /**
@@ -286,20 +296,39 @@ export class ClientConnection {
    *
    * @throws as {@link recv}.
    */
-  async send(bytes: Uint8Array): Promise<void> {
+  send(bytes: Uint8Array): Promise<void> {
     const channel = this.#channel;
-    if (channel === null) throw this.#notConnected();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.#rejectWrite = reject;
-        channel.send(bytes).then(() => resolve(), reject);
-      });
-    } catch (error) {
-      await this.#shutdown(true);
-      throw this.#failure ?? this.#errors.connection(`the connection failed while sending: ${(error as Error)?.message ?? error}`, { cause: error });
-    } finally {
-      this.#rejectWrite = null;
-    }
+    if (channel === null) return Promise.reject(this.#notConnected());
+    // Not an async function, as recv.
+    return new Promise<void>((resolve, reject) => {
+      this.#rejectWrite = reject;
+      let write: Promise<unknown>;
+      try {
+        write = channel.send(bytes);
+      } catch (error) {
+        write = Promise.reject(error);
+      }
+      write.then(
+        () => {
+          if (this.#rejectWrite === reject) this.#rejectWrite = null;
+          resolve();
+        },
+        (error: unknown) => {
+          if (this.#rejectWrite === reject) this.#rejectWrite = null;
+          this.#failed(error, 'the connection failed while sending', reject);
+        },
+      );
+    });
+  }
+
+  /**
+   * The channel's read or write failed: the connection is closed, then `reject` gets why the
+   * operation ended (a TimeoutError, the signal's reason, close()) or else the family's
+   * connection error with the channel's error as `cause`.
+   */
+  #failed(error: unknown, what: string, reject: (reason: unknown) => void): void {
+    const settle = (): void => reject(this.#failure ?? this.#errors.connection(`${what}: ${(error as Error)?.message ?? error}`, { cause: error }));
+    this.#shutdown(true).then(settle, settle);
   }
 
   /**

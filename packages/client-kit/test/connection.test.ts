@@ -154,6 +154,38 @@ describe('ClientConnection', () => {
     await expect(c.send(Buffer.from('x'))).rejects.toThrow(/not connected/);
   });
 
+  it('wraps a failed write in the family connection error with its cause, and closes', async () => {
+    const port = await serve(() => {});
+    let transport: Socket | null = null;
+    const c = connection({
+      transport: async () => {
+        transport = connect(port, '127.0.0.1');
+        await once(transport, 'connect');
+        return transport;
+      },
+    });
+    await c.open('127.0.0.1', port, 'plaintext');
+    transport!.destroy();
+    const error = await c.send(Buffer.from('x')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientConnectionError);
+    expect((error as Error).message).toMatch(/while sending/);
+    expect((error as Error).cause).toMatchObject({ code: 'ERR_STREAM_DESTROYED' });
+    expect(c.connected).toBe(false);
+  });
+
+  it('a read or write that finished is not "in progress": close() afterwards is a plain close', async () => {
+    const port = await serve((socket) => socket.on('data', () => socket.write('+OK\r\n')));
+    const c = connection();
+    await c.open('127.0.0.1', port, 'plaintext');
+    // Outside any operation (no deadline): each settles, and must leave nothing to reject.
+    await c.send(encodeCommand('NOOP'));
+    expect(Buffer.from(await c.recv()).toString()).toBe('+OK\r\n');
+    await c.close();
+    const after = c.closedError();
+    expect(after.message).toBe('not connected: run connect() first (the connection is closed after any failure)');
+    expect(after.cause).toBeUndefined();
+  });
+
   it('wraps a refused connection, and uses an injected transport', async () => {
     const port = await serve((socket) => socket.end('hello\r\n'));
     const dead = await serve(() => {});

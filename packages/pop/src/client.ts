@@ -245,8 +245,9 @@ export class POP3 implements AsyncDisposable {
   }
 
   /** RETR: the whole message as bytes (un-stuffed, lines ended by CRLF). Bounded by limits.maxMessageSize. */
-  async retr(which: number, options: CallOptions = {}): Promise<Uint8Array> {
-    return this.#session.collect({ type: 'RETR', which }, options.signal);
+  retr(which: number, options: CallOptions = {}): Promise<Uint8Array> {
+    // Not async: collect is, and rejects for every failure (a bad number, not connected).
+    return this.#session.collect({ type: 'RETR', which }, options);
   }
 
   /**
@@ -278,8 +279,8 @@ export class POP3 implements AsyncDisposable {
   }
 
   /** TOP: the headers plus `lines` body lines. */
-  async top(which: number, lines: number, options: CallOptions = {}): Promise<Uint8Array> {
-    return this.#session.collect({ type: 'TOP', which, lines }, options.signal);
+  top(which: number, lines: number, options: CallOptions = {}): Promise<Uint8Array> {
+    return this.#session.collect({ type: 'TOP', which, lines }, options);
   }
 
   /** DELE (takes effect at QUIT). */

@@ -61,13 +61,19 @@ export class Session {
     try {
       const ready = core.nextEvent();
       const event = ready !== NEED_DATA ? ready : await this.io.nextEvent<POP3Event>(core, NEED_DATA, signal);
-      if (event.type === 'status' && this.io.tracesReplies) this.io.publishReply(event.line);
-      else if (event.type === 'challenge' && this.io.tracesReplies) this.io.publishReply(this.sasl ? '+ <redacted>' : `+ ${event.data}`);
+      this.#traceReply(event);
       return event;
     } catch (error) {
       await this.io.close(true);
       throw error;
     }
+  }
+
+  /** Publishes a status or challenge line on the reply channel when someone listens. */
+  #traceReply(event: POP3Event): void {
+    if (!this.io.tracesReplies) return;
+    if (event.type === 'status') this.io.publishReply(event.line);
+    else if (event.type === 'challenge') this.io.publishReply(this.sasl ? '+ <redacted>' : `+ ${event.data}`);
   }
 
   /** The greeting, read as one operation. */
@@ -89,25 +95,37 @@ export class Session {
     return okOrThrow(await this.reply(command, signal));
   }
 
-  /** RETR or TOP: the whole un-stuffed message, collected by the core (one operation). */
-  collect(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): Promise<Buffer> {
+  /**
+   * RETR or TOP: the whole un-stuffed message, collected by the core, as one operation begun and
+   * ended inline. The status and the message are read by one loop here, not through next() and
+   * io.nextEvent(): a one-by-one RETR loop pays its async frames and promises once per message.
+   * Same failures as next(): anything but a -ERR (the session goes on) closes the connection.
+   */
+  async collect(command: POP3Command & { type: 'RETR' | 'TOP' }, options: { signal?: AbortSignal | undefined }): Promise<Buffer> {
+    const signal = options.signal;
     // The callers build the command without `stream` (collected); no copy of it per message.
     const bytes = this.#encode(command.stream === true ? { ...command, stream: false } : command);
-    return this.#collected(bytes, signal);
-  }
-
-  /**
-   * The one operation of {@link collect}, begun and ended inline (io.run's closure and promises
-   * would come on top of the few this needs, once per message of a one-by-one RETR loop).
-   */
-  async #collected(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<Buffer> {
-    this.io.begin(signal);
+    const io = this.io;
+    const core = this.core;
+    io.begin(signal);
     try {
-      await this.io.send(bytes);
-      okOrThrow((await this.next()) as StatusEvent);
-      return messageOf(await this.next());
+      let status: POP3Event | typeof NEED_DATA;
+      let message: POP3Event | typeof NEED_DATA;
+      try {
+        await io.send(bytes);
+        while ((status = core.nextEvent()) === NEED_DATA) core.receiveData(await io.recv());
+        this.#traceReply(status);
+        if (status.type === 'status' && status.ok) {
+          while ((message = core.nextEvent()) === NEED_DATA) core.receiveData(await io.recv());
+        } else message = status;
+      } catch (error) {
+        await io.close(true);
+        throw error;
+      }
+      okOrThrow(status as StatusEvent);
+      return messageOf(message);
     } finally {
-      this.io.end();
+      io.end();
     }
   }
 
@@ -178,7 +196,7 @@ export class Session {
     const core = this.core;
     const results: Buffer[] = [];
     if (!core.pipelining) {
-      for (const which of numbers) results.push(await this.collect({ type: 'RETR', which }, signal));
+      for (const which of numbers) results.push(await this.collect({ type: 'RETR', which }, { signal }));
       return results;
     }
     let sent = 0;
