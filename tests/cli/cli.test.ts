@@ -121,7 +121,7 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.stdout).toMatch(/cipher:\s+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384/);
     expect(result.stdout).toMatch(/0 subject:\s+CN=localhost/);
     expect(result.stdout).toMatch(/issuer:\s+CN=unitls test intermediate/);
-    expect(result.stdout).toContain('SANs:     DNS:localhost, IP Address:127.0.0.1');
+    expect(result.stdout).toContain('SANs:     DNS:localhost, IP:127.0.0.1, IP:::1\n');
     expect(result.stdout).toContain('after the handshake: the server sent nothing (no refusal)');
     if (name === 'node') {
       // tls-node tells the whole chain and the group; other implementations show the leaf and say they cannot tell.
@@ -160,6 +160,17 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.code, result.stdout).toBe(1);
     expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
     expect(result.stdout).toContain("the certificate's names: DNS:wrong.example; asked for: localhost");
+  });
+
+  // The names line used node:crypto's long form ("IP Address:0:0:0:0:0:0:0:1") beside the
+  // message's ("IP:::1"): one form now, the message's (tls-core certificateNameEntries).
+  it("a hostname mismatch on a certificate with IP names: the names line in the message's form", async () => {
+    const result = await run('connect', `127.0.0.1:${await server('server-ec')}`, '--servername', 'other.test', ...ca, ...impl);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
+    expect(result.stdout).toContain('(its subjectAltName: DNS:localhost, IP:127.0.0.1, IP:::1)');
+    expect(result.stdout).toContain("the certificate's names: DNS:localhost, IP:127.0.0.1, IP:::1; asked for: other.test\n");
+    expect(result.stdout).not.toContain('IP Address');
   });
 
   it('an untrusted issuer (system store): exit 1', async () => {

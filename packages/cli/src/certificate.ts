@@ -1,10 +1,15 @@
 import { X509Certificate } from 'node:crypto';
+import { certificateNameEntries, namesFromSubjectAltName } from '@unitls/tls-core';
 
 /** What the report shows of one certificate. Dates are ISO 8601 (UTC). */
 export interface CertificateInfo {
   subject: string;
   issuer: string;
-  /** subjectAltName entries as `DNS:name` / `IP Address:addr`. */
+  /**
+   * The subjectAltName's DNS and IP entries (the names a server name is checked against) as
+   * `DNS:name` / `IP:addr`, in the form of the hostname-mismatch message (tls-core
+   * certificateNameEntries: IPv6 compressed, e.g. `IP:::1`; unprintable characters escaped).
+   */
   subjectAltNames: string[];
   notBefore: string;
   notAfter: string;
@@ -22,7 +27,7 @@ export function describeCertificate(der: Uint8Array, now = new Date()): Certific
   return {
     subject: cert.subject.replace(/\n/g, ', '),
     issuer: cert.issuer.replace(/\n/g, ', '),
-    subjectAltNames: cert.subjectAltName?.split(/,\s*/).filter(Boolean) ?? [],
+    subjectAltNames: certificateNameEntries(namesFromSubjectAltName(cert.subjectAltName) ?? { dns: [], ip: [] }),
     notBefore: notBefore.toISOString(),
     notAfter: notAfter.toISOString(),
     validity: now < notBefore ? 'not yet valid' : now > notAfter ? 'expired' : 'valid',

@@ -46,12 +46,22 @@ function canonicalIp(text: string): string {
 }
 
 /**
- * The certificate's names for a message: `DNS:a, IP:b`, at most {@link MISMATCH_NAMES_SHOWN}, then
- * "and K more"; each escaped and bounded (see {@link MISMATCH_NAME_CHARS}).
+ * The certificate's names one entry each, in the one form every message and the CLI show them:
+ * `DNS:name` then `IP:address` (IPv6 compressed as RFC 5952 writes it, e.g. `IP:2001:db8::1`, not
+ * node:crypto's `IP Address:2001:DB8:0:0:0:0:0:1`), each escaped and bounded (see
+ * {@link MISMATCH_NAME_CHARS}). Unbounded in count: {@link describeCertificateNames} cuts the list.
+ */
+export function certificateNameEntries(names: CertificateNames): string[] {
+  return [...names.dns.map((name) => `DNS:${printableName(name)}`), ...names.ip.map((address) => `IP:${printableName(canonicalIp(address))}`)];
+}
+
+/**
+ * The certificate's names for a message: `DNS:a, IP:b` ({@link certificateNameEntries}), at most
+ * {@link MISMATCH_NAMES_SHOWN}, then "and K more".
  */
 export function describeCertificateNames(names: CertificateNames | null): string {
   if (names === null) return 'it has no subjectAltName, so it is valid for no name (its subject CN is never used)';
-  const all = [...names.dns.map((name) => `DNS:${printableName(name)}`), ...names.ip.map((address) => `IP:${printableName(canonicalIp(address))}`)];
+  const all = certificateNameEntries(names);
   if (all.length === 0) return 'its subjectAltName holds no DNS name or IP address';
   const shown = all.slice(0, MISMATCH_NAMES_SHOWN).join(', ');
   return `its subjectAltName: ${shown}${all.length > MISMATCH_NAMES_SHOWN ? ` and ${all.length - MISMATCH_NAMES_SHOWN} more` : ''}`;
