@@ -13,6 +13,7 @@ import { RSAPrivateKey, RSAPublicKey } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { PKCS1_SHA256, PKCS1_SHA384, PKCS1_SHA512, PSS, mgf1, type PrivateKey, type PublicKey } from 'micro-rsa-dsa-dh/rsa.js';
 import { SignatureScheme } from '../codec/constants.js';
+import { toHex } from '../codec/hex.js';
 import type { HashAlgorithm, SigningKey } from './provider.js';
 import { RSAE_SCHEMES } from './schemes.js';
 
@@ -47,7 +48,7 @@ export function rsaScheme(scheme: number): { padding: 'pkcs1' | 'pss'; hash: Has
 
 const toBigInt = (bytes: Uint8Array | ArrayBuffer) => {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  return view.length === 0 ? 0n : BigInt(`0x${Array.from(view, (b) => b.toString(16).padStart(2, '0')).join('')}`);
+  return view.length === 0 ? 0n : BigInt(`0x${toHex(view)}`);
 };
 const byteLength = (n: bigint) => Math.ceil(n.toString(16).length / 2);
 

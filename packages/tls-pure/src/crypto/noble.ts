@@ -19,6 +19,7 @@ import { extract, expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { NamedGroup, SignatureScheme } from '../codec/constants.js';
+import { fromHex, toHex } from '../codec/hex.js';
 import { childrenOf, contentBytes, decodeDer } from '../x509/der.js';
 import { parseSubjectPublicKey, type SubjectPublicKey } from '../x509/public-key.js';
 import type { SignatureAlgorithm } from '../x509/signature-verifier.js';
@@ -157,9 +158,6 @@ const OID = {
   ed25519: '2b6570',
   rsaEncryption: '2a864886f70d010101',
 } as const;
-// No Buffer here: this provider is for runtimes without Node's built-ins.
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 function pemBody(bytes: Uint8Array): Uint8Array {
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, 65536));
@@ -187,9 +185,9 @@ function parsePrivateKey(der: Uint8Array): ParsedKey {
     // PKCS#8: version, AlgorithmIdentifier, OCTET STRING privateKey
     const [algorithm, parameters] = childrenOf(second).map(contentBytes);
     const inner = contentBytes(top[2]!);
-    if (hex(algorithm!) === OID.ed25519) return { kind: 'ed25519', secret: contentBytes(decodeDer(inner)) };
-    if (hex(algorithm!) === OID.rsaEncryption) return { kind: 'rsa', pkcs1: inner };
-    if (hex(algorithm!) !== OID.ecPublicKey) throw new RangeError('an unsupported private key type (the @noble provider signs with ECDSA, Ed25519 and RSA)');
+    if (toHex(algorithm!) === OID.ed25519) return { kind: 'ed25519', secret: contentBytes(decodeDer(inner)) };
+    if (toHex(algorithm!) === OID.rsaEncryption) return { kind: 'rsa', pkcs1: inner };
+    if (toHex(algorithm!) !== OID.ecPublicKey) throw new RangeError('an unsupported private key type (the @noble provider signs with ECDSA, Ed25519 and RSA)');
     return { kind: 'ec', curve: curveOf(parameters!), secret: contentBytes(childrenOf(decodeDer(inner))[1]!) };
   }
   // SEC1 ECPrivateKey: version, OCTET STRING key, [0] parameters
@@ -199,7 +197,7 @@ function parsePrivateKey(der: Uint8Array): ParsedKey {
 }
 
 function curveOf(oid: Uint8Array): keyof typeof CURVES {
-  const name = (Object.keys(CURVES) as Array<keyof typeof CURVES>).find((c) => OID[c] === hex(oid));
+  const name = (Object.keys(CURVES) as Array<keyof typeof CURVES>).find((c) => OID[c] === toHex(oid));
   if (name === undefined) throw new RangeError('an EC key on a curve this provider does not support');
   return name;
 }

@@ -12,6 +12,7 @@
  */
 import { AsnParser } from '@peculiar/asn1-schema';
 import { CertificateList, type AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { toHex } from '../codec/hex.js';
 import { signatureAlgorithmFor } from './algorithms.js';
 import type { ParsedCertificate } from './certificate.js';
 import { checkRoundTrip, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
@@ -39,8 +40,6 @@ export interface RevocationList {
   /** Serial numbers (hex of the INTEGER contents) of the revoked certificates. */
   readonly revoked: ReadonlySet<string>;
 }
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 function badCrl(message: string): VerificationFailure {
   return new VerificationFailure('other', 'BAD_CRL', message);
@@ -82,7 +81,7 @@ export function parseRevocationList(der: Uint8Array): RevocationList {
     checkRoundTrip(der, list, 'CertificateList');
     const version = (list.tbsCertList.version ?? 0) + 1;
     const revoked = new Set<string>();
-    for (const entry of list.tbsCertList.revokedCertificates ?? []) revoked.add(hex(new Uint8Array(entry.userCertificate)));
+    for (const entry of list.tbsCertList.revokedCertificates ?? []) revoked.add(toHex(new Uint8Array(entry.userCertificate)));
     return {
       tbs,
       issuer: issuerDer,
@@ -138,7 +137,7 @@ export function revocationCheck(
       if (list.defect !== undefined) throw badCrl(list.defect);
       if (atSeconds < list.thisUpdate.seconds) throw badCrl('the CRL is not yet valid at the verification time');
       if (list.nextUpdate !== undefined && atSeconds > list.nextUpdate.seconds) throw badCrl('the CRL is stale: its nextUpdate has passed');
-      if (list.revoked.has(hex(child.serialNumber))) throw new VerificationFailure('revoked', 'REVOKED', 'a certificate in the path is revoked by its issuer\'s CRL');
+      if (list.revoked.has(toHex(child.serialNumber))) throw new VerificationFailure('revoked', 'REVOKED', 'a certificate in the path is revoked by its issuer\'s CRL');
     }
   };
 }

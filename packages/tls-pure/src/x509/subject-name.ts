@@ -8,6 +8,7 @@
  * @module
  */
 import { hostnameMismatchMessage } from '@unitls/tls-core';
+import { toHex } from '../codec/hex.js';
 import type { ParsedCertificate } from './certificate.js';
 import { dnsPattern, isDnsName, patternMatches } from './dns-name.js';
 import { subjectAltNames } from './extensions.js';
@@ -64,5 +65,5 @@ export function checkSubjectName(leaf: ParsedCertificate, reference: ReferenceNa
 function ipText(octets: Uint8Array): string {
   if (octets.length === 4) return octets.join('.');
   if (octets.length === 16) return Array.from({ length: 8 }, (_, i) => ((octets[2 * i]! << 8) | octets[2 * i + 1]!).toString(16)).join(':');
-  return Array.from(octets, (octet) => octet.toString(16).padStart(2, '0')).join('');
+  return toHex(octets);
 }
