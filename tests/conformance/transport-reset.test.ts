@@ -1,6 +1,6 @@
 /**
  * The peer resets the TCP connection (RST): before the handshake finished, before a recv, before a
- * send. One shape on every implementation: a TransportError (a TLSError, code
+ * send. And the FIN (no reset) during the handshake, on the client and on the server side. One shape on every implementation: a TransportError (a TLSError, code
  * UNITLS_TRANSPORT) whose `cause` is the system error, with its `systemCode` (ECONNRESET, or EPIPE
  * for a write into the reset connection), `errno` and `syscall` kept.
  *
@@ -14,7 +14,8 @@
 import { once } from 'node:events';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TLSError, TransportError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { TLSError, TransportError, WantReadError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { implementation as openssl } from '@unitls/tls-openssl';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
@@ -159,6 +160,45 @@ describe.each(implementations)('$name: the peer resets the TCP connection', (imp
     expect((error as TLSError).code).toBe('UNITLS_TLS_ERROR');
     // tls-node said "the peer closed the connection during the TLS handshake (ECONNRESET)", which
     // reads as a reset (a TransportError's code) though none happened.
+    expect((error as TLSError).message).toBe(FIN_DURING_HANDSHAKE);
+  });
+});
+
+/** A real ClientHello (TLS 1.3 and 1.2 offered), from a tls-openssl client buffer. */
+function clientHello(): Uint8Array {
+  const buffer = new openssl.clientContext(clientConfig()).createBuffer('localhost');
+  expect(() => buffer.doHandshake()).toThrow(WantReadError);
+  return buffer.processOutgoing(buffer.outgoingBytesBuffered());
+}
+
+describe.each(implementations)('$name: the client closes (FIN) during the server’s handshake', (implementation: TLSImplementation) => {
+  // tls-node's server said "the client closed the connection during the TLS handshake", the others
+  // the client side's text; a FIN says the connection closed, not who closed it.
+  it.each([
+    ['before sending anything', () => new Uint8Array(0)],
+    ['after half a ClientHello record', () => clientHello().subarray(0, 40)],
+    ['after its ClientHello', clientHello],
+  ] as const)('%s: accept() rejects with a plain TLSError, the client side’s text', async (_, sent) => {
+    const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => listener.close());
+    const accepted = listener.accept().then(
+      ([socket]) => {
+        cleanups.push(() => socket.close(true));
+        return new Error('accept resolved');
+      },
+      (e: unknown) => e,
+    );
+    const client = netConnect({ host: '127.0.0.1', port: listener.getsockname()!.port });
+    client.on('error', () => {});
+    cleanups.push(async () => void client.destroy());
+    await once(client, 'connect');
+    const bytes = sent();
+    if (bytes.length > 0) client.write(bytes);
+    client.end();
+    const error = await accepted;
+    expect(error, String(error)).toBeInstanceOf(TLSError);
+    expect(error).not.toBeInstanceOf(TransportError);
+    expect((error as TLSError).code).toBe('UNITLS_TLS_ERROR');
     expect((error as TLSError).message).toBe(FIN_DURING_HANDSHAKE);
   });
 });

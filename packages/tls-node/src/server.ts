@@ -162,7 +162,9 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
       };
       const onError = (error: Error) =>
         finish((unverifiedClients.has(this.context) ? null : certificateVerdict(socket, null, error)) ?? this.#explain(socket, error));
-      const onClose = () => finish(new TLSError('the client closed the connection during the TLS handshake'));
+      // The text every implementation gives for a FIN during the handshake, client and server
+      // side (BufferSocket, toTLSError): a FIN says the connection closed, not who closed it.
+      const onClose = () => finish(new TLSError('the connection closed during the TLS handshake'));
       socket.once('error', onError);
       socket.once('close', onClose);
       // Over a JavaScript transport node:tls ends the stream on the client's FIN but does not close
