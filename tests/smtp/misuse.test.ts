@@ -3,8 +3,8 @@
  * implementation: two calls at once, close() during a call, message streams that fail or yield the
  * wrong thing, non-ASCII where RFC 5321/6531 do not allow it, arguments that change a command's
  * structure, CR/LF in sendMessage addresses, timeouts the runtime cannot hold, a SASL server that
- * never stops asking, and an abort at every await point (fast-check). Every test also fails on an
- * unhandled rejection (vitest reports them as errors).
+ * never stops asking, an abort at every await point (fast-check), and a message stream that stalls
+ * after DATA. Every test also fails on an unhandled rejection (vitest reports them as errors).
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -51,6 +51,27 @@ async function friendly(c: ScriptConnection, extensions = EXTENSIONS): Promise<v
     } else c.write('250 ok\r\n');
   }
 }
+
+/** A stream that yields `first`, then waits until released; `stalled` resolves once it waits. */
+function stallingStream(first: Uint8Array[]) {
+  let release!: () => void;
+  let stalled!: () => void;
+  const state = { returned: false, stalled: new Promise<void>((resolve) => (stalled = resolve)), release: () => release() };
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const body = (async function* () {
+    try {
+      for (const chunk of first) yield chunk;
+      stalled();
+      await gate;
+      yield Buffer.from('never sent\r\n');
+    } finally {
+      state.returned = true;
+    }
+  })();
+  return { body, state };
+}
+
+type Ender = 'the call signal' | 'the client signal' | 'close()';
 
 describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a careless caller (%s)', (_, implementation) => {
   const client = (port: number, extra: Partial<SMTPOptions> = {}) =>
@@ -307,4 +328,39 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against a 
       { numRuns: 10 },
     );
   }, 120_000);
+
+  // Found (breaker5): aborting either signal, or close(), while the stream waited left sendmail
+  // (and bdat) waiting for the stream for ever: no read or write was in progress to reject. Now the
+  // call ends at once, the connection is closed (no "." after the partial message) and the stream
+  // is told to return once it yields.
+  it.each<[Ender, boolean]>([
+    ['the call signal', false],
+    ['the client signal', false],
+    ['close()', false],
+    ['the call signal', true],
+    ['close()', true],
+  ])('%s ends it (BDAT: %s)', async (ender, binary) => {
+    const s = await hostile((c) => friendly(c, binary ? ['PIPELINING', 'CHUNKING', 'BINARYMIME'] : ['PIPELINING']));
+    const controller = new AbortController();
+    const smtp = client(s.port, ender === 'the client signal' ? { signal: controller.signal } : {});
+    await smtp.connect();
+    // 70,000 bytes: a whole write's batch (64 KiB) goes out before the stall.
+    const { body, state } = stallingStream([Buffer.alloc(70_000, 0x61), Buffer.from('\r\n')]);
+    const reason = new Error('stop sending');
+    const sent = smtp
+      .sendmail('a@x.test', 'b@x.test', body, [], [], { ...(ender === 'the call signal' ? { signal: controller.signal } : {}), binary })
+      .then(() => 'sent', (e: unknown) => e);
+    await state.stalled;
+    if (ender === 'close()') await smtp.close();
+    else controller.abort(reason);
+    const error = await sent;
+    if (ender === 'close()') expect(String(error)).toMatch(/closed by close\(\) while a call was in progress/);
+    else expect(error).toBe(reason);
+    expect(smtp.state).toBeNull();
+    state.release();
+    await vi.waitFor(() => expect(state.returned).toBe(true));
+    await s.done();
+    expect(s.lines).not.toContain('.');
+    expect(s.lines.filter((line) => /^BDAT .* LAST$/.test(line))).toEqual([]);
+  });
 });

@@ -82,6 +82,8 @@ export class ClientConnection {
   #failure: unknown = null;
   #rejectRead: ((reason: unknown) => void) | null = null;
   #rejectWrite: ((reason: unknown) => void) | null = null;
+  /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
+  #rejectWait: ((reason: unknown) => void) | null = null;
   #opening: AbortController | null = null;
 
   constructor(options: ClientConnectionOptions) {
@@ -332,6 +334,51 @@ export class ClientConnection {
   }
 
   /**
+   * The chunks of a caller's message stream, sent between operations (each write is one): the
+   * wait for the next chunk has no deadline (a slow source is the caller's), but it ends with the
+   * connection. When `signal` or the connection's signal aborts, or close() is called, while the
+   * stream has not yielded, the iteration rejects with that reason at once and the connection is
+   * closed (the stream itself is then told to return once it yields). The stream's own failure
+   * passes through as it is.
+   */
+  async *fromCaller<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T, void, undefined> {
+    const iterator = source[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const step = await this.#awaitCaller(iterator.next(), signal);
+        if (step.done === true) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      // Left early (an abort, a failed write): the stream is asked to finish once it can.
+      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
+    }
+  }
+
+  async #awaitCaller<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (this.#channel === null) throw this.#notConnected();
+    if (signal?.aborted) {
+      this.#fail(signal.reason);
+      throw signal.reason;
+    }
+    const abort = (): void => this.#fail(signal!.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        this.#rejectWait = reject;
+        pending.then(resolve, reject);
+      });
+    } finally {
+      this.#rejectWait = null;
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /**
    * STARTTLS / STLS / AUTH TLS, as one operation. `pending` is how many bytes the client's core
    * received and did not consume: any there, or left in the transport, came before the handshake
    * and are refused as a possible injection.
@@ -390,7 +437,7 @@ export class ClientConnection {
    * a read, a write, an operation) rejects with the family's connection error "closed by close()".
    */
   async close(force = false): Promise<void> {
-    if (this.#failure === null && (this.#opening !== null || this.#rejectRead !== null || this.#rejectWrite !== null || this.#deadline.active)) {
+    if (this.#failure === null && (this.#opening !== null || this.#rejectRead !== null || this.#rejectWrite !== null || this.#rejectWait !== null || this.#deadline.active)) {
       this.#fail(this.#errors.connection('the connection was closed by close() while a call was in progress'), false);
     }
     await this.#shutdown(force);
@@ -439,6 +486,7 @@ export class ClientConnection {
     this.#failure = reason;
     this.#rejectRead?.(reason);
     this.#rejectWrite?.(reason);
+    this.#rejectWait?.(reason);
     this.#opening?.abort(reason);
     if (shutdown) void this.#shutdown(true);
   };

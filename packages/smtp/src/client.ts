@@ -310,7 +310,7 @@ export class SMTP implements AsyncDisposable {
       let pending: Uint8Array | null = null;
       const chunks = checkedChunks(typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : message, 'BDAT');
       try {
-        for await (const chunk of chunks) {
+        for await (const chunk of this.#io.fromCaller(chunks, options.signal)) {
           if (pending !== null) {
             const reply = await this.#exchange({ type: 'BDAT', chunk: pending, last: false }, options.signal);
             if (reply.code !== 250) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);

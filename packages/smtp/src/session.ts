@@ -154,7 +154,8 @@ export class Session {
       let size = 0;
       const source = checkedChunks(message, 'DATA');
       try {
-        for await (const chunk of source) {
+        // A stream that stalls still ends with the call's signal, the client's signal or close().
+        for await (const chunk of this.io.fromCaller(source, signal)) {
           const encoded = core.send({ type: 'BODY', data: chunk });
           if (encoded.length === 0) continue;
           batch.push(encoded);
