@@ -172,6 +172,31 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the end of the 
     await peer.done;
   });
 
+  // Once recv reported RaggedEOF the connection is over: Python's SSLSocket.send raises SSLEOFError
+  // (its RaggedEOF) from then on, and so does every implementation here, before writing anything.
+  // Before: tls-node's send resolved (a half-closed peer) or failed with TransportError EPIPE (a
+  // peer that closed at once), tls-openssl's with a plain TLSError, tls-pure's with RaggedEOF.
+  it.each(['send-ragged', 'send-ragged-close'])('after the RaggedEOF of %s, every send rejects with RaggedEOF', async (mode) => {
+    const peer = python(mode);
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    try {
+      expect(await recvExactly(socket, 4)).toBe('data');
+      expect(await socket.recv(10).catch((e: unknown) => e)).toBeInstanceOf(RaggedEOF);
+      for (let round = 0; round < 3; round++) {
+        const error = await socket.send(new Uint8Array(16 * 1024)).then(
+          (sent) => new Error(`send resolved with ${sent}`),
+          (e: unknown) => e,
+        );
+        expect(error, String(error)).toBeInstanceOf(RaggedEOF);
+        expect(error).toMatchObject({ code: 'UNITLS_RAGGED_EOF', message: new RaggedEOF().message });
+      }
+    } finally {
+      await socket.close(true);
+    }
+    await peer.done;
+  });
+
   it('reports a close_notify as a clean end (an empty recv)', async () => {
     const peer = python('send-clean');
     const port = Number(await peer.line());

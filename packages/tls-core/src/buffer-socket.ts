@@ -429,8 +429,9 @@ export class BufferSocket implements TLSSocket {
    * Encrypts and sends all of `bytes`, {@link SEND_PIECE_SIZE} at a time; resolves once the
    * transport took the last piece.
    *
-   * @throws TypeError when `bytes` is not a Uint8Array (nothing is sent); TransportError when the
-   *   peer reset the connection (ECONNRESET, EPIPE); TLSError when the connection is closed or fails.
+   * @throws TypeError when `bytes` is not a Uint8Array (nothing is sent); RaggedEOF once recv
+   *   reported one (the buffer's write raises it); TransportError when the peer reset the
+   *   connection (ECONNRESET, EPIPE); TLSError when the connection is closed or fails.
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));

@@ -56,7 +56,12 @@ export interface TLSSocket extends AsyncDisposable {
   readonly context: ClientContext | ServerContext;
   /** Up to `bufsize` decrypted bytes; an empty array means the peer closed cleanly. */
   recv(bufsize: number): Promise<Uint8Array>;
-  /** Encrypts and sends `bytes`; resolves with the count sent once the transport took them. */
+  /**
+   * Encrypts and sends `bytes`; resolves with the count sent once the transport took them.
+   * Once `recv` reported RaggedEOF (the peer ended the transport without close_notify) the
+   * connection is over: every send rejects with RaggedEOF and writes nothing, on every
+   * implementation (Python's `SSLSocket.send` raises SSLEOFError likewise).
+   */
   send(bytes: Uint8Array): Promise<number>;
   /**
    * Closes the connection. Without `force`, sends close_notify and waits (bounded) for the

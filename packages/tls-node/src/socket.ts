@@ -53,6 +53,8 @@ export class NodeTLSSocket implements TLSSocket {
   /** Direct reads from node:tls's handle (native path), or null. */
   readonly #direct: NativeReads | null;
   #closed = false;
+  /** recv reported RaggedEOF: the connection is over, and sends fail with it too. */
+  #raggedEOF = false;
   // The send in progress (null when none ever ran: an idle connection holds no promise); the next
   // one starts once it settled.
   #sending: Promise<void> | null = null;
@@ -142,7 +144,10 @@ export class NodeTLSSocket implements TLSSocket {
     // Not an async function: a recv waiting on an idle connection (a server's usual state) then
     // holds the reader's promise and one reaction, not a suspended frame of its own as well.
     return this.#reader.read(bufsize).then((data) => {
-      if (data.length === 0 && this.#end.endedWithoutCloseNotify) throw new RaggedEOF();
+      if (data.length === 0 && this.#end.endedWithoutCloseNotify) {
+        this.#raggedEOF = true;
+        throw new RaggedEOF();
+      }
       return data;
     }, failedRead);
   }
@@ -154,9 +159,10 @@ export class NodeTLSSocket implements TLSSocket {
    * serialised, so concurrent sends never interleave their pieces.
    *
    * @returns `bytes.length` once the last piece was written.
-   * @throws TypeError when `bytes` is not a Uint8Array; TransportError when the transport failed
-   *   (the peer reset it: ECONNRESET or EPIPE); TLSError when the socket is closed or a TLS error
-   *   ended the connection.
+   * @throws TypeError when `bytes` is not a Uint8Array; RaggedEOF once recv reported one (nothing
+   *   is written: as Python's SSLSocket.send raises SSLEOFError); TransportError when the transport
+   *   failed (the peer reset it: ECONNRESET or EPIPE); TLSError when the socket is closed or a TLS
+   *   error ended the connection.
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
@@ -174,6 +180,7 @@ export class NodeTLSSocket implements TLSSocket {
     let offset = 0;
     do {
       if (this.#closed) throw new TLSError('send on a closed TLSSocket');
+      if (this.#raggedEOF) throw new RaggedEOF();
       // Destroyed by a reset or a failed write: that failure is the answer.
       if (this.#socket.destroyed) throw this.#socket.errored ? toTLSError(this.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
       const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);

@@ -110,7 +110,9 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
           during === 'write' ? `the outgoing buffer is full (${OUTGOING_BUFFER_LIMIT} bytes): call processOutgoing() and retry` : undefined,
         );
       case Status.RAGGED_EOF:
-        throw during === 'read' ? new RaggedEOF() : new TLSError(`the connection closed during the TLS ${during}`);
+        // A write after the ragged end fails with it too, as Python's SSLSocket.send raises
+        // SSLEOFError (OpenSSL keeps the unexpected EOF as the connection's fatal error).
+        throw during === 'read' || during === 'write' ? new RaggedEOF() : new TLSError(`the connection closed during the TLS ${during}`);
     }
   }
 
