@@ -5,7 +5,7 @@
  * (it was reported as a failure of the data connection), and the session goes on. A plain scripted
  * server: nothing here depends on TLS.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FTP, FTPUsageError } from '@unitls/ftp';
 import { useScriptedServers } from '../support/scripted-server.js';
 import { ftpScript, plainDataPort, useDataPorts, type Answer } from './scripted-ftp.js';
@@ -51,5 +51,53 @@ describe('FTP transfers refuse a wrong sink, callback or source before anything 
     await ftp.quit();
     await done();
     expect(lines).toEqual(['TYPE I', 'EPSV', 'STOR x', 'ABOR', 'NOOP', 'PWD', 'QUIT']);
+  });
+});
+
+// Found (breaker5): a source that stalls mid-upload kept storbinary waiting for it for ever when
+// the call's signal or the client's signal aborted, or abort() was called: the upload loop awaited
+// the source's next chunk, and nothing rejected that wait (the SMTP DATA loop had the same flaw,
+// tests/smtp/misuse.test.ts). Now the upload ends at once with the reason, and the source is asked
+// to return once it yields.
+describe('an upload whose source stalls ends with the signals and abort()', () => {
+  it.each(['the call signal', 'the client signal', 'abort()'] as const)('%s', async (ender) => {
+    const data = await plainDataPort('', 'never');
+    const s = await hostile((c) => ftpScript(c, { TYPE: '200 type set\r\n', NOOP: '200 ok\r\n', PWD: '257 "/"\r\n', QUIT: '221 bye\r\n', ABOR: '426 aborted\r\n226 ok\r\n', EPSV: data.epsv(), STOR: '150 go\r\n' }));
+    const controller = new AbortController();
+    const ftp = new FTP({ host: '127.0.0.1', port: s.port, timeout: 10_000, ...(ender === 'the client signal' ? { signal: controller.signal } : {}) });
+    await ftp.connect();
+    let stalled!: () => void;
+    const waiting = new Promise<void>((resolve) => (stalled = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let returned = false;
+    const source = (async function* () {
+      try {
+        yield Buffer.from('abc');
+        stalled();
+        await gate;
+        yield Buffer.from('never sent');
+      } finally {
+        returned = true;
+      }
+    })();
+    const reason = new Error('stop the upload');
+    const upload = ftp.storbinary('STOR x', source, ender === 'the call signal' ? { signal: controller.signal } : {}).then(() => 'stored', (e: unknown) => e);
+    await waiting;
+    if (ender === 'abort()') await ftp.abort();
+    else controller.abort(reason);
+    const error = await upload;
+    if (ender === 'abort()') expect(error).toMatchObject({ name: 'AbortError', message: 'transfer aborted by abort()' });
+    else expect(error).toBe(reason);
+    release();
+    await vi.waitFor(() => expect(returned).toBe(true));
+    if (ender === 'the client signal') await expect(ftp.pwd()).rejects.toThrow();
+    else {
+      expect(await ftp.pwd()).toBe('/');
+      await ftp.quit();
+    }
+    await ftp.close();
+    await s.done();
+    expect(s.lines.slice(0, 3)).toEqual(['TYPE I', 'EPSV', 'STOR x']);
   });
 });

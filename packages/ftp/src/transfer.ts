@@ -225,15 +225,16 @@ export async function upload(
 ): Promise<Reply> {
   const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
   await moving(host, data, async (clock) => {
-    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+    // A source that stalls still ends with the signals and close() (the data connection's signal).
+    for await (const chunk of data.io.fromCaller({ [Symbol.asyncIterator]: () => chunks })) {
       clock.start();
       try {
-        await data.io.send(next.value);
+        await data.io.send(chunk);
       } finally {
         clock.stop();
       }
-      clock.moved(next.value.length);
-      options.each(next.value.length);
+      clock.moved(chunk.length);
+      options.each(chunk.length);
     }
     const tls = data.tlsSocket;
     if (tls !== null) host.dataDone(tls);
