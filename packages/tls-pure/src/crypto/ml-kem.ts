@@ -46,45 +46,19 @@ export interface MlKem768 {
   encapsulate(encapsulationKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
 }
 
-const badKey = (cause: unknown) => new RangeError("the ML-KEM-768 encapsulation key fails FIPS 203's modulus check (§7.2)", { cause });
-
-/** @noble/post-quantum's ML-KEM-768 (JavaScript). */
-export const nobleMlKem768: MlKem768 = Object.freeze({
-  name: '@noble/post-quantum',
-  generate(): MlKemKeyPair {
-    const { publicKey, secretKey } = ml_kem768.keygen();
-    return {
-      encapsulationKey: publicKey,
-      decapsulate(cipherText: Uint8Array) {
-        try {
-          return ml_kem768.decapsulate(cipherText, secretKey);
-        } finally {
-          secretKey.fill(0);
-        }
-      },
-    };
-  },
-  encapsulate(encapsulationKey: Uint8Array) {
-    try {
-      return ml_kem768.encapsulate(encapsulationKey);
-    } catch (cause) {
-      throw badKey(cause);
-    }
-  },
-});
-
-/** The part of @oqs/liboqs-js's MLKEM768 class used here (its public API). */
-interface OqsMlKem768 {
-  generateKeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array };
-  encapsulate(publicKey: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array };
-  decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array;
+/** The byte-key operations of one ML-KEM-768 build. */
+interface ByteKeyKem {
+  keygen(): { publicKey: Uint8Array; secretKey: Uint8Array };
+  encapsulate(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
 }
 
-function fromOqs(kem: OqsMlKem768): MlKem768 {
+/** An {@link MlKem768} over a build with byte keys: each decapsulation key wiped after its one use. */
+function withKeyPairs(name: string, kem: ByteKeyKem): MlKem768 {
   return Object.freeze({
-    name: 'liboqs (WebAssembly)',
+    name,
     generate(): MlKemKeyPair {
-      const { publicKey, secretKey } = kem.generateKeyPair();
+      const { publicKey, secretKey } = kem.keygen();
       return {
         encapsulationKey: publicKey,
         decapsulate(cipherText: Uint8Array) {
@@ -97,17 +71,39 @@ function fromOqs(kem: OqsMlKem768): MlKem768 {
       };
     },
     encapsulate(encapsulationKey: Uint8Array) {
-      let result: { ciphertext: Uint8Array; sharedSecret: Uint8Array };
       try {
-        // liboqs's ML-KEM (mlkem-native) runs the same §7.2 check and returns an error code.
-        result = kem.encapsulate(encapsulationKey);
+        return kem.encapsulate(encapsulationKey);
       } catch (cause) {
-        throw badKey(cause);
+        throw new RangeError("the ML-KEM-768 encapsulation key fails FIPS 203's modulus check (§7.2)", { cause });
       }
-      return { cipherText: result.ciphertext, sharedSecret: result.sharedSecret };
     },
   });
 }
+
+/** @noble/post-quantum's ML-KEM-768 (JavaScript). */
+export const nobleMlKem768: MlKem768 = withKeyPairs('@noble/post-quantum', {
+  keygen: () => ml_kem768.keygen(),
+  encapsulate: (publicKey) => ml_kem768.encapsulate(publicKey),
+  decapsulate: (cipherText, secretKey) => ml_kem768.decapsulate(cipherText, secretKey),
+});
+
+/** The part of @oqs/liboqs-js's MLKEM768 class used here (its public API). */
+interface OqsMlKem768 {
+  generateKeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array };
+  encapsulate(publicKey: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
+
+const fromOqs = (kem: OqsMlKem768): MlKem768 =>
+  withKeyPairs('liboqs (WebAssembly)', {
+    keygen: () => kem.generateKeyPair(),
+    encapsulate(publicKey) {
+      // liboqs's ML-KEM (mlkem-native) runs the same §7.2 check; its wrapper throws on the error code.
+      const { ciphertext, sharedSecret } = kem.encapsulate(publicKey);
+      return { cipherText: ciphertext, sharedSecret };
+    },
+    decapsulate: (cipherText, secretKey) => kem.decapsulate(cipherText, secretKey),
+  });
 
 /** Hybrid key exchanges served by @noble's build before liboqs's starts loading. */
 export const LOAD_AFTER = 16;
