@@ -286,7 +286,7 @@ export class ClientConnection {
         },
         (error: unknown) => {
           if (this.#rejectRead === reject) this.#rejectRead = null;
-          this.#failed(error, 'the connection failed', reject);
+          this.#failed(channel, error, 'the connection failed', reject);
         },
       );
     });
@@ -317,20 +317,23 @@ export class ClientConnection {
         },
         (error: unknown) => {
           if (this.#rejectWrite === reject) this.#rejectWrite = null;
-          this.#failed(error, 'the connection failed while sending', reject);
+          this.#failed(channel, error, 'the connection failed while sending', reject);
         },
       );
     });
   }
 
   /**
-   * The channel's read or write failed: the connection is closed, then `reject` gets why the
+   * A read or write on `channel` failed: the connection is closed, then `reject` gets why the
    * operation ended (a TimeoutError, the signal's reason, close()) or else the family's
-   * connection error with the channel's error as `cause`.
+   * connection error with the channel's error as `cause`. A channel already closed (a failure
+   * that rejected the call first, then closed it) closes nothing: the connection may have been
+   * opened again since.
    */
-  #failed(error: unknown, what: string, reject: (reason: unknown) => void): void {
+  #failed(channel: Channel, error: unknown, what: string, reject: (reason: unknown) => void): void {
     const settle = (): void => reject(this.#failure ?? this.#errors.connection(`${what}: ${(error as Error)?.message ?? error}`, { cause: error }));
-    this.#shutdown(true).then(settle, settle);
+    if (this.#channel !== channel) settle();
+    else this.#shutdown(true).then(settle, settle);
   }
 
   /**

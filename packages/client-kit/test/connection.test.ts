@@ -186,6 +186,27 @@ describe('ClientConnection', () => {
     expect(after.cause).toBeUndefined();
   });
 
+  it('a read ended by the timeout that fails late on its old channel leaves the connection opened since alone', async () => {
+    // A TLS socket whose pending read fails only when the test says so (after the reopen).
+    let failLate!: (error: Error) => void;
+    const socket = {
+      recv: () => new Promise<Uint8Array>((_resolve, reject) => (failLate = reject)),
+      send: async (bytes: Uint8Array) => bytes.length,
+      close: async () => {},
+    };
+    const plainPort = await serve((s) => s.on('data', () => s.write('+OK\r\n')));
+    const c = connection({ timeout: 100, context: () => ({ connect: async () => socket }) as never });
+    await c.open('127.0.0.1', 995, 'implicit');
+    await expect(readLine(c, new LineReader({ maxLineLength: 100 }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    await c.open('127.0.0.1', plainPort, 'plaintext');
+    failLate(new Error('the old socket failed late'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.connected).toBe(true);
+    await c.send(encodeCommand('NOOP'));
+    expect(await readLine(c, new LineReader({ maxLineLength: 100 }))).toBe('+OK');
+    await c.close();
+  });
+
   it('wraps a refused connection, and uses an injected transport', async () => {
     const port = await serve((socket) => socket.end('hello\r\n'));
     const dead = await serve(() => {});
