@@ -12,6 +12,34 @@ export interface ReadFlow {
 }
 
 /**
+ * What a {@link ChunkReader}'s reads settle with at the end and on errors, when the owner answers
+ * differently from the stream (an implementation's recv): passing it lets the owner hand out the
+ * reader's promise itself instead of a `.then()` of it (no second promise, reaction and closure
+ * per read, nor per idle connection waiting in recv).
+ */
+export interface ReadOutcome {
+  /** The error a read at the end rejects with (e.g. RaggedEOF: no close_notify), or null to resolve it empty. */
+  endError(): unknown;
+  /** What a read rejects with instead of `error` (the stream's error, or a misuse such as concurrent reads). */
+  readError(error: unknown): unknown;
+}
+
+/**
+ * Readers whose waiting read settles in the next microtask (see {@link ChunkReader.read}): one
+ * queue and one microtask for every reader, so a wake-up allocates nothing per reader.
+ */
+let settling: ChunkReader[] = [];
+
+/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
+let capturedResolve: ((chunk: Uint8Array) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+
+function captureResolvers(resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
  * The readers attached to each stream, first attached first (each links to the next): the stream's
  * four listeners are shared by every reader of every stream and find the readers here. A stream
  * usually has one; a second one attached before the first was detached hears everything too.
@@ -30,19 +58,33 @@ export class ChunkReader {
   #buffered = 0;
   #ended = false;
   #error: unknown = null;
-  #waiter: (() => void) | null = null;
+  /**
+   * The waiting read's resolving functions and size (null while none waits). Kept on the reader:
+   * an idle connection waiting in recv holds one promise, not a suspended async frame.
+   */
+  #resolve: ((chunk: Uint8Array) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+  #want = 0;
+  /** Whether this reader is in {@link settling}. */
+  #queued = false;
   readonly #stream: Readable;
   readonly #highWaterMark: number;
   /** null: the stream's own pause(), resume() and isPaused() (no object per reader for that). */
   readonly #flow: ReadFlow | null;
+  /** null: reads resolve empty at the end and reject with the stream's own error. */
+  readonly #outcome: ReadOutcome | null;
   /** The next reader attached to the same stream (see {@link attached}); null for the last. */
   #next: ChunkReader | null = null;
 
-  /** `flow`: how to stop and restart the source (default: the stream's pause() and resume()). */
-  constructor(stream: Readable, highWaterMark = 256 * 1024, flow?: ReadFlow) {
+  /**
+   * `flow`: how to stop and restart the source (default: the stream's pause() and resume());
+   * `outcome`: what reads settle with at the end and on errors (default: empty, the stream's error).
+   */
+  constructor(stream: Readable, highWaterMark = 256 * 1024, flow?: ReadFlow, outcome?: ReadOutcome) {
     this.#stream = stream;
     this.#highWaterMark = highWaterMark;
     this.#flow = flow ?? null;
+    this.#outcome = outcome ?? null;
     // The listeners are the same four functions for every stream; they find their readers through
     // `attached` (an idle server holds one reader per connection, so no closures per reader).
     const first = attached.get(stream);
@@ -152,27 +194,76 @@ export class ChunkReader {
     return this.#ended && this.#buffered === 0;
   }
 
+  /**
+   * A waiting read settles in a microtask, not here: the bytes of every record delivered in the
+   * same turn (node:tls hands several over at once) go to that one read, as when it was resumed.
+   */
   #wake(): void {
-    const waiter = this.#waiter;
-    this.#waiter = null;
-    waiter?.();
+    if (this.#resolve === null || this.#queued) return;
+    this.#queued = true;
+    if (settling.push(this) === 1) queueMicrotask(ChunkReader.#settleQueued);
+  }
+
+  static #settleQueued(): void {
+    const readers = settling;
+    settling = [];
+    for (const reader of readers) reader.#settleWaiting();
+  }
+
+  /** Settles the waiting read, if there is still something to settle it with. */
+  #settleWaiting(): void {
+    this.#queued = false;
+    const resolve = this.#resolve;
+    if (resolve === null) return;
+    if (this.#buffered > 0) {
+      this.#clearWaiting();
+      resolve(this.#take(this.#want));
+    } else if (this.#error !== null || this.#ended) {
+      const reject = this.#reject!;
+      this.#clearWaiting();
+      const failure = this.#endFailure();
+      if (failure === null) resolve(new Uint8Array(0));
+      else reject(failure);
+    }
+  }
+
+  #clearWaiting(): void {
+    this.#resolve = null;
+    this.#reject = null;
+  }
+
+  /**
+   * What a read that finds nothing held at the end or after an error rejects with: the stream's
+   * error, or the end's ({@link ReadOutcome}); null when it resolves empty.
+   */
+  #endFailure(): unknown {
+    const outcome = this.#outcome;
+    if (this.#error !== null) return outcome === null ? this.#error : outcome.readError(this.#error);
+    return outcome === null ? null : outcome.endError();
   }
 
   /**
    * Up to `max` bytes; waits for data when none is held. Rejects with the stream's error (after
-   * held bytes are read), resolves empty at end of stream.
+   * held bytes are read), resolves empty at end of stream (or as the {@link ReadOutcome} says).
+   * Not an async function: a read that waits holds one promise and its resolving functions.
    */
-  async read(max: number): Promise<Uint8Array> {
-    if (!Number.isInteger(max) || max <= 0) throw new RangeError(`read size must be a positive integer, got ${max}`);
-    while (this.#buffered === 0) {
-      if (this.#error !== null) throw this.#error;
-      if (this.#ended) return new Uint8Array(0);
-      if (this.#waiter !== null) throw new Error('concurrent reads on one connection are not supported; await the previous read');
-      await new Promise<void>((resolve) => {
-        this.#waiter = resolve;
-      });
+  read(max: number): Promise<Uint8Array> {
+    if (!Number.isInteger(max) || max <= 0) return Promise.reject(new RangeError(`read size must be a positive integer, got ${max}`));
+    if (this.#resolve !== null) {
+      const error = new Error('concurrent reads on one connection are not supported; await the previous read');
+      return Promise.reject(this.#outcome === null ? error : this.#outcome.readError(error));
     }
-    return this.#take(max);
+    if (this.#buffered > 0) return Promise.resolve(this.#take(max));
+    if (this.#error !== null || this.#ended) {
+      const failure = this.#endFailure();
+      return failure === null ? Promise.resolve(new Uint8Array(0)) : Promise.reject(failure);
+    }
+    const waiting = new Promise<Uint8Array>(captureResolvers);
+    this.#resolve = capturedResolve;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = null;
+    this.#want = max;
+    return waiting;
   }
 
   /** Every held byte, without waiting (possibly empty). */

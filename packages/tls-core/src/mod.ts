@@ -30,7 +30,7 @@ export {
   type ServerContextConstructor,
   type TLSImplementationOptions,
 } from './implementation.js';
-export { ChunkReader, type ReadFlow } from './chunk-reader.js';
+export { ChunkReader, type ReadFlow, type ReadOutcome } from './chunk-reader.js';
 export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress } from './address.js';
 export { TLSSession, sessionFingerprint, bindSessions, sealSession, openSession, type SessionContent } from './session.js';

@@ -2,11 +2,28 @@
  * ChunkReader (src/chunk-reader.ts): what a reader holds per stream (issue #16 item 3: an idle
  * server keeps one reader per connection) and the reading it keeps doing with less.
  */
+import { createHook } from 'node:async_hooks';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ChunkReader } from '../src/chunk-reader.js';
+import { ChunkReader, type ReadOutcome } from '../src/chunk-reader.js';
 
 const EVENTS = ['data', 'end', 'error', 'close'] as const;
+
+/** The promises `start()` creates synchronously (async_hooks sees every one, await's included). */
+function promisesCreatedBy<T>(start: () => T): { result: T; promises: number } {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  }).enable();
+  try {
+    const result = start();
+    return { result, promises };
+  } finally {
+    hook.disable();
+  }
+}
 
 describe('ChunkReader', () => {
   it('registers the same listener functions on every stream (no closures per reader), and removes them on detach', () => {
@@ -76,5 +93,69 @@ describe('ChunkReader', () => {
     expect(Buffer.from(await reader.read(4)).toString()).toBe('x');
     await expect(reader.read(4)).rejects.toThrow('boom');
     reader.detach();
+  });
+
+  it('a read that waits is one promise (no async frame), and is settled from the reader', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream);
+    // An async read() would add its own promise and an await's (2-3 in all).
+    const waiting = promisesCreatedBy(() => reader.read(10));
+    expect(waiting.promises).toBe(1);
+    // A second read while one waits is a misuse, reported to that caller only.
+    await expect(reader.read(10)).rejects.toThrow(/concurrent reads/);
+    stream.write(Buffer.from('ab'));
+    expect(Buffer.from(await waiting.result).toString()).toBe('ab');
+    stream.write(Buffer.from('c'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const held = promisesCreatedBy(() => reader.read(10));
+    expect(held.promises).toBe(1);
+    expect(Buffer.from(await held.result).toString()).toBe('c');
+    reader.detach();
+  });
+
+  it('gives a waiting read every chunk delivered in the same turn, up to its size', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream, 1024, {
+      pause() {},
+      resume() {},
+      isPaused: () => false,
+    });
+    const waiting = reader.read(5);
+    // node:tls hands several records over in one go: one read gets them together.
+    reader.deliver(Buffer.from('ab'));
+    reader.deliver(Buffer.from('cd'));
+    reader.deliver(Buffer.from('ef'));
+    expect(Buffer.from(await waiting).toString()).toBe('abcde');
+    expect(Buffer.from(await reader.read(5)).toString()).toBe('f');
+    // A read that waits when the reader is detached resolves empty.
+    const last = reader.read(5);
+    expect(reader.detach()).toHaveLength(0);
+    expect(await last).toHaveLength(0);
+  });
+
+  it('settles end and errors as its ReadOutcome says, for waiting reads and later ones', async () => {
+    const ended: string[] = [];
+    const outcome: ReadOutcome = {
+      endError: () => (ended.push('end'), new Error('ragged')),
+      readError: (error) => new Error(`mapped: ${(error as Error).message}`),
+    };
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream, undefined, undefined, outcome);
+    const waiting = reader.read(4);
+    await expect(reader.read(4)).rejects.toThrow('mapped: concurrent reads');
+    stream.end(Buffer.from('xy'));
+    expect(Buffer.from(await waiting).toString()).toBe('xy');
+    await expect(reader.read(4)).rejects.toThrow('ragged');
+    await expect(reader.read(4)).rejects.toThrow('ragged');
+    expect(ended).toEqual(['end', 'end']);
+    reader.detach();
+
+    const failing = new PassThrough();
+    const other = new ChunkReader(failing, undefined, undefined, outcome);
+    const pending = other.read(4);
+    failing.destroy(new Error('boom'));
+    await expect(pending).rejects.toThrow('mapped: boom');
+    await expect(other.read(4)).rejects.toThrow('mapped: boom');
+    other.detach();
   });
 });

@@ -28,7 +28,8 @@
 import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import type { Transport } from '@unitls/tls-core';
+import { RaggedEOF, type ReadOutcome, type Transport } from '@unitls/tls-core';
+import { toTLSError } from './errors.js';
 
 /** The parts of Node's stream handles (TCPWrap, TLSWrap) this module reads. Internal to Node. */
 interface StreamHandle {
@@ -83,9 +84,11 @@ type Verdict = 'close_notify' | 'fin' | null;
  * module comment). Without Node's handles it cannot tell, and every end counts as ragged (fail
  * safe); other runtimes never come here ({@link hasNativeHandle}).
  */
-export class NativeEnd {
+export class NativeEnd implements ReadOutcome {
   readonly raw: Transport;
   #verdict: Verdict = null;
+  /** Whether recv reported RaggedEOF (see {@link endError}). */
+  #raggedEOFReported = false;
   /** What {@link watch} saw: the TLS socket, node:tls's own `onread` and the TCP handle below. */
   #tls: NodeTlsSocket | null = null;
   #onread: StreamHandle['onread'];
@@ -141,6 +144,23 @@ export class NativeEnd {
   /** True once the TLS stream ended because the TCP stream did, without a close_notify. */
   get endedWithoutCloseNotify(): boolean {
     return this.#verdict === 'fin';
+  }
+
+  /** recv at the end (the socket's ChunkReader asks): RaggedEOF without a close_notify. */
+  endError(): RaggedEOF | null {
+    if (this.#verdict !== 'fin') return null;
+    this.#raggedEOFReported = true;
+    return new RaggedEOF();
+  }
+
+  /** True once recv reported RaggedEOF ({@link endError}): sends then fail with it too (as Python's). */
+  get raggedEOFReported(): boolean {
+    return this.#raggedEOFReported;
+  }
+
+  /** recv's error for what failed the TLS stream. */
+  readError(error: unknown): Error {
+    return toTLSError(error, 'read');
   }
 
   /**

@@ -53,11 +53,9 @@ export class NodeTLSSocket implements TLSSocket {
   /** Direct reads from node:tls's handle (native path), or null. */
   readonly #direct: NativeReads | null;
   #closed = false;
-  /** recv reported RaggedEOF: the connection is over, and sends fail with it too. */
-  #raggedEOF = false;
-  // The send in progress (null when none ever ran: an idle connection holds no promise); the next
-  // one starts once it settled.
-  #sending: Promise<void> | null = null;
+  // The send in progress (null when none is: an idle connection holds no promise); the next one
+  // starts once it settled, whether it was sent or failed.
+  #sending: Promise<unknown> | null = null;
   #session: Uint8Array | null = null;
   // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
   readonly #peerCertificate: Uint8Array | null;
@@ -87,7 +85,8 @@ export class NodeTLSSocket implements TLSSocket {
     this.#serverHostname = serverHostname;
     // On the native path records skip node:tls's stream buffering (native-read.ts).
     this.#direct = end instanceof NativeEnd ? new NativeReads(socket) : null;
-    this.#reader = new ChunkReader(socket, undefined, this.#direct ?? undefined);
+    // The reader settles recv's promise itself, RaggedEOF and error mapping included (no .then() per read).
+    this.#reader = new ChunkReader(socket, undefined, this.#direct ?? undefined, end);
     this.#direct?.start(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
@@ -141,15 +140,10 @@ export class NodeTLSSocket implements TLSSocket {
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     if (this.#closed) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
-    // Not an async function: a recv waiting on an idle connection (a server's usual state) then
-    // holds the reader's promise and one reaction, not a suspended frame of its own as well.
-    return this.#reader.read(bufsize).then((data) => {
-      if (data.length === 0 && this.#end.endedWithoutCloseNotify) {
-        this.#raggedEOF = true;
-        throw new RaggedEOF();
-      }
-      return data;
-    }, failedRead);
+    // The reader's own promise: a recv waiting on an idle connection (a server's usual state) holds
+    // that promise and its resolving functions, no frame, reaction or closure of its own. RaggedEOF
+    // comes from the reader too (this.#end is its ReadOutcome).
+    return this.#reader.read(bufsize);
   }
 
   /**
@@ -166,23 +160,49 @@ export class NodeTLSSocket implements TLSSocket {
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
-    const sent = this.#sending === null ? this.#sendPieces(bytes) : this.#sending.then(() => this.#sendPieces(bytes));
+    // The usual send (one piece, none in progress): one write and one promise.
+    if (this.#sending === null && bytes.length <= SEND_PIECE_SIZE) return this.#sendPiece(bytes);
+    const run = (): Promise<number> => this.#sendPieces(bytes);
+    const sent = this.#sending === null ? run() : this.#sending.then(run, run);
     // Dropped once the last send settled, so an idle connection keeps no settled promise.
     const settled = (): void => {
       if (this.#sending === chain) this.#sending = null;
     };
-    const chain: Promise<void> = sent.then(settled, settled);
+    const chain: Promise<unknown> = sent.then(settled, settled);
     this.#sending = chain;
+    return sent;
+  }
+
+  /** Why nothing more can be sent, or null. */
+  #sendFailure(): Error | null {
+    if (this.#closed) return new TLSError('send on a closed TLSSocket');
+    // recv reported RaggedEOF: the connection is over, and sends fail with it too.
+    if (this.#end.raggedEOFReported) return new RaggedEOF();
+    // Destroyed by a reset or a failed write: that failure is the answer.
+    if (this.#socket.destroyed) return this.#socket.errored ? toTLSError(this.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
+    return null;
+  }
+
+  /** Writes `piece`; the promise is the send in progress until node:tls has written it. */
+  #sendPiece(piece: Uint8Array): Promise<number> {
+    const failure = this.#sendFailure();
+    if (failure !== null) return Promise.reject(failure);
+    const sent = new Promise<number>((resolve, reject) => {
+      this.#socket.write(piece, (error) => {
+        if (this.#sending === sent) this.#sending = null;
+        if (error) reject(toTLSError(error, 'write'));
+        else resolve(piece.length);
+      });
+    });
+    this.#sending = sent;
     return sent;
   }
 
   async #sendPieces(bytes: Uint8Array): Promise<number> {
     let offset = 0;
     do {
-      if (this.#closed) throw new TLSError('send on a closed TLSSocket');
-      if (this.#raggedEOF) throw new RaggedEOF();
-      // Destroyed by a reset or a failed write: that failure is the answer.
-      if (this.#socket.destroyed) throw this.#socket.errored ? toTLSError(this.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
+      const failure = this.#sendFailure();
+      if (failure !== null) throw failure;
       const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
       await new Promise<void>((resolve, reject) => {
         this.#socket.write(piece, (error) => (error ? reject(toTLSError(error, 'write')) : resolve()));
@@ -292,8 +312,4 @@ const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
 /** An 'error' listener shared by every socket (the emitter is `this`): no closure per connection. */
 function destroySoon(this: NodeTlsSocket): void {
   this.destroySoon();
-}
-
-function failedRead(error: unknown): never {
-  throw toTLSError(error, 'read');
 }

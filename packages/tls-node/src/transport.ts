@@ -18,7 +18,8 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import type { Transport } from '@unitls/tls-core';
+import { RaggedEOF, type ReadOutcome, type Transport } from '@unitls/tls-core';
+import { toTLSError } from './errors.js';
 import { NativeEnd, hasNativeHandle } from './native-end.js';
 
 /** How one connection's end is watched; see the module comment. */
@@ -40,11 +41,13 @@ function tlsStreamEnded(socket: NodeTlsSocket): boolean | undefined {
 }
 
 /** A Duplex over `raw` that records whether the TLS stream above it ended with a close_notify. */
-export class WatchedTransport extends Duplex {
+export class WatchedTransport extends Duplex implements ReadOutcome {
   readonly raw: Transport;
   #tls: NodeTlsSocket | null = null;
   #rawEnded = false;
   #endedWithoutCloseNotify = false;
+  /** Whether recv reported RaggedEOF (see {@link endError}). */
+  #raggedEOFReported = false;
 
   /** `raw` should allow half-open connections, so close_notify can still be written after the peer's FIN. */
   constructor(raw: Transport) {
@@ -84,6 +87,23 @@ export class WatchedTransport extends Duplex {
   /** True once the transport ended while the TLS stream was still open (no close_notify). */
   get endedWithoutCloseNotify(): boolean {
     return this.#endedWithoutCloseNotify;
+  }
+
+  /** recv at the end (the socket's ChunkReader asks): RaggedEOF without a close_notify. */
+  endError(): RaggedEOF | null {
+    if (!(this.#endedWithoutCloseNotify)) return null;
+    this.#raggedEOFReported = true;
+    return new RaggedEOF();
+  }
+
+  /** True once recv reported RaggedEOF ({@link endError}): sends then fail with it too (as Python's). */
+  get raggedEOFReported(): boolean {
+    return this.#raggedEOFReported;
+  }
+
+  /** recv's error for what failed the TLS stream. */
+  readError(error: unknown): Error {
+    return toTLSError(error, 'read');
   }
 
   override _read(): void {

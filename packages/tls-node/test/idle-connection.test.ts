@@ -4,6 +4,7 @@
  * what every connection holds is shared where it can be (one listener function for all, found
  * through the emitter or handle Node calls it with), not a closure per connection.
  */
+import { createHook } from 'node:async_hooks';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
@@ -73,7 +74,10 @@ describe('an idle tls-node connection', () => {
       const sent = await Promise.all([socket.send(big), socket.send(Buffer.from([2])), socket.send(Buffer.alloc(70_000, 3))]);
       expect(sent).toEqual([big.length, 1, 70_000]);
       expect(await socket.send(Buffer.from([4]))).toBe(1);
-      const expected = Buffer.concat([big, Buffer.from([2]), Buffer.alloc(70_000, 3), Buffer.from([4])]);
+      // A one-piece send first (written at once), then a large one and a small one queued behind it.
+      const after = await Promise.all([socket.send(Buffer.alloc(9_000, 5)), socket.send(big), socket.send(Buffer.from([6]))]);
+      expect(after).toEqual([9_000, big.length, 1]);
+      const expected = Buffer.concat([big, Buffer.from([2]), Buffer.alloc(70_000, 3), Buffer.from([4]), Buffer.alloc(9_000, 5), big, Buffer.from([6])]);
       const received: Buffer[] = [];
       for (let total = 0; total < expected.length; ) {
         const chunk = await accepted.recv(65_536);
@@ -134,4 +138,43 @@ describe('an idle tls-node connection', () => {
       await listener.close();
     }
   });
+
+  it('waits in recv with one promise and sends a piece with one (no async frames, no .then() per call)', async () => {
+    const { server, client } = await pkiConfigurations();
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const { socket, accepted } = await connectPair(listener, client);
+      const waiting = promisesCreatedBy(() => accepted.recv(10));
+      // Before: ChunkReader.read's async frame (its promise, the awaited one, await's) and recv's .then().
+      expect(waiting.promises).toBe(1);
+      // Before: the async piece loop's promise, each piece's, await's, and the queue's .then().
+      const sending = promisesCreatedBy(() => socket.send(Buffer.from('hello')));
+      expect(sending.promises).toBe(1);
+      expect(await sending.result).toBe(5);
+      expect(Buffer.from(await waiting.result).toString()).toBe('hello');
+      // The end still settles through the socket's own rules: close_notify then FIN is a clean, empty read.
+      const closing = socket.close();
+      expect(await accepted.recv(10)).toHaveLength(0);
+      await accepted.close();
+      await closing;
+    } finally {
+      await listener.close();
+    }
+  });
 });
+
+/** The promises `start()` creates synchronously (async_hooks sees every one, await's included). */
+function promisesCreatedBy<T>(start: () => T): { result: T; promises: number } {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  }).enable();
+  try {
+    return { result: start(), promises };
+  } finally {
+    hook.disable();
+  }
+}
