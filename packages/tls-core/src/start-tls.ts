@@ -56,12 +56,12 @@ export async function startTls(context: ClientContext, socket: Transport, option
   if (socket.destroyed || !socket.writable || (socket.readyState !== undefined && socket.readyState !== 'open')) {
     throw new TLSError('startTls: the plain connection is not open');
   }
-  if (socket.readableLength > 0) {
+  const held = socket.readableLength + decodingBytes(socket);
+  if (held > 0) {
     socket.destroy();
-    throw new StartTlsInjectionError(
-      `startTls: ${socket.readableLength} bytes arrived before the TLS handshake; refusing them (possible response injection)`,
-    );
+    throw new StartTlsInjectionError(`startTls: ${held} bytes arrived before the TLS handshake; refusing them (possible response injection)`);
   }
+  readBytes(socket);
   if (context.upgrade !== undefined) {
     return context.upgrade(socket, {
       serverHostname,
@@ -72,4 +72,34 @@ export async function startTls(context: ClientContext, socket: Transport, option
   }
   const buffer = context.createBuffer(serverHostname, session === undefined ? undefined : { session });
   return BufferSocket.open(buffer, socket, { signal, timeout });
+}
+
+/** The parts of Node's Readable state a text decoder (`setEncoding`) lives in. Internal to Node. */
+interface DecodingState {
+  decoder?: { lastNeed?: number; lastTotal?: number } | null;
+  encoding?: string | null;
+}
+
+function decodingState(socket: Transport): DecodingState | undefined {
+  return (socket as { _readableState?: DecodingState })._readableState;
+}
+
+/** Bytes a text decoder holds (the start of a character cut by a read): they too came before TLS. */
+function decodingBytes(socket: Transport): number {
+  const decoder = decodingState(socket)?.decoder;
+  const need = decoder?.lastNeed ?? 0;
+  return need > 0 ? (decoder?.lastTotal ?? need) - need : 0;
+}
+
+/**
+ * A plain phase read as text (`socket.setEncoding('utf8')` to read "220 ready" lines) leaves a
+ * decoder on the socket: every read would then be a string, not the bytes TLS needs (a UTF-8
+ * decoder even alters them). Readable has no public way back to bytes, so the decoder is dropped;
+ * only TLS reads the socket from now on.
+ */
+function readBytes(socket: Transport): void {
+  const state = decodingState(socket);
+  if (state?.decoder == null) return;
+  state.decoder = null;
+  state.encoding = null;
 }
