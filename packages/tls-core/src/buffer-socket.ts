@@ -51,10 +51,10 @@ export interface TLSBufferFastPath {
    */
   readAvailable(target: Uint8Array): number;
   /**
-   * {@link readAvailable} without the copy, for a buffer whose decrypted records are fresh memory
-   * already: the next decrypted bytes (at most `max`, at most one record's) as memory the caller
-   * may keep, or {@link READ_EOF}, {@link READ_WANT_READ}, {@link READ_WANT_WRITE}. BufferSocket's
-   * recv then returns them as they are.
+   * {@link readAvailable} without the copy, into memory the caller may keep: the next decrypted
+   * bytes (at most `max`: one record's, or every record already decryptable, decrypted straight
+   * into memory of their size), or {@link READ_EOF}, {@link READ_WANT_READ}, {@link READ_WANT_WRITE}.
+   * BufferSocket's recv then returns them as they are.
    *
    * @throws RaggedEOF and TLSError as `TLSBuffer.read` does.
    */
