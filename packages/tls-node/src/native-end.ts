@@ -28,8 +28,9 @@
 import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { RaggedEOF, type ReadOutcome, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, type ChunkReader, type ReadFlow, type ReadOutcome, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
+import { canReadDirectly, directReadsInUse, readDirectly, restartHandle, stopHandle } from './native-read.js';
 
 /** The parts of Node's stream handles (TCPWrap, TLSWrap) this module reads. Internal to Node. */
 interface StreamHandle {
@@ -76,23 +77,27 @@ function halfOpen(raw: Socket): Socket {
 /** Each watched TLS handle's {@link NativeEnd}, for the one `onread` every watched handle shares. */
 const watched = new WeakMap<StreamHandle, NativeEnd>();
 
-/** How the TLS stream ended; `null` while it has not. */
-type Verdict = 'close_notify' | 'fin' | null;
+/** How the TLS stream ended; `null` while it has not. 'fin reported': recv reported its RaggedEOF. */
+type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
 
 /**
  * Watches a node:tls socket built over a native TCP handle for how its stream ends (see the
  * module comment). Without Node's handles it cannot tell, and every end counts as ragged (fail
- * safe); other runtimes never come here ({@link hasNativeHandle}).
+ * safe); other runtimes never come here ({@link hasNativeHandle}). It is also the connection's
+ * direct reads (native-read.ts): their flow control and the one `onread` for both jobs, so an idle
+ * connection holds one watcher object and one WeakMap entry.
  */
-export class NativeEnd implements ReadOutcome {
+export class NativeEnd implements ReadFlow, ReadOutcome {
   readonly raw: Transport;
   #verdict: Verdict = null;
-  /** Whether recv reported RaggedEOF (see {@link endError}). */
-  #raggedEOFReported = false;
-  /** What {@link watch} saw: the TLS socket, node:tls's own `onread` and the TCP handle below. */
+  /** What {@link watch} saw: the TLS socket, its handle (undefined: not Node's) and node:tls's own `onread`. */
   #tls: NodeTlsSocket | null = null;
+  #handle: StreamHandle | undefined;
   #onread: StreamHandle['onread'];
-  #tcp: StreamHandle | undefined;
+  /** The socket's reader while records go to it directly ({@link readDirectly}), else null. */
+  #reader: ChunkReader | null = null;
+  /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
+  #pausedBy: 'handle' | 'stream' | null = null;
 
   constructor(raw: Socket) {
     this.raw = halfOpen(raw);
@@ -103,6 +108,7 @@ export class NativeEnd implements ReadOutcome {
    * anything). `raw` is connected, so node:tls will not replace its handle.
    */
   watch(tls: NodeTlsSocket): void {
+    this.#tls = tls;
     const handle = handleOf(tls);
     const tcp = handle?._parent;
     const onread = handle?.onread;
@@ -112,18 +118,59 @@ export class NativeEnd implements ReadOutcome {
       this.#verdict = 'fin';
       return;
     }
-    this.#tls = tls;
+    this.#handle = handle;
     this.#onread = onread;
-    this.#tcp = tcp;
     // One function for every handle (an idle server holds one per connection): it finds this
     // connection's watcher through `watched`.
     watched.set(handle, this);
     handle.onread = NativeEnd.#watchedOnread;
   }
 
+  /**
+   * From now on decrypted records go straight to `reader` (native-read.ts), where Node's handle
+   * allows it; otherwise they keep node:tls's stream. Call once the handshake is done.
+   */
+  readDirectly(reader: ChunkReader): void {
+    if (this.#handle !== undefined && canReadDirectly(this.#handle)) this.#reader = reader;
+  }
+
+  /** Gives the records back to node:tls (close: what still comes is node:tls's to read or drop). */
+  stopReadingDirectly(): void {
+    if (this.#reader === null) return;
+    this.#reader = null;
+    // node:tls's stream believes it is reading: a handle we stopped would never deliver the end.
+    if (this.#pausedBy === 'handle') {
+      this.#pausedBy = null;
+      restartHandle(this.#handle!);
+    }
+  }
+
+  /** ReadFlow: the handle's while reads are direct, else node:tls's stream's. */
+  pause(): void {
+    if (this.#reader !== null && directReadsInUse() === true) {
+      this.#pausedBy = 'handle';
+      stopHandle(this.#handle!);
+    } else {
+      this.#pausedBy = 'stream';
+      this.#tls!.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.#pausedBy === 'handle') restartHandle(this.#handle!);
+    else this.#tls!.resume();
+    this.#pausedBy = null;
+  }
+
+  isPaused(): boolean {
+    return this.#pausedBy !== null;
+  }
+
   /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
   static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
     const end = watched.get(this)!;
+    const reader = end.#reader;
+    if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, end.#onread!, this, arrayBuffer);
     const result = end.#onread!.call(this, arrayBuffer);
     // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
     if (arrayBuffer === undefined) end.#decide(this);
@@ -132,7 +179,7 @@ export class NativeEnd implements ReadOutcome {
 
   #decide(handle: StreamHandle): void {
     const tls = this.#tls!;
-    const tcp = this.#tcp!;
+    const tcp = handle._parent!;
     if (this.#verdict !== null || !streamEnded(tls)) return;
     const started = tcp.readStart!();
     if (started === 0) tcp.readStop?.();
@@ -143,19 +190,19 @@ export class NativeEnd implements ReadOutcome {
 
   /** True once the TLS stream ended because the TCP stream did, without a close_notify. */
   get endedWithoutCloseNotify(): boolean {
-    return this.#verdict === 'fin';
+    return this.#verdict === 'fin' || this.#verdict === 'fin reported';
   }
 
   /** recv at the end (the socket's ChunkReader asks): RaggedEOF without a close_notify. */
   endError(): RaggedEOF | null {
-    if (this.#verdict !== 'fin') return null;
-    this.#raggedEOFReported = true;
+    if (!this.endedWithoutCloseNotify) return null;
+    this.#verdict = 'fin reported';
     return new RaggedEOF();
   }
 
   /** True once recv reported RaggedEOF ({@link endError}): sends then fail with it too (as Python's). */
   get raggedEOFReported(): boolean {
-    return this.#raggedEOFReported;
+    return this.#verdict === 'fin reported';
   }
 
   /** recv's error for what failed the TLS stream. */

@@ -11,15 +11,17 @@
  * The layout (whole ArrayBuffer = the bytes read) is Node's internal behaviour: it is checked
  * once per process against what node:tls itself delivers for a first record, and anything else
  * keeps node:tls's path. Backpressure is what node:tls does when its stream is full: the handle's
- * `reading` flag and readStop()/readStart().
+ * `reading` flag and readStop()/readStart(). The connection's {@link NativeEnd} (native-end.ts)
+ * owns the handle's `onread` and calls {@link readDirectly} while the socket reads directly: one
+ * watcher per connection for both jobs.
  *
  * @module
  */
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import type { ChunkReader, ReadFlow } from '@unitls/tls-core';
+import type { ChunkReader } from '@unitls/tls-core';
 
 /** The parts of node:tls's TLSWrap handle used here. Internal to Node. */
-interface TLSHandle {
+export interface TLSHandle {
   onread?: (this: TLSHandle, arrayBuffer?: ArrayBuffer) => unknown;
   readStart?: () => number;
   readStop?: () => number;
@@ -38,91 +40,35 @@ export function directReadsInUse(): boolean | null {
   return wholeBuffer;
 }
 
-/** Each handle's direct reads, for the one `onread` every handle shares ({@link NativeReads.start}). */
-const readsOf = new WeakMap<TLSHandle, NativeReads>();
+/** Whether records of `handle` can go straight to a reader (the handle is Node's, the layout not refuted). */
+export function canReadDirectly(handle: TLSHandle): boolean {
+  return wholeBuffer !== false && typeof handle.onread === 'function' && typeof handle.readStart === 'function' && typeof handle.readStop === 'function';
+}
 
 /**
- * A connection's direct reads: the flow control to give its ChunkReader (the instance itself: the
- * handle's while reads are direct, else the stream's), then {@link start}.
+ * One record the handle's `onread` got (`this` = `handle`; `nodeOnread` is node:tls's own):
+ * straight into `reader` once the layout is known to hold, through node:tls while it is probed or
+ * where it does not hold.
  */
-export class NativeReads implements ReadFlow {
-  readonly #tls: NodeTlsSocket;
-  readonly #handle: TLSHandle | undefined;
-  #previous: TLSHandle['onread'];
-  #reader: ChunkReader | null = null;
-  /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
-  #pausedBy: 'handle' | 'stream' | null = null;
-  #installed = false;
-
-  constructor(tls: NodeTlsSocket) {
-    this.#tls = tls;
-    const handle = (tls as unknown as { _handle?: TLSHandle | null })._handle ?? undefined;
-    const usable = handle !== undefined && typeof handle.onread === 'function' && typeof handle.readStart === 'function' && typeof handle.readStop === 'function';
-    this.#handle = usable && wholeBuffer !== false ? handle : undefined;
-  }
-
-  pause(): void {
-    if (this.#installed && wholeBuffer === true) {
-      const handle = this.#handle!;
-      this.#pausedBy = 'handle';
-      handle.reading = false;
-      handle.readStop!();
-    } else {
-      this.#pausedBy = 'stream';
-      this.#tls.pause();
-    }
-  }
-
-  resume(): void {
-    if (this.#pausedBy === 'handle') this.#restart();
-    else this.#tls.resume();
-    this.#pausedBy = null;
-  }
-
-  isPaused(): boolean {
-    return this.#pausedBy !== null;
-  }
-
-  /** Routes the handle's data to `reader` (a no-op where the handle is not Node's native one). */
-  start(reader: ChunkReader): void {
-    const handle = this.#handle;
-    if (handle === undefined) return;
-    this.#previous = handle.onread!;
-    this.#reader = reader;
-    this.#installed = true;
-    // One function for every handle (an idle server holds one handle per connection): it finds
-    // this connection's state through `readsOf`.
-    readsOf.set(handle, this);
-    handle.onread = NativeReads.#directOnread;
-  }
-
-  /** Gives the handle back to node:tls (close: what still comes is node:tls's to read or drop). */
-  stop(): void {
-    if (!this.#installed) return;
-    this.#installed = false;
-    this.#handle!.onread = this.#previous;
-    // node:tls's stream believes it is reading: a handle we stopped would never deliver the end.
-    if (this.#pausedBy === 'handle') {
-      this.#pausedBy = null;
-      this.#restart();
-    }
-  }
-
-  #restart(): void {
-    const handle = this.#handle!;
-    handle.reading = true;
-    handle.readStart!();
-  }
-
-  /** The handle's `onread` once {@link start}ed; `this` is the handle (Node calls it so). */
-  static #directOnread(this: TLSHandle, arrayBuffer?: ArrayBuffer): unknown {
-    const reads = readsOf.get(this)!;
-    const previous = reads.#previous!;
-    if (arrayBuffer === undefined || wholeBuffer === false) return previous.call(this, arrayBuffer);
-    if (wholeBuffer === null) return probe(reads.#tls, previous, this, arrayBuffer);
-    reads.#reader!.deliver(Buffer.from(arrayBuffer));
+export function readDirectly(tls: NodeTlsSocket, reader: ChunkReader, nodeOnread: NonNullable<TLSHandle['onread']>, handle: TLSHandle, arrayBuffer: ArrayBuffer): unknown {
+  if (wholeBuffer === true) {
+    reader.deliver(Buffer.from(arrayBuffer));
     return undefined;
   }
+  if (wholeBuffer === false) return nodeOnread.call(handle, arrayBuffer);
+  return probe(tls, nodeOnread, handle, arrayBuffer);
+}
+
+/** Stops the handle reading (backpressure), as node:tls does when its stream is full. */
+export function stopHandle(handle: TLSHandle): void {
+  handle.reading = false;
+  handle.readStop!();
+}
+
+/** Restarts a handle {@link stopHandle} stopped. */
+export function restartHandle(handle: TLSHandle): void {
+  handle.reading = true;
+  handle.readStart!();
 }
 
 /**

@@ -22,7 +22,6 @@ import {
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
 import { NativeEnd } from './native-end.js';
-import { NativeReads } from './native-read.js';
 import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
@@ -50,8 +49,6 @@ export class NodeTLSSocket implements TLSSocket {
   readonly #socket: NodeTlsSocket;
   readonly #end: StreamEnd;
   readonly #reader: ChunkReader;
-  /** Direct reads from node:tls's handle (native path), or null. */
-  readonly #direct: NativeReads | null;
   #closed = false;
   // The send in progress (null when none is: an idle connection holds no promise); the next one
   // starts once it settled, whether it was sent or failed.
@@ -83,11 +80,12 @@ export class NodeTLSSocket implements TLSSocket {
     socket.on('error', destroySoon);
     this.#peerCertificate = peerCertificate;
     this.#serverHostname = serverHostname;
-    // On the native path records skip node:tls's stream buffering (native-read.ts).
-    this.#direct = end instanceof NativeEnd ? new NativeReads(socket) : null;
-    // The reader settles recv's promise itself, RaggedEOF and error mapping included (no .then() per read).
-    this.#reader = new ChunkReader(socket, undefined, this.#direct ?? undefined, end);
-    this.#direct?.start(this.#reader);
+    // On the native path records skip node:tls's stream buffering (native-read.ts), and the end's
+    // watcher is their flow control. The reader settles recv's promise itself, RaggedEOF and error
+    // mapping included (no .then() per read).
+    const native = end instanceof NativeEnd ? end : undefined;
+    this.#reader = new ChunkReader(socket, undefined, native, end);
+    native?.readDirectly(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
     const version = socket.getProtocol();
@@ -221,7 +219,7 @@ export class NodeTLSSocket implements TLSSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.detach();
-    this.#direct?.stop();
+    if (this.#end instanceof NativeEnd) this.#end.stopReadingDirectly();
     if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);
     else {
       await this.#end.readyToShutdown(this.#socket);

@@ -5,12 +5,13 @@
  * through the emitter or handle Node calls it with), not a closure per connection.
  */
 import { createHook } from 'node:async_hooks';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
-import { NativeReads } from '../src/native-read.js';
+import { NativeEnd } from '../src/native-end.js';
 
 async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration }> {
   const authority = await createAuthority({ name: 'idle connection test CA' });
@@ -128,11 +129,12 @@ describe('an idle tls-node connection', () => {
       const onread = (socket: tls.TLSSocket) => (socket as unknown as { _handle: { onread: unknown } })._handle.onread;
       expect(typeof onread(a!)).toBe('function');
       expect(onread(a!)).toBe(onread(b!));
-      // The direct reads are their own flow control (prototype methods), not an object of closures.
-      const reads = new NativeReads(a!);
-      expect(Object.getOwnPropertyNames(reads)).toEqual([]);
-      expect(reads.pause).toBe(NativeReads.prototype.pause);
-      expect(reads.isPaused()).toBe(false);
+      // One watcher per connection, NativeEnd: the end's verdict, the direct reads, their flow
+      // control and recv's outcome are its prototype methods, not an object of closures each.
+      const end = new NativeEnd(new net.Socket());
+      expect(Object.getOwnPropertyNames(end)).toEqual(['raw']);
+      for (const method of ['pause', 'resume', 'isPaused', 'readDirectly', 'endError', 'readError'] as const) expect(end[method]).toBe(NativeEnd.prototype[method]);
+      expect(end.isPaused()).toBe(false);
       for (const [socket, accepted] of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
     } finally {
       await listener.close();
