@@ -82,10 +82,10 @@ describe('ML-KEM-768: liboqs (WebAssembly) against @noble/post-quantum', () => {
     expect(nobleMlKem768.name).toBe('@noble/post-quantum');
   });
 
-  it('starts loading only after LOAD_AFTER hybrid key exchanges, serving @noble until it is ready', async () => {
+  it("starts loading only after a client's first LOAD_AFTER hybrid key exchanges, serving @noble until it is ready", async () => {
     vi.resetModules();
     const fresh = await import('../src/crypto/ml-kem.js');
-    expect(fresh.LOAD_AFTER).toBe(16);
+    expect(fresh.LOAD_AFTER).toBe(4);
     expect(fresh.wasmMlKem768State()).toBe('idle');
     for (let i = 0; i < fresh.LOAD_AFTER; i++) expect(fresh.fastestMlKem768()).toBe(fresh.nobleMlKem768);
     expect(fresh.wasmMlKem768State()).toBe('idle');
@@ -95,6 +95,16 @@ describe('ML-KEM-768: liboqs (WebAssembly) against @noble/post-quantum', () => {
     expect(fresh.wasmMlKem768State()).toBe('ready');
     expect(loaded?.name).toBe('liboqs (WebAssembly)');
     expect(fresh.fastestMlKem768()).toBe(loaded);
+  });
+
+  it("starts loading at a server's first hybrid key exchange", async () => {
+    vi.resetModules();
+    const fresh = await import('../src/crypto/ml-kem.js');
+    expect(fresh.fastestMlKem768(true)).toBe(fresh.nobleMlKem768);
+    expect(fresh.wasmMlKem768State()).toBe('loading');
+    const loaded = await fresh.loadWasmMlKem768();
+    expect(loaded?.name).toBe('liboqs (WebAssembly)');
+    expect(fresh.fastestMlKem768(true)).toBe(loaded);
   });
 
   it.each([

@@ -6,8 +6,8 @@
  *   WebAssembly only loads asynchronously and the PEP's TLSBuffer is synchronous, so the provider
  *   uses @noble's until it is ready; if it cannot load (no WebAssembly, the package missing),
  *   @noble's stays. Loading costs about 40 ms of CPU and 12 MiB once and saves about 1.5 ms per
- *   handshake end, so it starts after the process's first {@link LOAD_AFTER} hybrid key exchanges:
- *   a process making a few connections (a CLI, a script) never pays for it.
+ *   handshake end, so a client starts it after the process's first {@link LOAD_AFTER} hybrid key
+ *   exchanges (a CLI or a script making a few connections never pays for it), a server at its first.
  *
  * Both give byte-identical keys, ciphertexts and shared secrets from the same randomness
  * (test/ml-kem.test.ts), so which one a connection used is never visible on the wire.
@@ -106,7 +106,7 @@ const fromOqs = (kem: OqsMlKem768): MlKem768 =>
   });
 
 /** Hybrid key exchanges served by @noble's build before liboqs's starts loading. */
-export const LOAD_AFTER = 16;
+export const LOAD_AFTER = 4;
 
 let wasm: MlKem768 | null = null;
 let loading: Promise<MlKem768 | null> | null = null;
@@ -138,11 +138,12 @@ export function loadWasmMlKem768(): Promise<MlKem768 | null> {
 }
 
 /**
- * The fastest ML-KEM-768 ready now: liboqs's once loaded, @noble's before; the call after
- * {@link LOAD_AFTER} of them starts loading liboqs's. For the node:crypto provider.
+ * The fastest ML-KEM-768 ready now: liboqs's once loaded, @noble's before. For the node:crypto
+ * provider. `server`: a server's first call starts loading liboqs's at once (a process that accepts
+ * connections is long-lived); a client's call after {@link LOAD_AFTER} of them does.
  */
-export function fastestMlKem768(): MlKem768 {
+export function fastestMlKem768(server = false): MlKem768 {
   if (wasm !== null) return wasm;
-  if (++uses > LOAD_AFTER) void loadWasmMlKem768();
+  if (server || ++uses > LOAD_AFTER) void loadWasmMlKem768();
   return nobleMlKem768;
 }

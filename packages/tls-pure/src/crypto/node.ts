@@ -224,8 +224,8 @@ function signOptions(scheme: number): { hash: HashAlgorithm | null; padding?: nu
 }
 
 /** node:crypto's own ML-KEM-768 where Node has one (>= 24.7), else liboqs's once loaded, else @noble's. */
-function mlKem768(): MlKem768 {
-  return nativeMlKem768() ?? fastestMlKem768();
+function mlKem768(server: boolean): MlKem768 {
+  return nativeMlKem768() ?? fastestMlKem768(server);
 }
 
 /** The provider over node:crypto. */
@@ -242,14 +242,14 @@ export const nodeCryptoProvider: CryptoProvider = Object.freeze({
   // The post-quantum hybrid first: offered by default, used whenever the peer supports it.
   groups: Object.freeze([NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]),
   acceptKeyShare(group: number, clientShare: Uint8Array) {
-    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare, mlKem768());
+    if (group === NamedGroup.X25519MLKEM768) return hybridServer(x25519(), clientShare, mlKem768(true));
     const ours = nodeCryptoProvider.keyExchange(group);
     return { publicKey: ours.publicKey, sharedSecret: ours.agree(clientShare) };
   },
   keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
     switch (group) {
       case NamedGroup.X25519MLKEM768:
-        return hybridClient(x25519(), mlKem768());
+        return hybridClient(x25519(), mlKem768(false));
       case NamedGroup.x25519:
         return x25519(privateKey);
       case NamedGroup.secp256r1:
