@@ -58,6 +58,24 @@ describe.each(cases)('%s', (_, connect) => {
     expect(events).toEqual([]);
   });
 
+  // Found (breaker5): end() then destroy() before the peer answered emitted 'end' on every
+  // implementation (node:tls: none): end()'s close() resolved after the destroy and pushed the end.
+  it("end() then destroy() at once: no 'end', no 'error'", async () => {
+    const { port } = await talkingServer(4 * 1024 * 1024);
+    const socket = connect(port);
+    const events: string[] = [];
+    socket.on('error', (error) => events.push(`error: ${error.message}`));
+    socket.on('end', () => events.push('end'));
+    const outcome = new Promise<string>((resolve) => finished(socket, { writable: false }, (error) => resolve((error as { code?: string } | undefined)?.code ?? 'clean')));
+    await once(socket, 'data');
+    const closed = once(socket, 'close');
+    socket.end();
+    socket.destroy();
+    await closed;
+    expect(await outcome).toBe('ERR_STREAM_PREMATURE_CLOSE');
+    expect(events).toEqual([]);
+  });
+
   it("end() while the peer sends: 'end' and 'close', never 'error'", async () => {
     const { port } = await talkingServer(4 * 1024 * 1024);
     const socket = connect(port);

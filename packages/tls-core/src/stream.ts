@@ -90,7 +90,8 @@ export class TLSSocketStream extends Duplex {
     this.#closing = true;
     socket.close().then(
       () => {
-        this.push(null);
+        // Not after a destroy() meanwhile: that stream did not end, it was dropped.
+        if (!this.destroyed) this.push(null);
         callback();
       },
       (error: unknown) => callback(error as Error),
