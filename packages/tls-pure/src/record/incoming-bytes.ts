@@ -12,14 +12,8 @@
 
 /** The size of pooled rings: a whole read of tls-core's direct sockets (64 KiB) and more. */
 export const INCOMING_BLOCK = 128 * 1024;
-/**
- * Rings the pool keeps for the whole process (8 MiB, as tls-core's output pool); more are left to
- * the garbage collector. A busy connection holds its ring between reads, so 64 connections
- * receiving at once hold 64 and give them back in bursts: with 16 kept, bench/tls.ts's 64-connection
- * bulk run allocated 38 fresh rings per 64 MiB in the server and 29 in the client (each an mmap of
- * 128 KiB, external memory to V8); at 4 and 16 connections none (issue #17).
- */
-export const POOL_RINGS = 64;
+/** Rings the pool keeps for the whole process (2 MiB); more are left to the garbage collector. */
+const POOL_RINGS = 16;
 const pool: Uint8Array[] = [];
 const EMPTY = new Uint8Array(0);
 
