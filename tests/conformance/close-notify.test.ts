@@ -9,7 +9,8 @@
  *   paused) and over a JavaScript transport (startTls on a Duplex);
  * - a TLS error after the handshake fails the server's recv and closes the connection (item 13),
  *   and the fatal alert reaches the client even when the server then closes abortively, right
- *   after its session tickets (item 14: no Nagle delay, tickets and alert written together).
+ *   after its session tickets (item 14: no Nagle delay, tickets and alert written together);
+ * - a recv waiting when close() is called ends with recvEndedByClose, whatever the peer answers.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { connect as netConnect } from 'node:net';
@@ -17,9 +18,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RaggedEOF, TLSError, startTls, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { RECV_ENDED_BY_CLOSE, RaggedEOF, TLSError, startTls, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
-import { jsTransport, recvExactly, sendText } from '../support/sockets.js';
+import { connectPair, jsTransport, recvExactly, sendText } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
 const SCRIPT = fileURLToPath(new URL('../support/python/close_peer.py', import.meta.url));
@@ -315,6 +316,56 @@ describe.each(implementations.map((i) => [i.name, i] as const))('TLS errors afte
     expect(error).toBeInstanceOf(TLSError);
     await socket.close(true);
     expect(JSON.parse(await peer.line())).toEqual({ alert: expect.stringMatching(/BAD_RECORD_MAC/i), records: expect.any(Array) });
+    await peer.done;
+  });
+});
+
+/** The end of a recv that waited while close() ran: recvEndedByClose, never an end of stream. */
+function expectEndedByClose(outcome: unknown): void {
+  expect(outcome, String(outcome)).toBeInstanceOf(TLSError);
+  expect(outcome).not.toBeInstanceOf(RaggedEOF);
+  expect(outcome).toMatchObject({ code: 'UNITLS_TLS_ERROR', message: RECV_ENDED_BY_CLOSE });
+}
+
+// Before: tls-node's waiting recv resolved with an empty array (as if the peer had sent
+// close_notify: a body cut off by our own close or timeout read as complete); tls-openssl's and
+// tls-pure's ended with the peer's answer: an empty array for its close_notify, RaggedEOF for a FIN,
+// and RaggedEOF after close(true) though the peer had truncated nothing.
+describe.each(implementations.map((i) => [i.name, i] as const))('a recv waiting while close() runs (%s)', (_, implementation) => {
+  it.each([false, true])('close(force=%s), the peer answers with close_notify: the recv rejects with recvEndedByClose', async (force) => {
+    const pair = await connectPair(implementation, serverConfig(), clientConfig());
+    try {
+      // The server reads our close_notify, then closes with its own.
+      const server = pair.server.recv(10).then(async (data) => {
+        await pair.server.close();
+        return data;
+      });
+      const waiting = pair.client.recv(10).then(
+        (data) => new Error(`recv resolved with ${data.length} bytes`),
+        (e: unknown) => e,
+      );
+      await turns(3);
+      await pair.client.close(force);
+      expectEndedByClose(await waiting);
+      expect(await server).toEqual(new Uint8Array(0));
+      expect(await pair.client.recv(10).catch((e: unknown) => e)).toBeInstanceOf(TLSError);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it.each([false, true])('close(force=%s), the peer answers with a FIN only (Python): the recv rejects with recvEndedByClose', async (force) => {
+    const peer = python('observe-server');
+    const port = Number(await peer.line());
+    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+    const waiting = socket.recv(10).then(
+      (data) => new Error(`recv resolved with ${data.length} bytes`),
+      (e: unknown) => e,
+    );
+    await turns(3);
+    await socket.close(force);
+    expectEndedByClose(await waiting);
+    expect(JSON.parse(await peer.line())).toEqual({ data: '', end: 'close_notify' });
     await peer.done;
   });
 });

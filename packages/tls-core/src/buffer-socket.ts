@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError, isTransportFailure, transportFailure } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, isTransportFailure, recvEndedByClose, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -156,6 +156,8 @@ export class BufferSocket implements TLSSocket {
   readonly #transport: Transport;
   readonly #intake: Intake;
   #closed = false;
+  /** close() was called: a recv that waited and ends without data says so (recvEndedByClose). */
+  #closing = false;
   /** What the handshake's last input already held: plaintext, or the error reading it raised. */
   #early: Uint8Array | null = null;
   #earlyError: unknown = null;
@@ -378,9 +380,12 @@ export class BufferSocket implements TLSSocket {
       }
       this.#intake.drained();
     } catch (error) {
+      // close() ended this recv (it dropped the transport, or the answer to our close_notify came).
+      if (this.#closing) throw recvEndedByClose(error);
       await this.#fatal();
       throw transportFailure(error, 'read');
     }
+    if (data.length === 0 && this.#closing) throw recvEndedByClose();
     // Records read may have asked for an answer (a key update).
     if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
     return data;
@@ -409,9 +414,11 @@ export class BufferSocket implements TLSSocket {
       this.#intake.drained();
       return takeRead(target, total);
     }).catch(async (error: unknown) => {
+      if (this.#closing) throw recvEndedByClose(error);
       await this.#fatal();
       throw transportFailure(error, 'read');
     });
+    if ((result === undefined || result.length === 0) && this.#closing) throw recvEndedByClose();
     return result ?? new Uint8Array(0);
   }
 
@@ -486,9 +493,12 @@ export class BufferSocket implements TLSSocket {
    * Closes the connection. Without `force`: pending sends go out, then close_notify, and the
    * peer's close_notify is awaited (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}). With `force` (PEP
    * 748): close_notify is sent and the transport shut down at once, without waiting for the peer.
+   * A recv waiting meanwhile ends by the time close() does, rejected with recvEndedByClose unless
+   * data came first.
    */
   async close(force = false): Promise<void> {
     if (this.#closed) return;
+    this.#closing = true;
     if (force) {
       this.#closed = true;
       this.#intake.detach();

@@ -218,3 +218,16 @@ export function transportFailure(error: unknown, during: 'handshake' | 'read' | 
       : (TRANSPORT_FAILURES[code] ?? (error as Error).message);
   return new TransportError(`TLS ${during} failed: ${explanation} (${code})`, { cause: error });
 }
+
+/** The message of {@link recvEndedByClose}. */
+export const RECV_ENDED_BY_CLOSE = 'recv: close() was called on this TLSSocket while the recv waited, so it ended without an answer from the peer';
+
+/**
+ * What a recv rejects with when `close()` on the same socket ended it while it waited (every
+ * implementation). Not an empty array (that means the peer's close_notify) nor RaggedEOF (the
+ * peer's FIN): neither is why it ended, and an empty array would let a reader take a body cut off
+ * by its own close (or timeout) for a complete one.
+ */
+export function recvEndedByClose(cause?: unknown): TLSError {
+  return new TLSError(RECV_ENDED_BY_CLOSE, cause === undefined ? undefined : { cause });
+}

@@ -54,7 +54,13 @@ export type Transport = Duplex & {
 export interface TLSSocket extends AsyncDisposable {
   /** The context this socket was made from. */
   readonly context: ClientContext | ServerContext;
-  /** Up to `bufsize` decrypted bytes; an empty array means the peer closed cleanly. */
+  /**
+   * Up to `bufsize` decrypted bytes; an empty array means the peer closed cleanly (its
+   * close_notify). A recv still waiting when {@link close} is called on the same socket ends no
+   * later than close() does: with data already on its way, or rejected with TLSError
+   * `RECV_ENDED_BY_CLOSE` (tls-core `recvEndedByClose()`), the same on every implementation; never with an
+   * empty array or RaggedEOF, since neither the peer's close_notify nor its FIN ended it.
+   */
   recv(bufsize: number): Promise<Uint8Array>;
   /**
    * Encrypts and sends `bytes`; resolves with the count sent once the transport took them.
@@ -65,7 +71,9 @@ export interface TLSSocket extends AsyncDisposable {
   send(bytes: Uint8Array): Promise<number>;
   /**
    * Closes the connection. Without `force`, sends close_notify and waits (bounded) for the
-   * peer's; with `force`, drops the transport at once.
+   * peer's; with `force`, drops the transport at once. A recv waiting on this socket is ended:
+   * it rejects with TLSError `RECV_ENDED_BY_CLOSE` (see {@link recv}); later recv and send
+   * calls reject with TLSError.
    */
   close(force?: boolean): Promise<void>;
   /** Listening sockets: bound how many accepted connections may wait for {@link accept}. */

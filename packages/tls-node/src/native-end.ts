@@ -28,7 +28,7 @@
 import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { RaggedEOF, type ChunkReader, type ReadFlow, type ReadOutcome, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { canReadDirectly, directReadsInUse, readDirectly, restartHandle, stopHandle } from './native-read.js';
 
@@ -193,8 +193,23 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     return this.#verdict === 'fin' || this.#verdict === 'fin reported';
   }
 
-  /** recv at the end (the socket's ChunkReader asks): RaggedEOF without a close_notify. */
-  endError(): RaggedEOF | null {
+  /** close() was called: see {@link closing}. */
+  #closing = false;
+
+  /**
+   * Called by the socket's close() before it detaches the reader: a recv that ends then was ended
+   * by close(), not by the peer ({@link endError}).
+   */
+  closing(): void {
+    this.#closing = true;
+  }
+
+  /**
+   * recv at the end (the socket's ChunkReader asks): recvEndedByClose when close() ended it,
+   * RaggedEOF without a close_notify.
+   */
+  endError(): TLSError | null {
+    if (this.#closing) return recvEndedByClose();
     if (!this.endedWithoutCloseNotify) return null;
     this.#verdict = 'fin reported';
     return new RaggedEOF();

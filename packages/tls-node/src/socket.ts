@@ -129,7 +129,8 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   /**
-   * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived.
+   * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived. A recv
+   * waiting when close() is called rejects with recvEndedByClose (tls-core).
    *
    * @throws RaggedEOF when the peer closed the transport without close_notify (the data may have
    *   been truncated); TransportError when the peer reset it; TLSError when a TLS error ended the
@@ -218,6 +219,8 @@ export class NodeTLSSocket implements TLSSocket {
   async close(force = false): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // A recv the detach ends rejects with recvEndedByClose, not an empty array (see StreamEnd).
+    this.#end.closing();
     this.#reader.detach();
     if (this.#end instanceof NativeEnd) this.#end.stopReadingDirectly();
     if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);

@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { RaggedEOF, type ReadOutcome, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { NativeEnd, hasNativeHandle } from './native-end.js';
 
@@ -89,8 +89,23 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
     return this.#endedWithoutCloseNotify;
   }
 
-  /** recv at the end (the socket's ChunkReader asks): RaggedEOF without a close_notify. */
-  endError(): RaggedEOF | null {
+  /** close() was called: see {@link closing}. */
+  #closing = false;
+
+  /**
+   * Called by the socket's close() before it detaches the reader: a recv that ends then was ended
+   * by close(), not by the peer ({@link endError}).
+   */
+  closing(): void {
+    this.#closing = true;
+  }
+
+  /**
+   * recv at the end (the socket's ChunkReader asks): recvEndedByClose when close() ended it,
+   * RaggedEOF without a close_notify.
+   */
+  endError(): TLSError | null {
+    if (this.#closing) return recvEndedByClose();
     if (!(this.#endedWithoutCloseNotify)) return null;
     this.#raggedEOFReported = true;
     return new RaggedEOF();
