@@ -231,3 +231,17 @@ export const RECV_ENDED_BY_CLOSE = 'recv: close() was called on this TLSSocket w
 export function recvEndedByClose(cause?: unknown): TLSError {
   return new TLSError(RECV_ENDED_BY_CLOSE, cause === undefined ? undefined : { cause });
 }
+
+/** The message of {@link renegotiationRefused}. */
+export const RENEGOTIATION_REFUSED =
+  'TLS renegotiation refused: the peer asked to renegotiate this TLS 1.2 connection, which unitls never does (it answers no_renegotiation, RFC 5246 7.2.2), and the peer ended the connection';
+
+/**
+ * What every implementation raises when a TLS 1.2 peer's renegotiation request (a server's
+ * HelloRequest, a client's new ClientHello) is refused and the peer then ends the connection
+ * (usually with a handshake_failure alert): not "handshake_failure, no cipher suite in common".
+ * `cause` is the peer's alert as the implementation reported it.
+ */
+export function renegotiationRefused(cause?: unknown): TLSError {
+  return new TLSError(RENEGOTIATION_REFUSED, cause === undefined ? undefined : { cause });
+}

@@ -1,5 +1,5 @@
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { CertificateVerificationError, TLSError, isTransportFailure, reasonForOpenSSLVerifyCode, transportFailure, type VerificationFailureReason } from '@unitls/tls-core';
+import { CertificateVerificationError, TLSError, isTransportFailure, reasonForOpenSSLVerifyCode, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
@@ -37,7 +37,7 @@ const missingCertificate = new Set([
  * through; certificate problems become CertificateVerificationError; the rest a TLSError saying
  * what happened, the original kept as `cause` (with its `code`).
  */
-export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write'): Error {
+export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write', version?: TLSVersion | null): Error {
   if (error instanceof TLSError) return error;
   if (!(error instanceof Error)) return new TLSError(`TLS ${during} failed: ${String(error)}`, { cause: error });
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return error;
@@ -68,6 +68,9 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   if (code === 'ECONNRESET' && during === 'handshake') {
     return new TLSError('the connection closed during the TLS handshake', { cause: error });
   }
+  // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: node:tls refuses
+  // the peer's (no_renegotiation) and the peer answers handshake_failure.
+  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && during === 'read' && version === 'TLSv1.2') return renegotiationRefused(error);
   const explanation = code === 'ECONNRESET' && during !== 'handshake' ? 'the peer reset the connection' : explanations[code];
   const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });

@@ -28,7 +28,7 @@
 import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { RaggedEOF, recvEndedByClose, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { canReadDirectly, directReadsInUse, readDirectly, restartHandle, stopHandle } from './native-read.js';
 
@@ -220,9 +220,16 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     return this.#verdict === 'fin reported';
   }
 
+  #version: TLSVersion | null = null;
+
+  /** Set by the socket once its handshake is done: the negotiated version, for {@link readError}. */
+  set version(version: TLSVersion | null) {
+    this.#version = version;
+  }
+
   /** recv's error for what failed the TLS stream. */
   readError(error: unknown): Error {
-    return toTLSError(error, 'read');
+    return toTLSError(error, 'read', this.#version);
   }
 
   /**

@@ -90,6 +90,8 @@ export class NodeTLSSocket implements TLSSocket {
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
     const version = socket.getProtocol();
     this.#version = version === 'TLSv1.3' ? 'TLSv1.3' : version === 'TLSv1.2' ? 'TLSv1.2' : null;
+    // recv's errors depend on it (a TLS 1.2 handshake_failure after the handshake: renegotiation refused).
+    end.version = this.#version;
     const cipher = socket.getCipher() as { standardName?: string } | undefined;
     this.#cipher = cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
     const alpn = socket.alpnProtocol;

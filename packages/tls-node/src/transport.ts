@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { NativeEnd, hasNativeHandle } from './native-end.js';
 
@@ -116,9 +116,16 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
     return this.#raggedEOFReported;
   }
 
+  #version: TLSVersion | null = null;
+
+  /** Set by the socket once its handshake is done: the negotiated version, for {@link readError}. */
+  set version(version: TLSVersion | null) {
+    this.#version = version;
+  }
+
   /** recv's error for what failed the TLS stream. */
   readError(error: unknown): Error {
-    return toTLSError(error, 'read');
+    return toTLSError(error, 'read', this.#version);
   }
 
   override _read(): void {

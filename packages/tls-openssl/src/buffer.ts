@@ -8,6 +8,7 @@ import {
   WantReadError,
   WantWriteError,
   protocolFromBytes,
+  renegotiationRefused,
   sealSession,
   type CipherSuite,
   type ClientContext,
@@ -63,6 +64,8 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   #native: object | null;
   readonly #serverHostname: string | null;
   #describeFailure: ((error: Error) => Error) | undefined;
+  /** The version the handshake settled, kept for failures after it (see #fail). */
+  #establishedVersion: TLSVersion | null = null;
 
   /**
    * @internal Built by the contexts' createBuffer.
@@ -95,6 +98,12 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
 
   #fail(error: unknown, during: string): never {
     let typed = fromNativeError(error, during);
+    // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: OpenSSL
+    // refuses the peer's (no_renegotiation) and the peer answers handshake_failure.
+    // (OpenSSL reports no version while the refused handshake is under way: the one kept is used.)
+    if (during === 'read' && /alert handshake failure/.test((error as { reason?: string }).reason ?? '') && this.#establishedVersion === 'TLSv1.2') {
+      typed = renegotiationRefused(error);
+    }
     if (typed instanceof CertificateVerificationError && typed.reason === 'hostname-mismatch') {
       typed = namingMismatch(typed, this.#serverHostname, this.#info()?.refusedCert);
     }
@@ -125,6 +134,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     }
     if (status === Status.ZERO_RETURN) throw new TLSError('the peer closed the connection during the TLS handshake');
     this.#status(status, 'handshake');
+    this.#establishedVersion ??= this.negotiatedTlsVersion;
   }
 
   /** One record's plaintext, at most `amt` bytes (into `buffer` when given: the count is returned). */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { TLSError } from '@unitls/tls-core';
+import { TLSError, renegotiationRefused } from '@unitls/tls-core';
 import { AlertDescription, ContentType, alertName } from './codec/constants.js';
 import type { HandshakeMessage } from './codec/messages.js';
 import { DecodeError } from './codec/reader.js';
@@ -293,6 +293,12 @@ export class Engine {
     if (level === 1 && (description === AlertDescription.user_canceled || this.version === 0x0303)) {
       this.#idle();
       return;
+    }
+    // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: we refused the
+    // peer's (no_renegotiation warning, handshake/client12.ts, server12.ts) and it gave up.
+    if (description === AlertDescription.handshake_failure && this.version === 0x0303 && this.handshakeComplete) {
+      this.closeSent = true;
+      throw renegotiationRefused(new TLSPeerAlertError(description, `${describePeerAlert(description)} [${alertName(description)}]`));
     }
     const error =
       description === AlertDescription.certificate_required

@@ -326,7 +326,7 @@ class ExpectTraffic implements HandshakeState {
   handle(engine: Engine, message: HandshakeMessage): HandshakeState {
     // RFC 5746 / issue #17: renegotiation is refused; a HelloRequest gets a no_renegotiation warning.
     if (message.type !== HandshakeType12.HELLO_REQUEST) fail(AlertDescription.unexpected_message, `handshake message type ${message.type} after the TLS 1.2 handshake`);
-    engine.sendWarning(100);
+    engine.sendWarning(AlertDescription.no_renegotiation);
     return this;
   }
 }

@@ -289,7 +289,11 @@ class ExpectFinished implements HandshakeState {
 
 class ExpectTraffic implements HandshakeState {
   readonly name = 'ExpectTraffic';
-  handle(): HandshakeState {
-    return fail(AlertDescription.unexpected_message, 'renegotiation is refused: a handshake message after the TLS 1.2 handshake');
+  handle(engine: Engine, message: HandshakeMessage): HandshakeState {
+    if (message.type !== HandshakeType.CLIENT_HELLO) return fail(AlertDescription.unexpected_message, `handshake message type ${message.type} after the TLS 1.2 handshake`);
+    // RFC 5246 7.2.2 / RFC 5746: renegotiation is refused with a no_renegotiation warning, as
+    // OpenSSL does; the client decides (it usually ends the connection with handshake_failure).
+    engine.sendWarning(AlertDescription.no_renegotiation);
+    return this;
   }
 }
