@@ -113,6 +113,11 @@ class Lane {
   #busy = false;
   #waiting: Array<() => void> | null = null;
 
+  /** No task runs or waits: a caller may act synchronously without overtaking one. */
+  get idle(): boolean {
+    return !this.#busy;
+  }
+
   run<T>(task: () => Promise<T>): Promise<T> {
     if (!this.#busy) return this.#start(task);
     return new Promise<void>((resolve) => (this.#waiting ??= []).push(resolve)).then(() => this.#start(task));
@@ -341,7 +346,33 @@ export class BufferSocket implements TLSSocket {
     }
     const size = Math.min(bufsize, RECV_MAX);
     const fast = this.#fast;
-    return this.#serialRead(fast === null ? () => this.#recvThroughRead(size) : () => this.#recvFast(fast, size));
+    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size));
+    return this.#recvReady(fast, size) ?? this.#serialRead(() => this.#recvFast(fast, size));
+  }
+
+  /**
+   * Bytes already decryptable, taken at once when no other read runs: the recv then costs one
+   * settled promise instead of an async task in the read lane (clients reading many pieces). Null
+   * when it cannot: the buffer has no readOwned, nothing is decryptable yet, a read runs or waits,
+   * bytes or an error kept from the handshake. A failure is reported as {@link #recvFast} does.
+   */
+  #recvReady(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> | null {
+    if (fast.readOwned === undefined || !this.#reading.idle || this.#closed || this.#early !== null || this.#earlyError !== null) return null;
+    let owned: Uint8Array | number;
+    try {
+      owned = fast.readOwned(size);
+    } catch (error) {
+      return this.#serialRead(async () => {
+        if (this.#closing) throw recvEndedByClose(error);
+        await this.#fatal();
+        throw transportFailure(error, 'read');
+      });
+    }
+    if (typeof owned === 'number') return null;
+    this.#intake.drained();
+    // Records read may have asked for an answer (a key update): it goes out before the bytes return.
+    if (this.#buffer.outgoingBytesBuffered() > 0) return this.#serialRead(() => this.#flush().then(() => owned));
+    return Promise.resolve(owned);
   }
 
   /**

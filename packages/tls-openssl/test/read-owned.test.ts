@@ -5,8 +5,11 @@
  * and nothing later reads change. Records not complete yet are not counted (the chunk BIO gives
  * OpenSSL whole records only), and what a small `max` leaves of a record comes next.
  */
+import { createHook } from 'node:async_hooks';
+import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  BufferSocket,
   CipherSuite,
   READ_WANT_READ,
   TLSClientConfiguration,
@@ -148,3 +151,77 @@ describe('a tls-openssl TLSSocket', () => {
   });
 });
 
+/** Promises made while `action` runs and settles. */
+async function promisesMadeBy(action: () => Promise<unknown>): Promise<number> {
+  let made = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') made++;
+    },
+  }).enable();
+  try {
+    await action();
+  } finally {
+    hook.disable();
+  }
+  return made;
+}
+
+describe('a recv whose bytes are already decryptable', () => {
+  /**
+   * A socket over a transport that delivers `ciphertext` at once, its buffer's handshake done in
+   * memory; readOwned hidden when `hideReadOwned` (the read lane's path, as before).
+   */
+  async function socketHolding(sizes: number[], hideReadOwned: boolean) {
+    const { client, server } = connectedPair() as { client: Fast; server: Fast };
+    const transport = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    transport.push(records(server, sizes));
+    const buffer = hideReadOwned
+      ? (new Proxy(client, {
+          get: (target, key) => {
+            if (key === 'readOwned') return undefined;
+            const value = Reflect.get(target, key, target) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }) as Fast)
+      : client;
+    const socket = await BufferSocket.open(buffer, transport);
+    // The first recv waits for the transport; every record is decryptable after it.
+    expect(Buffer.from(await socket.recv(1)).equals(DATA.subarray(0, 1))).toBe(true);
+    return { socket, close: () => socket.close(true) };
+  }
+
+  it('is taken at once, outside the read lane: fewer promises (no async task, no lane hand-off), the same bytes', async () => {
+    const sizes = [16_384, 16_384, 16_384];
+    const counts: number[] = [];
+    for (const hide of [true, false]) {
+      const { socket, close } = await socketHolding(sizes, hide);
+      try {
+        let chunk: Uint8Array = new Uint8Array(0);
+        counts.push(await promisesMadeBy(async () => void (chunk = await socket.recv(20_000))));
+        expect(Buffer.from(chunk).equals(DATA.subarray(1, 20_001))).toBe(true);
+        const rest = await socket.recv(65_536);
+        expect(Buffer.from(rest).equals(DATA.subarray(20_001, 49_152))).toBe(true);
+      } finally {
+        await close();
+      }
+    }
+    const [lane, ready] = counts as [number, number];
+    expect(ready).toBeLessThan(lane);
+  });
+
+  it('a recv waiting in the read lane is not overtaken by a later one', async () => {
+    const { client, server } = connectedPair() as { client: Fast; server: Fast };
+    const transport = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const socket = await BufferSocket.open(client, transport);
+    try {
+      const first = socket.recv(100);
+      const second = socket.recv(100);
+      transport.push(records(server, [150]));
+      expect(Buffer.from(await first).equals(DATA.subarray(0, 100))).toBe(true);
+      expect(Buffer.from(await second).equals(DATA.subarray(100, 150))).toBe(true);
+    } finally {
+      await socket.close(true);
+    }
+  });
+});
