@@ -66,6 +66,12 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   #describeFailure: ((error: Error) => Error) | undefined;
   /** The version the handshake settled, kept for failures after it (see #fail). */
   #establishedVersion: TLSVersion | null = null;
+  /**
+   * The error a read or write failed with, raised again by every later read and write: the
+   * failure is for good (RFC 8446 6.2), and OpenSSL's next SSL_read after it reports no error,
+   * which read as the peer's close_notify (an empty recv, a clean end).
+   */
+  #failure: Error | null = null;
 
   /**
    * @internal Built by the contexts' createBuffer.
@@ -107,7 +113,9 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     if (typed instanceof CertificateVerificationError && typed.reason === 'hostname-mismatch') {
       typed = namingMismatch(typed, this.#serverHostname, this.#info()?.refusedCert);
     }
-    throw this.#describeFailure?.(typed) ?? typed;
+    const failure = this.#describeFailure?.(typed) ?? typed;
+    if (during === 'read' || during === 'write') this.#failure = failure;
+    throw failure;
   }
 
   #status(status: number, during: string): void {
@@ -175,6 +183,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * read set off garbage collections at bulk rates). A status number when there are none.
    */
   readOwned(max: number): Uint8Array | number {
+    if (this.#failure !== null) throw this.#failure;
     const bound = addon.readableBound.call(this.#n(), max);
     if (bound === 0) {
       // Nothing to decrypt: the status (or an error, or the close_notify) comes from a read.
@@ -189,6 +198,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   }
 
   #readInto(target: Uint8Array, length: number, all: boolean): number {
+    if (this.#failure !== null) throw this.#failure;
     try {
       return addon.readInto.call(this.#n(), target, 0, length, all);
     } catch (error) {
@@ -201,6 +211,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * @throws WantWriteError when the outgoing buffer is full (nothing taken).
    */
   write(buf: Uint8Array): number {
+    if (this.#failure !== null) throw this.#failure;
     let result: number;
     try {
       result = addon.write.call(this.#n(), buf);
@@ -218,6 +229,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * not fit wait for processOutgoing), or -1 when it cannot (nothing taken; `write` then).
    */
   writeInto(data: Uint8Array, target: Uint8Array): number {
+    if (this.#failure !== null) throw this.#failure;
     let result: number;
     try {
       result = addon.writeInto.call(this.#n(), data, target, 0, target.length);
