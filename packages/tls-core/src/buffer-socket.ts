@@ -51,10 +51,10 @@ export interface TLSBufferFastPath {
    */
   readAvailable(target: Uint8Array): number;
   /**
-   * {@link readAvailable} without the copy, into memory the caller may keep: the next decrypted
-   * bytes (at most `max`: one record's, or every record already decryptable, decrypted straight
-   * into memory of their size), or {@link READ_EOF}, {@link READ_WANT_READ}, {@link READ_WANT_WRITE}.
-   * BufferSocket's recv then returns them as they are.
+   * {@link readAvailable} without the copy, for a buffer whose decrypted records are fresh memory
+   * already: the next decrypted bytes (at most `max`, at most one record's) as memory the caller
+   * may keep, or {@link READ_EOF}, {@link READ_WANT_READ}, {@link READ_WANT_WRITE}. BufferSocket's
+   * recv then returns them as they are.
    *
    * @throws RaggedEOF and TLSError as `TLSBuffer.read` does.
    */
@@ -112,11 +112,6 @@ const outputPool = new OutputPool();
 class Lane {
   #busy = false;
   #waiting: Array<() => void> | null = null;
-
-  /** No task runs or waits: a caller may act synchronously without overtaking one. */
-  get idle(): boolean {
-    return !this.#busy;
-  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
     if (!this.#busy) return this.#start(task);
@@ -346,33 +341,7 @@ export class BufferSocket implements TLSSocket {
     }
     const size = Math.min(bufsize, RECV_MAX);
     const fast = this.#fast;
-    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size));
-    return this.#recvReady(fast, size) ?? this.#serialRead(() => this.#recvFast(fast, size));
-  }
-
-  /**
-   * Bytes already decryptable, taken at once when no other read runs: the recv then costs one
-   * settled promise instead of an async task in the read lane (clients reading many pieces). Null
-   * when it cannot: the buffer has no readOwned, nothing is decryptable yet, a read runs or waits,
-   * bytes or an error kept from the handshake. A failure is reported as {@link #recvFast} does.
-   */
-  #recvReady(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> | null {
-    if (fast.readOwned === undefined || !this.#reading.idle || this.#closed || this.#early !== null || this.#earlyError !== null) return null;
-    let owned: Uint8Array | number;
-    try {
-      owned = fast.readOwned(size);
-    } catch (error) {
-      return this.#serialRead(async () => {
-        if (this.#closing) throw recvEndedByClose(error);
-        await this.#fatal();
-        throw transportFailure(error, 'read');
-      });
-    }
-    if (typeof owned === 'number') return null;
-    this.#intake.drained();
-    // Records read may have asked for an answer (a key update): it goes out before the bytes return.
-    if (this.#buffer.outgoingBytesBuffered() > 0) return this.#serialRead(() => this.#flush().then(() => owned));
-    return Promise.resolve(owned);
+    return this.#serialRead(fast === null ? () => this.#recvThroughRead(size) : () => this.#recvFast(fast, size));
   }
 
   /**

@@ -99,7 +99,6 @@ napi_value create_connection(napi_env env, napi_callback_info info);
 napi_value is_connection(napi_env env, napi_callback_info info);
 napi_value do_handshake(napi_env env, napi_callback_info info);
 napi_value read_into(napi_env env, napi_callback_info info);
-napi_value readable_bound(napi_env env, napi_callback_info info);
 napi_value write_plain(napi_env env, napi_callback_info info);
 napi_value shutdown_tls(napi_env env, napi_callback_info info);
 napi_value feed(napi_env env, napi_callback_info info);

@@ -23,8 +23,6 @@ typedef struct {
   Chunk *tail;
   size_t pending;
   int eof;
-  int whole_records; /* reads give OpenSSL whole TLS records only (chunk_bio_whole_records) */
-  size_t record_left; /* bytes of the record being read not taken yet (0: at a record header) */
 } Queue;
 
 static Queue *queue_of(BIO *bio) { return BIO_get_data(bio); }
@@ -182,67 +180,6 @@ size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len) {
 
 size_t chunk_bio_pending(BIO *bio) { return queue_of(bio)->pending; }
 
-/* A cursor over the queued bytes, from the head. */
-typedef struct {
-  const Chunk *chunk;
-  size_t at; /* index into chunk->data */
-} Cursor;
-
-/* Copies `len` bytes at the cursor to `out` and moves past them; 0 when fewer are queued. */
-static int cursor_read(Cursor *cursor, unsigned char *out, size_t len) {
-  while (len > 0) {
-    if (cursor->chunk == NULL) return 0;
-    size_t available = cursor->chunk->end - cursor->at;
-    size_t n = available < len ? available : len;
-    if (out != NULL) {
-      memcpy(out, cursor->chunk->data + cursor->at, n);
-      out += n;
-    }
-    cursor->at += n;
-    len -= n;
-    if (cursor->at == cursor->chunk->end) {
-      cursor->chunk = cursor->chunk->next;
-      cursor->at = cursor->chunk == NULL ? 0 : cursor->chunk->start;
-    }
-  }
-  return 1;
-}
-
-size_t chunk_bio_record_bytes(BIO *bio, unsigned char type, size_t overhead, size_t cap) {
-  Queue *queue = queue_of(bio);
-  Cursor cursor = {queue->head, queue->head == NULL ? 0 : queue->head->start};
-  size_t left = queue->pending;
-  size_t total = 0;
-  unsigned char header[5];
-  while (total < cap && left >= sizeof header && cursor_read(&cursor, header, sizeof header)) {
-    size_t body = (size_t)header[3] << 8 | header[4];
-    if (body > left - sizeof header) break; /* not all here yet */
-    if (header[0] == type && body > overhead) total += body - overhead;
-    left -= sizeof header + body;
-    if (!cursor_read(&cursor, NULL, body)) break;
-  }
-  return total < cap ? total : cap;
-}
-
-/* The size of the record whose header begins the queue (header included); 0 when fewer than a
- * header's 5 bytes are queued; SIZE_MAX when they are no TLS record header (a content type of
- * 20-24, version 3.x, at most 2^14 + 2048 bytes: RFC 8446 5.1, RFC 5246 6.2.3): OpenSSL refuses it. */
-static size_t record_size_at_head(Queue *queue) {
-  if (queue->pending < 5) return 0;
-  Cursor cursor = {queue->head, queue->head->start};
-  unsigned char header[5];
-  cursor_read(&cursor, header, sizeof header);
-  size_t body = (size_t)header[3] << 8 | header[4];
-  if (header[0] < 20 || header[0] > 24 || header[1] != 3 || body > 16384 + 2048) return SIZE_MAX;
-  return 5 + body;
-}
-
-void chunk_bio_whole_records(BIO *bio) {
-  Queue *queue = queue_of(bio);
-  queue->whole_records = 1;
-  queue->record_left = 0;
-}
-
 void chunk_bio_set_eof(BIO *bio) { queue_of(bio)->eof = 1; }
 
 /* ---------- the BIO_METHOD ---------- */
@@ -263,21 +200,7 @@ static int bio_read_ex(BIO *bio, char *out, size_t len, size_t *read) {
     if (!queue->eof) BIO_set_retry_read(bio);
     return 0;
   }
-  if (queue->whole_records && queue->record_left == 0 && !queue->eof) {
-    /* At a record header: nothing until the whole record is here (OpenSSL then never holds part of
-     * one, and the queue always begins at a header: chunk_bio_record_bytes relies on it). */
-    size_t size = record_size_at_head(queue);
-    if (size != SIZE_MAX) {
-      if (size == 0 || queue->pending < size) {
-        *read = 0;
-        BIO_set_retry_read(bio);
-        return 0;
-      }
-      queue->record_left = size;
-    }
-  }
   *read = chunk_bio_take(bio, (unsigned char *)out, len);
-  queue->record_left -= *read < queue->record_left ? *read : queue->record_left;
   return 1;
 }
 

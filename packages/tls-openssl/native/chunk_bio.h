@@ -44,17 +44,6 @@ size_t chunk_bio_unlend(BIO *bio, void *lent, int keep, int *ok);
 /* Moves up to `len` bytes to `out`; returns how many. */
 size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
 
-/* From now on (call it when the queue begins at a record header: once the handshake is done)
- * reads give OpenSSL whole TLS records only, each once all of it is queued. OpenSSL (read_ahead
- * off, as here) asks for a record's header, then for the rest: it never holds part of a record, and
- * the queue always begins at a header. */
-void chunk_bio_whole_records(BIO *bio);
-
-/* The bytes of the complete records queued from the head whose content type is `type`, each less
- * `overhead` (what its protection adds), counted up to `cap`: an upper bound on the plaintext they
- * hold, once chunk_bio_whole_records is on (before, only an estimate). */
-size_t chunk_bio_record_bytes(BIO *bio, unsigned char type, size_t overhead, size_t cap);
-
 /* From now on an empty queue reads as end of file instead of "retry later". */
 void chunk_bio_set_eof(BIO *bio);
 

@@ -175,12 +175,7 @@ napi_value do_handshake(napi_env env, napi_callback_info info) {
   Connection *c;
   if (!args_of(env, info, 0, NULL, &c)) return NULL;
   int ret = SSL_do_handshake(c->ssl);
-  if (ret == 1) {
-    /* Done: OpenSSL read up to the end of the handshake's last record, so the queue begins at a
-     * record header (readableBound counts whole records from there). */
-    chunk_bio_whole_records(c->rbio);
-    return int_value(env, DONE);
-  }
+  if (ret == 1) return int_value(env, DONE);
   int status = status_of(env, c, ret, "TLS handshake failed");
   return status < 0 ? NULL : int_value(env, status);
 }
@@ -240,36 +235,6 @@ napi_value read_into(napi_env env, napi_callback_info info) {
     break;
   }
   return int_value(env, (int64_t)total);
-}
-
-/* What protection adds to a record's plaintext under the connection's cipher, at least (0 when
- * unknown): a smaller figure only makes readableBound larger than the plaintext, never smaller. */
-static size_t record_overhead(SSL *ssl) {
-  const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
-  if (cipher == NULL) return 0;
-  /* TLS 1.3 (RFC 8446 5.2): the AEAD tag (8 bytes for TLS_AES_128_CCM_8_SHA256, else 16) and the
-   * inner content type byte. */
-  if (SSL_version(ssl) == TLS1_3_VERSION) return SSL_CIPHER_get_protocol_id(cipher) == 0x1305 ? 9 : 17;
-  if (!SSL_CIPHER_is_aead(cipher)) return 0;
-  /* TLS 1.2 AEADs: ChaCha20-Poly1305 a 16-byte tag (RFC 7905); AES-GCM and AES-CCM an 8-byte
-   * explicit nonce and a tag of at least 8 (RFC 5288, RFC 6655). */
-  return 16;
-}
-
-/* readableBound(max) -> at most `max`: how many plaintext bytes a read can return now, at most
- * (what the record being read still holds, and every complete application-data record queued),
- * or 0 when a read would only report a status (nothing decryptable, end of stream, an error). */
-napi_value readable_bound(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  Connection *c;
-  if (!args_of(env, info, 1, argv, &c)) return NULL;
-  double max;
-  CHECK(napi_get_value_double(env, argv[0], &max));
-  if (c->deferred_status != 0 || !SSL_is_init_finished(c->ssl) || !(max >= 1)) return int_value(env, 0);
-  size_t cap = max >= (double)INCOMING_BUFFER_LIMIT ? INCOMING_BUFFER_LIMIT : (size_t)max;
-  size_t bound = (size_t)SSL_pending(c->ssl);
-  if (bound < cap) bound += chunk_bio_record_bytes(c->rbio, SSL3_RT_APPLICATION_DATA, record_overhead(c->ssl), cap - bound);
-  return int_value(env, (int64_t)(bound < cap ? bound : cap));
 }
 
 /* ---------- writing ---------- */

@@ -27,7 +27,6 @@ ENTRY(create_connection)
 ENTRY(is_connection)
 ENTRY(do_handshake)
 ENTRY(read_into)
-ENTRY(readable_bound)
 ENTRY(write_plain)
 ENTRY(write_into)
 ENTRY(shutdown_tls)
@@ -51,7 +50,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"isConnection", NULL, is_connection_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"doHandshake", NULL, do_handshake_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readInto", NULL, read_into_entry, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"readableBound", NULL, readable_bound_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, write_plain_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeInto", NULL, write_into_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shutdown", NULL, shutdown_tls_entry, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -14,12 +14,6 @@ export interface Addon {
   doHandshake(this: object): number;
   /** Bytes read (> 0) into target[offset, offset + length), or -status; `all`: every decryptable record. */
   readInto(this: object, target: Uint8Array, offset: number, length: number, all: boolean): number;
-  /**
-   * At most `max`: the plaintext bytes a read can return now, at most (0 when a read would only
-   * report a status). The bytes of the complete application-data records buffered, less their
-   * protection, and what the record being read still holds.
-   */
-  readableBound(this: object, max: number): number;
   /** Bytes taken (>= 0), or -status (-WANT_WRITE when the outgoing buffer is full). */
   write(this: object, data: Uint8Array): number;
   /** Ciphertext bytes placed in target[offset, offset + length) (>= 0), or -status (-WANT_WRITE: use write). */

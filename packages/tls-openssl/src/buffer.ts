@@ -176,27 +176,6 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     throw new TLSError(`unexpected read status ${-result}`);
   }
 
-  /**
-   * Extension for BufferSocket ({@link TLSBufferFastPath}): every record already decryptable (at
-   * most `max` bytes), decrypted straight into memory of its size that the caller then owns: no
-   * copy, and no larger allocation than the bytes returned (issue #16: a fresh 64 KiB buffer per
-   * read set off garbage collections at bulk rates). A status number when there are none.
-   */
-  readOwned(max: number): Uint8Array | number {
-    if (this.#failure !== null) throw this.#failure;
-    const bound = addon.readableBound.call(this.#n(), max);
-    if (bound === 0) {
-      // Nothing to decrypt: the status (or an error, or the close_notify) comes from a read.
-      const target = (scratch ??= Buffer.allocUnsafeSlow(MAX_RECORD_PLAINTEXT));
-      const result = this.readAvailable(target.subarray(0, Math.min(max, target.length)));
-      return result > 0 ? Buffer.from(target.subarray(0, result)) : result;
-    }
-    const target = Buffer.allocUnsafeSlow(bound);
-    const result = this.readAvailable(target);
-    // Fewer than the bound: padding, a TLS 1.2 cipher's explicit nonce, or records that held no data.
-    return result === bound ? target : result > 0 ? target.subarray(0, result) : result;
-  }
-
   #readInto(target: Uint8Array, length: number, all: boolean): number {
     if (this.#failure !== null) throw this.#failure;
     try {
