@@ -23,7 +23,7 @@ export type { Security, TransportFactory } from '@unitls/client-kit';
 export { IMAPConnection, NEED_DATA, type IMAPEvent, type IMAPLimits } from './protocol/connection.js';
 export { TRANSITIONS, COMMAND_STATES, type IMAPState, type Trigger } from './protocol/states.js';
 export { encodeCommand, type Argument, type Command, type LiteralMode } from './protocol/command.js';
-export { ResponseFramer, STREAM_END, LITERAL_OVERHEAD, type ResponseParts, type FramingLimits, type LiteralBuffer } from './protocol/framer.js';
+export { ResponseFramer, STREAM_END, LITERAL_OVERHEAD, type ResponseParts, type FramingLimits } from './protocol/framer.js';
 export { parseResponse, mailboxName, type Response, type TaggedResponse, type UntaggedResponse, type ContinuationResponse, type StatusResponse, type StatusItems, type Namespace, type ParseContext } from './protocol/responses.js';
 export { codeValue, type ResponseCode, type CodeValues, type AppendUid, type CopyUid } from './protocol/codes.js';
 export { parseFetch, parseEnvelope, parseBodyStructure, type FetchResult, type Envelope, type Address, type BodyStructure, type Disposition } from './protocol/fetch.js';

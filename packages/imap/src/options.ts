@@ -38,22 +38,6 @@ export interface IMAP4Options {
   transport?: TransportFactory;
   /** Allow LOGIN/AUTHENTICATE without TLS (never the default; LOGINDISABLED always wins). */
   allowPlaintextAuth?: boolean;
-  /**
-   * Where each literal the server sends (a message body in a FETCH result, say) is received:
-   * called with the literal's announced size in bytes (> 0, at most limits.maxLiteralSize) before
-   * its first byte arrives; return a Uint8Array of at least that many bytes. The result then holds
-   * a view of its first `size` bytes (same memory) instead of a fresh buffer. Default: fresh memory
-   * for every literal.
-   *
-   * For large bodies fetched one after another: memory you hand out again skips the allocation,
-   * the first-touch page faults and the garbage collection of a fresh buffer per message (on a
-   * 20 MiB body, most of the client's own cost). A result is then valid only until you hand the
-   * same memory out again, as with `net.Socket`'s `onread.buffer`.
-   *
-   * A function that throws or returns less than `size` bytes fails the call with IMAP4UsageError
-   * and closes the connection (the response cannot be read past the literal).
-   */
-  literalBuffer?: (size: number) => Uint8Array;
 }
 
 /** Per-call options of every verb that waits for the server. */

@@ -105,11 +105,7 @@ export class IMAP4Session implements AsyncDisposable {
     this.#greeting = null;
     try {
       await this.#connection.open(host, port, this.#security, options.signal);
-      const core = new IMAPConnection({
-        secure: this.#security === 'implicit',
-        ...(this.#options.limits ? { limits: this.#options.limits } : {}),
-        ...(this.#options.literalBuffer ? { literalBuffer: this.#options.literalBuffer } : {}),
-      });
+      const core = new IMAPConnection({ secure: this.#security === 'implicit', ...(this.#options.limits ? { limits: this.#options.limits } : {}) });
       this.#core = core;
       const greeting = await this.#operation(() => this.#readGreeting(core), options.signal);
       if (greeting.type === 'BYE') throw new IMAP4Abort(`the server refused the connection: ${greeting.text}`, 'BYE', greeting.text);

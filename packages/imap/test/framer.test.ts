@@ -1,7 +1,6 @@
 /** Framing (RFC 9051 §4.3): literal sizes exact, limits named, and the one harmless blank line accepted where servers send it. */
 import { describe, expect, it } from 'vitest';
-import { IMAP4ProtocolError, IMAP4UsageError, IMAPConnection, LITERAL_OVERHEAD, ResponseFramer, STREAM_END, type ResponseParts } from '../src/mod.js';
-import { LIMITS } from './helpers.js';
+import { IMAP4ProtocolError, LITERAL_OVERHEAD, ResponseFramer, STREAM_END } from '../src/mod.js';
 import { bytes, protocolError, responses } from './helpers.js';
 
 describe('a spurious blank line after a literal (CPython gh-88574)', () => {
@@ -115,58 +114,5 @@ describe('limits', () => {
     f.push(bytes('* OK hi\r\nA1 OK done\r\n* 3 EX'));
     expect(f.next()).toEqual(['* OK hi']);
     expect(f.buffered).toBe('A1 OK done\r\n* 3 EX'.length);
-  });
-});
-
-describe("literals received into the caller's memory (literalBuffer)", () => {
-  const body = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7 + 3) % 256));
-  const wire = Buffer.concat([Buffer.from('* 1 FETCH (UID 4 BODY[] {300}\r\n'), body, Buffer.from(' BODY[TEXT] {0}\r\n FLAGS (\\Seen))\r\nA1 OK done\r\n')]);
-
-  /** Every whole response of `pieces`, pushed one by one, the framer asked after each. */
-  const frame = (pieces: Buffer[], framer: ResponseFramer): ResponseParts[] => {
-    const out: ResponseParts[] = [];
-    for (const piece of pieces) {
-      framer.push(piece);
-      for (let parts = framer.next(); parts !== null && parts !== STREAM_END; parts = framer.next()) out.push(parts);
-    }
-    return out;
-  };
-
-  it('the exact bytes, in the memory given, with the read split at every boundary and byte by byte; {0} asks for none', () => {
-    const memory = new Uint8Array(1000);
-    const splits: Buffer[][] = [Array.from(wire, (b) => Buffer.of(b))];
-    for (let cut = 1; cut < wire.length; cut++) splits.push([wire.subarray(0, cut), wire.subarray(cut)]);
-    for (const pieces of splits) {
-      const asked: number[] = [];
-      const framer = new ResponseFramer(LIMITS, (size) => (asked.push(size), memory.subarray(100)));
-      const [fetch, done] = frame(pieces, framer);
-      const literal = fetch![1] as Uint8Array;
-      expect(Buffer.compare(literal, body)).toBe(0);
-      expect([literal.buffer === memory.buffer, literal.byteOffset, literal.length]).toEqual([true, 100, 300]);
-      expect(fetch![3]).toHaveLength(0);
-      expect(asked).toEqual([300]);
-      expect(done).toEqual(['A1 OK done']);
-    }
-  });
-
-  it('memory too small, not a Uint8Array, or a function that throws: IMAP4UsageError, and the connection fails for good', () => {
-    const cause = new Error('no memory today');
-    for (const give of [() => new Uint8Array(299), () => 'memory' as unknown as Uint8Array, () => { throw cause; }]) {
-      const imap = new IMAPConnection({ literalBuffer: give });
-      imap.receiveData(Buffer.from('* OK [CAPABILITY IMAP4rev1] hi\r\n'));
-      expect(imap.nextEvent()).toMatchObject({ type: 'greeting' });
-      imap.receiveData(wire);
-      const error = (() => {
-        try {
-          return imap.nextEvent();
-        } catch (e) {
-          return e;
-        }
-      })();
-      expect(error).toBeInstanceOf(IMAP4UsageError);
-      expect((error as Error).message).toMatch(/^literalBuffer\(300\) (must return a Uint8Array of at least 300 bytes, got (299 bytes|string)|threw: no memory today)$/);
-      expect(imap.state).toBe('ERROR');
-      expect(() => imap.nextEvent()).toThrow(error as Error);
-    }
   });
 });

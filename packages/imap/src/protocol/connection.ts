@@ -20,7 +20,7 @@
 import { IMAP4Error, IMAP4ProtocolError, IMAP4UsageError } from '../errors.js';
 import { codeValue } from './codes.js';
 import { encodeCommand, type Command } from './command.js';
-import { ResponseFramer, STREAM_END, type LiteralBuffer, type ResponseParts } from './framer.js';
+import { ResponseFramer, STREAM_END, type ResponseParts } from './framer.js';
 import { parseResponse, type Response, type StatusResponse, type TaggedResponse, type UntaggedResponse } from './responses.js';
 import { NOT_PIPELINED, statesFor, transition, type IMAPState, type Trigger } from './states.js';
 
@@ -74,19 +74,15 @@ export class IMAPConnection {
   #secure: boolean;
   #last: ResponseParts = [];
 
-  /**
-   * `secure`: the transport is already TLS (implicit TLS), so STARTTLS is not offered.
-   * `literalBuffer`: where literals are received (default: fresh memory for each; see
-   * `IMAP4Options.literalBuffer`).
-   */
-  constructor(options: { limits?: IMAPLimits; secure?: boolean; literalBuffer?: LiteralBuffer } = {}) {
+  /** `secure`: the transport is already TLS (implicit TLS), so STARTTLS is not offered. */
+  constructor(options: { limits?: IMAPLimits; secure?: boolean } = {}) {
     const limits = options.limits ?? {};
     const maxLiteralSize = limits.maxLiteralSize ?? 64 * MiB;
     this.#framer = new ResponseFramer({
       maxLineLength: limits.maxLineLength ?? MiB,
       maxLiteralSize,
       maxResponseSize: limits.maxResponseSize ?? maxLiteralSize + MiB,
-    }, options.literalBuffer);
+    });
     this.#maxDepth = limits.maxDepth ?? 64;
     this.#secure = options.secure ?? false;
   }

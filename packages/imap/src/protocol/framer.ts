@@ -7,7 +7,7 @@
  * @module
  */
 import { LineReader } from '@unitls/client-kit';
-import { IMAP4ProtocolError, IMAP4UsageError, imapErrors } from '../errors.js';
+import { IMAP4ProtocolError, imapErrors } from '../errors.js';
 
 /** One response: `[text, literal, text, literal, ..., text]` (a response without literals is `[text]`). */
 export type ResponseParts = Array<string | Uint8Array>;
@@ -23,12 +23,6 @@ export interface FramingLimits {
   /** Largest response (line text and literals together, each literal counted {@link LITERAL_OVERHEAD} bytes more). */
   readonly maxResponseSize: number;
 }
-
-/**
- * Memory for a literal of `size` bytes (> 0): a Uint8Array of at least `size` bytes that the framer
- * fills and hands out as a view of its first `size` bytes. See `IMAP4Options.literalBuffer`.
- */
-export type LiteralBuffer = (size: number) => Uint8Array;
 
 /**
  * What each literal costs beyond its bytes (the part it adds to the response): a chain of empty
@@ -49,7 +43,6 @@ interface Literal {
 export class ResponseFramer {
   readonly #limits: FramingLimits;
   readonly #lines: LineReader;
-  readonly #literalBuffer: LiteralBuffer | undefined;
   #parts: ResponseParts = [];
   #partsBytes = 0;
   #responseBytes = 0;
@@ -62,10 +55,8 @@ export class ResponseFramer {
   #depth = 0;
   #depthCounted = 0;
 
-  /** `literalBuffer`: where literals are received (default: fresh memory for each). */
-  constructor(limits: FramingLimits, literalBuffer?: LiteralBuffer) {
+  constructor(limits: FramingLimits) {
     this.#limits = limits;
-    this.#literalBuffer = literalBuffer;
     this.#lines = new LineReader({ maxLineLength: limits.maxLineLength, bareLF: 'reject', errors: imapErrors });
   }
 
@@ -140,25 +131,8 @@ export class ResponseFramer {
     // Allocated at its announced size (bounded by maxLiteralSize): pages the server never fills
     // are never touched, so memory in use still follows the bytes received, and nothing is copied
     // twice as a growing buffer would.
-    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: this.#memory(size), filled: 0 };
+    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: Buffer.allocUnsafe(size), filled: 0 };
     return null;
-  }
-
-  /** Memory for a literal: the caller's (literalBuffer), or fresh. */
-  #memory(size: number): Buffer {
-    const give = this.#literalBuffer;
-    if (give === undefined) return Buffer.allocUnsafe(size);
-    let memory: unknown;
-    try {
-      memory = give(size);
-    } catch (error) {
-      throw new IMAP4UsageError(`literalBuffer(${size}) threw: ${(error as Error)?.message ?? error}`, null, null, { cause: error });
-    }
-    if (!(memory instanceof Uint8Array) || memory.length < size) {
-      const got = memory instanceof Uint8Array ? `${memory.length} bytes` : memory === null ? 'null' : typeof memory;
-      throw new IMAP4UsageError(`literalBuffer(${size}) must return a Uint8Array of at least ${size} bytes, got ${got}`);
-    }
-    return Buffer.from(memory.buffer, memory.byteOffset, size);
   }
 
   #charge(bytes: number): void {
