@@ -185,3 +185,22 @@ describe('X25519MLKEM768 across the two builds', () => {
     expect(() => nodeCryptoProvider.acceptKeyShare(NamedGroup.X25519MLKEM768, share)).toThrow(/modulus check/);
   });
 });
+
+describe('liboqs without WebAssembly', () => {
+  // Found (session 5 breaker): under `node --jitless` liboqs's Emscripten loader printed
+  // "failed to asynchronously prepare wasm" and "Aborted(...)" to stderr before failing.
+  it('node --jitless: the load resolves to null, @noble serves, nothing on stderr', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const dist = new URL('../dist/crypto/ml-kem.js', import.meta.url).href;
+    const script = `const m = await import(${JSON.stringify(dist)}); const kem = await m.loadWasmMlKem768(); console.log(String(kem), m.fastestMlKem768(true) === m.nobleMlKem768);`;
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ['--jitless', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) }, (error, out, err) =>
+        error ? reject(error) : resolve({ stdout: out, stderr: err }),
+      ),
+    );
+    expect(stdout.trim()).toBe('null true');
+    // Node's own notice for --jitless; anything else is liboqs's.
+    expect(stderr.replace(/^Warning: disabling flag --expose_wasm due to conflicting flags\n/m, '')).toBe('');
+  });
+});

@@ -125,7 +125,10 @@ export function wasmMlKem768State(): 'idle' | 'loading' | 'ready' | 'failed' {
  * cannot load; never rejects.
  */
 export function loadWasmMlKem768(): Promise<MlKem768 | null> {
-  loading ??= import('@oqs/liboqs-js/kem')
+  // Checked first: without WebAssembly (node --jitless, some sandboxes) liboqs's Emscripten loader
+  // prints its failure to stderr before rejecting. An optional dependency: absent (npm
+  // --engine-strict on Node 20 skips it: it declares node >= 22), @noble's build serves.
+  loading ??= ((globalThis as { WebAssembly?: unknown }).WebAssembly === undefined ? Promise.reject(new Error('no WebAssembly')) : import('@oqs/liboqs-js/kem'))
     .then((oqs) => oqs.createMLKEM768())
     .then(
       (kem) => (wasm = fromOqs(kem)),
