@@ -37,6 +37,24 @@ const via = (each: (typeof implementations)[number]): Connect => (port) => creat
 
 const cases: Array<[string, Connect]> = [['node:tls itself', viaNodeTls], ...implementations.map((each): [string, Connect] => [`ssl-compat over ${each.name}`, via(each)])];
 
+/**
+ * Connects to a peer sending `bytes`, and once data flows runs `close` on the socket: the 'error'
+ * and 'end' events seen until 'close', and what stream.finished() said of the readable side.
+ */
+async function closedMidTransfer(connect: Connect, bytes: number, close: (socket: Duplex) => void): Promise<{ events: string[]; outcome: string }> {
+  const { port } = await talkingServer(bytes);
+  const socket = connect(port);
+  const events: string[] = [];
+  socket.on('error', (error) => events.push(`error: ${error.message}`));
+  socket.on('end', () => events.push('end'));
+  const outcome = new Promise<string>((resolve) => finished(socket, { writable: false }, (error) => resolve((error as { code?: string } | undefined)?.code ?? 'clean')));
+  await once(socket, 'data');
+  const closed = once(socket, 'close');
+  close(socket);
+  await closed;
+  return { events, outcome: await outcome };
+}
+
 describe.each(cases)('%s', (_, connect) => {
   // Found (breaker5): over tls-node, destroy() while the peer was still sending emitted 'end', and
   // stream.finished() of the readable side reported a clean end instead of ERR_STREAM_PREMATURE_CLOSE (node:tls: no
@@ -44,35 +62,19 @@ describe.each(cases)('%s', (_, connect) => {
   // detached the reader, and that was pushed as the end of the stream: Node emits 'end' on a
   // destroyed stream until its _destroy callback runs (which waits for close(true)).
   it("destroy() while the peer sends: no 'end', no 'error', finished() says premature close", async () => {
-    const { port } = await talkingServer(8 * 1024 * 1024);
-    const socket = connect(port);
-    const events: string[] = [];
-    socket.on('error', (error) => events.push(`error: ${error.message}`));
-    socket.on('end', () => events.push('end'));
-    const outcome = new Promise<string>((resolve) => finished(socket, { writable: false }, (error) => resolve((error as { code?: string } | undefined)?.code ?? 'clean')));
-    await once(socket, 'data');
-    const closed = once(socket, 'close');
-    socket.destroy();
-    await closed;
-    expect(await outcome).toBe('ERR_STREAM_PREMATURE_CLOSE');
+    const { events, outcome } = await closedMidTransfer(connect, 8 * 1024 * 1024, (socket) => socket.destroy());
+    expect(outcome).toBe('ERR_STREAM_PREMATURE_CLOSE');
     expect(events).toEqual([]);
   });
 
   // Found (breaker5): end() then destroy() before the peer answered emitted 'end' on every
   // implementation (node:tls: none): end()'s close() resolved after the destroy and pushed the end.
   it("end() then destroy() at once: no 'end', no 'error'", async () => {
-    const { port } = await talkingServer(4 * 1024 * 1024);
-    const socket = connect(port);
-    const events: string[] = [];
-    socket.on('error', (error) => events.push(`error: ${error.message}`));
-    socket.on('end', () => events.push('end'));
-    const outcome = new Promise<string>((resolve) => finished(socket, { writable: false }, (error) => resolve((error as { code?: string } | undefined)?.code ?? 'clean')));
-    await once(socket, 'data');
-    const closed = once(socket, 'close');
-    socket.end();
-    socket.destroy();
-    await closed;
-    expect(await outcome).toBe('ERR_STREAM_PREMATURE_CLOSE');
+    const { events, outcome } = await closedMidTransfer(connect, 4 * 1024 * 1024, (socket) => {
+      socket.end();
+      socket.destroy();
+    });
+    expect(outcome).toBe('ERR_STREAM_PREMATURE_CLOSE');
     expect(events).toEqual([]);
   });
 
