@@ -2,28 +2,12 @@
  * ChunkReader (src/chunk-reader.ts): what a reader holds per stream (issue #16 item 3: an idle
  * server keeps one reader per connection) and the reading it keeps doing with less.
  */
-import { createHook } from 'node:async_hooks';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
 import { ChunkReader, type ReadOutcome } from '../src/chunk-reader.js';
 
 const EVENTS = ['data', 'end', 'error', 'close'] as const;
-
-/** The promises `start()` creates synchronously (async_hooks sees every one, await's included). */
-function promisesCreatedBy<T>(start: () => T): { result: T; promises: number } {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  }).enable();
-  try {
-    const result = start();
-    return { result, promises };
-  } finally {
-    hook.disable();
-  }
-}
 
 describe('ChunkReader', () => {
   it('registers the same listener functions on every stream (no closures per reader), and removes them on detach', () => {

@@ -4,10 +4,10 @@
  * what every connection holds is shared where it can be (one listener function for all, found
  * through the emitter or handle Node calls it with), not a closure per connection.
  */
-import { createHook } from 'node:async_hooks';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
@@ -165,18 +165,3 @@ describe('an idle tls-node connection', () => {
     }
   });
 });
-
-/** The promises `start()` creates synchronously (async_hooks sees every one, await's included). */
-function promisesCreatedBy<T>(start: () => T): { result: T; promises: number } {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  }).enable();
-  try {
-    return { result: start(), promises };
-  } finally {
-    hook.disable();
-  }
-}
