@@ -380,10 +380,7 @@ export class BufferSocket implements TLSSocket {
       }
       this.#intake.drained();
     } catch (error) {
-      // close() ended this recv (it dropped the transport, or the answer to our close_notify came).
-      if (this.#closing) throw recvEndedByClose(error);
-      await this.#fatal();
-      throw transportFailure(error, 'read');
+      return this.#readFailed(error);
     }
     if (data.length === 0 && this.#closing) throw recvEndedByClose();
     // Records read may have asked for an answer (a key update).
@@ -413,13 +410,19 @@ export class BufferSocket implements TLSSocket {
       }
       this.#intake.drained();
       return takeRead(target, total);
-    }).catch(async (error: unknown) => {
-      if (this.#closing) throw recvEndedByClose(error);
-      await this.#fatal();
-      throw transportFailure(error, 'read');
-    });
+    }).catch((error: unknown) => this.#readFailed(error));
     if ((result === undefined || result.length === 0) && this.#closing) throw recvEndedByClose();
     return result ?? new Uint8Array(0);
+  }
+
+  /**
+   * How a recv ends when its read failed: close() ended it (it dropped the transport, or the answer
+   * to our close_notify came), else the failure is fatal ({@link #fatal}).
+   */
+  async #readFailed(error: unknown): Promise<never> {
+    if (this.#closing) throw recvEndedByClose(error);
+    await this.#fatal();
+    throw transportFailure(error, 'read');
   }
 
   /**
