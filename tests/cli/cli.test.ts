@@ -110,6 +110,8 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.stdout).toMatch(/issuer:\s+CN=unitls demo CA/);
     expect(result.stdout).toContain('verification: OK');
     expect(result.stdout).toContain('the server spoke first: "hello from the unitls demo server"');
+    // Every implementation names the group (IANA names); tls-pure's client and server agree on the hybrid.
+    expect(result.stdout).toMatch(name === 'pure' ? /group:\s+X25519MLKEM768\n/ : /group:\s+x25519\n/);
   });
 
   it('reports version, cipher, ALPN, the chain and the verdict against openssl s_server', async () => {
@@ -123,13 +125,16 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.stdout).toMatch(/issuer:\s+CN=unitls test intermediate/);
     expect(result.stdout).toContain('SANs:     DNS:localhost, IP:127.0.0.1, IP:::1\n');
     expect(result.stdout).toContain('after the handshake: the server sent nothing (no refusal)');
-    if (name === 'node') {
-      // tls-node tells the whole chain and the group; other implementations show the leaf and say they cannot tell.
-      expect(result.stdout).toMatch(/1 subject:\s+CN=unitls test intermediate/);
-      expect(result.stdout).toMatch(/group:\s+X25519/);
-    } else {
-      expect(result.stdout).toMatch(/group:\s+(X25519|\(not reported by this implementation\))/);
-    }
+    expect(result.stdout).toMatch(/group:\s+x25519\n/);
+    // tls-node tells the whole chain; other implementations show the leaf.
+    if (name === 'node') expect(result.stdout).toMatch(/1 subject:\s+CN=unitls test intermediate/);
+  });
+
+  it('names the group the server chose as IANA does (secp256r1, not OpenSSL\'s prime256v1)', async () => {
+    const port = await server('server-ec', '-groups', 'P-256');
+    const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--wait', '0', ...impl);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/group:\s+secp256r1\n/);
   });
 
   it('--showcerts prints the PEMs; --json gives the same report as data', async () => {

@@ -581,6 +581,16 @@ export class BufferSocket implements TLSSocket {
     return this.#closed ? null : this.#buffer.negotiatedProtocol();
   }
 
+  /**
+   * Extension (diagnostics, read by `unitls connect`): the key-exchange group of this connection
+   * as its buffer names it ('X25519', 'secp256r1', 'X25519MLKEM768': the IANA TLS Supported
+   * Groups names), or null: closed, a TLS 1.2 resumption (no key exchange), or a buffer that does
+   * not tell (it has no `negotiatedGroup()`).
+   */
+  negotiatedGroup(): string | null {
+    return this.#closed ? null : ((this.#buffer as { negotiatedGroup?(): string | null }).negotiatedGroup?.() ?? null);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

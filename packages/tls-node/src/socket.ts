@@ -266,11 +266,16 @@ export class NodeTLSSocket implements TLSSocket {
     return chain.length > 0 || this.#peerCertificate === null ? chain : [this.getpeercert()!];
   }
 
-  /** Extension (diagnostics): the key-exchange group of this connection (e.g. 'X25519'), client side, or null. */
+  /**
+   * Extension (diagnostics, read by `unitls connect`): the key-exchange group of this connection by
+   * its IANA TLS Supported Groups name ('x25519', 'secp256r1', ...: the names tls-openssl and
+   * tls-pure give), client side only (node:tls tells servers nothing), or null.
+   */
   negotiatedGroup(): string | null {
     if (this.#closed) return null;
     const info = this.#socket.getEphemeralKeyInfo?.();
-    return info !== null && typeof info === 'object' && 'name' in info && typeof info.name === 'string' ? info.name : null;
+    if (info === null || typeof info !== 'object' || !('name' in info) || typeof info.name !== 'string') return null;
+    return ianaGroupNames[info.name] ?? info.name;
   }
 
   cipher(): CipherSuite | number | null {
@@ -311,6 +316,9 @@ export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
 }
 
 const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
+
+/** OpenSSL's short names (getEphemeralKeyInfo) that differ from the IANA TLS Supported Groups names. */
+const ianaGroupNames: Readonly<Record<string, string>> = { X25519: 'x25519', X448: 'x448', prime256v1: 'secp256r1' };
 
 /** An 'error' listener shared by every socket (the emitter is `this`): no closure per connection. */
 function destroySoon(this: NodeTlsSocket): void {

@@ -445,7 +445,7 @@ static bool set_int(napi_env env, napi_value object, const char *name, int64_t n
   return set_property(env, object, name, int_value(env, n));
 }
 
-/* info() -> { handshakeDone, version, cipher, alpn?, peerCert?, sessionReused, verifyResult, sniMissing, servername?, shutdown } */
+/* info() -> { handshakeDone, version, cipher, alpn?, group?, peerCert?, sessionReused, verifyResult, sniMissing, servername?, shutdown } */
 napi_value connection_info(napi_env env, napi_callback_info info) {
   Connection *c;
   if (!args_of(env, info, 0, NULL, &c)) return NULL;
@@ -463,6 +463,13 @@ napi_value connection_info(napi_env env, napi_callback_info info) {
   unsigned int alpn_len;
   SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
   if (alpn_len > 0 && !set_property(env, out, "alpn", buffer_copy(env, alpn, alpn_len))) return NULL;
+  int group = done ? SSL_get_negotiated_group(c->ssl) : 0;
+  const char *group_name = group > 0 ? SSL_group_to_name(c->ssl, group) : NULL;
+  if (group_name != NULL) {
+    napi_value name;
+    CHECK(napi_create_string_utf8(env, group_name, NAPI_AUTO_LENGTH, &name));
+    if (!set_property(env, out, "group", name)) return NULL;
+  }
   X509 *peer = SSL_get0_peer_certificate(c->ssl);
   if (peer != NULL) {
     unsigned char *der = NULL;

@@ -56,6 +56,8 @@ export interface NativeInfo {
   version: number;
   cipher: number;
   alpn?: Buffer;
+  /** The key-exchange group's name (SSL_group_to_name of SSL_get_negotiated_group), once known. */
+  group?: string;
   peerCert?: Buffer;
   /** The leaf certificate of a chain verification refused (names for the error message). */
   refusedCert?: Buffer;

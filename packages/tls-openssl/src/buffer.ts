@@ -289,6 +289,15 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     return cipher < 0 ? null : cipher;
   }
 
+  /**
+   * Extension (diagnostics, read by `unitls connect`): the key-exchange group of this connection,
+   * named as the IANA TLS Supported Groups registry does ('X25519', 'secp256r1', ...); null before
+   * the handshake and for a TLS 1.2 resumption, which exchanges no key.
+   */
+  negotiatedGroup(): string | null {
+    return this.#info()?.group ?? null;
+  }
+
   negotiatedProtocol(): NextProtocol | Uint8Array | null {
     const alpn = this.#info()?.alpn;
     return alpn === undefined ? null : protocolFromBytes(alpn);

@@ -24,10 +24,13 @@ import {
   type TLSSession,
   type TLSVersion,
 } from '@unitls/tls-core';
-import { ContentType } from './codec/constants.js';
+import { ContentType, NamedGroup } from './codec/constants.js';
 import { Engine } from './engine.js';
 import { wantRead } from './errors.js';
 import { encodeClientSession, type StoredSession } from './handshake/session.js';
+
+/** NamedGroup ids by their IANA names (the keys of NamedGroup). */
+const groupNames = new Map<number, string>(Object.entries(NamedGroup).map(([name, id]) => [id, name]));
 
 export const IMPLEMENTATION_NAME = 'pure';
 
@@ -291,6 +294,16 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
   /** Extension: the key-exchange group (a NamedGroup id, e.g. 0x11EC X25519MLKEM768), or null before the handshake. */
   keyExchangeGroup(): number | null {
     return this.#engine.negotiated?.group ?? null;
+  }
+
+  /**
+   * Extension (diagnostics, read by `unitls connect` through BufferSocket): the key-exchange group
+   * by its IANA TLS Supported Groups name ('X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'),
+   * or null before the handshake and for a TLS 1.2 resumption, which exchanges no key.
+   */
+  negotiatedGroup(): string | null {
+    const group = this.keyExchangeGroup();
+    return group === null ? null : (groupNames.get(group) ?? `0x${group.toString(16).padStart(4, '0')}`);
   }
 
   negotiatedProtocol(): NextProtocol | Uint8Array | null {
