@@ -16,10 +16,15 @@ import { childPids, clock } from './lib/clock.js';
 import { runPython } from './lib/children.js';
 import { UNITLS } from './lib/engines.js';
 import { runBench, type Contender } from './lib/harness.js';
+import { RawFtpClient } from './lib/raw-ftp.js';
 import { scaled, type Context, type Suite } from './lib/suite.js';
 
 type Direction = 'down' | 'up';
 const MiB = 2 ** 20;
+const PYTHON = 'Python ftplib';
+const BASIC_FTP = 'basic-ftp';
+/** The floor of the download: a bare node:tls client on the same data connection (bench/lib/raw-ftp.ts). */
+const RAW = 'raw node:tls (bare FTP client)';
 
 /** A sink that counts what it is given. */
 function counter(): { sink: Writable; bytes(): number } {
@@ -52,9 +57,25 @@ export const ftp: Suite = {
       };
 
       const contenders = (direction: Direction): Contender[] => [
-        { name: 'Python ftplib', run: () => runPython('ftp_client.py', [String(port), pki.ca, direction, String(size), FTP_USER, FTP_PASSWORD], vsftpd, size) },
+        { name: PYTHON, run: () => runPython('ftp_client.py', [String(port), pki.ca, direction, String(size), FTP_USER, FTP_PASSWORD], vsftpd, size) },
+        ...(direction === 'down'
+          ? [
+              {
+                name: RAW,
+                anchors: [PYTHON],
+                async run() {
+                  const client = await RawFtpClient.login({ port, ca: readFileSync(pki.ca), user: FTP_USER, password: FTP_PASSWORD });
+                  let bytes = 0;
+                  const sample = await clock(() => client.retr('big.bin', (chunk) => void (bytes += chunk.length)), vsftpd);
+                  await client.quit();
+                  if (bytes !== size) throw new Error(`raw node:tls downloaded ${bytes} bytes`);
+                  return sample;
+                },
+              },
+            ]
+          : []),
         {
-          name: 'basic-ftp',
+          name: BASIC_FTP,
           async run() {
             const client = new BasicFtp(60_000);
             await client.access({ host: '127.0.0.1', port, user: FTP_USER, password: FTP_PASSWORD, secure: true, secureOptions: { ca: readFileSync(pki.ca), servername: 'localhost' } });
@@ -71,6 +92,7 @@ export const ftp: Suite = {
         },
         ...(['node', 'openssl'] as const).map((engine) => ({
           name: `@unitls/ftp on tls-${engine}`,
+          anchors: direction === 'down' ? [PYTHON, BASIC_FTP, RAW] : [PYTHON, BASIC_FTP],
           async run() {
             const client = new FTP_TLS({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
             await client.connect();
@@ -87,14 +109,18 @@ export const ftp: Suite = {
           },
         })),
       ];
-      const anchors = ['Python ftplib', 'basic-ftp'];
+      const anchors = [PYTHON, BASIC_FTP];
       const bench = (direction: Direction) =>
         runBench(
           { id: `ftp-${direction === 'down' ? 'download' : 'upload'}`, title: `FTPS ${direction === 'down' ? 'download' : 'upload'} of ${size / MiB} MiB, explicit TLS, PROT P, vsftpd`, unit: 'MiB', units: size / MiB, anchors, cpu: 'client', contenders: contenders(direction) },
           context.rounds,
           context.log,
         );
-      return [await bench('down'), await bench('up')];
+      // BENCH_FTP=down (or up) runs one direction only, for short A/B runs.
+      const directions = (['down', 'up'] as const).filter((d) => [undefined, '', d].includes(process.env.BENCH_FTP));
+      const outcomes = [];
+      for (const direction of directions) outcomes.push(await bench(direction));
+      return outcomes;
     } finally {
       await server.stop();
     }

@@ -13,6 +13,7 @@ import { childPids, clock } from './lib/clock.js';
 import { runPython } from './lib/children.js';
 import { UNITLS } from './lib/engines.js';
 import { runBench, type Contender } from './lib/harness.js';
+import { RawHttpsClient } from './lib/raw-https.js';
 import { scaled, type Context, type Suite } from './lib/suite.js';
 
 /** A keep-alive client: GET `path`, read the body to the end, resolve with its length. */
@@ -24,6 +25,8 @@ interface Client {
 const PYTHON = 'Python http.client';
 const NODE_HTTPS = 'node:https (keep-alive agent)';
 const UNDICI = 'undici fetch on raw node:tls';
+/** The floor: a bare node:tls connection writing GETs and counting bodies (bench/lib/raw-https.ts). */
+const RAW = 'raw node:tls (bare GET)';
 
 export const http: Suite = {
   name: 'http',
@@ -66,12 +69,20 @@ export const http: Suite = {
           },
         ],
         [UNDICI, [PYTHON, UNDICI], () => viaFetch(new Agent({ connections: 1, connect: { ca } }))],
+        [
+          RAW,
+          [PYTHON],
+          () => {
+            const connected = RawHttpsClient.connect(port, ca);
+            return { get: async (path) => (await connected).get(path), close: async () => (await connected).close() };
+          },
+        ],
         ...(['node', 'openssl'] as const).flatMap((engine): Array<[string, string[], () => Client]> => {
           const implementation = UNITLS[engine] as TLSImplementation;
           return [
             [
               `HTTPSConnection on tls-${engine}`,
-              [PYTHON, NODE_HTTPS],
+              [PYTHON, NODE_HTTPS, RAW],
               () => {
                 const connection = new HTTPSConnection('localhost', { port, implementation, configuration });
                 const get = async (path: string) => {
