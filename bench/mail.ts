@@ -70,6 +70,7 @@ export const mail: Suite = {
           },
         },
         ...ours(mailbox, bytes, (imap) => imap.fetch('1:*', 'BODY.PEEK[]')),
+        ...(mailbox === 'Big' ? oursInto(mailbox, bytes) : []),
       ];
       /** @unitls/imap on both engines, logged in and in `mailbox` untimed; `fetch` is the timed work. */
       function ours(mailbox: string, bytes: number, fetch: (imap: IMAP4_SSL, uids: number[]) => Promise<Array<{ body: Record<string, Uint8Array | null> }>>): Contender[] {
@@ -90,6 +91,33 @@ export const mail: Suite = {
             return sample;
           },
         }));
+      }
+      /**
+       * fetchEach with `into`: each body received into one memory the caller reuses (allocated by
+       * the warm-up run, kept by the contender as an application fetching one large body after
+       * another keeps it), handed over as it arrives; what imaplib gets from CPython's allocator.
+       */
+      function oursInto(mailbox: string, bytes: number): Contender[] {
+        return (['node', 'openssl'] as const).map((engine) => {
+          let memory = new Uint8Array(0);
+          return {
+            name: `@unitls/imap fetchEach into on tls-${engine}`,
+            async run() {
+              if (memory.length < bytes) memory = new Uint8Array(bytes);
+              const imap = new IMAP4_SSL({ host: '127.0.0.1', port: imaps, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
+              await imap.connect();
+              await imap.login('bob', 'bobpass');
+              await imap.examine(mailbox);
+              let got = 0;
+              const sample = await clock(async () => {
+                await imap.fetchEach('1:*', 'BODY.PEEK[]', (m) => (got += m.body['BODY[]']?.length ?? 0), { into: memory });
+              }, dovecot);
+              await imap.logout();
+              check('@unitls/imap fetchEach bytes', got, bytes);
+              return sample;
+            },
+          };
+        });
       }
       // One UID FETCH per message: imaplib waits for each answer; @unitls/imap pipelines the
       // commands (RFC 9051 §5.5: FETCHes neither change the state nor expunge) in one write.

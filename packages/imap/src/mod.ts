@@ -18,7 +18,7 @@
 export * from './errors.js';
 export { IMAP4, IMAP4_SSL, type ListEntry, type MailboxStatus } from './client.js';
 export { IMAP4Session, type CommandResult } from './session.js';
-export type { IMAP4Options, IMAP4Limits, CallOptions, Answer } from './options.js';
+export type { IMAP4Options, IMAP4Limits, CallOptions, FetchEachOptions, Answer } from './options.js';
 export type { Security, TransportFactory } from '@unitls/client-kit';
 export { IMAPConnection, NEED_DATA, type IMAPEvent, type IMAPLimits } from './protocol/connection.js';
 export { TRANSITIONS, COMMAND_STATES, type IMAPState, type Trigger } from './protocol/states.js';

@@ -46,6 +46,16 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Per-call options of IMAP4.fetchEach / uidFetchEach. */
+export interface FetchEachOptions extends CallOptions {
+  /**
+   * Memory each message's literals (its body) are received into, reused for every message; a
+   * result's bytes are valid only until the callback returns. Default: fresh memory per literal,
+   * which the callback may keep.
+   */
+  into?: Uint8Array;
+}
+
 /** Answers an AUTHENTICATE challenge (the "+" text) with a base64 line. */
 export type Answer = (challenge: string) => string;
 

@@ -13,9 +13,17 @@ import { Batch, finish, type CommandResult } from './batch.js';
 import { IMAP4Abort, IMAP4Error, IMAP4ProtocolError, IMAP4UsageError, imapErrors } from './errors.js';
 import type { Argument, Command } from './protocol/command.js';
 import { IMAPConnection, NEED_DATA } from './protocol/connection.js';
+import type { FetchResult } from './protocol/fetch.js';
 import type { StatusResponse, UntaggedResponse } from './protocol/responses.js';
 import type { IMAPState } from './protocol/states.js';
 import type { Answer, CallOptions, IMAP4Options } from './options.js';
+
+/** How one operation treats what arrives: AUTHENTICATE's answers, FETCH results handed over as they come. */
+interface Handling {
+  readonly answer?: Answer | undefined;
+  /** Called with each FETCH response as it is parsed, synchronously, instead of keeping it. */
+  readonly onFetch?: ((fetch: FetchResult) => void) | undefined;
+}
 
 export type { CommandResult } from './batch.js';
 
@@ -182,16 +190,16 @@ export class IMAP4Session implements AsyncDisposable {
    * promise per response), and the loop awaits only to read or to write a continuation.
    * `answer` replies to AUTHENTICATE challenges.
    */
-  async #pump(core: IMAPConnection, batch: Batch, done: () => boolean, answer?: Answer): Promise<void> {
+  async #pump(core: IMAPConnection, batch: Batch, done: () => boolean, handling: Handling = {}): Promise<void> {
     while (!done()) {
-      const next = this.#handleReceived(core, batch, done, answer);
+      const next = this.#handleReceived(core, batch, done, handling);
       if (next === NEED_DATA) core.receiveData(await this.#connection.recv());
       else if (next !== null) await this.#connection.send(next);
     }
   }
 
   /** Handles events until `done()`, more bytes are needed (NEED_DATA), or bytes must be written (returned). */
-  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, answer?: Answer): Uint8Array | typeof NEED_DATA | null {
+  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, { answer, onFetch }: Handling): Uint8Array | typeof NEED_DATA | null {
     while (!done()) {
       const event = core.nextEvent();
       if (event === NEED_DATA) return NEED_DATA;
@@ -201,7 +209,10 @@ export class IMAP4Session implements AsyncDisposable {
           if (event.response.type === 'BYE' && !batch.has('LOGOUT')) {
             throw new IMAP4Abort(`the server said BYE: ${event.response.text}`, 'BYE', event.response.text);
           }
-          batch.keep(event.response, core.lastResponseSize);
+          // Handed over before the next nextEvent(), which may receive the next literal into the
+          // same memory (receiveFetchLiteralsInto): never kept.
+          if (onFetch !== undefined && event.response.type === 'FETCH') onFetch(event.response.fetch);
+          else batch.keep(event.response, core.lastResponseSize);
           break;
         case 'continuation':
           if (event.data !== null) return event.data;
@@ -228,7 +239,7 @@ export class IMAP4Session implements AsyncDisposable {
    * @throws IMAP4ReplyError on a NO/BAD (the first one), IMAP4UsageError before sending,
    *   IMAP4Abort when the connection failed (it is then closed), a TimeoutError.
    */
-  protected async executeAll(commands: readonly Command[], options: CallOptions & { answer?: Answer; redact?: number } = {}): Promise<CommandResult[]> {
+  protected async executeAll(commands: readonly Command[], options: CallOptions & Handling & { redact?: number; into?: Uint8Array | undefined } = {}): Promise<CommandResult[]> {
     const core = this.#requireCore();
     const batch = this.#batch();
     const out: Array<[string, string, Uint8Array]> = [];
@@ -244,17 +255,25 @@ export class IMAP4Session implements AsyncDisposable {
       }
     }
     if (out.length > 0) {
-      await this.#operation(async () => {
-        for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
-        await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
-        await this.#pump(core, batch, () => batch.open === 0, options.answer);
-      }, options.signal);
+      // The caller's memory only while its FETCH results go straight to onFetch (the pump hands
+      // each over before reading the next response).
+      const into = options.onFetch !== undefined ? (options.into ?? null) : null;
+      if (into !== null) core.receiveFetchLiteralsInto(into);
+      try {
+        await this.#operation(async () => {
+          for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
+          await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
+          await this.#pump(core, batch, () => batch.open === 0, options);
+        }, options.signal);
+      } finally {
+        if (into !== null) core.receiveFetchLiteralsInto(null);
+      }
     }
     if (refused !== null) throw refused;
     return batch.all.map(finish);
   }
 
-  protected async execute(command: Command, options: CallOptions & { answer?: Answer; redact?: number } = {}): Promise<CommandResult> {
+  protected async execute(command: Command, options: CallOptions & Handling & { redact?: number } = {}): Promise<CommandResult> {
     return (await this.executeAll([command], options))[0]!;
   }
 

@@ -1,7 +1,7 @@
 /** Framing (RFC 9051 §4.3): literal sizes exact, limits named, and the one harmless blank line accepted where servers send it. */
 import { describe, expect, it } from 'vitest';
-import { IMAP4ProtocolError, LITERAL_OVERHEAD, ResponseFramer, STREAM_END } from '../src/mod.js';
-import { bytes, protocolError, responses } from './helpers.js';
+import { IMAP4ProtocolError, LITERAL_OVERHEAD, ResponseFramer, STREAM_END, parseResponse } from '../src/mod.js';
+import { LIMITS, bytes, protocolError, responses } from './helpers.js';
 
 describe('a spurious blank line after a literal (CPython gh-88574)', () => {
   it('issue #15: inside an open list, the exact bytes, and the connection stays usable', () => {
@@ -114,5 +114,86 @@ describe('limits', () => {
     f.push(bytes('* OK hi\r\nA1 OK done\r\n* 3 EX'));
     expect(f.next()).toEqual(['* OK hi']);
     expect(f.buffered).toBe('A1 OK done\r\n* 3 EX'.length);
+  });
+});
+
+describe('receiveFetchLiteralsInto: FETCH literals in the caller memory, one response at a time (issue #16)', () => {
+  const within = (view: Uint8Array, memory: Uint8Array) => view.buffer === memory.buffer && view.byteOffset >= memory.byteOffset && view.byteOffset + view.length <= memory.byteOffset + memory.length;
+  /** Responses as each is returned, copied before the next next() call (what fetchEach's pump does). */
+  function frame(wire: Buffer, memory: Uint8Array | null, chunks: number[] = [wire.length]) {
+    const framer = new ResponseFramer(LIMITS);
+    framer.receiveFetchLiteralsInto(memory);
+    const seen: Array<{ parts: ReturnType<ResponseFramer['next']>; copies: Array<string | Buffer>; response: ReturnType<typeof parseResponse> }> = [];
+    let at = 0;
+    for (const size of chunks) {
+      framer.push(wire.subarray(at, at + size));
+      at += size;
+      for (let parts = framer.next(); parts !== null && parts !== STREAM_END; parts = framer.next()) {
+        seen.push({ parts, copies: parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p))), response: parseResponse(parts, { utf8Accept: false, maxDepth: 64 }) });
+      }
+    }
+    return seen;
+  }
+  const bodies = ['first body\r\n', 'the second, longer body\r\n', 'third\r\n'].map((b, i) => Buffer.concat([Buffer.from(b), Buffer.from([0x00, 0xff, 0x80 + i])]));
+  const fetch3 = Buffer.concat([
+    ...bodies.flatMap((b, i) => [Buffer.from(`* ${i + 1} FETCH (UID ${10 + i} BODY[] {${b.length}}\r\n`), b, Buffer.from(')\r\n')]),
+    Buffer.from('A0001 OK FETCH completed\r\n'),
+  ]);
+
+  it('FETCH 1:3 BODY[]: each body lands in the memory, right when its response is returned, and the next one reuses it', () => {
+    const memory = new Uint8Array(64);
+    const seen = frame(fetch3, memory);
+    expect(seen).toHaveLength(4);
+    for (const [i, body] of bodies.entries()) {
+      const literal = seen[i]!.parts as Array<string | Uint8Array>;
+      expect(seen[i]!.copies[1]).toEqual(body);
+      expect(within(literal[1] as Uint8Array, memory)).toBe(true);
+      expect((literal[1] as Uint8Array).byteOffset).toBe(memory.byteOffset);
+    }
+    // Reused: the first response's view now shows the last body's bytes (why fetchEach hands each over at once).
+    expect(Buffer.from((seen[0]!.parts as Uint8Array[])[1]!).subarray(0, bodies[2]!.length)).toEqual(bodies[2]);
+  });
+
+  it('ENVELOPE beside BODY[]: the literals of one response lie side by side, each decoded right', () => {
+    const subject = 'Subject as a literal';
+    const body = Buffer.from('Subject: x\r\n\r\nbody bytes \xe9\r\n', 'latin1');
+    const wire = Buffer.concat([
+      Buffer.from(`* 1 FETCH (UID 5 ENVELOPE ("Mon, 1 Jan 2024 00:00:00 +0000" {${subject.length}}\r\n${subject} NIL NIL NIL NIL NIL NIL NIL "<id@x>") BODY[] {${body.length}}\r\n`, 'latin1'),
+      body,
+      Buffer.from(' BODY[HEADER] {3}\r\nabc)\r\n'),
+    ]);
+    const memory = new Uint8Array(256).fill(0x2a);
+    for (const chunks of [[wire.length], Array<number>(wire.length).fill(1)]) {
+      const [first] = frame(wire, memory, chunks);
+      const { parts, response } = first!;
+      const literals = (parts as Array<string | Uint8Array>).filter((p): p is Uint8Array => typeof p !== 'string');
+      expect(literals.map((l) => l.byteOffset - memory.byteOffset)).toEqual([0, subject.length, subject.length + body.length]);
+      expect(response).toMatchObject({ type: 'FETCH', fetch: { uid: 5, envelope: { subject, messageId: '<id@x>' } } });
+      const fetched = response.kind === 'untagged' && response.type === 'FETCH' ? response.fetch : null;
+      expect(Buffer.from(fetched!.body['BODY[]']!)).toEqual(body);
+      expect(Buffer.from(fetched!.body['BODY[HEADER]']!).toString()).toBe('abc');
+    }
+  });
+
+  it('split at every boundary, three bodies come out byte-identical', () => {
+    const memory = new Uint8Array(40);
+    for (let cut = 1; cut < fetch3.length; cut++) {
+      const seen = frame(fetch3, memory, [cut, fetch3.length - cut]);
+      expect(seen.map((s) => s.copies[1])).toEqual([...bodies, undefined]);
+    }
+  });
+
+  it('fresh memory for literals of other responses, for one that does not fit, and once disarmed', () => {
+    const memory = new Uint8Array(8);
+    const wire = Buffer.from('* LIST () "/" {5}\r\nhello\r\n* 1 FETCH (BODY[1] {6}\r\nsix ok BODY[2] {4}\r\nfour)\r\n* 2 FETCH (BODY[] {9}\r\nnine byte)\r\n');
+    const seen = frame(wire, memory);
+    const literal = (i: number, at: number) => (seen[i]!.parts as Array<string | Uint8Array>)[at] as Uint8Array;
+    expect(within(literal(0, 1), memory)).toBe(false);
+    expect(within(literal(1, 1), memory)).toBe(true);
+    expect(within(literal(1, 3), memory)).toBe(false);
+    expect(within(literal(2, 1), memory)).toBe(false);
+    expect(seen.map((s) => s.copies.filter((p) => typeof p !== 'string').map(String))).toEqual([['hello'], ['six ok', 'four'], ['nine byte']]);
+    const disarmed = frame(fetch3, null);
+    expect(disarmed.slice(0, 3).map((s) => s.copies[1])).toEqual(bodies);
   });
 });

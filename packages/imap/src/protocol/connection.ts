@@ -177,6 +177,17 @@ export class IMAPConnection {
     return { tag, data: pieces[0]! };
   }
 
+  /**
+   * Where the literals of FETCH responses are received from now on: the caller's `memory`, reused
+   * for every FETCH response (the literals of one response side by side; one that does not fit
+   * gets fresh memory), or fresh memory for each (null, the default). A FETCH event's bytes (its
+   * body) are then valid only until the next {@link nextEvent} call, which may overwrite them.
+   */
+  receiveFetchLiteralsInto(memory: Uint8Array | null): void {
+    if (memory !== null && !(memory instanceof Uint8Array)) throw new IMAP4UsageError(`the memory for FETCH literals must be a Uint8Array, got ${typeof memory}`);
+    this.#framer.receiveFetchLiteralsInto(memory);
+  }
+
   /** The bytes of the last response (literals charged as by limits.maxResponseSize). */
   get lastResponseSize(): number {
     return this.#framer.lastSize;

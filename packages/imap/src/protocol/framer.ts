@@ -54,6 +54,9 @@ export class ResponseFramer {
   /** Lists left open by `#parts[0 .. #depthCounted)`: each part is counted once (linear time). */
   #depth = 0;
   #depthCounted = 0;
+  /** The caller's memory for FETCH literals ({@link receiveFetchLiteralsInto}), and how much of it this response uses. */
+  #memory: Uint8Array | null = null;
+  #memoryUsed = 0;
 
   constructor(limits: FramingLimits) {
     this.#limits = limits;
@@ -73,6 +76,20 @@ export class ResponseFramer {
   /** True while a literal's bytes are being received (the "inside a literal" state). */
   get inLiteral(): boolean {
     return this.#literal !== null;
+  }
+
+  /**
+   * Where the literals of FETCH responses are received from now on: `memory` (each literal of one
+   * response at its own offset, so they never overlap; a literal that does not fit the rest gets
+   * fresh memory), or fresh memory for each (null, the default). Literals of other responses
+   * always get fresh memory.
+   *
+   * The memory is written again by the next FETCH response with a literal, that is, in a later
+   * {@link next} call: whoever arms it must be done with a response's bytes (its FETCH body, say)
+   * before asking for the next response. IMAP4's fetchEach() does exactly that.
+   */
+  receiveFetchLiteralsInto(memory: Uint8Array | null): void {
+    this.#memory = memory;
   }
 
   /** Adds bytes; an empty array means the server closed the stream. */
@@ -121,6 +138,7 @@ export class ResponseFramer {
       this.#lastSize = this.#responseBytes;
       this.#responseBytes = 0;
       this.#afterLiteral = false;
+      this.#memoryUsed = 0;
       return parts;
     }
     const size = literal.length > 15 ? Infinity : Number(literal);
@@ -131,8 +149,22 @@ export class ResponseFramer {
     // Allocated at its announced size (bounded by maxLiteralSize): pages the server never fills
     // are never touched, so memory in use still follows the bytes received, and nothing is copied
     // twice as a growing buffer would.
-    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: Buffer.allocUnsafe(size), filled: 0 };
+    this.#literal = size === 0 ? { size, data: EMPTY, filled: 0 } : { size, data: this.#literalMemory(size), filled: 0 };
     return null;
+  }
+
+  /**
+   * The caller's memory when armed, this is a FETCH response and the literal fits after the ones
+   * before it in this response; fresh memory otherwise. Only FETCH: their results are handed to
+   * the caller one response at a time, while other responses are kept until their command
+   * completes and must not share memory that a later response overwrites.
+   */
+  #literalMemory(size: number): Buffer {
+    const memory = this.#memory;
+    if (memory === null || this.#memoryUsed + size > memory.length || !isFetch(this.#parts[0] as string)) return Buffer.allocUnsafe(size);
+    const view = Buffer.from(memory.buffer, memory.byteOffset + this.#memoryUsed, size);
+    this.#memoryUsed += size;
+    return view;
   }
 
   #charge(bytes: number): void {
@@ -190,6 +222,11 @@ export class ResponseFramer {
     this.#skippedBlank = false;
     return true;
   }
+}
+
+/** `* <number> FETCH ` (RFC 9051 message-data), as the response's first line starts. */
+function isFetch(line: string): boolean {
+  return /^\* \d+ FETCH /i.test(line);
 }
 
 /** The digits of a `{n}` or `~{n}` (RFC 3516 literal8) that ends a line, or null. */
