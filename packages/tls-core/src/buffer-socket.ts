@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError, isTransportFailure, recvEndedByClose, transportFailure } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -113,6 +113,11 @@ class Lane {
   #busy = false;
   #waiting: Array<() => void> | null = null;
 
+  /** Whether a task runs (or waits to). */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
   run<T>(task: () => Promise<T>): Promise<T> {
     if (!this.#busy) return this.#start(task);
     return new Promise<void>((resolve) => (this.#waiting ??= []).push(resolve)).then(() => this.#start(task));
@@ -136,6 +141,9 @@ class Lane {
     else next();
   };
 }
+
+/** What close() interrupts a waiting recv's transport read with; the recv then rejects with recvEndedByClose. */
+const CLOSE_CALLED: unknown = Symbol('close() was called');
 
 /** Options of {@link BufferSocket.open}. */
 export interface BufferSocketOptions {
@@ -331,14 +339,20 @@ export class BufferSocket implements TLSSocket {
    * Up to `bufsize` (at most {@link RECV_MAX}) decrypted bytes: every record already decryptable,
    * waiting for the transport only when there is none. An empty array at the peer's close_notify.
    *
-   * @throws RangeError for a bufsize that is not a positive integer; RaggedEOF when the transport
-   *   ended without close_notify; TransportError when the peer reset it; TLSError when the
-   *   connection failed or was closed.
+   * One at a time, and none once close() was called (see TLSSocket.recv).
+   *
+   * @throws RangeError for a bufsize that is not a positive integer; TLSError `CONCURRENT_RECV`
+   *   while another recv waits; RaggedEOF when the transport ended without close_notify;
+   *   TransportError when the peer reset it; TLSError when the connection failed or was closed
+   *   (`RECV_ENDED_BY_CLOSE` for a recv that waited when close() was called).
    */
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
       return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     }
+    if (this.#closing) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    // The reading lane runs only recvs until close() (checked above) queues its shutdown there.
+    if (this.#reading.busy) return Promise.reject(concurrentRecv());
     const size = Math.min(bufsize, RECV_MAX);
     const fast = this.#fast;
     return this.#serialRead(fast === null ? () => this.#recvThroughRead(size) : () => this.#recvFast(fast, size));
@@ -375,6 +389,7 @@ export class BufferSocket implements TLSSocket {
           // What the buffer has for the peer goes first: the peer may be waiting for it.
           if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
           if (count === READ_WANT_WRITE) continue;
+          if (this.#closing) throw CLOSE_CALLED; // close() came while the output was flushed
           eof = !(await this.#intake.fill(since));
         }
       }
@@ -382,7 +397,8 @@ export class BufferSocket implements TLSSocket {
     } catch (error) {
       return this.#readFailed(error);
     }
-    if (data.length === 0 && this.#closing) throw recvEndedByClose();
+    // close() was called while this recv waited: what came meanwhile is not returned (TLSSocket.recv).
+    if (this.#closing) throw recvEndedByClose();
     // Records read may have asked for an answer (a key update).
     if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
     return data;
@@ -411,7 +427,7 @@ export class BufferSocket implements TLSSocket {
       this.#intake.drained();
       return takeRead(target, total);
     }).catch((error: unknown) => this.#readFailed(error));
-    if ((result === undefined || result.length === 0) && this.#closing) throw recvEndedByClose();
+    if (this.#closing) throw recvEndedByClose();
     return result ?? new Uint8Array(0);
   }
 
@@ -420,7 +436,7 @@ export class BufferSocket implements TLSSocket {
    * to our close_notify came), else the failure is fatal ({@link #fatal}).
    */
   async #readFailed(error: unknown): Promise<never> {
-    if (this.#closing) throw recvEndedByClose(error);
+    if (this.#closing) throw recvEndedByClose(error === CLOSE_CALLED ? undefined : error);
     await this.#fatal();
     throw transportFailure(error, 'read');
   }
@@ -496,12 +512,13 @@ export class BufferSocket implements TLSSocket {
    * Closes the connection. Without `force`: pending sends go out, then close_notify, and the
    * peer's close_notify is awaited (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}). With `force` (PEP
    * 748): close_notify is sent and the transport shut down at once, without waiting for the peer.
-   * A recv waiting meanwhile ends by the time close() does, rejected with recvEndedByClose unless
-   * data came first.
+   * Either way a recv waiting now rejects at once with recvEndedByClose: what the peer sends from
+   * now on is read (for its close_notify) but not returned.
    */
   async close(force = false): Promise<void> {
     if (this.#closed) return;
     this.#closing = true;
+    this.#intake.interrupt(CLOSE_CALLED);
     if (force) {
       this.#closed = true;
       this.#intake.detach();

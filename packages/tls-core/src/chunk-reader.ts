@@ -184,6 +184,22 @@ export class ChunkReader {
     this.#next = null;
   }
 
+  /** Whether a read is waiting for data. */
+  get waiting(): boolean {
+    return this.#resolve !== null;
+  }
+
+  /**
+   * Rejects the waiting read (if one waits) with `reason`, as it is; the reader stays attached
+   * and keeps what arrives for the next read.
+   */
+  cancelRead(reason: unknown): void {
+    const reject = this.#reject;
+    if (reject === null) return;
+    this.#clearWaiting();
+    reject(reason);
+  }
+
   /** Bytes held and not yet read. */
   get buffered(): number {
     return this.#buffered;

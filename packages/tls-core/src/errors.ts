@@ -232,6 +232,19 @@ export function recvEndedByClose(cause?: unknown): TLSError {
   return new TLSError(RECV_ENDED_BY_CLOSE, cause === undefined ? undefined : { cause });
 }
 
+/** The message of {@link concurrentRecv}. */
+export const CONCURRENT_RECV = 'recv: another recv on this TLSSocket is still waiting; await it before calling recv again (one recv at a time)';
+
+/**
+ * What a recv rejects with, at once, when another recv on the same socket is still waiting (every
+ * implementation): one reader at a time, as asyncio's StreamReader.read raises RuntimeError for a
+ * second concurrent reader. Queued reads would hand out the stream in an order the callers cannot
+ * see. The waiting recv is not affected.
+ */
+export function concurrentRecv(): TLSError {
+  return new TLSError(CONCURRENT_RECV);
+}
+
 /** The message of {@link renegotiationRefused}. */
 export const RENEGOTIATION_REFUSED =
   'TLS renegotiation refused: the peer asked to renegotiate this TLS 1.2 connection, which unitls never does (it answers no_renegotiation, RFC 5246 7.2.2), and the peer ended the connection';

@@ -49,6 +49,11 @@ export interface Intake {
   fill(since: number, eofMessage?: string): Promise<boolean>;
   /** The buffer was read from: it may have room to read ahead again. */
   drained(): void;
+  /**
+   * Rejects the fill waiting for the transport now, if one is, with `reason`; input goes on being
+   * read and feeds the next fill.
+   */
+  interrupt(reason: unknown): void;
   /** Stops feeding the buffer; what the transport still delivers is dropped. */
   detach(): void;
 }
@@ -136,6 +141,10 @@ class PulledIntake implements Intake {
 
   drained(): void {}
 
+  interrupt(reason: unknown): void {
+    this.#reader.cancelRead(reason);
+  }
+
   detach(): void {
     this.#reader.detach();
   }
@@ -219,6 +228,8 @@ class DirectIntake implements Intake {
   #error: unknown = null;
   #arrival: Promise<void> | null = null;
   #arrived: (() => void) | null = null;
+  /** What the waiting fill rejects with ({@link interrupt}), or null. */
+  #interruption: unknown = null;
 
   constructor(socket: Socket, reads: DirectReads, buffer: TLSBuffer, copy: (data: Uint8Array) => number) {
     this.#socket = socket;
@@ -289,7 +300,18 @@ class DirectIntake implements Intake {
       // The buffer waits for input: reading must go on whatever it holds.
       if (this.#paused) this.#resume();
       await (this.#arrival ??= new Promise<void>((resolve) => (this.#arrived = resolve)));
+      const interruption = this.#interruption;
+      if (interruption !== null) {
+        this.#interruption = null;
+        throw interruption;
+      }
     }
+  }
+
+  interrupt(reason: unknown): void {
+    if (this.#arrived === null) return; // no fill waits
+    this.#interruption = reason;
+    this.#wake();
   }
 
   drained(): void {

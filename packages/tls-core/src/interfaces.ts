@@ -56,10 +56,17 @@ export interface TLSSocket extends AsyncDisposable {
   readonly context: ClientContext | ServerContext;
   /**
    * Up to `bufsize` decrypted bytes; an empty array means the peer closed cleanly (its
-   * close_notify). A recv still waiting when {@link close} is called on the same socket ends no
-   * later than close() does: with data already on its way, or rejected with TLSError
-   * `RECV_ENDED_BY_CLOSE` (tls-core `recvEndedByClose()`), the same on every implementation; never with an
-   * empty array or RaggedEOF, since neither the peer's close_notify nor its FIN ended it.
+   * close_notify). The same on every implementation:
+   * - One recv at a time: a recv called while another waits rejects at once with TLSError
+   *   `CONCURRENT_RECV` (tls-core `concurrentRecv()`; asyncio's StreamReader refuses a second
+   *   reader likewise); the waiting one goes on.
+   * - A recv still waiting when {@link close} is called on the same socket rejects at once with
+   *   TLSError `RECV_ENDED_BY_CLOSE` (tls-core `recvEndedByClose()`), whether close is forced or
+   *   not: data the peer sends after close() was called is not returned (as asyncio's
+   *   Transport.close: "no more data will be received"). Never an empty array or RaggedEOF, since
+   *   neither the peer's close_notify nor its FIN ended it.
+   * - A recv called after close() (even while a non-forced close still waits for the peer)
+   *   rejects with TLSError "recv on a closed TLSSocket".
    */
   recv(bufsize: number): Promise<Uint8Array>;
   /**

@@ -5,6 +5,7 @@ import {
   RaggedEOF,
   SEND_PIECE_SIZE,
   TLSError,
+  concurrentRecv,
   endTransport,
   localAddress,
   protocolFromBytes,
@@ -131,16 +132,18 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   /**
-   * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived. A recv
-   * waiting when close() is called rejects with recvEndedByClose (tls-core).
+   * Up to `bufsize` decrypted bytes; an empty array once the peer's close_notify arrived. One at a
+   * time; a recv waiting when close() is called rejects at once with recvEndedByClose (tls-core),
+   * and what arrives after close() is not returned (see TLSSocket.recv).
    *
-   * @throws RaggedEOF when the peer closed the transport without close_notify (the data may have
-   *   been truncated); TransportError when the peer reset it; TLSError when a TLS error ended the
-   *   connection.
+   * @throws TLSError `CONCURRENT_RECV` while another recv waits; RaggedEOF when the peer closed the
+   *   transport without close_notify (the data may have been truncated); TransportError when the
+   *   peer reset it; TLSError when a TLS error ended the connection or the socket was closed.
    */
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     if (this.#closed) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    if (this.#reader.waiting) return Promise.reject(concurrentRecv());
     // The reader's own promise: a recv waiting on an idle connection (a server's usual state) holds
     // that promise and its resolving functions, no frame, reaction or closure of its own. RaggedEOF
     // comes from the reader too (this.#end is its ReadOutcome).
