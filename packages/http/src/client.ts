@@ -16,7 +16,7 @@ import {
   type Transport,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { HTTPException, checkField, checkHeaderName } from './errors.js';
+import { HTTPException, checkField, checkHeaderName, connectFailure } from './errors.js';
 import { Http1Client, streamConduit, type Conduit } from './http1.js';
 import type { HTTPResponse } from './response.js';
 import { connectTcp, startHttpTls } from './transport.js';
@@ -154,7 +154,7 @@ export class HTTPConnection implements AsyncDisposable {
     try {
       return await this.openTransport(deadlineSignal(this.options.signal, this.timeout));
     } catch (error) {
-      throw HTTPException.from(`connecting to ${authority(this.host, this.port)} failed`, error);
+      throw connectFailure(authority(this.host, this.port), error);
     }
   }
 
@@ -209,7 +209,14 @@ export class HTTPConnection implements AsyncDisposable {
     return Promise.reject(new HTTPException('HTTP/2 needs TLS with ALPN', 'UNITLS_HTTP_STATE'));
   }
 
-  /** Sends the request built so far and waits for the response headers. */
+  /**
+   * Sends the request built so far (opening the connection when there is none) and waits for the
+   * response headers.
+   *
+   * @throws CertificateVerificationError (from @unitls/tls-core, as the implementation raised it)
+   *   when the origin's or an HTTPS proxy's certificate is refused; HTTPException for any other
+   *   failure (its `code`: `ECONNREFUSED`, `ETIMEDOUT`, llhttp's `HPE_...`, `UNITLS_HTTP_...`).
+   */
   async getresponse(): Promise<HTTPResponse> {
     const request = this.#request;
     if (request === null || !request.ended) throw new HTTPException('no complete request: call endheaders (or request) first', 'UNITLS_HTTP_STATE');

@@ -1,3 +1,5 @@
+import { CertificateVerificationError } from '@unitls/tls-core';
+
 /** Raised for bad input (CR/LF in a request line or header) and HTTP failures, with the cause kept. */
 export class HTTPException extends Error {
   readonly code: string;
@@ -14,6 +16,17 @@ export class HTTPException extends Error {
     const message = error instanceof Error ? error.message : String(error);
     return new HTTPException(`${what}: ${message}`, codeOf(error), { cause: error });
   }
+}
+
+/**
+ * What a failed connection to `where` (host:port) raises: a CertificateVerificationError as the
+ * TLS implementation raised it (what every unitls client and Python's http.client raise for a
+ * refused certificate: catch that class, read `reason`; its message says what failed), anything
+ * else as an HTTPException with the failure as `cause`.
+ */
+export function connectFailure(where: string, error: unknown): Error {
+  if (error instanceof CertificateVerificationError) return error;
+  return HTTPException.from(`connecting to ${where} failed`, error);
 }
 
 /**

@@ -10,7 +10,7 @@ import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImp
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
-import { HTTPException } from './errors.js';
+import { HTTPException, connectFailure } from './errors.js';
 import { timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
@@ -64,7 +64,7 @@ export class HTTPSConnection extends HTTPConnection {
       const under = this.tunnelled ? await this.openTransport(signal) : await connectTcp(host, port, signal);
       return await startHttpTls(this.#tlsContext(), under, serverHostname, signal);
     } catch (error) {
-      throw HTTPException.from(`connecting to ${authority(host, port)} failed`, error);
+      throw connectFailure(authority(host, port), error);
     }
   }
 
