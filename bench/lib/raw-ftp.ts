@@ -16,8 +16,16 @@ export interface RawFtpOptions {
 /** Replies of the control connection, one final reply at a time (multi-line replies joined). */
 class Replies {
   #buffer = '';
-  #waiting: ((line: string) => void) | null = null;
+  #waiting: { resolve: (line: string) => void; reject: (error: Error) => void } | null = null;
   readonly #lines: string[] = [];
+  #failure: Error | null = null;
+
+  /** The control connection failed or closed: what waits, and every later wait, rejects. */
+  fail(error: Error): void {
+    this.#failure ??= error;
+    this.#waiting?.reject(error);
+    this.#waiting = null;
+  }
 
   push(text: string): void {
     this.#buffer += text;
@@ -29,7 +37,7 @@ class Replies {
       if (this.#waiting !== null) {
         const waiting = this.#waiting;
         this.#waiting = null;
-        waiting(line);
+        waiting.resolve(line);
       } else this.#lines.push(line);
     }
   }
@@ -37,7 +45,8 @@ class Replies {
   next(): Promise<string> {
     const line = this.#lines.shift();
     if (line !== undefined) return Promise.resolve(line);
-    return new Promise((resolve) => (this.#waiting = resolve));
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
   }
 }
 
@@ -56,14 +65,20 @@ export class RawFtpClient {
     const plain = net.connect(options.port, '127.0.0.1');
     const early = new Replies();
     const onPlain = (chunk: Buffer) => early.push(chunk.toString('latin1'));
+    const onPlainError = (error: Error) => early.fail(error);
     plain.on('data', onPlain);
+    plain.on('error', onPlainError);
     expect(await early.next(), '220');
     plain.write('AUTH TLS\r\n');
     expect(await early.next(), '234');
     plain.off('data', onPlain);
+    plain.off('error', onPlainError);
     const control = tls.connect({ socket: plain, ca: options.ca, servername: 'localhost' });
+    // once() rejects on 'error' while the handshake runs; afterwards errors and the end fail the replies.
     await once(control, 'secureConnect');
     control.on('data', (chunk: Buffer) => client.#replies.push(chunk.toString('latin1')));
+    control.on('error', (error) => client.#replies.fail(error));
+    control.on('close', () => client.#replies.fail(new Error('raw FTP: the control connection closed')));
     client.#control = control;
     await client.#command(`USER ${options.user}`, '331');
     await client.#command(`PASS ${options.password}`, '230');
@@ -83,14 +98,17 @@ export class RawFtpClient {
     expect(await this.#replies.next(), '150');
     const data = tls.connect({ socket: tcp, ca: this.#options.ca, servername: 'localhost', session: this.#control.getSession() });
     data.on('data', each);
-    await once(data, 'end');
+    await once(data, 'end'); // rejects on the data connection's 'error'
     data.destroy();
     expect(await this.#replies.next(), '226');
   }
 
   async quit(): Promise<void> {
-    await this.#command('QUIT', '221');
-    this.#control.destroy();
+    try {
+      await this.#command('QUIT', '221');
+    } finally {
+      this.#control.destroy();
+    }
   }
 
   async #command(line: string, code: string): Promise<string> {

@@ -27,7 +27,7 @@ export class RawHttpsClient {
 
   static async connect(port: number, ca: Buffer, host = 'localhost'): Promise<RawHttpsClient> {
     const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: host, ALPNProtocols: ['http/1.1'] });
-    await once(socket, 'secureConnect');
+    await once(socket, 'secureConnect'); // rejects on a handshake 'error'
     return new RawHttpsClient(socket, host);
   }
 
