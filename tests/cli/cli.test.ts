@@ -165,6 +165,8 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.code, result.stdout).toBe(1);
     expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
     expect(result.stdout).toContain("the certificate's names: DNS:wrong.example; asked for: localhost");
+    // What to do, with the option that does it (the hint did not mention --servername).
+    expect(result.stdout).toContain('if this is the right server under another name, connect by that name or verify it with --servername wrong.example\n');
   });
 
   // The names line used node:crypto's long form ("IP Address:0:0:0:0:0:0:0:1") beside the
@@ -175,6 +177,7 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     expect(result.stdout).toMatch(/verification: FAILED \(hostname-mismatch/);
     expect(result.stdout).toContain('(its subjectAltName: DNS:localhost, IP:127.0.0.1, IP:::1)');
     expect(result.stdout).toContain("the certificate's names: DNS:localhost, IP:127.0.0.1, IP:::1; asked for: other.test\n");
+    expect(result.stdout).toContain('verify it with --servername localhost\n');
     expect(result.stdout).not.toContain('IP Address');
   });
 

@@ -11,6 +11,17 @@ function certificateLines(cert: CertificateInfo, index: number): string[] {
   ];
 }
 
+/**
+ * What to do about a name mismatch: the host may be right under another name (an address, an
+ * internal name), which --servername verifies instead; a concrete name the certificate carries
+ * (not a wildcard) is offered as the example.
+ */
+export function servernameHint(subjectAltNames: readonly string[]): string {
+  const example = subjectAltNames.find((name) => name.startsWith('DNS:') && !name.includes('*'))?.slice(4);
+  const option = example === undefined ? '--servername NAME' : `--servername ${example}`;
+  return `if this is the right server under another name, connect by that name or verify it with ${option}`;
+}
+
 /** The report as the text `unitls connect` prints. */
 export function renderReport(report: ConnectReport): string[] {
   const { target } = report;
@@ -37,7 +48,9 @@ export function renderReport(report: ConnectReport): string[] {
   else if (verification) {
     lines.push(`verification: FAILED (${verification.reason}${verification.verifyCode ? `, ${verification.verifyCode}` : ''})`, `  ${verification.message}`);
     const leaf = report.chain[0];
-    if (leaf && verification.reason === 'hostname-mismatch') lines.push(`  the certificate's names: ${leaf.subjectAltNames.join(', ') || '(none)'}; asked for: ${target.serverHostname}`);
+    if (leaf && verification.reason === 'hostname-mismatch') {
+      lines.push(`  the certificate's names: ${leaf.subjectAltNames.join(', ') || '(none)'}; asked for: ${target.serverHostname}`, `  ${servernameHint(leaf.subjectAltNames)}`);
+    }
     if (leaf && (verification.reason === 'expired' || verification.reason === 'not-yet-valid')) lines.push(`  the certificate is valid from ${leaf.notBefore} to ${leaf.notAfter}`);
   }
   const after = report.afterHandshake;
