@@ -18,6 +18,11 @@ typedef struct Chunk {
   unsigned char storage[];
 } Chunk;
 
+/* Emptied read-sized chunks kept for reuse (see READ_CHUNK_SIZE), and a count of mallocs. */
+static _Thread_local Chunk *spares[READ_CHUNK_SPARES];
+static _Thread_local int spare_count;
+static _Thread_local size_t allocations;
+
 typedef struct {
   Chunk *head;
   Chunk *tail;
@@ -27,10 +32,19 @@ typedef struct {
 
 static Queue *queue_of(BIO *bio) { return BIO_get_data(bio); }
 
+static int is_spare_kind(const Chunk *chunk) { return chunk->data == chunk->storage && chunk->size == READ_CHUNK_SIZE; }
+
 static void chunk_free(Chunk *chunk) {
   if (chunk->release != NULL) chunk->release(chunk->owner);
-  free(chunk);
+  if (is_spare_kind(chunk) && spare_count < READ_CHUNK_SPARES) spares[spare_count++] = chunk;
+  else free(chunk);
 }
+
+void chunk_bio_free_spares(void) {
+  while (spare_count > 0) free(spares[--spare_count]);
+}
+
+size_t chunk_bio_allocations(void) { return allocations; }
 
 static void queue_clear(Queue *queue) {
   Chunk *chunk = queue->head;
@@ -51,10 +65,20 @@ static void queue_push(Queue *queue, Chunk *chunk) {
 
 /* A chunk with `size` bytes of its own storage; NULL (error queued) when out of memory. */
 static Chunk *chunk_new(size_t size) {
-  Chunk *chunk = size > SIZE_MAX - sizeof(Chunk) ? NULL : malloc(sizeof(Chunk) + size);
+  Chunk *chunk;
+  if (size > CHUNK_SIZE && size <= READ_CHUNK_SIZE) {
+    size = READ_CHUNK_SIZE;
+    chunk = spare_count > 0 ? spares[--spare_count] : NULL;
+  } else {
+    chunk = NULL;
+  }
   if (chunk == NULL) {
-    ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
-    return NULL;
+    chunk = size > SIZE_MAX - sizeof(Chunk) ? NULL : malloc(sizeof(Chunk) + size);
+    if (chunk == NULL) {
+      ERR_raise(ERR_LIB_BIO, ERR_R_MALLOC_FAILURE);
+      return NULL;
+    }
+    allocations++;
   }
   chunk->next = NULL;
   chunk->data = chunk->storage;

@@ -22,6 +22,14 @@
  * chunk of its own size). Empty chunks are freed at once, so an idle connection holds none. */
 #define CHUNK_SIZE (4 * 1024)
 
+/* A chunk asked for with more than CHUNK_SIZE and at most this many bytes (one network read's, a
+ * large write's records) is made this size, and once emptied it is kept for the next such chunk
+ * instead of freed: at bulk rates a malloc and free of ~64 KiB per read cost more than the copy
+ * into it (a free of 64 KiB or more also consolidates the heap). At most READ_CHUNK_SPARES are kept
+ * per thread (256 KiB for the process, not per connection: an idle connection still holds none). */
+#define READ_CHUNK_SIZE (64 * 1024)
+#define READ_CHUNK_SPARES 4
+
 /* The largest plaintext of one record (RFC 8446 5.1) and a bound on what framing adds to it
  * (header, explicit nonce, AEAD tag, TLS 1.3 content type), to size output buffers. */
 #define MAX_RECORD_PLAINTEXT (16 * 1024)

@@ -33,6 +33,8 @@ export interface Addon {
   info(this: object): NativeInfo;
   session(this: object): Buffer | undefined;
   free(object: object): void;
+  /** Chunks the connections' queues of this thread allocated so far (reused read-sized ones not counted). */
+  chunkAllocations(): number;
   readonly opensslVersion: string;
   readonly incomingBufferLimit: number;
   readonly outgoingBufferLimit: number;
