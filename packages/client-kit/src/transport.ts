@@ -6,10 +6,12 @@
  * @module
  */
 import { ChunkReader, connectTcp, endTransport, type Address, type TLSSocket, type Transport } from '@unitls/tls-core';
+import { readAsBytes } from './text-transport.js';
 
 /**
  * Opens the byte stream a client runs over, connected to `address` (injectable: tests pass an
  * in-memory pair, proxies a tunnel). `signal` aborts the attempt (the deadline or the caller).
+ * A stream set to text (`setEncoding`) is read as bytes again (see {@link readAsBytes}).
  */
 export type TransportFactory = (address: Address, options: { signal: AbortSignal }) => Promise<Transport>;
 
@@ -33,6 +35,8 @@ export class PlainChannel implements Channel {
 
   constructor(transport: Transport) {
     this.transport = transport;
+    // A caller's socket set to text (setEncoding) would hand the framing strings.
+    readAsBytes(transport);
     this.#reader = new ChunkReader(transport);
     // Errors reach the caller through reads and writes; a late one (a reset after we stopped
     // reading) must not become an unhandled 'error' event.
