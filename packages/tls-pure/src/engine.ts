@@ -14,7 +14,7 @@ import type { Limits } from './config/limits.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import type { Tls13Suite } from './crypto/schemes.js';
 import { TLSPeerAlertError, TLSProtocolError, describePeerAlert, fail } from './errors.js';
-import { KeySchedule } from './handshake/key-schedule.js';
+import { KeySchedule, wipe } from './handshake/key-schedule.js';
 import { RecordProtection } from './record/protection.js';
 import { RecordLayer } from './record/record-layer.js';
 import { CertificateVerificationError } from '@unitls/tls-core';
@@ -45,6 +45,10 @@ interface Traffic {
   writeSecret: Uint8Array;
 }
 
+// What #handshakeBytes holds between handshake messages (most of a connection's life): one shared
+// empty array rather than a fresh one per record.
+const NO_BYTES = new Uint8Array(0);
+
 const CERTIFICATE_ALERTS: Record<string, number> = {
   expired: AlertDescription.certificate_expired,
   'not-yet-valid': AlertDescription.certificate_expired,
@@ -71,7 +75,7 @@ export class Engine {
    * expected, so a stray one is fatal.
    */
   onChangeCipherSpec: (() => void) | null = null;
-  #handshakeBytes = new Uint8Array(0);
+  #handshakeBytes = NO_BYTES;
   #pendingHandshake: Uint8Array[] = [];
   #readKeysChanged = false;
   #appData: Uint8Array[] = [];
@@ -136,8 +140,10 @@ export class Engine {
   /** Handles a KeyUpdate from the peer (RFC 8446 §4.6.3). */
   receiveKeyUpdate(requested: boolean): void {
     const traffic = this.#traffic!;
-    traffic.readSecret = traffic.schedule.nextTrafficSecret(traffic.readSecret);
+    const previous = traffic.readSecret;
+    traffic.readSecret = traffic.schedule.nextTrafficSecret(previous);
     this.setReadSecret(traffic.suite, traffic.schedule, traffic.readSecret);
+    wipe(previous); // RFC 8446 §7.2: delete secret N once N+1 and its keys are computed
     if (requested && !this.closeSent) this.#keyUpdatePending = true;
     if (this.#keyUpdatePending) this.sendKeyUpdate(false);
   }
@@ -148,8 +154,10 @@ export class Engine {
     if (traffic === null) throw new TLSError('KeyUpdate needs a completed TLS 1.3 handshake');
     this.sendHandshake(Uint8Array.of(24, 0, 0, 1, requestPeer ? 1 : 0));
     this.flush();
-    traffic.writeSecret = traffic.schedule.nextTrafficSecret(traffic.writeSecret);
+    const previous = traffic.writeSecret;
+    traffic.writeSecret = traffic.schedule.nextTrafficSecret(previous);
     this.setWriteSecret(traffic.suite, traffic.schedule, traffic.writeSecret);
+    wipe(previous);
     this.#keyUpdatePending = false;
   }
 
@@ -326,6 +334,6 @@ export class Engine {
       // RFC 8446 §5.1: handshake messages must not span a key change.
       if (this.#readKeysChanged && buffer.length > 0) fail(AlertDescription.unexpected_message, 'handshake data straddles a key change');
     }
-    this.#handshakeBytes = new Uint8Array(buffer);
+    this.#handshakeBytes = buffer.length === 0 ? NO_BYTES : new Uint8Array(buffer);
   }
 }

@@ -32,7 +32,7 @@ import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import type { PeerVerifier } from '../verify/verifier.js';
 import { bytesEqual, certificateVerifyContent, checkCertificateVerify, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
-import { KeySchedule } from './key-schedule.js';
+import { KeySchedule, wipe } from './key-schedule.js';
 import type { ClientSession, ClientSession12, StoredSession } from './session.js';
 import { Transcript } from './transcript.js';
 import type { LoadedChain } from '../config/material.js';
@@ -131,7 +131,10 @@ class ClientHandshake {
       const truncated = unbound.subarray(0, unbound.length - bindersLength);
       const schedule = new KeySchedule(c.provider, suite.hash, psk.psk);
       const transcriptHash = this.transcript.started ? this.transcript.currentWith(truncated) : c.provider.hash(suite.hash, truncated);
-      const binder = schedule.finishedVerifyData(schedule.binderKey(), transcriptHash);
+      const binderKey = schedule.binderKey();
+      const binder = schedule.finishedVerifyData(binderKey, transcriptHash);
+      wipe(binderKey);
+      schedule.erase();
       hello = encodeClientHello(this.#hello([...extensions, ext.preSharedKey.encodeClient(identities, [binder])]));
     } else {
       this.offeredPsk = null;
@@ -265,6 +268,7 @@ class ExpectServerHello implements HandshakeState {
     hs.transcript.add(message.encoded);
     const schedule = new KeySchedule(c.provider, suite.hash, psk?.psk ?? null);
     schedule.inputSharedSecret(shared);
+    wipe(shared);
     const helloHash = hs.transcript.current();
     const clientSecret = schedule.derive('c hs traffic', helloHash);
     const serverSecret = schedule.derive('s hs traffic', helloHash);
@@ -397,6 +401,11 @@ class ExpectFinished implements HandshakeState {
     engine.setWriteSecret(suite, schedule, clientTraffic);
     engine.trackTraffic(suite, schedule, serverTraffic, clientTraffic);
     const resumptionSecret = schedule.derive('res master', hs.transcript.current());
+    // What outlives the handshake: the application traffic secrets (KeyUpdate) and the resumption
+    // master secret (tickets may come at any time); the rest is wiped.
+    wipe(clientSecret);
+    wipe(serverSecret);
+    schedule.erase();
     const peerCertificates = this.k.psk?.peerCertificates ?? this.k.peerCertificates ?? [];
     engine.complete({ cipherSuite: suite.id, group: this.k.group, alpn: this.k.alpn ?? null, peerCertificates, resumed: this.k.psk !== null, serverName: c.sni });
     return new ExpectTraffic(c, suite, schedule, resumptionSecret, peerCertificates);

@@ -71,6 +71,17 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
+/**
+ * Overwrites a secret with zeros once nothing needs it, so it does not stay readable in memory
+ * that the garbage collector has yet to reuse (RFC 8446 §7.2: implementations SHOULD delete a
+ * traffic secret once its successor is computed). Only for arrays this connection owns.
+ */
+export function wipe(secret: Uint8Array): void {
+  secret.fill(0);
+}
+
+const ERASED = new Uint8Array(0);
+
 /** One connection's key schedule, for one cipher suite's hash. */
 export class KeySchedule {
   readonly provider: CryptoProvider;
@@ -91,7 +102,7 @@ export class KeySchedule {
     this.#derivedNext = psk === null ? this.#constants.derivedFromEarly : null;
   }
 
-  /** The current stage's secret (early, then handshake, then master); for tests. */
+  /** The current stage's secret (early, then handshake, then master; empty once erased); for tests. */
   get current(): Uint8Array {
     return this.#secret;
   }
@@ -100,8 +111,13 @@ export class KeySchedule {
     return expandLabel(this.provider, this.hash, secret, label, context, length);
   }
 
-  /** Derive-Secret(current, label, transcript hash). */
+  /**
+   * Derive-Secret(current, label, transcript hash).
+   *
+   * @throws Error after {@link erase}: the stage's secret is gone.
+   */
   derive(label: string, transcriptHash: Uint8Array): Uint8Array {
+    if (this.#secret === ERASED) throw new Error(`Derive-Secret "${label}" after the key schedule's secret was erased`);
     return this.expandLabel(this.#secret, label, transcriptHash, this.hashLength);
   }
 
@@ -117,24 +133,45 @@ export class KeySchedule {
     return derived;
   }
 
+  /** Moves to the next stage's secret, wiping the salt and the stage left behind unless they are the shared constants. */
+  #extractNext(ikm: Uint8Array): void {
+    const salt = this.#derived();
+    const next = this.provider.hkdfExtract(this.hash, salt, ikm);
+    if (salt !== this.#constants.derivedFromEarly) wipe(salt);
+    if (this.#secret !== this.#constants.earlySecret) wipe(this.#secret);
+    this.#secret = next;
+  }
+
   /** Moves to the handshake secret: Extract(Derive-Secret(., "derived", ""), (EC)DHE). */
   inputSharedSecret(shared: Uint8Array): void {
-    this.#secret = this.provider.hkdfExtract(this.hash, this.#derived(), shared);
+    this.#extractNext(shared);
   }
 
   /** Moves to the master secret: Extract(Derive-Secret(., "derived", ""), 0). */
   toMaster(): void {
-    this.#secret = this.provider.hkdfExtract(this.hash, this.#derived(), new Uint8Array(this.hashLength));
+    this.#extractNext(new Uint8Array(this.hashLength));
+  }
+
+  /**
+   * Wipes and drops the current stage's secret (the master secret once the application traffic
+   * and resumption secrets are derived: nothing after the handshake needs it). The schedule still
+   * derives from secrets it is given ({@link nextTrafficSecret}, {@link trafficKeys}, {@link resumptionPsk}).
+   */
+  erase(): void {
+    if (this.#secret !== this.#constants.earlySecret) wipe(this.#secret);
+    this.#secret = ERASED;
   }
 
   trafficKeys(secret: Uint8Array, keyLength: number): TrafficKeys {
     return { key: this.expandLabel(secret, 'key', new Uint8Array(0), keyLength), iv: this.expandLabel(secret, 'iv', new Uint8Array(0), 12) };
   }
 
-  /** verify_data = HMAC(finished_key, transcript hash) (RFC 8446 §4.4.4). */
+  /** verify_data = HMAC(finished_key, transcript hash) (RFC 8446 §4.4.4); the finished_key is wiped after use. */
   finishedVerifyData(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
     const finishedKey = this.expandLabel(baseKey, 'finished', new Uint8Array(0), this.hashLength);
-    return this.provider.hmac(this.hash, finishedKey, transcriptHash);
+    const verifyData = this.provider.hmac(this.hash, finishedKey, transcriptHash);
+    wipe(finishedKey);
+    return verifyData;
   }
 
   /** application_traffic_secret_N+1 (RFC 8446 §7.2). */

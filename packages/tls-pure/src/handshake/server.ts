@@ -32,7 +32,7 @@ import { fail } from '../errors.js';
 import type { PeerVerifier } from '../verify/verifier.js';
 import { CertificateVerificationError } from '@unitls/tls-core';
 import { bytesEqual, certificateVerifyContent, checkCertificateVerify, chooseScheme, expectType, VERIFY_SCHEMES } from './common.js';
-import { KeySchedule } from './key-schedule.js';
+import { KeySchedule, wipe } from './key-schedule.js';
 import type { Ticketer, TicketState } from './session.js';
 import { Transcript } from './transcript.js';
 import type { SuitePlan } from '../config/validate.js';
@@ -157,6 +157,7 @@ class ExpectClientHello implements HandshakeState {
 
     const schedule = new KeySchedule(c.provider, suite.hash, resumed?.secret ?? null);
     schedule.inputSharedSecret(shared);
+    wipe(shared);
     const helloHash = t.current();
     const clientSecret = schedule.derive('c hs traffic', helloHash);
     const serverSecret = schedule.derive('s hs traffic', helloHash);
@@ -178,6 +179,7 @@ class ExpectClientHello implements HandshakeState {
       this.#send(engine, encodeCertificateVerify({ scheme: scheme!, signature }));
     }
     this.#send(engine, encodeFinished(schedule.finishedVerifyData(serverSecret, t.current())));
+    wipe(serverSecret);
     schedule.toMaster();
     const finishedHash = t.current();
     const clientTraffic = schedule.derive('c ap traffic', finishedHash);
@@ -251,7 +253,10 @@ class ExpectClientHello implements HandshakeState {
     const truncated = message.encoded.subarray(0, message.encoded.length - offer.bindersLength);
     const schedule = new KeySchedule(c.provider, suite.hash, state.secret);
     const transcriptHash = this.transcript.started ? this.transcript.currentWith(truncated) : c.provider.hash(suite.hash, truncated);
-    const expected = schedule.finishedVerifyData(schedule.binderKey(), transcriptHash);
+    const binderKey = schedule.binderKey();
+    const expected = schedule.finishedVerifyData(binderKey, transcriptHash);
+    wipe(binderKey);
+    schedule.erase();
     if (!c.provider.equal(expected, offer.binders[0]!)) fail(AlertDescription.decrypt_error, 'the PSK binder does not verify');
     return state;
   }
@@ -319,6 +324,7 @@ class ExpectFinished implements HandshakeState {
     const c = k.config;
     const expected = k.schedule.finishedVerifyData(k.clientSecret, k.transcript.current());
     if (!c.provider.equal(expected, message.body)) fail(AlertDescription.decrypt_error, "the client's Finished does not match the handshake (tampering, or a bug)");
+    wipe(k.clientSecret);
     k.transcript.add(message.encoded);
     engine.setReadSecret(k.suite, k.schedule, k.clientTraffic);
     engine.trackTraffic(k.suite, k.schedule, k.clientTraffic, k.serverTraffic);
@@ -326,10 +332,12 @@ class ExpectFinished implements HandshakeState {
       const resumption = k.schedule.derive('res master', k.transcript.current());
       const nonce = Uint8Array.of(0);
       const ageAdd = new DataView(c.provider.random(4).buffer).getUint32(0);
+      const psk = k.schedule.resumptionPsk(resumption, nonce);
+      wipe(resumption);
       const ticket = c.ticketer.seal({
         version: ProtocolVersion.TLS13,
         cipherSuite: k.suite.id,
-        secret: k.schedule.resumptionPsk(resumption, nonce),
+        secret: psk,
         ageAdd,
         lifetime: c.ticketer.lifetime,
         createdAt: Date.now(),
@@ -338,6 +346,8 @@ class ExpectFinished implements HandshakeState {
       });
       engine.sendHandshake(encodeNewSessionTicket({ lifetime: c.ticketer.lifetime, ageAdd, nonce, ticket, extensions: [] }));
     }
+    // Only the application traffic secrets (engine.trackTraffic, for KeyUpdate) outlive the handshake.
+    k.schedule.erase();
     engine.complete({ cipherSuite: k.suite.id, group: k.group, alpn: k.alpn, peerCertificates: k.peerCertificates, resumed: k.resumed, serverName: k.sni });
     return new ExpectTraffic();
   }
