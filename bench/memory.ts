@@ -1,14 +1,30 @@
 // Memory per idle TLS connection, client and server, each engine on both ends in two fresh child
 // processes: resident set size after two full GCs, before and after 1,000 connections that
 // finished their handshake (and got their session tickets) and stay open. Anchor: raw node:tls.
+// Also per connection: the same RSS without V8's young generation (empty after a full GC, sized
+// per process by the recent allocation rate: see lib/resident.ts) and the live JavaScript heap.
 import { forkChild } from './lib/children.js';
 import { ENGINES, LABEL } from './lib/engines.js';
 import { stat } from './lib/harness.js';
-import { scaled, type Context, type MemoryOutcome, type Suite } from './lib/suite.js';
+import type { Resident } from './lib/resident.js';
+import { scaled, type Context, type MemoryOutcome, type MemorySample, type Suite } from './lib/suite.js';
 
-interface Usage {
-  rss: number;
+interface Usage extends Resident {
   connections: number;
+}
+
+/** KiB per connection between two readings of each side. */
+function perConnection(n: number, client: [Usage, Usage], server: [Usage, Usage]): MemorySample {
+  const kib = (pair: [Usage, Usage], read: (u: Usage) => number) => (read(pair[1]) - read(pair[0])) / n / 1024;
+  const withoutYoung = (u: Usage) => u.rss - u.young;
+  return {
+    client: kib(client, (u) => u.rss),
+    server: kib(server, (u) => u.rss),
+    clientWithoutYoung: kib(client, withoutYoung),
+    serverWithoutYoung: kib(server, withoutYoung),
+    clientHeap: kib(client, (u) => u.heap),
+    serverHeap: kib(server, (u) => u.heap),
+  };
 }
 
 export const memory: Suite = {
@@ -29,7 +45,7 @@ export const memory: Suite = {
           const clientAfter = await client.request<Usage>({ open: n });
           const serverAfter = await server.request<Usage>({});
           if (serverAfter.connections !== n + 20) throw new Error(`server holds ${serverAfter.connections} connections, not ${n + 20}`);
-          (outcome.samples[LABEL[engine]] ??= []).push({ client: (clientAfter.rss - clientBefore.rss) / n / 1024, server: (serverAfter.rss - serverBefore.rss) / n / 1024 });
+          (outcome.samples[LABEL[engine]] ??= []).push(perConnection(n, [clientBefore, clientAfter], [serverBefore, serverAfter]));
         } finally {
           await client.stop();
           await server.stop();
@@ -41,9 +57,20 @@ export const memory: Suite = {
 };
 
 export function memoryTable(outcome: MemoryOutcome): string {
+  const tables = [sideTable(outcome, `### ${outcome.title}`, (s) => [s.client, s.server])];
+  // Runs saved before these figures existed have none.
+  const split = (s: MemorySample): [number, number] | undefined => (s.clientWithoutYoung === undefined ? undefined : [s.clientWithoutYoung, s.serverWithoutYoung!]);
+  if (Object.values(outcome.samples).every((samples) => samples.every((s) => split(s) !== undefined))) {
+    tables.push(sideTable(outcome, '#### The same without V8\'s young generation (empty after a full GC; its size is per process, set by the recent allocation rate)', (s) => split(s)!));
+    tables.push(sideTable(outcome, '#### Live JavaScript heap per connection (heapUsed)', (s) => [s.clientHeap!, s.serverHeap!]));
+  }
+  return tables.join('\n\n');
+}
+
+function sideTable(outcome: MemoryOutcome, heading: string, read: (s: MemorySample) => [number, number]): string {
   const anchor = outcome.samples[LABEL.raw] ?? [];
   const lines = [
-    `### ${outcome.title}`,
+    heading,
     '',
     `${anchor.length} rounds, fresh processes each; KiB per connection (median, min–max) and the ratio to raw node:tls in the same round (median, min–max): lower is better.`,
     '',
@@ -51,9 +78,9 @@ export function memoryTable(outcome: MemoryOutcome): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, samples] of Object.entries(outcome.samples)) {
-    const cells = (['client', 'server'] as const).flatMap((side) => {
-      const own = stat(samples.map((s) => s[side]));
-      const ratios = stat(samples.flatMap((s, i) => (anchor[i] ? [s[side] / anchor[i][side]] : [])));
+    const cells = [0, 1].flatMap((side) => {
+      const own = stat(samples.map((s) => read(s)[side]!));
+      const ratios = stat(samples.flatMap((s, i) => (anchor[i] ? [read(s)[side]! / read(anchor[i])[side]!] : [])));
       return [`${own?.median.toFixed(1)} (${own?.min.toFixed(1)}–${own?.max.toFixed(1)})`, ratios?.median.toFixed(2) ?? '-', ratios ? `${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)}` : '-'];
     });
     lines.push(`| ${name} | ${LABEL.raw} | ${cells.join(' | ')} |`);

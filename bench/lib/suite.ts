@@ -10,13 +10,26 @@ export interface Context {
   log(line: string): void;
 }
 
+/** KiB per idle connection on each side, one round (see memory.ts). */
+export interface MemorySample {
+  /** RSS after GC. */
+  client: number;
+  server: number;
+  /** RSS after GC without V8's young generation (absent in runs saved before it was measured). */
+  clientWithoutYoung?: number;
+  serverWithoutYoung?: number;
+  /** Live JavaScript heap (absent in older runs, as above). */
+  clientHeap?: number;
+  serverHeap?: number;
+}
+
 /** KiB per idle connection, per engine, one entry per round (see memory.ts). */
 export interface MemoryOutcome {
   kind: 'memory';
   id: string;
   title: string;
   connections: number;
-  samples: Record<string, Array<{ client: number; server: number }>>;
+  samples: Record<string, MemorySample[]>;
 }
 
 export type Result = Outcome | MemoryOutcome;

@@ -1,9 +1,11 @@
 // TLS clients in their own process, for the memory benchmark: `tls-client.ts <engine> <port> <ca>`.
 // IPC request {open: n} opens n connections to a greet-mode tls-server (each waits for its "k", so
 // the handshake and any session tickets are done) and holds them; every request is answered with
-// {rss, connections} after two full GCs.
+// {rss, young, heap, connections} after two full GCs (lib/resident.ts).
 import type { Connection } from '../lib/engines.js';
 import { dialer, type Engine } from '../lib/engines.js';
+import { preloadFor } from '../lib/preload.js';
+import { resident } from '../lib/resident.js';
 
 const [engine, port, caFile] = process.argv.slice(2) as [Engine, string, string];
 const connect = dialer(engine, Number(port), caFile);
@@ -27,6 +29,7 @@ process.on('message', async (message: { open?: number }) => {
   if (message.open) await open(message.open);
   globalThis.gc?.();
   globalThis.gc?.();
-  process.send!({ rss: process.memoryUsage().rss, connections: held.length });
+  process.send!({ ...resident(), connections: held.length });
 });
+await preloadFor(engine);
 process.send!({ ready: true });

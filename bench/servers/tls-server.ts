@@ -3,11 +3,13 @@
 //   sink:  read an 8-byte big-endian length, then that many bytes, then answer one byte "k";
 //   greet: answer "k" as soon as the handshake is done (so the client knows the server finished),
 //          then hold the connection until the peer closes it.
-// IPC request {memory: true} -> {rss, connections} after two full GCs.
+// IPC request {memory: true} -> {rss, young, heap, connections} after two full GCs (lib/resident.ts).
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { TLSSocket } from '@unitls/tls-core';
 import { serverConfiguration, serverContextFor, type Engine } from '../lib/engines.js';
+import { preloadFor } from '../lib/preload.js';
+import { resident } from '../lib/resident.js';
 
 const [engine, mode, certFile, keyFile] = process.argv.slice(2) as [Engine, 'sink' | 'greet', string, string];
 const K = Buffer.from('k');
@@ -80,10 +82,11 @@ async function serveUnitls(): Promise<number> {
   return listener.getsockname()!.port;
 }
 
+await preloadFor(engine);
 const port = engine === 'raw' ? await serveRaw() : await serveUnitls();
 process.on('message', () => {
   globalThis.gc?.();
   globalThis.gc?.();
-  process.send!({ rss: process.memoryUsage().rss, connections });
+  process.send!({ ...resident(), connections });
 });
 process.send!({ port });
