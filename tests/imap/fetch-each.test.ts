@@ -101,6 +101,35 @@ describe('fetchEach against scripted servers', () => {
     await imap.close();
   });
 
+  it('an async onFetch: the next response waits until its promise settles (the bytes stay valid); a rejection ends the call', async () => {
+    // All three answers in one burst: without the wait, the next body would land in the memory
+    // while the first onFetch is still awaiting.
+    const s = await scripted(async (c) => {
+      c.write('* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n');
+      c.write(SELECTED.replace('TAG', tagOf(await c.line())));
+      for (let round = 0; round < 2; round++) {
+        const tags = [];
+        for (let i = 0; i < 3; i++) tags.push(tagOf(await c.line()));
+        c.write(Buffer.concat(tags.flatMap((tag, i) => [fetchOf(bodies[i]!, i + 1), Buffer.from(`${tag} OK FETCH completed\r\n`)])));
+      }
+      await c.line();
+    });
+    const imap = new IMAP4({ host: '127.0.0.1', port: s.port, security: 'plaintext', timeout: 5000 });
+    await imap.connect();
+    await imap.select();
+    const memory = new Uint8Array(4096);
+    const seen: Buffer[] = [];
+    await imap.fetchEach(['1', '2', '3'], 'UID BODY.PEEK[]', async (m) => {
+      await new Promise(setImmediate);
+      seen.push(Buffer.from(m.body['BODY[]']!));
+    }, { into: memory });
+    expect(seen).toEqual(bodies);
+    const mine = new Error('the disk is full');
+    await expect(imap.fetchEach(['1', '2', '3'], 'UID BODY.PEEK[]', () => Promise.reject(mine), { into: memory })).rejects.toBe(mine);
+    expect(imap.state).toBe('LOGOUT');
+    await imap.close();
+  });
+
   it("another call's results are never in the memory: fetch() before and after keeps its bodies", async () => {
     const s = await session([fetch3, fetch3, fetch3]);
     const imap = new IMAP4({ host: '127.0.0.1', port: s.port, security: 'plaintext', timeout: 5000 });

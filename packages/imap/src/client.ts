@@ -229,7 +229,7 @@ export class IMAP4 extends IMAP4Session {
     return this.gated('uidSearch', options, () => this.#search(true, criteria, charset, options));
   }
 
-  async #fetch(uid: boolean, set: string | readonly string[], items: string, options: CallOptions, each?: { onFetch: (fetch: FetchResult) => void; into: Uint8Array | undefined }): Promise<FetchResult[]> {
+  async #fetch(uid: boolean, set: string | readonly string[], items: string, options: CallOptions, each?: { onFetch: (fetch: FetchResult) => unknown; into: Uint8Array | undefined }): Promise<FetchResult[]> {
     const sets = typeof set === 'string' ? [set] : set;
     if (!Array.isArray(sets) || sets.length === 0) throw new IMAP4UsageError('FETCH needs a message set or a non-empty array of sets');
     sets.forEach(checkSet);
@@ -244,7 +244,7 @@ export class IMAP4 extends IMAP4Session {
     return results.flatMap((result) => only(result.untagged, 'FETCH').map((r) => r.fetch));
   }
 
-  #fetchEach(uid: boolean, set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => void, options: FetchEachOptions): Promise<void> {
+  #fetchEach(uid: boolean, set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions): Promise<void> {
     if (typeof onFetch !== 'function') throw new IMAP4UsageError(`fetchEach needs a function to hand each message to, got ${onFetch === null ? 'null' : typeof onFetch}; nothing was sent`);
     const { into } = options;
     if (into !== undefined && !(into instanceof Uint8Array)) throw new IMAP4UsageError(`the option into must be a Uint8Array (memory reused for every message), got ${into === null ? 'null' : typeof into}; nothing was sent`);
@@ -276,9 +276,11 @@ export class IMAP4 extends IMAP4Session {
    * in `into`; one that does not fit what is left gets fresh memory (still correct, just not
    * reused), so size `into` for the largest body you expect (e.g. RFC822.SIZE).
    *
-   * `onFetch` runs synchronously for every FETCH response of the operation (solicited or not),
-   * before the next response is read; the promise resolves once every command completed.
-   * Several sets are pipelined as with {@link fetch}.
+   * `onFetch` runs for every FETCH response of the operation (solicited or not) before the next
+   * response is read; when it returns a promise (writing the body to a file, say), the next
+   * response is read only once that settles, so the bytes stay valid until then. The call's
+   * timeout covers that time too. The promise resolves once every command completed. Several
+   * sets are pipelined as with {@link fetch}.
    *
    * @example
    * ```ts
@@ -287,15 +289,15 @@ export class IMAP4 extends IMAP4Session {
    * ```
    *
    * @throws IMAP4UsageError (onFetch not a function, into not a Uint8Array, a bad set) before
-   *   anything is sent; IMAP4ReplyError on NO/BAD; what `onFetch` throws, after which the
-   *   connection is closed (the rest of the answer is not read); as {@link fetch} otherwise.
+   *   anything is sent; IMAP4ReplyError on NO/BAD; what `onFetch` throws (or its promise
+   *   rejects with), after which the connection is closed (the rest of the answer is not read); as {@link fetch} otherwise.
    */
-  fetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => void, options: FetchEachOptions = {}): Promise<void> {
+  fetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions = {}): Promise<void> {
     return this.gated('fetchEach', options, () => this.#fetchEach(false, set, items, onFetch, options));
   }
 
   /** UID FETCH, each message handed over as it arrives, as with {@link fetchEach}. */
-  uidFetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => void, options: FetchEachOptions = {}): Promise<void> {
+  uidFetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions = {}): Promise<void> {
     return this.gated('uidFetchEach', options, () => this.#fetchEach(true, set, items, onFetch, options));
   }
 

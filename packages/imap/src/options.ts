@@ -50,8 +50,8 @@ export interface CallOptions {
 export interface FetchEachOptions extends CallOptions {
   /**
    * Memory each message's literals (its body) are received into, reused for every message; a
-   * result's bytes are valid only until the callback returns. Default: fresh memory per literal,
-   * which the callback may keep.
+   * result's bytes are valid only until the callback returns (or the promise it returns settles).
+   * Default: fresh memory per literal, which the callback may keep.
    */
   into?: Uint8Array;
 }

@@ -18,11 +18,13 @@ import type { StatusResponse, UntaggedResponse } from './protocol/responses.js';
 import type { IMAPState } from './protocol/states.js';
 import type { Answer, CallOptions, IMAP4Options } from './options.js';
 
+const isPromiseLike = (value: unknown): value is PromiseLike<void> => typeof (value as PromiseLike<void> | null)?.then === 'function';
+
 /** How one operation treats what arrives: AUTHENTICATE's answers, FETCH results handed over as they come. */
 interface Handling {
   readonly answer?: Answer | undefined;
-  /** Called with each FETCH response as it is parsed, synchronously, instead of keeping it. */
-  readonly onFetch?: ((fetch: FetchResult) => void) | undefined;
+  /** Called with each FETCH response as it is parsed, instead of keeping it; what it returns is awaited before the next response is read. */
+  readonly onFetch?: ((fetch: FetchResult) => unknown) | undefined;
 }
 
 export type { CommandResult } from './batch.js';
@@ -187,19 +189,20 @@ export class IMAP4Session implements AsyncDisposable {
 
   /**
    * Moves bytes until `done()` holds: events already received are handled synchronously (no
-   * promise per response), and the loop awaits only to read or to write a continuation.
-   * `answer` replies to AUTHENTICATE challenges.
+   * promise per response), and the loop awaits only to read, to write a continuation, or for
+   * what onFetch returned. `answer` replies to AUTHENTICATE challenges.
    */
   async #pump(core: IMAPConnection, batch: Batch, done: () => boolean, handling: Handling = {}): Promise<void> {
     while (!done()) {
       const next = this.#handleReceived(core, batch, done, handling);
       if (next === NEED_DATA) core.receiveData(await this.#connection.recv());
-      else if (next !== null) await this.#connection.send(next);
+      else if (next instanceof Uint8Array) await this.#connection.send(next);
+      else if (next !== null) await next;
     }
   }
 
-  /** Handles events until `done()`, more bytes are needed (NEED_DATA), or bytes must be written (returned). */
-  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, { answer, onFetch }: Handling): Uint8Array | typeof NEED_DATA | null {
+  /** Handles events until `done()`, more bytes are needed (NEED_DATA), bytes must be written or onFetch's promise awaited (returned). */
+  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, { answer, onFetch }: Handling): Uint8Array | PromiseLike<void> | typeof NEED_DATA | null {
     while (!done()) {
       const event = core.nextEvent();
       if (event === NEED_DATA) return NEED_DATA;
@@ -209,10 +212,12 @@ export class IMAP4Session implements AsyncDisposable {
           if (event.response.type === 'BYE' && !batch.has('LOGOUT')) {
             throw new IMAP4Abort(`the server said BYE: ${event.response.text}`, 'BYE', event.response.text);
           }
-          // Handed over before the next nextEvent(), which may receive the next literal into the
-          // same memory (receiveFetchLiteralsInto): never kept.
-          if (onFetch !== undefined && event.response.type === 'FETCH') onFetch(event.response.fetch);
-          else batch.keep(event.response, core.lastResponseSize);
+          // Handed over (and its promise settled) before the next nextEvent(), which may receive
+          // the next literal into the same memory (receiveFetchLiteralsInto): never kept.
+          if (onFetch !== undefined && event.response.type === 'FETCH') {
+            const handled = onFetch(event.response.fetch);
+            if (isPromiseLike(handled)) return handled;
+          } else batch.keep(event.response, core.lastResponseSize);
           break;
         case 'continuation':
           if (event.data !== null) return event.data;
