@@ -245,6 +245,28 @@ export function concurrentRecv(): TLSError {
   return new TLSError(CONCURRENT_RECV);
 }
 
+/**
+ * What every implementation says (inside its own error message) when the peer's bytes are not TLS
+ * at all, one phrase per situation: a client whose server answered in plain text (the port is not
+ * a TLS port, or wants STARTTLS first); a server whose client spoke plain text (an HTTP request on
+ * the TLS port: advice about "a TLS port" would be wrong there, the server is one); and either
+ * side once the handshake is done (the port was TLS: the stream is corrupted).
+ */
+export const NOT_TLS = {
+  fromServer: 'the server did not answer with TLS: is this a TLS port? (a plain-text service, or one that expects STARTTLS first)',
+  fromClient: 'the client did not speak TLS: it sent plain text (an HTTP request, say) to this TLS port',
+  afterHandshake: 'the peer sent bytes that are not a TLS record after the handshake: the connection is corrupted',
+} as const;
+
+/** What every implementation says when a record header announces more than RFC 8446 §5.2 allows, after the handshake. */
+export const RECORD_OVERFLOW = 'the peer sent a TLS record longer than the protocol allows (record_overflow)';
+
+/** The {@link NOT_TLS} phrase for a `role` ('client': we are the client) before or after the handshake. */
+export function notTlsExplanation(role: 'client' | 'server', handshakeDone: boolean): string {
+  if (handshakeDone) return NOT_TLS.afterHandshake;
+  return role === 'client' ? NOT_TLS.fromServer : NOT_TLS.fromClient;
+}
+
 /** The message of {@link renegotiationRefused}. */
 export const RENEGOTIATION_REFUSED =
   'TLS renegotiation refused: the peer asked to renegotiate this TLS 1.2 connection, which unitls never does (it answers no_renegotiation, RFC 5246 7.2.2), and the peer ended the connection';

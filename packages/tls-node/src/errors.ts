@@ -1,5 +1,5 @@
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { CertificateVerificationError, TLSError, isTransportFailure, reasonForOpenSSLVerifyCode, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
+import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
@@ -9,7 +9,7 @@ export const explanations: Readonly<Record<string, string>> = {
   ERR_SSL_UNSUPPORTED_PROTOCOL: 'no TLS version in common with the peer',
   ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'no TLS version in common with the peer',
   ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'no TLS version in common with the peer (the peer sent protocol_version)',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'the peer did not answer with TLS (wrong version number): is this a TLS port?',
+  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS.fromServer,
   ERR_SSL_NO_SHARED_CIPHER: 'no cipher suite in common with the peer',
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the peer aborted the handshake (handshake_failure): often no cipher suite or certificate in common',
   ERR_SSL_NO_CIPHERS_AVAILABLE: 'no cipher suite available for the configured versions',
@@ -27,6 +27,11 @@ export const explanations: Readonly<Record<string, string>> = {
   ECONNRESET: 'the peer closed the connection during the TLS handshake',
 };
 
+/** OpenSSL's codes for bytes that are not TLS (a plain-text peer; "http request" on a server). */
+const notTls = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST', 'ERR_SSL_RECORD_LAYER_FAILURE']);
+/** OpenSSL's codes for a record header announcing more than the protocol allows. */
+const tooLong = new Set(['ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_ENCRYPTED_LENGTH_TOO_LONG']);
+
 const missingCertificate = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
@@ -35,9 +40,10 @@ const missingCertificate = new Set([
 /**
  * The typed error for something node:tls raised. Already-typed errors, aborts and timeouts pass
  * through; certificate problems become CertificateVerificationError; the rest a TLSError saying
- * what happened, the original kept as `cause` (with its `code`).
+ * what happened, the original kept as `cause` (with its `code`). `role`: which side we are (the
+ * advice for a peer that is not speaking TLS depends on it, see tls-core's NOT_TLS).
  */
-export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write', version?: TLSVersion | null): Error {
+export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write', version?: TLSVersion | null, role: 'client' | 'server' = 'client'): Error {
   if (error instanceof TLSError) return error;
   if (!(error instanceof Error)) return new TLSError(`TLS ${during} failed: ${String(error)}`, { cause: error });
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return error;
@@ -71,7 +77,14 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: node:tls refuses
   // the peer's (no_renegotiation) and the peer answers handshake_failure.
   if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && during === 'read' && version === 'TLSv1.2') return renegotiationRefused(error);
-  const explanation = code === 'ECONNRESET' && during !== 'handshake' ? 'the peer reset the connection' : explanations[code];
+  const explanation =
+    code === 'ECONNRESET' && during !== 'handshake'
+      ? 'the peer reset the connection'
+      : notTls.has(code) || (tooLong.has(code) && during === 'handshake')
+        ? notTlsExplanation(role, during !== 'handshake')
+        : tooLong.has(code)
+          ? RECORD_OVERFLOW
+          : explanations[code];
   const message = explanation ?? `${(error as NodeError).reason ?? error.message}`;
   return new TLSError(`TLS ${during} failed: ${message}${code ? ` (${code})` : ''}`, { cause: error });
 }

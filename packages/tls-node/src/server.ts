@@ -194,6 +194,6 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
         return new TLSError(`no certificate chain matches the SNI name "${servername}"`, { cause: error });
       }
     }
-    return toTLSError(error, 'handshake');
+    return toTLSError(error, 'handshake', null, 'server');
   }
 }

@@ -103,7 +103,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   }
 
   #fail(error: unknown, during: string): never {
-    let typed = fromNativeError(error, during);
+    let typed = fromNativeError(error, during, this.#serverHostname === null ? 'server' : 'client');
     // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: OpenSSL
     // refuses the peer's (no_renegotiation) and the peer answers handshake_failure.
     // (OpenSSL reports no version while the refused handshake is under way: the one kept is used.)

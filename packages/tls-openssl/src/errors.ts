@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, TLSError, hostnameMismatch, namesFromSubjectAltName, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+import { CertificateVerificationError, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -41,7 +41,6 @@ const EXPLANATIONS: Array<[RegExp, string]> = [
   [/alert handshake failure/, 'the peer aborted the handshake (handshake_failure)'],
   [/no application protocol/, 'no ALPN protocol in common (no_application_protocol)'],
   [/unrecognized name/, 'the server has no certificate chain for the requested name (unrecognized_name)'],
-  [/wrong version number|packet length too long|record layer failure/, 'the peer did not answer with TLS (wrong version number): is this a TLS port?'],
   [/alert unknown ca/, 'the peer does not trust our certificate (unknown_ca)'],
   [/alert bad certificate/, 'the peer rejected our certificate (bad_certificate)'],
 ];
@@ -52,8 +51,20 @@ interface NativeError extends Error {
   verifyMessage?: string;
 }
 
-/** The typed error for a failure the addon reported. */
-export function fromNativeError(error: unknown, during: string): Error {
+/**
+ * tls-core's NOT_TLS phrase or RECORD_OVERFLOW for OpenSSL's reasons about bytes that are not TLS
+ * or a record header over the limit (before the handshake, an oversized header is no TLS either).
+ */
+function recordExplanation(reason: string, during: string, role: 'client' | 'server'): string | undefined {
+  const handshakeDone = during !== 'handshake';
+  if (/wrong version number|http request|https proxy request|record layer failure/.test(reason) || (!handshakeDone && /length too long/.test(reason))) {
+    return notTlsExplanation(role, handshakeDone);
+  }
+  return /length too long/.test(reason) ? RECORD_OVERFLOW : undefined;
+}
+
+/** The typed error for a failure the addon reported; `role`: which side we are (see recordExplanation). */
+export function fromNativeError(error: unknown, during: string, role: 'client' | 'server' = 'client'): Error {
   // Typed errors, and the addon's argument checks (TypeError, RangeError: the caller's mistake), as they are.
   if (error instanceof TLSError || error instanceof TypeError || error instanceof RangeError || !(error instanceof Error)) return error as Error;
   const native = error as NativeError;
@@ -72,7 +83,7 @@ export function fromNativeError(error: unknown, during: string): Error {
       verifyCode: reason,
     });
   }
-  const explanation = EXPLANATIONS.find(([pattern]) => pattern.test(reason))?.[1];
+  const explanation = recordExplanation(reason, during, role) ?? EXPLANATIONS.find(([pattern]) => pattern.test(reason))?.[1];
   return new TLSError(`TLS ${during} failed: ${explanation ?? reason}${explanation ? ` (OpenSSL: ${reason})` : ''}`, { cause: error });
 }
 

@@ -135,6 +135,7 @@ export class Engine {
 
   complete(negotiated: Negotiated): void {
     this.negotiated = negotiated;
+    this.records.established = true;
   }
 
   /** Handles a KeyUpdate from the peer (RFC 8446 §4.6.3). */

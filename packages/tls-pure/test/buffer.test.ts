@@ -269,7 +269,7 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
       first = error;
     }
     expect(first).toBeInstanceOf(TLSError);
-    expect((first as Error).message).toMatch(/not a TLS record/);
+    expect((first as Error).message).toMatch(/the server did not answer with TLS: is this a TLS port\?/);
     expect(() => client.read(1)).toThrow(first as Error);
     expect(Array.from(client.processOutgoing(100))).toEqual([21, 3, 3, 0, 2, 2, 10]); // fatal unexpected_message
   });

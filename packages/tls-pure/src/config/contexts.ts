@@ -254,6 +254,7 @@ export class PureServerContext implements ServerContext {
 
   createBuffer(): PureBuffer {
     const engine = new Engine(this.#config.provider, this.#config.limits, startServer(this.#config));
+    engine.records.role = 'server';
     engine.records.padding = this.#config.recordPadding;
     engine.records.incomingLimit = this.#config.recordSizeLimit;
     return new PureBuffer(this, engine, null, null);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { RECORD_OVERFLOW, notTlsExplanation } from '@unitls/tls-core';
 import { AlertDescription, ContentType } from '../codec/constants.js';
 import { fail } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
@@ -45,6 +46,9 @@ export class RecordLayer {
   padding = 0;
   /** The legacy_record_version of plaintext records we write (0x0301 for the first ClientHello). */
   plaintextVersion = 0x0303;
+  /** Our side and whether the handshake is done: what a peer sending no TLS is told (tls-core's NOT_TLS). */
+  role: 'client' | 'server' = 'client';
+  established = false;
 
   setReader(protection: Protection | null): void {
     this.#reader = protection;
@@ -70,7 +74,7 @@ export class RecordLayer {
     const type = header[0]!;
     const length = (header[3]! << 8) | header[4]!;
     if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
-      fail(AlertDescription.unexpected_message, `the peer sent bytes that are not a TLS record (first bytes ${hex(header)}): is this a TLS port?`);
+      fail(AlertDescription.unexpected_message, `${notTlsExplanation(this.role, this.established)} (first bytes ${hex(header)})`);
     }
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
     // ChangeCipherSpec (which itself stays plaintext).
@@ -79,7 +83,11 @@ export class RecordLayer {
     // writes 3,3, the only one negotiated, so another version would pass unauthenticated: refused
     // (OpenSSL: "wrong version number", Go: "received record with version ...").
     if (encrypted && !this.#reader!.tls13 && header[2] !== 3) fail(AlertDescription.protocol_version, `a TLS 1.2 record with version ${hex(header.subarray(1, 3))}, not 0303`);
-    if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds the TLS limit`);
+    if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) {
+      // Before the handshake a header this long is no TLS (as OpenSSL's "packet length too long").
+      const what = this.established ? RECORD_OVERFLOW : notTlsExplanation(this.role, false);
+      fail(AlertDescription.record_overflow, `${what} (a record header announcing ${length} bytes)`);
+    }
     if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
     if (incoming.length < 5 + length) return null;
     // A view of the incoming memory, used up before consume() (which may hand that memory on).
