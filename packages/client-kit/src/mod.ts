@@ -48,6 +48,7 @@ export {
   type ClientErrorOptions,
 } from './errors.js';
 export { LineReader, type LineReaderOptions, type BareLFPolicy } from './lines.js';
+export { checkClientOptions, type CommonClientOptions } from './options.js';
 export { checkLine, encodeCommand } from './guard.js';
 export {
   SASL_PREFERENCE,

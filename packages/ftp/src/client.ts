@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientConnection, checkLine, diagnostics, type Security } from '@unitls/client-kit';
+import { ClientConnection, checkClientOptions, checkLine, diagnostics, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
@@ -16,6 +16,9 @@ import { FTPConnection } from './protocol/connection.js';
 import { formatTimeVal, parse213, parse257, parseFeat, parseTimeVal } from './protocol/parse.js';
 import type { Reply } from './protocol/replies.js';
 import type { FTPState } from './protocol/states.js';
+
+/** The `security` values FTP_TLS takes. */
+export const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
 import { Session } from './session.js';
 import { listing, mlsdEntry, retrieveBinary, retrieveLines, storeBinary, storeLines, type Transfers } from './streams.js';
 import { openTransfer, type TransferHost } from './transfer.js';
@@ -42,8 +45,12 @@ export class FTP implements AsyncDisposable {
   #type: 'A' | 'I' | null = null;
   #transfer: AbortController | null = null;
 
-  /** @throws RangeError when a limit is not a number of at least 1 (`minTransferRate`: at least 0). */
+  /**
+   * @throws RangeError when a limit is not a number of at least 1 (`minTransferRate`: at least 0);
+   *   FTPUsageError for options of the wrong type (see checkClientOptions); nothing is opened.
+   */
   constructor(options: FTPPlainOptions = {}, tls: TLSParts = { security: 'plaintext' }) {
+    options = checkClientOptions(ftpErrors, new.target.name, options, SECURITIES);
     this.options = { ...options };
     this.security = tls.security;
     this.implementation = tls.implementation ?? nodeImplementation;

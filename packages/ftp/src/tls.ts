@@ -6,9 +6,10 @@
  * @module
  */
 import type { TLSSession, TLSSocket } from '@unitls/tls-core';
-import { FTP } from './client.js';
+import { checkClientOptions } from '@unitls/client-kit';
+import { FTP, SECURITIES } from './client.js';
 import type { DataTLS } from './data.js';
-import { FTPError, FTPReplyError, FTPUsageError, expectSuccess } from './errors.js';
+import { FTPError, FTPReplyError, FTPUsageError, expectSuccess, ftpErrors } from './errors.js';
 import type { CallOptions, FTP_TLSOptions } from './options.js';
 
 /** ftplib.FTP_TLS. @example see the package README. */
@@ -17,6 +18,7 @@ export class FTP_TLS extends FTP {
   #session: TLSSession | null = null;
 
   constructor(options: FTP_TLSOptions = {}) {
+    options = checkClientOptions(ftpErrors, 'FTP_TLS', options, SECURITIES);
     super(options, {
       security: options.security ?? (options.implicit === true ? 'implicit' : 'starttls'),
       implementation: options.implementation,

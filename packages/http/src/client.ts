@@ -16,7 +16,8 @@ import {
   type Transport,
 } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { HTTPException, checkField, checkHeaderName, connectFailure } from './errors.js';
+import { checkAmount, checkBody, checkOptions, checkSignal, checkString, checkTlsOptions } from './arguments.js';
+import { HTTPException, checkField, checkHeaderName, connectFailure, invalidArgument } from './errors.js';
 import { Http1Client, streamConduit, type Conduit } from './http1.js';
 import type { HTTPResponse } from './response.js';
 import { connectTcp, startHttpTls } from './transport.js';
@@ -74,7 +75,18 @@ export class HTTPConnection implements AsyncDisposable {
   #tunnelOptions: TunnelOptions = {};
   #used = false;
 
+  /**
+   * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for a host that is not a string, options
+   *   that are not an object, or an option of the wrong type; (`UNITLS_HTTP_INVALID_URL`) for a port
+   *   that is not an integer from 0 to 65535.
+   */
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
+    const owner = new.target.name;
+    checkString(`${owner}: the host`, host, "'example.org', or 'example.org:8443'");
+    options = checkOptions(`${owner}: options`, options, '{ port: 8443, timeout: 10_000 }');
+    checkAmount(`${owner}: timeout (milliseconds)`, options.timeout);
+    checkAmount(`${owner}: maxHeaderSize (bytes)`, options.maxHeaderSize);
+    checkSignal(`${owner}: signal`, options.signal);
     [this.host, this.port] = hostAndPort(checkField('the host', host), options.port, defaultPort);
     this.options = options;
     this.#http1 = new Http1Client({
@@ -113,6 +125,10 @@ export class HTTPConnection implements AsyncDisposable {
    * the proxy (TLS inside TLS). Call before the first request.
    */
   setTunnel(host: string, port = this.defaultPort, headers: Record<string, string> = {}, options: TunnelOptions = {}): void {
+    headers = checkOptions('setTunnel: headers', headers, "{ 'Proxy-Authorization': 'Basic ...' }");
+    options = checkOptions('setTunnel: options', options, '{ proxyTLS: true }');
+    const proxyTLS = options.proxyTLS;
+    if (proxyTLS !== undefined && typeof proxyTLS !== 'boolean') checkTlsOptions('setTunnel: proxyTLS', checkOptions('setTunnel: proxyTLS', proxyTLS, 'true, or { serverHostname }'));
     if (this.#used) throw new HTTPException('setTunnel must be called before the first request', 'UNITLS_HTTP_STATE');
     this.#tunnel = tunnelTarget(host, port, headers);
     this.#tunnelOptions = options;
@@ -173,6 +189,7 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Ends the headers, with `body` if given (http.client's endheaders(message_body)); getresponse sends. */
   endheaders(body?: Uint8Array | string): void {
+    checkBody('endheaders: body', body);
     const request = this.#requireRequest();
     if (body !== undefined) request.body.push(Buffer.from(body));
     request.ended = true;
@@ -180,6 +197,8 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Adds body bytes before endheaders. */
   send(data: Uint8Array | string): void {
+    if (data === undefined) throw invalidArgument('send: data', 'a string or a Uint8Array (Buffer)', data);
+    checkBody('send: data', data);
     this.#requireRequest().body.push(Buffer.from(data));
   }
 
@@ -188,8 +207,17 @@ export class HTTPConnection implements AsyncDisposable {
     return this.#request;
   }
 
-  /** A whole request (http.client's request). */
+  /**
+   * A whole request (http.client's request).
+   *
+   * @throws HTTPException for an argument of the wrong type (`UNITLS_HTTP_INVALID_ARGUMENT`), CR/LF/NUL
+   *   (`UNITLS_HTTP_INJECTION`) or an invalid header name; nothing of the request is kept then.
+   */
   request(method: string, url: string, body?: Uint8Array | string, headers: Record<string, string> = {}): void {
+    checkBody('request: body', body);
+    headers = checkOptions('request: headers', headers, "{ 'Content-Type': 'application/json' }");
+    // Every header checked before the request starts: a refused one leaves nothing half-built.
+    for (const [name, value] of Object.entries(headers)) checkField(`header ${checkHeaderName(name)}`, value);
     this.putrequest(method, url);
     for (const [name, value] of Object.entries(headers)) this.putheader(name, value);
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
@@ -260,7 +288,7 @@ function hostAndPort(host: string, port: number | undefined, defaultPort: number
       host = host.slice(0, colon);
     } else port = defaultPort;
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HTTPException(`the port must be an integer from 0 to 65535, got ${String(port)}`, 'UNITLS_HTTP_INVALID_URL');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HTTPException(`the port must be an integer from 0 to 65535 (a number, such as 8443), got ${JSON.stringify(port) ?? String(port)}`, 'UNITLS_HTTP_INVALID_URL');
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return [host, port];
 }

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { TLSClientConfiguration, connectTcp as connectPlainTcp, deadlineSignal, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
+import { checkAmount, checkOptions, checkTlsOptions } from './arguments.js';
 import { connectTcp, startHttpTls } from './transport.js';
 import { undici } from './undici.js';
 
@@ -35,7 +36,8 @@ export interface DispatcherOptions {
  * whose cause has code `UNITLS_HTTP_TRUNCATED` (RFC 9112 §9.8).
  *
  * @throws ConfigurationError when the runtime replaces undici with an Agent that would ignore the
- *   connector and the real package cannot be loaded (see the README's Runtimes).
+ *   connector and the real package cannot be loaded (see the README's Runtimes); HTTPException
+ *   (`UNITLS_HTTP_INVALID_ARGUMENT`) for options of the wrong type.
  * @example
  * ```ts
  * import { createDispatcher, fetch } from '@unitls/http';
@@ -46,6 +48,10 @@ export interface DispatcherOptions {
  * ```
  */
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  options = checkOptions('createDispatcher: options', options, '{ implementation, configuration }');
+  checkTlsOptions('createDispatcher', options);
+  checkAmount('createDispatcher: connectTimeout (milliseconds)', options.connectTimeout);
+  if (options.agent !== undefined) checkOptions('createDispatcher: agent', options.agent, '{ connections: 8 }');
   const { Agent } = undici();
   const implementation = options.implementation ?? nodeImplementation;
   const allowH2 = options.agent?.allowH2 ?? true;

@@ -120,8 +120,27 @@ export function parseError(error: ParseErrorShape): HTTPException {
 const FORBIDDEN = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Refuses CR, LF and NUL, which would let a caller's value inject HTTP (CVE-2019-9740). */
+/** A value as a message shows it: JSON when it has one, else its type. */
+function shown(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint' || typeof value === 'symbol') return `a ${typeof value}`;
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  } catch {
+    // A circular object: its type says enough.
+  }
+  return value === undefined ? 'undefined' : `a ${typeof value}`;
+}
+
+/** A caller's argument of the wrong type or range (code UNITLS_HTTP_INVALID_ARGUMENT), before anything is sent. */
+export function invalidArgument(what: string, takes: string, value: unknown): HTTPException {
+  return new HTTPException(`${what} must be ${takes}, got ${shown(value)}`, 'UNITLS_HTTP_INVALID_ARGUMENT');
+}
+
+/** Refuses CR, LF and NUL, which would let a caller's value inject HTTP (CVE-2019-9740), and a value that is not a string. */
 export function checkField(what: string, value: string): string {
+  if (typeof value !== 'string') throw invalidArgument(what, 'a string', value);
   if (FORBIDDEN.test(value)) throw new HTTPException(`${what} contains CR, LF or NUL, which could inject HTTP; refused`, 'UNITLS_HTTP_INJECTION');
   return value;
 }

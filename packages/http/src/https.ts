@@ -10,6 +10,7 @@ import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImp
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
+import { checkTlsOptions } from './arguments.js';
 import { HTTPException, connectFailure } from './errors.js';
 import { timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
@@ -30,8 +31,10 @@ export class HTTPSConnection extends HTTPConnection {
   /** What ended the HTTP/2 connection, if it failed. */
   #sessionError: Error | null = null;
 
+  /** @throws as HTTPConnection's, and for an `implementation`, `configuration` or `serverHostname` of the wrong type. */
   constructor(host: string, options: HTTPSConnectionOptions = {}) {
     super(host, options, 443);
+    checkTlsOptions('HTTPSConnection', this.options as HTTPSConnectionOptions);
   }
 
   protected override get defaultPort(): number {

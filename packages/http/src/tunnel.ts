@@ -21,7 +21,7 @@ export interface TunnelTarget {
 export function tunnelTarget(host: string, port: number, headers: Record<string, string>): TunnelTarget {
   checkField('the tunnel host', host);
   if (host === '' || /[\s/@]/.test(host)) throw new HTTPException(`invalid tunnel host ${JSON.stringify(host)}`, 'UNITLS_HTTP_INVALID_TUNNEL');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HTTPException(`invalid tunnel port ${String(port)}`, 'UNITLS_HTTP_INVALID_TUNNEL');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HTTPException(`invalid tunnel port ${JSON.stringify(port) ?? String(port)}: a number from 1 to 65535`, 'UNITLS_HTTP_INVALID_TUNNEL');
   for (const [name, value] of Object.entries(headers)) {
     checkHeaderName(name);
     checkField(`header ${name}`, value);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { decodeSasl, encodeSasl, mechanismFor } from '@unitls/client-kit';
+import { checkClientOptions, decodeSasl, encodeSasl, mechanismFor, type Security } from '@unitls/client-kit';
 import { IMAP4Error, IMAP4ReadOnly, IMAP4UsageError, imapErrors } from './errors.js';
 import { codeValue } from './protocol/codes.js';
 import type { Argument } from './protocol/command.js';
@@ -15,6 +15,9 @@ import { encodeMailbox } from './protocol/utf7.js';
 import { CONTROL, checkFlags, checkSet, checkString, dateTime } from './arguments.js';
 import type { CallOptions, FetchEachOptions, IMAP4Options } from './options.js';
 import { IMAP4Session, type CommandResult } from './session.js';
+
+/** The `security` values IMAP4 takes. */
+const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
 
 export interface MailboxStatus {
   exists: number;
@@ -46,8 +49,10 @@ const only = <T extends UntaggedResponse['type']>(untagged: UntaggedResponse[], 
 export class IMAP4 extends IMAP4Session {
   #readOnly = false;
 
+  /** @throws IMAP4UsageError for options of the wrong type (see checkClientOptions); nothing is opened. */
   constructor(options: IMAP4Options = {}) {
-    super(options, options.security ?? 'starttls');
+    const checked = checkClientOptions(imapErrors, new.target.name, options, SECURITIES);
+    super(checked, checked.security ?? 'starttls');
   }
 
   #checkAuth(): void {
@@ -395,6 +400,6 @@ export class IMAP4 extends IMAP4Session {
 /** imaplib.IMAP4_SSL: implicit TLS (port 993). */
 export class IMAP4_SSL extends IMAP4 {
   constructor(options: Omit<IMAP4Options, 'security'> = {}) {
-    super({ ...options, security: 'implicit' });
+    super({ ...checkClientOptions(imapErrors, 'IMAP4_SSL', options, SECURITIES), security: 'implicit' });
   }
 }

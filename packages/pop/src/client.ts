@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ClientConnection, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
+import { ClientConnection, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -14,6 +14,9 @@ import { POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors
 import type { CallOptions, POP3Options } from './options.js';
 import type { POP3State } from './protocol/states.js';
 import { Session } from './session.js';
+
+/** The `security` values POP3 takes ('stls': RFC 2595's name for 'starttls'). */
+const SECURITIES: readonly string[] = ['implicit', 'starttls', 'stls', 'plaintext'];
 
 /** One line of LIST: a message and its size in octets. */
 export interface ScanListing {
@@ -36,7 +39,9 @@ export class POP3 implements AsyncDisposable {
   #welcome = '';
   #capabilities: Map<string, string[]> | null = null;
 
+  /** @throws POP3UsageError for options of the wrong type (see checkClientOptions); nothing is opened. */
   constructor(options: POP3Options = {}) {
+    options = checkClientOptions(popErrors, new.target.name, options, SECURITIES);
     this.#options = options;
     this.#security = options.security === 'stls' ? 'starttls' : (options.security ?? 'starttls');
     this.#io = new ClientConnection({
@@ -325,7 +330,7 @@ export class POP3 implements AsyncDisposable {
 /** poplib.POP3_SSL: implicit TLS from the first byte (port 995). */
 export class POP3_SSL extends POP3 {
   constructor(options: Omit<POP3Options, 'security'> = {}) {
-    super({ ...options, security: 'implicit' });
+    super({ ...checkClientOptions(popErrors, 'POP3_SSL', options, SECURITIES), security: 'implicit' });
   }
 }
 

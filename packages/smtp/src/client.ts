@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, checkClientOptions, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -29,6 +29,9 @@ import type { Reply } from './protocol/reply.js';
 import type { SMTPState } from './protocol/states.js';
 import { Session, checkMessage, checkedChunks } from './session.js';
 
+/** The `security` values SMTP takes. */
+const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
+
 /** smtplib.SMTP. @example see the package README. */
 export class SMTP implements AsyncDisposable {
   readonly #options: SMTPOptions;
@@ -38,7 +41,9 @@ export class SMTP implements AsyncDisposable {
   readonly #gate = new CallGate(smtpErrors);
   #heloReply: Reply | null = null;
 
+  /** @throws SMTPUsageError for options of the wrong type (see {@link checkClientOptions}); nothing is opened. */
   constructor(options: SMTPOptions = {}) {
+    options = checkClientOptions(smtpErrors, new.target.name, options, SECURITIES);
     this.#options = options;
     this.#security = options.security ?? 'starttls';
     this.#io = new ClientConnection({
@@ -404,6 +409,6 @@ export class SMTP implements AsyncDisposable {
 /** smtplib.SMTP_SSL: implicit TLS from the first byte (port 465). */
 export class SMTP_SSL extends SMTP {
   constructor(options: Omit<SMTPOptions, 'security'> = {}) {
-    super({ ...options, security: 'implicit' });
+    super({ ...checkClientOptions(smtpErrors, 'SMTP_SSL', options, SECURITIES), security: 'implicit' });
   }
 }
