@@ -5,6 +5,8 @@
  * connection with handshake_failure, and recv says what happened, in one shape: TLSError
  * RENEGOTIATION_REFUSED (code UNITLS_TLS_ERROR), the peer's alert as `cause`.
  *
+ * GnuTLS (gnutls-cli --rehandshake) answers the refusal with internal_error instead: the same refusal.
+ *
  * Before: tls-node said "the peer aborted the handshake (handshake_failure): often no cipher suite
  * or certificate in common", tls-openssl "the peer aborted the handshake (handshake_failure)",
  * tls-pure's client "no cipher suite, group or signature scheme in common?" and its server sent a
@@ -27,9 +29,9 @@ afterEach(async () => {
   }
 });
 
-/** Starts an openssl command; `until(pattern)` resolves once its output matched. */
-function openssl(args: string[]): { child: ChildProcessWithoutNullStreams; until: (pattern: RegExp) => Promise<RegExpExecArray> } {
-  const child = spawn('openssl', args);
+/** Starts a peer's command; `until(pattern)` resolves once its output matched. */
+function peer(command: string, args: string[]): { child: ChildProcessWithoutNullStreams; until: (pattern: RegExp) => Promise<RegExpExecArray> } {
+  const child = spawn(command, args);
   children.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -38,11 +40,15 @@ function openssl(args: string[]): { child: ChildProcessWithoutNullStreams; until
     for (;;) {
       const match = pattern.exec(output);
       if (match !== null) return match;
-      if (child.exitCode !== null) throw new Error(`openssl ${args[0]} exited before printing ${pattern}:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`${command} ${args[0]} exited before printing ${pattern}:\n${output}`);
       await Promise.race([once(child.stdout, 'data'), once(child.stderr, 'data'), once(child, 'close')]);
     }
   };
   return { child, until };
+}
+
+function openssl(args: string[]): ReturnType<typeof peer> {
+  return peer('openssl', args);
 }
 
 function expectRefused(error: unknown): void {
@@ -84,6 +90,28 @@ describe.each(implementations.map((i) => [i.name, i] as const))('TLS 1.2 renegot
         expectRefused(await socket.recv(100).catch((e: unknown) => e));
         // s_client saw the refusal.
         await client.until(/no renegotiation|alert/i);
+      } finally {
+        await socket.close(true);
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+
+  // GnuTLS answers the refusal with internal_error (tls-openssl and tls-pure said "the peer aborted
+  // the connection with a fatal internal_error alert"), and retries, so that a tls-node server ends
+  // the connection itself after tls.CLIENT_RENEG_LIMIT tries ("TLS session renegotiation attack
+  // detected", ERR_TLS_SESSION_ATTACK). Both are the same refused renegotiation.
+  it('a GnuTLS client’s rehandshake (gnutls-cli --rehandshake): the server’s recv rejects with RENEGOTIATION_REFUSED', async () => {
+    const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
+    try {
+      const client = peer('gnutls-cli', ['--port', String(listener.getsockname()!.port), '--x509cafile', pki.path('root'), '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.2', '--rehandshake', '127.0.0.1']);
+      const [socket] = await listener.accept();
+      try {
+        expect(socket.negotiatedTlsVersion).toBe('TLSv1.2');
+        expectRefused(await socket.recv(100).catch((e: unknown) => e));
+        expectRefused(await socket.recv(100).catch((e: unknown) => e));
+        await client.until(/ReHandshake has failed/);
       } finally {
         await socket.close(true);
       }

@@ -32,6 +32,9 @@ const notTls = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_HTTP_REQUEST', 
 /** OpenSSL's codes for a record header announcing more than the protocol allows. */
 const tooLong = new Set(['ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_ENCRYPTED_LENGTH_TOO_LONG']);
 
+/** The fatal alerts a TLS 1.2 peer answers a refused renegotiation with (see toTLSError). */
+const renegotiationAnswers = new Set(['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR', 'ERR_SSL_SSLV3_ALERT_UNEXPECTED_MESSAGE']);
+
 const missingCertificate = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
@@ -75,8 +78,10 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
     return new TLSError('the connection closed during the TLS handshake', { cause: error });
   }
   // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: node:tls refuses
-  // the peer's (no_renegotiation) and the peer answers handshake_failure.
-  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' && during === 'read' && version === 'TLSv1.2') return renegotiationRefused(error);
+  // the peer's (no_renegotiation) and the peer answers with a fatal alert (OpenSSL:
+  // handshake_failure; GnuTLS: internal_error), or a server's node:tls ends the connection itself
+  // after a client's repeated attempts (tls.CLIENT_RENEG_LIMIT: ERR_TLS_SESSION_ATTACK).
+  if (during === 'read' && (code === 'ERR_TLS_SESSION_ATTACK' || (renegotiationAnswers.has(code) && version === 'TLSv1.2'))) return renegotiationRefused(error);
   const explanation =
     code === 'ECONNRESET' && during !== 'handshake'
       ? 'the peer reset the connection'

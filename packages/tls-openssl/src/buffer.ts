@@ -105,9 +105,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   #fail(error: unknown, during: string): never {
     let typed = fromNativeError(error, during, this.#serverHostname === null ? 'server' : 'client');
     // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: OpenSSL
-    // refuses the peer's (no_renegotiation) and the peer answers handshake_failure.
+    // refuses the peer's (no_renegotiation) and the peer answers with a fatal alert (OpenSSL:
+    // handshake_failure; GnuTLS: internal_error; unexpected_message from others).
     // (OpenSSL reports no version while the refused handshake is under way: the one kept is used.)
-    if (during === 'read' && /alert handshake failure/.test((error as { reason?: string }).reason ?? '') && this.#establishedVersion === 'TLSv1.2') {
+    if (during === 'read' && /alert (handshake failure|internal error|unexpected message)/.test((error as { reason?: string }).reason ?? '') && this.#establishedVersion === 'TLSv1.2') {
       typed = renegotiationRefused(error);
     }
     if (typed instanceof CertificateVerificationError && typed.reason === 'hostname-mismatch') {

@@ -82,6 +82,8 @@ export class Engine {
   #idleRecords = 0;
   #traffic: Traffic | null = null;
   #keyUpdatePending = false;
+  /** We refused a TLS 1.2 renegotiation (sent no_renegotiation): the peer's next fatal alert is its answer. */
+  #refusedRenegotiation = false;
 
   constructor(provider: CryptoProvider, limits: Limits, initial: HandshakeState) {
     this.provider = provider;
@@ -213,6 +215,7 @@ export class Engine {
 
   /** A warning alert (TLS 1.2's no_renegotiation). */
   sendWarning(description: number): void {
+    if (description === AlertDescription.no_renegotiation) this.#refusedRenegotiation = true;
     this.flush();
     this.records.write(ContentType.ALERT, Uint8Array.of(1, description));
   }
@@ -304,8 +307,9 @@ export class Engine {
       return;
     }
     // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: we refused the
-    // peer's (no_renegotiation warning, handshake/client12.ts, server12.ts) and it gave up.
-    if (description === AlertDescription.handshake_failure && this.version === 0x0303 && this.handshakeComplete) {
+    // peer's (no_renegotiation warning, handshake/client12.ts, server12.ts) and it gave up, with
+    // whichever fatal alert its stack sends then (OpenSSL: handshake_failure; GnuTLS: internal_error).
+    if (this.version === 0x0303 && this.handshakeComplete && (description === AlertDescription.handshake_failure || this.#refusedRenegotiation)) {
       this.closeSent = true;
       throw renegotiationRefused(new TLSPeerAlertError(description, `${describePeerAlert(description)} [${alertName(description)}]`));
     }
