@@ -12,11 +12,11 @@
  */
 import { once } from 'node:events';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_TLS, RECORD_OVERFLOW, TLSError } from '@unitls/tls-core';
 import { conformanceImplementations } from './implementations.js';
-import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
+import { clientConfig, serverConfig } from '../support/fixtures.js';
+import { useServersSendingRaw } from '../support/raw-after-handshake.js';
 
 const closers: Array<() => void> = [];
 afterEach(() => {
@@ -40,27 +40,7 @@ async function plainHttpServer(): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** A node:tls TLS 1.3 server that sends 'A', then `raw` on its TCP socket, and keeps the connection open. */
-async function serverSending(raw: Buffer): Promise<number> {
-  const server = tls.createServer({ key: pki.pem('server-ec', 'key'), cert: pki.pem('server-ec', 'chain.crt'), minVersion: 'TLSv1.3' });
-  const raws: net.Socket[] = [];
-  server.on('connection', (socket: net.Socket) => {
-    raws.push(socket);
-    socket.on('error', () => {});
-    server.once('secureConnection', (secure: tls.TLSSocket) => {
-      secure.on('error', () => {});
-      secure.write('A', () => socket.write(raw));
-    });
-  });
-  server.on('tlsClientError', () => {});
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(() => {
-    raws.forEach((socket) => socket.destroy());
-    server.close();
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+const serverSending = useServersSendingRaw();
 
 describe.each(conformanceImplementations.map((i) => [i.name, i] as const))('a peer that does not speak TLS (%s)', (_, implementation) => {
   it('a server given a plain HTTP request says the client did not speak TLS (no "is this a TLS port?")', async () => {

@@ -8,40 +8,13 @@
  * such a header back until its body arrived (a TLS 1.3 header of length 16641 waited > 5 s; tls-node
  * and tls-pure failed in ~50 ms). That BIO was reverted; this keeps every implementation honest.
  */
-import { once } from 'node:events';
-import * as net from 'node:net';
-import * as tls from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TLSError } from '@unitls/tls-core';
 import { conformanceImplementations } from './implementations.js';
-import { clientConfig, pki } from '../support/fixtures.js';
+import { clientConfig } from '../support/fixtures.js';
+import { useServersSendingRaw } from '../support/raw-after-handshake.js';
 
-const closers: Array<() => void> = [];
-afterEach(() => {
-  closers.splice(0).forEach((close) => close());
-});
-
-/** A node:tls TLS 1.3 server that sends 'A', then `header` raw on its TCP socket, and keeps the connection open. */
-async function serverSending(header: Buffer): Promise<number> {
-  const server = tls.createServer({ key: pki.pem('server-ec', 'key'), cert: pki.pem('server-ec', 'chain.crt'), minVersion: 'TLSv1.3' });
-  const raws: net.Socket[] = [];
-  server.on('connection', (raw: net.Socket) => {
-    raws.push(raw);
-    raw.on('error', () => {});
-    server.once('secureConnection', (socket: tls.TLSSocket) => {
-      socket.on('error', () => {});
-      socket.write('A', () => raw.write(header));
-    });
-  });
-  server.on('tlsClientError', () => {});
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(() => {
-    raws.forEach((raw) => raw.destroy());
-    server.close();
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+const serverSending = useServersSendingRaw();
 
 describe.each(conformanceImplementations.map((i) => [i.name, i] as const))('%s', (_, implementation) => {
   it.each([
