@@ -102,13 +102,32 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   /**
    * Up to `amt` bytes of the body (fewer only at its end), or all that remains when `amt` is
-   * omitted; empty once the body is done.
+   * omitted; empty once the body is done. Reads (and readinto) made while one waits are served
+   * one after another in call order.
    *
    * @throws IncompleteRead when the body ended before it was complete (or, delimited by the
    *   connection's close, without TLS close_notify: RFC 9112 §9.8); HTTPException for a malformed
    *   body (llhttp's error as the cause) or a timeout (code ETIMEDOUT).
    */
-  async read(amt?: number): Promise<Uint8Array> {
+  read(amt?: number): Promise<Uint8Array> {
+    // One read at a time, in call order (as the async iterator serves them): two reads at once
+    // would be two recvs on the connection, which fails the exchange as a truncated body. A read
+    // made while another runs starts when that one settles; a lone read costs one `then` more.
+    const read = this.#reading === 0 ? this.#read(amt) : this.#lastRead.then(() => this.#read(amt), () => this.#read(amt));
+    this.#reading++;
+    this.#lastRead = read;
+    read.then(this.#readSettled, this.#readSettled);
+    return read;
+  }
+
+  /** read() calls not yet settled, and the last one's promise. */
+  #reading = 0;
+  #lastRead: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
+  readonly #readSettled = (): void => {
+    this.#reading--;
+  };
+
+  async #read(amt: number | undefined): Promise<Uint8Array> {
     if (amt !== undefined && (!Number.isInteger(amt) || amt < 0)) throw new RangeError(`read size must be a non-negative integer, got ${amt}`);
     const parts: Uint8Array[] = [];
     let total = 0;
