@@ -35,6 +35,8 @@ export interface Addon {
   free(object: object): void;
   /** Chunks the connections' queues of this thread allocated so far (reused read-sized ones not counted). */
   chunkAllocations(): number;
+  /** Bytes of the C heap in use (glibc's mallinfo2), or -1 where that cannot be told. */
+  heapInUse(): number;
   readonly opensslVersion: string;
   readonly incomingBufferLimit: number;
   readonly outgoingBufferLimit: number;
