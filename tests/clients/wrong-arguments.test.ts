@@ -17,7 +17,9 @@ import { POP3, POP3_SSL, POP3UsageError } from '@unitls/pop';
 import { FTP, FTP_TLS, FTPUsageError } from '@unitls/ftp';
 import { HTTPConnection, HTTPException, HTTPSConnection, createDispatcher } from '@unitls/http';
 import { implementation } from '@unitls/tls-node';
-import { clientConfig } from '../support/fixtures.js';
+import { clientConfig, pki } from '../support/fixtures.js';
+import { useScriptedServers } from '../support/scripted-server.js';
+import { upgradeDialogue, type UpgradingProtocol } from '../support/upgrade-dialogues.js';
 
 // Deliberately untyped: what a JavaScript caller can pass.
 type Loose = new (options?: unknown) => unknown;
@@ -122,5 +124,46 @@ describe('HTTPSConnection, HTTPConnection and createDispatcher with wrong argume
     invalid(() => createDispatcher({ implementation: loose({}) }), /^createDispatcher: implementation must be a unitls TLSImplementation/);
     invalid(() => createDispatcher({ configuration: loose({}) }), /^createDispatcher: configuration must be a TLSClientConfiguration/);
     invalid(() => createDispatcher({ connectTimeout: loose('10s') }), /^createDispatcher: connectTimeout \(milliseconds\) must be a finite number >= 0, got "10s"$/);
+  });
+});
+
+describe("a call's `signal` option that is not an AbortSignal, on a connected client", () => {
+  const scripted = useScriptedServers();
+  const dialogue = (protocol: UpgradingProtocol) => upgradeDialogue(protocol, pki.pem('server-ec', 'chain.crt'), pki.pem('server-ec', 'key'));
+  const wrong = { signal: 'soon' } as never;
+  const options = (port: number) => ({ host: '127.0.0.1', port, security: 'plaintext', timeout: 10_000 }) as const;
+
+  // Before: the call threw a TypeError ("signal.addEventListener is not a function"), the
+  // operation's deadline kept the string, and close() then threw a TypeError too.
+  it.each([
+    ['SMTP', 'smtp', SMTPUsageError],
+    ['IMAP4', 'imap', IMAP4UsageError],
+  ] as const)('%s: the usage error before anything is sent; the connection still works', async (_name, protocol, UsageError) => {
+    const server = await scripted(dialogue(protocol));
+    const client = protocol === 'smtp' ? new SMTP({ ...options(server.port), localHostname: 'client.test' }) : new IMAP4(options(server.port));
+    await client.connect();
+    const error = await client.noop(wrong).catch((e: unknown) => e);
+    expect(error, String(error)).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/^the signal option of noop\(\) must be an AbortSignal .*got a string; nothing was sent$/);
+    await expect(client.noop()).resolves.toBeDefined();
+    await (client instanceof SMTP ? client.quit() : client.logout());
+    await server.done();
+    expect(server.lines.filter((line) => /NOOP/i.test(line))).toHaveLength(1);
+  });
+
+  // POP3 and FTP have no call gate: their core has taken the command when the operation starts, so
+  // the connection is not reusable after this mistake; what is asserted is the typed error and a
+  // close() that works.
+  it.each([
+    ['POP3', 'pop', POP3UsageError],
+    ['FTP', 'ftp', FTPUsageError],
+  ] as const)('%s: the usage error, and close() still works', async (_name, protocol, UsageError) => {
+    const server = await scripted(dialogue(protocol));
+    const client = protocol === 'pop' ? new POP3(options(server.port)) : new FTP({ host: '127.0.0.1', port: server.port, timeout: 10_000 });
+    await client.connect();
+    const error = await (client instanceof POP3 ? client.capa(wrong) : client.voidcmd('NOOP', wrong)).catch((e: unknown) => e);
+    expect(error, String(error)).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/^the signal option must be an AbortSignal .*got a string$/);
+    await expect(client.close()).resolves.toBeUndefined();
   });
 });

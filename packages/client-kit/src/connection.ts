@@ -145,8 +145,16 @@ export class ClientConnection {
    * Starts an operation: from now until {@link end}, reads, writes and upgrades must finish
    * within the timeout, and `signal` ends them early (then the connection is closed and what
    * waits rejects with a TimeoutError or the signal's reason). Prefer {@link run}.
+   *
+   * @throws the family's usage error for a `signal` that is not an AbortSignal (nothing started).
    */
   begin(signal?: AbortSignal): void {
+    // A caller's `signal` option of the wrong type (from JavaScript) is refused before the
+    // operation starts: the deadline would otherwise keep it and fail again at close() with a
+    // TypeError. (Clients behind a CallGate refuse it before anything, see CallGate.run.)
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw this.#errors.usage(`the signal option must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}`);
+    }
     if (signal?.aborted) {
       // Nothing of the operation may start: fail (and close) before any byte moves.
       this.#fail(signal.reason);

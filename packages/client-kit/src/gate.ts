@@ -32,9 +32,14 @@ export class CallGate {
    * Runs `work` as the call `name` (as in `noop`): refused while another call runs, unless
    * `options` came from {@link inside} on this gate (a step of the running call).
    *
-   * @throws the family's usage error (as a rejection, nothing sent) when another call runs.
+   * @throws the family's usage error (as a rejection, nothing sent) when another call runs, or
+   *   when `options.signal` is not an AbortSignal (a caller in JavaScript).
    */
   async run<T>(name: string, options: object | undefined, work: () => Promise<T>): Promise<T> {
+    const signal = (options as { signal?: unknown } | undefined)?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw this.#errors.usage(`the signal option of ${name}() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}; nothing was sent`);
+    }
     if ((options as Marked | undefined)?.[step] === this) return work();
     this.enter(name);
     try {
