@@ -19,8 +19,10 @@ const SESSION = [
 ].join('');
 
 /** The events of `chunks` fed one by one, then EOF; garbage may end in a protocol error. */
-function run(chunks: Uint8Array[]): { events: unknown[]; error: IMAP4ProtocolError | null } {
+function run(chunks: Uint8Array[], memory: Uint8Array | null = null): { events: unknown[]; error: IMAP4ProtocolError | null } {
   const connection = new IMAPConnection();
+  // Each event's bytes are copied by keep() before the next nextEvent(), as fetchEach hands them over.
+  connection.receiveFetchLiteralsInto(memory);
   const events: unknown[] = [];
   const keep = (event: IMAPEvent) => JSON.parse(JSON.stringify(event, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)));
   try {
@@ -66,6 +68,41 @@ describe('IMAPConnection properties', () => {
         expect(run(split(wire, cuts))).toEqual(whole);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('FETCH literals received into a reused memory of any size: the same events for random splits (issue #16)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 40 }), fc.nat({ max: 64 }), fc.nat({ max: 8 }), (cuts, size, offset) => {
+        const memory = new Uint8Array(size + offset).fill(0x2a).subarray(offset);
+        expect(run(split(wire, cuts), memory)).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random FETCH, LIST and EXISTS responses with literals of random bytes: the same events with a reused memory of any size as without', () => {
+    const literal = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.concat([Buffer.from(`{${b.length}}\r\n`), Buffer.from(b)]));
+    const item = fc.oneof(
+      fc.tuple(fc.constantFrom('BODY[]', 'BODY[TEXT]', 'BINARY[1]', 'RFC822.HEADER'), literal).map(([key, l]) => Buffer.concat([Buffer.from(`${key} `), l])),
+      // A subject literal is text (strict UTF-8): ASCII here, so every generated response parses.
+      fc.stringMatching(/^[a-zA-Z0-9 ]{0,30}$/).map((t) => Buffer.from(`ENVELOPE (NIL {${t.length}}\r\n${t} NIL NIL NIL NIL NIL NIL NIL NIL)`)),
+      fc.nat({ max: 99 }).map((n) => Buffer.from(`UID ${n + 1}`)),
+    );
+    const response = fc.oneof(
+      fc.array(item, { minLength: 1, maxLength: 4 }).map((items) => Buffer.concat([Buffer.from('* 1 FETCH ('), ...items.flatMap((b, i) => (i === 0 ? [b] : [Buffer.from(' '), b])), Buffer.from(')\r\n')])),
+      fc.stringMatching(/^[a-z]{1,8}$/).map((name) => Buffer.from(`* LIST () "/" {${name.length}}\r\n${name}\r\n`)),
+      fc.constant(Buffer.from('* 4 EXISTS\r\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(response, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), fc.nat({ max: 100 }), (responses, cuts, size) => {
+        const data = Buffer.concat([Buffer.from('* OK ready\r\n'), ...responses]);
+        const plain = run(split(data, cuts));
+        expect(plain.error).toBeNull();
+        expect(plain.events).toHaveLength(responses.length + 2);
+        expect(run(split(data, cuts), new Uint8Array(size))).toEqual(plain);
+      }),
+      { numRuns: 500 },
     );
   });
 
