@@ -3,6 +3,10 @@
  * fetch-each.test.ts): a body larger than `into` (fresh memory), a zero-length one and a literal8
  * (`~{n}`) one in one FETCH 1:3; a server that drops mid-literal and an abort mid-literal end the
  * call without calling onFetch. (An async onFetch: fetch-each.test.ts, fixed in 4e01a9f.)
+ *
+ * Found: an onFetch that ends the call (aborts the call's signal, or closes the client) with the
+ * rest of FETCH 1:3 and the tagged OK already received: the two other messages were still handed
+ * to onFetch after it, and the call RESOLVED (aborted, yet reported as done; the client closed).
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +98,48 @@ describe('fetchEach with into, hostile', () => {
     await expect(p).rejects.toThrow('stop');
     expect(calls).toBe(0);
     await imap.close();
+  });
+
+  describe('an onFetch that ends the call, the rest of the answer already received: nothing more is handed over', () => {
+    const burst = () => session([fetch3]);
+    it('aborting the call\'s signal: the call rejects with the reason', async () => {
+      const s = await burst();
+      const imap = await open(s.port);
+      const ac = new AbortController();
+      const reason = new Error('enough');
+      let calls = 0;
+      await expect(imap.fetchEach('1:3', 'UID BODY.PEEK[]', () => {
+        calls++;
+        ac.abort(reason);
+      }, { into: new Uint8Array(8192), signal: ac.signal })).rejects.toBe(reason);
+      expect(calls).toBe(1);
+      expect(imap.state).toBe('LOGOUT');
+    });
+
+    it('aborting it after an await in an async onFetch: the same', async () => {
+      const s = await burst();
+      const imap = await open(s.port);
+      const ac = new AbortController();
+      const reason = new Error('enough');
+      let calls = 0;
+      await expect(imap.uidFetchEach('101:103', 'UID BODY.PEEK[]', async () => {
+        calls++;
+        await new Promise((resolve) => setImmediate(resolve));
+        ac.abort(reason);
+      }, { into: new Uint8Array(8192), signal: ac.signal })).rejects.toBe(reason);
+      expect(calls).toBe(1);
+    });
+
+    it('closing the client: the call rejects as closed by close()', async () => {
+      const s = await burst();
+      const imap = await open(s.port);
+      let calls = 0;
+      await expect(imap.fetchEach('1:3', 'UID BODY.PEEK[]', () => {
+        calls++;
+        void imap.close();
+      }, { into: new Uint8Array(8192) })).rejects.toThrow(/closed by close\(\)/);
+      expect(calls).toBe(1);
+      expect(imap.state).toBe('LOGOUT');
+    });
   });
 });

@@ -295,7 +295,9 @@ export class IMAP4 extends IMAP4Session {
    *
    * @throws IMAP4UsageError (onFetch not a function, into not a Uint8Array, a bad set) before
    *   anything is sent; IMAP4ReplyError on NO/BAD; what `onFetch` throws (or its promise
-   *   rejects with), after which the connection is closed (the rest of the answer is not read); as {@link fetch} otherwise.
+   *   rejects with), after which the connection is closed (the rest of the answer is not read); the
+   *   signal's reason when `onFetch` aborts it, IMAP4Abort when it closes the client (no message
+   *   is handed over after either, even one already received); as {@link fetch} otherwise.
    */
   fetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions = {}): Promise<void> {
     return this.gated('fetchEach', options, () => this.#fetchEach(false, set, items, onFetch, options));

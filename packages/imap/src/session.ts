@@ -25,6 +25,8 @@ interface Handling {
   readonly answer?: Answer | undefined;
   /** Called with each FETCH response as it is parsed, instead of keeping it; what it returns is awaited before the next response is read. */
   readonly onFetch?: ((fetch: FetchResult) => unknown) | undefined;
+  /** The call's signal: when onFetch aborted it, the call rejects with its reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export type { CommandResult } from './batch.js';
@@ -197,12 +199,26 @@ export class IMAP4Session implements AsyncDisposable {
       const next = this.#handleReceived(core, batch, done, handling);
       if (next === NEED_DATA) core.receiveData(await this.#connection.recv());
       else if (next instanceof Uint8Array) await this.#connection.send(next);
-      else if (next !== null) await next;
+      else if (next !== null) {
+        await next;
+        this.#afterOnFetch(handling);
+      }
     }
   }
 
+  /**
+   * onFetch may have ended the call (aborted its signal, or closed the client): then nothing more
+   * is handed over, not even responses already received, and the call rejects (with the signal's
+   * reason, or as closed) instead of resolving as if it had run to its end.
+   */
+  #afterOnFetch({ signal }: Handling): void {
+    if (this.#connection.connected) return;
+    throw signal?.aborted ? signal.reason : this.#connection.closedError();
+  }
+
   /** Handles events until `done()`, more bytes are needed (NEED_DATA), bytes must be written or onFetch's promise awaited (returned). */
-  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, { answer, onFetch }: Handling): Uint8Array | PromiseLike<void> | typeof NEED_DATA | null {
+  #handleReceived(core: IMAPConnection, batch: Batch, done: () => boolean, handling: Handling): Uint8Array | PromiseLike<void> | typeof NEED_DATA | null {
+    const { answer, onFetch } = handling;
     while (!done()) {
       const event = core.nextEvent();
       if (event === NEED_DATA) return NEED_DATA;
@@ -217,6 +233,7 @@ export class IMAP4Session implements AsyncDisposable {
           if (onFetch !== undefined && event.response.type === 'FETCH') {
             const handled = onFetch(event.response.fetch);
             if (isPromiseLike(handled)) return handled;
+            this.#afterOnFetch(handling);
           } else batch.keep(event.response, core.lastResponseSize);
           break;
         case 'continuation':
