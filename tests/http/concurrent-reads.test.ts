@@ -6,6 +6,8 @@
  * body is truncated" (0 of 6 bytes) although the server sent the whole body.
  */
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { HTTPConnection, HTTPSConnection, type HTTPResponse } from '@unitls/http';
@@ -14,6 +16,29 @@ import { implementations } from '../conformance/implementations.js';
 import { scriptedOrigin } from './scripted-origin.js';
 
 const HEAD = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** A plain HTTP server answering each request with `head` then, once `body()` is called, the body. */
+async function plainServer(head: string) {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.once('data', () => socket.write(head));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as { port: number }).port,
+    body: (bytes: string | Buffer) => sockets.at(-1)!.end(bytes),
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
 
 /** Three reads and a readinto started at once, before the body arrives; then the body is sent. */
 async function readAtOnce(response: HTTPResponse, sendBody: () => void): Promise<string[]> {
@@ -42,25 +67,39 @@ describe('reads of one response made at once are served in call order', () => {
   });
 
   it('HTTPConnection (plain TCP)', async () => {
-    const sockets: Socket[] = [];
-    let client!: Socket;
-    const server = createServer((socket) => {
-      sockets.push(socket);
-      client = socket;
-      socket.once('data', () => socket.write(HEAD));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const server = await plainServer(HEAD);
     try {
-      const port = (server.address() as { port: number }).port;
-      await using connection = new HTTPConnection('127.0.0.1', { port });
+      await using connection = new HTTPConnection('127.0.0.1', { port: server.port });
       connection.request('GET', '/');
       const response = await connection.getresponse();
-      expect(await readAtOnce(response, () => client.end('abcdefghij'))).toEqual(['abc', 'def', 'gh', 'ij']);
+      expect(await readAtOnce(response, () => server.body('abcdefghij'))).toEqual(['abc', 'def', 'gh', 'ij']);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
+      await server.close();
+    }
+  });
+
+  it('a body read whole is not kept by the response once the read settled', async () => {
+    const size = 1024 * 1024;
+    const server = await plainServer(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+    try {
+      await using connection = new HTTPConnection('127.0.0.1', { port: server.port });
+      connection.request('GET', '/');
+      const response = await connection.getresponse();
+      // In a function of its own: no promise or chunk of this test holds the body afterwards.
+      const readWhole = async () => {
+        const reading = response.read();
+        server.body(Buffer.alloc(size, 0x61));
+        const whole = await reading;
+        expect(whole.length).toBe(size);
+        return new WeakRef(whole);
+      };
+      const body = await readWhole();
+      await new Promise((resolve) => setImmediate(resolve)); // WeakRef targets stay alive until the job ends
+      gc();
+      expect(body.deref()).toBeUndefined();
+      expect(response.status).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });

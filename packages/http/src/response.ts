@@ -5,6 +5,8 @@ import { HTTPException } from './errors.js';
 
 const READ_SIZE = 64 * 1024;
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** What a read waits for when no other read is pending. */
+const IDLE: Promise<unknown> = Promise.resolve();
 
 /**
  * A body read by pulling: `read(max)` resolves with 1 to `max` bytes, empty at the end of a complete
@@ -122,9 +124,10 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   /** read() calls not yet settled, and the last one's promise. */
   #reading = 0;
-  #lastRead: Promise<Uint8Array> = Promise.resolve(new Uint8Array(0));
+  #lastRead: Promise<unknown> = IDLE;
   readonly #readSettled = (): void => {
-    this.#reading--;
+    // Not kept once nothing waits: its value may be a whole body (read() without a size).
+    if (--this.#reading === 0) this.#lastRead = IDLE;
   };
 
   async #read(amt: number | undefined): Promise<Uint8Array> {
