@@ -113,9 +113,22 @@ class Lane {
   #busy = false;
   #waiting: Array<() => void> | null = null;
 
-  /** Whether a task runs (or waits to). */
+  /** Whether a task runs (or was entered): a new one would wait. */
   get busy(): boolean {
     return this.#busy;
+  }
+
+  /**
+   * Takes the lane for work its caller ends with {@link leave} (a task without a promise of its
+   * own: BufferSocket's one-promise recv and send). Only when not {@link busy}.
+   */
+  enter(): void {
+    this.#busy = true;
+  }
+
+  /** Ends the work begun by {@link enter}: the next waiting task starts. */
+  leave(): void {
+    this.#next();
   }
 
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -145,6 +158,27 @@ class Lane {
 /** What close() interrupts a waiting recv's transport read with; the recv then rejects with recvEndedByClose. */
 const CLOSE_CALLED: unknown = Symbol('close() was called');
 
+/** Where a fast-path recv stands between its reads. */
+interface RecvProgress {
+  readonly size: number;
+  /** EOF was fed to the buffer: a read that still wants input ends the stream. */
+  eof: boolean;
+  /** The intake's count when the buffer last asked for input. */
+  since: number;
+}
+
+/** A one-promise recv (see BufferSocket.recv) and how it settles. */
+interface PendingRecv extends RecvProgress {
+  readonly resolve: (data: Uint8Array) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Plaintext encrypted into a pooled output buffer: its first `placed` bytes are the records. */
+interface Encrypted {
+  readonly output: Buffer;
+  readonly placed: number;
+}
+
 /** Options of {@link BufferSocket.open}. */
 export interface BufferSocketOptions {
   signal?: AbortSignal | undefined;
@@ -173,6 +207,10 @@ export class BufferSocket implements TLSSocket {
   // the peer must not hold back the send the peer is waiting for (full duplex, as HTTP needs).
   readonly #reading = new Lane();
   readonly #writing = new Lane();
+  /** The one-promise recv in progress (see {@link recv}); null when none is. */
+  #recvWaiting: PendingRecv | null = null;
+  /** The intake calls it when what the one-promise recv waits for arrives. */
+  readonly #recvWake = (): void => this.#recvNow();
 
   /** @throws TypeError always for callers outside tls-core: use {@link BufferSocket.open}. */
   constructor(token: typeof INTERNAL, buffer: TLSBuffer, transport: Transport) {
@@ -355,52 +393,147 @@ export class BufferSocket implements TLSSocket {
     if (this.#reading.busy) return Promise.reject(concurrentRecv());
     const size = Math.min(bufsize, RECV_MAX);
     const fast = this.#fast;
-    return this.#serialRead(fast === null ? () => this.#recvThroughRead(size) : () => this.#recvFast(fast, size));
+    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size));
+    // The usual case (an intake that answers synchronously): one promise per call, settled from
+    // the intake's wake-up, with no async frame or lane promise (issue #16).
+    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, size));
+    this.#reading.enter();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#recvWaiting = { size, eof: false, since: 0, resolve, reject };
+      this.#recvNow();
+    });
   }
 
   /**
-   * The fast path: statuses instead of exceptions, every decryptable record in one call, and no
-   * promise beyond the transport read itself while the socket waits.
+   * Runs the one-promise recv as far as it goes without waiting: its data, or a wait for the
+   * intake's next arrival (which calls this again); anything that must wait for something else
+   * (output for the peer, a failure's alert) finishes through the async path.
+   */
+  #recvNow(): void {
+    const recv = this.#recvWaiting!;
+    const fast = this.#fast!;
+    let data: Uint8Array | null;
+    try {
+      data = this.#takeEarly(recv.size);
+      while (data === null) {
+        const step = this.#readStep(fast, recv);
+        if (typeof step !== 'number') data = step;
+        else if (step === READ_WANT_WRITE || this.#buffer.outgoingBytesBuffered() > 0) {
+          this.#recvSettle(() => this.#recvRest(fast, recv, null));
+          return;
+        } else {
+          if (this.#closing) throw CLOSE_CALLED; // close() woke this recv (Intake.interrupt)
+          const fed = this.#intake.poll!(recv.since);
+          if (fed === null) {
+            this.#intake.wait!(this.#recvWake);
+            return;
+          }
+          recv.eof = !fed;
+        }
+      }
+      this.#intake.drained();
+    } catch (error) {
+      this.#recvSettle(() => this.#readFailed(error));
+      return;
+    }
+    const read = data;
+    this.#recvSettle(() => this.#recvEnd(read));
+  }
+
+  /** Ends the one-promise recv with what `outcome` returns or throws; the next read may start. */
+  #recvSettle(outcome: () => Uint8Array | Promise<Uint8Array>): void {
+    const recv = this.#recvWaiting!;
+    this.#recvWaiting = null;
+    let result: Uint8Array | Promise<Uint8Array>;
+    try {
+      result = outcome();
+    } catch (error) {
+      this.#reading.leave();
+      recv.reject(error);
+      return;
+    }
+    if (result instanceof Uint8Array) {
+      this.#reading.leave();
+      recv.resolve(result);
+      return;
+    }
+    result.then(
+      (data) => {
+        this.#reading.leave();
+        recv.resolve(data);
+      },
+      (error: unknown) => {
+        this.#reading.leave();
+        recv.reject(error);
+      },
+    );
+  }
+
+  /**
+   * The fast path through the read lane (a recv queued behind another, or an intake that cannot
+   * answer synchronously): statuses instead of exceptions, every decryptable record in one call.
    */
   async #recvFast(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> {
     if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-    let data: Uint8Array | null;
+    let early: Uint8Array | null;
     try {
-      data = this.#takeEarly(size);
-      let eof = false;
+      early = this.#takeEarly(size);
+    } catch (error) {
+      return this.#readFailed(error);
+    }
+    return this.#recvRest(fast, { size, eof: false, since: 0 }, early);
+  }
+
+  /** The rest of a recv that has `data` (null: none yet), waiting as long as it must. */
+  async #recvRest(fast: TLSBufferFastPath, recv: RecvProgress, data: Uint8Array | null): Promise<Uint8Array> {
+    try {
       while (data === null) {
-        let count: number;
-        if (fast.readOwned !== undefined) {
-          const owned = fast.readOwned(size);
-          if (typeof owned !== 'number') {
-            data = owned;
-            break;
-          }
-          count = owned;
-        } else {
-          const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
-          count = fast.readAvailable(size === target.length ? target : target.subarray(0, size));
-          if (count > 0) data = takeRead(target, count);
+        const step = this.#readStep(fast, recv);
+        if (typeof step !== 'number') {
+          data = step;
+          break;
         }
-        if (data !== null) break;
-        if (count === READ_EOF || eof) data = new Uint8Array(0); // eof: EOF was fed and the buffer still wants input
-        else {
-          const since = this.#intake.fed;
-          // What the buffer has for the peer goes first: the peer may be waiting for it.
-          if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
-          if (count === READ_WANT_WRITE) continue;
-          if (this.#closing) throw CLOSE_CALLED; // close() came while the output was flushed
-          eof = !(await this.#intake.fill(since));
-        }
+        // What the buffer has for the peer goes first: the peer may be waiting for it.
+        if (this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
+        if (step === READ_WANT_WRITE) continue;
+        if (this.#closing) throw CLOSE_CALLED; // close() came while the output was flushed
+        recv.eof = !(await this.#intake.fill(recv.since));
       }
       this.#intake.drained();
     } catch (error) {
       return this.#readFailed(error);
     }
+    return this.#recvEnd(data);
+  }
+
+  /**
+   * One read of every record already decryptable: the data (empty at the end of the stream), or
+   * {@link READ_WANT_READ} / {@link READ_WANT_WRITE} with `recv.since` set to the intake's count
+   * at that moment (input fed from then on counts, see {@link Intake.fed}).
+   */
+  #readStep(fast: TLSBufferFastPath, recv: RecvProgress): Uint8Array | typeof READ_WANT_READ | typeof READ_WANT_WRITE {
+    let count: number;
+    if (fast.readOwned !== undefined) {
+      const owned = fast.readOwned(recv.size);
+      if (typeof owned !== 'number') return owned;
+      count = owned;
+    } else {
+      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+      count = fast.readAvailable(recv.size === target.length ? target : target.subarray(0, recv.size));
+      if (count > 0) return takeRead(target, count);
+    }
+    // recv.eof: EOF was fed and the buffer still wants input.
+    if (count === READ_EOF || recv.eof) return new Uint8Array(0);
+    recv.since = this.#intake.fed;
+    return count === READ_WANT_WRITE ? READ_WANT_WRITE : READ_WANT_READ;
+  }
+
+  /** How a recv that read `data` ends. @throws recvEndedByClose when close() was called meanwhile */
+  #recvEnd(data: Uint8Array): Uint8Array | Promise<Uint8Array> {
     // close() was called while this recv waited: what came meanwhile is not returned (TLSSocket.recv).
     if (this.#closing) throw recvEndedByClose();
     // Records read may have asked for an answer (a key update).
-    if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) await this.#flush();
+    if (data.length > 0 && this.#buffer.outgoingBytesBuffered() > 0) return this.#flush().then(() => data);
     return data;
   }
 
@@ -461,20 +594,86 @@ export class BufferSocket implements TLSSocket {
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));
-    return this.#serialWrite(async () => {
-      if (this.#closed) throw new TLSError('send on a closed TLSSocket');
-      let offset = 0;
-      try {
-        while (offset < bytes.length) {
-          const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
-          if (await this.#sendPooled(piece)) offset += piece.length;
-          else offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
+    const writeInto = this.#fast?.writeInto;
+    const transport = this.#transport;
+    if (writeInto === undefined || this.#writing.busy || this.#closed || bytes.length === 0 || bytes.length > SEND_PIECE_SIZE || !(transport instanceof Socket) || transport.destroyed) {
+      return this.#serialWrite(() => this.#sendAll(bytes));
+    }
+    // The usual case (one piece, no send in progress, a pooled writer): encrypted at once, one
+    // transport write and one promise per call, no async frame or lane promise (issue #16).
+    let encrypted: Encrypted | null;
+    try {
+      encrypted = this.#encryptPooled(writeInto, bytes);
+    } catch (error) {
+      return this.#serialWrite(() => this.#sendFailed(error).catch((failure: unknown) => Promise.reject(transportFailure(failure, 'write'))));
+    }
+    if (encrypted === null) return this.#serialWrite(() => this.#sendAll(bytes));
+    const { output, placed } = encrypted;
+    this.#writing.enter();
+    return new Promise<number>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        this.#writing.leave();
+        reject(transportFailure(error, 'write'));
+      };
+      const written = (error?: Error | null): void => {
+        outputPool.give(output);
+        if (error) fail(writeFailure(error));
+        else if (this.#buffer.outgoingBytesBuffered() === 0) {
+          this.#writing.leave();
+          resolve(bytes.length);
+        } else {
+          // Records that did not fit in the output wait in the buffer.
+          this.#flush().then(() => {
+            this.#writing.leave();
+            resolve(bytes.length);
+          }, fail);
         }
-      } catch (error) {
-        throw transportFailure(error, 'write');
-      }
-      return bytes.length;
+      };
+      if (placed > 0) transport.write(output.subarray(0, placed), written);
+      else written();
     });
+  }
+
+  /** The general send, in the write lane: every piece, through the pool when it can. */
+  async #sendAll(bytes: Uint8Array): Promise<number> {
+    if (this.#closed) throw new TLSError('send on a closed TLSSocket');
+    let offset = 0;
+    try {
+      while (offset < bytes.length) {
+        const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
+        if (await this.#sendPooled(piece)) offset += piece.length;
+        else offset += (await this.#drive(() => this.#buffer.write(piece), 'the connection closed while sending'))!;
+      }
+    } catch (error) {
+      throw transportFailure(error, 'write');
+    }
+    return bytes.length;
+  }
+
+  /**
+   * `piece` encrypted by `writeInto` into a pooled output buffer, or null when the buffer cannot
+   * (nothing taken; the output went back to the pool).
+   *
+   * @throws what writeInto raises (the output went back to the pool).
+   */
+  #encryptPooled(writeInto: NonNullable<TLSBufferFastPath['writeInto']>, piece: Uint8Array): Encrypted | null {
+    const output = outputPool.take(outputRoom(piece.length));
+    let placed: number;
+    try {
+      placed = writeInto.call(this.#fast, piece, output);
+    } catch (error) {
+      outputPool.give(output);
+      throw error;
+    }
+    if (placed >= 0) return { output, placed };
+    outputPool.give(output);
+    return null;
+  }
+
+  /** A send whose encryption raised `error`: the alert the buffer produced goes out, then `error`. */
+  async #sendFailed(error: unknown): Promise<never> {
+    await this.#flush().catch(() => {});
+    throw error;
   }
 
   /**
@@ -485,20 +684,14 @@ export class BufferSocket implements TLSSocket {
   async #sendPooled(piece: Uint8Array): Promise<boolean> {
     const writeInto = this.#fast?.writeInto;
     if (writeInto === undefined || !(this.#transport instanceof Socket)) return false;
-    // Room for the records' framing: header, nonce and tag of at most one record per 16 KiB.
-    const output = outputPool.take(piece.length + (Math.ceil(piece.length / 16_384) + 1) * 64);
-    let placed: number;
+    let encrypted: Encrypted | null;
     try {
-      placed = writeInto.call(this.#fast, piece, output);
+      encrypted = this.#encryptPooled(writeInto, piece);
     } catch (error) {
-      outputPool.give(output);
-      await this.#flush().catch(() => {}); // the alert the buffer produced
-      throw error;
+      return this.#sendFailed(error);
     }
-    if (placed < 0) {
-      outputPool.give(output);
-      return false;
-    }
+    if (encrypted === null) return false;
+    const { output, placed } = encrypted;
     try {
       if (placed > 0) await writeAll(this.#transport, output.subarray(0, placed));
     } finally {
@@ -613,6 +806,16 @@ export class BufferSocket implements TLSSocket {
   }
 }
 
+/** Output room for `size` bytes of plaintext: header, nonce and tag of at most one record per 16 KiB. */
+function outputRoom(size: number): number {
+  return size + (Math.ceil(size / 16_384) + 1) * 64;
+}
+
+/** What a failed transport write rejects with: a transport failure (a reset, EPIPE) as it is. */
+function writeFailure(error: Error): unknown {
+  return isTransportFailure(error) ? error : new TLSError('writing to the transport failed', { cause: error });
+}
+
 /**
  * Writes `data` to `transport`. A transport failure (a reset, EPIPE) rejects with the system error
  * itself, for the caller to report as a TransportError of its operation (transportFailure).
@@ -624,7 +827,7 @@ function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
       reject(isTransportFailure(errored) ? errored : new TLSError('the transport is closed'));
       return;
     }
-    transport.write(data, (error) => (error ? reject(isTransportFailure(error) ? error : new TLSError('writing to the transport failed', { cause: error })) : resolve()));
+    transport.write(data, (error) => (error ? reject(writeFailure(error)) : resolve()));
   });
 }
 

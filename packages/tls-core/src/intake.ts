@@ -47,11 +47,25 @@ export interface Intake {
    * @throws TLSError(`eofMessage`) at the end instead, when given; the transport's error.
    */
   fill(since: number, eofMessage?: string): Promise<boolean>;
+  /**
+   * {@link fill} without waiting, for an intake that can say so synchronously: true or false as
+   * fill resolves, or null when nothing new arrived yet (then {@link wait} for it). Absent on an
+   * intake that cannot (a pulled transport: its reads are promises).
+   *
+   * @throws as {@link fill}.
+   */
+  poll?(since: number): boolean | null;
+  /**
+   * Calls `wake` once, in a microtask, after the next arrival, end or error of the transport (or
+   * {@link interrupt}, {@link detach}): what a {@link poll} that answered null waits for, with no
+   * promise. The woken caller checks why itself.
+   */
+  wait?(wake: () => void): void;
   /** The buffer was read from: it may have room to read ahead again. */
   drained(): void;
   /**
-   * Rejects the fill waiting for the transport now, if one is, with `reason`; input goes on being
-   * read and feeds the next fill.
+   * Rejects the fill waiting for the transport now, if one is, with `reason` (or wakes what waits
+   * through {@link wait}); input goes on being read and feeds the next fill.
    */
   interrupt(reason: unknown): void;
   /** Stops feeding the buffer; what the transport still delivers is dropped. */
@@ -230,6 +244,8 @@ class DirectIntake implements Intake {
   #arrived: (() => void) | null = null;
   /** What the waiting fill rejects with ({@link interrupt}), or null. */
   #interruption: unknown = null;
+  /** What {@link wait} was given (BufferSocket's one-promise recv), called at the next wake. */
+  #waiter: (() => void) | null = null;
 
   constructor(socket: Socket, reads: DirectReads, buffer: TLSBuffer, copy: (data: Uint8Array) => number) {
     this.#socket = socket;
@@ -277,28 +293,18 @@ class DirectIntake implements Intake {
 
   #wake(): void {
     const arrived = this.#arrived;
-    this.#arrival = this.#arrived = null;
+    const waiter = this.#waiter;
+    this.#arrival = this.#arrived = this.#waiter = null;
     arrived?.();
+    // Later, as the promise's continuation ran: never inside detach() (close() takes the buffer's
+    // close_notify first) nor inside node:net's read callback.
+    if (waiter !== null) queueMicrotask(waiter);
   }
 
   async fill(since: number, eofMessage?: string): Promise<boolean> {
     for (;;) {
-      const held = this.#held;
-      if (held !== null) {
-        const taken = this.#copy(held);
-        if (taken > 0) this.#fed++;
-        this.#held = taken === held.length ? null : held.subarray(taken);
-        if (this.#fed === since) throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more');
-      }
-      if (this.#fed !== since) return true;
-      if (this.#error !== null) throw this.#error;
-      if (this.#ended) {
-        if (eofMessage !== undefined) throw new TLSError(eofMessage);
-        this.#buffer.processIncoming(new Uint8Array(0));
-        return false;
-      }
-      // The buffer waits for input: reading must go on whatever it holds.
-      if (this.#paused) this.#resume();
+      const fed = this.poll(since, eofMessage);
+      if (fed !== null) return fed;
       await (this.#arrival ??= new Promise<void>((resolve) => (this.#arrived = resolve)));
       const interruption = this.#interruption;
       if (interruption !== null) {
@@ -308,7 +314,35 @@ class DirectIntake implements Intake {
     }
   }
 
+  poll(since: number, eofMessage?: string): boolean | null {
+    const held = this.#held;
+    if (held !== null) {
+      const taken = this.#copy(held);
+      if (taken > 0) this.#fed++;
+      this.#held = taken === held.length ? null : held.subarray(taken);
+      if (this.#fed === since) throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more');
+    }
+    if (this.#fed !== since) return true;
+    if (this.#error !== null) throw this.#error;
+    if (this.#ended) {
+      if (eofMessage !== undefined) throw new TLSError(eofMessage);
+      this.#buffer.processIncoming(new Uint8Array(0));
+      return false;
+    }
+    // The buffer waits for input: reading must go on whatever it holds.
+    if (this.#paused) this.#resume();
+    return null;
+  }
+
+  wait(wake: () => void): void {
+    this.#waiter = wake;
+  }
+
   interrupt(reason: unknown): void {
+    if (this.#waiter !== null) {
+      this.#wake(); // the one-promise recv sees close() itself
+      return;
+    }
     if (this.#arrived === null) return; // no fill waits
     this.#interruption = reason;
     this.#wake();
