@@ -105,8 +105,7 @@ export async function sendmail(
   if (pipelinedData) envelope.push({ type: 'DATA' });
   const replies: Reply[] = [];
   if (pipelined) {
-    await session.send(envelope, signal);
-    for (let i = 0; i < envelope.length; i++) replies.push((await session.reply(signal)).reply);
+    await session.writeThenReplies(session.encode(envelope), envelope.length, signal, replies);
   } else {
     for (const command of envelope) {
       replies.push(await session.exchange(command, signal));
