@@ -35,35 +35,18 @@ export class CallGate {
    * @throws the family's usage error (as a rejection, nothing sent) when another call runs, or
    *   when `options.signal` is not an AbortSignal (a caller in JavaScript).
    */
-  run<T>(name: string, options: object | undefined, work: () => Promise<T>): Promise<T> {
-    // Not an async function: one reaction on work's promise per call (every sendmail, RETR, FETCH).
-    try {
-      const signal = (options as { signal?: unknown } | undefined)?.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
-        throw this.#errors.usage(`the signal option of ${name}() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}; nothing was sent`);
-      }
-      if ((options as Marked | undefined)?.[step] === this) return work();
-      this.enter(name);
-    } catch (error) {
-      return Promise.reject(error);
+  async run<T>(name: string, options: object | undefined, work: () => Promise<T>): Promise<T> {
+    const signal = (options as { signal?: unknown } | undefined)?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw this.#errors.usage(`the signal option of ${name}() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}; nothing was sent`);
     }
-    let working: Promise<T>;
+    if ((options as Marked | undefined)?.[step] === this) return work();
+    this.enter(name);
     try {
-      working = work();
-    } catch (error) {
+      return await work();
+    } finally {
       this.leave();
-      return Promise.reject(error);
     }
-    return working.then(
-      (value) => {
-        this.leave();
-        return value;
-      },
-      (error: unknown) => {
-        this.leave();
-        throw error;
-      },
-    );
   }
 
   /** `options` marked as a step of the running call, for the public verbs it calls. */

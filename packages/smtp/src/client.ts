@@ -358,16 +358,14 @@ export class SMTP implements AsyncDisposable {
     rcptOptions: readonly string[] = [],
     options: CallOptions & { binary?: boolean } = {},
   ): Promise<Refused> {
-    return this.#call('sendmail', options, (inner) => {
+    return this.#call('sendmail', options, async (inner) => {
       checkMessage(message);
+      // After the first message EHLO is done: no gated call per message to learn that.
+      if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
       const recipients = typeof to === 'string' ? [to] : [...to];
       const binary = options.binary ?? false;
-      const send = (): Promise<Refused> => {
-        const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
-        return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
-      };
-      // After the first message EHLO is done: no gated call, nor an async frame, per message to learn that.
-      return this.#heloReply === null ? this.ehloOrHeloIfNeeded(inner).then(send) : send();
+      const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
+      return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
     });
   }
 

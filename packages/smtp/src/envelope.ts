@@ -105,7 +105,8 @@ export async function sendmail(
   if (pipelinedData) envelope.push({ type: 'DATA' });
   const replies: Reply[] = [];
   if (pipelined) {
-    await session.writeThenReplies(session.encode(envelope), envelope.length, signal, replies);
+    await session.send(envelope, signal);
+    for (let i = 0; i < envelope.length; i++) replies.push((await session.reply(signal)).reply);
   } else {
     for (const command of envelope) {
       replies.push(await session.exchange(command, signal));

@@ -103,11 +103,6 @@ export class Session {
 
   /** Encodes commands (usage errors before anything is sent) and writes them in one go (a pipelined group). */
   async send(commands: readonly SMTPCommand[], signal: AbortSignal | undefined): Promise<void> {
-    await this.write(this.encode(commands), signal);
-  }
-
-  /** Encodes commands (usage errors before anything is sent) as one write (a pipelined group), traced. */
-  encode(commands: readonly SMTPCommand[]): Uint8Array {
     const core = this.core;
     const traces = this.#traces('send');
     const parts = commands.map((command) => {
@@ -116,46 +111,7 @@ export class Session {
       if (traces) this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
       return bytes;
     });
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  }
-
-  /**
-   * Writes `bytes` (one operation), then reads `count` replies (each one operation while it waits
-   * for data), appending them to `replies`; returns the last. One async frame for the group: a
-   * pipelined envelope's replies, or a message and its reply, cost no frame or promise per reply
-   * beyond the reads (issue #16: before, every reply went through reply() and io.nextEvent()).
-   * Any failure while reading closes the connection first, as {@link reply}.
-   */
-  async writeThenReplies(bytes: Uint8Array, count: number, signal: AbortSignal | undefined, replies: Reply[] = []): Promise<Reply> {
-    const io = this.io;
-    const core = this.core;
-    io.begin(signal);
-    try {
-      await io.send(bytes);
-    } finally {
-      io.end();
-    }
-    let last!: Reply;
-    try {
-      for (let i = 0; i < count; i++) {
-        let event = core.nextEvent();
-        if (event === NEED_DATA) {
-          // io.nextEvent() inline: one operation while it waits, no async frame of its own.
-          io.begin(signal);
-          try {
-            while ((event = core.nextEvent()) === NEED_DATA) core.receiveData(await io.recv());
-          } finally {
-            io.end();
-          }
-        }
-        last = this.#replyOf(event).reply;
-        replies.push(last);
-      }
-    } catch (error) {
-      await io.close(true);
-      throw error;
-    }
-    return last;
+    await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), signal);
   }
 
   /** Writes bytes as one operation. */
@@ -167,19 +123,15 @@ export class Session {
   async reply(signal: AbortSignal | undefined): Promise<ReplyEvent> {
     const core = this.core;
     try {
-      return this.#replyOf(await this.io.nextEvent<SMTPEvent>(core, NEED_DATA, signal));
+      const event = await this.io.nextEvent<SMTPEvent>(core, NEED_DATA, signal);
+      if (event.type === 'closed') throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
+      const { reply } = event;
+      if (this.#traces('reply')) this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
+      return event;
     } catch (error) {
       await this.io.close(true);
       throw error;
     }
-  }
-
-  /** The reply `event` holds, traced. @throws SMTPServerDisconnected when the server closed instead */
-  #replyOf(event: SMTPEvent): ReplyEvent {
-    if (event.type === 'closed') throw new SMTPServerDisconnected('connection unexpectedly closed by the server');
-    const { reply } = event;
-    if (this.#traces('reply')) this.#trace('reply', () => (this.sasl && reply.code === 334 ? '334 <redacted>' : `${reply.code} ${reply.lines.join(`\n${reply.code} `)}`));
-    return event;
   }
 
   /** One command and its reply. */
@@ -189,49 +141,40 @@ export class Session {
   }
 
   /** After 354: the message (dot-stuffed, CRLF-normalised) and its end, then the final reply. */
-  body(message: MessageSource, signal: AbortSignal | undefined): Promise<Reply> {
-    if (typeof message !== 'string' && !(message instanceof Uint8Array)) return this.#streamedBody(message, signal);
-    let bytes: Uint8Array;
-    try {
-      const core = this.core;
-      const body = core.send({ type: 'BODY', data: typeof message === 'string' ? Buffer.from(message, 'utf8') : message });
-      bytes = Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // In memory already: one write for the body and its end, then the reply.
-    return this.writeThenReplies(bytes, 1, signal);
-  }
-
-  /** {@link body} of a message stream, written in batches as it yields. */
-  async #streamedBody(message: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): Promise<Reply> {
+  async body(message: MessageSource, signal: AbortSignal | undefined): Promise<Reply> {
     const core = this.core;
-    // Small chunks are gathered into writes of about WRITE_BATCH bytes: one TLS record and one
-    // system call per batch instead of per chunk; at most a batch is held.
-    const batch: Uint8Array[] = [];
-    let size = 0;
-    const source = checkedChunks(message, 'DATA');
-    try {
-      // A stream that stalls still ends with the call's signal, the client's signal or close().
-      for await (const chunk of this.io.fromCaller(source, signal)) {
-        const encoded = core.send({ type: 'BODY', data: chunk });
-        if (encoded.length === 0) continue;
-        batch.push(encoded);
-        size += encoded.length;
-        if (size >= WRITE_BATCH) {
-          await this.write(Buffer.concat(batch, size), signal);
-          batch.length = 0;
-          size = 0;
+    if (typeof message === 'string' || message instanceof Uint8Array) {
+      const body = core.send({ type: 'BODY', data: typeof message === 'string' ? Buffer.from(message, 'utf8') : message });
+      // In memory already: one write for the body and its end.
+      await this.write(Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]), signal);
+    } else {
+      // Small chunks are gathered into writes of about WRITE_BATCH bytes: one TLS record and one
+      // system call per batch instead of per chunk; at most a batch is held.
+      const batch: Uint8Array[] = [];
+      let size = 0;
+      const source = checkedChunks(message, 'DATA');
+      try {
+        // A stream that stalls still ends with the call's signal, the client's signal or close().
+        for await (const chunk of this.io.fromCaller(source, signal)) {
+          const encoded = core.send({ type: 'BODY', data: chunk });
+          if (encoded.length === 0) continue;
+          batch.push(encoded);
+          size += encoded.length;
+          if (size >= WRITE_BATCH) {
+            await this.write(Buffer.concat(batch, size), signal);
+            batch.length = 0;
+            size = 0;
+          }
         }
+      } catch (error) {
+        // After 354 only "." ends the data, and "." after part of a message would send that part as
+        // a whole message: the connection is closed instead (the server discards the transaction).
+        if (source.failed) await this.io.close(true);
+        throw error;
       }
-    } catch (error) {
-      // After 354 only "." ends the data, and "." after part of a message would send that part as
-      // a whole message: the connection is closed instead (the server discards the transaction).
-      if (source.failed) await this.io.close(true);
-      throw error;
+      batch.push(core.send({ type: 'END_OF_DATA' }));
+      await this.write(Buffer.concat(batch), signal);
     }
-    batch.push(core.send({ type: 'END_OF_DATA' }));
-    await this.write(Buffer.concat(batch), signal);
     return (await this.reply(signal)).reply;
   }
 }
