@@ -793,8 +793,8 @@ export class BufferSocket implements TLSSocket {
 
   /**
    * Extension (diagnostics, read by `unitls connect`): the key-exchange group of this connection
-   * as its buffer names it ('X25519', 'secp256r1', 'X25519MLKEM768': the IANA TLS Supported
-   * Groups names), or null: closed, a TLS 1.2 resumption (no key exchange), or a buffer that does
+   * as its buffer names it ('x25519', 'secp256r1', 'X25519MLKEM768': the IANA TLS Supported
+   * Groups names, spelled as the registry does), or null: closed, a TLS 1.2 resumption (no key exchange), or a buffer that does
    * not tell (it has no `negotiatedGroup()`).
    */
   negotiatedGroup(): string | null {

@@ -101,6 +101,14 @@ export interface TLSSocket extends AsyncDisposable {
   session?(): TLSSession | null;
   /** Extension: whether this connection resumed an earlier session. */
   readonly sessionReused?: boolean;
+  /**
+   * Extension (diagnostics; `unitls connect` shows it): the key-exchange group of this connection
+   * by its IANA TLS Supported Groups name, spelled as the registry does ('x25519', 'secp256r1',
+   * 'X25519MLKEM768'). Null before the handshake, after close, for a TLS 1.2 resumption (no key
+   * exchange), and on a tls-node server socket (node:tls tells servers nothing). tls-node,
+   * tls-openssl and tls-pure have it; an implementation may leave it out, hence the `?.()`.
+   */
+  negotiatedGroup?(): string | null;
 }
 
 /**

@@ -292,7 +292,8 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
 
   /**
    * Extension (diagnostics, read by `unitls connect`): the key-exchange group of this connection,
-   * named as the IANA TLS Supported Groups registry does ('X25519', 'secp256r1', ...); null before
+   * named as the IANA TLS Supported Groups registry does ('x25519', 'secp256r1', 'X25519MLKEM768',
+   * ...); null before
    * the handshake and for a TLS 1.2 resumption, which exchanges no key.
    */
   negotiatedGroup(): string | null {
