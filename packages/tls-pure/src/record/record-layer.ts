@@ -66,6 +66,11 @@ export class RecordLayer {
     return this.#reader !== null;
   }
 
+  /** Before the handshake, the prefix tls-node's and tls-openssl's handshake failures have (the same words for a plain-text port). */
+  #phase(): string {
+    return this.established ? '' : 'TLS handshake failed: ';
+  }
+
   /** The next whole record, or null when fewer bytes than one record are buffered. */
   readRecord(): PlainRecord | null {
     const incoming = this.incoming;
@@ -74,7 +79,7 @@ export class RecordLayer {
     const type = header[0]!;
     const length = (header[3]! << 8) | header[4]!;
     if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
-      fail(AlertDescription.unexpected_message, `${notTlsExplanation(this.role, this.established)} (first bytes ${hex(header)})`);
+      fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (first bytes ${hex(header)})`);
     }
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
     // ChangeCipherSpec (which itself stays plaintext).
@@ -86,7 +91,7 @@ export class RecordLayer {
     if (length > (encrypted ? (this.#reader!.tls13 ? MAX_CIPHERTEXT : MAX_FRAGMENT + 2048) : MAX_FRAGMENT)) {
       // Before the handshake a header this long is no TLS (as OpenSSL's "packet length too long").
       const what = this.established ? RECORD_OVERFLOW : notTlsExplanation(this.role, false);
-      fail(AlertDescription.record_overflow, `${what} (a record header announcing ${length} bytes)`);
+      fail(AlertDescription.record_overflow, `${this.#phase()}${what} (a record header announcing ${length} bytes)`);
     }
     if (length === 0 && type !== ContentType.APPLICATION_DATA) fail(AlertDescription.decode_error, 'an empty handshake, alert or change_cipher_spec record');
     if (incoming.length < 5 + length) return null;
