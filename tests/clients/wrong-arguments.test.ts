@@ -96,8 +96,12 @@ describe('HTTPSConnection, HTTPConnection and createDispatcher with wrong argume
     invalid(() => new HTTPSConnection('example.org', { implementation: loose({}) }), /^HTTPSConnection: implementation must be a unitls TLSImplementation/);
     invalid(() => new HTTPSConnection('example.org', { configuration: loose({ trustStore: 'ca.pem' }) }), /^HTTPSConnection: configuration must be a TLSClientConfiguration/);
     invalid(() => new HTTPSConnection('example.org', { serverHostname: loose(5) }), /^HTTPSConnection: serverHostname must be a string/);
-    // A port as a string keeps its own code, and now says what it got.
-    expect(() => new HTTPSConnection('example.org', { port: loose('443') })).toThrow(/must be an integer from 0 to 65535 \(a number, such as 8443\), got "443"/);
+    // A port option of the wrong type or range is an argument error like the others (README "Bad
+    // input"), named with the class (trial 6: UNITLS_HTTP_INVALID_URL without "HTTPSConnection:").
+    invalid(() => new HTTPSConnection('example.org', { port: loose('443') }), /^HTTPSConnection: port must be an integer from 0 to 65535 \(a number, such as 8443\), got "443"$/);
+    invalid(() => new HTTPSConnection('x', { port: loose('abc') }), /^HTTPSConnection: port must be .*, got "abc"$/);
+    invalid(() => new HTTPSConnection('x', { port: 1.5 }), /^HTTPSConnection: port must be .*, got 1\.5$/);
+    invalid(() => new HTTPConnection('x', { port: 70000 }), /^HTTPConnection: port must be .*, got 70000$/);
   });
 
   it('request building: method, URL, header values, body and headers', async () => {

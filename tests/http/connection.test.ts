@@ -119,8 +119,10 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     expect(new HTTPSConnection('example.org:').port).toBe(443);
     expect(new HTTPSConnection('example.org:8080', { port: 9000 }).host).toBe('example.org:8080');
     expect(() => new HTTPSConnection('example.org:http')).toThrow(HTTPException);
-    expect(() => new HTTPSConnection('example.org:http')).toThrow(/nonnumeric port/);
-    expect(() => new HTTPSConnection('example.org:99999')).toThrow(/from 0 to 65535/);
+    expect(() => new HTTPSConnection('example.org:http')).toThrow(/^HTTPSConnection: nonnumeric port in the host: "http"/);
+    expect(() => new HTTPSConnection('example.org:99999')).toThrow(/^HTTPSConnection: the port in the host must be from 0 to 65535, got 99999$/);
+    const outcome = (() => { try { return new HTTPSConnection('example.org:http'); } catch (error) { return error; } })();
+    expect(outcome).toMatchObject({ code: 'UNITLS_HTTP_INVALID_URL' });
   });
 
   it('refuses CR/LF in the method, URL and headers before sending anything', async () => {

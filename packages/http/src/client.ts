@@ -77,8 +77,9 @@ export class HTTPConnection implements AsyncDisposable {
 
   /**
    * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for a host that is not a string, options
-   *   that are not an object, or an option of the wrong type; (`UNITLS_HTTP_INVALID_URL`) for a port
-   *   that is not an integer from 0 to 65535.
+   *   that are not an object, an option of the wrong type, or a `port` option that is not an integer
+   *   from 0 to 65535; (`UNITLS_HTTP_INVALID_URL`) for a port inside `host` ("example.org:http") that
+   *   is not one (http.client's InvalidURL).
    */
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
     const owner = new.target.name;
@@ -87,7 +88,10 @@ export class HTTPConnection implements AsyncDisposable {
     checkAmount(`${owner}: timeout (milliseconds)`, options.timeout);
     checkAmount(`${owner}: maxHeaderSize (bytes)`, options.maxHeaderSize);
     checkSignal(`${owner}: signal`, options.signal);
-    [this.host, this.port] = hostAndPort(checkField('the host', host), options.port, defaultPort);
+    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
+      throw invalidArgument(`${owner}: port`, 'an integer from 0 to 65535 (a number, such as 8443)', options.port);
+    }
+    [this.host, this.port] = hostAndPort(owner, checkField('the host', host), options.port, defaultPort);
     this.options = options;
     this.#http1 = new Http1Client({
       open: () => this.openConduit(),
@@ -272,10 +276,10 @@ export class HTTPConnection implements AsyncDisposable {
  * "[::1]:8443"; an empty port means the default); IPv6 brackets are removed, and a bare IPv6
  * address ("::1") is taken whole.
  *
- * @throws HTTPException (`UNITLS_HTTP_INVALID_URL`) for a port that is not a number from 0 to
- *   65535, as http.client raises InvalidURL("nonnumeric port").
+ * @throws HTTPException (`UNITLS_HTTP_INVALID_URL`) for a port in `host` that is not a number from 0
+ *   to 65535, as http.client raises InvalidURL("nonnumeric port"); `owner` starts the message.
  */
-function hostAndPort(host: string, port: number | undefined, defaultPort: number): [string, number] {
+function hostAndPort(owner: string, host: string, port: number | undefined, defaultPort: number): [string, number] {
   if (port === undefined) {
     const colon = host.lastIndexOf(':');
     // A bare IPv6 address ("::1", several colons, no brackets) carries no port (http.client would
@@ -283,12 +287,12 @@ function hostAndPort(host: string, port: number | undefined, defaultPort: number
     const bareIPv6 = !host.startsWith('[') && host.indexOf(':') !== colon;
     if (colon > host.lastIndexOf(']') && !bareIPv6) {
       const digits = host.slice(colon + 1);
-      if (digits !== '' && !/^[0-9]{1,5}$/.test(digits)) throw new HTTPException(`nonnumeric port: ${JSON.stringify(digits)}`, 'UNITLS_HTTP_INVALID_URL');
+      if (digits !== '' && !/^[0-9]{1,5}$/.test(digits)) throw new HTTPException(`${owner}: nonnumeric port in the host: ${JSON.stringify(digits)} (a number from 0 to 65535, such as 'example.org:8443')`, 'UNITLS_HTTP_INVALID_URL');
       port = digits === '' ? defaultPort : Number(digits);
       host = host.slice(0, colon);
     } else port = defaultPort;
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HTTPException(`the port must be an integer from 0 to 65535 (a number, such as 8443), got ${JSON.stringify(port) ?? String(port)}`, 'UNITLS_HTTP_INVALID_URL');
+  if (port > 65535) throw new HTTPException(`${owner}: the port in the host must be from 0 to 65535, got ${port}`, 'UNITLS_HTTP_INVALID_URL');
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return [host, port];
 }
