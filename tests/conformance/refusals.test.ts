@@ -133,7 +133,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('refusals (%s)',
 
   it('says clearly when a TLSBuffer is not available', () => {
     if (implementation.features.buffer) return;
-    expect(() => new implementation.clientContext(clientConfig()).createBuffer('localhost')).toThrow(/tls-openssl/);
+    expect(() => new implementation.clientContext(clientConfig()).createBuffer('localhost')).toThrow(/Use @unitls\/tls-openssl or @unitls\/tls-pure for TLSBuffer/);
     expect(() => new implementation.serverContext(serverConfig()).createBuffer()).toThrow(ConfigurationError);
   });
 

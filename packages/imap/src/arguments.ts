@@ -20,6 +20,16 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 // RFC 9051 §9 date-time (without its DQUOTEs): date-day-fixed "-" date-month "-" date-year SP time SP zone.
 const DATE_TIME = new RegExp(`^(?: \\d|\\d\\d)-(?:${MONTHS.join('|')})-\\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}$`, 'i');
 
+/** What a wrong argument is, for the usage error: "an ArrayBuffer", "a DataView", "null", "a string" (`typeof` says "object" for most). */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return value === undefined ? 'undefined' : `a ${typeof value}`;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof name !== 'string' || name === '' || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 export function checkString(what: string, value: unknown): string {
   if (typeof value !== 'string') throw new IMAP4UsageError(`${what} must be a string, got ${value === null ? 'null' : typeof value}; nothing was sent`);
   return value;

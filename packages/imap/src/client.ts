@@ -12,7 +12,7 @@ import type { Argument } from './protocol/command.js';
 import type { FetchResult } from './protocol/fetch.js';
 import type { Namespace, StatusItems, UntaggedResponse } from './protocol/responses.js';
 import { encodeMailbox } from './protocol/utf7.js';
-import { CONTROL, checkFlags, checkSet, checkString, dateTime } from './arguments.js';
+import { CONTROL, checkFlags, checkSet, checkString, dateTime, kindOf } from './arguments.js';
 import type { CallOptions, FetchEachOptions, IMAP4Options } from './options.js';
 import { IMAP4Session, type CommandResult } from './session.js';
 
@@ -252,7 +252,7 @@ export class IMAP4 extends IMAP4Session {
   #fetchEach(uid: boolean, set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions): Promise<void> {
     if (typeof onFetch !== 'function') throw new IMAP4UsageError(`fetchEach needs a function to hand each message to, got ${onFetch === null ? 'null' : typeof onFetch}; nothing was sent`);
     const { into } = options;
-    if (into !== undefined && !(into instanceof Uint8Array)) throw new IMAP4UsageError(`the option into must be a Uint8Array (memory reused for every message), got ${into === null ? 'null' : typeof into}; nothing was sent`);
+    if (into !== undefined && !(into instanceof Uint8Array)) throw new IMAP4UsageError(`the option into must be a Uint8Array (memory reused for every message, such as new Uint8Array(1 << 20)), got ${kindOf(into)}; nothing was sent`);
     return this.#fetch(uid, set, items, options, { onFetch, into }).then(() => undefined);
   }
 

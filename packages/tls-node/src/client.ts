@@ -30,7 +30,7 @@ import { validateConfig } from './validate.js';
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
 export const NO_BUFFER_MESSAGE =
   '@unitls/tls-node cannot provide a TLSBuffer: node:tls produces handshake output only after event-loop turns, ' +
-  'so it cannot meet the synchronous contract of PEP 748. Use @unitls/tls-openssl for TLSBuffer (sans-IO) use.';
+  'so it cannot meet the synchronous contract of PEP 748. Use @unitls/tls-openssl or @unitls/tls-pure for TLSBuffer (sans-IO) use.';
 
 /** Checks an insecure context may skip; set only through @unitls/insecure (see insecure.ts). */
 export interface ClientRelaxations {

@@ -311,7 +311,9 @@ export class Engine {
     // whichever fatal alert its stack sends then (OpenSSL: handshake_failure; GnuTLS: internal_error).
     if (this.version === 0x0303 && this.handshakeComplete && (description === AlertDescription.handshake_failure || this.#refusedRenegotiation)) {
       this.closeSent = true;
-      throw renegotiationRefused(new TLSPeerAlertError(description, `${describePeerAlert(description)} [${alertName(description)}]`));
+      // Not describePeerAlert's handshake_failure text ("no cipher suite ... in common?"): the
+      // handshake that failed is the renegotiation we refused.
+      throw renegotiationRefused(new TLSPeerAlertError(description, `the peer ended the connection with a fatal ${alertName(description)} alert after we refused its renegotiation (no_renegotiation)`));
     }
     const error =
       description === AlertDescription.certificate_required

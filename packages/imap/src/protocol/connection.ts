@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { kindOf } from '../arguments.js';
 import { IMAP4Error, IMAP4ProtocolError, IMAP4UsageError } from '../errors.js';
 import { codeValue } from './codes.js';
 import { encodeCommand, type Command } from './command.js';
@@ -184,7 +185,7 @@ export class IMAPConnection {
    * body) are then valid only until the next {@link nextEvent} call, which may overwrite them.
    */
   receiveFetchLiteralsInto(memory: Uint8Array | null): void {
-    if (memory !== null && !(memory instanceof Uint8Array)) throw new IMAP4UsageError(`the memory for FETCH literals must be a Uint8Array, got ${typeof memory}`);
+    if (memory !== null && !(memory instanceof Uint8Array)) throw new IMAP4UsageError(`the memory for FETCH literals must be a Uint8Array, got ${kindOf(memory)}`);
     this.#framer.receiveFetchLiteralsInto(memory);
   }
 
