@@ -200,6 +200,8 @@ export class BufferSocket implements TLSSocket {
   #closed = false;
   /** close() was called: a recv that waited and ends without data says so (recvEndedByClose). */
   #closing = false;
+  /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
+  #writeShut: Promise<void> | null = null;
   /** What the handshake's last input already held: plaintext, or the error reading it raised. */
   #early: Uint8Array | null = null;
   #earlyError: unknown = null;
@@ -594,6 +596,7 @@ export class BufferSocket implements TLSSocket {
    */
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));
+    if (this.#writeShut !== null && !this.#closed) return Promise.reject(sendAfterShutdown());
     const writeInto = this.#fast?.writeInto;
     const transport = this.#transport;
     if (writeInto === undefined || this.#writing.busy || this.#closed || bytes.length === 0 || bytes.length > SEND_PIECE_SIZE || !(transport instanceof Socket) || transport.destroyed) {
@@ -699,6 +702,26 @@ export class BufferSocket implements TLSSocket {
     }
     await this.#flush();
     return true;
+  }
+
+  /**
+   * Extension (TLSSocket.shutdown): the write-side half-close. Pending sends go out, then
+   * close_notify, then the transport's FIN; the read side stays open, so recv goes on returning
+   * what the peer sends until its close_notify (an empty array) or its FIN alone (RaggedEOF).
+   * Sends from now on reject. close() is still needed to release the socket.
+   *
+   * @throws TLSError when the socket is closed; TransportError when writing failed.
+   */
+  shutdown(): Promise<void> {
+    if (this.#closing) return Promise.reject(new TLSError('shutdown on a closed TLSSocket'));
+    return (this.#writeShut ??= this.#serialWrite(async () => {
+      try {
+        await this.#closeNotifyFirst();
+      } catch (error) {
+        throw transportFailure(error, 'write');
+      }
+      await endWriting(this.#transport);
+    }));
   }
 
   /**
@@ -828,6 +851,29 @@ function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
       return;
     }
     transport.write(data, (error) => (error ? reject(writeFailure(error)) : resolve()));
+  });
+}
+
+/** send's error once shutdown() was called. */
+function sendAfterShutdown(): TLSError {
+  return new TLSError('send after shutdown(): this side of the connection is closed (close_notify sent); recv still reads the peer');
+}
+
+/**
+ * Ends `transport`'s write side (FIN after what is queued) and resolves once that is handed over
+ * (or the transport closed). Its read side stays open: the peer's answer is still read.
+ */
+export function endWriting(transport: Transport): Promise<void> {
+  if (transport.destroyed || transport.writableFinished) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      transport.off('finish', done);
+      transport.off('close', done);
+      resolve();
+    };
+    transport.once('finish', done);
+    transport.once('close', done);
+    transport.end();
   });
 }
 

@@ -80,9 +80,27 @@ export interface TLSSocket extends AsyncDisposable {
    * Closes the connection. Without `force`, sends close_notify and waits (bounded) for the
    * peer's; with `force`, drops the transport at once. A recv waiting on this socket is ended:
    * it rejects with TLSError `RECV_ENDED_BY_CLOSE` (see {@link recv}); later recv and send
-   * calls reject with TLSError.
+   * calls reject with TLSError. To stop sending but still read the peer's answer (node:net's
+   * `end()`), use {@link shutdown} first.
    */
   close(force?: boolean): Promise<void>;
+  /**
+   * Extension: a write-side half-close, as `socket.shutdown(SHUT_WR)` and node:net's `end()`:
+   * sends close_notify and ends the transport's write side (FIN), but leaves the read side open
+   * (RFC 8446 §6.1: close_notify closes only the sender's direction). Named after the PEP's
+   * `TLSBuffer.shutdown` and the socket call it mirrors; unlike {@link close}, which ends a
+   * waiting recv at once, it ends nothing the peer still sends. Afterwards:
+   * - recv keeps returning the peer's data, then an empty array at its close_notify, or RaggedEOF
+   *   when it ends the transport without one (a TLS 1.2 peer may answer with its own close_notify
+   *   at once, RFC 5246 §7.2.1);
+   * - send rejects with TLSError (nothing is written);
+   * - close() still has to be called to release the socket.
+   * Resolves once close_notify and the FIN are handed to the transport; calling it again does
+   * nothing.
+   *
+   * @throws TLSError when the socket is closed; TransportError when the transport failed.
+   */
+  shutdown?(): Promise<void>;
   /** Listening sockets: bound how many accepted connections may wait for {@link accept}. */
   listen(backlog: number): void;
   /** Listening sockets: the next connection with its handshake done, and the peer's address. */

@@ -46,6 +46,7 @@ export {
   READ_WANT_READ,
   READ_WANT_WRITE,
   endTransport,
+  endWriting,
   type BufferSocketOptions,
   type TLSBufferFastPath,
 } from './buffer-socket.js';

@@ -1,11 +1,13 @@
 /**
  * A Node Duplex over a TLSSocket of any implementation, for libraries that want a stream
  * (node:http's createConnection, undici's connect, node:http2). Reads pull with `recv`, writes
- * `send`, `end()` sends close_notify, `destroy()` drops the connection.
+ * `send`, `end()` sends close_notify and FIN but goes on reading the peer's answer (as node:tls's
+ * `end()`, through the socket's `shutdown()` extension), `destroy()` drops the connection.
  *
  * @module
  */
 import { Duplex } from 'node:stream';
+import { RaggedEOF } from './errors.js';
 import type { TLSSocket } from './interfaces.js';
 
 const READ_SIZE = 64 * 1024;
@@ -16,6 +18,8 @@ export class TLSSocketStream extends Duplex {
   #inFlight = false;
   /** Set once end() closes the socket: a recv still pending then fails because of our close. */
   #closing = false;
+  /** Set once end() half-closed the socket (its shutdown()): reads go on until the peer's end. */
+  #ended = false;
   #idleMs = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the socket is attached (like node:tls's TLSSocket). */
@@ -67,7 +71,9 @@ export class TLSSocketStream extends Duplex {
         if (this.destroyed) return;
         // Our own end() closed the socket under this recv (tls-openssl and tls-pure then reject
         // it, RaggedEOF): the readable side ends, as over node:tls, with no 'error'.
-        if (this.#closing) this.push(null);
+        // After our end(), a peer that answers with its FIN alone (no close_notify) ends the
+        // readable side as node:tls's end does (it reports no truncation either).
+        if (this.#closing || (this.#ended && error instanceof RaggedEOF)) this.push(null);
         else this.destroy(error as Error);
       },
     );
@@ -83,10 +89,20 @@ export class TLSSocketStream extends Duplex {
     socket.send(chunk).then(() => callback(), (error: unknown) => callback(error as Error));
   }
 
-  /** end(): close_notify; the stream ends once the peer answers (bounded wait). */
+  /**
+   * end(): the write-side half-close. With the socket's `shutdown()` (every implementation here),
+   * close_notify and FIN go out and reads go on: the readable side ends at the peer's close_notify,
+   * and then the stream is destroyed, which releases the socket (`_destroy`). A socket without it
+   * is closed: the readable side then ends at once, without what the peer still sends.
+   */
   override _final(callback: (error?: Error | null) => void): void {
     const socket = this.#socket;
     if (socket === null) return callback();
+    if (socket.shutdown !== undefined) {
+      this.#ended = true;
+      socket.shutdown().then(() => callback(), (error: unknown) => callback(error as Error));
+      return;
+    }
     this.#closing = true;
     socket.close().then(
       () => {

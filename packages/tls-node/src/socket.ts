@@ -7,6 +7,7 @@ import {
   TLSError,
   concurrentRecv,
   endTransport,
+  endWriting,
   localAddress,
   protocolFromBytes,
   remoteAddress,
@@ -55,6 +56,8 @@ export class NodeTLSSocket implements TLSSocket {
   // starts once it settled, whether it was sent or failed.
   #sending: Promise<unknown> | null = null;
   #session: Uint8Array | null = null;
+  /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
+  #writeShut: Promise<void> | null = null;
   // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
   readonly #peerCertificate: Uint8Array | null;
   readonly #serverHostname: string | null;
@@ -180,6 +183,7 @@ export class NodeTLSSocket implements TLSSocket {
   /** Why nothing more can be sent, or null. */
   #sendFailure(): Error | null {
     if (this.#closed) return new TLSError('send on a closed TLSSocket');
+    if (this.#writeShut !== null) return new TLSError('send after shutdown(): this side of the connection is closed (close_notify sent); recv still reads the peer');
     // recv reported RaggedEOF: the connection is over, and sends fail with it too.
     if (this.#end.raggedEOFReported) return new RaggedEOF();
     // Destroyed by a reset or a failed write: that failure is the answer.
@@ -214,6 +218,29 @@ export class NodeTLSSocket implements TLSSocket {
       offset += piece.length;
     } while (offset < bytes.length);
     return bytes.length;
+  }
+
+  /**
+   * Extension (TLSSocket.shutdown): the write-side half-close, node:tls's `end()`. Pending sends
+   * go out, then close_notify and the FIN; the read side stays open, so recv goes on returning
+   * what the peer sends until its close_notify (an empty array) or its FIN alone (RaggedEOF).
+   * Sends from now on reject. close() is still needed to release the socket.
+   *
+   * @throws TLSError when the socket is closed.
+   */
+  shutdown(): Promise<void> {
+    if (this.#closed) return Promise.reject(new TLSError('shutdown on a closed TLSSocket'));
+    return (this.#writeShut ??= this.#shutdownWrites());
+  }
+
+  async #shutdownWrites(): Promise<void> {
+    // After the send in progress: its last piece must not follow close_notify.
+    await this.#sending?.catch(() => {});
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableFinished) return;
+    // node:tls's end(): close_notify, then the FIN, once the kernel can take them in that order.
+    await this.#end.readyToShutdown(socket);
+    await endWriting(socket);
   }
 
   /**
