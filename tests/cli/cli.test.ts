@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NOT_TLS } from '@unitls/tls-core';
 import { pki } from '../support/fixtures.js';
 import { startServer, type OpenSSLServer } from '../support/openssl.js';
 import { startLocalServers, type LocalServers } from '../support/local-servers.js';
@@ -84,7 +85,8 @@ describe('the unitls command', () => {
     for (const args of [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus'], ['connect', 'h:1', '--starttls', 'gopher'], ['connect', 'h:1', '--implementation', 'nope'], ['connect', 'h:1', '--starttls', 'smtp', '--reconnect']]) {
       const result = await run(...args);
       expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toContain('usage: unitls connect');
+      // The error and a one-line hint, not the 30-line help (trial 6).
+      expect(result.stderr, args.join(' ')).toMatch(/^unitls: [^\n]+\nusage: unitls connect HOST:PORT \[options\] \| unitls connect --demo \(see unitls --help\)\n$/);
     }
     // A file that is not there is the caller's mistake, not a failed handshake (it was exit 3).
     for (const flag of ['--cafile', '--cert', '--key']) {
@@ -265,6 +267,11 @@ describe.each(names)('unitls connect --implementation %s against a server that b
       expect(result.code, result.stdout + result.stderr).toBe(3);
       expect(result.stdout).toContain('connection: FAILED (handshake)');
       expect(result.stderr).not.toMatch(/\bat \S+:\d+:\d+/); // no stack trace
+      // The library's message only: not OpenSSL's raw error string after it (tls-node appended
+      // "...:error:0A00010B:SSL routines:...", tls-openssl "TLS handshake failed: wrong version number").
+      expect(result.stdout).not.toMatch(/SSL routines|:error:[0-9A-F]{8}:/);
+      expect(result.stdout.match(/TLS handshake failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      if (bytes.length > 0 && bytes[0] === 0x48) expect(result.stdout).toContain(`TLS handshake failed: ${NOT_TLS.fromServer}`);
       expect(sockets.length).toBe(1);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -8,6 +8,9 @@ import { EXIT } from './exit-codes.js';
 import { IMPLEMENTATION_PACKAGES, ImplementationUnavailableError, loadImplementation } from './implementations.js';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls.js';
 
+/** What a usage error prints under its message. */
+const USAGE_HINT = 'usage: unitls connect HOST:PORT [options] | unitls connect --demo (see unitls --help)';
+
 const USAGE = `usage: unitls connect HOST:PORT [options]
        unitls connect --demo
        unitls --version | --help
@@ -154,7 +157,8 @@ main(process.argv.slice(2)).then(
       // parseArgs' own text for an unknown option is about positionals: say what the user needs.
       const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
       const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}`;
-      process.stderr.write(`unitls: ${message}\n\n${USAGE}`);
+      // The one useful line and where the rest is, not the whole help under it.
+      process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);
       process.exitCode = EXIT.USAGE;
     } else if (error instanceof ImplementationUnavailableError) {
       process.stderr.write(`unitls: ${error.message}\n`);

@@ -165,7 +165,12 @@ function errorSummary(error: unknown, stage: NonNullable<ConnectReport['error']>
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
   const messages = [e.message];
-  for (let c = e.cause, depth = 0; c instanceof Error && depth < 4; c = c.cause, depth++) if (!messages.includes(c.message)) messages.push(c.message);
+  // A protocol client's error is followed down its causes to the TLS error it wraps, and no further:
+  // a unitls TLSError's message is whole, and its cause is the implementation's own (OpenSSL's raw
+  // "800C...:error:0A00010B:SSL routines:..." on tls-node), which the library's message already says.
+  for (let c: unknown = e, depth = 0; !(c instanceof TLSError) && c instanceof Error && c.cause instanceof Error && depth < 4; c = c.cause, depth++) {
+    if (!messages.includes(c.cause.message)) messages.push(c.cause.message);
+  }
   return { stage, name: e.name, ...(typeof code === 'string' ? { code } : {}), message: messages.join(': ') };
 }
 
