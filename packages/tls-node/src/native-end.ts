@@ -241,16 +241,18 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * flight right after its handshake (NODE_DEBUG_NATIVE=tls: "Returning from EncOut(), write
    * currently in progress", then the close_notify write failing with EPIPE; Python: SSLEOFError).
    * So: nothing to wait for when node:tls holds no output (TLSWrap's `writeQueueSize` is what its
-   * output BIO holds, including a write in flight until it is completed). Otherwise one turn of
+   * output BIO holds) and no write of ours is unfinished (`writableLength`: a send close() did not
+   * wait for, already written to the kernel but completed only by that SetImmediate, shows there
+   * and not in writeQueueSize; its FIN overtook close_notify). Otherwise one turn of
    * the event loop lets writes that finished synchronously complete; if output is still held (the
    * kernel's buffer is full), an empty write, which completes only once the held records are
    * written (TLSWrap::DoWrite with no bytes), and end() waits for it before it shuts down.
    */
   async readyToShutdown(tls: NodeTlsSocket): Promise<void> {
     const handle = handleOf(tls);
-    if (handle?.writeQueueSize === 0) return;
+    if (handle?.writeQueueSize === 0 && tls.writableLength === 0) return;
     await new Promise((resolve) => setImmediate(resolve));
-    if (handle?.writeQueueSize === 0) return;
+    if (handle?.writeQueueSize === 0 && tls.writableLength === 0) return;
     if (tls.writable && !tls.destroyed) tls.write(NOTHING);
   }
 
