@@ -597,6 +597,8 @@ export class BufferSocket implements TLSSocket {
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError(`send: bytes must be a Uint8Array, got ${describeValue(bytes)}`));
     if (this.#writeShut !== null && !this.#closed) return Promise.reject(sendAfterShutdown());
+    // After close(): it would run behind close_notify (as tls-node, the same error, not the buffer's own).
+    if (this.#closing) return Promise.reject(new TLSError('send on a closed TLSSocket'));
     const writeInto = this.#fast?.writeInto;
     const transport = this.#transport;
     if (writeInto === undefined || this.#writing.busy || this.#closed || bytes.length === 0 || bytes.length > SEND_PIECE_SIZE || !(transport instanceof Socket) || transport.destroyed) {
