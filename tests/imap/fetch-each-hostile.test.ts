@@ -12,22 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IMAP4, IMAP4Error } from '@unitls/imap';
 import { useScriptedServers } from '../support/scripted-server.js';
+import { preauthSession, SELECTED, tagOf } from '../support/imap-scripted.js';
 
 const scripted = useScriptedServers();
-const tagOf = (line: string | null) => (line ?? '').split(' ')[0]!;
-const SELECTED = '* 3 EXISTS\r\nTAG OK [READ-WRITE] selected\r\n';
-
-function session(answers: Array<string | Buffer>) {
-  return scripted(async (c) => {
-    c.write('* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n');
-    for (const answer of [SELECTED, ...answers]) {
-      const line = await c.line();
-      if (line === null) return;
-      c.write(Buffer.from(Buffer.from(answer).toString('latin1').replaceAll('TAG', tagOf(line)), 'latin1'));
-    }
-    await c.line();
-  });
-}
+const session = (answers: Array<string | Buffer>) => preauthSession(scripted, answers);
 
 const bodies = [randomBytes(3000), randomBytes(10), randomBytes(1200)];
 const fetchOf = (body: Buffer, seq: number, open = '{') => Buffer.concat([Buffer.from(`* ${seq} FETCH (UID ${100 + seq} BODY[] ${open}${body.length}}\r\n`), body, Buffer.from(')\r\n')]);

@@ -11,26 +11,13 @@ import { IMAP4, IMAP4_SSL, IMAP4UsageError, type FetchResult } from '@unitls/ima
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
 import { useScriptedServers } from '../support/scripted-server.js';
+import { preauthSession, SELECTED, tagOf } from '../support/imap-scripted.js';
 import { implementations } from '../conformance/implementations.js';
 
 const scripted = useScriptedServers();
-const tagOf = (line: string | null) => (line ?? '').split(' ')[0]!;
 const within = (view: Uint8Array, memory: Uint8Array) => view.buffer === memory.buffer && view.byteOffset >= memory.byteOffset && view.byteOffset + view.length <= memory.byteOffset + memory.length;
 
-const SELECTED = '* 3 EXISTS\r\nTAG OK [READ-WRITE] selected\r\n';
-
-/** A PREAUTH server: SELECT, then each command gets the next answer (`TAG` replaced by its tag). */
-function session(answers: Array<string | Buffer>) {
-  return scripted(async (c) => {
-    c.write('* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n');
-    for (const answer of [SELECTED, ...answers]) {
-      const line = await c.line();
-      if (line === null) return;
-      c.write(Buffer.from(Buffer.from(answer).toString('latin1').replaceAll('TAG', tagOf(line)), 'latin1'));
-    }
-    await c.line();
-  });
-}
+const session = (answers: Array<string | Buffer>) => preauthSession(scripted, answers);
 
 const bodies = [randomBytes(3000), Buffer.from('Subject: two\r\n\r\nsecond\r\n'), randomBytes(1200)];
 const fetchOf = (body: Buffer, seq: number, before = '') => Buffer.concat([Buffer.from(`* ${seq} FETCH (UID ${100 + seq} ${before}BODY[] {${body.length}}\r\n`), body, Buffer.from(')\r\n')]);
