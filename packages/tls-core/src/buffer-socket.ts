@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, transportFailure } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, sendAfterShutdown, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -854,11 +854,6 @@ function writeAll(transport: Transport, data: Uint8Array): Promise<void> {
     }
     transport.write(data, (error) => (error ? reject(writeFailure(error)) : resolve()));
   });
-}
-
-/** send's error once shutdown() was called. */
-function sendAfterShutdown(): TLSError {
-  return new TLSError('send after shutdown(): this side of the connection is closed (close_notify sent); recv still reads the peer');
 }
 
 /**

@@ -246,6 +246,14 @@ export function concurrentRecv(): TLSError {
 }
 
 /**
+ * What a send rejects with once shutdown() (the write-side half-close) was called, on every
+ * implementation: close_notify is out, so nothing more may be sent; recv still reads the peer.
+ */
+export function sendAfterShutdown(): TLSError {
+  return new TLSError('send after shutdown(): this side of the connection is closed (close_notify sent); recv still reads the peer');
+}
+
+/**
  * What every implementation says (inside its own error message) when the peer's bytes are not TLS
  * at all, one phrase per situation: a client whose server answered in plain text (the port is not
  * a TLS port, or wants STARTTLS first); a server whose client spoke plain text (an HTTP request on

@@ -12,6 +12,7 @@ import {
   protocolFromBytes,
   remoteAddress,
   sealSession,
+  sendAfterShutdown,
   type Address,
   type CipherSuite,
   type ClientContext,
@@ -183,7 +184,7 @@ export class NodeTLSSocket implements TLSSocket {
   /** Why nothing more can be sent, or null. */
   #sendFailure(): Error | null {
     if (this.#closed) return new TLSError('send on a closed TLSSocket');
-    if (this.#writeShut !== null) return new TLSError('send after shutdown(): this side of the connection is closed (close_notify sent); recv still reads the peer');
+    if (this.#writeShut !== null) return sendAfterShutdown();
     // recv reported RaggedEOF: the connection is over, and sends fail with it too.
     if (this.#end.raggedEOFReported) return new RaggedEOF();
     // Destroyed by a reset or a failed write: that failure is the answer.
