@@ -189,6 +189,33 @@ export class IMAPConnection {
     this.#framer.receiveFetchLiteralsInto(memory);
   }
 
+  /**
+   * Memory to receive the next bytes into directly, when they belong to a literal being received
+   * (a message body): the unfilled rest of that literal's memory, allocated once at its announced
+   * size (within limits.maxLiteralSize), when it is at least `min` bytes and nothing received
+   * waits before it; null otherwise (then {@link receiveData} as usual). After writing n bytes at
+   * its start (a TLSSocket's `recvInto`), call {@link literalReceived}(n); the end of the stream
+   * is still `receiveData(empty)`.
+   */
+  literalSpace(min = 1): Uint8Array | null {
+    this.#check();
+    if (this.#closed || this.#state === 'STARTTLS') return null;
+    return this.#framer.literalSpace(min);
+  }
+
+  /**
+   * Reports `count` bytes written at the start of the memory {@link literalSpace} returned.
+   *
+   * @throws IMAP4UsageError (the connection unchanged) when no literal space was offered or
+   *   `count` is not an integer from 1 to its length.
+   */
+  literalReceived(count: number): void {
+    this.#check();
+    if (this.#closed || this.#state === 'STARTTLS' || !this.#framer.literalReceived(count)) {
+      throw new IMAP4UsageError(`literalReceived(${String(count)}): not a count of bytes written into the space literalSpace() offered`);
+    }
+  }
+
   /** The bytes of the last response (literals charged as by limits.maxResponseSize). */
   get lastResponseSize(): number {
     return this.#framer.lastSize;

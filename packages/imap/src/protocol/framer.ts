@@ -92,6 +92,28 @@ export class ResponseFramer {
     this.#memory = memory;
   }
 
+  /**
+   * Where the pending literal's next bytes can be received directly, with no copy through the
+   * framer (a TLSSocket's recvInto, Python's readinto): the part of the literal's memory not yet
+   * filled, when it is at least `min` bytes and no received byte waits in the framer (those come
+   * first); null otherwise. The memory was allocated at the announced size, already bounded by
+   * maxLiteralSize and maxResponseSize. Whoever writes there reports it with
+   * {@link literalReceived} before anything else is pushed.
+   */
+  literalSpace(min = 1): Uint8Array | null {
+    const literal = this.#literal;
+    if (literal === null || this.#lines.buffered > 0 || this.#lines.ended) return null;
+    return literal.size - literal.filled >= Math.max(min, 1) ? literal.data.subarray(literal.filled, literal.size) : null;
+  }
+
+  /** `count` bytes were written at the start of {@link literalSpace}; false (nothing changed) when they could not have been. */
+  literalReceived(count: number): boolean {
+    const literal = this.#literal;
+    if (literal === null || this.#lines.buffered > 0 || this.#lines.ended || !Number.isInteger(count) || count < 1 || count > literal.size - literal.filled) return false;
+    literal.filled += count;
+    return true;
+  }
+
   /** Adds bytes; an empty array means the server closed the stream. */
   push(data: Uint8Array): void {
     if (this.#lines.ended) throw new IMAP4ProtocolError('data received after the end of the stream');
