@@ -106,7 +106,7 @@ export async function sendmail(
   const replies: Reply[] = [];
   if (pipelined) {
     await session.send(envelope, signal);
-    for (let i = 0; i < envelope.length; i++) replies.push((await session.reply(signal)).reply);
+    await session.replies(envelope.length, signal, replies);
   } else {
     for (const command of envelope) {
       replies.push(await session.exchange(command, signal));
