@@ -101,22 +101,36 @@ export class Session {
     }
   }
 
-  /** Encodes commands (usage errors before anything is sent) and writes them in one go (a pipelined group). */
-  async send(commands: readonly SMTPCommand[], signal: AbortSignal | undefined): Promise<void> {
-    const core = this.core;
-    const traces = this.#traces('send');
-    const parts = commands.map((command) => {
-      const bytes = core.send(command);
-      // Inside a docmd-driven exchange every line but the AUTH command itself is SASL data.
-      if (traces) this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
-      return bytes;
-    });
-    await this.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts), signal);
+  /**
+   * Encodes commands (usage errors before anything is sent, as a rejection) and writes them in one
+   * go (a pipelined group).
+   */
+  send(commands: readonly SMTPCommand[], signal: AbortSignal | undefined): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      const core = this.core;
+      const traces = this.#traces('send');
+      const parts = commands.map((command) => {
+        const encoded = core.send(command);
+        // Inside a docmd-driven exchange every line but the AUTH command itself is SASL data.
+        if (traces) this.#trace('send', () => (this.sasl && command.type === 'RAW' && !/^AUTH\s/i.test(command.line) ? '<redacted>' : SMTPConnection.trace(command)));
+        return encoded;
+      });
+      bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.write(bytes, signal);
   }
 
-  /** Writes bytes as one operation. */
-  write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-    return this.io.run(() => this.io.send(bytes), signal);
+  /** Writes bytes as one operation (io.run's begin/end inline: no closure per write). */
+  async write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    this.io.begin(signal);
+    try {
+      await this.io.send(bytes);
+    } finally {
+      this.io.end();
+    }
   }
 
   /** The next reply, read as one operation; any failure closes the connection first. */
@@ -198,6 +212,12 @@ export class Session {
       batch.push(core.send({ type: 'END_OF_DATA' }));
       await this.write(Buffer.concat(batch), signal);
     }
-    return (await this.reply(signal)).reply;
+    // reply() inline: the final reply of every message always waits, through one async frame less.
+    try {
+      return this.#replyOf(await this.io.nextEvent<SMTPEvent>(core, NEED_DATA, signal)).reply;
+    } catch (error) {
+      await this.io.close(true);
+      throw error;
+    }
   }
 }
