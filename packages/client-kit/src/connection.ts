@@ -277,13 +277,38 @@ export class ClientConnection {
   recv(): Promise<Uint8Array> {
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
+    return this.#read(channel, () => channel.recv(READ_SIZE));
+  }
+
+  /** True when {@link recvInto} can be used: the channel reads straight into the caller's memory (a TLSSocket with recvInto). */
+  get receivesInto(): boolean {
+    return this.#channel?.receivesInto === true;
+  }
+
+  /**
+   * {@link recv} into `memory` (at most its length): resolves with the count n written at
+   * `memory[0, n)`, 0 at the end of the stream. For bulk bytes whose place is known before they
+   * arrive (an IMAP literal): no copy out of a chunk. Until it settles the channel may write into
+   * `memory`; a failure or deadline closes the connection first, as for recv.
+   *
+   * @throws the family's usage error when not {@link receivesInto}; otherwise as {@link recv}.
+   */
+  recvInto(memory: Uint8Array): Promise<number> {
+    const channel = this.#channel;
+    if (channel === null) return Promise.reject(this.#notConnected());
+    if (channel.receivesInto !== true) return Promise.reject(this.#errors.usage('recvInto needs a channel that receives into memory (receivesInto): use recv()'));
+    return this.#read(channel, () => channel.recvInto!(memory));
+  }
+
+  /** One read on `channel` under the running operation's deadline (recv, recvInto). */
+  #read<T>(channel: Channel, start: () => Promise<T>): Promise<T> {
     // Not an async function: one promise the deadline can reject and one reaction on the
     // channel's read per call (the read path of every reply, every chunk of a download).
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       this.#rejectRead = reject;
-      let read: Promise<Uint8Array>;
+      let read: Promise<T>;
       try {
-        read = channel.recv(READ_SIZE);
+        read = start();
       } catch (error) {
         read = Promise.reject(error);
       }

@@ -22,6 +22,10 @@ export const tcpTransport: TransportFactory = ({ host, port }, { signal }) => co
 export interface Channel {
   readonly secure: boolean;
   recv(max: number): Promise<Uint8Array>;
+  /** True when {@link recvInto} reads straight into the caller's memory (a TLSSocket with the optional recvInto). */
+  readonly receivesInto?: boolean;
+  /** Receives at most `memory.length` bytes into `memory[0, n)` and resolves with n (0 at the end of the stream); only when {@link receivesInto}. */
+  recvInto?(memory: Uint8Array): Promise<number>;
   /** Resolves once `bytes` were handed on (to what, and with what value, is the channel's business). */
   send(bytes: Uint8Array): Promise<unknown>;
   close(force: boolean): Promise<void>;
@@ -62,6 +66,9 @@ export class PlainChannel implements Channel {
   }
 }
 
+/** The optional TLSSocket.recvInto (Python's socket.recv_into), as tls-core declares it. */
+type ReceivesInto = { recvInto?(buffer: Uint8Array): Promise<number> };
+
 /** A TLSSocket of any implementation. */
 export class TLSChannel implements Channel {
   readonly secure = true;
@@ -69,6 +76,15 @@ export class TLSChannel implements Channel {
 
   recv(max: number): Promise<Uint8Array> {
     return this.socket.recv(max);
+  }
+
+  /** Asked at each read: TLSSocket.recvInto is optional (tls-core's extension). */
+  get receivesInto(): boolean {
+    return typeof (this.socket as ReceivesInto).recvInto === 'function';
+  }
+
+  recvInto(memory: Uint8Array): Promise<number> {
+    return (this.socket as ReceivesInto).recvInto!(memory);
   }
 
   send(bytes: Uint8Array): Promise<number> {

@@ -18,6 +18,14 @@ import type { StatusResponse, UntaggedResponse } from './protocol/responses.js';
 import type { IMAPState } from './protocol/states.js';
 import type { Answer, CallOptions, IMAP4Options } from './options.js';
 
+/**
+ * The least of a literal's rest received straight into its memory (ClientConnection.recvInto):
+ * a smaller rest (a small message's body) comes with the lines around it in one ordinary read
+ * instead of a read of its own.
+ */
+const RECV_INTO_MIN = 16 * 1024;
+const EMPTY = new Uint8Array(0);
+
 const isPromiseLike = (value: unknown): value is PromiseLike<void> => typeof (value as PromiseLike<void> | null)?.then === 'function';
 
 /** How one operation treats what arrives: AUTHENTICATE's answers, FETCH results handed over as they come. */
@@ -197,13 +205,30 @@ export class IMAP4Session implements AsyncDisposable {
   async #pump(core: IMAPConnection, batch: Batch, done: () => boolean, handling: Handling = {}): Promise<void> {
     while (!done()) {
       const next = this.#handleReceived(core, batch, done, handling);
-      if (next === NEED_DATA) core.receiveData(await this.#connection.recv());
+      if (next === NEED_DATA) await this.#receive(core);
       else if (next instanceof Uint8Array) await this.#connection.send(next);
       else if (next !== null) {
         await next;
         this.#afterOnFetch(handling);
       }
     }
+  }
+
+  /**
+   * The next bytes for the core. Inside a literal (a message body) with at least RECV_INTO_MIN
+   * bytes to come, on a channel that can (a TLSSocket with recvInto: tls-openssl decrypts there),
+   * they are received straight into the literal's memory, allocated once at its announced size
+   * within limits.maxLiteralSize: no copy through the framer. Otherwise one ordinary read.
+   */
+  async #receive(core: IMAPConnection): Promise<void> {
+    const space = this.#connection.receivesInto ? core.literalSpace(RECV_INTO_MIN) : null;
+    if (space === null) {
+      core.receiveData(await this.#connection.recv());
+      return;
+    }
+    const count = await this.#connection.recvInto(space);
+    if (count === 0) core.receiveData(EMPTY);
+    else core.literalReceived(count);
   }
 
   /**
