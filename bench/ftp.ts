@@ -1,22 +1,19 @@
 // Download and upload of one large file over explicit FTPS with PROT P from vsftpd
 // (require_ssl_reuse=YES, started as in tests/; its processes are the server CPU): @unitls/ftp on
 // tls-node and tls-openssl vs Python's ftplib (anchor; with the usual session-reusing subclass,
-// which that server requires) and basic-ftp. Every client logs in untimed; only the transfer is measured.
+// which that server requires) and basic-ftp, every Node client in its own process (lib/remote.ts).
+// Every client logs in untimed; only the transfer is measured.
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client as BasicFtp } from 'basic-ftp';
-import { FTP_TLS } from '@unitls/ftp';
-import { TLSClientConfiguration, TrustStore, type TLSImplementation } from '@unitls/tls-core';
 import { FTP_PASSWORD, FTP_USER, startVsftpd, vsftpdUnavailable } from '../tests/support/vsftpd.js';
-import { childPids, clock } from './lib/clock.js';
+import { childPids } from './lib/clock.js';
 import { runPython } from './lib/children.js';
-import { UNITLS } from './lib/engines.js';
 import { runBench, type Contender } from './lib/harness.js';
-import { RawFtpClient } from './lib/raw-ftp.js';
+import { contendersIn } from './lib/remote.js';
 import { scaled, type Context, type Suite } from './lib/suite.js';
 
 type Direction = 'down' | 'up';
@@ -25,13 +22,8 @@ const PYTHON = 'Python ftplib';
 const BASIC_FTP = 'basic-ftp';
 /** The floor of the download: a bare node:tls client on the same data connection (bench/lib/raw-ftp.ts). */
 const RAW = 'raw node:tls (bare FTP client)';
+const node = contendersIn<typeof import('./contenders/ftp.js')>('ftp');
 
-/** A sink that counts what it is given. */
-function counter(): { sink: Writable; bytes(): number } {
-  let bytes = 0;
-  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((bytes += chunk.length), done()) });
-  return { sink, bytes: () => bytes };
-}
 const zeros = function* (size: number) {
   for (let left = size; left > 0; left -= MiB) yield Buffer.alloc(Math.min(MiB, left));
 };
@@ -50,65 +42,17 @@ export const ftp: Suite = {
       execFileSync('chown', [`${FTP_USER}:${FTP_USER}`, join(server.home, 'big.bin')]);
       const vsftpd = childPids('vsftpd');
       const port = server.ports.explicit;
-      const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(pki.ca)) });
-      const uploaded = () => {
-        const got = statSync(join(server.home, 'up.bin')).size;
-        if (got !== size) throw new Error(`uploaded ${got} bytes, not ${size}`);
+      const contenders = (direction: Direction): Contender[] => {
+        const target = { port, caFile: pki.ca, user: FTP_USER, password: FTP_PASSWORD, direction, size, home: server.home, serverPids: vsftpd };
+        return [
+          { name: PYTHON, run: () => runPython('ftp_client.py', [String(port), pki.ca, direction, String(size), FTP_USER, FTP_PASSWORD], vsftpd, size) },
+          ...(direction === 'down' ? [node('raw', target, { name: RAW, anchors: [PYTHON] })] : []),
+          node('basicFtp', target, { name: BASIC_FTP }),
+          ...(['node', 'openssl'] as const).map((engine) =>
+            node('unitls', { ...target, engine }, { name: `@unitls/ftp on tls-${engine}`, anchors: direction === 'down' ? [PYTHON, BASIC_FTP, RAW] : [PYTHON, BASIC_FTP] }),
+          ),
+        ];
       };
-
-      const contenders = (direction: Direction): Contender[] => [
-        { name: PYTHON, run: () => runPython('ftp_client.py', [String(port), pki.ca, direction, String(size), FTP_USER, FTP_PASSWORD], vsftpd, size) },
-        ...(direction === 'down'
-          ? [
-              {
-                name: RAW,
-                anchors: [PYTHON],
-                async run() {
-                  const client = await RawFtpClient.login({ port, ca: readFileSync(pki.ca), user: FTP_USER, password: FTP_PASSWORD });
-                  let bytes = 0;
-                  const sample = await clock(() => client.retr('big.bin', (chunk) => void (bytes += chunk.length)), vsftpd);
-                  await client.quit();
-                  if (bytes !== size) throw new Error(`raw node:tls downloaded ${bytes} bytes`);
-                  return sample;
-                },
-              },
-            ]
-          : []),
-        {
-          name: BASIC_FTP,
-          async run() {
-            const client = new BasicFtp(60_000);
-            await client.access({ host: '127.0.0.1', port, user: FTP_USER, password: FTP_PASSWORD, secure: true, secureOptions: { ca: readFileSync(pki.ca), servername: 'localhost' } });
-            const { sink, bytes } = counter();
-            const sample = await clock(async () => {
-              if (direction === 'down') await client.downloadTo(sink, 'big.bin');
-              else await client.uploadFrom(Readable.from(zeros(size)), 'up.bin');
-            }, vsftpd);
-            client.close();
-            if (direction === 'down' && bytes() !== size) throw new Error(`basic-ftp downloaded ${bytes()} bytes`);
-            if (direction === 'up') uploaded();
-            return sample;
-          },
-        },
-        ...(['node', 'openssl'] as const).map((engine) => ({
-          name: `@unitls/ftp on tls-${engine}`,
-          anchors: direction === 'down' ? [PYTHON, BASIC_FTP, RAW] : [PYTHON, BASIC_FTP],
-          async run() {
-            const client = new FTP_TLS({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation: UNITLS[engine] as TLSImplementation, configuration });
-            await client.connect();
-            await client.login(FTP_USER, FTP_PASSWORD);
-            const { sink, bytes } = counter();
-            const sample = await clock(async () => {
-              if (direction === 'down') await client.retrbinary('RETR big.bin', sink);
-              else await client.storbinary('STOR up.bin', zeros(size));
-            }, vsftpd);
-            await client.quit();
-            if (direction === 'down' && bytes() !== size) throw new Error(`@unitls/ftp downloaded ${bytes()} bytes`);
-            if (direction === 'up') uploaded();
-            return sample;
-          },
-        })),
-      ];
       const anchors = [PYTHON, BASIC_FTP];
       const bench = (direction: Direction) =>
         runBench(

@@ -46,7 +46,7 @@ try {
   pki.remove();
 }
 const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
-const note = `${started.toISOString()}, ${minutes} min; ${machine()}; load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end; rounds ${rounds}, scale ${scale}`;
+const note = `${started.toISOString()}, ${minutes} min; ${machine()}; load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end; rounds ${rounds}, scale ${scale}; every Node client contender of smtp/mail/ftp/http in its own process`;
 const markdown = [
   `Run: ${note}.`,
   ...results.flatMap((r) => (r.skipped ? [`### ${r.suite}: skipped (${r.skipped})`] : r.outcomes.map((o) => (o.kind === 'memory' ? memoryTable(o) : table([o], rounds))))),

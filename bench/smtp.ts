@@ -1,51 +1,16 @@
 // Messages per second over one STARTTLS connection to smtp-server (its own process): @unitls/smtp
 // on tls-node and tls-openssl vs Python's smtplib (anchor) and nodemailer (pooled transport, one
-// connection). Every client connects, upgrades and sends one message untimed, then N timed.
-import { readFileSync, writeFileSync } from 'node:fs';
+// connection, each in its own process: lib/remote.ts). Every client connects, upgrades and sends
+// one message untimed, then N timed.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
-import { SMTP } from '@unitls/smtp';
-import { TLSClientConfiguration, TrustStore, type TLSImplementation } from '@unitls/tls-core';
-import { clock } from './lib/clock.js';
 import { forkChild, runPython } from './lib/children.js';
-import { UNITLS } from './lib/engines.js';
 import { runBench, type Contender } from './lib/harness.js';
+import { contendersIn } from './lib/remote.js';
 import { scaled, type Context, type Suite } from './lib/suite.js';
 
 const MESSAGE = `From: a@example.test\r\nTo: b@example.test\r\nSubject: bench\r\n\r\n${'The quick brown fox jumps over the lazy dog.\r\n'.repeat(40)}`;
-const ENVELOPE = { from: 'a@example.test', to: ['b@example.test'] };
-
-function unitls(label: string, implementation: TLSImplementation, port: number, caFile: string, serverPid: number): Contender {
-  const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(caFile)) });
-  return {
-    name: `@unitls/smtp on ${label}`,
-    async run(n) {
-      const smtp = new SMTP({ host: '127.0.0.1', port, implementation, configuration });
-      await smtp.connect();
-      await smtp.sendmail(ENVELOPE.from, ENVELOPE.to, MESSAGE);
-      const sample = await clock(async () => {
-        for (let i = 0; i < n; i++) await smtp.sendmail(ENVELOPE.from, ENVELOPE.to, MESSAGE);
-      }, serverPid);
-      await smtp.quit();
-      return sample;
-    },
-  };
-}
-
-function viaNodemailer(port: number, caFile: string, serverPid: number): Contender {
-  return {
-    name: 'nodemailer',
-    async run(n) {
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity, tls: { ca: readFileSync(caFile), servername: 'localhost' } });
-      await transport.sendMail({ envelope: ENVELOPE, raw: MESSAGE });
-      const sample = await clock(async () => {
-        for (let i = 0; i < n; i++) await transport.sendMail({ envelope: ENVELOPE, raw: MESSAGE });
-      }, serverPid);
-      transport.close();
-      return sample;
-    },
-  };
-}
+const node = contendersIn<typeof import('./contenders/smtp.js')>('smtp');
 
 export const smtp: Suite = {
   name: 'smtp',
@@ -55,11 +20,11 @@ export const smtp: Suite = {
     writeFileSync(messageFile, MESSAGE);
     const { port } = server.ready;
     try {
+      const target = { port, caFile: context.pki.ca, messageFile, serverPid: server.pid };
       const contenders: Contender[] = [
         { name: 'Python smtplib', run: (n) => runPython('smtp_client.py', [String(port), context.pki.ca, messageFile, String(n)], server.pid) },
-        viaNodemailer(port, context.pki.ca, server.pid),
-        unitls('tls-node', UNITLS.node, port, context.pki.ca, server.pid),
-        unitls('tls-openssl', UNITLS.openssl, port, context.pki.ca, server.pid),
+        node('nodemailer', target, { name: 'nodemailer' }),
+        ...(['node', 'openssl'] as const).map((engine) => node('unitls', { ...target, engine }, { name: `@unitls/smtp on tls-${engine}` })),
       ];
       const title = `SMTP: messages of ${MESSAGE.length} bytes over one STARTTLS connection to smtp-server (child process)`;
       // The warm-up is longer than a run: V8 compiles the per-message path of a Node client over

@@ -1,5 +1,6 @@
-// Processes the measuring process talks to: Node servers forked with IPC (so their work is not
-// done in, nor billed to, the measuring process) and Python clients that time themselves.
+// Processes the measuring process talks to: Node servers and Node client contenders forked with
+// IPC (so their work is not done in, nor billed to, the measuring process; lib/remote.ts) and
+// Python clients that time themselves.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -16,21 +17,29 @@ export interface Child<Ready> {
 }
 
 /** Forks `bench/servers/<name>.ts` with tsx and `--expose-gc`; resolves once it sent its first message. */
-export async function forkChild<Ready>(name: string, args: string[]): Promise<Child<Ready>> {
-  const path = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
-  const child: ChildProcess = fork(path, args, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function forkChild<Ready>(name: string, args: string[]): Promise<Child<Ready>> {
+  return forkModule(fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url)), args, ['--expose-gc']);
+}
+
+/**
+ * Forks the TypeScript module at `path` with tsx and `flags` (Node's own flags beside tsx);
+ * resolves once it sent its first message. Its stdout goes to this process's stderr (stdout
+ * carries the results' markdown). A request rejects if the child exits before it answers.
+ */
+export async function forkModule<Ready>(path: string, args: string[], flags: string[] = []): Promise<Child<Ready>> {
+  const child: ChildProcess = fork(path, args, { execArgv: ['--import', 'tsx', ...flags], stdio: ['ignore', 2, 'inherit', 'ipc'] });
+  const name = path.split('/').slice(-2).join('/');
   const exited = once(child, 'exit');
-  const first = (async () => {
-    const [message] = (await Promise.race([once(child, 'message'), exited.then(([code]) => Promise.reject(new Error(`${name} exited with ${code} before it was ready`)))])) as [Ready];
-    return message;
-  })();
+  const died = exited.then(([code, signal]) => Promise.reject(new Error(`${name} exited (${signal ?? code}) before it answered`)));
+  died.catch(() => {}); // only the requests racing it report it
+  const next = async <T>() => ((await Promise.race([once(child, 'message'), died])) as [T])[0];
   return {
     pid: child.pid!,
-    ready: await first,
+    ready: await next<Ready>(),
     async request<T>(message: unknown) {
-      const reply = once(child, 'message');
+      const reply = next<T>();
       child.send(message as object);
-      return ((await reply) as [T])[0];
+      return reply;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

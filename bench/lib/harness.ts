@@ -9,6 +9,8 @@ export interface Contender {
   anchors?: string[];
   /** One run over `units` units of work: setup untimed, the work itself measured (see clock()). */
   run(units: number): Promise<Sample>;
+  /** Frees what the runs kept (a contender's own process, lib/remote.ts); called once, after the last round. */
+  close?(): Promise<void>;
 }
 
 export interface Bench {
@@ -63,11 +65,15 @@ export async function runBench(bench: Bench, rounds: number, log: (line: string)
       return null;
     }
   };
-  log(`${bench.id}: warm-up`);
-  for (const contender of bench.contenders) await attempt(contender, bench.warmupUnits ?? bench.units);
-  for (let round = 0; round < rounds; round++) {
-    log(`${bench.id}: round ${round + 1}/${rounds}`);
-    for (const contender of rotate(bench.contenders, round)) outcome.samples[contender.name]![round] = await attempt(contender, bench.units);
+  try {
+    log(`${bench.id}: warm-up`);
+    for (const contender of bench.contenders) await attempt(contender, bench.warmupUnits ?? bench.units);
+    for (let round = 0; round < rounds; round++) {
+      log(`${bench.id}: round ${round + 1}/${rounds}`);
+      for (const contender of rotate(bench.contenders, round)) outcome.samples[contender.name]![round] = await attempt(contender, bench.units);
+    }
+  } finally {
+    await Promise.all(bench.contenders.map((c) => c.close?.()));
   }
   return outcome;
 }

@@ -1,0 +1,88 @@
+// The Node contenders of the FTPS benchmark (bench/ftp.ts), each built in its own process
+// (lib/remote.ts): log in untimed, then one download or upload of `size` bytes timed.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { clock } from '../lib/clock.js';
+import type { Factory } from '../lib/remote.js';
+import { implementation, type ClientEngine } from './implementation.js';
+
+export interface FtpTarget {
+  port: number;
+  caFile: string;
+  user: string;
+  password: string;
+  direction: 'down' | 'up';
+  /** Bytes of big.bin (down) or of up.bin (up). */
+  size: number;
+  /** vsftpd's home, where an upload lands (checked after each run). */
+  home: string;
+  /** vsftpd's processes, for the server CPU. */
+  serverPids: number[];
+}
+
+const MiB = 2 ** 20;
+
+/** A sink that counts what it is given. */
+function counter(): { sink: Writable; bytes(): number } {
+  let bytes = 0;
+  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((bytes += chunk.length), done()) });
+  return { sink, bytes: () => bytes };
+}
+const zeros = function* (size: number) {
+  for (let left = size; left > 0; left -= MiB) yield Buffer.alloc(Math.min(MiB, left));
+};
+/** The transfer moved `size` bytes: counted (down) or on the server's disk (up). */
+function moved(who: string, { direction, size, home }: FtpTarget, downloaded: number): void {
+  const got = direction === 'down' ? downloaded : statSync(join(home, 'up.bin')).size;
+  if (got !== size) throw new Error(`${who} ${direction === 'down' ? 'downloaded' : 'uploaded'} ${got} bytes, not ${size}`);
+}
+
+/** The floor of the download: a bare node:tls client on the same data connection (lib/raw-ftp.ts). */
+export const raw: Factory<FtpTarget> = async (target) => {
+  const { RawFtpClient } = await import('../lib/raw-ftp.js');
+  return async () => {
+    const client = await RawFtpClient.login({ port: target.port, ca: readFileSync(target.caFile), user: target.user, password: target.password });
+    let bytes = 0;
+    const sample = await clock(() => client.retr('big.bin', (chunk) => void (bytes += chunk.length)), target.serverPids);
+    await client.quit();
+    moved('raw node:tls', target, bytes);
+    return sample;
+  };
+};
+
+export const basicFtp: Factory<FtpTarget> = async (target) => {
+  const { Client } = await import('basic-ftp');
+  return async () => {
+    const client = new Client(60_000);
+    await client.access({ host: '127.0.0.1', port: target.port, user: target.user, password: target.password, secure: true, secureOptions: { ca: readFileSync(target.caFile), servername: 'localhost' } });
+    const { sink, bytes } = counter();
+    const sample = await clock(async () => {
+      if (target.direction === 'down') await client.downloadTo(sink, 'big.bin');
+      else await client.uploadFrom(Readable.from(zeros(target.size)), 'up.bin');
+    }, target.serverPids);
+    client.close();
+    moved('basic-ftp', target, bytes());
+    return sample;
+  };
+};
+
+export const unitls: Factory<FtpTarget & { engine: ClientEngine }> = async (target) => {
+  const { FTP_TLS } = await import('@unitls/ftp');
+  const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
+  const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(target.caFile)) });
+  const tls = await implementation(target.engine);
+  return async () => {
+    const client = new FTP_TLS({ host: '127.0.0.1', port: target.port, serverHostname: 'localhost', implementation: tls, configuration });
+    await client.connect();
+    await client.login(target.user, target.password);
+    const { sink, bytes } = counter();
+    const sample = await clock(async () => {
+      if (target.direction === 'down') await client.retrbinary('RETR big.bin', sink);
+      else await client.storbinary('STOR up.bin', zeros(target.size));
+    }, target.serverPids);
+    await client.quit();
+    moved('@unitls/ftp', target, bytes());
+    return sample;
+  };
+};

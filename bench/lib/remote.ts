@@ -1,0 +1,44 @@
+// Node client contenders in processes of their own. Each contender's child is forked at its first
+// run (the harness's unmeasured warm-up, so V8 compiles the client's path there), keeps its client
+// code and heap for the whole benchmark, and does each measured run when asked: set-up untimed,
+// the work clocked with the child's own process.cpuUsage(). No contender runs on a heap another
+// one grew, nor pays for another's garbage. Default Node flags (users run default Node).
+import { fileURLToPath } from 'node:url';
+import { forkModule, type Child } from './children.js';
+import type { Sample } from './clock.js';
+import type { Contender } from './harness.js';
+
+/** What one measured run of `units` units does, built once in the child. */
+export type Run = (units: number) => Promise<Sample>;
+/** Builds a contender's run from plain (JSON) parameters; a module of bench/contenders/ exports these. */
+export type Factory<P> = (params: P) => Run | Promise<Run>;
+
+/** What the child answers: a sample, or why the run failed. */
+export type Reply = { sample: Sample } | { error: string };
+
+const CHILD = fileURLToPath(new URL('./contender-child.ts', import.meta.url));
+
+/**
+ * Contenders built by the factories of `bench/contenders/<file>.ts` (type `M`: that module), each
+ * in a child of its own: `contendersIn<typeof import('./contenders/smtp.js')>('smtp')('unitls', params, row)`.
+ */
+export function contendersIn<M>(file: string) {
+  const module = new URL(`../contenders/${file}.ts`, import.meta.url).href;
+  return <K extends keyof M & string>(factory: K, params: M[K] extends Factory<infer P> ? P : never, row: { name: string; anchors?: string[] }): Contender => {
+    let child: Promise<Child<{ ready: true }>> | null = null;
+    return {
+      ...row,
+      async run(units) {
+        child ??= forkModule<{ ready: true }>(CHILD, [module, factory, JSON.stringify(params)]);
+        const reply = await (await child).request<Reply>({ units });
+        if ('error' in reply) throw new Error(reply.error);
+        return reply.sample;
+      },
+      async close() {
+        const started = child;
+        child = null;
+        await (await started?.catch(() => null))?.stop();
+      },
+    };
+  };
+}
