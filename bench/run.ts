@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ftp } from './ftp.js';
 import { http } from './http.js';
+import { WARMUPS } from './lib/harness.js';
 import { createBenchPki } from './lib/pki.js';
+import { clientsNote } from './lib/remote.js';
 import { load, machine, table } from './lib/report.js';
 import type { Result, Suite } from './lib/suite.js';
 import { mail } from './mail.js';
@@ -46,7 +48,7 @@ try {
   pki.remove();
 }
 const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
-const note = `${started.toISOString()}, ${minutes} min; ${machine()}; load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end; rounds ${rounds}, scale ${scale}; every Node client contender of smtp/mail/ftp/http in its own process`;
+const note = `${started.toISOString()}, ${minutes} min; ${machine()}; load average (1/5/15 min) ${loadAtStart} at start, ${load()} at end; rounds ${rounds}, scale ${scale}; ${clientsNote()}${WARMUPS === undefined ? '' : `, BENCH_WARMUPS=${WARMUPS}`}`;
 const markdown = [
   `Run: ${note}.`,
   ...results.flatMap((r) => (r.skipped ? [`### ${r.suite}: skipped (${r.skipped})`] : r.outcomes.map((o) => (o.kind === 'memory' ? memoryTable(o) : table([o], rounds))))),

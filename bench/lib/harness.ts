@@ -11,6 +11,8 @@ export interface Contender {
   run(units: number): Promise<Sample>;
   /** Frees what the runs kept (a contender's own process, lib/remote.ts); called once, after the last round. */
   close?(): Promise<void>;
+  /** The same client measured in the measuring process, as its own row beside this one (BENCH_CLIENTS=both, lib/remote.ts). */
+  twin?: Contender;
 }
 
 export interface Bench {
@@ -20,8 +22,10 @@ export interface Bench {
   /** What one unit of work is: `MiB`, `message`, `request`, `handshake`. */
   unit: string;
   units: number;
-  /** Units of the unmeasured warm-up run every contender gets first; default `units`. */
+  /** Units of each unmeasured warm-up run every contender gets first; default `units`. */
   warmupUnits?: number;
+  /** Unmeasured warm-up runs of every contender; default 1 (`BENCH_WARMUPS` overrides every benchmark's). */
+  warmupRuns?: number;
   anchors: string[];
   /** Whose CPU the CPU ratio compares: the client's alone (the server is the same program for every row) or both ends'. */
   cpu: 'client' | 'client+server';
@@ -42,9 +46,13 @@ export interface Outcome {
   errors: Record<string, string>;
 }
 
+/** Unmeasured runs of every contender before the rounds, for experiments: overrides each benchmark's `warmupRuns`. */
+export const WARMUPS = process.env.BENCH_WARMUPS ? Number(process.env.BENCH_WARMUPS) : undefined;
+
 const rotate = <T>(items: T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
 
-export async function runBench(bench: Bench, rounds: number, log: (line: string) => void): Promise<Outcome> {
+export async function runBench(given: Bench, rounds: number, log: (line: string) => void): Promise<Outcome> {
+  const bench = { ...given, contenders: given.contenders.flatMap((c) => (c.twin ? [c, c.twin] : [c])) };
   const outcome: Outcome = {
     id: bench.id,
     title: bench.title,
@@ -67,7 +75,7 @@ export async function runBench(bench: Bench, rounds: number, log: (line: string)
   };
   try {
     log(`${bench.id}: warm-up`);
-    for (const contender of bench.contenders) await attempt(contender, bench.warmupUnits ?? bench.units);
+    for (const contender of bench.contenders) for (let i = 0; i < (WARMUPS ?? bench.warmupRuns ?? 1); i++) await attempt(contender, bench.warmupUnits ?? bench.units);
     for (let round = 0; round < rounds; round++) {
       log(`${bench.id}: round ${round + 1}/${rounds}`);
       for (const contender of rotate(bench.contenders, round)) outcome.samples[contender.name]![round] = await attempt(contender, bench.units);

@@ -17,6 +17,31 @@ export type Factory<P> = (params: P) => Run | Promise<Run>;
 export type Reply = { sample: Sample } | { error: string };
 
 const CHILD = fileURLToPath(new URL('./contender-child.ts', import.meta.url));
+/** Node flags for the children, for experiments only (`BENCH_CLIENT_FLAGS=--no-memory-reducer`); default none. */
+const FLAGS = process.env.BENCH_CLIENT_FLAGS?.split(' ').filter(Boolean) ?? [];
+
+/**
+ * `BENCH_CLIENTS=shared` builds every such contender in the measuring process instead, as before
+ * session 7 (for comparison); `both` measures each both ways, side by side in the same rounds (the
+ * row in the measuring process named `<name> [shared process]`).
+ */
+const MODE = process.env.BENCH_CLIENTS ?? 'own';
+if (!['own', 'shared', 'both'].includes(MODE)) throw new Error(`BENCH_CLIENTS=${MODE}: choose own, shared or both`);
+/** Where the Node client contenders run, for a run's note. */
+export const clientsNote = (): string =>
+  (MODE === 'own' ? 'every Node client contender in its own process' : `BENCH_CLIENTS=${MODE}`) + (FLAGS.length > 0 ? `, client flags ${FLAGS.join(' ')}` : '');
+
+/** A contender whose factory runs here, in the measuring process. */
+function shared(module: string, factory: string, params: unknown, row: { name: string; anchors?: string[] }): Contender {
+  let run: Promise<Run> | null = null;
+  return {
+    ...row,
+    async run(units) {
+      run ??= (async () => ((await import(module)) as Record<string, Factory<unknown>>)[factory]!(params))();
+      return (await run)(units);
+    },
+  };
+}
 
 /**
  * Contenders built by the factories of `bench/contenders/<file>.ts` (type `M`: that module), each
@@ -25,11 +50,14 @@ const CHILD = fileURLToPath(new URL('./contender-child.ts', import.meta.url));
 export function contendersIn<M>(file: string) {
   const module = new URL(`../contenders/${file}.ts`, import.meta.url).href;
   return <K extends keyof M & string>(factory: K, params: M[K] extends Factory<infer P> ? P : never, row: { name: string; anchors?: string[] }): Contender => {
+    if (MODE === 'shared') return shared(module, factory, params, row);
+    const twin = MODE === 'both' ? { twin: shared(module, factory, params, { ...row, name: `${row.name} [shared process]` }) } : {};
     let child: Promise<Child<{ ready: true }>> | null = null;
     return {
       ...row,
+      ...twin,
       async run(units) {
-        child ??= forkModule<{ ready: true }>(CHILD, [module, factory, JSON.stringify(params)]);
+        child ??= forkModule<{ ready: true }>(CHILD, [module, factory, JSON.stringify(params)], FLAGS);
         const reply = await (await child).request<Reply>({ units });
         if ('error' in reply) throw new Error(reply.error);
         return reply.sample;
