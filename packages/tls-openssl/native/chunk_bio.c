@@ -22,6 +22,9 @@ typedef struct Chunk {
 static _Thread_local Chunk *spares[READ_CHUNK_SPARES];
 static _Thread_local int spare_count;
 static _Thread_local size_t allocations;
+/* Set once the thread's environment freed its spares: connection finalizers run after that
+ * cleanup hook when a worker ends, and a chunk kept then would die with the thread. */
+static _Thread_local int spares_closed;
 
 typedef struct {
   Chunk *head;
@@ -36,11 +39,12 @@ static int is_spare_kind(const Chunk *chunk) { return chunk->data == chunk->stor
 
 static void chunk_free(Chunk *chunk) {
   if (chunk->release != NULL) chunk->release(chunk->owner);
-  if (is_spare_kind(chunk) && spare_count < READ_CHUNK_SPARES) spares[spare_count++] = chunk;
+  if (!spares_closed && is_spare_kind(chunk) && spare_count < READ_CHUNK_SPARES) spares[spare_count++] = chunk;
   else free(chunk);
 }
 
 void chunk_bio_free_spares(void) {
+  spares_closed = 1;
   while (spare_count > 0) free(spares[--spare_count]);
 }
 
