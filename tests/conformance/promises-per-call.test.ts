@@ -3,14 +3,21 @@
  * peer, a recv that finds bytes already decryptable and a send of one piece each make exactly one
  * promise (before: tls-core BufferSocket's read and write lanes made 7 per waiting recv on
  * tls-openssl and tls-pure; ~15 of the 24 per POP3 RETR were theirs), and sends still go out in
- * call order whichever way each is written (one piece at once, or queued and in pieces). One recv
- * at a time and close() ending a waiting recv: tests/conformance/recv-and-close.test.ts.
+ * call order whichever way each is written (one piece at once, or queued and in pieces). The same
+ * on a connection upgraded by startTls (SMTP/IMAP STARTTLS, POP3 STLS, FTP AUTH TLS), over a
+ * node:net socket and over a plain JavaScript Duplex (before: 7 per waiting recv on tls-openssl and
+ * tls-pure, whose pulled intake could not answer synchronously). One recv at a time and close()
+ * ending a waiting recv: tests/conformance/recv-and-close.test.ts.
  */
+import { once } from 'node:events';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { SEND_PIECE_SIZE, type TLSSocket } from '@unitls/tls-core';
+import { SEND_PIECE_SIZE, startTls, type TLSSocket } from '@unitls/tls-core';
 import { promisesCreatedBy } from '../support/promise-count.js';
-import { clientConfig, serverConfig } from '../support/fixtures.js';
-import { connectPair } from '../support/sockets.js';
+import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
+import { connectPair, jsTransport } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
 const text = (value: string): Uint8Array => Buffer.from(value);
@@ -77,6 +84,65 @@ describe.each(implementations.map((i) => [i.name, i] as const))('promises per re
       expect(str(await pair.server.recv(10))).toBe('end');
     } finally {
       await pair.close();
+    }
+  });
+});
+
+/** A plain server that says one line, then starts TLS (node:tls) as a STARTTLS server does. */
+async function upgradingServer(): Promise<{ server: Server; peers: Promise<tls.TLSSocket> }> {
+  let upgraded!: (peer: tls.TLSSocket) => void;
+  const peers = new Promise<tls.TLSSocket>((resolve) => (upgraded = resolve));
+  const secureContext = tls.createSecureContext({ key: pki.pem('server-ec', 'key'), cert: pki.pem('server-ec', 'chain.crt') });
+  const server = createServer((raw) => {
+    raw.on('error', () => {});
+    raw.write('220 ready for TLS\r\n');
+    const peer = new tls.TLSSocket(raw, { isServer: true, secureContext });
+    peer.on('error', () => {});
+    peer.once('secure', () => upgraded(peer));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, peers };
+}
+
+describe.each(implementations.map((i) => [i.name, i] as const))('promises per recv and send after startTls (%s)', (_, implementation) => {
+  // A send over a JavaScript Duplex takes the queued path (the pooled one-piece send writes to
+  // node:net sockets only): its count is not pinned here.
+  it.each(['a node:net socket', 'a JavaScript Duplex'] as const)('over %s: a waiting recv, a one-piece send (node:net) and a recv of bytes already decryptable are one promise each', async (over) => {
+    const { server, peers } = await upgradingServer();
+    let tcp: Socket | null = null;
+    let client: TLSSocket | null = null;
+    try {
+      tcp = netConnect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+      const [line] = (await once(tcp, 'data')) as [Buffer];
+      tcp.pause();
+      expect(line.toString()).toBe('220 ready for TLS\r\n');
+      const transport: Socket | Duplex = over === 'a node:net socket' ? tcp : jsTransport(tcp);
+      const upgrading = startTls(new implementation.clientContext(clientConfig()), transport as Socket, { serverHostname: 'localhost' });
+      const [socket, peer] = await Promise.all([upgrading, peers]);
+      client = socket;
+      const waiting = promisesCreatedBy(() => socket.recv(10));
+      expect(waiting.promises).toBe(1);
+      peer.write('hello');
+      expect(str(await waiting.result)).toBe('hello');
+      const received = once(peer, 'data');
+      const sending = promisesCreatedBy(() => socket.send(text('ping')));
+      if (over === 'a node:net socket') expect(sending.promises).toBe(1);
+      expect(await sending.result).toBe(4);
+      expect(((await received) as [Buffer])[0].toString()).toBe('ping');
+      // Two records in one write: a recv of 1 leaves the rest decryptable for the next.
+      peer.write('xy');
+      expect(str(await socket.recv(1))).toBe('x');
+      const ready = promisesCreatedBy(() => socket.recv(10));
+      expect(ready.promises).toBe(1);
+      expect(str(await ready.result)).toBe('y');
+      // The peer's close_notify still ends the stream.
+      peer.end();
+      expect((await socket.recv(10)).length).toBe(0);
+    } finally {
+      await client?.close(true);
+      tcp?.destroy();
+      server.close();
     }
   });
 });

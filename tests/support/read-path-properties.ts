@@ -8,13 +8,16 @@
  *   read, WantReadError, processOutgoing) for any record sizes, any way the network splits the
  *   stream and any read sizes;
  * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not, and whether
- *   its socket is read through a ChunkReader or straight from node:net's reused read buffer
- *   (tls-core's connectDirect: copyIncoming, or processIncoming of a copy for a buffer without it);
+ *   its socket is read through a ChunkReader (fed chunk by chunk as the buffer asks, also from a
+ *   Duplex that cuts the network's reads at random points, as a startTls transport may) or straight
+ *   from node:net's reused read buffer (tls-core's connectDirect: copyIncoming, or processIncoming
+ *   of a copy for a buffer without it);
  * - issue #17's copy paths (writeInto, copyIncoming, readOwned) carry the PEP path's bytes too.
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { expect } from 'vitest';
 import { BufferSocket, connectDirect, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
 
@@ -253,7 +256,41 @@ export interface SocketReadOptions {
 }
 
 /** The read paths of a client TLSSocket that {@link assertSocketReadsMatch} compares. */
-const PATHS = ['pep', 'fast', 'direct', 'copying'] as const;
+const PATHS = ['pep', 'fast', 'direct', 'copying', 'split'] as const;
+
+/**
+ * A JavaScript Duplex over `tcp` that hands on each chunk the network delivered cut into pieces
+ * of `pieces` bytes in turn (a separate push, so a separate chunk, each): a transport whose reads
+ * end anywhere in a record or its header.
+ */
+function splittingTransport(tcp: Socket, pieces: number[]): Duplex {
+  let turn = 0;
+  const duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => void tcp.resume(),
+    write: (chunk: Buffer, _encoding, callback) => void tcp.write(chunk, callback),
+    final: (callback) => {
+      tcp.end();
+      callback();
+    },
+    destroy: (error, callback) => {
+      tcp.destroy();
+      callback(error);
+    },
+  });
+  tcp.on('data', (chunk: Buffer) => {
+    let more = true;
+    for (let start = 0; start < chunk.length; ) {
+      const end = Math.min(chunk.length, start + pieces[turn++ % pieces.length]!);
+      more = duplex.push(chunk.subarray(start, end));
+      start = end;
+    }
+    if (!more) tcp.pause();
+  });
+  tcp.on('end', () => duplex.push(null));
+  tcp.on('error', (error) => duplex.destroy(error));
+  return duplex;
+}
 
 /**
  * Asserts: a TLSSocket returns the same bytes on every read path: its buffer's PEP calls only, its
@@ -264,10 +301,11 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }
   const port = listener.getsockname()!.port;
   /**
    * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep', readOwned on
-   * 'copying'; read through a ChunkReader on 'pep' and 'fast', straight from node:net's reused
-   * read buffer on 'direct' and 'copying'.
+   * 'copying'; read through a ChunkReader on 'pep', 'fast' and 'split' (there through a Duplex
+   * cutting reads into pieces of `pieces` bytes), straight from node:net's reused read buffer on
+   * 'direct' and 'copying'.
    */
-  const open = async (path: (typeof PATHS)[number]): Promise<[TLSSocket, TLSSocket]> => {
+  const open = async (path: (typeof PATHS)[number], pieces: number[]): Promise<[TLSSocket, TLSSocket]> => {
     const buffer = clientBuffer();
     const hidden = new Set<PropertyKey>(
       path === 'pep' ? ['readAvailable', 'readOwned', 'takeIncoming', 'takeOutgoing', 'copyIncoming', 'writeInto'] : path === 'copying' ? ['readOwned'] : [],
@@ -285,17 +323,19 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }
         : buffer;
     const tcp = path === 'direct' || path === 'copying' ? connectDirect({ host: '127.0.0.1', port }) : connect({ host: '127.0.0.1', port });
     await once(tcp, 'connect');
-    const [client, [server]] = await Promise.all([BufferSocket.open(seen, tcp), listener.accept()]);
+    const transport = path === 'split' ? splittingTransport(tcp, pieces) : tcp;
+    const [client, [server]] = await Promise.all([BufferSocket.open(seen, transport), listener.accept()]);
     return [client, server];
   };
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 6 }),
       fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }),
-      async (sizes, recvSizes) => {
+      fc.array(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 40_000 })), { minLength: 1, maxLength: 6 }),
+      async (sizes, recvSizes, pieces) => {
         const data = plaintext(sizes);
         for (const path of PATHS) {
-          const [client, server] = await open(path);
+          const [client, server] = await open(path, pieces);
           try {
             // Server to client: the client's read path is the one compared (the server's sends
             // take the fast output path where its buffer has one).

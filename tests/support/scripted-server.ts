@@ -92,7 +92,10 @@ export async function scriptedServer(script: (connection: ScriptConnection) => P
         secure.on('error', () => {});
         stream = secure;
         attach(secure);
-        await once(secure, 'secure');
+        // A client that gives up during the handshake closes without an error: the script ends then.
+        const closed = once(secure, 'close').then(() => Promise.reject(new Error('the client closed during the TLS handshake')));
+        closed.catch(() => {});
+        await Promise.race([once(secure, 'secure'), closed]);
       },
     };
     running.push(script(connection).catch(() => {}).finally(() => raw.destroy()));

@@ -30,6 +30,8 @@ export interface ReadOutcome {
  */
 let settling: ChunkReader[] = [];
 
+const EMPTY = new Uint8Array(0);
+
 /** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
 let capturedResolve: ((chunk: Uint8Array) => void) | null = null;
 let capturedReject: ((error: unknown) => void) | null = null;
@@ -65,6 +67,8 @@ export class ChunkReader {
   #resolve: ((chunk: Uint8Array) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #want = 0;
+  /** What {@link onArrival} was given, called at the next wake-up; null while none waits. */
+  #arrival: (() => void) | null = null;
   /** Whether this reader is in {@link settling}. */
   #queued = false;
   readonly #stream: Readable;
@@ -190,14 +194,46 @@ export class ChunkReader {
   }
 
   /**
-   * Rejects the waiting read (if one waits) with `reason`, as it is; the reader stays attached
-   * and keeps what arrives for the next read.
+   * Rejects the waiting read (if one waits) with `reason`, as it is, and wakes what waits through
+   * {@link onArrival}; the reader stays attached and keeps what arrives for the next read.
    */
   cancelRead(reason: unknown): void {
+    if (this.#arrival !== null) this.#wakeQueued();
     const reject = this.#reject;
     if (reject === null) return;
     this.#clearWaiting();
     reject(reason);
+  }
+
+  /**
+   * Calls `callback` once, in a microtask, after the next chunk, end or error of the stream (or
+   * {@link cancelRead}, {@link detach}): a read without a promise, for an owner that takes the
+   * bytes with {@link readHeld} itself and checks why it was woken. Replaces a callback given before.
+   */
+  onArrival(callback: () => void): void {
+    this.#arrival = callback;
+  }
+
+  /**
+   * Up to `max` bytes of the oldest chunk held, at once (empty when none is): the chunk's own
+   * memory, never a concatenation of several. Resumes the stream below the high-water mark.
+   */
+  readHeld(max: number): Uint8Array {
+    const chunks = this.#chunks;
+    if (chunks === null) return EMPTY;
+    const first = chunks[0]!;
+    let out = first;
+    if (first.length > max) {
+      out = first.subarray(0, max);
+      chunks[0] = first.subarray(max);
+    } else chunks.shift();
+    this.#taken(out.length);
+    return out;
+  }
+
+  /** The stream's error, once it failed (held bytes may still be read before it); null before. */
+  get error(): unknown {
+    return this.#error;
   }
 
   /** Bytes held and not yet read. */
@@ -215,7 +251,12 @@ export class ChunkReader {
    * same turn (node:tls hands several over at once) go to that one read, as when it was resumed.
    */
   #wake(): void {
-    if (this.#resolve === null || this.#queued) return;
+    if (this.#resolve === null && this.#arrival === null) return;
+    this.#wakeQueued();
+  }
+
+  #wakeQueued(): void {
+    if (this.#queued) return;
     this.#queued = true;
     if (settling.push(this) === 1) queueMicrotask(ChunkReader.#settleQueued);
   }
@@ -229,6 +270,11 @@ export class ChunkReader {
   /** Settles the waiting read, if there is still something to settle it with. */
   #settleWaiting(): void {
     this.#queued = false;
+    const arrival = this.#arrival;
+    if (arrival !== null) {
+      this.#arrival = null;
+      arrival();
+    }
     const resolve = this.#resolve;
     if (resolve === null) return;
     if (this.#buffered > 0) {
@@ -315,11 +361,16 @@ export class ChunkReader {
       }
       out = Buffer.concat(parts, size);
     }
-    this.#buffered -= out.length;
+    this.#taken(out.length);
+    return out;
+  }
+
+  /** Accounts for `count` bytes taken from the held chunks. */
+  #taken(count: number): void {
+    this.#buffered -= count;
     // All read: the array goes too (its backing store outgrows one chunk once data flowed).
     if (this.#buffered === 0) this.#chunks = null;
     if (this.#buffered < this.#highWaterMark && !this.#ended) this.#resumeIfPaused();
-    return out;
   }
 
   #resumeIfPaused(): void {

@@ -25,6 +25,8 @@ const READ_SIZE = 64 * 1024;
  */
 export const READ_AHEAD = 256 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 /** Bytes of one direct socket read. */
 const DIRECT_READ_SIZE = 64 * 1024;
 
@@ -101,14 +103,22 @@ export function copiesIncoming(buffer: TLSBuffer): buffer is TLSBuffer & Copying
   return typeof (buffer as Partial<CopyingBuffer>).copyIncoming === 'function';
 }
 
-/** Chunks read by node:net (fresh memory each), fed by reference when the buffer takes them so. */
+/**
+ * Chunks read by node:net (fresh memory each), fed by reference when the buffer takes them so,
+ * when the buffer asks for input. Answers {@link Intake.poll} from the chunks its reader holds, so
+ * a socket upgraded by startTls has BufferSocket's one-promise recv too (issue #16).
+ */
 class PulledIntake implements Intake {
-  readonly fed = 0;
+  #fed = 0;
   readonly #reader: ChunkReader;
   readonly #buffer: TLSBuffer;
   readonly #take: ((data: Uint8Array) => boolean) | undefined;
   /** Transport bytes the buffer had no room for yet. */
-  #pending: Uint8Array = new Uint8Array(0);
+  #pending: Uint8Array = EMPTY;
+  /** The waiting fill's wake-up; null while none waits. */
+  #arrived: (() => void) | null = null;
+  /** What the waiting fill rejects with ({@link interrupt}), or null. */
+  #interruption: unknown = null;
 
   constructor(transport: Transport, buffer: TLSBuffer) {
     this.#reader = new ChunkReader(transport);
@@ -117,49 +127,88 @@ class PulledIntake implements Intake {
     this.#take = take === undefined ? undefined : take.bind(buffer);
   }
 
-  async fill(_since: number, eofMessage?: string): Promise<boolean> {
-    let data = this.#pending;
-    if (data.length === 0) {
-      data = await this.#reader.read(READ_SIZE);
-      if (data.length === 0 && eofMessage !== undefined) throw new TLSError(eofMessage);
+  get fed(): number {
+    return this.#fed;
+  }
+
+  async fill(since: number, eofMessage?: string): Promise<boolean> {
+    for (;;) {
+      const fed = this.poll(since, eofMessage);
+      if (fed !== null) return fed;
+      await new Promise<void>((resolve) => {
+        this.#arrived = resolve;
+        this.#reader.onArrival(resolve);
+      });
+      this.#arrived = null;
+      const interruption = this.#interruption;
+      if (interruption !== null) {
+        this.#interruption = null;
+        throw interruption;
+      }
     }
-    this.#pending = this.#feed(data);
-    return data.length > 0;
+  }
+
+  poll(since: number, eofMessage?: string): boolean | null {
+    if (this.#fed !== since) return true;
+    // Chunk by chunk, never joined: up to READ_SIZE bytes per feed, as much as the buffer takes.
+    let taken = 0;
+    while (taken < READ_SIZE) {
+      let data = this.#pending;
+      if (data.length === 0) data = this.#reader.readHeld(READ_SIZE - taken);
+      if (data.length === 0) break;
+      const rest = this.#feed(data);
+      this.#pending = rest;
+      taken += data.length - rest.length;
+      if (rest.length > 0) break; // the buffer is full
+    }
+    if (taken > 0) {
+      this.#fed++;
+      return true;
+    }
+    if (this.#pending.length > 0) throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more');
+    const error = this.#reader.error;
+    if (error !== null) throw error;
+    if (this.#reader.done) {
+      if (eofMessage !== undefined) throw new TLSError(eofMessage);
+      this.#buffer.processIncoming(EMPTY);
+      return false;
+    }
+    return null;
+  }
+
+  wait(wake: () => void): void {
+    this.#reader.onArrival(wake);
   }
 
   /** Gives the buffer as much of `data` as it takes; returns the rest. */
   #feed(data: Uint8Array): Uint8Array {
-    let size = data.length;
-    for (;;) {
-      let cause: unknown;
-      if (data.length > 0 && this.#take !== undefined) {
-        // Transport chunks are never changed once read, so the buffer may keep them as they are.
-        if (this.#take(data.subarray(0, size))) return data.subarray(size);
-      } else {
-        try {
-          this.#buffer.processIncoming(data.subarray(0, size));
-          return data.subarray(size);
-        } catch (error) {
-          if (!(error instanceof WantReadError)) throw error;
-          cause = error;
-        }
+    for (let size = data.length; size >= 1; size >>= 1) {
+      // Transport chunks are never changed once read, so the buffer may keep them as they are.
+      if (this.#take !== undefined) {
+        if (this.#take(size === data.length ? data : data.subarray(0, size))) return data.subarray(size);
+        continue;
       }
-      // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
-      if (size <= 1) {
-        if (data !== this.#pending) return data;
-        throw new TLSError('the TLSBuffer accepts no incoming data although it waits for more', { cause });
+      try {
+        this.#buffer.processIncoming(size === data.length ? data : data.subarray(0, size));
+        return data.subarray(size);
+      } catch (error) {
+        // A full buffer stores nothing (PEP 748): offer less, and keep the rest for later.
+        if (!(error instanceof WantReadError)) throw error;
       }
-      size >>= 1;
     }
+    return data;
   }
 
   drained(): void {}
 
   interrupt(reason: unknown): void {
+    // A waiting fill rejects; the one-promise recv ({@link wait}) is woken and sees close() itself.
+    if (this.#arrived !== null) this.#interruption = reason;
     this.#reader.cancelRead(reason);
   }
 
   detach(): void {
+    this.#pending = EMPTY;
     this.#reader.detach();
   }
 }

@@ -142,4 +142,52 @@ describe('ChunkReader', () => {
     await expect(other.read(4)).rejects.toThrow('mapped: boom');
     other.detach();
   });
+
+  it('readHeld takes the oldest chunk (never a join of several) without waiting; onArrival wakes once, in a microtask, without a promise', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream, 8);
+    expect(reader.readHeld(10)).toHaveLength(0);
+    const woken: string[] = [];
+    const registering = promisesCreatedBy(() => reader.onArrival(() => woken.push(`woken, ${reader.buffered} held`)));
+    expect(registering.promises).toBe(0);
+    reader.deliver(Buffer.from('abc'));
+    reader.deliver(Buffer.from('defgh'));
+    expect(woken).toEqual([]); // not inside the stream's event
+    await Promise.resolve();
+    expect(woken).toEqual(['woken, 8 held']);
+    expect(stream.isPaused()).toBe(true); // at the high-water mark
+    expect(Buffer.from(reader.readHeld(2)).toString()).toBe('ab');
+    expect(Buffer.from(reader.readHeld(10)).toString()).toBe('c');
+    expect(stream.isPaused()).toBe(false); // below it again
+    const held = reader.readHeld(10);
+    expect(Buffer.from(held).toString()).toBe('defgh');
+    expect(reader.readHeld(10)).toHaveLength(0);
+    // Once only: the next chunk wakes nobody unless asked again.
+    reader.deliver(Buffer.from('i'));
+    await Promise.resolve();
+    expect(woken).toHaveLength(1);
+    expect(Buffer.from(reader.readHeld(10)).toString()).toBe('i');
+    // cancelRead wakes the callback (its owner checks why); so does the end of the stream.
+    reader.onArrival(() => woken.push('cancelled'));
+    reader.cancelRead(new Error('interrupted'));
+    await Promise.resolve();
+    reader.onArrival(() => woken.push(`ended, done ${reader.done}`));
+    stream.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(woken.slice(1)).toEqual(['cancelled', 'ended, done true']);
+    reader.detach();
+  });
+
+  it('error: null until the stream fails, then its error while held bytes are still readable', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream);
+    stream.write(Buffer.from('x'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.error).toBeNull();
+    stream.destroy(new Error('boom'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((reader.error as Error).message).toBe('boom');
+    expect(Buffer.from(reader.readHeld(4)).toString()).toBe('x');
+    reader.detach();
+  });
 });
