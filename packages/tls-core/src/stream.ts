@@ -121,6 +121,18 @@ export class TLSSocketStream extends Duplex {
     socket.close(true).then(() => callback(error), () => callback(error));
   }
 
+  /**
+   * Like node:net's: end(), then destroy once the write side finished, without waiting for the
+   * peer's end. node:http calls it when a response ends a connection that is not kept alive; then
+   * what the peer does after (its FIN, or a reset for our late close_notify) is not reported, as
+   * over node:tls. (end() alone keeps reading until the peer's close_notify.)
+   */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
   // node:net socket methods some HTTP libraries call; TCP tuning belongs to the implementation.
   setNoDelay(): this {
     return this;
