@@ -24,7 +24,7 @@ import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
-import { streamOver } from './transport.js';
+import { tlsOver } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -121,19 +121,19 @@ export class NodeClientContext implements ClientContext {
     const serverHostname = target.name;
     const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
-    const { stream, end } = streamOver(transport);
-    const socket = tls.connect({
-      socket: stream,
-      secureContext: this.#secureContext,
-      ...(servername === undefined ? {} : { servername }),
-      ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
-      ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
-      rejectUnauthorized: relax.verifyChain,
-      // Node skips this check on resumed sessions and falls back to the subject CN; the name is
-      // checked below instead, on every connection.
-      checkServerIdentity: () => undefined,
-    });
-    end.watch(socket);
+    const { socket, end } = tlsOver(transport, (stream) =>
+      tls.connect({
+        socket: stream,
+        secureContext: this.#secureContext,
+        ...(servername === undefined ? {} : { servername }),
+        ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
+        ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
+        rejectUnauthorized: relax.verifyChain,
+        // Node skips this check on resumed sessions and falls back to the subject CN; the name is
+        // checked below instead, on every connection.
+        checkServerIdentity: noIdentityCheck,
+      }),
+    );
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -193,4 +193,13 @@ function tcpConnected(tcp: Socket): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * node:tls's identity check, turned off (NodeClientContext checks the name itself). One function
+ * for every connection: node:tls keeps its connect options for the connection's life, and a
+ * closure here would keep the whole handshake's scope with it (~150 bytes per idle client).
+ */
+function noIdentityCheck(): undefined {
+  return undefined;
 }

@@ -28,7 +28,7 @@
 import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { RaggedEOF, recvEndedByClose, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, remoteAddress, type Address, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { canReadDirectly, directReadsInUse, readDirectly, restartHandle, stopHandle } from './native-read.js';
 
@@ -37,9 +37,11 @@ interface StreamHandle {
   onread?: (this: StreamHandle, arrayBuffer?: ArrayBuffer) => unknown;
   readStart?: () => number;
   readStop?: () => number;
+  getpeername?: (out: { address?: string; port?: number }) => number;
   reading?: boolean;
   writeQueueSize?: number;
   _parent?: StreamHandle;
+  _parentWrap?: unknown;
 }
 
 function handleOf(stream: unknown): StreamHandle | undefined {
@@ -74,8 +76,12 @@ function halfOpen(raw: Socket): Socket {
   return raw;
 }
 
-/** Each watched TLS handle's {@link NativeEnd}, for the one `onread` every watched handle shares. */
-const watched = new WeakMap<StreamHandle, NativeEnd>();
+/**
+ * Each watched connection's {@link NativeEnd} by its TCP socket (`raw`), for the functions every
+ * watched connection shares: the TLS handle's `onread` (its `_parentWrap` is `raw`) and the
+ * listeners on `raw` that replace node:tls's closures ({@link NativeEnd.shareWrapListeners}).
+ */
+const watched = new WeakMap<Transport, NativeEnd>();
 
 /** How the TLS stream ended; `null` while it has not. 'fin reported': recv reported its RaggedEOF. */
 type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
@@ -112,7 +118,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     const handle = handleOf(tls);
     const tcp = handle?._parent;
     const onread = handle?.onread;
-    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function') {
+    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function' || handle._parentWrap !== this.raw) {
       // Node's handles are not what this module knows (a future Node): nothing can prove a
       // close_notify arrived, so every end is reported as RaggedEOF rather than as clean.
       this.#verdict = 'fin';
@@ -122,8 +128,43 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     this.#onread = onread;
     // One function for every handle (an idle server holds one per connection): it finds this
     // connection's watcher through `watched`.
-    watched.set(handle, this);
+    watched.set(this.raw, this);
     handle.onread = NativeEnd.#watchedOnread;
+  }
+
+  /**
+   * Right after node:tls built its socket over {@link raw} and {@link watch} began, with `before`
+   * the counts of `raw`'s listeners before it was built: node:tls's own listeners on `raw`
+   * (TLSSocket.prototype._wrapHandle and _init, Node 20-26) are a closure and its context each,
+   * ~400 bytes that every idle connection kept. Its 'connect' listener goes (`raw` is connected: it
+   * never emits 'connect' again); its 'close' and 'error' ones, recognised by their source, are
+   * replaced by functions every connection shares that do the same through `watched`. Anything
+   * else (another Node's listeners, a caller's own) stays as it is.
+   */
+  shareWrapListeners(before: Readonly<Record<WrapEvent, number>>): void {
+    if (watched.get(this.raw) !== this) return;
+    const raw = this.raw;
+    for (const event of WRAP_EVENTS) {
+      for (const listener of raw.rawListeners(event).slice(before[event])) {
+        const shared = SHARED_WRAP_LISTENERS[event];
+        if (shared === null || String(listener) === shared.source) {
+          raw.removeListener(event, listener as (...args: unknown[]) => void);
+          if (shared !== null) raw.on(event, shared.listener);
+        }
+      }
+    }
+  }
+
+  /** node:tls's 'close' listener on `raw`, shared: `this` is `raw`. */
+  static destroyTls(this: Transport): void {
+    const end = watched.get(this);
+    if (end !== undefined) end.#tls?.destroy();
+  }
+
+  /** node:tls's 'error' listener on `raw`, shared: `this` is `raw`. */
+  static emitTlsError(this: Transport, error: Error): void {
+    const end = watched.get(this);
+    if (end !== undefined) (end.#tls as { _emitTLSError?: (error: Error) => void } | null)?._emitTLSError?.(error);
   }
 
   /**
@@ -168,9 +209,11 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
 
   /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
   static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
-    const end = watched.get(this)!;
+    const end = watched.get(this._parentWrap as Transport)!;
     const reader = end.#reader;
     if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, end.#onread!, this, arrayBuffer);
+    // The end or a failure: the TCP handle may go now, and getpeername() still answers after it.
+    if (arrayBuffer === undefined) keepPeerAddress(end.raw);
     const result = end.#onread!.call(this, arrayBuffer);
     // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
     if (arrayBuffer === undefined) end.#decide(this);
@@ -290,6 +333,39 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
 }
 
 const NOTHING = Buffer.alloc(0);
+
+/** The events of node:tls's listeners on the socket it wraps ({@link NativeEnd.shareWrapListeners}). */
+const WRAP_EVENTS = ['connect', 'close', 'error'] as const;
+type WrapEvent = (typeof WRAP_EVENTS)[number];
+
+/** What replaces node:tls's listener of each event, and its source; null: dropped. */
+const SHARED_WRAP_LISTENERS: Record<WrapEvent, { source: string; listener: (this: Transport, error: Error) => void } | null> = {
+  connect: null,
+  close: { source: '() => this.destroy()', listener: NativeEnd.destroyTls },
+  error: { source: '(err) => this._emitTLSError(err)', listener: NativeEnd.emitTlsError },
+};
+
+/**
+ * The peer's address, read from the TCP handle on each call. net.Socket's `remoteAddress` would
+ * cache it on the socket for good (an object, its string and a property slot: ~110 bytes per
+ * connection, and PEP accept() asks for every connection's). Once the handle is gone, whatever
+ * net.Socket cached: {@link keepPeerAddress} caches it as the end or a failure arrives, so
+ * getpeername() still answers until close() (after a reset the system no longer knows it: null).
+ */
+export function peerAddress(raw: Transport): Address | null {
+  const cached = (raw as { _peername?: unknown })._peername;
+  const handle = handleOf(raw);
+  if (cached !== undefined && cached !== null) return remoteAddress(raw);
+  if (!(raw instanceof Socket) || raw.connecting || typeof handle?.getpeername !== 'function') return remoteAddress(raw);
+  const out: { address?: string; port?: number } = {};
+  if (handle.getpeername(out) !== 0 || typeof out.address !== 'string' || typeof out.port !== 'number') return remoteAddress(raw);
+  return { host: out.address, port: out.port };
+}
+
+/** Caches the peer's address on `raw` (net.Socket's own cache) while its handle is still there. */
+export function keepPeerAddress(raw: Transport): void {
+  void raw.remoteAddress;
+}
 
 /** Reads the TLS stream's "ended" flag (set when node:tls pushed its end). */
 function streamEnded(socket: NodeTlsSocket): boolean {

@@ -17,7 +17,7 @@ import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { NOT_USER_CONSTRUCTED, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
-import { streamOver, type StreamEnd } from './transport.js';
+import { tlsOver, type StreamEnd } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** Server contexts whose client-certificate verification @unitls/insecure turned off (see insecure.ts). */
@@ -92,8 +92,7 @@ export class NodeServerContext implements ServerContext {
   /** Starts the server side of a handshake on an accepted TCP connection. */
   wrap(raw: Socket): { socket: tls.TLSSocket; end: StreamEnd } {
     const requireClientCertificate = this.configuration.trustStore !== null;
-    const { stream, end } = streamOver(raw);
-    const socket = new tls.TLSSocket(stream, {
+    return tlsOver(raw, (stream) => new tls.TLSSocket(stream, {
       isServer: true,
       secureContext: this.#defaultContext,
       requestCert: requireClientCertificate,
@@ -108,9 +107,7 @@ export class NodeServerContext implements ServerContext {
             },
           }
         : {}),
-    });
-    end.watch(socket);
-    return { socket, end };
+    }));
   }
 
   async connect(address: Address): Promise<NodeListener> {
@@ -121,6 +118,25 @@ export class NodeServerContext implements ServerContext {
   createBuffer(): TLSBuffer {
     throw new ConfigurationError(NO_BUFFER_MESSAGE);
   }
+}
+
+/**
+ * What node:tls still reads of a server socket's options once its handshake is done: `isServer`
+ * (its error path, renegotiation's checks and debug lines). The rest (secure context, SNI and ALPN,
+ * client certificates) was read during the handshake.
+ */
+const OPTIONS_AFTER_HANDSHAKE: Readonly<{ isServer: true }> = Object.freeze({ isServer: true });
+
+/**
+ * Drops what an idle server connection no longer needs of its handshake: node:tls's copy of the
+ * options (shared {@link OPTIONS_AFTER_HANDSHAKE} instead) and the client's SNI name (read by
+ * NodeListener only when the handshake fails; node:tls sets it again on a renegotiation). About
+ * 100 bytes per connection that a tls.Server's connections keep too.
+ */
+function forgetHandshakeOptions(socket: tls.TLSSocket): void {
+  const internals = socket as unknown as { _tlsOptions?: object; servername?: string | null };
+  if (internals._tlsOptions !== undefined) internals._tlsOptions = OPTIONS_AFTER_HANDSHAKE;
+  if (typeof internals.servername === 'string') internals.servername = null;
 }
 
 const listenerConstruction = Symbol('NodeListener construction');
@@ -154,6 +170,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           // The public route (handing the socket to a never-listening tls.Server) rebuilds the
           // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
           (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
+          forgetHandshakeOptions(socket);
           resolve(connectedSocket(this.context, socket, end, certificateDer(socket)));
         } else {
           reject(error);

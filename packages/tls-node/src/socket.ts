@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
@@ -10,7 +11,6 @@ import {
   endWriting,
   localAddress,
   protocolFromBytes,
-  remoteAddress,
   sealSession,
   sendAfterShutdown,
   type Address,
@@ -24,7 +24,7 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
-import { NativeEnd } from './native-end.js';
+import { NativeEnd, keepPeerAddress, peerAddress } from './native-end.js';
 import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
@@ -276,7 +276,7 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   getpeername(): Address | null {
-    return this.#closed ? null : remoteAddress(this.#end.raw);
+    return this.#closed ? null : peerAddress(this.#end.raw);
   }
 
   getpeercert(): Uint8Array | null {
@@ -351,7 +351,12 @@ const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
 /** OpenSSL's short names (getEphemeralKeyInfo) that differ from the IANA TLS Supported Groups names. */
 const ianaGroupNames: Readonly<Record<string, string>> = { X25519: 'x25519', X448: 'x448', prime256v1: 'secp256r1' };
 
-/** An 'error' listener shared by every socket (the emitter is `this`): no closure per connection. */
+/**
+ * An 'error' listener shared by every socket (the emitter is `this`): no closure per connection.
+ * The peer's address is cached first: getpeername() still answers once the connection is gone.
+ */
 function destroySoon(this: NodeTlsSocket): void {
+  const raw = (this as unknown as { _parent?: unknown })._parent;
+  if (raw instanceof Socket) keepPeerAddress(raw);
   this.destroySoon();
 }

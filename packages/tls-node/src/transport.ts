@@ -27,12 +27,26 @@ export type StreamEnd = NativeEnd | WatchedTransport;
 
 /**
  * The stream to build node:tls's socket over for `raw`, and its watcher. Call `end.watch(tls)`
- * right after building the TLS socket over `stream`.
+ * right after building the TLS socket over `stream` ({@link tlsOver} does both).
  */
 export function streamOver(raw: Transport): { stream: Transport; end: StreamEnd } {
   if (hasNativeHandle(raw)) return { stream: raw, end: new NativeEnd(raw) };
   const watched = new WatchedTransport(raw);
   return { stream: watched, end: watched };
+}
+
+/**
+ * node:tls's socket over `raw` (`build` makes it over the stream it is given) and the watcher of
+ * its end, watching from the start. On the native path node:tls's own listeners on `raw` are
+ * dropped or shared ({@link NativeEnd.shareWrapListeners}).
+ */
+export function tlsOver(raw: Transport, build: (stream: Transport) => NodeTlsSocket): { socket: NodeTlsSocket; end: StreamEnd } {
+  const { stream, end } = streamOver(raw);
+  const before = { connect: raw.listenerCount('connect'), close: raw.listenerCount('close'), error: raw.listenerCount('error') };
+  const socket = build(stream);
+  end.watch(socket);
+  if (end instanceof NativeEnd) end.shareWrapListeners(before);
+  return { socket, end };
 }
 
 /** Reads the TLS stream's "ended" flag (set when node:tls pushed its end), undefined when the runtime has none. */

@@ -4,6 +4,7 @@
  * what every connection holds is shared where it can be (one listener function for all, found
  * through the emitter or handle Node calls it with), not a closure per connection.
  */
+import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,7 +14,7 @@ import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServe
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
 
-async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration }> {
+async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration; ca: string }> {
   const authority = await createAuthority({ name: 'idle connection test CA' });
   const leaf = await issueCertificate(authority, { names: ['localhost'] });
   return {
@@ -21,6 +22,7 @@ async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; cl
       certificateChain: [new SigningChain([Certificate.fromBuffer(Buffer.from(leaf.certPem)), PrivateKey.fromBuffer(Buffer.from(leaf.keyPem))])],
     }),
     client: new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(authority.certPem)) }),
+    ca: authority.certPem,
   };
 }
 
@@ -125,6 +127,14 @@ describe('an idle tls-node connection', () => {
         expect(own.filter((listener) => !other.includes(listener))).toEqual([]);
         expect(own.length).toBe(other.length);
       }
+      // node:tls's own listeners on the TCP socket it wraps: its 'connect' one is gone (a connected
+      // socket never emits it again), its 'close' and 'error' ones are shared functions.
+      const [rawA, rawB] = [a!, b!].map((socket) => (socket as unknown as { _parent: net.Socket })._parent);
+      expect(rawA!.listenerCount('connect')).toBe(0);
+      for (const event of ['close', 'error']) {
+        expect(rawA!.listeners(event).length).toBeGreaterThan(0);
+        expect(rawA!.listeners(event)).toEqual(rawB!.listeners(event));
+      }
       // Node calls the TLS handle's onread with the handle as `this`: one function serves all.
       const onread = (socket: tls.TLSSocket) => (socket as unknown as { _handle: { onread: unknown } })._handle.onread;
       expect(typeof onread(a!)).toBe('function');
@@ -136,6 +146,43 @@ describe('an idle tls-node connection', () => {
       for (const method of ['pause', 'resume', 'isPaused', 'readDirectly', 'endError', 'readError'] as const) expect(end[method]).toBe(NativeEnd.prototype[method]);
       expect(end.isPaused()).toBe(false);
       for (const [socket, accepted] of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('keeps no peer address per connection, and still answers getpeername() once the peer is gone', async () => {
+    const { server, ca } = await pkiConfigurations();
+    const serverSockets = new Set<tls.TLSSocket>();
+    const on = tls.TLSSocket.prototype.on;
+    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+      if ((this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true) serverSockets.add(this);
+      return on.call(this, event, listener);
+    });
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const accepting = listener.accept();
+      const peer = tls.connect({ host: '127.0.0.1', port: listener.getsockname()!.port, servername: 'localhost', ca });
+      await once(peer, 'secureConnect');
+      const [accepted, address] = await accepting;
+      const local = peer.address() as net.AddressInfo;
+      expect(address).toEqual({ host: local.address, port: local.port });
+      expect(accepted.getpeername()).toEqual(address);
+      // Read from the TCP handle: net.Socket did not cache it on the connection for good.
+      const [tcp] = [...serverSockets].map((s) => (s as unknown as { _parent: net.Socket & { _peername?: unknown } })._parent);
+      expect(tcp!._peername ?? null).toBeNull();
+      // The peer closes (close_notify, FIN): net.Socket caches the address as the end arrives,
+      // while the handle is still there, so getpeername() answers until close() whatever
+      // happens to the TCP socket meanwhile.
+      const reading = accepted.recv(10);
+      peer.end();
+      expect(await reading).toHaveLength(0);
+      expect(tcp!._peername).toMatchObject({ address: address.host, port: address.port });
+      expect(accepted.getpeername()).toEqual(address);
+      await accepted.close(true);
+      expect(accepted.getpeername()).toBeNull();
+      peer.destroy();
     } finally {
       await listener.close();
     }
