@@ -12,7 +12,8 @@
  *   Duplex that cuts the network's reads at random points, as a startTls transport may) or straight
  *   from node:net's reused read buffer (tls-core's connectDirect: copyIncoming, or processIncoming
  *   of a copy for a buffer without it);
- * - issue #17's copy paths (writeInto, copyIncoming, readOwned) carry the PEP path's bytes too.
+ * - issue #17's copy paths (writeInto, copyIncoming, readOwned) carry the PEP path's bytes too;
+ * - recvInto (into one reused memory, on every path, alternating with recv) returns them too.
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
@@ -253,6 +254,8 @@ export interface SocketReadOptions {
   /** A fresh client buffer for `localhost`. */
   clientBuffer: () => TLSBuffer;
   numRuns: number;
+  /** Read with recv only (the default), or alternately with recvInto (into one reused memory) and recv. */
+  reads?: 'recv' | 'recvInto and recv';
 }
 
 /** The read paths of a client TLSSocket that {@link assertSocketReadsMatch} compares. */
@@ -297,7 +300,7 @@ function splittingTransport(tcp: Socket, pieces: number[]): Duplex {
  * fast path, a direct socket (connectDirect), and a direct socket whose buffer reads by copying
  * only (readOwned hidden, where the buffer has it).
  */
-export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }: SocketReadOptions): Promise<void> {
+export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns, reads = 'recv' }: SocketReadOptions): Promise<void> {
   const port = listener.getsockname()!.port;
   /**
    * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep', readOwned on
@@ -345,8 +348,15 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns }
               await server.close();
             })();
             const parts: Uint8Array[] = [];
+            const memory = new Uint8Array(100_000);
             for (let turn = 0; ; turn++) {
-              const chunk = await client.recv(recvSizes[turn % recvSizes.length]!);
+              const size = recvSizes[turn % recvSizes.length]!;
+              let chunk: Uint8Array;
+              if (reads === 'recvInto and recv' && turn % 2 === 0) {
+                // The memory is overwritten by the next recvInto: what it held is copied out first.
+                const count = await client.recvInto!(memory.subarray(0, size));
+                chunk = memory.subarray(0, count);
+              } else chunk = await client.recv(size);
               if (chunk.length === 0) break;
               parts.push(Uint8Array.from(chunk));
             }

@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, sendAfterShutdown, transportFailure } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, recvIntoMisuse, sendAfterShutdown, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -161,17 +161,22 @@ const CLOSE_CALLED: unknown = Symbol('close() was called');
 /** Where a fast-path recv stands between its reads. */
 interface RecvProgress {
   readonly size: number;
+  /** recvInto's memory (the caller's: the bytes are read into it), or null for recv (fresh memory). */
+  readonly into: Uint8Array | null;
   /** EOF was fed to the buffer: a read that still wants input ends the stream. */
   eof: boolean;
   /** The intake's count when the buffer last asked for input. */
   since: number;
 }
 
-/** A one-promise recv (see BufferSocket.recv) and how it settles. */
-interface PendingRecv extends RecvProgress {
-  readonly resolve: (data: Uint8Array) => void;
-  readonly reject: (error: unknown) => void;
-}
+/**
+ * A one-promise recv (see BufferSocket.recv) and how it settles: recv's promise with the bytes,
+ * recvInto's with their count (the bytes are a view of its `into`).
+ */
+type PendingRecv = RecvProgress & { readonly reject: (error: unknown) => void } & (
+    | { readonly into: null; readonly resolve: (data: Uint8Array) => void }
+    | { readonly into: Uint8Array; readonly resolve: (count: number) => void }
+  );
 
 /** Plaintext encrypted into a pooled output buffer: its first `placed` bytes are the records. */
 interface Encrypted {
@@ -316,12 +321,18 @@ export class BufferSocket implements TLSSocket {
     }
   }
 
-  /** Serves what {@link #readAhead} kept, at most `size` bytes; null when nothing is kept. */
-  #takeEarly(size: number): Uint8Array | null {
+  /**
+   * Serves what {@link #readAhead} kept, at most `size` bytes (copied into `into`, recvInto's
+   * memory, when given: the result is then a view of it); null when nothing is kept.
+   */
+  #takeEarly(size: number, into: Uint8Array | null): Uint8Array | null {
     const early = this.#early;
     if (early !== null) {
       this.#early = early.length > size ? early.subarray(size) : null;
-      return early.subarray(0, size);
+      const data = early.subarray(0, size);
+      if (into === null) return data;
+      into.set(data);
+      return into.subarray(0, data.length);
     }
     if (this.#earlyError !== null) {
       const error = this.#earlyError;
@@ -395,13 +406,39 @@ export class BufferSocket implements TLSSocket {
     if (this.#reading.busy) return Promise.reject(concurrentRecv());
     const size = Math.min(bufsize, RECV_MAX);
     const fast = this.#fast;
-    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size));
+    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size, null));
     // The usual case (an intake that answers synchronously): one promise per call, settled from
     // the intake's wake-up, with no async frame or lane promise (issue #16).
-    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, size));
+    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, size, null));
     this.#reading.enter();
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.#recvWaiting = { size, eof: false, since: 0, resolve, reject };
+      this.#recvWaiting = { size, into: null, eof: false, since: 0, resolve, reject };
+      this.#recvNow();
+    });
+  }
+
+  /**
+   * Extension (TLSSocket.recvInto, Python's `socket.recv_into`): {@link recv} into `buffer`, the
+   * caller's memory. Decrypts straight into it when the buffer offers the fast path (tls-openssl:
+   * SSL_read into `buffer`, no allocation), else through `TLSBuffer.read(amt, buffer)`: every
+   * record already decryptable, up to `buffer.length` bytes (no {@link RECV_MAX} bound), waiting
+   * for the transport only when there is none.
+   *
+   * @returns the count n of bytes written at `buffer[0, n)`: > 0, or 0 at the peer's close_notify.
+   * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty; otherwise as
+   *   {@link recv} (one recv or recvInto at a time, CONCURRENT_RECV, RECV_ENDED_BY_CLOSE, RaggedEOF).
+   */
+  recvInto(buffer: Uint8Array): Promise<number> {
+    const misuse = recvIntoMisuse(buffer);
+    if (misuse !== null) return Promise.reject(misuse);
+    if (this.#closing) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    if (this.#reading.busy) return Promise.reject(concurrentRecv());
+    const fast = this.#fast;
+    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(buffer.length, buffer)).then(byteCount);
+    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, buffer.length, buffer)).then(byteCount);
+    this.#reading.enter();
+    return new Promise<number>((resolve, reject) => {
+      this.#recvWaiting = { size: buffer.length, into: buffer, eof: false, since: 0, resolve, reject };
       this.#recvNow();
     });
   }
@@ -416,7 +453,7 @@ export class BufferSocket implements TLSSocket {
     const fast = this.#fast!;
     let data: Uint8Array | null;
     try {
-      data = this.#takeEarly(recv.size);
+      data = this.#takeEarly(recv.size, recv.into);
       while (data === null) {
         const step = this.#readStep(fast, recv);
         if (typeof step !== 'number') data = step;
@@ -456,13 +493,13 @@ export class BufferSocket implements TLSSocket {
     }
     if (result instanceof Uint8Array) {
       this.#reading.leave();
-      recv.resolve(result);
+      resolveRecv(recv, result);
       return;
     }
     result.then(
       (data) => {
         this.#reading.leave();
-        recv.resolve(data);
+        resolveRecv(recv, data);
       },
       (error: unknown) => {
         this.#reading.leave();
@@ -475,15 +512,15 @@ export class BufferSocket implements TLSSocket {
    * The fast path through the read lane (a recv queued behind another, or an intake that cannot
    * answer synchronously): statuses instead of exceptions, every decryptable record in one call.
    */
-  async #recvFast(fast: TLSBufferFastPath, size: number): Promise<Uint8Array> {
+  async #recvFast(fast: TLSBufferFastPath, size: number, into: Uint8Array | null): Promise<Uint8Array> {
     if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
     let early: Uint8Array | null;
     try {
-      early = this.#takeEarly(size);
+      early = this.#takeEarly(size, into);
     } catch (error) {
       return this.#readFailed(error);
     }
-    return this.#recvRest(fast, { size, eof: false, since: 0 }, early);
+    return this.#recvRest(fast, { size, into, eof: false, since: 0 }, early);
   }
 
   /** The rest of a recv that has `data` (null: none yet), waiting as long as it must. */
@@ -509,13 +546,18 @@ export class BufferSocket implements TLSSocket {
   }
 
   /**
-   * One read of every record already decryptable: the data (empty at the end of the stream), or
-   * {@link READ_WANT_READ} / {@link READ_WANT_WRITE} with `recv.since` set to the intake's count
-   * at that moment (input fed from then on counts, see {@link Intake.fed}).
+   * One read of every record already decryptable: the data (empty at the end of the stream; a view
+   * of `recv.into` for recvInto), or {@link READ_WANT_READ} / {@link READ_WANT_WRITE} with
+   * `recv.since` set to the intake's count at that moment (input fed from then on counts, see
+   * {@link Intake.fed}).
    */
   #readStep(fast: TLSBufferFastPath, recv: RecvProgress): Uint8Array | typeof READ_WANT_READ | typeof READ_WANT_WRITE {
     let count: number;
-    if (fast.readOwned !== undefined) {
+    if (recv.into !== null) {
+      // Straight into the caller's memory: tls-openssl's SSL_read writes there (issue #16).
+      count = fast.readAvailable(recv.into);
+      if (count > 0) return recv.into.subarray(0, count);
+    } else if (fast.readOwned !== undefined) {
       const owned = fast.readOwned(recv.size);
       if (typeof owned !== 'number') return owned;
       count = owned;
@@ -540,13 +582,15 @@ export class BufferSocket implements TLSSocket {
   }
 
   /**
-   * Any TLSBuffer: PEP reads into the shared scratch, first waiting for one record, then taking
-   * whatever else is already decryptable (no waiting), so one recv can return up to `size` bytes.
+   * Any TLSBuffer: PEP reads into the shared scratch (or `into`, recvInto's memory: the result is
+   * then a view of it), first waiting for one record, then taking whatever else is already
+   * decryptable (no waiting), so one recv can return up to `size` bytes.
    */
-  async #recvThroughRead(size: number): Promise<Uint8Array> {
+  async #recvThroughRead(size: number, into: Uint8Array | null): Promise<Uint8Array> {
     if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
     const result = await this.#drive(() => {
-      const target = (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX));
+      const scratch = into === null ? (recvScratch ??= Buffer.allocUnsafeSlow(RECV_MAX)) : null;
+      const target = into ?? scratch!;
       let total = this.#buffer.read(size, target.subarray(0, size)) as number;
       if (total === 0) return new Uint8Array(0);
       while (total < size) {
@@ -560,7 +604,7 @@ export class BufferSocket implements TLSSocket {
         total += next;
       }
       this.#intake.drained();
-      return takeRead(target, total);
+      return scratch !== null ? takeRead(scratch, total) : target.subarray(0, total);
     }).catch((error: unknown) => this.#readFailed(error));
     if (this.#closing) throw recvEndedByClose();
     return result ?? new Uint8Array(0);
@@ -830,6 +874,14 @@ export class BufferSocket implements TLSSocket {
     await this.close();
   }
 }
+
+/** Settles a one-promise recv that read `data`: recv with the bytes, recvInto with their count. */
+function resolveRecv(recv: PendingRecv, data: Uint8Array): void {
+  if (recv.into === null) recv.resolve(data);
+  else recv.resolve(data.length);
+}
+
+const byteCount = (data: Uint8Array): number => data.length;
 
 /** Output room for `size` bytes of plaintext: header, nonce and tag of at most one record per 16 KiB. */
 function outputRoom(size: number): number {

@@ -246,6 +246,21 @@ export function concurrentRecv(): TLSError {
 }
 
 /**
+ * Why `recvInto(buffer)` refuses `buffer` at once, the same on every implementation (usage
+ * errors, before any read): a TypeError for anything but a Uint8Array, a RangeError for an empty
+ * one (a count of 0 is the peer's close_notify, so an empty buffer could not tell data from the
+ * end). Null when `buffer` is fine.
+ */
+export function recvIntoMisuse(buffer: unknown): TypeError | RangeError | null {
+  if (!(buffer instanceof Uint8Array)) {
+    const kind = buffer === null ? 'null' : typeof buffer === 'object' ? `an object (${(buffer as object).constructor?.name ?? 'Object'})` : typeof buffer;
+    return new TypeError(`recvInto: buffer must be a Uint8Array (a Buffer is one), got ${kind}`);
+  }
+  if (buffer.length === 0) return new RangeError('recvInto: buffer must hold at least one byte (a count of 0 means the peer closed)');
+  return null;
+}
+
+/**
  * What a send rejects with once shutdown() (the write-side half-close) was called, on every
  * implementation: close_notify is out, so nothing more may be sent; recv still reads the peer.
  */

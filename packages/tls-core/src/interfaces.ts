@@ -70,6 +70,25 @@ export interface TLSSocket extends AsyncDisposable {
    */
   recv(bufsize: number): Promise<Uint8Array>;
   /**
+   * Extension (Python's `socket.recv_into`; PEP 748's `TLSBuffer.read(amt, buffer)` is its buffer
+   * side): {@link recv} into memory the caller owns and may reuse, so a bulk reader allocates
+   * nothing per read. Writes n decrypted bytes at `buffer[0, n)` and resolves with n: at least 1,
+   * at most `buffer.length` (every record already decryptable, no bound beyond the buffer's), or 0
+   * at the peer's close_notify. The bytes past n are untouched. Until the promise settles the
+   * socket may write into `buffer`; afterwards it never touches it again.
+   *
+   * The same rules and errors as {@link recv}: one recv or recvInto at a time (CONCURRENT_RECV),
+   * RECV_ENDED_BY_CLOSE, "recv on a closed TLSSocket", RaggedEOF, TransportError.
+   *
+   * What each implementation does: tls-openssl decrypts straight into `buffer` (SSL_read into it:
+   * no copy, no allocation); tls-pure copies each record's plaintext into it; tls-node copies
+   * node:tls's record into it (no gain over recv there, the same bytes).
+   *
+   * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty (tls-core
+   *   `recvIntoMisuse`); otherwise as {@link recv}.
+   */
+  recvInto?(buffer: Uint8Array): Promise<number>;
+  /**
    * Encrypts and sends `bytes`; resolves with the count sent once the transport took them.
    * Once `recv` reported RaggedEOF (the peer ended the transport without close_notify) the
    * connection is over: every send rejects with RaggedEOF and writes nothing, on every

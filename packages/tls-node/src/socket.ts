@@ -10,6 +10,7 @@ import {
   endTransport,
   endWriting,
   localAddress,
+  recvIntoMisuse,
   protocolFromBytes,
   sealSession,
   sendAfterShutdown,
@@ -152,6 +153,23 @@ export class NodeTLSSocket implements TLSSocket {
     // that promise and its resolving functions, no frame, reaction or closure of its own. RaggedEOF
     // comes from the reader too (this.#end is its ReadOutcome).
     return this.#reader.read(bufsize);
+  }
+
+  /**
+   * Extension (TLSSocket.recvInto): {@link recv} into the caller's `buffer`. node:tls decrypts
+   * each record into memory of its own, so the bytes are copied from there: the same bytes and
+   * rules as recv, no saving (tls-openssl's recvInto is the one that decrypts in place).
+   *
+   * @returns the count n written at `buffer[0, n)`; 0 once the peer's close_notify arrived.
+   * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty; otherwise as {@link recv}.
+   */
+  recvInto(buffer: Uint8Array): Promise<number> {
+    const misuse = recvIntoMisuse(buffer);
+    if (misuse !== null) return Promise.reject(misuse);
+    return this.recv(buffer.length).then((data) => {
+      buffer.set(data);
+      return data.length;
+    });
   }
 
   /**

@@ -29,6 +29,15 @@ describe('the fast read path', () => {
       await listener.close();
     }
   }, 120_000);
+
+  it('recvInto (alternating with recv) returns the same bytes on every read path (fast-check)', async () => {
+    const listener = await serverContext().connect({ host: '127.0.0.1', port: 0 });
+    try {
+      await assertSocketReadsMatch({ listener, clientBuffer: () => clientContext().createBuffer('localhost'), numRuns: 5, reads: 'recvInto and recv' });
+    } finally {
+      await listener.close();
+    }
+  }, 120_000);
 });
 
 /** The ciphertext of `data` (written in pieces of `sizes`) from `server`, then its close_notify. */

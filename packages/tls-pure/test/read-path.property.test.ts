@@ -251,4 +251,14 @@ describe('a TLSSocket over tls-pure', () => {
       await listener.close();
     }
   }, 120_000);
+
+  it('recvInto (alternating with recv) returns the same bytes on every read path (fast-check)', async () => {
+    const s = SETUPS[0]!;
+    const listener = await s.server.connect({ host: '127.0.0.1', port: 0 });
+    try {
+      await assertSocketReadsMatch({ listener, clientBuffer: () => s.client.createBuffer('localhost'), numRuns: 5, reads: 'recvInto and recv' });
+    } finally {
+      await listener.close();
+    }
+  }, 120_000);
 });
