@@ -5,7 +5,8 @@
  * callback returning a promise, a Writable that really applies backpressure) and source (bytes cut
  * by `blocksize`, an iterable of odd-sized pieces), with progress counted once per written chunk;
  * and a Writable sink that is destroyed between two writes ends the download with its error
- * instead of hanging it (it emits neither 'drain' nor 'error' again), the connection staying usable.
+ * instead of hanging it (it emits neither 'drain' nor 'error' again), the connection staying usable;
+ * a callback's chunks share one memory reused for the whole download (recvInto), a Writable's do not.
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -93,6 +94,29 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the FTPS data p
     // Backpressure: what the client wrote was accepted, and finishes without a drain left hanging.
     await new Promise<void>((resolve) => sink.end(resolve));
     expect(sha(Buffer.concat(slow))).toBe(expected);
+  });
+
+  // Issue #16 item 2: a callback's chunks are received (recvInto) into one memory reused for the
+  // whole download; a Writable, which may hold its chunks, never sees that memory.
+  it('a callback gets every chunk of 8 MiB in one reused memory, byte-identical; a Writable keeps fresh chunks intact', async () => {
+    await using ftp = await open();
+    const expected = sha(content(BIG, 1));
+    const memories = new Set<ArrayBufferLike>();
+    const hash = createHash('sha256');
+    let largest = 0;
+    await ftp.retrbinary('RETR big.bin', (chunk) => {
+      memories.add(chunk.buffer);
+      largest = Math.max(largest, chunk.length);
+      hash.update(chunk);
+    });
+    expect(hash.digest('hex')).toBe(expected);
+    expect(memories.size).toBe(1);
+    expect(largest).toBeLessThanOrEqual(64 * 1024);
+    // Held without a copy until the end: reused memory would have been overwritten meanwhile.
+    const held: Uint8Array[] = [];
+    const keeper = new Writable({ write: (chunk: Buffer, _encoding, done) => (held.push(chunk), done()) });
+    await ftp.retrbinary('RETR big.bin', keeper);
+    expect(sha(Buffer.concat(held))).toBe(expected);
   });
 
   it.each(SIZES)('uploads %i bytes byte-identical from bytes cut by blocksize and from odd-sized pieces', async (size) => {

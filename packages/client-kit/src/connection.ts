@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { StartTlsInjectionError, TLSError, checkAddress, startTls, localAddress, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
+import { StartTlsInjectionError, TLSError, checkAddress, startTls, localAddress, recvIntoMisuse, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import type { ErrorFamily } from './errors.js';
@@ -291,9 +291,12 @@ export class ClientConnection {
    * arrive (an IMAP literal): no copy out of a chunk. Until it settles the channel may write into
    * `memory`; a failure or deadline closes the connection first, as for recv.
    *
-   * @throws the family's usage error when not {@link receivesInto}; otherwise as {@link recv}.
+   * @throws the family's usage error when not {@link receivesInto}, or when `memory` is not a
+   *   non-empty Uint8Array (nothing read, the connection stays open); otherwise as {@link recv}.
    */
   recvInto(memory: Uint8Array): Promise<number> {
+    const misuse = recvIntoMisuse(memory);
+    if (misuse !== null) return Promise.reject(this.#errors.usage(misuse.message));
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
     if (channel.receivesInto !== true) return Promise.reject(this.#errors.usage('recvInto needs a channel that receives into memory (receivesInto): use recv()'));

@@ -66,9 +66,6 @@ export class PlainChannel implements Channel {
   }
 }
 
-/** The optional TLSSocket.recvInto (Python's socket.recv_into), as tls-core declares it. */
-type ReceivesInto = { recvInto?(buffer: Uint8Array): Promise<number> };
-
 /** A TLSSocket of any implementation. */
 export class TLSChannel implements Channel {
   readonly secure = true;
@@ -80,11 +77,11 @@ export class TLSChannel implements Channel {
 
   /** Asked at each read: TLSSocket.recvInto is optional (tls-core's extension). */
   get receivesInto(): boolean {
-    return typeof (this.socket as ReceivesInto).recvInto === 'function';
+    return typeof this.socket.recvInto === 'function';
   }
 
   recvInto(memory: Uint8Array): Promise<number> {
-    return (this.socket as ReceivesInto).recvInto!(memory);
+    return this.socket.recvInto!(memory);
   }
 
   send(bytes: Uint8Array): Promise<number> {

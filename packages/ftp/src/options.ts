@@ -133,7 +133,15 @@ export interface TransferOptions extends CallOptions {
   total?: number;
 }
 
-/** What a download delivers to: a callback (awaited, so it can apply backpressure) or a Node Writable. */
+/**
+ * What a download delivers to: a callback (awaited, so it can apply backpressure) or a Node Writable.
+ *
+ * A callback may get its chunks as views of one memory the transfer reuses (under PROT P they are
+ * received into it with the TLS socket's recvInto, as node:net's `onread` option does): a chunk is
+ * valid until the callback returns, or until the promise it returns settles; the next read may
+ * overwrite it. Copy what you keep (`Buffer.from(chunk)`). A Writable may hold what it is given, so
+ * it gets fresh memory per chunk.
+ */
 export type Sink = ((chunk: Uint8Array) => void | Promise<void>) | Writable;
 /** What an upload reads from: bytes, a string, an async iterable of chunks, or a Node Readable. */
 export type Source = Uint8Array | string | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;

@@ -88,6 +88,9 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
       text: false,
       size,
       total: options.total,
+      // A callback gets the chunks in one memory reused for every read (see Sink); a Writable may
+      // hold what it is given, so it gets fresh memory per chunk.
+      into: typeof sink === 'function' ? new Uint8Array(BLOCK_SIZE) : undefined,
       // Synchronous unless the sink is not (a promise from the callback, a Writable that is full):
       // the transfer loop then awaits nothing per chunk. Progress counts a chunk once written.
       each: (chunk, announced) => {

@@ -149,6 +149,14 @@ export interface DownloadOptions {
   readonly total?: number | undefined;
   /** Each chunk, in order (awaited: the caller's time is not the server's). */
   readonly each: (chunk: Uint8Array, announced: number | null) => void | Promise<void>;
+  /**
+   * Memory to receive into where the data connection can (a PROT P connection whose TLS socket
+   * has recvInto; on tls-openssl decrypted straight into it, no allocation per read). Each chunk
+   * `each` gets may then be a view of it, overwritten by the next read: `each` must be done with
+   * it when it returns (or its promise settled). Without it every chunk is fresh memory `each`
+   * may keep.
+   */
+  readonly into?: Uint8Array | undefined;
 }
 
 /**
@@ -175,12 +183,14 @@ export async function download(host: TransferHost, command: FTPCommand, options:
   let bytes = 0;
   let end: DataEnd = 'clean';
   let cause: unknown;
+  // Only where the data connection receives into memory (a TLS socket with recvInto: PROT P).
+  const into = options.into !== undefined && data.io.receivesInto ? options.into : undefined;
   await moving(host, data, async (clock) => {
     for (;;) {
       let chunk: Uint8Array;
       clock.start();
       try {
-        chunk = await data.io.recv();
+        chunk = into === undefined ? await data.io.recv() : into.subarray(0, await data.io.recvInto(into));
       } catch (error) {
         if (!(error instanceof FTPConnectionError && error.cause instanceof RaggedEOF)) throw error;
         end = 'ragged';
