@@ -15,8 +15,9 @@ const url = new URL(href);
 const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromFile(process.env.SSL_CERT_FILE) });
 
 async function viaConnection() {
-  const Connection = url.protocol === 'https:' ? HTTPSConnection : HTTPConnection;
-  const connection = new Connection(url.hostname, { port: Number(url.port), implementation, configuration });
+  // HTTPConnection takes no TLS options (an unknown option is an argument error, as in http.client).
+  const port = Number(url.port);
+  const connection = url.protocol === 'https:' ? new HTTPSConnection(url.hostname, { port, implementation, configuration }) : new HTTPConnection(url.hostname, { port });
   connection.request('GET', url.pathname);
   const response = await connection.getresponse();
   return { status: response.status, protocol: response.protocol, body: Buffer.from(await response.read()).toString() };

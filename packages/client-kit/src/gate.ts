@@ -8,6 +8,7 @@
  * @module
  */
 import type { ErrorFamily } from './errors.js';
+import { checkCallOptions, SIGNAL_ONLY, type CallOptionKinds } from './options.js';
 
 // Which gate's call an options object belongs to; a mark from another client's gate does not count.
 const step = Symbol('unitls.call-gate.step');
@@ -30,17 +31,17 @@ export class CallGate {
 
   /**
    * Runs `work` as the call `name` (as in `noop`): refused while another call runs, unless
-   * `options` came from {@link inside} on this gate (a step of the running call).
+   * `options` came from {@link inside} on this gate (a step of the running call, its options
+   * checked already).
    *
-   * @throws the family's usage error (as a rejection, nothing sent) when another call runs, or
-   *   when `options.signal` is not an AbortSignal (a caller in JavaScript).
+   * @param kinds the options the call takes (default `{ signal }`), see {@link checkCallOptions}.
+   * @throws the family's usage error (as a rejection, nothing sent, the connection as it was) when
+   *   another call runs, or for options that are not an object, a name the call does not take or
+   *   a value of the wrong kind (a caller in JavaScript).
    */
-  async run<T>(name: string, options: object | undefined, work: () => Promise<T>): Promise<T> {
-    const signal = (options as { signal?: unknown } | undefined)?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw this.#errors.usage(`the signal option of ${name}() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}; nothing was sent`);
-    }
+  async run<T>(name: string, options: object | undefined, work: () => Promise<T>, kinds: CallOptionKinds = SIGNAL_ONLY): Promise<T> {
     if ((options as Marked | undefined)?.[step] === this) return work();
+    checkCallOptions(this.#errors, name, options, kinds);
     this.enter(name);
     try {
       return await work();

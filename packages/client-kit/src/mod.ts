@@ -48,7 +48,20 @@ export {
   type ClientErrorOptions,
 } from './errors.js';
 export { LineReader, type LineReaderOptions, type BareLFPolicy } from './lines.js';
-export { checkClientOptions, type CommonClientOptions } from './options.js';
+export {
+  checkClientOptions,
+  checkCallOptions,
+  optionNames,
+  optionKinds,
+  unknownOptionMessage,
+  closestName,
+  SIGNAL_ONLY,
+  SHARED_OPTION_NAMES,
+  type CommonClientOptions,
+  type ClientOptionNames,
+  type CallOptionKinds,
+  type OptionKind,
+} from './options.js';
 export { checkLine, encodeCommand } from './guard.js';
 export {
   SASL_PREFERENCE,

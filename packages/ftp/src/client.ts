@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { ClientConnection, checkClientOptions, checkLine, diagnostics, type Security } from '@unitls/client-kit';
+import { ClientConnection, checkCallOptions, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
 import { FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
-import { checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type Sink, type Source, type TransferOptions } from './options.js';
+import { FTP_OPTION_NAMES, TRANSFER_OPTIONS, checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type Sink, type Source, type TransferOptions } from './options.js';
 import { FTPConnection } from './protocol/connection.js';
 import { formatTimeVal, parse213, parse257, parseFeat, parseTimeVal } from './protocol/parse.js';
 import type { Reply } from './protocol/replies.js';
@@ -29,6 +29,8 @@ export interface TLSParts {
   implementation?: TLSImplementation | undefined;
   configuration?: TLSClientConfiguration | undefined;
   serverHostname?: string | undefined;
+  /** The option names the class takes (default: FTP's). */
+  names?: ClientOptionNames;
 }
 
 /** ftplib.FTP: plain FTP (passwords other than anonymous's refused unless allowPlaintextAuth), and the base of FTP_TLS. @example see the package README. */
@@ -47,10 +49,12 @@ export class FTP implements AsyncDisposable {
 
   /**
    * @throws RangeError when a limit is not a number of at least 1 (`minTransferRate`: at least 0);
-   *   FTPUsageError for options of the wrong type (see checkClientOptions); nothing is opened.
+   *   FTPUsageError for an option of the wrong type or a name FTP does not take ("FTP: unknown
+   *   option 'timout' (did you mean 'timeout'?)", in `limits` too), see checkClientOptions;
+   *   nothing is opened.
    */
   constructor(options: FTPPlainOptions = {}, tls: TLSParts = { security: 'plaintext' }) {
-    options = checkClientOptions(ftpErrors, new.target.name, options, SECURITIES);
+    options = checkClientOptions(ftpErrors, new.target.name, options, SECURITIES, tls.names ?? FTP_OPTION_NAMES);
     this.options = { ...options };
     this.security = tls.security;
     this.implementation = tls.implementation ?? nodeImplementation;
@@ -80,7 +84,7 @@ export class FTP implements AsyncDisposable {
       dataDone: (socket) => this.dataDone(socket),
       size: (path) => this.size(path).catch((error: unknown) => (error instanceof FTPPermError ? null : Promise.reject(error))),
     };
-    this.#transfers = { host, limits: this.#limits, begin: () => this.#begin(), end: (c) => this.#end(c), setType: (t, o) => this.setType(t, o), feat: (o) => this.feat(o) };
+    this.#transfers = { host, limits: this.#limits, begin: () => this.#begin(), end: (c) => this.#end(c), setType: (t, o) => this.setType(t, { signal: o.signal }), feat: (o) => this.feat({ signal: o.signal }) };
   }
 
   /** The server's greeting (ftplib's welcome / getwelcome()). */
@@ -119,6 +123,7 @@ export class FTP implements AsyncDisposable {
    *   FTPTempError / FTPPermError for a refusing greeting, TimeoutError / the signal's reason.
    */
   async connect(host = this.options.host ?? 'localhost', port = this.options.port ?? (this.security === 'implicit' ? 990 : 21), options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'connect', options);
     if (this.io.connected) throw new FTPUsageError('already connected');
     this.session.reset();
     this.#features = null;
@@ -142,12 +147,14 @@ export class FTP implements AsyncDisposable {
 
   /** The next reply to what was sent; 4xx and 5xx raise (ftplib's getresp). */
   async getresp(options: CallOptions = {}): Promise<Reply> {
+    checkCallOptions(ftpErrors, 'getresp', options);
     if (this.session.core.awaiting === null) throw new FTPUsageError('no reply is awaited: send a command first');
     return checkReply((await this.session.reply(options.signal)).reply);
   }
 
   /** The next reply, which must be 2xx (ftplib's voidresp). */
   async voidresp(options: CallOptions = {}): Promise<Reply> {
+    checkCallOptions(ftpErrors, 'voidresp', options);
     return expectSuccess(await this.getresp(options));
   }
 
@@ -157,11 +164,13 @@ export class FTP implements AsyncDisposable {
    * @throws FTPUsageError when `line` holds CR, LF or NUL, or is not a command (nothing is sent).
    */
   async sendcmd(line: string, options: CallOptions = {}): Promise<Reply> {
+    checkCallOptions(ftpErrors, 'sendcmd', options);
     return checkReply(await this.session.exchange(FTPConnection.parse(line), options.signal));
   }
 
   /** Sends a command that must succeed with 2xx (ftplib's voidcmd). */
   async voidcmd(line: string, options: CallOptions = {}): Promise<Reply> {
+    checkCallOptions(ftpErrors, 'voidcmd', options);
     return expectSuccess(await this.sendcmd(line, options));
   }
 
@@ -179,6 +188,7 @@ export class FTP implements AsyncDisposable {
 
   /** Logs in (USER, PASS, and ACCT when asked); returns the final reply text. */
   async login(user = 'anonymous', passwd = '', acct = '', options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'login', options);
     checkLine('the user name', user, ftpErrors);
     checkLine('the password', passwd, ftpErrors);
     checkLine('the account', acct, ftpErrors);
@@ -200,6 +210,7 @@ export class FTP implements AsyncDisposable {
 
   /** FEAT: feature name (upper case) -> parameters. Cached until TLS starts or login; empty when FEAT is refused. */
   async feat(options: CallOptions = {}): Promise<Map<string, string>> {
+    checkCallOptions(ftpErrors, 'feat', options);
     if (this.#features !== null) return this.#features;
     try {
       this.#features = parseFeat(await this.#command('FEAT', undefined, options));
@@ -217,6 +228,7 @@ export class FTP implements AsyncDisposable {
 
   /** OPTS UTF8 ON when the server offers UTF8 in FEAT; returns whether it is on. */
   async utf8(options: CallOptions = {}): Promise<boolean> {
+    checkCallOptions(ftpErrors, 'utf8', options);
     if (!(await this.feat(options)).has('UTF8')) return false;
     try {
       expectSuccess(await this.#command('OPTS', 'UTF8 ON', options));
@@ -229,12 +241,14 @@ export class FTP implements AsyncDisposable {
 
   /** TYPE A (ASCII) or TYPE I (binary). */
   async setType(type: 'A' | 'I', options: CallOptions = {}): Promise<void> {
+    checkCallOptions(ftpErrors, 'setType', options);
     if (this.#type === type) return;
     expectSuccess(await this.#command('TYPE', type, options));
     this.#type = type;
   }
 
   async cwd(dirname: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'cwd', options);
     if (dirname === '..') {
       try {
         return expectSuccess(await this.#command('CDUP', undefined, options)).text;
@@ -246,23 +260,28 @@ export class FTP implements AsyncDisposable {
   }
 
   async pwd(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'pwd', options);
     return parse257(expectSuccess(await this.#command('PWD', undefined, options)));
   }
 
   /** MKD; returns the created directory's path as the server names it. */
   async mkd(dirname: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'mkd', options);
     return parse257(expectSuccess(await this.#command('MKD', dirname, options)));
   }
 
   async rmd(dirname: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'rmd', options);
     return expectSuccess(await this.#command('RMD', dirname, options)).text;
   }
 
   async delete(filename: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'delete', options);
     return expectSuccess(await this.#command('DELE', filename, options)).text;
   }
 
   async rename(from: string, to: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'rename', options);
     checkLine('the new name', to, ftpErrors);
     const reply = await this.#command('RNFR', from, options);
     if (reply.code < 300 || reply.code > 399) throw new FTPReplyError(reply.text, reply);
@@ -271,6 +290,7 @@ export class FTP implements AsyncDisposable {
 
   /** SIZE in bytes (of the file as transferred in binary mode; TYPE I is set first). */
   async size(filename: string, options: CallOptions = {}): Promise<number> {
+    checkCallOptions(ftpErrors, 'size', options);
     checkLine('the file name', filename, ftpErrors);
     await this.setType('I', options);
     const value = parse213(await this.#command('SIZE', filename, options));
@@ -280,11 +300,13 @@ export class FTP implements AsyncDisposable {
 
   /** MDTM: the file's modification time. */
   async mdtm(filename: string, options: CallOptions = {}): Promise<Date> {
+    checkCallOptions(ftpErrors, 'mdtm', options);
     return parseTimeVal(parse213(await this.#command('MDTM', filename, options)));
   }
 
   /** MFMT: sets the modification time, when the server offers it in FEAT. */
   async mfmt(filename: string, time: Date, options: CallOptions = {}): Promise<Date> {
+    checkCallOptions(ftpErrors, 'mfmt', options);
     if (!(await this.feat(options)).has('MFMT')) throw new FTPUsageError('the server does not offer MFMT');
     const reply = expectSuccess(await this.#command('MFMT', `${formatTimeVal(time)} ${checkLine('the file name', filename, ftpErrors)}`, options));
     const value = /Modify=(\d{14}(?:\.\d+)?)/i.exec(reply.text)?.[1];
@@ -293,12 +315,12 @@ export class FTP implements AsyncDisposable {
 
   /** NLST: names in the directory (or matching the arguments); a trailing `{ signal }` is allowed. */
   async nlst(...args: Array<string | CallOptions>): Promise<string[]> {
-    return listing(this.#transfers, 'NLST', args, (line, budget) => (budget.charge(line.length), line));
+    return listing(this.#transfers, 'NLST', listingArgs('nlst', args), (line, budget) => (budget.charge(line.length), line));
   }
 
   /** LIST: the server's listing lines, unparsed (ftplib's dir). */
   async dir(...args: Array<string | CallOptions>): Promise<string[]> {
-    return listing(this.#transfers, 'LIST', args, (line, budget) => (budget.charge(line.length), line));
+    return listing(this.#transfers, 'LIST', listingArgs('dir', args), (line, budget) => (budget.charge(line.length), line));
   }
 
   /** Alias of {@link dir}. */
@@ -308,6 +330,7 @@ export class FTP implements AsyncDisposable {
 
   /** MLSD: [name, facts] per entry, facts with lower-case names (asks for `facts` with OPTS MLST first). */
   async mlsd(path = '', facts: string[] = [], options: CallOptions = {}): Promise<Array<[string, Record<string, string>]>> {
+    checkCallOptions(ftpErrors, 'mlsd', options);
     if (facts.length > 0) await this.#command('OPTS', `MLST ${facts.join(';')};`, options);
     return listing(this.#transfers, 'MLSD', path === '' ? [options] : [path, options], mlsdEntry);
   }
@@ -325,6 +348,7 @@ export class FTP implements AsyncDisposable {
    * server announced. Read or write it, close it, then read the final reply with `voidresp()`.
    */
   async ntransfercmd(command: string, rest?: number, options: CallOptions = {}): Promise<[DataChannel, number | null]> {
+    checkCallOptions(ftpErrors, 'ntransfercmd', options);
     const { data, announced } = await openTransfer(this.#transfers.host, FTPConnection.parse(command), rest, options.signal, undefined);
     return [{ recv: () => data.io.recv(), send: (bytes) => data.io.send(bytes), close: () => data.close(false), tlsSocket: data.tlsSocket }, announced];
   }
@@ -341,26 +365,31 @@ export class FTP implements AsyncDisposable {
 
   /** RETR-style binary download (ftplib's retrbinary) into `sink`; returns the final reply text. */
   async retrbinary(command: string, sink: Sink, options: TransferOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'retrbinary', options, TRANSFER_OPTIONS);
     return (await retrieveBinary(this.#transfers, FTPConnection.parse(command), sink, options)).text;
   }
 
   /** A text transfer (ftplib's retrlines): each line without its CRLF; returns the final reply text. */
   async retrlines(command: string, callback: (line: string) => void | Promise<void> = (line) => void console.log(line), options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'retrlines', options);
     return (await retrieveLines(this.#transfers, FTPConnection.parse(command), callback, options)).text;
   }
 
   /** STOR-style binary upload (ftplib's storbinary) from `source`; returns the final reply text. */
   async storbinary(command: string, source: Source, options: TransferOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'storbinary', options, TRANSFER_OPTIONS);
     return (await storeBinary(this.#transfers, FTPConnection.parse(command), source, options)).text;
   }
 
   /** A text upload (ftplib's storlines): every line end sent as CRLF; returns the final reply text. */
   async storlines(command: string, source: Source, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'storlines', options);
     return (await storeLines(this.#transfers, FTPConnection.parse(command), source, options)).text;
   }
 
   /** ftplib's abort(): stops the transfer in progress (ABOR; the connection stays usable), or sends ABOR when there is none. */
   async abort(options: CallOptions = {}): Promise<void> {
+    checkCallOptions(ftpErrors, 'abort', options);
     if (this.#transfer !== null) {
       this.#transfer.abort(new DOMException('transfer aborted by abort()', 'AbortError'));
       return;
@@ -371,6 +400,7 @@ export class FTP implements AsyncDisposable {
 
   /** QUIT, then close; a no-op (null) when not connected. */
   async quit(options: CallOptions = {}): Promise<string | null> {
+    checkCallOptions(ftpErrors, 'quit', options);
     if (!this.io.connected) return null;
     try {
       return (await this.session.exchange({ verb: 'QUIT' }, options.signal)).text;
@@ -389,4 +419,19 @@ export class FTP implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.io.connected) await this.quit().catch(() => this.close(true));
   }
+}
+
+/**
+ * A listing verb's arguments (ftplib's `nlst(*args)`): words, then at most one options object last.
+ *
+ * @throws FTPUsageError for an argument that is neither, or options the call does not take (see
+ *   checkCallOptions); nothing is sent.
+ */
+function listingArgs(call: string, args: Array<string | CallOptions>): Array<string | CallOptions> {
+  args.forEach((arg, i) => {
+    if (typeof arg === 'string') return;
+    if (i === args.length - 1) checkCallOptions(ftpErrors, call, arg);
+    else throw new FTPUsageError(`the arguments of ${call}() are strings (a path, or LIST/NLST arguments), then { signal } last; argument ${i + 1} is ${JSON.stringify(arg) ?? typeof arg}; nothing was sent`);
+  });
+  return args;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Writable } from 'node:stream';
-import type { Security, TransportFactory } from '@unitls/client-kit';
+import { optionKinds, optionNames, SHARED_OPTION_NAMES, SIGNAL_ONLY, type CallOptionKinds, type ClientOptionNames, type Security, type TransportFactory } from '@unitls/client-kit';
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
 import type { ReplyLimits } from './protocol/replies.js';
 
@@ -103,7 +103,14 @@ export interface FTP_TLSOptions extends FTPPlainOptions {
   dataProtection?: 'private' | 'clear';
 }
 
-/** Options every verb that waits accepts. */
+/**
+ * Options every verb that waits accepts.
+ *
+ * Checked first thing in every verb, before anything is sent or any state changes: options that
+ * are not an object, a name the verb does not take ("unknown option 'sginal' of noop() (did you
+ * mean 'signal'?); nothing was sent") or a value of the wrong kind reject with FTPUsageError,
+ * and the connection stays usable.
+ */
 export interface CallOptions {
   /**
    * Ends this call when it aborts. On a transfer the data connection is dropped and ABOR sent (the
@@ -145,3 +152,28 @@ export interface TransferOptions extends CallOptions {
 export type Sink = ((chunk: Uint8Array) => void | Promise<void>) | Writable;
 /** What an upload reads from: bytes, a string, an async iterable of chunks, or a Node Readable. */
 export type Source = Uint8Array | string | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
+const LIMIT_NAMES = optionNames<FTPLimits>({ maxLineLength: true, maxReplySize: true, maxListingSize: true, minTransferRate: true });
+
+const FTP_NAMES = { passive: true, trustPasvHost: true, maxLineLength: true, maxReplySize: true } as const;
+
+/** Every option name FTP_TLS takes, and those of `limits`: any other is a usage error. */
+export const FTP_TLS_OPTION_NAMES: ClientOptionNames = {
+  options: optionNames<FTP_TLSOptions>({ ...SHARED_OPTION_NAMES, ...FTP_NAMES, implicit: true, dataProtection: true }),
+  limits: LIMIT_NAMES,
+};
+
+/** Every option name plain FTP takes (none of TLS: FTP never speaks it), and those of `limits`. */
+export const FTP_OPTION_NAMES: ClientOptionNames = {
+  options: optionNames<FTPPlainOptions>({ host: true, port: true, timeout: true, signal: true, transport: true, limits: true, allowPlaintextAuth: true, ...FTP_NAMES }),
+  limits: LIMIT_NAMES,
+};
+
+/** What the transfer verbs' options take (see {@link TransferOptions}). */
+export const TRANSFER_OPTIONS: CallOptionKinds = {
+  ...SIGNAL_ONLY,
+  rest: optionKinds.count,
+  blocksize: optionKinds.size,
+  onProgress: optionKinds.function,
+  total: optionKinds.count,
+};

@@ -6,11 +6,11 @@
  * @module
  */
 import type { TLSSession, TLSSocket } from '@unitls/tls-core';
-import { checkClientOptions } from '@unitls/client-kit';
+import { checkCallOptions, checkClientOptions } from '@unitls/client-kit';
 import { FTP, SECURITIES } from './client.js';
 import type { DataTLS } from './data.js';
 import { FTPError, FTPReplyError, FTPUsageError, expectSuccess, ftpErrors } from './errors.js';
-import type { CallOptions, FTP_TLSOptions } from './options.js';
+import { FTP_TLS_OPTION_NAMES, type CallOptions, type FTP_TLSOptions } from './options.js';
 
 /** ftplib.FTP_TLS. @example see the package README. */
 export class FTP_TLS extends FTP {
@@ -18,8 +18,9 @@ export class FTP_TLS extends FTP {
   #session: TLSSession | null = null;
 
   constructor(options: FTP_TLSOptions = {}) {
-    options = checkClientOptions(ftpErrors, 'FTP_TLS', options, SECURITIES);
+    options = checkClientOptions(ftpErrors, 'FTP_TLS', options, SECURITIES, FTP_TLS_OPTION_NAMES);
     super(options, {
+      names: FTP_TLS_OPTION_NAMES,
       security: options.security ?? (options.implicit === true ? 'implicit' : 'starttls'),
       implementation: options.implementation,
       configuration: options.configuration,
@@ -45,6 +46,7 @@ export class FTP_TLS extends FTP {
    *   from the handshake; the connection is closed in every case.
    */
   async auth(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'auth', options);
     if (this.secure) throw new FTPUsageError('the connection already uses TLS');
     let reply;
     try {
@@ -75,6 +77,7 @@ export class FTP_TLS extends FTP {
 
   /** PBSZ 0 + PROT P: data connections use TLS (RFC 4217 §9). */
   async protP(options: CallOptions = {}): Promise<void> {
+    checkCallOptions(ftpErrors, 'protP', options);
     await this.voidcmd('PBSZ 0', options);
     await this.voidcmd('PROT P', options);
     this.#private = true;
@@ -82,6 +85,7 @@ export class FTP_TLS extends FTP {
 
   /** PROT C: data connections in the clear (an explicit choice). */
   async protC(options: CallOptions = {}): Promise<void> {
+    checkCallOptions(ftpErrors, 'protC', options);
     expectSuccess(await this.voidcmd('PROT C', options));
     this.#private = false;
   }

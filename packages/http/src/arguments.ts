@@ -5,7 +5,35 @@
  *
  * @module
  */
-import { invalidArgument } from './errors.js';
+import { unknownOptionMessage } from '@unitls/client-kit';
+import { HTTPException, invalidArgument } from './errors.js';
+
+/**
+ * Refuses a name `options` has that is not in `known` (`{ timout: 5 }` would otherwise mean the
+ * default timeout): "HTTPSConnection: unknown option 'timout' (did you mean 'timeout'?)", as
+ * Python raises TypeError for an unexpected keyword argument.
+ *
+ * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`)
+ */
+export function checkNames(owner: string, options: object, known: readonly string[]): void {
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !known.includes(key)) throw new HTTPException(`${owner}: ${unknownOptionMessage(key, known)}`, 'UNITLS_HTTP_INVALID_ARGUMENT');
+  }
+}
+
+/**
+ * Refuses arguments past the `takes` a method has (http.client raises TypeError for them): a
+ * per-call `{ signal }` given to getresponse() would otherwise be ignored and the request sent.
+ *
+ * @param given the call's `arguments.length`.
+ * @param usage the method's arguments as the message shows them ("(method, url)").
+ * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`)
+ */
+export function checkArity(method: string, given: number, takes: number, usage: string, hint = ''): void {
+  if (given > takes) {
+    throw new HTTPException(`${method}${usage} takes ${takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`}, got ${given}${hint}; nothing was sent`, 'UNITLS_HTTP_INVALID_ARGUMENT');
+  }
+}
 
 /** `value` when it is a string; else the argument error. */
 export function checkString(what: string, value: unknown, example: string): string {
@@ -29,6 +57,9 @@ export function checkAmount(what: string, value: unknown): void {
 export function checkSignal(what: string, value: unknown): void {
   if (value !== undefined && !(value instanceof AbortSignal)) throw invalidArgument(what, 'an AbortSignal (AbortSignal.timeout(ms), or an AbortController\'s signal)', value);
 }
+
+/** The names of the TLS options HTTPSConnection and an HTTPS proxy take. */
+export const TLS_OPTION_NAMES: readonly string[] = ['implementation', 'configuration', 'serverHostname'];
 
 /** The TLS options HTTPSConnection, an HTTPS proxy and createDispatcher take. */
 export function checkTlsOptions(owner: string, options: { implementation?: unknown; configuration?: unknown; serverHostname?: unknown }): void {

@@ -15,8 +15,9 @@ import {
   type TLSImplementation,
   type Transport,
 } from '@unitls/tls-core';
+import { optionNames } from '@unitls/client-kit';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { checkAmount, checkBody, checkOptions, checkSignal, checkString, checkTlsOptions } from './arguments.js';
+import { TLS_OPTION_NAMES, checkAmount, checkArity, checkBody, checkNames, checkOptions, checkSignal, checkString, checkTlsOptions } from './arguments.js';
 import { HTTPException, checkField, checkHeaderName, connectFailure, invalidArgument } from './errors.js';
 import { Http1Client, streamConduit, type Conduit } from './http1.js';
 import type { HTTPResponse } from './response.js';
@@ -54,6 +55,9 @@ export interface TunnelOptions {
   proxyTLS?: boolean | { implementation?: TLSImplementation; configuration?: TLSClientConfiguration; serverHostname?: string };
 }
 
+/** Every option name setTunnel's `options` take. */
+const TUNNEL_OPTION_NAMES = optionNames<TunnelOptions>({ proxyTLS: true });
+
 /** A request being built by putrequest/putheader/endheaders. */
 export interface PendingRequest {
   method: string;
@@ -75,16 +79,21 @@ export class HTTPConnection implements AsyncDisposable {
   #tunnelOptions: TunnelOptions = {};
   #used = false;
 
+  /** Every option name the class takes: any other is an argument error. */
+  protected static readonly optionNames: readonly string[] = optionNames<HTTPConnectionOptions>({ port: true, timeout: true, signal: true, maxHeaderSize: true });
+
   /**
    * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for a host that is not a string, options
-   *   that are not an object, an option of the wrong type, or a `port` option that is not an integer
-   *   from 0 to 65535; (`UNITLS_HTTP_INVALID_URL`) for a port inside `host` ("example.org:http") that
-   *   is not one (http.client's InvalidURL).
+   *   that are not an object, an option name the class does not take ("HTTPSConnection: unknown
+   *   option 'timout' (did you mean 'timeout'?)"), an option of the wrong type, or a `port` option
+   *   that is not an integer from 0 to 65535; (`UNITLS_HTTP_INVALID_URL`) for a port inside `host`
+   *   ("example.org:http") that is not one (http.client's InvalidURL).
    */
   constructor(host: string, options: HTTPConnectionOptions = {}, defaultPort = 80) {
     const owner = new.target.name;
     checkString(`${owner}: the host`, host, "'example.org', or 'example.org:8443'");
     options = checkOptions(`${owner}: options`, options, '{ port: 8443, timeout: 10_000 }');
+    checkNames(owner, options, new.target.optionNames);
     checkAmount(`${owner}: timeout (milliseconds)`, options.timeout);
     checkAmount(`${owner}: maxHeaderSize (bytes)`, options.maxHeaderSize);
     checkSignal(`${owner}: signal`, options.signal);
@@ -127,12 +136,21 @@ export class HTTPConnection implements AsyncDisposable {
    * CONNECT request only). For HTTPSConnection, TLS with the origin runs inside the tunnel and
    * verifies the origin's certificate; with `proxyTLS`, the tunnel itself runs inside TLS with
    * the proxy (TLS inside TLS). Call before the first request.
+   *
+   * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for an argument of the wrong type, an
+   *   option name it does not take (in `options` or `proxyTLS`) or a fifth argument;
+   *   (`UNITLS_HTTP_STATE`) after the first request.
    */
   setTunnel(host: string, port = this.defaultPort, headers: Record<string, string> = {}, options: TunnelOptions = {}): void {
+    checkArity('setTunnel', arguments.length, 4, '(host, port, headers, options)');
     headers = checkOptions('setTunnel: headers', headers, "{ 'Proxy-Authorization': 'Basic ...' }");
     options = checkOptions('setTunnel: options', options, '{ proxyTLS: true }');
+    checkNames('setTunnel', options, TUNNEL_OPTION_NAMES);
     const proxyTLS = options.proxyTLS;
-    if (proxyTLS !== undefined && typeof proxyTLS !== 'boolean') checkTlsOptions('setTunnel: proxyTLS', checkOptions('setTunnel: proxyTLS', proxyTLS, 'true, or { serverHostname }'));
+    if (proxyTLS !== undefined && typeof proxyTLS !== 'boolean') {
+      checkNames('setTunnel: proxyTLS', checkOptions('setTunnel: proxyTLS', proxyTLS, 'true, or { serverHostname }'), TLS_OPTION_NAMES);
+      checkTlsOptions('setTunnel: proxyTLS', proxyTLS);
+    }
     if (this.#used) throw new HTTPException('setTunnel must be called before the first request', 'UNITLS_HTTP_STATE');
     this.#tunnel = tunnelTarget(host, port, headers);
     this.#tunnelOptions = options;
@@ -178,8 +196,14 @@ export class HTTPConnection implements AsyncDisposable {
     }
   }
 
-  /** Starts a request (http.client's putrequest); add headers with putheader, then endheaders. */
+  /**
+   * Starts a request (http.client's putrequest); add headers with putheader, then endheaders.
+   *
+   * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for a method or URL that is not a
+   *   string, or a third argument; (`UNITLS_HTTP_STATE`) while another request is being built.
+   */
   putrequest(method: string, url: string): void {
+    checkArity('putrequest', arguments.length, 2, '(method, url)');
     if (this.#request !== null) throw new HTTPException('a request is already in progress: call getresponse() for it first', 'UNITLS_HTTP_STATE');
     this.#request = { method: checkField('the method', method), url: checkField('the URL', url), headers: [], body: [], ended: false };
   }
@@ -193,6 +217,7 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Ends the headers, with `body` if given (http.client's endheaders(message_body)); getresponse sends. */
   endheaders(body?: Uint8Array | string): void {
+    checkArity('endheaders', arguments.length, 1, '(body)');
     checkBody('endheaders: body', body);
     const request = this.#requireRequest();
     if (body !== undefined) request.body.push(Buffer.from(body));
@@ -201,6 +226,7 @@ export class HTTPConnection implements AsyncDisposable {
 
   /** Adds body bytes before endheaders. */
   send(data: Uint8Array | string): void {
+    checkArity('send', arguments.length, 1, '(data)');
     if (data === undefined) throw invalidArgument('send: data', 'a string or a Uint8Array (Buffer)', data);
     checkBody('send: data', data);
     this.#requireRequest().body.push(Buffer.from(data));
@@ -214,10 +240,12 @@ export class HTTPConnection implements AsyncDisposable {
   /**
    * A whole request (http.client's request).
    *
-   * @throws HTTPException for an argument of the wrong type (`UNITLS_HTTP_INVALID_ARGUMENT`), CR/LF/NUL
-   *   (`UNITLS_HTTP_INJECTION`) or an invalid header name; nothing of the request is kept then.
+   * @throws HTTPException for an argument of the wrong type or a fifth argument
+   *   (`UNITLS_HTTP_INVALID_ARGUMENT`), CR/LF/NUL (`UNITLS_HTTP_INJECTION`) or an invalid header
+   *   name; nothing of the request is kept then.
    */
   request(method: string, url: string, body?: Uint8Array | string, headers: Record<string, string> = {}): void {
+    checkArity('request', arguments.length, 4, '(method, url, body, headers)', ": a signal or a timeout goes in the connection's options");
     checkBody('request: body', body);
     headers = checkOptions('request: headers', headers, "{ 'Content-Type': 'application/json' }");
     // Every header checked before the request starts: a refused one leaves nothing half-built.
@@ -247,9 +275,13 @@ export class HTTPConnection implements AsyncDisposable {
    *
    * @throws CertificateVerificationError (from @unitls/tls-core, as the implementation raised it)
    *   when the origin's or an HTTPS proxy's certificate is refused; HTTPException for any other
-   *   failure (its `code`: `ECONNREFUSED`, `ETIMEDOUT`, llhttp's `HPE_...`, `UNITLS_HTTP_...`).
+   *   failure (its `code`: `ECONNREFUSED`, `ETIMEDOUT`, llhttp's `HPE_...`, `UNITLS_HTTP_...`);
+   *   HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) for any argument (it takes none, as
+   *   http.client's: a `signal` or `timeout` goes in the connection's options), before anything
+   *   is sent, the request kept for the next getresponse().
    */
   async getresponse(): Promise<HTTPResponse> {
+    checkArity('getresponse', arguments.length, 0, '()', ": a signal or a timeout goes in the connection's options (new HTTPSConnection(host, { signal, timeout }))");
     const request = this.#request;
     if (request === null || !request.ended) throw new HTTPException('no complete request: call endheaders (or request) first', 'UNITLS_HTTP_STATE');
     this.#request = null;

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { TLSClientConfiguration, connectTcp as connectPlainTcp, deadlineSignal, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
-import { checkAmount, checkOptions, checkTlsOptions } from './arguments.js';
+import { checkAmount, checkNames, checkOptions, checkTlsOptions } from './arguments.js';
 import { connectTcp, startHttpTls } from './transport.js';
 import { undici } from './undici.js';
 
@@ -37,7 +37,8 @@ export interface DispatcherOptions {
  *
  * @throws ConfigurationError when the runtime replaces undici with an Agent that would ignore the
  *   connector and the real package cannot be loaded (see the README's Runtimes); HTTPException
- *   (`UNITLS_HTTP_INVALID_ARGUMENT`) for options of the wrong type.
+ *   (`UNITLS_HTTP_INVALID_ARGUMENT`) for options of the wrong type or an option name it does not
+ *   take ("createDispatcher: unknown option 'conectTimeout' (did you mean 'connectTimeout'?)").
  * @example
  * ```ts
  * import { createDispatcher, fetch } from '@unitls/http';
@@ -49,6 +50,7 @@ export interface DispatcherOptions {
  */
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   options = checkOptions('createDispatcher: options', options, '{ implementation, configuration }');
+  checkNames('createDispatcher', options, ['implementation', 'configuration', 'connectTimeout', 'agent']);
   checkTlsOptions('createDispatcher', options);
   checkAmount('createDispatcher: connectTimeout (milliseconds)', options.connectTimeout);
   if (options.agent !== undefined) checkOptions('createDispatcher: agent', options.agent, '{ connections: 8 }');

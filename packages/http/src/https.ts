@@ -10,7 +10,7 @@ import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImp
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
-import { checkTlsOptions } from './arguments.js';
+import { TLS_OPTION_NAMES, checkTlsOptions } from './arguments.js';
 import { HTTPException, connectFailure } from './errors.js';
 import { timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
@@ -30,6 +30,9 @@ export class HTTPSConnection extends HTTPConnection {
   #activeStreams = 0;
   /** What ended the HTTP/2 connection, if it failed. */
   #sessionError: Error | null = null;
+
+  /** Every option name HTTPSConnection takes: HTTPConnection's and the TLS ones. */
+  protected static override readonly optionNames: readonly string[] = [...HTTPConnection.optionNames, ...TLS_OPTION_NAMES];
 
   /** @throws as HTTPConnection's, and for an `implementation`, `configuration` or `serverHostname` of the wrong type. */
   constructor(host: string, options: HTTPSConnectionOptions = {}) {

@@ -13,7 +13,7 @@ import type { FetchResult } from './protocol/fetch.js';
 import type { Namespace, StatusItems, UntaggedResponse } from './protocol/responses.js';
 import { encodeMailbox } from './protocol/utf7.js';
 import { CONTROL, checkFlags, checkSet, checkString, dateTime, kindOf } from './arguments.js';
-import type { CallOptions, FetchEachOptions, IMAP4Options } from './options.js';
+import { APPEND_OPTIONS, FETCH_EACH_OPTIONS, IMAP4_OPTION_NAMES, type CallOptions, type FetchEachOptions, type IMAP4Options } from './options.js';
 import { IMAP4Session, type CommandResult } from './session.js';
 
 /** The `security` values IMAP4 takes. */
@@ -49,9 +49,13 @@ const only = <T extends UntaggedResponse['type']>(untagged: UntaggedResponse[], 
 export class IMAP4 extends IMAP4Session {
   #readOnly = false;
 
-  /** @throws IMAP4UsageError for options of the wrong type (see checkClientOptions); nothing is opened. */
+  /**
+   * @throws IMAP4UsageError for an option of the wrong type or a name IMAP4 does not take
+   *   ("IMAP4: unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), see
+   *   checkClientOptions; nothing is opened.
+   */
   constructor(options: IMAP4Options = {}) {
-    const checked = checkClientOptions(imapErrors, new.target.name, options, SECURITIES);
+    const checked = checkClientOptions(imapErrors, new.target.name, options, SECURITIES, IMAP4_OPTION_NAMES);
     super(checked, checked.security ?? 'starttls');
   }
 
@@ -203,7 +207,7 @@ export class IMAP4 extends IMAP4Session {
       if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new IMAP4UsageError(`the message must be a string or a Uint8Array, got ${message === null ? 'null' : typeof message}; nothing was sent`);
       args.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
       return this.execute({ name: 'APPEND', args }, options);
-    });
+    }, APPEND_OPTIONS);
   }
 
   #assertWritable(): void {
@@ -300,12 +304,12 @@ export class IMAP4 extends IMAP4Session {
    *   is handed over after either, even one already received); as {@link fetch} otherwise.
    */
   fetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions = {}): Promise<void> {
-    return this.gated('fetchEach', options, () => this.#fetchEach(false, set, items, onFetch, options));
+    return this.gated('fetchEach', options, () => this.#fetchEach(false, set, items, onFetch, options), FETCH_EACH_OPTIONS);
   }
 
   /** UID FETCH, each message handed over as it arrives, as with {@link fetchEach}. */
   uidFetchEach(set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions = {}): Promise<void> {
-    return this.gated('uidFetchEach', options, () => this.#fetchEach(true, set, items, onFetch, options));
+    return this.gated('uidFetchEach', options, () => this.#fetchEach(true, set, items, onFetch, options), FETCH_EACH_OPTIONS);
   }
 
   async #store(uid: boolean, set: string, action: string, flags: string[], options: CallOptions): Promise<FetchResult[]> {
@@ -402,6 +406,6 @@ export class IMAP4 extends IMAP4Session {
 /** imaplib.IMAP4_SSL: implicit TLS (port 993). */
 export class IMAP4_SSL extends IMAP4 {
   constructor(options: Omit<IMAP4Options, 'security'> = {}) {
-    super({ ...checkClientOptions(imapErrors, 'IMAP4_SSL', options, SECURITIES), security: 'implicit' });
+    super({ ...checkClientOptions(imapErrors, 'IMAP4_SSL', options, SECURITIES, IMAP4_OPTION_NAMES), security: 'implicit' });
   }
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Security, TransportFactory } from '@unitls/client-kit';
+import { optionKinds, optionNames, SHARED_OPTION_NAMES, SIGNAL_ONLY, type CallOptionKinds, type ClientOptionNames, type Security, type TransportFactory } from '@unitls/client-kit';
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
 import type { IMAPLimits } from './protocol/connection.js';
 
@@ -40,7 +40,14 @@ export interface IMAP4Options {
   allowPlaintextAuth?: boolean;
 }
 
-/** Per-call options of every verb that waits for the server. */
+/**
+ * Per-call options of every verb that waits for the server.
+ *
+ * Checked first thing in every verb, before anything is sent or any state changes: options that
+ * are not an object, a name the verb does not take ("unknown option 'sginal' of noop() (did you
+ * mean 'signal'?); nothing was sent") or a value of the wrong kind reject with IMAP4UsageError,
+ * and the connection stays usable.
+ */
 export interface CallOptions {
   /** Ends this call; the connection is closed (the server's answer could no longer be told apart). */
   signal?: AbortSignal;
@@ -59,3 +66,15 @@ export interface FetchEachOptions extends CallOptions {
 /** Answers an AUTHENTICATE challenge (the "+" text) with a base64 line. */
 export type Answer = (challenge: string) => string;
 
+
+/** Every option name IMAP4 and IMAP4_SSL take, and those of `limits`: any other is a usage error. */
+export const IMAP4_OPTION_NAMES: ClientOptionNames = {
+  options: optionNames<IMAP4Options>(SHARED_OPTION_NAMES),
+  limits: optionNames<IMAP4Limits>({ maxLineLength: true, maxLiteralSize: true, maxResponseSize: true, maxDepth: true, maxResultSize: true, maxScramIterations: true }),
+};
+
+/** The options of append() (`flags` and `date` are checked by append itself, against the grammar). */
+export const APPEND_OPTIONS: CallOptionKinds = { ...SIGNAL_ONLY, flags: optionKinds.own, date: optionKinds.own };
+
+/** The options of fetchEach() and uidFetchEach() (`into` is checked by the verb). */
+export const FETCH_EACH_OPTIONS: CallOptionKinds = { ...SIGNAL_ONLY, into: optionKinds.own };

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CallGate, ClientConnection, REDACTED, diagnostics, redact, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, REDACTED, checkCallOptions, diagnostics, redact, type CallOptionKinds, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { Batch, finish, type CommandResult } from './batch.js';
@@ -100,11 +100,11 @@ export class IMAP4Session implements AsyncDisposable {
   /**
    * Runs the public call `name` alone: a second call while one runs (or while idle() iterates) is
    * an IMAP4UsageError before anything is sent, and a wrong argument a rejection, never a
-   * synchronous throw. The verbs it calls on the way get `inner`, which passes.
+   * synchronous throw; so are a name the call does not take (`kinds`, default `{ signal }`) and a
+   * value of the wrong kind (see CallGate.run). The verbs it calls on the way get `inner`, which passes.
    */
-  protected gated<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
-    if (typeof options !== 'object' || options === null) return Promise.reject(new IMAP4UsageError(`the options of ${name}() must be an object such as { signal }, got ${options === null ? 'null' : typeof options}; nothing was sent`));
-    return this.#gate.run(name, options, () => work(this.#gate.inside(options)));
+  protected gated<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>, kinds?: CallOptionKinds): Promise<T> {
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options)), kinds);
   }
 
   /**
@@ -400,6 +400,7 @@ export class IMAP4Session implements AsyncDisposable {
 
   async *#idle(options: CallOptions | AbortSignal): AsyncGenerator<UntaggedResponse, void, undefined> {
     if (typeof options !== 'object' || options === null) throw new IMAP4UsageError('the options of idle() must be an AbortSignal or an object such as { signal }; nothing was sent');
+    if (!(options instanceof AbortSignal)) checkCallOptions(imapErrors, 'idle', options);
     const signal = options instanceof AbortSignal ? options : options.signal;
     const core = this.#requireCore();
     if (!core.capabilities.has('IDLE')) throw new IMAP4Error('the server does not offer IDLE');

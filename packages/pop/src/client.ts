@@ -6,12 +6,12 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ClientConnection, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
+import { ClientConnection, checkCallOptions, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
 import { POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors } from './errors.js';
-import type { CallOptions, POP3Options } from './options.js';
+import { POP3_OPTION_NAMES, type CallOptions, type POP3Options } from './options.js';
 import type { POP3State } from './protocol/states.js';
 import { Session } from './session.js';
 
@@ -39,9 +39,13 @@ export class POP3 implements AsyncDisposable {
   #welcome = '';
   #capabilities: Map<string, string[]> | null = null;
 
-  /** @throws POP3UsageError for options of the wrong type (see checkClientOptions); nothing is opened. */
+  /**
+   * @throws POP3UsageError for an option of the wrong type or a name POP3 does not take ("POP3:
+   *   unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), see
+   *   checkClientOptions; nothing is opened.
+   */
   constructor(options: POP3Options = {}) {
-    options = checkClientOptions(popErrors, new.target.name, options, SECURITIES);
+    options = checkClientOptions(popErrors, new.target.name, options, SECURITIES, POP3_OPTION_NAMES);
     this.#options = options;
     this.#security = options.security === 'stls' ? 'starttls' : (options.security ?? 'starttls');
     this.#io = new ClientConnection({
@@ -87,6 +91,7 @@ export class POP3 implements AsyncDisposable {
    *   TimeoutError / the signal's reason. The connection is closed in every case.
    */
   async connect(host = this.#options.host ?? 'localhost', port = this.#options.port ?? (this.#security === 'implicit' ? 995 : 110), options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'connect', options);
     if (this.#io.connected) throw new POP3UsageError('already connected');
     this.#session.reset();
     this.#capabilities = null;
@@ -103,6 +108,7 @@ export class POP3 implements AsyncDisposable {
 
   /** CAPA (RFC 2449): capability -> arguments, cached until STLS. PIPELINING, when listed, is used by retrMany. */
   async capa(options: CallOptions = {}): Promise<Map<string, string[]>> {
+    checkCallOptions(popErrors, 'capa', options);
     const capabilities = new Map<string, string[]>();
     await this.#session.listing(
       { type: 'CAPA' },
@@ -124,6 +130,7 @@ export class POP3 implements AsyncDisposable {
    * @throws POP3Error, POP3ReplyError, StartTlsInjectionError; the connection is closed in every case.
    */
   async stls(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'stls', options);
     if (this.secure) throw new POP3UsageError('the connection already uses TLS');
     let capabilities: Map<string, string[]>;
     try {
@@ -164,18 +171,21 @@ export class POP3 implements AsyncDisposable {
 
   /** USER. @throws POP3UsageError (no TLS, CR/LF/NUL), POP3ReplyError */
   async user(name: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'user', options);
     this.#checkAuth();
     return this.#ok({ type: 'USER', name }, options);
   }
 
   /** PASS (poplib's pass_; never traced). @throws POP3UsageError (no TLS, CR/LF/NUL), POP3ReplyError */
   async pass_(password: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'pass_', options);
     this.#checkAuth();
     return this.#ok({ type: 'PASS', password }, options);
   }
 
   /** APOP (RFC 1939 §7) with the greeting's timestamp. @throws POP3Error (no timestamp), POP3ReplyError */
   async apop(user: string, secret: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'apop', options);
     this.#checkAuth();
     const timestamp = apopTimestamp(this.#welcome);
     if (timestamp === undefined) throw new POP3Error('the server greeting has no APOP timestamp');
@@ -192,6 +202,7 @@ export class POP3 implements AsyncDisposable {
    *   (refused), POP3ProtocolError (SCRAM server unproven: the connection is closed).
    */
   async auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'auth', options);
     this.#checkAuth();
     const capabilities = this.#capabilities ?? (await this.capa(options));
     if (!(capabilities.get('SASL') ?? []).some((m) => m.toUpperCase() === mechanism.toUpperCase())) {
@@ -202,11 +213,13 @@ export class POP3 implements AsyncDisposable {
 
   /** @deprecated use `auth('PLAIN', { user, password })`. */
   async authPlain(user: string, password: string, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'authPlain', options);
     return this.auth('PLAIN', { user, password }, options);
   }
 
   /** STAT: [message count, mailbox size]. @throws POP3ProtocolError (malformed) */
   async stat(options: CallOptions = {}): Promise<[number, number]> {
+    checkCallOptions(popErrors, 'stat', options);
     const text = await this.#ok({ type: 'STAT' }, options);
     const [count, size] = text.trim().split(/\s+/).map(decimal);
     return this.#parsed(() => {
@@ -230,6 +243,7 @@ export class POP3 implements AsyncDisposable {
   async list(which: number, options?: CallOptions): Promise<ScanListing>;
   async list(which: undefined, options?: CallOptions): Promise<ScanListing[]>;
   async list(which?: number, options: CallOptions = {}): Promise<ScanListing[] | ScanListing> {
+    checkCallOptions(popErrors, 'list', options);
     if (which !== undefined) {
       const { text } = await this.#session.ok({ type: 'LIST', which }, options.signal);
       return this.#parsed(() => scan(text));
@@ -242,6 +256,7 @@ export class POP3 implements AsyncDisposable {
   async uidl(which: number, options?: CallOptions): Promise<UniqueId>;
   async uidl(which: undefined, options?: CallOptions): Promise<UniqueId[]>;
   async uidl(which?: number, options: CallOptions = {}): Promise<UniqueId[] | UniqueId> {
+    checkCallOptions(popErrors, 'uidl', options);
     if (which !== undefined) {
       const { text } = await this.#session.ok({ type: 'UIDL', which }, options.signal);
       return this.#parsed(() => uniqueId(text));
@@ -252,7 +267,8 @@ export class POP3 implements AsyncDisposable {
   /** RETR: the whole message as bytes (un-stuffed, lines ended by CRLF). Bounded by limits.maxMessageSize. */
   retr(which: number, options: CallOptions = {}): Promise<Uint8Array> {
     // Not async: collect is, and rejects for every failure (a bad number, not connected).
-    return this.#session.collect({ type: 'RETR', which }, options);
+    const refused = this.#refusal('retr', options);
+    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'RETR', which }, options);
   }
 
   /**
@@ -262,6 +278,7 @@ export class POP3 implements AsyncDisposable {
    * @throws POP3ReplyError for the first message refused (after the replies already asked for were read).
    */
   async retrMany(which: readonly number[], options: CallOptions = {}): Promise<Uint8Array[]> {
+    checkCallOptions(popErrors, 'retrMany', options);
     // Checked before CAPA may be sent: a wrong argument sends nothing (null was a TypeError).
     if (!Array.isArray(which) || !which.every((n) => Number.isSafeInteger(n) && n >= 1)) {
       throw new POP3UsageError(`retrMany takes an array of message numbers (positive integers), got ${Array.isArray(which) ? JSON.stringify(which.slice(0, 5)) : which === null ? 'null' : typeof which}; nothing was sent`);
@@ -280,34 +297,57 @@ export class POP3 implements AsyncDisposable {
    * Leaving the loop early drains the rest of the message, so the session stays in sync.
    */
   retrLines(which: number, options: CallOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    const refused = this.#refusal('retrLines', options);
+    // Refused at the iteration's first step, like every other failure of the call.
+    if (refused !== null) {
+      return (async function* () {
+        throw refused;
+      })();
+    }
     return this.#session.stream({ type: 'RETR', which }, options.signal);
   }
 
   /** TOP: the headers plus `lines` body lines. */
   top(which: number, lines: number, options: CallOptions = {}): Promise<Uint8Array> {
-    return this.#session.collect({ type: 'TOP', which, lines }, options);
+    const refused = this.#refusal('top', options);
+    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'TOP', which, lines }, options);
+  }
+
+  /** null when `options` are options the call takes; else its usage error (see checkCallOptions), for the verbs that are not async. */
+  #refusal(call: string, options: unknown): unknown {
+    try {
+      checkCallOptions(popErrors, call, options);
+      return null;
+    } catch (error) {
+      return error;
+    }
   }
 
   /** DELE (takes effect at QUIT). */
   async dele(which: number, options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'dele', options);
     return this.#ok({ type: 'DELE', which }, options);
   }
 
   async rset(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'rset', options);
     return this.#ok({ type: 'RSET' }, options);
   }
 
   async noop(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'noop', options);
     return this.#ok({ type: 'NOOP' }, options);
   }
 
   /** UTF8 (RFC 6856), in the AUTHORIZATION state, when offered. */
   async utf8(options: CallOptions = {}): Promise<string> {
+    checkCallOptions(popErrors, 'utf8', options);
     return this.#ok({ type: 'UTF8' }, options);
   }
 
   /** QUIT (commits deletions), then close; a no-op (null) when not connected. */
   async quit(options: CallOptions = {}): Promise<string | null> {
+    checkCallOptions(popErrors, 'quit', options);
     if (!this.#io.connected) return null;
     try {
       return await this.#ok({ type: 'QUIT' }, options);
@@ -330,7 +370,7 @@ export class POP3 implements AsyncDisposable {
 /** poplib.POP3_SSL: implicit TLS from the first byte (port 995). */
 export class POP3_SSL extends POP3 {
   constructor(options: Omit<POP3Options, 'security'> = {}) {
-    super({ ...checkClientOptions(popErrors, 'POP3_SSL', options, SECURITIES), security: 'implicit' });
+    super({ ...checkClientOptions(popErrors, 'POP3_SSL', options, SECURITIES, POP3_OPTION_NAMES), security: 'implicit' });
   }
 }
 

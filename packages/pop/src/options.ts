@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SaslLimits, Security, TransportFactory } from '@unitls/client-kit';
+import { SHARED_OPTION_NAMES, optionNames, type ClientOptionNames, type SaslLimits, type Security, type TransportFactory } from '@unitls/client-kit';
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
 import type { POP3Limits } from './protocol/connection.js';
 
@@ -55,8 +55,21 @@ export interface POP3Options {
 /** @deprecated the same as {@link POP3Options}; kept for code written against 0.1. */
 export type POP3PlainOptions = POP3Options;
 
-/** Options every verb that waits accepts. */
+/**
+ * Options every verb that waits accepts.
+ *
+ * Checked first thing in every verb, before anything is sent or any state changes: options that
+ * are not an object, a name the verb does not take ("unknown option 'sginal' of noop() (did you
+ * mean 'signal'?); nothing was sent") or a value of the wrong kind reject with POP3UsageError,
+ * and the connection stays usable.
+ */
 export interface CallOptions {
   /** Ends this call (and closes the connection) when it aborts. */
   signal?: AbortSignal;
 }
+
+/** Every option name POP3 and POP3_SSL take, and those of `limits`: any other is a usage error. */
+export const POP3_OPTION_NAMES: ClientOptionNames = {
+  options: optionNames<POP3Options>({ ...SHARED_OPTION_NAMES, maxLineLength: true }),
+  limits: optionNames<POP3ClientLimits>({ maxLineLength: true, maxContentLineLength: true, maxMessageSize: true, maxListingSize: true, maxScramIterations: true }),
+};

@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, checkClientOptions, diagnostics, preferredMechanisms, type Credentials, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -22,7 +22,7 @@ import {
   SMTPUsageError,
   smtpErrors,
 } from './errors.js';
-import type { CallOptions, SMTPOptions } from './options.js';
+import { SMTP_OPTION_NAMES, type CallOptions, type SMTPOptions } from './options.js';
 import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
@@ -31,6 +31,11 @@ import { Session, checkMessage, checkedChunks } from './session.js';
 
 /** The `security` values SMTP takes. */
 const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
+
+/** The per-call options beyond `{ signal }`. */
+const LOGIN_OPTIONS: CallOptionKinds = { ...SIGNAL_ONLY, accessToken: optionKinds.string };
+const SENDMAIL_OPTIONS: CallOptionKinds = { ...SIGNAL_ONLY, binary: optionKinds.boolean };
+const SEND_MESSAGE_OPTIONS: CallOptionKinds = { ...SENDMAIL_OPTIONS, from: optionKinds.string, to: optionKinds.strings };
 
 /** smtplib.SMTP. @example see the package README. */
 export class SMTP implements AsyncDisposable {
@@ -41,9 +46,13 @@ export class SMTP implements AsyncDisposable {
   readonly #gate = new CallGate(smtpErrors);
   #heloReply: Reply | null = null;
 
-  /** @throws SMTPUsageError for options of the wrong type (see {@link checkClientOptions}); nothing is opened. */
+  /**
+   * @throws SMTPUsageError for an option of the wrong type or a name SMTP does not take ("SMTP:
+   *   unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), see
+   *   {@link checkClientOptions}; nothing is opened.
+   */
   constructor(options: SMTPOptions = {}) {
-    options = checkClientOptions(smtpErrors, new.target.name, options, SECURITIES);
+    options = checkClientOptions(smtpErrors, new.target.name, options, SECURITIES, SMTP_OPTION_NAMES);
     this.#options = options;
     this.#security = options.security ?? 'starttls';
     this.#io = new ClientConnection({
@@ -81,12 +90,13 @@ export class SMTP implements AsyncDisposable {
 
   /**
    * Runs the public call `name` alone: a second call while one runs is an SMTPUsageError before
-   * anything is sent (replies come in order; two callers would read each other's). The calls it
-   * makes through other public verbs get `inner`, which passes.
+   * anything is sent (replies come in order; two callers would read each other's), and so are
+   * options that are not an object, a name the call does not take (`kinds`, default `{ signal }`)
+   * or a value of the wrong kind: the connection stays as it was. The calls it makes through
+   * other public verbs get `inner`, which passes.
    */
-  #call<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>): Promise<T> {
-    if (typeof options !== 'object' || options === null) return Promise.reject(new SMTPUsageError(`the options of ${name}() must be an object such as { signal }, got ${options === null ? 'null' : typeof options}; nothing was sent`));
-    return this.#gate.run(name, options, () => work(this.#gate.inside(options)));
+  #call<T, O extends object>(name: string, options: O, work: (inner: O) => Promise<T>, kinds?: CallOptionKinds): Promise<T> {
+    return this.#gate.run(name, options, () => work(this.#gate.inside(options)), kinds);
   }
 
   /** One command and its reply. */
@@ -270,7 +280,7 @@ export class SMTP implements AsyncDisposable {
         }
       }
       throw lastError;
-    });
+    }, LOGIN_OPTIONS);
   }
 
   /** MAIL FROM. */
@@ -366,7 +376,7 @@ export class SMTP implements AsyncDisposable {
       const binary = options.binary ?? false;
       const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
       return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);
-    });
+    }, SENDMAIL_OPTIONS);
   }
 
   /**
@@ -378,7 +388,7 @@ export class SMTP implements AsyncDisposable {
     return this.#call('sendMessage', options, async (inner) => {
       const { sendMessage } = await import('./message.js');
       return sendMessage(this, mail, inner);
-    });
+    }, SEND_MESSAGE_OPTIONS);
   }
 
   /** QUIT, then close; a no-op (null) when not connected. */
@@ -409,6 +419,6 @@ export class SMTP implements AsyncDisposable {
 /** smtplib.SMTP_SSL: implicit TLS from the first byte (port 465). */
 export class SMTP_SSL extends SMTP {
   constructor(options: Omit<SMTPOptions, 'security'> = {}) {
-    super({ ...checkClientOptions(smtpErrors, 'SMTP_SSL', options, SECURITIES), security: 'implicit' });
+    super({ ...checkClientOptions(smtpErrors, 'SMTP_SSL', options, SECURITIES, SMTP_OPTION_NAMES), security: 'implicit' });
   }
 }

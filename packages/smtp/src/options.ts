@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SaslLimits, Security, TransportFactory } from '@unitls/client-kit';
+import { SHARED_OPTION_NAMES, optionNames, type ClientOptionNames, type SaslLimits, type Security, type TransportFactory } from '@unitls/client-kit';
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
 import type { ReplyLimits } from './protocol/reply.js';
 
@@ -53,8 +53,21 @@ export interface SMTPOptions {
 /** @deprecated the same as {@link SMTPOptions}; kept for code written against 0.1. */
 export type SMTPPlainOptions = SMTPOptions;
 
-/** Options every verb that waits accepts. */
+/**
+ * Options every verb that waits accepts.
+ *
+ * Checked first thing in every verb, before anything is sent or any state changes: options that
+ * are not an object, a name the verb does not take ("unknown option 'sginal' of noop() (did you
+ * mean 'signal'?); nothing was sent") or a value of the wrong kind reject with SMTPUsageError,
+ * and the connection stays usable.
+ */
 export interface CallOptions {
   /** Ends this call (and closes the connection) when it aborts. */
   signal?: AbortSignal;
 }
+
+/** Every option name SMTP and SMTP_SSL take, and those of `limits`: any other is a usage error. */
+export const SMTP_OPTION_NAMES: ClientOptionNames = {
+  options: optionNames<SMTPOptions>({ ...SHARED_OPTION_NAMES, localHostname: true, debuglevel: true, debugOutput: true }),
+  limits: optionNames<SMTPLimits>({ maxLineLength: true, maxLines: true, maxScramIterations: true }),
+};
