@@ -16,6 +16,7 @@ import {
   type Protocol,
   type TLSVersion,
 } from '@unitls/tls-core';
+import { closestName } from '@unitls/client-kit';
 import { cipherIdsFromNodeString } from './ciphers.js';
 import { chainFromPem } from './pem.js';
 
@@ -123,12 +124,19 @@ const REASONS: Record<string, string> = {
   isServer: 'use TLSServerConfiguration / fromNodeServerOptions for servers',
 };
 
+/** Why `key`, named nowhere here, is refused: a misspelling of an option taken ("rejectUnauthorised"), or not supported. */
+function unsupported(key: string, handled: ReadonlySet<string>): string {
+  const close = closestName(key, [...handled, ...CONNECTION_OPTIONS, ...Object.keys(SECURE_VALUES)]);
+  if (close !== null) return `unknown option (did you mean "${close}"?)`;
+  return 'not supported by @unitls/ssl-compat; remove it or configure the equivalent TLSClientConfiguration field';
+}
+
 function refuseUnknown(options: Record<string, unknown>, handled: ReadonlySet<string>): void {
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || handled.has(key) || CONNECTION_OPTIONS.has(key)) continue;
     const secure = SECURE_VALUES[key];
     if (secure !== undefined && secure(value)) continue;
-    throw new UnsupportedOptionError(key, REASONS[key] ?? 'not supported by @unitls/ssl-compat; remove it or configure the equivalent TLSClientConfiguration field');
+    throw new UnsupportedOptionError(key, REASONS[key] ?? unsupported(key, handled));
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type TLSImplementation,
   type TLSVersion as PEPVersion,
 } from '@unitls/tls-core';
+import { unknownOptionMessage } from '@unitls/client-kit';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { DEFAULT_TLS13 } from '@unitls/tls-node/internal';
 import { parseCipherString } from './cipher-string.js';
@@ -210,11 +211,22 @@ export class SSLContext {
   }
 }
 
-/** Python's `ssl.create_default_context`: the system store (or the given CAs), verification on. */
+const DEFAULT_CONTEXT_OPTIONS = ['cafile', 'capath', 'cadata'];
+
+/**
+ * Python's `ssl.create_default_context`: the system store (or the given CAs), verification on.
+ *
+ * @throws ConfigurationError for an option name it does not take, as Python's TypeError (a
+ *   misspelt `cafle` would otherwise mean the system store): "createDefaultContext: unknown option
+ *   'cafle' (did you mean 'cafile'?)".
+ */
 export function createDefaultContext(
   purpose: Purpose = Purpose.SERVER_AUTH,
   options: { cafile?: string; capath?: string; cadata?: string | Uint8Array } = {},
 ): SSLContext {
+  for (const name of Object.keys(options ?? {})) {
+    if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`createDefaultContext: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
+  }
   const context = new SSLContext(purpose === Purpose.SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
   if (options.cafile || options.capath || options.cadata) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
   else if (purpose === Purpose.SERVER_AUTH) context.loadDefaultCerts(purpose);
