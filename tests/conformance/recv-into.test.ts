@@ -15,45 +15,18 @@
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as netConnect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONCURRENT_RECV, RECV_ENDED_BY_CLOSE, RaggedEOF, TLSError, startTls, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { CONCURRENT_RECV, RECV_ENDED_BY_CLOSE, RaggedEOF, TLSError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { plaintext } from '../support/read-path-properties.js';
-import { connectPair, jsTransport, sendText } from '../support/sockets.js';
+import { connectPair, connectPairOverDuplex, sendText, turns } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
-
-type Pair = { client: TLSSocket; server: TLSSocket; close: () => Promise<void> };
-
-/** The client connected through startTls over a JavaScript Duplex (no node:net socket under TLS). */
-async function pairOverDuplex(implementation: TLSImplementation): Promise<Pair> {
-  const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
-  try {
-    const tcp = netConnect({ host: '127.0.0.1', port: listener.getsockname()!.port, allowHalfOpen: true });
-    await once(tcp, 'connect');
-    const [client, [server]] = await Promise.all([
-      startTls(new implementation.clientContext(clientConfig()), jsTransport(tcp), { serverHostname: 'localhost' }),
-      listener.accept(),
-    ]);
-    return {
-      client,
-      server,
-      close: async () => {
-        await Promise.all([client.close(true), server.close(true)]);
-        await listener.close();
-      },
-    };
-  } catch (error) {
-    await listener.close();
-    throw error;
-  }
-}
 
 const transports = [
   ['node:net', (implementation: TLSImplementation) => connectPair(implementation, serverConfig(), clientConfig())],
-  ['a JavaScript Duplex', pairOverDuplex],
+  ['a JavaScript Duplex', (implementation: TLSImplementation) => connectPairOverDuplex(implementation, serverConfig(), clientConfig())],
 ] as const;
 
 /** recvInto, which every implementation here offers. */
@@ -100,11 +73,6 @@ function watch(promise: Promise<unknown>): () => unknown {
     (error: unknown) => (outcome = error),
   );
   return () => outcome;
-}
-
-/** Lets the event loop run what is already due (promise jobs, I/O callbacks), without waiting on time. */
-async function turns(count: number): Promise<void> {
-  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe.each(implementations.map((i) => [i.name, i] as const))('recvInto (%s)', (_, implementation) => {

@@ -1,6 +1,7 @@
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import type { ClientConnectOptions, TLSClientConfiguration, TLSImplementation, TLSServerConfiguration, TLSSocket } from '@unitls/tls-core';
+import { startTls, type ClientConnectOptions, type TLSClientConfiguration, type TLSImplementation, type TLSServerConfiguration, type TLSSocket } from '@unitls/tls-core';
 
 const text = new TextEncoder();
 
@@ -109,4 +110,40 @@ export function jsTransport(tcp: Socket): Duplex {
   tcp.on('end', () => duplex.push(null));
   tcp.on('error', (error) => duplex.destroy(error));
   return duplex;
+}
+
+/**
+ * A listening server of `implementation` plus a client connected through startTls over a
+ * JavaScript Duplex (no node:net socket under TLS: tls-core's pulled reads), to `localhost`.
+ */
+export async function connectPairOverDuplex(
+  implementation: TLSImplementation,
+  server: TLSServerConfiguration,
+  client: TLSClientConfiguration,
+): Promise<{ client: TLSSocket; server: TLSSocket; close: () => Promise<void> }> {
+  const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+  try {
+    const tcp = netConnect({ host: '127.0.0.1', port: listener.getsockname()!.port, allowHalfOpen: true });
+    await once(tcp, 'connect');
+    const [clientSocket, [serverSocket]] = await Promise.all([
+      startTls(new implementation.clientContext(client), jsTransport(tcp), { serverHostname: 'localhost' }),
+      listener.accept(),
+    ]);
+    return {
+      client: clientSocket,
+      server: serverSocket,
+      close: async () => {
+        await Promise.all([clientSocket.close(true), serverSocket.close(true)]);
+        await listener.close();
+      },
+    };
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
+}
+
+/** Lets the event loop run what is already due (promise jobs, I/O callbacks), without waiting on time. */
+export async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
 }
