@@ -76,8 +76,8 @@ export const unitls: Factory<FtpTarget & { engine: ClientEngine }> = async (targ
     const client = new FTP_TLS({ host: '127.0.0.1', port: target.port, serverHostname: 'localhost', implementation: tls, configuration });
     await client.connect();
     await client.login(target.user, target.password);
-    // A callback that counts, as ftplib's and the raw client's sinks (a callback's chunks are
-    // received into one reused memory: recvInto, issue #16 item 2; a Writable gets fresh ones).
+    // A callback that counts, as ftplib's and the raw client's sinks, each chunk fresh memory as
+    // ftplib's (retrbinary's opt-in { into } would receive into one reused memory).
     let bytes = 0;
     const sample = await clock(async () => {
       if (target.direction === 'down') await client.retrbinary('RETR big.bin', (chunk) => void (bytes += chunk.length));

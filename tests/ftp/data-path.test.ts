@@ -96,22 +96,30 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the FTPS data p
     expect(sha(Buffer.concat(slow))).toBe(expected);
   });
 
-  // Issue #16 item 2: a callback's chunks are received (recvInto) into one memory reused for the
-  // whole download; a Writable, which may hold its chunks, never sees that memory.
-  it('a callback gets every chunk of 8 MiB in one reused memory, byte-identical; a Writable keeps fresh chunks intact', async () => {
+  // Issue #16 item 2: with { into } a callback's chunks are received (recvInto) into that one
+  // memory, reused for the whole download; without it (ftplib's chunks.append idiom) every chunk is
+  // fresh and may be kept; a Writable, which may hold its chunks, never sees reused memory.
+  it('a callback gets every chunk of 8 MiB in the one memory it passed as into, byte-identical; kept chunks without into and a Writable\'s stay intact', async () => {
     await using ftp = await open();
     const expected = sha(content(BIG, 1));
     const memories = new Set<ArrayBufferLike>();
     const hash = createHash('sha256');
+    const into = new Uint8Array(64 * 1024);
     let largest = 0;
     await ftp.retrbinary('RETR big.bin', (chunk) => {
       memories.add(chunk.buffer);
       largest = Math.max(largest, chunk.length);
       hash.update(chunk);
-    });
+    }, { into });
     expect(hash.digest('hex')).toBe(expected);
-    expect(memories.size).toBe(1);
+    expect([...memories]).toEqual([into.buffer]);
     expect(largest).toBeLessThanOrEqual(64 * 1024);
+    // The default: chunks kept as they come, no copy, are the file.
+    const kept: Uint8Array[] = [];
+    await ftp.retrbinary('RETR big.bin', (chunk) => void kept.push(chunk));
+    expect(sha(Buffer.concat(kept))).toBe(expected);
+    await expect(ftp.retrbinary('RETR big.bin', new Writable({ write: (_c, _e, done) => done() }), { into })).rejects.toThrow(/into option is for a callback sink/);
+    await expect(ftp.retrbinary('RETR big.bin', () => {}, { into: new Uint8Array(0) })).rejects.toThrow(/into option of retrbinary\(\) must be a Uint8Array of at least 1 byte/);
     // Held without a copy until the end: reused memory would have been overwritten meanwhile.
     const held: Uint8Array[] = [];
     const keeper = new Writable({ write: (chunk: Buffer, _encoding, done) => (held.push(chunk), done()) });

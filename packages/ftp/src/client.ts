@@ -11,7 +11,7 @@ import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
 import { FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
-import { FTP_OPTION_NAMES, TRANSFER_OPTIONS, checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type Sink, type Source, type TransferOptions } from './options.js';
+import { FTP_OPTION_NAMES, RETRIEVE_OPTIONS, TRANSFER_OPTIONS, checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type RetrieveOptions, type Sink, type Source, type TransferOptions } from './options.js';
 import { FTPConnection } from './protocol/connection.js';
 import { formatTimeVal, parse213, parse257, parseFeat, parseTimeVal } from './protocol/parse.js';
 import type { Reply } from './protocol/replies.js';
@@ -364,8 +364,8 @@ export class FTP implements AsyncDisposable {
   }
 
   /** RETR-style binary download (ftplib's retrbinary) into `sink`; returns the final reply text. */
-  async retrbinary(command: string, sink: Sink, options: TransferOptions = {}): Promise<string> {
-    checkCallOptions(ftpErrors, 'retrbinary', options, TRANSFER_OPTIONS);
+  async retrbinary(command: string, sink: Sink, options: RetrieveOptions = {}): Promise<string> {
+    checkCallOptions(ftpErrors, 'retrbinary', options, RETRIEVE_OPTIONS);
     return (await retrieveBinary(this.#transfers, FTPConnection.parse(command), sink, options)).text;
   }
 

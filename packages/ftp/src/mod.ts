@@ -25,7 +25,7 @@
 export { FTP } from './client.js';
 export type { DataChannel } from './data.js';
 export { FTP_TLS } from './tls.js';
-export type { CallOptions, FTPLimits, FTPOptions, FTPPlainOptions, FTP_TLSOptions, Sink, Source, TransferOptions, TransferProgress } from './options.js';
+export type { CallOptions, FTPLimits, FTPOptions, FTPPlainOptions, FTP_TLSOptions, RetrieveOptions, Sink, Source, TransferOptions, TransferProgress } from './options.js';
 export {
   FTPError,
   FTPReplyError,

@@ -119,6 +119,18 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link FTP.retrbinary}: a transfer's, and the memory a callback sink's chunks may share. */
+export interface RetrieveOptions extends TransferOptions {
+  /**
+   * Memory to receive into, for a callback sink only (opt-in, as node:net's `onread` option): each
+   * chunk the callback gets may then be a view of it, valid until the callback returns or the promise
+   * it returns settles — the next read overwrites it, so copy what you keep (`Buffer.from(chunk)`).
+   * Under PROT P on a TLS socket with recvInto (tls-openssl) the data is decrypted straight into it,
+   * with no allocation per read. Chunks are at most its length. Without it every chunk is fresh.
+   */
+  into?: Uint8Array;
+}
+
 /** Progress of a transfer: bytes so far, and the total when known (SIZE, the 150 reply, or the source). */
 export interface TransferProgress {
   readonly bytes: number;
@@ -142,12 +154,8 @@ export interface TransferOptions extends CallOptions {
 
 /**
  * What a download delivers to: a callback (awaited, so it can apply backpressure) or a Node Writable.
- *
- * A callback may get its chunks as views of one memory the transfer reuses (under PROT P they are
- * received into it with the TLS socket's recvInto, as node:net's `onread` option does): a chunk is
- * valid until the callback returns, or until the promise it returns settles; the next read may
- * overwrite it. Copy what you keep (`Buffer.from(chunk)`). A Writable may hold what it is given, so
- * it gets fresh memory per chunk.
+ * Each chunk is fresh memory the sink may keep (as ftplib's `retrbinary(cmd, chunks.append)`), unless
+ * the call passes {@link RetrieveOptions.into}.
  */
 export type Sink = ((chunk: Uint8Array) => void | Promise<void>) | Writable;
 /** What an upload reads from: bytes, a string, an async iterable of chunks, or a Node Readable. */
@@ -176,4 +184,10 @@ export const TRANSFER_OPTIONS: CallOptionKinds = {
   blocksize: optionKinds.size,
   onProgress: optionKinds.function,
   total: optionKinds.count,
+};
+
+/** What retrbinary takes: a transfer's options and `into`. */
+export const RETRIEVE_OPTIONS: CallOptionKinds = {
+  ...TRANSFER_OPTIONS,
+  into: ['a Uint8Array of at least 1 byte (e.g. new Uint8Array(65536))', (value) => value instanceof Uint8Array && value.length > 0],
 };

@@ -7,7 +7,7 @@
  */
 import type { Writable } from 'node:stream';
 import { FTPUsageError } from './errors.js';
-import type { CallOptions, FTPLimits, Sink, Source, TransferOptions } from './options.js';
+import type { CallOptions, FTPLimits, RetrieveOptions, Sink, Source, TransferOptions } from './options.js';
 import { FTPConnection, type FTPCommand } from './protocol/connection.js';
 import { ListingBudget, TextLines } from './protocol/listing.js';
 import { parseMlsxLine } from './protocol/parse.js';
@@ -61,8 +61,9 @@ function checkSource(source: unknown): void {
 }
 
 /** RETR-style binary download into `sink`. */
-export async function retrieveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: TransferOptions): Promise<Reply> {
+export async function retrieveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: RetrieveOptions): Promise<Reply> {
   checkSink(sink);
+  if (options.into !== undefined && typeof sink !== 'function') throw new FTPUsageError(`the into option is for a callback sink (a Writable may keep its chunks, so it gets fresh ones); nothing was sent`);
   return running(transfers, async (stop) => {
     await transfers.setType('I', options);
     const write = toWriter(sink);
@@ -88,9 +89,9 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
       text: false,
       size,
       total: options.total,
-      // A callback gets the chunks in one memory reused for every read (see Sink); a Writable may
-      // hold what it is given, so it gets fresh memory per chunk.
-      into: typeof sink === 'function' ? new Uint8Array(BLOCK_SIZE) : undefined,
+      // Only when the caller asked (RetrieveOptions.into): a sink that keeps its chunks would
+      // otherwise see them overwritten.
+      into: options.into,
       // Synchronous unless the sink is not (a promise from the callback, a Writable that is full):
       // the transfer loop then awaits nothing per chunk. Progress counts a chunk once written.
       each: (chunk, announced) => {
