@@ -56,6 +56,28 @@ async function closedMidTransfer(connect: Connect, bytes: number, close: (socket
 }
 
 describe.each(cases)('%s', (_, connect) => {
+  // Found (trial 7): ssl-compat's 'close' passed undefined; node:tls passes hadError.
+  it("'close' passes hadError: false after a clean end or destroy(), true after destroy(error)", async () => {
+    const { port } = await talkingServer(64 * 1024);
+    const clean = connect(port);
+    clean.resume();
+    clean.on('end', () => clean.end());
+    expect(await once(clean, 'close')).toEqual([false]);
+    const destroyed = connect(port);
+    await once(destroyed, 'data');
+    destroyed.destroy();
+    expect(await once(destroyed, 'close')).toEqual([false]);
+    const failed = connect(port);
+    const errors: string[] = [];
+    failed.on('error', (error) => errors.push(error.message));
+    await once(failed, 'data');
+    // Not events.once: it rejects on the 'error' event that comes first.
+    const closed = new Promise<unknown[]>((resolve) => failed.once('close', (...args: unknown[]) => resolve(args)));
+    failed.destroy(new Error('given up by the test'));
+    expect(await closed).toEqual([true]);
+    expect(errors).toHaveLength(1);
+  });
+
   // Found (breaker5): over tls-node, destroy() while the peer was still sending emitted 'end', and
   // stream.finished() of the readable side reported a clean end instead of ERR_STREAM_PREMATURE_CLOSE (node:tls: no
   // 'end', premature close). The recv the Duplex keeps pending ended empty when close(true)

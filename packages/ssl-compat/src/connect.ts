@@ -65,6 +65,15 @@ export class CompatTLSSocket extends TLSSocketStream {
     super._destroy(error === null || error === this.#abortReason ? error : fromNodeError(error), callback);
   }
 
+  /**
+   * node:tls passes `hadError` with 'close' (true when the socket was destroyed by an error);
+   * Node's streams emit it without arguments, so code written for node:tls read `undefined`.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
+
   getPeerX509Certificate(): X509Certificate | undefined {
     const der = this.tlsSocket?.getpeercert() ?? null;
     return der === null ? undefined : new X509Certificate(der);
