@@ -96,7 +96,15 @@ describe('the unitls command', () => {
     }
     const typo = await run('connect', 'h:1', '--ca-file', 'x.pem');
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toMatch(/^unitls: unknown option --ca-file\n/);
+    expect(typo.stderr).toMatch(/^unitls: unknown option --ca-file \(did you mean --cafile\?\)\n/);
+    // Trial 7: --ca said only "unknown option"; a beginning of one option, or a typo, names it.
+    for (const [given, meant] of [['--ca', '--cafile'], ['--timout', '--timeout'], ['--servrname=x', '--servername'], ['--implementaton', '--implementation']]) {
+      const near = await run('connect', 'h:1', given!, ...(given!.includes('=') ? [] : ['x']));
+      expect(near.code, given).toBe(2);
+      expect(near.stderr, given).toMatch(new RegExp(`^unitls: unknown option ${given!.split('=')[0]} \\(did you mean ${meant}\\?\\)\n`));
+    }
+    // Nothing close: no guess.
+    expect((await run('connect', 'h:1', '--bogus')).stderr).toMatch(/^unitls: unknown option --bogus\n/);
   });
 });
 

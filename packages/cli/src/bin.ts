@@ -63,29 +63,61 @@ function print(report: ConnectReport, json: boolean, showcerts: boolean, prefix:
   process.stdout.write([...prefix, ...report.lines, ...pems].join('\n') + '\n');
 }
 
+/** Levenshtein distance: how many single-character edits turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The option an unknown one was probably meant to be (trial 7: `--ca` for `--cafile`): one that it
+ * begins, or within a typo or two of it; null when none is that close.
+ */
+function closestOption(unknown: string): string | null {
+  const name = unknown.replace(/^-+/, '').split('=')[0]!;
+  if (name.length === 0) return null;
+  const names = Object.keys(OPTIONS);
+  const prefixed = names.filter((known) => known.startsWith(name));
+  if (prefixed.length === 1) return `--${prefixed[0]}`;
+  let best: string | null = null;
+  let bestDistance = name.length <= 4 ? 2 : 3;
+  for (const known of names) {
+    const d = editDistance(name, known);
+    if (d < bestDistance) [best, bestDistance] = [known, d];
+  }
+  return best === null ? null : `--${best}`;
+}
+
+const OPTIONS = {
+  servername: { type: 'string' },
+  alpn: { type: 'string' },
+  cafile: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  min: { type: 'string' },
+  max: { type: 'string' },
+  starttls: { type: 'string' },
+  timeout: { type: 'string' },
+  wait: { type: 'string' },
+  reconnect: { type: 'boolean', default: false },
+  showcerts: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  implementation: { type: 'string', default: 'node' },
+  demo: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'V', default: false },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      servername: { type: 'string' },
-      alpn: { type: 'string' },
-      cafile: { type: 'string' },
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      min: { type: 'string' },
-      max: { type: 'string' },
-      starttls: { type: 'string' },
-      timeout: { type: 'string' },
-      wait: { type: 'string' },
-      reconnect: { type: 'boolean', default: false },
-      showcerts: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      implementation: { type: 'string', default: 'node' },
-      demo: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', short: 'V', default: false },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -156,7 +188,8 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       // parseArgs' own text for an unknown option is about positionals: say what the user needs.
       const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
-      const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}`;
+      const near = unknown === undefined ? null : closestOption(unknown);
+      const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
       // The one useful line and where the rest is, not the whole help under it.
       process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);
       process.exitCode = EXIT.USAGE;
