@@ -67,6 +67,11 @@ export interface ConnectReport {
   lines: string[];
 }
 
+/** The implementations' advice for an unknown issuer ("pass that CA's certificate in the configuration's trustStore: ..."), in the CLI's terms. */
+function inCommandLineTerms(message: string): string {
+  return message.replace(/(; if you trust [^,]+), pass (that CA's certificate|it) in the configuration's trustStore: .*$/s, '$1, pass $2 with --cafile FILE');
+}
+
 /** Thrown for command-line mistakes (exit code 2). */
 export class UsageError extends Error {
   readonly code = 'UNITLS_CLI_USAGE';
@@ -276,7 +281,7 @@ export async function connectAndReport(implementation: TLSImplementation, reques
   } catch (error) {
     const refused = verificationErrorIn(error);
     if (refused !== null) {
-      report.verification = { ok: false, reason: refused.reason, ...(refused.verifyCode ? { verifyCode: refused.verifyCode } : {}), message: refused.message };
+      report.verification = { ok: false, reason: refused.reason, ...(refused.verifyCode ? { verifyCode: refused.verifyCode } : {}), message: inCommandLineTerms(refused.message) };
       report.exitCode = refused.reason === 'missing-certificate' ? EXIT.TLS_FAILED : EXIT.VERIFICATION_FAILED;
       if (refused.reason !== 'missing-certificate') {
         try {

@@ -1,5 +1,5 @@
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
+import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
 
 type NodeError = Error & { code?: string; reason?: string };
@@ -59,7 +59,7 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   const code = (error as NodeError).code ?? '';
   const reason = code === 'UNSPECIFIED' ? verificationReason(error) : reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {
-    return new CertificateVerificationError(reason, `certificate verification failed: ${error.message} (${code})`, {
+    return new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${error.message} (${code})`), {
       cause: error,
       verifyCode: code,
     });
@@ -145,11 +145,8 @@ export function certificateVerdict(socket: NodeTlsSocket, serverHostname: string
   const verifyError = recordedVerifyError(socket);
   if (verifyError !== null) {
     const code = verifyError.code ?? 'UNKNOWN';
-    return new CertificateVerificationError(
-      verificationReason(verifyError),
-      `certificate verification failed: ${verifyError.message} (${code})`,
-      { cause, verifyCode: code },
-    );
+    const reason = verificationReason(verifyError);
+    return new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${verifyError.message} (${code})`), { cause, verifyCode: code });
   }
   return serverHostname === null ? null : verifyPeerName(serverHostname, cert.raw);
 }

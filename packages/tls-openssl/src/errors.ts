@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode } from '@unitls/tls-core';
+import { CertificateVerificationError, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -71,11 +71,11 @@ export function fromNativeError(error: unknown, during: string, role: 'client' |
   const reason = native.reason ?? '';
   if (native.verifyResult !== undefined && /certificate verify failed/.test(reason)) {
     const name = VERIFY_CODES[native.verifyResult] ?? `X509_V_ERR_${native.verifyResult}`;
-    return new CertificateVerificationError(
-      reasonForOpenSSLVerifyCode(name) ?? 'other',
-      `certificate verification failed: ${native.verifyMessage ?? reason} (${name})`,
-      { cause: error, verifyCode: name },
-    );
+    const neutral = reasonForOpenSSLVerifyCode(name) ?? 'other';
+    return new CertificateVerificationError(neutral, withVerificationAdvice(neutral, `certificate verification failed: ${native.verifyMessage ?? reason} (${name})`), {
+      cause: error,
+      verifyCode: name,
+    });
   }
   if (/peer did not return a certificate|certificate required/.test(reason)) {
     return new CertificateVerificationError('missing-certificate', 'a client certificate is required and none was sent (configure certificateChain)', {

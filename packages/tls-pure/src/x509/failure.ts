@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CertificateVerificationError, type VerificationFailureReason } from '@unitls/tls-core';
+import { CertificateVerificationError, withVerificationAdvice, type VerificationFailureReason } from '@unitls/tls-core';
 
 /**
  * The validator's own codes (CertificateVerificationError's `verifyCode`), each mapped to one of
@@ -70,7 +70,7 @@ export class VerificationFailure extends Error {
 
   /** The public error, with `code` as its `verifyCode`. */
   toError(): CertificateVerificationError {
-    return new CertificateVerificationError(this.reason, this.message, { verifyCode: this.code, cause: this });
+    return new CertificateVerificationError(this.reason, withVerificationAdvice(this.reason, this.message), { verifyCode: this.code, cause: this });
   }
 }
 
