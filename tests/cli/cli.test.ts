@@ -195,6 +195,17 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     const result = await run('connect', `localhost:${await server('server-ec')}`, ...impl);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('verification: FAILED (untrusted-issuer');
+    // Trial 7: what to do, in the command's own terms.
+    expect(result.stdout).toContain("; if you trust its issuer (a private or test CA), pass that CA's certificate with --cafile FILE\n");
+  });
+
+  // Trial 7: --starttls at an implicit-TLS port waited out the timeout with no hint.
+  it('--starttls at an implicit-TLS port: exit 4, and the advice to connect without --starttls', async () => {
+    const port = await server('server-ec');
+    const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--starttls', 'smtp', '--timeout', '400', ...impl);
+    expect(result.code, result.stdout).toBe(4);
+    expect(result.stdout).toContain('no answer within 400 ms');
+    expect(result.stdout).toContain('it may expect TLS at once (an implicit-TLS port); connect without --starttls\n');
   });
 
   it('a TLS 1.3 server that requires a client certificate: refused after the handshake is detected (exit 3); with --cert it passes', async () => {

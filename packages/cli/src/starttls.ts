@@ -32,13 +32,21 @@ interface Client {
   close(force?: boolean): Promise<void>;
 }
 
+/** The clients' advice for a server that never spoke ("use SMTP_SSL or security: ..."), said in the CLI's terms. */
+function forCommandLine(error: unknown): unknown {
+  if (!(error instanceof DOMException) || error.name !== 'TimeoutError') return error;
+  const advice = /(it may expect TLS at once \(an implicit-TLS port\); ).*$/s;
+  if (!advice.test(error.message)) return error;
+  return new DOMException(error.message.replace(advice, '$1connect without --starttls'), 'TimeoutError');
+}
+
 async function open(client: Client, goodbye: () => Promise<unknown>): Promise<StartTlsSession> {
   let greeting: unknown;
   try {
     greeting = await client.connect();
   } catch (error) {
     await client.close(true).catch(() => {});
-    throw error;
+    throw forCommandLine(error);
   }
   const socket = client.tlsSocket;
   if (socket === null) {

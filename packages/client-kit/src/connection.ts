@@ -39,6 +39,12 @@ export interface ClientConnectionOptions {
    * 'implicit', upgrade). FTP data connections resume their control connection's session.
    */
   session?: (() => TLSSession | null) | undefined;
+  /**
+   * What to use when a plain connection's server never spoke (it probably waits for a TLS
+   * ClientHello): "use SMTP_SSL or security: 'implicit' (port 465)". Added to the TimeoutError
+   * of an operation that ends with not one byte received since open.
+   */
+  implicitTlsHint?: string | undefined;
 }
 
 /** What {@link ClientConnection.nextEvent} drives: a protocol core in the h11 style. */
@@ -85,6 +91,8 @@ export class ClientConnection {
   /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
   #rejectWait: ((reason: unknown) => void) | null = null;
   #opening: AbortController | null = null;
+  /** True once any read since the last open gave bytes (or the end): the server spoke. */
+  #heard = false;
 
   constructor(options: ClientConnectionOptions) {
     this.#options = options;
@@ -93,7 +101,7 @@ export class ClientConnection {
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
       throw this.#errors.usage(`timeout must be a non-negative number of milliseconds (Infinity for none), got ${JSON.stringify(timeout) ?? String(timeout)}`);
     }
-    this.#deadline = new OperationDeadline(timeout, this.#fail);
+    this.#deadline = new OperationDeadline(timeout, this.#fail, this.#silenceHint);
   }
 
   /** True from a successful open until close (or a failure, which closes). */
@@ -221,6 +229,7 @@ export class ClientConnection {
     const opening = new AbortController();
     this.#opening = opening;
     this.#failure = null;
+    this.#heard = false;
     this.#host = host;
     const channels = this.#options.channels;
     if (channels?.connect.hasSubscribers) channels.connect.publish({ client: this.#options.client, host, port, security });
@@ -318,6 +327,7 @@ export class ClientConnection {
       read.then(
         (data) => {
           if (this.#rejectRead === reject) this.#rejectRead = null;
+          this.#heard = true;
           resolve(data);
         },
         (error: unknown) => {
@@ -528,6 +538,16 @@ export class ClientConnection {
     this.#rejectWait?.(reason);
     this.#opening?.abort(reason);
     if (shutdown) void this.#shutdown(true);
+  };
+
+  /**
+   * Trial 7: a STARTTLS client pointed at an implicit-TLS port waits for a greeting that never
+   * comes (the server waits for our ClientHello); the reverse mistake already says what to do.
+   */
+  readonly #silenceHint = (): string => {
+    const hint = this.#options.implicitTlsHint;
+    if (hint === undefined || this.#heard || this.#channel === null || this.#channel.secure) return '';
+    return `not one byte came from the server since it was opened: it may expect TLS at once (an implicit-TLS port); ${hint}`;
   };
 
   readonly #abortSession = (): void => {

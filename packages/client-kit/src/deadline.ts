@@ -18,6 +18,7 @@ export type ExpireHandler = (reason: unknown) => void;
 export class OperationDeadline {
   readonly #timeout: number;
   readonly #onExpire: ExpireHandler;
+  readonly #hint: (() => string) | undefined;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #depth = 0;
   /** When the running operation began (performance.now()). */
@@ -27,14 +28,16 @@ export class OperationDeadline {
   /**
    * @param timeout - milliseconds allowed for each operation; `Infinity` (or 0) for none.
    * @param onExpire - fails the operation (rejects what waits, closes the connection).
+   * @param hint - what to add to the TimeoutError's message when it fires ('' for nothing).
    * @throws RangeError when `timeout` is negative or not a number.
    */
-  constructor(timeout: number, onExpire: ExpireHandler) {
+  constructor(timeout: number, onExpire: ExpireHandler, hint?: () => string) {
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
       throw new RangeError(`timeout must be a non-negative number of milliseconds, got ${timeout}`);
     }
     this.#timeout = timeout === 0 ? Infinity : timeout;
     this.#onExpire = onExpire;
+    this.#hint = hint;
   }
 
   /** The milliseconds each operation is allowed (Infinity: unbounded). */
@@ -94,7 +97,8 @@ export class OperationDeadline {
       this.#timer?.refresh();
       return;
     }
-    this.#onExpire(new DOMException(`no answer within ${this.#timeout} ms (the timeout option bounds each reply or operation as a whole)`, 'TimeoutError'));
+    const hint = this.#hint?.() ?? '';
+    this.#onExpire(new DOMException(`no answer within ${this.#timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`, 'TimeoutError'));
   };
 
   readonly #abort = (): void => {

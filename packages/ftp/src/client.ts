@@ -68,6 +68,7 @@ export class FTP implements AsyncDisposable {
       signal: options.signal,
       serverHostname: tls.serverHostname,
       transport: options.transport,
+      implicitTlsHint: "use FTP_TLS with security: 'implicit' (implicit mode, port 990)",
     });
     this.session = new Session(this.io, this.#limits);
     const self = this;

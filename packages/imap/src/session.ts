@@ -60,6 +60,7 @@ export class IMAP4Session implements AsyncDisposable {
       timeout: options.timeout,
       signal: options.signal,
       transport: options.transport,
+      implicitTlsHint: "use IMAP4_SSL or security: 'implicit' (port 993)",
     });
   }
 

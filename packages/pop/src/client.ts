@@ -57,6 +57,7 @@ export class POP3 implements AsyncDisposable {
       signal: options.signal,
       serverHostname: options.serverHostname,
       transport: options.transport,
+      implicitTlsHint: "use POP3_SSL or security: 'implicit' (port 995)",
     });
     const { maxScramIterations: _, ...limits } = options.limits ?? {};
     this.#session = new Session(this.#io, { maxLineLength: options.maxLineLength, ...limits });

@@ -64,6 +64,7 @@ export class SMTP implements AsyncDisposable {
       signal: options.signal,
       serverHostname: options.serverHostname,
       transport: options.transport,
+      implicitTlsHint: "use SMTP_SSL or security: 'implicit' (port 465)",
     });
     this.#session = new Session(this.#io, options);
   }
