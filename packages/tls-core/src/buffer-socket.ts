@@ -11,7 +11,7 @@ import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
 import { deadlineSignal, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
-import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, recvIntoMisuse, sendAfterShutdown, transportFailure } from './errors.js';
+import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, recvIntoLostBuffer, recvIntoMisuse, RECV_INTO_LOST_BUFFER, sendAfterShutdown, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
@@ -554,6 +554,9 @@ export class BufferSocket implements TLSSocket {
   #readStep(fast: TLSBufferFastPath, recv: RecvProgress): Uint8Array | typeof READ_WANT_READ | typeof READ_WANT_WRITE {
     let count: number;
     if (recv.into !== null) {
+      // Detached or shrunk to nothing while this recv waited: a read into it would take 0 bytes
+      // (tls-pure then waited forever, tls-openssl's read failed with an unrelated RangeError).
+      if (recv.into.length === 0) throw recvIntoLostBuffer(false);
       // Straight into the caller's memory: tls-openssl's SSL_read writes there (issue #16).
       count = fast.readAvailable(recv.into);
       if (count > 0) return recv.into.subarray(0, count);
@@ -616,6 +619,8 @@ export class BufferSocket implements TLSSocket {
    */
   async #readFailed(error: unknown): Promise<never> {
     if (this.#closing) throw recvEndedByClose(error === CLOSE_CALLED ? undefined : error);
+    // The caller's misuse, found before anything was read: the connection goes on.
+    if ((error as { code?: unknown } | null)?.code === RECV_INTO_LOST_BUFFER) throw error;
     await this.#fatal();
     throw transportFailure(error, 'read');
   }

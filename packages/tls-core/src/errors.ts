@@ -260,6 +260,20 @@ export function recvIntoMisuse(buffer: unknown): TypeError | RangeError | null {
   return null;
 }
 
+/** The `code` of {@link recvIntoLostBuffer}'s RangeError. */
+export const RECV_INTO_LOST_BUFFER = 'UNITLS_RECV_INTO_LOST_BUFFER';
+
+/**
+ * What a recvInto rejects with when its buffer can no longer take the bytes: the caller detached
+ * its ArrayBuffer (transfer(), postMessage) or shrank a resizable one to nothing while the recv
+ * waited. `closed`: the bytes were already taken from the stream (tls-node), so the connection
+ * was closed rather than going on with them missing; otherwise they wait for the next recv.
+ */
+export function recvIntoLostBuffer(closed: boolean): RangeError & { code: typeof RECV_INTO_LOST_BUFFER } {
+  const what = closed ? 'the bytes read for it could not be written there, so the connection was closed' : 'nothing was read (the bytes wait for the next recv)';
+  return Object.assign(new RangeError(`recvInto: the buffer was detached or shrunk while the recv waited; ${what}. Keep a recvInto's memory as it is until it settles`), { code: RECV_INTO_LOST_BUFFER } as const);
+}
+
 /**
  * What a send rejects with once shutdown() (the write-side half-close) was called, on every
  * implementation: close_notify is out, so nothing more may be sent; recv still reads the peer.

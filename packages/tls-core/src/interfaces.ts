@@ -85,7 +85,10 @@ export interface TLSSocket extends AsyncDisposable {
    * node:tls's record into it (no gain over recv there, the same bytes).
    *
    * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty (tls-core
-   *   `recvIntoMisuse`); otherwise as {@link recv}.
+   *   `recvIntoMisuse`); RangeError with code UNITLS_RECV_INTO_LOST_BUFFER when the caller
+   *   detached `buffer`'s ArrayBuffer or shrank it to nothing while the recv waited (tls-openssl,
+   *   tls-pure: nothing read, the bytes wait for the next recv; tls-node: the bytes were already
+   *   taken, so the connection is closed); otherwise as {@link recv}.
    */
   recvInto?(buffer: Uint8Array): Promise<number>;
   /**

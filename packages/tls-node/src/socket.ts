@@ -10,6 +10,7 @@ import {
   endTransport,
   endWriting,
   localAddress,
+  recvIntoLostBuffer,
   recvIntoMisuse,
   protocolFromBytes,
   sealSession,
@@ -166,7 +167,14 @@ export class NodeTLSSocket implements TLSSocket {
   recvInto(buffer: Uint8Array): Promise<number> {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
-    return this.recv(buffer.length).then((data) => {
+    return this.recv(buffer.length).then(async (data) => {
+      if (data.length === 0) return 0;
+      // Detached or shrunk while the recv waited: the bytes cannot go back to the stream, so the
+      // connection fails rather than going on with them missing.
+      if (data.length > buffer.length) {
+        await this.close(true);
+        throw recvIntoLostBuffer(true);
+      }
       buffer.set(data);
       return data.length;
     });
