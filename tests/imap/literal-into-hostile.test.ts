@@ -11,35 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { IMAP4_SSL, IMAP4Error } from '@unitls/imap';
-import type { TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki } from '../support/fixtures.js';
+import { watchRecvInto, type IntoSocket } from '../support/recv-into-watch.js';
 import { useScriptedServers, type ScriptConnection } from '../support/scripted-server.js';
 import { implementations } from '../conformance/implementations.js';
 
 const scripted = useScriptedServers();
 const tagOf = (line: string | null) => (line ?? '').split(' ')[0]!;
-
-type IntoSocket = TLSSocket & { recvInto?(buffer: Uint8Array): Promise<number> };
-
-/** Counts what goes through recvInto (the socket's own, or recv and a copy). */
-function watchRecvInto(socket: IntoSocket) {
-  const own = socket.recvInto?.bind(socket);
-  const seen = { calls: 0, done: 0, bytes: 0 };
-  socket.recvInto = async (buffer: Uint8Array) => {
-    seen.calls++;
-    let count: number;
-    if (own !== undefined) count = await own(buffer);
-    else {
-      const data = await socket.recv(buffer.length);
-      buffer.set(data);
-      count = data.length;
-    }
-    seen.done++;
-    seen.bytes += count;
-    return count;
-  };
-  return seen;
-}
 
 const fetchHead = (size: number, seq = 1) => Buffer.from(`* ${seq} FETCH (UID ${100 + seq} BODY[] {${size}}\r\n`);
 

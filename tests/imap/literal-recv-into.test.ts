@@ -9,34 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IMAP4_SSL } from '@unitls/imap';
-import type { TLSSocket } from '@unitls/tls-core';
 import { clientConfig, pki } from '../support/fixtures.js';
+import { watchRecvInto, type IntoSocket } from '../support/recv-into-watch.js';
 import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-
-type IntoSocket = TLSSocket & { recvInto?(buffer: Uint8Array): Promise<number> };
-
-/** Counts what the client receives through recvInto (the socket's own, or recv and a copy). */
-function watchRecvInto(socket: IntoSocket) {
-  const own = socket.recvInto?.bind(socket);
-  const seen = { calls: 0, bytes: 0, into: [] as Uint8Array[] };
-  socket.recvInto = async (buffer: Uint8Array) => {
-    seen.into.push(buffer);
-    let count: number;
-    if (own !== undefined) count = await own(buffer);
-    else {
-      const data = await socket.recv(buffer.length);
-      buffer.set(data);
-      count = data.length;
-    }
-    seen.calls++;
-    seen.bytes += count;
-    return count;
-  };
-  return seen;
-}
 
 /** 8-bit text without CR, LF or NUL (Dovecot stores and returns it as sent). */
 const message = (subject: string, size: number) =>

@@ -17,9 +17,9 @@
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { connect } from 'node:net';
 import { expect } from 'vitest';
+import { jsTransport } from './sockets.js';
 import { BufferSocket, connectDirect, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
 
 /** A TLSBuffer with the fast path. */
@@ -262,40 +262,6 @@ export interface SocketReadOptions {
 const PATHS = ['pep', 'fast', 'direct', 'copying', 'split'] as const;
 
 /**
- * A JavaScript Duplex over `tcp` that hands on each chunk the network delivered cut into pieces
- * of `pieces` bytes in turn (a separate push, so a separate chunk, each): a transport whose reads
- * end anywhere in a record or its header.
- */
-function splittingTransport(tcp: Socket, pieces: number[]): Duplex {
-  let turn = 0;
-  const duplex = new Duplex({
-    allowHalfOpen: true,
-    read: () => void tcp.resume(),
-    write: (chunk: Buffer, _encoding, callback) => void tcp.write(chunk, callback),
-    final: (callback) => {
-      tcp.end();
-      callback();
-    },
-    destroy: (error, callback) => {
-      tcp.destroy();
-      callback(error);
-    },
-  });
-  tcp.on('data', (chunk: Buffer) => {
-    let more = true;
-    for (let start = 0; start < chunk.length; ) {
-      const end = Math.min(chunk.length, start + pieces[turn++ % pieces.length]!);
-      more = duplex.push(chunk.subarray(start, end));
-      start = end;
-    }
-    if (!more) tcp.pause();
-  });
-  tcp.on('end', () => duplex.push(null));
-  tcp.on('error', (error) => duplex.destroy(error));
-  return duplex;
-}
-
-/**
  * Asserts: a TLSSocket returns the same bytes on every read path: its buffer's PEP calls only, its
  * fast path, a direct socket (connectDirect), and a direct socket whose buffer reads by copying
  * only (readOwned hidden, where the buffer has it).
@@ -326,7 +292,7 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns, 
         : buffer;
     const tcp = path === 'direct' || path === 'copying' ? connectDirect({ host: '127.0.0.1', port }) : connect({ host: '127.0.0.1', port });
     await once(tcp, 'connect');
-    const transport = path === 'split' ? splittingTransport(tcp, pieces) : tcp;
+    const transport = path === 'split' ? jsTransport(tcp, pieces) : tcp;
     const [client, [server]] = await Promise.all([BufferSocket.open(seen, transport), listener.accept()]);
     return [client, server];
   };

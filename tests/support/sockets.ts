@@ -89,8 +89,14 @@ export async function recvUntil(socket: TLSSocket, pattern: RegExp): Promise<str
   return received;
 }
 
-/** A plain JavaScript Duplex over a TCP socket (as a tunnel or a proxy would hand over): no native handle below TLS. */
-export function jsTransport(tcp: Socket): Duplex {
+/**
+ * A plain JavaScript Duplex over a TCP socket (as a tunnel or a proxy would hand over): no native
+ * handle below TLS. With `pieces`, each chunk the network delivered is handed on cut into pieces of
+ * those sizes in turn (each a separate push, so a separate chunk): reads that end anywhere in a
+ * record or its header.
+ */
+export function jsTransport(tcp: Socket, pieces?: readonly number[]): Duplex {
+  let turn = 0;
   const duplex = new Duplex({
     allowHalfOpen: true,
     read: () => void tcp.resume(),
@@ -105,7 +111,17 @@ export function jsTransport(tcp: Socket): Duplex {
     },
   });
   tcp.on('data', (chunk: Buffer) => {
-    if (!duplex.push(chunk)) tcp.pause();
+    if (pieces === undefined || pieces.length === 0) {
+      if (!duplex.push(chunk)) tcp.pause();
+      return;
+    }
+    let more = true;
+    for (let start = 0; start < chunk.length; ) {
+      const end = Math.min(chunk.length, start + pieces[turn++ % pieces.length]!);
+      more = duplex.push(chunk.subarray(start, end));
+      start = end;
+    }
+    if (!more) tcp.pause();
   });
   tcp.on('end', () => duplex.push(null));
   tcp.on('error', (error) => duplex.destroy(error));
