@@ -286,7 +286,7 @@ export class ClientConnection {
   recv(): Promise<Uint8Array> {
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
-    return this.#read(channel, () => channel.recv(READ_SIZE));
+    return this.#read(channel, null) as Promise<Uint8Array>;
   }
 
   /** True when {@link recvInto} can be used: the channel reads straight into the caller's memory (a TLSSocket with recvInto). */
@@ -309,18 +309,18 @@ export class ClientConnection {
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
     if (channel.receivesInto !== true) return Promise.reject(this.#errors.usage('recvInto needs a channel that receives into memory (receivesInto): use recv()'));
-    return this.#read(channel, () => channel.recvInto!(memory));
+    return this.#read(channel, memory) as Promise<number>;
   }
 
-  /** One read on `channel` under the running operation's deadline (recv, recvInto). */
-  #read<T>(channel: Channel, start: () => Promise<T>): Promise<T> {
+  /** One read on `channel` under the running operation's deadline: recv, or recvInto `into`. */
+  #read(channel: Channel, into: Uint8Array | null): Promise<Uint8Array | number> {
     // Not an async function: one promise the deadline can reject and one reaction on the
     // channel's read per call (the read path of every reply, every chunk of a download).
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Uint8Array | number>((resolve, reject) => {
       this.#rejectRead = reject;
-      let read: Promise<T>;
+      let read: Promise<Uint8Array | number>;
       try {
-        read = start();
+        read = into === null ? channel.recv(READ_SIZE) : channel.recvInto!(into);
       } catch (error) {
         read = Promise.reject(error);
       }

@@ -401,20 +401,7 @@ export class BufferSocket implements TLSSocket {
     if (!Number.isInteger(bufsize) || bufsize <= 0) {
       return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     }
-    if (this.#closing) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
-    // The reading lane runs only recvs until close() (checked above) queues its shutdown there.
-    if (this.#reading.busy) return Promise.reject(concurrentRecv());
-    const size = Math.min(bufsize, RECV_MAX);
-    const fast = this.#fast;
-    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(size, null));
-    // The usual case (an intake that answers synchronously): one promise per call, settled from
-    // the intake's wake-up, with no async frame or lane promise (issue #16).
-    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, size, null));
-    this.#reading.enter();
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.#recvWaiting = { size, into: null, eof: false, since: 0, resolve, reject };
-      this.#recvNow();
-    });
+    return this.#receive(Math.min(bufsize, RECV_MAX), null) as Promise<Uint8Array>;
   }
 
   /**
@@ -431,14 +418,26 @@ export class BufferSocket implements TLSSocket {
   recvInto(buffer: Uint8Array): Promise<number> {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
+    return this.#receive(buffer.length, buffer) as Promise<number>;
+  }
+
+  /**
+   * recv (`into` null: resolves with the bytes) and recvInto (resolves with their count, the bytes
+   * a view of `into`) once their arguments are checked.
+   */
+  #receive(size: number, into: Uint8Array | null): Promise<Uint8Array | number> {
     if (this.#closing) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    // The reading lane runs only recvs until close() (checked above) queues its shutdown there.
     if (this.#reading.busy) return Promise.reject(concurrentRecv());
-    const fast = this.#fast;
-    if (fast === null) return this.#serialRead(() => this.#recvThroughRead(buffer.length, buffer)).then(byteCount);
-    if (this.#intake.poll === undefined) return this.#serialRead(() => this.#recvFast(fast, buffer.length, buffer)).then(byteCount);
+    if (this.#fast === null) {
+      const read = this.#serialRead(() => this.#recvThroughRead(size, into));
+      return into === null ? read : read.then(byteCount);
+    }
+    // One promise per call, settled from the intake's wake-up, with no async frame or lane
+    // promise (issue #16).
     this.#reading.enter();
-    return new Promise<number>((resolve, reject) => {
-      this.#recvWaiting = { size: buffer.length, into: buffer, eof: false, since: 0, resolve, reject };
+    return new Promise<Uint8Array | number>((resolve, reject) => {
+      this.#recvWaiting = { size, into, eof: false, since: 0, resolve, reject } as PendingRecv;
       this.#recvNow();
     });
   }
@@ -462,9 +461,9 @@ export class BufferSocket implements TLSSocket {
           return;
         } else {
           if (this.#closing) throw CLOSE_CALLED; // close() woke this recv (Intake.interrupt)
-          const fed = this.#intake.poll!(recv.since);
+          const fed = this.#intake.poll(recv.since);
           if (fed === null) {
-            this.#intake.wait!(this.#recvWake);
+            this.#intake.wait(this.#recvWake);
             return;
           }
           recv.eof = !fed;
@@ -506,21 +505,6 @@ export class BufferSocket implements TLSSocket {
         recv.reject(error);
       },
     );
-  }
-
-  /**
-   * The fast path through the read lane (a recv queued behind another, or an intake that cannot
-   * answer synchronously): statuses instead of exceptions, every decryptable record in one call.
-   */
-  async #recvFast(fast: TLSBufferFastPath, size: number, into: Uint8Array | null): Promise<Uint8Array> {
-    if (this.#closed) throw new TLSError('recv on a closed TLSSocket');
-    let early: Uint8Array | null;
-    try {
-      early = this.#takeEarly(size, into);
-    } catch (error) {
-      return this.#readFailed(error);
-    }
-    return this.#recvRest(fast, { size, into, eof: false, since: 0 }, early);
   }
 
   /** The rest of a recv that has `data` (null: none yet), waiting as long as it must. */

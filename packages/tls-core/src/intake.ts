@@ -50,19 +50,18 @@ export interface Intake {
    */
   fill(since: number, eofMessage?: string): Promise<boolean>;
   /**
-   * {@link fill} without waiting, for an intake that can say so synchronously: true or false as
-   * fill resolves, or null when nothing new arrived yet (then {@link wait} for it). Absent on an
-   * intake that cannot (a pulled transport: its reads are promises).
+   * {@link fill} without waiting: true or false as fill resolves, or null when nothing new
+   * arrived yet (then {@link wait} for it).
    *
    * @throws as {@link fill}.
    */
-  poll?(since: number): boolean | null;
+  poll(since: number): boolean | null;
   /**
    * Calls `wake` once, in a microtask, after the next arrival, end or error of the transport (or
    * {@link interrupt}, {@link detach}): what a {@link poll} that answered null waits for, with no
    * promise. The woken caller checks why itself.
    */
-  wait?(wake: () => void): void;
+  wait(wake: () => void): void;
   /** The buffer was read from: it may have room to read ahead again. */
   drained(): void;
   /**
