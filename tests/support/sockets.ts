@@ -14,13 +14,17 @@ export async function connectPair(
 ): Promise<{ client: TLSSocket; server: TLSSocket; listener: TLSSocket; close: () => Promise<void> }> {
   const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
   const port = listener.getsockname()!.port;
-  const clientContext = new implementation.clientContext(client);
   const { host = 'localhost', ...connectOptions } = options;
+  return pairOn(listener, () => new implementation.clientContext(client).connect({ host, port }, connectOptions));
+}
+
+/**
+ * The client `connectClient` makes and the connection `listener` accepts for it, with a cleanup
+ * that closes both and the listener; the listener is closed when either side fails.
+ */
+async function pairOn(listener: TLSSocket, connectClient: () => Promise<TLSSocket>): Promise<{ client: TLSSocket; server: TLSSocket; listener: TLSSocket; close: () => Promise<void> }> {
   try {
-    const [clientSocket, [serverSocket]] = await Promise.all([
-      clientContext.connect({ host, port }, connectOptions),
-      listener.accept(),
-    ]);
+    const [clientSocket, [serverSocket]] = await Promise.all([connectClient(), listener.accept()]);
     return {
       client: clientSocket,
       server: serverSocket,
@@ -138,25 +142,11 @@ export async function connectPairOverDuplex(
   client: TLSClientConfiguration,
 ): Promise<{ client: TLSSocket; server: TLSSocket; close: () => Promise<void> }> {
   const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
-  try {
+  return pairOn(listener, async () => {
     const tcp = netConnect({ host: '127.0.0.1', port: listener.getsockname()!.port, allowHalfOpen: true });
     await once(tcp, 'connect');
-    const [clientSocket, [serverSocket]] = await Promise.all([
-      startTls(new implementation.clientContext(client), jsTransport(tcp), { serverHostname: 'localhost' }),
-      listener.accept(),
-    ]);
-    return {
-      client: clientSocket,
-      server: serverSocket,
-      close: async () => {
-        await Promise.all([clientSocket.close(true), serverSocket.close(true)]);
-        await listener.close();
-      },
-    };
-  } catch (error) {
-    await listener.close();
-    throw error;
-  }
+    return startTls(new implementation.clientContext(client), jsTransport(tcp), { serverHostname: 'localhost' });
+  });
 }
 
 /** Lets the event loop run what is already due (promise jobs, I/O callbacks), without waiting on time. */

@@ -38,15 +38,21 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** Calls `seen` for each listener node:tls's sockets add (until the test's mocks are restored). */
+function watchListeners(seen: (event: string | symbol, isServer: boolean, socket: tls.TLSSocket) => void): void {
+  const on = tls.TLSSocket.prototype.on;
+  vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+    seen(event, (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true, this);
+    return on.call(this, event, listener);
+  });
+}
+
 describe('an idle tls-node connection', () => {
   it('listens for session tickets on the client side only, and the client still gets one', async () => {
     const { server, client } = await pkiConfigurations();
     const sessionListeners: Array<'server' | 'client'> = [];
-    const on = tls.TLSSocket.prototype.on;
-    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
-      const isServer = (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true;
+    watchListeners((event, isServer) => {
       if (event === 'session') sessionListeners.push(isServer ? 'server' : 'client');
-      return on.call(this, event, listener);
     });
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
@@ -101,11 +107,7 @@ describe('an idle tls-node connection', () => {
   it('shares its stream listeners and its TLS handle callback across connections: no closures per connection', async () => {
     const { server, client } = await pkiConfigurations();
     const serverSockets = new Set<tls.TLSSocket>();
-    const on = tls.TLSSocket.prototype.on;
-    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
-      if ((this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true) serverSockets.add(this);
-      return on.call(this, event, listener);
-    });
+    watchListeners((_event, isServer, socket) => isServer && serverSockets.add(socket));
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
     try {
@@ -154,11 +156,7 @@ describe('an idle tls-node connection', () => {
   it('keeps no peer address per connection, and still answers getpeername() once the peer is gone', async () => {
     const { server, ca } = await pkiConfigurations();
     const serverSockets = new Set<tls.TLSSocket>();
-    const on = tls.TLSSocket.prototype.on;
-    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
-      if ((this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true) serverSockets.add(this);
-      return on.call(this, event, listener);
-    });
+    watchListeners((_event, isServer, socket) => isServer && serverSockets.add(socket));
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
     try {
