@@ -2,6 +2,7 @@
 // (require_ssl_reuse=YES, started as in tests/; its processes are the server CPU): @unitls/ftp on
 // tls-node and tls-openssl vs Python's ftplib (anchor; with the usual session-reusing subclass,
 // which that server requires) and basic-ftp, every Node client in its own process (lib/remote.ts).
+// The download also has its floors: a bare node:tls client, and the bare TLSSocket of each engine.
 // Every client logs in untimed; only the transfer is measured.
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
@@ -22,6 +23,12 @@ const PYTHON = 'Python ftplib';
 const BASIC_FTP = 'basic-ftp';
 /** The floor of the download: a bare node:tls client on the same data connection (bench/lib/raw-ftp.ts). */
 const RAW = 'raw node:tls (bare FTP client)';
+/**
+ * The floor of the download on each unitls engine: the data connection's TLSSocket read bare
+ * (recv until the end) between ntransfercmd and the 226 (contenders/ftp.ts unitlsSocket): what
+ * any client on that engine pays, so the client's own cost is its ratio to this row.
+ */
+const floor = (engine: 'node' | 'openssl') => `TLSSocket of tls-${engine} (bare read loop)`;
 const node = contendersIn<typeof import('./contenders/ftp.js')>('ftp');
 
 const zeros = function* (size: number) {
@@ -48,8 +55,13 @@ export const ftp: Suite = {
           { name: PYTHON, run: () => runPython('ftp_client.py', [String(port), pki.ca, direction, String(size), FTP_USER, FTP_PASSWORD], vsftpd, size) },
           ...(direction === 'down' ? [node('raw', target, { name: RAW, anchors: [PYTHON] })] : []),
           node('basicFtp', target, { name: BASIC_FTP }),
-          ...(['node', 'openssl'] as const).map((engine) =>
-            node('unitls', { ...target, engine }, { name: `@unitls/ftp on tls-${engine}`, anchors: direction === 'down' ? [PYTHON, BASIC_FTP, RAW] : [PYTHON, BASIC_FTP] }),
+          ...(['node', 'openssl'] as const).flatMap((engine) =>
+            direction === 'down'
+              ? [
+                  node('unitlsSocket', { ...target, engine }, { name: floor(engine), anchors: [PYTHON, RAW] }),
+                  node('unitls', { ...target, engine }, { name: `@unitls/ftp on tls-${engine}`, anchors: [PYTHON, BASIC_FTP, RAW, floor(engine)] }),
+                ]
+              : [node('unitls', { ...target, engine }, { name: `@unitls/ftp on tls-${engine}`, anchors: [PYTHON, BASIC_FTP] })],
           ),
         ];
       };

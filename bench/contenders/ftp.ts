@@ -22,6 +22,8 @@ export interface FtpTarget {
 }
 
 const MiB = 2 ** 20;
+/** The bare floors' read size: ftplib's blocksize in the Python row, the client's read size. */
+const READ = 64 * 1024;
 
 /** A sink that counts what it is given. */
 function counter(): { sink: Writable; bytes(): number } {
@@ -67,8 +69,9 @@ export const basicFtp: Factory<FtpTarget> = async (target) => {
   };
 };
 
-export const unitls: Factory<FtpTarget & { engine: ClientEngine }> = async (target) => {
-  const { FTP_TLS } = await import('@unitls/ftp');
+/** `ftpModule`: where @unitls/ftp is loaded from (a probe's A/B with another build); default the workspace's. */
+export const unitls: Factory<FtpTarget & { engine: ClientEngine; ftpModule?: string }> = async (target) => {
+  const { FTP_TLS } = (await import(target.ftpModule ?? '@unitls/ftp')) as typeof import('@unitls/ftp');
   const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
   const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(target.caFile)) });
   const tls = await implementation(target.engine);
@@ -85,6 +88,36 @@ export const unitls: Factory<FtpTarget & { engine: ClientEngine }> = async (targ
     }, target.serverPids);
     await client.quit();
     moved('@unitls/ftp', target, bytes);
+    return sample;
+  };
+};
+
+/**
+ * The floor of the download on a unitls engine: FTP_TLS logs in and sets TYPE I untimed (as the
+ * raw node:tls client does), then the timed part opens the data connection with ntransfercmd
+ * (PASV, RETR, the handshake resuming the control session, the 150) and reads its TLSSocket bare,
+ * recv(64 KiB) until the end, closes it and reads the 226: what any client on that engine pays.
+ */
+export const unitlsSocket: Factory<FtpTarget & { engine: ClientEngine }> = async (target) => {
+  const { FTP_TLS } = await import('@unitls/ftp');
+  const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
+  const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(target.caFile)) });
+  const tls = await implementation(target.engine);
+  return async () => {
+    const client = new FTP_TLS({ host: '127.0.0.1', port: target.port, serverHostname: 'localhost', implementation: tls, configuration });
+    await client.connect();
+    await client.login(target.user, target.password);
+    await client.setType('I');
+    let bytes = 0;
+    const sample = await clock(async () => {
+      const [channel] = await client.ntransfercmd('RETR big.bin');
+      const socket = channel.tlsSocket!;
+      for (let chunk = await socket.recv(READ); chunk.length > 0; chunk = await socket.recv(READ)) bytes += chunk.length;
+      await channel.close();
+      await client.voidresp();
+    }, target.serverPids);
+    await client.quit();
+    moved(`TLSSocket of tls-${target.engine}`, target, bytes);
     return sample;
   };
 };
