@@ -307,6 +307,33 @@ describe('drop-in connect', () => {
 // close (BufferSocket's close() waited for that recv before it sent close_notify, so it ended by
 // its timeout and destroyed the transport; see tests/conformance/close-notify.test.ts). Over
 // tls-node it ended cleanly. Now 'end' and 'close' on every implementation, no 'error'.
+describe.each(implementations.map((i) => [i.name, i] as const))('an untrusted certificate over %s', (_, each) => {
+  // The implementations advise PEP 748's trustStore; a caller of connect() passes node:tls's `ca`.
+  it("says to pass the CA in the ca option, not the configuration's trustStore", async () => {
+    const port = await opensslServer();
+    const failed = createConnect(each)({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.pem('other-root') });
+    const closed = new Promise((resolve) => failed.once('close', resolve));
+    const [error] = (await once(failed, 'error')) as [Error];
+    expect(error).toBeInstanceOf(SSLCertVerificationError);
+    expect(error).toMatchObject({ reason: 'untrusted-issuer' });
+    expect(error.message).toMatch(/; if you trust its issuer \(a private or test CA\), pass that CA's certificate in the ca option: connect\(\{ ca: readFileSync\('ca\.pem'\) \}\)$/);
+    expect(error.message).not.toMatch(/trustStore|TrustStore/);
+    await closed;
+  });
+
+  it('says so for a self-signed certificate too', async () => {
+    const server = await startServer(['-cert', pki.path('selfsigned'), '-key', pki.path('selfsigned', 'key'), '-rev']);
+    servers.push(server);
+    const failed = createConnect(each)({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: pki.pem('root') });
+    const closed = new Promise((resolve) => failed.once('close', resolve));
+    const [error] = (await once(failed, 'error')) as [Error];
+    expect(error).toMatchObject({ reason: 'self-signed' });
+    expect(error.message).toMatch(/; if you trust this certificate, pass it in the ca option: connect\(\{ ca: readFileSync\('cert\.pem'\) \}\)$/);
+    expect(error.message).not.toMatch(/trustStore|TrustStore/);
+    await closed;
+  });
+});
+
 describe.each(implementations.map((i) => [i.name, i] as const))("end() over %s: 'end' and 'close', never 'error'", (_, each) => {
   it('a node:tls peer that sent data and answers our close_notify', async () => {
     const server = tls.createServer({ key: pki.pem('server-ec', 'key'), cert: pki.pem('server-ec', 'chain.crt') }, (peer) => {

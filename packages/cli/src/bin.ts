@@ -2,6 +2,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { closestName } from '@unitls/tls-core';
 import { UsageError, connectAndReport, parseTarget, type ConnectReport, type ConnectRequest } from './connect.js';
 import { startDemoServer } from './demo.js';
 import { EXIT } from './exit-codes.js';
@@ -63,17 +64,6 @@ function print(report: ConnectReport, json: boolean, showcerts: boolean, prefix:
   process.stdout.write([...prefix, ...report.lines, ...pems].join('\n') + '\n');
 }
 
-/** Levenshtein distance: how many single-character edits turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
-}
-
 /**
  * The option an unknown one was probably meant to be (trial 7: `--ca` for `--cafile`): one that it
  * begins, or within a typo or two of it; null when none is that close.
@@ -84,12 +74,7 @@ function closestOption(unknown: string): string | null {
   const names = Object.keys(OPTIONS);
   const prefixed = names.filter((known) => known.startsWith(name));
   if (prefixed.length === 1) return `--${prefixed[0]}`;
-  let best: string | null = null;
-  let bestDistance = name.length <= 4 ? 2 : 3;
-  for (const known of names) {
-    const d = editDistance(name, known);
-    if (d < bestDistance) [best, bestDistance] = [known, d];
-  }
+  const best = closestName(name, names);
   return best === null ? null : `--${best}`;
 }
 

@@ -7,7 +7,11 @@
  *
  * @module
  */
+import { closestName } from '@unitls/tls-core';
 import type { ErrorFamily } from './errors.js';
+
+// One measure of resemblance for every "did you mean" (tls-core's); re-exported for the clients.
+export { closestName };
 
 /** The options every protocol client (SMTP, IMAP4, POP3, FTP) shares. */
 export interface CommonClientOptions {
@@ -63,36 +67,6 @@ export function shown(value: unknown): string {
     // A circular object or a bigint: its type says enough.
   }
   return value === undefined ? 'undefined' : `a ${typeof value}`;
-}
-
-/** Edits (insert, delete, substitute, swap two neighbours) between `a` and `b`, lower-cased. */
-function distance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = rows[i]!;
-      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
-    }
-  }
-  return rows[a.length]![b.length]!;
-}
-
-/**
- * The known name `name` most resembles, or null: at most two edits away (one for names of four
- * letters or fewer), case aside, as a typo is ('timout', 'sginal', 'Timeout').
- */
-export function closestName(name: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= (Math.min(name.length, best?.length ?? 0) <= 4 ? 1 : 2) ? best : null;
 }
 
 /** "did you mean 'timeout'?", or the names it takes when none is close; `prefix` names a nested object ("limits."). */

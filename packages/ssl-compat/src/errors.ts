@@ -12,7 +12,9 @@ import {
   WantReadError,
   WantWriteError,
   reasonForOpenSSLVerifyCode,
+  withoutVerificationAdvice,
   type TLSErrorOptions,
+  type VerificationFailureReason,
 } from '@unitls/tls-core';
 import { explanations } from '@unitls/tls-node/internal';
 
@@ -49,6 +51,23 @@ export class SSLSyscallError extends TLSError {
   }
 }
 
+/**
+ * What to do about a certificate nobody said to trust, in node:tls's words: the implementations'
+ * advice names PEP 748's trustStore, which a caller of ssl-compat's connect never sees.
+ */
+const NODE_TLS_ADVICE: Partial<Record<VerificationFailureReason, string>> = {
+  'untrusted-issuer': "if you trust its issuer (a private or test CA), pass that CA's certificate in the ca option: connect({ ca: readFileSync('ca.pem') })",
+  'self-signed': "if you trust this certificate, pass it in the ca option: connect({ ca: readFileSync('cert.pem') })",
+};
+
+/** `message` with node:tls's advice for `reason` in place of PEP 748's, if it has one. */
+function inNodeTlsTerms(reason: VerificationFailureReason, message: string): string {
+  const advice = NODE_TLS_ADVICE[reason];
+  // Mapped once already (connect maps where it raises and again where the socket is destroyed).
+  if (advice === undefined || message.endsWith(`; ${advice}`)) return message;
+  return `${withoutVerificationAdvice(reason, message)}; ${advice}`;
+}
+
 type NodeError = Error & { code?: unknown; syscall?: unknown; reason?: unknown };
 
 /** A value for a message, whatever it is (String() throws on some values). */
@@ -75,7 +94,8 @@ function isNetworkOrAbort(error: NodeError, code: string): boolean {
  * Maps an error node:tls (or OpenSSL through it) raised to the typed error Python code would
  * expect: verification failures to SSLCertVerificationError (with `reason` and `verifyCode`),
  * ERR_SSL_* to SSLError with an explanation, an unexpected EOF to SSLEOFError. The original stays
- * as `cause`. Returned unchanged: already-typed errors, and errors that are not TLS's: network
+ * as `cause`. A certificate nobody said to trust (unknown issuer, self-signed) gets advice in
+ * node:tls's terms (the `ca` option), also when an implementation's error said trustStore. Returned unchanged: already-typed errors, and errors that are not TLS's: network
  * errors (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ECONNRESET, ... with their Node class and `code`,
  * as node:tls gives them) and AbortError / TimeoutError. Never throws, whatever it is given (a
  * non-Error, a numeric or missing `code`, a getter that throws...).
@@ -90,6 +110,10 @@ export function fromNodeError(error: unknown): Error {
 }
 
 function map(error: unknown): Error {
+  if (error instanceof CertificateVerificationError) {
+    const message = inNodeTlsTerms(error.reason, error.message);
+    return message === error.message ? error : new CertificateVerificationError(error.reason, message, { cause: error, verifyCode: error.verifyCode });
+  }
   if (error instanceof TLSError) return error;
   if (!(error instanceof Error)) return new TLSError(describe(error), { cause: error });
   const rawCode = (error as NodeError).code;
@@ -100,7 +124,7 @@ function map(error: unknown): Error {
   }
   const reason = reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {
-    return new CertificateVerificationError(reason, `certificate verification failed: ${error.message} (${code})`, { cause: error, verifyCode: code });
+    return new CertificateVerificationError(reason, inNodeTlsTerms(reason, `certificate verification failed: ${error.message} (${code})`), { cause: error, verifyCode: code });
   }
   if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' || code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE') {
     return new CertificateVerificationError('missing-certificate', explanations[code]!, { cause: error, verifyCode: code });

@@ -7,6 +7,7 @@
  */
 import {
   ConfigurationError,
+  closestName,
   PrivateKey,
   type SigningChain,
   TLSClientConfiguration,
@@ -16,7 +17,6 @@ import {
   type Protocol,
   type TLSVersion,
 } from '@unitls/tls-core';
-import { closestName } from '@unitls/client-kit';
 import { cipherIdsFromNodeString } from './ciphers.js';
 import { chainFromPem } from './pem.js';
 

@@ -14,6 +14,7 @@ import {
   type TLSVersion,
 } from './enums.js';
 import { ConfigurationError } from './errors.js';
+import { closestName } from './closest-name.js';
 
 /** A cipher: a named suite, or any other 16-bit IANA id. */
 export type Cipher = CipherSuite | number;
@@ -137,12 +138,14 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['certificateChain', 'ciphers'
  * Refuses option names the PEP does not define (Python refuses an unknown keyword argument): a
  * misspelt `trustStor` would otherwise fall back to the default trust store without a word.
  *
- * @throws ConfigurationError naming the unknown option and the ones that exist.
+ * @throws ConfigurationError naming the unknown option and the one it resembles, or the ones that exist.
  */
 function checkOptionNames(where: string, options: object): void {
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
-      throw new ConfigurationError(`${where}: unknown option ${JSON.stringify(name)}; the options are ${[...OPTION_NAMES].join(', ')}`);
+      const close = closestName(name, OPTION_NAMES);
+      const hint = close === null ? `the options are ${[...OPTION_NAMES].join(', ')}` : `did you mean ${JSON.stringify(close)}?`;
+      throw new ConfigurationError(`${where}: unknown option ${JSON.stringify(name)}; ${hint}`);
     }
   }
 }

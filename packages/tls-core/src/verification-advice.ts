@@ -21,3 +21,12 @@ export function withVerificationAdvice(reason: VerificationFailureReason, messag
   const advice = ADVICE[reason];
   return advice === undefined ? message : `${message}; ${advice}`;
 }
+
+/**
+ * `message` without the advice {@link withVerificationAdvice} appended for `reason`, for a layer
+ * that speaks another vocabulary (ssl-compat's node:tls `ca` option) and gives its own.
+ */
+export function withoutVerificationAdvice(reason: VerificationFailureReason, message: string): string {
+  const advice = ADVICE[reason];
+  return advice !== undefined && message.endsWith(`; ${advice}`) ? message.slice(0, -(advice.length + 2)) : message;
+}

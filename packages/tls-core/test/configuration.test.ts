@@ -25,7 +25,10 @@ describe('TLSClientConfiguration', () => {
 
   it('refuses an option name the PEP does not define (a misspelt trustStore must not fall back to the default)', () => {
     expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(ConfigurationError);
-    expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(/unknown option "trustStor"; the options are .*trustStore/);
+    expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(/unknown option "trustStor"; did you mean "trustStore"\?$/);
+    expect(() => new TLSClientConfiguration({ TrustStore: null } as never)).toThrow(/did you mean "trustStore"\?$/);
+    expect(() => new TLSClientConfiguration({ minVersion: 'TLSv1.2' } as never)).toThrow(/unknown option "minVersion"; the options are certificateChain, ciphers, .*trustStore$/);
+    expect(() => new TLSClientConfiguration({ alpnProtocols: ['h2'] } as never)).toThrow(/unknown option "alpnProtocols"; the options are /);
     expect(() => new TLSServerConfiguration({ serverName: 'x' } as never)).toThrow(/TLSServerConfiguration: unknown option "serverName"/);
     expect(() => new TLSClientConfiguration().with({ alpn: ['h2'] } as never)).toThrow(ConfigurationError);
   });
