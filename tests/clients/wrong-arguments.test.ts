@@ -93,6 +93,12 @@ describe.each(CLIENTS)('new %s(...) with wrong options', (name, Client, UsageErr
     ['a name like none', { verbose: true }, `^${name}: unknown option 'verbose' \\(it takes 'host', 'port', .*'timeout'.*\\)$`],
     ['a misspelled limit', { limits: { maxLineLenght: 100 } }, `^${name}: unknown option 'limits\\.maxLineLenght' \\(did you mean 'limits\\.maxLineLength'\\?\\)$`],
     ['limits that are not an object', { limits: 100 }, `^${name}: limits must be an object, such as \\{ maxLineLength: 8192 \\}, got 100$`],
+    // Before: a string compared as text, a negative or NaN bound refused or allowed every line.
+    ['a limit given as a string', { limits: { maxLineLength: '8192' } }, `^${name}: limits\\.maxLineLength must be a positive integer \\(a number, not a string\\), got "8192"$`],
+    ['a limit of 0', { limits: { maxLineLength: 0 } }, `^${name}: limits\\.maxLineLength must be a positive integer`],
+    ['a negative limit', { limits: { maxLineLength: -1 } }, `^${name}: limits\\.maxLineLength must be a positive integer`],
+    ['a limit that is NaN', { limits: { maxLineLength: Number.NaN } }, `^${name}: limits\\.maxLineLength must be a positive integer \\(a number, not a string\\), got NaN$`],
+    ['a fractional limit', { limits: { maxLineLength: 10.5 } }, `^${name}: limits\\.maxLineLength must be a positive integer`],
   ] as const)('%s: the usage error naming it and the option it resembles', (_label, options, says) => {
     expect(thrown(options).message).toMatch(new RegExp(says));
   });

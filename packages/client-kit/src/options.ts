@@ -60,6 +60,8 @@ export const SHARED_OPTION_NAMES = {
 export function shown(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (value instanceof AbortSignal) return 'an AbortSignal';
+  // JSON would show NaN and the infinities as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     const json = JSON.stringify(value);
     if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json;
@@ -91,6 +93,8 @@ export function unknownKey(options: object, known: readonly string[]): string | 
 export interface ClientOptionNames {
   options: readonly string[];
   limits?: readonly string[];
+  /** The limits for which 0 means something (FTP's minTransferRate: any progress at all). */
+  limitsFromZero?: readonly string[];
 }
 
 /**
@@ -101,8 +105,9 @@ export interface ClientOptionNames {
  * @param securities the `security` values the client takes.
  * @param names every option name the client takes (see {@link optionNames}), and `limits`' names.
  * @throws the family's usage error, nothing opened: for a name the client does not take
- *   ("SMTP: unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), or a shared
- *   option of the wrong type.
+ *   ("SMTP: unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), a shared
+ *   option of the wrong type, or a limit that is not a positive integer (`limitsFromZero`: a
+ *   number of at least 0).
  */
 export function checkClientOptions<T extends object>(errors: ErrorFamily, owner: string, options: T | undefined, securities: readonly string[], names: ClientOptionNames): T {
   const fail = (what: string, takes: string, value: unknown): Error => errors.usage(`${owner}: ${what} must be ${takes}, got ${shown(value)}`);
@@ -117,6 +122,16 @@ export function checkClientOptions<T extends object>(errors: ErrorFamily, owner:
     if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) throw fail('limits', 'an object, such as { maxLineLength: 8192 }', limits);
     const unknownLimit = unknownKey(limits, names.limits);
     if (unknownLimit !== undefined) throw errors.usage(`${owner}: ${unknownOptionMessage(unknownLimit, names.limits, 'limits.')}`);
+    for (const name of names.limits) {
+      const value = (limits as Record<string, unknown>)[name];
+      if (value === undefined) continue;
+      // A string '8192' would compare as text and a negative or NaN bound would refuse (or allow) everything.
+      if (names.limitsFromZero?.includes(name)) {
+        if (typeof value !== 'number' || !(value >= 0)) throw fail(`limits.${name}`, 'a number of at least 0', value);
+      } else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+        throw fail(`limits.${name}`, 'a positive integer (a number, not a string)', value);
+      }
+    }
   }
   const { host, port, security, implementation, configuration, serverHostname, signal, transport } = options as CommonClientOptions;
   if (host !== undefined && (typeof host !== 'string' || host === '')) throw fail('host', "a non-empty string (a name or an address, such as 'mail.example.org')", host);

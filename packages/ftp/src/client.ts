@@ -48,9 +48,9 @@ export class FTP implements AsyncDisposable {
   #transfer: AbortController | null = null;
 
   /**
-   * @throws RangeError when a limit is not a number of at least 1 (`minTransferRate`: at least 0);
-   *   FTPUsageError for an option of the wrong type or a name FTP does not take ("FTP: unknown
-   *   option 'timout' (did you mean 'timeout'?)", in `limits` too), see checkClientOptions;
+   * @throws FTPUsageError for an option of the wrong type or a name FTP does not take ("FTP:
+   *   unknown option 'timout' (did you mean 'timeout'?)", in `limits` too), or a limit that is not
+   *   a positive integer (`minTransferRate`: a number of at least 0), see checkClientOptions;
    *   nothing is opened.
    */
   constructor(options: FTPPlainOptions = {}, tls: TLSParts = { security: 'plaintext' }) {
@@ -58,7 +58,7 @@ export class FTP implements AsyncDisposable {
     this.options = { ...options };
     this.security = tls.security;
     this.implementation = tls.implementation ?? nodeImplementation;
-    this.#limits = checkLimits(options);
+    this.#limits = checkLimits(new.target.name, options);
     this.io = new ClientConnection({
       client: this,
       errors: ftpErrors,

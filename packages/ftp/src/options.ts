@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import { optionKinds, optionNames, SHARED_OPTION_NAMES, SIGNAL_ONLY, type CallOptionKinds, type ClientOptionNames, type Security, type TransportFactory } from '@unitls/client-kit';
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
+import { FTPUsageError } from './errors.js';
 import type { ReplyLimits } from './protocol/replies.js';
 
 /**
@@ -34,16 +35,17 @@ export interface FTPLimits extends ReplyLimits {
 /**
  * The limits with the deprecated top-level options folded in, each checked.
  *
- * @throws RangeError for a limit that is not a positive number (minTransferRate: non-negative).
+ * @throws FTPUsageError for a deprecated top-level limit that is not a positive integer (those in
+ *   `limits` were checked with the other options, by checkClientOptions).
  */
-export function checkLimits(options: FTPOptions): FTPLimits {
-  const limits: FTPLimits = { maxLineLength: options.maxLineLength, maxReplySize: options.maxReplySize, ...options.limits };
-  for (const [name, value] of Object.entries(limits)) {
-    if (value === undefined) continue;
-    const least = name === 'minTransferRate' ? 0 : 1;
-    if (typeof value !== 'number' || Number.isNaN(value) || value < least) throw new RangeError(`limits.${name} must be a number of at least ${least}, got ${String(value)}`);
+export function checkLimits(owner: string, options: FTPOptions): FTPLimits {
+  for (const name of ['maxLineLength', 'maxReplySize'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+      throw new FTPUsageError(`${owner}: ${name} must be a positive integer (a number, not a string), got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+    }
   }
-  return limits;
+  return { maxLineLength: options.maxLineLength, maxReplySize: options.maxReplySize, ...options.limits };
 }
 
 /** Options shared by FTP and FTP_TLS. */
@@ -169,12 +171,14 @@ const FTP_NAMES = { passive: true, trustPasvHost: true, maxLineLength: true, max
 export const FTP_TLS_OPTION_NAMES: ClientOptionNames = {
   options: optionNames<FTP_TLSOptions>({ ...SHARED_OPTION_NAMES, ...FTP_NAMES, implicit: true, dataProtection: true }),
   limits: LIMIT_NAMES,
+  limitsFromZero: ['minTransferRate'],
 };
 
 /** Every option name plain FTP takes (none of TLS: FTP never speaks it), and those of `limits`. */
 export const FTP_OPTION_NAMES: ClientOptionNames = {
   options: optionNames<FTPPlainOptions>({ host: true, port: true, timeout: true, signal: true, transport: true, limits: true, allowPlaintextAuth: true, ...FTP_NAMES }),
   limits: LIMIT_NAMES,
+  limitsFromZero: ['minTransferRate'],
 };
 
 /** What the transfer verbs' options take (see {@link TransferOptions}). */
