@@ -69,8 +69,13 @@ export const basicFtp: Factory<FtpTarget> = async (target) => {
   };
 };
 
-/** `ftpModule`: where @unitls/ftp is loaded from (a probe's A/B with another build); default the workspace's. */
-export const unitls: Factory<FtpTarget & { engine: ClientEngine; ftpModule?: string }> = async (target) => {
+type UnitlsTarget = FtpTarget & { engine: ClientEngine; ftpModule?: string };
+
+/**
+ * Loads @unitls/ftp (from `ftpModule`, a probe's A/B with another build; default the workspace's)
+ * and the engine in this process; returns what connects and logs in one FTP_TLS client (untimed).
+ */
+async function loggingIn(target: UnitlsTarget) {
   const { FTP_TLS } = (await import(target.ftpModule ?? '@unitls/ftp')) as typeof import('@unitls/ftp');
   const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
   const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(target.caFile)) });
@@ -79,6 +84,14 @@ export const unitls: Factory<FtpTarget & { engine: ClientEngine; ftpModule?: str
     const client = new FTP_TLS({ host: '127.0.0.1', port: target.port, serverHostname: 'localhost', implementation: tls, configuration });
     await client.connect();
     await client.login(target.user, target.password);
+    return client;
+  };
+}
+
+export const unitls: Factory<UnitlsTarget> = async (target) => {
+  const logIn = await loggingIn(target);
+  return async () => {
+    const client = await logIn();
     // A callback that counts, as ftplib's and the raw client's sinks, each chunk fresh memory as
     // ftplib's (retrbinary's opt-in { into } would receive into one reused memory).
     let bytes = 0;
@@ -98,15 +111,10 @@ export const unitls: Factory<FtpTarget & { engine: ClientEngine; ftpModule?: str
  * (PASV, RETR, the handshake resuming the control session, the 150) and reads its TLSSocket bare,
  * recv(64 KiB) until the end, closes it and reads the 226: what any client on that engine pays.
  */
-export const unitlsSocket: Factory<FtpTarget & { engine: ClientEngine }> = async (target) => {
-  const { FTP_TLS } = await import('@unitls/ftp');
-  const { TLSClientConfiguration, TrustStore } = await import('@unitls/tls-core');
-  const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(target.caFile)) });
-  const tls = await implementation(target.engine);
+export const unitlsSocket: Factory<UnitlsTarget> = async (target) => {
+  const logIn = await loggingIn(target);
   return async () => {
-    const client = new FTP_TLS({ host: '127.0.0.1', port: target.port, serverHostname: 'localhost', implementation: tls, configuration });
-    await client.connect();
-    await client.login(target.user, target.password);
+    const client = await logIn();
     await client.setType('I');
     let bytes = 0;
     const sample = await clock(async () => {
