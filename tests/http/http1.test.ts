@@ -146,7 +146,10 @@ async function plainOrigin(responses: Scripted[], progress?: Progress) {
   return { port: (server.address() as { port: number }).port, connections: () => connections };
 }
 
-/** Reads a whole body in pieces of the given sizes (cycled; 0 means async iteration's pieces). */
+/**
+ * Reads a whole body in pieces of the given sizes (cycled; 0 means async iteration's pieces, a
+ * negative size readinto a buffer of that many bytes).
+ */
 async function readAll(response: HTTPResponse, sizes: readonly number[], progress?: Progress): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   if (sizes[0] === 0) {
@@ -157,9 +160,14 @@ async function readAll(response: HTTPResponse, sizes: readonly number[], progres
     return Buffer.concat(parts);
   }
   for (let i = 0; ; i++) {
-    const chunk = await response.read(sizes[i % sizes.length]!);
+    const size = sizes[i % sizes.length]!;
+    let chunk: Uint8Array;
+    if (size < 0) {
+      const into = new Uint8Array(-size);
+      chunk = into.subarray(0, await response.readinto(into));
+    } else chunk = await response.read(size);
     if (chunk.length === 0) return Buffer.concat(parts);
-    expect(chunk.length).toBeLessThanOrEqual(sizes[i % sizes.length]!);
+    expect(chunk.length).toBeLessThanOrEqual(Math.abs(size));
     parts.push(Buffer.from(chunk));
     progress?.add(chunk.length);
   }
@@ -172,7 +180,8 @@ const exchange = fc.record({
   chunkSizes: fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 5, size: 'max' }),
   // Offsets into the response (taken modulo its length): fc.double would mostly give 0, 1 and tiny values.
   cuts: fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 8, size: 'max' }),
-  readSizes: fc.oneof(fc.constant([0]), fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 4 })),
+  // Positive: read(n); negative: readinto of -n bytes (over TLS on tls-openssl/tls-pure, recvInto).
+  readSizes: fc.oneof(fc.constant([0]), fc.array(fc.integer({ min: -5000, max: 5000 }).filter((n) => n !== 0), { minLength: 1, maxLength: 4 })),
 });
 /** One to three responses on a connection; only the last may be close-delimited. */
 const exchanges = fc.array(exchange, { minLength: 1, maxLength: 3 }).map((list) => list.map((e, i) => (i < list.length - 1 && e.framing === 'close' ? { ...e, framing: 'length' as const } : e)));

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { ChunkReader, type Transport } from '@unitls/tls-core';
+import { BufferSocket, ChunkReader, type Transport } from '@unitls/tls-core';
 import { http1BodyEnd } from './body.js';
 import { ChunkedDecoder, ChunkedFramingError } from './chunked.js';
 import { CHUNKED_HEAD, diagnose, headerOverflow } from './diagnose.js';
@@ -39,6 +39,11 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export interface Conduit {
   /** Up to `max` bytes; empty at a clean end (FIN, close_notify). */
   recv(max: number): Promise<Uint8Array>;
+  /**
+   * Up to `buffer.length` bytes into `buffer` (the TLS socket's recvInto); the count, 0 at a clean
+   * end. Absent when the connection has no such read (then `recv` and a copy).
+   */
+  recvInto?(buffer: Uint8Array): Promise<number>;
   send(bytes: Uint8Array): Promise<unknown>;
   destroy(): void;
   /** Whether the connection may keep the process alive (only while a request is in flight). */
@@ -50,6 +55,9 @@ export function tlsConduit(transport: HTTPTransport): Conduit {
   const socket = transport.tlsSocket!;
   return {
     recv: (max) => socket.recv(max),
+    // A BufferSocket's recvInto decrypts into the caller's memory (tls-openssl, tls-pure); tls-node's
+    // is its recv and a copy, which costs more than the recv alone.
+    ...(socket instanceof BufferSocket ? { recvInto: (buffer: Uint8Array) => socket.recvInto(buffer) } : {}),
     send: (bytes) => socket.send(bytes),
     destroy: () => transport.destroy(),
     ref: (alive) => void (alive ? transport.ref() : transport.unref()),
@@ -310,14 +318,22 @@ class Exchange implements BodySource {
       this.#buffer = EMPTY;
       return Promise.resolve(buffer);
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return this.#guarded(this.conduit.recv(READ_SIZE));
+  }
+
+  /**
+   * What the transport's `read` settles with, unless {@link fail} ends the exchange first (then
+   * its error, at once); a result refreshes the idle timer.
+   */
+  #guarded<T>(read: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.#reject = reject;
-      this.conduit.recv(READ_SIZE).then(
-        (chunk) => {
+      read.then(
+        (result) => {
           this.#reject = null;
           if (this.#failure !== null) return reject(this.#failure);
           this.#timer?.refresh();
-          resolve(chunk);
+          resolve(result);
         },
         (error: unknown) => {
           this.#reject = null;
@@ -410,6 +426,60 @@ class Exchange implements BodySource {
   }
 
   #bodyError: Error | null = null;
+
+  /**
+   * Body bytes still to come when the body has a Content-Length and {@link readInto} receives
+   * straight into memory, else null (see BodySource.remaining).
+   */
+  get remaining(): number | null {
+    if (this.conduit.recvInto === undefined || this.#framing.kind !== 'length') return null;
+    return this.#done ? 0 : this.#remaining;
+  }
+
+  /**
+   * Up to `buffer.length` body bytes into `buffer`: the count, 0 once the body is complete. A
+   * Content-Length or close-delimited body is received straight into `buffer` (the TLS socket's
+   * recvInto: tls-openssl decrypts into it) once the bytes read with the head are used up; a
+   * chunked body, or a connection without recvInto, is read and copied.
+   */
+  readInto(buffer: Uint8Array): Promise<number> {
+    const kind = this.#framing.kind;
+    if (this.#done || this.#bodyError !== null || this.#failure !== null || buffer.length === 0 || this.conduit.recvInto === undefined || this.#buffer.length > 0 || (kind !== 'length' && kind !== 'close')) {
+      return this.read(buffer.length).then((chunk) => {
+        buffer.set(chunk);
+        return chunk.length;
+      });
+    }
+    // Never past the body: what follows it (the next response) is not ours to take.
+    const target = kind === 'length' && this.#remaining < buffer.length ? buffer.subarray(0, this.#remaining) : buffer;
+    return this.#guarded(this.conduit.recvInto(target)).then(
+      (count) => {
+        try {
+          return this.#tookInto(count);
+        } catch (error) {
+          throw this.#bodyFailed(error);
+        }
+      },
+      (error: unknown) => {
+        throw this.#bodyFailed(error);
+      },
+    );
+  }
+
+  /** Accounts for `count` body bytes received into the caller's memory; throws when the body ended early. */
+  #tookInto(count: number): number {
+    if (count === 0) {
+      if (this.#framing.kind === 'length') throw http1BodyEnd(this.#framing, null, this.#received)!;
+      this.#finish(false);
+      return 0;
+    }
+    this.#received += count;
+    if (this.#framing.kind === 'length') {
+      this.#remaining -= count;
+      if (this.#remaining === 0) this.#finish(this.#reusable);
+    }
+    return count;
+  }
 
   /** The part of `chunk` that belongs to the body (the rest is kept); throws when the body ended early. */
   #takeLength(chunk: Uint8Array, max: number): Uint8Array {

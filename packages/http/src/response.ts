@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { ChunkReader } from '@unitls/tls-core';
 import type { BodyVerdict } from './body.js';
-import { HTTPException } from './errors.js';
+import { HTTPException, invalidArgument } from './errors.js';
 
 const READ_SIZE = 64 * 1024;
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -14,6 +14,17 @@ const IDLE: Promise<unknown> = Promise.resolve();
  */
 export interface BodySource {
   read(max: number): Promise<Uint8Array>;
+  /**
+   * Up to `buffer.length` bytes into `buffer` (at least 1 unless the body is done, 0 then), with
+   * read's errors. Absent: read and copy.
+   */
+  readInto?(buffer: Uint8Array): Promise<number>;
+  /**
+   * Body bytes still to come when the source knows them (a Content-Length) and its readInto
+   * receives straight into memory; null otherwise (then reading chunks and joining them is cheaper
+   * than readInto's copy).
+   */
+  readonly remaining?: number | null;
 }
 
 /**
@@ -132,6 +143,14 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   async #read(amt: number | undefined): Promise<Uint8Array> {
     if (amt !== undefined && (!Number.isInteger(amt) || amt < 0)) throw new RangeError(`read size must be a non-negative integer, got ${amt}`);
+    // A body of known length that reads into memory (HTTP/1.1 over a TLS socket with recvInto):
+    // the bytes go straight into the memory returned, allocated once at its size (no joining).
+    const remaining = this.#source?.remaining ?? null;
+    if (remaining !== null && remaining > 0 && amt !== 0) {
+      const out = Buffer.allocUnsafe(amt === undefined ? remaining : Math.min(amt, remaining));
+      const count = await this.#fill(out);
+      return count === out.length ? out : out.subarray(0, count);
+    }
     const parts: Uint8Array[] = [];
     let total = 0;
     while (amt === undefined || total < amt) {
@@ -143,12 +162,44 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   }
 
-  /** Fills `buffer` from the body and returns how many bytes it got (0 at the end). */
-  async readinto(buffer: Uint8Array): Promise<number> {
-    if (buffer.length === 0) return 0;
-    const data = await this.read(buffer.length);
-    buffer.set(data);
-    return data.length;
+  /**
+   * Fills `buffer` from the body (http.client's readinto) and returns how many bytes it got:
+   * `buffer.length` unless the body ended first, 0 at the end. Ordered with {@link read} as reads
+   * are. An HTTP/1.1 body over a TLS socket is received straight into `buffer` (recvInto: no
+   * allocation per read on tls-openssl and tls-pure).
+   *
+   * @throws HTTPException (`UNITLS_HTTP_INVALID_ARGUMENT`) when `buffer` is not a Uint8Array,
+   *   nothing read; otherwise what {@link read} throws.
+   */
+  readinto(buffer: Uint8Array): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) return Promise.reject(invalidArgument('readinto: buffer', 'a Uint8Array (Buffer)', buffer));
+    if (buffer.length === 0) return Promise.resolve(0);
+    const read = this.#reading === 0 ? this.#fill(buffer) : this.#lastRead.then(() => this.#fill(buffer), () => this.#fill(buffer));
+    this.#reading++;
+    this.#lastRead = read;
+    read.then(this.#readSettled, this.#readSettled);
+    return read;
+  }
+
+  /** Fills `buffer` from the body: its length, or fewer at the end of the body. */
+  async #fill(buffer: Uint8Array): Promise<number> {
+    let total = 0;
+    while (total < buffer.length) {
+      const count = await this.#nextInto(total === 0 ? buffer : buffer.subarray(total));
+      if (count === 0) break;
+      total += count;
+    }
+    return total;
+  }
+
+  /** The next body bytes into `buffer` (1 or more; 0 at the end): the source's own readInto when it has one. */
+  #nextInto(buffer: Uint8Array): Promise<number> {
+    const source = this.#source;
+    if (source?.readInto !== undefined) return source.readInto(buffer);
+    return this.#next(buffer.length).then((chunk) => {
+      buffer.set(chunk);
+      return chunk.length;
+    });
   }
 
   /**

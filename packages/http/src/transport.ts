@@ -7,7 +7,7 @@
  * @module
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { RaggedEOF, TLSSocketStream, startTls, untilAborted, type ClientContext, type TLSSocket, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, TLSSocketStream, connectDirect, startTls, untilAborted, type ClientContext, type TLSSocket, type Transport } from '@unitls/tls-core';
 import { HTTPException } from './errors.js';
 
 /** What node:net sockets offer to stop a connection from keeping the event loop alive. */
@@ -67,10 +67,14 @@ export class HTTPTransport extends TLSSocketStream {
 
 /**
  * A TCP connection to host:port, half-open (so our close_notify can still go out after the
- * server's FIN) and without Nagle delay; `signal` ends the attempt.
+ * server's FIN) and without Nagle delay; `signal` ends the attempt. `direct`: read into reused
+ * memory (tls-core's connectDirect), for a TLS implementation that runs its TLSBuffer over the
+ * socket (no `upgrade`): no fresh ArrayBuffer and no stream machinery per read; only that TLS
+ * socket can read it (it emits no 'data').
  */
-export async function connectTcp(host: string, port: number, signal: AbortSignal | undefined): Promise<Socket> {
-  const socket = netConnect({ host, port, noDelay: true, allowHalfOpen: true });
+export async function connectTcp(host: string, port: number, signal: AbortSignal | undefined, direct = false): Promise<Socket> {
+  const options = { host, port, noDelay: true, allowHalfOpen: true };
+  const socket = direct ? connectDirect(options) : netConnect(options);
   socket.on('error', () => {}); // errors reach the caller through the connect promise, reads and writes
   await untilAborted(
     new Promise<void>((resolve, reject) => {
