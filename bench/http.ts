@@ -46,14 +46,24 @@ export const http: Suite = {
       // Warm-ups as SMTP's (smtp.ts): 5,000 requests, since each client compiles its per-request
       // path in its own process, over five connections (a client's second connection deoptimises
       // what its first compiled: RESULTS.md "The lone client (session 8)"); three runs of the download.
-      return [
-        await runBench(
-          { id: 'http-requests', title: 'HTTPS keep-alive GET /hello, sequential, one connection, nginx (HTTP/1.1, TLS 1.3)', unit: 'request', units: scaled(context, 1000, 20), warmupUnits: scaled(context, 1000, 10), warmupRuns: 5, anchors, cpu: 'client', contenders: contenders('/hello', true, hello) },
-          context.rounds,
-          context.log,
-        ),
-        await runBench({ id: 'http-download', title: `HTTPS download of ${size / 2 ** 20} MiB, one connection, nginx (HTTP/1.1, TLS 1.3)`, unit: 'MiB', units: size / 2 ** 20, warmupRuns: 3, anchors, cpu: 'client', contenders: contenders('/big.bin', false, size) }, context.rounds, context.log),
-      ];
+      // BENCH_HTTP=requests (or download) runs one benchmark only, for short A/B runs.
+      const wanted = (id: 'requests' | 'download') => [undefined, '', id].includes(process.env.BENCH_HTTP);
+      const outcomes = [];
+      if (wanted('requests')) {
+        outcomes.push(
+          await runBench(
+            { id: 'http-requests', title: 'HTTPS keep-alive GET /hello, sequential, one connection, nginx (HTTP/1.1, TLS 1.3)', unit: 'request', units: scaled(context, 1000, 20), warmupUnits: scaled(context, 1000, 10), warmupRuns: 5, anchors, cpu: 'client', contenders: contenders('/hello', true, hello) },
+            context.rounds,
+            context.log,
+          ),
+        );
+      }
+      if (wanted('download')) {
+        outcomes.push(
+          await runBench({ id: 'http-download', title: `HTTPS download of ${size / 2 ** 20} MiB, one connection, nginx (HTTP/1.1, TLS 1.3)`, unit: 'MiB', units: size / 2 ** 20, warmupRuns: 3, anchors, cpu: 'client', contenders: contenders('/big.bin', false, size) }, context.rounds, context.log),
+        );
+      }
+      return outcomes;
     } finally {
       await nginx.stop();
     }
