@@ -9,7 +9,8 @@ import { TLSClientConfiguration, connectTcp as connectPlainTcp, deadlineSignal, 
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
 import { checkAmount, checkNames, checkOptions, checkTlsOptions } from './arguments.js';
-import { connectTcp, startHttpTls } from './transport.js';
+import { http1BodyEnd } from './body.js';
+import { HTTPTransport, connectTcp, raggedEnd, startHttpTls, truncationError } from './transport.js';
 import { undici } from './undici.js';
 
 /** Options of {@link createDispatcher}. */
@@ -32,8 +33,12 @@ export interface DispatcherOptions {
  * the origin's name with it. Use it as fetch's `dispatcher` or with undici's `request`. Idle
  * pooled connections do not keep the process alive; `close()` ends them at once.
  *
- * A missing TLS close_notify while a response is being read fails that response with an error
- * whose cause has code `UNITLS_HTTP_TRUNCATED` (RFC 9112 §9.8).
+ * A missing TLS close_notify (RFC 9112 §9.8): a response complete by its Content-Length or last
+ * chunk is complete without it, however slowly its body is read. A close-delimited response
+ * ended that way fails (fetch: a TypeError whose cause is an IncompleteRead, code
+ * `UNITLS_HTTP_INCOMPLETE_READ`, caused by `UNITLS_HTTP_TRUNCATED`); a framed one cut short fails
+ * with undici's error (its SocketError, Content-Length mismatch or parser error) whose cause has
+ * code `UNITLS_HTTP_TRUNCATED`. Over HTTP/2 a missing close_notify fails every open stream.
  *
  * @throws ConfigurationError when the runtime replaces undici with an Agent that would ignore the
  *   connector and the real package cannot be loaded (see the README's Runtimes); HTTPException
@@ -72,7 +77,7 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
       const opened =
         protocol === 'https:'
           ? // Bracketed IPv6 literals come without brackets from undici's hostname.
-            connectTcp(hostname, port, signal).then((tcp) => startHttpTls(context, tcp, servername || hostname, signal))
+            connectTcp(hostname, port, signal).then((tcp) => startHttpTls(context, tcp, servername || hostname, signal, 'end'))
           : connectPlainTcp(hostname, port, signal);
       opened.then(
         (socket) => callback(null, socket as unknown as Socket),
@@ -84,21 +89,51 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
 }
 
 /**
- * Hands errors to the handler one event-loop turn later. undici's fetch (7.x) leaves a response
+ * Between undici and the caller's handler, for every request of a dispatcher made here.
+ *
+ * A missing TLS close_notify (RFC 9112 §9.8, RFC 8446 §6.1): the connections end their readable
+ * side quietly at it, after every byte received (HTTPTransport's mode 'end'), so undici's parser,
+ * paused by a slow body reader, still completes a response framed by Content-Length or its last
+ * chunk, as it does over node:tls. undici then finishes a close-delimited response at that end as
+ * if complete; its onResponseEnd arrives while the connection's 'end' is being emitted
+ * ({@link raggedEnd}), and becomes an IncompleteRead here: a truncation attack cannot pass as a
+ * complete body. A framed response cut short fails in undici (its SocketError, Content-Length
+ * mismatch or parser error), with the truncation as that error's cause. A connection handed over
+ * (101, CONNECT) fails at a missing close_notify again.
+ *
+ * Errors go to the handler one event-loop turn later. undici's fetch (7.x) leaves a response
  * body unsettled forever when the error arrives in the same turn as the response headers (it
  * subscribes to the termination only after its `await` on them): an HTTP/2 stream reset right
  * after its headers, or a missing close_notify read together with the headers, would hang
  * instead of failing. One turn later the error reaches fetch's body.
  */
-const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
-  dispatch(options, {
+const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
+  let received = 0;
+  return dispatch(options, {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onRequestUpgrade: (controller, statusCode, headers, socket) => {
+      // What follows a 101 or a CONNECT is not HTTP: only TLS can tell where it ends.
+      if (socket instanceof HTTPTransport) socket.handOver();
+      return handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+    },
     onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
-    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
-    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseData: (controller, chunk) => {
+      // llhttp hands the body span it paused in over again, empty, when undici resumes; passed
+      // on, fetch answers "pause" (its queue is still full), and an 'end' undici read just before
+      // then reaches a paused parser, which throws (llhttp_finish asserts it is not paused).
+      if (chunk.length === 0) return;
+      received += chunk.length;
+      return handler.onResponseData?.(controller, chunk);
+    },
+    onResponseEnd: (controller, trailers) => {
+      const ragged = raggedEnd();
+      if (ragged === null) return handler.onResponseEnd?.(controller, trailers);
+      const error = http1BodyEnd({ kind: 'close' }, truncationError(ragged), received)!;
+      setImmediate(() => handler.onResponseError?.(controller, error));
+    },
     onResponseError: (controller, error) => void setImmediate(() => handler.onResponseError?.(controller, error)),
   });
+};
 
 let defaultDispatcher: Dispatcher | null = null;
 

@@ -74,9 +74,18 @@ export class TLSSocketStream extends Duplex {
         // After our end(), a peer that answers with its FIN alone (no close_notify) ends the
         // readable side as node:tls's end does (it reports no truncation either).
         if (this.#closing || (this.#ended && error instanceof RaggedEOF)) this.push(null);
-        else this.destroy(error as Error);
+        else this.recvFailed(error as Error);
       },
     );
+  }
+
+  /**
+   * A recv failed, not because of our own end(): the stream is destroyed with `error`. A subclass
+   * whose reader can judge a missing close_notify itself (HTTP/1.1 knows where each response
+   * ends) may end the readable side instead (`push(null)`): every byte received is still read.
+   */
+  protected recvFailed(error: Error): void {
+    this.destroy(error);
   }
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
