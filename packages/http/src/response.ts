@@ -123,17 +123,23 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
    *   body (llhttp's error as the cause) or a timeout (code ETIMEDOUT).
    */
   read(amt?: number): Promise<Uint8Array> {
-    // One read at a time, in call order (as the async iterator serves them): two reads at once
-    // would be two recvs on the connection, which fails the exchange as a truncated body. A read
-    // made while another runs starts when that one settles; a lone read costs one `then` more.
-    const read = this.#reading === 0 ? this.#read(amt) : this.#lastRead.then(() => this.#read(amt), () => this.#read(amt));
-    this.#reading++;
-    this.#lastRead = read;
-    read.then(this.#readSettled, this.#readSettled);
-    return read;
+    return this.#inTurn(() => this.#read(amt));
   }
 
-  /** read() calls not yet settled, and the last one's promise. */
+  /**
+   * Runs `pull` once every read, readinto and iterator step called before it has settled: two at
+   * once would be two recvs on the connection, which fails the exchange as a truncated body. A
+   * lone call costs one `then` more.
+   */
+  #inTurn<T>(pull: () => Promise<T>): Promise<T> {
+    const result = this.#reading === 0 ? pull() : this.#lastRead.then(pull, pull);
+    this.#reading++;
+    this.#lastRead = result;
+    result.then(this.#readSettled, this.#readSettled);
+    return result;
+  }
+
+  /** read() calls and iterator steps not yet settled, and the last one's promise. */
   #reading = 0;
   #lastRead: Promise<unknown> = IDLE;
   readonly #readSettled = (): void => {
@@ -205,40 +211,28 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   /**
    * The body's chunks as they arrive (views of the received bytes), ending at the end of a complete
    * body and throwing what {@link read} throws. Served as an async generator would serve them (in
-   * call order, one read at a time, done for good after an error or `return()`), without the
-   * generator's own promises and turns per chunk: a chunk is the read's promise and one `then`.
+   * call order, one read at a time also with read() and readinto() calls made meanwhile, done for
+   * good after an error or `return()`), without the generator's own promises and turns per chunk.
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array, undefined> {
     let finished = false;
-    /** next() calls not yet settled; the last one's promise, which a call made meanwhile waits for. */
-    let pending = 0;
-    let last: Promise<IteratorResult<Uint8Array, undefined>> = Promise.resolve(DONE);
     const step = (): Promise<IteratorResult<Uint8Array, undefined>> => {
-      if (finished) {
-        pending--;
-        return Promise.resolve(DONE);
-      }
+      if (finished) return Promise.resolve(DONE);
       return this.#next(READ_SIZE).then(
         (chunk) => {
-          pending--;
           if (chunk.length > 0) return { done: false, value: chunk };
           finished = true;
           return DONE;
         },
         (error: unknown) => {
-          pending--;
           finished = true;
           throw error;
         },
       );
     };
     return {
-      next: () => {
-        const result = pending === 0 ? step() : last.then(step, step);
-        pending++;
-        last = result;
-        return result;
-      },
+      // In turn with read() and readinto() too: one recv at a time on the connection.
+      next: () => this.#inTurn(step),
       return: () => {
         finished = true;
         return Promise.resolve(DONE);
