@@ -20,7 +20,12 @@
 
 #include "limits.h"
 
+/* The first field of both wrapped structs: napi_unwrap alone then tells a connection from a context
+ * (args_of), without the costlier type-tag lookup on every call (issue #16: per-call cost). */
+enum { CONTEXT_MAGIC = 0x75637478, CONNECTION_MAGIC = 0x75636f6e };
+
 typedef struct {
+  uint32_t magic;       /* CONTEXT_MAGIC */
   SSL_CTX *ctx;                /* the default context (server: certificate-less when several chains) */
   SSL_CTX *chains[MAX_CHAINS]; /* server: one context per chain, chosen by SNI */
   X509 *leaves[MAX_CHAINS];
@@ -31,6 +36,7 @@ typedef struct {
 } Context;
 
 typedef struct {
+  uint32_t magic; /* CONNECTION_MAGIC */
   SSL *ssl;
   BIO *rbio; /* network -> SSL (owned by ssl) */
   BIO *wbio; /* SSL -> network (owned by ssl) */
@@ -40,7 +46,13 @@ typedef struct {
   int deferred_status; /* a read that returned data first met this status: reported next read */
   napi_ref deferred_error;
   X509 *refused_leaf; /* the leaf of a chain verification refused (its names go in the error), or NULL */
+  int failed;         /* an OpenSSL call failed for good: reads are no longer known to want input */
 } Connection;
+
+/* What every connection call leaves in the shared state array (src/addon.ts State) for the
+ * connection it ran on, so TypeScript knows the queues' sizes, and when a read can only want
+ * input, without calling in again. */
+enum { STATE_INCOMING = 0, STATE_OUTGOING = 1, STATE_READABLE = 2, STATE_SLOTS = 3 };
 
 /* Statuses returned instead of thrown (src/addon.ts Status). */
 enum { DONE = 0, WANT_READ = 1, WANT_WRITE = 2, ZERO_RETURN = 3, EOF_RAGGED = 4 };
@@ -72,7 +84,8 @@ void throw_openssl(napi_env env, const char *what, long verify_result);
 /* ---------- arguments and values (napi_helpers.c) ---------- */
 
 /* Reads up to `want` arguments (missing ones are undefined) and `this`; when `self` is given,
- * `this` must be a live Connection. Returns false with an exception pending otherwise. */
+ * `this` must be a live Connection (then noted for publish_state). Returns false with an exception
+ * pending otherwise. */
 bool args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv, Connection **self);
 /* A Uint8Array (Buffer included) as pointer + length; false (nothing thrown) for anything else. */
 bool bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *len);
@@ -87,6 +100,15 @@ bool string_of(napi_env env, napi_value value, const char *what, char **out);
 /* Looks up `name`: 1 and *out set when present (not undefined/null), 0 when absent, -1 on exception. */
 int property_of(napi_env env, napi_value object, const char *name, napi_value *out);
 napi_value int_value(napi_env env, int64_t n);
+
+/* ---------- the shared state (napi_helpers.c) ---------- */
+
+/* The state array of this thread's environment (STATE_SLOTS uint32 slots), made once at init;
+ * false with an exception pending on failure. */
+bool create_state(napi_env env, napi_value *out);
+/* Writes the state of the connection the current entry point ran on (args_of noted it), if any,
+ * and forgets it: every connection entry point ends with it, on every return path. */
+void publish_state(void);
 /* A new Buffer holding a copy of `len` bytes; NULL with an exception pending on failure. */
 napi_value buffer_copy(napi_env env, const unsigned char *data, size_t len);
 /* Sets a property; false with an exception pending on failure. */

@@ -210,6 +210,8 @@ size_t chunk_bio_pending(BIO *bio) { return queue_of(bio)->pending; }
 
 void chunk_bio_set_eof(BIO *bio) { queue_of(bio)->eof = 1; }
 
+int chunk_bio_eof(BIO *bio) { return queue_of(bio)->eof; }
+
 /* ---------- the BIO_METHOD ---------- */
 
 static int bio_write_ex(BIO *bio, const char *data, size_t len, size_t *written) {

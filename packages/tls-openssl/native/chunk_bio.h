@@ -47,6 +47,9 @@ size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
 /* From now on an empty queue reads as end of file instead of "retry later". */
 void chunk_bio_set_eof(BIO *bio);
 
+/* Whether end of file was signalled. */
+int chunk_bio_eof(BIO *bio);
+
 /* Frees the emptied read-sized chunks this thread keeps for reuse (at environment teardown);
  * chunks freed after it (connection finalizers) are not kept. */
 void chunk_bio_free_spares(void);

@@ -81,6 +81,7 @@ napi_value create_connection(napi_env env, napi_callback_info info) {
     return NULL;
   }
   SSL_set_bio(ssl, rbio, wbio);
+  connection->magic = CONNECTION_MAGIC;
   connection->ssl = ssl;
   connection->rbio = rbio;
   connection->wbio = wbio;
@@ -161,7 +162,10 @@ static int classify(Connection *c, int ret) {
 /* The status of a failed call, or -1 with the failure thrown. */
 static int status_of(napi_env env, Connection *c, int ret, const char *what) {
   int status = classify(c, ret);
-  if (status < 0) throw_openssl(env, what, SSL_get_verify_result(c->ssl));
+  if (status < 0) {
+    c->failed = 1;
+    throw_openssl(env, what, SSL_get_verify_result(c->ssl));
+  }
   return status;
 }
 

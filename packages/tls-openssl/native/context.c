@@ -333,6 +333,7 @@ napi_value create_context(napi_env env, napi_callback_info info) {
     throw_error(env, "UNITLS_OUT_OF_MEMORY", "out of memory");
     return NULL;
   }
+  context->magic = CONTEXT_MAGIC;
   context->is_server = is_server;
   if (!read_alpn(env, options, context) || (context->ctx = new_ctx(env, options, context)) == NULL ||
       !install_chains(env, options, context)) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "addon.h"
+#include "chunk_bio.h"
 
 /* Type tags, so a context can never be taken for a connection (or the reverse). */
 const napi_type_tag CONTEXT_TAG = {0x756e69746c730001ULL, 0x636f6e7465787431ULL};
@@ -70,24 +71,27 @@ void throw_openssl(napi_env env, const char *what, long verify_result) {
 
 /* ---------- arguments ---------- */
 
+/* The connection the running entry point works on (for publish_state), and the state array. */
+static _Thread_local Connection *touched;
+static _Thread_local uint32_t *state;
+
 bool args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv, Connection **self) {
   size_t argc = want;
   napi_value this_arg;
   CHECK_OR(napi_get_cb_info(env, info, &argc, argv, &this_arg, NULL), false);
   if (self == NULL) return true;
+  void *found = NULL;
+  /* Only this addon's structs begin with CONNECTION_MAGIC (a context begins with CONTEXT_MAGIC). */
+  if (napi_unwrap(env, this_arg, &found) == napi_ok && found != NULL && ((Connection *)found)->magic == CONNECTION_MAGIC) {
+    *self = touched = found;
+    return true;
+  }
+  /* Not a live connection: the type tag tells which error it is. */
   bool tagged = false;
   CHECK_OR(napi_check_object_type_tag(env, this_arg, &CONNECTION_TAG, &tagged), false);
-  if (!tagged) {
-    throw_type_error(env, "UNITLS_ADDON", "not a tls-openssl connection");
-    return false;
-  }
-  void *data = NULL;
-  if (napi_unwrap(env, this_arg, &data) != napi_ok || data == NULL) {
-    throw_error(env, "UNITLS_CLOSED", "this connection was already freed");
-    return false;
-  }
-  *self = data;
-  return true;
+  if (tagged) throw_error(env, "UNITLS_CLOSED", "this connection was already freed");
+  else throw_type_error(env, "UNITLS_ADDON", "not a tls-openssl connection");
+  return false;
 }
 
 bool bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *len) {
@@ -171,6 +175,33 @@ int property_of(napi_env env, napi_value object, const char *name, napi_value *o
   if (type == napi_undefined || type == napi_null) return 0;
   *out = value;
   return 1;
+}
+
+/* ---------- the shared state ---------- */
+
+bool create_state(napi_env env, napi_value *out) {
+  napi_value buffer;
+  void *data;
+  CHECK_OR(napi_create_arraybuffer(env, STATE_SLOTS * sizeof(uint32_t), &data, &buffer), false);
+  CHECK_OR(napi_create_typedarray(env, napi_uint32_array, STATE_SLOTS, buffer, 0, out), false);
+  state = data;
+  return true;
+}
+
+void publish_state(void) {
+  Connection *c = touched;
+  if (c == NULL) return;
+  touched = NULL;
+  size_t incoming = chunk_bio_pending(c->rbio);
+  state[STATE_INCOMING] = incoming > UINT32_MAX ? UINT32_MAX : (uint32_t)incoming;
+  size_t outgoing = chunk_bio_pending(c->wbio);
+  state[STATE_OUTGOING] = outgoing > UINT32_MAX ? UINT32_MAX : (uint32_t)outgoing;
+  /* SSL_read can only answer WANT_READ, taking and giving nothing, when no input waits, none is
+   * decrypted and unread, the handshake is done, neither close_notify nor EOF nor a failure was
+   * seen, and no status waits for the next read (connection.c's defer). */
+  int idle = incoming == 0 && !chunk_bio_eof(c->rbio) && !SSL_has_pending(c->ssl) && SSL_is_init_finished(c->ssl) &&
+             (SSL_get_shutdown(c->ssl) & SSL_RECEIVED_SHUTDOWN) == 0 && c->deferred_status == 0 && !c->failed;
+  state[STATE_READABLE] = !idle;
 }
 
 /* ---------- values ---------- */

@@ -22,19 +22,25 @@ static void clear_errors(void) {
 }
 
 /* Every entry point that calls OpenSSL runs with its error queue empty before and after, on every
- * return path (the queue is thread-local and shared with node:tls). */
-#define ENTRY(body)                                                  \
+ * return path (the queue is thread-local and shared with node:tls). Every one that ran on a
+ * connection leaves that connection's state in the shared array (publish_state), thrown or not. */
+#define ENTRY(body)                                                       \
   static napi_value body##_entry(napi_env env, napi_callback_info info) { \
-    clear_errors();                                                  \
-    napi_value result = body(env, info);                             \
-    clear_errors();                                                  \
-    return result;                                                   \
+    clear_errors();                                                       \
+    napi_value result = body(env, info);                                  \
+    publish_state();                                                      \
+    clear_errors();                                                       \
+    return result;                                                        \
   }
 
 /* The queues' own calls reach OpenSSL only to report running out of memory, and throw_openssl
  * empties the queue then: they leave it as they found it, and read nothing from it. */
-#define QUEUE_ENTRY(body) \
-  static napi_value body##_entry(napi_env env, napi_callback_info info) { return body(env, info); }
+#define QUEUE_ENTRY(body)                                                 \
+  static napi_value body##_entry(napi_env env, napi_callback_info info) { \
+    napi_value result = body(env, info);                                  \
+    publish_state();                                                      \
+    return result;                                                        \
+  }
 
 ENTRY(create_context)
 ENTRY(create_connection)
@@ -111,8 +117,9 @@ static napi_value init(napi_env env, napi_value exports) {
     CHECK(napi_add_env_cleanup_hook(env, free_spares, NULL));
     hooked = true;
   }
-  napi_value version;
+  napi_value version, state;
   CHECK(napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version));
+  if (!create_state(env, &state) || !set_property(env, exports, "state", state)) return NULL;
   if (!set_property(env, exports, "opensslVersion", version) ||
       !set_property(env, exports, "incomingBufferLimit", int_value(env, INCOMING_BUFFER_LIMIT)) ||
       !set_property(env, exports, "outgoingBufferLimit", int_value(env, OUTGOING_BUFFER_LIMIT)) ||

@@ -37,6 +37,11 @@ export interface Addon {
   chunkAllocations(): number;
   /** Bytes of the C heap in use (glibc's mallinfo2), or -1 where that cannot be told. */
   heapInUse(): number;
+  /**
+   * What every connection call leaves here for the connection it ran on, returned or thrown
+   * (indexes: {@link State}): the caller reads it right after the call, with no call back in.
+   */
+  readonly state: Uint32Array;
   readonly opensslVersion: string;
   readonly incomingBufferLimit: number;
   readonly outgoingBufferLimit: number;
@@ -71,6 +76,12 @@ export interface NativeInfo {
   servername?: string;
   shutdown: number;
 }
+
+/**
+ * The slots of {@link Addon.state}: the incoming and outgoing queues' byte counts, and READABLE:
+ * 0 when a read can only want input (nothing buffered or decrypted, no end or failure seen).
+ */
+export const State = { INCOMING: 0, OUTGOING: 1, READABLE: 2 } as const;
 
 /** Statuses the native calls return instead of throwing. */
 export const Status = { DONE: 0, WANT_READ: 1, WANT_WRITE: 2, ZERO_RETURN: 3, RAGGED_EOF: 4 } as const;

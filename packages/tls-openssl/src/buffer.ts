@@ -19,7 +19,7 @@ import {
   type TLSSession,
   type TLSVersion,
 } from '@unitls/tls-core';
-import { addon, Status } from './addon.js';
+import { addon, State, Status } from './addon.js';
 import { fromNativeError, namingMismatch } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'openssl';
@@ -49,6 +49,9 @@ const MAX_RECORD_PLAINTEXT = 16 * 1024;
 /** One record is decrypted here and copied out at its size, so `read(amt)` never allocates amt bytes. */
 let scratch: Buffer | undefined;
 
+/** What each native call leaves for the connection it ran on (see {@link OpenSSLBuffer.#sync}). */
+const state = addon.state;
+
 /**
  * PEP 748's TLSBuffer over an OpenSSL SSL object with in-memory buffers: every method runs to
  * completion synchronously or throws WantReadError / WantWriteError. `processIncoming(new
@@ -72,6 +75,14 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * which read as the peer's close_notify (an empty recv, a clean end).
    */
   #failure: Error | null = null;
+  /**
+   * The queues' byte counts and whether a read could do more than want input, as the last native
+   * call left them ({@link #sync}): only native calls change them, so the byte counts and a read
+   * that can only want input are answered without calling in (issue #16: per-call cost).
+   */
+  #incoming = 0;
+  #outgoing = 0;
+  #readable = true;
 
   /**
    * @internal Built by the contexts' createBuffer.
@@ -100,6 +111,13 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   #n(): object {
     if (this.#native === null) throw new TLSError('this TLSBuffer was freed');
     return this.#native;
+  }
+
+  /** Takes the state the last native call left (every call on this connection ends with it, thrown or not). */
+  #sync(): void {
+    this.#incoming = state[State.INCOMING]!;
+    this.#outgoing = state[State.OUTGOING]!;
+    this.#readable = state[State.READABLE] !== 0;
   }
 
   #fail(error: unknown, during: string): never {
@@ -139,8 +157,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     try {
       status = addon.doHandshake.call(this.#n());
     } catch (error) {
+      this.#sync();
       this.#fail(error, 'handshake');
     }
+    this.#sync();
     if (status === Status.ZERO_RETURN) throw new TLSError('the peer closed the connection during the TLS handshake');
     this.#status(status, 'handshake');
     this.#establishedVersion ??= this.negotiatedTlsVersion;
@@ -163,6 +183,8 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * straight into `target`; a status number instead of WantReadError.
    */
   readAvailable(target: Uint8Array): number {
+    // Nothing to read and nothing to report: the answer is known without calling in.
+    if (!this.#readable && this.#failure === null && this.#native !== null && target.length > 0) return READ_WANT_READ;
     const result = this.#readInto(target, target.length, true);
     if (result > 0) return result;
     switch (-result) {
@@ -179,11 +201,15 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
 
   #readInto(target: Uint8Array, length: number, all: boolean): number {
     if (this.#failure !== null) throw this.#failure;
+    let result: number;
     try {
-      return addon.readInto.call(this.#n(), target, 0, length, all);
+      result = addon.readInto.call(this.#n(), target, 0, length, all);
     } catch (error) {
+      this.#sync();
       this.#fail(error, 'read');
     }
+    this.#sync();
+    return result;
   }
 
   /**
@@ -196,8 +222,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     try {
       result = addon.write.call(this.#n(), buf);
     } catch (error) {
+      this.#sync();
       this.#fail(error, 'write');
     }
+    this.#sync();
     if (result >= 0) return result;
     this.#status(-result, 'write');
     throw new TLSError('the connection was closed by the peer');
@@ -214,8 +242,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     try {
       result = addon.writeInto.call(this.#n(), data, target, 0, target.length);
     } catch (error) {
+      this.#sync();
       this.#fail(error, 'write');
     }
+    this.#sync();
     return result < 0 ? -1 : result;
   }
 
@@ -224,8 +254,10 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     try {
       status = addon.shutdown.call(this.#n());
     } catch (error) {
+      this.#sync();
       this.#fail(error, 'shutdown');
     }
+    this.#sync();
     if (status === Status.ZERO_RETURN) return;
     this.#status(status, 'shutdown');
   }
@@ -238,16 +270,27 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     const native = this.#n();
     if (data.length === 0) {
       addon.feedEof.call(native);
+      this.#sync();
       return;
     }
-    if (!addon.feed.call(native, data)) {
+    let stored: boolean;
+    try {
+      stored = addon.feed.call(native, data);
+    } finally {
+      this.#sync();
+    }
+    if (!stored) {
       throw new WantReadError(`the incoming buffer is full (${INCOMING_BUFFER_LIMIT} bytes): read() what is buffered first (nothing was stored)`);
     }
   }
 
   /** Extension for BufferSocket ({@link TLSBufferFastPath}): processIncoming without a copy. */
   takeIncoming(data: Uint8Array): boolean {
-    return addon.feedOwned.call(this.#n(), data);
+    try {
+      return addon.feedOwned.call(this.#n(), data);
+    } finally {
+      this.#sync();
+    }
   }
 
   /**
@@ -255,26 +298,40 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * under {@link INCOMING_BUFFER_LIMIT} (a socket's reused read buffer may change right after).
    */
   copyIncoming(data: Uint8Array): number {
-    return addon.feedSome.call(this.#n(), data);
+    try {
+      return addon.feedSome.call(this.#n(), data);
+    } finally {
+      this.#sync();
+    }
   }
 
   incomingBytesBuffered(): number {
-    return addon.incomingPending.call(this.#n());
+    this.#n();
+    return this.#incoming;
   }
 
   /** Up to `amt` bytes of ciphertext for the network (any size; all that is buffered at most). */
   processOutgoing(amt: number): Uint8Array {
     if (!(amt >= 0) || (!Number.isInteger(amt) && amt !== Infinity)) throw new RangeError(`processOutgoing: amt must be a non-negative integer, got ${amt}`);
-    return addon.drain.call(this.#n(), amt);
+    try {
+      return addon.drain.call(this.#n(), amt);
+    } finally {
+      this.#sync();
+    }
   }
 
   /** Extension for BufferSocket ({@link TLSBufferFastPath}): processOutgoing into the caller's memory. */
   takeOutgoing(target: Uint8Array): number {
-    return addon.drainInto.call(this.#n(), target, 0, target.length);
+    try {
+      return addon.drainInto.call(this.#n(), target, 0, target.length);
+    } finally {
+      this.#sync();
+    }
   }
 
   outgoingBytesBuffered(): number {
-    return addon.outgoingPending.call(this.#n());
+    this.#n();
+    return this.#outgoing;
   }
 
   #info() {
