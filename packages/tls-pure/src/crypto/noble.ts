@@ -28,7 +28,7 @@ import { hybridClient, hybridServer } from './hybrid.js';
 import { nobleMlKem768 } from './ml-kem.js';
 import { rsaScheme, rsaSigningKey, rsaVerify } from './noble-rsa.js';
 import { rememberSuccesses } from './remembered.js';
-import type { Aead, AeadAlgorithm, CryptoProvider, HashAlgorithm, HashState, KeyExchange, SigningKey } from './provider.js';
+import { checkSealTarget, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { schemeHash } from './schemes.js';
 
 const HASHES = { sha256, sha384, sha512 } as const;
@@ -78,6 +78,14 @@ function aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead {
     seal(nonce, additionalData, plaintext, prefix) {
       const sealed = make(nonce, additionalData).encrypt(plaintext instanceof Uint8Array ? plaintext : join(plaintext));
       return prefix === undefined ? sealed : join([prefix, sealed]);
+    },
+    // @noble's GCM and CCM take no output buffer, and its ChaCha20-Poly1305 only a 4-byte aligned
+    // one (a record's ciphertext starts 5 bytes into it): sealed, then copied in.
+    sealInto(nonce, additionalData, plaintext, target, offset) {
+      checkSealTarget(plaintext, target, offset, plaintext.length + tagLength);
+      const sealed = make(nonce, additionalData).encrypt(plaintext);
+      target.set(sealed, offset);
+      return sealed.length;
     },
     open(nonce, additionalData, ciphertext) {
       try {

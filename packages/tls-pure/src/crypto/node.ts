@@ -22,11 +22,12 @@ import {
   sign,
   timingSafeEqual,
   verify,
+  type CipherGCM,
   type Hash,
   type KeyObject,
 } from 'node:crypto';
 import { NamedGroup, SignatureScheme } from '../codec/constants.js';
-import { HASH_LENGTH, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
+import { HASH_LENGTH, checkSealTarget, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
 import { hybridClient, hybridServer } from './hybrid.js';
 import { fastestMlKem768, type MlKem768 } from './ml-kem.js';
@@ -61,6 +62,16 @@ const AEAD: Record<AeadAlgorithm, { cipher: string; tag: number; ccm: boolean }>
   'aes-256-ccm-8': { cipher: 'aes-256-ccm', tag: 8, ccm: true },
 };
 
+/**
+ * No bytes, at an address: node:crypto hands OpenSSL a null pointer for an empty view of a
+ * zero-length ArrayBuffer (`new Uint8Array(0)` once its `.buffer` was read), which CCM takes as
+ * "no data call" and then fails `final` with "tag not set". An empty view of real memory does not.
+ */
+const NO_BYTES = Buffer.alloc(1).subarray(0, 0);
+
+/** `bytes`, or {@link NO_BYTES} when empty. */
+const nonNull = (bytes: Uint8Array): Uint8Array => (bytes.length === 0 ? NO_BYTES : bytes);
+
 /** The options object node:crypto wants for a tag length other than the mode's default. */
 type CipherOptions = { authTagLength: number } | undefined;
 
@@ -94,17 +105,39 @@ class NodeAead implements Aead {
    * the floor (see the README's performance notes); everything else per record is kept small.
    */
   sealParts(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array[] {
-    // The option type differs per mode; node:crypto checks it at run time.
-    const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, this.#options);
-    if (this.#ccm) (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: plaintext.length });
-    else cipher.setAAD(additionalData);
-    const body = cipher.update(plaintext);
+    const cipher = this.#cipherFor(nonce, additionalData, plaintext.length);
+    const body = cipher.update(nonNull(plaintext));
     const rest = cipher.final(); // empty for these AEADs, which encrypt as they go
     const tag = cipher.getAuthTag();
     const out = prefix === undefined || prefix.length === 0 ? [body] : [prefix, body];
     if (rest.length > 0) out.push(rest);
     out.push(tag);
     return out;
+  }
+
+  /**
+   * {@link Aead.sealInto}: node:crypto has no output argument (its `update` returns fresh memory),
+   * so the ciphertext is copied in once; no array of pieces per record.
+   */
+  sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number {
+    const length = plaintext.length + this.tagLength;
+    checkSealTarget(plaintext, target, offset, length);
+    const cipher = this.#cipherFor(nonce, additionalData, plaintext.length);
+    const body = cipher.update(nonNull(plaintext));
+    target.set(body, offset);
+    const rest = cipher.final(); // empty for these AEADs, which encrypt as they go
+    if (rest.length > 0) target.set(rest, offset + body.length);
+    target.set(cipher.getAuthTag(), offset + plaintext.length);
+    return length;
+  }
+
+  /** A Cipheriv for one record, its additional data given. */
+  #cipherFor(nonce: Uint8Array, additionalData: Uint8Array, plaintextLength: number): CipherGCM {
+    // The option type differs per mode; node:crypto checks it at run time.
+    const cipher = createCipheriv(this.#cipher as 'aes-128-gcm', this.#key, nonce, this.#options);
+    if (this.#ccm) (cipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength });
+    else cipher.setAAD(additionalData);
+    return cipher;
   }
 
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
@@ -115,7 +148,7 @@ class NodeAead implements Aead {
       decipher.setAuthTag(ciphertext.subarray(split));
       if (this.#ccm) (decipher as unknown as { setAAD(b: Uint8Array, o: object): void }).setAAD(additionalData, { plaintextLength: split });
       else decipher.setAAD(additionalData);
-      const body = decipher.update(ciphertext.subarray(0, split));
+      const body = decipher.update(split === 0 ? NO_BYTES : ciphertext.subarray(0, split));
       const rest = decipher.final();
       return rest.length === 0 ? body : Buffer.concat([body, rest]);
     } catch {

@@ -41,6 +41,21 @@ export interface Aead {
    * only read during the call (the caller reuses its memory); the pieces are the caller's to keep.
    */
   sealParts?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, prefix: Uint8Array): Uint8Array[];
+  /**
+   * Optional, for the record layer's speed: what {@link Aead.seal} returns (ciphertext || tag,
+   * `plaintext.length + tagLength` bytes) written into `target` from `offset` instead: a record is
+   * sealed where it goes out, with no pieces to join. A provider whose library takes an output
+   * buffer encrypts straight there; node:crypto returns fresh memory, copied in once.
+   *
+   * Memory rules: `plaintext` must not overlap the bytes written (no in-place sealing); `nonce`
+   * and `additionalData` may lie in `target` outside them (the record header is the additional
+   * data, just before the ciphertext). All three are read during the call only.
+   *
+   * @returns the count of bytes written (`plaintext.length + tagLength`).
+   * @throws RangeError when those bytes do not fit in `target` from `offset`, or overlap
+   *   `plaintext`; nothing is written then.
+   */
+  sealInto?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
   /** The plaintext, or null when authentication fails (never a partial plaintext). */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }
@@ -110,6 +125,24 @@ export interface CryptoProvider extends SignatureVerifier {
   verify(scheme: number, publicKeyInfo: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Constant-time equality for secrets (MACs, binders, Finished). */
   equal(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+/**
+ * {@link Aead.sealInto}'s argument check: the `length` bytes from `offset` fit in `target` and do
+ * not overlap `input`.
+ *
+ * @throws RangeError naming the rule broken.
+ */
+export function checkSealTarget(input: Uint8Array, target: Uint8Array, offset: number, length: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > target.length) {
+    throw new RangeError(`sealInto: ${length} bytes from offset ${offset} do not fit in a target of ${target.length} bytes`);
+  }
+  if (input.buffer === target.buffer) {
+    const start = target.byteOffset + offset;
+    if (start < input.byteOffset + input.length && input.byteOffset < start + length) {
+      throw new RangeError('sealInto: the target range overlaps the plaintext (sealing in place is not supported)');
+    }
+  }
 }
 
 /** Output length in bytes of each hash. */

@@ -60,12 +60,18 @@ export class RecordProtection {
   /** {@link seal}'s record written into `target` at `offset` (room for {@link sealedLength} bytes needed); returns its length. */
   sealInto(type: number, content: Uint8Array, padding: number, target: Uint8Array, offset: number): number {
     const header = target.subarray(offset, offset + 5);
-    let at = offset + 5;
-    for (const part of this.#sealAfter(header, type, content, padding)) {
-      target.set(part, at);
-      at += part.length;
+    const aead = this.#aead;
+    if (aead.sealInto === undefined) {
+      let at = offset + 5;
+      for (const part of this.#sealAfter(header, type, content, padding)) {
+        target.set(part, at);
+        at += part.length;
+      }
+      return at - offset;
     }
-    return at - offset;
+    // Sealed where it goes out: the header (the additional data) just before it, no pieces.
+    const nonce = this.#writeHeader(header, content.length + 1 + padding);
+    return 5 + aead.sealInto(nonce, header, innerPlaintext(type, content, padding), target, offset + 5);
   }
 
   /** The length of the record {@link seal} makes of `contentLength` bytes and `padding` zeros. */
@@ -75,27 +81,25 @@ export class RecordProtection {
 
   /** Writes the record header into `header` (5 bytes) and returns what follows it: the ciphertext and the tag, in pieces. */
   #sealAfter(header: Uint8Array, type: number, content: Uint8Array, padding: number): Uint8Array[] {
-    const innerLength = content.length + 1 + padding;
-    const length = innerLength + this.#aead.tagLength;
-    header[0] = ContentType.APPLICATION_DATA;
-    header[1] = 3;
-    header[2] = 3;
-    header[3] = length >> 8;
-    header[4] = length & 0xff;
-    const nonce = this.#nonce();
+    const nonce = this.#writeHeader(header, content.length + 1 + padding);
     if (this.#aead.sealParts === undefined) {
       // TLSInnerPlaintext = content || type || zeros, given to the AEAD in parts (no joining copy).
       const trailer = new Uint8Array(1 + padding);
       trailer[0] = type;
       return [this.#aead.seal(nonce, header, [content, trailer])];
     }
-    // One contiguous TLSInnerPlaintext in shared scratch memory (a memcpy costs less than a second
-    // cipher update for the type byte); the AEAD reads it during the call only.
-    const inner = innerLength <= innerScratch.length ? innerScratch.subarray(0, innerLength) : new Uint8Array(innerLength);
-    inner.set(content);
-    inner[content.length] = type;
-    if (padding > 0) inner.fill(0, content.length + 1);
-    return this.#aead.sealParts(nonce, header, inner, NO_PREFIX);
+    return this.#aead.sealParts(nonce, header, innerPlaintext(type, content, padding), NO_PREFIX);
+  }
+
+  /** Writes the header of a record of `innerLength` bytes of TLSInnerPlaintext into `header` (5 bytes); returns its nonce. */
+  #writeHeader(header: Uint8Array, innerLength: number): Uint8Array {
+    const length = innerLength + this.#aead.tagLength;
+    header[0] = ContentType.APPLICATION_DATA;
+    header[1] = 3;
+    header[2] = 3;
+    header[3] = length >> 8;
+    header[4] = length & 0xff;
+    return this.#nonce();
   }
 
   /** The inner content type and content of a record, or a bad_record_mac failure. */
@@ -108,6 +112,20 @@ export class RecordProtection {
     if (end < 0) fail(AlertDescription.unexpected_message, 'a record holds only padding, no content type');
     return { type: inner[end]!, content: inner.subarray(0, end) };
   }
+}
+
+/**
+ * TLSInnerPlaintext (content || type || `padding` zeros) in one contiguous piece of shared scratch
+ * memory (a memcpy costs less than a second cipher update for the type byte), valid until the next
+ * call: the AEAD reads it during its call only.
+ */
+function innerPlaintext(type: number, content: Uint8Array, padding: number): Uint8Array {
+  const innerLength = content.length + 1 + padding;
+  const inner = innerLength <= innerScratch.length ? innerScratch.subarray(0, innerLength) : new Uint8Array(innerLength);
+  inner.set(content);
+  inner[content.length] = type;
+  if (padding > 0) inner.fill(0, content.length + 1);
+  return inner;
 }
 
 /**

@@ -96,7 +96,15 @@ export class RecordProtection12 {
   /** {@link seal}'s record written into `target` at `offset` (room for {@link sealedLength} bytes needed); returns its length. */
   sealInto(type: number, content: Uint8Array, target: Uint8Array, offset: number): number {
     let at = offset + 5 + this.#explicit;
-    for (const part of this.#sealAfter(target.subarray(offset, at), type, content)) {
+    const prefix = target.subarray(offset, at);
+    const aead = this.#aead;
+    // The content is the caller's (TLS 1.3 copies it into scratch first): memory shared with
+    // target takes the pieces path, as sealInto refuses to seal over its plaintext.
+    if (aead.sealInto !== undefined && content.buffer !== target.buffer) {
+      const additionalData = this.#writePrefix(prefix, type, content.length);
+      return at - offset + aead.sealInto(this.#nonce, additionalData, content, target, at);
+    }
+    for (const part of this.#sealAfter(prefix, type, content)) {
       target.set(part, at);
       at += part.length;
     }
@@ -110,8 +118,18 @@ export class RecordProtection12 {
 
   /** Writes the header and explicit nonce into `prefix` and returns what follows them: the ciphertext and the tag, in pieces. */
   #sealAfter(prefix: Uint8Array, type: number, content: Uint8Array): Uint8Array[] {
+    const additionalData = this.#writePrefix(prefix, type, content.length);
+    if (this.#aead.sealParts === undefined) return [this.#aead.seal(this.#nonce, additionalData, content)];
+    return this.#aead.sealParts(this.#nonce, additionalData, content, NO_PREFIX);
+  }
+
+  /**
+   * Takes the next sequence number (the nonce then holds it) and writes the header and explicit
+   * nonce of a record of `contentLength` bytes into `prefix`; returns the record's additional data.
+   */
+  #writePrefix(prefix: Uint8Array, type: number, contentLength: number): Uint8Array {
     const sequence = this.#next();
-    const length = this.#explicit + content.length + this.#aead.tagLength;
+    const length = this.#explicit + contentLength + this.#aead.tagLength;
     // The header, then the explicit nonce (the sequence number: a fine unique value) when the suite has one.
     prefix[0] = type;
     prefix[1] = 3;
@@ -119,9 +137,7 @@ export class RecordProtection12 {
     prefix[3] = length >> 8;
     prefix[4] = length & 0xff;
     if (this.#explicit > 0) writeSequence(prefix, 5, sequence);
-    const additionalData = this.#additionalDataFor(sequence, type, content.length);
-    if (this.#aead.sealParts === undefined) return [this.#aead.seal(this.#nonce, additionalData, content)];
-    return this.#aead.sealParts(this.#nonce, additionalData, content, NO_PREFIX);
+    return this.#additionalDataFor(sequence, type, contentLength);
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {
