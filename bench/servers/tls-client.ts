@@ -1,7 +1,9 @@
 // TLS clients in their own process, for the memory benchmark: `tls-client.ts <engine> <port> <ca>`.
 // IPC request {open: n} opens n connections to a greet-mode tls-server (each waits for its "k", so
 // the handshake and any session tickets are done) and holds them; every request is answered with
-// {rss, young, heap, connections} after two full GCs (lib/resident.ts).
+// {rss, young, heap, connections} after two full GCs (lib/resident.ts); {snapshot: file} also writes
+// a heap snapshot there after the GCs (probes/idle-heap.ts).
+import { writeHeapSnapshot } from 'node:v8';
 import type { Connection } from '../lib/engines.js';
 import { dialer, type Engine } from '../lib/engines.js';
 import { preloadFor } from '../lib/preload.js';
@@ -25,10 +27,11 @@ async function open(n: number): Promise<void> {
   }
 }
 
-process.on('message', async (message: { open?: number }) => {
+process.on('message', async (message: { open?: number; snapshot?: string }) => {
   if (message.open) await open(message.open);
   globalThis.gc?.();
   globalThis.gc?.();
+  if (message.snapshot !== undefined) writeHeapSnapshot(message.snapshot);
   process.send!({ ...resident(), connections: held.length });
 });
 await preloadFor(engine);

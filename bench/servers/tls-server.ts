@@ -3,9 +3,11 @@
 //   sink:  read an 8-byte big-endian length, then that many bytes, then answer one byte "k";
 //   greet: answer "k" as soon as the handshake is done (so the client knows the server finished),
 //          then hold the connection until the peer closes it.
-// IPC request {memory: true} -> {rss, young, heap, connections} after two full GCs (lib/resident.ts).
+// IPC request {memory: true} -> {rss, young, heap, connections} after two full GCs (lib/resident.ts);
+// with {snapshot: file} a heap snapshot is written there first (probes/idle-heap.ts).
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import type { TLSSocket } from '@unitls/tls-core';
 import { serverConfiguration, serverContextFor, type Engine } from '../lib/engines.js';
 import { preloadFor } from '../lib/preload.js';
@@ -84,9 +86,11 @@ async function serveUnitls(): Promise<number> {
 
 await preloadFor(engine);
 const port = engine === 'raw' ? await serveRaw() : await serveUnitls();
-process.on('message', () => {
+process.on('message', (message: { snapshot?: string }) => {
   globalThis.gc?.();
   globalThis.gc?.();
+  // probes/idle-heap.ts: a heap snapshot, written after the GCs, before the reading.
+  if (message.snapshot !== undefined) writeHeapSnapshot(message.snapshot);
   process.send!({ ...resident(), connections });
 });
 process.send!({ port });

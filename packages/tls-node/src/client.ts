@@ -23,8 +23,8 @@ import { certificateVerdict, toTLSError } from './errors.js';
 import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { IMPLEMENTATION_NAME, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
-import { tlsOver } from './transport.js';
+import { IMPLEMENTATION_NAME, NodeTLSSocket, connectedSocket, peerCertificate } from './socket.js';
+import { directConnectSupported, tlsConnect, tlsOver } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -93,10 +93,12 @@ export class NodeClientContext implements ClientContext {
     const resumed = openSession(this, options.session, target.name, 'ClientContext.connect');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
+    // node:tls connects by itself (one socket per connection, as a raw tls.connect client has).
+    if (directConnectSupported()) return this.#handshake({ address }, target, resumed, signal);
     // Half-open: after the server's FIN our close_notify can still be written.
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     await untilAborted(tcpConnected(tcp), signal, () => tcp.destroy());
-    return this.#handshake(tcp, target, resumed, signal);
+    return this.#handshake({ transport: tcp }, target, resumed, signal);
   }
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
@@ -105,15 +107,16 @@ export class NodeClientContext implements ClientContext {
     const resumed = openSession(this, options.session, target.name, 'ClientContext.upgrade');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
-    return this.#handshake(socket, target, resumed, signal);
+    return this.#handshake({ transport: socket }, target, resumed, signal);
   }
 
   createBuffer(): TLSBuffer {
     throw new ConfigurationError(NO_BUFFER_MESSAGE);
   }
 
+  /** The handshake over `over`'s transport, or on a connection node:tls makes to `over`'s address. */
   async #handshake(
-    transport: Transport,
+    over: { transport: Transport } | { address: Address },
     target: ServerName,
     resumed: SessionContent | null,
     signal: AbortSignal | undefined,
@@ -121,19 +124,22 @@ export class NodeClientContext implements ClientContext {
     const serverHostname = target.name;
     const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
-    const { socket, end } = tlsOver(transport, (stream) =>
-      tls.connect({
-        socket: stream,
-        secureContext: this.#secureContext,
-        ...(servername === undefined ? {} : { servername }),
-        ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
-        ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
-        rejectUnauthorized: relax.verifyChain,
-        // Node skips this check on resumed sessions and falls back to the subject CN; the name is
-        // checked below instead, on every connection.
-        checkServerIdentity: noIdentityCheck,
-      }),
-    );
+    const options: tls.ConnectionOptions = {
+      secureContext: this.#secureContext,
+      ...(servername === undefined ? {} : { servername }),
+      ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
+      ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
+      rejectUnauthorized: relax.verifyChain,
+      // Node skips this check on resumed sessions and falls back to the subject CN; the name is
+      // checked below instead, on every connection.
+      checkServerIdentity: noIdentityCheck,
+    };
+    const transport = 'transport' in over ? over.transport : null;
+    // (Half-open either way: NativeEnd makes the socket so, see native-end.ts.)
+    const { socket, end } =
+      'address' in over
+        ? tlsConnect(() => tls.connect({ host: over.address.host, port: over.address.port, ...options }))
+        : tlsOver(over.transport, (stream) => tls.connect({ socket: stream, ...options }));
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -150,17 +156,18 @@ export class NodeClientContext implements ClientContext {
       // meets the peer's reset: "write ECONNRESET"), which unhandled would crash the process.
       socket.on('error', fail);
       socket.once('close', closed);
-      // TCP errors (refused, unreachable) arrive on the transport, not the TLS socket.
-      transport.on('error', fail);
+      // TCP errors (refused, unreachable) arrive on the transport, not the TLS socket (on the
+      // TLS socket when node:tls connects by itself).
+      transport?.on('error', fail);
       socket.once('secureConnect', () => {
         socket.off('error', fail);
         socket.off('close', closed);
-        transport.off('error', fail);
+        transport?.off('error', fail);
         // A resumed session carries no certificate in node:tls: check the one verified when the
         // session was made, against the name asked for now.
         // Nothing thrown here may escape: this runs from node:tls's event handler.
         try {
-          const peer = socket.isSessionReused() ? (resumed?.peerCertificate ?? null) : certificateDer(socket);
+          const peer = socket.isSessionReused() ? (resumed?.peerCertificate ?? null) : peerCertificate(socket);
           const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
           if (mismatch !== null) {
             fail(mismatch);

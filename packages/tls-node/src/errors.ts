@@ -148,5 +148,5 @@ export function certificateVerdict(socket: NodeTlsSocket, serverHostname: string
     const reason = verificationReason(verifyError);
     return new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${verifyError.message} (${code})`), { cause, verifyCode: code });
   }
-  return serverHostname === null ? null : verifyPeerName(serverHostname, cert.raw);
+  return serverHostname === null ? null : verifyPeerName(serverHostname, cert);
 }

@@ -2,19 +2,22 @@ import { X509Certificate } from 'node:crypto';
 import { CertificateVerificationError, hostnameMismatch, namesFromSubjectAltName, parseServerName } from '@unitls/tls-core';
 
 /**
- * Checks the peer's leaf certificate against the name the caller asked for: DNS names (in A-label
+ * Checks the peer's leaf certificate (its DER, or an X509Certificate such as node:tls's
+ * getPeerX509Certificate() returns) against the name the caller asked for: DNS names (in A-label
  * form, see tls-core's parseServerName) against DNS SANs only (never the subject CN, unlike
  * node's checkServerIdentity), wildcards only as a whole left-most label, IP literals against IP
  * SANs. Returns the error, or null when it matches.
  *
  * @throws ConfigurationError when `name` is not a valid server name (parseServerName's rules).
  */
-export function verifyPeerName(name: string, der: Uint8Array | null): CertificateVerificationError | null {
+export function verifyPeerName(name: string, certificate: Uint8Array | X509Certificate | null): CertificateVerificationError | null {
   const target = parseServerName(name, 'verifyPeerName');
-  if (der === null) {
+  if (certificate === null) {
     return new CertificateVerificationError('missing-certificate', 'the server sent no certificate');
   }
-  const cert = new X509Certificate(der);
+  // node:tls's own X509Certificate is checked as it is: asking it for its DER would keep a copy of
+  // the bytes inside it for the connection's life.
+  const cert = certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate);
   const matched =
     target.ip !== 0
       ? cert.checkIP(target.name) !== undefined

@@ -44,6 +44,21 @@ interface StreamHandle {
   _parentWrap?: unknown;
 }
 
+/**
+ * The socket `raw` a watched TLS handle reads for: the net.Socket node:tls wrapped (`_parentWrap`), or
+ * for a client node:tls connected by itself, the TLS socket, the handle's owner (Node's internal
+ * `owner_symbol`, which net.Socket sets on every handle it owns). Undefined when neither is there.
+ */
+function rawOf(handle: StreamHandle): Transport | undefined {
+  const wrapped = handle._parentWrap as Transport | null | undefined;
+  if (wrapped !== null && wrapped !== undefined) return wrapped;
+  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'owner_symbol') ?? null;
+  return ownerSymbol === null ? undefined : ((handle as Record<symbol, unknown>)[ownerSymbol] as Transport | undefined);
+}
+
+/** Node's `owner_symbol`, found on the first handle that has it; null before. */
+let ownerSymbol: symbol | null = null;
+
 function handleOf(stream: unknown): StreamHandle | undefined {
   const handle = (stream as { _handle?: StreamHandle | null })._handle;
   return handle ?? undefined;
@@ -55,6 +70,11 @@ function handleOf(stream: unknown): StreamHandle | undefined {
  */
 export function hasNativeHandle(raw: Transport): raw is Socket {
   return NODE_ITSELF && raw instanceof Socket && !raw.connecting && typeof handleOf(raw)?.readStart === 'function';
+}
+
+/** Whether a client may let node:tls connect by itself and watch that socket's end (transport.ts tlsConnect): on Node itself. */
+export function directConnectSupported(): boolean {
+  return NODE_ITSELF;
 }
 
 /**
@@ -78,7 +98,7 @@ function halfOpen(raw: Socket): Socket {
 
 /**
  * Each watched connection's {@link NativeEnd} by its TCP socket (`raw`), for the functions every
- * watched connection shares: the TLS handle's `onread` (its `_parentWrap` is `raw`) and the
+ * watched connection shares: the TLS handle's `onread` (`raw` is {@link rawOf} the handle) and the
  * listeners on `raw` that replace node:tls's closures ({@link NativeEnd.shareWrapListeners}).
  */
 const watched = new WeakMap<Transport, NativeEnd>();
@@ -111,14 +131,18 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
 
   /**
    * Starts watching `tls`, which must have been built over {@link raw} just now (before it read
-   * anything). `raw` is connected, so node:tls will not replace its handle.
+   * anything), or be {@link raw} itself, a client socket node:tls connected by itself (watched once
+   * connected, before it read anything). Either way `raw` is connected, so node:tls will not
+   * replace its handle.
    */
   watch(tls: NodeTlsSocket): void {
     this.#tls = tls;
     const handle = handleOf(tls);
     const tcp = handle?._parent;
     const onread = handle?.onread;
-    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function' || handle._parentWrap !== this.raw) {
+    // node:tls's TLS handle names the net.Socket it wraps; none when it made its own TCP handle.
+    const wrapped = this.raw === tls ? null : this.raw;
+    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function' || (handle._parentWrap ?? null) !== wrapped || rawOf(handle) !== this.raw) {
       // Node's handles are not what this module knows (a future Node): nothing can prove a
       // close_notify arrived, so every end is reported as RaggedEOF rather than as clean.
       this.#verdict = 'fin';
@@ -209,7 +233,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
 
   /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
   static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
-    const end = watched.get(this._parentWrap as Transport)!;
+    const end = watched.get(rawOf(this)!)!;
     const reader = end.#reader;
     if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, end.#onread!, this, arrayBuffer);
     // The end or a failure: the TCP handle may go now, and getpeername() still answers after it.

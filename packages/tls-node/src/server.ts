@@ -16,7 +16,7 @@ import { NO_BUFFER_MESSAGE } from './client.js';
 import { certificateVerdict, toTLSError } from './errors.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
-import { NOT_USER_CONSTRUCTED, NodeTLSSocket, certificateDer, connectedSocket } from './socket.js';
+import { NOT_USER_CONSTRUCTED, NodeTLSSocket, connectedSocket, peerCertificate } from './socket.js';
 import { tlsOver, type StreamEnd } from './transport.js';
 import { validateConfig } from './validate.js';
 
@@ -171,7 +171,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
           (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
           forgetHandshakeOptions(socket);
-          resolve(connectedSocket(this.context, socket, end, certificateDer(socket)));
+          resolve(connectedSocket(this.context, socket, end, peerCertificate(socket)));
         } else {
           reject(error);
           socket.destroy();

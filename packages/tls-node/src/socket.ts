@@ -61,8 +61,12 @@ export class NodeTLSSocket implements TLSSocket {
   #session: Uint8Array | null = null;
   /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
   #writeShut: Promise<void> | null = null;
-  // node:tls forgets the peer certificate once TLS 1.3 tickets arrive, so it is kept from the handshake.
-  readonly #peerCertificate: Uint8Array | null;
+  /**
+   * The peer's leaf, kept from the handshake (node:tls forgets it once TLS 1.3 tickets arrive): the
+   * X509Certificate node:tls made (its DER is cached inside it, and it links the chain for
+   * peerCertificateChain()), or for a resumed session the DER the session kept. One copy per connection.
+   */
+  readonly #peer: X509Certificate | Uint8Array | null;
   readonly #serverHostname: string | null;
   readonly #version: TLSVersion | null;
   readonly #cipher: number | null;
@@ -74,7 +78,7 @@ export class NodeTLSSocket implements TLSSocket {
     context: ClientContext | ServerContext,
     socket: NodeTlsSocket,
     end: StreamEnd,
-    peerCertificate: Uint8Array | null,
+    peer: X509Certificate | Uint8Array | null,
     serverHostname: string | null = null,
   ) {
     if (secret !== construction) throw new TypeError(`NodeTLSSocket ${NOT_USER_CONSTRUCTED}`);
@@ -85,7 +89,7 @@ export class NodeTLSSocket implements TLSSocket {
     // has sent its alert; once that is written the connection closes (RFC 8446 §6.2), and recv
     // reports the error (the ChunkReader holds it).
     socket.on('error', destroySoon);
-    this.#peerCertificate = peerCertificate;
+    this.#peer = peer;
     this.#serverHostname = serverHostname;
     // On the native path records skip node:tls's stream buffering (native-read.ts), and the end's
     // watcher is their flow control. The reader settles recv's promise itself, RaggedEOF and error
@@ -134,7 +138,7 @@ export class NodeTLSSocket implements TLSSocket {
     if (this.#serverHostname === null) return null; // server side: clients resume, servers do not
     const data = this.#session ?? (this.#socket.getProtocol() === 'TLSv1.3' ? null : this.#socket.getSession() ?? null);
     // Bound to this socket's context and the name verified (see tls-core's sealSession).
-    return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerCertificate);
+    return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerDer());
   }
 
   /**
@@ -306,7 +310,14 @@ export class NodeTLSSocket implements TLSSocket {
   }
 
   getpeercert(): Uint8Array | null {
-    return this.#peerCertificate === null ? null : Uint8Array.from(this.#peerCertificate);
+    const der = this.#peerDer();
+    return der === null ? null : Uint8Array.from(der);
+  }
+
+  /** The peer's leaf as DER, not a copy: callers copy it before it leaves. */
+  #peerDer(): Uint8Array | null {
+    const peer = this.#peer;
+    return peer === null || peer instanceof Uint8Array ? peer : peer.raw;
   }
 
   /**
@@ -316,11 +327,14 @@ export class NodeTLSSocket implements TLSSocket {
    */
   peerCertificateChain(): Uint8Array[] {
     const chain: Uint8Array[] = [];
-    for (let cert = peerX509.get(this.#socket); cert !== undefined && chain.length < 16; cert = cert.issuerCertificate) {
+    const peer = this.#peer;
+    if (peer === null) return chain;
+    if (peer instanceof Uint8Array) return [Uint8Array.from(peer)];
+    for (let cert: X509Certificate | undefined = peer; cert !== undefined && chain.length < 16; cert = cert.issuerCertificate) {
       chain.push(Uint8Array.from(cert.raw));
       if (cert.issuerCertificate?.fingerprint256 === cert.fingerprint256) break;
     }
-    return chain.length > 0 || this.#peerCertificate === null ? chain : [this.getpeercert()!];
+    return chain;
   }
 
   /**
@@ -351,28 +365,26 @@ export class NodeTLSSocket implements TLSSocket {
 
 /**
  * Wraps `socket` right after its handshake; nothing of its stream has been read yet.
- * `peerCertificate` is the verified leaf (for a resumed session: the one verified originally).
+ * `peer` is the verified leaf (for a resumed session: the DER of the one verified originally).
  */
 export function connectedSocket(
   context: ClientContext | ServerContext,
   socket: NodeTlsSocket,
   end: StreamEnd,
-  peerCertificate: Uint8Array | null,
+  peer: X509Certificate | Uint8Array | null,
   serverHostname: string | null = null,
 ): NodeTLSSocket {
-  return new NodeTLSSocket(construction, context, socket, end, peerCertificate, serverHostname);
+  return new NodeTLSSocket(construction, context, socket, end, peer, serverHostname);
 }
 
-/** The peer's leaf certificate as DER, read while node:tls still has it (right after the handshake). */
-export function certificateDer(socket: NodeTlsSocket): Uint8Array | null {
-  const cert = socket.getPeerX509Certificate();
-  if (cert === undefined) return null;
-  // Kept for peerCertificateChain(): node:tls returns the peer's certificates only once (Node 20).
-  peerX509.set(socket, cert);
-  return Uint8Array.from(cert.raw);
+/**
+ * The peer's leaf certificate, read while node:tls still has it (right after the handshake): kept
+ * by the socket for getpeercert() and peerCertificateChain() (node:tls returns the peer's
+ * certificates only once, Node 20). Null when the peer sent none.
+ */
+export function peerCertificate(socket: NodeTlsSocket): X509Certificate | null {
+  return socket.getPeerX509Certificate() ?? null;
 }
-
-const peerX509 = new WeakMap<NodeTlsSocket, X509Certificate>();
 
 /** OpenSSL's short names (getEphemeralKeyInfo) that differ from the IANA TLS Supported Groups names. */
 const ianaGroupNames: Readonly<Record<string, string>> = { X25519: 'x25519', X448: 'x448', prime256v1: 'secp256r1' };
@@ -382,7 +394,8 @@ const ianaGroupNames: Readonly<Record<string, string>> = { X25519: 'x25519', X44
  * The peer's address is cached first: getpeername() still answers once the connection is gone.
  */
 function destroySoon(this: NodeTlsSocket): void {
+  // The TCP socket node:tls wraps, or the TLS socket itself when node:tls connected it (a client).
   const raw = (this as unknown as { _parent?: unknown })._parent;
-  if (raw instanceof Socket) keepPeerAddress(raw);
+  keepPeerAddress(raw instanceof Socket ? raw : this);
   this.destroySoon();
 }

@@ -22,6 +22,8 @@ import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSV
 import { toTLSError } from './errors.js';
 import { NativeEnd, hasNativeHandle } from './native-end.js';
 
+export { directConnectSupported } from './native-end.js';
+
 /** How one connection's end is watched; see the module comment. */
 export type StreamEnd = NativeEnd | WatchedTransport;
 
@@ -46,6 +48,25 @@ export function tlsOver(raw: Transport, build: (stream: Transport) => NodeTlsSoc
   const socket = build(stream);
   end.watch(socket);
   if (end instanceof NativeEnd) end.shareWrapListeners(before);
+  return { socket, end };
+}
+
+/**
+ * A client connection to `address` that node:tls makes itself, as a raw `tls.connect({ host, port })`
+ * does: the TLS socket over its own TCP handle, no net.Socket under it (a net.Socket, its two stream
+ * states and node:tls's listeners on it: ~600 bytes per idle client connection). `build` is
+ * tls.connect with the connection's options. The end is watched from the TCP 'connect' on, before
+ * any byte of the server's is read: node:tls replaces its handle while it tries one address after
+ * another (autoSelectFamily), so not before. Only on Node itself ({@link directConnectSupported}).
+ */
+export function tlsConnect(build: () => NodeTlsSocket): { socket: NodeTlsSocket; end: NativeEnd } {
+  const socket = build();
+  const end = new NativeEnd(socket);
+  socket.once('connect', () => {
+    // As net.connect({ noDelay: true }) does: tls.connect() does not take the option.
+    socket.setNoDelay(true);
+    end.watch(socket);
+  });
   return { socket, end };
 }
 

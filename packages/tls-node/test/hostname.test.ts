@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { sniName, verifyPeerName } from '../src/hostname.js';
@@ -10,6 +11,7 @@ describe('verifyPeerName', () => {
     'accepts %s',
     (name) => {
       expect(verifyPeerName(name, leaf.der)).toBeNull();
+      expect(verifyPeerName(name, new X509Certificate(leaf.der))).toBeNull();
     },
   );
 
@@ -23,6 +25,8 @@ describe('verifyPeerName', () => {
     'xexample.com',
   ])('refuses %s', (name) => {
     expect(verifyPeerName(name, leaf.der)).toMatchObject({ reason: 'hostname-mismatch', code: 'UNITLS_CERTIFICATE_VERIFICATION' });
+    // node:tls's X509Certificate (what a connection holds) gets the same answer as its DER.
+    expect(verifyPeerName(name, new X509Certificate(leaf.der))).toMatchObject({ reason: 'hostname-mismatch', code: 'UNITLS_CERTIFICATE_VERIFICATION' });
   });
 
   it('refuses a missing certificate', () => {

@@ -4,6 +4,7 @@
  * what every connection holds is shared where it can be (one listener function for all, found
  * through the emitter or handle Node calls it with), not a closure per connection.
  */
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -14,7 +15,7 @@ import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServe
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
 
-async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration; ca: string }> {
+async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration; ca: string; leaf: Buffer }> {
   const authority = await createAuthority({ name: 'idle connection test CA' });
   const leaf = await issueCertificate(authority, { names: ['localhost'] });
   return {
@@ -23,6 +24,7 @@ async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; cl
     }),
     client: new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(authority.certPem)) }),
     ca: authority.certPem,
+    leaf: new X509Certificate(leaf.certPem).raw,
   };
 }
 
@@ -148,6 +150,52 @@ describe('an idle tls-node connection', () => {
       for (const method of ['pause', 'resume', 'isPaused', 'readDirectly', 'endError', 'readError'] as const) expect(end[method]).toBe(NativeEnd.prototype[method]);
       expect(end.isPaused()).toBe(false);
       for (const [socket, accepted] of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("keeps one copy of the peer's certificate, node:tls's X509Certificate, and hands out copies of it", async () => {
+    const { server, client, leaf } = await pkiConfigurations();
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      // Before: the DER copied out of the X509Certificate at the handshake (an ArrayBuffer kept per
+      // client connection beside the X509Certificate, which caches the same bytes).
+      // Nor does the handshake ask that X509Certificate for its DER (the name is checked on the
+      // X509Certificate itself): asked once, it keeps a copy for good.
+      const copies = vi.spyOn(Uint8Array, 'from');
+      const derAsked = vi.spyOn(X509Certificate.prototype, 'raw', 'get');
+      const { socket, accepted } = await connectPair(listener, client);
+      expect(copies.mock.calls.filter(([bytes]) => bytes instanceof Uint8Array && Buffer.compare(bytes, leaf) === 0)).toEqual([]);
+      expect(derAsked).not.toHaveBeenCalled();
+      copies.mockRestore();
+      derAsked.mockRestore();
+      const first = socket.getpeercert()!;
+      expect(Buffer.compare(first, leaf)).toBe(0);
+      first.fill(0); // a copy: the socket's own is untouched
+      expect(Buffer.compare(socket.getpeercert()!, leaf)).toBe(0);
+      expect(Buffer.compare(socket.peerCertificateChain()[0]!, leaf)).toBe(0);
+      // TLS 1.3 tickets arrive after a round trip (node:tls forgets the peer certificate then).
+      await accepted.send(Buffer.from('ping'));
+      await socket.recv(4);
+      await socket.send(Buffer.from('pong'));
+      await accepted.recv(4);
+      const session = socket.session();
+      expect(session).not.toBeNull();
+      expect(accepted.getpeercert()).toBeNull();
+      await Promise.all([socket.close(true), accepted.close(true)]);
+      // A resumed connection has no X509Certificate: the session's DER answers.
+      const accepting = listener.accept();
+      const resumed = await new implementation.clientContext(client).connect(
+        { host: '127.0.0.1', port: listener.getsockname()!.port },
+        { serverHostname: 'localhost', session },
+      );
+      const [again] = await accepting;
+      expect(resumed.sessionReused).toBe(true);
+      expect(Buffer.compare(resumed.getpeercert()!, leaf)).toBe(0);
+      expect(resumed.peerCertificateChain().map((der) => Buffer.compare(der, leaf))).toEqual([0]);
+      await Promise.all([resumed.close(true), again.close(true)]);
     } finally {
       await listener.close();
     }

@@ -6,11 +6,12 @@
  */
 import dns from 'node:dns';
 import { once } from 'node:events';
-import { connect as netConnect, createServer } from 'node:net';
+import { connect as netConnect, createServer, type Socket } from 'node:net';
+import * as tls from 'node:tls';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
-import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
+import { Certificate, PrivateKey, RaggedEOF, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
 import { WatchedTransport, streamOver } from '../src/transport.js';
@@ -79,9 +80,70 @@ describe('connect to a name with several addresses', () => {
       expect(socket.getpeername()).toEqual({ host: '127.0.0.1', port });
       await accepted.send(new TextEncoder().encode('hello'));
       expect(new TextDecoder().decode(await socket.recv(5))).toBe('hello');
-      await Promise.all([socket.close(true), accepted.close(true)]);
+      // The end is watched on the handle node:tls kept (not the one it replaced): a clean end.
+      const closing = accepted.close();
+      expect(await socket.recv(5)).toHaveLength(0);
+      await Promise.all([socket.close(), closing]);
     } finally {
       await listener.close();
+    }
+  });
+});
+
+describe('a client connection', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  // Issue #16 item 3: as a raw tls.connect({ host, port }) client, no net.Socket (with its stream
+  // states and node:tls's listeners on it) under the TLS socket; before, every client connection had one.
+  it("is node:tls's own socket over its own TCP handle, half-open, its end watched", async () => {
+    const authority = await createAuthority({ name: 'native path test CA' });
+    const leaf = await issueCertificate(authority, { names: ['localhost'] });
+    const client = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(authority.certPem)) });
+    // The peer greets, and once answered (its session tickets are out by then: node:tls's FIN could
+    // overtake a close_notify queued behind them, see NativeEnd.readyToShutdown) ends either with
+    // close_notify then FIN, or with a bare FIN on its TCP socket.
+    const ends: Array<'close_notify' | 'fin'> = ['close_notify', 'fin'];
+    const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (socket) => {
+      socket.on('error', () => {});
+      socket.write('hi');
+      socket.once('data', () => {
+        if (ends.shift() === 'close_notify') socket.end();
+        else (socket as unknown as { _parent: Socket })._parent.end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const clientSockets: tls.TLSSocket[] = [];
+    const on = tls.TLSSocket.prototype.on;
+    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+      const isServer = (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer === true;
+      if (!isServer && !clientSockets.includes(this)) clientSockets.push(this);
+      return on.call(this, event, listener);
+    });
+    try {
+      const context = new implementation.clientContext(client);
+      const address = { host: '127.0.0.1', port: (server.address() as { port: number }).port };
+      const clean = await context.connect(address, { serverHostname: 'localhost' });
+      expect(clientSockets).toHaveLength(1);
+      const [own] = clientSockets as [tls.TLSSocket];
+      const handle = (own as unknown as { _handle: { _parentWrap: unknown } })._handle;
+      expect(handle._parentWrap ?? null).toBeNull();
+      expect(own.allowHalfOpen).toBe(true);
+      expect(clean.getsockname()).toEqual({ host: '127.0.0.1', port: own.localPort });
+      expect(clean.getpeername()).toEqual(address);
+      expect(new TextDecoder().decode(await clean.recv(5))).toBe('hi');
+      await clean.send(new TextEncoder().encode('ok'));
+      expect(await clean.recv(5)).toHaveLength(0);
+      await clean.close(true);
+      const ragged = await context.connect(address, { serverHostname: 'localhost' });
+      expect(new TextDecoder().decode(await ragged.recv(5))).toBe('hi');
+      await ragged.send(new TextEncoder().encode('ok'));
+      await expect(ragged.recv(5)).rejects.toBeInstanceOf(RaggedEOF);
+      await ragged.close(true);
+    } finally {
+      server.close();
     }
   });
 });
