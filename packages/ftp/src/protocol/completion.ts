@@ -41,14 +41,17 @@ export interface Completion {
 }
 
 /**
- * The sizes a download may have: SIZE minus the restart offset; a 150 reply's "(n bytes)", which
- * servers give either as the file's size or as what is left to send after REST.
+ * The sizes a download may have: the caller's total or SIZE, minus the restart offset; else a 150
+ * reply's "(n bytes)". After REST servers give that either as the file's size or as what is left to
+ * send, and reading it the smaller way would accept a truncation (the remaining size less REST), so
+ * with a restart offset it counts only beside SIZE or the total, which decide: none is known then
+ * (the caller asks SIZE).
  */
 export function expectedSizes(options: { size: number | null; announced: number | null; rest: number; total?: number | undefined }): number[] {
   const sizes: number[] = [];
   if (options.total !== undefined) sizes.push(options.total - options.rest);
   if (options.size !== null) sizes.push(options.size - options.rest);
-  if (options.announced !== null) sizes.push(options.announced, options.announced - options.rest);
+  if (sizes.length === 0 && options.announced !== null && options.rest === 0) sizes.push(options.announced);
   return sizes.filter((size) => size >= 0);
 }
 
