@@ -178,6 +178,36 @@ describe('ChunkReader', () => {
     reader.detach();
   });
 
+  it('readers woken in one turn are all woken in the next microtask, in order; one woken again while they are settles after them, each once', async () => {
+    const readers = [0, 1, 2].map(() => new ChunkReader(new PassThrough()));
+    const woken: string[] = [];
+    for (const [i, reader] of readers.entries()) reader.onArrival(() => woken.push(`reader ${i}`));
+    const [a, b, c] = readers as [ChunkReader, ChunkReader, ChunkReader];
+    // Reader 0 asks again from its callback and gets more bytes while 1 and 2 still wait to be woken:
+    // it goes on a later list, not into the one being settled (which would wake it twice now).
+    a.onArrival(() => {
+      woken.push('reader 0');
+      a.onArrival(() => woken.push('reader 0 again'));
+      a.deliver(Buffer.from('later'));
+      c.deliver(Buffer.from('more')); // already queued: still woken once
+    });
+    c.deliver(Buffer.from('z'));
+    a.deliver(Buffer.from('x'));
+    b.deliver(Buffer.from('y'));
+    a.deliver(Buffer.from('x2')); // queued already: no second entry
+    expect(woken).toEqual([]);
+    await Promise.resolve();
+    expect(woken).toEqual(['reader 2', 'reader 0', 'reader 1']);
+    await Promise.resolve();
+    expect(woken).toEqual(['reader 2', 'reader 0', 'reader 1', 'reader 0 again']);
+    // Waiting reads of several readers settle from one wake-up each, then the list is empty again.
+    expect(readers.map((reader) => Buffer.from(reader.drain()).toString())).toEqual(['xx2later', 'y', 'zmore']);
+    const reads = readers.map((reader) => reader.read(100));
+    for (const reader of [c, b, a]) reader.deliver(Buffer.from('!'));
+    expect((await Promise.all(reads)).map((chunk) => Buffer.from(chunk).toString())).toEqual(['!', '!', '!']);
+    for (const reader of readers) reader.detach();
+  });
+
   it('error: null until the stream fails, then its error while held bytes are still readable', async () => {
     const stream = new PassThrough();
     const reader = new ChunkReader(stream);
