@@ -14,7 +14,10 @@ import { contendersIn } from './lib/remote.js';
 import { scaled, type Context, type Suite } from './lib/suite.js';
 
 const node = contendersIn<typeof import('./contenders/mail.js')>('mail');
+const floor = contendersIn<typeof import('./contenders/imap-floor.js')>('imap-floor');
 const ENGINES = ['node', 'openssl'] as const;
+/** The floor rows of the large message (contenders/imap-floor.ts): the same FETCH response read by a bare TLS connection. */
+const FLOOR = { node: 'floor: bare reader on tls-node', openssl: 'floor: bare reader on tls-openssl', raw: 'floor: bare reader on raw node:tls' } as const;
 
 /** bob's INBOX gets `n` small messages, his folder "Big" one message of `bytes` bytes (Maildir files). */
 function seed(home: string, n: number, bytes: number): { small: number; big: number } {
@@ -47,11 +50,17 @@ export const mail: Suite = {
       const { imaps, pop3s } = servers.ports;
       const imap = { port: imaps, caFile: pki.ca, serverPids: dovecot };
 
+      const anchors = ['Python imaplib', 'imapflow'];
+      // The unitls rows of the large message are also compared with their engine's floor.
+      const floorAnchor = (mailbox: string, engine: (typeof ENGINES)[number]) => (mailbox === 'Big' ? { anchors: [...anchors, FLOOR[engine]] } : {});
       const imapContenders = (mailbox: string, bytes: number): Contender[] => [
         { name: 'Python imaplib', run: async () => runPython('imap_client.py', [String(imaps), pki.ca, mailbox], dovecot, bytes) },
         node('imapflow', { ...imap, mailbox, bytes }, { name: 'imapflow' }),
-        ...ENGINES.map((engine) => node('imap', { ...imap, engine, mailbox, bytes, fetch: 'all' }, { name: `@unitls/imap on tls-${engine}` })),
-        ...(mailbox === 'Big' ? ENGINES.map((engine) => node('imapInto', { ...imap, engine, mailbox, bytes }, { name: `@unitls/imap fetchEach into on tls-${engine}` })) : []),
+        ...ENGINES.map((engine) => node('imap', { ...imap, engine, mailbox, bytes, fetch: 'all' }, { name: `@unitls/imap on tls-${engine}`, ...floorAnchor(mailbox, engine) })),
+        ...(mailbox === 'Big' ? ENGINES.map((engine) => node('imapInto', { ...imap, engine, mailbox, bytes }, { name: `@unitls/imap fetchEach into on tls-${engine}`, ...floorAnchor(mailbox, engine) })) : []),
+        // What is reachable on each engine: the same response read by a bare TLS connection into
+        // one reused memory; the unitls rows of the large message also get a row against their engine's.
+        ...(mailbox === 'Big' ? (['node', 'openssl', 'raw'] as const).map((engine) => floor('imapFloor', { ...imap, engine, mailbox, bytes }, { name: FLOOR[engine], anchors: ['Python imaplib'] })) : []),
       ];
       // One UID FETCH per message: imaplib waits for each answer; @unitls/imap pipelines the
       // commands (RFC 9051 §5.5: FETCHes neither change the state nor expunge) in one write.
@@ -66,7 +75,6 @@ export const mail: Suite = {
         // The same RETRs pipelined (RFC 2449 PIPELINING, which Dovecot offers and poplib does not use).
         ...ENGINES.map((engine) => node('pop', { ...pop, engine, pipelined: true }, { name: `@unitls/pop retrMany (PIPELINING) on tls-${engine}` })),
       ];
-      const anchors = ['Python imaplib', 'imapflow'];
       return [
         // Five warm-up runs (5n messages) for the per-message rows, as SMTP's (smtp.ts).
         await runBench({ id: 'imap-fetch-small', title: `IMAP FETCH 1:* BODY.PEEK[] of ${n} small messages, Dovecot, implicit TLS`, unit: 'message', units: n, warmupRuns: 5, anchors, cpu: 'client', contenders: imapContenders('INBOX', sizes.small) }, context.rounds, context.log),

@@ -7,8 +7,8 @@
  * on the socket, so the client's path runs on every implementation either way.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { IMAP4_SSL } from '@unitls/imap';
+import { describe, expect, it, vi } from 'vitest';
+import { IMAP4_SSL, IMAPConnection } from '@unitls/imap';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { watchRecvInto, type IntoSocket } from '../support/recv-into-watch.js';
 import { useMailServers } from '../support/mail-servers.js';
@@ -78,5 +78,28 @@ describe.each(implementations.map((i) => [i.name, i] as const))('message bodies 
     await imap.close();
     await using cleanup = await open();
     await cleanup.delete(box);
+  });
+
+  it('reads a large literal read after read without going back to the core for events: nextEvent stays at a handful while recvInto runs dozens of times', async () => {
+    await using imap = await open();
+    const box = `into-loop-${name}-${Date.now()}`;
+    await imap.create(box);
+    const text = message('big', 3 * 2 ** 20);
+    await imap.append(box, text);
+    await imap.examine(box);
+    const seen = watchRecvInto(imap.tlsSocket as IntoSocket);
+    const events = vi.spyOn(IMAPConnection.prototype, 'nextEvent');
+    try {
+      const [fetched] = await imap.fetch('1', 'BODY.PEEK[]');
+      expect(Buffer.from(fetched!.body['BODY[]']!).equals(text)).toBe(true);
+      // At most 64 KiB per read: 3 MiB takes at least 48 recvInto calls (4 KiB records: hundreds).
+      expect(seen.calls).toBeGreaterThanOrEqual(40);
+      // The FETCH response, the tagged OK and a NEED_DATA or two around the literal's start and end.
+      expect(events.mock.calls.length).toBeLessThan(12);
+    } finally {
+      events.mockRestore();
+    }
+    await imap.closeMailbox();
+    await imap.delete(box);
   });
 });

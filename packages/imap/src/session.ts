@@ -219,17 +219,26 @@ export class IMAP4Session implements AsyncDisposable {
    * The next bytes for the core. Inside a literal (a message body) with at least RECV_INTO_MIN
    * bytes to come, on a channel that can (a TLSSocket with recvInto: tls-openssl decrypts there),
    * they are received straight into the literal's memory, allocated once at its announced size
-   * within limits.maxLiteralSize: no copy through the framer. Otherwise one ordinary read.
+   * within limits.maxLiteralSize: no copy through the framer. Read after read until less than
+   * RECV_INTO_MIN of it is left: nothing can be handled before the literal ends, so the core is
+   * asked only for where the next bytes go (a server sending 4 KiB records makes this thousands of
+   * reads per 20 MiB on tls-node). Otherwise one ordinary read.
    */
   async #receive(core: IMAPConnection): Promise<void> {
-    const space = this.#connection.receivesInto ? core.literalSpace(RECV_INTO_MIN) : null;
+    let space = this.#connection.receivesInto ? core.literalSpace(RECV_INTO_MIN) : null;
     if (space === null) {
       core.receiveData(await this.#connection.recv());
       return;
     }
-    const count = await this.#connection.recvInto(space);
-    if (count === 0) core.receiveData(EMPTY);
-    else core.literalReceived(count);
+    do {
+      const count = await this.#connection.recvInto(space);
+      if (count === 0) {
+        core.receiveData(EMPTY);
+        return;
+      }
+      core.literalReceived(count);
+      space = core.literalSpace(RECV_INTO_MIN);
+    } while (space !== null);
   }
 
   /**

@@ -162,8 +162,10 @@ export class NodeTLSSocket implements TLSSocket {
 
   /**
    * Extension (TLSSocket.recvInto): {@link recv} into the caller's `buffer`. node:tls decrypts
-   * each record into memory of its own, so the bytes are copied from there: the same bytes and
-   * rules as recv, no saving (tls-openssl's recvInto is the one that decrypts in place).
+   * each record into memory of its own, so the bytes are copied from there, once: the records
+   * held are copied one by one into `buffer` (never joined first, as a recv of their total would),
+   * and when none is held the first to arrive is awaited, then the rest that came with it copied.
+   * The same bytes and rules as recv (tls-openssl's recvInto is the one that decrypts in place).
    *
    * @returns the count n written at `buffer[0, n)`; 0 once the peer's close_notify arrived.
    * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty; otherwise as {@link recv}.
@@ -171,17 +173,33 @@ export class NodeTLSSocket implements TLSSocket {
   recvInto(buffer: Uint8Array): Promise<number> {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
-    return this.recv(buffer.length).then(async (data) => {
-      if (data.length === 0) return 0;
+    if (!this.#closed && !this.#reader.waiting && this.#reader.buffered > 0) return Promise.resolve(this.#copyHeld(buffer, 0));
+    // One byte of the first chunk to arrive (a recv of buffer.length would join every chunk of
+    // that turn into fresh memory first); the rest of the chunks held then follow it.
+    return this.recv(1).then((first) => {
+      if (first.length === 0) return 0;
       // Detached or shrunk while the recv waited: the bytes cannot go back to the stream, so the
       // connection fails rather than going on with them missing.
-      if (data.length > buffer.length) {
-        await this.close(true);
-        throw recvIntoLostBuffer(true);
-      }
-      buffer.set(data);
-      return data.length;
+      if (buffer.length === 0) return this.#lostBuffer();
+      buffer[0] = first[0]!;
+      return this.#copyHeld(buffer, 1);
     });
+  }
+
+  async #lostBuffer(): Promise<never> {
+    await this.close(true);
+    throw recvIntoLostBuffer(true);
+  }
+
+  /** Copies held chunks into `buffer` from `offset` until it is full or none is held; the count written in all. */
+  #copyHeld(buffer: Uint8Array, offset: number): number {
+    let filled = offset;
+    while (filled < buffer.length && this.#reader.buffered > 0) {
+      const chunk = this.#reader.readHeld(buffer.length - filled);
+      buffer.set(chunk, filled);
+      filled += chunk.length;
+    }
+    return filled;
   }
 
   /**

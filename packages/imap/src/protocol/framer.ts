@@ -103,7 +103,10 @@ export class ResponseFramer {
   literalSpace(min = 1): Uint8Array | null {
     const literal = this.#literal;
     if (literal === null || this.#lines.buffered > 0 || this.#lines.ended) return null;
-    return literal.size - literal.filled >= Math.max(min, 1) ? literal.data.subarray(literal.filled, literal.size) : null;
+    if (literal.size - literal.filled < Math.max(min, 1)) return null;
+    // A plain view (Buffer's subarray builds a Buffer through its species constructor, slower once per read).
+    const { data } = literal;
+    return new Uint8Array(data.buffer, data.byteOffset + literal.filled, literal.size - literal.filled);
   }
 
   /** `count` bytes were written at the start of {@link literalSpace}; false (nothing changed) when they could not have been. */
