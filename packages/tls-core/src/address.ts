@@ -1,4 +1,5 @@
-import type { Address, Transport } from './interfaces.js';
+import { closestName } from './closest-name.js';
+import type { Address, ClientConnectOptions, Transport } from './interfaces.js';
 
 /** The local address of a connected socket, or null once it is gone. */
 export function localAddress(socket: Transport): Address | null {
@@ -21,10 +22,35 @@ export function remoteAddress(socket: Transport): Address | null {
  */
 export function checkAddress(what: string, address: Address): void {
   if (typeof address !== 'object' || address === null || typeof address.host !== 'string' || address.host === '') {
-    throw new TypeError(`${what}: address must be { host, port } with a non-empty host`);
+    // { hostname: ... } is node:net's and the URL's name for it.
+    const meant = typeof address === 'object' && address !== null ? Object.keys(address).find((key) => key !== 'host' && closestName(key, ['host', 'hostname']) !== null) : undefined;
+    throw new TypeError(`${what}: address must be { host, port } with a non-empty host${meant === undefined ? '' : ` (it has '${meant}': did you mean 'host'?)`}`);
   }
   if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
     const got = typeof address.port === 'string' ? `the string ${JSON.stringify(address.port)}` : String(address.port);
     throw new TypeError(`${what}: port must be an integer from 0 to 65535, got ${got}`);
+  }
+}
+
+const CONNECT_OPTION_NAMES: readonly (keyof ClientConnectOptions)[] = ['serverHostname', 'signal', 'timeout', 'session'];
+
+/**
+ * Checks the option names of ClientContext.connect / upgrade before any I/O: a misspelt
+ * `{ timout: 1000 }` would otherwise mean no deadline at all, and a connect to a silent server
+ * would wait forever (trial 8). Python raises TypeError for an unexpected keyword argument.
+ *
+ * @throws TypeError for options that are not an object, or a name connect does not take (naming
+ *   the one it resembles, or the ones it takes).
+ */
+export function checkConnectOptions(what: string, options: object | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${what}: options must be an object such as { timeout: 10_000 }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const name of Object.keys(options)) {
+    if ((CONNECT_OPTION_NAMES as readonly string[]).includes(name)) continue;
+    const close = closestName(name, CONNECT_OPTION_NAMES);
+    const hint = close === null ? `the options are ${CONNECT_OPTION_NAMES.join(', ')}` : `did you mean '${close}'?`;
+    throw new TypeError(`${what}: unknown option '${name}'; ${hint}`);
   }
 }

@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   bindSessions,
   checkAddress,
+  checkConnectOptions,
   deadlineSignal,
   openSession,
   parseServerName,
@@ -88,6 +89,7 @@ export class NodeClientContext implements ClientContext {
 
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<NodeTLSSocket> {
     checkAddress('ClientContext.connect', address);
+    checkConnectOptions('ClientContext.connect', options);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
     const target = parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect');
     const resumed = openSession(this, options.session, target.name, 'ClientContext.connect');
@@ -103,6 +105,7 @@ export class NodeClientContext implements ClientContext {
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
   async upgrade(socket: Transport, options: UpgradeOptions): Promise<NodeTLSSocket> {
+    checkConnectOptions('ClientContext.upgrade', options);
     const target = parseServerName(options?.serverHostname, 'ClientContext.upgrade');
     const resumed = openSession(this, options.session, target.name, 'ClientContext.upgrade');
     const signal = deadlineSignal(options.signal, options.timeout);

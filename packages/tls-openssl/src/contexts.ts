@@ -6,6 +6,7 @@ import {
   TLSError,
   bindSessions,
   checkAddress,
+  checkConnectOptions,
   connectDirect,
   deadlineSignal,
   openSession,
@@ -129,6 +130,7 @@ export class OpenSSLClientContext implements ClientContext {
    */
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
+    checkConnectOptions('ClientContext.connect', options);
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
     const buffer = this.createBuffer(options.serverHostname ?? address.host, { session: options.session ?? null });

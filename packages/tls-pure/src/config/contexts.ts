@@ -12,6 +12,7 @@ import {
   ConfigurationError,
   bindSessions,
   checkAddress,
+  checkConnectOptions,
   connectDirect,
   deadlineSignal,
   openSession,
@@ -206,6 +207,7 @@ export class PureClientContext implements ClientContext {
    */
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
     checkAddress('ClientContext.connect', address);
+    checkConnectOptions('ClientContext.connect', options);
     // One deadline for the TCP connect and the handshake together (issue #14 item 15).
     const signal = deadlineSignal(options.signal, options.timeout);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
