@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { HTTPConnection, HTTPSConnection, type HTTPResponse } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
-import { scriptedOrigin } from './scripted-origin.js';
+import { originHoldingBody } from './scripted-origin.js';
 
 const HEAD = 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n';
 
@@ -50,19 +50,11 @@ async function readAtOnce(response: HTTPResponse, sendBody: () => void): Promise
 
 describe('reads of one response made at once are served in call order', () => {
   it.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection on %s', async (_name, implementation) => {
-    let sendBody!: () => void;
-    const bodyWanted = new Promise<void>((resolve) => (sendBody = resolve));
-    const origin = await scriptedOrigin(async (c) => {
-      await c.head();
-      await c.write(HEAD);
-      await bodyWanted;
-      await c.write('abcdefghij');
-      await c.closeNotify();
-    });
+    const origin = await originHoldingBody(HEAD, 'abcdefghij');
     await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
     connection.request('GET', '/');
     const response = await connection.getresponse();
-    expect(await readAtOnce(response, sendBody)).toEqual(['abc', 'def', 'gh', 'ij']);
+    expect(await readAtOnce(response, origin.sendBody)).toEqual(['abc', 'def', 'gh', 'ij']);
     expect(Buffer.from(await response.read()).length).toBe(0);
   });
 

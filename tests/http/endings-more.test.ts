@@ -4,53 +4,8 @@
  * error, never a short body, from HTTPSConnection and fetch on every implementation.
  */
 import { describe, expect, it } from 'vitest';
-import { HTTPSConnection, createDispatcher } from '@unitls/http';
-import { fetch } from 'undici';
-import { clientConfig } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
-import { scriptedOrigin } from './scripted-origin.js';
-
-type Ending = 'fin' | 'closeNotify' | 'reset';
-type Outcome = { body: string } | { error: string };
-
-async function outcome(read: () => Promise<string>): Promise<Outcome> {
-  try {
-    return { body: await read() };
-  } catch (error) {
-    const names: string[] = [];
-    for (let e = error as Error | undefined; e instanceof Error && names.length < 6; e = e.cause as Error | undefined) names.push(`${e.constructor.name}: ${e.message}`);
-    return { error: names.join(' <- ') };
-  }
-}
-
-const answering = (bytes: string, ending: Ending) =>
-  scriptedOrigin(async (c) => {
-    await c.head();
-    await c.write(bytes);
-    if (ending === 'reset') c.reset();
-    else await c[ending]();
-  });
-
-async function viaConnection(port: number, implementation: (typeof implementations)[number]): Promise<Outcome> {
-  await using connection = new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig() });
-  return outcome(async () => {
-    connection.request('GET', '/');
-    const response = await connection.getresponse();
-    return Buffer.from(await response.read()).toString('latin1');
-  });
-}
-
-async function viaFetch(port: number, implementation: (typeof implementations)[number]): Promise<Outcome> {
-  const dispatcher = createDispatcher({ implementation, configuration: clientConfig() });
-  try {
-    return await outcome(async () => {
-      const response = await fetch(`https://localhost:${port}/`, { dispatcher });
-      return Buffer.from(await response.arrayBuffer()).toString('latin1');
-    });
-  } finally {
-    await dispatcher.destroy();
-  }
-}
+import { answering, viaConnection, viaFetch, type Ending } from './response-endings.js';
 
 const BODY = 'all of the body, or is it?';
 const CASES: Array<{ label: string; bytes: string; ending: Ending; verdict: string | 'error' }> = [
@@ -117,7 +72,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('more endings of
       const origin = await answering(c.bytes, c.ending);
       const result = await client(origin.port, implementation);
       const what = `${client.name}: ${JSON.stringify(result)}`;
-      if (c.verdict === 'error') expect(result, what).toHaveProperty('error');
+      if (c.verdict === 'error') expect(result, what).toHaveProperty('errors');
       else expect(result, what).toEqual({ body: c.verdict });
     }
   });

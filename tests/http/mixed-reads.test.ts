@@ -7,19 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { HTTPSConnection } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
-import { scriptedOrigin } from './scripted-origin.js';
+import { originHoldingBody } from './scripted-origin.js';
 
 describe.each(implementations.map((i) => [i.name, i] as const))('read() beside the async iterator, over %s', (_, implementation) => {
   it('serves both, losing nothing', async () => {
-    let sendBody!: () => void;
-    const bodyWanted = new Promise<void>((resolve) => (sendBody = resolve));
-    const origin = await scriptedOrigin(async (c) => {
-      await c.head();
-      await c.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n');
-      await bodyWanted;
-      await c.write('abcdefghij');
-      await c.closeNotify();
-    });
+    const origin = await originHoldingBody('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', 'abcdefghij');
+    const { sendBody } = origin;
     await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
     connection.request('GET', '/');
     const response = await connection.getresponse();

@@ -146,3 +146,20 @@ export async function scriptedH2Origin(respond: (stream: http2.ServerHttp2Stream
     h2.emit('connection', connection.tls);
   }, ['h2']);
 }
+
+/**
+ * An origin that answers with `head`, then holds `body` back until the test calls `sendBody()`
+ * (reads made before it are waiting), then ends with close_notify.
+ */
+export async function originHoldingBody(head: string, body: string): Promise<ScriptedOrigin & { sendBody: () => void }> {
+  let sendBody!: () => void;
+  const bodyWanted = new Promise<void>((resolve) => (sendBody = resolve));
+  const origin = await scriptedOrigin(async (c) => {
+    await c.head();
+    await c.write(head);
+    await bodyWanted;
+    await c.write(body);
+    await c.closeNotify();
+  });
+  return Object.assign(origin, { sendBody });
+}

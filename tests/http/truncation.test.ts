@@ -8,62 +8,10 @@
 import type * as http2 from 'node:http2';
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF } from '@unitls/tls-core';
-import { HTTPSConnection, IncompleteRead, createDispatcher } from '@unitls/http';
-import { fetch } from 'undici';
-import { clientConfig } from '../support/fixtures.js';
+import { IncompleteRead } from '@unitls/http';
 import { implementations } from '../conformance/implementations.js';
-import { scriptedH2Origin, scriptedOrigin, type OriginConnection } from './scripted-origin.js';
-
-type Ending = 'fin' | 'closeNotify';
-/** What a client made of the response: its body, or the chain of errors (outermost first). */
-type Outcome = { body: string } | { errors: Array<{ name: string; code?: string; message: string }> };
-
-function chain(error: unknown): Array<{ name: string; code?: string; message: string }> {
-  const out: Array<{ name: string; code?: string; message: string }> = [];
-  for (let e = error as (Error & { code?: string }) | undefined; e !== undefined && out.length < 6; e = e.cause as typeof e) {
-    out.push({ name: e.constructor.name, ...(typeof e.code === 'string' ? { code: e.code } : {}), message: String(e.message) });
-  }
-  return out;
-}
-
-async function outcome(read: () => Promise<string>): Promise<Outcome> {
-  try {
-    return { body: await read() };
-  } catch (error) {
-    return { errors: chain(error) };
-  }
-}
-
-/** An origin that reads the request head, sends `bytes`, then ends the connection as `ending` says. */
-const answering = (bytes: string, ending: Ending) =>
-  scriptedOrigin(async (c) => {
-    await c.head();
-    await c.write(bytes);
-    await c[ending]();
-  });
-
-/** A GET through HTTPSConnection; the body as text. */
-async function viaConnection(port: number, implementation: (typeof implementations)[number]): Promise<Outcome> {
-  await using connection = new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig() });
-  return outcome(async () => {
-    connection.request('GET', '/');
-    const response = await connection.getresponse();
-    return Buffer.from(await response.read()).toString('latin1');
-  });
-}
-
-/** A GET through fetch on a dispatcher of the implementation; the body as text. */
-async function viaFetch(port: number, implementation: (typeof implementations)[number]): Promise<Outcome> {
-  const dispatcher = createDispatcher({ implementation, configuration: clientConfig() });
-  try {
-    return await outcome(async () => {
-      const response = await fetch(`https://localhost:${port}/`, { dispatcher });
-      return Buffer.from(await response.arrayBuffer()).toString('latin1');
-    });
-  } finally {
-    await dispatcher.destroy();
-  }
-}
+import { scriptedH2Origin, type OriginConnection } from './scripted-origin.js';
+import { answering, viaConnection, viaFetch, type Ending, type Outcome } from './response-endings.js';
 
 const TRUNCATED = /truncat/i;
 
