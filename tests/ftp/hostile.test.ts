@@ -56,6 +56,23 @@ describe('FTP against hostile servers', () => {
     await expect(ftp.sendcmd('NOOP')).rejects.toThrow(/not connected/);
   });
 
+  it('says whether it was never opened or was closed (trial 8)', async () => {
+    const server = await hostile(async (c) => {
+      c.write('220 ready\r\n');
+      expect(await c.line()).toBe('QUIT');
+      c.write('221 bye\r\n');
+      c.socket.end();
+    });
+    const ftp = plain(server.port);
+    await expect(ftp.nlst()).rejects.toThrow(/^not connected: run connect\(\) first$/);
+    await ftp.connect();
+    await ftp.quit();
+    // It said only "the connection is closed after any failure", after this clean quit too.
+    const after = await ftp.nlst().catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(FTPConnectionError);
+    expect((after as Error).message).toBe('not connected: the connection was closed (by quit(), logout() or close(), or after a failure); run connect() to open it again');
+  });
+
   it.each([
     ['a 10 MB reply line', `211 ${'x'.repeat(10 << 20)}\r\n`, /longer than 8192 bytes/],
     ['endless reply lines', `211-start\r\n${' filler line\r\n'.repeat(200_000)}`, /larger than 1048576 bytes/],

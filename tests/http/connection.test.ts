@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as https from 'node:https';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CertificateVerificationError } from '@unitls/tls-core';
-import { HTTPException, HTTPSConnection } from '@unitls/http';
+import { HTTPConnection, HTTPException, HTTPSConnection } from '@unitls/http';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { silentServer } from '../support/silent-server.js';
 import { implementations } from '../conformance/implementations.js';
@@ -123,6 +123,11 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     expect(() => new HTTPSConnection('example.org:99999')).toThrow(/^HTTPSConnection: the port in the host must be from 0 to 65535, got 99999$/);
     const outcome = (() => { try { return new HTTPSConnection('example.org:http'); } catch (error) { return error; } })();
     expect(outcome).toMatchObject({ code: 'UNITLS_HTTP_INVALID_URL' });
+    // Trial 8: a URL was taken as a bare IPv6 address on port 443 and failed only at the request (ENOTFOUND).
+    for (const url of ['https://localhost:10443/', 'https://example.org', 'example.org/path', 'user@example.org', 'example.org?x', 'example.org#top', 'example .org']) {
+      expect(() => new HTTPSConnection(url), url).toThrow(/^HTTPSConnection: the host must be a name or an address \(with ':port' if you like\), not a URL: got .*; use new HTTPSConnection\('example\.org', \{ port: 8443 \}\), then request\('GET', '\/path'\)$/);
+    }
+    expect(() => new HTTPConnection('http://localhost/')).toThrow(/^HTTPConnection: the host must be a name or an address/);
   });
 
   it('refuses CR/LF in the method, URL and headers before sending anything', async () => {

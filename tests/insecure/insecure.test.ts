@@ -71,6 +71,9 @@ describe('InsecureConfiguration', () => {
     expect(() => new InsecureConfiguration({ disableHostnameCheck: false, disableVerification: true })).toThrow(ConfigurationError);
     expect(() => new InsecureConfiguration({ disableHostnameCheck: false, disableVerification: true })).toThrow(/requires disableHostnameCheck/);
     expect(() => new InsecureConfiguration({} as never)).toThrow(/booleans/);
+    // Trial 8: a misspelt name said only "must both be given as booleans".
+    expect(() => new InsecureConfiguration({ disableHostnameChek: true, disableVerification: true } as never)).toThrow(/^InsecureConfiguration: unknown option "disableHostnameChek"; did you mean "disableHostnameCheck"\?$/);
+    expect(() => new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true, verbose: true } as never)).toThrow(/unknown option "verbose"; the options are disableHostnameCheck, disableVerification$/);
   });
 
   it('is frozen and compares by value', () => {

@@ -131,6 +131,16 @@ describe('node:tls options', () => {
     expect(config.certificateChain?.chain).toHaveLength(1);
   });
 
+  it('says to read the file when ca, cert or key is given a file name (trial 8)', () => {
+    for (const [option, name] of [['ca', '/tmp/pki/ca.crt'], ['ca', './ca.pem'], ['cert', 'server.crt'], ['key', 'C:\\pki\\server.key']] as const) {
+      const options = option === 'ca' ? { ca: name } : { cert: option === 'cert' ? name : pki.pem('server-ec'), key: option === 'key' ? name : pki.pem('server-ec', 'key') };
+      expect(() => fromNodeConnectOptions(options), name).toThrow(UnsupportedOptionError);
+      expect(() => fromNodeConnectOptions(options), name).toThrow(`node:tls option "${option}": takes the PEM text (a string or Buffer), not a file name: pass readFileSync(${JSON.stringify(name)})`);
+    }
+    // PEM text, even with a name-like first line, is taken as it is.
+    expect(fromNodeConnectOptions({ ca: pki.pem('root') }).configuration.trustStore?.source.kind).toBe('buffer');
+  });
+
   it('maps secureProtocol and wire-format ALPN', () => {
     const config = fromNodeConnectOptions({ secureProtocol: 'TLSv1_2_method', ALPNProtocols: Buffer.from([2, 0x68, 0x32]) }).configuration;
     expect([config.lowestSupportedVersion, config.highestSupportedVersion]).toEqual(['TLSv1.2', 'TLSv1.2']);

@@ -86,6 +86,8 @@ export class ClientConnection {
   #host = '';
   /** Why the running operation was ended (a TimeoutError, the signal's reason), until the next open. */
   #failure: unknown = null;
+  /** Opened once at least: "not connected" then means closed, not never opened. */
+  #wasOpen = false;
   #rejectRead: ((reason: unknown) => void) | null = null;
   #rejectWrite: ((reason: unknown) => void) | null = null;
   /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
@@ -263,6 +265,7 @@ export class ClientConnection {
       // during open): what it opened is closed, never handed to the caller.
       if (opening.signal.aborted) throw opening.signal.reason;
       if (security === 'implicit') this.#publishTls(false);
+      this.#wasOpen = true;
     } catch (error) {
       await this.#shutdown(true);
       if (this.#failure !== null) throw this.#failure;
@@ -524,7 +527,11 @@ export class ClientConnection {
 
   #notConnected(): Error {
     const failure = this.#failure;
-    if (failure === null) return this.#errors.connection('not connected: run connect() first (the connection is closed after any failure)');
+    if (failure === null) {
+      // Trial 8: after a clean quit() the old text named only failures. A protocol layer that
+      // fails closes with close() too, so "closed" cannot say which.
+      return this.#errors.connection(this.#wasOpen ? 'not connected: the connection was closed (by quit(), logout() or close(), or after a failure); run connect() to open it again' : 'not connected: run connect() first');
+    }
     const why = failure instanceof Error ? failure.message : String(failure);
     return this.#errors.connection(`not connected (${why}): run connect() first`, { cause: failure });
   }

@@ -182,7 +182,7 @@ describe('ClientConnection', () => {
     expect(Buffer.from(await c.recv()).toString()).toBe('+OK\r\n');
     await c.close();
     const after = c.closedError();
-    expect(after.message).toBe('not connected: run connect() first (the connection is closed after any failure)');
+    expect(after.message).toBe('not connected: the connection was closed (by quit(), logout() or close(), or after a failure); run connect() to open it again');
     expect(after.cause).toBeUndefined();
   });
 

@@ -29,7 +29,8 @@ export class Session {
 
   /** The core, when connected. @throws FTPConnectionError */
   get core(): FTPConnection {
-    if (!this.io.connected || this.#core === null) throw new FTPConnectionError('not connected: run connect() first (the connection is closed after any failure)');
+    if (!this.io.connected) throw this.io.closedError();
+    if (this.#core === null) throw new FTPConnectionError('not connected: run connect() first');
     return this.#core;
   }
 

@@ -312,6 +312,14 @@ export class HTTPConnection implements AsyncDisposable {
  *   to 65535, as http.client raises InvalidURL("nonnumeric port"); `owner` starts the message.
  */
 function hostAndPort(owner: string, host: string, port: number | undefined, defaultPort: number): [string, number] {
+  // A URL's colons read as a bare IPv6 address below ("https://example.org:8443/" would become a
+  // host of that name on the default port, failing only at the request with ENOTFOUND).
+  if (/[/?#@\s]/.test(host)) {
+    throw new HTTPException(
+      `${owner}: the host must be a name or an address (with ':port' if you like), not a URL: got ${JSON.stringify(host)}; use new ${owner}('example.org', { port: 8443 }), then request('GET', '/path')`,
+      'UNITLS_HTTP_INVALID_URL',
+    );
+  }
   if (port === undefined) {
     const colon = host.lastIndexOf(':');
     // A bare IPv6 address ("::1", several colons, no brackets) carries no port (http.client would

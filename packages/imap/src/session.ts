@@ -177,7 +177,7 @@ export class IMAP4Session implements AsyncDisposable {
   #requireCore(): IMAPConnection {
     if (this.#core === null || !this.#connection.connected) {
       const why = this.#failure instanceof Error ? ` (${this.#failure.message})` : '';
-      throw new IMAP4Abort(`not connected${why}: run connect() first (the connection is closed after any failure)`, null, null, { cause: this.#failure ?? undefined });
+      throw new IMAP4Abort(`not connected${why}: run connect() first (the connection closes at logout() and after any failure)`, null, null, { cause: this.#failure ?? undefined });
     }
     return this.#core;
   }

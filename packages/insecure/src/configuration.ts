@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@unitls/tls-core';
+import { ConfigurationError, closestName } from '@unitls/tls-core';
 import { SecurityWarningCode, warn } from './warning.js';
 
 /** Options of {@link InsecureConfiguration}. */
@@ -20,6 +20,12 @@ export class InsecureConfiguration {
 
   constructor(options: InsecureConfigurationOptions) {
     const { disableHostnameCheck, disableVerification } = options ?? ({} as InsecureConfigurationOptions);
+    // A misspelt name would otherwise read as "missing" and hide which one was meant.
+    for (const name of typeof options === 'object' && options !== null ? Object.keys(options) : []) {
+      if (name === 'disableHostnameCheck' || name === 'disableVerification') continue;
+      const close = closestName(name, ['disableHostnameCheck', 'disableVerification']);
+      throw new ConfigurationError(`InsecureConfiguration: unknown option ${JSON.stringify(name)}; ${close === null ? 'the options are disableHostnameCheck, disableVerification' : `did you mean ${JSON.stringify(close)}?`}`);
+    }
     if (typeof disableHostnameCheck !== 'boolean' || typeof disableVerification !== 'boolean') {
       throw new ConfigurationError('InsecureConfiguration: disableHostnameCheck and disableVerification must both be given as booleans');
     }

@@ -39,7 +39,8 @@ export class Session {
 
   /** The core, when connected. @throws POP3ConnectionError */
   get core(): POP3Connection {
-    if (!this.io.connected || this.#core === null) throw new POP3ConnectionError('not connected: run connect() first (the connection is closed after any failure)');
+    if (!this.io.connected) throw this.io.closedError();
+    if (this.#core === null) throw new POP3ConnectionError('not connected: run connect() first');
     return this.#core;
   }
 

@@ -35,7 +35,13 @@ function pemText(option: string, value: Material): string {
   const items = Array.isArray(value) ? value : [value];
   return items
     .map((item) => {
-      if (typeof item === 'string') return item;
+      if (typeof item === 'string') {
+        // node:tls takes the certificate or key itself; a file name is a common slip (trial 8).
+        if (!item.includes('-----BEGIN') && !/[\r\n]/.test(item) && /^(\/|\.{1,2}\/|[A-Za-z]:\\)|\.(pem|crt|cer|key)$/i.test(item)) {
+          throw new UnsupportedOptionError(option, `takes the PEM text (a string or Buffer), not a file name: pass readFileSync(${JSON.stringify(item)})`);
+        }
+        return item;
+      }
       if (item instanceof Uint8Array) return Buffer.from(item).toString('latin1');
       throw new UnsupportedOptionError(option, 'objects with pem/passphrase are not supported: pass unencrypted PEM strings or buffers');
     })
