@@ -180,11 +180,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   readinto(buffer: Uint8Array): Promise<number> {
     if (!(buffer instanceof Uint8Array)) return Promise.reject(invalidArgument('readinto: buffer', 'a Uint8Array (Buffer)', buffer));
     if (buffer.length === 0) return Promise.resolve(0);
-    const read = this.#reading === 0 ? this.#fill(buffer) : this.#lastRead.then(() => this.#fill(buffer), () => this.#fill(buffer));
-    this.#reading++;
-    this.#lastRead = read;
-    read.then(this.#readSettled, this.#readSettled);
-    return read;
+    return this.#inTurn(() => this.#fill(buffer));
   }
 
   /** Fills `buffer` from the body: its length, or fewer at the end of the body. */
