@@ -2,12 +2,18 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { closestName } from '@unitls/tls-core';
-import { UsageError, connectAndReport, parseTarget, type ConnectReport, type ConnectRequest } from './connect.js';
-import { startDemoServer } from './demo.js';
+// Only what parsing the command line needs is imported up front: `--version`, `--help` and a usage
+// error load neither the connect code nor an implementation nor the demo PKI (trial 8: --version
+// took 2.3 s on a loaded machine, most of it @unitls/demo-pki's @peculiar/x509). The rest is
+// imported by the subcommand that needs it.
+import type { ConnectReport, ConnectRequest } from './connect.js';
 import { EXIT } from './exit-codes.js';
 import { IMPLEMENTATION_PACKAGES, ImplementationUnavailableError, loadImplementation } from './implementations.js';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './starttls.js';
+import { UsageError } from './usage-error.js';
+
+/** The subcommands (one so far). */
+const COMMANDS = ['connect'] as const;
 
 /** What a usage error prints under its message. */
 const USAGE_HINT = 'usage: unitls connect HOST:PORT [options] | unitls connect --demo (see unitls --help)';
@@ -68,12 +74,13 @@ function print(report: ConnectReport, json: boolean, showcerts: boolean, prefix:
  * The option an unknown one was probably meant to be (trial 7: `--ca` for `--cafile`): one that it
  * begins, or within a typo or two of it; null when none is that close.
  */
-function closestOption(unknown: string): string | null {
+async function closestOption(unknown: string): Promise<string | null> {
   const name = unknown.replace(/^-+/, '').split('=')[0]!;
   if (name.length === 0) return null;
   const names = Object.keys(OPTIONS);
   const prefixed = names.filter((known) => known.startsWith(name));
   if (prefixed.length === 1) return `--${prefixed[0]}`;
+  const { closestName } = await import('@unitls/tls-core');
   const best = closestName(name, names);
   return best === null ? null : `--${best}`;
 }
@@ -113,6 +120,12 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   const [command, target, ...extra] = positionals;
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    // Trial 8: `unitls conect` said only 'expected "connect HOST:PORT"'.
+    const { closestName } = await import('@unitls/tls-core');
+    const near = closestName(command, COMMANDS);
+    throw new UsageError(`unknown command '${command}'${near === null ? '' : `; did you mean '${near}'?`}`);
+  }
   if (command !== 'connect' || extra.length > 0 || (target === undefined) === !values.demo) throw new UsageError('expected "connect HOST:PORT" or "connect --demo"');
   if (!(values.implementation in IMPLEMENTATION_PACKAGES)) throw new UsageError(`unknown implementation "${values.implementation}"`);
   if (values.starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(values.starttls)) {
@@ -141,6 +154,7 @@ async function main(argv: string[]): Promise<number> {
     wait: positiveNumber('--wait', values.wait, true),
     reconnect: values.reconnect,
   };
+  const { connectAndReport, parseTarget } = await import('./connect.js');
   if (!values.demo) {
     const parsed = parseTarget(target!);
     // Loaded only now, and only the one asked for: a runtime that cannot load another still works.
@@ -150,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
     return report.exitCode;
   }
   const implementation = await loadImplementation(values.implementation);
+  const { startDemoServer } = await import('./demo.js');
   const demo = await startDemoServer(implementation);
   const dir = mkdtempSync(join(tmpdir(), 'unitls-demo-'));
   try {
@@ -168,12 +183,12 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     const code = (error as { code?: unknown }).code;
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       // parseArgs' own text for an unknown option is about positionals: say what the user needs.
       const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
-      const near = unknown === undefined ? null : closestOption(unknown);
+      const near = unknown === undefined ? null : await closestOption(unknown);
       const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
       // The one useful line and where the rest is, not the whole help under it.
       process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);

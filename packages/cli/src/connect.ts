@@ -18,6 +18,7 @@ import { describeCertificate, type CertificateInfo } from './certificate.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { renderReport } from './render.js';
 import { openStartTls, type StartTlsProtocol } from './starttls.js';
+import { UsageError } from './usage-error.js';
 
 /** What `unitls connect` was asked to do. */
 export interface ConnectRequest {
@@ -80,11 +81,7 @@ function inCommandLineTerms(message: string): string {
   return `${message.slice(0, pass)}, pass ${what} with --cafile FILE`;
 }
 
-/** Thrown for command-line mistakes (exit code 2). */
-export class UsageError extends Error {
-  readonly code = 'UNITLS_CLI_USAGE';
-  override name = 'UsageError';
-}
+export { UsageError };
 
 const versionAliases: Record<string, TLSVersion> = {
   '1.2': 'TLSv1.2',

@@ -1,5 +1,4 @@
 import { Certificate, PrivateKey, SigningChain, TLSServerConfiguration, type TLSImplementation } from '@unitls/tls-core';
-import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 
 /**
  * An embedded TLS server for `unitls connect --demo`: an ephemeral CA and a localhost
@@ -7,6 +6,9 @@ import { createAuthority, issueCertificate } from '@unitls/demo-pki';
  * the port.
  */
 export async function startDemoServer(implementation: TLSImplementation): Promise<{ port: number; caPem: string; stop: () => Promise<void> }> {
+  // Imported here, not at the top: @unitls/demo-pki (@peculiar/x509, its ASN.1 schemas, tsyringe and
+  // reflect-metadata) takes longer to load than the rest of the CLI together, and only --demo needs it.
+  const { createAuthority, issueCertificate } = await import('@unitls/demo-pki');
   const ca = await createAuthority({ name: 'unitls demo CA (ephemeral)' });
   const leaf = await issueCertificate(ca, { names: ['localhost', '127.0.0.1', '::1'] });
   const context = new implementation.serverContext(
