@@ -48,6 +48,21 @@ export interface Addon {
   readonly maxChains: number;
 }
 
+/**
+ * Every export the JavaScript side uses. A build of native/ from another version of this package
+ * (a checkout pulled without rebuilding, a copied build/) lacks some: {@link loadAddon} names them
+ * instead of failing later at the first call ("Cannot read properties of undefined").
+ */
+export const ADDON_EXPORTS = [
+  'createContext', 'createConnection', 'isConnection', 'doHandshake', 'readInto', 'write', 'writeInto',
+  'shutdown', 'feed', 'feedOwned', 'feedSome', 'feedEof', 'incomingPending', 'outgoingPending', 'drain',
+  'drainInto', 'info', 'session', 'free', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion',
+  'incomingBufferLimit', 'outgoingBufferLimit', 'maxChains',
+] as const satisfies readonly (keyof Addon)[];
+// A member added to Addon without its name above fails to compile here.
+const everyExportListed: Exclude<keyof Addon, (typeof ADDON_EXPORTS)[number]> extends never ? true : never = true;
+void everyExportListed;
+
 export interface NativeContextOptions {
   minVersion: number;
   maxVersion: number;
@@ -103,7 +118,8 @@ export function foreignRuntime(): string | null {
  * Loads the native addon: `path` when given, else the build of this install (build/Release) or
  * the prebuilt one shipped for this platform (prebuilds/, found by node-gyp-build).
  *
- * @throws ConfigurationError on a runtime other than Node ("not available on this runtime"), or
+ * @throws ConfigurationError on a runtime other than Node ("not available on this runtime"), for a
+ *   build from another version of this package (naming the exports it lacks and the rebuild command), or
  *   when no addon loads here, saying what is missing.
  */
 export function loadAddon(path?: string): Addon {
@@ -118,8 +134,16 @@ export function loadAddon(path?: string): Addon {
   try {
     const addon = (path === undefined ? (require('node-gyp-build') as (dir: string) => unknown)(root) : require(path)) as Addon;
     if (typeof addon?.createContext !== 'function') throw new Error('the file loaded is not the tls-openssl addon');
+    const missing = ADDON_EXPORTS.filter((name) => addon[name] === undefined);
+    if (missing.length > 0) throw new StaleAddonError(missing);
     return withTypedArgumentErrors(addon);
   } catch (cause) {
+    if (cause instanceof StaleAddonError) {
+      throw new ConfigurationError(
+        `@unitls/tls-openssl: the native addon loaded was built from another version of this package (it lacks ${cause.missing.join(', ')}); rebuild it: \`npm rebuild @unitls/tls-openssl\` (in a checkout of unitls: \`node packages/tls-openssl/scripts/install.mjs\`)`,
+        { cause },
+      );
+    }
     const reason = String((cause as Error)?.message ?? cause).split('\n')[0] ?? '';
     // node-gyp-build looks for the platform npm was told to install for, as the install step did.
     const target = `${process.env['npm_config_platform'] || process.platform}-${process.env['npm_config_arch'] || process.arch}`;
@@ -127,6 +151,12 @@ export function loadAddon(path?: string): Addon {
       ? `no prebuilt addon ships for ${target} and none was built at install (building needs a C compiler, make and Python 3; install them, then run \`npm rebuild @unitls/tls-openssl\`)`
       : `its native addon cannot load here (${reason})`;
     throw new ConfigurationError(`@unitls/tls-openssl: ${missing}. ${ALTERNATIVE}`, { cause });
+  }
+}
+
+class StaleAddonError extends Error {
+  constructor(readonly missing: readonly string[]) {
+    super(`the addon lacks ${missing.join(', ')}`);
   }
 }
 

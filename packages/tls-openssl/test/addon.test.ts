@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@unitls/tls-core';
-import { ADDON_PATH_VARIABLE, loadAddon } from '../src/addon.js';
+import { ADDON_EXPORTS, ADDON_PATH_VARIABLE, addon, loadAddon } from '../src/addon.js';
 import { opensslVersion } from '../src/mod.js';
 
 describe('the native addon', () => {
@@ -16,6 +19,25 @@ describe('the native addon', () => {
 
   it(`loads the file ${ADDON_PATH_VARIABLE} names (a sanitizer build), and refuses a file that is not the addon`, () => {
     expect(() => loadAddon('node:os')).toThrow(/not the tls-openssl addon/);
+  });
+
+  it('names what a build from another version lacks and how to rebuild it (was "Cannot read properties of undefined" at the first call)', () => {
+    // The exports of the build before 53efb20 (no state array) and before readInto.
+    const folder = mkdtempSync(join(tmpdir(), 'stale-addon-'));
+    const stale = ADDON_EXPORTS.filter((name) => name !== 'state' && name !== 'readInto');
+    const file = join(folder, 'stale.cjs');
+    writeFileSync(file, stale.map((name) => `exports.${name} = function () {};`).join('\n'));
+    try {
+      const attempt = () => loadAddon(file);
+      expect(attempt).toThrow(ConfigurationError);
+      expect(attempt).toThrow('built from another version of this package (it lacks readInto, state); rebuild it: `npm rebuild @unitls/tls-openssl`');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('the build of this checkout has every export the JavaScript side uses', () => {
+    expect(ADDON_EXPORTS.filter((name) => (addon as unknown as Record<string, unknown>)[name] === undefined)).toEqual([]);
   });
 
   it('says "not available on this runtime" on Bun and Deno instead of loading', () => {
