@@ -83,7 +83,9 @@ export function http2Verdict(stream: ClientHttp2Stream, session: ClientHttp2Sess
   return (error, received) => {
     const code = stream.rstCode;
     if (error === null && stream.readableEnded && (code === undefined || code === 0)) return null;
-    if ((error as { code?: unknown } | null)?.code === 'ETIMEDOUT') return HTTPException.from('reading the response body failed', error);
+    // The client's own timeout, or its signal (node:http2 resets the stream with CANCEL then: not the server's doing).
+    const errorCode = (error as { code?: unknown } | null)?.code;
+    if (errorCode === 'ETIMEDOUT' || errorCode === 'ABORT_ERR') return HTTPException.from('reading the response body failed', error);
     const cause = truncation(error) ?? truncation(connectionFailure()) ?? error ?? connectionFailure();
     if (truncation(cause) !== null) {
       return new IncompleteRead(`the response body is truncated: the server closed the connection without TLS close_notify in the middle of the HTTP/2 stream, after ${plural(received)}`, {

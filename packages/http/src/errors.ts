@@ -13,9 +13,27 @@ export class HTTPException extends Error {
   static from(what: string, error: unknown): HTTPException {
     if (error instanceof HTTPException) return error;
     if (isParseError(error)) return parseError(error);
+    // node:http's shape for a request ended by its signal hides a timeout two causes down.
+    if (signalTimedOut(error)) return new HTTPException(`${what}: timed out (${SIGNAL_TIMED_OUT})`, 'ETIMEDOUT', { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     return new HTTPException(`${what}: ${message}`, codeOf(error), { cause: error });
   }
+}
+
+/** What a request ended by its signal's timeout says after "timed out". */
+const SIGNAL_TIMED_OUT = "the connection's signal fired with a TimeoutError, as AbortSignal.timeout(ms) does";
+
+/**
+ * Whether `error` is a request ended by its AbortSignal with a TimeoutError as the reason
+ * (AbortSignal.timeout(ms)): the AbortError node:http, node:http2 and the HTTP/1.1 client raise
+ * for an aborted request ("The operation was aborted", the signal's reason as `cause`). The
+ * caller sees that it timed out, with code ETIMEDOUT as for the connection's own `timeout`, and as
+ * every other unitls client (a TimeoutError) and fetch (the TimeoutError itself) report it.
+ */
+export function signalTimedOut(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown; cause?: unknown } | null;
+  if (e === null || typeof e !== 'object' || (e.name !== 'AbortError' && e.code !== 'ABORT_ERR')) return false;
+  return (e.cause as { name?: unknown } | null | undefined)?.name === 'TimeoutError';
 }
 
 /**
