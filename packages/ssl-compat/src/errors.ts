@@ -12,11 +12,11 @@ import {
   WantReadError,
   WantWriteError,
   reasonForOpenSSLVerifyCode,
-  withoutVerificationAdvice,
   type TLSErrorOptions,
   type VerificationFailureReason,
 } from '@unitls/tls-core';
 import { explanations } from '@unitls/tls-node/internal';
+import { NODE_TLS_ADVICE, inTermsOf, withTrustAdvice } from './trust-advice.js';
 
 export const SSLError = TLSError;
 export type SSLError = TLSError;
@@ -51,22 +51,7 @@ export class SSLSyscallError extends TLSError {
   }
 }
 
-/**
- * What to do about a certificate nobody said to trust, in node:tls's words: the implementations'
- * advice names PEP 748's trustStore, which a caller of ssl-compat's connect never sees.
- */
-const NODE_TLS_ADVICE: Partial<Record<VerificationFailureReason, string>> = {
-  'untrusted-issuer': "if you trust its issuer (a private or test CA), pass that CA's certificate in the ca option: connect({ ca: readFileSync('ca.pem') })",
-  'self-signed': "if you trust this certificate, pass it in the ca option: connect({ ca: readFileSync('cert.pem') })",
-};
-
-/** `message` with node:tls's advice for `reason` in place of PEP 748's, if it has one. */
-function inNodeTlsTerms(reason: VerificationFailureReason, message: string): string {
-  const advice = NODE_TLS_ADVICE[reason];
-  // Mapped once already (connect maps where it raises and again where the socket is destroyed).
-  if (advice === undefined || message.endsWith(`; ${advice}`)) return message;
-  return `${withoutVerificationAdvice(reason, message)}; ${advice}`;
-}
+const inNodeTlsTerms = (reason: VerificationFailureReason, message: string) => inTermsOf(NODE_TLS_ADVICE, reason, message);
 
 type NodeError = Error & { code?: unknown; syscall?: unknown; reason?: unknown };
 
@@ -110,10 +95,7 @@ export function fromNodeError(error: unknown): Error {
 }
 
 function map(error: unknown): Error {
-  if (error instanceof CertificateVerificationError) {
-    const message = inNodeTlsTerms(error.reason, error.message);
-    return message === error.message ? error : new CertificateVerificationError(error.reason, message, { cause: error, verifyCode: error.verifyCode });
-  }
+  if (error instanceof CertificateVerificationError) return withTrustAdvice(NODE_TLS_ADVICE, error) as Error;
   if (error instanceof TLSError) return error;
   if (!(error instanceof Error)) return new TLSError(describe(error), { cause: error });
   const rawCode = (error as NodeError).code;

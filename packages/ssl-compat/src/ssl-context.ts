@@ -25,8 +25,10 @@ import {
 import { unknownOptionMessage } from '@unitls/client-kit';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { DEFAULT_TLS13 } from '@unitls/tls-node/internal';
+import { AdvisedClientContext } from './advised-context.js';
 import { parseCipherString } from './cipher-string.js';
 import { chainFromPem } from './pem.js';
+import { SSL_CONTEXT_ADVICE } from './trust-advice.js';
 
 export const PROTOCOL_TLS_CLIENT = 16;
 export const PROTOCOL_TLS_SERVER = 17;
@@ -200,9 +202,13 @@ export class SSLContext {
     return new TLSServerConfiguration({ ...this.#versions(), trustStore, ciphers: this.#ciphers, innerProtocols: this.#alpn, certificateChain: [this.#chain] });
   }
 
-  /** A ClientContext of `implementation` (default tls-node). */
+  /**
+   * A ClientContext of `implementation` (default tls-node). A certificate nobody said to trust
+   * (unknown issuer, self-signed) fails with advice in this API's terms (`cafile`,
+   * `loadVerifyLocations`), not the implementation's PEP 748 trustStore.
+   */
   clientContext(implementation: TLSImplementation = nodeImplementation): ClientContext {
-    return new implementation.clientContext(this.clientConfiguration());
+    return new AdvisedClientContext(new implementation.clientContext(this.clientConfiguration()), SSL_CONTEXT_ADVICE);
   }
 
   /** A ServerContext of `implementation` (default tls-node). */

@@ -1,0 +1,68 @@
+/**
+ * The ClientContext an SSLContext hands out: the implementation's own, whose certificate
+ * verification errors advise in SSLContext's terms (its cafile / loadVerifyLocations) rather than
+ * PEP 748's trustStore, which an ssl-style caller never handles. Everything else is the
+ * implementation's, unchanged. Internal: callers see a ClientContext.
+ *
+ * @module
+ */
+import type { Address, ClientConnectOptions, ClientContext, TLSBuffer, TLSClientConfiguration, TLSSession, TLSSocket, Transport, UpgradeOptions } from '@unitls/tls-core';
+import { withTrustAdvice, type TrustAdvice } from './trust-advice.js';
+
+export class AdvisedClientContext implements ClientContext {
+  readonly #inner: ClientContext;
+  readonly #advice: TrustAdvice;
+
+  constructor(inner: ClientContext, advice: TrustAdvice) {
+    this.#inner = inner;
+    this.#advice = advice;
+  }
+
+  get configuration(): TLSClientConfiguration {
+    return this.#inner.configuration;
+  }
+
+  async connect(address: Address, options?: ClientConnectOptions): Promise<TLSSocket> {
+    try {
+      return await this.#inner.connect(address, options);
+    } catch (error) {
+      throw withTrustAdvice(this.#advice, error);
+    }
+  }
+
+  /**
+   * The implementation's buffer, its doHandshake (where the server's certificate is verified)
+   * advising as connect does. Shadowed on the instance rather than wrapped in another object, so
+   * the buffer keeps its class and its extensions (negotiatedGroup, ...) for feature detection.
+   */
+  createBuffer(serverHostname: string, options?: { session?: TLSSession | null }): TLSBuffer {
+    const buffer = this.#inner.createBuffer(serverHostname, options);
+    const doHandshake = buffer.doHandshake;
+    const advice = this.#advice;
+    Object.defineProperty(buffer, 'doHandshake', {
+      configurable: true,
+      writable: true,
+      value(this: TLSBuffer): void {
+        try {
+          doHandshake.call(this);
+        } catch (error) {
+          throw withTrustAdvice(advice, error);
+        }
+      },
+    });
+    return buffer;
+  }
+
+  /** The implementation's STARTTLS upgrade, advising as connect does; absent when it has none (tls-core's startTls then goes through createBuffer). */
+  get upgrade(): ((socket: Transport, options: UpgradeOptions) => Promise<TLSSocket>) | undefined {
+    const upgrade = this.#inner.upgrade?.bind(this.#inner);
+    if (upgrade === undefined) return undefined;
+    return async (socket, options) => {
+      try {
+        return await upgrade(socket, options);
+      } catch (error) {
+        throw withTrustAdvice(this.#advice, error);
+      }
+    };
+  }
+}
