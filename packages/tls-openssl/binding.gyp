@@ -7,7 +7,8 @@
         "native/context.c",
         "native/connection.c",
         "native/chunk_bio.c",
-        "native/napi_helpers.c"
+        "native/napi_helpers.c",
+        "native/aead.c"
       ],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],

@@ -266,6 +266,7 @@ const NAMED_LIMITS: Record<string, { outgoing: number; incoming: number }> = {
   openssl: { outgoing: OUTGOING_BUFFER_LIMIT, incoming: INCOMING_BUFFER_LIMIT },
   pure: { outgoing: DEFAULT_LIMITS.maxOutgoingBytes, incoming: DEFAULT_LIMITS.maxIncomingBytes },
   'pure-noble': { outgoing: DEFAULT_LIMITS.maxOutgoingBytes, incoming: DEFAULT_LIMITS.maxIncomingBytes },
+  'pure-opensslaead': { outgoing: DEFAULT_LIMITS.maxOutgoingBytes, incoming: DEFAULT_LIMITS.maxIncomingBytes },
 };
 
 /**

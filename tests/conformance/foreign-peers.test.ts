@@ -39,7 +39,9 @@ const named = (ids: readonly number[]) => ids.map((id) => [cipherSuiteName(id), 
  * meets them with one TLS 1.3 and one TLS 1.2 suite each way, which keeps the file's run short.
  */
 const NOBLE_FULL_PEER = "Python's ssl";
-const fullMatrix = (peer: ForeignPeer, implementation: TLSImplementation) => implementation.name !== 'pure-noble' || peer.name === NOBLE_FULL_PEER;
+/** tls-pure over another provider (the same reasoning for pure-opensslaead, whose AEAD is tls-openssl's). */
+const OTHER_PROVIDER = new Set(['pure-noble', 'pure-opensslaead']);
+const fullMatrix = (peer: ForeignPeer, implementation: TLSImplementation) => !OTHER_PROVIDER.has(implementation.name) || peer.name === NOBLE_FULL_PEER;
 const suitesFor = (peer: ForeignPeer, implementation: TLSImplementation) =>
   fullMatrix(peer, implementation) ? peer.suites : [peer.suites.find(isTls13)!, peer.suites.find((id) => !isTls13(id))!];
 

@@ -136,4 +136,9 @@ napi_value connection_info(napi_env env, napi_callback_info info);
 napi_value get_session(napi_env env, napi_callback_info info);
 napi_value free_object(napi_env env, napi_callback_info info);
 
+/* AEAD primitives for tls-pure (aead.c): no TLS, no connection. */
+napi_value aead_create(napi_env env, napi_callback_info info);
+napi_value aead_seal(napi_env env, napi_callback_info info);
+napi_value aead_open(napi_env env, napi_callback_info info);
+
 #endif

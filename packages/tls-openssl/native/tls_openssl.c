@@ -5,7 +5,8 @@
  * Node's OpenSSL fails to load it with a catchable error instead of dying on first use.
  *
  * Files: context.c (createContext), connection.c (one connection's calls), chunk_bio.c (the
- * buffers between the network and OpenSSL), napi_helpers.c (arguments and errors), limits.h.
+ * buffers between the network and OpenSSL), napi_helpers.c (arguments and errors), aead.c (the
+ * AEAD primitive tls-pure's OpenSSL AEAD provider uses), limits.h.
  */
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -61,6 +62,9 @@ QUEUE_ENTRY(drain_into)
 ENTRY(connection_info)
 ENTRY(get_session)
 ENTRY(free_object)
+ENTRY(aead_create)
+ENTRY(aead_seal)
+ENTRY(aead_open)
 
 /* chunkAllocations() -> chunks of the connections' queues this thread allocated so far (reused
  * read-sized chunks not counted): what tests count instead of timing the memory path. */
@@ -107,6 +111,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"info", NULL, connection_info_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"session", NULL, get_session_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"free", NULL, free_object_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aeadCreate", NULL, aead_create_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aeadSeal", NULL, aead_seal_entry, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aeadOpen", NULL, aead_open_entry, NULL, NULL, NULL, napi_enumerable, NULL},
       {"chunkAllocations", NULL, chunk_allocations, NULL, NULL, NULL, napi_enumerable, NULL},
       {"heapInUse", NULL, heap_in_use, NULL, NULL, NULL, napi_enumerable, NULL},
   };

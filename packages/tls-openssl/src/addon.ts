@@ -33,6 +33,12 @@ export interface Addon {
   info(this: object): NativeInfo;
   session(this: object): Buffer | undefined;
   free(object: object): void;
+  /** A keyed AEAD (aead.c): one direction (`encrypt`) of AES-128/256-GCM or ChaCha20-Poly1305. */
+  aeadCreate(algorithm: string, key: Uint8Array, encrypt: boolean): object;
+  /** Ciphertext || tag written into target from offset; returns its length (plaintext + 16). */
+  aeadSeal(this: object, nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
+  /** Plaintext written into target from offset; returns its length, or -1 when authentication fails. */
+  aeadOpen(this: object, nonce: Uint8Array, additionalData: Uint8Array, sealed: Uint8Array, target: Uint8Array, offset: number): number;
   /** Chunks the connections' queues of this thread allocated so far (reused read-sized ones not counted). */
   chunkAllocations(): number;
   /** Bytes of the C heap in use (glibc's mallinfo2), or -1 where that cannot be told. */
@@ -56,7 +62,7 @@ export interface Addon {
 export const ADDON_EXPORTS = [
   'createContext', 'createConnection', 'isConnection', 'doHandshake', 'readInto', 'write', 'writeInto',
   'shutdown', 'feed', 'feedOwned', 'feedSome', 'feedEof', 'incomingPending', 'outgoingPending', 'drain',
-  'drainInto', 'info', 'session', 'free', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion',
+  'drainInto', 'info', 'session', 'free', 'aeadCreate', 'aeadSeal', 'aeadOpen', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion',
   'incomingBufferLimit', 'outgoingBufferLimit', 'maxChains',
 ] as const satisfies readonly (keyof Addon)[];
 // A member added to Addon without its name above fails to compile here.

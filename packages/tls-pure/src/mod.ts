@@ -58,6 +58,35 @@ export const implementation: TLSImplementation = pureImplementation(nodeCryptoPr
  */
 export const nobleImplementation: TLSImplementation = pureImplementation(nobleCryptoProvider, NobleClientContext, NobleServerContext);
 
+/**
+ * tls-pure over `provider` as a TLSImplementation of its own, named after it ("pure-" and the
+ * provider's name in letters and digits, e.g. "pure-opensslaead" for tls-openssl's
+ * `withOpenSSLAead(nodeCryptoProvider)`): its contexts always use `provider`, and its sessions are
+ * never resumed by another provider's. For code (and suites) that take a TLSImplementation; a
+ * context alone takes `{ provider }` as an option.
+ *
+ * @example
+ * ```ts
+ * import { implementationWith, nodeCryptoProvider } from '@unitls/tls-pure';
+ * import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
+ *
+ * const pureWithOpenSSLAead = implementationWith(withOpenSSLAead(nodeCryptoProvider));
+ * ```
+ */
+export function implementationWith(provider: CryptoProvider): TLSImplementation {
+  class ClientContext extends PureClientContext {
+    constructor(configuration: TLSClientConfiguration, options: Omit<PureContextOptions, 'provider'> = {}) {
+      super(configuration, { ...options, provider });
+    }
+  }
+  class ServerContext extends PureServerContext {
+    constructor(configuration: TLSServerConfiguration, options: Omit<PureContextOptions, 'provider'> = {}) {
+      super(configuration, { ...options, provider });
+    }
+  }
+  return pureImplementation(provider, ClientContext, ServerContext);
+}
+
 export { PureClientContext, PureServerContext, type PureContextOptions } from './config/contexts.js';
 export { NobleClientContext, NobleServerContext } from './config/noble-contexts.js';
 export { PureBuffer } from './buffer.js';

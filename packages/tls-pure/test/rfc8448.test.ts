@@ -1,9 +1,10 @@
 /**
  * RFC 8448's published TLS 1.3 traces, checked against the key schedule, transcript, X25519 /
- * P-256 agreement, record protection and CertificateVerify verification. Values are the RFC's
- * (sections 3, 4 and 5).
+ * P-256 agreement, record protection (node:crypto's AEAD and tls-openssl's, @unitls/tls-openssl/aead)
+ * and CertificateVerify verification. Values are the RFC's (sections 3, 4 and 5).
  */
 import { X509Certificate } from 'node:crypto';
+import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
 import { describe, expect, it } from 'vitest';
 import { ContentType, HandshakeType } from '../src/codec/constants.js';
 import { decodeCertificate, decodeClientHello, decodeServerHello } from '../src/codec/messages.js';
@@ -108,14 +109,15 @@ describe('RFC 8448 §3: simple 1-RTT handshake', () => {
     expect(provider.verify(0x0403, spki, content, signature)).toBe(false); // an RSA key never passes as ECDSA
   });
 
-  it('decrypts and re-encrypts the published records (AES-128-GCM, sequence numbers, inner content type)', () => {
+  // The records' AEAD from node:crypto, and from tls-openssl's addon (the opt-in provider, issue #17).
+  it.each([provider, withOpenSSLAead(provider)].map((p) => [p.name, p] as const))('decrypts and re-encrypts the published records (AES-128-GCM, sequence numbers, inner content type; AEAD of %s)', (_name, aeadProvider) => {
     const { client, server, transcript, schedule } = simpleSchedule();
     schedule.inputSharedSecret(client.agree(server.publicKey));
     const cHs = schedule.derive('c hs traffic', transcript.current());
     const sHs = schedule.derive('s hs traffic', transcript.current());
     const protect = (secret: Uint8Array) => {
       const { key, iv } = schedule.trafficKeys(secret, 16);
-      return new RecordProtection(provider, 'aes-128-gcm', key, iv);
+      return new RecordProtection(aeadProvider, 'aes-128-gcm', key, iv);
     };
     const flight = protect(sHs).open(SERVER_FLIGHT_RECORD.subarray(0, 5), SERVER_FLIGHT_RECORD.subarray(5));
     expect(flight.type).toBe(ContentType.HANDSHAKE);

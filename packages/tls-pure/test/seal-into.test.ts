@@ -1,6 +1,7 @@
 /**
  * Issue #17: Aead.sealInto, the provider function that seals a record where it goes out (the
- * caller's memory) instead of returning fresh pieces. For both providers and every AEAD each has:
+ * caller's memory) instead of returning fresh pieces. For every provider (node:crypto, @noble, and
+ * node:crypto with tls-openssl's AEAD) and every AEAD each has:
  * a published vector (AES-128-GCM, McGrew & Viega's GCM test case 4; ChaCha20-Poly1305, RFC 8439
  * §2.8.2) comes out byte for byte at any offset; its output is seal's, and open() takes it back
  * while one flipped bit fails authentication (null; bad_record_mac through the record layer, as a
@@ -10,6 +11,7 @@
  * memory of no bytes seals under every AEAD (node:crypto's CCM threw). The record protections
  * of both versions seal through it byte for byte as through seal.
  */
+import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription, ContentType } from '../src/codec/constants.js';
@@ -52,7 +54,8 @@ const VECTORS: { name: string; algorithm: AeadAlgorithm; key: string; nonce: str
 ];
 
 const ALGORITHMS: AeadAlgorithm[] = ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305', 'aes-128-ccm', 'aes-128-ccm-8'];
-const PROVIDERS: CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider];
+// tls-openssl's AEAD (opt-in, issue #17) over node:crypto: GCM and ChaCha20-Poly1305 its own, CCM node:crypto's.
+const PROVIDERS: CryptoProvider[] = [nodeCryptoProvider, nobleCryptoProvider, withOpenSSLAead(nodeCryptoProvider)];
 const keyLength = (algorithm: AeadAlgorithm) => (algorithm.startsWith('aes-128') ? 16 : 32);
 
 function sealIntoOf(provider: CryptoProvider, algorithm: AeadAlgorithm, key: Uint8Array) {

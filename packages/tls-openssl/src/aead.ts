@@ -1,0 +1,125 @@
+/**
+ * `@unitls/tls-openssl/aead`: an AEAD for tls-pure's record layer over this package's addon (issue
+ * #17), opt-in. Each key gets one OpenSSL `EVP_CIPHER_CTX` per direction, keyed once; every record
+ * takes a new nonce on it and is sealed straight into the caller's memory, so a sent record costs
+ * no JavaScript memory (node:crypto's `Cipheriv` takes one IV for life and returns a fresh
+ * ArrayBuffer from every `update`: that memory is what sets off V8's garbage collections in
+ * tls-pure's bulk transfers). An opened record's plaintext is one uninitialised buffer (the
+ * caller keeps it), as node:tls's own received records are.
+ *
+ * Only the primitive comes from OpenSSL: tls-pure's protocol, record layer and certificate
+ * validation stay tls-pure's. AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305; every other
+ * algorithm (AES-CCM) and every other primitive stays with the provider it is combined with.
+ *
+ * @example
+ * ```ts
+ * import { PureClientContext, nodeCryptoProvider } from '@unitls/tls-pure';
+ * import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
+ *
+ * const context = new PureClientContext(configuration, { provider: withOpenSSLAead(nodeCryptoProvider) });
+ * ```
+ *
+ * @module
+ */
+import { addon } from './addon.js';
+
+/** The AEAD algorithms the addon does (tls-pure's names). */
+export type OpenSSLAeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+/** {@link OpenSSLAeadAlgorithm} as a list. */
+export const OPENSSL_AEADS: readonly OpenSSLAeadAlgorithm[] = Object.freeze(['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305']);
+
+const TAG_LENGTH = 16;
+
+/**
+ * One key's AEAD, with the shape of tls-pure's `Aead` (`seal`, `sealInto`, `open`): 12-byte
+ * nonces, 16-byte tags. Nonces and additional data are read during each call only.
+ */
+export interface OpenSSLAead {
+  /** Tag length in bytes: 16. */
+  readonly tagLength: number;
+  /**
+   * `prefix` || ciphertext || tag, in one new buffer.
+   *
+   * @throws RangeError for a nonce that is not 12 bytes.
+   */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array;
+  /**
+   * Ciphertext || tag (`plaintext.length + 16` bytes) written into `target` from `offset`, with no
+   * JavaScript memory allocated. `nonce` and `additionalData` may lie in `target` outside that range.
+   *
+   * @returns the count of bytes written.
+   * @throws RangeError when they do not fit in `target` from `offset` or overlap `plaintext`
+   *   (nothing written), or for a nonce that is not 12 bytes.
+   */
+  sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
+  /** The plaintext (a new buffer the caller keeps), or null when authentication fails (never a partial plaintext). */
+  open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+}
+
+class NativeAead implements OpenSSLAead {
+  readonly tagLength = TAG_LENGTH;
+  // One context per direction, both keyed now (the key is not kept in JavaScript memory): tls-pure
+  // uses each record protection's AEAD in one direction only, and OpenSSL's GCM context must know it.
+  readonly #sealer: object;
+  readonly #opener: object;
+
+  constructor(algorithm: OpenSSLAeadAlgorithm, key: Uint8Array) {
+    this.#sealer = addon.aeadCreate(algorithm, key, true);
+    this.#opener = addon.aeadCreate(algorithm, key, false);
+  }
+
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array {
+    const contiguous = plaintext instanceof Uint8Array ? plaintext : plaintext.length === 1 ? plaintext[0]! : Buffer.concat(plaintext);
+    const start = prefix?.length ?? 0;
+    const out = Buffer.allocUnsafeSlow(start + contiguous.length + TAG_LENGTH);
+    if (prefix !== undefined) out.set(prefix);
+    addon.aeadSeal.call(this.#sealer, nonce, additionalData, contiguous, out, start);
+    return out;
+  }
+
+  sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number {
+    // The addon would read a fraction as its integer part.
+    if (!Number.isInteger(offset)) throw new RangeError(`sealInto: offset must be an integer, got ${offset}`);
+    return addon.aeadSeal.call(this.#sealer, nonce, additionalData, plaintext, target, offset);
+  }
+
+  open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
+    if (ciphertext.length < TAG_LENGTH) return null;
+    // Not from Buffer's shared pool: each record's plaintext is memory of its own, as node:crypto's.
+    const out = Buffer.allocUnsafeSlow(ciphertext.length - TAG_LENGTH);
+    return addon.aeadOpen.call(this.#opener, nonce, additionalData, ciphertext, out, 0) < 0 ? null : out;
+  }
+}
+
+/**
+ * A new AEAD keyed with `key` (16 bytes for AES-128-GCM, 32 for the others; copied into OpenSSL).
+ *
+ * @throws RangeError for another algorithm or a key of the wrong length.
+ */
+export function openSslAead(algorithm: OpenSSLAeadAlgorithm, key: Uint8Array): OpenSSLAead {
+  if (!OPENSSL_AEADS.includes(algorithm)) throw new RangeError(`openSslAead: ${String(algorithm)} is not one of ${OPENSSL_AEADS.join(', ')}`);
+  return new NativeAead(algorithm, key);
+}
+
+/** What {@link withOpenSSLAead} needs of a provider (tls-pure's `CryptoProvider` has it). */
+export interface AeadProvider {
+  readonly name: string;
+  aead(algorithm: never, key: Uint8Array): unknown;
+}
+
+/**
+ * `provider` (a tls-pure `CryptoProvider`, such as `nodeCryptoProvider`) with its AES-GCM and
+ * ChaCha20-Poly1305 from this addon ({@link openSslAead}); every other primitive, and AES-CCM, stay
+ * `provider`'s. Its name is `openssl-aead` (tls-pure names the implementation after it, "pure-opensslaead",
+ * and never resumes its sessions over another provider). Importing this module loads the addon:
+ * where it cannot load (another runtime, no build) the import throws tls-openssl's ConfigurationError.
+ */
+export function withOpenSSLAead<P extends AeadProvider>(provider: P): P {
+  const fallback = provider.aead.bind(provider) as (algorithm: string, key: Uint8Array) => unknown;
+  return Object.freeze({
+    ...provider,
+    name: 'openssl-aead',
+    aead: (algorithm: string, key: Uint8Array) => (OPENSSL_AEADS.includes(algorithm as OpenSSLAeadAlgorithm) ? new NativeAead(algorithm as OpenSSLAeadAlgorithm, key) : fallback(algorithm, key)),
+  });
+}
