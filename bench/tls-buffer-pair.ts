@@ -12,7 +12,7 @@ import type { Run } from './lib/remote.js';
 const CHUNK = 64 * 1024;
 
 /** The engines that have an in-memory pair row. */
-export const PAIR_ENGINES = ['openssl', 'pure', 'pure-noble'] as const satisfies readonly Engine[];
+export const PAIR_ENGINES = ['openssl', 'pure', 'pure-openssl-aead', 'pure-noble'] as const satisfies readonly Engine[];
 export type PairEngine = (typeof PAIR_ENGINES)[number];
 /** The row's name. */
 export const pairName = (engine: PairEngine): string => `${LABEL[engine]} TLSBuffer pair (in memory)`;

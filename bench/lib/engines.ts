@@ -1,7 +1,8 @@
 // The TLS engines the TLS benchmarks compare, each used the way its users would: raw node:tls
 // through its own events, tls-node, tls-openssl and tls-pure through the unitls TLSSocket API.
 // TLS 1.3 with TLS_AES_128_GCM_SHA256 everywhere, so every row does the same bulk cryptography.
-// tls-pure runs with each crypto provider (node:crypto, the default; the @noble packages), and its
+// tls-pure runs with each crypto provider (node:crypto, the default; the @noble packages; node:crypto
+// with AES-GCM from tls-openssl's addon, opt-in: issue #17's "OpenSSL AEAD" row), and its
 // default key exchange is X25519MLKEM768 where the others do X25519: the "X25519 only" variant
 // (a client offering X25519 alone, against the same server) shows what the post-quantum share costs.
 import { once } from 'node:events';
@@ -10,15 +11,16 @@ import * as tls from 'node:tls';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type ClientContext, type ServerContext, type TLSImplementation } from '@unitls/tls-core';
 import { implementation as node } from '@unitls/tls-node';
 import { implementation as openssl } from '@unitls/tls-openssl';
-import { implementation as pure, nobleCryptoProvider, NamedGroup, PureClientContext, PureServerContext, type PureContextOptions } from '@unitls/tls-pure';
+import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
+import { implementation as pure, nobleCryptoProvider, nodeCryptoProvider, NamedGroup, PureClientContext, PureServerContext, type PureContextOptions } from '@unitls/tls-pure';
 
-export type Engine = 'raw' | 'node' | 'openssl' | 'pure' | 'pure-noble' | 'pure-x25519';
+export type Engine = 'raw' | 'node' | 'openssl' | 'pure' | 'pure-openssl-aead' | 'pure-noble' | 'pure-x25519';
 /**
  * The engines of the bulk and memory benchmarks (every handshake row adds {@link HANDSHAKE_ONLY}).
  * `BENCH_ENGINES=node,openssl` keeps those rows only (raw node:tls, the anchor, always runs), for
  * short A/B runs of one engine.
  */
-export const ENGINES: Engine[] = onlyWanted(['raw', 'node', 'openssl', 'pure', 'pure-noble']);
+export const ENGINES: Engine[] = onlyWanted(['raw', 'node', 'openssl', 'pure', 'pure-openssl-aead', 'pure-noble']);
 
 function onlyWanted(engines: Engine[]): Engine[] {
   const wanted = process.env.BENCH_ENGINES?.split(',').filter(Boolean);
@@ -34,6 +36,7 @@ export const LABEL: Record<Engine, string> = {
   node: 'tls-node',
   openssl: 'tls-openssl',
   pure: 'tls-pure',
+  'pure-openssl-aead': 'tls-pure (OpenSSL AEAD)',
   'pure-noble': 'tls-pure (@noble provider)',
   'pure-x25519': 'tls-pure (client offers X25519 only)',
 };
@@ -43,6 +46,7 @@ const AES_128_GCM = 0x1301;
 /** tls-pure's context options per variant (the plain 'pure' engine uses the defaults). */
 const PURE_OPTIONS: Partial<Record<Engine, PureContextOptions>> = {
   pure: {},
+  'pure-openssl-aead': { provider: withOpenSSLAead(nodeCryptoProvider) },
   'pure-noble': { provider: nobleCryptoProvider },
   'pure-x25519': { groups: [NamedGroup.x25519] },
 };

@@ -7,7 +7,7 @@
 import type { Engine } from './engines.js';
 
 export async function preloadFor(engine: Engine): Promise<void> {
-  if (engine !== 'pure' && engine !== 'pure-x25519') return;
+  if (engine !== 'pure' && engine !== 'pure-openssl-aead' && engine !== 'pure-x25519') return;
   const { loadWasmMlKem768 } = (await import(new URL('../../packages/tls-pure/dist/crypto/ml-kem.js', import.meta.url).href)) as { loadWasmMlKem768(): Promise<unknown> };
   await loadWasmMlKem768();
 }
