@@ -9,6 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freePort, waitForPort } from './daemons.js';
 import { peerMissing } from './peers.mjs';
+import { reapOnDeath } from './reaper.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
@@ -192,6 +193,8 @@ postlog    unix-dgram n - n - 1 postlogd
   );
   execFileSync('postfix', ['-c', join(P, 'etc'), 'check']);
   const dovecot: ChildProcess = spawn('dovecot', ['-F', '-c', join(D, 'dovecot.conf')], { stdio: 'ignore' });
+  // Postfix's master detaches from us, Dovecot is our child: neither would die with a killed test process.
+  const forget = reapOnDeath({ run: ['postfix', '-c', join(P, 'etc'), 'stop'] }, ...(dovecot.pid === undefined ? [] : [{ kill: dovecot.pid }]), { remove: dir });
   for (let i = 0; i < 100 && !existsSync(join(P, 'dovecot-auth')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   execFileSync('postfix', ['-c', join(P, 'etc'), 'start'], { stdio: 'ignore' });
   for (const port of Object.values(ports)) await waitForPort(port, 'mail server');
@@ -214,6 +217,7 @@ postlog    unix-dgram n - n - 1 postlogd
       dovecot.kill('SIGTERM');
       await new Promise((resolve) => (dovecot.exitCode === null ? dovecot.once('exit', resolve) : resolve(null)));
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

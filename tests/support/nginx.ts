@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './daemons.js';
+import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -101,6 +102,8 @@ http {
   );
   const nginx: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs', 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => nginx.once('exit', resolve));
+  // Dies with the test process however it ends (see reaper.ts); SIGTERM to the master ends its workers.
+  const forget = reapOnDeath(...(nginx.pid === undefined ? [] : [{ kill: nginx.pid }]), { remove: dir });
   for (const port of Object.values(ports)) await waitForPort(port, 'nginx');
   return {
     dir,
@@ -110,6 +113,7 @@ http {
       if (nginx.exitCode === null) nginx.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './daemons.js';
+import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
@@ -16,6 +17,8 @@ export const FTP_USER = 'ftpuser';
 export const FTP_PASSWORD = 'ftppass';
 
 export interface Vsftpd {
+  /** The folder holding its configurations and logs (removed at stop). */
+  dir: string;
   /** The FTP user's home (the chroot), where tests put and find files. */
   home: string;
   /** The account that logs in. */
@@ -117,9 +120,12 @@ implicit_ssl=${implicit ? 'YES' : 'NO'}
   writeFileSync(join(dir, 'implicit.conf'), config(ports.implicit, 'implicit.log', true));
   const daemons: ChildProcess[] = ['explicit.conf', 'implicit.conf'].map((conf) => spawn(VSFTPD, [join(dir, conf)], { stdio: 'ignore' }));
   const exits = daemons.map((daemon) => new Promise((resolve) => daemon.once('exit', resolve)));
+  // Die with the test process however it ends (see reaper.ts); the shared account home stays.
+  const forget = reapOnDeath(...daemons.flatMap((daemon) => (daemon.pid === undefined ? [] : [{ kill: daemon.pid }])), { remove: dir });
   await waitForPort(ports.explicit, 'vsftpd');
   await waitForPort(ports.implicit, 'vsftpd');
   return {
+    dir,
     home,
     user: account.user,
     ports,
@@ -128,6 +134,7 @@ implicit_ssl=${implicit ? 'YES' : 'NO'}
       for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill('SIGTERM');
       await Promise.all(exits);
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

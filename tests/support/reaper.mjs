@@ -1,0 +1,46 @@
+// The reaper: a process started (detached, in its own session) by a test process that runs
+// daemons. It reads cleanup actions, one JSON line each, from its stdin, which only the test
+// process holds open: `{"add":id,"action":...}` adds one, `{"forget":id}` drops one (the test
+// stopped that daemon itself). When stdin ends, because the test process exited or was killed
+// (SIGKILL included: no hook in the test process is needed), it carries out the actions left, in
+// the order they were added, and exits. Actions: {"kill":pid,"signal":"SIGTERM"},
+// {"run":["postfix","-c","dir","stop"]}, {"remove":"/tmp/dir"}. See reaper.ts.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const actions = new Map();
+let pending = '';
+
+function perform(action) {
+  try {
+    if ('kill' in action) process.kill(action.kill, action.signal ?? 'SIGTERM');
+    else if ('run' in action) execFileSync(action.run[0], action.run.slice(1), { stdio: 'ignore', timeout: 20_000 });
+    else if ('remove' in action) rmSync(action.remove, { recursive: true, force: true });
+  } catch {
+    // Already gone (ESRCH), already stopped: nothing more to do for this one.
+  }
+}
+
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  pending += text;
+  let end;
+  while ((end = pending.indexOf('\n')) >= 0) {
+    const line = pending.slice(0, end);
+    pending = pending.slice(end + 1);
+    try {
+      const message = JSON.parse(line);
+      if ('add' in message) actions.set(message.add, message.action);
+      else if ('forget' in message) actions.delete(message.forget);
+    } catch {
+      // Not a line from reaper.ts: ignored.
+    }
+  }
+});
+process.stdin.on('close', () => {
+  for (const action of actions.values()) perform(action);
+  process.exit(0);
+});
+// The test process's terminal or group being signalled is not this process's business.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
