@@ -26,11 +26,11 @@ const crlDer = (pem: string): Uint8Array => Uint8Array.from(Buffer.from(pem.repl
 
 export type Verdict = { result: 'SUCCESS' | 'FAILURE'; detail: string };
 
-/** The validator's verdict on one case. */
-export function runLimboCase(test: LimboCase): Verdict {
+/** The validator's verdict on one case (`lazy`: its trust store built as the system store is). */
+export function runLimboCase(test: LimboCase, options: { lazy?: boolean } = {}): Verdict {
   let anchors: TrustAnchors;
   try {
-    anchors = TrustAnchors.fromDer(test.trusted_certs.map(der));
+    anchors = TrustAnchors.fromDer(test.trusted_certs.map(der), { lazy: options.lazy ?? false });
   } catch (error) {
     return { result: 'FAILURE', detail: `trust store refused: ${(error as Error).message}` };
   }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { ConfigurationError, TrustStore } from '@unitls/tls-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeSignatureVerifier } from '../src/x509/node-signature-verifier.js';
+import { parseCertificate } from '../src/x509/certificate.js';
+import { subjectOf } from '../src/x509/certificate-subject.js';
 import { certificatesIn } from '../src/x509/pem.js';
 import { SYSTEM_BUNDLE_FILES, systemStoreSources, systemTrustAnchors } from '../src/x509/system-store.js';
 import { trustAnchorsFor } from '../src/x509/trust-store.js';
@@ -78,5 +80,70 @@ describe('TrustStore.system()', () => {
       const chain = [test.peer_certificate, ...test.untrusted_intermediates].map(der);
       expect(() => verifyCertificateChain(chain, anchors, nodeSignatureVerifier, { purpose: 'serverAuth', serverName: test.expected_peer_name!.value, time: new Date(test.validation_time!) }), test.id).not.toThrow();
     }
+  });
+});
+
+describe('the system store, indexed by subject and decoded lazily (issue #17)', () => {
+  const osBundle = readFileSync(SYSTEM_BUNDLE_FILES.find((path) => systemStoreSources({}).files.includes(path))!, 'utf8');
+  const verify = (chain: Uint8Array[], anchors: ReturnType<typeof systemTrustAnchors>) =>
+    verifyCertificateChain(chain, anchors, nodeSignatureVerifier, { purpose: 'serverAuth', serverName: 'example.com' });
+
+  it('decodes no root when built, and only the roots a chain names as its issuer when verifying', () => {
+    const file = join(dir, 'os-plus-a.pem');
+    writeFileSync(file, osBundle + pem(rootA.der));
+    const anchors = systemTrustAnchors({ SSL_CERT_FILE: file });
+    expect(anchors.size).toBeGreaterThan(100);
+    expect(anchors.decodedCount).toBe(0);
+    verify([leaf(rootA, ['example.com']).der], anchors);
+    expect(anchors.decodedCount).toBe(1);
+    // Decoded once for the process: the next chain from the same root decodes nothing more.
+    verify([leaf(rootA, ['example.com']).der], anchors);
+    expect(anchors.decodedCount).toBe(1);
+    // A chain from a root the store lacks decodes nothing at all.
+    expect(() => verify([leaf(rootB, ['example.com']).der], anchors)).toThrow(/issuer is neither in the trust store/);
+    expect(anchors.decodedCount).toBe(1);
+  });
+
+  it('skips a malformed certificate, found when built or when first needed, without breaking the others', () => {
+    // rootA with its serialNumber's INTEGER tag made an OCTET STRING: the same subject, and an
+    // outline that indexes, but no certificate.
+    const broken = Uint8Array.from(rootA.der);
+    const tbsStart = broken[1]! > 0x80 ? 2 + (broken[1]! & 0x7f) : 2;
+    const tbsBody = tbsStart + (broken[tbsStart + 1]! > 0x80 ? 2 + (broken[tbsStart + 1]! & 0x7f) : 2);
+    const serialAt = broken[tbsBody] === 0xa0 ? tbsBody + 2 + broken[tbsBody + 1]! : tbsBody;
+    expect(broken[serialAt]).toBe(0x02);
+    broken[serialAt] = 0x04;
+    expect(subjectOf(broken)).toEqual(parseCertificate(rootA.der, 1 << 16).subject);
+    expect(() => parseCertificate(broken, 1 << 16)).toThrow(/malformed certificate/);
+    const garbage = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01);
+    const file = join(dir, 'with-malformed.pem');
+    writeFileSync(file, pem(garbage) + pem(broken) + pem(rootA.der) + pem(rootB.der));
+    const anchors = systemTrustAnchors({ SSL_CERT_FILE: file });
+    expect([anchors.size, anchors.skipped, anchors.decodedCount]).toEqual([3, 1, 0]);
+    expect(() => verify([leaf(rootA, ['example.com']).der], anchors)).not.toThrow();
+    expect([anchors.skipped, anchors.decodedCount]).toEqual([2, 2]);
+    expect(() => verify([leaf(rootB, ['example.com']).der], anchors)).not.toThrow();
+    expect(anchors.certificates.map((cert) => Buffer.from(cert.der).toString('hex'))).toEqual([rootA.der, rootB.der].map((der) => Buffer.from(der).toString('hex')));
+  });
+
+  it("finds from the raw DER the same subject a full decode does, for every certificate of x509-limbo and the OS store", () => {
+    const ders = [
+      ...certificatesIn(new TextEncoder().encode(osBundle)).certificates,
+      ...loadLimbo().flatMap((test) => [test.peer_certificate, ...test.untrusted_intermediates, ...test.trusted_certs]).map((text) => certificatesIn(new TextEncoder().encode(text)).certificates[0]!),
+    ];
+    let decoded = 0;
+    for (const der of ders) {
+      let subject: Uint8Array;
+      try {
+        subject = parseCertificate(der, 1 << 20, { cache: false }).subject;
+      } catch {
+        continue;
+      }
+      decoded++;
+      expect(Buffer.from(subjectOf(der)!).toString('hex')).toBe(Buffer.from(subject).toString('hex'));
+      // Any truncation is refused, never read past.
+      expect(subjectOf(der.subarray(0, der.length - 1))).toBeNull();
+    }
+    expect(decoded).toBeGreaterThan(500);
   });
 });

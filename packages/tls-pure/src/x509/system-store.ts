@@ -1,7 +1,8 @@
 /**
  * The operating system's trust store, read from the files where OpenSSL-based software finds it
- * (the same places and environment variables as OpenSSL and Go's crypto/x509), decoded once and
- * kept for the life of the process.
+ * (the same places and environment variables as OpenSSL and Go's crypto/x509), read and indexed
+ * once and kept for the life of the process; each root is decoded only when a chain names it as
+ * its issuer (trust-anchors.ts, `lazy`).
  *
  * @module
  */
@@ -93,9 +94,11 @@ let cached: { key: string; anchors: TrustAnchors } | undefined;
 /**
  * The operating system's trust anchors: `SSL_CERT_FILE` and/or `SSL_CERT_DIR` (colon-separated)
  * when set, else the first of {@link SYSTEM_BUNDLE_FILES} that exists, else the first of
- * {@link SYSTEM_DIRECTORIES}. Decoded on first use and cached until the sources change.
- * Certificates that do not decode are skipped; the anchors are not held to the CA profile
- * (see {@link TrustAnchors.checkProfile}).
+ * {@link SYSTEM_DIRECTORIES}. Read and indexed by subject on first use (a few milliseconds for
+ * Debian's ~140 roots) and cached until the sources change; a root is decoded when a chain first
+ * names it as its issuer, and kept decoded. Certificates that do not decode are skipped (then,
+ * or when first needed); the anchors are not held to the CA profile (see
+ * {@link TrustAnchors.checkProfile}).
  *
  * @throws ConfigurationError when no store is found or it holds no usable certificate (set
  *   SSL_CERT_FILE, or use TrustStore.fromFile).
@@ -104,7 +107,7 @@ export function systemTrustAnchors(env: Record<string, string | undefined> = pro
   const sources = systemStoreSources(env);
   const key = JSON.stringify(sources);
   if (cached?.key === key) return cached.anchors;
-  const anchors = TrustAnchors.fromDer(certificatesFrom(sources), { skipMalformed: true, checkProfile: false });
+  const anchors = TrustAnchors.fromDer(certificatesFrom(sources), { lazy: true, checkProfile: false });
   if (anchors.size === 0) {
     const where = [...sources.files, ...sources.directories];
     throw new ConfigurationError(
