@@ -9,7 +9,7 @@
  */
 import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
-import { deadlineSignal, untilAborted } from './deadline.js';
+import { deadlineSignal, throwIfAborted, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
 import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, recvIntoLostBuffer, recvIntoMisuse, RECV_INTO_LOST_BUFFER, sendAfterShutdown, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
@@ -240,9 +240,11 @@ export class BufferSocket implements TLSSocket {
    */
   static async open(buffer: TLSBuffer, transport: Transport, options: BufferSocketOptions = {}): Promise<BufferSocket> {
     const signal = deadlineSignal(options.signal, options.timeout);
-    if (signal?.aborted) {
+    try {
+      throwIfAborted(signal);
+    } catch (reason) {
       transport.destroy();
-      throw signal.reason;
+      throw reason;
     }
     const socket = new BufferSocket(INTERNAL, buffer, transport);
     try {

@@ -19,6 +19,7 @@ import {
   parseServerName,
   protocolBytes,
   sessionFingerprint,
+  throwIfAborted,
   untilAborted,
   type ServerName,
   type Address,
@@ -197,8 +198,10 @@ export class PureClientContext implements ClientContext {
 
   /**
    * Connects over TCP and completes the handshake. `timeout` (milliseconds) bounds the TCP connect
-   * and the handshake together; `signal` ends either wait with its reason (an already-aborted
-   * signal before any connection).
+   * and the handshake together, the work the handshake does in this process included
+   * (certificate verification; with TrustStore.system(), decoding a root on its first use): a
+   * handshake that ends after it fails with TimeoutError. `signal` ends either wait with its
+   * reason (an already-aborted signal before any connection).
    *
    * @throws ConfigurationError for a bad server name or a session from another context or name,
    *   before any connection; the signal's reason (AbortError, TimeoutError) when it aborts first;
@@ -212,7 +215,8 @@ export class PureClientContext implements ClientContext {
     const signal = deadlineSignal(options.signal, options.timeout);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
     const buffer = this.#buffer(parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect'), options.session ?? null);
-    if (signal?.aborted) throw signal.reason;
+    // Past the deadline already (creating the buffer is work too): the timer may not have fired yet.
+    throwIfAborted(signal);
     // Half-open: our close_notify must still go out after the peer's FIN (issue #14 item 5).
     // Read into reused memory (tls-core's connectDirect, fed through copyIncoming): no fresh ArrayBuffer per read.
     const tcp = connectDirect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
