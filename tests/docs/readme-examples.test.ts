@@ -31,6 +31,18 @@ it('finds the examples of every README that shows code', () => {
   expect(examples.length).toBeGreaterThanOrEqual(30);
 });
 
+// Trial 8: a TypeScript example copied into example.ts and run with `npx tsx example.ts` in a fresh
+// project (no "type": "module") failed on its top-level await. The runner below runs each as
+// example.mts, as the READMEs tell.
+it('every README with a TypeScript example says how to run one with tsx (.mts or "type": "module")', () => {
+  const withTs = [...new Set(examples.filter((e) => e.lang === 'ts').map((e) => e.readme))];
+  expect(withTs.length).toBeGreaterThan(10);
+  for (const readme of withTs) {
+    const text = readFileSync(join(root, readme), 'utf8');
+    expect(text, readme).toMatch(/save it as `example\.mts` \(or give your package\.json\s+`"type": "module"`\) and run\s+`npx tsx example\.mts`/);
+  }
+});
+
 it('type-checks every TypeScript example against the built packages', { timeout: 180_000 }, async () => {
   const dir = join(work, 'typecheck');
   rmSync(dir, { recursive: true, force: true });
@@ -93,7 +105,7 @@ describe('README examples run against local servers', () => {
   }
 
   function run(example: Example, dir: string): Promise<{ stdout: string; stderr: string; code: number | null; finished: boolean }> {
-    const file = join(dir, example.lang === 'ts' ? 'example.ts' : 'example.mjs');
+    const file = join(dir, example.lang === 'ts' ? 'example.mts' : 'example.mjs');
     writeFileSync(file, example.code);
     const routes = Object.fromEntries(Object.entries(example.routes).map(([target, server]) => [target, servers.port(server)]));
     const child = spawn(
