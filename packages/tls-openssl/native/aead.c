@@ -1,7 +1,7 @@
 /*
- * An AEAD keyed once (issue #17): one EVP_CIPHER_CTX per key and direction, a new nonce per call
- * through EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce, -1), sealing and opening into memory the
- * caller gives. No JavaScript memory per call: node:crypto's Cipheriv takes one IV for life and
+ * An AEAD keyed once (issue #17): one EVP_CIPHER_CTX per key, a new nonce (and the direction) per
+ * call through EVP_EncryptInit_ex / EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce), which keep the
+ * key schedule, sealing and opening into memory the caller gives. No JavaScript memory per call: node:crypto's Cipheriv takes one IV for life and
  * returns a fresh ArrayBuffer from every update, which is what sets off V8's "external memory
  * pressure" scavenges and then its Mark-Compacts in tls-pure's bulk transfers.
  *
@@ -20,7 +20,6 @@ enum { AEAD_MAGIC = 0x75616561, NONCE_LENGTH = 12, TAG_LENGTH = 16 };
 typedef struct {
   uint32_t magic; /* AEAD_MAGIC */
   EVP_CIPHER_CTX *ctx;
-  int encrypt;
 } Aead;
 
 static void aead_finalize(napi_env env, void *data, void *hint) {
@@ -39,10 +38,10 @@ static const EVP_CIPHER *cipher_named(const char *name) {
   return NULL;
 }
 
-/* aeadCreate(algorithm, key, encrypt) -> an opaque AEAD object (the key is copied into OpenSSL's context). */
+/* aeadCreate(algorithm, key) -> an opaque AEAD object (the key is copied into OpenSSL's context). */
 napi_value aead_create(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!args_of(env, info, 3, argv, NULL)) return NULL;
+  napi_value argv[2];
+  if (!args_of(env, info, 2, argv, NULL)) return NULL;
   char *name = NULL;
   if (!string_of(env, argv[0], "algorithm", &name)) return NULL;
   const EVP_CIPHER *cipher = cipher_named(name);
@@ -58,18 +57,16 @@ napi_value aead_create(napi_env env, napi_callback_info info) {
     throw_range_error(env, "UNITLS_INVALID_ARGUMENT", "key has the wrong length for the algorithm");
     return NULL;
   }
-  bool encrypt;
-  CHECK(napi_get_value_bool(env, argv[2], &encrypt));
   Aead *aead = calloc(1, sizeof *aead);
   if (aead == NULL) {
     throw_error(env, "UNITLS_OUT_OF_MEMORY", "out of memory");
     return NULL;
   }
   aead->magic = AEAD_MAGIC;
-  aead->encrypt = encrypt;
   aead->ctx = EVP_CIPHER_CTX_new();
-  /* The key once; the nonce length stays the default 12 bytes of both ciphers. */
-  if (aead->ctx == NULL || EVP_CipherInit_ex(aead->ctx, cipher, NULL, key, NULL, encrypt) != 1) {
+  /* The key once; the nonce length stays the default 12 bytes of both ciphers. Both directions of
+   * GCM and ChaCha20-Poly1305 use the cipher's encryption, so one key schedule serves both. */
+  if (aead->ctx == NULL || EVP_CipherInit_ex(aead->ctx, cipher, NULL, key, NULL, 1) != 1) {
     throw_openssl(env, "cannot key the AEAD", 0);
     aead_finalize(env, aead, NULL);
     return NULL;
@@ -83,31 +80,31 @@ napi_value aead_create(napi_env env, napi_callback_info info) {
   return object;
 }
 
-/* `this` as a live AEAD of the given direction; false with a TypeError thrown otherwise. */
-static bool aead_of(napi_env env, napi_value value, int encrypt, Aead **out) {
+/* `this` as a live AEAD; false with a TypeError thrown otherwise. */
+static bool aead_of(napi_env env, napi_value value, Aead **out) {
   void *found = NULL;
-  if (napi_unwrap(env, value, &found) == napi_ok && found != NULL && ((Aead *)found)->magic == AEAD_MAGIC && ((Aead *)found)->encrypt == encrypt) {
+  if (napi_unwrap(env, value, &found) == napi_ok && found != NULL && ((Aead *)found)->magic == AEAD_MAGIC) {
     *out = found;
     return true;
   }
-  throw_type_error(env, "UNITLS_ADDON", encrypt ? "not a tls-openssl sealing AEAD" : "not a tls-openssl opening AEAD");
+  throw_type_error(env, "UNITLS_ADDON", "not a tls-openssl AEAD");
   return false;
 }
 
-/* One call's arguments: (nonce, additionalData, input, target, offset) with `this` an AEAD of the
- * given direction, the nonce 12 bytes and the offset inside the target; false with an exception pending. */
+/* One call's arguments: (nonce, additionalData, input, target, offset) with `this` an AEAD, the
+ * nonce 12 bytes and the offset inside the target; false with an exception pending. */
 typedef struct {
   Aead *aead;
   unsigned char *nonce, *aad, *input, *target;
   size_t aad_len, input_len, room; /* room: the target's bytes from offset */
 } Call;
 
-static bool call_args(napi_env env, napi_callback_info info, int encrypt, const char *input_name, Call *call) {
+static bool call_args(napi_env env, napi_callback_info info, const char *input_name, Call *call) {
   napi_value argv[5], self;
   size_t argc = 5, nonce_len, target_len;
   int64_t offset;
   CHECK_OR(napi_get_cb_info(env, info, &argc, argv, &self, NULL), false);
-  if (!aead_of(env, self, encrypt, &call->aead) || !bytes_arg(env, argv[0], "nonce", &call->nonce, &nonce_len) ||
+  if (!aead_of(env, self, &call->aead) || !bytes_arg(env, argv[0], "nonce", &call->nonce, &nonce_len) ||
       !bytes_arg(env, argv[1], "additionalData", &call->aad, &call->aad_len) || !bytes_arg(env, argv[2], input_name, &call->input, &call->input_len) ||
       !bytes_arg(env, argv[3], "target", &call->target, &target_len)) {
     return false;
@@ -133,12 +130,12 @@ static bool overlap(const unsigned char *a, size_t a_len, const unsigned char *b
 
 /*
  * aeadSeal(nonce, additionalData, plaintext, target, offset) -> bytes written (plaintext length + 16):
- * ciphertext || tag into target from offset. `this`: a sealing AEAD. RangeError when they do not
+ * ciphertext || tag into target from offset. `this`: an AEAD. RangeError when they do not
  * fit or overlap the plaintext (nothing written).
  */
 napi_value aead_seal(napi_env env, napi_callback_info info) {
   Call c;
-  if (!call_args(env, info, 1, "plaintext", &c)) return NULL;
+  if (!call_args(env, info, "plaintext", &c)) return NULL;
   unsigned char *out = c.target, *plain = c.input;
   size_t plain_len = c.input_len;
   if (plain_len + TAG_LENGTH > c.room) {
@@ -164,11 +161,11 @@ napi_value aead_seal(napi_env env, napi_callback_info info) {
 /*
  * aeadOpen(nonce, additionalData, sealed, target, offset) -> plaintext bytes written into target
  * from offset (sealed length - 16), or -1 when authentication fails (nothing of it left there).
- * `this`: an opening AEAD. `target` may be `sealed` itself at the same offset (in place).
+ * `this`: an AEAD. `target` may be `sealed` itself at the same offset (in place).
  */
 napi_value aead_open(napi_env env, napi_callback_info info) {
   Call c;
-  if (!call_args(env, info, 0, "sealed", &c)) return NULL;
+  if (!call_args(env, info, "sealed", &c)) return NULL;
   unsigned char *out = c.target, *sealed = c.input;
   size_t sealed_len = c.input_len;
   if (sealed_len < TAG_LENGTH) return int_value(env, -1);

@@ -33,8 +33,8 @@ export interface Addon {
   info(this: object): NativeInfo;
   session(this: object): Buffer | undefined;
   free(object: object): void;
-  /** A keyed AEAD (aead.c): one direction (`encrypt`) of AES-128/256-GCM or ChaCha20-Poly1305. */
-  aeadCreate(algorithm: string, key: Uint8Array, encrypt: boolean): object;
+  /** A keyed AEAD (aead.c): AES-128/256-GCM or ChaCha20-Poly1305, one OpenSSL context for both directions. */
+  aeadCreate(algorithm: string, key: Uint8Array): object;
   /** Ciphertext || tag written into target from offset; returns its length (plaintext + 16). */
   aeadSeal(this: object, nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
   /** Plaintext written into target from offset; returns its length, or -1 when authentication fails. */

@@ -1,6 +1,6 @@
 /**
  * `@unitls/tls-openssl/aead`: an AEAD for tls-pure's record layer over this package's addon (issue
- * #17), opt-in. Each key gets one OpenSSL `EVP_CIPHER_CTX` per direction, keyed once; every record
+ * #17), opt-in. Each key gets one OpenSSL `EVP_CIPHER_CTX`, keyed once; every record
  * takes a new nonce on it and is sealed straight into the caller's memory, so a sent record costs
  * no JavaScript memory (node:crypto's `Cipheriv` takes one IV for life and returns a fresh
  * ArrayBuffer from every `update`: that memory is what sets off V8's garbage collections in
@@ -59,14 +59,12 @@ export interface OpenSSLAead {
 
 class NativeAead implements OpenSSLAead {
   readonly tagLength = TAG_LENGTH;
-  // One context per direction, both keyed now (the key is not kept in JavaScript memory): tls-pure
-  // uses each record protection's AEAD in one direction only, and OpenSSL's GCM context must know it.
-  readonly #sealer: object;
-  readonly #opener: object;
+  // One OpenSSL context, keyed now (the key is not kept in JavaScript memory); each call sets its
+  // direction and nonce. About 1.5 KB of C memory per key.
+  readonly #native: object;
 
   constructor(algorithm: OpenSSLAeadAlgorithm, key: Uint8Array) {
-    this.#sealer = addon.aeadCreate(algorithm, key, true);
-    this.#opener = addon.aeadCreate(algorithm, key, false);
+    this.#native = addon.aeadCreate(algorithm, key);
   }
 
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array | readonly Uint8Array[], prefix?: Uint8Array): Uint8Array {
@@ -74,21 +72,21 @@ class NativeAead implements OpenSSLAead {
     const start = prefix?.length ?? 0;
     const out = Buffer.allocUnsafeSlow(start + contiguous.length + TAG_LENGTH);
     if (prefix !== undefined) out.set(prefix);
-    addon.aeadSeal.call(this.#sealer, nonce, additionalData, contiguous, out, start);
+    addon.aeadSeal.call(this.#native, nonce, additionalData, contiguous, out, start);
     return out;
   }
 
   sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number {
     // The addon would read a fraction as its integer part.
     if (!Number.isInteger(offset)) throw new RangeError(`sealInto: offset must be an integer, got ${offset}`);
-    return addon.aeadSeal.call(this.#sealer, nonce, additionalData, plaintext, target, offset);
+    return addon.aeadSeal.call(this.#native, nonce, additionalData, plaintext, target, offset);
   }
 
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
     if (ciphertext.length < TAG_LENGTH) return null;
     // Not from Buffer's shared pool: each record's plaintext is memory of its own, as node:crypto's.
     const out = Buffer.allocUnsafeSlow(ciphertext.length - TAG_LENGTH);
-    return addon.aeadOpen.call(this.#opener, nonce, additionalData, ciphertext, out, 0) < 0 ? null : out;
+    return addon.aeadOpen.call(this.#native, nonce, additionalData, ciphertext, out, 0) < 0 ? null : out;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Issue #17: @unitls/tls-openssl/aead, the AEAD tls-pure can take from this addon (one OpenSSL
- * context per key and direction, a new nonce per call, sealing into the caller's memory). What it
+ * context per key for both directions, a new nonce per call, sealing into the caller's memory). What it
  * seals is node:crypto's AEAD byte for byte (published vectors and random inputs, every offset),
  * each context takes nonce after nonce, a flipped bit or a wrong nonce or additional data opens to
  * null, and bad arguments are refused with typed errors before anything is written. tls-pure's own
@@ -10,6 +10,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { addon } from '../src/addon.js';
 import { OPENSSL_AEADS, openSslAead, withOpenSSLAead, type OpenSSLAeadAlgorithm } from '../src/aead.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
@@ -113,6 +114,20 @@ describe('openSslAead', () => {
     const before = process.memoryUsage().arrayBuffers;
     for (let i = 0; i < 64; i++) aead.sealInto(nonce, header, plaintext, target, 0);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('openSslAead memory', () => {
+  it('keeps one OpenSSL context per key for both directions (under 2 KB of C memory each; two contexts took 2.8 KB)', () => {
+    const bytes = addon.heapInUse();
+    expect(bytes, 'heapInUse needs glibc (mallinfo2)').toBeGreaterThan(0);
+    const kept = Array.from({ length: 200 }, (_, i) => openSslAead('aes-128-gcm', new Uint8Array(16).fill(i)));
+    const perKey = (addon.heapInUse() - bytes) / kept.length;
+    expect(perKey).toBeLessThan(2000);
+    // Both directions work on the one context, in any order.
+    const nonce = new Uint8Array(12);
+    const sealed = kept[7]!.seal(nonce, new Uint8Array(0), Buffer.from('x'));
+    expect(Buffer.from(kept[7]!.open(nonce, new Uint8Array(0), sealed)!).toString()).toBe('x');
   });
 });
 
