@@ -144,15 +144,22 @@ class Lane {
     } catch (error) {
       done = Promise.reject(error);
     }
-    done.then(this.#next, this.#next);
+    const after = (this.#after ??= () => this.#next());
+    done.then(after, after);
     return done;
   }
 
-  readonly #next = (): void => {
+  /**
+   * {@link #next} as a function of its own for the tasks' promises, made by the first task: a
+   * lane that only ever saw {@link enter} (an idle socket's recv) holds none.
+   */
+  #after: (() => void) | null = null;
+
+  #next(): void {
     const next = this.#waiting?.shift();
     if (next === undefined) this.#busy = false;
     else next();
-  };
+  }
 }
 
 /** What close() interrupts a waiting recv's transport read with; the recv then rejects with recvEndedByClose. */

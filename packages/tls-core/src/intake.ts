@@ -77,8 +77,7 @@ export interface Intake {
 export function intakeFor(transport: Transport, buffer: TLSBuffer): Intake {
   const direct = transport instanceof Socket ? directReads.get(transport) : undefined;
   if (direct === undefined) return new PulledIntake(transport, buffer);
-  const copy = copiesIncoming(buffer) ? (data: Uint8Array) => buffer.copyIncoming(data) : (data: Uint8Array) => copyThroughProcessIncoming(buffer, data);
-  return new DirectIntake(transport as Socket, direct, buffer, copy);
+  return new DirectIntake(transport as Socket, direct, buffer);
 }
 
 /**
@@ -212,24 +211,38 @@ class PulledIntake implements Intake {
   }
 }
 
-/** One read buffer for every direct socket: each read is consumed before the next can start. */
-let sharedReadBuffer: Buffer | undefined;
+/**
+ * node:net's `onread` option of every direct socket: one read buffer (each read is consumed before
+ * the next can start) and one callback, which node:net calls with the socket as `this` and which
+ * finds the socket's reads through {@link directReads}. Shared: an idle connection holds no
+ * closure, context or option object of its own for it. Made on first use.
+ */
+let sharedOnread: { readonly buffer: Buffer; readonly callback: (this: Socket, count: number, buffer: Uint8Array) => boolean } | undefined;
+
+function onreadOption(): NonNullable<typeof sharedOnread> {
+  return (sharedOnread ??= { buffer: Buffer.allocUnsafeSlow(DIRECT_READ_SIZE), callback: directRead });
+}
 
 /** A direct socket's reads; `sink` takes them once a BufferSocket runs on it. */
 class DirectReads {
-  sink: ((data: Uint8Array) => boolean) | null = null;
-  /** Copies of what was read before there was a sink. */
-  early: Uint8Array[] = [];
-  readonly onread = {
-    buffer: (sharedReadBuffer ??= Buffer.allocUnsafeSlow(DIRECT_READ_SIZE)),
-    // Returning false stops reading (node:net's onread contract) until socket.resume().
-    callback: (count: number, buffer: Uint8Array): boolean => {
-      const data = buffer.subarray(0, count);
-      if (this.sink !== null) return this.sink(data);
-      this.early.push(new Uint8Array(data));
-      return true;
-    },
-  };
+  sink: DirectIntake | null = null;
+  /** Copies of what was read before there was a sink; null while there are none; false once the sink detached (reads are dropped). */
+  early: Uint8Array[] | null | false = null;
+}
+
+/**
+ * The shared `onread` callback (`this` is the socket). Returning false stops reading (node:net's
+ * onread contract) until socket.resume().
+ */
+function directRead(this: Socket, count: number, buffer: Uint8Array): boolean {
+  const reads = directReads.get(this);
+  if (reads === undefined) return true; // not a socket of ours: nothing would read it
+  const data = buffer.subarray(0, count);
+  if (reads.sink !== null) return reads.sink.deliver(data);
+  if (reads.early === false) return true;
+  if (reads.early === null) reads.early = [];
+  reads.early.push(new Uint8Array(data));
+  return true;
 }
 
 const directReads = new WeakMap<Socket, DirectReads>();
@@ -241,7 +254,7 @@ const directReads = new WeakMap<Socket, DirectReads>();
  */
 export function connectDirect(options: TcpNetConnectOpts): Socket {
   const reads = new DirectReads();
-  const socket = netConnect({ ...options, onread: reads.onread });
+  const socket = netConnect({ ...options, onread: onreadOption() });
   directReads.set(socket, reads);
   return socket;
 }
@@ -265,7 +278,7 @@ export function readDirectly(accepted: Socket): Socket {
   const fields = accepted as unknown as AcceptedFields;
   if (fields._handle == null || accepted.destroyed) return accepted;
   const reads = new DirectReads();
-  const options = { handle: fields._handle, allowHalfOpen: accepted.allowHalfOpen, readable: true, writable: true, onread: reads.onread };
+  const options = { handle: fields._handle, allowHalfOpen: accepted.allowHalfOpen, readable: true, writable: true, onread: onreadOption() };
   const socket = new Socket(options as SocketConstructorOpts);
   const moved = socket as unknown as AcceptedFields;
   moved.server = fields.server;
@@ -282,7 +295,8 @@ class DirectIntake implements Intake {
   readonly #socket: Socket;
   readonly #reads: DirectReads;
   readonly #buffer: TLSBuffer;
-  readonly #copy: (data: Uint8Array) => number;
+  /** Whether the buffer offers copyIncoming (else {@link copyThroughProcessIncoming}). */
+  readonly #copies: boolean;
   /** A copy of what the buffer had no room for (it never has, below READ_AHEAD, for tls-openssl). */
   #held: Uint8Array | null = null;
   #paused = false;
@@ -295,28 +309,38 @@ class DirectIntake implements Intake {
   /** What {@link wait} was given (BufferSocket's one-promise recv), called at the next wake. */
   #waiter: (() => void) | null = null;
 
-  constructor(socket: Socket, reads: DirectReads, buffer: TLSBuffer, copy: (data: Uint8Array) => number) {
+  constructor(socket: Socket, reads: DirectReads, buffer: TLSBuffer) {
     this.#socket = socket;
     this.#reads = reads;
     this.#buffer = buffer;
-    this.#copy = copy;
-    socket.on('end', this.#onEnd);
-    socket.on('close', this.#onEnd);
-    socket.on('error', this.#onError);
+    this.#copies = copiesIncoming(buffer);
+    // The same three functions for every socket (`this` is the socket): they find this intake
+    // through its reads' sink, so an idle connection holds no closures for them.
+    socket.on('end', DirectIntake.#onEnd);
+    socket.on('close', DirectIntake.#onEnd);
+    socket.on('error', DirectIntake.#onError);
     if (socket.readableEnded || socket.destroyed) this.#ended = true;
     if (socket.errored !== null && socket.errored !== undefined) this.#error = socket.errored;
     const early = reads.early;
-    reads.early = [];
-    reads.sink = this.#deliver;
-    for (const data of early) this.#deliver(data);
+    reads.early = null;
+    reads.sink = this;
+    if (early) for (const data of early) this.deliver(data);
   }
 
   get fed(): number {
     return this.#fed;
   }
 
-  /** The onread callback's work: copy into the buffer now (the shared buffer is reused next). */
-  readonly #deliver = (data: Uint8Array): boolean => {
+  /** Copies `data` into the buffer; the count taken. */
+  #copy(data: Uint8Array): number {
+    return this.#copies ? (this.#buffer as TLSBuffer & CopyingBuffer).copyIncoming(data) : copyThroughProcessIncoming(this.#buffer, data);
+  }
+
+  /**
+   * The onread callback's work: copy into the buffer now (the shared buffer is reused next).
+   * Returns whether to go on reading.
+   */
+  deliver(data: Uint8Array): boolean {
     if (this.#held !== null) {
       this.#held = concat(this.#held, data);
     } else {
@@ -327,17 +351,26 @@ class DirectIntake implements Intake {
     this.#wake();
     this.#paused = this.#held !== null || this.#buffer.incomingBytesBuffered() >= READ_AHEAD;
     return !this.#paused;
-  };
+  }
 
-  readonly #onEnd = (): void => {
-    this.#ended = true;
-    this.#wake();
-  };
+  /** The intake reading `socket` now, if any (its listeners stay until {@link detach}). */
+  static #of(socket: Socket): DirectIntake | null {
+    return directReads.get(socket)?.sink ?? null;
+  }
 
-  readonly #onError = (error: unknown): void => {
-    this.#error ??= error;
-    this.#wake();
-  };
+  static #onEnd(this: Socket): void {
+    const intake = DirectIntake.#of(this);
+    if (intake === null) return;
+    intake.#ended = true;
+    intake.#wake();
+  }
+
+  static #onError(this: Socket, error: unknown): void {
+    const intake = DirectIntake.#of(this);
+    if (intake === null) return;
+    intake.#error ??= error;
+    intake.#wake();
+  }
 
   #wake(): void {
     const arrived = this.#arrived;
@@ -406,18 +439,16 @@ class DirectIntake implements Intake {
   }
 
   detach(): void {
-    this.#socket.off('end', this.#onEnd);
-    this.#socket.off('close', this.#onEnd);
-    this.#socket.off('error', this.#onError);
-    this.#reads.sink = drop;
+    this.#socket.off('end', DirectIntake.#onEnd);
+    this.#socket.off('close', DirectIntake.#onEnd);
+    this.#socket.off('error', DirectIntake.#onError);
+    // What the socket still reads is dropped.
+    this.#reads.sink = null;
+    this.#reads.early = false;
     this.#held = null;
     this.#ended = true;
     this.#wake();
   }
-}
-
-function drop(): boolean {
-  return true;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
