@@ -176,6 +176,7 @@ export class NodeClientContext implements ClientContext {
             fail(mismatch);
             return;
           }
+          dropHandshakeEndListener(socket);
           const connected = connectedSocket(this, socket, end, peer, serverHostname);
           settled = true;
           resolve(connected);
@@ -203,6 +204,21 @@ function tcpConnected(tcp: Socket): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * Removes node:tls's 'end' listener of the handshake (`onConnectEnd`: a connection that ends before
+ * its handshake is done fails with ECONNRESET), which node:tls itself removes only after the
+ * 'secureConnect' listeners ran. Removed first, so the socket's reader adds its 'end' listener
+ * beside node:tls's one alone: a third listener grows the array of 'end' listeners, and the array
+ * keeps that room for the connection's life (~150 bytes per idle client). Recognised by its name;
+ * another Node's listener stays as it is.
+ */
+function dropHandshakeEndListener(socket: tls.TLSSocket): void {
+  for (const listener of socket.rawListeners('end')) {
+    const own = (listener as { listener?: (...args: unknown[]) => void }).listener ?? listener;
+    if (own.name === 'onConnectEnd') socket.removeListener('end', own as (...args: unknown[]) => void);
+  }
 }
 
 /**

@@ -103,6 +103,17 @@ function halfOpen(raw: Socket): Socket {
  */
 const watched = new WeakMap<Transport, NativeEnd>();
 
+/** The method a {@link SessionKeeper} keeps its session with (a symbol: not part of the socket's API). */
+export const KEEP_SESSION = Symbol('keep the session');
+
+/**
+ * A client socket that reads its session from node:tls when asked (socket.ts): its connection's end
+ * tells it first when node:tls may let go of it (the end or a failure read from the network).
+ */
+export interface SessionKeeper {
+  [KEEP_SESSION](): void;
+}
+
 /** How the TLS stream ended; `null` while it has not. 'fin reported': recv reported its RaggedEOF. */
 type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
 
@@ -124,6 +135,8 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   #reader: ChunkReader | null = null;
   /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
   #pausedBy: 'handle' | 'stream' | null = null;
+  /** The client socket told of the end ({@link keepSessionFor}), or null. */
+  #keeper: SessionKeeper | null = null;
 
   constructor(raw: Socket) {
     this.raw = halfOpen(raw);
@@ -191,6 +204,11 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     if (end !== undefined) (end.#tls as { _emitTLSError?: (error: Error) => void } | null)?._emitTLSError?.(error);
   }
 
+  /** `keeper` is told of the end or a failure before node:tls gets it (and may let go of its session). */
+  keepSessionFor(keeper: SessionKeeper): void {
+    this.#keeper = keeper;
+  }
+
   /**
    * From now on decrypted records go straight to `reader` (native-read.ts), where Node's handle
    * allows it; otherwise they keep node:tls's stream. Call once the handshake is done.
@@ -236,8 +254,12 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     const end = watched.get(rawOf(this)!)!;
     const reader = end.#reader;
     if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, end.#onread!, this, arrayBuffer);
-    // The end or a failure: the TCP handle may go now, and getpeername() still answers after it.
-    if (arrayBuffer === undefined) keepPeerAddress(end.raw);
+    // The end or a failure: the TCP handle may go now, and getpeername() still answers after it
+    // (session() too: node:tls's TLS state may go with it).
+    if (arrayBuffer === undefined) {
+      keepPeerAddress(end.raw);
+      end.#keeper?.[KEEP_SESSION]();
+    }
     const result = end.#onread!.call(this, arrayBuffer);
     // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
     if (arrayBuffer === undefined) end.#decide(this);

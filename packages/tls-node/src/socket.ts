@@ -26,7 +26,7 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
-import { NativeEnd, keepPeerAddress, peerAddress } from './native-end.js';
+import { KEEP_SESSION, NativeEnd, keepPeerAddress, peerAddress, type SessionKeeper } from './native-end.js';
 import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
@@ -49,7 +49,7 @@ export const NOT_USER_CONSTRUCTED =
  * A connected TLSSocket over a node:tls socket whose handshake is done. Built only by this
  * package's contexts (a user's `new NodeTLSSocket()` throws TypeError).
  */
-export class NodeTLSSocket implements TLSSocket {
+export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   readonly #context: ClientContext | ServerContext;
   readonly #socket: NodeTlsSocket;
   readonly #end: StreamEnd;
@@ -58,6 +58,11 @@ export class NodeTLSSocket implements TLSSocket {
   // The send in progress (null when none is: an idle connection holds no promise); the next one
   // starts once it settled, whether it was sent or failed.
   #sending: Promise<unknown> | null = null;
+  /**
+   * The session, kept once node:tls may let go of it ({@link KEEP_SESSION}: close(), the
+   * connection's end); null before, while session() reads node:tls's own when asked. Not kept as
+   * the tickets arrive: an idle client then held a copy of the session (~0.8 KiB) and a listener.
+   */
   #session: Uint8Array | null = null;
   /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
   #writeShut: Promise<void> | null = null;
@@ -67,6 +72,8 @@ export class NodeTLSSocket implements TLSSocket {
    * peerCertificateChain()), or for a resumed session the DER the session kept. One copy per connection.
    */
   readonly #peer: X509Certificate | Uint8Array | null;
+  /** The ticket a TLS 1.3 connection resumed with, which session() tells from a new one; null otherwise. */
+  readonly #resumedTicket: Uint8Array | null;
   readonly #serverHostname: string | null;
   readonly #version: TLSVersion | null;
   readonly #cipher: number | null;
@@ -108,13 +115,10 @@ export class NodeTLSSocket implements TLSSocket {
     const alpn = socket.alpnProtocol;
     // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
     this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
-    // TLS 1.3 tickets arrive after the handshake; keep the latest for session(). Clients only:
-    // servers resume nobody (session() is null there), and an idle server connection holds less.
-    if (serverHostname !== null) {
-      socket.on('session', (session: Buffer) => {
-        this.#session = session;
-      });
-    }
+    this.#resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (socket.getTLSTicket() ?? null) : null;
+    // session() reads node:tls's session when asked; the end tells this socket before node:tls
+    // may let go of it (clients only: servers resume nobody, session() is null there).
+    if (serverHostname !== null) end.keepSessionFor(this);
   }
 
   /** The context this socket was made from. */
@@ -136,9 +140,34 @@ export class NodeTLSSocket implements TLSSocket {
    */
   session(): TLSSession | null {
     if (this.#serverHostname === null) return null; // server side: clients resume, servers do not
-    const data = this.#session ?? (this.#socket.getProtocol() === 'TLSv1.3' ? null : this.#socket.getSession() ?? null);
+    const data = this.#session ?? this.#liveSession();
     // Bound to this socket's context and the name verified (see tls-core's sealSession).
     return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerDer());
+  }
+
+  /**
+   * @internal Called before node:tls may let go of its TLS state (close(), and the connection's
+   * end or failure as its {@link StreamEnd} sees it): keeps the session for session(), as the PEP
+   * keeps what a socket negotiated until close(). A connection a TLS error ended keeps none.
+   */
+  [KEEP_SESSION](): void {
+    this.#session ??= this.#liveSession();
+  }
+
+  /**
+   * The resumable session node:tls holds now (a fresh copy of it), or null: none yet, or its handle
+   * is gone. In TLS 1.3 the session becomes resumable with a ticket the server sends after the
+   * handshake; OpenSSL keeps the latest in the connection's session (as node:tls's 'session' event
+   * hands it out), so a ticket there is one that arrived, unless it is the ticket this connection
+   * resumed with (a server may send none on a resumed connection).
+   */
+  #liveSession(): Uint8Array | null {
+    const socket = this.#socket;
+    if (this.#version !== 'TLSv1.3') return socket.getSession() ?? null;
+    const ticket = socket.getTLSTicket();
+    if (ticket === undefined || ticket === null) return null;
+    if (this.#resumedTicket !== null && Buffer.compare(ticket, this.#resumedTicket) === 0) return null;
+    return socket.getSession() ?? null;
   }
 
   /**
@@ -300,6 +329,7 @@ export class NodeTLSSocket implements TLSSocket {
   async close(force = false): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#serverHostname !== null) this[KEEP_SESSION]();
     // A recv the detach ends rejects with recvEndedByClose, not an empty array (see StreamEnd).
     this.#end.closing();
     this.#reader.detach();

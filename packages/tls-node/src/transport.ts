@@ -20,7 +20,7 @@ import { Duplex } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
-import { NativeEnd, hasNativeHandle } from './native-end.js';
+import { KEEP_SESSION, NativeEnd, hasNativeHandle, type SessionKeeper } from './native-end.js';
 
 export { directConnectSupported } from './native-end.js';
 
@@ -91,13 +91,28 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
     raw.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) raw.pause();
     });
-    raw.on('end', () => this.#endReadable());
+    raw.on('end', () => {
+      this.#keeper?.[KEEP_SESSION]();
+      this.#endReadable();
+    });
     // Over a TCP socket node:tls learns of resets and closes from the socket itself; over a
     // JavaScript stream only what we hand on reaches it, so errors and abrupt closes go to it directly.
-    raw.on('error', (error: Error) => (this.#tls ?? this).destroy(error));
+    raw.on('error', (error: Error) => {
+      this.#keeper?.[KEEP_SESSION]();
+      (this.#tls ?? this).destroy(error);
+    });
     raw.on('close', () => {
+      this.#keeper?.[KEEP_SESSION]();
       if (!this.#rawEnded) (this.#tls ?? this).destroy();
     });
+  }
+
+  /** The client socket told of the end or a failure before node:tls may let go of its TLS state. */
+  #keeper: SessionKeeper | null = null;
+
+  /** `keeper` is told of the TLS stream's end, the transport's end or failure, before node:tls may let go of its session. */
+  keepSessionFor(keeper: SessionKeeper): void {
+    this.#keeper = keeper;
   }
 
   #endReadable(): void {
@@ -117,6 +132,9 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
       // that did not end the TLS stream, no close_notify came. Unknown (another runtime): assume clean.
       if (tlsStreamEnded(tls) === false) this.#endedWithoutCloseNotify = true;
     });
+    // The TLS stream's own end (a close_notify) comes before the transport's, and once both
+    // sides ended node:tls destroys its TLS state right after this event.
+    tls.prependListener('end', () => this.#keeper?.[KEEP_SESSION]());
   }
 
   /** True once the transport ended while the TLS stream was still open (no close_notify). */

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
+import { jsTransport } from '../../../tests/support/sockets.js';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
@@ -50,7 +51,7 @@ function watchListeners(seen: (event: string | symbol, isServer: boolean, socket
 }
 
 describe('an idle tls-node connection', () => {
-  it('listens for session tickets on the client side only, and the client still gets one', async () => {
+  it('listens for session tickets on neither side: the client reads its session from node:tls when asked, and still after close()', async () => {
     const { server, client } = await pkiConfigurations();
     const sessionListeners: Array<'server' | 'client'> = [];
     watchListeners((event, isServer) => {
@@ -60,15 +61,111 @@ describe('an idle tls-node connection', () => {
     listener.listen(8);
     try {
       const { socket, accepted } = await connectPair(listener, client);
-      // A round trip: the server's TLS 1.3 tickets reach the client before its answer.
+      // Before: a 'session' listener per client, keeping a copy of each ticket's session.
+      expect(sessionListeners).toEqual([]);
+      // No ticket before the round trip (TLS 1.3: they come after the handshake)...
+      expect(socket.session()).toBeNull();
       await accepted.send(Buffer.from('ping'));
       expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
       await socket.send(Buffer.from('pong'));
       expect(Buffer.from(await accepted.recv(4)).toString()).toBe('pong');
-      expect(sessionListeners).toEqual(['client']);
-      expect(socket.session()).not.toBeNull();
+      // ...then node:tls's latest session, which resumes.
+      const session = socket.session();
+      expect(session).not.toBeNull();
       expect(accepted.session()).toBeNull();
       await Promise.all([socket.close(true), accepted.close(true)]);
+      // Kept by close(): node:tls lets go of its TLS state with the connection.
+      const kept = socket.session();
+      expect(kept).not.toBeNull();
+      for (const offered of [session!, kept!]) {
+        const accepting = listener.accept();
+        const resumed = await new implementation.clientContext(client).connect(
+          { host: '127.0.0.1', port: listener.getsockname()!.port },
+          { serverHostname: 'localhost', session: offered },
+        );
+        const [again] = await accepting;
+        expect(resumed.sessionReused).toBe(true);
+        // node:tls's server sends no new ticket on a resumed TLS 1.3 connection: the ticket it
+        // resumed with is not handed out again as a new session.
+        await again.send(Buffer.from('ping'));
+        await resumed.recv(4);
+        expect(resumed.session()).toBeNull();
+        await Promise.all([resumed.close(true), again.close(true)]);
+      }
+      expect(sessionListeners).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it.each(['native', 'JavaScript-stream'] as const)("keeps the client's session when the peer ends or resets the connection before close() (%s path)", async (path) => {
+    const { server, client } = await pkiConfigurations();
+    const serverSockets: tls.TLSSocket[] = [];
+    watchListeners((_event, isServer, socket) => isServer && !serverSockets.includes(socket) && serverSockets.push(socket));
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    const port = listener.getsockname()!.port;
+    try {
+      for (const how of ['end', 'reset'] as const) {
+        const accepting = listener.accept();
+        const context = new implementation.clientContext(client);
+        let socket;
+        if (path === 'native') socket = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
+        else {
+          const tcp = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+          await once(tcp, 'connect');
+          socket = await context.upgrade(jsTransport(tcp), { serverHostname: 'localhost' });
+        }
+        const [accepted] = await accepting;
+        await accepted.send(Buffer.from('ping'));
+        await socket.recv(4);
+        await socket.send(Buffer.from('pong'));
+        await accepted.recv(4);
+        expect(socket.session()).not.toBeNull();
+        if (how === 'end') {
+          // close_notify and FIN, then our own shutdown: node:tls destroys the connection.
+          await accepted.close(true);
+          expect(await socket.recv(4)).toHaveLength(0);
+          await socket.shutdown();
+        } else {
+          (serverSockets.at(-1) as unknown as { _parent: net.Socket })._parent.resetAndDestroy();
+          await expect(socket.recv(4)).rejects.toThrow();
+          await accepted.close(true);
+        }
+        expect(socket.session(), how).not.toBeNull();
+        await socket.close(true);
+        expect(socket.session(), how).not.toBeNull();
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("never holds three 'end' listeners on a client's node:tls socket (the array of listeners would keep the room for good)", async () => {
+    const { server, client } = await pkiConfigurations();
+    const most = new Map<tls.TLSSocket, number>();
+    const on = tls.TLSSocket.prototype.on;
+    vi.spyOn(tls.TLSSocket.prototype, 'on').mockImplementation(function (this: tls.TLSSocket, event: string | symbol, listener: (...args: never[]) => void) {
+      const result = on.call(this, event, listener);
+      if (event === 'end' && (this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer !== true) {
+        most.set(this, Math.max(most.get(this) ?? 0, this.listenerCount('end')));
+      }
+      return result;
+    });
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const { socket, accepted } = await connectPair(listener, client);
+      // node:tls's own (the stream's end) and the reader's; before, node:tls's handshake listener
+      // (onConnectEnd) was still there when the reader added its own.
+      expect([...most.values()]).toEqual([2]);
+      await accepted.send(Buffer.from('ping'));
+      expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
+      // The end still reaches the reader: close_notify then FIN is a clean, empty read.
+      const closing = accepted.close();
+      expect(await socket.recv(4)).toHaveLength(0);
+      await socket.close();
+      await closing;
     } finally {
       await listener.close();
     }
