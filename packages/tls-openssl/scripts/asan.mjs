@@ -47,7 +47,7 @@ const needed = execFileSync('readelf', ['-d', addon], { encoding: 'utf8' });
 if (!/libasan/.test(needed)) fail('the build does not link the ASan runtime');
 
 const tests = process.argv.slice(2);
-const files = tests.length > 0 ? tests : ['test/limits.test.ts', 'test/native-errors.test.ts', 'test/server-name.test.ts', 'test/construction.test.ts', 'test/read-path.property.test.ts', 'test/addon.test.ts'];
+const files = tests.length > 0 ? tests : ['test/limits.test.ts', 'test/native-errors.test.ts', 'test/server-name.test.ts', 'test/construction.test.ts', 'test/read-path.property.test.ts', 'test/addon.test.ts', 'test/aead.test.ts'];
 const vitest = join(root, '..', '..', 'node_modules', 'vitest', 'vitest.mjs');
 const env = {
   ...process.env,
