@@ -15,6 +15,7 @@ import {
   TLSClientConfiguration,
   TLSServerConfiguration,
   TrustStore,
+  closestName,
   isNextProtocol,
   type ClientContext,
   type Protocol,
@@ -218,18 +219,49 @@ export class SSLContext {
 }
 
 const DEFAULT_CONTEXT_OPTIONS = ['cafile', 'capath', 'cadata'];
+const PURPOSES: readonly string[] = Object.values(Purpose);
+
+/** The options createDefaultContext takes: where its CAs come from (none: the system store). */
+export interface DefaultContextOptions {
+  /** A PEM file of CA certificates. */
+  cafile?: string;
+  /** A directory of PEM CA certificates. */
+  capath?: string;
+  /** PEM text, or DER bytes, of CA certificates. */
+  cadata?: string | Uint8Array;
+}
 
 /**
  * Python's `ssl.create_default_context`: the system store (or the given CAs), verification on.
+ * Python's keyword arguments are an options object: `createDefaultContext({ cafile: 'ca.pem' })`
+ * is a client (Purpose.SERVER_AUTH) context trusting ca.pem, as is
+ * `createDefaultContext(Purpose.SERVER_AUTH, { cafile: 'ca.pem' })`.
  *
  * @throws ConfigurationError for an option name it does not take, as Python's TypeError (a
  *   misspelt `cafle` would otherwise mean the system store): "createDefaultContext: unknown option
- *   'cafle' (did you mean 'cafile'?)".
+ *   'cafle' (did you mean 'cafile'?)"; and for a purpose that is not a Purpose (a string such as
+ *   'serverAuth' would otherwise have made a server context): "createDefaultContext: purpose
+ *   'serverAuth' is not a Purpose (did you mean Purpose.SERVER_AUTH?)".
  */
+export function createDefaultContext(options?: DefaultContextOptions): SSLContext;
+export function createDefaultContext(purpose?: Purpose, options?: DefaultContextOptions): SSLContext;
 export function createDefaultContext(
-  purpose: Purpose = Purpose.SERVER_AUTH,
-  options: { cafile?: string; capath?: string; cadata?: string | Uint8Array } = {},
+  purposeOrOptions: Purpose | DefaultContextOptions = Purpose.SERVER_AUTH,
+  maybeOptions?: DefaultContextOptions,
 ): SSLContext {
+  let purpose: Purpose;
+  let options: DefaultContextOptions;
+  if (typeof purposeOrOptions === 'object' && purposeOrOptions !== null) {
+    if (maybeOptions !== undefined) throw new ConfigurationError('createDefaultContext: options given twice: pass (options) or (purpose, options)');
+    [purpose, options] = [Purpose.SERVER_AUTH, purposeOrOptions];
+  } else if (PURPOSES.includes(purposeOrOptions as string)) {
+    [purpose, options] = [purposeOrOptions as Purpose, maybeOptions ?? {}];
+  } else {
+    const close = typeof purposeOrOptions === 'string' ? closestName(purposeOrOptions, PURPOSES) : null;
+    const shown = typeof purposeOrOptions === 'string' ? `'${purposeOrOptions}'` : String(purposeOrOptions);
+    const hint = close !== null ? `did you mean Purpose.${close}?` : `it takes ${PURPOSES.map((name) => `Purpose.${name}`).join(' or ')}, or an options object`;
+    throw new ConfigurationError(`createDefaultContext: purpose ${shown} is not a Purpose (${hint})`);
+  }
   for (const name of Object.keys(options ?? {})) {
     if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`createDefaultContext: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
   }
