@@ -58,6 +58,39 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP against sm
     expect(SMTPAuthenticationError).toBeDefined();
   });
 
+  // Trial 9: a wrong password went out with CRAM-MD5, then PLAIN, then LOGIN (4 refusals against a
+  // lockout; the password in PLAIN after a challenge-response mechanism refused it).
+  it('login() stops at the first refusal of the credentials: one AUTH, the mechanism named', async () => {
+    const attempts: string[] = [];
+    const s = await server({
+      onAuth(auth, _session, callback) {
+        attempts.push(auth.method);
+        callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+      },
+    });
+    await using smtp = new SMTP(options(s.port));
+    await smtp.connect();
+    const refused = await smtp.login('alice', 'wrong').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SMTPAuthenticationError);
+    expect(refused).toMatchObject({ smtpCode: 535, message: expect.stringMatching(/^AUTH CRAM-MD5 refused: 535 .*tries no other mechanism.*auth\('PLAIN'/) });
+    expect(attempts).toEqual(['CRAM-MD5']);
+  });
+
+  it.each([504, 534, 538])('login() tries the next mechanism when the server answers %i (the mechanism is unavailable, RFC 4954 §6)', async (code) => {
+    const attempts: string[] = [];
+    const s = await server({
+      onAuth(auth, _session, callback) {
+        attempts.push(auth.method);
+        if (auth.method === 'CRAM-MD5') return callback(Object.assign(new Error('mechanism unavailable'), { responseCode: code }));
+        callback(auth.password === 'alicepass' ? null : new Error('bad'), { user: auth.username });
+      },
+    });
+    await using smtp = new SMTP(options(s.port));
+    await smtp.connect();
+    expect((await smtp.login('alice', 'alicepass')).code).toBe(235);
+    expect(attempts).toEqual(['CRAM-MD5', 'PLAIN']);
+  });
+
   it('SMTP_SSL: implicit TLS', async () => {
     const s = await server({ secure: true });
     await using smtp = new SMTP_SSL(options(s.port));

@@ -259,10 +259,14 @@ export class SMTP implements AsyncDisposable {
 
   /**
    * Logs in with the strongest mechanism both sides support (smtplib's login): XOAUTH2 when an
-   * access token is given, else SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN; the next is tried when one
-   * is refused.
+   * access token is given, else SCRAM-SHA-256, CRAM-MD5, PLAIN, LOGIN. The next is tried only when
+   * the server says the mechanism itself is unavailable (RFC 4954 §6: 504 unrecognised, 534 too
+   * weak, 538 needs encryption). Any other refusal ends the login at once, unlike smtplib, which
+   * tries every mechanism: a wrong password is sent once, not once per mechanism (each counting
+   * against a lockout), and never in PLAIN or LOGIN after SCRAM-SHA-256 refused it.
    *
-   * @throws SMTPNotSupportedError (no AUTH), SMTPAuthenticationError (every mechanism refused).
+   * @throws SMTPNotSupportedError (no AUTH), SMTPAuthenticationError (refused: the first refusal
+   *   that is not "mechanism unavailable", naming the mechanism; else the last one).
    */
   login(user: string, password?: string, options: CallOptions & { accessToken?: string } = {}): Promise<Reply> {
     return this.#call('login', options, async (inner) => {
@@ -276,8 +280,9 @@ export class SMTP implements AsyncDisposable {
         try {
           return await this.auth(name, credentials, inner);
         } catch (error) {
-          lastError = error;
           if (!(error instanceof SMTPAuthenticationError)) throw error;
+          if (!mechanismUnavailable(error)) throw credentialsRefused(name, error);
+          lastError = error;
         }
       }
       throw lastError;
@@ -422,4 +427,24 @@ export class SMTP_SSL extends SMTP {
   constructor(options: Omit<SMTPOptions, 'security'> = {}) {
     super({ ...checkClientOptions(smtpErrors, 'SMTP_SSL', options, SECURITIES, SMTP_OPTION_NAMES), security: 'implicit' });
   }
+}
+
+/**
+ * Whether an AUTH refusal is about the mechanism, not the credentials (RFC 4954 §6): 504
+ * (5.5.4, unrecognised authentication type), 534 (5.7.9, mechanism too weak), 538 (5.7.11,
+ * encryption required for it). Another mechanism may then succeed.
+ */
+function mechanismUnavailable(error: SMTPAuthenticationError): boolean {
+  return error.smtpCode === 504 || error.smtpCode === 534 || error.smtpCode === 538;
+}
+
+/** What login() raises when the server refused the credentials with `mechanism` (535, 454, ...). */
+function credentialsRefused(mechanism: string, refusal: SMTPAuthenticationError): SMTPAuthenticationError {
+  return new SMTPAuthenticationError(
+    refusal.smtpCode,
+    refusal.smtpError,
+    refusal.enhancedStatus,
+    `AUTH ${mechanism} refused: ${refusal.smtpCode} ${refusal.smtpError}. login() tries no other mechanism after a refusal that is not "mechanism unavailable" (504/534/538), so a wrong password is sent once; if the server cannot check these credentials with ${mechanism}, name another: auth('PLAIN', { user, password })`,
+    { cause: refusal },
+  );
 }
