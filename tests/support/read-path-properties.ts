@@ -10,8 +10,8 @@
  * - a TLSSocket returns the same bytes whether its buffer offers the fast path or not, and whether
  *   its socket is read through a ChunkReader (fed chunk by chunk as the buffer asks, also from a
  *   Duplex that cuts the network's reads at random points, as a startTls transport may) or straight
- *   from node:net's reused read buffer (tls-core's connectDirect: copyIncoming, or processIncoming
- *   of a copy for a buffer without it);
+ *   from node:net's reused read buffer (tls-core's connectDirect, or a plain socket taken over as
+ *   startTls takes one: copyIncoming, or processIncoming of a copy for a buffer without it);
  * - issue #17's copy paths (writeInto, copyIncoming, readOwned) carry the PEP path's bytes too;
  * - recvInto (into one reused memory, on every path, alternating with recv) returns them too.
  */
@@ -270,9 +270,10 @@ export async function assertSocketReadsMatch({ listener, clientBuffer, numRuns, 
   const port = listener.getsockname()!.port;
   /**
    * A client socket: its buffer hides the fast path (the PEP calls only) on 'pep', readOwned on
-   * 'copying'; read through a ChunkReader on 'pep', 'fast' and 'split' (there through a Duplex
-   * cutting reads into pieces of `pieces` bytes), straight from node:net's reused read buffer on
-   * 'direct' and 'copying'.
+   * 'copying'; read through a ChunkReader on 'pep' (a plain socket, its buffer without
+   * copyIncoming) and 'split' (through a Duplex cutting reads into pieces of `pieces` bytes),
+   * straight from node:net's reused read buffer on 'direct' and 'copying' (connectDirect) and on
+   * 'fast' (a plain socket, taken over by BufferSocket as startTls's are).
    */
   const open = async (path: (typeof PATHS)[number], pieces: number[]): Promise<[TLSSocket, TLSSocket]> => {
     const buffer = clientBuffer();

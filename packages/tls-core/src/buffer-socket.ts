@@ -72,7 +72,8 @@ export interface TLSBufferFastPath {
   /**
    * Copies in as much of `data` as the buffer has room for and returns the count (0 when full):
    * `data` may change as soon as it returns (a socket's reused read buffer). With it, BufferSocket
-   * reads the sockets of `connectDirect` and of its listeners into reused memory (see intake.ts).
+   * reads the sockets of `connectDirect`, of its listeners and the plain node:net sockets given to
+   * startTls into reused memory (see intake.ts).
    */
   copyIncoming?(data: Uint8Array): number;
   /**

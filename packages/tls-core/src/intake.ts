@@ -4,7 +4,8 @@
  * - pulled ({@link PulledIntake}): any Duplex, read through a {@link ChunkReader}; every chunk
  *   node:net reads is a fresh ArrayBuffer.
  * - direct ({@link DirectIntake}): a node:net socket made by {@link connectDirect} or
- *   {@link readDirectly} reads into one shared, reused buffer (node:net's `onread` option) and
+ *   {@link readDirectly}, or taken over for startTls ({@link takenOver}), reads into one shared,
+ *   reused buffer (node:net's `onread` option) and
  *   each read is copied into the TLSBuffer at once ({@link TLSBufferFastPath.copyIncoming}). No
  *   ArrayBuffer per read: V8 counts fresh ones as external memory against its old-generation
  *   budget, and at bulk rates they set off mark-compact collections (issue #16).
@@ -73,9 +74,13 @@ export interface Intake {
   detach(): void;
 }
 
-/** The intake for `transport`: direct when the socket reads directly ({@link connectDirect}). */
+/**
+ * The intake for `transport`: direct when the socket reads directly ({@link connectDirect}), or
+ * when it is a plain node:net socket that can be {@link takenOver} for a buffer with copyIncoming
+ * (startTls's sockets: STARTTLS, the FTP data connection); else pulled.
+ */
 export function intakeFor(transport: Transport, buffer: TLSBuffer): Intake {
-  const direct = transport instanceof Socket ? directReads.get(transport) : undefined;
+  const direct = transport instanceof Socket ? (directReads.get(transport) ?? (copiesIncoming(buffer) ? takenOver(transport) : undefined)) : undefined;
   if (direct === undefined) return new PulledIntake(transport, buffer);
   return new DirectIntake(transport as Socket, direct, buffer);
 }
@@ -257,6 +262,50 @@ export function connectDirect(options: TcpNetConnectOpts): Socket {
   const socket = netConnect({ ...options, onread: onreadOption() });
   directReads.set(socket, reads);
   return socket;
+}
+
+/** The parts of a node:net stream handle (TCPWrap, PipeWrap) a take-over uses. Internal to Node. */
+interface StreamHandle {
+  reading?: boolean;
+  useUserBuffer?: (buffer: Uint8Array) => void;
+}
+
+/** node:net's private symbol named `description` on `socket` (its constructor sets them all). */
+function privateSymbol(socket: Socket, description: string): symbol | undefined {
+  return Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === description);
+}
+
+/**
+ * Makes an open plain node:net socket read into the shared buffer from now on, as if
+ * {@link connectDirect} had made it: what startTls is given was connected by someone else
+ * (client-kit, the FTP data connection, the caller) and read as a stream until the handshake, and
+ * node:net offers `onread` only to the constructor. So its private `onread` fields (kBuffer,
+ * kBufferCb) are set and the handle told (`useUserBuffer`, as the constructor does), on the same
+ * object: whoever holds the socket (to destroy it, or for its addresses) keeps a working handle.
+ * node:net's own pause()/resume() then stop and start the handle's reads (they check kBuffer).
+ *
+ * Returns undefined, leaving the socket a stream (the pulled intake), when it is not that kind of
+ * socket (node:tls's, no handle, its own `onread`, a Node without these fields), holds unread bytes
+ * (they are input: the pulled intake feeds them), or has a 'data' or 'readable' listener (someone
+ * else reads it too).
+ */
+function takenOver(socket: Socket): DirectReads | undefined {
+  const handle = (socket as unknown as { _handle: StreamHandle | null })._handle;
+  if (handle == null || typeof handle.useUserBuffer !== 'function' || (socket as { encrypted?: unknown }).encrypted !== undefined) return undefined;
+  if (socket.readableLength > 0 || socket.listenerCount('data') > 0 || socket.listenerCount('readable') > 0) return undefined;
+  const kBuffer = privateSymbol(socket, 'kBuffer');
+  const kBufferCb = privateSymbol(socket, 'kBufferCb');
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (kBuffer === undefined || kBufferCb === undefined || fields[kBuffer] != null || fields[kBufferCb] != null) return undefined;
+  const reads = new DirectReads();
+  fields[kBuffer] = reads.onread.buffer;
+  fields[kBufferCb] = reads.onread.callback;
+  handle.useUserBuffer(reads.onread.buffer);
+  directReads.set(socket, reads);
+  // A socket paused before its stream read anything was never started: start it (node:net's
+  // resume starts the handle of a kBuffer socket). One that reads goes on into the shared buffer.
+  if (handle.reading !== true && !socket.connecting) socket.resume();
+  return reads;
 }
 
 /** node:net's private fields moved from an accepted socket to its replacement. */

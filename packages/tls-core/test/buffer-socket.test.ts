@@ -208,6 +208,96 @@ describe('BufferSocket over a TLSBuffer', () => {
   });
 });
 
+/**
+ * The toy with copyIncoming (what tls-openssl and tls-pure offer): counts how the socket fed it,
+ * by copy from a reused read buffer or by processIncoming of a stream's chunk.
+ */
+class CopyingToy extends ToyBuffer {
+  copies = 0;
+  chunks = 0;
+
+  copyIncoming(data: Uint8Array): number {
+    const taken = Math.min(data.length, this.maxIncoming - this.incomingBytesBuffered());
+    if (taken > 0) super.processIncoming(Buffer.from(data.subarray(0, taken)));
+    this.copies++;
+    return taken;
+  }
+
+  override processIncoming(data: Uint8Array): void {
+    if (data.length > 0) this.chunks++;
+    super.processIncoming(data);
+  }
+}
+
+/** The toy server's side of a connection, as bytes: its hello, `text` as data, then close_notify. */
+function toyServerBytes(text: string): Buffer {
+  const record = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload]);
+  return Buffer.concat([record(1, Buffer.alloc(0)), record(2, Buffer.from(text)), record(3, Buffer.alloc(0))]);
+}
+
+/** A server answering the toy client's hello with {@link toyServerBytes}, then ending. */
+async function toyAnswering(text: string): Promise<number> {
+  const { port } = await rawServer((socket) => socket.once('data', () => socket.end(toyServerBytes(text))));
+  return port;
+}
+
+/** Everything `socket` receives until the peer's close_notify. */
+async function recvToEnd(socket: BufferSocket): Promise<string> {
+  let text = '';
+  for (let chunk = await socket.recv(100); chunk.length > 0; chunk = await socket.recv(100)) text += Buffer.from(chunk).toString();
+  return text;
+}
+
+describe('a plain node:net socket given to BufferSocket (startTls)', () => {
+  it('is taken over to read into reused memory when the buffer offers copyIncoming (no stream chunks)', async () => {
+    const plain = await tcp(await toyAnswering('over reused memory'));
+    const buffer = new CopyingToy(toyClient(), true);
+    const secure = await startTls({ ...toyClient(), createBuffer: () => buffer }, plain, { serverHostname: 'h' });
+    expect(await recvToEnd(secure)).toBe('over reused memory');
+    expect(buffer.copies).toBeGreaterThan(0);
+    expect(buffer.chunks).toBe(0);
+    expect(plain.listenerCount('data')).toBe(0);
+    await secure.close(true);
+  });
+
+  it('starts reading a socket paused before it ever read', async () => {
+    const socket = connect(await toyAnswering('paused at birth'), '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    socket.pause();
+    await once(socket, 'connect');
+    const buffer = new CopyingToy(toyClient(), true);
+    const secure = await BufferSocket.open(buffer, socket);
+    expect(await recvToEnd(secure)).toBe('paused at birth');
+    expect(buffer.chunks).toBe(0);
+    await secure.close(true);
+  });
+
+  it('stays a stream while it holds unread bytes: they are the first input', async () => {
+    const { port } = await rawServer((socket) => socket.end(toyServerBytes('held before the handshake')));
+    const plain = await tcp(port);
+    plain.pause();
+    await once(plain, 'readable');
+    expect(plain.readableLength).toBeGreaterThan(0);
+    const buffer = new CopyingToy(toyClient(), true);
+    const secure = await BufferSocket.open(buffer, plain);
+    expect(await recvToEnd(secure)).toBe('held before the handshake');
+    expect(buffer.copies).toBe(0);
+    await secure.close(true);
+  });
+
+  it('stays a stream while someone else listens to its data too', async () => {
+    const plain = await tcp(await toyAnswering('heard twice'));
+    let heard = 0;
+    plain.on('data', (chunk: Buffer) => (heard += chunk.length));
+    const buffer = new CopyingToy(toyClient(), true);
+    const secure = await BufferSocket.open(buffer, plain);
+    expect(await recvToEnd(secure)).toBe('heard twice');
+    expect(heard).toBe(toyServerBytes('heard twice').length);
+    expect(buffer.copies).toBe(0);
+    await secure.close(true);
+  });
+});
+
 describe('startTls', () => {
   it('upgrades a plain connection through the TLSBuffer when there is no native upgrade', async () => {
     const serverContext = toyServer();

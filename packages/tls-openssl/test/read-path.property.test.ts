@@ -5,11 +5,12 @@
  * any way the network splits the ciphertext; and so does a TLSSocket on every path. The
  * properties are tests/support/read-path-properties.ts, shared with tls-pure. Then tls-openssl's
  * direct socket (tls-core's connectDirect: the socket reads into one reused buffer, copied into
- * the TLSBuffer at each read): the bytes sent for random network splits, and its READ_AHEAD bound.
+ * the TLSBuffer at each read), and a plain socket BufferSocket takes over so (startTls's: STARTTLS,
+ * the FTP data connection): the bytes sent for random network splits, and the READ_AHEAD bound.
  */
 import fc from 'fast-check';
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BufferSocket, connectDirect, READ_AHEAD, WantReadError, type TLSBuffer, type TLSSocket } from '@unitls/tls-core';
 import { assertFastReadMatchesPep, assertSocketReadsMatch, encrypt, plaintext, split, type FastBuffer } from '../../../tests/support/read-path-properties.js';
@@ -51,12 +52,15 @@ function encryptToEnd(server: FastBuffer, data: Buffer, sizes: number[]): Buffer
   return Buffer.concat([stream, server.processOutgoing(server.outgoingBytesBuffered())]);
 }
 
+/** How the client's TCP socket is made: by connectDirect, or plain (BufferSocket takes it over, as startTls's). */
+type Dial = 'connectDirect' | 'taken over';
+
 /**
  * A plain TCP peer that writes `pieces` one write at a time (each after the last one reached the
- * kernel, so the reader sees many of the cuts), then ends; and a TLSSocket over `connectDirect`
- * reading them with `buffer`, whose handshake is already done in memory.
+ * kernel, so the reader sees many of the cuts), then ends; and a TLSSocket over a direct socket
+ * (`dial`) reading them with `buffer`, whose handshake is already done in memory.
  */
-async function directSocketReading(buffer: TLSBuffer, pieces: Buffer[]): Promise<{ socket: TLSSocket; close(): Promise<void> }> {
+async function directSocketReading(buffer: TLSBuffer, pieces: Buffer[], dial: Dial = 'connectDirect'): Promise<{ socket: TLSSocket; close(): Promise<void> }> {
   const peers = new Set<Socket>();
   const server = createServer({ noDelay: true }, (peer) => {
     peers.add(peer);
@@ -69,7 +73,7 @@ async function directSocketReading(buffer: TLSBuffer, pieces: Buffer[]): Promise
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const tcp = connectDirect({ host: '127.0.0.1', port, noDelay: true });
+  const tcp = dial === 'connectDirect' ? connectDirect({ host: '127.0.0.1', port, noDelay: true }) : connect({ host: '127.0.0.1', port, noDelay: true });
   await once(tcp, 'connect');
   const socket = await BufferSocket.open(buffer, tcp);
   return {
@@ -92,7 +96,7 @@ async function recvAll(socket: TLSSocket, sizes: number[], between?: () => Promi
   }
 }
 
-describe('a direct socket (tls-core connectDirect)', () => {
+describe.each<Dial>(['connectDirect', 'taken over'])('a direct socket (%s)', (dial) => {
   it('returns the bytes sent for random record sizes, network splits and recv sizes (fast-check)', async () => {
     const contexts = { client: clientContext(), server: serverContext() };
     await fc.assert(
@@ -103,7 +107,7 @@ describe('a direct socket (tls-core connectDirect)', () => {
         async (sizes, cuts, recvSizes) => {
           const data = plaintext(sizes);
           const { client, server } = connectedPair(contexts) as { client: FastBuffer; server: FastBuffer };
-          const peer = await directSocketReading(client, split(encryptToEnd(server, data, sizes), cuts));
+          const peer = await directSocketReading(client, split(encryptToEnd(server, data, sizes), cuts), dial);
           try {
             expect((await recvAll(peer.socket, recvSizes)).equals(data)).toBe(true);
           } finally {
@@ -134,7 +138,7 @@ describe('a direct socket (tls-core connectDirect)', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as TLSBuffer;
-    const peer = await directSocketReading(observed, [encryptToEnd(server, data, sizes)]);
+    const peer = await directSocketReading(observed, [encryptToEnd(server, data, sizes)], dial);
     try {
       // A slow reader: one event-loop turn after every recv lets the network deliver far more.
       const received = await recvAll(peer.socket, [16_384], () => new Promise((resolve) => setImmediate(resolve)));
