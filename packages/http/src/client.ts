@@ -286,10 +286,11 @@ export class HTTPConnection implements AsyncDisposable {
     if (request === null || !request.ended) throw new HTTPException('no complete request: call endheaders (or request) first', 'UNITLS_HTTP_STATE');
     this.#request = null;
     this.#used = true;
-    return (await this.protocol()) === 'h2' ? this.sendH2(request) : this.#sendH1(request);
+    return (await this.protocol()) === 'h2' ? this.sendH2(request) : this.sendH1(request);
   }
 
-  #sendH1(pending: PendingRequest): Promise<HTTPResponse> {
+  /** Sends an HTTP/1.1 request on the kept-alive connection (opened when there is none). */
+  protected sendH1(pending: PendingRequest): Promise<HTTPResponse> {
     return this.#http1.request(pending);
   }
 

@@ -31,6 +31,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What node:http and http.client refuse in a request target: controls, space, and beyond latin1. */
 const BAD_TARGET = /[\x00-\x20\x7f]|[^\x00-\xff]/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A connection that ended before any byte of the response (http.client's RemoteDisconnected). */
+const NO_RESPONSE = 'HTTP request failed: the server closed the connection without sending a response';
+
 /** Methods RFC 9110 §9.2.2 lets a client send again when a kept-alive connection closed under it. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -189,6 +192,15 @@ export class Http1Client {
       } catch (error) {
         // A kept-alive connection the server closed before this request reached it (RFC 9112 §9.3.1).
         if (reused && attempt === 0 && exchange.closedBeforeResponse && IDEMPOTENT.has(request.method)) continue;
+        if (reused && exchange.closedBeforeResponse && error instanceof Error) {
+          // Say why it was not sent again, where a GET would have been.
+          const code = error instanceof HTTPException ? error.code : 'ECONNRESET';
+          throw new HTTPException(
+            `${error.message}; the connection had been kept alive from an earlier response and the server closed it meanwhile (as servers do after an idle time); a ${request.method} is not sent again by itself (not idempotent, RFC 9110 §9.2.2): send it again if that is safe`,
+            code,
+            { cause: error },
+          );
+        }
         throw error instanceof HTTPException ? error : HTTPException.from('HTTP request failed', error);
       }
     }
@@ -353,10 +365,13 @@ class Exchange implements BodySource {
       try {
         chunk = await this.#recv();
       } catch (error) {
-        throw this.#failure ?? HTTPException.from('HTTP request failed', isRaggedEOF(error) ? truncationError(error as Error) : error);
+        if (this.#failure !== null) throw this.#failure;
+        // Nothing of a response came: no truncation to speak of, a connection closed unanswered (without close_notify).
+        if (bytes.length === 0 && !this.#answered && isRaggedEOF(error)) throw new HTTPException(`${NO_RESPONSE} (without TLS close_notify)`, 'ECONNRESET', { cause: error });
+        throw HTTPException.from('HTTP request failed', isRaggedEOF(error) ? truncationError(error as Error) : error);
       }
       if (chunk.length === 0) {
-        if (bytes.length === 0 && !this.#answered) throw new HTTPException('HTTP request failed: the server closed the connection without sending a response', 'ECONNRESET');
+        if (bytes.length === 0 && !this.#answered) throw new HTTPException(NO_RESPONSE, 'ECONNRESET');
         throw await diagnose(bytes, this.#method, maxHeaderSize, 'an incomplete response head');
       }
       this.#answered = true;

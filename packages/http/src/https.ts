@@ -17,6 +17,13 @@ import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
 import { authority } from './tunnel.js';
 
+/** HTTP/2 request failures the server did not process: safe to send again (RFC 9113 §8.7). */
+const unprocessed = new WeakSet<object>();
+function notProcessed(error: HTTPException): HTTPException {
+  unprocessed.add(error);
+  return error;
+}
+
 /** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
 export class HTTPSConnection extends HTTPConnection {
   #context: ClientContext | null = null;
@@ -28,8 +35,8 @@ export class HTTPSConnection extends HTTPConnection {
   #sessionTransport: HTTPTransport | null = null;
   /** HTTP/2 streams not yet closed: while there are none, the session does not keep the process alive. */
   #activeStreams = 0;
-  /** What ended the HTTP/2 connection, if it failed. */
-  #sessionError: Error | null = null;
+  /** What ended the current HTTP/2 connection, if it failed (one holder per connection, for its responses' verdicts). */
+  #sessionFailure: { error: Error | null } = { error: null };
 
   /** Every option name HTTPSConnection takes: HTTPConnection's and the TLS ones. */
   protected static override readonly optionNames: readonly string[] = [...HTTPConnection.optionNames, ...TLS_OPTION_NAMES];
@@ -78,13 +85,20 @@ export class HTTPSConnection extends HTTPConnection {
   }
 
   protected override protocol(): Promise<'h2' | 'http/1.1'> {
+    // The server closed the HTTP/2 connection since the last request (GOAWAY after an idle time, or
+    // it went away): the next request opens a new connection and asks ALPN again, as HTTP/1.1
+    // reconnects (every later request failed with node:http2's "The session has been destroyed").
+    const session = this.#session;
+    if (session !== null && (session.closed || session.destroyed)) this.#dropSession();
     this.#protocol ??= this.#connect().then(
       (transport) => {
         if (transport.tlsSocket?.negotiatedProtocol() === 'h2') {
           const { host, port } = this.origin;
           this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => transport as unknown as Socket });
           this.#sessionTransport = transport;
-          this.#session.on('error', (error) => (this.#sessionError ??= error));
+          const failure: { error: Error | null } = { error: null };
+          this.#sessionFailure = failure;
+          this.#session.on('error', (error) => (failure.error ??= error));
           return 'h2';
         }
         this.#preopened = transport;
@@ -98,7 +112,30 @@ export class HTTPSConnection extends HTTPConnection {
     return this.#protocol;
   }
 
-  protected override sendH2(pending: PendingRequest): Promise<HTTPResponse> {
+  /** Leaves the HTTP/2 connection for a new one; streams still open on it (a body being read) finish. */
+  #dropSession(): void {
+    this.#session?.close();
+    this.#session = null;
+    this.#sessionTransport = null;
+    this.#protocol = null;
+  }
+
+  /**
+   * Sends an HTTP/2 request; once more on a new connection when the server did not process it
+   * (RFC 9113 §8.7: a stream refused with REFUSED_STREAM, or one the server's GOAWAY left out, as
+   * when it closes an idle connection while the request is on its way), whatever the method.
+   */
+  protected override async sendH2(pending: PendingRequest): Promise<HTTPResponse> {
+    try {
+      return await this.#streamH2(pending);
+    } catch (error) {
+      if (!unprocessed.has(error as object)) throw error;
+      this.#dropSession();
+      return (await this.protocol()) === 'h2' ? this.#streamH2(pending) : this.sendH1(pending);
+    }
+  }
+
+  #streamH2(pending: PendingRequest): Promise<HTTPResponse> {
     const session = this.#session!;
     const headers: http2.OutgoingHttpHeaders = { ':method': pending.method, ':path': pending.url };
     for (const [name, values] of pending.headers) {
@@ -107,9 +144,17 @@ export class HTTPSConnection extends HTTPConnection {
       if (['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'].includes(lower)) continue;
       headers[lower] = values.length === 1 ? values[0]! : values;
     }
+    const failure = this.#sessionFailure;
     return new Promise((resolve, reject) => {
       const body = Buffer.concat(pending.body);
-      const stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
+      } catch (error) {
+        // node:http2 throws here for a session that ended in the meantime (nothing was sent).
+        reject(notProcessed(HTTPException.from('HTTP/2 request failed', error)));
+        return;
+      }
       // Like Node's agent: a session with a request in flight keeps the process alive, an idle one does not.
       if (this.#activeStreams++ === 0) this.#refSession(true);
       stream.once('close', () => {
@@ -126,11 +171,16 @@ export class HTTPSConnection extends HTTPConnection {
             protocol: 'h2',
             headers: rest as Record<string, string | string[] | undefined>,
             stream,
-            verdict: http2Verdict(stream, session, () => this.#sessionError),
+            verdict: http2Verdict(stream, session, () => failure.error),
           }),
         );
       });
-      stream.on('error', (error) => reject(HTTPException.from('HTTP/2 request failed', error)));
+      stream.on('error', (error) => {
+        const failed = HTTPException.from('HTTP/2 request failed', error);
+        const code = (error as { code?: unknown }).code;
+        // Before any response: refused (REFUSED_STREAM), or cut off by the server's GOAWAY.
+        reject(stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || code === 'ERR_HTTP2_GOAWAY_SESSION' ? notProcessed(failed) : failed);
+      });
       if (body.length > 0) stream.end(body);
     });
   }
