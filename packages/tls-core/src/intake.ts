@@ -298,9 +298,10 @@ function takenOver(socket: Socket): DirectReads | undefined {
   const fields = socket as unknown as Record<symbol, unknown>;
   if (kBuffer === undefined || kBufferCb === undefined || fields[kBuffer] != null || fields[kBufferCb] != null) return undefined;
   const reads = new DirectReads();
-  fields[kBuffer] = reads.onread.buffer;
-  fields[kBufferCb] = reads.onread.callback;
-  handle.useUserBuffer(reads.onread.buffer);
+  const onread = onreadOption();
+  fields[kBuffer] = onread.buffer;
+  fields[kBufferCb] = onread.callback; // node:net calls it as the socket's method: `this` is the socket
+  handle.useUserBuffer(onread.buffer);
   directReads.set(socket, reads);
   // A socket paused before its stream read anything was never started: start it (node:net's
   // resume starts the handle of a kBuffer socket). One that reads goes on into the shared buffer.
