@@ -217,6 +217,30 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(() => small.client.read(10)).toThrow(/record_overflow/);
   });
 
+  it('honours the record size limit the peer advertised under TLS 1.2 as well (RFC 8449 §4: on the plaintext, at most 2^14)', () => {
+    const twelve = { highestSupportedVersion: 'TLSv1.2' as const };
+    const { client, server } = pair(twelve, twelve, { client: { recordSizeLimit: 100 }, server: { recordSizeLimit: 200 } });
+    handshake(client, server);
+    expect(client.negotiatedTlsVersion).toBe('TLSv1.2');
+    server.write(new Uint8Array(1000));
+    pump(server, client);
+    expect((client.read(5000) as Uint8Array).length).toBe(100);
+    client.write(new Uint8Array(1000));
+    pump(client, server);
+    expect((server.read(5000) as Uint8Array).length).toBe(200);
+  });
+
+  it('refuses a TLS 1.2 record above the limit it advertised with record_overflow', () => {
+    const twelve = { highestSupportedVersion: 'TLSv1.2' as const };
+    const big = pair(twelve, twelve);
+    const small = pair(twelve, twelve, { client: { recordSizeLimit: 100 } });
+    handshake(small.client, small.server);
+    handshake(big.client, big.server);
+    big.server.write(new Uint8Array(5000));
+    small.client.processIncoming(big.server.processOutgoing(1 << 20));
+    expect(() => small.client.read(10)).toThrow(/record_overflow/);
+  });
+
   it('splits writes into records of at most 2^14 bytes and reads one record per read', () => {
     const { client, server } = pair();
     handshake(client, server);

@@ -307,6 +307,8 @@ class ExpectEncryptedExtensions implements HandshakeState {
     const c = this.k.hs.config;
     const extensions = decodeEncryptedExtensions(message.body);
     let alpn: Uint8Array | null = null;
+    // RFC 8449 §4: the limit we offered is in effect only if the server answered with its own.
+    if (!extensions.some((e) => e.type === ExtensionType.RECORD_SIZE_LIMIT)) engine.records.incomingLimit = 2 ** 14 + 1;
     for (const e of extensions) {
       if (!ENCRYPTED_EXTENSIONS.has(e.type)) fail(AlertDescription.unsupported_extension, `the server sent extension ${e.type} in EncryptedExtensions, which we did not offer`);
       if (e.type === ExtensionType.ALPN) {

@@ -11,7 +11,7 @@
  * @module
  */
 import { AlertDescription, ExtensionType, HandshakeType } from '../codec/constants.js';
-import { alpn as alpnExtension } from '../codec/extensions.js';
+import { alpn as alpnExtension, recordSizeLimit as recordSizeLimitExtension } from '../codec/extensions.js';
 import { encodeFinished, findExtension, type Extension, type HandshakeMessage } from '../codec/messages.js';
 import {
   HandshakeType12,
@@ -27,6 +27,7 @@ import type { Tls12Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import { RecordProtection12 } from '../record/protection12.js';
+import { MAX_FRAGMENT } from '../record/record-layer.js';
 import type { ClientConfig } from './client.js';
 import { badSignature, bytesEqual, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12, keyBlock } from './prf.js';
@@ -122,8 +123,20 @@ export function acceptServerHello12(
     if (chosen.length !== 1 || !(config.alpn ?? []).some((p) => bytesEqual(p, chosen[0]!))) fail(AlertDescription.illegal_parameter, 'the server selected an ALPN protocol we did not offer');
     alpn = Uint8Array.from(chosen[0]!);
   }
+  // RFC 8449 §4: the server's limit bounds the plaintext of the records we send (TLS 1.2: at most
+  // 2^14); ours is in effect only when the server answered with its own (then at most 2^14 too).
   const limit = findExtension(hello.extensions, ExtensionType.RECORD_SIZE_LIMIT);
-  if (limit !== undefined && limit.length === 2) engine.records.outgoingLimit = Math.max(64, Math.min((limit[0]! << 8) | limit[1]!, 2 ** 14));
+  if (limit === undefined) engine.records.incomingLimit = MAX_FRAGMENT + 1;
+  else {
+    let peerLimit: number;
+    try {
+      peerLimit = recordSizeLimitExtension.decode(limit);
+    } catch (error) {
+      fail(AlertDescription.illegal_parameter, (error as Error).message);
+    }
+    engine.records.outgoingLimit = Math.min(peerLimit, 2 ** 14);
+    engine.records.incomingLimit = Math.min(engine.records.incomingLimit, 2 ** 14);
+  }
   const ticketData = findExtension(hello.extensions, ExtensionType.SESSION_TICKET);
   if (ticketData !== undefined && ticketData.length !== 0) fail(AlertDescription.decode_error, 'a session_ticket extension with data in the ServerHello');
   const messages = new Messages();

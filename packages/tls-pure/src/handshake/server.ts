@@ -113,6 +113,8 @@ class ExpectClientHello implements HandshakeState {
     const alpn = this.#alpn(get(ExtensionType.ALPN));
     const limit = get(ExtensionType.RECORD_SIZE_LIMIT);
     if (limit !== undefined) engine.records.outgoingLimit = Math.min(ext.recordSizeLimit.decode(limit), 2 ** 14 + 1);
+    // A client that sent none cannot know ours (RFC 8449 §4: a limit is in effect once both sent one).
+    else engine.records.incomingLimit = 2 ** 14 + 1;
 
     if (this.retry !== null) {
       // §4.1.2: the second ClientHello keeps the suite and sends the one share asked for.

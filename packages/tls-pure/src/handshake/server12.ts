@@ -29,6 +29,7 @@ import type { CryptoProvider, KeyExchange } from '../crypto/provider.js';
 import { keyFitsAuth, type Tls12Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
+import { MAX_FRAGMENT } from '../record/record-layer.js';
 import { install12, Messages, schemeFitsAuth } from './client12.js';
 import { badSignature, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12 } from './prf.js';
@@ -79,6 +80,7 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
   if (config.plan.tls13.length > 0) random.set(DOWNGRADE_TLS12, 24);
   const ticketData = get(ExtensionType.SESSION_TICKET);
   const issueTicket = ticketData !== undefined && config.ticketer !== null;
+  negotiateRecordSizeLimit12(engine, get(ExtensionType.RECORD_SIZE_LIMIT));
   const resumed = ticketData === undefined || ticketData.length === 0 ? null : resumable(config, hello, ticketData);
   if (resumed !== null) return resume(engine, config, hello, clientHello, random, resumed.state, resumed.suite, issueTicket);
 
@@ -102,7 +104,7 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
     engine.sendHandshake(m);
   };
   // legacy_version 0x0303 is what encodeServerHello writes; no session id: sessions are resumed by ticket only.
-  send(encodeServerHello({ random, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions: serverHelloExtensions(hello, issueTicket) }));
+  send(encodeServerHello({ random, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions: serverHelloExtensions(engine, hello, issueTicket) }));
   send(encodeCertificate12(chain.certificates));
   const exchange = provider.keyExchange(group);
   const params = encodeServerEcdhParams(group, exchange.publicKey);
@@ -114,7 +116,27 @@ export function acceptClientHello12(engine: Engine, config: ServerConfig, hello:
   return requested ? new ExpectCertificate(s) : new ExpectClientKeyExchange(s);
 }
 
-function serverHelloExtensions(hello: Hello12, issueTicket: boolean): Extension[] {
+/**
+ * RFC 8449 in TLS 1.2: the client's record_size_limit bounds the plaintext of the records we
+ * send (at most 2^14, TLS 1.2's own bound); without one, ours is not in effect either (the client
+ * cannot know it), so records up to 2^14 are taken.
+ */
+function negotiateRecordSizeLimit12(engine: Engine, data: Uint8Array | undefined): void {
+  if (data === undefined) {
+    engine.records.incomingLimit = MAX_FRAGMENT + 1;
+    return;
+  }
+  let limit: number;
+  try {
+    limit = ext.recordSizeLimit.decode(data);
+  } catch (error) {
+    fail(AlertDescription.illegal_parameter, (error as Error).message);
+  }
+  engine.records.outgoingLimit = Math.min(limit, 2 ** 14);
+  engine.records.incomingLimit = Math.min(engine.records.incomingLimit, 2 ** 14);
+}
+
+function serverHelloExtensions(engine: Engine, hello: Hello12, issueTicket: boolean): Extension[] {
   const extensions: Extension[] = [
     { type: ExtensionType.RENEGOTIATION_INFO, data: Uint8Array.of(0) },
     { type: ExtensionType.EXTENDED_MASTER_SECRET, data: new Uint8Array(0) },
@@ -122,6 +144,8 @@ function serverHelloExtensions(hello: Hello12, issueTicket: boolean): Extension[
   if (findExtension(hello.extensions, 0x000b) !== undefined) extensions.push({ type: 0x000b, data: Uint8Array.of(1, 0) });
   if (hello.alpn !== null) extensions.push(ext.alpn.encode([hello.alpn]));
   if (issueTicket) extensions.push({ type: ExtensionType.SESSION_TICKET, data: new Uint8Array(0) });
+  // RFC 8449 §4: the server answers in its ServerHello (TLS 1.2), with a limit of at most 2^14.
+  if (findExtension(hello.extensions, ExtensionType.RECORD_SIZE_LIMIT) !== undefined) extensions.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
   return extensions;
 }
 
@@ -151,7 +175,7 @@ function resume(engine: Engine, config: ServerConfig, hello: Hello12, clientHell
     engine.sendHandshake(m);
   };
   // Echoing the client's session id is what tells it the ticket was accepted (RFC 5077 §3.4).
-  send(encodeServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions: serverHelloExtensions(hello, issueTicket) }));
+  send(encodeServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions: serverHelloExtensions(engine, hello, issueTicket) }));
   // A fresh ticket for the same session; its age still counts from the full handshake.
   if (issueTicket) send(newSessionTicket(config, state));
   engine.sendChangeCipherSpec();

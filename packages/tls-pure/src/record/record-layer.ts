@@ -106,7 +106,9 @@ export class RecordLayer {
         return { type, content: payload.slice(), protected: false };
       }
       const reader = this.#reader!;
-      if (reader.tls13 && length > this.incomingLimit + reader.tagLength) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
+      // RFC 8449 §4: TLS 1.3's limit counts the inner plaintext (content, type, padding); TLS 1.2's
+      // the content (the record adds the explicit nonce and the tag). Judged before decryption.
+      if (length > this.incomingLimit + (reader.tls13 ? reader.tagLength : reader.overhead)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
       // The AEAD's output is fresh memory, never a view of its input.
       const { type: innerType, content } = reader.open(record.subarray(0, 5), payload);
       if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
