@@ -16,6 +16,7 @@ import { CIPHER_TABLE } from '@unitls/tls-node';
 import { freePort, waitForPort } from './daemons.js';
 import { peerMissing } from './peers.mjs';
 import type { Pki } from './pki.js';
+import { reapOnDeath } from './reaper.js';
 
 export type Version = 'TLSv1.2' | 'TLSv1.3';
 
@@ -69,7 +70,9 @@ function track(child: ChildProcessWithoutNullStreams) {
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('close', () => (children.delete(child), resolve())));
+  // Dies with the test process however it ends (see reaper.ts).
+  const forget = child.pid === undefined ? () => {} : reapOnDeath({ kill: child.pid, signal: 'SIGKILL' });
+  const exited = new Promise<void>((resolve) => child.once('close', () => (children.delete(child), forget(), resolve())));
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;

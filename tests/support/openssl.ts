@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { peerMissing } from './peers.mjs';
+import { reapOnDeath } from './reaper.js';
 
 function requireOpenSSL(): void {
   const why = peerMissing(['openssl']);
@@ -21,7 +22,9 @@ function track(child: ChildProcessWithoutNullStreams): { output: () => string; e
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  // Dies with the test process however it ends (s_server outlived a killed worker, listening for ever).
+  const forget = child.pid === undefined ? () => {} : reapOnDeath({ kill: child.pid, signal: 'SIGKILL' });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => (forget(), resolve(code))));
   return { output: () => text, exited };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The daemons a test process starts (Postfix, Dovecot, nginx, vsftpd) die with it however it ends:
+ * The daemons a test process starts (Postfix, Dovecot, nginx, vsftpd, openssl s_server) die with it however it ends:
  * a stand-in for a vitest worker (daemons-child.ts) starts them all, is killed (SIGKILL: no hook of
  * its own can run; SIGTERM), and afterwards no daemon process, listening port or folder of theirs
  * is left. Postfix detached from the test process and Dovecot was its orphaned child: both stayed up.
