@@ -27,6 +27,7 @@ import { unknownOptionMessage } from '@unitls/client-kit';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { DEFAULT_TLS13 } from '@unitls/tls-node/internal';
 import { AdvisedClientContext } from './advised-context.js';
+import { cadataArgument, describeValue, oneOf, pathArgument, protocolNames } from './arguments.js';
 import { parseCipherString } from './cipher-string.js';
 import { chainFromPem } from './pem.js';
 import { SSL_CONTEXT_ADVICE } from './trust-advice.js';
@@ -59,6 +60,8 @@ export const TLSVersion = Object.freeze({
   MAXIMUM_SUPPORTED: 'MAXIMUM_SUPPORTED',
 } as const);
 export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
+
+const VERSIONS = Object.values(TLSVersion);
 
 /** Python's ssl.Purpose. */
 export const Purpose = Object.freeze({ SERVER_AUTH: 'SERVER_AUTH', CLIENT_AUTH: 'CLIENT_AUTH' } as const);
@@ -112,15 +115,21 @@ export class SSLContext {
     this.checkHostname = protocol === PROTOCOL_TLS_CLIENT;
   }
 
-  /** cafile: a PEM bundle; capath: a folder of PEM certificates; cadata: PEM text or DER bytes. */
-  loadVerifyLocations(cafile?: string | null, capath?: string | null, cadata?: string | Uint8Array | null): void {
-    if (!cafile && !capath && (cadata === undefined || cadata === null)) throw new TypeError('cafile, capath or cadata must be given');
-    if (cafile) this.#trust.push(readFileSync(cafile, 'latin1'));
-    if (capath) this.#trust.push(pemCertificatesIn(capath));
-    if (typeof cadata === 'string') this.#trust.push(cadata);
-    else if (cadata instanceof Uint8Array) {
-      this.#trust.push(new X509Certificate(cadata).toString());
-    }
+  /**
+   * cafile: a PEM bundle; capath: a folder of PEM certificates; cadata: PEM text or DER bytes.
+   *
+   * @throws TypeError when none is given, or one has the wrong type (a number is not taken as a file
+   *   descriptor, an object as cadata is not ignored).
+   */
+  loadVerifyLocations(cafile?: string | URL | null, capath?: string | URL | null, cadata?: string | Uint8Array | null): void {
+    const file = pathArgument('loadVerifyLocations', 'cafile', cafile);
+    const folder = pathArgument('loadVerifyLocations', 'capath', capath);
+    const data = cadataArgument(cadata);
+    if (file === null && folder === null && data === null) throw new TypeError('cafile, capath or cadata must be given');
+    if (file !== null) this.#trust.push(readFileSync(file, 'latin1'));
+    if (folder !== null) this.#trust.push(pemCertificatesIn(folder));
+    if (typeof data === 'string') this.#trust.push(data);
+    else if (data !== null) this.#trust.push(new X509Certificate(data).toString());
   }
 
   /** Trust the operating system's store (what TrustStore.system() means). */
@@ -129,13 +138,21 @@ export class SSLContext {
     this.#defaultCerts = true;
   }
 
-  /** The certificate (with its chain) and key; a missing keyfile means the key is in certfile. */
-  loadCertChain(certfile: string, keyfile?: string | null, password?: unknown): void {
+  /**
+   * The certificate (with its chain) and key; a missing keyfile means the key is in certfile.
+   *
+   * @throws TypeError when certfile is missing or either is not a path (a number is not taken as a
+   *   file descriptor); ConfigurationError for a password.
+   */
+  loadCertChain(certfile: string | URL, keyfile?: string | URL | null, password?: unknown): void {
+    const certPath = pathArgument('loadCertChain', 'certfile', certfile);
+    const keyPath = pathArgument('loadCertChain', 'keyfile', keyfile);
+    if (certPath === null) throw new TypeError('loadCertChain: certfile must be given');
     if (password !== undefined && password !== null) {
       throw new ConfigurationError('loadCertChain: encrypted private keys are not supported yet; decrypt the key first');
     }
-    const text = readFileSync(certfile, 'latin1');
-    this.#chain = chainFromPem(`loadCertChain(${certfile})`, text, keyfile ? PrivateKey.fromFile(keyfile) : PrivateKey.fromBuffer(text));
+    const text = readFileSync(certPath, 'latin1');
+    this.#chain = chainFromPem(`loadCertChain(${certPath})`, text, keyPath !== null ? PrivateKey.fromFile(keyPath) : PrivateKey.fromBuffer(text));
   }
 
   /** An OpenSSL cipher string for TLS 1.2 (TLS 1.3 suites stay OpenSSL's defaults, as in Python). */
@@ -143,13 +160,21 @@ export class SSLContext {
     this.#ciphers = [...parseCipherString(cipherString).ids, ...DEFAULT_TLS13];
   }
 
+  /**
+   * The ALPN names to offer, in preference order.
+   *
+   * @throws TypeError for one string rather than a list (Python would take 'h2' as 'h' and '2'), or
+   *   an item that is not a string.
+   */
   setAlpnProtocols(protocols: Iterable<string>): void {
-    this.#alpn = [...protocols].map((p) => (isNextProtocol(p) ? p : new TextEncoder().encode(p)));
+    this.#alpn = protocolNames(protocols).map((p) => (isNextProtocol(p) ? p : new TextEncoder().encode(p)));
   }
 
   #versions(): { lowestSupportedVersion: PEPVersion | null; highestSupportedVersion: PEPVersion | null } {
     const order: TLSVersion[] = ['TLSv1.2', 'TLSv1.3'];
     let allowed = order.filter((v) => !((v === 'TLSv1.2' && this.options & OP_NO_TLSv1_2) || (v === 'TLSv1.3' && this.options & OP_NO_TLSv1_3)));
+    oneOf('SSLContext.minimumVersion', this.minimumVersion, VERSIONS, 'a TLSVersion (TLSVersion.TLSv1_2, ...)');
+    oneOf('SSLContext.maximumVersion', this.maximumVersion, VERSIONS, 'a TLSVersion (TLSVersion.TLSv1_3, ...)');
     const rank = (v: TLSVersion) => ({ MINIMUM_SUPPORTED: 0, SSLv3: 0, TLSv1: 0, 'TLSv1.1': 0, 'TLSv1.2': 1, 'TLSv1.3': 2, MAXIMUM_SUPPORTED: 3 })[v];
     allowed = allowed.filter((v) => rank(v) >= rank(this.minimumVersion) && rank(v) <= rank(this.maximumVersion));
     if (allowed.length === 0) throw new ConfigurationError('SSLContext: the version settings leave no TLS version (unitls supports TLS 1.2 and 1.3)');
@@ -159,6 +184,10 @@ export class SSLContext {
   }
 
   #checkOptions(): void {
+    // Settings are plain fields (as Python's attributes): checked here, where they are used. A
+    // server's verifyMode '2' (a string) would otherwise ask for no client certificate.
+    oneOf('SSLContext.verifyMode', this.verifyMode, [CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED], 'CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (0, 1, 2)');
+    if (!Number.isInteger(this.options)) throw new ConfigurationError(`SSLContext.options: expected an integer of OP_* flags, got ${describeValue(this.options)}`);
     const unsupported = this.options & ~ACCEPTED_OPTIONS;
     if (unsupported !== 0) {
       throw new ConfigurationError(
@@ -178,9 +207,9 @@ export class SSLContext {
   /** The TLSClientConfiguration this context describes (PROTOCOL_TLS_CLIENT). */
   clientConfiguration(): TLSClientConfiguration {
     if (this.protocol !== PROTOCOL_TLS_CLIENT) throw new ConfigurationError('clientConfiguration: this SSLContext is PROTOCOL_TLS_SERVER');
+    this.#checkOptions();
     if (this.verifyMode === CERT_NONE) throw new ConfigurationError(`verifyMode CERT_NONE disables certificate verification; ${INSECURE_HINT}`);
     if (!this.checkHostname) throw new ConfigurationError(`checkHostname = false disables the name check; ${INSECURE_HINT}`);
-    this.#checkOptions();
     const trustStore = this.#trustStore();
     if (trustStore === null) {
       throw new ConfigurationError('SSLContext: no trust anchors: call loadDefaultCerts() or loadVerifyLocations() (or use createDefaultContext())');
@@ -266,7 +295,7 @@ export function createDefaultContext(
     if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`createDefaultContext: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
   }
   const context = new SSLContext(purpose === Purpose.SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
-  if (options.cafile || options.capath || options.cadata) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
+  if (options.cafile != null || options.capath != null || options.cadata != null) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
   else if (purpose === Purpose.SERVER_AUTH) context.loadDefaultCerts(purpose);
   return context;
 }
