@@ -264,7 +264,7 @@ export class Engine {
             fail(AlertDescription.unexpected_message, 'an unexpected change_cipher_spec record');
           }
           // RFC 8446 §5: TLS 1.3 ignores one during the handshake (middlebox compatibility).
-          this.#idle();
+          this.#idle('a change_cipher_spec');
           break;
         }
         case ContentType.ALERT:
@@ -276,7 +276,7 @@ export class Engine {
         case ContentType.APPLICATION_DATA:
           if (!this.handshakeComplete) fail(AlertDescription.unexpected_message, 'application data arrived before the handshake finished');
           if (this.#handshakeBytes.length > 0) fail(AlertDescription.unexpected_message, 'application data interleaved with a fragmented handshake message');
-          if (record.content.length === 0) this.#idle();
+          if (record.content.length === 0) this.#idle('an empty application_data record');
           else {
             this.#idleRecords = 0;
             this.#appData.push(record.content);
@@ -287,9 +287,10 @@ export class Engine {
     this.flush();
   }
 
-  #idle(): void {
+  /** Counts a record that carries nothing for the caller; `what` names it for the error. */
+  #idle(what: string): void {
     if (++this.#idleRecords > this.limits.maxEmptyRecords) {
-      fail(AlertDescription.unexpected_message, `more than ${this.limits.maxEmptyRecords} records in a row with no data`);
+      fail(AlertDescription.unexpected_message, `more than ${this.limits.maxEmptyRecords} records in a row with no data (the last: ${what})`);
     }
   }
 
@@ -303,7 +304,7 @@ export class Engine {
     // RFC 8446 §6: only close_notify and user_canceled may be warnings; every other alert ends the connection.
     // TLS 1.2 warnings other than close_notify (no_renegotiation, user_canceled) end nothing.
     if (level === 1 && (description === AlertDescription.user_canceled || this.version === 0x0303)) {
-      this.#idle();
+      this.#idle('a warning alert');
       return;
     }
     // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: we refused the
@@ -326,7 +327,12 @@ export class Engine {
   }
 
   #receiveHandshake(content: Uint8Array): void {
-    this.#idleRecords = 0;
+    // After the handshake, a handshake record (KeyUpdate, NewSessionTicket, a refused TLS 1.2
+    // HelloRequest) carries nothing for the caller: a run of them counts against maxEmptyRecords. RFC
+    // 8446 §4.6.3 leaves the bound to the implementation; without it a peer could send KeyUpdates
+    // without end, each costing a key derivation (and, requested, a reply).
+    if (this.handshakeComplete) this.#idle('a post-handshake handshake message (KeyUpdate, NewSessionTicket)');
+    else this.#idleRecords = 0;
     let buffer = this.#handshakeBytes.length === 0 ? content : Buffer.concat([this.#handshakeBytes, content]);
     while (buffer.length >= 4) {
       const length = (buffer[1]! << 16) | (buffer[2]! << 8) | buffer[3]!;
