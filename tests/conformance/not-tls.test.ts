@@ -61,6 +61,27 @@ describe.each(conformanceImplementations.map((i) => [i.name, i] as const))('a pe
     }
   });
 
+  it('a server given an SSL 2.0-format ClientHello says no TLS version is in common (not "plain text")', async () => {
+    // RFC 5246 E.2's SSLv2-compatible CLIENT-HELLO (version 3.1, one cipher spec, a 16-byte
+    // challenge), as SSL 3.0-era clients sent it; RFC 8446 D.5: not to be accepted.
+    const hello = Buffer.from('801c0103010003000000100000 2f'.replace(/ /g, '') + '11'.repeat(16), 'hex');
+    const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
+    const tcp = net.connect(listener.getsockname()!.port, '127.0.0.1');
+    try {
+      tcp.on('error', () => {});
+      tcp.resume();
+      await once(tcp, 'connect');
+      tcp.write(hello);
+      const outcome = await listener.accept().catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(TLSError);
+      expect((outcome as Error).message).toContain('TLS handshake failed: no TLS version in common with the peer');
+      expect((outcome as Error).message).not.toContain(NOT_TLS.fromClient);
+    } finally {
+      tcp.destroy();
+      await listener.close();
+    }
+  });
+
   it('a client answered in plain text asks whether this is a TLS port', async () => {
     const port = await plainHttpServer();
     const outcome = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' }).catch((error: unknown) => error);

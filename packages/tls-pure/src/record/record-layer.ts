@@ -79,6 +79,10 @@ export class RecordLayer {
     const type = header[0]!;
     const length = (header[3]! << 8) | header[4]!;
     if (!KNOWN_TYPES.has(type) || header[1] !== 3) {
+      if (isSsl2ClientHello(header) && this.role === 'server' && !this.established) {
+        // Not plain text: an SSL 3.0-era client (RFC 8446 §D.5: such a hello is not to be accepted).
+        fail(AlertDescription.protocol_version, `${this.#phase()}no TLS version in common with the peer (it sent an SSL 2.0-format ClientHello, first bytes ${hex(header)}; unitls speaks TLS 1.2 and 1.3)`);
+      }
       fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (first bytes ${hex(header)})`);
     }
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
@@ -192,4 +196,12 @@ export class RecordLayer {
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
+}
+
+/**
+ * Whether a record header's 5 bytes start an SSL 2.0-format CLIENT-HELLO (RFC 5246 §E.2): a
+ * 2-byte length with the high bit set, msg_type 1, then version 3.x (or SSL 2.0's 0.2).
+ */
+function isSsl2ClientHello(header: Uint8Array): boolean {
+  return (header[0]! & 0x80) !== 0 && header[2] === 1 && (header[3] === 3 || (header[3] === 0 && header[4] === 2));
 }
