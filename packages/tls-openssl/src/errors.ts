@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
+import { CertificateVerificationError, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -32,6 +32,17 @@ const VERIFY_CODES: Record<number, string> = {
   53: 'UNSUPPORTED_NAME_SYNTAX',
   62: 'HOSTNAME_MISMATCH',
   64: 'IP_ADDRESS_MISMATCH',
+  // X509_V_FLAG_X509_STRICT's RFC 5280 checks (OpenSSL 3.0), which this implementation sets.
+  85: 'MISSING_AUTHORITY_KEY_IDENTIFIER',
+  86: 'MISSING_SUBJECT_KEY_IDENTIFIER',
+  87: 'EMPTY_SUBJECT_ALT_NAME',
+  88: 'EMPTY_SUBJECT_SAN_NOT_CRITICAL',
+  89: 'CA_BCONS_NOT_CRITICAL',
+  90: 'AUTHORITY_KEY_IDENTIFIER_CRITICAL',
+  91: 'SUBJECT_KEY_IDENTIFIER_CRITICAL',
+  92: 'CA_CERT_MISSING_KEY_USAGE',
+  93: 'EXTENSIONS_REQUIRE_VERSION_3',
+  94: 'EC_KEY_EXPLICIT_PARAMS',
 };
 
 /** What OpenSSL's reason strings mean for a user, by the reason text. */
@@ -72,7 +83,9 @@ export function fromNativeError(error: unknown, during: string, role: 'client' |
   if (native.verifyResult !== undefined && /certificate verify failed/.test(reason)) {
     const name = VERIFY_CODES[native.verifyResult] ?? `X509_V_ERR_${native.verifyResult}`;
     const neutral = reasonForOpenSSLVerifyCode(name) ?? 'other';
-    return new CertificateVerificationError(neutral, withVerificationAdvice(neutral, `certificate verification failed: ${native.verifyMessage ?? reason} (${name})`), {
+    const message = `certificate verification failed: ${native.verifyMessage ?? reason} (${name})`;
+    const advice = adviceForOpenSSLVerifyCode(name);
+    return new CertificateVerificationError(neutral, advice !== undefined ? `${message}; ${advice}` : withVerificationAdvice(neutral, message), {
       cause: error,
       verifyCode: name,
     });
