@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   Certificate,
@@ -18,6 +22,21 @@ import type { PkiName } from '../support/pki.js';
 import { connectPair, failingPair } from '../support/sockets.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
+/** A server whose leaf is self-signed with CA:TRUE and a localhost SAN, made as a user does: `openssl req -x509`. */
+let selfSignedCa: TLSServerConfiguration | undefined;
+function selfSignedCaServer(): TLSServerConfiguration {
+  if (selfSignedCa !== undefined) return selfSignedCa;
+  const dir = mkdtempSync(join(tmpdir(), 'unitls-selfsigned-ca-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { cwd: dir, stdio: 'ignore' });
+    expect(execFileSync('openssl', ['x509', '-in', 'cert.pem', '-noout', '-ext', 'basicConstraints'], { cwd: dir }).toString()).toContain('CA:TRUE');
+    const chain = new SigningChain([Certificate.fromBuffer(readFileSync(join(dir, 'cert.pem'))), PrivateKey.fromBuffer(readFileSync(join(dir, 'key.pem')))]);
+    return (selfSignedCa = new TLSServerConfiguration({ certificateChain: [chain] }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The advice every implementation ends an unknown issuer's or self-signed certificate's message with. */
 const TRUST_ADVICE = /; if you trust (its issuer \(a private or test CA\), pass that CA's certificate|this certificate, pass it) in the configuration's trustStore: TrustStore\.fromFile\('(ca|cert)\.pem'\) or TrustStore\.fromBuffer\(pem\)$/;
 
@@ -36,9 +55,27 @@ describe.each(implementations.map((i) => [i.name, i] as const))('refusals (%s)',
     expect(result.client).toBeInstanceOf(CertificateVerificationError);
     expect(result.client).toMatchObject({ reason });
     expect((result.client as Error).message.length).toBeGreaterThan(20);
+    // Trial 9: tls-pure's messages lacked the prefix tls-node's and tls-openssl's carry.
+    expect((result.client as Error).message).toMatch(/^certificate verification failed: /);
     // Trial 7: an unknown issuer's message said what failed, not what to do; now it ends with it.
     if (reason === 'untrusted-issuer' || reason === 'self-signed') expect((result.client as Error).message).toMatch(TRUST_ADVICE);
     else expect((result.client as Error).message).not.toContain('trustStore');
+  });
+
+  it('refuses a self-signed leaf with CA:TRUE (as openssl req -x509 makes it) as self-signed, with the trustStore advice', async () => {
+    const result = await failingPair(implementation, selfSignedCaServer(), clientConfig(), { serverHostname: 'localhost' });
+    expect(result.client).toBeInstanceOf(CertificateVerificationError);
+    // Trial 9: tls-pure said invalid-purpose (CA_USED_AS_END_ENTITY), tls-node and tls-openssl self-signed.
+    expect(result.client).toMatchObject({ reason: 'self-signed' });
+    expect((result.client as Error).message).toMatch(/^certificate verification failed: /);
+    expect((result.client as Error).message).toMatch(TRUST_ADVICE);
+  });
+
+  it('an expired certificate: the message keeps tls-pure\'s date, under the common prefix', async () => {
+    const result = await failingPair(implementation, serverConfig('expired'), clientConfig(), { serverHostname: 'localhost' });
+    const message = (result.client as Error).message;
+    if (implementation.name.startsWith('pure')) expect(message).toMatch(/^certificate verification failed: the certificate expired at \d{4}-\d\d-\d\dT[\d:.]+Z \(EXPIRED\)$/);
+    else expect(message).toBe('certificate verification failed: certificate has expired (CERT_HAS_EXPIRED)');
   });
 
   it.each([

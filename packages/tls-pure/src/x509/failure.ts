@@ -52,6 +52,9 @@ export type VerifyCode =
   | 'NAME_CONSTRAINT_BUDGET_EXCEEDED';
 
 /** A failed check. `fatal` failures (exhausted budgets) end the search instead of trying another path. */
+/** The prefix every implementation's verification failure message starts with. */
+const VERIFICATION_FAILED = 'certificate verification failed: ';
+
 export class VerificationFailure extends Error {
   override readonly name = 'VerificationFailure';
 
@@ -69,8 +72,14 @@ export class VerificationFailure extends Error {
   }
 
   /** The public error, with `code` as its `verifyCode`. */
+  /**
+   * The error the caller sees, worded as tls-node's and tls-openssl's are ("certificate
+   * verification failed: <what> (<code>)[; advice]"), so a message reads the same whichever
+   * implementation made it; this validator's own detail (the date a certificate expired) is kept.
+   */
   toError(): CertificateVerificationError {
-    return new CertificateVerificationError(this.reason, withVerificationAdvice(this.reason, this.message), { verifyCode: this.code, cause: this });
+    const message = this.message.startsWith(VERIFICATION_FAILED) ? this.message : `${VERIFICATION_FAILED}${this.message} (${this.code})`;
+    return new CertificateVerificationError(this.reason, withVerificationAdvice(this.reason, message), { verifyCode: this.code, cause: this });
   }
 }
 

@@ -61,6 +61,19 @@ function parsePresented(presented: readonly Uint8Array[], limits: ValidationLimi
 }
 
 /**
+ * `failure` of the leaf's profile, or 'self-signed' when the leaf is a self-issued CA certificate
+ * that no anchor could have issued: what `openssl req -x509` makes (CA:TRUE by default), which a
+ * user passes in the trust store to trust, as tls-node and tls-openssl advise with 'self-signed'.
+ * Before, tls-pure said 'invalid-purpose' (a CA as end entity), so code switching on `reason`
+ * broke when swapping implementations (trial 9). Still a failure either way (x509-limbo agrees).
+ */
+function selfSignedOr(failure: VerificationFailure, leaf: ParsedCertificate, anchors: TrustAnchors): VerificationFailure {
+  const looksLikeCa = failure.code === 'CA_USED_AS_END_ENTITY' || failure.code === 'KEY_USAGE';
+  if (!looksLikeCa || !leaf.selfIssued || anchors.withSubject(leaf.issuer).length > 0) return failure;
+  return new VerificationFailure('self-signed', 'SELF_SIGNED', 'the certificate is self-signed and not in the trust store');
+}
+
+/**
  * Verifies the peer's chain: the leaf (first of `presented`) against the end-entity profile and
  * `purpose`, a path through `presented`'s other certificates (in any order) to one of `anchors`,
  * every certificate valid at `time`, signatures through `verifier`, basic constraints and path
@@ -97,7 +110,7 @@ export function verifyCertificateChain(
     const { leaf, intermediates } = parsePresented(presented, limits);
     const trustedAsIs = anchors.includes(leaf);
     const profile = leaf.verdict(`end entity for ${options.purpose}${trustedAsIs ? ', trusted as is' : ''}`, () => checkEndEntity(leaf, options.purpose, trustedAsIs));
-    if (profile !== null) throw profile;
+    if (profile !== null) throw selfSignedOr(profile, leaf, anchors);
     checkValidity(leaf.notBefore, leaf.notAfter, atSeconds, 'the certificate');
     const budget = new Budget(limits);
     const crls = (options.crls ?? []).map(parseRevocationList);
