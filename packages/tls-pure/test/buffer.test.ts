@@ -186,6 +186,17 @@ describe('tls-pure TLSBuffer pairs in memory', () => {
     expect(roundTrip(server, client, 'again')).toBe('again');
   });
 
+  it("ends the connection at a client's 33rd KeyUpdate in a row with no data (maxEmptyRecords), not before", () => {
+    const { client, server } = pair();
+    handshake(client, server);
+    for (let i = 0; i < 32; i++) (client as PureBuffer).keyUpdate(false);
+    expect(roundTrip(client, server, 'after 32')).toBe('after 32'); // data resets the count
+    for (let i = 0; i < 33; i++) (client as PureBuffer).keyUpdate(true);
+    pump(client, server);
+    expect(() => server.read(100)).toThrow(/more than 32 records in a row with no data \(the last: a post-handshake handshake message/);
+    expect(server.outgoingBytesBuffered()).toBeLessThan(32 * 30); // at most a reply each, then the alert
+  });
+
   it('pads records when asked, and honours a small record size limit', () => {
     const { client, server } = pair({}, {}, { client: { recordPadding: 100 } });
     handshake(client, server);
