@@ -7,6 +7,7 @@
  * truncated" (nothing had been read), and over HTTP/2 every request after the server's GOAWAY
  * failed for good with node:http2's raw "The session has been destroyed".
  */
+import * as http2 from 'node:http2';
 import { describe, expect, it } from 'vitest';
 import { HTTPException, HTTPSConnection } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
@@ -81,5 +82,39 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive co
     expect(await ask('GET', '/b')).toBe('2.0 on connection 2');
     expect(await ask('POST', '/c')).toBe('2.0 on connection 2');
     expect(seen.size).toBe(2);
+  });
+
+  it('HTTP/2, a request refused unprocessed (REFUSED_STREAM) goes out once more on a new connection, a POST too; refused again, it fails', async () => {
+    const seen = new Map<OriginConnection, number>();
+    const served: string[] = [];
+    let refuseEverywhere = false;
+    const origin = await scriptedH2Origin((stream, c) => {
+      if (!seen.has(c)) seen.set(c, seen.size + 1);
+      const which = seen.get(c)!;
+      // The first connection serves its first request, then refuses every stream (RFC 9113 §8.7).
+      if ((which === 1 && served.length > 0) || refuseEverywhere) {
+        stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      served.push(`on ${which}`);
+      stream.respond({ ':status': 200 });
+      stream.end(`on connection ${which}`);
+    });
+    await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
+    const ask = async (method: string, path: string) => {
+      connection.request(method, path, method === 'POST' ? 'data' : undefined);
+      const response = await connection.getresponse();
+      return `${response.version} ${Buffer.from(await response.read()).toString()}`;
+    };
+    expect(await ask('GET', '/a')).toBe('2.0 on connection 1');
+    expect(await ask('POST', '/b')).toBe('2.0 on connection 2');
+    expect(served).toEqual(['on 1', 'on 2']);
+    // Refused on the new connection too: once more only, then the refusal.
+    refuseEverywhere = true;
+    connection.request('GET', '/c');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as Error).message).toMatch(/REFUSED_STREAM/);
+    expect(seen.size).toBe(3);
   });
 });
