@@ -106,6 +106,47 @@ describe('the unitls command', () => {
     // Nothing close: no guess.
     expect((await run('connect', 'h:1', '--bogus')).stderr).toMatch(/^unitls: unknown option --bogus\n/);
   });
+
+  it('trial 9: a --cafile holding no certificate is a usage error before any connection; an implementation typo says did you mean', async () => {
+    const notCa = await run('connect', '127.0.0.1:1', '--cafile', pki.path('server-ec', 'key'));
+    expect(notCa.code, notCa.stdout + notCa.stderr).toBe(2);
+    expect(notCa.stderr).toMatch(/^unitls: --cafile: "[^"]+" holds no certificate \(expected PEM "-----BEGIN CERTIFICATE-----" blocks, or one DER certificate\)\n/);
+    const typo = await run('connect', 'h:1', '--implementation', 'opensll');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^unitls: unknown implementation "opensll" \(did you mean "openssl"\? known: node, openssl, pure\)\n/);
+    expect((await run('connect', 'h:1', '--implementation', 'bogus')).stderr).toMatch(/^unitls: unknown implementation "bogus" \(known: node, openssl, pure\)\n/);
+  });
+
+  it('trial 9: an h2 server\'s first bytes are named as its SETTINGS frame; --json keeps the detail as text', async () => {
+    const { createSecureServer } = await import('node:http2');
+    const h2 = createSecureServer({ key: readFileSync(pki.path('server-ec', 'key')), cert: readFileSync(pki.path('server-ec', 'chain.crt')), allowHTTP1: true });
+    h2.on('error', () => {});
+    h2.listen(0, '127.0.0.1');
+    await once(h2, 'listening');
+    try {
+      const port = (h2.address() as { port: number }).port;
+      const text = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--alpn', 'h2');
+      expect(text.code, text.stdout + text.stderr).toBe(0);
+      expect(text.stdout).toContain('after the handshake: the server spoke first: an HTTP/2 SETTINGS frame (the server speaks HTTP/2: its connection preface, RFC 9113 §3.4)\n');
+      const json = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--alpn', 'h2', '--json');
+      expect(JSON.parse(json.stdout)).toMatchObject({ afterHandshake: { outcome: 'data', recognised: 'http2-settings', detail: expect.stringMatching(/^an HTTP\/2 SETTINGS frame/) } });
+      const demo = JSON.parse((await run('connect', '--demo', '--json')).stdout) as { afterHandshake: { detail: string } };
+      expect(demo.afterHandshake.detail).toBe('hello from the unitls demo server');
+    } finally {
+      h2.close();
+      await once(h2, 'close');
+    }
+  });
+
+  it('trial 9: a failed verification prints one CLI line about the unverified second connection, not the SecurityWarnings', async () => {
+    const port = await server('wronghost');
+    for (const json of [[], ['--json']]) {
+      const result = await run('connect', `localhost:${port}`, ...ca, ...json);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stderr).not.toContain('SecurityWarning');
+      expect(result.stderr).toBe('unitls: the certificate shown was fetched by a second connection without verification (@unitls/insecure), only to display it\n');
+    }
+  });
 });
 
 describe.each(names)('unitls connect --implementation %s', (name) => {

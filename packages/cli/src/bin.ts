@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,17 @@ async function closestOption(unknown: string): Promise<string | null> {
   return best === null ? null : `--${best}`;
 }
 
+/** True when `data` holds a PEM CERTIFICATE block, or is one DER certificate. */
+function holdsCertificate(data: Buffer): boolean {
+  if (data.includes('-----BEGIN CERTIFICATE-----')) return true;
+  try {
+    new X509Certificate(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const OPTIONS = {
   servername: { type: 'string' },
   alpn: { type: 'string' },
@@ -127,7 +139,13 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command '${command}'${near === null ? '' : `; did you mean '${near}'?`}`);
   }
   if (command !== 'connect' || extra.length > 0 || (target === undefined) === !values.demo) throw new UsageError('expected "connect HOST:PORT" or "connect --demo"');
-  if (!(values.implementation in IMPLEMENTATION_PACKAGES)) throw new UsageError(`unknown implementation "${values.implementation}"`);
+  if (!(values.implementation in IMPLEMENTATION_PACKAGES)) {
+    // Trial 9: `--implementation opensll` named neither the valid ones nor the one meant.
+    const { closestName } = await import('@unitls/tls-core');
+    const known = Object.keys(IMPLEMENTATION_PACKAGES);
+    const near = closestName(values.implementation, known);
+    throw new UsageError(`unknown implementation "${values.implementation}" (${near === null ? '' : `did you mean "${near}"? `}known: ${known.join(', ')})`);
+  }
   if (values.starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(values.starttls)) {
     throw new UsageError(`--starttls: unknown protocol "${values.starttls}" (use ${STARTTLS_PROTOCOLS.join(', ')})`);
   }
@@ -138,6 +156,11 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
       throw new UsageError(`${flag}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
+  }
+  // Trial 9: a key file given as --cafile failed as a handshake (exit 3) with each implementation's
+  // own wording; it is the caller's mistake, found before any connection.
+  if (values.cafile !== undefined && !holdsCertificate(readFileSync(values.cafile))) {
+    throw new UsageError(`--cafile: "${values.cafile}" holds no certificate (expected PEM "-----BEGIN CERTIFICATE-----" blocks, or one DER certificate)`);
   }
   const request: ConnectRequest = {
     host: '',

@@ -60,7 +60,7 @@ export interface ConnectReport {
   chainSource: 'handshake' | 'unverified-second-connection' | null;
   verification: { ok: boolean; reason?: string; verifyCode?: string; message?: string } | null;
   /** What the server did right after the handshake. */
-  afterHandshake: { outcome: 'quiet' | 'data' | 'closed' | 'refused' | 'skipped'; detail?: string } | null;
+  afterHandshake: { outcome: 'quiet' | 'data' | 'closed' | 'refused' | 'skipped'; detail?: string; recognised?: 'http2-settings' } | null;
   /** The STARTTLS greeting, when --starttls was used. */
   greeting: string | null;
   resumption: { offered: boolean; resumed: boolean | null; note?: string } | null;
@@ -220,6 +220,20 @@ function negotiated(socket: TLSSocket): NonNullable<ConnectReport['negotiated']>
   };
 }
 
+const HTTP2_SETTINGS = 'an HTTP/2 SETTINGS frame (the server speaks HTTP/2: its connection preface, RFC 9113 §3.4)';
+
+/**
+ * True when `data` starts with an HTTP/2 SETTINGS frame on stream 0 (RFC 9113 §6.5: a 9-byte frame
+ * header, type 0x4, flags 0 or ACK, a length that is a multiple of 6): what an h2 server sends
+ * first, which shown as text was "\u0000\u0000\u0000\u0004..." (trial 9).
+ */
+function isHttp2Settings(data: Uint8Array): boolean {
+  if (data.length < 9) return false;
+  const length = (data[0]! << 16) | (data[1]! << 8) | data[2]!;
+  const streamId = ((data[5]! & 0x7f) << 24) | (data[6]! << 16) | (data[7]! << 8) | data[8]!;
+  return data[3] === 0x4 && (data[4]! & ~0x1) === 0 && streamId === 0 && length % 6 === 0;
+}
+
 /**
  * Waits up to `wait` ms for the server's first flight after the handshake. A TLS 1.3 server checks
  * the client's certificate only after the client finished, so a refusal (certificate_required)
@@ -238,19 +252,44 @@ async function afterHandshake(socket: TLSSocket, wait: number): Promise<NonNulla
   if (first === 'quiet') return { outcome: 'quiet' };
   if ('error' in first) return { outcome: 'refused', detail: errorSummary(first.error, 'after-handshake').message, error: first.error };
   if (first.data.length === 0) return { outcome: 'closed', detail: 'the server closed the connection right after the handshake' };
+  if (isHttp2Settings(first.data)) return { outcome: 'data', detail: HTTP2_SETTINGS, recognised: 'http2-settings' };
   const text = Buffer.from(first.data).toString('latin1').split(/\r?\n/)[0]!;
-  return { outcome: 'data', detail: JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text) };
+  // The text itself: renderReport quotes it for the terminal, --json's encoder for JSON (it was quoted twice there).
+  return { outcome: 'data', detail: text.length > 120 ? `${text.slice(0, 120)}...` : text };
 }
 
 /** A second connection without verification, to show what a refused server presented. */
 async function unverifiedChain(implementation: TLSImplementation, configuration: TLSClientConfiguration, request: ConnectRequest): Promise<CertificateInfo[]> {
   const { InsecureConfiguration, InsecureTLSImplementation } = await import('@unitls/insecure');
-  const insecure = new InsecureTLSImplementation(implementation, new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true }));
-  const opened = await open(insecure, configuration, { ...request, wait: 0 });
+  const opened = await withoutSecurityWarnings(() => {
+    const insecure = new InsecureTLSImplementation(implementation, new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true }));
+    return open(insecure, configuration, { ...request, wait: 0 });
+  });
   try {
     return describeChain(opened.socket);
   } finally {
     await opened.close().catch(() => {});
+  }
+}
+
+/**
+ * Runs `step` with @unitls/insecure's SecurityWarnings (type 'SecurityWarning') held back and one
+ * line in the command's words on stderr instead: after a *failed* verification, four warnings that
+ * "certificate verification ... disabled" read as if the check itself had been off (trial 9).
+ * The warnings stay for library users; other warnings pass through.
+ */
+async function withoutSecurityWarnings<T>(step: () => Promise<T>): Promise<T> {
+  const emitWarning = process.emitWarning;
+  let held = 0;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (warning instanceof Error && warning.name === 'SecurityWarning') held++;
+    else (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return await step();
+  } finally {
+    process.emitWarning = emitWarning;
+    if (held > 0) process.stderr.write('unitls: the certificate shown was fetched by a second connection without verification (@unitls/insecure), only to display it\n');
   }
 }
 

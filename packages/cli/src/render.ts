@@ -55,7 +55,7 @@ export function renderReport(report: ConnectReport): string[] {
   }
   const after = report.afterHandshake;
   if (after?.outcome === 'quiet') lines.push('after the handshake: the server sent nothing (no refusal)');
-  else if (after?.outcome === 'data') lines.push(`after the handshake: the server spoke first: ${after.detail}`);
+  else if (after?.outcome === 'data') lines.push(`after the handshake: the server spoke first: ${after.recognised === undefined ? JSON.stringify(after.detail) : after.detail}`);
   else if (after?.outcome === 'closed') lines.push(`after the handshake: ${after.detail}`);
   else if (after?.outcome === 'refused') lines.push(`after the handshake: REFUSED: ${after.detail}`);
   if (report.resumption !== null) {
