@@ -4,6 +4,8 @@ import {
   ConfigurationError,
   TLSClientConfiguration,
   TrustStore,
+  connectTcp,
+  startTls,
   type ClientContext,
   type TLSImplementation,
 } from '@unitls/tls-core';
@@ -56,6 +58,25 @@ async function tryConnect(context: ClientContext, leaf: PkiName, serverHostname 
     await listener.close();
   }
 }
+
+describe('an upgrade of an open connection (startTls, as HTTPSConnection and STARTTLS use it)', () => {
+  it('warns of insecure TLS over an open connection, not of STARTTLS (trial 9: HTTPSConnection said "insecure STARTTLS")', async () => {
+    const insecure = new InsecureTLSImplementation(node, new InsecureConfiguration(BOTH));
+    const context = new insecure.clientContext(clientConfig());
+    const listener = await new node.serverContext(serverConfig('selfsigned')).connect({ host: '127.0.0.1', port: 0 });
+    const tcp = await connectTcp('127.0.0.1', listener.getsockname()!.port, undefined);
+    try {
+      const [client, [server]] = await Promise.all([startTls(context, tcp, { serverHostname: 'localhost' }), listener.accept()]);
+      await Promise.all([client.close(true), server.close(true)]);
+    } finally {
+      tcp.destroy();
+      await listener.close();
+    }
+    await flushWarnings();
+    const connect = warnings.filter((w) => w.code === SecurityWarningCode.CONNECT).map((w) => w.message);
+    expect(connect).toEqual([expect.stringMatching(/^insecure TLS over an open connection to localhost \(startTls: STARTTLS, HTTPS, a tunnel\): /)]);
+  });
+});
 
 describe('InsecureConfiguration', () => {
   it('warns when created, with type SecurityWarning and a stable code', async () => {

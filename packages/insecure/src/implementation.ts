@@ -78,7 +78,8 @@ export class InsecureClientContext implements ClientContext {
     const upgrade = this.#inner.upgrade?.bind(this.#inner);
     if (upgrade === undefined) return undefined;
     return (socket, options) => {
-      warn(SecurityWarningCode.CONNECT, `insecure STARTTLS to ${options.serverHostname}: ${describe(this.insecureConfiguration)}`);
+      // Not only STARTTLS: HTTPSConnection and CONNECT tunnels upgrade an open connection too (trial 9).
+      warn(SecurityWarningCode.CONNECT, `insecure TLS over an open connection to ${options.serverHostname} (startTls: STARTTLS, HTTPS, a tunnel): ${describe(this.insecureConfiguration)}`);
       return upgrade(socket, options);
     };
   }
