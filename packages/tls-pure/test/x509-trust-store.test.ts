@@ -31,6 +31,19 @@ describe('TrustStore descriptors', () => {
     expect(() => verifyCertificateChain([leaf(rootB, ['example.com']).der], fromFile, nodeSignatureVerifier, { purpose: 'serverAuth', serverName: 'example.com' })).not.toThrow();
   });
 
+  it('decodes a file once per content, and again when it changes', () => {
+    const file = join(dir, 'changing.pem');
+    writeFileSync(file, pem(rootA.der));
+    const first = trustAnchorsFor(TrustStore.fromFile(file));
+    expect(trustAnchorsFor(TrustStore.fromFile(file))).toBe(first);
+    writeFileSync(file, pem(rootA.der) + pem(rootB.der));
+    const second = trustAnchorsFor(TrustStore.fromFile(file));
+    expect(second).not.toBe(first);
+    expect(second.size).toBe(2);
+    writeFileSync(file, pem(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)));
+    expect(() => trustAnchorsFor(TrustStore.fromFile(file))).toThrow(/malformed certificate/);
+  });
+
   it('decodes a buffer descriptor once', () => {
     const store = TrustStore.fromBuffer(pem(rootA.der));
     expect(trustAnchorsFor(store)).toBe(trustAnchorsFor(store));

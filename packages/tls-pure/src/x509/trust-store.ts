@@ -5,12 +5,29 @@
  * @module
  */
 import { ConfigurationError, readDescriptorBytes, type TrustStore } from '@unitls/tls-core';
+import { bytesKey } from './certificate.js';
 import { certificatesIn } from './pem.js';
 import { systemTrustAnchors } from './system-store.js';
 import { TrustAnchors } from './trust-anchors.js';
 
 // Buffer descriptors are immutable, so their anchors are decoded once per descriptor.
 const fromBuffers = new WeakMap<TrustStore, TrustAnchors>();
+
+// A file is read for every context (it may have changed) but decoded once per content: a client
+// that builds a context per connection from fromFile(bundle) would otherwise decode the whole
+// bundle each time (milliseconds per certificate through the ASN.1 libraries). The last few contents.
+const FILE_CACHE_ENTRIES = 4;
+const fromFiles = new Map<string, TrustAnchors>();
+
+function decodeFile(what: string, data: Uint8Array): TrustAnchors {
+  const key = bytesKey(data);
+  let anchors = fromFiles.get(key);
+  if (anchors !== undefined) fromFiles.delete(key);
+  else anchors = decode(what, data);
+  fromFiles.set(key, anchors);
+  if (fromFiles.size > FILE_CACHE_ENTRIES) fromFiles.delete(fromFiles.keys().next().value!);
+  return anchors;
+}
 
 function decode(what: string, data: Uint8Array): TrustAnchors {
   const { certificates, malformed } = certificatesIn(data);
@@ -37,7 +54,7 @@ export function trustAnchorsFor(store: TrustStore): TrustAnchors {
     case 'id':
       throw new ConfigurationError('TrustStore.fromId() is not supported by tls-pure: use TrustStore.fromBuffer(), fromFile() or system()');
     case 'file':
-      return decode(`TrustStore.fromFile(${JSON.stringify(source.path)})`, readDescriptorBytes('TrustStore', source));
+      return decodeFile(`TrustStore.fromFile(${JSON.stringify(source.path)})`, readDescriptorBytes('TrustStore', source));
     case 'buffer': {
       let anchors = fromBuffers.get(store);
       if (anchors === undefined) {
