@@ -123,29 +123,40 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
    *   body (llhttp's error as the cause) or a timeout (code ETIMEDOUT).
    */
   read(amt?: number): Promise<Uint8Array> {
-    return this.#inTurn(() => this.#read(amt));
+    return this.#inTurn(() => this.#readThenPulled(amt));
   }
 
   /**
-   * Runs `pull` once every read, readinto and iterator step called before it has settled: two at
-   * once would be two recvs on the connection, which fails the exchange as a truncated body. A
-   * lone call costs one `then` more.
+   * Runs `pull` once every read, readinto and iterator step called before it has finished: two at
+   * once would be two recvs on the connection, which fails the exchange as a truncated body.
+   * `pull` calls {@link #pulled} once, when its read is over (in what settles its promise), so a
+   * lone call costs no promise of ours (a `then` on each result was a promise and a microtask
+   * more per chunk of a download: issue #16).
    */
   #inTurn<T>(pull: () => Promise<T>): Promise<T> {
-    const result = this.#reading === 0 ? pull() : this.#lastRead.then(pull, pull);
-    this.#reading++;
-    this.#lastRead = result;
-    result.then(this.#readSettled, this.#readSettled);
+    const result = this.#reading++ === 0 ? pull() : this.#lastRead.then(pull, pull);
+    // Not kept when `pull` was over at once (#pulled ran inside it).
+    if (this.#reading > 0) this.#lastRead = result;
     return result;
   }
 
-  /** read() calls and iterator steps not yet settled, and the last one's promise. */
+  /** read() calls, readinto() calls and iterator steps not over yet, and the last one's promise. */
   #reading = 0;
   #lastRead: Promise<unknown> = IDLE;
-  readonly #readSettled = (): void => {
+
+  /** A pull of {@link #inTurn} is over. */
+  #pulled(): void {
     // Not kept once nothing waits: its value may be a whole body (read() without a size).
     if (--this.#reading === 0) this.#lastRead = IDLE;
-  };
+  }
+
+  async #readThenPulled(amt: number | undefined): Promise<Uint8Array> {
+    try {
+      return await this.#read(amt);
+    } finally {
+      this.#pulled();
+    }
+  }
 
   async #read(amt: number | undefined): Promise<Uint8Array> {
     if (amt !== undefined && (!Number.isInteger(amt) || amt < 0)) throw new RangeError(`read size must be a non-negative integer, got ${amt}`);
@@ -180,7 +191,15 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   readinto(buffer: Uint8Array): Promise<number> {
     if (!(buffer instanceof Uint8Array)) return Promise.reject(invalidArgument('readinto: buffer', 'a Uint8Array (Buffer)', buffer));
     if (buffer.length === 0) return Promise.resolve(0);
-    return this.#inTurn(() => this.#fill(buffer));
+    return this.#inTurn(() => this.#fillThenPulled(buffer));
+  }
+
+  async #fillThenPulled(buffer: Uint8Array): Promise<number> {
+    try {
+      return await this.#fill(buffer);
+    } finally {
+      this.#pulled();
+    }
   }
 
   /** Fills `buffer` from the body: its length, or fewer at the end of the body. */
@@ -212,19 +231,22 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array, undefined> {
     let finished = false;
+    // Made once per iterator, not per step.
+    const chunked = (chunk: Uint8Array): IteratorResult<Uint8Array, undefined> => {
+      this.#pulled();
+      if (chunk.length > 0) return { done: false, value: chunk };
+      finished = true;
+      return DONE;
+    };
+    const failed = (error: unknown): never => {
+      this.#pulled();
+      finished = true;
+      throw error;
+    };
     const step = (): Promise<IteratorResult<Uint8Array, undefined>> => {
-      if (finished) return Promise.resolve(DONE);
-      return this.#next(READ_SIZE).then(
-        (chunk) => {
-          if (chunk.length > 0) return { done: false, value: chunk };
-          finished = true;
-          return DONE;
-        },
-        (error: unknown) => {
-          finished = true;
-          throw error;
-        },
-      );
+      if (!finished) return this.#next(READ_SIZE).then(chunked, failed);
+      this.#pulled();
+      return Promise.resolve(DONE);
     };
     return {
       // In turn with read() and readinto() too: one recv at a time on the connection.

@@ -2,6 +2,7 @@
  * ChunkReader (src/chunk-reader.ts): what a reader holds per stream (issue #16 item 3: an idle
  * server keeps one reader per connection) and the reading it keeps doing with less.
  */
+import fc from 'fast-check';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
@@ -219,5 +220,55 @@ describe('ChunkReader', () => {
     expect((reader.error as Error).message).toBe('boom');
     expect(Buffer.from(reader.readHeld(4)).toString()).toBe('x');
     reader.detach();
+  });
+
+  it('returns every delivered byte once, in order, for any chunk sizes, any bursts per turn and any reads (read, readHeld, drain)', async () => {
+    // The held chunks are one slot plus an array only while several are held (issue #16): chunks
+    // piling up in bursts, reads smaller and larger than one chunk or several, reads that wait.
+    const op = fc.record({ kind: fc.constantFrom('read', 'readHeld', 'drain'), size: fc.integer({ min: 1, max: 200 }) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 70 }), { minLength: 1, maxLength: 40, size: 'max' }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.array(op, { minLength: 1, maxLength: 8 }),
+        async (chunks, bursts, ops) => {
+          const reader = new ChunkReader(new PassThrough(), 64, { pause() {}, resume() {}, isPaused: () => false });
+          const got: Uint8Array[] = [];
+          let next = 0;
+          let turn = 0;
+          const burst = () => {
+            for (let n = bursts[turn++ % bursts.length]!; n > 0 && next < chunks.length; n--) reader.deliver(chunks[next++]!);
+          };
+          for (let i = 0; next < chunks.length || reader.buffered > 0; i++) {
+            burst();
+            // Bursts of 0 and no read that waits would make no progress.
+            if (reader.buffered === 0 && next < chunks.length) reader.deliver(chunks[next++]!);
+            const { kind, size } = ops[i % ops.length]!;
+            if (kind === 'readHeld') {
+              const piece = reader.readHeld(size);
+              expect(piece.length).toBeLessThanOrEqual(size);
+              got.push(Uint8Array.from(piece));
+            } else if (kind === 'drain') got.push(Uint8Array.from(reader.drain()));
+            else if (reader.buffered > 0 || next < chunks.length) {
+              const reading = reader.read(size);
+              // A read that waits is settled by the next chunk (in a microtask, with the rest of its turn).
+              while (reader.waiting && reader.buffered === 0 && next < chunks.length) {
+                const before = next;
+                burst();
+                if (next === before) reader.deliver(chunks[next++]!);
+              }
+              const piece = await reading;
+              expect(piece.length).toBeGreaterThan(0);
+              expect(piece.length).toBeLessThanOrEqual(size);
+              got.push(Uint8Array.from(piece));
+            }
+          }
+          expect(reader.buffered).toBe(0);
+          expect(Buffer.compare(Buffer.concat(got), Buffer.concat(chunks))).toBe(0);
+          reader.detach();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
