@@ -76,6 +76,15 @@ function handshakeFailed(error: unknown): TLSError {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const READ_SIZE = 64 * 1024;
 
+/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
+let capturedResolve: ((data: Uint8Array | number) => void) | null = null;
+let capturedReject: ((reason: unknown) => void) | null = null;
+
+function captureResolvers(resolve: (data: Uint8Array | number) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** The connection a client's thin async loop drives. */
 export class ClientConnection {
   readonly #options: ClientConnectionOptions;
@@ -88,7 +97,14 @@ export class ClientConnection {
   #failure: unknown = null;
   /** Opened once at least: "not connected" then means closed, not never opened. */
   #wasOpen = false;
+  /** The read in progress ({@link #read}): its promise's resolving functions, null while none is. */
+  #resolveRead: ((data: Uint8Array | number) => void) | null = null;
   #rejectRead: ((reason: unknown) => void) | null = null;
+  /**
+   * The handlers of every read's channel read, made at the first read of each channel (not two
+   * closures and their context per read: every reply, every chunk of a download), and that channel.
+   */
+  #readHandlers: { channel: Channel; done: (data: Uint8Array | number) => void; failed: (error: unknown) => void } | null = null;
   #rejectWrite: ((reason: unknown) => void) | null = null;
   /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
   #rejectWait: ((reason: unknown) => void) | null = null;
@@ -318,27 +334,47 @@ export class ClientConnection {
   /** One read on `channel` under the running operation's deadline: recv, or recvInto `into`. */
   #read(channel: Channel, into: Uint8Array | null): Promise<Uint8Array | number> {
     // Not an async function: one promise the deadline can reject and one reaction on the
-    // channel's read per call (the read path of every reply, every chunk of a download).
-    return new Promise<Uint8Array | number>((resolve, reject) => {
-      this.#rejectRead = reject;
-      let read: Promise<Uint8Array | number>;
-      try {
-        read = into === null ? channel.recv(READ_SIZE) : channel.recvInto!(into);
-      } catch (error) {
-        read = Promise.reject(error);
-      }
-      read.then(
-        (data) => {
-          if (this.#rejectRead === reject) this.#rejectRead = null;
-          this.#heard = true;
-          resolve(data);
-        },
-        (error: unknown) => {
-          if (this.#rejectRead === reject) this.#rejectRead = null;
-          this.#failed(channel, error, 'the connection failed', reject);
-        },
-      );
-    });
+    // channel's read per call (the read path of every reply, every chunk of a download), with
+    // handlers made once per channel (a closure, its context and two handlers per read were
+    // ~0.7 KB of a download's JavaScript allocation per chunk: issue #16).
+    const reading = new Promise<Uint8Array | number>(captureResolvers);
+    this.#resolveRead = capturedResolve;
+    this.#rejectRead = capturedReject;
+    capturedResolve = capturedReject = null;
+    let handlers = this.#readHandlers;
+    if (handlers === null || handlers.channel !== channel) {
+      handlers = { channel, done: (data) => this.#readDone(channel, data), failed: (error) => this.#readFailed(channel, error) };
+      this.#readHandlers = handlers;
+    }
+    let read: Promise<Uint8Array | number>;
+    try {
+      read = into === null ? channel.recv(READ_SIZE) : channel.recvInto!(into);
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    read.then(handlers.done, handlers.failed);
+    return reading;
+  }
+
+  /**
+   * A channel read gave `data`. Ignored when its read was already settled ({@link #fail}: the
+   * deadline, a signal, close()), which also closed that channel: the read waiting now, if any,
+   * is on another channel (opened since) and not this one's to settle.
+   */
+  #readDone(channel: Channel, data: Uint8Array | number): void {
+    const resolve = this.#resolveRead;
+    if (resolve === null || this.#readHandlers?.channel !== channel) return;
+    this.#resolveRead = this.#rejectRead = null;
+    this.#heard = true;
+    resolve(data);
+  }
+
+  /** A channel read failed (ignored as in {@link #readDone}). */
+  #readFailed(channel: Channel, error: unknown): void {
+    const reject = this.#rejectRead;
+    if (reject === null || this.#readHandlers?.channel !== channel) return;
+    this.#resolveRead = this.#rejectRead = null;
+    this.#failed(channel, error, 'the connection failed', reject);
   }
 
   /**
@@ -540,7 +576,9 @@ export class ClientConnection {
   readonly #fail = (reason: unknown, shutdown = true): void => {
     if (this.#failure !== null) return;
     this.#failure = reason;
-    this.#rejectRead?.(reason);
+    const rejectRead = this.#rejectRead;
+    this.#resolveRead = this.#rejectRead = null;
+    rejectRead?.(reason);
     this.#rejectWrite?.(reason);
     this.#rejectWait?.(reason);
     this.#opening?.abort(reason);

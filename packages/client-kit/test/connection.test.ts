@@ -207,6 +207,30 @@ describe('ClientConnection', () => {
     await c.close();
   });
 
+  it('a read ended by the timeout whose old channel delivers late does not settle the read waiting on the connection opened since', async () => {
+    // Reads share their handlers per channel (issue #16): the old channel's late bytes must not
+    // reach a read of the new one.
+    let deliverLate!: (bytes: Uint8Array) => void;
+    const socket = {
+      recv: () => new Promise<Uint8Array>((resolve) => (deliverLate = resolve)),
+      send: async (bytes: Uint8Array) => bytes.length,
+      close: async () => {},
+    };
+    const plainPort = await serve((s) => s.on('data', () => s.write('+OK\r\n')));
+    const c = connection({ timeout: 100, context: () => ({ connect: async () => socket }) as never });
+    await c.open('127.0.0.1', 995, 'implicit');
+    await expect(readLine(c, new LineReader({ maxLineLength: 100 }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    await c.open('127.0.0.1', plainPort, 'plaintext');
+    // A read waits on the new connection (its server answers only once it gets a command).
+    const line = readLine(c, new LineReader({ maxLineLength: 100 }));
+    deliverLate(Buffer.from('STALE\r\n'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await c.send(encodeCommand('NOOP'));
+    expect(await line).toBe('+OK');
+    expect(c.connected).toBe(true);
+    await c.close();
+  });
+
   it('wraps a refused connection, and uses an injected transport', async () => {
     const port = await serve((socket) => socket.end('hello\r\n'));
     const dead = await serve(() => {});
