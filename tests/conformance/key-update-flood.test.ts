@@ -66,7 +66,8 @@ describe.each(withBuffers.map((i) => [i.name, i] as const))('a KeyUpdate flood f
     return { client, server };
   };
 
-  it.runIf(bounded(implementation.name)).each([false, true])('refuses 200 KeyUpdates in a row (update_requested %s) with unexpected_message', (requested) => {
+  // Each implementation gets the case that states its behaviour (defined, not skipped: .ci/run counts a skipped test as not run).
+  if (bounded(implementation.name)) it.each([false, true])('refuses 200 KeyUpdates in a row (update_requested %s) with unexpected_message', (requested) => {
     const { client, server } = pair();
     for (let i = 0; i < 200; i++) server.keyUpdate(requested);
     server.write(text('late'));
@@ -83,7 +84,7 @@ describe.each(withBuffers.map((i) => [i.name, i] as const))('a KeyUpdate flood f
     expect(String((seen as Error).message)).toMatch(/unexpected.message/i);
   });
 
-  it.runIf(!bounded(implementation.name))('takes 200 KeyUpdates in a row (OpenSSL 3.0 sets no bound), replying at most once to each', () => {
+  else it('takes 200 KeyUpdates in a row (OpenSSL 3.0 sets no bound), replying at most once to each', () => {
     const { client, server } = pair();
     for (let i = 0; i < 200; i++) server.keyUpdate(true);
     server.write(text('late'));
