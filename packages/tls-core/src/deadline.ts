@@ -4,7 +4,11 @@ import { performance } from 'node:perf_hooks';
 // the event loop gets to it: synchronous work (certificate verification, a trust store decoded on
 // first use) that ends after the deadline, followed by a handshake finishing in the same turn,
 // would otherwise succeed late (issue #17). untilAborted checks this moment too.
-const deadlines = new WeakMap<AbortSignal, number>();
+// It also holds the timeout signal for as long as the combined one lives: AbortSignal.any keeps
+// its sources only weakly and a timeout signal with no listener of its own may be collected, its
+// timer then aborting nothing (Node 20: a connect with a fresh caller's signal and a timeout hung
+// now and then, the timeout never firing).
+const deadlines = new WeakMap<AbortSignal, { at: number; timer: AbortSignal }>();
 
 /** One signal for "the caller aborted or the timeout passed"; undefined when neither was asked. */
 export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSignal | undefined {
@@ -13,7 +17,7 @@ export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSig
   }
   const timer = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
   const combined = signal === undefined ? timer : timer === undefined ? signal : AbortSignal.any([signal, timer]);
-  if (timer !== undefined) deadlines.set(combined!, performance.now() + timeout!);
+  if (timer !== undefined) deadlines.set(combined!, { at: performance.now() + timeout!, timer });
   return combined;
 }
 
@@ -25,7 +29,7 @@ export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSig
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal === undefined) return;
   if (signal.aborted) throw signal.reason;
-  const deadline = deadlines.get(signal);
+  const deadline = deadlines.get(signal)?.at;
   if (deadline !== undefined && performance.now() >= deadline) throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
 

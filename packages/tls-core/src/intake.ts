@@ -224,9 +224,18 @@ class PulledIntake implements Intake {
  */
 let sharedOnread: { readonly buffer: Buffer; readonly callback: (this: Socket, count: number, buffer: Uint8Array) => boolean } | undefined;
 
-function onreadOption(): NonNullable<typeof sharedOnread> {
-  return (sharedOnread ??= { buffer: Buffer.allocUnsafeSlow(DIRECT_READ_SIZE), callback: directRead });
+function onreadOption(socketOf: () => Socket): NonNullable<typeof sharedOnread> {
+  const shared = (sharedOnread ??= { buffer: Buffer.allocUnsafeSlow(DIRECT_READ_SIZE), callback: directRead });
+  if (CALLBACK_CALLED_ON_SOCKET) return shared;
+  return { buffer: shared.buffer, callback: (count, buffer) => directRead.call(socketOf(), count, buffer) };
 }
+
+/**
+ * Whether the runtime's node:net calls onread's callback as the socket's method. Bun calls it as a
+ * plain function (`this` is not the socket, so the shared callback found no reads and dropped
+ * them: every tls-pure handshake timed out): there each socket gets a callback of its own.
+ */
+const CALLBACK_CALLED_ON_SOCKET = (process.versions as Record<string, string | undefined>)['bun'] === undefined;
 
 /** A direct socket's reads; `sink` takes them once a BufferSocket runs on it. */
 class DirectReads {
@@ -259,7 +268,7 @@ const directReads = new WeakMap<Socket, DirectReads>();
  */
 export function connectDirect(options: TcpNetConnectOpts): Socket {
   const reads = new DirectReads();
-  const socket = netConnect({ ...options, onread: onreadOption() });
+  const socket: Socket = netConnect({ ...options, onread: onreadOption(() => socket) });
   directReads.set(socket, reads);
   return socket;
 }
@@ -298,7 +307,7 @@ function takenOver(socket: Socket): DirectReads | undefined {
   const fields = socket as unknown as Record<symbol, unknown>;
   if (kBuffer === undefined || kBufferCb === undefined || fields[kBuffer] != null || fields[kBufferCb] != null) return undefined;
   const reads = new DirectReads();
-  const onread = onreadOption();
+  const onread = onreadOption(() => socket);
   fields[kBuffer] = onread.buffer;
   fields[kBufferCb] = onread.callback; // node:net calls it as the socket's method: `this` is the socket
   handle.useUserBuffer(onread.buffer);
@@ -328,8 +337,8 @@ export function readDirectly(accepted: Socket): Socket {
   const fields = accepted as unknown as AcceptedFields;
   if (fields._handle == null || accepted.destroyed) return accepted;
   const reads = new DirectReads();
-  const options = { handle: fields._handle, allowHalfOpen: accepted.allowHalfOpen, readable: true, writable: true, onread: onreadOption() };
-  const socket = new Socket(options as SocketConstructorOpts);
+  const options = { handle: fields._handle, allowHalfOpen: accepted.allowHalfOpen, readable: true, writable: true, onread: onreadOption(() => socket) };
+  const socket: Socket = new Socket(options as SocketConstructorOpts);
   const moved = socket as unknown as AcceptedFields;
   moved.server = fields.server;
   moved._server = fields._server;

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { deadlineSignal, throwIfAborted, untilAborted } from '../src/deadline.js';
 
@@ -8,6 +10,18 @@ function busyUntil(moment: number): void {
 }
 
 describe('deadlineSignal and untilAborted', () => {
+  // A caller's signal plus a timeout is AbortSignal.any([signal, timeout]), which holds its sources
+  // weakly; a garbage collection took the timeout signal and the combined one never aborted (a
+  // connect to a silent server with { signal, timeout } hung now and then: the CI saw it).
+  it('a signal plus a timeout still times out after a garbage collection', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const signal = deadlineSignal(new AbortController().signal, 20)!;
+    gc();
+    const reason = await new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+    expect((reason as Error).name).toBe('TimeoutError');
+  }, 5_000);
+
   it('fail work that ends after the deadline even though the timer has not fired (a busy event loop)', async () => {
     const signal = deadlineSignal(undefined, 20)!;
     busyUntil(performance.now() + 25);

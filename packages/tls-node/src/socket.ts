@@ -115,7 +115,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     const alpn = socket.alpnProtocol;
     // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
     this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
-    this.#resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (socket.getTLSTicket() ?? null) : null;
+    this.#resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (ticketOf(socket) ?? null) : null;
     // session() reads node:tls's session when asked; the end tells this socket before node:tls
     // may let go of it (clients only: servers resume nobody, session() is null there).
     if (serverHostname !== null) end.keepSessionFor(this);
@@ -163,6 +163,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   #liveSession(): Uint8Array | null {
     const socket = this.#socket;
+    // Deno's node:tls has no getTLSTicket, and its getSession() returns a placeholder
+    // ("deno-tls13-dummy-session:host:port") it cannot resume with: no session there.
+    if (typeof socket.getTLSTicket !== 'function') return null;
     if (this.#version !== 'TLSv1.3') return socket.getSession() ?? null;
     const ticket = socket.getTLSTicket();
     if (ticket === undefined || ticket === null) return null;
@@ -446,4 +449,9 @@ function destroySoon(this: NodeTlsSocket): void {
   const raw = (this as unknown as { _parent?: unknown })._parent;
   keepPeerAddress(raw instanceof Socket ? raw : this);
   this.destroySoon();
+}
+
+/** node:tls's ticket, or undefined where the runtime's node:tls has no getTLSTicket (Deno). */
+function ticketOf(socket: NodeTlsSocket): Buffer | undefined {
+  return typeof socket.getTLSTicket === 'function' ? socket.getTLSTicket() : undefined;
 }
