@@ -2,42 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
+import { handshake, pump, step } from '../support/buffer-pair.js';
 import { chainOf, clientConfig, pki, serverConfig } from '../support/fixtures.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
 const withBuffers = implementations.filter((i) => i.features.buffer);
 
-/** Moves every pending ciphertext byte from one buffer to the other; returns how many moved. */
-function pump(from: TLSBuffer, to: TLSBuffer): number {
-  const n = from.outgoingBytesBuffered();
-  if (n > 0) to.processIncoming(from.processOutgoing(n));
-  return n;
-}
-
-function step(action: () => void): boolean {
-  try {
-    action();
-    return true;
-  } catch (error) {
-    if (error instanceof WantReadError) return false;
-    throw error;
-  }
-}
-
-/** Runs both handshakes in memory, synchronously; returns the number of round trips. */
-function handshake(client: TLSBuffer, server: TLSBuffer): number {
-  let clientDone = false;
-  let serverDone = false;
-  let rounds = 0;
-  while (!(clientDone && serverDone)) {
-    if (++rounds > 10) throw new Error('handshake did not finish');
-    clientDone = step(() => client.doHandshake()) || clientDone;
-    pump(client, server);
-    serverDone = step(() => server.doHandshake()) || serverDone;
-    pump(server, client);
-  }
-  return rounds;
-}
 
 describe.each(withBuffers.map((i) => [i.name, i] as const))('TLSBuffer in memory (%s)', (_, implementation) => {
   const pair = (clientOptions = {}, serverOptions = {}) => {

@@ -7,8 +7,9 @@
  * against a client whose first share is X25519); the replayed record is its own bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
+import { TLSError, type TLSBuffer } from '@unitls/tls-core';
 import { PureClientContext, PureServerContext } from '@unitls/tls-pure';
+import { stepError } from '../support/buffer-pair.js';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
@@ -19,16 +20,6 @@ const P256 = 0x0017;
 const isPure = (name: string) => name.startsWith('pure');
 
 /** The step's typed error, or null when it only wants more bytes. */
-function stepError(action: () => void): Error | null {
-  try {
-    action();
-    return null;
-  } catch (error) {
-    if (error instanceof WantReadError) return null;
-    return error as Error;
-  }
-}
-
 function take(from: TLSBuffer): Uint8Array {
   return from.processOutgoing(from.outgoingBytesBuffered());
 }

@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
 import { implementation as pure, type PureBuffer } from '@unitls/tls-pure';
+import { handshake, pump } from '../support/buffer-pair.js';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { conformanceImplementations as implementations } from './implementations.js';
 
@@ -19,34 +20,6 @@ const withBuffers = implementations.filter((i) => i.features.buffer);
 /** OpenSSL 3.0 bounds no KeyUpdate run (see above). */
 const bounded = (name: string) => name !== 'openssl';
 const text = (s: string) => new TextEncoder().encode(s);
-
-function pump(from: TLSBuffer, to: TLSBuffer): number {
-  const n = from.outgoingBytesBuffered();
-  if (n > 0) to.processIncoming(from.processOutgoing(n));
-  return n;
-}
-
-function step(action: () => void): boolean {
-  try {
-    action();
-    return true;
-  } catch (error) {
-    if (error instanceof WantReadError) return false;
-    throw error;
-  }
-}
-
-function handshake(client: TLSBuffer, server: TLSBuffer): void {
-  let clientDone = false;
-  let serverDone = false;
-  for (let rounds = 0; !(clientDone && serverDone); rounds++) {
-    if (rounds > 10) throw new Error('handshake did not finish');
-    clientDone = step(() => client.doHandshake()) || clientDone;
-    pump(client, server);
-    serverDone = step(() => server.doHandshake()) || serverDone;
-    pump(server, client);
-  }
-}
 
 /** Reads what the client has, or the error it raises; WantRead means it took the records quietly. */
 function readOrError(client: TLSBuffer): string | Error {

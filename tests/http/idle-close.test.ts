@@ -84,6 +84,29 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive co
     expect(seen.size).toBe(2);
   });
 
+  // Review 9: any throw of session.request counted as "not processed", so a header node:http2
+  // refuses (TE: gzip) closed a healthy session and failed again on a second connection.
+  it('HTTP/2, a request node:http2 refuses for its headers fails once, on the same connection', async () => {
+    const seen = new Set<OriginConnection>();
+    const origin = await scriptedH2Origin((stream, c) => {
+      seen.add(c);
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
+    connection.request('GET', '/a');
+    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('ok');
+    connection.request('GET', '/b', undefined, { TE: 'gzip' });
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as HTTPException).code).toBe('ERR_HTTP2_INVALID_CONNECTION_HEADERS');
+    expect(seen.size).toBe(1);
+    // The session still serves the next request.
+    connection.request('GET', '/c');
+    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('ok');
+    expect(seen.size).toBe(1);
+  });
+
   it('HTTP/2, a request refused unprocessed (REFUSED_STREAM) goes out once more on a new connection, a POST too; refused again, it fails', async () => {
     const seen = new Map<OriginConnection, number>();
     const served: string[] = [];

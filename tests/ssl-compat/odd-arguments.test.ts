@@ -35,6 +35,19 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
     });
   });
 
+  // Review 9: '' counted as given ({ cafile: '' } threw, { cadata: '' } built an empty store that
+  // refused every peer); Python's `if cafile or capath or cadata` loads the system store instead.
+  it.each([{ cafile: '' }, { capath: '' }, { cadata: '' }, { cadata: new Uint8Array(0) }])('createDefaultContext(%o): empty means not given, the system store is used (Python)', (options) => {
+    const expected = createDefaultContext().clientConfiguration().trustStore;
+    expect(expected).not.toBeNull();
+    expect(createDefaultContext(options as never).clientConfiguration().trustStore).toEqual(expected);
+  });
+
+  it('loadVerifyLocations with an empty cadata refuses it (Python: "Empty certificate data")', () => {
+    expect(() => new SSLContext().loadVerifyLocations(null, null, '')).toThrow(/cadata is empty/);
+    expect(() => new SSLContext().loadVerifyLocations(null, null, new Uint8Array(0))).toThrow(ConfigurationError);
+  });
+
   it('a file: URL is a path', () => {
     const ssl = new SSLContext(PROTOCOL_TLS_CLIENT);
     ssl.loadVerifyLocations(pathToFileURL(pki.path('root')));

@@ -206,22 +206,29 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  async (error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      // parseArgs' own text for an unknown option is about positionals: say what the user needs.
-      const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
-      const near = unknown === undefined ? null : await closestOption(unknown);
-      const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
-      // The one useful line and where the rest is, not the whole help under it.
-      process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);
-      process.exitCode = EXIT.USAGE;
-    } else if (error instanceof ImplementationUnavailableError) {
-      process.stderr.write(`unitls: ${error.message}\n`);
-      process.exitCode = EXIT.IMPLEMENTATION_UNAVAILABLE;
-    } else {
-      process.stderr.write(`unitls: ${(error as Error).message}\n`);
-      process.exitCode = EXIT.TLS_FAILED;
-    }
-  },
+  (error: unknown) => report(error).catch((failure: unknown) => {
+    // Nothing in reporting may become an unhandled rejection (a stack and exit 1).
+    process.stderr.write(`unitls: ${String((failure as Error | null)?.message ?? failure)}\n`);
+    process.exitCode = EXIT.TLS_FAILED;
+  }),
 );
+
+/** Says what went wrong on stderr and sets the exit code (the README's table). */
+async function report(error: unknown): Promise<void> {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+    // parseArgs' own text for an unknown option is about positionals: say what the user needs.
+    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
+    const near = unknown === undefined ? null : await closestOption(unknown);
+    const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
+    // The one useful line and where the rest is, not the whole help under it.
+    process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);
+    process.exitCode = EXIT.USAGE;
+  } else if (error instanceof ImplementationUnavailableError) {
+    process.stderr.write(`unitls: ${error.message}\n`);
+    process.exitCode = EXIT.IMPLEMENTATION_UNAVAILABLE;
+  } else {
+    process.stderr.write(`unitls: ${String((error as Error | null)?.message ?? error)}\n`);
+    process.exitCode = EXIT.TLS_FAILED;
+  }
+}

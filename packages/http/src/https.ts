@@ -151,8 +151,11 @@ export class HTTPSConnection extends HTTPConnection {
       try {
         stream = session.request(headers, { endStream: body.length === 0, ...(this.options.signal === undefined ? {} : { signal: this.options.signal }) });
       } catch (error) {
-        // node:http2 throws here for a session that ended in the meantime (nothing was sent).
-        reject(notProcessed(HTTPException.from('HTTP/2 request failed', error)));
+        // node:http2 throws here for a session that ended in the meantime (nothing was sent: worth
+        // one more try on a new connection), and for headers it refuses (TE: gzip, a repeated
+        // Content-Length: the same on any connection, so not retried).
+        const failed = HTTPException.from('HTTP/2 request failed', error);
+        reject(sessionEnded(session, error) ? notProcessed(failed) : failed);
         return;
       }
       // Like Node's agent: a session with a request in flight keeps the process alive, an idle one does not.
@@ -218,4 +221,10 @@ export class HTTPSConnection extends HTTPConnection {
     this.#protocol = null;
     await super.close();
   }
+}
+
+/** Whether `session.request` threw because the session had ended (closed, destroyed, or after GOAWAY). */
+function sessionEnded(session: http2.ClientHttp2Session, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return session.closed || session.destroyed || code === 'ERR_HTTP2_INVALID_SESSION' || code === 'ERR_HTTP2_GOAWAY_SESSION';
 }

@@ -119,13 +119,15 @@ export class SSLContext {
    * cafile: a PEM bundle; capath: a folder of PEM certificates; cadata: PEM text or DER bytes.
    *
    * @throws TypeError when none is given, or one has the wrong type (a number is not taken as a file
-   *   descriptor, an object as cadata is not ignored).
+   *   descriptor, an object as cadata is not ignored); ConfigurationError for an empty cadata.
    */
   loadVerifyLocations(cafile?: string | URL | null, capath?: string | URL | null, cadata?: string | Uint8Array | null): void {
     const file = pathArgument('loadVerifyLocations', 'cafile', cafile);
     const folder = pathArgument('loadVerifyLocations', 'capath', capath);
     const data = cadataArgument(cadata);
     if (file === null && folder === null && data === null) throw new TypeError('cafile, capath or cadata must be given');
+    // Python: ValueError "Empty certificate data" (an empty store would refuse every peer, silently).
+    if (data !== null && data.length === 0) throw new ConfigurationError('loadVerifyLocations: cadata is empty (give PEM text or DER bytes of at least one certificate)');
     if (file !== null) this.#trust.push(readFileSync(file, 'latin1'));
     if (folder !== null) this.#trust.push(pemCertificatesIn(folder));
     if (typeof data === 'string') this.#trust.push(data);
@@ -295,7 +297,9 @@ export function createDefaultContext(
     if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`createDefaultContext: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
   }
   const context = new SSLContext(purpose === Purpose.SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
-  if (options.cafile != null || options.capath != null || options.cadata != null) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
+  // Python's `if cafile or capath or cadata`: the types are checked first, then an empty value counts as not given.
+  const given = pathArgument('createDefaultContext', 'cafile', options.cafile) !== null || pathArgument('createDefaultContext', 'capath', options.capath) !== null || (cadataArgument(options.cadata)?.length ?? 0) > 0;
+  if (given) context.loadVerifyLocations(options.cafile, options.capath, options.cadata);
   else if (purpose === Purpose.SERVER_AUTH) context.loadDefaultCerts(purpose);
   return context;
 }

@@ -13,10 +13,11 @@
  *
  * @example
  * ```ts
+ * import { TLSClientConfiguration } from '@unitls/tls-core';
  * import { PureClientContext, nodeCryptoProvider } from '@unitls/tls-pure';
  * import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
  *
- * const context = new PureClientContext(configuration, { provider: withOpenSSLAead(nodeCryptoProvider) });
+ * const context = new PureClientContext(new TLSClientConfiguration(), { provider: withOpenSSLAead(nodeCryptoProvider) });
  * ```
  *
  * @module
@@ -53,7 +54,11 @@ export interface OpenSSLAead {
    *   (nothing written), or for a nonce that is not 12 bytes.
    */
   sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
-  /** The plaintext (a new buffer the caller keeps), or null when authentication fails (never a partial plaintext). */
+  /**
+   * The plaintext (a new buffer the caller keeps), or null when authentication fails (never a partial plaintext).
+   *
+   * @throws RangeError for a nonce that is not 12 bytes.
+   */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
 }
 
@@ -93,7 +98,8 @@ class NativeAead implements OpenSSLAead {
 /**
  * A new AEAD keyed with `key` (16 bytes for AES-128-GCM, 32 for the others; copied into OpenSSL).
  *
- * @throws RangeError for another algorithm or a key of the wrong length.
+ * @throws RangeError for another algorithm or a key of the wrong length; TypeError for a key that is
+ *   not a Uint8Array.
  */
 export function openSslAead(algorithm: OpenSSLAeadAlgorithm, key: Uint8Array): OpenSSLAead {
   if (!OPENSSL_AEADS.includes(algorithm)) throw new RangeError(`openSslAead: ${String(algorithm)} is not one of ${OPENSSL_AEADS.join(', ')}`);
@@ -115,9 +121,25 @@ export interface AeadProvider {
  */
 export function withOpenSSLAead<P extends AeadProvider>(provider: P): P {
   const fallback = provider.aead.bind(provider) as (algorithm: string, key: Uint8Array) => unknown;
-  return Object.freeze({
-    ...provider,
+  const wrapped: Record<PropertyKey, unknown> = {
     name: 'openssl-aead',
     aead: (algorithm: string, key: Uint8Array) => (OPENSSL_AEADS.includes(algorithm as OpenSSLAeadAlgorithm) ? new NativeAead(algorithm as OpenSSLAeadAlgorithm, key) : fallback(algorithm, key)),
-  });
+  };
+  // Every other member is read from `provider` itself, its methods called on it: a class-based
+  // provider (methods and getters on its prototype, private fields) works as a plain object does,
+  // which a copy of its own properties ({ ...provider }) would not.
+  const bound = new Map<PropertyKey, unknown>();
+  const read = (key: PropertyKey): unknown => {
+    const value: unknown = Reflect.get(provider, key, provider);
+    if (typeof value !== 'function') return value;
+    if (!bound.has(key)) bound.set(key, (value as (...args: unknown[]) => unknown).bind(provider));
+    return bound.get(key);
+  };
+  for (let layer: object | null = provider; layer !== null && layer !== Object.prototype; layer = Object.getPrototypeOf(layer) as object | null) {
+    for (const key of Reflect.ownKeys(layer)) {
+      if (key === 'constructor' || Object.prototype.hasOwnProperty.call(wrapped, key)) continue;
+      Object.defineProperty(wrapped, key, { enumerable: true, get: () => read(key) });
+    }
+  }
+  return Object.freeze(wrapped) as P;
 }

@@ -147,4 +147,29 @@ describe('withOpenSSLAead', () => {
     for (const algorithm of OPENSSL_AEADS) expect(provider.aead(algorithm as never, Buffer.alloc(keyLength(algorithm)))).not.toHaveProperty('from');
     expect(Object.isFrozen(provider)).toBe(true);
   });
+
+  // Review 9: built as { ...provider }, a class-based provider lost its prototype's methods and getters.
+  it('keeps a class-based provider whole: prototype methods and getters, called on the provider (its private fields work)', () => {
+    class ClassProvider {
+      readonly name = 'class';
+      readonly #secret = 7;
+      get groups(): number[] {
+        return [this.#secret];
+      }
+      random(length: number): Uint8Array {
+        return new Uint8Array(length).fill(this.#secret);
+      }
+      aead(algorithm: string, key: Uint8Array): unknown {
+        return { from: 'class', algorithm, key, secret: this.#secret };
+      }
+    }
+    const provider = withOpenSSLAead(new ClassProvider());
+    expect(provider.name).toBe('openssl-aead');
+    expect(provider.groups).toEqual([7]);
+    expect(provider.random(3)).toEqual(new Uint8Array([7, 7, 7]));
+    expect(provider.random).toBe(provider.random); // bound once
+    expect(provider.aead('aes-128-ccm' as never, Buffer.alloc(16))).toMatchObject({ from: 'class', secret: 7 });
+    expect(provider.aead('aes-256-gcm' as never, Buffer.alloc(32))).not.toHaveProperty('from');
+    expect('random' in provider && 'aead' in provider).toBe(true);
+  });
 });

@@ -48,6 +48,9 @@ describe('connect: timeout and signal cover the handshake\'s own work', () => {
     const context = new PureClientContext(clientConfiguration(pki), { provider: providerWith(() => { if (!slowed) { slowed = true; busyUntil(deadline + 5); } }) });
     deadline = performance.now() + timeout;
     await expect(context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost', timeout })).rejects.toMatchObject({ name: 'TimeoutError' });
+    // The premise: verification ran and overran the deadline (a loaded machine whose timer fired
+    // before verification started would give the same TimeoutError without testing the change).
+    expect(slowed).toBe(true);
   });
 
   it('still connects when the same work ends before the deadline (the control)', async () => {

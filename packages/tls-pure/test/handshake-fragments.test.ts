@@ -6,8 +6,9 @@
  * bytes Buffer.concat produces, not on time.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
+import { TLSError, type TLSBuffer } from '@unitls/tls-core';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
+import { stepError } from '../../../tests/support/buffer-pair.js';
 import { clientConfiguration, pump, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
@@ -17,16 +18,6 @@ function oneByteRecords(handshake: Uint8Array): Buffer {
   const records = Buffer.alloc(handshake.length * 6);
   handshake.forEach((byte, i) => records.set([22, 3, 1, 0, 1, byte], i * 6));
   return records;
-}
-
-function tryStep(action: () => void): Error | null {
-  try {
-    action();
-    return null;
-  } catch (error) {
-    if (error instanceof WantReadError) return null;
-    return error as Error;
-  }
 }
 
 /** Total bytes of every Buffer.concat result while `run` runs. */
@@ -52,16 +43,16 @@ describe('a handshake message in 1-byte records', () => {
   it('a real ClientHello sent a byte per record completes the handshake', () => {
     const client = new PureClientContext(clientConfiguration(pki)).createBuffer('localhost');
     const server = new PureServerContext(serverConfiguration(pki)).createBuffer();
-    expect(tryStep(() => client.doHandshake())).toBeNull();
+    expect(stepError(() => client.doHandshake())).toBeNull();
     const hello = client.processOutgoing(client.outgoingBytesBuffered());
     expect(hello[0]).toBe(22);
     expect(hello.length).toBe(5 + ((hello[3]! << 8) | hello[4]!)); // one record
     server.processIncoming(oneByteRecords(hello.subarray(5)));
-    expect(tryStep(() => server.doHandshake())).toBeNull();
+    expect(stepError(() => server.doHandshake())).toBeNull();
     pump(server, client);
-    expect(tryStep(() => client.doHandshake())).toBeNull();
+    expect(stepError(() => client.doHandshake())).toBeNull();
     pump(client, server);
-    expect(tryStep(() => server.doHandshake())).toBeNull();
+    expect(stepError(() => server.doHandshake())).toBeNull();
     expect(client.negotiatedTlsVersion).toBe('TLSv1.3');
     expect(server.negotiatedTlsVersion).toBe('TLSv1.3');
     client.write(new TextEncoder().encode('after'));
@@ -77,7 +68,7 @@ describe('a handshake message in 1-byte records', () => {
     let outcome: Error | null = null;
     const copied = concatenatedBytes(() => {
       server.processIncoming(records);
-      outcome = tryStep(() => server.doHandshake());
+      outcome = stepError(() => server.doHandshake());
     });
     expect(outcome).toBeInstanceOf(TLSError);
     expect(String(outcome)).toMatch(/malformed|decode_error/);
@@ -88,7 +79,7 @@ describe('a handshake message in 1-byte records', () => {
   it('refuses a message over maxHandshakeMessageSize as soon as its header is whole, split 1-1-1-1', () => {
     const server = new PureServerContext(serverConfiguration(pki)).createBuffer();
     server.processIncoming(oneByteRecords(Uint8Array.of(1, 0x10, 0, 0))); // 1 MiB announced
-    const outcome = tryStep(() => server.doHandshake());
+    const outcome = stepError(() => server.doHandshake());
     expect(outcome).toBeInstanceOf(TLSError);
     expect(String(outcome)).toMatch(/exceeds the limit of 131072/);
   });

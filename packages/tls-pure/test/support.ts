@@ -1,6 +1,6 @@
 /** A small PKI and an in-memory pump for tls-pure's own tests. */
 import { createAuthority, issueCertificate, type IssuedCertificate } from '@unitls/demo-pki';
-import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, WantReadError, type TLSBuffer, type TLSClientConfigurationOptions, type TLSServerConfigurationOptions } from '@unitls/tls-core';
+import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type TLSClientConfigurationOptions, type TLSServerConfigurationOptions } from '@unitls/tls-core';
 
 export interface TestPki {
   root: IssuedCertificate;
@@ -40,34 +40,5 @@ export function clientConfiguration(pki: TestPki, options: TLSClientConfiguratio
   return new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(pki.root.certPem), ...options });
 }
 
-/** Moves every pending ciphertext byte from one buffer to the other. */
-export function pump(from: TLSBuffer, to: TLSBuffer): number {
-  const n = from.outgoingBytesBuffered();
-  if (n > 0) to.processIncoming(from.processOutgoing(n));
-  return n;
-}
-
-function step(action: () => void): boolean {
-  try {
-    action();
-    return true;
-  } catch (error) {
-    if (error instanceof WantReadError) return false;
-    throw error;
-  }
-}
-
-/** Runs both handshakes in memory; returns the number of rounds. */
-export function handshake(client: TLSBuffer, server: TLSBuffer): number {
-  let clientDone = false;
-  let serverDone = false;
-  let rounds = 0;
-  while (!(clientDone && serverDone)) {
-    if (++rounds > 10) throw new Error('handshake did not finish');
-    clientDone = step(() => client.doHandshake()) || clientDone;
-    pump(client, server);
-    serverDone = step(() => server.doHandshake()) || serverDone;
-    pump(server, client);
-  }
-  return rounds;
-}
+/** The in-memory pair helpers the conformance suite uses too. */
+export { handshake, pump } from '../../../tests/support/buffer-pair.js';

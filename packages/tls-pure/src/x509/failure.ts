@@ -51,10 +51,10 @@ export type VerifyCode =
   | 'PATH_BUDGET_EXCEEDED'
   | 'NAME_CONSTRAINT_BUDGET_EXCEEDED';
 
-/** A failed check. `fatal` failures (exhausted budgets) end the search instead of trying another path. */
 /** The prefix every implementation's verification failure message starts with. */
 const VERIFICATION_FAILED = 'certificate verification failed: ';
 
+/** A failed check. `fatal` failures (exhausted budgets) end the search instead of trying another path. */
 export class VerificationFailure extends Error {
   override readonly name = 'VerificationFailure';
 
@@ -71,9 +71,8 @@ export class VerificationFailure extends Error {
     return new VerificationFailure(reason, code, message, true);
   }
 
-  /** The public error, with `code` as its `verifyCode`. */
   /**
-   * The error the caller sees, worded as tls-node's and tls-openssl's are ("certificate
+   * The public error, with `code` as its `verifyCode`: the error the caller sees, worded as tls-node's and tls-openssl's are ("certificate
    * verification failed: <what> (<code>)[; advice]"), so a message reads the same whichever
    * implementation made it; this validator's own detail (the date a certificate expired) is kept.
    */
