@@ -6,11 +6,12 @@
  * string 'h2' offered the ALPN names 'h' and '2', a server's verifyMode '2' (a string) asked for no
  * client certificate.
  */
+import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@unitls/tls-core';
-import { CERT_REQUIRED, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, Purpose, SSLContext, createDefaultContext } from '@unitls/ssl-compat';
+import { CERT_REQUIRED, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, Purpose, SSLContext, UnsupportedOptionError, connect, createDefaultContext, fromNodeConnectOptions } from '@unitls/ssl-compat';
 import { pki } from '../support/fixtures.js';
 
 /** Runs `use` with an open descriptor of the root certificate's PEM file (what an fd would read). */
@@ -91,5 +92,31 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
     ssl.minimumVersion = 'TLSv1.2';
     ssl.options = null as never;
     expect(() => ssl.clientConfiguration()).toThrow(new ConfigurationError('SSLContext.options: expected an integer of OP_* flags, got null'));
+  });
+});
+
+// Breaker 10: `host: 5` connected to localhost and `servername: 5` verified the host instead
+// (node:tls refuses both with ERR_INVALID_ARG_TYPE); node:net's string port '443' was "port is required".
+describe('ssl-compat connect: host, servername and port of the wrong type', () => {
+  it.each([
+    ['host', { host: 5, port: 443 }, /host.*expected a string, got number 5/],
+    ['servername', { host: 'localhost', port: 443, servername: 5 }, /servername.*expected a string, got number 5/],
+    ['port', { host: 'localhost', port: 'https' }, /port.*expected a port number from 0 to 65535, got "https"/],
+    ['port', { host: 'localhost', port: 70000 }, /port.*expected a port number from 0 to 65535, got 70000/],
+  ])('%s in %o is refused, naming it', (_, options, message) => {
+    expect(() => fromNodeConnectOptions(options)).toThrow(UnsupportedOptionError);
+    expect(() => fromNodeConnectOptions(options)).toThrow(message);
+  });
+
+  it("takes node:net's string port and an absent host or servername as before", () => {
+    expect(fromNodeConnectOptions({ host: 'example.org', port: '443' })).toMatchObject({ host: 'example.org', port: 443, serverHostname: 'example.org' });
+    expect(fromNodeConnectOptions({ port: 443, host: null, servername: '' })).toMatchObject({ host: 'localhost', port: 443, serverHostname: 'localhost' });
+  });
+
+  it("connect({ host: 5 }) fails with the error instead of connecting to localhost", async () => {
+    const socket = connect({ host: 5 as never, port: 1 });
+    const [error] = await once(socket, 'error');
+    expect(error).toBeInstanceOf(UnsupportedOptionError);
+    expect((error as Error).message).toMatch(/host/);
   });
 });

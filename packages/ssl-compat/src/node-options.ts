@@ -206,14 +206,35 @@ export interface MappedConnectOptions {
  */
 export function fromNodeConnectOptions(options: Record<string, unknown>): MappedConnectOptions {
   refuseUnknown(options, CLIENT_HANDLED);
-  const host = typeof options.host === 'string' ? options.host : 'localhost';
+  const host = stringOption('host', options.host) ?? 'localhost';
   return {
     configuration: new TLSClientConfiguration({ ...shared(options), certificateChain: signingChain(options) }),
     host,
-    port: typeof options.port === 'number' ? options.port : undefined,
-    serverHostname: typeof options.servername === 'string' && options.servername !== '' ? options.servername : host,
+    port: portOption(options.port),
+    serverHostname: stringOption('servername', options.servername) || host,
     timeout: timeoutOption(options.timeout),
   };
+}
+
+/**
+ * `host` or `servername`: a string, or absent (undefined or null). Anything else is refused, as
+ * node:tls refuses it (ERR_INVALID_ARG_TYPE); it used to mean "absent": `host: 5` connected to
+ * localhost and `servername: 5` verified the host instead.
+ */
+function stringOption(name: 'host' | 'servername', value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new UnsupportedOptionError(name, `expected a string, got ${typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`}`);
+  return value;
+}
+
+/** node:net's `port`: a number or a string of digits (node:net takes '443'), 0-65535; absent: undefined. */
+function portOption(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const port = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UnsupportedOptionError('port', `expected a port number from 0 to 65535, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return port;
 }
 
 /** node:net's `timeout` (milliseconds; 0 or absent: none). */
