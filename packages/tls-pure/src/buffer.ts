@@ -190,6 +190,7 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
       if (room <= 0) throw new WantWriteError();
       const taken = Math.min(buf.length, room);
       engine.records.write(ContentType.APPLICATION_DATA, buf.subarray(0, taken));
+      engine.dataSent();
       return taken;
     });
   }
@@ -206,7 +207,11 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
   writeInto(data: Uint8Array, target: Uint8Array): number {
     const engine = this.#engine;
     if (engine.failure !== null || engine.closeSent || !engine.handshakeComplete) return -1;
-    return engine.guard(() => engine.records.writeInto(ContentType.APPLICATION_DATA, data, target, engine.limits.maxOutgoingBytes));
+    return engine.guard(() => {
+      const placed = engine.records.writeInto(ContentType.APPLICATION_DATA, data, target, engine.limits.maxOutgoingBytes);
+      if (placed >= 0) engine.dataSent();
+      return placed;
+    });
   }
 
   shutdown(): void {

@@ -86,6 +86,8 @@ export class Engine {
   #idleRecords = 0;
   #traffic: Traffic | null = null;
   #keyUpdatePending = false;
+  /** We sent a KeyUpdate and no application data since: a peer's request needs no second one. */
+  #updatedSinceData = false;
   /** We refused a TLS 1.2 renegotiation (sent no_renegotiation): the peer's next fatal alert is its answer. */
   #refusedRenegotiation = false;
 
@@ -151,8 +153,15 @@ export class Engine {
     traffic.readSecret = traffic.schedule.nextTrafficSecret(previous);
     this.setReadSecret(traffic.suite, traffic.schedule, traffic.readSecret);
     wipe(previous); // RFC 8446 §7.2: delete secret N once N+1 and its keys are computed
-    if (requested && !this.closeSent) this.#keyUpdatePending = true;
+    // RFC 8446 §4.6.3: an implementation that receives several KeyUpdates while silent responds with
+    // a single update: a request that finds our key already updated and unused asks for nothing new.
+    if (requested && !this.closeSent && !this.#updatedSinceData) this.#keyUpdatePending = true;
     if (this.#keyUpdatePending) this.sendKeyUpdate(false);
+  }
+
+  /** Application data went out under the current writing key (a peer's next request needs a new one). */
+  dataSent(): void {
+    this.#updatedSinceData = false;
   }
 
   /** Sends KeyUpdate and moves our writing keys forward; `requestPeer` asks the peer to do the same. */
@@ -166,6 +175,7 @@ export class Engine {
     this.setWriteSecret(traffic.suite, traffic.schedule, traffic.writeSecret);
     wipe(previous);
     this.#keyUpdatePending = false;
+    this.#updatedSinceData = true;
   }
 
   // ---- for the TLSBuffer ----
