@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TLSSocket } from '@unitls/tls-core';
-import { freePort, waitForPort } from '../../../tests/support/daemons.js';
+import { freePort } from '../../../tests/support/daemons.js';
 import { startServer, type OpenSSLServer } from '../../../tests/support/openssl.js';
 import { peerMissing } from '../../../tests/support/peers.mjs';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
@@ -60,6 +60,23 @@ function run(command: string, args: string[], ready: RegExp, input?: string): Pr
   });
 }
 
+/**
+ * gnutls-serv on a free port; its port once it listens. It prints "listening on IPv4 ... port N..."
+ * before it binds and "done" after: a port another test process bound meanwhile makes it exit
+ * (CI saw the old wait, on the first half of that line, time out), and a new port is tried.
+ */
+async function gnutlsServ(args: string[]): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await run('gnutls-serv', ['--port', String(port), ...args], /listening on IPv4[^\n]*\.\.\.done/);
+      return port;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 async function receive(socket: TLSSocket, bytes: number): Promise<string> {
   let received = '';
   while (received.length < bytes) {
@@ -80,10 +97,7 @@ describe('record_size_limit with GnuTLS (it advertises one and enforces it)', ()
   });
 
   it.each(versions)('the tls-pure client sends gnutls-serv records of at most its limit (%s)', async (version) => {
-    const port = await freePort();
-    await run('gnutls-serv', ['--port', String(port), '--echo', '--recordsize=512', '--priority', priority(version), '--x509certfile', serverChain, '--x509keyfile', serverKey], /listening on IPv4/);
-    // It says so before it accepts connections.
-    await waitForPort(port, 'gnutls-serv');
+    const port = await gnutlsServ(['--echo', '--recordsize=512', '--priority', priority(version), '--x509certfile', serverChain, '--x509keyfile', serverKey]);
     const context = new PureClientContext(clientConfiguration(pki, { highestSupportedVersion: version, lowestSupportedVersion: version }));
     const socket = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
     try {
