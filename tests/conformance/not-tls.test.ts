@@ -43,43 +43,37 @@ async function plainHttpServer(): Promise<number> {
 const serverSending = useServersSendingRaw();
 
 describe.each(conformanceImplementations.map((i) => [i.name, i] as const))('a peer that does not speak TLS (%s)', (_, implementation) => {
-  it('a server given a plain HTTP request says the client did not speak TLS (no "is this a TLS port?")', async () => {
+  /** What a listener's accept() gives for a client that sends `bytes` instead of a ClientHello. */
+  async function acceptAfter(bytes: string | Buffer): Promise<unknown> {
     const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
     const tcp = net.connect(listener.getsockname()!.port, '127.0.0.1');
     try {
       tcp.on('error', () => {});
       tcp.resume();
       await once(tcp, 'connect');
-      tcp.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      const outcome = await listener.accept().catch((error: unknown) => error);
-      expect(outcome).toBeInstanceOf(TLSError);
-      expect((outcome as Error).message).toContain(`TLS handshake failed: ${NOT_TLS.fromClient}`);
-      expect((outcome as Error).message).not.toMatch(/TLS port\?/);
+      tcp.write(bytes);
+      return await listener.accept().catch((error: unknown) => error);
     } finally {
       tcp.destroy();
       await listener.close();
     }
+  }
+
+  it('a server given a plain HTTP request says the client did not speak TLS (no "is this a TLS port?")', async () => {
+    const outcome = await acceptAfter('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(outcome).toBeInstanceOf(TLSError);
+    expect((outcome as Error).message).toContain(`TLS handshake failed: ${NOT_TLS.fromClient}`);
+    expect((outcome as Error).message).not.toMatch(/TLS port\?/);
   });
 
   it('a server given an SSL 2.0-format ClientHello says no TLS version is in common (not "plain text")', async () => {
     // RFC 5246 E.2's SSLv2-compatible CLIENT-HELLO (version 3.1, one cipher spec, a 16-byte
     // challenge), as SSL 3.0-era clients sent it; RFC 8446 D.5: not to be accepted.
     const hello = Buffer.from('801c0103010003000000100000 2f'.replace(/ /g, '') + '11'.repeat(16), 'hex');
-    const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
-    const tcp = net.connect(listener.getsockname()!.port, '127.0.0.1');
-    try {
-      tcp.on('error', () => {});
-      tcp.resume();
-      await once(tcp, 'connect');
-      tcp.write(hello);
-      const outcome = await listener.accept().catch((error: unknown) => error);
-      expect(outcome).toBeInstanceOf(TLSError);
-      expect((outcome as Error).message).toContain('TLS handshake failed: no TLS version in common with the peer');
-      expect((outcome as Error).message).not.toContain(NOT_TLS.fromClient);
-    } finally {
-      tcp.destroy();
-      await listener.close();
-    }
+    const outcome = await acceptAfter(hello);
+    expect(outcome).toBeInstanceOf(TLSError);
+    expect((outcome as Error).message).toContain('TLS handshake failed: no TLS version in common with the peer');
+    expect((outcome as Error).message).not.toContain(NOT_TLS.fromClient);
   });
 
   it('a client answered in plain text asks whether this is a TLS port', async () => {

@@ -16,6 +16,13 @@ import { scriptedH2Origin, scriptedOrigin, type OriginConnection } from './scrip
 
 type Ending = 'closeNotify' | 'fin' | 'reset';
 
+/** Sends one request (a POST carries 'data') and reads its response: "<version> <body>". */
+async function ask(connection: HTTPSConnection, method: string, path: string): Promise<string> {
+  connection.request(method, path, method === 'POST' ? 'data' : undefined);
+  const response = await connection.getresponse();
+  return `${response.version} ${Buffer.from(await response.read()).toString()}`;
+}
+
 describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive connection closed by the server while idle, over %s', (_, implementation) => {
   it.each(['closeNotify', 'fin', 'reset'] as const)('HTTP/1.1, ended by %s: a GET goes out again, a POST fails saying why', async (ending: Ending) => {
     const requests: string[] = [];
@@ -71,16 +78,11 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive co
       if (which === 1) stream.session?.close();
     });
     await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
-    const ask = async (method: string, path: string) => {
-      connection.request(method, path, method === 'POST' ? 'data' : undefined);
-      const response = await connection.getresponse();
-      return `${response.version} ${Buffer.from(await response.read()).toString()}`;
-    };
-    expect(await ask('GET', '/a')).toBe('2.0 on connection 1');
+    expect(await ask(connection, 'GET', '/a')).toBe('2.0 on connection 1');
     // At once: the GOAWAY may or may not have reached the client (then the server refuses the
     // stream, which the client sends again on a new connection): the same outcome either way.
-    expect(await ask('GET', '/b')).toBe('2.0 on connection 2');
-    expect(await ask('POST', '/c')).toBe('2.0 on connection 2');
+    expect(await ask(connection, 'GET', '/b')).toBe('2.0 on connection 2');
+    expect(await ask(connection, 'POST', '/c')).toBe('2.0 on connection 2');
     expect(seen.size).toBe(2);
   });
 
@@ -94,16 +96,14 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive co
       stream.end('ok');
     });
     await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
-    connection.request('GET', '/a');
-    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('ok');
+    expect(await ask(connection, 'GET', '/a')).toBe('2.0 ok');
     connection.request('GET', '/b', undefined, { TE: 'gzip' });
     const error = await connection.getresponse().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPException);
     expect((error as HTTPException).code).toBe('ERR_HTTP2_INVALID_CONNECTION_HEADERS');
     expect(seen.size).toBe(1);
     // The session still serves the next request.
-    connection.request('GET', '/c');
-    expect(Buffer.from(await (await connection.getresponse()).read()).toString()).toBe('ok');
+    expect(await ask(connection, 'GET', '/c')).toBe('2.0 ok');
     expect(seen.size).toBe(1);
   });
 
@@ -124,13 +124,8 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a kept-alive co
       stream.end(`on connection ${which}`);
     });
     await using connection = new HTTPSConnection('localhost', { port: origin.port, implementation, configuration: clientConfig() });
-    const ask = async (method: string, path: string) => {
-      connection.request(method, path, method === 'POST' ? 'data' : undefined);
-      const response = await connection.getresponse();
-      return `${response.version} ${Buffer.from(await response.read()).toString()}`;
-    };
-    expect(await ask('GET', '/a')).toBe('2.0 on connection 1');
-    expect(await ask('POST', '/b')).toBe('2.0 on connection 2');
+    expect(await ask(connection, 'GET', '/a')).toBe('2.0 on connection 1');
+    expect(await ask(connection, 'POST', '/b')).toBe('2.0 on connection 2');
     expect(served).toEqual(['on 1', 'on 2']);
     // Refused on the new connection too: once more only, then the refusal.
     refuseEverywhere = true;

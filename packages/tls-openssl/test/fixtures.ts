@@ -17,9 +17,9 @@ import {
   TLSClientConfiguration,
   TLSServerConfiguration,
   TrustStore,
-  WantReadError,
   type TLSBuffer,
 } from '@unitls/tls-core';
+import { handshake, pump } from '../../../tests/support/buffer-pair.js';
 import { OpenSSLClientContext, OpenSSLServerContext } from '../src/mod.js';
 
 export const ca = await createAuthority({ name: 'tls-openssl test CA' });
@@ -32,35 +32,14 @@ export const clientConfiguration = (): TLSClientConfiguration => new TLSClientCo
 export const serverContext = (): OpenSSLServerContext => new OpenSSLServerContext(serverConfiguration());
 export const clientContext = (): OpenSSLClientContext => new OpenSSLClientContext(clientConfiguration());
 
-/** Moves every pending ciphertext byte from one buffer to the other. */
-export function pump(from: TLSBuffer, to: TLSBuffer): void {
-  const n = from.outgoingBytesBuffered();
-  if (n > 0) to.processIncoming(from.processOutgoing(n));
-}
-
-function step(action: () => void): boolean {
-  try {
-    action();
-    return true;
-  } catch (error) {
-    if (error instanceof WantReadError) return false;
-    throw error;
-  }
-}
+/** The in-memory pair helper the conformance suite uses too. */
+export { pump };
 
 /** A client and a server TLSBuffer with their handshake done in memory. */
 export function connectedPair(contexts?: { client: OpenSSLClientContext; server: OpenSSLServerContext }): { client: TLSBuffer; server: TLSBuffer } {
   const client = (contexts?.client ?? clientContext()).createBuffer('localhost');
   const server = (contexts?.server ?? serverContext()).createBuffer();
-  let clientDone = false;
-  let serverDone = false;
-  for (let round = 0; !(clientDone && serverDone); round++) {
-    if (round > 10) throw new Error('handshake did not finish');
-    clientDone = step(() => client.doHandshake()) || clientDone;
-    pump(client, server);
-    serverDone = step(() => server.doHandshake()) || serverDone;
-    pump(server, client);
-  }
+  handshake(client, server);
   return { client, server };
 }
 
