@@ -17,6 +17,7 @@ import {
   type Protocol,
   type TLSVersion,
 } from '@unitls/tls-core';
+import { describeValue } from './arguments.js';
 import { cipherIdsFromNodeString } from './ciphers.js';
 import { chainFromPem } from './pem.js';
 
@@ -223,7 +224,7 @@ export function fromNodeConnectOptions(options: Record<string, unknown>): Mapped
  */
 function stringOption(name: 'host' | 'servername', value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new UnsupportedOptionError(name, `expected a string, got ${typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`}`);
+  if (typeof value !== 'string') throw new UnsupportedOptionError(name, `expected a string, got ${describeValue(value)}`);
   return value;
 }
 

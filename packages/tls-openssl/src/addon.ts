@@ -137,19 +137,11 @@ export function loadAddon(path?: string): Addon {
   }
   const require = createRequire(import.meta.url);
   const root = fileURLToPath(new URL('..', import.meta.url));
+  let addon: Addon;
   try {
-    const addon = (path === undefined ? (require('node-gyp-build') as (dir: string) => unknown)(root) : require(path)) as Addon;
+    addon = (path === undefined ? (require('node-gyp-build') as (dir: string) => unknown)(root) : require(path)) as Addon;
     if (typeof addon?.createContext !== 'function') throw new Error('the file loaded is not the tls-openssl addon');
-    const missing = ADDON_EXPORTS.filter((name) => addon[name] === undefined);
-    if (missing.length > 0) throw new StaleAddonError(missing);
-    return withTypedArgumentErrors(addon);
   } catch (cause) {
-    if (cause instanceof StaleAddonError) {
-      throw new ConfigurationError(
-        `@unitls/tls-openssl: the native addon loaded was built from another version of this package (it lacks ${cause.missing.join(', ')}); rebuild it: \`npm rebuild @unitls/tls-openssl\` (in a checkout of unitls: \`node packages/tls-openssl/scripts/install.mjs\`)`,
-        { cause },
-      );
-    }
     const reason = String((cause as Error)?.message ?? cause).split('\n')[0] ?? '';
     // node-gyp-build looks for the platform npm was told to install for, as the install step did.
     const target = `${process.env['npm_config_platform'] || process.platform}-${process.env['npm_config_arch'] || process.arch}`;
@@ -158,12 +150,13 @@ export function loadAddon(path?: string): Addon {
       : `its native addon cannot load here (${reason})`;
     throw new ConfigurationError(`@unitls/tls-openssl: ${missing}. ${ALTERNATIVE}`, { cause });
   }
-}
-
-class StaleAddonError extends Error {
-  constructor(readonly missing: readonly string[]) {
-    super(`the addon lacks ${missing.join(', ')}`);
+  const lacking = ADDON_EXPORTS.filter((name) => addon[name] === undefined);
+  if (lacking.length > 0) {
+    throw new ConfigurationError(
+      `@unitls/tls-openssl: the native addon loaded was built from another version of this package (it lacks ${lacking.join(', ')}); rebuild it: \`npm rebuild @unitls/tls-openssl\` (in a checkout of unitls: \`node packages/tls-openssl/scripts/install.mjs\`)`,
+    );
   }
+  return withTypedArgumentErrors(addon);
 }
 
 /** Server names and other strings the C side refuses (a NUL inside, ...) come out as ConfigurationError. */
