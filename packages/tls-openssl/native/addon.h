@@ -20,6 +20,12 @@
 
 #include "limits.h"
 
+/* The version of the interface between native/ and src/ (addon.ts ADDON_ABI, which must equal it):
+ * the addon exports it as `abi` and loadAddon refuses a build whose number differs, so a build from
+ * other C under the same export names (a checkout pulled without rebuilding) fails at load with the
+ * rebuild command instead of misbehaving. Bump it with every change to native/. */
+#define ADDON_ABI 1
+
 /* The first field of both wrapped structs: napi_unwrap alone then tells a connection from a context
  * (args_of), without the costlier type-tag lookup on every call (issue #16: per-call cost). */
 enum { CONTEXT_MAGIC = 0x75637478, CONNECTION_MAGIC = 0x75636f6e };

@@ -127,7 +127,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value version, state;
   CHECK(napi_create_string_utf8(env, OpenSSL_version(OPENSSL_VERSION), NAPI_AUTO_LENGTH, &version));
   if (!create_state(env, &state) || !set_property(env, exports, "state", state)) return NULL;
-  if (!set_property(env, exports, "opensslVersion", version) ||
+  if (!set_property(env, exports, "opensslVersion", version) || !set_property(env, exports, "abi", int_value(env, ADDON_ABI)) ||
       !set_property(env, exports, "incomingBufferLimit", int_value(env, INCOMING_BUFFER_LIMIT)) ||
       !set_property(env, exports, "outgoingBufferLimit", int_value(env, OUTGOING_BUFFER_LIMIT)) ||
       !set_property(env, exports, "maxChains", int_value(env, MAX_CHAINS))) {

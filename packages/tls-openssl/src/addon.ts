@@ -49,6 +49,8 @@ export interface Addon {
    */
   readonly state: Uint32Array;
   readonly opensslVersion: string;
+  /** The interface version the addon was built with (native/addon.h ADDON_ABI); must be {@link ADDON_ABI}. */
+  readonly abi: number;
   readonly incomingBufferLimit: number;
   readonly outgoingBufferLimit: number;
   readonly maxChains: number;
@@ -62,12 +64,20 @@ export interface Addon {
 export const ADDON_EXPORTS = [
   'createContext', 'createConnection', 'isConnection', 'doHandshake', 'readInto', 'write', 'writeInto',
   'shutdown', 'feed', 'feedOwned', 'feedSome', 'feedEof', 'incomingPending', 'outgoingPending', 'drain',
-  'drainInto', 'info', 'session', 'free', 'aeadCreate', 'aeadSeal', 'aeadOpen', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion',
+  'drainInto', 'info', 'session', 'free', 'aeadCreate', 'aeadSeal', 'aeadOpen', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion', 'abi',
   'incomingBufferLimit', 'outgoingBufferLimit', 'maxChains',
 ] as const satisfies readonly (keyof Addon)[];
 // A member added to Addon without its name above fails to compile here.
 const everyExportListed: Exclude<keyof Addon, (typeof ADDON_EXPORTS)[number]> extends never ? true : never = true;
 void everyExportListed;
+
+/**
+ * The interface version between this JavaScript and native/ (native/addon.h ADDON_ABI, the same
+ * number, bumped with every change to native/). {@link loadAddon} refuses a build with another
+ * number: a build whose C changed under the same export names passes the export check, and would
+ * misbehave instead of failing.
+ */
+export const ADDON_ABI = 1;
 
 export interface NativeContextOptions {
   minVersion: number;
@@ -125,7 +135,8 @@ export function foreignRuntime(): string | null {
  * the prebuilt one shipped for this platform (prebuilds/, found by node-gyp-build).
  *
  * @throws ConfigurationError on a runtime other than Node ("not available on this runtime"), for a
- *   build from another version of this package (naming the exports it lacks and the rebuild command), or
+ *   build from another version of this package (naming the exports it lacks, or its interface version
+ *   when that differs from {@link ADDON_ABI}, and the rebuild command), or
  *   when no addon loads here, saying what is missing.
  */
 export function loadAddon(path?: string): Addon {
@@ -151,9 +162,11 @@ export function loadAddon(path?: string): Addon {
     throw new ConfigurationError(`@unitls/tls-openssl: ${missing}. ${ALTERNATIVE}`, { cause });
   }
   const lacking = ADDON_EXPORTS.filter((name) => addon[name] === undefined);
-  if (lacking.length > 0) {
+  const mismatch =
+    lacking.length > 0 ? `it lacks ${lacking.join(', ')}` : addon.abi !== ADDON_ABI ? `its interface version is ${String(addon.abi)}, this package's is ${ADDON_ABI}` : null;
+  if (mismatch !== null) {
     throw new ConfigurationError(
-      `@unitls/tls-openssl: the native addon loaded was built from another version of this package (it lacks ${lacking.join(', ')}); rebuild it: \`npm rebuild @unitls/tls-openssl\` (in a checkout of unitls: \`node packages/tls-openssl/scripts/install.mjs\`)`,
+      `@unitls/tls-openssl: the native addon loaded was built from another version of this package (${mismatch}); rebuild it: \`npm rebuild @unitls/tls-openssl\` (in a checkout of unitls: \`node packages/tls-openssl/scripts/install.mjs\`)`,
     );
   }
   return withTypedArgumentErrors(addon);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@unitls/tls-core';
-import { ADDON_EXPORTS, ADDON_PATH_VARIABLE, addon, loadAddon } from '../src/addon.js';
+import { ADDON_ABI, ADDON_EXPORTS, ADDON_PATH_VARIABLE, addon, loadAddon } from '../src/addon.js';
 import { opensslVersion } from '../src/mod.js';
 
 describe('the native addon', () => {
@@ -36,8 +36,25 @@ describe('the native addon', () => {
     }
   });
 
-  it('the build of this checkout has every export the JavaScript side uses', () => {
+  it('refuses a build with every export but another interface version (C changed under the same names), with the rebuild command', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'other-abi-addon-'));
+    const file = join(folder, 'other-abi.cjs');
+    const exports = ADDON_EXPORTS.filter((name) => name !== 'abi').map((name) => `exports.${name} = function () {};`);
+    writeFileSync(file, [...exports, `exports.abi = ${ADDON_ABI - 1};`].join('\n'));
+    try {
+      const attempt = () => loadAddon(file);
+      expect(attempt).toThrow(ConfigurationError);
+      expect(attempt).toThrow(
+        `built from another version of this package (its interface version is ${ADDON_ABI - 1}, this package's is ${ADDON_ABI}); rebuild it: \`npm rebuild @unitls/tls-openssl\``,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('the build of this checkout has every export the JavaScript side uses, and its interface version', () => {
     expect(ADDON_EXPORTS.filter((name) => (addon as unknown as Record<string, unknown>)[name] === undefined)).toEqual([]);
+    expect(addon.abi).toBe(ADDON_ABI);
   });
 
   it('says "not available on this runtime" on Bun and Deno instead of loading', () => {
