@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CIPHER_TABLE } from '@unitls/tls-node';
-import { freePort, waitForPort } from './daemons.js';
 import { peerMissing } from './peers.mjs';
 import type { Pki } from './pki.js';
 import { reapOnDeath } from './reaper.js';
+import { startGnutlsServ } from './gnutls-serv.js';
 
 export type Version = 'TLSv1.2' | 'TLSv1.3';
 
@@ -157,19 +157,13 @@ export const gnutls: ForeignPeer = {
   extendedMasterSecret: true,
   missing: () => peerMissing(['gnutls-bin']),
   async server(pki) {
-    // gnutls-serv prints no port of its own choosing: take a free one and wait for it to be bound.
-    const port = await freePort();
-    const child = spawn('gnutls-serv', [
-      '--port', String(port), '--echo', '--priority', GNUTLS_PRIORITY,
+    // Up once it says it listens, on a new port if another process took the first (gnutls-serv.ts).
+    const server = await startGnutlsServ([
+      '--echo', '--priority', GNUTLS_PRIORITY,
       '--x509certfile', pki.path('server-ec', 'chain.crt'), '--x509keyfile', pki.path('server-ec', 'key'),
       '--x509certfile', pki.path('server-rsa', 'chain.crt'), '--x509keyfile', pki.path('server-rsa', 'key'),
     ]);
-    const { kill, exited, output } = track(child);
-    let gone = false;
-    void exited.then(() => (gone = true));
-    await waitForPort(port, 'gnutls-serv');
-    if (gone) throw new Error(`gnutls-serv exited:\n${output()}`);
-    return { port, close: kill };
+    return { port: server.port, close: () => server.close() };
   },
   async client(pki) {
     return {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TLSSocket } from '@unitls/tls-core';
-import { freePort } from '../../../tests/support/daemons.js';
-import { startServer, type OpenSSLServer } from '../../../tests/support/openssl.js';
+import { startGnutlsServ } from '../../../tests/support/gnutls-serv.js';
+import { startServer } from '../../../tests/support/openssl.js';
 import { peerMissing } from '../../../tests/support/peers.mjs';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
 import { clientConfiguration, serverConfiguration, testPki } from './support.js';
@@ -31,7 +31,7 @@ const serverKey = file('server.key', pki.serverEc.keyPem);
 const gnutlsMissing = peerMissing(['gnutls-bin']);
 
 const children: ChildProcessWithoutNullStreams[] = [];
-const servers: OpenSSLServer[] = [];
+const servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
   await Promise.all(children.splice(0).map((child) => stop(child)));
@@ -60,21 +60,11 @@ function run(command: string, args: string[], ready: RegExp, input?: string): Pr
   });
 }
 
-/**
- * gnutls-serv on a free port; its port once it listens. It prints "listening on IPv4 ... port N..."
- * before it binds and "done" after: a port another test process bound meanwhile makes it exit
- * (CI saw the old wait, on the first half of that line, time out), and a new port is tried.
- */
+/** gnutls-serv once it listens (tests/support/gnutls-serv.ts: the readiness line, a new port if the first was taken); its port. */
 async function gnutlsServ(args: string[]): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      await run('gnutls-serv', ['--port', String(port), ...args], /listening on IPv4[^\n]*\.\.\.done/);
-      return port;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  const server = await startGnutlsServ(args);
+  servers.push(server);
+  return server.port;
 }
 
 async function receive(socket: TLSSocket, bytes: number): Promise<string> {
