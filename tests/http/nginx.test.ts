@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSVersion } from '@unitls/tls-core';
 import { HTTPConnection, HTTPSConnection, createDispatcher } from '@unitls/http';
 import { fetch } from 'undici';
@@ -19,7 +19,7 @@ let nginx: Nginx;
 beforeAll(async () => {
   const why = nginxUnavailable();
   if (why !== null) throw new Error(why);
-  nginx = await startNginx({ cert: pki.path('server-ec', 'chain.crt'), key: pki.path('server-ec', 'key'), clientCAs: [pki.path('root'), pki.path('intermediate')], files: { '1mb.bin': blob } });
+  nginx = await startNginx({ cert: pki.path('server-ec', 'chain.crt'), key: pki.path('server-ec', 'key'), clientCAs: [pki.path('root'), pki.path('intermediate')], files: { '1mb.bin': blob }, requestsPerConnection: 4 });
 }, 60_000);
 afterAll(async () => {
   await nginx?.stop();
@@ -150,6 +150,29 @@ describe.each(implementations.map((i) => [i.name, i] as const))('nginx over %s',
     const dispatcher = createDispatcher({ implementation, configuration: clientConfig({ certificateChain: chainOf('client') }) });
     expect(await (await fetch(`https://localhost:${nginx.ports.mtls}/hello`, { dispatcher })).text()).toBe('hello CN=unitls test client\n');
     await dispatcher.close();
+  });
+
+  // RFC 9113 §6.8: nginx takes 4 streams per connection (keepalive_requests 4), sends GOAWAY with
+  // the last one it took and skips the rest; those were not processed and go out again, once.
+  it('keepalive_requests 4 (GOAWAY after 4 streams): 6 requests at once all succeed, the 2 past it together on one new connection, each sent once', async () => {
+    const tag = `${implementation.name}-${randomBytes(4).toString('hex')}`;
+    await using connection = https(nginx.ports.limited!);
+    const requests = [0, 1, 2, 3, 4, 5].map((i) => ({ method: i % 2 === 0 ? 'GET' : 'POST', path: `/${i % 2 === 0 ? 'hello' : 'method'}?run=${tag}&i=${i}` }));
+    const pending = requests.map(({ method, path }) => {
+      connection.request(method, path, method === 'POST' ? 'data' : undefined);
+      return connection.getresponse();
+    });
+    const responses = await Promise.all(pending);
+    const bodies = await Promise.all(responses.map(async (r) => `${r.status} ${r.protocol} ${text(await r.read())}`));
+    expect(bodies).toEqual(requests.map(({ method }) => (method === 'GET' ? '200 h2 hello HTTP/2.0 TLSv1.3\n' : '200 h2 POST 4\n')));
+    // nginx logs each request as it ends: wait for all six lines (the responses may come first).
+    const served = () => nginx.limitedLog().filter((line) => line.includes(`run=${tag}&`));
+    await vi.waitFor(() => expect(served()).toHaveLength(6), { timeout: 10_000, interval: 20 });
+    const lines = served().map((line) => line.split(' ') as [string, string, string]);
+    expect(lines.map(([, method, uri]) => `${method} ${uri}`).sort()).toEqual(requests.map(({ method, path }) => `${method} ${path}`).sort());
+    // Two connections: 4 requests on the first, the 2 it left out on the second.
+    const perConnection = [...lines.reduce((count, [id]) => count.set(id, (count.get(id) ?? 0) + 1), new Map<string, number>()).values()];
+    expect(perConnection.sort()).toEqual([2, 4]);
   });
 });
 

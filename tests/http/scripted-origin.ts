@@ -131,14 +131,14 @@ export async function scriptedOrigin(script: (connection: OriginConnection) => P
  * An HTTP/2 origin over the same scripted TLS: `respond` handles each stream; the connection's
  * `fin`/`closeNotify`/`reset` end the TCP connection under node:http2 the way a script chooses.
  */
-export async function scriptedH2Origin(respond: (stream: http2.ServerHttp2Stream, connection: OriginConnection) => void): Promise<ScriptedOrigin> {
+export async function scriptedH2Origin(respond: (stream: http2.ServerHttp2Stream, connection: OriginConnection, headers: http2.IncomingHttpHeaders) => void): Promise<ScriptedOrigin> {
   return scriptedOrigin(async (connection) => {
     // One node:http2 server per connection, so each stream knows its connection.
     const h2 = http2.createServer();
     h2.on('sessionError', () => {});
-    h2.on('stream', (stream) => {
+    h2.on('stream', (stream, headers) => {
       stream.on('error', () => {});
-      respond(stream, connection);
+      respond(stream, connection, headers);
     });
     // A TLSSocket built without a tls.Server never clears secureConnecting, and node:http2 would
     // wait for a 'secureConnect' that a server side does not emit.

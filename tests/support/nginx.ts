@@ -5,7 +5,7 @@
  * stop. Needs the Debian package nginx (tests/support/peers.mjs installs it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './daemons.js';
@@ -18,7 +18,13 @@ export interface Nginx {
   dir: string;
   /** Static files served, by path without the leading slash. */
   www: string;
-  ports: { http: number; h2: number; h1: number; mtls: number };
+  /** `limited`: h2 and http/1.1, each connection serving at most `requestsPerConnection` requests (when asked for). */
+  ports: { http: number; h2: number; h1: number; mtls: number; limited?: number };
+  /**
+   * The requests the `limited` port served, one "<connection number> <method> <uri>" line each
+   * (nginx's access log, written as each request ends); empty without `requestsPerConnection`.
+   */
+  limitedLog(): string[];
   stop(): Promise<void>;
 }
 
@@ -29,6 +35,11 @@ export interface NginxOptions {
   clientCAs: string[];
   /** Static files to serve (name -> content). */
   files?: Record<string, Uint8Array | string>;
+  /**
+   * Adds the `limited` port, whose connections serve this many requests each (keepalive_requests):
+   * over HTTP/2 nginx then sends GOAWAY with the last stream it took and skips later streams.
+   */
+  requestsPerConnection?: number;
 }
 
 /** Why nginx cannot run here, or null when it can. */
@@ -52,12 +63,23 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     writeFileSync(join(www, name), content);
     chmodSync(join(www, name), 0o644);
   }
-  const ports = { http: await freePort(), h2: await freePort(), h1: await freePort(), mtls: await freePort() };
+  const limit = options.requestsPerConnection;
+  const ports = { http: await freePort(), h2: await freePort(), h1: await freePort(), mtls: await freePort(), ...(limit === undefined ? {} : { limited: await freePort() }) };
   const common = `
     location = /hello    { return 200 "hello $server_protocol $ssl_protocol\\n"; }
     location = /redirect { return 302 /hello; }
     location = /method   { return 200 "$request_method $content_length\\n"; }
     location = /headers  { add_header X-Multi one; add_header X-Multi two; return 204; }`;
+  const limitedLog = join(dir, 'logs', 'limited.log');
+  const limited =
+    ports.limited === undefined
+      ? ''
+      : `
+  server {
+    listen 127.0.0.1:${ports.limited} ssl http2;
+    keepalive_requests ${limit};
+    access_log ${limitedLog} counted;${common}
+  }`;
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
@@ -75,6 +97,7 @@ http {
   default_type application/octet-stream;
   root ${www};
   keepalive_requests 100000;
+  log_format counted '$connection $request_method $request_uri';
   ssl_certificate     ${dir}/server.crt;
   ssl_certificate_key ${dir}/server.key;
   ssl_protocols TLSv1.2 TLSv1.3;
@@ -96,7 +119,7 @@ http {
       if ($ssl_client_verify != SUCCESS) { return 403 "no client certificate: $ssl_client_verify\\n"; }
       return 200 "hello $ssl_client_s_dn\\n";
     }
-  }
+  }${limited}
 }
 `,
   );
@@ -109,6 +132,7 @@ http {
     dir,
     www,
     ports,
+    limitedLog: () => (existsSync(limitedLog) ? readFileSync(limitedLog, 'utf8').split('\n').filter((line) => line !== '') : []),
     async stop() {
       if (nginx.exitCode === null) nginx.kill('SIGTERM');
       await exited;

@@ -72,6 +72,11 @@ function describe(error: unknown): string {
 /** HTTP/2 error codes by number (RFC 9113 §7), for messages. */
 const H2_ERRORS = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
 
+/** An HTTP/2 error code's name (RFC 9113 §7): 11 is 'ENHANCE_YOUR_CALM'; an unknown one 'error code 99'. */
+export function h2ErrorName(code: number): string {
+  return H2_ERRORS[code] ?? `error code ${code}`;
+}
+
 /**
  * The verdict for an HTTP/2 body (node:http2): the stream itself says where the body ends
  * (END_STREAM). node:http2 also ends the stream's body, without an error, when the server resets
@@ -98,7 +103,7 @@ export function http2Verdict(stream: ClientHttp2Stream, session: ClientHttp2Sess
       session.closed || session.destroyed
         ? 'the connection ended'
         : code !== undefined && code !== 0
-          ? `the server reset the HTTP/2 stream (${H2_ERRORS[code] ?? `error code ${code}`})`
+          ? `the server reset the HTTP/2 stream (${h2ErrorName(code)})`
           : `the HTTP/2 stream failed (${cause instanceof Error ? cause.message : String(cause)})`;
     return new IncompleteRead(`the response body is truncated: ${how} after ${plural(received)}, before the stream's end`, {
       received,

@@ -8,7 +8,7 @@ import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { TLSClientConfiguration, deadlineSignal, type ClientContext, type TLSImplementation, type Transport } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { http2Verdict } from './body.js';
+import { h2ErrorName, http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
 import { TLS_OPTION_NAMES, checkTlsOptions } from './arguments.js';
 import { HTTPException, connectFailure } from './errors.js';
@@ -17,11 +17,26 @@ import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
 import { authority } from './tunnel.js';
 
-/** HTTP/2 request failures the server did not process: safe to send again (RFC 9113 §8.7). */
-const unprocessed = new WeakSet<object>();
-function notProcessed(error: HTTPException): HTTPException {
-  unprocessed.add(error);
+/**
+ * HTTP/2 request failures the server did not process: safe to send again (RFC 9113 §8.7), each
+ * with the session it failed on (the one to leave, unless another request left it already).
+ */
+const unprocessed = new WeakMap<object, http2.ClientHttp2Session>();
+function notProcessed(error: HTTPException, session: http2.ClientHttp2Session): HTTPException {
+  unprocessed.set(error, session);
   return error;
+}
+
+/** The server's GOAWAY on one HTTP/2 connection (RFC 9113 §6.8): its error code and the last stream it may have processed. */
+interface GoAway {
+  readonly code: number;
+  readonly lastStreamID: number;
+}
+
+/** What ended one HTTP/2 connection (an error), and the GOAWAY the server sent on it. */
+interface SessionFailure {
+  error: Error | null;
+  goaway: GoAway | null;
 }
 
 /** http.client.HTTPSConnection: the same over TLS from any unitls implementation; HTTP/2 when ALPN picks it. */
@@ -35,8 +50,8 @@ export class HTTPSConnection extends HTTPConnection {
   #sessionTransport: HTTPTransport | null = null;
   /** HTTP/2 streams not yet closed: while there are none, the session does not keep the process alive. */
   #activeStreams = 0;
-  /** What ended the current HTTP/2 connection, if it failed (one holder per connection, for its responses' verdicts). */
-  #sessionFailure: { error: Error | null } = { error: null };
+  /** What ended the current HTTP/2 connection, if it failed, and its GOAWAY (one holder per connection, for its streams). */
+  #sessionFailure: SessionFailure = { error: null, goaway: null };
 
   /** Every option name HTTPSConnection takes: HTTPConnection's and the TLS ones. */
   protected static override readonly optionNames: readonly string[] = [...HTTPConnection.optionNames, ...TLS_OPTION_NAMES];
@@ -96,9 +111,12 @@ export class HTTPSConnection extends HTTPConnection {
           const { host, port } = this.origin;
           this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => transport as unknown as Socket });
           this.#sessionTransport = transport;
-          const failure: { error: Error | null } = { error: null };
+          const failure: SessionFailure = { error: null, goaway: null };
           this.#sessionFailure = failure;
           this.#session.on('error', (error) => (failure.error ??= error));
+          // Before node:http2 ends the streams it cuts off (it emits 'goaway' first): their errors read it.
+          // The latest one counts: a graceful shutdown sends a last stream ID of 2^31-1, then the real one.
+          this.#session.on('goaway', (code: number, lastStreamID: number) => (failure.goaway = { code, lastStreamID }));
           return 'h2';
         }
         this.#preopened = transport;
@@ -122,15 +140,20 @@ export class HTTPSConnection extends HTTPConnection {
 
   /**
    * Sends an HTTP/2 request; once more on a new connection when the server did not process it
-   * (RFC 9113 §8.7: a stream refused with REFUSED_STREAM, or one the server's GOAWAY left out, as
-   * when it closes an idle connection while the request is on its way), whatever the method.
+   * (RFC 9113 §8.7: a stream refused with REFUSED_STREAM, or one above the last stream ID of the
+   * server's GOAWAY, §6.8, as when it closes an idle connection or one that served its quota of
+   * requests while the request is on its way), whatever the method. A stream at or below that
+   * last stream ID may have been processed: it fails, saying so, and is not sent again.
    */
   protected override async sendH2(pending: PendingRequest): Promise<HTTPResponse> {
     try {
       return await this.#streamH2(pending);
     } catch (error) {
-      if (!unprocessed.has(error as object)) throw error;
-      this.#dropSession();
+      const failedOn = unprocessed.get(error as object);
+      if (failedOn === undefined) throw error;
+      // Only the connection it failed on: requests refused together by one GOAWAY share the next
+      // connection (each left "the current" one: all but the last connection opened were leaked).
+      if (this.#session === failedOn) this.#dropSession();
       return (await this.protocol()) === 'h2' ? this.#streamH2(pending) : this.sendH1(pending);
     }
   }
@@ -155,7 +178,7 @@ export class HTTPSConnection extends HTTPConnection {
         // one more try on a new connection), and for headers it refuses (TE: gzip, a repeated
         // Content-Length: the same on any connection, so not retried).
         const failed = HTTPException.from('HTTP/2 request failed', error);
-        reject(sessionEnded(session, error) ? notProcessed(failed) : failed);
+        reject(sessionEnded(session, error) ? notProcessed(failed, session) : failed);
         return;
       }
       // Like Node's agent: a session with a request in flight keeps the process alive, an idle one does not.
@@ -178,12 +201,7 @@ export class HTTPSConnection extends HTTPConnection {
           }),
         );
       });
-      stream.on('error', (error) => {
-        const failed = HTTPException.from('HTTP/2 request failed', error);
-        const code = (error as { code?: unknown }).code;
-        // Before any response: refused (REFUSED_STREAM), or cut off by the server's GOAWAY.
-        reject(stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || code === 'ERR_HTTP2_GOAWAY_SESSION' ? notProcessed(failed) : failed);
-      });
+      stream.on('error', (error) => reject(streamFailure(stream, error, failure.goaway, session)));
       if (body.length > 0) stream.end(body);
     });
   }
@@ -221,6 +239,29 @@ export class HTTPSConnection extends HTTPConnection {
     this.#protocol = null;
     await super.close();
   }
+}
+
+/**
+ * What a request whose stream failed before any response rejects with. Not processed by the server,
+ * so sent again ({@link notProcessed}): a stream it refused (REFUSED_STREAM), one node:http2 never
+ * sent (the session ended first: ERR_HTTP2_GOAWAY_SESSION, or no stream ID yet), one above the last
+ * stream ID of the server's GOAWAY whatever its error code (node:http2 ends every stream of a
+ * GOAWAY with an error code alike, with ERR_HTTP2_SESSION_ERROR). One at or below it after a
+ * GOAWAY may have been processed: its error says why it is not sent again.
+ */
+function streamFailure(stream: http2.ClientHttp2Stream, error: unknown, goaway: GoAway | null, session: http2.ClientHttp2Session): HTTPException {
+  const failed = HTTPException.from('HTTP/2 request failed', error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || code === 'ERR_HTTP2_GOAWAY_SESSION') return notProcessed(failed, session);
+  if (goaway === null) return failed;
+  const id = stream.id;
+  if (id === undefined || id > goaway.lastStreamID) return notProcessed(failed, session);
+  return new HTTPException(
+    `${failed.message}: the server's GOAWAY (${h2ErrorName(goaway.code)}, last stream ${goaway.lastStreamID}) ended the connection while this request (stream ${id}) was open; ` +
+      'the server may have processed it, so it is not sent again (RFC 9113 §6.8)',
+    failed.code,
+    { cause: error },
+  );
 }
 
 /** Whether `session.request` threw because the session had ended (closed, destroyed, or after GOAWAY). */
