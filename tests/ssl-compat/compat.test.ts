@@ -161,6 +161,8 @@ describe('node:tls options', () => {
     [{ cert: pki.pem('client') }, 'key', /together/],
     [{ lookup: () => undefined }, 'lookup', /not supported/],
     [{ socket: {} }, 'socket', /startTls/],
+    // It told users to pass "the connect option session", which this connect refuses (this very message).
+    [{ session: Buffer.from('x') }, 'session', /resumes none: resume with an implementation's clientContext\.connect\(address, \{ session \}\).*session\(\)/],
   ] as const)('refuses %j, naming %s', (options, option, reason) => {
     let error: unknown;
     try {

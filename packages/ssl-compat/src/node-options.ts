@@ -108,7 +108,8 @@ const REASONS: Record<string, string> = {
   pfx: 'PKCS#12 is not supported: convert with `openssl pkcs12 -in file.p12 -nodes` and pass cert and key',
   passphrase: 'encrypted private keys are not supported yet: decrypt the key (`openssl pkey -in key.pem`)',
   secureContext: 'a prebuilt tls.SecureContext cannot be carried over: pass its options (ca, cert, key, ciphers, ...) instead',
-  session: 'node:tls session buffers are not unitls sessions: use the connect option session with a TLSSession',
+  session:
+    "node:tls session buffers are not unitls sessions, and this connect resumes none: resume with an implementation's clientContext.connect(address, { session }), given the TLSSession an earlier TLSSocket's session() returned",
   ciphersuites: 'node:tls has no ciphersuites option; name TLS 1.3 suites in ciphers',
   sigalgs: 'signature algorithms are not configurable in PEP 748',
   ecdhCurve: 'key-exchange groups are not configurable in PEP 748',
