@@ -429,9 +429,34 @@ class Exchange implements BodySource {
    * download case) is one `then` on {@link #recv}, not a chain of async functions per chunk.
    */
   read(max: number): Promise<Uint8Array> {
+    if (this.#lengthReadable()) {
+      const waiting = new Promise<Uint8Array>(captureResolvers);
+      const resolve = capturedResolve!;
+      const reject = capturedReject!;
+      capturedResolve = capturedReject = null;
+      this.#readLength(max, resolve, reject);
+      return waiting;
+    }
+    return this.#readOther(max);
+  }
+
+  /**
+   * BodySource.readTo: {@link read} settling `resolve`/`reject` (the async iterator's step): a
+   * Content-Length chunk costs no promise of the exchange's.
+   */
+  readTo(max: number, resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void {
+    if (this.#lengthReadable()) this.#readLength(max, resolve, reject);
+    else this.#readOther(max).then(resolve, reject);
+  }
+
+  /** Whether the next body read is the usual chunk of a Content-Length body ({@link #readLength}). */
+  #lengthReadable(): boolean {
+    return !this.#done && this.#bodyError === null && this.#framing.kind === 'length' && this.#failure === null && this.#buffer.length === 0;
+  }
+
+  #readOther(max: number): Promise<Uint8Array> {
     if (this.#done) return Promise.resolve(EMPTY);
     if (this.#bodyError !== null) return Promise.reject(this.#bodyError);
-    if (this.#framing.kind === 'length' && this.#failure === null && this.#buffer.length === 0) return this.#readLength(max);
     if (this.#framing.kind === 'length') {
       return this.#recv().then(
         (chunk) => {
@@ -453,21 +478,18 @@ class Exchange implements BodySource {
 
   /**
    * The usual chunk of a Content-Length body (a download): one recv of the connection, its result
-   * handed on by two handlers the exchange keeps, and one promise of ours, which {@link fail} can
-   * settle while the recv is still pending (as {@link #guarded} does for the other reads, with a
-   * promise, a `then` and three closures more per chunk, ~1 KB of JavaScript allocation per 16 KiB
-   * record on tls-node: issue #16).
+   * handed on by two handlers the exchange keeps to `resolve`/`reject` (read's promise, or the
+   * async iterator's step's: {@link readTo}), which {@link fail} can call while the recv is still
+   * pending (as {@link #guarded} does for the other reads, with a promise, a `then` and three
+   * closures more per chunk, ~1 KB of JavaScript allocation per 16 KiB record on tls-node: issue #16).
    */
-  #readLength(max: number): Promise<Uint8Array> {
-    const waiting = new Promise<Uint8Array>(captureResolvers);
-    this.#bodyResolve = capturedResolve;
-    this.#reject = capturedReject;
-    capturedResolve = capturedReject = null;
+  #readLength(max: number, resolve: (chunk: Uint8Array) => void, reject: (error: Error) => void): void {
+    this.#bodyResolve = resolve;
+    this.#reject = reject;
     this.#bodyWant = max;
     this.conduit
       .recv(READ_SIZE)
       .then((this.#onBodyChunk ??= (chunk) => this.#bodyChunk(chunk)), (this.#onBodyRecvFailed ??= (error) => this.#bodyRecvFailed(error)));
-    return waiting;
   }
 
   /** {@link #readLength}'s recv got `chunk` (ignored when {@link fail} already settled the read). */

@@ -20,6 +20,13 @@ export interface BodySource {
    */
   readInto?(buffer: Uint8Array): Promise<number>;
   /**
+   * read(max) settling through `resolve`/`reject` (each called at most once, never before readTo
+   * returns) instead of a promise of its own: the async iterator passes the resolving functions of
+   * its step's promise, so a chunk costs one promise of ours, not read's and a `then` on it.
+   * Absent: read.
+   */
+  readTo?(max: number, resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void;
+  /**
    * Body bytes still to come when the source knows them (a Content-Length) and its readInto
    * receives straight into memory; null otherwise (then reading chunks and joining them is cheaper
    * than readInto's copy).
@@ -243,11 +250,45 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
       finished = true;
       throw error;
     };
-    const step = (): Promise<IteratorResult<Uint8Array, undefined>> => {
-      if (!finished) return this.#next(READ_SIZE).then(chunked, failed);
-      this.#pulled();
-      return Promise.resolve(DONE);
-    };
+    const source = this.#source;
+    let step: () => Promise<IteratorResult<Uint8Array, undefined>>;
+    if (source?.readTo === undefined) {
+      step = () => {
+        if (!finished) return this.#next(READ_SIZE).then(chunked, failed);
+        this.#pulled();
+        return Promise.resolve(DONE);
+      };
+    } else {
+      // The source settles the step's own promise (BodySource.readTo): one promise per chunk, no
+      // `then` on a promise of the source's (issue #16). The handlers are made once per iterator.
+      let resolveStep: ((result: IteratorResult<Uint8Array, undefined>) => void) | null = null;
+      let rejectStep: ((error: unknown) => void) | null = null;
+      const toStep = (resolve: (result: IteratorResult<Uint8Array, undefined>) => void, reject: (error: unknown) => void) => {
+        resolveStep = resolve;
+        rejectStep = reject;
+      };
+      const took = (chunk: Uint8Array): void => {
+        const resolve = resolveStep!;
+        resolveStep = rejectStep = null;
+        resolve(chunked(chunk));
+      };
+      const lost = (error: unknown): void => {
+        const reject = rejectStep!;
+        resolveStep = rejectStep = null;
+        this.#pulled();
+        finished = true;
+        reject(error);
+      };
+      step = () => {
+        if (finished) {
+          this.#pulled();
+          return Promise.resolve(DONE);
+        }
+        const waiting = new Promise<IteratorResult<Uint8Array, undefined>>(toStep);
+        source.readTo!(READ_SIZE, took, lost);
+        return waiting;
+      };
+    }
     return {
       // In turn with read() and readinto() too: one recv at a time on the connection.
       next: () => this.#inTurn(step),
