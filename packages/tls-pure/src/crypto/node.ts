@@ -24,6 +24,7 @@ import {
   verify,
   type CipherGCM,
   type Hash,
+  type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
 import { NamedGroup, SignatureScheme } from '../codec/constants.js';
@@ -163,17 +164,28 @@ const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
 
 // Raw X25519 keys go in and out as JWK: OpenSSL 3 takes raw OKP keys directly, while its DER
 // encoders and decoders cost ten times more (measured: 9 µs for a JWK import, 130 µs for SPKI DER).
+// A generated public key is encoded as JWK by the key generation itself, never exported from the
+// KeyObject afterwards: on Node 20, KeyObject.export({ format: 'jwk' }) allocates while holding the
+// key's mutex, and a garbage collection there that finalises the generation job (which locks the
+// same mutex) deadlocks the process (seen: a tls-pure server hung for good after a few thousand
+// handshakes; test/x25519-keygen-gc.test.ts). Node 22 and later, Bun and Deno do not deadlock.
 function x25519(privateKey?: Uint8Array): KeyExchange {
   let key: KeyObject;
-  let publicKey: KeyObject;
-  if (privateKey === undefined) ({ privateKey: key, publicKey } = generateKeyPairSync('x25519'));
-  else {
+  let publicKey: Buffer;
+  if (privateKey === undefined) {
+    // @types/node has no overload for a JWK public key beside a KeyObject private key.
+    const pair = (generateKeyPairSync as unknown as (type: 'x25519', options: object) => { privateKey: KeyObject; publicKey: JsonWebKey })('x25519', {
+      publicKeyEncoding: { format: 'jwk' },
+    });
+    key = pair.privateKey;
+    publicKey = Buffer.from(pair.publicKey.x!, 'base64url');
+  } else {
     key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-    publicKey = createPublicKey(key);
+    publicKey = Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
   }
   return {
     group: NamedGroup.x25519,
-    publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'),
+    publicKey,
     agree(peer: Uint8Array): Uint8Array {
       if (peer.length !== 32) throw new RangeError(`an X25519 key_exchange is 32 bytes, got ${peer.length}`);
       const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(peer) }, format: 'jwk' });
