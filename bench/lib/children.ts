@@ -7,6 +7,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serverBracket, type Sample, type ServerPids } from './clock.js';
 
+/**
+ * How long a child may take to answer one request. Every request is seconds of work; a child that
+ * hangs (session 10: a tls-pure server deadlocked inside node:crypto on Node 20) must fail the run
+ * with its name instead of leaving the bench waiting for ever.
+ */
+const REQUEST_DEADLINE_MS = 600_000;
+
 export interface Child<Ready> {
   pid: number;
   /** The child's first message (its port, typically). */
@@ -39,7 +46,15 @@ export async function forkModule<Ready>(path: string, args: string[], flags: str
     async request<T>(message: unknown) {
       const reply = next<T>();
       child.send(message as object);
-      return reply;
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name} ${args.join(' ')} did not answer ${JSON.stringify(message)} within ${REQUEST_DEADLINE_MS / 1000} s (hung?)`)), REQUEST_DEADLINE_MS);
+      });
+      try {
+        return await Promise.race([reply, hung]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
