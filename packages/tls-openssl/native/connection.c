@@ -47,6 +47,74 @@ static int configure_client(SSL *ssl, const char *host, bool is_ip, const unsign
   return 1;
 }
 
+/* ---------- the bound on post-handshake messages ---------- */
+
+/* What OpenSSL reads in place of the peer's next record once a flood is seen: a record header of
+ * type handshake. TLS 1.3 encrypts every record under an outer type of application_data, so OpenSSL
+ * refuses this one at its header (SSL_R_BAD_RECORD_TYPE) and sends a fatal unexpected_message alert:
+ * OpenSSL has no public call to send an alert of our choosing, and this is the alert RFC 8446 asks
+ * for. Under TLS 1.2 the record would fail decryption instead (bad_record_mac; not tested). */
+static const unsigned char REFUSAL_RECORD[] = {SSL3_RT_HANDSHAKE, 3, 3, 0, 0};
+
+/* OpenSSL's message callback, for every record header and handshake message read or written.
+ * After the peer's Finished, each handshake message it sends (KeyUpdate, NewSessionTicket, ...)
+ * counts until application data is returned (read_into); the one past
+ * MAX_IDLE_HANDSHAKE_MESSAGES ends the connection. The callback cannot stop OpenSSL processing that
+ * message, so it replaces the input that follows: the next record OpenSSL reads is REFUSAL_RECORD,
+ * the call fails there, and status_of reports the flood. */
+static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
+  (void)version;
+  (void)ssl;
+  Connection *c = arg;
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || c->flooded) return;
+  unsigned char type = *(const unsigned char *)buf;
+  if (!c->peer_finished) {
+    c->peer_finished = type == SSL3_MT_FINISHED;
+    return;
+  }
+  if (++c->idle_messages <= MAX_IDLE_HANDSHAKE_MESSAGES) return;
+  c->flooded = true;
+  c->flood_type = type;
+  /* The rest of the peer's input will never be read: dropped, and the refusal put in its place
+   * (out of memory, nothing is read and the call still fails with the flood, without the alert). */
+  (void)BIO_reset(c->rbio);
+  (void)chunk_bio_append(c->rbio, REFUSAL_RECORD, sizeof REFUSAL_RECORD);
+}
+
+static const char *message_name(unsigned char type) {
+  switch (type) {
+    case SSL3_MT_KEY_UPDATE:
+      return "KeyUpdate";
+    case SSL3_MT_NEWSESSION_TICKET:
+      return "NewSessionTicket";
+    case SSL3_MT_HELLO_REQUEST:
+      return "HelloRequest";
+    case SSL3_MT_CLIENT_HELLO:
+      return "ClientHello";
+    default:
+      return "handshake message";
+  }
+}
+
+/* The error of a connection ended by a flood (code UNITLS_HANDSHAKE_FLOOD; `reason` says what
+ * happened, for the TypeScript message); NULL with an exception pending when it cannot be built. */
+static napi_value flood_error(napi_env env, Connection *c, const char *what) {
+  const char *name = message_name(c->flood_type);
+  char reason[320], message[400];
+  snprintf(reason, sizeof reason,
+           "a %s flood: the peer sent more than %d post-handshake handshake messages in a row with no application data (the last: a %s); the connection is ended with a fatal %s alert",
+           name, MAX_IDLE_HANDSHAKE_MESSAGES, name, SSL_version(c->ssl) == TLS1_3_VERSION ? "unexpected_message" : "bad_record_mac");
+  snprintf(message, sizeof message, "%s: %s", what, reason);
+  napi_value error, code, text, reason_value;
+  if (napi_create_string_utf8(env, "UNITLS_HANDSHAKE_FLOOD", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text) != napi_ok || napi_create_error(env, code, text, &error) != napi_ok ||
+      napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &reason_value) != napi_ok || !set_property(env, error, "reason", reason_value)) {
+    throw_error(env, "UNITLS_ADDON", "cannot build the error object");
+    return NULL;
+  }
+  return error;
+}
+
 /* createConnection(context, serverHostname | null, isIp, sessionDer | null) -> Connection */
 napi_value create_connection(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -87,6 +155,8 @@ napi_value create_connection(napi_env env, napi_callback_info info) {
   connection->wbio = wbio;
   connection->context = context;
   SSL_set_app_data(ssl, connection);
+  SSL_set_msg_callback(ssl, on_message);
+  SSL_set_msg_callback_arg(ssl, connection);
   if (context->is_server) {
     SSL_set_accept_state(ssl);
   } else {
@@ -159,12 +229,19 @@ static int classify(Connection *c, int ret) {
   }
 }
 
-/* The status of a failed call, or -1 with the failure thrown. */
+/* The status of a failed call, or -1 with the failure thrown. After a flood every call fails
+ * with it, whatever OpenSSL says (its reason is the refusal record's). */
 static int status_of(napi_env env, Connection *c, int ret, const char *what) {
-  int status = classify(c, ret);
+  int status = c->flooded ? -1 : classify(c, ret);
   if (status < 0) {
     c->failed = 1;
-    throw_openssl(env, what, SSL_get_verify_result(c->ssl));
+    if (!c->flooded) {
+      throw_openssl(env, what, SSL_get_verify_result(c->ssl));
+    } else {
+      napi_value error = flood_error(env, c, what);
+      ERR_clear_error();
+      if (error != NULL) napi_throw(env, error);
+    }
   }
   return status;
 }
@@ -189,13 +266,13 @@ napi_value do_handshake(napi_env env, napi_callback_info info) {
 /* After a read that returned data met a final condition: keep it for the next read, so neither
  * the data nor the reason is lost. False with an exception pending when it cannot be kept. */
 static bool defer(napi_env env, Connection *c) {
-  int status = classify(c, 0);
+  int status = c->flooded ? -1 : classify(c, 0);
   if (status == WANT_READ || status == WANT_WRITE || status == ZERO_RETURN) return true; /* OpenSSL says so again */
   if (status == EOF_RAGGED) {
     c->deferred_status = EOF_RAGGED;
     return true;
   }
-  napi_value error = openssl_error(env, "TLS read failed", SSL_get_verify_result(c->ssl));
+  napi_value error = c->flooded ? flood_error(env, c, "TLS read failed") : openssl_error(env, "TLS read failed", SSL_get_verify_result(c->ssl));
   if (error == NULL) return false;
   CHECK_OR(napi_create_reference(env, error, 1, &c->deferred_error), false);
   c->deferred_status = -1;
@@ -235,6 +312,7 @@ napi_value read_into(napi_env env, napi_callback_info info) {
   for (;;) {
     size_t got = 0;
     if (SSL_read_ex(c->ssl, target + total, length - total, &got) == 1) {
+      c->idle_messages = 0; /* application data: a run of post-handshake messages ends (on_message) */
       total += got;
       if (all && total < length) continue;
       break;

@@ -130,7 +130,8 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!set_property(env, exports, "opensslVersion", version) || !set_property(env, exports, "abi", int_value(env, ADDON_ABI)) ||
       !set_property(env, exports, "incomingBufferLimit", int_value(env, INCOMING_BUFFER_LIMIT)) ||
       !set_property(env, exports, "outgoingBufferLimit", int_value(env, OUTGOING_BUFFER_LIMIT)) ||
-      !set_property(env, exports, "maxChains", int_value(env, MAX_CHAINS))) {
+      !set_property(env, exports, "maxChains", int_value(env, MAX_CHAINS)) ||
+      !set_property(env, exports, "maxIdleHandshakeMessages", int_value(env, MAX_IDLE_HANDSHAKE_MESSAGES))) {
     return NULL;
   }
   return exports;

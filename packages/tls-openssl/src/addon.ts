@@ -54,6 +54,7 @@ export interface Addon {
   readonly incomingBufferLimit: number;
   readonly outgoingBufferLimit: number;
   readonly maxChains: number;
+  readonly maxIdleHandshakeMessages: number;
 }
 
 /**
@@ -65,7 +66,7 @@ export const ADDON_EXPORTS = [
   'createContext', 'createConnection', 'isConnection', 'doHandshake', 'readInto', 'write', 'writeInto',
   'shutdown', 'feed', 'feedOwned', 'feedSome', 'feedEof', 'incomingPending', 'outgoingPending', 'drain',
   'drainInto', 'info', 'session', 'free', 'aeadCreate', 'aeadSeal', 'aeadOpen', 'chunkAllocations', 'heapInUse', 'state', 'opensslVersion', 'abi',
-  'incomingBufferLimit', 'outgoingBufferLimit', 'maxChains',
+  'incomingBufferLimit', 'outgoingBufferLimit', 'maxChains', 'maxIdleHandshakeMessages',
 ] as const satisfies readonly (keyof Addon)[];
 // A member added to Addon without its name above fails to compile here.
 const everyExportListed: Exclude<keyof Addon, (typeof ADDON_EXPORTS)[number]> extends never ? true : never = true;
@@ -77,7 +78,7 @@ void everyExportListed;
  * number: a build whose C changed under the same export names passes the export check, and would
  * misbehave instead of failing.
  */
-export const ADDON_ABI = 1;
+export const ADDON_ABI = 2;
 
 export interface NativeContextOptions {
   minVersion: number;

@@ -41,6 +41,14 @@ export const OUTGOING_BUFFER_LIMIT: number = addon.outgoingBufferLimit;
 /** The most certificate chains one server context takes (ConfigurationError beyond). */
 export const MAX_CERTIFICATE_CHAINS: number = addon.maxChains;
 
+/**
+ * Post-handshake handshake messages (KeyUpdate, NewSessionTicket, ...) the peer
+ * may send in a row with no application data between them; the next one ends the connection with a
+ * TLSError naming the flood and, under TLS 1.3, an unexpected_message alert (RFC 8446 4.6.3 leaves
+ * the bound to the implementation; OpenSSL 3.0 sets none). tls-pure's maxEmptyRecords is the same.
+ */
+export const MAX_IDLE_HANDSHAKE_MESSAGES: number = addon.maxIdleHandshakeMessages;
+
 const versionNames: Record<number, TLSVersion> = { 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
 
 /** The largest plaintext of one TLS record (RFC 8446 5.1): what one `read` can return. */

@@ -48,5 +48,5 @@ export const implementation: TLSImplementation = new TLSImplementation({
 });
 
 export { OpenSSLClientContext, OpenSSLServerContext, type OpenSSLContextOptions } from './contexts.js';
-export { OpenSSLBuffer, INCOMING_BUFFER_LIMIT, OUTGOING_BUFFER_LIMIT, MAX_CERTIFICATE_CHAINS } from './buffer.js';
+export { OpenSSLBuffer, INCOMING_BUFFER_LIMIT, OUTGOING_BUFFER_LIMIT, MAX_CERTIFICATE_CHAINS, MAX_IDLE_HANDSHAKE_MESSAGES } from './buffer.js';
 export const opensslVersion: string = addon.opensslVersion;
