@@ -45,7 +45,12 @@ export const http: Suite = {
       const anchors = [PYTHON, NODE_HTTPS];
       // Warm-ups as SMTP's (smtp.ts): 5,000 requests, since each client compiles its per-request
       // path in its own process, over five connections (a client's second connection deoptimises
-      // what its first compiled: RESULTS.md "The lone client (session 8)"); three runs of the download.
+      // what its first compiled: RESULTS.md "The lone client (session 8)"). The download: eight runs
+      // (256 MiB) for every contender, by when each one's per-download CPU has flattened
+      // (bench/probes/download-curve.ts: tls-openssl's per-read path, 64 KiB reads, 4x fewer calls
+      // per MiB than node:tls's 16 KiB records, is compiled by V8 over its first ~8 downloads, the
+      // others by their 3rd-5th; Python's http.client needs none). RESULTS.md "The HTTPS download's
+      // warm-up (session 10)".
       // BENCH_HTTP=requests (or download) runs one benchmark only, for short A/B runs.
       const wanted = (id: 'requests' | 'download') => [undefined, '', id].includes(process.env.BENCH_HTTP);
       const outcomes = [];
@@ -60,7 +65,7 @@ export const http: Suite = {
       }
       if (wanted('download')) {
         outcomes.push(
-          await runBench({ id: 'http-download', title: `HTTPS download of ${size / 2 ** 20} MiB, one connection, nginx (HTTP/1.1, TLS 1.3)`, unit: 'MiB', units: size / 2 ** 20, warmupRuns: 3, anchors, cpu: 'client', contenders: contenders('/big.bin', false, size) }, context.rounds, context.log),
+          await runBench({ id: 'http-download', title: `HTTPS download of ${size / 2 ** 20} MiB, one connection, nginx (HTTP/1.1, TLS 1.3)`, unit: 'MiB', units: size / 2 ** 20, warmupRuns: 8, anchors, cpu: 'client', contenders: contenders('/big.bin', false, size) }, context.rounds, context.log),
         );
       }
       return outcomes;
