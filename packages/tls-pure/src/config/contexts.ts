@@ -180,7 +180,7 @@ export class PureClientContext implements ClientContext {
     const stored = resumed === null ? null : decodeClientSession(resumed.data);
     const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
     engine.records.padding = this.#common.recordPadding;
-    engine.records.incomingLimit = this.#common.recordSizeLimit;
+    engine.records.advertisedLimit = this.#common.recordSizeLimit;
     let buffer: PureBuffer;
     const config: ClientConfig = {
       ...this.#common,
@@ -262,7 +262,7 @@ export class PureServerContext implements ServerContext {
     const engine = new Engine(this.#config.provider, this.#config.limits, startServer(this.#config));
     engine.records.role = 'server';
     engine.records.padding = this.#config.recordPadding;
-    engine.records.incomingLimit = this.#config.recordSizeLimit;
+    engine.records.advertisedLimit = this.#config.recordSizeLimit;
     return new PureBuffer(this, engine, null, null);
   }
 

@@ -116,7 +116,7 @@ class ClientHandshake {
       extensions.push({ type: ExtensionType.SESSION_TICKET, data: this.offered12?.ticket ?? new Uint8Array(0) });
     }
     if (c.alpn !== null && c.alpn.length > 0) extensions.push(ext.alpn.encode(c.alpn));
-    extensions.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
+    extensions.push(ext.recordSizeLimit.encode(engine.records.advertisedLimit));
     if (this.cookie !== null) extensions.push(ext.cookie.encode(this.cookie));
     const psk = tls13 ? this.offeredPsk : null;
     const suite = psk === null ? undefined : tls13Suite(psk.cipherSuite);
@@ -307,8 +307,6 @@ class ExpectEncryptedExtensions implements HandshakeState {
     const c = this.k.hs.config;
     const extensions = decodeEncryptedExtensions(message.body);
     let alpn: Uint8Array | null = null;
-    // RFC 8449 §4: the limit we offered is in effect only if the server answered with its own.
-    if (!extensions.some((e) => e.type === ExtensionType.RECORD_SIZE_LIMIT)) engine.records.incomingLimit = 2 ** 14 + 1;
     for (const e of extensions) {
       if (!ENCRYPTED_EXTENSIONS.has(e.type)) fail(AlertDescription.unsupported_extension, `the server sent extension ${e.type} in EncryptedExtensions, which we did not offer`);
       if (e.type === ExtensionType.ALPN) {
@@ -318,7 +316,10 @@ class ExpectEncryptedExtensions implements HandshakeState {
         if (chosen.length !== 1 || !offered.some((p) => bytesEqual(p, chosen[0]!))) fail(AlertDescription.illegal_parameter, 'the server selected an ALPN protocol we did not offer');
         alpn = Uint8Array.from(chosen[0]!);
       } else if (e.type === ExtensionType.RECORD_SIZE_LIMIT) {
+        // RFC 8449 §4: the limit we offered is in effect from now on, only because the server answered
+        // with its own (records until this one, the one carrying it included, were judged by 2^14 + 1).
         engine.records.outgoingLimit = Math.min(ext.recordSizeLimit.decode(e.data), 2 ** 14 + 1);
+        engine.records.incomingLimit = engine.records.advertisedLimit;
       } else if (e.type === ExtensionType.SERVER_NAME) {
         if (e.data.length !== 0 || c.sni === null) fail(AlertDescription.illegal_parameter, 'a server_name acknowledgement that is not empty, or for a name we did not send');
       }

@@ -27,7 +27,6 @@ import type { Tls12Suite } from '../crypto/schemes.js';
 import type { Engine, HandshakeState } from '../engine.js';
 import { fail } from '../errors.js';
 import { RecordProtection12 } from '../record/protection12.js';
-import { MAX_FRAGMENT } from '../record/record-layer.js';
 import type { ClientConfig } from './client.js';
 import { badSignature, bytesEqual, expectType, VERIFY_SCHEMES } from './common.js';
 import { extendedMasterSecret, finished12, keyBlock } from './prf.js';
@@ -126,8 +125,7 @@ export function acceptServerHello12(
   // RFC 8449 §4: the server's limit bounds the plaintext of the records we send (TLS 1.2: at most
   // 2^14); ours is in effect only when the server answered with its own (then at most 2^14 too).
   const limit = findExtension(hello.extensions, ExtensionType.RECORD_SIZE_LIMIT);
-  if (limit === undefined) engine.records.incomingLimit = MAX_FRAGMENT + 1;
-  else {
+  if (limit !== undefined) {
     let peerLimit: number;
     try {
       peerLimit = recordSizeLimitExtension.decode(limit);
@@ -135,7 +133,7 @@ export function acceptServerHello12(
       fail(AlertDescription.illegal_parameter, (error as Error).message);
     }
     engine.records.outgoingLimit = Math.min(peerLimit, 2 ** 14);
-    engine.records.incomingLimit = Math.min(engine.records.incomingLimit, 2 ** 14);
+    engine.records.incomingLimit = Math.min(engine.records.advertisedLimit, 2 ** 14);
   }
   const ticketData = findExtension(hello.extensions, ExtensionType.SESSION_TICKET);
   if (ticketData !== undefined && ticketData.length !== 0) fail(AlertDescription.decode_error, 'a session_ticket extension with data in the ServerHello');

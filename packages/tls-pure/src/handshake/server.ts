@@ -112,9 +112,10 @@ class ExpectClientHello implements HandshakeState {
     const schemesData = get(ExtensionType.SIGNATURE_ALGORITHMS);
     const alpn = this.#alpn(get(ExtensionType.ALPN));
     const limit = get(ExtensionType.RECORD_SIZE_LIMIT);
-    if (limit !== undefined) engine.records.outgoingLimit = Math.min(ext.recordSizeLimit.decode(limit), 2 ** 14 + 1);
-    // A client that sent none cannot know ours (RFC 8449 §4: a limit is in effect once both sent one).
-    else engine.records.incomingLimit = 2 ** 14 + 1;
+    // RFC 8449 §4: a limit is in effect once both sent one; a client that sent none cannot know ours
+    // (judged per ClientHello: the one after a HelloRetryRequest decides).
+    engine.records.outgoingLimit = limit === undefined ? 2 ** 14 + 1 : Math.min(ext.recordSizeLimit.decode(limit), 2 ** 14 + 1);
+    engine.records.incomingLimit = limit === undefined ? 2 ** 14 + 1 : engine.records.advertisedLimit;
 
     if (this.retry !== null) {
       // §4.1.2: the second ClientHello keeps the suite and sends the one share asked for.
@@ -169,7 +170,7 @@ class ExpectClientHello implements HandshakeState {
     const encrypted: Extension[] = [];
     if (alpn !== null) encrypted.push(ext.alpn.encode([alpn]));
     if (sni !== null && resumed === null) encrypted.push(ext.serverName.acknowledge());
-    if (limit !== undefined) encrypted.push(ext.recordSizeLimit.encode(engine.records.incomingLimit));
+    if (limit !== undefined) encrypted.push(ext.recordSizeLimit.encode(engine.records.advertisedLimit));
     this.#send(engine, encodeEncryptedExtensions(encrypted));
     const askCertificate = resumed === null && c.clientVerifier !== null;
     if (askCertificate) {

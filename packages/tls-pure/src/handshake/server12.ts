@@ -133,7 +133,7 @@ function negotiateRecordSizeLimit12(engine: Engine, data: Uint8Array | undefined
     fail(AlertDescription.illegal_parameter, (error as Error).message);
   }
   engine.records.outgoingLimit = Math.min(limit, 2 ** 14);
-  engine.records.incomingLimit = Math.min(engine.records.incomingLimit, 2 ** 14);
+  engine.records.incomingLimit = Math.min(engine.records.advertisedLimit, 2 ** 14);
 }
 
 function serverHelloExtensions(engine: Engine, hello: Hello12, issueTicket: boolean): Extension[] {

@@ -37,9 +37,13 @@ export class RecordLayer {
   #reader: Protection | null = null;
   #writer: Protection | null = null;
   /**
-   * RFC 8449 limits on TLSInnerPlaintext (content + type byte + padding): ours (what we
-   * advertised) and the peer's. 2^14 + 1 is TLS 1.3's own bound.
+   * RFC 8449 limits on TLSInnerPlaintext (content + type byte + padding). 2^14 + 1 is TLS 1.3's own
+   * bound. `advertisedLimit` is the one we send in our hello; `incomingLimit` is the one records
+   * are judged by: it becomes ours only once the peer has answered with its own (RFC 8449 §4), so a
+   * server without RFC 8449 may pack its first encrypted flight into one record of up to 2^14
+   * before its EncryptedExtensions tells us so. `outgoingLimit` is the peer's.
    */
+  advertisedLimit = MAX_FRAGMENT + 1;
   incomingLimit = MAX_FRAGMENT + 1;
   outgoingLimit = MAX_FRAGMENT + 1;
   /** Zero bytes added to each protected record (RFC 8446 §5.4), to hide lengths. */
