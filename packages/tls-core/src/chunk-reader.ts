@@ -22,6 +22,12 @@ export interface ReadOutcome {
   endError(): unknown;
   /** What a read rejects with instead of `error` (the stream's error, or a misuse such as concurrent reads). */
   readError(error: unknown): unknown;
+  /**
+   * Called on each 'error' event of `stream` while the reader is attached, before the reader holds
+   * the error: what the owner does about it (so the owner needs no 'error' listener of its own;
+   * each listener beyond one makes the emitter keep an array).
+   */
+  streamFailed?(stream: Readable, error: unknown): void;
 }
 
 /**
@@ -164,6 +170,7 @@ export class ChunkReader {
   }
 
   #fail(error: unknown): void {
+    this.#outcome?.streamFailed?.(this.#stream, error);
     this.#error ??= error;
     this.#wake();
   }

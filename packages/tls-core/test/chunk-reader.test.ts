@@ -144,6 +144,29 @@ describe('ChunkReader', () => {
     other.detach();
   });
 
+  it("tells its ReadOutcome of each 'error' event (streamFailed) while attached, before it holds the error, so the owner needs no listener of its own", async () => {
+    const seen: string[] = [];
+    const outcome: ReadOutcome = {
+      endError: () => null,
+      readError: (error) => error,
+      streamFailed(stream, error) {
+        seen.push(`${stream === failing} ${(error as Error).message} held:${reader.error !== null}`);
+      },
+    };
+    const failing = new PassThrough();
+    const reader = new ChunkReader(failing, undefined, undefined, outcome);
+    expect(failing.listenerCount('error')).toBe(1);
+    const pending = reader.read(4);
+    failing.emit('error', new Error('first'));
+    failing.emit('error', new Error('second'));
+    expect(seen).toEqual(['true first held:false', 'true second held:true']);
+    await expect(pending).rejects.toThrow('first');
+    reader.detach();
+    failing.on('error', () => {});
+    failing.emit('error', new Error('after detach'));
+    expect(seen).toHaveLength(2);
+  });
+
   it('readHeld takes the oldest chunk (never a join of several) without waiting; onArrival wakes once, in a microtask, without a promise', async () => {
     const stream = new PassThrough();
     const reader = new ChunkReader(stream, 8);

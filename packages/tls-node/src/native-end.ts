@@ -26,6 +26,7 @@
  * @module
  */
 import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import { RaggedEOF, recvEndedByClose, remoteAddress, type Address, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
@@ -321,6 +322,11 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     return toTLSError(error, 'read', this.#version);
   }
 
+  /** The TLS socket's 'error', as the socket's reader hears it: {@link destroyAfterError}. */
+  streamFailed(tls: Readable): void {
+    destroyAfterError(tls as NodeTlsSocket);
+  }
+
   /**
    * Resolves when `tls.end()` will send close_notify before the FIN. node:tls's shutdown
    * (TLSWrap::DoShutdown in crypto_tls.cc) queues close_notify with EncOut, which returns early
@@ -406,6 +412,18 @@ export function peerAddress(raw: Transport): Address | null {
   const out: { address?: string; port?: number } = {};
   if (handle.getpeername(out) !== 0 || typeof out.address !== 'string' || typeof out.port !== 'number') return remoteAddress(raw);
   return { host: out.address, port: out.port };
+}
+
+/**
+ * What a connection does on an error of node:tls's socket `tls` after its handshake (a TLS error,
+ * a reset): caches the peer's address first (getpeername() still answers once the connection is
+ * gone), then destroys the socket once what is queued (node:tls's alert) is written.
+ */
+export function destroyAfterError(tls: NodeTlsSocket): void {
+  // The TCP socket node:tls wraps, or the TLS socket itself when node:tls connected it (a client).
+  const raw = (tls as unknown as { _parent?: unknown })._parent;
+  keepPeerAddress(raw instanceof Socket ? raw : tls);
+  tls.destroySoon();
 }
 
 /** Caches the peer's address on `raw` (net.Socket's own cache) while its handle is still there. */

@@ -1,5 +1,4 @@
 import type { X509Certificate } from 'node:crypto';
-import { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
@@ -26,7 +25,8 @@ import {
 } from '@unitls/tls-core';
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
-import { KEEP_SESSION, NativeEnd, keepPeerAddress, peerAddress, type SessionKeeper } from './native-end.js';
+import { KEEP_SESSION, NativeEnd, destroyAfterError, peerAddress, type SessionKeeper } from './native-end.js';
+import { keepPeer, peerChain, peerDer, type KeptPeer } from './peer-certificate.js';
 import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
@@ -67,11 +67,12 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
   #writeShut: Promise<void> | null = null;
   /**
-   * The peer's leaf, kept from the handshake (node:tls forgets it once TLS 1.3 tickets arrive): the
-   * X509Certificate node:tls made (its DER is cached inside it, and it links the chain for
-   * peerCertificateChain()), or for a resumed session the DER the session kept. One copy per connection.
+   * The peer's leaf, kept from the handshake (node:tls forgets it once TLS 1.3 tickets arrive): Node's
+   * native handle of the X509Certificate node:tls made (it links the chain for
+   * peerCertificateChain(); see peer-certificate.ts), or for a resumed session the DER the session
+   * kept. One copy per connection.
    */
-  readonly #peer: X509Certificate | Uint8Array | null;
+  readonly #peer: KeptPeer | null;
   /** The ticket a TLS 1.3 connection resumed with, which session() tells from a new one; null otherwise. */
   readonly #resumedTicket: Uint8Array | null;
   readonly #serverHostname: string | null;
@@ -92,15 +93,16 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     this.#context = context;
     this.#socket = socket;
     this.#end = end;
-    // A TLS error after the handshake (a bad record, a bad KeyUpdate, an alert) is fatal: node:tls
-    // has sent its alert; once that is written the connection closes (RFC 8446 §6.2), and recv
-    // reports the error (the ChunkReader holds it).
-    socket.on('error', destroySoon);
-    this.#peer = peer;
+    this.#peer = peer === null ? null : keepPeer(peer);
     this.#serverHostname = serverHostname;
     // On the native path records skip node:tls's stream buffering (native-read.ts), and the end's
     // watcher is their flow control. The reader settles recv's promise itself, RaggedEOF and error
-    // mapping included (no .then() per read).
+    // mapping included (no .then() per read). A TLS error after the handshake (a bad record, a bad
+    // KeyUpdate, an alert) is fatal: node:tls has sent its alert; once that is written the
+    // connection closes (RFC 8446 §6.2), and recv reports the error (the reader holds it). The
+    // reader's own 'error' listener does that through the end's streamFailed (destroySoon), not a
+    // listener of ours: a third 'error' listener beside node:tls's and the reader's grows the
+    // listener array to 19 slots (~140 bytes per idle connection).
     const native = end instanceof NativeEnd ? end : undefined;
     this.#reader = new ChunkReader(socket, undefined, native, end);
     native?.readDirectly(this.#reader);
@@ -335,6 +337,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     if (this.#serverHostname !== null) this[KEEP_SESSION]();
     // A recv the detach ends rejects with recvEndedByClose, not an empty array (see StreamEnd).
     this.#end.closing();
+    // The reader's 'error' listener goes with it: a TLS error while closing still ends the
+    // connection once the alert is written, as before close().
+    this.#socket.on('error', destroySoon);
     this.#reader.detach();
     if (this.#end instanceof NativeEnd) this.#end.stopReadingDirectly();
     if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);
@@ -365,10 +370,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     return der === null ? null : Uint8Array.from(der);
   }
 
-  /** The peer's leaf as DER, not a copy: callers copy it before it leaves. */
+  /** The peer's leaf as DER, possibly the kept bytes themselves: callers copy it before it leaves. */
   #peerDer(): Uint8Array | null {
-    const peer = this.#peer;
-    return peer === null || peer instanceof Uint8Array ? peer : peer.raw;
+    return this.#peer === null ? null : peerDer(this.#peer);
   }
 
   /**
@@ -377,15 +381,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * Empty when the peer sent none.
    */
   peerCertificateChain(): Uint8Array[] {
-    const chain: Uint8Array[] = [];
-    const peer = this.#peer;
-    if (peer === null) return chain;
-    if (peer instanceof Uint8Array) return [Uint8Array.from(peer)];
-    for (let cert: X509Certificate | undefined = peer; cert !== undefined && chain.length < 16; cert = cert.issuerCertificate) {
-      chain.push(Uint8Array.from(cert.raw));
-      if (cert.issuerCertificate?.fingerprint256 === cert.fingerprint256) break;
-    }
-    return chain;
+    return this.#peer === null ? [] : peerChain(this.#peer);
   }
 
   /**
@@ -440,15 +436,9 @@ export function peerCertificate(socket: NodeTlsSocket): X509Certificate | null {
 /** OpenSSL's short names (getEphemeralKeyInfo) that differ from the IANA TLS Supported Groups names. */
 const ianaGroupNames: Readonly<Record<string, string>> = { X25519: 'x25519', X448: 'x448', prime256v1: 'secp256r1' };
 
-/**
- * An 'error' listener shared by every socket (the emitter is `this`): no closure per connection.
- * The peer's address is cached first: getpeername() still answers once the connection is gone.
- */
+/** node:tls's socket after an error: {@link destroyAfterError}, as an 'error' listener (shared: `this` is the socket). */
 function destroySoon(this: NodeTlsSocket): void {
-  // The TCP socket node:tls wraps, or the TLS socket itself when node:tls connected it (a client).
-  const raw = (this as unknown as { _parent?: unknown })._parent;
-  keepPeerAddress(raw instanceof Socket ? raw : this);
-  this.destroySoon();
+  destroyAfterError(this);
 }
 
 /** node:tls's ticket, or undefined where the runtime's node:tls has no getTLSTicket (Deno). */

@@ -16,11 +16,11 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
-import { KEEP_SESSION, NativeEnd, hasNativeHandle, type SessionKeeper } from './native-end.js';
+import { KEEP_SESSION, NativeEnd, destroyAfterError, hasNativeHandle, type SessionKeeper } from './native-end.js';
 
 export { directConnectSupported } from './native-end.js';
 
@@ -179,6 +179,11 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
   /** recv's error for what failed the TLS stream. */
   readError(error: unknown): Error {
     return toTLSError(error, 'read', this.#version);
+  }
+
+  /** The TLS socket's 'error', as the socket's reader hears it: {@link destroyAfterError}. */
+  streamFailed(tls: Readable): void {
+    destroyAfterError(tls as NodeTlsSocket);
   }
 
   override _read(): void {

@@ -8,11 +8,12 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { queryObjects } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
 import { jsTransport } from '../../../tests/support/sockets.js';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
-import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
+import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSError, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
 
@@ -252,7 +253,80 @@ describe('an idle tls-node connection', () => {
     }
   });
 
-  it("keeps one copy of the peer's certificate, node:tls's X509Certificate, and hands out copies of it", async () => {
+  it("keeps Node's handle of the peer's certificate, not node:tls's X509Certificate (its object and getter cache): the chain and DER still answer", async () => {
+    // A server that sends its intermediate: the chain node:tls linked has more than the leaf.
+    const root = await createAuthority({ name: 'idle connection test root' });
+    const intermediate = await createAuthority({ name: 'idle connection test intermediate', issuer: root });
+    const issued = await issueCertificate(intermediate, { names: ['localhost'] });
+    const [leaf, middle] = [issued, intermediate].map((cert) => new X509Certificate(cert.certPem).raw);
+    const server = new TLSServerConfiguration({
+      certificateChain: [
+        new SigningChain([Certificate.fromBuffer(Buffer.from(issued.certPem)), PrivateKey.fromBuffer(Buffer.from(issued.keyPem))], [Certificate.fromBuffer(Buffer.from(intermediate.certPem))]),
+      ],
+    });
+    const client = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(root.certPem)) });
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const connect = async () => {
+        const pair = await connectPair(listener, client);
+        // TLS 1.3 tickets arrive after a round trip (node:tls forgets the peer certificate then).
+        await pair.accepted.send(Buffer.from('ping'));
+        await pair.socket.recv(4);
+        await pair.socket.send(Buffer.from('pong'));
+        await pair.accepted.recv(4);
+        return pair;
+      };
+      const pairs = [await connect()];
+      const before = queryObjects(X509Certificate, { format: 'count' });
+      for (let i = 0; i < 3; i++) pairs.push(await connect());
+      // Before: one X509Certificate (and its Map) per client connection, ~230 bytes.
+      expect(queryObjects(X509Certificate, { format: 'count' }) - before).toBeLessThanOrEqual(0);
+      for (const { socket } of pairs) {
+        expect(Buffer.compare(socket.getpeercert()!, leaf!)).toBe(0);
+        // The leaf and the intermediate the server sent, as node:tls linked them (not the root).
+        expect(socket.peerCertificateChain().map((der) => Buffer.from(der).toString('base64'))).toEqual([leaf, middle].map((der) => der!.toString('base64')));
+        expect(socket.session()).not.toBeNull();
+      }
+      for (const { socket, accepted } of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
+      expect(Buffer.compare(pairs[0]!.socket.getpeercert()!, leaf!)).toBe(0);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("holds one 'error' listener on node:tls's socket, both ends: the reader's, which also ends the connection after a TLS error", async () => {
+    const { server, client } = await pkiConfigurations();
+    const serverSockets = new Set<tls.TLSSocket>();
+    const clientSockets = new Set<tls.TLSSocket>();
+    watchListeners((_event, isServer, socket) => (isServer ? serverSockets : clientSockets).add(socket));
+    const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
+    listener.listen(8);
+    try {
+      const { socket, accepted } = await connectPair(listener, client);
+      await accepted.send(Buffer.from('ping'));
+      await socket.recv(4);
+      const [serverTls, clientTls] = [[...serverSockets].at(-1)!, [...clientSockets].at(-1)!];
+      // (node:tls removed its own once the handshake was done: _releaseControl.) Before: a second
+      // one (destroySoon), and the emitter kept an array of the two (64 bytes per connection).
+      expect(serverTls.listenerCount('error')).toBe(1);
+      expect(clientTls.listenerCount('error')).toBe(1);
+      // A TLS error after the handshake (as node:tls reports a bad record: 'error', no destroy):
+      // recv rejects with it, and the connection closes once the alert is written.
+      const waiting = socket.recv(4).catch((error: unknown) => error);
+      const closed = new Promise((resolve) => clientTls.once('close', resolve));
+      clientTls.emit('error', Object.assign(new Error('decryption failed or bad record mac'), { code: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC' }));
+      expect(await waiting).toBeInstanceOf(TLSError);
+      await closed;
+      // The server sees the connection end (its recv settles).
+      await accepted.recv(4).catch(() => {});
+      await Promise.all([socket.close(true), accepted.close(true)]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("keeps one copy of the peer's certificate and hands out copies of it", async () => {
     const { server, client, leaf } = await pkiConfigurations();
     const listener = await new implementation.serverContext(server).connect({ host: '127.0.0.1', port: 0 });
     listener.listen(8);
