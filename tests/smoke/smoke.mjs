@@ -48,6 +48,25 @@ async function wrongHost(name) {
 }
 
 /**
+ * An expired server certificate must be reported as expired on every runtime (trial 10: Deno's
+ * node:tls records one code for every chain failure, and tls-node called the expiry an untrusted
+ * issuer, advising a CA the trust store already held).
+ */
+async function expired(name) {
+  const { config } = await tls();
+  const implementation = await implementationOf(name);
+  try {
+    const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports['openssl.expired'] }, { timeout: 20_000 });
+    await socket.close();
+  } catch (error) {
+    const { CertificateVerificationError } = await import('@unitls/tls-core');
+    if (error instanceof CertificateVerificationError && error.reason === 'expired') return `refused: ${error.reason}`;
+    throw error;
+  }
+  throw new Error('connected to a server whose certificate expired');
+}
+
+/**
  * Reads a Python ssl server that sends "data" and then ends with (`clean`) or without (`ragged`)
  * close_notify: the first must be a clean end, the second a RaggedEOF (PEP 748), never a clean
  * end that would hide a truncation.
@@ -149,6 +168,8 @@ const CASES = {
   'wrong host tls-openssl': () => wrongHost('openssl'),
   'connect tls-pure': () => connect('pure'),
   'wrong host tls-pure': () => wrongHost('pure'),
+  'expired tls-node': () => expired('node'),
+  'expired tls-pure': () => expired('pure'),
   'ragged EOF tls-node': () => ending('node', 'ragged'),
   'clean end tls-node': () => ending('node', 'clean'),
   'ragged EOF tls-pure': () => ending('pure', 'ragged'),

@@ -41,6 +41,16 @@ const missingCertificate = new Set([
 ]);
 
 /**
+ * Deno's node:tls (rustls inside) raises UNABLE_TO_VERIFY_LEAF_SIGNATURE for every chain failure
+ * and drops rustls's reason and the peer's certificate: an expired certificate looked like an
+ * untrusted issuer, with advice to add a CA the trust store already held (trial 10). Nothing left
+ * tells which failure it was, so the reason is 'other' and the message says where to find out.
+ */
+const RUNTIME_SUMMARISES_VERIFICATION = 'Deno' in globalThis;
+const DENO_VERIFICATION =
+  "Deno's node:tls gives this one code for every certificate failure (expired, not yet valid, an untrusted issuer, a bad signature or key usage); connect with @unitls/tls-pure, which runs on Deno, to see which";
+
+/**
  * The typed error for something node:tls raised. Already-typed errors, aborts and timeouts pass
  * through; certificate problems become CertificateVerificationError; the rest a TLSError saying
  * what happened, the original kept as `cause` (with its `code`). `role`: which side we are (the
@@ -57,6 +67,9 @@ export function toTLSError(error: unknown, during: 'handshake' | 'read' | 'write
   // A reset or broken pipe once TCP was up: the one shape every implementation raises.
   if (isTransportFailure(error)) return transportFailure(error, during) as TLSError;
   const code = (error as NodeError).code ?? '';
+  if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' && RUNTIME_SUMMARISES_VERIFICATION) {
+    return new CertificateVerificationError('other', `certificate verification failed: ${error.message} (${code}); ${DENO_VERIFICATION}`, { cause: error, verifyCode: code });
+  }
   const reason = code === 'UNSPECIFIED' ? verificationReason(error) : reasonForOpenSSLVerifyCode(code);
   if (reason !== undefined) {
     return new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${error.message} (${code})`), {
