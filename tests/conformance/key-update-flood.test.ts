@@ -131,3 +131,33 @@ describe.each(withBuffers.map((i) => [i.name, i] as const))('a KeyUpdate flood f
     expect(String((seen as Error).message)).toMatch(/unexpected.message/i);
   });
 });
+
+describe.each(withBuffers.map((i) => [i.name, i] as const))('KeyUpdate requests in a row from a tls-pure client (%s server)', (_, implementation) => {
+  /** The client asks `count` times with no data between, then each side sends a message; what each read. */
+  const exchange = (count: number) => {
+    const client = new pure.clientContext(clientConfig({ lowestSupportedVersion: 'TLSv1.3' })).createBuffer('localhost') as PureBuffer;
+    const server = new implementation.serverContext(serverConfig('server-ec')).createBuffer();
+    handshake(client, server);
+    pump(server, client); // the tickets: 2 post-handshake messages the client has not read yet
+    for (let i = 0; i < count; i++) client.keyUpdate(true);
+    client.write(text('from client'));
+    pump(client, server);
+    const serverRead = readOrError(server);
+    if (typeof serverRead === 'string') server.write(text('from server'));
+    pump(server, client);
+    return { serverRead, clientRead: readOrError(client) };
+  };
+
+  // OpenSSL answers every request (tls-pure answers those received while silent once): the answers
+  // to our own requests must not count against the client's bound, or 31 requests after the 2
+  // tickets ended the client's connection with an OpenSSL server and not with a tls-pure one.
+  it(`${BOUND} requests: both sides keep working, whichever way the server answers them`, () => {
+    expect(exchange(BOUND)).toEqual({ serverRead: 'from client', clientRead: 'from server' });
+  });
+
+  it(`${BOUND + 1} requests: the server refuses the ${BOUND + 1}rd, as any run of post-handshake messages`, () => {
+    const { serverRead, clientRead } = exchange(BOUND + 1);
+    expect(String((serverRead as Error).message)).toMatch(/more than 32 .*in a row with no (application )?data/);
+    expect(String((clientRead as Error).message)).toMatch(/unexpected.message/i);
+  });
+});

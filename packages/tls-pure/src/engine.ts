@@ -88,6 +88,11 @@ export class Engine {
   #keyUpdatePending = false;
   /** We sent a KeyUpdate and no application data since: a peer's request needs no second one. */
   #updatedSinceData = false;
+  /**
+   * Our KeyUpdates that asked the peer to update (keyUpdate(true)) and that no KeyUpdate of its own
+   * has answered yet: up to this many answers do not count against maxEmptyRecords.
+   */
+  #unansweredRequests = 0;
   /** We refused a TLS 1.2 renegotiation (sent no_renegotiation): the peer's next fatal alert is its answer. */
   #refusedRenegotiation = false;
 
@@ -156,6 +161,7 @@ export class Engine {
     // RFC 8446 §4.6.3: an implementation that receives several KeyUpdates while silent responds with
     // a single update: a request that finds our key already updated and unused asks for nothing new.
     if (requested && !this.closeSent && !this.#updatedSinceData) this.#keyUpdatePending = true;
+    if (!requested && this.#unansweredRequests > 0) this.#unansweredRequests--;
     if (this.#keyUpdatePending) this.sendKeyUpdate(false);
   }
 
@@ -176,6 +182,7 @@ export class Engine {
     wipe(previous);
     this.#keyUpdatePending = false;
     this.#updatedSinceData = true;
+    if (requestPeer) this.#unansweredRequests++;
   }
 
   // ---- for the TLSBuffer ----
@@ -340,12 +347,20 @@ export class Engine {
     throw error;
   }
 
+  /** Whether a handshake record is one KeyUpdate(update_not_requested) while a request of ours is unanswered. */
+  #answersOurRequest(content: Uint8Array): boolean {
+    return this.#unansweredRequests > 0 && this.#fragmentBytes === 0 && content.length === 5 && content[0] === 24 && content[1] === 0 && content[2] === 0 && content[3] === 1 && content[4] === 0;
+  }
+
   #receiveHandshake(content: Uint8Array): void {
     // After the handshake, a handshake record (KeyUpdate, NewSessionTicket, a refused TLS 1.2
     // HelloRequest) carries nothing for the caller: a run of them counts against maxEmptyRecords. RFC
     // 8446 §4.6.3 leaves the bound to the implementation; without it a peer could send KeyUpdates
     // without end, each costing a key derivation (and, requested, a reply).
-    if (this.handshakeComplete) this.#idle('a post-handshake handshake message (KeyUpdate, NewSessionTicket)');
+    // A record holding only a KeyUpdate that answers one of our requests is the peer doing what we
+    // asked, not idling: OpenSSL answers every request, even several sent while it sent nothing, so
+    // a client that asked 31 times after the server's 2 tickets would otherwise end its own connection.
+    if (this.handshakeComplete && !this.#answersOurRequest(content)) this.#idle('a post-handshake handshake message (KeyUpdate, NewSessionTicket)');
     else this.#idleRecords = 0;
     let buffer = content;
     if (this.#fragmentBytes > 0) {
