@@ -58,6 +58,8 @@ const EXPLANATIONS: Array<[RegExp, string]> = [
 
 interface NativeError extends Error {
   reason?: string;
+  reasonCode?: number;
+  opensslError?: string;
   verifyResult?: number;
   verifyMessage?: string;
 }
@@ -74,12 +76,26 @@ function recordExplanation(reason: string, during: string, role: 'client' | 'ser
   return /length too long/.test(reason) ? RECORD_OVERFLOW : undefined;
 }
 
+/** OpenSSL's SSL_AD_REASON_OFFSET: a received fatal alert N is reason 1000 + N. */
+const ALERT_REASON_OFFSET = 1000;
+
+/**
+ * The reason of an error OpenSSL has no text for. A fatal alert whose description OpenSSL does not
+ * know (one newer than it, or a number no RFC assigns) has none: the message said only "TLS read
+ * failed: " before.
+ */
+function unnamedReason(native: NativeError): string {
+  const code = native.reasonCode ?? 0;
+  if (code >= ALERT_REASON_OFFSET && code < ALERT_REASON_OFFSET + 256) return `the peer sent a fatal alert ${code - ALERT_REASON_OFFSET} (a description OpenSSL has no name for)`;
+  return native.opensslError || 'unknown error';
+}
+
 /** The typed error for a failure the addon reported; `role`: which side we are (see recordExplanation). */
 export function fromNativeError(error: unknown, during: string, role: 'client' | 'server' = 'client'): Error {
   // Typed errors, and the addon's argument checks (TypeError, RangeError: the caller's mistake), as they are.
   if (error instanceof TLSError || error instanceof TypeError || error instanceof RangeError || !(error instanceof Error)) return error as Error;
   const native = error as NativeError;
-  const reason = native.reason ?? '';
+  const reason = native.reason || unnamedReason(native);
   if (native.verifyResult !== undefined && /certificate verify failed/.test(reason)) {
     const name = VERIFY_CODES[native.verifyResult] ?? `X509_V_ERR_${native.verifyResult}`;
     const neutral = reasonForOpenSSLVerifyCode(name) ?? 'other';

@@ -292,6 +292,11 @@ export class Engine {
           this.#receiveAlert(record.content);
           break;
         case ContentType.HANDSHAKE:
+          // RFC 8446 §5.1, RFC 5246 §6.2.1: zero-length handshake fragments are never sent; OpenSSL
+          // ends the connection (bad length). The record layer refuses a plaintext one; this is an
+          // encrypted one, which would otherwise pass as nothing (and, during a handshake, reset
+          // the count of records without data).
+          if (record.content.length === 0) fail(AlertDescription.unexpected_message, 'an empty encrypted handshake record');
           this.#receiveHandshake(record.content);
           break;
         case ContentType.APPLICATION_DATA:
