@@ -47,6 +47,9 @@ const CASES: ReadonlyArray<[name: string, records: InjectedRecord[], verdict: Ve
   ['inner content type change_cipher_spec', [{ type: 20, content: bytes(1) }, EVIL], 'TLSError'],
   ['an empty handshake record', [{ type: CONTENT.handshake, content: Buffer.alloc(0) }, EVIL], 'TLSError'],
   ['an empty alert record', [{ type: CONTENT.alert, content: Buffer.alloc(0) }, EVIL], 'TLSError'],
+  ['a KeyUpdate with request_update 2', [handshake(24, bytes(2))], 'TLSError'],
+  ['a KeyUpdate of 2 bytes', [handshake(24, bytes(0, 0))], 'TLSError'],
+  ['a KeyUpdate followed by more handshake data in its record (straddling the key change)', [{ type: CONTENT.handshake, content: Buffer.concat([bytes(24, 0, 0, 1, 0), bytes(24, 0, 0, 1, 0)]) }], 'TLSError'],
   ['5000 empty application data records', [...Array.from({ length: 5000 }, () => ({ type: CONTENT.applicationData, content: Buffer.alloc(0) })), EVIL], 'TLSError'],
 ];
 
@@ -97,7 +100,8 @@ describe.each(implementations.map((i) => [i.name, i] as const))('%s', (name, imp
   describe.each(['client', 'server'] as const)('as %s', (side) => {
     it.each(CASES)('%s: %s', async (_, records, verdict) => {
       await facing(implementation, side, async (socket, inject) => {
-        inject(records);
+        // The FIN after them: an implementation that took a record as nothing would otherwise wait.
+        inject(records, { end: true });
         const { text, end } = await readToEnd(socket);
         expect(text).toBe('');
         if (verdict === 'clean end') expect(end).toBe('clean end');
