@@ -181,7 +181,10 @@ export class PureClientContext implements ClientContext {
     const engine = new Engine(this.#common.provider, this.#common.limits, { name: 'NotStarted', handle: () => { throw new Error('unreachable'); } });
     engine.records.padding = this.#common.recordPadding;
     engine.records.advertisedLimit = this.#common.recordSizeLimit;
-    let buffer: PureBuffer;
+    // The configuration lives for the handshake only (the starter, dropped once run, and the states
+    // hold it); what stays for the connection's life takes the buffer itself for its tickets, not a
+    // closure, whose scope would keep this configuration (~0.7 KB a connection) alive too.
+    const buffer = new PureBuffer(this, engine, (e) => (e.state = startClient(e, config)), target.name);
     const config: ClientConfig = {
       ...this.#common,
       serverName: target.name,
@@ -190,9 +193,8 @@ export class PureClientContext implements ClientContext {
       checkName: true,
       chain: this.#chain,
       session: stored,
-      onSession: (s) => buffer.storeSession(s),
+      sessions: buffer,
     };
-    buffer = new PureBuffer(this, engine, (e) => (e.state = startClient(e, config)), target.name);
     return buffer;
   }
 

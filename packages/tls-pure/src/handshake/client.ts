@@ -55,7 +55,8 @@ export interface ClientConfig {
   readonly chain: LoadedChain | null;
   readonly verificationTime: () => Date;
   readonly session: StoredSession | null;
-  readonly onSession: (session: StoredSession) => void;
+  /** Where the session tickets go (the connection's buffer). */
+  readonly sessions: { storeSession(session: StoredSession): void };
   readonly limits: Limits;
 }
 
@@ -411,7 +412,7 @@ class ExpectFinished implements HandshakeState {
     schedule.erase();
     const peerCertificates = this.k.psk?.peerCertificates ?? this.k.peerCertificates ?? [];
     engine.complete({ cipherSuite: suite.id, group: this.k.group, alpn: this.k.alpn ?? null, peerCertificates, resumed: this.k.psk !== null, serverName: c.sni });
-    return new ExpectTraffic(c, suite, schedule, resumptionSecret, peerCertificates);
+    return new ExpectTraffic(c.sessions, suite, schedule, resumptionSecret, peerCertificates);
   }
 
   /** Our Certificate (and CertificateVerify) for the server's CertificateRequest. */
@@ -434,7 +435,7 @@ class ExpectFinished implements HandshakeState {
 class ExpectTraffic implements HandshakeState {
   readonly name = 'ExpectTraffic';
   constructor(
-    readonly config: ClientConfig,
+    readonly sessions: ClientConfig['sessions'],
     readonly suite: Tls13Suite,
     readonly schedule: KeySchedule,
     readonly resumptionSecret: Uint8Array,
@@ -446,7 +447,7 @@ class ExpectTraffic implements HandshakeState {
       case HandshakeType.NEW_SESSION_TICKET: {
         const ticket = decodeNewSessionTicket(message.body);
         if (ticket.lifetime > 0) {
-          this.config.onSession({
+          this.sessions.storeSession({
             version: ProtocolVersion.TLS13,
             cipherSuite: this.suite.id,
             psk: this.schedule.resumptionPsk(this.resumptionSecret, ticket.nonce),

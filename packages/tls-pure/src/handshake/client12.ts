@@ -308,7 +308,7 @@ class ExpectFinished implements HandshakeState {
       serverName: c.config.sni,
     });
     const session = sessionToKeep(c);
-    if (session !== null) c.config.onSession(session);
+    if (session !== null) c.config.sessions.storeSession(session);
     return new ExpectTraffic();
   }
 }
