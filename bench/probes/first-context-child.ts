@@ -1,7 +1,8 @@
 // One cold process of bench/probes/first-context.ts: times (wall and CPU) the import of one
 // engine, its first clientContext(new TLSClientConfiguration()) (the system store), the first
 // connect and handshake to the probe's server, and a second one, and prints them as JSON.
-// argv: engine (node | openssl | pure | pure-noble), port.
+// argv: engine (node | openssl | pure | pure-noble | pure-b: tls-pure from the module PURE_B names,
+// another build of it to compare with), port.
 import { performance } from 'node:perf_hooks';
 import { TLSClientConfiguration, type TLSImplementation } from '@unitls/tls-core';
 
@@ -19,7 +20,7 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; wallMs:
 const load = await timed(async (): Promise<TLSImplementation> => {
   if (engine === 'node') return (await import('@unitls/tls-node')).implementation;
   if (engine === 'openssl') return (await import('@unitls/tls-openssl')).implementation;
-  const pure = await import('@unitls/tls-pure');
+  const pure = (await import(engine === 'pure-b' ? process.env.PURE_B! : '@unitls/tls-pure')) as typeof import('@unitls/tls-pure');
   return engine === 'pure-noble' ? pure.nobleImplementation : pure.implementation;
 });
 const context = await timed(() => new load.value.clientContext(new TLSClientConfiguration()));

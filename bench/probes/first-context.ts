@@ -3,7 +3,8 @@
 // process (first-context-child.ts) whose SSL_CERT_FILE is this machine's system bundle plus the
 // probe's CA, so every engine reads a real-sized store and the connect verifies. Engines
 // alternate (ABAB...) for PAIRS rounds; prints each sample and the medians.
-// Env: PAIRS (5), ENGINES (node,pure,pure-noble,openssl), BUNDLE (/etc/ssl/certs/ca-certificates.crt).
+// Env: PAIRS (5), ENGINES (node,pure,pure-noble,openssl; pure-b: tls-pure from PURE_B, the path
+// of another build's mod.js), BUNDLE (/etc/ssl/certs/ca-certificates.crt).
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

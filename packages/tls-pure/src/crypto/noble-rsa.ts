@@ -8,9 +8,7 @@
  * @module
  */
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { RSAPrivateKey, RSAPublicKey } from '@peculiar/asn1-rsa';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { loadRsa, loadSchema, loadX509 } from '../x509/asn1-stack.js';
 import { PKCS1_SHA256, PKCS1_SHA384, PKCS1_SHA512, PSS, mgf1, type PrivateKey, type PublicKey } from 'micro-rsa-dsa-dh/rsa.js';
 import { SignatureScheme } from '../codec/constants.js';
 import { toHex } from '../codec/hex.js';
@@ -75,6 +73,9 @@ export function rsaVerify(padding: 'pkcs1' | 'pss', hash: HashAlgorithm, modulus
 
 /** An RSA signing key from DER PKCS#1 RSAPrivateKey (PKCS#8 is unwrapped by the caller). */
 export function rsaSigningKey(pkcs1: Uint8Array): SigningKey {
+  const { AsnConvert } = loadSchema();
+  const { RSAPrivateKey, RSAPublicKey } = loadRsa();
+  const { AlgorithmIdentifier, SubjectPublicKeyInfo } = loadX509();
   const parsed = AsnConvert.parse(pkcs1, RSAPrivateKey);
   const n = toBigInt(parsed.modulus);
   const key: PrivateKey = { n, d: toBigInt(parsed.privateExponent) };

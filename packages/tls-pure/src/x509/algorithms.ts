@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { loadRsa, loadX509 } from './asn1-stack.js';
 import { DerError, parseDer } from './der.js';
 import { VerificationFailure } from './failure.js';
 import type { SubjectPublicKey } from './public-key.js';
@@ -48,12 +48,12 @@ const absentOrNull = (parameters: ArrayBuffer | null | undefined) => parameters 
 /** RFC 4055 3.1 parameters, accepted only as TLS 1.3 uses them: one hash throughout, salt = hash length. */
 function pssHash(parameters: ArrayBuffer | null | undefined): Hash {
   if (parameters === undefined || parameters === null) throw unsupported('RSASSA-PSS without parameters means SHA-1, which is refused');
-  const params = parseDer(new Uint8Array(parameters), RsaSaPssParams);
+  const params = parseDer(new Uint8Array(parameters), loadRsa().RsaSaPssParams);
   const hash = hashByOid[params.hashAlgorithm.algorithm];
   if (hash === undefined || !absentOrNull(params.hashAlgorithm.parameters)) throw unsupported('RSASSA-PSS must use SHA-256, SHA-384 or SHA-512');
   const mgfParameters = params.maskGenAlgorithm.parameters;
   if (params.maskGenAlgorithm.algorithm !== MGF1 || mgfParameters === undefined || mgfParameters === null) throw unsupported('RSASSA-PSS must use MGF1');
-  const mgfHash = parseDer(new Uint8Array(mgfParameters), AlgorithmIdentifier);
+  const mgfHash = parseDer(new Uint8Array(mgfParameters), loadX509().AlgorithmIdentifier);
   if (hashByOid[mgfHash.algorithm] !== hash || !absentOrNull(mgfHash.parameters)) throw unsupported('RSASSA-PSS must use MGF1 with its own hash');
   if (params.saltLength !== hashLength[hash]) throw unsupported(`RSASSA-PSS with ${hash} must use a ${hashLength[hash]}-byte salt`);
   if (params.trailerField !== 1) throw unsupported('RSASSA-PSS must use trailer field 1');

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { AsnParser } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate, type Name } from '@peculiar/asn1-x509';
+import type { AlgorithmIdentifier, Certificate, Name } from '@peculiar/asn1-x509';
 import type * as asn1js from 'asn1js';
+import { loadSchema, loadX509 } from './asn1-stack.js';
 import { checkCertificateShape } from './certificate-shape.js';
 import { DerError, childrenOf, contentBytes, decodeDer, encodedBytes, tagOf } from './der.js';
 import { VerificationFailure, invalid } from './failure.js';
@@ -94,7 +94,7 @@ export class ParsedCertificate {
 
     let typed: Certificate;
     try {
-      typed = AsnParser.fromASN(tree, Certificate) as Certificate;
+      typed = loadSchema().AsnParser.fromASN(tree, loadX509().Certificate) as Certificate;
     } catch (cause) {
       throw new DerError(`not an X.509 Certificate: ${(cause as Error).message}`, { cause });
     }

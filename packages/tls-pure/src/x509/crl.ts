@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { AsnParser } from '@peculiar/asn1-schema';
-import { CertificateList, type AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import type { AlgorithmIdentifier, CertificateList } from '@peculiar/asn1-x509';
+import { loadSchema, loadX509 } from './asn1-stack.js';
 import { toHex } from '../codec/hex.js';
 import { signatureAlgorithmFor } from './algorithms.js';
 import type { ParsedCertificate } from './certificate.js';
@@ -77,7 +77,7 @@ export function parseRevocationList(der: Uint8Array): RevocationList {
     const issuerDer = encodedBytes(issuer!);
     const thisTime = decodeTime(tagOf(thisUpdate!).tagNumber, contentBytes(thisUpdate!));
     const nextTime = nextIsTime ? decodeTime(tagOf(maybeNext).tagNumber, contentBytes(maybeNext)) : undefined;
-    const list = AsnParser.fromASN(tree, CertificateList) as CertificateList;
+    const list = loadSchema().AsnParser.fromASN(tree, loadX509().CertificateList) as CertificateList;
     checkRoundTrip(der, list, 'CertificateList');
     const version = (list.tbsCertList.version ?? 0) + 1;
     const revoked = new Set<string>();

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { AsnParser, AsnSerializer } from '@peculiar/asn1-schema';
-import * as asn1js from 'asn1js';
+import type * as asn1js from 'asn1js';
+import { loadAsn1js, loadSchema } from './asn1-stack.js';
 
 /** Bytes that are not the DER encoding a schema expects. Caught by the validator and reported. */
 export class DerError extends Error {
@@ -109,7 +109,7 @@ function rawValue(block: Block): Uint8Array {
  */
 export function decodeDer(bytes: Uint8Array): asn1js.AsnType {
   if (bytes.length === 0) throw new DerError('empty input');
-  const parsed = asn1js.fromBER(bytes);
+  const parsed = loadAsn1js().fromBER(bytes);
   if (parsed.offset === -1 || parsed.result.error) throw new DerError(`not DER (${parsed.result.error || 'unparsable'})`);
   if (parsed.offset !== bytes.length) throw new DerError(`${bytes.length - parsed.offset} bytes after the DER value`);
   checkDer(parsed.result as Block);
@@ -125,7 +125,7 @@ export function parseDer<T>(bytes: Uint8Array, type: new () => T): T {
   const tree = decodeDer(bytes);
   let value: T;
   try {
-    value = AsnParser.fromASN(tree, type) as T;
+    value = loadSchema().AsnParser.fromASN(tree, type) as T;
   } catch (cause) {
     throw new DerError(`not a ${type.name}: ${(cause as Error).message}`, { cause });
   }
@@ -143,7 +143,7 @@ export function parseDer<T>(bytes: Uint8Array, type: new () => T): T {
 export function checkRoundTrip(bytes: Uint8Array, value: unknown, what: string): void {
   let again: Uint8Array;
   try {
-    again = new Uint8Array(AsnSerializer.serialize(value));
+    again = new Uint8Array(loadSchema().AsnSerializer.serialize(value));
   } catch (cause) {
     throw new DerError(`not a DER ${what}: it cannot be re-encoded (${(cause as Error).message})`, { cause });
   }

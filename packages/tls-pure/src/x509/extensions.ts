@@ -4,19 +4,7 @@
  *
  * @module
  */
-import {
-  AuthorityInfoAccessSyntax,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  CertificatePolicies,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  InhibitAnyPolicy,
-  KeyUsage,
-  PolicyConstraints,
-  PolicyMappings,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
+import { loadX509 } from './asn1-stack.js';
 import type { ParsedCertificate, RawExtension } from './certificate.js';
 import { parseDer } from './der.js';
 import { invalid } from './failure.js';
@@ -49,8 +37,8 @@ export const KEY_PURPOSE = Object.freeze({
 /** keyUsage bits (RFC 5280 4.2.1.3), as @peculiar/asn1-x509 numbers them. */
 export const KEY_USAGE = Object.freeze({ digitalSignature: 1, keyCertSign: 32, cRLSign: 64 });
 
-/** Decodes with a schema type of @peculiar/asn1-x509. */
-const schema = <T>(type: new () => T) => (der: Uint8Array) => parseDer(der, type);
+/** Decodes with a schema type of @peculiar/asn1-x509, looked up when first used (the library loads then). */
+const schema = <T>(type: () => new () => T) => (der: Uint8Array) => parseDer(der, type());
 
 function decoder<T>(what: string, decode: (der: Uint8Array) => T, check?: (value: T) => string | null): (extension: RawExtension) => T {
   return (extension) => {
@@ -69,21 +57,21 @@ function decoder<T>(what: string, decode: (der: Uint8Array) => T, check?: (value
 const nonEmpty = (value: { length: number }) => (value.length === 0 ? 'it must not be empty' : null);
 
 const decoders = {
-  basicConstraints: decoder('basicConstraints', schema(BasicConstraints)),
+  basicConstraints: decoder('basicConstraints', schema(() => loadX509().BasicConstraints)),
   // RFC 5280 4.2.1.3: at least one bit MUST be set.
-  keyUsage: decoder('keyUsage', schema(KeyUsage), (value) => (value.toNumber() === 0 ? 'no bit is set' : null)),
-  extKeyUsage: decoder('extKeyUsage', schema(ExtendedKeyUsage), nonEmpty),
+  keyUsage: decoder('keyUsage', schema(() => loadX509().KeyUsage), (value) => (value.toNumber() === 0 ? 'no bit is set' : null)),
+  extKeyUsage: decoder('extKeyUsage', schema(() => loadX509().ExtendedKeyUsage), nonEmpty),
   subjectAltName: decoder('subjectAltName', decodeGeneralNames),
   nameConstraints: decoder('nameConstraints', decodeNameConstraints),
-  authorityKeyIdentifier: decoder('authorityKeyIdentifier', schema(AuthorityKeyIdentifier)),
-  subjectKeyIdentifier: decoder('subjectKeyIdentifier', schema(SubjectKeyIdentifier)),
+  authorityKeyIdentifier: decoder('authorityKeyIdentifier', schema(() => loadX509().AuthorityKeyIdentifier)),
+  subjectKeyIdentifier: decoder('subjectKeyIdentifier', schema(() => loadX509().SubjectKeyIdentifier)),
   // CA/B Forum BR 7.1.2.7.7: one or more AccessDescriptions.
-  authorityInfoAccess: decoder('authorityInfoAccess', schema(AuthorityInfoAccessSyntax), nonEmpty),
-  policyConstraints: decoder('policyConstraints', schema(PolicyConstraints)),
-  certificatePolicies: decoder('certificatePolicies', schema(CertificatePolicies), nonEmpty),
-  policyMappings: decoder('policyMappings', schema(PolicyMappings), nonEmpty),
-  inhibitAnyPolicy: decoder('inhibitAnyPolicy', schema(InhibitAnyPolicy)),
-  crlDistributionPoints: decoder('cRLDistributionPoints', schema(CRLDistributionPoints), nonEmpty),
+  authorityInfoAccess: decoder('authorityInfoAccess', schema(() => loadX509().AuthorityInfoAccessSyntax), nonEmpty),
+  policyConstraints: decoder('policyConstraints', schema(() => loadX509().PolicyConstraints)),
+  certificatePolicies: decoder('certificatePolicies', schema(() => loadX509().CertificatePolicies), nonEmpty),
+  policyMappings: decoder('policyMappings', schema(() => loadX509().PolicyMappings), nonEmpty),
+  inhibitAnyPolicy: decoder('inhibitAnyPolicy', schema(() => loadX509().InhibitAnyPolicy)),
+  crlDistributionPoints: decoder('cRLDistributionPoints', schema(() => loadX509().CRLDistributionPoints), nonEmpty),
 };
 
 /** The OIDs this validator understands; a critical extension outside this set is refused (RFC 5280 4.2). */

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { ECParameters } from '@peculiar/asn1-ecc';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import type { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { loadEcc, loadRsa, loadX509 } from './asn1-stack.js';
 import { DerError, parseDer } from './der.js';
 import { VerificationFailure, invalid } from './failure.js';
 
@@ -52,7 +51,7 @@ function bitLength(magnitude: Uint8Array): number {
 function rsaKey(info: SubjectPublicKeyInfo): SubjectPublicKey {
   // RFC 3279 2.3.1: the parameters MUST be NULL.
   if (!isDerNull(info.algorithm.parameters)) throw invalid('UNSUPPORTED_PUBLIC_KEY', 'an RSA key must have NULL parameters (RFC 3279 2.3.1)');
-  const key = parseDer(new Uint8Array(info.subjectPublicKey), RSAPublicKey);
+  const key = parseDer(new Uint8Array(info.subjectPublicKey), loadRsa().RSAPublicKey);
   const modulus = new Uint8Array(key.modulus);
   const exponent = new Uint8Array(key.publicExponent);
   if ((modulus[0] ?? 0) & 0x80 || (exponent[0] ?? 0) & 0x80) throw invalid('UNSUPPORTED_PUBLIC_KEY', 'the RSA key has a negative modulus or exponent');
@@ -70,7 +69,7 @@ function rsaKey(info: SubjectPublicKeyInfo): SubjectPublicKey {
 function ecKey(info: SubjectPublicKeyInfo): SubjectPublicKey {
   const parameters = info.algorithm.parameters;
   if (!parameters) throw invalid('UNSUPPORTED_PUBLIC_KEY', 'an EC key must name its curve (RFC 5480 2.1.1)');
-  const named = parseDer(new Uint8Array(parameters), ECParameters).namedCurve;
+  const named = parseDer(new Uint8Array(parameters), loadEcc().ECParameters).namedCurve;
   const curve = named === undefined ? undefined : curveByOid[named];
   if (curve === undefined) {
     throw new VerificationFailure(
@@ -100,7 +99,7 @@ function edwardsKey(info: SubjectPublicKeyInfo, kind: 'ed25519' | 'ed448', lengt
  */
 export function parseSubjectPublicKey(subjectPublicKeyInfo: Uint8Array): SubjectPublicKey {
   try {
-    const info = parseDer(subjectPublicKeyInfo, SubjectPublicKeyInfo);
+    const info = parseDer(subjectPublicKeyInfo, loadX509().SubjectPublicKeyInfo);
     switch (info.algorithm.algorithm) {
       case RSA_ENCRYPTION:
         return rsaKey(info);
