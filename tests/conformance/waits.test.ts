@@ -33,6 +33,87 @@ describe.each(implementations.map((i) => [i.name, i] as const))('timeouts bound 
   });
 });
 
+/** A connect's rejection: what the tests below compare (the shape, the same on every implementation). */
+async function failure(pending: Promise<unknown>): Promise<{ name: string; isDOMException: boolean; message: string; cause: unknown }> {
+  const error = (await pending.then(
+    () => {
+      throw new Error('connected, though it should have failed');
+    },
+    (e: unknown) => e,
+  )) as Error;
+  return { name: error.name, isDOMException: error instanceof DOMException, message: error.message, cause: error.cause };
+}
+
+// A bare "The operation was aborted due to timeout" did not say what timed out, where, or in which phase.
+describe.each(implementations.map((i) => [i.name, i] as const))('a timeout or abort says what it ended (%s)', (_, implementation) => {
+  it('timeout during the TCP connect: a TimeoutError naming the address, the timeout and the phase; the timer\'s reason as cause', async () => {
+    const hole = await blackhole();
+    try {
+      const context = new implementation.clientContext(clientConfig());
+      const error = await failure(context.connect({ host: '127.0.0.1', port: hole.port }, { serverHostname: 'localhost', timeout: 200 }));
+      expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: `connect to 127.0.0.1:${hole.port} timed out after 200 ms during the TCP connect` });
+      expect(error.cause).toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it('timeout during the handshake (the server accepts TCP and never answers): the same shape, phase "the TLS handshake"', async () => {
+    const silent = await silentServer();
+    try {
+      const context = new implementation.clientContext(clientConfig());
+      const error = await failure(context.connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', timeout: 200 }));
+      expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: `connect to 127.0.0.1:${silent.port} timed out after 200 ms during the TLS handshake` });
+      expect(error.cause).toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a signal from AbortSignal.timeout: a TimeoutError naming address and phase, the signal\'s reason as cause', async () => {
+    const silent = await silentServer();
+    try {
+      const signal = AbortSignal.timeout(200);
+      const context = new implementation.clientContext(clientConfig());
+      const error = await failure(context.connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', signal }));
+      expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true });
+      expect(error.message).toMatch(new RegExp(`^connect to 127\\.0\\.0\\.1:${silent.port} timed out during the TLS handshake \\(its signal's TimeoutError: `));
+      expect(error.cause).toBe(signal.reason);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('abort() without a reason while the server is silent: an AbortError naming address and phase, the signal\'s reason as cause', async () => {
+    const silent = await silentServer();
+    try {
+      const controller = new AbortController();
+      const pending = failure(new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', signal: controller.signal }));
+      while (silent.held.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort();
+      const error = await pending;
+      expect(error).toMatchObject({ name: 'AbortError', isDOMException: true, message: `connect to 127.0.0.1:${silent.port} aborted by its signal during the TLS handshake` });
+      expect(error.cause).toBe(controller.signal.reason);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('startTls whose server never answers: a TimeoutError naming the upgrade and the server name', async () => {
+    const silent = await silentServer();
+    const plain = netConnect(silent.port, '127.0.0.1');
+    try {
+      await once(plain, 'connect');
+      const context = new implementation.clientContext(clientConfig());
+      const error = await failure(startTls(context, plain, { serverHostname: 'localhost', timeout: 200 }));
+      expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: 'TLS upgrade (STARTTLS) of the connection to localhost timed out after 200 ms during the TLS handshake' });
+    } finally {
+      plain.destroy();
+      await silent.close();
+    }
+  });
+});
+
 describe.each(implementations.map((i) => [i.name, i] as const))('signals end every wait (%s)', (_, implementation) => {
   it('rejects connect with the reason of a signal aborted during the TCP connect', async () => {
     const hole = await blackhole();

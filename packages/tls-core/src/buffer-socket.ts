@@ -9,7 +9,7 @@
  */
 import { Socket, type Server } from 'node:net';
 import { localAddress, remoteAddress } from './address.js';
-import { deadlineSignal, throwIfAborted, untilAborted } from './deadline.js';
+import { deadlineSignal, describeAbort, throwIfAborted, untilAborted } from './deadline.js';
 import type { TLSVersion, CipherSuite, NextProtocol } from './enums.js';
 import { TLSError, WantReadError, WantWriteError, concurrentRecv, isTransportFailure, recvEndedByClose, recvIntoLostBuffer, recvIntoMisuse, RECV_INTO_LOST_BUFFER, sendAfterShutdown, transportFailure } from './errors.js';
 import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSSocket, Transport } from './interfaces.js';
@@ -196,6 +196,11 @@ interface Encrypted {
 export interface BufferSocketOptions {
   signal?: AbortSignal | undefined;
   timeout?: number | undefined;
+  /**
+   * What the handshake is part of, for the error a timeout or abort raises ("connect to
+   * mail.example.com:993": see describeAbort); without it the signal's reason is raised as it is.
+   */
+  operation?: string | undefined;
 }
 
 /** Proves a constructor call comes from this module. */
@@ -224,6 +229,8 @@ export class BufferSocket implements TLSSocket {
   readonly #writing = new Lane();
   /** The one-promise recv in progress (see {@link recv}); null when none is. */
   #recvWaiting: PendingRecv | null = null;
+  /** doHandshake calls so far (see open: what a deadline overrun is called). */
+  #handshakeSteps = 0;
   /** The intake calls it when what the one-promise recv waits for arrives. */
   readonly #recvWake = (): void => this.#recvNow();
 
@@ -244,22 +251,30 @@ export class BufferSocket implements TLSSocket {
    * destroyed.
    *
    * @throws the signal's reason when `signal` aborts (already aborted included) or `timeout`
-   *   milliseconds pass first; TLSError when the handshake fails.
+   *   milliseconds pass first (with `operation`, a stock TimeoutError / AbortError is described:
+   *   describeAbort); TLSError when the handshake fails.
    */
   static async open(buffer: TLSBuffer, transport: Transport, options: BufferSocketOptions = {}): Promise<BufferSocket> {
     const signal = deadlineSignal(options.signal, options.timeout);
+    const socket = new BufferSocket(INTERNAL, buffer, transport);
+    // Past the first step (our first flight), a step that overran the deadline was processing the
+    // peer's messages: for a client, mostly verifying its certificate.
+    const site =
+      options.operation === undefined
+        ? undefined
+        : { operation: options.operation, phase: 'TLS handshake' as const, get late() { return socket.#handshakeSteps > 1 ? ('verification' as const) : ('TLS handshake' as const); } };
     try {
       throwIfAborted(signal);
     } catch (reason) {
       transport.destroy();
-      throw reason;
+      throw site === undefined ? reason : describeAbort(reason, signal, site);
     }
-    const socket = new BufferSocket(INTERNAL, buffer, transport);
     try {
-      await untilAborted(socket.#handshake(), signal, () => transport.destroy());
+      await untilAborted(socket.#handshake(signal), signal, () => transport.destroy(), site);
     } catch (error) {
       transport.destroy();
-      throw transportFailure(error, 'handshake');
+      // The deadline a handshake step overran comes as the handshake's own failure: described too.
+      throw site === undefined ? transportFailure(error, 'handshake') : describeAbort(transportFailure(error, 'handshake'), signal, site);
     }
     return socket;
   }
@@ -307,10 +322,22 @@ export class BufferSocket implements TLSSocket {
     }
   }
 
-  async #handshake(): Promise<void> {
+  /**
+   * The handshake; each step's synchronous work (certificate checks) is checked against the
+   * deadline before the next wait, so a step that overran it ends the handshake there.
+   */
+  async #handshake(signal: AbortSignal | undefined): Promise<void> {
     await this.#drive(() => {
-      this.#buffer.doHandshake();
-      this.#readAhead();
+      this.#handshakeSteps++;
+      try {
+        this.#buffer.doHandshake();
+        this.#readAhead();
+      } catch (error) {
+        // A handshake failure is raised as it is; a step that wants the network first meets the deadline.
+        if (error instanceof WantReadError || error instanceof WantWriteError) throwIfAborted(signal);
+        throw error;
+      }
+      throwIfAborted(signal);
     }, 'the connection closed during the TLS handshake');
   }
 

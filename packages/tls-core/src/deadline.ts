@@ -8,7 +8,10 @@ import { performance } from 'node:perf_hooks';
 // its sources only weakly and a timeout signal with no listener of its own may be collected, its
 // timer then aborting nothing (Node 20: a connect with a fresh caller's signal and a timeout hung
 // now and then, the timeout never firing).
-const deadlines = new WeakMap<AbortSignal, { at: number; timer: AbortSignal }>();
+const deadlines = new WeakMap<AbortSignal, { at: number; timer: AbortSignal; timeout: number }>();
+
+/** The TimeoutErrors {@link throwIfAborted} makes for a deadline passed before its timer fired. */
+const lateDeadlines = new WeakSet<object>();
 
 /** One signal for "the caller aborted or the timeout passed"; undefined when neither was asked. */
 export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSignal | undefined {
@@ -17,7 +20,7 @@ export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSig
   }
   const timer = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
   const combined = signal === undefined ? timer : timer === undefined ? signal : AbortSignal.any([signal, timer]);
-  if (timer !== undefined) deadlines.set(combined!, { at: performance.now() + timeout!, timer });
+  if (timer !== undefined) deadlines.set(combined!, { at: performance.now() + timeout!, timer, timeout: timeout! });
   return combined;
 }
 
@@ -30,28 +33,34 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal === undefined) return;
   if (signal.aborted) throw signal.reason;
   const deadline = deadlines.get(signal)?.at;
-  if (deadline !== undefined && performance.now() >= deadline) throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  if (deadline !== undefined && performance.now() >= deadline) {
+    const late = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    lateDeadlines.add(late);
+    throw late;
+  }
 }
 
 /**
  * Runs `work`, rejecting with the signal's reason (AbortError / TimeoutError) as soon as it
  * aborts, or when the work ends after the signal's deadline ({@link throwIfAborted}); `onAbort`
- * releases what the work holds (destroys the socket).
+ * releases what the work holds (destroys the socket). With `site`, a stock reason is described
+ * first ({@link describeAbort}); a rejection of `work` itself is passed on as it is.
  */
-export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void, site?: AbortSite): Promise<T> {
   if (signal === undefined) return work;
+  const describe = (reason: unknown) => (site === undefined ? reason : describeAbort(reason, signal, site));
   try {
     throwIfAborted(signal);
   } catch (reason) {
     onAbort();
     work.catch(() => {});
-    throw reason;
+    throw describe(reason);
   }
   let listener!: () => void;
   const aborted = new Promise<never>((_, reject) => {
     listener = () => {
       onAbort();
-      reject(signal.reason);
+      reject(describe(signal.reason));
     };
     signal.addEventListener('abort', listener, { once: true });
   });
@@ -66,7 +75,75 @@ export async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | un
     throwIfAborted(signal);
   } catch (reason) {
     onAbort();
-    throw reason;
+    throw describe(reason);
   }
   return result;
+}
+
+/**
+ * What a connect was doing when its deadline or signal ended it: waiting for the TCP connection,
+ * waiting for the server's handshake messages, or working on them in this process past the
+ * deadline ('verification': a handshake that ended after its deadline though the timer had not
+ * fired yet, the event loop held by synchronous work such as certificate checks).
+ */
+export type ConnectPhase = 'TCP connect' | 'TLS handshake' | 'verification';
+
+/**
+ * Where {@link describeAbort} says a connect was: `operation` names it ("connect to
+ * mail.example.com:993"); `late` is the phase of a deadline found passed after this process's own
+ * synchronous work (default: `phase`), 'verification' once the server's flight was being processed.
+ */
+export interface AbortSite {
+  readonly operation: string;
+  readonly phase: ConnectPhase;
+  readonly late?: ConnectPhase;
+}
+
+/** The errors {@link describeAbort} made: never described twice. */
+const described = new WeakSet<object>();
+
+/** {@link AbortSite.operation} of a connect to `address`: "connect to mail.example.com:993" ("[::1]:993" for IPv6). */
+export function connectOperation(address: { host: string; port: number }): string {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  return `connect to ${host}:${address.port}`;
+}
+
+/** {@link AbortSite.operation} of a TLS upgrade of a connection already open (STARTTLS) to `serverHostname`. */
+export function upgradeOperation(serverHostname: string): string {
+  return `TLS upgrade (STARTTLS) of the connection to ${serverHostname}`;
+}
+
+const PHASE_TEXT: Readonly<Record<ConnectPhase, string>> = {
+  'TCP connect': 'during the TCP connect',
+  'TLS handshake': 'during the TLS handshake',
+  verification: "during verification (the handshake's own work in this process, such as certificate checks, ended after the deadline)",
+};
+
+/**
+ * The error a connect ended by its deadline or its signal rejects with. For the reasons the
+ * platform makes (options.timeout's or AbortSignal.timeout's TimeoutError, abort()'s AbortError:
+ * a DOMException of that name), a DOMException of the same name, so `error.name === 'TimeoutError'`
+ * checks keep working, whose message says what ended and when, the reason kept as `cause`:
+ * "connect to mail.example.com:993 timed out after 5000 ms during the TLS handshake". Any other
+ * reason (the caller's own, given to `abort(reason)`) is returned as it is: the caller chose it.
+ * A deadline found passed after this process's synchronous work counts as phase `site.late`.
+ */
+export function describeAbort(reason: unknown, signal: AbortSignal | undefined, site: AbortSite): unknown {
+  if (!(reason instanceof DOMException) || (reason.name !== 'TimeoutError' && reason.name !== 'AbortError') || described.has(reason)) return reason;
+  const late = lateDeadlines.has(reason);
+  const phase = late ? (site.late ?? site.phase) : site.phase;
+  const deadline = signal === undefined ? undefined : deadlines.get(signal);
+  // The connect's own timeout: its timer's reason, or the TimeoutError of a deadline found passed.
+  const ownTimeout = deadline !== undefined && (late || reason === deadline.timer.reason);
+  const what =
+    reason.name === 'AbortError'
+      ? `aborted by its signal ${PHASE_TEXT[phase]}`
+      : ownTimeout
+        ? `timed out after ${deadline!.timeout} ms ${PHASE_TEXT[phase]}`
+        : `timed out ${PHASE_TEXT[phase]} (its signal's TimeoutError: ${reason.message})`;
+  const error = new DOMException(`${site.operation} ${what}`, reason.name);
+  // Set, not DOMException's options bag: Node 20 and some runtimes take only (message, name).
+  Object.defineProperty(error, 'cause', { value: reason, writable: true, configurable: true, enumerable: false });
+  described.add(error);
+  return error;
 }

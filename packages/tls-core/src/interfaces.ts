@@ -25,9 +25,19 @@ export interface ClientConnectOptions {
    * IP literals are verified against IP SANs and never sent as SNI.
    */
   serverHostname?: string;
-  /** Aborts the TCP connect and the handshake (extension). */
+  /**
+   * Aborts the TCP connect and the handshake (extension). The connect rejects with the signal's
+   * reason; a stock one (AbortSignal.timeout's TimeoutError, abort()'s AbortError) as a
+   * DOMException of the same name that says what ended and in which phase, the reason as `cause`
+   * ("connect to mail.example.com:993 aborted by its signal during the TLS handshake").
+   */
   signal?: AbortSignal;
-  /** Milliseconds allowed for TCP connect plus handshake (extension). */
+  /**
+   * Milliseconds allowed for TCP connect plus handshake (extension). Past it the connect rejects
+   * with a TimeoutError (a DOMException) saying what timed out, after how long and in which phase
+   * (TCP connect, TLS handshake, verification): "connect to mail.example.com:993 timed out after
+   * 5000 ms during the TLS handshake".
+   */
   timeout?: number;
   /** A session from an earlier connection to resume (extension; see {@link TLSSession}). */
   session?: TLSSession | null;

@@ -5,6 +5,7 @@
  * @module
  */
 import { BufferSocket } from './buffer-socket.js';
+import { upgradeOperation } from './deadline.js';
 import { ConfigurationError, TLSError } from './errors.js';
 import type { ClientContext, TLSSocket, Transport } from './interfaces.js';
 import type { TLSSession } from './session.js';
@@ -71,7 +72,7 @@ export async function startTls(context: ClientContext, socket: Transport, option
     });
   }
   const buffer = context.createBuffer(serverHostname, session === undefined ? undefined : { session });
-  return BufferSocket.open(buffer, socket, { signal, timeout });
+  return BufferSocket.open(buffer, socket, { signal, timeout, operation: upgradeOperation(serverHostname) });
 }
 
 /** The parts of Node's Readable state a text decoder (`setEncoding`) lives in. Internal to Node. */

@@ -5,11 +5,13 @@ import {
   bindSessions,
   checkAddress,
   checkConnectOptions,
+  connectOperation,
   deadlineSignal,
   openSession,
   parseServerName,
   sessionFingerprint,
   untilAborted,
+  upgradeOperation,
   type Address,
   type ClientConnectOptions,
   type ClientContext,
@@ -96,11 +98,12 @@ export class NodeClientContext implements ClientContext {
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
     // node:tls connects by itself (one socket per connection, as a raw tls.connect client has).
-    if (directConnectSupported()) return this.#handshake({ address }, target, resumed, signal);
+    const operation = connectOperation(address);
+    if (directConnectSupported()) return this.#handshake({ address }, target, resumed, signal, operation);
     // Half-open: after the server's FIN our close_notify can still be written.
     const tcp = netConnect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
-    await untilAborted(tcpConnected(tcp), signal, () => tcp.destroy());
-    return this.#handshake({ transport: tcp }, target, resumed, signal);
+    await untilAborted(tcpConnected(tcp), signal, () => tcp.destroy(), { operation, phase: 'TCP connect' });
+    return this.#handshake({ transport: tcp }, target, resumed, signal, operation);
   }
 
   /** Extension: STARTTLS on an already-connected socket (used by tls-core's startTls). */
@@ -110,7 +113,7 @@ export class NodeClientContext implements ClientContext {
     const resumed = openSession(this, options.session, target.name, 'ClientContext.upgrade');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
-    return this.#handshake({ transport: socket }, target, resumed, signal);
+    return this.#handshake({ transport: socket }, target, resumed, signal, upgradeOperation(target.name));
   }
 
   createBuffer(): TLSBuffer {
@@ -123,6 +126,7 @@ export class NodeClientContext implements ClientContext {
     target: ServerName,
     resumed: SessionContent | null,
     signal: AbortSignal | undefined,
+    operation: string,
   ): Promise<NodeTLSSocket> {
     const serverHostname = target.name;
     const servername = target.sni ?? undefined;
@@ -185,7 +189,23 @@ export class NodeClientContext implements ClientContext {
         }
       });
     });
-    return untilAborted(done, signal, () => socket.destroy());
+    // When node:tls connects by itself the TCP connect is part of this wait: its 'connect' tells the phases apart.
+    let tcpUp = transport !== null;
+    if (!tcpUp) socket.once('connect', () => (tcpUp = true));
+    // A deadline found passed once the handshake completed: the work of its last turn, the
+    // server's last flight checked (chain, then name) - verification.
+    let finished = false;
+    socket.once('secureConnect', () => (finished = true));
+    const site = {
+      operation,
+      get phase() {
+        return tcpUp ? ('TLS handshake' as const) : ('TCP connect' as const);
+      },
+      get late() {
+        return finished ? ('verification' as const) : this.phase;
+      },
+    };
+    return untilAborted(done, signal, () => socket.destroy(), site);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   checkAddress,
   checkConnectOptions,
   connectDirect,
+  connectOperation,
   deadlineSignal,
   openSession,
   parseServerName,
@@ -125,7 +126,8 @@ export class OpenSSLClientContext implements ClientContext {
    * Connects over TCP and runs the handshake. `timeout` (milliseconds) bounds both together;
    * `signal` ends either wait with its reason (an already-aborted signal before any connection).
    *
-   * @throws the signal's reason (AbortError, TimeoutError) when it aborts first; TLSError when the
+   * @throws the signal's reason (AbortError, TimeoutError) when it aborts first, a stock one
+   *   described with the address and phase (tls-core's describeAbort); TLSError when the
    *   handshake fails; the TCP error (ECONNREFUSED, ...) when the connection cannot be made.
    */
   async connect(address: Address, options: ClientConnectOptions = {}): Promise<TLSSocket> {
@@ -137,14 +139,15 @@ export class OpenSSLClientContext implements ClientContext {
     // Half-open: after the server's FIN our close_notify must still be writable. Read into reused
     // memory (tls-core's connectDirect): no fresh ArrayBuffer per read.
     const tcp = connectDirect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
+    const operation = connectOperation(address);
     try {
-      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
+      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy(), { operation, phase: 'TCP connect' });
     } catch (error) {
       tcp.destroy();
       buffer.free();
       throw error;
     }
-    return BufferSocket.open(buffer, tcp, { signal });
+    return BufferSocket.open(buffer, tcp, { signal, operation });
   }
 }
 

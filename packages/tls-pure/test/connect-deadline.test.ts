@@ -47,10 +47,37 @@ describe('connect: timeout and signal cover the handshake\'s own work', () => {
     let slowed = false;
     const context = new PureClientContext(clientConfiguration(pki), { provider: providerWith(() => { if (!slowed) { slowed = true; busyUntil(deadline + 5); } }) });
     deadline = performance.now() + timeout;
-    await expect(context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost', timeout })).rejects.toMatchObject({ name: 'TimeoutError' });
+    const error = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost', timeout }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    // Named as the handshake's own work, not a wait for the server (tls-core's describeAbort).
+    expect((error as Error).message).toBe(`connect to 127.0.0.1:${port} timed out after ${timeout} ms during verification (the handshake's own work in this process, such as certificate checks, ended after the deadline)`);
     // The premise: verification ran and overran the deadline (a loaded machine whose timer fired
     // before verification started would give the same TimeoutError without testing the change).
     expect(slowed).toBe(true);
+  });
+
+  // The phase says whose work overran: our own first flight (key shares) is the handshake, not
+  // verification (it said "verification" for any overrun, a slow ClientHello included).
+  it('a deadline overrun while making the ClientHello (key shares) is named the TLS handshake, not verification', async () => {
+    const timeout = 500;
+    let deadline = 0;
+    let slowed = false;
+    const provider: CryptoProvider = Object.freeze({
+      ...nodeCryptoProvider,
+      name: 'slow-keygen',
+      keyExchange: (...args: Parameters<CryptoProvider['keyExchange']>) => {
+        if (!slowed) {
+          slowed = true;
+          busyUntil(deadline + 5);
+        }
+        return nodeCryptoProvider.keyExchange(...args);
+      },
+    });
+    const context = new PureClientContext(clientConfiguration(pki), { provider });
+    deadline = performance.now() + timeout;
+    const error = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost', timeout }).catch((e: unknown) => e);
+    expect(slowed).toBe(true);
+    expect(error).toMatchObject({ name: 'TimeoutError', message: `connect to 127.0.0.1:${port} timed out after ${timeout} ms during the TLS handshake` });
   });
 
   it('still connects when the same work ends before the deadline (the control)', async () => {

@@ -14,7 +14,9 @@ import {
   checkAddress,
   checkConnectOptions,
   connectDirect,
+  connectOperation,
   deadlineSignal,
+  describeAbort,
   openSession,
   parseServerName,
   protocolBytes,
@@ -206,7 +208,8 @@ export class PureClientContext implements ClientContext {
    * reason (an already-aborted signal before any connection).
    *
    * @throws ConfigurationError for a bad server name or a session from another context or name,
-   *   before any connection; the signal's reason (AbortError, TimeoutError) when it aborts first;
+   *   before any connection; the signal's reason (AbortError, TimeoutError) when it aborts first,
+   *   a stock one described with the address and phase (tls-core's describeAbort);
    *   TLSError when the handshake fails; the TCP error (ECONNREFUSED, ...) when the connection
    *   cannot be made; RangeError for a negative timeout.
    */
@@ -217,18 +220,25 @@ export class PureClientContext implements ClientContext {
     const signal = deadlineSignal(options.signal, options.timeout);
     // Everything is checked before the TCP connection exists: a refused name never reaches the wire.
     const buffer = this.#buffer(parseServerName(options.serverHostname ?? address.host, 'ClientContext.connect'), options.session ?? null);
+    const operation = connectOperation(address);
+    // Aborted before the call: its reason as it is, as the other implementations raise it.
+    if (signal?.aborted) throw signal.reason;
     // Past the deadline already (creating the buffer is work too): the timer may not have fired yet.
-    throwIfAborted(signal);
+    try {
+      throwIfAborted(signal);
+    } catch (reason) {
+      throw describeAbort(reason, signal, { operation, phase: 'TCP connect' });
+    }
     // Half-open: our close_notify must still go out after the peer's FIN (issue #14 item 5).
     // Read into reused memory (tls-core's connectDirect, fed through copyIncoming): no fresh ArrayBuffer per read.
     const tcp = connectDirect({ host: address.host, port: address.port, noDelay: true, allowHalfOpen: true });
     try {
-      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy());
+      await untilAborted(once(tcp, 'connect'), signal, () => tcp.destroy(), { operation, phase: 'TCP connect' });
     } catch (error) {
       tcp.destroy();
       throw error;
     }
-    return BufferSocket.open(buffer, tcp, { signal });
+    return BufferSocket.open(buffer, tcp, { signal, operation });
   }
 }
 
