@@ -33,7 +33,7 @@ export const OPENSSL_AEADS: readonly OpenSSLAeadAlgorithm[] = Object.freeze(['ae
 const TAG_LENGTH = 16;
 
 /**
- * One key's AEAD, with the shape of tls-pure's `Aead` (`seal`, `sealInto`, `open`): 12-byte
+ * One key's AEAD, with the shape of tls-pure's `Aead` (`seal`, `sealInto`, `open`, `openInto`): 12-byte
  * nonces, 16-byte tags. Nonces and additional data are read during each call only.
  */
 export interface OpenSSLAead {
@@ -60,6 +60,17 @@ export interface OpenSSLAead {
    * @throws RangeError for a nonce that is not 12 bytes.
    */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * The plaintext (`ciphertext.length - 16` bytes) written into `target` from `offset`, with no
+   * JavaScript memory allocated: tls-pure decrypts a record read by `recv_into` straight into the
+   * caller's buffer with it. `target` may be `ciphertext` itself at the same offset (in place).
+   *
+   * @returns the count of bytes written, or -1 when authentication fails (that range of `target`
+   *   is wiped: no unauthenticated plaintext is left there).
+   * @throws RangeError when the plaintext does not fit in `target` from `offset`, or overlaps
+   *   `ciphertext` other than in place (nothing written), or for a nonce that is not 12 bytes.
+   */
+  openInto(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array, target: Uint8Array, offset: number): number;
 }
 
 class NativeAead implements OpenSSLAead {
@@ -92,6 +103,11 @@ class NativeAead implements OpenSSLAead {
     // Not from Buffer's shared pool: each record's plaintext is memory of its own, as node:crypto's.
     const out = Buffer.allocUnsafeSlow(ciphertext.length - TAG_LENGTH);
     return addon.aeadOpen.call(this.#native, nonce, additionalData, ciphertext, out, 0) < 0 ? null : out;
+  }
+
+  openInto(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array, target: Uint8Array, offset: number): number {
+    if (!Number.isInteger(offset)) throw new RangeError(`openInto: offset must be an integer, got ${offset}`);
+    return addon.aeadOpen.call(this.#native, nonce, additionalData, ciphertext, target, offset);
   }
 }
 

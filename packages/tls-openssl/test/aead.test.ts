@@ -115,6 +115,40 @@ describe('openSslAead', () => {
     for (let i = 0; i < 64; i++) aead.sealInto(nonce, header, plaintext, target, 0);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThanOrEqual(0);
   });
+
+  it('opens into the caller\'s memory at any offset and in place, with no ArrayBuffer memory; a failed open leaves no plaintext there', () => {
+    const key = randomBytes(16);
+    const aead = openSslAead('aes-128-gcm', key);
+    const nonce = randomBytes(12);
+    const header = Buffer.alloc(5, 23);
+    const plaintext = randomBytes(16_385);
+    const sealed = reference('aes-128-gcm', key, nonce, header, plaintext);
+    const target = Buffer.alloc(plaintext.length + 40, 0xee);
+    expect(aead.openInto(nonce, header, sealed, target, 7)).toBe(plaintext.length);
+    expect(target.subarray(7, 7 + plaintext.length).equals(plaintext)).toBe(true);
+    expect(target.subarray(0, 7).every((b) => b === 0xee) && target.subarray(7 + plaintext.length).every((b) => b === 0xee)).toBe(true);
+    // In place: the plaintext over the sealed bytes (the record layer's incoming memory).
+    const copy = Buffer.from(sealed);
+    expect(aead.openInto(nonce, header, copy, copy, 0)).toBe(plaintext.length);
+    expect(copy.subarray(0, plaintext.length).equals(plaintext)).toBe(true);
+    // A flipped bit: -1, and the range holds zeros, not the unauthenticated plaintext.
+    const forged = Buffer.from(sealed);
+    forged[100]! ^= 1;
+    target.fill(0xee);
+    expect(aead.openInto(nonce, header, forged, target, 7)).toBe(-1);
+    expect(target.subarray(7, 7 + plaintext.length).every((b) => b === 0)).toBe(true);
+    expect(aead.openInto(nonce, header, sealed.subarray(0, 15), target, 0)).toBe(-1);
+    // Too small a target, a fractional offset, a partial overlap: RangeErrors, nothing written.
+    target.fill(0xee);
+    expect(() => aead.openInto(nonce, header, sealed, target, 41)).toThrow(RangeError);
+    expect(() => aead.openInto(nonce, header, sealed, target, 0.5)).toThrow(RangeError);
+    expect(() => aead.openInto(nonce, header, copy, copy, 1)).toThrow(/overlaps the sealed bytes/);
+    expect(target.every((b) => b === 0xee)).toBe(true);
+    // A garbage collection in between could only lower the figure; open() allocates a record's worth per call.
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 64; i++) aead.openInto(nonce, header, sealed, target, 0);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThanOrEqual(0);
+  });
 });
 
 describe('openSslAead memory', () => {

@@ -137,7 +137,9 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
         while (filled < target.length) {
           let chunk = engine.takeAppData(target.length - filled);
           if (chunk === null) {
-            engine.processRecords(() => false);
+            // Copied into target below, at once: a record that fits may be decrypted in place (no
+            // fresh memory, with an AEAD that has openInto: tls-openssl's, opt-in).
+            engine.processRecords(() => false, target.length - filled);
             chunk = engine.takeAppData(target.length - filled);
             if (chunk === null) break;
           }

@@ -9,6 +9,7 @@
  * provider's sealParts) are byte for byte the records sealed whole. The two properties shared with
  * tls-openssl (fast path == PEP path, a TLSSocket on either) are tests/support/read-path-properties.ts.
  */
+import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF, READ_EOF, READ_WANT_READ, WantReadError } from '@unitls/tls-core';
@@ -47,6 +48,9 @@ const SETUPS: Setup[] = [
   setup('TLS 1.3, node:crypto, padded records of at most 1000 bytes', { recordPadding: 37, recordSizeLimit: 1000 }),
   setup('TLS 1.2, node:crypto', {}, true),
   setup('TLS 1.3, @noble', { provider: nobleCryptoProvider }),
+  // readAvailable decrypts each record that fits in place (the AEAD's openInto): the same bytes.
+  setup('TLS 1.3, OpenSSL AEAD (records opened in place)', { provider: withOpenSSLAead(nodeCryptoProvider) }),
+  setup('TLS 1.3, OpenSSL AEAD, padded records of at most 1000 bytes', { provider: withOpenSSLAead(nodeCryptoProvider), recordPadding: 37, recordSizeLimit: 1000 }),
 ];
 
 function connectedPair(s: Setup): { client: PureBuffer; server: PureBuffer } {

@@ -58,6 +58,21 @@ export interface Aead {
   sealInto?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, target: Uint8Array, offset: number): number;
   /** The plaintext, or null when authentication fails (never a partial plaintext). */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * Optional, for the record layer's speed: what {@link Aead.open} returns
+   * (`ciphertext.length - tagLength` bytes) written into `target` from `offset` instead of fresh
+   * memory, so a record read into the caller's buffer (`recv_into`) costs no ArrayBuffer. A
+   * provider whose library takes an output buffer decrypts straight there; node:crypto, whose
+   * `update` returns fresh memory, leaves it out.
+   *
+   * Memory rules: the plaintext range must not overlap `ciphertext` (except exactly in place, when
+   * the library allows it); `nonce`, `additionalData` and `ciphertext` are read during the call only.
+   *
+   * @returns the count of plaintext bytes written, or -1 when authentication fails: nothing of the
+   *   plaintext is left in `target` then (the range is wiped).
+   * @throws RangeError when the plaintext does not fit in `target` from `offset` (nothing written).
+   */
+  openInto?(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array, target: Uint8Array, offset: number): number;
 }
 
 /** One side of an ephemeral key exchange. */

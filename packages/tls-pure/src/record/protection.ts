@@ -117,13 +117,32 @@ export class RecordProtection {
   /** The inner content type and content of a record, or a bad_record_mac failure. */
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {
     const inner = this.#aead.open(this.#nonce(), header, payload);
-    if (inner === null) fail(AlertDescription.bad_record_mac, 'a record failed authentication (bad_record_mac): corrupted or forged data');
-    // The content type is the last non-zero byte; zeros after it are padding (§5.4).
-    let end = inner.length - 1;
-    while (end >= 0 && inner[end] === 0) end--;
-    if (end < 0) fail(AlertDescription.unexpected_message, 'a record holds only padding, no content type');
-    return { type: inner[end]!, content: inner.subarray(0, end) };
+    if (inner === null) fail(AlertDescription.bad_record_mac, BAD_RECORD_MAC);
+    return unwrapInner(inner);
   }
+
+  /**
+   * {@link open} with the TLSInnerPlaintext decrypted in place, over `payload` (the AEAD's
+   * {@link Aead.openInto}), so it costs no fresh memory: the content is a view of `payload`.
+   * Null, nothing done, when the AEAD has no openInto.
+   */
+  openInPlace(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } | null {
+    const aead = this.#aead;
+    if (aead.openInto === undefined) return null;
+    const length = aead.openInto(this.#nonce(), header, payload, payload, 0);
+    if (length < 0) fail(AlertDescription.bad_record_mac, BAD_RECORD_MAC);
+    return unwrapInner(payload.subarray(0, length));
+  }
+}
+
+const BAD_RECORD_MAC = 'a record failed authentication (bad_record_mac): corrupted or forged data';
+
+/** The content type and content of a TLSInnerPlaintext: the type is the last non-zero byte; zeros after it are padding (§5.4). */
+function unwrapInner(inner: Uint8Array): { type: number; content: Uint8Array } {
+  let end = inner.length - 1;
+  while (end >= 0 && inner[end] === 0) end--;
+  if (end < 0) fail(AlertDescription.unexpected_message, 'a record holds only padding, no content type');
+  return { type: inner[end]!, content: inner.subarray(0, end) };
 }
 
 /**

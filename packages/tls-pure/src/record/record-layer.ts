@@ -75,8 +75,15 @@ export class RecordLayer {
     return this.established ? '' : 'TLS handshake failed: ';
   }
 
-  /** The next whole record, or null when fewer bytes than one record are buffered. */
-  readRecord(): PlainRecord | null {
+  /**
+   * The next whole record, or null when fewer bytes than one record are buffered. With `copiedAtOnce`
+   * (> 0), a TLS 1.3 record whose content is sure to be at most that long may be decrypted in place in the
+   * incoming memory when the AEAD can (its optional openInto), allocating nothing: an
+   * application_data record's content is then a view of that memory, valid only until bytes are
+   * next taken in (on any connection), which the caller copies out at once (a recv_into read); any
+   * other record's content is copied.
+   */
+  readRecord(copiedAtOnce = 0): PlainRecord | null {
     const incoming = this.incoming;
     if (incoming.length < 5) return null;
     const header = incoming.peek(5);
@@ -117,11 +124,14 @@ export class RecordLayer {
       // RFC 8449 §4: TLS 1.3's limit counts the inner plaintext (content, type, padding); TLS 1.2's
       // the content (the record adds the explicit nonce and the tag). Judged before decryption.
       if (length > this.incomingLimit + (reader.tls13 ? reader.tagLength : reader.overhead)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
-      // The AEAD's output is fresh memory, never a view of its input.
-      const { type: innerType, content } = reader.open(record.subarray(0, 5), payload);
+      // The content (the inner plaintext less its type byte, at least) must fit what the caller copies out.
+      const inPlace = reader.tls13 && copiedAtOnce > 0 && payload.length - reader.tagLength - 1 <= copiedAtOnce ? reader.openInPlace(record.subarray(0, 5), payload) : null;
+      // Otherwise the AEAD's output is fresh memory, never a view of its input.
+      const { type: innerType, content } = inPlace ?? reader.open(record.subarray(0, 5), payload);
       if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
       if (content.length > MAX_FRAGMENT) fail(AlertDescription.record_overflow, `a record's content of ${content.length} bytes exceeds 2^14`);
-      return { type: innerType, content, protected: true };
+      // Handshake messages and alerts are the engine's to keep: not a view of memory about to be reused.
+      return { type: innerType, content: inPlace !== null && innerType !== ContentType.APPLICATION_DATA ? content.slice() : content, protected: true };
     } finally {
       incoming.consume(5 + length);
     }
