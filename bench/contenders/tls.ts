@@ -2,7 +2,7 @@
 // (lib/remote.ts): bulk (client to server) over `connections` connections, sequential full
 // handshakes, and the in-memory TLSBuffer pairs (both ends in the contender's process).
 import { clock } from '../lib/clock.js';
-import { dialer, LABEL, type Engine } from '../lib/engines.js';
+import { dialer, LABEL, type Connection, type Engine } from '../lib/engines.js';
 import { preloadFor } from '../lib/preload.js';
 import type { Factory } from '../lib/remote.js';
 import { bufferPair, type PairEngine, type PairFiles } from '../tls-buffer-pair.js';
@@ -49,6 +49,22 @@ export interface TlsTarget {
   caFile: string;
 }
 
+/**
+ * `perConnection` bytes (a multiple of 64 KiB, in 64 KiB sends after an 8-byte big-endian length)
+ * over each connection to a sink-mode tls-server, until each server acknowledged its whole transfer.
+ */
+export async function transfer(open: Connection[], perConnection: number): Promise<void> {
+  const header = Buffer.alloc(8);
+  header.writeBigUInt64BE(BigInt(perConnection));
+  await Promise.all(
+    open.map(async (c) => {
+      await c.send(header);
+      for (let sent = 0; sent < perConnection; sent += CHUNK) await c.send(payload);
+      if ((await c.recv(1)).length !== 1) throw new Error('server closed before acknowledging');
+    }),
+  );
+}
+
 /** Bulk: `mib` MiB (units) split over `connections` connections, then one byte back from the server. */
 export const bulk: Factory<TlsTarget & { connections: number }> = async ({ engine, port, serverPid, caFile, connections }) => {
   await preloadFor(engine);
@@ -56,17 +72,7 @@ export const bulk: Factory<TlsTarget & { connections: number }> = async ({ engin
   return async (mib) => {
     const perConnection = Math.ceil((mib * 2 ** 20) / connections / CHUNK) * CHUNK;
     const open = await Promise.all(Array.from({ length: connections }, (_, i) => within(connect(), `${LABEL[engine]}: connection ${i + 1} of ${connections}`)));
-    const header = Buffer.alloc(8);
-    header.writeBigUInt64BE(BigInt(perConnection));
-    const sample = await clock(async () => {
-      await Promise.all(
-        open.map(async (c) => {
-          await c.send(header);
-          for (let sent = 0; sent < perConnection; sent += CHUNK) await c.send(payload);
-          if ((await c.recv(1)).length !== 1) throw new Error('server closed before acknowledging');
-        }),
-      );
-    }, serverPid);
+    const sample = await clock(() => transfer(open, perConnection), serverPid);
     await Promise.all(open.map((c, i) => within(c.close(), `${LABEL[engine]}: close of connection ${i + 1} of ${connections}`)));
     return sample;
   };
