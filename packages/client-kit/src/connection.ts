@@ -521,11 +521,20 @@ export class ClientConnection {
   }
 
   /**
+   * True while a call is in progress (an open, a read, a write, an operation) and nothing ended
+   * it yet: what {@link close} would end with "closed by close()". A client's close() asks this
+   * first to take over the failure of its running calls ({@link InFlight.endedByClose}).
+   */
+  get busy(): boolean {
+    return this.#failure === null && (this.#opening !== null || this.#rejectRead !== null || this.#rejectWrite !== null || this.#rejectWait !== null || this.#deadline.active);
+  }
+
+  /**
    * Closes (gracefully unless `force`); a no-op when already closed. What is in progress (an open,
    * a read, a write, an operation) rejects with the family's connection error "closed by close()".
    */
   async close(force = false): Promise<void> {
-    if (this.#failure === null && (this.#opening !== null || this.#rejectRead !== null || this.#rejectWrite !== null || this.#rejectWait !== null || this.#deadline.active)) {
+    if (this.busy) {
       this.#fail(this.#errors.connection('the connection was closed by close() while a call was in progress'), false);
     }
     await this.#shutdown(force);

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ErrorFamily } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { checkCallOptions, SIGNAL_ONLY, type CallOptionKinds } from './options.js';
 
 // Which gate's call an options object belongs to; a mark from another client's gate does not count.
@@ -19,6 +20,12 @@ type Marked = { [step]?: CallGate };
 export class CallGate {
   readonly #errors: ErrorFamily;
   #holder: string | null = null;
+  /** The promise of the running call (the caller's), tracked in {@link calls} while it runs. */
+  #call: Promise<unknown> | null = null;
+  /** Set by {@link #held} once it entered, for {@link run} to track the promise it returns. */
+  #entered = false;
+  /** The running call, for the client's close() ({@link InFlight.endedByClose}). */
+  readonly calls = new InFlight();
 
   constructor(errors: ErrorFamily) {
     this.#errors = errors;
@@ -39,10 +46,23 @@ export class CallGate {
    *   another call runs, or for options that are not an object, a name the call does not take or
    *   a value of the wrong kind (a caller in JavaScript).
    */
-  async run<T>(name: string, options: object | undefined, work: () => Promise<T>, kinds: CallOptionKinds = SIGNAL_ONLY): Promise<T> {
+  run<T>(name: string, options: object | undefined, work: () => Promise<T>, kinds: CallOptionKinds = SIGNAL_ONLY): Promise<T> {
     if ((options as Marked | undefined)?.[step] === this) return work();
+    // Not an async function: the promise returned is the caller's, tracked for close() (no
+    // promise more per call than before).
+    const call = this.#held(name, options, work, kinds);
+    if (this.#entered) {
+      this.#entered = false;
+      this.#call = call;
+      this.calls.track(call);
+    }
+    return call;
+  }
+
+  async #held<T>(name: string, options: object | undefined, work: () => Promise<T>, kinds: CallOptionKinds): Promise<T> {
     checkCallOptions(this.#errors, name, options, kinds);
     this.enter(name);
+    this.#entered = true;
     try {
       return await work();
     } finally {
@@ -70,5 +90,8 @@ export class CallGate {
   /** Releases the gate held by {@link enter}. */
   leave(): void {
     this.#holder = null;
+    this.#entered = false;
+    if (this.#call !== null) this.calls.untrack(this.#call);
+    this.#call = null;
   }
 }

@@ -94,5 +94,6 @@ export {
 } from './diagnostics.js';
 export { OperationDeadline, type ExpireHandler } from './deadline.js';
 export { CallGate } from './gate.js';
+export { InFlight, trackCalls } from './in-flight.js';
 export { tcpTransport, type TransportFactory } from './transport.js';
 export { ClientConnection, DEFAULT_TIMEOUT_MS, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientConnection, checkCallOptions, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
+import { ClientConnection, InFlight, checkCallOptions, trackCalls, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
@@ -37,6 +37,8 @@ export interface TLSParts {
 export class FTP implements AsyncDisposable {
   protected readonly options: FTPPlainOptions;
   protected readonly io: ClientConnection;
+  /** The calls close() may end (trackCalls below and in FTP_TLS). */
+  protected readonly calls = new InFlight();
   protected readonly session: Session;
   protected readonly security: Security;
   protected readonly implementation: TLSImplementation;
@@ -412,6 +414,9 @@ export class FTP implements AsyncDisposable {
 
   /** Closes without QUIT (ends a transfer in progress); a no-op when closed. */
   async close(force = false): Promise<void> {
+    // The call this ends rejects for its caller, who may await it only after this close()
+    // (`return ftp.nlst()` in a try/finally): not an unhandled rejection.
+    if (this.io.busy || this.#transfer !== null) this.calls.endedByClose();
     this.#transfer?.abort(new DOMException('the connection was closed', 'AbortError'));
     await this.io.close(force);
   }
@@ -420,6 +425,10 @@ export class FTP implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.io.connected) await this.quit().catch(() => this.close(true));
   }
+  static {
+    trackCalls(FTP.prototype, ['connect', 'getresp', 'voidresp', 'sendcmd', 'voidcmd', 'login', 'feat', 'utf8', 'setType', 'cwd', 'pwd', 'mkd', 'rmd', 'delete', 'rename', 'size', 'mdtm', 'mfmt', 'nlst', 'dir', 'list', 'mlsd', 'ntransfercmd', 'retrbinary', 'retrlines', 'storbinary', 'storlines', 'abort', 'quit'], (ftp) => ftp.calls);
+  }
+
 }
 
 /**

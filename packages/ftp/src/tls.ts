@@ -6,7 +6,7 @@
  * @module
  */
 import type { TLSSession, TLSSocket } from '@unitls/tls-core';
-import { checkCallOptions, checkClientOptions } from '@unitls/client-kit';
+import { checkCallOptions, checkClientOptions, trackCalls } from '@unitls/client-kit';
 import { FTP, SECURITIES } from './client.js';
 import type { DataTLS } from './data.js';
 import { FTPError, FTPReplyError, FTPUsageError, expectSuccess, ftpErrors } from './errors.js';
@@ -104,5 +104,10 @@ export class FTP_TLS extends FTP {
 
   protected override dataDone(socket: TLSSocket): void {
     this.#session = socket.session?.() ?? this.#session;
+  }
+
+  static {
+    // As FTP's calls: close() during one of these is not an unhandled rejection.
+    trackCalls(FTP_TLS.prototype, ['auth', 'protP', 'protC'], (ftp) => ftp.calls);
   }
 }

@@ -490,6 +490,8 @@ export class IMAP4Session implements AsyncDisposable {
 
   /** Closes the connection (gracefully unless `force`) without LOGOUT. */
   async close(force = false): Promise<void> {
+    // As SMTP's close(): the call this ends is the caller's to await, maybe after this close().
+    if (this.#connection.busy) this.#gate.calls.endedByClose();
     this.#core = null;
     await this.#connection.close(force);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ClientConnection, checkCallOptions, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
+import { ClientConnection, InFlight, checkCallOptions, trackCalls, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -35,6 +35,8 @@ export class POP3 implements AsyncDisposable {
   readonly #options: POP3Options;
   readonly #security: Security;
   readonly #io: ClientConnection;
+  /** The calls close() may end (trackCalls below). */
+  readonly #calls = new InFlight();
   readonly #session: Session;
   #welcome = '';
   #capabilities: Map<string, string[]> | null = null;
@@ -359,7 +361,14 @@ export class POP3 implements AsyncDisposable {
 
   /** Closes the connection without QUIT (deletions are not committed); a no-op when closed. */
   async close(force = false): Promise<void> {
+    // The call this ends rejects for its caller, who may await it only after this close()
+    // (`return pop.noop()` in a try/finally): not an unhandled rejection.
+    if (this.#io.busy) this.#calls.endedByClose();
     await this.#io.close(force);
+  }
+
+  static {
+    trackCalls(POP3.prototype, ['connect', 'capa', 'stls', 'user', 'pass_', 'apop', 'auth', 'authPlain', 'stat', 'list', 'uidl', 'retr', 'retrMany', 'top', 'dele', 'rset', 'noop', 'utf8', 'quit'], (pop) => pop.#calls);
   }
 
   /** `await using pop = ...`: QUIT when connected (errors ignored), then close. */

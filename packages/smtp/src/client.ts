@@ -411,6 +411,9 @@ export class SMTP implements AsyncDisposable {
 
   /** Closes the connection without QUIT; a no-op when closed. */
   async close(force = false): Promise<void> {
+    // The call this ends rejects for the caller, who may await it only after this close()
+    // (`return smtp.noop()` in a try/finally): not an unhandled rejection.
+    if (this.#io.busy) this.#gate.calls.endedByClose();
     this.#heloReply = null;
     this.#session.sasl = false;
     await this.#io.close(force);
