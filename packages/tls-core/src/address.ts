@@ -17,8 +17,9 @@ export function remoteAddress(socket: Transport): Address | null {
 
 /** Checks an address object before any I/O; `what` names the caller in the message.
  *
- * @throws TypeError for a host that is not a non-empty string, or a port that is not an integer
- *   from 0 to 65535 (the message shows a string port quoted).
+ * @throws TypeError for a host that is not a non-empty string, a port that is not an integer
+ *   from 0 to 65535 (the message shows a string port quoted), or a key other than host and port
+ *   (an option name such as timeout, signal or session: "pass it in the options").
  */
 export function checkAddress(what: string, address: Address): void {
   if (typeof address !== 'object' || address === null || typeof address.host !== 'string' || address.host === '') {
@@ -30,6 +31,26 @@ export function checkAddress(what: string, address: Address): void {
     const got = typeof address.port === 'string' ? `the string ${JSON.stringify(address.port)}` : String(address.port);
     throw new TypeError(`${what}: port must be an integer from 0 to 65535, got ${got}`);
   }
+  checkAddressKeys(what, address);
+}
+
+/** What an address holds; node:tls's `servername` in it means the serverHostname option. */
+const ADDRESS_NAMES: readonly string[] = ['host', 'port'];
+
+/**
+ * An address holds host and port only: `connect({ host, port, timeout: 1500 })` ignored the
+ * timeout, and a silent server then held the connect forever (trial 10, finding 1).
+ */
+function checkAddressKeys(what: string, address: Address): void {
+  for (const key of Object.keys(address)) {
+    if (ADDRESS_NAMES.includes(key)) continue;
+    // ServerContext.connect takes no such options: only a client's connect gets the hint.
+    const option = !what.startsWith('ClientContext') ? null : (CONNECT_OPTION_NAMES as readonly string[]).includes(key) ? key : key === 'servername' ? 'serverHostname' : closestName(key, CONNECT_OPTION_NAMES);
+    const hint = option !== null
+      ? `; '${option}' is an option: pass it in the options, connect(address, { ${option} })`
+      : '';
+    throw new TypeError(`${what}: unknown key '${key}' in the address (it takes host and port only)${hint}`);
+  }
 }
 
 const CONNECT_OPTION_NAMES: readonly (keyof ClientConnectOptions)[] = ['serverHostname', 'signal', 'timeout', 'session'];
@@ -39,8 +60,9 @@ const CONNECT_OPTION_NAMES: readonly (keyof ClientConnectOptions)[] = ['serverHo
  * `{ timout: 1000 }` would otherwise mean no deadline at all, and a connect to a silent server
  * would wait forever (trial 8). Python raises TypeError for an unexpected keyword argument.
  *
- * @throws TypeError for options that are not an object, or a name connect does not take (naming
- *   the one it resembles, or the ones it takes).
+ * @throws TypeError for options that are not an object, a name connect does not take (naming
+ *   the one it resembles, or the ones it takes), or a timeout that is not a number;
+ *   RangeError for a negative, NaN or infinite timeout.
  */
 export function checkConnectOptions(what: string, options: object | undefined): void {
   if (options === undefined) return;
@@ -52,5 +74,22 @@ export function checkConnectOptions(what: string, options: object | undefined): 
     const close = closestName(name, CONNECT_OPTION_NAMES);
     const hint = close === null ? `the options are ${CONNECT_OPTION_NAMES.join(', ')}` : `did you mean '${close}'?`;
     throw new TypeError(`${what}: unknown option '${name}'; ${hint}`);
+  }
+  checkTimeout(what, (options as ClientConnectOptions).timeout);
+}
+
+/**
+ * The timeout option: a TypeError for another type, which the RangeError's "got 100" hid for the
+ * string '100' (trial 10, finding 6); a RangeError for a negative, NaN or infinite number (no
+ * timeout: leave it out).
+ */
+function checkTimeout(what: string, timeout: unknown): void {
+  if (timeout === undefined) return;
+  if (typeof timeout !== 'number') {
+    const got = typeof timeout === 'string' ? `a string (${JSON.stringify(timeout).replace(/^"|"$/g, "'")})` : timeout === null ? 'null' : `a ${typeof timeout}`;
+    throw new TypeError(`${what}: timeout must be a number of milliseconds, got ${got}`);
+  }
+  if (!Number.isFinite(timeout) || timeout < 0) {
+    throw new RangeError(`${what}: timeout must be a non-negative finite number of milliseconds (leave it out for none), got ${timeout}`);
   }
 }
