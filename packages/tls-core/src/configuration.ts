@@ -6,6 +6,8 @@
  */
 import { SigningChain, TrustStore } from './descriptors.js';
 import {
+  CipherSuite as CipherSuites,
+  TLSVersion as TLSVersions,
   compareTLSVersions,
   isNextProtocol,
   isTLSVersion,
@@ -68,6 +70,36 @@ function listOf<T>(where: string, field: string, value: Iterable<T>): T[] {
   return [...value];
 }
 
+// Trial 10 (finding 5): the configuration errors named the problem, not the fix a new user needs.
+
+/** What to pass instead of a cipher that is not an id: the CipherSuite enum, by name when it names one. */
+function cipherAdvice(id: unknown): string {
+  const named = typeof id === 'string' ? (Object.hasOwn(CipherSuites, id) ? id : closestName(id, Object.keys(CipherSuites))) : null;
+  const [name, value] = named !== null ? [named, CipherSuites[named as keyof typeof CipherSuites]] : ['TLS_AES_128_GCM_SHA256', CipherSuites.TLS_AES_128_GCM_SHA256];
+  return `use the CipherSuite enum (CipherSuite.${name} = 0x${value.toString(16).padStart(4, '0')}) or another IANA id as a number`;
+}
+
+/** The TLSVersion a wrong version value most likely meant ('1.2', 'TLSv1_2', 1.3), as advice. */
+function versionAdvice(version: unknown): string {
+  const digits = /^(?:tls|tlsv)?\s*1[._]?([0-3])$/i.exec(String(version).trim())?.[1];
+  const meant = digits === '2' ? 'TLSv1_2' : digits === '3' ? 'TLSv1_3' : typeof version === 'string' && Object.hasOwn(TLSVersions, version) ? version : null;
+  if (meant !== null) return `did you mean TLSVersion.${meant} ('${TLSVersions[meant as keyof typeof TLSVersions]}')?`;
+  const older = digits === '0' || digits === '1' || /^ssl/i.test(String(version)) ? 'versions below TLS 1.2 are not supported; ' : '';
+  return `${older}use TLSVersion.TLSv1_2, TLSVersion.TLSv1_3, TLSVersion.MINIMUM_SUPPORTED or TLSVersion.MAXIMUM_SUPPORTED`;
+}
+
+/** How to make a TrustStore from what was given: a path, PEM text or bytes. */
+function trustStoreAdvice(value: unknown): string {
+  if (value === 'system') return ", got the string 'system': use TrustStore.system()";
+  if (typeof value === 'string') {
+    return value.includes('-----BEGIN')
+      ? ', got PEM text: use TrustStore.fromBuffer(pem)'
+      : `, got a string: use TrustStore.fromFile(${show(value)}) for a PEM file (TrustStore.fromBuffer(pem) for its contents, TrustStore.system() for the system's anchors)`;
+  }
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return ', got bytes: use TrustStore.fromBuffer(pem)';
+  return `, got ${show(value)}: use TrustStore.fromFile(path), TrustStore.fromBuffer(pem) or TrustStore.system()`;
+}
+
 function validateCiphers(where: string, ciphers: Iterable<Cipher> | null | undefined): readonly Cipher[] | null {
   if (ciphers === null || ciphers === undefined) return null;
   const list = listOf(where, 'ciphers', ciphers);
@@ -76,7 +108,7 @@ function validateCiphers(where: string, ciphers: Iterable<Cipher> | null | undef
   }
   for (const id of list) {
     if (!Number.isInteger(id) || id < 0 || id > 0xffff) {
-      throw new ConfigurationError(`${where}: cipher ${show(id)} is not a 16-bit IANA cipher suite id`);
+      throw new ConfigurationError(`${where}: cipher ${show(id)} is not a 16-bit IANA cipher suite id; ${cipherAdvice(id)}`);
     }
   }
   return Object.freeze(list);
@@ -110,14 +142,14 @@ function validateProtocols(where: string, protocols: Iterable<Protocol> | null |
 function validateVersion(where: string, field: string, version: TLSVersion | null | undefined): TLSVersion | null {
   if (version === null || version === undefined) return null;
   if (!isTLSVersion(version)) {
-    throw new ConfigurationError(`${where}: ${field} ${show(version)} is not a TLSVersion`);
+    throw new ConfigurationError(`${where}: ${field} ${show(version)} is not a TLSVersion; ${versionAdvice(version)}`);
   }
   return version;
 }
 
 function validateTrustStore(where: string, trustStore: TrustStore | null | undefined): TrustStore | null {
   if (trustStore === null || trustStore === undefined) return null;
-  if (!(trustStore instanceof TrustStore)) throw new ConfigurationError(`${where}: trustStore must be a TrustStore`);
+  if (!(trustStore instanceof TrustStore)) throw new ConfigurationError(`${where}: trustStore must be a TrustStore${trustStoreAdvice(trustStore)}`);
   return trustStore;
 }
 

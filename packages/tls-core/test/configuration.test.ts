@@ -109,6 +109,17 @@ describe('TLSClientConfiguration', () => {
     [{ innerProtocols: ['gopher'] }, /not a NextProtocol/],
     [{ trustStore: 'system' }, /must be a TrustStore/],
     [{ certificateChain: [chain()] }, /one SigningChain/],
+    // Trial 10 (finding 5): each says what to pass instead.
+    [{ lowestSupportedVersion: '1.2' }, /lowestSupportedVersion "1\.2" is not a TLSVersion; did you mean TLSVersion\.TLSv1_2 \('TLSv1\.2'\)\?$/],
+    [{ highestSupportedVersion: 'TLSv1_3' }, /did you mean TLSVersion\.TLSv1_3 \('TLSv1\.3'\)\?$/],
+    [{ lowestSupportedVersion: 1.3 }, /did you mean TLSVersion\.TLSv1_3/],
+    [{ lowestSupportedVersion: 'TLSv1.1' }, /versions below TLS 1\.2 are not supported; use TLSVersion\.TLSv1_2, TLSVersion\.TLSv1_3/],
+    [{ ciphers: ['TLS_AES_128_GCM_SHA256'] }, /cipher "TLS_AES_128_GCM_SHA256" is not a 16-bit IANA cipher suite id; use the CipherSuite enum \(CipherSuite\.TLS_AES_128_GCM_SHA256 = 0x1301\)/],
+    [{ ciphers: ['TLS_CHACHA20_POLY1305_SHA256'] }, /CipherSuite\.TLS_CHACHA20_POLY1305_SHA256 = 0x1303/],
+    [{ trustStore: 'ca.pem' }, /trustStore must be a TrustStore, got a string: use TrustStore\.fromFile\("ca\.pem"\) for a PEM file \(TrustStore\.fromBuffer\(pem\)/],
+    [{ trustStore: Buffer.from('-----BEGIN CERTIFICATE-----') }, /trustStore must be a TrustStore, got bytes: use TrustStore\.fromBuffer\(pem\)$/],
+    [{ trustStore: '-----BEGIN CERTIFICATE-----\n' }, /got PEM text: use TrustStore\.fromBuffer\(pem\)$/],
+    [{ trustStore: 'system' }, /got the string 'system': use TrustStore\.system\(\)$/],
   ])('refuses %j', (options, message) => {
     expect(() => new TLSClientConfiguration(options as never)).toThrow(ConfigurationError);
     expect(() => new TLSClientConfiguration(options as never)).toThrow(message);
