@@ -211,12 +211,22 @@ describe('SSLContext', () => {
   });
 
   it('refuses insecure and inexpressible settings with the reason', () => {
+    // Refused where they are set (trial 10, finding 10), CERT_NONE with Python's own ValueError text.
     const ssl = createDefaultContext();
-    ssl.verifyMode = CERT_NONE;
-    expect(() => ssl.clientConfiguration()).toThrow(/@unitls\/insecure/);
+    expect(() => {
+      ssl.verifyMode = CERT_NONE;
+    }).toThrow(/^Cannot set verify_mode to CERT_NONE when check_hostname is enabled\. .*@unitls\/insecure/);
+    expect(ssl.verifyMode).toBe(CERT_REQUIRED);
     const noHostname = createDefaultContext();
-    noHostname.checkHostname = false;
-    expect(() => noHostname.clientConfiguration()).toThrow(/name check/);
+    expect(() => {
+      noHostname.checkHostname = false;
+    }).toThrow(/checkHostname = false disables the name check; .*@unitls\/insecure/);
+    expect(noHostname.checkHostname).toBe(true);
+    // Python: turning check_hostname on makes a CERT_NONE context CERT_REQUIRED.
+    const serverSide = new SSLContext(PROTOCOL_TLS_SERVER);
+    expect(serverSide.verifyMode).toBe(CERT_NONE);
+    serverSide.checkHostname = true;
+    expect(serverSide.verifyMode).toBe(CERT_REQUIRED);
     const serverPreference = createDefaultContext();
     serverPreference.options |= OP_CIPHER_SERVER_PREFERENCE;
     expect(() => serverPreference.clientConfiguration()).toThrow(/OP_CIPHER_SERVER_PREFERENCE/);
@@ -226,6 +236,30 @@ describe('SSLContext', () => {
     server.loadCertChain(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
     server.verifyMode = CERT_OPTIONAL;
     expect(() => server.serverConfiguration()).toThrow(/CERT_OPTIONAL/);
+  });
+
+  // Trial 10 (finding 4): Python's names and keyword arguments.
+  it("refuses Python's snake_case names, read or assigned, naming this API's", () => {
+    const ssl = new SSLContext() as unknown as Record<string, unknown>;
+    expect(() => {
+      ssl.check_hostname = false;
+    }).toThrow(new TypeError('SSLContext.check_hostname: @unitls/ssl-compat uses camelCase names: checkHostname'));
+    expect(() => ssl.load_verify_locations).toThrow(/SSLContext\.load_verify_locations: @unitls\/ssl-compat uses camelCase names: loadVerifyLocations$/);
+    expect(() => ssl.verify_mode).toThrow(/verifyMode$/);
+    expect(() => ssl.wrap_socket).toThrow(/SSLContext\.wrap_socket: use await context\.clientContext\(\)\.connect\(\{ host, port \}, \{ serverHostname \}\)/);
+    expect((ssl as unknown as SSLContext).checkHostname).toBe(true);
+  });
+
+  it('loadVerifyLocations takes Python\'s keyword arguments as an options object', () => {
+    const ssl = new SSLContext();
+    ssl.loadVerifyLocations({ cafile: pki.path('root') });
+    expect(ssl.clientConfiguration().trustStore?.source.kind).toBe('buffer');
+    const data = new SSLContext();
+    data.loadVerifyLocations({ cadata: pki.pem('root') });
+    expect(data.clientConfiguration().trustStore).not.toBeNull();
+    expect(() => new SSLContext().loadVerifyLocations({ cafle: 'ca.pem' } as never)).toThrow(/loadVerifyLocations: unknown option 'cafle' \(did you mean 'cafile'\?\)/);
+    expect(() => new SSLContext().loadVerifyLocations({})).toThrow(/cafile, capath or cadata must be given/);
+    expect(() => new SSLContext().loadVerifyLocations({ cafile: pki.path('root') } as never, null)).toThrow(/not both/);
   });
 
   it('loads a capath folder and DER cadata', async () => {
@@ -251,6 +285,9 @@ describe('SSLContext', () => {
     await sendText(client, 'hi');
     expect(await recvExactly(server, 2)).toBe('hi');
     expect(server.getpeercert()).not.toBeNull();
+    // Python's SSLSocket.version() (trial 10).
+    expect((client as unknown as { version(): string | null }).version()).toBe(client.negotiatedTlsVersion);
+    expect(client.negotiatedTlsVersion).toMatch(/^TLSv1\.[23]$/);
     await Promise.all([client.close(true), server.close(true)]);
     await listener.close();
   });

@@ -9,6 +9,23 @@
 import type { Address, ClientConnectOptions, ClientContext, TLSBuffer, TLSClientConfiguration, TLSSession, TLSSocket, Transport, UpgradeOptions } from '@unitls/tls-core';
 import { withTrustAdvice, type TrustAdvice } from './trust-advice.js';
 
+/**
+ * Python's SSLSocket.version() ('TLSv1.3'), on the socket itself (trial 10, finding 4): the
+ * PEP 748 socket's negotiatedTlsVersion, or null when there is none (Python's None).
+ */
+function withVersion(socket: TLSSocket): TLSSocket {
+  if (!('version' in socket)) {
+    Object.defineProperty(socket, 'version', {
+      configurable: true,
+      writable: true,
+      value(this: TLSSocket): string | null {
+        return this.negotiatedTlsVersion ?? null;
+      },
+    });
+  }
+  return socket;
+}
+
 export class AdvisedClientContext implements ClientContext {
   readonly #inner: ClientContext;
   readonly #advice: TrustAdvice;
@@ -24,7 +41,7 @@ export class AdvisedClientContext implements ClientContext {
 
   async connect(address: Address, options?: ClientConnectOptions): Promise<TLSSocket> {
     try {
-      return await this.#inner.connect(address, options);
+      return withVersion(await this.#inner.connect(address, options));
     } catch (error) {
       throw withTrustAdvice(this.#advice, error);
     }
@@ -59,7 +76,7 @@ export class AdvisedClientContext implements ClientContext {
     if (upgrade === undefined) return undefined;
     return async (socket, options) => {
       try {
-        return await upgrade(socket, options);
+        return withVersion(await upgrade(socket, options));
       } catch (error) {
         throw withTrustAdvice(this.#advice, error);
       }

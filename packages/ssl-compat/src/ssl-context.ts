@@ -95,8 +95,8 @@ function pemCertificatesIn(dir: string): string {
  */
 export class SSLContext {
   readonly protocol: number;
-  verifyMode: number;
-  checkHostname: boolean;
+  #verifyMode: number;
+  #checkHostname: boolean;
   options: number = OP_ALL | OP_NO_SSLv3 | OP_NO_COMPRESSION;
   minimumVersion: TLSVersion = TLSVersion.MINIMUM_SUPPORTED;
   maximumVersion: TLSVersion = TLSVersion.MAXIMUM_SUPPORTED;
@@ -111,8 +111,43 @@ export class SSLContext {
       throw new ConfigurationError('SSLContext: only PROTOCOL_TLS_CLIENT and PROTOCOL_TLS_SERVER are supported (the version-specific protocols are deprecated)');
     }
     this.protocol = protocol;
-    this.verifyMode = protocol === PROTOCOL_TLS_CLIENT ? CERT_REQUIRED : CERT_NONE;
-    this.checkHostname = protocol === PROTOCOL_TLS_CLIENT;
+    this.#verifyMode = protocol === PROTOCOL_TLS_CLIENT ? CERT_REQUIRED : CERT_NONE;
+    this.#checkHostname = protocol === PROTOCOL_TLS_CLIENT;
+  }
+
+  /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED; checked where it is used (a server's '2' is refused there). */
+  get verifyMode(): number {
+    return this.#verifyMode;
+  }
+
+  /**
+   * Python's verify_mode: CERT_NONE while checkHostname is on is refused here, where it is set
+   * (Python's ValueError), not later at clientContext() (trial 10, finding 10).
+   *
+   * @throws ConfigurationError for CERT_NONE while checkHostname is true.
+   */
+  set verifyMode(value: number) {
+    if (value === CERT_NONE && this.#checkHostname) {
+      throw new ConfigurationError(`Cannot set verify_mode to CERT_NONE when check_hostname is enabled. (As Python's ssl; a client without verification is refused in any case: ${INSECURE_HINT})`);
+    }
+    this.#verifyMode = value;
+  }
+
+  /** Whether the server's name is checked (a client's is always). */
+  get checkHostname(): boolean {
+    return this.#checkHostname;
+  }
+
+  /**
+   * Python's check_hostname: turning it on makes a CERT_NONE context CERT_REQUIRED (as Python);
+   * turning it off on a client is refused here, where it is set.
+   *
+   * @throws ConfigurationError for false on a PROTOCOL_TLS_CLIENT context.
+   */
+  set checkHostname(value: boolean) {
+    if (value !== true && this.protocol === PROTOCOL_TLS_CLIENT) throw new ConfigurationError(`checkHostname = false disables the name check; ${INSECURE_HINT}`);
+    if (value === true && this.#verifyMode === CERT_NONE) this.#verifyMode = CERT_REQUIRED;
+    this.#checkHostname = value === true;
   }
 
   /**
@@ -121,7 +156,16 @@ export class SSLContext {
    * @throws TypeError when none is given, or one has the wrong type (a number is not taken as a file
    *   descriptor, an object as cadata is not ignored); ConfigurationError for an empty cadata.
    */
-  loadVerifyLocations(cafile?: string | URL | null, capath?: string | URL | null, cadata?: string | Uint8Array | null): void {
+  loadVerifyLocations(locations: DefaultContextOptions): void;
+  loadVerifyLocations(cafile?: string | URL | null, capath?: string | URL | null, cadata?: string | Uint8Array | null): void;
+  loadVerifyLocations(cafile?: string | URL | DefaultContextOptions | null, capath?: string | URL | null, cadata?: string | Uint8Array | null): void {
+    // Python's keyword arguments, load_verify_locations(cafile=...), as one options object (trial 10, finding 4).
+    if (typeof cafile === 'object' && cafile !== null && !(cafile instanceof URL)) {
+      if (capath !== undefined || cadata !== undefined) throw new TypeError('loadVerifyLocations: pass ({ cafile, capath, cadata }) or (cafile, capath, cadata), not both');
+      const locations = checkLocations('loadVerifyLocations', cafile);
+      this.loadVerifyLocations(locations.cafile ?? null, locations.capath ?? null, locations.cadata ?? null);
+      return;
+    }
     const file = pathArgument('loadVerifyLocations', 'cafile', cafile);
     const folder = pathArgument('loadVerifyLocations', 'capath', capath);
     const data = cadataArgument(cadata);
@@ -249,7 +293,50 @@ export class SSLContext {
   }
 }
 
+/**
+ * Python's snake_case names on an SSLContext, and what this API calls them. Assigning one was
+ * silently ignored (`ctx.check_hostname = false` made a new property and changed nothing; trial
+ * 10, finding 4): each is an accessor on the prototype that throws, read or written, naming ours.
+ */
+const PYTHON_NAMES: Readonly<Record<string, string>> = {
+  check_hostname: 'checkHostname',
+  verify_mode: 'verifyMode',
+  minimum_version: 'minimumVersion',
+  maximum_version: 'maximumVersion',
+  load_verify_locations: 'loadVerifyLocations',
+  load_cert_chain: 'loadCertChain',
+  load_default_certs: 'loadDefaultCerts',
+  set_ciphers: 'setCiphers',
+  set_alpn_protocols: 'setAlpnProtocols',
+};
+
+for (const [python, ours] of Object.entries(PYTHON_NAMES)) {
+  const refuse = (): never => {
+    throw new TypeError(`SSLContext.${python}: @unitls/ssl-compat uses camelCase names: ${ours}`);
+  };
+  Object.defineProperty(SSLContext.prototype, python, { get: refuse, set: refuse, configurable: true, enumerable: false });
+}
+Object.defineProperty(SSLContext.prototype, 'wrap_socket', {
+  get: (): never => {
+    throw new TypeError("SSLContext.wrap_socket: use await context.clientContext().connect({ host, port }, { serverHostname }) (a TLSSocket), or ssl-compat's connect() for a node:tls-style socket");
+  },
+  configurable: true,
+  enumerable: false,
+});
+
 const DEFAULT_CONTEXT_OPTIONS = ['cafile', 'capath', 'cadata'];
+
+/**
+ * The options object of createDefaultContext and loadVerifyLocations, its names checked.
+ *
+ * @throws ConfigurationError for a name it does not take ("unknown option 'cafle' (did you mean 'cafile'?)").
+ */
+function checkLocations(what: string, options: object): DefaultContextOptions {
+  for (const name of Object.keys(options)) {
+    if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`${what}: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
+  }
+  return options as DefaultContextOptions;
+}
 const PURPOSES: readonly string[] = Object.values(Purpose);
 
 /** The options createDefaultContext takes: where its CAs come from (none: the system store). */
@@ -293,9 +380,7 @@ export function createDefaultContext(
     const hint = close !== null ? `did you mean Purpose.${close}?` : `it takes ${PURPOSES.map((name) => `Purpose.${name}`).join(' or ')}, or an options object`;
     throw new ConfigurationError(`createDefaultContext: purpose ${shown} is not a Purpose (${hint})`);
   }
-  for (const name of Object.keys(options ?? {})) {
-    if (!DEFAULT_CONTEXT_OPTIONS.includes(name)) throw new ConfigurationError(`createDefaultContext: ${unknownOptionMessage(name, DEFAULT_CONTEXT_OPTIONS)}`);
-  }
+  checkLocations('createDefaultContext', options ?? {});
   const context = new SSLContext(purpose === Purpose.SERVER_AUTH ? PROTOCOL_TLS_CLIENT : PROTOCOL_TLS_SERVER);
   // Python's `if cafile or capath or cadata`: the types are checked first, then an empty value counts as not given.
   const given = pathArgument('createDefaultContext', 'cafile', options.cafile) !== null || pathArgument('createDefaultContext', 'capath', options.capath) !== null || (cadataArgument(options.cadata)?.length ?? 0) > 0;
