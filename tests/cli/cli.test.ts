@@ -107,6 +107,20 @@ describe('the unitls command', () => {
     expect((await run('connect', 'h:1', '--bogus')).stderr).toMatch(/^unitls: unknown option --bogus\n/);
   });
 
+  it('trial 10: a wrong target gives the port range or the HOST:PORT of a URL; a --starttls typo says did you mean', async () => {
+    const range = await run('connect', 'localhost:99999');
+    expect(range.code).toBe(2);
+    expect(range.stderr).toMatch(/^unitls: expected HOST:PORT with a port from 1 to 65535, got "localhost:99999"\n/);
+    const url = await run('connect', 'https://localhost:44301/');
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/^unitls: expected HOST:PORT, got a URL "https:\/\/localhost:44301\/": give its host and port, localhost:44301\n/);
+    expect((await run('connect', 'https://example.org/')).stderr).toMatch(/give its host and port, example\.org:443\n/);
+    expect((await run('connect', 'nohostport')).stderr).toMatch(/^unitls: expected HOST:PORT \(as example\.org:443 or \[::1\]:443\), got "nohostport"\n/);
+    const typo = await run('connect', 'h:1', '--starttls', 'smpt');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^unitls: --starttls: unknown protocol "smpt" \(did you mean "smtp"\? use smtp, imap, pop3, ftp\)\n/);
+  });
+
   it('trial 9: a --cafile holding no certificate is a usage error before any connection; an implementation typo says did you mean', async () => {
     const notCa = await run('connect', '127.0.0.1:1', '--cafile', pki.path('server-ec', 'key'));
     expect(notCa.code, notCa.stdout + notCa.stderr).toBe(2);
@@ -245,7 +259,7 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
     const port = await server('server-ec');
     const result = await run('connect', `127.0.0.1:${port}`, '--servername', 'localhost', ...ca, '--starttls', 'smtp', '--timeout', '400', ...impl);
     expect(result.code, result.stdout).toBe(4);
-    expect(result.stdout).toContain('no answer within 400 ms');
+    expect(result.stdout).toContain('no answer within 400 ms (--timeout bounds each reply or operation as a whole)');
     expect(result.stdout).toContain('it may expect TLS at once (an implicit-TLS port); connect without --starttls\n');
   });
 
@@ -293,6 +307,8 @@ describe.each(names)('unitls connect --implementation %s', (name) => {
       const result = await run('connect', `localhost:${silent.port}`, ...ca, '--timeout', '1500', ...impl);
       expect(result.code, result.stdout).toBe(4);
       expect(result.stdout).toContain('connection: FAILED (connect)');
+      // Trial 10: the message said neither the limit nor the option.
+      expect(result.stdout).toContain('(--timeout 1500 ms passed; raise it with --timeout MS)');
       expect(silent.held.length).toBe(1);
     } finally {
       await silent.close();

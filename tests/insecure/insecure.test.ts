@@ -92,6 +92,12 @@ describe('InsecureConfiguration', () => {
     expect(() => new InsecureConfiguration({ disableHostnameCheck: false, disableVerification: true })).toThrow(ConfigurationError);
     expect(() => new InsecureConfiguration({ disableHostnameCheck: false, disableVerification: true })).toThrow(/requires disableHostnameCheck/);
     expect(() => new InsecureConfiguration({} as never)).toThrow(/booleans/);
+    // Trial 10: the refusal of a half-given pair says why and what to write.
+    expect(() => new InsecureConfiguration({ disableVerification: true } as never)).toThrow(
+      /must both be given as booleans \(each weakening is spelt out, none implied\); with disableVerification: true, also give disableHostnameCheck: true \(checking the name of an unverified certificate proves nothing\): new InsecureConfiguration\(\{ disableHostnameCheck: true, disableVerification: true \}\)$/,
+    );
+    expect(() => new InsecureConfiguration({ disableHostnameCheck: true } as never)).toThrow(/to skip only the name check, also give disableVerification: false/);
+    expect(() => new InsecureConfiguration({ disableHostnameCheck: 'yes', disableVerification: false } as never)).toThrow(/; got disableHostnameCheck: "yes"$/);
     // Trial 8: a misspelt name said only "must both be given as booleans".
     expect(() => new InsecureConfiguration({ disableHostnameChek: true, disableVerification: true } as never)).toThrow(/^InsecureConfiguration: unknown option "disableHostnameChek"; did you mean "disableHostnameCheck"\?$/);
     expect(() => new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true, verbose: true } as never)).toThrow(/unknown option "verbose"; the options are disableHostnameCheck, disableVerification$/);

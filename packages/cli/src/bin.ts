@@ -147,7 +147,10 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown implementation "${values.implementation}" (${near === null ? '' : `did you mean "${near}"? `}known: ${known.join(', ')})`);
   }
   if (values.starttls !== undefined && !(STARTTLS_PROTOCOLS as readonly string[]).includes(values.starttls)) {
-    throw new UsageError(`--starttls: unknown protocol "${values.starttls}" (use ${STARTTLS_PROTOCOLS.join(', ')})`);
+    // Trial 10: `--starttls smpt` had no "did you mean", though option and command typos do.
+    const { closestName } = await import('@unitls/tls-core');
+    const near = closestName(values.starttls, STARTTLS_PROTOCOLS);
+    throw new UsageError(`--starttls: unknown protocol "${values.starttls}" (${near === null ? '' : `did you mean "${near}"? `}use ${STARTTLS_PROTOCOLS.join(', ')})`);
   }
   for (const [flag, path] of [['--cafile', values.cafile], ['--cert', values.cert], ['--key', values.key]] as const) {
     if (path === undefined) continue;

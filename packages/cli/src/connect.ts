@@ -81,6 +81,22 @@ function inCommandLineTerms(message: string): string {
   return `${message.slice(0, pass)}, pass ${what} with --cafile FILE`;
 }
 
+/**
+ * A timeout's message in the CLI's terms (trial 10, finding 6): tls-core's TimeoutError said only
+ * "The operation was aborted due to timeout", and the protocol clients' text named "the timeout
+ * option". Both now name --timeout and its value.
+ */
+function timeoutInCommandLineTerms(error: unknown, message: string, timeout: number): string {
+  let timedOut = false;
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e.name === 'TimeoutError') timedOut = true;
+  }
+  if (!timedOut) return message;
+  const option = '(the timeout option bounds each reply or operation as a whole)';
+  if (message.includes(option)) return message.replace(option, '(--timeout bounds each reply or operation as a whole)');
+  return `${message} (--timeout ${timeout} ms passed; raise it with --timeout MS)`;
+}
+
 export { UsageError };
 
 const versionAliases: Record<string, TLSVersion> = {
@@ -99,11 +115,32 @@ function parseVersion(flag: string, value: string | undefined): TLSVersion | nul
   return version;
 }
 
+/** The schemes whose URL gets its HOST:PORT spelt out, and their default ports. */
+const URL_PORTS: Readonly<Record<string, number>> = { 'https:': 443, 'http:': 80, 'smtps:': 465, 'imaps:': 993, 'pop3s:': 995, 'ftps:': 990 };
+
+/**
+ * What is wrong with a target that is not HOST:PORT (trial 10, finding 12): a port outside
+ * 1-65535 says the range; a URL says the HOST:PORT it means.
+ */
+function targetMistake(target: string, shaped: boolean): string {
+  if (shaped) return `expected HOST:PORT with a port from 1 to 65535, got "${target}"`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      const port = url.port !== '' ? Number(url.port) : URL_PORTS[url.protocol];
+      if (url.hostname !== '' && port !== undefined) return `expected HOST:PORT, got a URL "${target}": give its host and port, ${url.hostname}:${port}`;
+    } catch {
+      // Not a URL after all: the general message.
+    }
+  }
+  return `expected HOST:PORT (as example.org:443 or [::1]:443), got "${target}"`;
+}
+
 /** Parses HOST:PORT, [IPv6]:PORT. */
 export function parseTarget(target: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(target);
   const port = Number(match?.[3]);
-  if (!match || port < 1 || port > 65535) throw new UsageError(`expected HOST:PORT, got "${target}"`);
+  if (!match || port < 1 || port > 65535) throw new UsageError(targetMistake(target, match !== null));
   return { host: (match[1] ?? match[2])!, port };
 }
 
@@ -339,6 +376,7 @@ export async function connectAndReport(implementation: TLSImplementation, reques
     } else {
       const connectFailure = isConnectFailure(error, request.starttls !== undefined);
       report.error = errorSummary(error, connectFailure ? 'connect' : 'handshake');
+      report.error.message = timeoutInCommandLineTerms(error, report.error.message, request.timeout ?? 10_000);
       if (!connectFailure && request.alpn !== undefined && request.alpn.length > 0 && isAlpnRefusal(error)) {
         // The same words on every implementation instead of each one's internal text.
         report.error.message = `the server accepted none of the offered ALPN protocols (${request.alpn.join(', ')}): offer one it supports with --alpn, or leave --alpn out`;

@@ -27,7 +27,7 @@ export class InsecureConfiguration {
       throw new ConfigurationError(`InsecureConfiguration: unknown option ${JSON.stringify(name)}; ${close === null ? 'the options are disableHostnameCheck, disableVerification' : `did you mean ${JSON.stringify(close)}?`}`);
     }
     if (typeof disableHostnameCheck !== 'boolean' || typeof disableVerification !== 'boolean') {
-      throw new ConfigurationError('InsecureConfiguration: disableHostnameCheck and disableVerification must both be given as booleans');
+      throw new ConfigurationError(`InsecureConfiguration: disableHostnameCheck and disableVerification must both be given as booleans (each weakening is spelt out, none implied)${missingAdvice(disableHostnameCheck, disableVerification)}`);
     }
     if (disableVerification && !disableHostnameCheck) {
       throw new ConfigurationError(
@@ -50,4 +50,19 @@ export class InsecureConfiguration {
       other.disableVerification === this.disableVerification
     );
   }
+}
+
+/**
+ * What to write when one of the two is missing (trial 10, finding 9): the refusal said neither why
+ * nor the fix. Without verification the name check proves nothing, so it goes too.
+ */
+function missingAdvice(disableHostnameCheck: unknown, disableVerification: unknown): string {
+  if (disableVerification === true && disableHostnameCheck === undefined) {
+    return '; with disableVerification: true, also give disableHostnameCheck: true (checking the name of an unverified certificate proves nothing): new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: true })';
+  }
+  if (disableHostnameCheck === true && disableVerification === undefined) {
+    return '; to skip only the name check, also give disableVerification: false: new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: false })';
+  }
+  const wrong = [['disableHostnameCheck', disableHostnameCheck], ['disableVerification', disableVerification]].filter(([, value]) => value !== undefined && typeof value !== 'boolean');
+  return wrong.length === 0 ? '' : `; got ${wrong.map(([name, value]) => `${String(name)}: ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`).join(', ')}`;
 }
