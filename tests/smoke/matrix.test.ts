@@ -47,7 +47,7 @@ const UNSUPPORTED: Partial<Record<(typeof RUNTIMES)[number], Record<string, Clea
     'connect tls-openssl': openSSLUnavailable,
     'wrong host tls-openssl': openSSLUnavailable,
     // Deno's node:tls cannot resume a TLS session; vsftpd's require_ssl_reuse refuses the data connection, and the package says why.
-    'FTPS download': { name: 'FTPPermError', message: /session reuse required.*offered no session to resume/ },
+    'FTPS download': { name: 'FTPPermError', message: /session reuse required.*offered no session to resume; Deno's node:tls cannot resume TLS sessions: pass `implementation` from @unitls\/tls-pure/ },
     // Deno's node:tls gives one code for every chain failure and drops the certificate: tls-node cannot say "expired" there, and says so.
     'expired tls-node': { name: 'CertificateVerificationError', message: /Deno's node:tls gives this one code for every certificate failure.*@unitls\/tls-pure/ },
   },

@@ -122,10 +122,12 @@ async function imap() {
   }
 }
 
-async function ftps() {
+/** FTPS download on the default implementation, or on `name` (tls-pure: the way on Deno, whose node:tls cannot resume the session vsftpd requires). */
+async function ftps(name) {
   const { config } = await tls();
   const { FTP_TLS } = await import('@unitls/ftp');
-  const client = new FTP_TLS({ host: '127.0.0.1', port: env.ports['vsftpd.explicit'], serverHostname: 'localhost', configuration: config, timeout: 20_000 });
+  const implementation = name === undefined ? undefined : await implementationOf(name);
+  const client = new FTP_TLS({ host: '127.0.0.1', port: env.ports['vsftpd.explicit'], serverHostname: 'localhost', configuration: config, timeout: 20_000, ...(implementation ? { implementation } : {}) });
   try {
     await client.connect();
     await client.login(env.ftpUser, env.ftpPassword);
@@ -176,7 +178,8 @@ const CASES = {
   'clean end tls-pure': () => ending('pure', 'clean'),
   'SMTP STARTTLS': smtp,
   'IMAP4_SSL': imap,
-  'FTPS download': ftps,
+  'FTPS download': () => ftps(),
+  'FTPS download tls-pure': () => ftps('pure'),
   'fetch h2': fetchH2,
   'unitls CLI report': cliReport,
 };

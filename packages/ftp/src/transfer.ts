@@ -254,6 +254,13 @@ export async function upload(
   return finalReply(host, resumed, options.signal);
 }
 
+/**
+ * Deno's node:tls cannot resume a TLS session, so tls-node there never offers one; tls-pure
+ * resumes on Deno (trial 10: the refusal named neither the runtime nor the way out).
+ */
+const NO_RESUMPTION_HERE =
+  'Deno' in globalThis ? "; Deno's node:tls cannot resume TLS sessions: pass `implementation` from @unitls/tls-pure, which can" : '';
+
 /** The transfer's final reply, with a hint when a TLS session reuse requirement is the likely cause. */
 export async function finalReply(host: TransferHost, resumed: boolean | null, signal: AbortSignal | undefined): Promise<Reply> {
   let event = await host.session.reply(signal);
@@ -265,7 +272,7 @@ export async function finalReply(host: TransferHost, resumed: boolean | null, si
   if (resumed === false && (reply.code === 425 || reply.code === 450 || reply.code === 522 || (reply.code >= 400 && /session|TLS|SSL/i.test(reply.text)))) {
     const offered = host.session.io.tlsSocket?.session?.() ?? null;
     const why = `${reply.text} (the data connection did not resume the control connection's TLS session; servers that require session reuse refuse such transfers${
-      offered === null ? ' — this implementation offered no session to resume' : ''
+      offered === null ? ` — this implementation offered no session to resume${NO_RESUMPTION_HERE}` : ''
     })`;
     throw reply.code >= 500 ? new FTPPermError(why, reply) : new FTPError(why, reply);
   }
