@@ -28,6 +28,30 @@ export interface ReadOutcome {
    * each listener beyond one makes the emitter keep an array).
    */
   streamFailed?(stream: Readable, error: unknown): void;
+  /**
+   * Whether `listener`, the stream's only listener of `event` when the reader attaches, is one the
+   * stream keeps for its whole life (its own, e.g. node:tls's): then the reader replaces it with one
+   * function that calls it, then the reader's own, instead of adding a second listener (an emitter
+   * keeps an array for two or more: 64 bytes per event). The replacement stays after detach().
+   */
+  mayShareListener?(event: 'end' | 'error' | 'close', listener: Function): boolean;
+}
+
+/** A stream's own listener and a reader's, called in that order ({@link ChunkReader}'s attach). */
+type StreamListener = (this: Readable, ...args: unknown[]) => void;
+
+/**
+ * The listeners that call a stream's own listener of an event and then the readers' one (made once
+ * per listener they replace, shared by every stream that has it: see {@link ReadOutcome.mayShareListener}).
+ */
+const combinedListeners = { end: new WeakMap<Function, StreamListener>(), error: new WeakMap<Function, StreamListener>(), close: new WeakMap<Function, StreamListener>() };
+const sharedListeners = new WeakSet<Function>();
+
+function callBoth(own: Function, readers: StreamListener): StreamListener {
+  return function (this: Readable, ...args: unknown[]): void {
+    own.apply(this, args);
+    readers.apply(this, args);
+  };
 }
 
 /**
@@ -114,9 +138,9 @@ export class ChunkReader {
     if (first === undefined) {
       attached.set(stream, this);
       stream.on('data', ChunkReader.#onData);
-      stream.on('end', ChunkReader.#onEnd);
-      stream.on('error', ChunkReader.#onError);
-      stream.on('close', ChunkReader.#onEnd);
+      ChunkReader.#listen(stream, 'end', ChunkReader.#onEnd, this.#outcome);
+      ChunkReader.#listen(stream, 'error', ChunkReader.#onError, this.#outcome);
+      ChunkReader.#listen(stream, 'close', ChunkReader.#onEnd, this.#outcome);
     } else {
       let last = first;
       while (last.#next !== null) last = last.#next;
@@ -127,6 +151,29 @@ export class ChunkReader {
     if (stream.errored !== null && stream.errored !== undefined) this.#error = stream.errored;
     // A stream the caller paused stays paused when a 'data' listener is added.
     stream.resume();
+  }
+
+  /**
+   * Adds the readers' listener of `event` to `stream`: nothing when a shared one calling it is there
+   * already (a reader attached before), one function for both when the stream's only listener of
+   * the event is one `outcome` says stays ({@link ReadOutcome.mayShareListener}), else `readers` itself.
+   */
+  static #listen(stream: Readable, event: 'end' | 'error' | 'close', readers: StreamListener, outcome: ReadOutcome | null): void {
+    const present = stream.rawListeners(event);
+    if (present.some((listener) => sharedListeners.has(listener))) return;
+    const own = present.length === 1 ? present[0]! : undefined;
+    if (own !== undefined && outcome?.mayShareListener?.(event, own) === true) {
+      let both = combinedListeners[event].get(own);
+      if (both === undefined) {
+        both = callBoth(own, readers);
+        combinedListeners[event].set(own, both);
+        sharedListeners.add(both);
+      }
+      stream.removeListener(event, own as StreamListener);
+      stream.on(event, both);
+      return;
+    }
+    stream.on(event, readers);
   }
 
   // Listeners: `this` is the stream (EventEmitter calls them so); every reader attached to it hears.
@@ -195,6 +242,8 @@ export class ChunkReader {
     if (first === this) {
       if (this.#next !== null) attached.set(stream, this.#next);
       else {
+        // (A shared listener that replaced the stream's own stays: it calls the stream's own, and
+        // the readers' part finds none attached.)
         attached.delete(stream);
         stream.off('data', ChunkReader.#onData);
         stream.off('end', ChunkReader.#onEnd);

@@ -167,6 +167,45 @@ describe('ChunkReader', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("calls a stream's own lifelong listener from its own when its ReadOutcome allows (mayShareListener): one listener, no array, both still run in order", async () => {
+    const calls: string[] = [];
+    const outcome: ReadOutcome = {
+      endError: () => null,
+      readError: (error) => error,
+      mayShareListener: (event, listener) => event !== 'error' && listener.name === 'streamOwn',
+    };
+    const streams = [new PassThrough(), new PassThrough()];
+    // Functions of the stream's own, shared by both streams (as node:tls's are).
+    const ownEnd = { streamOwn(this: PassThrough) { calls.push(`own end ${streams.indexOf(this)}`); } }.streamOwn;
+    const ownClose = { streamOwn() { calls.push('own close'); } }.streamOwn;
+    const otherClose = () => calls.push('other close');
+    for (const stream of streams) {
+      stream.on('end', ownEnd);
+      stream.on('close', otherClose);
+      stream.on('close', ownClose);
+    }
+    const [first, second] = streams.map((stream) => new ChunkReader(stream, undefined, undefined, outcome));
+    // 'end': the stream's own and the reader's, as one shared function; 'close' had two already.
+    expect(streams[0]!.listenerCount('end')).toBe(1);
+    expect(streams[0]!.listeners('end')).toEqual(streams[1]!.listeners('end'));
+    expect(streams[0]!.listenerCount('close')).toBe(3);
+    expect(streams[0]!.listenerCount('error')).toBe(1);
+    const reading = first!.read(4);
+    streams[0]!.end(Buffer.from('ab'));
+    expect(Buffer.from(await reading).toString()).toBe('ab');
+    await new Promise((resolve) => streams[0]!.once('close', resolve));
+    expect(calls).toEqual(['own end 0', 'other close', 'own close']);
+    expect(first!.done).toBe(true);
+    // After detach the stream's own listener still runs; a reader attached again adds nothing.
+    second!.detach();
+    const again = new ChunkReader(streams[1]!, undefined, undefined, outcome);
+    expect(streams[1]!.listenerCount('end')).toBe(1);
+    const last = again.read(4);
+    streams[1]!.end();
+    expect(await last).toHaveLength(0);
+    expect(calls.slice(3, 4)).toEqual(['own end 1']);
+  });
+
   it('readHeld takes the oldest chunk (never a join of several) without waiting; onArrival wakes once, in a microtask, without a promise', async () => {
     const stream = new PassThrough();
     const reader = new ChunkReader(stream, 8);

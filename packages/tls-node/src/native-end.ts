@@ -327,6 +327,11 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     destroyAfterError(tls as NodeTlsSocket);
   }
 
+  /** Whether the reader may call `listener` from its own (see {@link isLifelongNodeListener}). */
+  mayShareListener(event: 'end' | 'error' | 'close', listener: Function): boolean {
+    return isLifelongNodeListener(event, listener);
+  }
+
   /**
    * Resolves when `tls.end()` will send close_notify before the FIN. node:tls's shutdown
    * (TLSWrap::DoShutdown in crypto_tls.cc) queues close_notify with EncOut, which returns early
@@ -424,6 +429,20 @@ export function destroyAfterError(tls: NodeTlsSocket): void {
   const raw = (tls as unknown as { _parent?: unknown })._parent;
   keepPeerAddress(raw instanceof Socket ? raw : tls);
   tls.destroySoon();
+}
+
+/**
+ * node:tls's listeners on its socket that stay for the socket's life, by event: net.Socket's
+ * 'end' one (onReadableStreamEnd, lib/net.js) and TLSSocket's 'close' one (onSocketCloseDestroySSL,
+ * lib/_tls_wrap.js), Node 20-26. The socket's reader calls them from its own listener
+ * (ChunkReader, ReadOutcome.mayShareListener) rather than adding a second one: two listeners of an
+ * event make the emitter keep an array (64 bytes per event and idle connection). Recognised by
+ * name; another runtime's listeners stay as they are.
+ */
+const LIFELONG_NODE_LISTENERS: Readonly<Record<'end' | 'error' | 'close', string | null>> = { end: 'onReadableStreamEnd', close: 'onSocketCloseDestroySSL', error: null };
+
+export function isLifelongNodeListener(event: 'end' | 'error' | 'close', listener: Function): boolean {
+  return typeof listener === 'function' && listener.name !== '' && listener.name === LIFELONG_NODE_LISTENERS[event];
 }
 
 /** Caches the peer's address on `raw` (net.Socket's own cache) while its handle is still there. */

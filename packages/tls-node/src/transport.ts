@@ -20,7 +20,7 @@ import { Duplex, type Readable } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
-import { KEEP_SESSION, NativeEnd, destroyAfterError, hasNativeHandle, type SessionKeeper } from './native-end.js';
+import { KEEP_SESSION, NativeEnd, destroyAfterError, hasNativeHandle, isLifelongNodeListener, type SessionKeeper } from './native-end.js';
 
 export { directConnectSupported } from './native-end.js';
 
@@ -184,6 +184,11 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
   /** The TLS socket's 'error', as the socket's reader hears it: {@link destroyAfterError}. */
   streamFailed(tls: Readable): void {
     destroyAfterError(tls as NodeTlsSocket);
+  }
+
+  /** Whether the reader may call `listener` from its own (see {@link isLifelongNodeListener}). */
+  mayShareListener(event: 'end' | 'error' | 'close', listener: Function): boolean {
+    return isLifelongNodeListener(event, listener);
   }
 
   override _read(): void {
