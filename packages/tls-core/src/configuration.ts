@@ -81,10 +81,12 @@ function cipherAdvice(id: unknown): string {
 
 /** The TLSVersion a wrong version value most likely meant ('1.2', 'TLSv1_2', 1.3), as advice. */
 function versionAdvice(version: unknown): string {
-  const digits = /^(?:tls|tlsv)?\s*1[._]?([0-3])$/i.exec(String(version).trim())?.[1];
+  // Only strings and numbers are read: String() throws on some objects ({ toString: 0 }).
+  const text = typeof version === 'string' || typeof version === 'number' ? String(version).trim() : '';
+  const digits = /^(?:tls|tlsv)?\s*1[._]?([0-3])$/i.exec(text)?.[1];
   const meant = digits === '2' ? 'TLSv1_2' : digits === '3' ? 'TLSv1_3' : typeof version === 'string' && Object.hasOwn(TLSVersions, version) ? version : null;
   if (meant !== null) return `did you mean TLSVersion.${meant} ('${TLSVersions[meant as keyof typeof TLSVersions]}')?`;
-  const older = digits === '0' || digits === '1' || /^ssl/i.test(String(version)) ? 'versions below TLS 1.2 are not supported; ' : '';
+  const older = digits === '0' || digits === '1' || /^ssl/i.test(text) ? 'versions below TLS 1.2 are not supported; ' : '';
   return `${older}use TLSVersion.TLSv1_2, TLSVersion.TLSv1_3, TLSVersion.MINIMUM_SUPPORTED or TLSVersion.MAXIMUM_SUPPORTED`;
 }
 

@@ -120,6 +120,9 @@ describe('TLSClientConfiguration', () => {
     [{ trustStore: Buffer.from('-----BEGIN CERTIFICATE-----') }, /trustStore must be a TrustStore, got bytes: use TrustStore\.fromBuffer\(pem\)$/],
     [{ trustStore: '-----BEGIN CERTIFICATE-----\n' }, /got PEM text: use TrustStore\.fromBuffer\(pem\)$/],
     [{ trustStore: 'system' }, /got the string 'system': use TrustStore\.system\(\)$/],
+    // Found by boundary-properties (CI of 1f0fdc7): the advice read the value with String(), which throws on this.
+    [{ highestSupportedVersion: [{ toString: 0 }] }, /highestSupportedVersion a value of type object is not a TLSVersion; use TLSVersion\.TLSv1_2/],
+    [{ lowestSupportedVersion: { toString: 0 } }, /is not a TLSVersion; use TLSVersion\.TLSv1_2/],
   ])('refuses %j', (options, message) => {
     expect(() => new TLSClientConfiguration(options as never)).toThrow(ConfigurationError);
     expect(() => new TLSClientConfiguration(options as never)).toThrow(message);
