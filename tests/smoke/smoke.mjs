@@ -33,38 +33,32 @@ async function connect(name) {
   }
 }
 
-async function wrongHost(name) {
+/**
+ * Connects to the openssl s_server `server` and expects a CertificateVerificationError with
+ * `reason`; `connected` is the failure when the connection is made instead.
+ */
+async function refusedAs(name, server, reason, connected) {
   const { config } = await tls();
   const implementation = await implementationOf(name);
   try {
-    const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports['openssl.wronghost'] }, { timeout: 20_000 });
+    const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports[server] }, { timeout: 20_000 });
     await socket.close();
   } catch (error) {
     const { CertificateVerificationError } = await import('@unitls/tls-core');
-    if (error instanceof CertificateVerificationError && error.reason === 'hostname-mismatch') return `refused: ${error.reason}`;
+    if (error instanceof CertificateVerificationError && error.reason === reason) return `refused: ${error.reason}`;
     throw error;
   }
-  throw new Error('connected to a certificate for wrong.example as localhost');
+  throw new Error(connected);
 }
+
+const wrongHost = (name) => refusedAs(name, 'openssl.wronghost', 'hostname-mismatch', 'connected to a certificate for wrong.example as localhost');
 
 /**
  * An expired server certificate must be reported as expired on every runtime (trial 10: Deno's
  * node:tls records one code for every chain failure, and tls-node called the expiry an untrusted
  * issuer, advising a CA the trust store already held).
  */
-async function expired(name) {
-  const { config } = await tls();
-  const implementation = await implementationOf(name);
-  try {
-    const socket = await new implementation.clientContext(config).connect({ host: 'localhost', port: env.ports['openssl.expired'] }, { timeout: 20_000 });
-    await socket.close();
-  } catch (error) {
-    const { CertificateVerificationError } = await import('@unitls/tls-core');
-    if (error instanceof CertificateVerificationError && error.reason === 'expired') return `refused: ${error.reason}`;
-    throw error;
-  }
-  throw new Error('connected to a server whose certificate expired');
-}
+const expired = (name) => refusedAs(name, 'openssl.expired', 'expired', 'connected to a server whose certificate expired');
 
 /**
  * Reads a Python ssl server that sends "data" and then ends with (`clean`) or without (`ragged`)
