@@ -21,7 +21,7 @@ import { isRaggedEOF, truncationError, type HTTPTransport } from './transport.js
 
 const READ_SIZE = 64 * 1024;
 /** node:http's default largest header section. */
-const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
 /** Interim (1xx) responses allowed before the final one, in header sections of maxHeaderSize. */
 const INTERIM_SECTIONS = 64;
 /** What each interim response counts beside its reason and fields (status line and CRLFs). */

@@ -12,7 +12,7 @@ import { h2ErrorName, http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
 import { TLS_OPTION_NAMES, checkTlsOptions } from './arguments.js';
 import { HTTPException, connectFailure } from './errors.js';
-import { timedOut, tlsConduit, type Conduit } from './http1.js';
+import { DEFAULT_MAX_HEADER_SIZE, timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
 import { authority } from './tunnel.js';
@@ -109,7 +109,14 @@ export class HTTPSConnection extends HTTPConnection {
       (transport) => {
         if (transport.tlsSocket?.negotiatedProtocol() === 'h2') {
           const { host, port } = this.origin;
-          this.#session = http2.connect(`https://${authority(host, port)}`, { createConnection: () => transport as unknown as Socket });
+          this.#session = http2.connect(`https://${authority(host, port)}`, {
+            createConnection: () => transport as unknown as Socket,
+            // No server push: nothing here takes pushed responses, so node:http2 would hold each one's
+            // data (up to a window per push) until the session ends. And the same bound on a header
+            // section as over HTTP/1.1 (RFC 9113 §6.5.2: name + value + 32 per field; node:http2
+            // resets a stream whose headers pass it), where node:http2's default is 64 KiB.
+            settings: { enablePush: false, maxHeaderListSize: this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE },
+          });
           this.#sessionTransport = transport;
           const failure: SessionFailure = { error: null, goaway: null };
           this.#sessionFailure = failure;
@@ -187,7 +194,16 @@ export class HTTPSConnection extends HTTPConnection {
         if (--this.#activeStreams === 0) this.#refSession(false);
       });
       stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
-      stream.once('response', (responseHeaders) => {
+      const maxHeaderSize = this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+      stream.once('response', (responseHeaders: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _flags: number, rawHeaders: string[]) => {
+        // node:http2 applies maxHeaderListSize only once the server acknowledged the SETTINGS, so
+        // not to the first streams of a connection: the same bound here, for every stream.
+        const size = headerListSize(rawHeaders);
+        if (size > maxHeaderSize) {
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          reject(headerOverflow(size, maxHeaderSize));
+          return;
+        }
         const { ':status': status, ...rest } = responseHeaders;
         resolve(
           new HTTPResponse({
@@ -201,7 +217,7 @@ export class HTTPSConnection extends HTTPConnection {
           }),
         );
       });
-      stream.on('error', (error) => reject(streamFailure(stream, error, failure.goaway, session)));
+      stream.on('error', (error) => reject(streamFailure(stream, error, failure.goaway, session, maxHeaderSize)));
       if (body.length > 0) stream.end(body);
     });
   }
@@ -249,10 +265,19 @@ export class HTTPSConnection extends HTTPConnection {
  * GOAWAY with an error code alike, with ERR_HTTP2_SESSION_ERROR). One at or below it after a
  * GOAWAY may have been processed: its error says why it is not sent again.
  */
-function streamFailure(stream: http2.ClientHttp2Stream, error: unknown, goaway: GoAway | null, session: http2.ClientHttp2Session): HTTPException {
+function streamFailure(stream: http2.ClientHttp2Stream, error: unknown, goaway: GoAway | null, session: http2.ClientHttp2Session, maxHeaderSize: number): HTTPException {
   const failed = HTTPException.from('HTTP/2 request failed', error);
   const code = (error as { code?: unknown } | null)?.code;
   if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || code === 'ERR_HTTP2_GOAWAY_SESSION') return notProcessed(failed, session);
+  if (stream.rstCode === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM && goaway === null) {
+    // The reset may be node:http2's own, sent as the headers arrive (it does not say whose it is).
+    return new HTTPException(
+      `${failed.message} (node:http2 itself resets a stream with ENHANCE_YOUR_CALM when the response's header section passes maxHeaderSize, ` +
+        `${maxHeaderSize} bytes, or 128 fields; otherwise the server reset it)`,
+      failed.code,
+      { cause: error },
+    );
+  }
   if (goaway === null) return failed;
   const id = stream.id;
   if (id === undefined || id > goaway.lastStreamID) return notProcessed(failed, session);
@@ -268,4 +293,20 @@ function streamFailure(stream: http2.ClientHttp2Stream, error: unknown, goaway: 
 function sessionEnded(session: http2.ClientHttp2Session, error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return session.closed || session.destroyed || code === 'ERR_HTTP2_INVALID_SESSION' || code === 'ERR_HTTP2_GOAWAY_SESSION';
+}
+
+/** The size of a header section as RFC 9113 §6.5.2 counts it: name + value + 32 octets per field. */
+function headerListSize(rawHeaders: readonly string[]): number {
+  let size = 0;
+  for (const field of rawHeaders) size += Buffer.byteLength(field, 'latin1');
+  return size + 16 * rawHeaders.length;
+}
+
+/** The response's header section passed maxHeaderSize: the code HTTP/1.1 gives (llhttp's) for the same. */
+function headerOverflow(size: number, maxHeaderSize: number): HTTPException {
+  return new HTTPException(
+    `the server sent a header section of ${size} bytes, over maxHeaderSize (${maxHeaderSize} bytes, counted as RFC 9113 §6.5.2 does: ` +
+      'name + value + 32 per field); raise it only for a server you trust',
+    'HPE_HEADER_OVERFLOW',
+  );
 }

@@ -1,0 +1,142 @@
+/**
+ * Hostile HTTP/2 origins (node:http2 servers behaving oddly) against HTTPSConnection. Found: the
+ * client advertised SETTINGS_ENABLE_PUSH 1 (node:http2's default), so a server could push responses
+ * nobody reads, each holding up to a stream window of data until the connection ends; and
+ * `maxHeaderSize` bounded HTTP/1.1 header sections only: over HTTP/2 a 60,000-byte header was
+ * taken with the default 16 KiB bound (node:http2's own 64 KiB applied, and node:http2 applies a
+ * SETTINGS_MAX_HEADER_LIST_SIZE only after the server acknowledged it, not to the first streams).
+ * Pinned: silence after the headers, a server that never takes the request body, GOAWAY with an
+ * error code mid-body, an interim 103: each a typed error or the response, no hang.
+ */
+import * as http2 from 'node:http2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTPException, HTTPSConnection, IncompleteRead } from '@unitls/http';
+import { clientConfig } from '../support/fixtures.js';
+import { implementations } from '../conformance/implementations.js';
+import { scriptedH2Origin } from './scripted-origin.js';
+
+const stray: unknown[] = [];
+const onStray = (error: unknown) => stray.push(error);
+beforeAll(() => {
+  process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onStray);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onStray);
+  process.off('uncaughtException', onStray);
+  expect(stray).toEqual([]);
+});
+
+const BIG_HEADER = 'a'.repeat(60_000);
+
+describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection over %s, a hostile HTTP/2 origin', (_, implementation) => {
+  const connect = (port: number, options: { timeout?: number; maxHeaderSize?: number } = {}) =>
+    new HTTPSConnection('localhost', { port, implementation, configuration: clientConfig(), ...options });
+  const get = async (connection: HTTPSConnection, path = '/') => {
+    connection.request('GET', path);
+    const response = await connection.getresponse();
+    return Buffer.from(await response.read()).toString();
+  };
+
+  it('is told not to push (SETTINGS_ENABLE_PUSH 0), so a push is refused on the server side', async () => {
+    const seen: string[] = [];
+    const origin = await scriptedH2Origin((stream) => {
+      seen.push(`enablePush ${String(stream.session!.remoteSettings.enablePush)}`);
+      try {
+        stream.pushStream({ ':path': '/pushed' }, (error, pushed) => {
+          if (error) return void seen.push(`push failed ${(error as { code?: string }).code}`);
+          pushed.on('error', () => {});
+          pushed.respond({ ':status': 200 });
+          pushed.end(Buffer.alloc(60_000));
+          seen.push('pushed');
+        });
+      } catch (error) {
+        seen.push(`push refused ${(error as { code?: string }).code}`);
+      }
+      stream.respond({ ':status': 200 });
+      stream.end('the response');
+    });
+    await using connection = connect(origin.port);
+    expect(await get(connection)).toBe('the response');
+    expect(seen).toEqual(['enablePush false', 'push refused ERR_HTTP2_PUSH_DISABLED']);
+  });
+
+  it('a header section over maxHeaderSize fails with HPE_HEADER_OVERFLOW on the first stream, and as node:http2 resets it on later ones', async () => {
+    const origin = await scriptedH2Origin((stream, _c, headers) => {
+      stream.respond({ ':status': 200, ...(headers[':path'] === '/big' ? { 'x-big': BIG_HEADER } : {}) });
+      stream.end('small');
+    });
+    await using connection = connect(origin.port);
+    const first = await get(connection, '/big').catch((error: unknown) => error);
+    expect(first).toBeInstanceOf(HTTPException);
+    expect((first as HTTPException).code).toBe('HPE_HEADER_OVERFLOW');
+    expect((first as Error).message).toMatch(/header section of 60\d{3} bytes, over maxHeaderSize \(16384 bytes/);
+    // The connection stays usable; node:http2 applies the acknowledged bound itself from here on.
+    expect(await get(connection, '/small')).toBe('small');
+    const later = await get(connection, '/big').catch((error: unknown) => error);
+    expect(later).toBeInstanceOf(HTTPException);
+    expect((later as Error).message).toMatch(/ENHANCE_YOUR_CALM.*maxHeaderSize, 16384 bytes/);
+    expect(await get(connection, '/small')).toBe('small');
+  });
+
+  it('a larger maxHeaderSize takes the same header, on the first stream and later ones', async () => {
+    const origin = await scriptedH2Origin((stream) => {
+      stream.respond({ ':status': 200, 'x-big': BIG_HEADER });
+      stream.end('big');
+    });
+    await using connection = connect(origin.port, { maxHeaderSize: 100_000 });
+    for (let i = 0; i < 2; i++) {
+      connection.request('GET', '/');
+      const response = await connection.getresponse();
+      expect(response.getheader('x-big')).toBe(BIG_HEADER);
+      await response.read();
+    }
+  });
+
+  it('headers then silence, no END_STREAM: read() fails with ETIMEDOUT after the timeout', async () => {
+    const origin = await scriptedH2Origin((stream) => {
+      stream.respond({ ':status': 200 });
+      stream.write('part of it');
+    });
+    await using connection = connect(origin.port, { timeout: 300 });
+    connection.request('GET', '/');
+    const response = await connection.getresponse();
+    const error = await response.read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('a server that never reads a 200 KB request body (its window fills): ETIMEDOUT, not a hang', async () => {
+    const origin = await scriptedH2Origin(() => {});
+    await using connection = connect(origin.port, { timeout: 300 });
+    connection.request('POST', '/', Buffer.alloc(200_000));
+    await expect(connection.getresponse()).rejects.toMatchObject({ name: 'HTTPException', code: 'ETIMEDOUT' });
+  });
+
+  it('GOAWAY with an error code mid-body: IncompleteRead', async () => {
+    const origin = await scriptedH2Origin((stream) => {
+      stream.respond({ ':status': 200 });
+      stream.write(Buffer.alloc(1000), () => stream.session!.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 1));
+    });
+    await using connection = connect(origin.port);
+    connection.request('GET', '/');
+    const response = await connection.getresponse();
+    const error = await response.read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncompleteRead);
+    // node:http2 drops the data it still holds when the GOAWAY came in the same read (tls-openssl, tls-pure).
+    expect((error as IncompleteRead).received).toBeLessThanOrEqual(1000);
+  });
+
+  it('an interim 103 before the response is skipped', async () => {
+    const origin = await scriptedH2Origin((stream) => {
+      stream.additionalHeaders({ ':status': 103, link: '</style.css>; rel=preload' });
+      stream.respond({ ':status': 200 });
+      stream.end('final');
+    });
+    await using connection = connect(origin.port);
+    connection.request('GET', '/');
+    const response = await connection.getresponse();
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.read()).toString()).toBe('final');
+  });
+});
