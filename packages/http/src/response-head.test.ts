@@ -43,6 +43,14 @@ describe('parseResponseHead', () => {
     expect(head?.headers).toEqual({ 'x-a': 'a b', 'x-b': '\xa0v\xa0', 'x-c': '', 'content-length': '0' });
   });
 
+  it('declines a status code below 100 (RFC 9110 §15: 100 to 599; http.client raises BadStatusLine), which llhttp takes as 99', async () => {
+    // Found (breaker12): "HTTP/1.1 099 Weird" was a response with status 99.
+    for (const code of ['099', '000', '009']) expect(parseResponseHead(`HTTP/1.1 ${code} Weird\r\nContent-Length: 0`, 'GET'), code).toBeNull();
+    expect(await llhttpHeaders('HTTP/1.1 099 Weird\r\nContent-Length: 0')).not.toBeNull();
+    expect(parseResponseHead('HTTP/1.1 100 Continue', 'GET')?.status).toBe(100);
+    expect(parseResponseHead('HTTP/1.1 999 Weird\r\nContent-Length: 0', 'GET')?.status).toBe(999);
+  });
+
   it('takes time linear in a field of many spaces (4,000 spaces and a control character took 130 s)', () => {
     // Fails by the test timeout if the pattern backtracks; no time is asserted.
     expect(parseResponseHead(`HTTP/1.1 200 OK\r\nX-Pad:${' '.repeat(16_000)}\x01`, 'GET')).toBeNull();

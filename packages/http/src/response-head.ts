@@ -25,7 +25,7 @@ export interface ResponseHead {
   counted: number;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 // field-name ":" OWS field-value OWS, field-value's characters being VCHAR, obs-text, SP and HTAB.
 // The OWS is trimmed by withoutOws, not by the pattern: three overlapping runs of SP/HTAB in one
 // pattern backtrack in cubic time (a line of 4,000 spaces then a control character took 130 s).
