@@ -19,6 +19,11 @@ import fc from 'fast-check';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
+
+// In the per-read and per-take loops below, a check is plain JavaScript and `expect` runs only to
+// report a failure, with the same matcher and message: a vitest expect costs tens of µs (it records
+// every call), and with read or target sizes of 1 byte these loops run up to ~350,000 times per
+// case (fast-check draws those sizes on purpose): expect in the loop made single cases take 6-17 s.
 import { jsTransport } from './sockets.js';
 import { BufferSocket, connectDirect, READ_EOF, READ_WANT_READ, WantReadError, type TLSBuffer, type TLSBufferFastPath, type TLSSocket } from '@unitls/tls-core';
 
@@ -50,7 +55,8 @@ export function encrypt(client: FastBuffer, data: Uint8Array, sizes: number[], t
         while (client.outgoingBytesBuffered() > 0) {
           const target = new Uint8Array(takes[turn++ % takes.length]!);
           const count = client.takeOutgoing!(target);
-          expect(count).toBe(Math.min(target.length, count + client.outgoingBytesBuffered()));
+          const expected = Math.min(target.length, count + client.outgoingBytesBuffered());
+          if (count !== expected) expect(count).toBe(expected);
           parts.push(target.subarray(0, count));
         }
       }
@@ -102,8 +108,10 @@ export function readFast(server: FastBuffer, pieces: Buffer[], amounts: number[]
       const view = target.subarray(0, amounts[turn++ % amounts.length]!);
       const count = server.readAvailable(view);
       if (count === READ_WANT_READ) break;
-      expect(count).not.toBe(READ_EOF);
-      expect(count).toBeGreaterThan(0);
+      if (count === READ_EOF || !(count > 0)) {
+        expect(count).not.toBe(READ_EOF);
+        expect(count).toBeGreaterThan(0);
+      }
       out.push(Uint8Array.from(view.subarray(0, count)));
     }
   }
@@ -169,7 +177,7 @@ export function encryptInto(client: FastBuffer, data: Uint8Array, sizes: number[
     const target = nextTarget();
     const placed = client.writeInto!(piece, target);
     if (placed >= 0) {
-      expect(placed).toBeLessThanOrEqual(target.length);
+      if (!(placed <= target.length)) expect(placed).toBeLessThanOrEqual(target.length);
       parts.push(target.subarray(0, placed));
     } else {
       expect(client.outgoingBytesBuffered() === 0 && size > 0).toBe(false); // -1 only when it cannot
@@ -200,16 +208,18 @@ export function readCopied(server: FastBuffer, pieces: Buffer[], amounts: number
       if (server.readOwned !== undefined && turn++ % 2 === 1) {
         const owned = server.readOwned(amount);
         if (owned === READ_WANT_READ) break;
-        expect(typeof owned).not.toBe('number');
-        expect((owned as Uint8Array).length).toBeGreaterThan(0);
-        expect((owned as Uint8Array).length).toBeLessThanOrEqual(amount);
+        if (typeof owned === 'number' || !(owned.length > 0 && owned.length <= amount)) {
+          expect(typeof owned).not.toBe('number');
+          expect((owned as Uint8Array).length).toBeGreaterThan(0);
+          expect((owned as Uint8Array).length).toBeLessThanOrEqual(amount);
+        }
         out.push(owned as Uint8Array);
         continue;
       }
       const view = target.subarray(0, amount);
       const count = server.readAvailable(view);
       if (count === READ_WANT_READ) break;
-      expect(count).toBeGreaterThan(0);
+      if (!(count > 0)) expect(count).toBeGreaterThan(0);
       out.push(Uint8Array.from(view.subarray(0, count)));
     }
   }
