@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** name -> npm spec, the binary inside node_modules, the arguments before the script. */
 export const RUNTIMES = [
@@ -51,4 +52,12 @@ export function installRuntimes({ log = () => {} } = {}) {
     }
   }
   return RUNTIMES.map((r) => ({ name: r.name, command: r.name === own ? process.execPath : join(dir, 'node_modules', r.bin), args: r.args }));
+}
+
+// `npm run runtimes` (run directly): install if needed, then print each runtime's command line, so
+// an example can be tried on Bun or Deno by hand (the README's "Runtimes").
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const { name, command, args } of installRuntimes({ log: (line) => console.error(line) })) {
+    console.log(`${name.padEnd(7)} ${[command, ...args].join(' ')}`);
+  }
 }

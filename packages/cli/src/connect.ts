@@ -4,6 +4,7 @@ import {
   PrivateKey,
   SigningChain,
   TLSClientConfiguration,
+  NOT_TLS,
   TLSError,
   TrustStore,
   cipherSuiteName,
@@ -17,7 +18,7 @@ import {
 import { describeCertificate, type CertificateInfo } from './certificate.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { renderReport } from './render.js';
-import { openStartTls, type StartTlsProtocol } from './starttls.js';
+import { openStartTls, startTlsAdvice, type StartTlsProtocol } from './starttls.js';
 import { UsageError } from './usage-error.js';
 
 /** What `unitls connect` was asked to do. */
@@ -216,7 +217,10 @@ function errorSummary(error: unknown, stage: NonNullable<ConnectReport['error']>
   // a unitls TLSError's message is whole, and its cause is the implementation's own (OpenSSL's raw
   // "800C...:error:0A00010B:SSL routines:..." on tls-node), which the library's message already says.
   for (let c: unknown = e, depth = 0; !(c instanceof TLSError) && c instanceof Error && c.cause instanceof Error && depth < 4; c = c.cause, depth++) {
-    if (!messages.includes(c.cause.message)) messages.push(c.cause.message);
+    // A message that already quotes its cause ("... (its signal's TimeoutError: The operation was
+    // aborted due to timeout)") does not get the cause's text again.
+    const said = c.cause.message;
+    if (!messages.some((message) => message.includes(said))) messages.push(said);
   }
   return { stage, name: e.name, ...(typeof code === 'string' ? { code } : {}), message: messages.join(': ') };
 }
@@ -377,6 +381,7 @@ export async function connectAndReport(implementation: TLSImplementation, reques
       const connectFailure = isConnectFailure(error, request.starttls !== undefined);
       report.error = errorSummary(error, connectFailure ? 'connect' : 'handshake');
       report.error.message = timeoutInCommandLineTerms(error, report.error.message, request.timeout ?? 10_000);
+      if (request.starttls === undefined && report.error.message.includes(NOT_TLS.fromServer)) report.error.message += startTlsAdvice(request.port);
       if (!connectFailure && request.alpn !== undefined && request.alpn.length > 0 && isAlpnRefusal(error)) {
         // The same words on every implementation instead of each one's internal text.
         report.error.message = `the server accepted none of the offered ALPN protocols (${request.alpn.join(', ')}): offer one it supports with --alpn, or leave --alpn out`;

@@ -8,6 +8,17 @@ import type { TLSClientConfiguration, TLSImplementation, TLSSocket } from '@unit
 export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ftp'] as const;
 export type StartTlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
 
+/** The protocol whose STARTTLS port this is by IANA assignment (RFC 6409 submission, RFC 3501, RFC 1939, RFC 959). */
+const STARTTLS_PORTS: ReadonlyMap<number, StartTlsProtocol> = new Map([[25, 'smtp'], [587, 'smtp'], [143, 'imap'], [110, 'pop3'], [21, 'ftp']]);
+
+/** The --starttls to try for a server that answered a ClientHello in plain text (trial 10, finding 12). */
+export function startTlsAdvice(port: number): string {
+  const known = STARTTLS_PORTS.get(port);
+  return known === undefined
+    ? `; for a STARTTLS service add --starttls PROTOCOL (${STARTTLS_PROTOCOLS.join(', ')})`
+    : `; port ${port} is ${known.toUpperCase()}'s: add --starttls ${known}`;
+}
+
 export interface StartTlsOptions {
   host: string;
   port: number;

@@ -71,8 +71,17 @@ export function shown(value: unknown): string {
   return value === undefined ? 'undefined' : `a ${typeof value}`;
 }
 
+/**
+ * Python's keyword for the TLS settings of SMTP_SSL, IMAP4_SSL (`ssl_context`), POP3_SSL, FTP_TLS and
+ * HTTPSConnection: a migrating user's first guess, and too far from `configuration` for the spelling hint.
+ */
+const PYTHON_CONTEXT_KEYWORDS: readonly string[] = ['context', 'ssl_context', 'sslContext'];
+
 /** "did you mean 'timeout'?", or the names it takes when none is close; `prefix` names a nested object ("limits."). */
 function optionHint(name: string, known: readonly string[], prefix = ''): string {
+  if (prefix === '' && PYTHON_CONTEXT_KEYWORDS.includes(name) && known.includes('configuration')) {
+    return "Python's context= is 'configuration' here: pass an @unitls/ssl-compat SSLContext's clientConfiguration(), or a TLSClientConfiguration";
+  }
   const close = closestName(name, known);
   if (close !== null) return `did you mean '${prefix}${close}'?`;
   return known.length === 0 ? 'it takes none' : `it takes ${known.map((k) => `'${prefix}${k}'`).join(', ')}`;

@@ -28,6 +28,17 @@ describe('closestName', () => {
     expect(unknownOptionMessage('maxLineLenght', ['maxLineLength'], 'limits.')).toBe("unknown option 'limits.maxLineLenght' (did you mean 'limits.maxLineLength'?)");
     expect(unknownOptionMessage('verbose', ['host', 'port'])).toBe("unknown option 'verbose' (it takes 'host', 'port')");
   });
+
+  it("Python's context= (ssl_context= for IMAP4_SSL) names configuration and how to get one from an SSLContext", () => {
+    for (const name of ['context', 'ssl_context', 'sslContext']) {
+      expect(unknownOptionMessage(name, [...KNOWN, 'configuration'])).toBe(
+        `unknown option '${name}' (Python's context= is 'configuration' here: pass an @unitls/ssl-compat SSLContext's clientConfiguration(), or a TLSClientConfiguration)`,
+      );
+    }
+    // Only where configuration is an option, and not for a nested object's name.
+    expect(unknownOptionMessage('context', KNOWN)).toBe(`unknown option 'context' (it takes ${KNOWN.map((k) => `'${k}'`).join(', ')})`);
+    expect(unknownOptionMessage('context', ['configuration'], 'limits.')).toBe("unknown option 'limits.context' (it takes 'limits.configuration')");
+  });
 });
 
 describe('checkClientOptions with names', () => {
