@@ -9,6 +9,13 @@ export interface ReadFlow {
   pause(): void;
   resume(): void;
   isPaused(): boolean;
+  /**
+   * True when every byte of the stream reaches the reader through {@link ChunkReader.deliver} (the
+   * owner takes them at the source, and the stream itself carries none but its end and errors): the
+   * reader then adds no 'data' listener (each event listened for is an entry in the emitter's table
+   * of listeners for the stream's life). Asked once, when the reader attaches.
+   */
+  deliversAll?(): boolean;
 }
 
 /**
@@ -137,7 +144,8 @@ export class ChunkReader {
     const first = attached.get(stream);
     if (first === undefined) {
       attached.set(stream, this);
-      stream.on('data', ChunkReader.#onData);
+      // Bytes the stream already holds come as 'data' once it resumes, whoever delivers the rest.
+      if (flow?.deliversAll?.() !== true || stream.readableLength > 0) stream.on('data', ChunkReader.#onData);
       ChunkReader.#listen(stream, 'end', ChunkReader.#onEnd, this.#outcome);
       ChunkReader.#listen(stream, 'error', ChunkReader.#onError, this.#outcome);
       ChunkReader.#listen(stream, 'close', ChunkReader.#onEnd, this.#outcome);
@@ -145,6 +153,8 @@ export class ChunkReader {
       let last = first;
       while (last.#next !== null) last = last.#next;
       last.#next = this;
+      // The first reader may have needed no 'data' listener; this one may.
+      if (!stream.rawListeners('data').includes(ChunkReader.#onData) && (flow?.deliversAll?.() !== true || stream.readableLength > 0)) stream.on('data', ChunkReader.#onData);
     }
     // A stream that finished before we came (an HTTP/2 204, say) will not say so again.
     if (stream.readableEnded || stream.destroyed) this.#ended = true;

@@ -98,6 +98,32 @@ describe('ChunkReader', () => {
     reader.detach();
   });
 
+  it("adds no 'data' listener when its ReadFlow delivers every byte (deliversAll), unless the stream already holds bytes; the end still comes", async () => {
+    const flow = { pause() {}, resume() {}, isPaused: () => false, deliversAll: () => true };
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream, 1024, flow);
+    // Before: a 'data' listener on every stream, one more entry in its table of listeners.
+    expect(stream.listenerCount('data')).toBe(0);
+    for (const event of ['end', 'error', 'close']) expect(stream.listenerCount(event), event).toBe(1);
+    reader.deliver(Buffer.from('direct'));
+    expect(Buffer.from(await reader.read(16)).toString()).toBe('direct');
+    // The stream still flows without a 'data' listener, so its end is emitted and heard.
+    const waiting = reader.read(4);
+    stream.end();
+    expect(await waiting).toHaveLength(0);
+    reader.detach();
+
+    // Bytes the stream holds when the reader attaches come as 'data': they are not lost.
+    const holding = new PassThrough();
+    holding.pause();
+    holding.write(Buffer.from('held'));
+    const late = new ChunkReader(holding, 1024, flow);
+    expect(holding.listenerCount('data')).toBe(1);
+    expect(Buffer.from(await late.read(16)).toString()).toBe('held');
+    late.detach();
+    expect(holding.listenerCount('data')).toBe(0);
+  });
+
   it('gives a waiting read every chunk delivered in the same turn, up to its size', async () => {
     const stream = new PassThrough();
     const reader = new ChunkReader(stream, 1024, {

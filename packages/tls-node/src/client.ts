@@ -23,6 +23,7 @@ import {
   type UpgradeOptions,
 } from '@unitls/tls-core';
 import { certificateVerdict, toTLSError } from './errors.js';
+import { forgetHandshakeOptions } from './handshake-options.js';
 import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
@@ -147,6 +148,9 @@ export class NodeClientContext implements ClientContext {
       'address' in over
         ? tlsConnect(() => tls.connect({ host: over.address.host, port: over.address.port, ...options }))
         : tlsOver(over.transport, (stream) => tls.connect({ socket: stream, ...options }));
+    // A deadline found passed once the handshake completed: the work of its last turn, the
+    // server's last flight checked (chain, then name) - verification.
+    let finished = false;
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -166,7 +170,10 @@ export class NodeClientContext implements ClientContext {
       // TCP errors (refused, unreachable) arrive on the transport, not the TLS socket (on the
       // TLS socket when node:tls connects by itself).
       transport?.on('error', fail);
+      // The only 'secureConnect' listener: none is left once the socket is made (its table of
+      // listeners is then made to fit, see listener-table.ts).
       socket.once('secureConnect', () => {
+        finished = true;
         socket.off('error', fail);
         socket.off('close', closed);
         transport?.off('error', fail);
@@ -181,6 +188,8 @@ export class NodeClientContext implements ClientContext {
             return;
           }
           dropHandshakeEndListener(socket);
+          // (Node itself: another runtime's node:tls may read more of its options later.)
+          if (directConnectSupported()) forgetHandshakeOptions(socket, 'client');
           const connected = connectedSocket(this, socket, end, peer, serverHostname);
           settled = true;
           resolve(connected);
@@ -192,10 +201,6 @@ export class NodeClientContext implements ClientContext {
     // When node:tls connects by itself the TCP connect is part of this wait: its 'connect' tells the phases apart.
     let tcpUp = transport !== null;
     if (!tcpUp) socket.once('connect', () => (tcpUp = true));
-    // A deadline found passed once the handshake completed: the work of its last turn, the
-    // server's last flight checked (chain, then name) - verification.
-    let finished = false;
-    socket.once('secureConnect', () => (finished = true));
     const site = {
       operation,
       get phase() {

@@ -218,6 +218,16 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     if (this.#handle !== undefined && canReadDirectly(this.#handle)) this.#reader = reader;
   }
 
+  /**
+   * ReadFlow: whether every record will reach the reader through {@link readDirectly}, none through
+   * node:tls's stream: direct reads are possible on this handle and known to hold in this process
+   * (the first record of a process is probed through the stream). The reader then needs no 'data'
+   * listener.
+   */
+  deliversAll(): boolean {
+    return this.#handle !== undefined && directReadsInUse() === true && canReadDirectly(this.#handle);
+  }
+
   /** Gives the records back to node:tls (close: what still comes is node:tls's to read or drop). */
   stopReadingDirectly(): void {
     if (this.#reader === null) return;

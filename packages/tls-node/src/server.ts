@@ -14,6 +14,7 @@ import {
 } from '@unitls/tls-core';
 import { NO_BUFFER_MESSAGE } from './client.js';
 import { certificateVerdict, toTLSError } from './errors.js';
+import { forgetHandshakeOptions } from './handshake-options.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { NOT_USER_CONSTRUCTED, NodeTLSSocket, connectedSocket, peerCertificate } from './socket.js';
@@ -121,21 +122,14 @@ export class NodeServerContext implements ServerContext {
 }
 
 /**
- * What node:tls still reads of a server socket's options once its handshake is done: `isServer`
- * (its error path, renegotiation's checks and debug lines). The rest (secure context, SNI and ALPN,
- * client certificates) was read during the handshake.
- */
-const OPTIONS_AFTER_HANDSHAKE: Readonly<{ isServer: true }> = Object.freeze({ isServer: true });
-
-/**
  * Drops what an idle server connection no longer needs of its handshake: node:tls's copy of the
- * options (shared {@link OPTIONS_AFTER_HANDSHAKE} instead) and the client's SNI name (read by
- * NodeListener only when the handshake fails; node:tls sets it again on a renegotiation). About
- * 100 bytes per connection that a tls.Server's connections keep too.
+ * options (see handshake-options.ts) and the client's SNI name (read by NodeListener only when the
+ * handshake fails; node:tls sets it again on a renegotiation). About 100 bytes per connection that
+ * a tls.Server's connections keep too.
  */
-function forgetHandshakeOptions(socket: tls.TLSSocket): void {
-  const internals = socket as unknown as { _tlsOptions?: object; servername?: string | null };
-  if (internals._tlsOptions !== undefined) internals._tlsOptions = OPTIONS_AFTER_HANDSHAKE;
+function forgetServerHandshake(socket: tls.TLSSocket): void {
+  forgetHandshakeOptions(socket, 'server');
+  const internals = socket as unknown as { servername?: string | null };
   if (typeof internals.servername === 'string') internals.servername = null;
 }
 
@@ -170,7 +164,7 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           // The public route (handing the socket to a never-listening tls.Server) rebuilds the
           // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
           (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
-          forgetHandshakeOptions(socket);
+          forgetServerHandshake(socket);
           resolve(connectedSocket(this.context, socket, end, peerCertificate(socket)));
         } else {
           reject(error);

@@ -26,6 +26,7 @@ import {
 import { cipherIdFromStandardName } from './ciphers.js';
 import { toTLSError } from './errors.js';
 import { KEEP_SESSION, NativeEnd, destroyAfterError, peerAddress, type SessionKeeper } from './native-end.js';
+import { compactListenerTable } from './listener-table.js';
 import { keepPeer, peerChain, peerDer, type KeptPeer } from './peer-certificate.js';
 import type { StreamEnd } from './transport.js';
 
@@ -121,6 +122,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     // session() reads node:tls's session when asked; the end tells this socket before node:tls
     // may let go of it (clients only: servers resume nobody, session() is null there).
     if (serverHostname !== null) end.keepSessionFor(this);
+    // Node itself (the native path): the handshake's listeners are gone, the reader's are there.
+    if (native !== undefined) compactListenerTable(socket);
   }
 
   /** The context this socket was made from. */
