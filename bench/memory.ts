@@ -1,6 +1,9 @@
 // Memory per idle TLS connection, client and server, each engine on both ends in two fresh child
 // processes: resident set size after two full GCs, before and after 1,000 connections that
-// finished their handshake (and got their session tickets) and stay open. Anchor: raw node:tls.
+// finished their handshake (and got their session tickets) and stay open. Anchor: raw node:tls,
+// its clients sharing one secure context as each unitls client context does (servers/tls-client.ts;
+// until session 10 each raw client built its own, ~15-30 KiB of RSS and 72 bytes of heap more per
+// connection than raw node:tls needs: the anchor was that much heavier).
 // Also per connection: the same RSS without V8's young generation (empty after a full GC, sized
 // per process by the recent allocation rate: see lib/resident.ts) and the live JavaScript heap.
 import { forkChild } from './lib/children.js';

@@ -83,10 +83,24 @@ export function serverConfiguration(certFile: string, keyFile: string): TLSServe
   return new TLSServerConfiguration({ certificateChain: [chain], ciphers: [AES_128_GCM] });
 }
 
+/**
+ * Where the raw node:tls anchor's secure context comes from: 'per-connection', the CA given to each
+ * tls.connect (node:tls then builds a context per connection: an OpenSSL SSL_CTX with its own trust
+ * store, ~15-30 KiB of RSS and a 72-byte object per idle connection), or 'shared', one
+ * tls.createSecureContext for every connection, as each unitls client context holds one (the memory
+ * benchmark's: the same options as the unitls clients, session 11).
+ */
+export type RawContext = 'per-connection' | 'shared';
+
 /** A function that opens one verified connection to 127.0.0.1:`port` (SNI localhost) on `engine`. */
-export function dialer(engine: Engine, port: number, caFile: string): () => Promise<Connection> {
+export function dialer(engine: Engine, port: number, caFile: string, rawContext: RawContext = 'per-connection'): () => Promise<Connection> {
   const ca = readFileSync(caFile);
-  if (engine === 'raw') return () => rawConnect(port, ca);
+  if (engine === 'raw') {
+    const options: tls.ConnectionOptions = { ca, ciphers: 'TLS_AES_128_GCM_SHA256' };
+    if (rawContext === 'per-connection') return () => rawConnect(port, options);
+    const shared = { secureContext: tls.createSecureContext(options) };
+    return () => rawConnect(port, shared);
+  }
   const context = clientContextFor(engine, new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(ca), ciphers: [AES_128_GCM] }));
   return async () => {
     const socket = await context.connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' });
@@ -106,8 +120,8 @@ export function dialer(engine: Engine, port: number, caFile: string): () => Prom
   };
 }
 
-async function rawConnect(port: number, ca: Buffer): Promise<Connection> {
-  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, ciphers: 'TLS_AES_128_GCM_SHA256' });
+async function rawConnect(port: number, options: tls.ConnectionOptions): Promise<Connection> {
+  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ...options });
   await once(socket, 'secureConnect');
   socket.pause();
   return {

@@ -10,7 +10,8 @@ import { preloadFor } from '../lib/preload.js';
 import { resident } from '../lib/resident.js';
 
 const [engine, port, caFile] = process.argv.slice(2) as [Engine, string, string];
-const connect = dialer(engine, Number(port), caFile);
+// The raw anchor shares one secure context, as a unitls client context does (see RawContext).
+const connect = dialer(engine, Number(port), caFile, 'shared');
 const held: Connection[] = [];
 
 async function open(n: number): Promise<void> {
