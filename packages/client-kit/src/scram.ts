@@ -7,7 +7,8 @@
  * @module
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import saslprep from '@mongodb-js/saslprep';
+import { createRequire } from 'node:module';
+import type Saslprep from '@mongodb-js/saslprep';
 import type { ErrorFamily } from './errors.js';
 import type { Credentials, SaslMechanism } from './sasl.js';
 
@@ -16,9 +17,20 @@ export const DEFAULT_MAX_SCRAM_ITERATIONS = 100_000;
 
 const GS2_HEADER = 'n,,';
 
+/**
+ * SASLprep (RFC 4013), loaded with the first SCRAM exchange, not with the import: its tables of
+ * code points take ~1.9 MB of the heap of every process that imports a mail or FTP client (SMTP,
+ * IMAP, POP3, FTP), and most never use SCRAM. That much in a small process's heap made V8 run a
+ * full mark-compact every ~15-25 MB of freshly received memory in FTPS downloads (issue #16,
+ * bench/RESULTS.md "FTPS download: the heap window"). It is a CommonJS package whose "require"
+ * export is the same build the ESM wrapper re-exports.
+ */
+let saslprep: typeof Saslprep | undefined;
+const loadSaslprep = (): typeof Saslprep => (saslprep ??= createRequire(import.meta.url)('@mongodb-js/saslprep') as typeof Saslprep);
+
 function prepare(what: string, value: string, errors: ErrorFamily): string {
   try {
-    return saslprep(value);
+    return loadSaslprep()(value);
   } catch (cause) {
     throw errors.usage(`the ${what} is not allowed by SASLprep (RFC 4013): ${(cause as Error).message}`);
   }
