@@ -29,12 +29,13 @@ export function forkChild<Ready>(name: string, args: string[]): Promise<Child<Re
 }
 
 /**
- * Forks the TypeScript module at `path` with tsx and `flags` (Node's own flags beside tsx);
+ * Forks the module at `path` (TypeScript through tsx, or `loader` 'plain': JavaScript as it is) with
+ * `flags` (Node's own flags);
  * resolves once it sent its first message. Its stdout goes to this process's stderr (stdout
  * carries the results' markdown). A request rejects if the child exits before it answers.
  */
-export async function forkModule<Ready>(path: string, args: string[], flags: string[] = []): Promise<Child<Ready>> {
-  const child: ChildProcess = fork(path, args, { execArgv: ['--import', 'tsx', ...flags], stdio: ['ignore', 2, 'inherit', 'ipc'] });
+export async function forkModule<Ready>(path: string, args: string[], flags: string[] = [], loader: 'tsx' | 'plain' = 'tsx'): Promise<Child<Ready>> {
+  const child: ChildProcess = fork(path, args, { execArgv: [...(loader === 'tsx' ? ['--import', 'tsx'] : []), ...flags], stdio: ['ignore', 2, 'inherit', 'ipc'] });
   const name = path.split('/').slice(-2).join('/');
   const exited = once(child, 'exit');
   const died = exited.then(([code, signal]) => Promise.reject(new Error(`${name} exited (${signal ?? code}) before it answered`)));

@@ -3,8 +3,9 @@
 // code and heap for the whole benchmark, and does each measured run when asked: set-up untimed,
 // the work clocked with the child's own process.cpuUsage(). No contender runs on a heap another
 // one grew, nor pays for another's garbage. Default Node flags (users run default Node).
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { forkModule, type Child } from './children.js';
+import { CHILD_LOADER, plainTwin } from './plain-child.js';
 import type { Sample } from './clock.js';
 import type { Contender } from './harness.js';
 
@@ -29,7 +30,8 @@ const MODE = process.env.BENCH_CLIENTS ?? 'own';
 if (!['own', 'shared', 'both'].includes(MODE)) throw new Error(`BENCH_CLIENTS=${MODE}: choose own, shared or both`);
 /** Where the Node client contenders run, for a run's note. */
 export const clientsNote = (): string =>
-  (MODE === 'own' ? 'every Node client contender in its own process' : `BENCH_CLIENTS=${MODE}`) + (FLAGS.length > 0 ? `, client flags ${FLAGS.join(' ')}` : '');
+  (MODE === 'own' ? `every Node client contender in its own process (${CHILD_LOADER === 'plain' ? 'plain JavaScript' : 'through tsx'})` : `BENCH_CLIENTS=${MODE}`) +
+  (FLAGS.length > 0 ? `, client flags ${FLAGS.join(' ')}` : '');
 
 /** A contender whose factory runs here, in the measuring process. */
 function shared(module: string, factory: string, params: unknown, row: { name: string; anchors?: string[] }): Contender {
@@ -57,7 +59,10 @@ export function contendersIn<M>(file: string) {
       ...row,
       ...twin,
       async run(units) {
-        child ??= forkModule<{ ready: true }>(CHILD, [module, factory, JSON.stringify(params)], FLAGS);
+        child ??=
+          CHILD_LOADER === 'plain'
+            ? forkModule<{ ready: true }>(plainTwin(CHILD), [pathToFileURL(plainTwin(fileURLToPath(module))).href, factory, JSON.stringify(params)], FLAGS, 'plain')
+            : forkModule<{ ready: true }>(CHILD, [module, factory, JSON.stringify(params)], FLAGS);
         const reply = await (await child).request<Reply>({ units });
         if ('error' in reply) throw new Error(reply.error);
         return reply.sample;
