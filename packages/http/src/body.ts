@@ -84,8 +84,15 @@ export function h2ErrorName(code: number): string {
  * is complete when its stream ended with NO_ERROR. `connectionFailure()` is what ended the
  * connection (a missing close_notify), if anything.
  */
-export function http2Verdict(stream: ClientHttp2Stream, session: ClientHttp2Session, connectionFailure: () => Error | null): BodyVerdict {
+export function http2Verdict(stream: ClientHttp2Stream, session: ClientHttp2Session, connectionFailure: () => Error | null, cancelled: () => boolean = () => false): BodyVerdict {
   return (error, received) => {
+    // The client's own CANCEL (the async iteration left early): not the server's reset, nor a truncation.
+    if (cancelled()) {
+      return new HTTPException(
+        `the response body cannot be read after its async iteration was left early (break or return()), which cancelled its HTTP/2 stream (after ${plural(received)})`,
+        'UNITLS_HTTP_STATE',
+      );
+    }
     const code = stream.rstCode;
     if (error === null && stream.readableEnded && (code === undefined || code === 0)) return null;
     // The client's own timeout, or its signal (node:http2 resets the stream with CANCEL then: not the server's doing).

@@ -195,6 +195,7 @@ export class HTTPSConnection extends HTTPConnection {
       });
       stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
       const maxHeaderSize = this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+      let cancelled = false;
       stream.once('response', (responseHeaders: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _flags: number, rawHeaders: string[]) => {
         // node:http2 applies maxHeaderListSize only once the server acknowledged the SETTINGS, so
         // not to the first streams of a connection: the same bound here, for every stream.
@@ -213,7 +214,12 @@ export class HTTPSConnection extends HTTPConnection {
             protocol: 'h2',
             headers: rest as Record<string, string | string[] | undefined>,
             stream,
-            verdict: http2Verdict(stream, session, () => failure.error),
+            verdict: http2Verdict(stream, session, () => failure.error, () => cancelled),
+            cancel: () => {
+              if (stream.readableEnded || stream.destroyed) return;
+              cancelled = true;
+              stream.close(http2.constants.NGHTTP2_CANCEL);
+            },
           }),
         );
       });

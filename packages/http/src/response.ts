@@ -51,6 +51,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   #source: BodySource | null;
   #reader: ChunkReader | null = null;
   readonly #verdict: BodyVerdict | undefined;
+  readonly #cancel: (() => void) | undefined;
   #received = 0;
 
   /**
@@ -66,6 +67,8 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     stream?: Readable;
     source?: BodySource;
     verdict?: BodyVerdict;
+    /** Ends the body early, for the iterator's `return()` (an HTTP/2 stream: RST_STREAM CANCEL). */
+    cancel?: () => void;
   }) {
     this.status = fields.status;
     this.reason = fields.reason;
@@ -75,6 +78,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     this.#stream = fields.stream ?? null;
     this.#source = fields.source ?? null;
     this.#verdict = fields.verdict;
+    this.#cancel = fields.cancel;
   }
 
   /** The body as a Node Readable (failing with the errors `read` raises). */
@@ -232,7 +236,9 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   /**
    * The body's chunks as they arrive (views of the received bytes), ending at the end of a complete
-   * body and throwing what {@link read} throws. Served as an async generator would serve them (in
+   * body and throwing what {@link read} throws. Leaving the loop early (`break`, `return()`) over
+   * HTTP/2 cancels the stream (RST_STREAM CANCEL): the rest of the body cannot be read then
+   * (HTTPException, code UNITLS_HTTP_STATE). Over HTTP/1.1 it can, until the next request. Served as an async generator would serve them (in
    * call order, one read at a time also with read() and readinto() calls made meanwhile, done for
    * good after an error or `return()`), without the generator's own promises and turns per chunk.
    */
@@ -293,6 +299,9 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
       // In turn with read() and readinto() too: one recv at a time on the connection.
       next: () => this.#inTurn(step),
       return: () => {
+        // Left early (break): an HTTP/2 stream would hold its window of data and a slot of the
+        // server's concurrent streams until the connection ends; Node's own iterator destroys its stream too.
+        if (!finished) this.#cancel?.();
         finished = true;
         return Promise.resolve(DONE);
       },
