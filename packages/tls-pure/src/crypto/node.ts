@@ -28,6 +28,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { NamedGroup, SignatureScheme } from '../codec/constants.js';
+import { releaseMemory } from './release.js';
 import { HASH_LENGTH, checkSealTarget, type Aead, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm, type HashState, type KeyExchange, type SigningKey } from './provider.js';
 import { hkdfExpandWithHmac } from './hkdf.js';
 import { hybridClient, hybridServer } from './hybrid.js';
@@ -126,6 +127,7 @@ class NodeAead implements Aead {
     const cipher = this.#cipherFor(nonce, additionalData, plaintext.length);
     const body = cipher.update(nonNull(plaintext));
     target.set(body, offset);
+    releaseMemory(body); // copied: freed now, never counted by a garbage collection (release.ts)
     const rest = cipher.final(); // empty for these AEADs, which encrypt as they go
     if (rest.length > 0) target.set(rest, offset + body.length);
     target.set(cipher.getAuthTag(), offset + plaintext.length);
