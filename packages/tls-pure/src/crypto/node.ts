@@ -158,6 +158,26 @@ class NodeAead implements Aead {
       return null;
     }
   }
+
+  /**
+   * {@link Aead.openInto}: node:crypto decrypts into fresh memory only, so the plaintext is copied
+   * to `target` once authenticated and that memory freed at once (release.ts). A record read by
+   * recv_into (decrypted in place in the incoming memory, then copied out) so costs one 16 KiB copy
+   * more than {@link open} and leaves no ArrayBuffer memory for the garbage collector to count.
+   * The ciphertext is read in full before anything is written, so `target` may be `ciphertext`.
+   */
+  openInto(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array, target: Uint8Array, offset: number): number {
+    const length = Math.max(0, ciphertext.length - this.tagLength);
+    if (!Number.isInteger(offset) || offset < 0 || offset + length > target.length) {
+      throw new RangeError(`openInto: ${length} bytes from offset ${offset} do not fit in a target of ${target.length} bytes`);
+    }
+    const plaintext = this.open(nonce, additionalData, ciphertext);
+    if (plaintext === null) return -1; // nothing written: no plaintext in target
+    const count = plaintext.length; // read before the release empties the view
+    target.set(plaintext, offset);
+    releaseMemory(plaintext);
+    return count;
+  }
 }
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');

@@ -63,7 +63,7 @@ export interface Aead {
    * (`ciphertext.length - tagLength` bytes) written into `target` from `offset` instead of fresh
    * memory, so a record read into the caller's buffer (`recv_into`) costs no ArrayBuffer. A
    * provider whose library takes an output buffer decrypts straight there; node:crypto, whose
-   * `update` returns fresh memory, leaves it out.
+   * `update` returns fresh memory, copies that in and frees it at once (no garbage left).
    *
    * Memory rules: the plaintext range must not overlap `ciphertext` (except exactly in place, when
    * the library allows it); `nonce`, `additionalData` and `ciphertext` are read during the call only.
