@@ -6,14 +6,17 @@
  * taken with the default 16 KiB bound (node:http2's own 64 KiB applied, and node:http2 applies a
  * SETTINGS_MAX_HEADER_LIST_SIZE only after the server acknowledged it, not to the first streams).
  * Pinned: silence after the headers, a server that never takes the request body, GOAWAY with an
- * error code mid-body, an interim 103: each a typed error or the response, no hang.
+ * error code mid-body, an interim 103: each a typed error or the response, no hang. In raw frames:
+ * a HEADERS frame followed by endless CONTINUATION frames (CVE-2024-27983's shape: node:http2
+ * refuses it after a few thousand), and a PUSH_PROMISE sent although push is disabled (a
+ * connection error; it was a pushed stream taken in silence while push was enabled).
  */
 import * as http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPException, HTTPSConnection, IncompleteRead } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
-import { scriptedH2Origin } from './scripted-origin.js';
+import { scriptedH2Origin, scriptedOrigin } from './scripted-origin.js';
 
 const stray: unknown[] = [];
 const onStray = (error: unknown) => stray.push(error);
@@ -28,6 +31,29 @@ afterAll(() => {
 });
 
 const BIG_HEADER = 'a'.repeat(60_000);
+
+/** One HTTP/2 frame (RFC 9113 §4.1): type, flags, stream ID, payload. */
+function frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+const [HEADERS, PUSH_PROMISE, SETTINGS, CONTINUATION] = [1, 5, 4, 9];
+const [END_STREAM, END_HEADERS, ACK] = [0x1, 0x4, 0x1];
+/** ':status: 200' from HPACK's static table (RFC 7541 Appendix A, index 8). */
+const STATUS_200 = Buffer.from([0x88]);
+
+/** An h2 origin speaking raw frames: its SETTINGS and the ACK of the client's, then `frames()` until the connection ends. */
+async function rawH2Origin(frames: () => Buffer | null) {
+  return scriptedOrigin(async (c) => {
+    c.tls.on('data', () => {});
+    await c.write(Buffer.concat([frame(SETTINGS, 0, 0), frame(SETTINGS, ACK, 0)]));
+    for (let next = frames(); next !== null && !c.tls.destroyed; next = frames()) await c.write(next);
+  }, ['h2']);
+}
 
 describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection over %s, a hostile HTTP/2 origin', (_, implementation) => {
   const connect = (port: number, options: { timeout?: number; maxHeaderSize?: number } = {}) =>
@@ -125,6 +151,38 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     expect(error).toBeInstanceOf(IncompleteRead);
     // node:http2 drops the data it still holds when the GOAWAY came in the same read (tls-openssl, tls-pure).
     expect((error as IncompleteRead).received).toBeLessThanOrEqual(1000);
+  });
+
+  it('a HEADERS frame followed by endless CONTINUATION frames: an HTTPException at once, not a hang', async () => {
+    let sent = 0;
+    const origin = await rawH2Origin(() => {
+      // Each batch: 50 CONTINUATION frames of one small field, none with END_HEADERS (up to 100,000 in all).
+      if (sent >= 100_000) return null;
+      const batch = sent === 0 ? [frame(HEADERS, 0, 1, STATUS_200)] : [];
+      for (let i = 0; i < 50; i++) batch.push(frame(CONTINUATION, 0, 1, Buffer.from([0x00, 3, 0x78, 0x2d, 0x61, 1, 0x62])));
+      sent += 50;
+      return Buffer.concat(batch);
+    });
+    await using connection = connect(origin.port, { timeout: 10_000 });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect((error as Error).message).toMatch(/Too many CONTINUATION frames/);
+  });
+
+  it('a PUSH_PROMISE although the client disabled push: an HTTPException (a protocol error), no pushed stream', async () => {
+    let step = 0;
+    const origin = await rawH2Origin(() => {
+      if (step++ > 0) return null;
+      // Promised stream 2: GET / over https (static table 2, 4, 7), then the response to stream 1.
+      const promise = Buffer.concat([Buffer.from([0, 0, 0, 2]), Buffer.from([0x82, 0x84, 0x87])]);
+      return Buffer.concat([frame(PUSH_PROMISE, END_HEADERS, 1, promise), frame(HEADERS, END_HEADERS | END_STREAM, 1, STATUS_200)]);
+    });
+    await using connection = connect(origin.port, { timeout: 10_000 });
+    connection.request('GET', '/');
+    const error = await connection.getresponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HTTPException);
+    expect(String((error as Error).message)).toMatch(/PROTOCOL_ERROR|Protocol error/i);
   });
 
   it('an interim 103 before the response is skipped', async () => {
