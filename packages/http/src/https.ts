@@ -193,7 +193,8 @@ export class HTTPSConnection extends HTTPConnection {
       stream.once('close', () => {
         if (--this.#activeStreams === 0) this.#refSession(false);
       });
-      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout)));
+      // A request body still on its way out (the server keeps its flow-control window shut) is the server taking none of it.
+      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout, body.length > 0 && !stream.writableFinished)));
       const maxHeaderSize = this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
       let cancelled = false;
       stream.once('response', (responseHeaders: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _flags: number, rawHeaders: string[]) => {
