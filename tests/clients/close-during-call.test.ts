@@ -103,4 +103,41 @@ describe('close() while a call is in progress', () => {
     });
   }
 
+  // POP3 and FTP keep weak references to their calls (client-kit InFlight); up to session 10 to the
+  // last 8 only (review 10): a call still waiting at close() that 8 later calls had pushed out
+  // rejected unhandled.
+  it('POP3 with PIPELINING: 12 capa() calls sent at once, close() while all wait: each rejects for its caller, none unhandled', async () => {
+    const server = await scripted(async (c) => {
+      c.write('+OK test ready\r\n');
+      await c.line(); // CAPA
+      c.write('+OK\r\nPIPELINING\r\n.\r\n');
+      while ((await c.line()) !== null); // the pipelined commands, answered never, until the client leaves
+    });
+    const pop = new POP3({ ...common, port: server.port });
+    await pop.connect();
+    await pop.capa();
+    const calls = Array.from({ length: 12 }, () => pop.capa());
+    await pop.close();
+    await settled();
+    const results = await Promise.allSettled(calls);
+    expect(unhandled).toEqual([]);
+    for (const result of results) expect(String((result as PromiseRejectedResult).reason)).toMatch(/closed by close\(\) while a call was in progress/);
+    await server.done();
+    expect(server.allClosed()).toBe(true);
+  });
+
+  it('FTP: a pwd() waiting, 11 more refused meanwhile (one reply awaited at a time), then close(): the waiting one rejects for its caller, not unhandled', async () => {
+    const server = await scripted(silentAfter('220 test ready\r\n'));
+    const ftp = new FTP({ host: common.host, port: server.port, timeout: common.timeout });
+    await ftp.connect();
+    const waiting = ftp.pwd();
+    for (let i = 0; i < 11; i++) await expect(ftp.pwd()).rejects.toThrow(/still awaited/);
+    await ftp.close();
+    await settled();
+    const [result] = await Promise.allSettled([waiting]);
+    expect(unhandled).toEqual([]);
+    expect(String((result as PromiseRejectedResult).reason)).toMatch(/closed by close\(\) while a call was in progress/);
+    await server.done();
+    expect(server.allClosed()).toBe(true);
+  });
 });

@@ -15,20 +15,24 @@
 const ignore = (): void => {};
 
 /**
- * How many calls a client without a gate keeps track of: the calls nested in the running one
- * (FTP's nlst → retrlines → ntransfercmd) and the few before, whose end is not observed.
+ * The size at which a client without a gate first sweeps its references to calls the collector
+ * took; the next sweep comes at twice what is left (amortised O(1) per call).
  */
-const RECENT_CALLS = 8;
+const SWEEP_AT = 8;
 
 /** The calls of one client that close() may end (see the module). */
 export class InFlight {
-  /** The caller's promises; a gate untracks each as it ends, {@link trackCalls} keeps the last few. */
+  /** The caller's promises; a gate untracks each as it ends. */
   readonly #calls = new Set<Promise<unknown>>();
   /**
    * The calls of a client without a gate, weakly: a running call is held by the connection it
-   * waits on, an ended one (and its result) is left to the collector. Oldest first.
+   * waits on, an ended one (and its result) is left to the collector. Every call is kept until
+   * collected, not only the last few: up to session 10 only the last 8 were, and a call still
+   * waiting at close() that later calls (POP3 pipelining, or calls refused at once) had pushed out
+   * rejected unhandled (review 10).
    */
   readonly #recent = new Set<WeakRef<Promise<unknown>>>();
+  #sweepAt = SWEEP_AT;
 
   /** Tracks a caller's promise until {@link untrack} (the caller knows when its call ends). */
   track(call: Promise<unknown>): void {
@@ -42,8 +46,16 @@ export class InFlight {
 
   /** Tracks a call whose end is not observed (attaching a handler would hide its failures). */
   recent(call: Promise<unknown>): void {
-    if (this.#recent.size >= RECENT_CALLS) this.#recent.delete(this.#recent.values().next().value!);
+    if (this.#recent.size >= this.#sweepAt) {
+      for (const ref of this.#recent) if (ref.deref() === undefined) this.#recent.delete(ref);
+      this.#sweepAt = Math.max(SWEEP_AT, 2 * this.#recent.size);
+    }
     this.#recent.add(new WeakRef(call));
+  }
+
+  /** How many calls are tracked now (both kinds; weak ones until swept), for tests and diagnostics. */
+  get size(): number {
+    return this.#calls.size + this.#recent.size;
   }
 
   /** close() is ending the running calls: their rejection is marked handled (see the module). */
