@@ -3,18 +3,22 @@
  * derivation (and, with update_requested, a reply), and the RFC leaves the bound to the
  * implementation. Every implementation must refuse a long run with a typed error and an
  * unexpected_message alert while a short run, and KeyUpdates with data between them, keep the
- * connection working. The bound is the same everywhere: 32 post-handshake handshake messages in a
- * row are taken, the 33rd ends the connection (tls-pure: maxEmptyRecords; tls-openssl:
+ * connection working. The bound is the same everywhere: 32 records of post-handshake handshake
+ * messages in a row are taken, the 33rd ends the connection (tls-pure: maxEmptyRecords; tls-openssl:
  * MAX_IDLE_HANDSHAKE_MESSAGES, counted in the addon, as OpenSSL 3.0 itself sets no bound: 20 000 in
- * a row were taken before). The flooding peer is tls-pure's, the only one whose TLSBuffer can send a
- * KeyUpdate on demand.
+ * a row were taken before). The unit is the record on both (session 11: tls-openssl counted
+ * messages, so 40 tickets packed in one record ended its connection and not tls-pure's). The
+ * flooding peer of the buffer cases is tls-pure's, the only one whose TLSBuffer can send a KeyUpdate
+ * on demand; the record cases below write raw records (tests/support/tls13-records.ts), TLS 1.3 and
+ * TLS 1.2, against every implementation.
  */
 import { describe, expect, it } from 'vitest';
-import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
+import { RENEGOTIATION_REFUSED, RaggedEOF, TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
 import { implementation as pure, type PureBuffer } from '@unitls/tls-pure';
 import { handshake, pump } from '../support/buffer-pair.js';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { conformanceImplementations as implementations } from './implementations.js';
+import { CONTENT, facingInjector, readToEnd, useTls13Injector, type InjectedRecord } from '../support/tls13-records.js';
 
 const withBuffers = implementations.filter((i) => i.features.buffer);
 const text = (s: string) => new TextEncoder().encode(s);
@@ -159,5 +163,134 @@ describe.each(withBuffers.map((i) => [i.name, i] as const))('KeyUpdate requests 
     const { serverRead, clientRead } = exchange(BOUND + 1);
     expect(String((serverRead as Error).message)).toMatch(/more than 32 .*in a row with no (application )?data/);
     expect(String((clientRead as Error).message)).toMatch(/unexpected.message/i);
+  });
+});
+
+// ---- The unit is the record: raw records on live connections (tests/support/tls13-records.ts) ----
+
+const start = useTls13Injector();
+const handshakeMessage = (type: number, body: Uint8Array) => Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
+/** A well-formed NewSessionTicket (RFC 8446 §4.6.1): lifetime, age_add, a 1-byte nonce, a 1-byte ticket, no extensions. */
+const ticket = (i: number) => handshakeMessage(4, Buffer.from([0, 0, 0, 60, 0, 0, 0, i & 0xff, 1, i & 0xff, 0, 1, 0xaa, 0, 0]));
+const handshakeRecord = (...messages: Buffer[]): InjectedRecord => ({ type: CONTENT.handshake, content: Buffer.concat(messages) });
+const DATA: InjectedRecord = { type: CONTENT.applicationData, content: Buffer.from('data') };
+/** The alert descriptions (RFC 8446 §6, RFC 5246 §7.2) a flood is answered with. */
+const UNEXPECTED_MESSAGE = 10;
+const INTERNAL_ERROR = 80;
+const NO_RENEGOTIATION = 100;
+
+/**
+ * The deviation of tls-node (not a TLSBuffer; node:tls gives no hook into the records it reads): it
+ * takes any number of post-handshake records in a row, so each case pins that it delivers the data.
+ */
+describe.each(implementations.map((i) => [i.name, i] as const))('post-handshake records in a row, counted by record (%s client)', (name, implementation) => {
+  it('40 NewSessionTickets packed in one record, then data: one record, the data is delivered (review 10: tls-openssl counted 40 messages and ended)', async () => {
+    await facingInjector(start, implementation, 'client', async (socket, injector) => {
+      injector.inject([handshakeRecord(...Array.from({ length: 40 }, (_, i) => ticket(i))), DATA], { end: true });
+      const { text, end } = await readToEnd(socket);
+      expect(text).toBe('data');
+      expect(end, String(end)).toBeInstanceOf(RaggedEOF);
+    });
+  });
+
+  it(`${BOUND} NewSessionTicket records (2 tickets in each), then data: delivered`, async () => {
+    await facingInjector(start, implementation, 'client', async (socket, injector) => {
+      injector.inject([...Array.from({ length: BOUND }, (_, i) => handshakeRecord(ticket(2 * i), ticket(2 * i + 1))), DATA], { end: true });
+      const { text, end } = await readToEnd(socket);
+      expect(text, String(end)).toBe('data');
+      expect(end, String(end)).toBeInstanceOf(RaggedEOF);
+    });
+  });
+
+  it(`${BOUND + 1} NewSessionTicket records, then data: the ${BOUND + 1}rd ends the connection with unexpected_message (tls-node: delivered)`, async () => {
+    await facingInjector(start, implementation, 'client', async (socket, injector) => {
+      injector.inject([...Array.from({ length: BOUND + 1 }, (_, i) => handshakeRecord(ticket(i))), DATA], { end: true });
+      const { text, end } = await readToEnd(socket);
+      if (name === 'node') {
+        expect({ text, end }).toEqual({ text: 'data', end: expect.any(RaggedEOF) });
+        return;
+      }
+      expect(text).toBe('');
+      expect(end, String(end)).toBeInstanceOf(TLSError);
+      expect(String(end)).toMatch(/more than 32 .*in a row with no (application )?data/);
+      expect((await injector.fatalAlert())?.content).toEqual(Buffer.from([2, UNEXPECTED_MESSAGE]));
+    });
+  });
+});
+
+/**
+ * TLS 1.2 has no KeyUpdate, but a peer can still send handshake records without end: HelloRequests
+ * to a client (each answered with a no_renegotiation warning, RFC 5246 §7.4.1.1), renegotiation
+ * ClientHellos to a server (the same answer). The same bound applies; the alert that ends the
+ * connection differs: tls-pure sends unexpected_message, tls-openssl internal_error (OpenSSL has no
+ * call to send an alert of our choosing: it answers the record the addon puts in place of the peer's
+ * input with internal_error under TLS 1.2). tls-node: a client answers every HelloRequest (no hook
+ * in node:tls); a server ends the connection at the 4th ClientHello, node:tls's own limit on
+ * renegotiations (tls.CLIENT_RENEG_LIMIT, ERR_TLS_SESSION_ATTACK: RENEGOTIATION_REFUSED).
+ */
+describe.each(implementations.map((i) => [i.name, i] as const))('a TLS 1.2 flood of handshake records (%s)', (name, implementation) => {
+  const alertFor = name === 'openssl' ? INTERNAL_ERROR : UNEXPECTED_MESSAGE;
+  const cases = [
+    ['client', 'HelloRequest', () => handshakeMessage(0, Buffer.alloc(0))],
+    ['server', 'ClientHello', () => handshakeMessage(1, Buffer.from([3, 3, ...Buffer.alloc(32), 0, 0, 2, 0xc0, 0x2b, 1, 0]))],
+  ] as const;
+
+  describe.each(cases)('as %s: %s records', (side, _, message) => {
+    const nodeServer = name === 'node' && side === 'server';
+    /** What a tls-node server does with either run: its own renegotiation limit ends the connection. */
+    const expectNodeLimit = ({ text, end }: { text: string; end: unknown }) => {
+      expect(text).toBe('');
+      expect(end, String(end)).toBeInstanceOf(TLSError);
+      expect((end as TLSError).message).toBe(RENEGOTIATION_REFUSED);
+    };
+
+    it(`${BOUND} in a row, then data: delivered${nodeServer ? ' (tls-node: refused at the 4th)' : ''}`, async () => {
+      await facingInjector(start, implementation, side, async (socket, injector) => {
+        injector.inject([...Array.from({ length: BOUND }, () => handshakeRecord(message())), DATA], { end: true });
+        const { text, end } = await readToEnd(socket);
+        if (nodeServer) return expectNodeLimit({ text, end });
+        expect(text, String(end)).toBe('data');
+      }, 'TLSv1.2');
+    });
+
+    it(`${BOUND + 1} in a row, then data: a TLSError naming the flood, the alert ${name === 'openssl' ? 'internal_error' : 'unexpected_message'} (tls-node: ${nodeServer ? 'refused at the 4th' : 'delivered'})`, async () => {
+      await facingInjector(start, implementation, side, async (socket, injector) => {
+        injector.inject([...Array.from({ length: BOUND + 1 }, () => handshakeRecord(message())), DATA], { end: true });
+        const { text, end } = await readToEnd(socket);
+        if (nodeServer) return expectNodeLimit({ text, end });
+        if (name === 'node') {
+          expect(text, String(end)).toBe('data');
+          return;
+        }
+        expect(text).toBe('');
+        expect(end, String(end)).toBeInstanceOf(TLSError);
+        expect(String(end)).toMatch(/more than 32 .*in a row with no (application )?data/);
+        expect((await injector.fatalAlert())?.content).toEqual(Buffer.from([2, alertFor]));
+      }, 'TLSv1.2');
+    });
+  });
+
+  // tls-openssl sees a TLS 1.2 record's type in its header, before OpenSSL reads its body: the
+  // refusal must go after that body, also when the body has not all arrived yet.
+  it(`as client: the ${BOUND + 1}rd HelloRequest record cut inside its body, the rest (and data) sent once the ${BOUND} before it were answered: the same end`, async () => {
+    await facingInjector(start, implementation, 'client', async (socket, injector) => {
+      const records = [...Array.from({ length: BOUND + 1 }, () => handshakeRecord(handshakeMessage(0, Buffer.alloc(0)))), DATA];
+      const sealed = injector.seal(records);
+      const recordSize = 5 + 8 + 4 + 16; // header, explicit nonce, HelloRequest, tag
+      const cut = BOUND * recordSize + 5 + 6;
+      const reading = readToEnd(socket);
+      injector.write(sealed.subarray(0, cut));
+      const answered = (received: readonly { type: number; content: Buffer }[]) => received.filter((r) => r.type === CONTENT.alert && r.content[1] === NO_RENEGOTIATION).length >= BOUND;
+      expect(await injector.until(answered)).toBe(true);
+      injector.write(sealed.subarray(cut), { end: true });
+      const { text, end } = await reading;
+      if (name === 'node') {
+        expect(text, String(end)).toBe('data');
+        return;
+      }
+      expect(text).toBe('');
+      expect(String(end)).toMatch(/more than 32 .*in a row with no (application )?data/);
+      expect((await injector.fatalAlert())?.content).toEqual(Buffer.from([2, alertFor]));
+    }, 'TLSv1.2');
   });
 });

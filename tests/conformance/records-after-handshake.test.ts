@@ -25,8 +25,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF, TLSError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementations } from './implementations.js';
-import { clientConfig, serverConfig } from '../support/fixtures.js';
-import { CONTENT, useTls13Injector, type InjectedRecord } from '../support/tls13-records.js';
+import { CONTENT, facingInjector, readToEnd, useTls13Injector, type InjectedRecord } from '../support/tls13-records.js';
 
 const start = useTls13Injector();
 const bytes = (...values: number[]) => Buffer.from(values);
@@ -53,47 +52,9 @@ const CASES: ReadonlyArray<[name: string, records: InjectedRecord[], verdict: Ve
   ['5000 empty application data records', [...Array.from({ length: 5000 }, () => ({ type: CONTENT.applicationData, content: Buffer.alloc(0) })), EVIL], 'TLSError'],
 ];
 
-/** Everything recv yields until the end, and how it ended. */
-async function readToEnd(socket: TLSSocket): Promise<{ text: string; end: unknown }> {
-  let text = '';
-  for (;;) {
-    try {
-      const chunk = await socket.recv(100);
-      if (chunk.length === 0) return { text, end: 'clean end' };
-      text += Buffer.from(chunk).toString('latin1');
-    } catch (error) {
-      return { text, end: error };
-    }
-  }
-}
-
 /** Runs `body` with the implementation's socket facing the injector, as client or as server. */
-async function facing(implementation: TLSImplementation, side: 'client' | 'server', body: (socket: TLSSocket, inject: (records: InjectedRecord[], options?: { end?: boolean }) => void) => Promise<void>): Promise<void> {
-  if (side === 'client') {
-    const injector = await start('server');
-    const socket = await new implementation.clientContext(clientConfig()).connect({ host: '127.0.0.1', port: injector.port }, { serverHostname: 'localhost' });
-    try {
-      expect(Buffer.from(await socket.recv(1)).toString()).toBe('A');
-      await body(socket, (records, options) => injector.inject(records, options));
-    } finally {
-      await socket.close(true);
-    }
-    return;
-  }
-  const listener = await new implementation.serverContext(serverConfig()).connect({ host: '127.0.0.1', port: 0 });
-  try {
-    const accepted = listener.accept();
-    const injector = await start('client', listener.getsockname()!.port);
-    const [socket] = await accepted;
-    try {
-      expect(Buffer.from(await socket.recv(1)).toString()).toBe('A');
-      await body(socket, (records, options) => injector.inject(records, options));
-    } finally {
-      await socket.close(true);
-    }
-  } finally {
-    await listener.close();
-  }
+function facing(implementation: TLSImplementation, side: 'client' | 'server', body: (socket: TLSSocket, inject: (records: InjectedRecord[], options?: { end?: boolean }) => void) => Promise<void>): Promise<void> {
+  return facingInjector(start, implementation, side, (socket, injector) => body(socket, (records, options) => injector.inject(records, options)));
 }
 
 describe.each(implementations.map((i) => [i.name, i] as const))('%s', (name, implementation) => {

@@ -24,7 +24,7 @@
  * the addon exports it as `abi` and loadAddon refuses a build whose number differs, so a build from
  * other C under the same export names (a checkout pulled without rebuilding) fails at load with the
  * rebuild command instead of misbehaving. Bump it with every change to native/. */
-#define ADDON_ABI 2
+#define ADDON_ABI 3
 
 /* The first field of both wrapped structs: napi_unwrap alone then tells a connection from a context
  * (args_of), without the costlier type-tag lookup on every call (issue #16: per-call cost). */
@@ -53,11 +53,14 @@ typedef struct {
   napi_ref deferred_error;
   X509 *refused_leaf; /* the leaf of a chain verification refused (its names go in the error), or NULL */
   int failed;         /* an OpenSSL call failed for good: reads are no longer known to want input */
-  /* The bound on post-handshake messages (connection.c's on_message): */
-  bool peer_finished;     /* the peer's Finished was read: its handshake messages since are post-handshake */
-  unsigned idle_messages; /* post-handshake handshake messages read since the last application data returned */
-  bool flooded;           /* more than MAX_IDLE_HANDSHAKE_MESSAGES in a row: the connection is ended */
-  unsigned char flood_type; /* the handshake message type that passed the bound */
+  /* The bound on post-handshake handshake records (connection.c's on_message): */
+  bool peer_finished;       /* the peer's Finished was read: its handshake records since are post-handshake */
+  unsigned idle_records;    /* the peer's post-handshake handshake records read since the last application data returned */
+  bool flooded;             /* more than MAX_IDLE_HANDSHAKE_MESSAGES records in a row: the connection is ended */
+  bool flood_named;         /* flood_type is the first handshake message of the record that passed the bound */
+  unsigned char flood_type; /* that message's type */
+  size_t refusal_due;       /* bytes of the peer's input OpenSSL reads before REFUSAL_RECORD (the rest of that record) */
+  bool refusal_queued;      /* REFUSAL_RECORD is in the incoming queue: input fed after it is dropped */
 } Connection;
 
 /* What every connection call leaves in the shared state array (src/addon.ts State) for the

@@ -206,6 +206,31 @@ size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len) {
   return total;
 }
 
+void chunk_bio_truncate(BIO *bio, size_t keep) {
+  Queue *queue = queue_of(bio);
+  if (keep >= queue->pending) return;
+  if (keep == 0) {
+    queue_clear(queue);
+    return;
+  }
+  Chunk *last = queue->head;
+  size_t held = last->end - last->start;
+  while (held < keep) {
+    last = last->next;
+    held += last->end - last->start;
+  }
+  last->end -= held - keep; /* a borrowed chunk gets no room from this: room_of gives it none */
+  Chunk *rest = last->next;
+  last->next = NULL;
+  queue->tail = last;
+  queue->pending = keep;
+  while (rest != NULL) {
+    Chunk *next = rest->next;
+    chunk_free(rest);
+    rest = next;
+  }
+}
+
 size_t chunk_bio_pending(BIO *bio) { return queue_of(bio)->pending; }
 
 void chunk_bio_set_eof(BIO *bio) { queue_of(bio)->eof = 1; }

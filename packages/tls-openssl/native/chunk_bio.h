@@ -41,6 +41,9 @@ void *chunk_bio_lend(BIO *bio, unsigned char *mem, size_t size);
  * error queued when out of memory: then they are lost). */
 size_t chunk_bio_unlend(BIO *bio, void *lent, int keep, int *ok);
 
+/* Keeps the first `keep` bytes held and drops the rest (nothing when fewer are held). */
+void chunk_bio_truncate(BIO *bio, size_t keep);
+
 /* Moves up to `len` bytes to `out`; returns how many. */
 size_t chunk_bio_take(BIO *bio, unsigned char *out, size_t len);
 

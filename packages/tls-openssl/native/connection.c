@@ -47,40 +47,72 @@ static int configure_client(SSL *ssl, const char *host, bool is_ip, const unsign
   return 1;
 }
 
-/* ---------- the bound on post-handshake messages ---------- */
+/* ---------- the bound on post-handshake handshake records ---------- */
 
 /* What OpenSSL reads in place of the peer's next record once a flood is seen: a record header of
  * type handshake. TLS 1.3 encrypts every record under an outer type of application_data, so OpenSSL
  * refuses this one at its header (SSL_R_BAD_RECORD_TYPE) and sends a fatal unexpected_message alert:
  * OpenSSL has no public call to send an alert of our choosing, and this is the alert RFC 8446 asks
- * for. Under TLS 1.2 OpenSSL answers that record with a fatal internal_error alert instead (review 10
- * wrote these 5 bytes into live TLS 1.2 connections, AES-GCM and ChaCha20: "internal error" both
- * times; no TLS 1.2 flood test here). */
+ * for. Under TLS 1.2 OpenSSL answers that record with a fatal internal_error alert instead (an empty
+ * record fails its AEAD length check: tests/conformance/key-update-flood, "a TLS 1.2 flood"). */
 static const unsigned char REFUSAL_RECORD[] = {SSL3_RT_HANDSHAKE, 3, 3, 0, 0};
 
-/* OpenSSL's message callback, for every record header and handshake message read or written.
- * After the peer's Finished, each handshake message it sends (KeyUpdate, NewSessionTicket, ...)
- * counts until application data is returned (read_into); the one past
- * MAX_IDLE_HANDSHAKE_MESSAGES ends the connection. The callback cannot stop OpenSSL processing that
- * message, so it replaces the input that follows: the next record OpenSSL reads is REFUSAL_RECORD,
- * the call fails there, and status_of reports the flood. */
-static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
-  (void)version;
-  (void)ssl;
-  Connection *c = arg;
-  if (write_p || content_type != SSL3_RT_HANDSHAKE || len == 0 || c->flooded) return;
-  unsigned char type = *(const unsigned char *)buf;
-  if (!c->peer_finished) {
-    c->peer_finished = type == SSL3_MT_FINISHED;
+/* Drops the peer's input past the record that passed the bound, as far as it has arrived, and puts
+ * REFUSAL_RECORD there; when part of that record is still to come, feeds keep that much and queue
+ * the refusal after it (flooded_feed). Out of memory, no refusal: the call still fails with the
+ * flood, without the alert. */
+static void queue_refusal(Connection *c) {
+  size_t pending = chunk_bio_pending(c->rbio);
+  if (pending < c->refusal_due) {
+    c->refusal_due -= pending;
     return;
   }
-  if (++c->idle_messages <= MAX_IDLE_HANDSHAKE_MESSAGES) return;
-  c->flooded = true;
-  c->flood_type = type;
-  /* The rest of the peer's input will never be read: dropped, and the refusal put in its place
-   * (out of memory, nothing is read and the call still fails with the flood, without the alert). */
-  (void)BIO_reset(c->rbio);
+  chunk_bio_truncate(c->rbio, c->refusal_due);
+  c->refusal_due = 0;
+  c->refusal_queued = true;
   (void)chunk_bio_append(c->rbio, REFUSAL_RECORD, sizeof REFUSAL_RECORD);
+}
+
+/* OpenSSL's message callback, for every record header and handshake message read or written.
+ * After the peer's Finished, each record of the peer's holding handshake data (KeyUpdate,
+ * NewSessionTicket, HelloRequest, ...) counts until application data is returned (read_into); the
+ * one past MAX_IDLE_HANDSHAKE_MESSAGES ends the connection. Records, as tls-pure counts: TLS 1.3
+ * names a record's type once decrypted (SSL3_RT_INNER_CONTENT_TYPE, its body read), TLS 1.2 in its
+ * header (SSL3_RT_HEADER, before its body is read: that many more bytes stay). The callback cannot
+ * stop OpenSSL processing that record, so it replaces the input that follows: the next record
+ * OpenSSL reads is REFUSAL_RECORD, the call fails there, and status_of reports the flood. */
+static void on_message(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl, void *arg) {
+  (void)version;
+  Connection *c = arg;
+  if (write_p || len == 0) return;
+  const unsigned char *bytes = buf;
+  if (content_type == SSL3_RT_HANDSHAKE) {
+    if (!c->peer_finished) c->peer_finished = bytes[0] == SSL3_MT_FINISHED;
+    else if (c->flooded && !c->flood_named) {
+      c->flood_type = bytes[0];
+      c->flood_named = true;
+    }
+    return;
+  }
+  if (!c->peer_finished || c->flooded) return;
+  size_t body_unread;
+  if (content_type == SSL3_RT_INNER_CONTENT_TYPE) body_unread = 0;
+  else if (content_type == SSL3_RT_HEADER && len >= SSL3_RT_HEADER_LENGTH && SSL_version(ssl) != TLS1_3_VERSION) body_unread = ((size_t)bytes[3] << 8) | bytes[4];
+  else return;
+  if (bytes[0] != SSL3_RT_HANDSHAKE || ++c->idle_records <= MAX_IDLE_HANDSHAKE_MESSAGES) return;
+  c->flooded = true;
+  c->refusal_due = body_unread;
+  queue_refusal(c);
+}
+
+/* Input fed after a flood: what completes the record that passed the bound is kept, REFUSAL_RECORD
+ * queued after it, the rest dropped (OpenSSL will never read it). */
+static bool flooded_feed(Connection *c, const unsigned char *data, size_t len) {
+  if (c->refusal_queued) return true;
+  size_t take = len < c->refusal_due ? len : c->refusal_due;
+  if (!chunk_bio_append(c->rbio, data, take)) return false;
+  queue_refusal(c);
+  return true;
 }
 
 static const char *message_name(unsigned char type) {
@@ -101,10 +133,10 @@ static const char *message_name(unsigned char type) {
 /* The error of a connection ended by a flood (code UNITLS_HANDSHAKE_FLOOD; `reason` says what
  * happened, for the TypeScript message); NULL with an exception pending when it cannot be built. */
 static napi_value flood_error(napi_env env, Connection *c, const char *what) {
-  const char *name = message_name(c->flood_type);
+  const char *name = c->flood_named ? message_name(c->flood_type) : "handshake message";
   char reason[320], message[400];
   snprintf(reason, sizeof reason,
-           "a %s flood: the peer sent more than %d post-handshake handshake messages in a row with no application data (the last: a %s); the connection is ended with a fatal %s alert",
+           "a %s flood: the peer sent more than %d records of post-handshake handshake messages in a row with no application data (the last: a %s); the connection is ended with a fatal %s alert",
            name, MAX_IDLE_HANDSHAKE_MESSAGES, name, SSL_version(c->ssl) == TLS1_3_VERSION ? "unexpected_message" : "internal_error");
   snprintf(message, sizeof message, "%s: %s", what, reason);
   napi_value error, code, text, reason_value;
@@ -231,10 +263,12 @@ static int classify(Connection *c, int ret) {
   }
 }
 
-/* The status of a failed call, or -1 with the failure thrown. After a flood every call fails
- * with it, whatever OpenSSL says (its reason is the refusal record's). */
+/* The status of a failed call, or -1 with the failure thrown. Once a flood's refusal is queued
+ * every call fails with the flood, whatever OpenSSL says (its reason is the refusal record's);
+ * before (the record that passed the bound has not all arrived) OpenSSL's status stands, so the
+ * caller feeds the rest and OpenSSL reaches the refusal and sends its alert. */
 static int status_of(napi_env env, Connection *c, int ret, const char *what) {
-  int status = c->flooded ? -1 : classify(c, ret);
+  int status = c->refusal_queued ? -1 : classify(c, ret);
   if (status < 0) {
     c->failed = 1;
     if (!c->flooded) {
@@ -268,7 +302,7 @@ napi_value do_handshake(napi_env env, napi_callback_info info) {
 /* After a read that returned data met a final condition: keep it for the next read, so neither
  * the data nor the reason is lost. False with an exception pending when it cannot be kept. */
 static bool defer(napi_env env, Connection *c) {
-  int status = c->flooded ? -1 : classify(c, 0);
+  int status = c->refusal_queued ? -1 : classify(c, 0);
   if (status == WANT_READ || status == WANT_WRITE || status == ZERO_RETURN) return true; /* OpenSSL says so again */
   if (status == EOF_RAGGED) {
     c->deferred_status = EOF_RAGGED;
@@ -314,7 +348,7 @@ napi_value read_into(napi_env env, napi_callback_info info) {
   for (;;) {
     size_t got = 0;
     if (SSL_read_ex(c->ssl, target + total, length - total, &got) == 1) {
-      c->idle_messages = 0; /* application data: a run of post-handshake messages ends (on_message) */
+      c->idle_records = 0; /* application data: a run of post-handshake handshake records ends (on_message) */
       total += got;
       if (all && total < length) continue;
       break;
@@ -455,8 +489,12 @@ static napi_value feed_with(napi_env env, napi_callback_info info, bool borrow) 
   unsigned char *data;
   size_t len;
   if (!bytes_arg(env, argv[0], "the incoming data", &data, &len)) return NULL;
-  bool fits = len <= INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio);
-  if (fits && len > 0 && !store_incoming(env, c, argv[0], data, len, borrow)) return NULL;
+  bool fits = c->flooded || len <= INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio);
+  if (c->flooded && !flooded_feed(c, data, len)) {
+    throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+    return NULL;
+  }
+  if (!c->flooded && fits && len > 0 && !store_incoming(env, c, argv[0], data, len, borrow)) return NULL;
   napi_value result;
   CHECK(napi_get_boolean(env, fits, &result));
   return result;
@@ -478,6 +516,13 @@ napi_value feed_some(napi_env env, napi_callback_info info) {
   unsigned char *data;
   size_t len;
   if (!bytes_arg(env, argv[0], "the incoming data", &data, &len)) return NULL;
+  if (c->flooded) {
+    if (!flooded_feed(c, data, len)) {
+      throw_openssl(env, "cannot buffer incoming data", X509_V_OK);
+      return NULL;
+    }
+    return int_value(env, (int64_t)len);
+  }
   size_t room = INCOMING_BUFFER_LIMIT - chunk_bio_pending(c->rbio);
   size_t take = len < room ? len : room;
   if (take > 0 && !chunk_bio_append(c->rbio, data, take)) {

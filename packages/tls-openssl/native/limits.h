@@ -35,11 +35,13 @@
 #define MAX_RECORD_PLAINTEXT (16 * 1024)
 #define MAX_RECORD_OVERHEAD 64
 
-/* Post-handshake handshake messages (KeyUpdate, NewSessionTicket, any other the peer sends after its
- * Finished) a peer may send in a row with no application data between them: the
- * next one ends the connection (connection.c's on_message). RFC 8446 4.6.3 leaves the bound on
- * KeyUpdates to the implementation and OpenSSL 3.0 sets none, so a peer could make us derive keys,
- * and answer its requests, without end. tls-pure's maxEmptyRecords is the same number. */
+/* Records of post-handshake handshake messages (KeyUpdate, NewSessionTicket, HelloRequest, any
+ * other the peer sends after its Finished) a peer may send in a row with no application data between
+ * them: the next such record ends the connection (connection.c's on_message). Records, not messages:
+ * tls-pure's maxEmptyRecords, the same number, counts records, so both take the same input (40
+ * tickets packed in one record count once). RFC 8446 4.6.3 leaves the bound on KeyUpdates to the
+ * implementation and OpenSSL 3.0 sets none, so a peer could make us derive keys, and answer its
+ * requests, without end. (The name says messages: it is exported under it.) */
 #define MAX_IDLE_HANDSHAKE_MESSAGES 32
 
 /* Inputs at least this large are kept by reference (feedOwned) rather than copied. */

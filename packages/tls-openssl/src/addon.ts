@@ -78,7 +78,7 @@ void everyExportListed;
  * number: a build whose C changed under the same export names passes the export check, and would
  * misbehave instead of failing.
  */
-export const ADDON_ABI = 2;
+export const ADDON_ABI = 3;
 
 export interface NativeContextOptions {
   minVersion: number;

@@ -42,10 +42,12 @@ export const OUTGOING_BUFFER_LIMIT: number = addon.outgoingBufferLimit;
 export const MAX_CERTIFICATE_CHAINS: number = addon.maxChains;
 
 /**
- * Post-handshake handshake messages (KeyUpdate, NewSessionTicket, ...) the peer
- * may send in a row with no application data between them; the next one ends the connection with a
- * TLSError naming the flood and, under TLS 1.3, an unexpected_message alert (RFC 8446 4.6.3 leaves
- * the bound to the implementation; OpenSSL 3.0 sets none). tls-pure's maxEmptyRecords is the same.
+ * Records of post-handshake handshake messages (KeyUpdate, NewSessionTicket, TLS 1.2 HelloRequest or
+ * renegotiation ClientHello, ...) the peer may send in a row with no application data between them;
+ * the next such record ends the connection with a TLSError naming the flood and a fatal alert,
+ * unexpected_message (TLS 1.3) or internal_error (TLS 1.2) (RFC 8446 4.6.3 leaves the bound to the
+ * implementation; OpenSSL 3.0 sets none). Records, not messages (the name is older): tls-pure's
+ * maxEmptyRecords is the same number of the same unit.
  */
 export const MAX_IDLE_HANDSHAKE_MESSAGES: number = addon.maxIdleHandshakeMessages;
 
