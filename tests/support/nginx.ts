@@ -18,8 +18,11 @@ export interface Nginx {
   dir: string;
   /** Static files served, by path without the leading slash. */
   www: string;
-  /** `limited`: h2 and http/1.1, each connection serving at most `requestsPerConnection` requests (when asked for). */
-  ports: { http: number; h2: number; h1: number; mtls: number; limited?: number };
+  /**
+   * `limited`: h2 and http/1.1, each connection serving at most `requestsPerConnection` requests (when asked for);
+   * `streams`: h2 and http/1.1 with SETTINGS_MAX_CONCURRENT_STREAMS `maxConcurrentStreams` (when asked for).
+   */
+  ports: { http: number; h2: number; h1: number; mtls: number; limited?: number; streams?: number };
   /**
    * The requests the `limited` port served, one "<connection number> <method> <uri>" line each
    * (nginx's access log, written as each request ends); empty without `requestsPerConnection`.
@@ -40,6 +43,8 @@ export interface NginxOptions {
    * over HTTP/2 nginx then sends GOAWAY with the last stream it took and skips later streams.
    */
   requestsPerConnection?: number;
+  /** Adds the `streams` port, whose HTTP/2 connections take this many streams at once (http2_max_concurrent_streams). */
+  maxConcurrentStreams?: number;
 }
 
 /** Why nginx cannot run here, or null when it can. */
@@ -64,22 +69,33 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     chmodSync(join(www, name), 0o644);
   }
   const limit = options.requestsPerConnection;
-  const ports = { http: await freePort(), h2: await freePort(), h1: await freePort(), mtls: await freePort(), ...(limit === undefined ? {} : { limited: await freePort() }) };
+  const streams = options.maxConcurrentStreams;
+  const ports = {
+    http: await freePort(),
+    h2: await freePort(),
+    h1: await freePort(),
+    mtls: await freePort(),
+    ...(limit === undefined ? {} : { limited: await freePort() }),
+    ...(streams === undefined ? {} : { streams: await freePort() }),
+  };
   const common = `
     location = /hello    { return 200 "hello $server_protocol $ssl_protocol\\n"; }
     location = /redirect { return 302 /hello; }
     location = /method   { return 200 "$request_method $content_length\\n"; }
     location = /headers  { add_header X-Multi one; add_header X-Multi two; return 204; }`;
-  const limitedLog = join(dir, 'logs', 'limited.log');
-  const limited =
-    ports.limited === undefined
+  /** An h2 + http/1.1 server block on `port` with `directives`, or nothing without a port. */
+  const extraServer = (port: number | undefined, directives: string) =>
+    port === undefined
       ? ''
       : `
   server {
-    listen 127.0.0.1:${ports.limited} ssl http2;
-    keepalive_requests ${limit};
-    access_log ${limitedLog} counted;${common}
+    listen 127.0.0.1:${port} ssl http2;
+    ${directives}${common}
   }`;
+  const limitedLog = join(dir, 'logs', 'limited.log');
+  const limited = extraServer(ports.limited, `keepalive_requests ${limit};
+    access_log ${limitedLog} counted;`);
+  const streamsServer = extraServer(ports.streams, `http2_max_concurrent_streams ${streams};`);
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
@@ -119,7 +135,7 @@ http {
       if ($ssl_client_verify != SUCCESS) { return 403 "no client certificate: $ssl_client_verify\\n"; }
       return 200 "hello $ssl_client_s_dn\\n";
     }
-  }${limited}
+  }${limited}${streamsServer}
 }
 `,
   );
