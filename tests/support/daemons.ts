@@ -11,6 +11,22 @@ import { createServer } from 'node:net';
 const DAEMON_PORTS = { first: 20000, count: 12768 } as const;
 const handedOut = new Set<number>();
 
+/**
+ * The slice of DAEMON_PORTS this process draws from. Test files run in parallel (the root
+ * vitest.config.ts's maxWorkers), each in its own process with its own `handedOut`; vitest gives each
+ * running file a distinct VITEST_POOL_ID (1..maxWorkers), so each worker slot draws from its own
+ * slice and two files starting daemons at the same moment can never both probe one port free and
+ * then race to bind it (798 ports each; a file takes at most ~10). Slots above 16 share slices again.
+ * Outside vitest (bench, scripts) the whole range.
+ */
+const SLICES = 16;
+function daemonPorts(): { first: number; count: number } {
+  const id = Number(process.env['VITEST_POOL_ID']);
+  if (!Number.isInteger(id) || id < 1) return DAEMON_PORTS;
+  const count = Math.floor(DAEMON_PORTS.count / SLICES);
+  return { first: DAEMON_PORTS.first + ((id - 1) % SLICES) * count, count };
+}
+
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer().listen(port, '127.0.0.1');
@@ -21,13 +37,14 @@ function bindable(port: number): Promise<boolean> {
 
 /** A TCP port free on 127.0.0.1 at the time of asking, for a daemon to bind (see DAEMON_PORTS). */
 export async function freePort(): Promise<number> {
+  const range = daemonPorts();
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = DAEMON_PORTS.first + Math.floor(Math.random() * DAEMON_PORTS.count);
+    const port = range.first + Math.floor(Math.random() * range.count);
     if (handedOut.has(port) || !(await bindable(port))) continue;
     handedOut.add(port);
     return port;
   }
-  throw new Error(`no free TCP port in ${DAEMON_PORTS.first}-${DAEMON_PORTS.first + DAEMON_PORTS.count - 1} on 127.0.0.1 after 200 tries`);
+  throw new Error(`no free TCP port in ${range.first}-${range.first + range.count - 1} on 127.0.0.1 after 200 tries`);
 }
 
 /** Resolves once something listens on 127.0.0.1:`port` (polls; daemons give no other signal). */
