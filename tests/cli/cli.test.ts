@@ -74,37 +74,45 @@ describe('the unitls command', () => {
     expect(new Set([...options.matchAll(/`--([a-z]+)/g)].map((m) => m[1]))).toEqual(new Set(listed.keys()));
   });
 
-  it('exits 2 for usage errors, 4 when nothing listens', async () => {
-    const refused = await run('connect', '127.0.0.1:1', '--timeout', '2000');
+  // 20 commands, each its own Node process: they run at once (none depends on another), and the
+  // bound is the process start-ups' on a loaded machine (one by one they took 30 s at load ~25).
+  it('exits 2 for usage errors, 4 when nothing listens', { timeout: 120_000 }, async () => {
+    const usageErrors = [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus'], ['connect', 'h:1', '--starttls', 'gopher'], ['connect', 'h:1', '--implementation', 'nope'], ['connect', 'h:1', '--starttls', 'smtp', '--reconnect']];
+    const missingFiles = ['--cafile', '--cert', '--key'];
+    const nearMisses = [['--ca', '--cafile'], ['--timout', '--timeout'], ['--servrname=x', '--servername'], ['--implementaton', '--implementation']];
+    const [refused, refused6, usage, missing, typo, near, bogus] = await Promise.all([
+      run('connect', '127.0.0.1:1', '--timeout', '2000'),
+      run('connect', '[::1]:1', '--timeout', '2000'),
+      Promise.all(usageErrors.map((args) => run(...args))),
+      Promise.all(missingFiles.map((flag) => run('connect', 'h:1', flag, '/nonexistent/unitls.pem', ...(flag === '--cafile' ? [] : [flag === '--cert' ? '--key' : '--cert', '/nonexistent/other.pem'])))),
+      run('connect', 'h:1', '--ca-file', 'x.pem'),
+      Promise.all(nearMisses.map(([given]) => run('connect', 'h:1', given!, ...(given!.includes('=') ? [] : ['x'])))),
+      run('connect', 'h:1', '--bogus'),
+    ]);
     expect(refused.code).toBe(4);
     expect(refused.stdout).toContain('connection: FAILED (connect)');
     // An IPv6 address is shown as it was written, in brackets (it printed "::1:1").
-    const refused6 = await run('connect', '[::1]:1', '--timeout', '2000');
     expect(refused6.code).toBe(4);
     expect(refused6.stdout).toContain('connecting to [::1]:1 (name: ::1)');
-    for (const args of [[], ['connect'], ['connect', 'nohostport'], ['connect', 'h:1', '--min', '1.1'], ['connect', 'h:1', '--cert', 'x'], ['connect', 'h:1', '--bogus'], ['connect', 'h:1', '--starttls', 'gopher'], ['connect', 'h:1', '--implementation', 'nope'], ['connect', 'h:1', '--starttls', 'smtp', '--reconnect']]) {
-      const result = await run(...args);
-      expect(result.code, args.join(' ')).toBe(2);
+    usageErrors.forEach((args, i) => {
+      expect(usage[i]!.code, args.join(' ')).toBe(2);
       // The error and a one-line hint, not the 30-line help (trial 6).
-      expect(result.stderr, args.join(' ')).toMatch(/^unitls: [^\n]+\nusage: unitls connect HOST:PORT \[options\] \| unitls connect --demo \(see unitls --help\)\n$/);
-    }
+      expect(usage[i]!.stderr, args.join(' ')).toMatch(/^unitls: [^\n]+\nusage: unitls connect HOST:PORT \[options\] \| unitls connect --demo \(see unitls --help\)\n$/);
+    });
     // A file that is not there is the caller's mistake, not a failed handshake (it was exit 3).
-    for (const flag of ['--cafile', '--cert', '--key']) {
-      const missing = await run('connect', 'h:1', flag, '/nonexistent/unitls.pem', ...(flag === '--cafile' ? [] : [flag === '--cert' ? '--key' : '--cert', '/nonexistent/other.pem']));
-      expect(missing.code, flag).toBe(2);
-      expect(missing.stderr).toMatch(/cannot read "\/nonexistent\/(unitls|other)\.pem" \(ENOENT\)/);
-    }
-    const typo = await run('connect', 'h:1', '--ca-file', 'x.pem');
+    missingFiles.forEach((flag, i) => {
+      expect(missing[i]!.code, flag).toBe(2);
+      expect(missing[i]!.stderr).toMatch(/cannot read "\/nonexistent\/(unitls|other)\.pem" \(ENOENT\)/);
+    });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^unitls: unknown option --ca-file \(did you mean --cafile\?\)\n/);
     // Trial 7: --ca said only "unknown option"; a beginning of one option, or a typo, names it.
-    for (const [given, meant] of [['--ca', '--cafile'], ['--timout', '--timeout'], ['--servrname=x', '--servername'], ['--implementaton', '--implementation']]) {
-      const near = await run('connect', 'h:1', given!, ...(given!.includes('=') ? [] : ['x']));
-      expect(near.code, given).toBe(2);
-      expect(near.stderr, given).toMatch(new RegExp(`^unitls: unknown option ${given!.split('=')[0]} \\(did you mean ${meant}\\?\\)\n`));
-    }
+    nearMisses.forEach(([given, meant], i) => {
+      expect(near[i]!.code, given).toBe(2);
+      expect(near[i]!.stderr, given).toMatch(new RegExp(`^unitls: unknown option ${given!.split('=')[0]} \\(did you mean ${meant}\\?\\)\n`));
+    });
     // Nothing close: no guess.
-    expect((await run('connect', 'h:1', '--bogus')).stderr).toMatch(/^unitls: unknown option --bogus\n/);
+    expect(bogus.stderr).toMatch(/^unitls: unknown option --bogus\n/);
   });
 
   it('trial 10: a wrong target gives the port range or the HOST:PORT of a URL; a --starttls typo says did you mean', async () => {
