@@ -238,6 +238,34 @@ describe('SSLContext', () => {
     expect(() => server.serverConfiguration()).toThrow(/CERT_OPTIONAL/);
   });
 
+  // Trial 11 (finding 7): the server-side refusals say what to do and name the files.
+  it('server-side refusals name the way out: the purpose, the missing file, the mismatched key', () => {
+    const client = createDefaultContext();
+    client.loadCertChain(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
+    expect(() => client.serverContext()).toThrow(
+      new ConfigurationError("serverConfiguration: this SSLContext is PROTOCOL_TLS_CLIENT (a client's); for a server use createDefaultContext(Purpose.CLIENT_AUTH) or new SSLContext(PROTOCOL_TLS_SERVER)"),
+    );
+    expect(() => new SSLContext(PROTOCOL_TLS_SERVER).clientConfiguration()).toThrow(/for a client use createDefaultContext\(\) \(Purpose\.SERVER_AUTH, the default\) or new SSLContext\(PROTOCOL_TLS_CLIENT\)$/);
+    const server = new SSLContext(PROTOCOL_TLS_SERVER);
+    const missing = (() => {
+      try {
+        server.loadCertChain('nope.pem', pki.path('server-ec', 'key'));
+      } catch (error) {
+        return error;
+      }
+      return null;
+    })();
+    expect(missing).toBeInstanceOf(ConfigurationError);
+    expect((missing as Error).message).toMatch(/^loadCertChain: cannot read the certfile "nope\.pem" \(ENOENT\): /);
+    expect(((missing as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect(() => server.loadCertChain(pki.path('server-ec', 'chain.crt'), 'nope.key')).toThrow(/^loadCertChain: cannot read the keyfile "nope\.key" \(ENOENT\)/);
+    const certfile = pki.path('server-ec', 'chain.crt');
+    const keyfile = pki.path('client', 'key');
+    expect(() => server.loadCertChain(certfile, keyfile)).toThrow(
+      new ConfigurationError(`loadCertChain: the keyfile ${JSON.stringify(keyfile)} does not belong to the certificate in the certfile ${JSON.stringify(certfile)} (the key values mismatch): pass the key the certificate was issued for`),
+    );
+  });
+
   // Trial 10 (finding 4): Python's names and keyword arguments.
   it("refuses Python's snake_case names, read or assigned, naming this API's", () => {
     const ssl = new SSLContext() as unknown as Record<string, unknown>;

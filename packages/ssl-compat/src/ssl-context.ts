@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -62,6 +62,42 @@ export const TLSVersion = Object.freeze({
 export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
 
 const VERSIONS = Object.values(TLSVersion);
+
+/**
+ * A PEM file loadCertChain needs, read now.
+ *
+ * @throws ConfigurationError naming the file and the argument, with the fs error as `cause`
+ */
+function readPem(argument: 'certfile' | 'keyfile', path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    throw new ConfigurationError(`loadCertChain: cannot read the ${argument} ${JSON.stringify(path)}${code === undefined ? '' : ` (${code})`}: ${(error as Error)?.message ?? error}`, { cause: error });
+  }
+}
+
+/**
+ * Python's KEY_VALUES_MISMATCH, at load time and naming the files (node:tls said only "key values
+ * mismatch" once a server was started). Where the runtime cannot parse either (another key type,
+ * an X509Certificate it lacks), the check is left to the TLS implementation.
+ *
+ * @throws ConfigurationError when the key's public half is not the certificate's
+ */
+function checkKeyMatches(certPem: string, keyPem: string, certPath: string, keyPath: string | null): void {
+  let certificateKey: Buffer;
+  let ownKey: Buffer;
+  try {
+    certificateKey = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+    ownKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+  } catch {
+    return;
+  }
+  if (!certificateKey.equals(ownKey)) {
+    const key = keyPath === null ? `the key in ${JSON.stringify(certPath)}` : `the keyfile ${JSON.stringify(keyPath)}`;
+    throw new ConfigurationError(`loadCertChain: ${key} does not belong to the certificate in the certfile ${JSON.stringify(certPath)} (the key values mismatch): pass the key the certificate was issued for`);
+  }
+}
 
 /** Python's ssl.Purpose. */
 export const Purpose = Object.freeze({ SERVER_AUTH: 'SERVER_AUTH', CLIENT_AUTH: 'CLIENT_AUTH' } as const);
@@ -185,10 +221,13 @@ export class SSLContext {
   }
 
   /**
-   * The certificate (with its chain) and key; a missing keyfile means the key is in certfile.
+   * The certificate (with its chain) and key; a missing keyfile means the key is in certfile. Both
+   * files are read here (as Python's load_cert_chain does), so a missing file or a key that does not
+   * belong to the certificate is reported by this call, naming the files.
    *
    * @throws TypeError when certfile is missing or either is not a path (a number is not taken as a
-   *   file descriptor); ConfigurationError for a password.
+   *   file descriptor); ConfigurationError for a password, a file that cannot be read (`cause`: the
+   *   fs error), or a key that does not match the certificate.
    */
   loadCertChain(certfile: string | URL, keyfile?: string | URL | null, password?: unknown): void {
     const certPath = pathArgument('loadCertChain', 'certfile', certfile);
@@ -197,7 +236,9 @@ export class SSLContext {
     if (password !== undefined && password !== null) {
       throw new ConfigurationError('loadCertChain: encrypted private keys are not supported yet; decrypt the key first');
     }
-    const text = readFileSync(certPath, 'latin1');
+    const text = readPem('certfile', certPath);
+    const keyText = keyPath !== null ? readPem('keyfile', keyPath) : text;
+    checkKeyMatches(text, keyText, certPath, keyPath);
     this.#chain = chainFromPem(`loadCertChain(${certPath})`, text, keyPath !== null ? PrivateKey.fromFile(keyPath) : PrivateKey.fromBuffer(text));
   }
 
@@ -252,7 +293,11 @@ export class SSLContext {
 
   /** The TLSClientConfiguration this context describes (PROTOCOL_TLS_CLIENT). */
   clientConfiguration(): TLSClientConfiguration {
-    if (this.protocol !== PROTOCOL_TLS_CLIENT) throw new ConfigurationError('clientConfiguration: this SSLContext is PROTOCOL_TLS_SERVER');
+    if (this.protocol !== PROTOCOL_TLS_CLIENT) {
+      throw new ConfigurationError(
+        'clientConfiguration: this SSLContext is PROTOCOL_TLS_SERVER (a server\'s); for a client use createDefaultContext() (Purpose.SERVER_AUTH, the default) or new SSLContext(PROTOCOL_TLS_CLIENT)',
+      );
+    }
     this.#checkOptions();
     if (this.verifyMode === CERT_NONE) throw new ConfigurationError(`verifyMode CERT_NONE disables certificate verification; ${INSECURE_HINT}`);
     if (!this.checkHostname) throw new ConfigurationError(`checkHostname = false disables the name check; ${INSECURE_HINT}`);
@@ -265,7 +310,11 @@ export class SSLContext {
 
   /** The TLSServerConfiguration this context describes (PROTOCOL_TLS_SERVER). */
   serverConfiguration(): TLSServerConfiguration {
-    if (this.protocol !== PROTOCOL_TLS_SERVER) throw new ConfigurationError('serverConfiguration: this SSLContext is PROTOCOL_TLS_CLIENT');
+    if (this.protocol !== PROTOCOL_TLS_SERVER) {
+      throw new ConfigurationError(
+        'serverConfiguration: this SSLContext is PROTOCOL_TLS_CLIENT (a client\'s); for a server use createDefaultContext(Purpose.CLIENT_AUTH) or new SSLContext(PROTOCOL_TLS_SERVER)',
+      );
+    }
     this.#checkOptions();
     if (this.#chain === null) throw new ConfigurationError('SSLContext: a server needs loadCertChain()');
     if (this.verifyMode === CERT_OPTIONAL) {
