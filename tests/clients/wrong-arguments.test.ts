@@ -46,19 +46,19 @@ const CLIENTS: ReadonlyArray<readonly [string, Loose, new (...args: never[]) => 
 
 /** Each wrong options value and what the message must say. */
 const WRONG_OPTIONS: ReadonlyArray<readonly [string, unknown, RegExp]> = [
-  ['a host string in place of the options', 'mail.example.org', /the options must be an object, such as new \w+\(\{ host: 'mail\.example\.org' \}\), got "mail\.example\.org"/],
+  ['a host string in place of the options', 'mail.example.org', /the options must be an object, such as new \w+\(\{ host: 'mail\.example\.org' \}\), got a string \('mail\.example\.org'\)/],
   ['null options', null, /the options must be an object.*got null/],
   ['a numeric host', { host: 5 }, /host must be a non-empty string.*got 5/],
-  ['an empty host', { host: '' }, /host must be a non-empty string.*got ""/],
-  ['a port as a string', { port: '25' }, /port must be an integer from 0 to 65535 \(a number, not a string\), got "25"/],
+  ['an empty host', { host: '' }, /host must be a non-empty string.*got a string \(''\)/],
+  ['a port as a string', { port: '25' }, /port must be an integer from 0 to 65535 \(a number, not a string\), got a string \('25'\)/],
   ['a port out of range', { port: 70_000 }, /port must be an integer from 0 to 65535.*got 70000/],
-  ['an unknown security', { security: 'tls' }, /security must be one of 'implicit', 'starttls', .*got "tls"/],
-  ['an implementation that is not one', { implementation: {} }, /implementation must be a unitls TLSImplementation \(import \{ implementation \} from '@unitls\/tls-openssl', say\), got \{\}/],
+  ['an unknown security', { security: 'tls' }, /security must be one of 'implicit', 'starttls', .*got a string \('tls'\)/],
+  ['an implementation that is not one', { implementation: {} }, /implementation must be a unitls TLSImplementation \(import \{ implementation \} from '@unitls\/tls-openssl', say\), got an object \(\{\}\)/],
   ['a configuration that is a plain object', { configuration: { trustStore: 'ca.pem' } }, /configuration must be a TLSClientConfiguration \(new TLSClientConfiguration/],
   ['a serverHostname that is not a string', { serverHostname: 5 }, /serverHostname must be .*a non-empty string.*got 5/],
-  ['a signal that is not an AbortSignal', { signal: 'x' }, /signal must be an AbortSignal.*got "x"/],
+  ['a signal that is not an AbortSignal', { signal: 'x' }, /signal must be an AbortSignal.*got a string \('x'\)/],
   ['a transport that is not a function', { transport: 5 }, /transport must be a function.*got 5/],
-  ['a timeout as a string', { timeout: '10' }, /timeout must be a non-negative number of milliseconds.*got "10"/],
+  ['a timeout as a string', { timeout: '10' }, /timeout must be a non-negative number of milliseconds.*got a string \('10'\)/],
 ];
 
 /** The TLS options plain FTP does not take (it never speaks TLS: FTP_TLS does). */
@@ -94,7 +94,7 @@ describe.each(CLIENTS)('new %s(...) with wrong options', (name, Client, UsageErr
     ['a misspelled limit', { limits: { maxLineLenght: 100 } }, `^${name}: unknown option 'limits\\.maxLineLenght' \\(did you mean 'limits\\.maxLineLength'\\?\\)$`],
     ['limits that are not an object', { limits: 100 }, `^${name}: limits must be an object, such as \\{ maxLineLength: 8192 \\}, got 100$`],
     // Before: a string compared as text, a negative or NaN bound refused or allowed every line.
-    ['a limit given as a string', { limits: { maxLineLength: '8192' } }, `^${name}: limits\\.maxLineLength must be a positive integer \\(a number, not a string\\), got "8192"$`],
+    ['a limit given as a string', { limits: { maxLineLength: '8192' } }, `^${name}: limits\\.maxLineLength must be a positive integer \\(a number, not a string\\), got a string \\('8192'\\)$`],
     ['a limit of 0', { limits: { maxLineLength: 0 } }, `^${name}: limits\\.maxLineLength must be a positive integer`],
     ['a negative limit', { limits: { maxLineLength: -1 } }, `^${name}: limits\\.maxLineLength must be a positive integer`],
     ['a limit that is NaN', { limits: { maxLineLength: Number.NaN } }, `^${name}: limits\\.maxLineLength must be a positive integer \\(a number, not a string\\), got NaN$`],
@@ -143,17 +143,17 @@ describe('HTTPSConnection, HTTPConnection and createDispatcher with wrong argume
     invalid(() => new HTTPSConnection(loose(5)), /^HTTPSConnection: the host must be a string \('example\.org', or 'example\.org:8443'\), got 5$/);
     invalid(() => new HTTPSConnection(loose(undefined)), /the host must be a string.*got undefined/);
     invalid(() => new HTTPSConnection('example.org', loose(443)), /^HTTPSConnection: options must be an object \(\{ port: 8443, timeout: 10_000 \}\), got 443$/);
-    invalid(() => new HTTPSConnection('example.org', { timeout: loose('10') }), /timeout \(milliseconds\) must be a finite number >= 0, got "10"/);
-    invalid(() => new HTTPSConnection('example.org', { timeout: Infinity }), /timeout \(milliseconds\) must be a finite number >= 0, got null/);
-    invalid(() => new HTTPConnection('example.org', { maxHeaderSize: loose('16k') }), /^HTTPConnection: maxHeaderSize \(bytes\) must be a finite number >= 0, got "16k"$/);
+    invalid(() => new HTTPSConnection('example.org', { timeout: loose('10') }), /timeout \(milliseconds\) must be a finite number >= 0, got a string \('10'\)/);
+    invalid(() => new HTTPSConnection('example.org', { timeout: Infinity }), /timeout \(milliseconds\) must be a finite number >= 0, got Infinity/);
+    invalid(() => new HTTPConnection('example.org', { maxHeaderSize: loose('16k') }), /^HTTPConnection: maxHeaderSize \(bytes\) must be a finite number >= 0, got a string \('16k'\)$/);
     invalid(() => new HTTPSConnection('example.org', { signal: loose({}) }), /signal must be an AbortSignal/);
     invalid(() => new HTTPSConnection('example.org', { implementation: loose({}) }), /^HTTPSConnection: implementation must be a unitls TLSImplementation/);
     invalid(() => new HTTPSConnection('example.org', { configuration: loose({ trustStore: 'ca.pem' }) }), /^HTTPSConnection: configuration must be a TLSClientConfiguration/);
     invalid(() => new HTTPSConnection('example.org', { serverHostname: loose(5) }), /^HTTPSConnection: serverHostname must be a string/);
     // A port option of the wrong type or range is an argument error like the others (README "Bad
     // input"), named with the class (trial 6: UNITLS_HTTP_INVALID_URL without "HTTPSConnection:").
-    invalid(() => new HTTPSConnection('example.org', { port: loose('443') }), /^HTTPSConnection: port must be an integer from 0 to 65535 \(a number, such as 8443\), got "443"$/);
-    invalid(() => new HTTPSConnection('x', { port: loose('abc') }), /^HTTPSConnection: port must be .*, got "abc"$/);
+    invalid(() => new HTTPSConnection('example.org', { port: loose('443') }), /^HTTPSConnection: port must be an integer from 0 to 65535 \(a number, such as 8443\), got a string \('443'\)$/);
+    invalid(() => new HTTPSConnection('x', { port: loose('abc') }), /^HTTPSConnection: port must be .*, got a string \('abc'\)$/);
     invalid(() => new HTTPSConnection('x', { port: 1.5 }), /^HTTPSConnection: port must be .*, got 1\.5$/);
     invalid(() => new HTTPConnection('x', { port: 70000 }), /^HTTPConnection: port must be .*, got 70000$/);
   });
@@ -181,7 +181,7 @@ describe('HTTPSConnection, HTTPConnection and createDispatcher with wrong argume
     invalid(() => createDispatcher(loose('tls-openssl')), /^createDispatcher: options must be an object/);
     invalid(() => createDispatcher({ implementation: loose({}) }), /^createDispatcher: implementation must be a unitls TLSImplementation/);
     invalid(() => createDispatcher({ configuration: loose({}) }), /^createDispatcher: configuration must be a TLSClientConfiguration/);
-    invalid(() => createDispatcher({ connectTimeout: loose('10s') }), /^createDispatcher: connectTimeout \(milliseconds\) must be a finite number >= 0, got "10s"$/);
+    invalid(() => createDispatcher({ connectTimeout: loose('10s') }), /^createDispatcher: connectTimeout \(milliseconds\) must be a finite number >= 0, got a string \('10s'\)$/);
   });
 });
 
@@ -191,7 +191,7 @@ type Verb<C> = readonly [name: string, call: (client: C, options: never) => Prom
 /** What each wrong options value must be refused with, `name` being the verb. */
 const WRONG_CALL_OPTIONS: ReadonlyArray<readonly [string, unknown, (name: string) => RegExp]> = [
   ['a misspelled name', { sginal: new AbortController().signal }, (name) => new RegExp(`^unknown option 'sginal' of ${name}\\(\\) \\(did you mean 'signal'\\?\\); nothing was sent$`)],
-  ['a signal that is not an AbortSignal', { signal: 'soon' }, (name) => new RegExp(`^the signal option of ${name}\\(\\) must be an AbortSignal \\(.*\\), got "soon"; nothing was sent$`)],
+  ['a signal that is not an AbortSignal', { signal: 'soon' }, (name) => new RegExp(`^the signal option of ${name}\\(\\) must be an AbortSignal \\(.*\\), got a string \\('soon'\\); nothing was sent$`)],
   ['options that are not an object', 5, (name) => new RegExp(`^the options of ${name}\\(\\) must be an object such as \\{ signal \\}, got 5; nothing was sent$`)],
   ['an AbortSignal in place of the options', new AbortController().signal, (name) => new RegExp(`^the options of ${name}\\(\\) must be an object such as \\{ signal \\}, got an AbortSignal itself: pass \\{ signal \\}; nothing was sent$`)],
 ];
@@ -366,8 +366,8 @@ describe("a call's options, wrong, on every verb of a connected client: the usag
   it(`SMTP: ${SMTP_VERBS.length} verbs`, async () => {
     await check('smtp', (port) => new SMTP({ ...options(port), localHostname: 'client.test' }), SMTP_VERBS, SMTPUsageError, (c) => c.noop(), (l) => l === 'NOOP', [
       ['login accessToken', (c) => c.login('u', undefined, { accessToken: 5 } as never), /^the accessToken option of login\(\) must be a string, got 5; nothing was sent$/],
-      ['sendmail binary', (c) => c.sendmail('a@example.org', 'b@example.org', 'x', [], [], { binary: 'yes' } as never), /^the binary option of sendmail\(\) must be true or false, got "yes"; nothing was sent$/],
-      ['sendMessage to', (c) => c.sendMessage({ from: 'a@example.org', text: 'x' }, { to: 'b@example.org' } as never), /^the to option of sendMessage\(\) must be an array of strings, got "b@example.org"; nothing was sent$/],
+      ['sendmail binary', (c) => c.sendmail('a@example.org', 'b@example.org', 'x', [], [], { binary: 'yes' } as never), /^the binary option of sendmail\(\) must be true or false, got a string \('yes'\); nothing was sent$/],
+      ['sendMessage to', (c) => c.sendMessage({ from: 'a@example.org', text: 'x' }, { to: 'b@example.org' } as never), /^the to option of sendMessage\(\) must be an array of strings, got a string \('b@example.org'\); nothing was sent$/],
       ['sendmail with sendMessage\'s option', (c) => c.sendmail('a@example.org', 'b@example.org', 'x', [], [], { from: 'c@example.org' } as never), /^unknown option 'from' of sendmail\(\) \(it takes 'signal', 'binary'\); nothing was sent$/],
     ]);
   });
@@ -376,8 +376,8 @@ describe("a call's options, wrong, on every verb of a connected client: the usag
     await check('imap', (port) => new IMAP4(options(port)), IMAP_VERBS, IMAP4UsageError, (c) => c.noop(), (l) => / NOOP$/.test(l), [
       // idle() also takes an AbortSignal itself, so only these two of the table apply.
       ['idle misspelled', (c) => c.idle({ sginal: new AbortController().signal } as never).next(), /^unknown option 'sginal' of idle\(\) \(did you mean 'signal'\?\); nothing was sent$/],
-      ['idle signal', (c) => c.idle({ signal: 'soon' } as never).next(), /^the signal option of idle\(\) must be an AbortSignal .*got "soon"; nothing was sent$/],
-      ['fetchEach into', (c) => c.fetchEach('1', 'FLAGS', () => {}, { into: 5 } as never), /^the option into must be a Uint8Array .*got a number; nothing was sent$/],
+      ['idle signal', (c) => c.idle({ signal: 'soon' } as never).next(), /^the signal option of idle\(\) must be an AbortSignal .*got a string \('soon'\); nothing was sent$/],
+      ['fetchEach into', (c) => c.fetchEach('1', 'FLAGS', () => {}, { into: 5 } as never), /^the option into must be a Uint8Array .*got 5; nothing was sent$/],
       ['append flags', (c) => c.append('INBOX', 'x', { flags: 'Seen' } as never), /^flags must be an array of strings .*nothing was sent$/],
       ['append with fetchEach\'s option', (c) => c.append('INBOX', 'x', { into: new Uint8Array(1) } as never), /^unknown option 'into' of append\(\) \(it takes 'signal', 'flags', 'date'\); nothing was sent$/],
     ]);
@@ -390,9 +390,9 @@ describe("a call's options, wrong, on every verb of a connected client: the usag
 
   it(`FTP and FTP_TLS: ${FTP_VERBS.length} verbs (before: the core had taken the command, the connection was unusable)`, async () => {
     await check('ftp', (port) => new FTP_TLS({ ...options(port), allowPlaintextAuth: true }), FTP_VERBS, FTPUsageError, (c) => c.voidcmd('NOOP'), (l) => l === 'NOOP', [
-      ['retrbinary rest', (c) => c.retrbinary('RETR x', () => {}, { rest: '5' } as never), /^the rest option of retrbinary\(\) must be an integer >= 0 \(a number, not a string\), got "5"; nothing was sent$/],
+      ['retrbinary rest', (c) => c.retrbinary('RETR x', () => {}, { rest: '5' } as never), /^the rest option of retrbinary\(\) must be an integer >= 0 \(a number, not a string\), got a string \('5'\); nothing was sent$/],
       ['storbinary blocksize', (c) => c.storbinary('STOR x', 'data', { blocksize: 0 }), /^the blocksize option of storbinary\(\) must be an integer >= 1 .*got 0; nothing was sent$/],
-      ['retrbinary onProgress', (c) => c.retrbinary('RETR x', () => {}, { onProgress: true } as never), /^the onProgress option of retrbinary\(\) must be a function, got true; nothing was sent$/],
+      ['retrbinary onProgress', (c) => c.retrbinary('RETR x', () => {}, { onProgress: true } as never), /^the onProgress option of retrbinary\(\) must be a function, got a boolean \(true\); nothing was sent$/],
       ['retrlines with a transfer option', (c) => c.retrlines('RETR x', () => {}, { rest: 5 } as never), /^unknown option 'rest' of retrlines\(\) \(it takes 'signal'\); nothing was sent$/],
       ['nlst with an argument not a string', (c) => c.nlst(5 as never, 'x'), /^the arguments of nlst\(\) are strings .*argument 1 is 5; nothing was sent$/],
     ]);

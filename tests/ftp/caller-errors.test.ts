@@ -46,7 +46,7 @@ describe('FTP transfers refuse a wrong sink, callback or source before anything 
     })();
     const error = await ftp.storbinary('STOR x', source).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FTPUsageError);
-    expect(String(error)).toMatch(/yielded number/);
+    expect(String(error)).toMatch(/yielded 42: yield Uint8Array or string chunks$/);
     expect(await ftp.pwd()).toBe('/');
     await ftp.quit();
     await done();

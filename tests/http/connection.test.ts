@@ -257,6 +257,10 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     const error = await connection.getresponse().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPException);
     expect((error as Error).message).toMatch(/^connecting to localhost:\d+ failed/);
+    // Trial 11 (finding 4): HTTPS never upgrades a connection, so no STARTTLS in the message.
+    const port = (server.address() as { port: number }).port;
+    expect((error as Error).message).toContain(`connect to localhost:${port} timed out after 200 ms during the TLS handshake`);
+    expect((error as Error).message).not.toMatch(/STARTTLS|upgrade/);
     // The code the README promises, as a string (it was the DOMException's number, 23).
     expect(error).toMatchObject({ code: 'ETIMEDOUT' });
   });

@@ -73,6 +73,21 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     expect(refused).toBeInstanceOf(POP3ReplyError);
     expect(refused).toBeInstanceOf(POP3Error); // poplib's error_proto
     expect(refused).toMatchObject({ name: 'POP3ReplyError', role: 'reply', response: expect.stringMatching(/^-ERR/) });
+    // The message names the command, never the password (trial 11, finding 8).
+    expect((refused as Error).message).toBe(`PASS: ${(refused as POP3ReplyError).response}`);
+  });
+
+  it('a -ERR names the command that got it; a message number given as a string is shown as one (trial 11)', async () => {
+    await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
+    await pop.connect();
+    await pop.authPlain('alice', 'alicepass');
+    const missing = await pop.retr(99).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(POP3ReplyError);
+    expect((missing as Error).message).toBe("RETR 99: -ERR There's no message 99.");
+    expect((missing as POP3ReplyError).response).toBe("-ERR There's no message 99.");
+    await expect(pop.dele(99)).rejects.toThrow(/^DELE 99: -ERR /);
+    await expect(pop.retr('1' as unknown as number)).rejects.toThrow(new POP3UsageError("message numbers are positive integers, got a string ('1')"));
+    expect((await pop.stat())[0]).toBe(3);
   });
 
   it('AUTH SCRAM-SHA-256 through the kit (Dovecot proves it knows the password), NUL refused before anything is sent', async () => {

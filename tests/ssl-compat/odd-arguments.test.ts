@@ -27,7 +27,7 @@ function withRootFd(use: (fd: number) => void): void {
 describe('ssl-compat SSLContext: arguments of the wrong type', () => {
   it('a number as cafile, capath, certfile or keyfile: TypeError, never read as a file descriptor', () => {
     withRootFd((fd) => {
-      expect(() => new SSLContext().loadVerifyLocations(fd as never)).toThrow(new TypeError(`loadVerifyLocations: cafile should be a filesystem path (a string), got number ${fd} (a number would be read as a file descriptor)`));
+      expect(() => new SSLContext().loadVerifyLocations(fd as never)).toThrow(new TypeError(`loadVerifyLocations: cafile should be a filesystem path (a string), got ${fd} (a number would be read as a file descriptor)`));
       expect(() => new SSLContext().loadVerifyLocations(null, fd as never)).toThrow(/capath should be a filesystem path/);
       expect(() => createDefaultContext(Purpose.SERVER_AUTH, { cafile: fd as never })).toThrow(TypeError);
       const server = new SSLContext(PROTOCOL_TLS_SERVER);
@@ -56,8 +56,8 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
   });
 
   it.each([
-    ['a number', 5, 'number 5'],
-    ['an object', { pem: 'x' }, 'an object (Object)'],
+    ['a number', 5, '5'],
+    ['an object', { pem: 'x' }, 'an object ({"pem":"x"})'],
   ])('cadata as %s: TypeError, not ignored', (_, cadata, described) => {
     expect(() => new SSLContext().loadVerifyLocations(null, null, cadata as never)).toThrow(
       new TypeError(`loadVerifyLocations: cadata should be PEM text (a string) or DER bytes (a Uint8Array), got ${described}`),
@@ -65,8 +65,8 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
   });
 
   it("setAlpnProtocols('h2'): TypeError naming ['h2'], not the names 'h' and '2'; a non-string item is refused", () => {
-    expect(() => new SSLContext().setAlpnProtocols('h2')).toThrow(new TypeError(`setAlpnProtocols: protocols should be a list of names, got the string "h2" (did you mean ["h2"]?)`));
-    expect(() => new SSLContext().setAlpnProtocols([5] as never)).toThrow(new TypeError('setAlpnProtocols: each protocol should be a string, got number 5'));
+    expect(() => new SSLContext().setAlpnProtocols('h2')).toThrow(new TypeError(`setAlpnProtocols: protocols should be a list of names, got a string ('h2') (did you mean ["h2"]?)`));
+    expect(() => new SSLContext().setAlpnProtocols([5] as never)).toThrow(new TypeError('setAlpnProtocols: each protocol should be a string, got 5'));
     expect(() => new SSLContext().setAlpnProtocols(null as never)).toThrow(new TypeError('setAlpnProtocols: protocols should be a list of names, got null'));
     const ssl = new SSLContext();
     ssl.loadVerifyLocations(pki.path('root'));
@@ -79,7 +79,7 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
     server.loadCertChain(pki.path('server-ec'), pki.path('server-ec', 'key'));
     server.loadVerifyLocations(pki.path('root'));
     server.verifyMode = '2' as never;
-    expect(() => server.serverConfiguration()).toThrow(new ConfigurationError(`SSLContext.verifyMode: expected CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (0, 1, 2), got the string "2"`));
+    expect(() => server.serverConfiguration()).toThrow(new ConfigurationError(`SSLContext.verifyMode: expected CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (0, 1, 2), got a string ('2')`));
     server.verifyMode = CERT_REQUIRED;
     expect(server.serverConfiguration().trustStore).not.toBeNull();
   });
@@ -88,7 +88,7 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
     const ssl = new SSLContext();
     ssl.loadVerifyLocations(pki.path('root'));
     ssl.minimumVersion = 1.2 as never;
-    expect(() => ssl.clientConfiguration()).toThrow(new ConfigurationError('SSLContext.minimumVersion: expected a TLSVersion (TLSVersion.TLSv1_2, ...), got number 1.2'));
+    expect(() => ssl.clientConfiguration()).toThrow(new ConfigurationError('SSLContext.minimumVersion: expected a TLSVersion (TLSVersion.TLSv1_2, ...), got 1.2'));
     ssl.minimumVersion = 'TLSv1.2';
     ssl.options = null as never;
     expect(() => ssl.clientConfiguration()).toThrow(new ConfigurationError('SSLContext.options: expected an integer of OP_* flags, got null'));
@@ -99,9 +99,9 @@ describe('ssl-compat SSLContext: arguments of the wrong type', () => {
 // (node:tls refuses both with ERR_INVALID_ARG_TYPE); node:net's string port '443' was "port is required".
 describe('ssl-compat connect: host, servername and port of the wrong type', () => {
   it.each([
-    ['host', { host: 5, port: 443 }, /host.*expected a string, got number 5/],
-    ['servername', { host: 'localhost', port: 443, servername: 5 }, /servername.*expected a string, got number 5/],
-    ['port', { host: 'localhost', port: 'https' }, /port.*expected a port number from 0 to 65535, got "https"/],
+    ['host', { host: 5, port: 443 }, /host.*expected a string, got 5/],
+    ['servername', { host: 'localhost', port: 443, servername: 5 }, /servername.*expected a string, got 5/],
+    ['port', { host: 'localhost', port: 'https' }, /port.*expected a port number from 0 to 65535, got a string \('https'\)/],
     ['port', { host: 'localhost', port: 70000 }, /port.*expected a port number from 0 to 65535, got 70000/],
   ])('%s in %o is refused, naming it', (_, options, message) => {
     expect(() => fromNodeConnectOptions(options)).toThrow(UnsupportedOptionError);

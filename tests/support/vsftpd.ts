@@ -104,6 +104,7 @@ pasv_address=127.0.0.1
 port_enable=YES
 vsftpd_log_file=${dir}/${log}
 log_ftp_protocol=YES
+xferlog_enable=YES
 ssl_enable=YES
 rsa_cert_file=${dir}/server.crt
 rsa_private_key_file=${dir}/server.key

@@ -12,6 +12,7 @@ import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import type { ErrorFamily } from './errors.js';
 import { PlainChannel, TLSChannel, tcpTransport, type Channel, type TransportFactory } from './transport.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** How a client's connection is secured. */
 export type Security = 'implicit' | 'starttls' | 'plaintext';
@@ -117,7 +118,7 @@ export class ClientConnection {
     this.#errors = options.errors;
     const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-      throw this.#errors.usage(`timeout must be a non-negative number of milliseconds (Infinity for none), got ${JSON.stringify(timeout) ?? String(timeout)}`);
+      throw this.#errors.usage(`timeout must be a non-negative number of milliseconds (Infinity for none), got ${describeValue(timeout)}`);
     }
     this.#deadline = new OperationDeadline(timeout, this.#fail, this.#silenceHint);
   }
@@ -179,7 +180,7 @@ export class ClientConnection {
     // operation starts: the deadline would otherwise keep it and fail again at close() with a
     // TypeError. (Clients behind a CallGate refuse it before anything, see CallGate.run.)
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw this.#errors.usage(`the signal option must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${signal === null ? 'null' : `a ${typeof signal}`}`);
+      throw this.#errors.usage(`the signal option must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got ${describeValue(signal)}`);
     }
     if (signal?.aborted) {
       // Nothing of the operation may start: fail (and close) before any byte moves.

@@ -8,6 +8,7 @@
  * @module
  */
 import { clientErrors, type ErrorFamily } from './errors.js';
+import { describeValue } from '@unitls/tls-core';
 
 const UNSAFE = /[\r\n\0]/;
 
@@ -18,7 +19,7 @@ const UNSAFE = /[\r\n\0]/;
  * @throws the family's usage error otherwise (and a TypeError-like usage error for non-strings).
  */
 export function checkLine(what: string, value: string, errors: ErrorFamily = clientErrors): string {
-  if (typeof value !== 'string') throw errors.usage(`${what} must be a string, got ${typeof value}`);
+  if (typeof value !== 'string') throw errors.usage(`${what} must be a string, got ${describeValue(value)}`);
   if (UNSAFE.test(value)) throw errors.usage(`${what} contains CR, LF or NUL, which could inject protocol commands; refused, nothing was sent`);
   return value;
 }

@@ -48,6 +48,7 @@ export {
   type ClientErrorOptions,
 } from './errors.js';
 export { LineReader, type LineReaderOptions, type BareLFPolicy } from './lines.js';
+export { PrimedSource } from './source.js';
 export {
   checkClientOptions,
   checkCallOptions,

@@ -9,6 +9,7 @@
  */
 import { closestName } from '@unitls/tls-core';
 import type { ErrorFamily } from './errors.js';
+import { describeValue } from '@unitls/tls-core';
 
 // One measure of resemblance for every "did you mean" (tls-core's); re-exported for the clients.
 export { closestName };
@@ -56,20 +57,8 @@ export const SHARED_OPTION_NAMES = {
   allowPlaintextAuth: true,
 } as const;
 
-/** A value as a message shows it: JSON when it has one, else its type. */
-export function shown(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (value instanceof AbortSignal) return 'an AbortSignal';
-  // JSON would show NaN and the infinities as null.
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json;
-  } catch {
-    // A circular object or a bigint: its type says enough.
-  }
-  return value === undefined ? 'undefined' : `a ${typeof value}`;
-}
+/** A value as a message shows it: tls-core's describeValue, the one way every package says "got …". */
+export const shown = describeValue;
 
 /**
  * Python's keyword for the TLS settings of SMTP_SSL, IMAP4_SSL (`ssl_context`), POP3_SSL, FTP_TLS and

@@ -168,7 +168,8 @@ export class FTP implements AsyncDisposable {
    */
   async sendcmd(line: string, options: CallOptions = {}): Promise<Reply> {
     checkCallOptions(ftpErrors, 'sendcmd', options);
-    return checkReply(await this.session.exchange(FTPConnection.parse(line), options.signal));
+    const command = FTPConnection.parse(line);
+    return checkReply(await this.session.exchange(command, options.signal), command);
   }
 
   /** Sends a command that must succeed with 2xx (ftplib's voidcmd). */
@@ -178,7 +179,7 @@ export class FTP implements AsyncDisposable {
   }
 
   async #command(verb: string, argument: string | undefined, options: CallOptions): Promise<Reply> {
-    return checkReply(await this.session.exchange({ verb, argument }, options.signal));
+    return checkReply(await this.session.exchange({ verb, argument }, options.signal), { verb, argument });
   }
 
   /** Refuses a password other than anonymous's in the clear unless allowPlaintextAuth. */
@@ -331,11 +332,25 @@ export class FTP implements AsyncDisposable {
     return this.dir(...args);
   }
 
-  /** MLSD: [name, facts] per entry, facts with lower-case names (asks for `facts` with OPTS MLST first). */
+  /**
+   * MLSD: [name, facts] per entry, facts with lower-case names (asks for `facts` with OPTS MLST first).
+   *
+   * @throws FTPPermError from a server without MLSD saying so and what to use instead (nlst(), dir())
+   *   when its FEAT has no MLST (vsftpd: "MLSD: 500 Unknown command. (…)")
+   */
   async mlsd(path = '', facts: string[] = [], options: CallOptions = {}): Promise<Array<[string, Record<string, string>]>> {
     checkCallOptions(ftpErrors, 'mlsd', options);
-    if (facts.length > 0) await this.#command('OPTS', `MLST ${facts.join(';')};`, options);
-    return listing(this.#transfers, 'MLSD', path === '' ? [options] : [path, options], mlsdEntry);
+    try {
+      if (facts.length > 0) await this.#command('OPTS', `MLST ${facts.join(';')};`, options);
+      return await listing(this.#transfers, 'MLSD', path === '' ? [options] : [path, options], mlsdEntry);
+    } catch (error) {
+      if (!(error instanceof FTPPermError) || (error.replyCode !== 500 && error.replyCode !== 501 && error.replyCode !== 502)) throw error;
+      // Asked only now, on the way out: FEAT says whether the server has MLST/MLSD at all (RFC 3659 §7.8).
+      const features = await this.feat(options).catch(() => null);
+      if (features === null || features.has('MLST')) throw error;
+      const reply = { code: error.replyCode, text: error.reply ?? '' };
+      throw new FTPPermError(`${error.message} (this server's FEAT does not list MLST, so it has no MLSD: use nlst() for the names or dir() for LIST's lines)`, reply, { cause: error });
+    }
   }
 
   /** What the next data connection needs (FTP_TLS with PROT P: TLS), or null. */
@@ -366,7 +381,13 @@ export class FTP implements AsyncDisposable {
     if (this.#transfer === controller) this.#transfer = null;
   }
 
-  /** RETR-style binary download (ftplib's retrbinary) into `sink`; returns the final reply text. */
+  /**
+   * RETR-style binary download (ftplib's retrbinary) into `sink`; returns the final reply text. A
+   * Writable sink is ended and its 'finish' awaited before this resolves (destroyed, without an
+   * error, when the transfer fails), unless `options.end` is false.
+   *
+   * @throws FTPError subclasses for the replies and connections; FTPError "the sink … failed while finishing" (`cause` kept)
+   */
   async retrbinary(command: string, sink: Sink, options: RetrieveOptions = {}): Promise<string> {
     checkCallOptions(ftpErrors, 'retrbinary', options, RETRIEVE_OPTIONS);
     return (await retrieveBinary(this.#transfers, FTPConnection.parse(command), sink, options)).text;
@@ -378,16 +399,23 @@ export class FTP implements AsyncDisposable {
     return (await retrieveLines(this.#transfers, FTPConnection.parse(command), callback, options)).text;
   }
 
-  /** STOR-style binary upload (ftplib's storbinary) from `source`; returns the final reply text. */
+  /**
+   * STOR-style binary upload (ftplib's storbinary) from `source`; returns the final reply text. A
+   * stream source is listened to at once and must yield its first chunk (or end) before anything is
+   * sent.
+   *
+   * @throws FTPError "the source failed before STOR was sent … nothing was sent" / "the source failed
+   *   during STOR after N bytes" with the source's error as `cause` (ABOR sent first; the server may
+   *   keep the part it got); FTPUsageError; the reply and connection errors
+   */
   async storbinary(command: string, source: Source, options: TransferOptions = {}): Promise<string> {
-    checkCallOptions(ftpErrors, 'storbinary', options, TRANSFER_OPTIONS);
-    return (await storeBinary(this.#transfers, FTPConnection.parse(command), source, options)).text;
+    // The source is listened to before anything here can throw (storeBinary's `prepare`).
+    return (await storeBinary(this.#transfers, () => (checkCallOptions(ftpErrors, 'storbinary', options, TRANSFER_OPTIONS), FTPConnection.parse(command)), source, options)).text;
   }
 
   /** A text upload (ftplib's storlines): every line end sent as CRLF; returns the final reply text. */
   async storlines(command: string, source: Source, options: CallOptions = {}): Promise<string> {
-    checkCallOptions(ftpErrors, 'storlines', options);
-    return (await storeLines(this.#transfers, FTPConnection.parse(command), source, options)).text;
+    return (await storeLines(this.#transfers, () => (checkCallOptions(ftpErrors, 'storlines', options), FTPConnection.parse(command)), source, options)).text;
   }
 
   /** ftplib's abort(): stops the transfer in progress (ABOR; the connection stays usable), or sends ABOR when there is none. */

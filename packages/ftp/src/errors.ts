@@ -69,17 +69,38 @@ export const dataErrors: ErrorFamily = {
   connection: (message, options) => new FTPConnectionError(`data connection: ${message}`, null, options),
 };
 
-/** Raises the ftplib error for a 4xx/5xx reply; returns the reply otherwise. */
-export function checkReply<R extends ReplyInfo>(reply: R): R {
-  if (reply.code >= 500) throw new FTPPermError(reply.text, reply);
-  if (reply.code >= 400) throw new FTPTempError(reply.text, reply);
+/** A command as error messages name it. */
+export interface NamedCommand {
+  readonly verb: string;
+  readonly argument?: string | undefined;
+}
+
+/** Verbs whose argument is a secret: messages name the verb only. */
+const SECRET_ARGUMENTS = new Set(['PASS', 'ACCT', 'ADAT']);
+
+/**
+ * What a reply error's message says: "RETR 99: 550 Failed to open file." when the command is
+ * known (trial 11: the reply alone did not say which command got it). `reply`/`replyCode` keep the
+ * server's text and code as they were.
+ */
+export function replyMessage(reply: ReplyInfo, command?: NamedCommand): string {
+  if (command === undefined) return reply.text;
+  const verb = command.verb.toUpperCase();
+  const name = command.argument === undefined || command.argument === '' || SECRET_ARGUMENTS.has(verb) ? verb : `${verb} ${command.argument}`;
+  return `${name}: ${reply.text}`;
+}
+
+/** Raises the ftplib error for a 4xx/5xx reply (naming `command` when given); returns the reply otherwise. */
+export function checkReply<R extends ReplyInfo>(reply: R, command?: NamedCommand): R {
+  if (reply.code >= 500) throw new FTPPermError(replyMessage(reply, command), reply);
+  if (reply.code >= 400) throw new FTPTempError(replyMessage(reply, command), reply);
   return reply;
 }
 
 /** Like ftplib's voidresp: anything but 2xx is an error. */
-export function expectSuccess<R extends ReplyInfo>(reply: R): R {
-  checkReply(reply);
-  if (reply.code < 200 || reply.code > 299) throw new FTPReplyError(reply.text, reply);
+export function expectSuccess<R extends ReplyInfo>(reply: R, command?: NamedCommand): R {
+  checkReply(reply, command);
+  if (reply.code < 200 || reply.code > 299) throw new FTPReplyError(replyMessage(reply, command), reply);
   return reply;
 }
 

@@ -9,6 +9,7 @@ import { optionKinds, optionNames, SHARED_OPTION_NAMES, SIGNAL_ONLY, type CallOp
 import type { TLSClientConfiguration, TLSImplementation } from '@unitls/tls-core';
 import { FTPUsageError } from './errors.js';
 import type { ReplyLimits } from './protocol/replies.js';
+import { describeValue } from '@unitls/tls-core';
 
 /**
  * Every bound on what the server can make the client hold, compute or wait for. `maxLineLength`
@@ -42,7 +43,7 @@ export function checkLimits(owner: string, options: FTPOptions): FTPLimits {
   for (const name of ['maxLineLength', 'maxReplySize'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
-      throw new FTPUsageError(`${owner}: ${name} must be a positive integer (a number, not a string), got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+      throw new FTPUsageError(`${owner}: ${name} must be a positive integer (a number, not a string), got ${describeValue(value)}`);
     }
   }
   return { maxLineLength: options.maxLineLength, maxReplySize: options.maxReplySize, ...options.limits };
@@ -131,6 +132,14 @@ export interface RetrieveOptions extends TransferOptions {
    * with no allocation per read. Chunks are at most its length. Without it every chunk is fresh.
    */
   into?: Uint8Array;
+  /**
+   * For a Writable sink: whether the call ends it (default true, as stream.pipeline and pipe() do).
+   * When true the call resolves only after the Writable's 'finish' (a file stream's descriptor
+   * closed), so the file is complete when it returns; when the transfer fails the Writable is
+   * destroyed (without an error: no 'error' event) and keeps what arrived. `false` leaves it open
+   * (pipe()'s `{ end: false }`), e.g. to append a REST-resumed download.
+   */
+  end?: boolean;
 }
 
 /** Progress of a transfer: bytes so far, and the total when known (SIZE, the 150 reply, or the source). */
@@ -194,4 +203,5 @@ export const TRANSFER_OPTIONS: CallOptionKinds = {
 export const RETRIEVE_OPTIONS: CallOptionKinds = {
   ...TRANSFER_OPTIONS,
   into: ['a Uint8Array of at least 1 byte (e.g. new Uint8Array(65536))', (value) => value instanceof Uint8Array && value.length > 0],
+  end: optionKinds.boolean,
 };

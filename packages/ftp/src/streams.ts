@@ -6,7 +6,10 @@
  * @module
  */
 import type { Writable } from 'node:stream';
-import { FTPUsageError } from './errors.js';
+import { finished } from 'node:stream/promises';
+import { PrimedSource } from '@unitls/client-kit';
+import { describeValue } from '@unitls/tls-core';
+import { FTPError, FTPUsageError } from './errors.js';
 import type { CallOptions, FTPLimits, RetrieveOptions, Sink, Source, TransferOptions } from './options.js';
 import { FTPConnection, type FTPCommand } from './protocol/connection.js';
 import { ListingBudget, TextLines } from './protocol/listing.js';
@@ -36,7 +39,7 @@ async function running<T>(transfers: Transfers, work: (stop: AbortSignal) => Pro
   }
 }
 
-const kind = (value: unknown) => (value === null ? 'null' : typeof value);
+const kind = describeValue;
 
 /**
  * A caller's sink, callback or source of the wrong type is refused before TYPE or the transfer
@@ -64,6 +67,36 @@ function checkSource(source: unknown): void {
 export async function retrieveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: RetrieveOptions): Promise<Reply> {
   checkSink(sink);
   if (options.into !== undefined && typeof sink !== 'function') throw new FTPUsageError(`the into option is for a callback sink (a Writable may keep its chunks, so it gets fresh ones); nothing was sent`);
+  // stream.pipeline's rule: the Writable is ended (or, on failure, destroyed) unless `end: false`.
+  const writable = typeof sink === 'function' || options.end === false ? null : sink;
+  let reply: Reply;
+  try {
+    reply = await receiveBinary(transfers, command, sink, options);
+  } catch (error) {
+    // Without an error: destroy(error) would emit 'error' on a stream the caller may not listen to.
+    writable?.destroy();
+    throw error;
+  }
+  if (writable !== null) await finish(writable);
+  return reply;
+}
+
+/**
+ * Ends `writable` and waits until it finished (its data flushed; a file stream's descriptor
+ * closed), as stream.pipeline does, so the file is complete when the call returns.
+ *
+ * @throws FTPError "the sink failed while finishing" with the Writable's error as `cause`
+ */
+async function finish(writable: Writable): Promise<void> {
+  if (!writable.writableEnded) writable.end();
+  try {
+    await finished(writable, { readable: false });
+  } catch (error) {
+    throw new FTPError(`the transfer completed but the sink (a Node Writable) failed while finishing: ${describe(error)}`, null, { cause: error });
+  }
+}
+
+async function receiveBinary(transfers: Transfers, command: FTPCommand, sink: Sink, options: RetrieveOptions): Promise<Reply> {
   return running(transfers, async (stop) => {
     await transfers.setType('I', options);
     const write = toWriter(sink);
@@ -150,13 +183,11 @@ export async function listing<T>(transfers: Transfers, verb: string, args: Array
 }
 
 /** STOR-style binary upload from `source`. */
-export async function storeBinary(transfers: Transfers, command: FTPCommand, source: Source, options: TransferOptions): Promise<Reply> {
-  checkSource(source);
-  return running(transfers, async (stop) => {
-    await transfers.setType('I', options);
+export function storeBinary(transfers: Transfers, prepare: () => FTPCommand, source: Source, options: TransferOptions): Promise<Reply> {
+  return storing(transfers, prepare, source, options, 'I', (command, from, stop) => {
     const total = options.total ?? (typeof source === 'string' ? Buffer.byteLength(source) : source instanceof Uint8Array ? source.length : null);
     let bytes = 0;
-    return upload(transfers.host, command, chunks(source, options.blocksize ?? BLOCK_SIZE), {
+    return upload(transfers.host, command, chunks(from, options.blocksize ?? BLOCK_SIZE, command), {
       rest: options.rest,
       signal: options.signal,
       stop,
@@ -169,18 +200,68 @@ export async function storeBinary(transfers: Transfers, command: FTPCommand, sou
 }
 
 /** A text upload: every line end sent as CRLF. */
-export async function storeLines(transfers: Transfers, command: FTPCommand, source: Source, options: CallOptions): Promise<Reply> {
-  checkSource(source);
-  return running(transfers, async (stop) => {
-    await transfers.setType('A', options);
-    return upload(transfers.host, command, crlfLines(source), { signal: options.signal, stop, each: () => {} });
-  });
+export function storeLines(transfers: Transfers, prepare: () => FTPCommand, source: Source, options: CallOptions): Promise<Reply> {
+  return storing(transfers, prepare, source, options, 'A', (command, from, stop) =>
+    upload(transfers.host, command, crlfLines(from, command), { signal: options.signal, stop, each: () => {} }),
+  );
 }
 
+/**
+ * What every upload verb does around its transfer: the source is listened to before anything can
+ * refuse the call (`prepare` checks the options and parses the command), its first chunk awaited
+ * before TYPE (and so before STOR/APPE/STOU), and it is released however the call ends.
+ */
+async function storing(
+  transfers: Transfers,
+  prepare: () => FTPCommand,
+  source: Source,
+  options: CallOptions,
+  type: 'A' | 'I',
+  transfer: (command: FTPCommand, from: Source, stop: AbortSignal) => Promise<Reply>,
+): Promise<Reply> {
+  // Listened to from now on, whatever refuses the call: a Readable's failure is never an unhandled 'error' event.
+  const primed = prime(source);
+  try {
+    const command = prepare();
+    checkSource(source);
+    return await running(transfers, async (stop) => {
+      if (primed !== null) await sourceReady(primed, command, options.signal);
+      await transfers.setType(type, options);
+      return transfer(command, primed ?? source, stop);
+    });
+  } finally {
+    primed?.release();
+  }
+}
+
+/** A stream source, iterated from now on (null for bytes and strings, which cannot fail). */
+function prime(source: Source): PrimedSource<Uint8Array | string> | null {
+  if (typeof source !== 'object' || source === null || source instanceof Uint8Array) return null;
+  if (!(Symbol.asyncIterator in source || Symbol.iterator in source)) return null;
+  return new PrimedSource(source as AsyncIterable<Uint8Array | string>);
+}
+
+/**
+ * Waits for the source's first chunk (or its end) before anything is sent: a source that cannot
+ * start (a missing file) fails the call before STOR/APPE/STOU could create or truncate the remote file.
+ *
+ * @throws FTPError with the source's failure as `cause` ("nothing was sent"); the signal's reason
+ */
+async function sourceReady(primed: PrimedSource<unknown>, command: FTPCommand, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await primed.ready(signal);
+  } catch (error) {
+    if (signal?.aborted === true && error === signal.reason) throw error;
+    throw new FTPError(`the source failed before ${command.verb.toUpperCase()} was sent: ${describe(error)}; nothing was sent`, null, { cause: error });
+  }
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 /** Text with every line end (LF or CRLF) as CRLF, in pieces that end at a line end. */
-async function* crlfLines(source: Source): AsyncGenerator<Uint8Array> {
+async function* crlfLines(source: Source, command: FTPCommand): AsyncGenerator<Uint8Array> {
   let carry = '';
-  for await (const chunk of chunks(source, BLOCK_SIZE)) {
+  for await (const chunk of chunks(source, BLOCK_SIZE, command)) {
     const text = carry + Buffer.from(chunk).toString('utf8');
     const last = text.lastIndexOf('\n');
     carry = text.slice(last + 1);
@@ -226,16 +307,42 @@ function toWriter(sink: Sink): (chunk: Uint8Array) => unknown {
   };
 }
 
-async function* chunks(source: Source, blocksize: number): AsyncGenerator<Uint8Array> {
+/**
+ * The source's chunks as bytes.
+ *
+ * @throws FTPError "the source failed during STOR after N bytes" (cause: the source's failure);
+ *   FTPUsageError for a chunk that is not bytes or a string
+ */
+async function* chunks(source: Source, blocksize: number, command: FTPCommand): AsyncGenerator<Uint8Array> {
   if (typeof source === 'string') source = Buffer.from(source, 'utf8');
   if (source instanceof Uint8Array) {
     for (let i = 0; i < source.length; i += blocksize) yield source.subarray(i, i + blocksize);
     return;
   }
-  for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
-    if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8');
-    else if (chunk instanceof Uint8Array) yield chunk;
-    // Not a failure of the data connection (it used to be reported as one): the caller's chunk.
-    else throw new FTPUsageError(`the source yielded ${kind(chunk)}: yield Uint8Array or string chunks`);
+  let bytes = 0;
+  const iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let step: IteratorResult<Uint8Array | string>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        throw new FTPError(`the source failed during ${command.verb.toUpperCase()} after ${bytes} bytes: ${describe(error)}`, null, { cause: error });
+      }
+      if (step.done === true) return;
+      const chunk = step.value;
+      if (typeof chunk === 'string') {
+        const encoded = Buffer.from(chunk, 'utf8');
+        bytes += encoded.length;
+        yield encoded;
+      } else if (chunk instanceof Uint8Array) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+      // Not a failure of the data connection (it used to be reported as one): the caller's chunk.
+      else throw new FTPUsageError(`the source yielded ${kind(chunk)}: yield Uint8Array or string chunks`);
+    }
+  } finally {
+    void Promise.resolve(iterator.return?.()).catch(() => {});
   }
 }

@@ -8,7 +8,7 @@
  */
 import { RaggedEOF, type TLSSocket } from '@unitls/tls-core';
 import { ActiveListener, DataConnection, type DataSetup } from './data.js';
-import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, checkReply, expectSuccess } from './errors.js';
+import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, checkReply, expectSuccess, replyMessage } from './errors.js';
 import type { FTPCommand } from './protocol/connection.js';
 import { expectedSizes, incomplete, needsSize, type DataEnd } from './protocol/completion.js';
 import { parse150, parsePassive, portCommand } from './protocol/parse.js';
@@ -102,8 +102,8 @@ export async function openTransfer(host: TransferHost, command: FTPCommand, rest
     // ftplib's tolerance: a 2xx before the 1xx (not final: the 1xx still follows).
     while (!event.final && event.reply.code >= 200) event = await session.reply(signal);
     if (event.final) {
-      checkReply(event.reply);
-      throw new FTPReplyError(event.reply.text, event.reply);
+      checkReply(event.reply, command);
+      throw new FTPReplyError(replyMessage(event.reply, command), event.reply);
     }
     await opening;
     const tls = data.tlsSocket;
@@ -123,13 +123,27 @@ export async function openTransfer(host: TransferHost, command: FTPCommand, rest
  * the core adds), and every reply up to NOOP's 200 is discarded (the transfer's 426/226 and ABOR's
  * 225/226 come in server-specific numbers and orders). Closes the connection when the server does
  * not resynchronise. A no-op when nothing is owed.
+ *
+ * `drop`, when given, closes the data connection after ABOR went out and before the replies are
+ * read: an upload's server takes the end of the data connection as the end of the file (RFC 959
+ * §3.4), so it must hear ABOR first to have a chance to discard the partial file.
  */
-export async function abandon(host: TransferHost): Promise<void> {
+export async function abandon(host: TransferHost, drop?: () => Promise<void>): Promise<void> {
   const { session } = host;
   const core = session.lastCore;
-  if (!session.io.connected || core === null || (core.state !== FTPState.TRANSFER && core.state !== FTPState.TRANSFER_REQUESTED)) return;
+  if (!session.io.connected || core === null || (core.state !== FTPState.TRANSFER && core.state !== FTPState.TRANSFER_REQUESTED)) {
+    await drop?.();
+    return;
+  }
   try {
     await session.send({ verb: 'ABOR' }, undefined);
+  } catch {
+    await drop?.();
+    await session.io.close(true);
+    return;
+  }
+  await drop?.();
+  try {
     for (;;) if ((await session.event(undefined)).type === 'resynced') return;
   } catch {
     await session.io.close(true);
@@ -164,13 +178,18 @@ export interface DownloadOptions {
  * clock, a bad listing line, the sink throwing), the data connection is dropped and the control
  * connection resynchronised before the reason is raised.
  */
-async function moving(host: TransferHost, data: DataConnection, work: (clock: TransferClock) => Promise<void>): Promise<void> {
+async function moving(host: TransferHost, data: DataConnection, direction: 'download' | 'upload', work: (clock: TransferClock) => Promise<void>): Promise<void> {
   const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason));
   try {
     await work(clock);
   } catch (error) {
-    await data.close(true);
-    await abandon(host);
+    if (direction === 'upload') {
+      // ABOR before the data connection ends: its end alone would tell the server the file is complete.
+      await abandon(host, () => data.close(true));
+    } else {
+      await data.close(true);
+      await abandon(host);
+    }
     throw data.signal.aborted ? data.signal.reason : error;
   } finally {
     clock.dispose();
@@ -185,7 +204,7 @@ export async function download(host: TransferHost, command: FTPCommand, options:
   let cause: unknown;
   // Only where the data connection receives into memory (a TLS socket with recvInto: PROT P).
   const into = options.into !== undefined && data.io.receivesInto ? options.into : undefined;
-  await moving(host, data, async (clock) => {
+  await moving(host, data, 'download', async (clock) => {
     for (;;) {
       let chunk: Uint8Array;
       clock.start();
@@ -234,7 +253,7 @@ export async function upload(
   options: { rest?: number | undefined; signal?: AbortSignal | undefined; stop?: AbortSignal | undefined; each: (length: number) => void },
 ): Promise<Reply> {
   const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
-  await moving(host, data, async (clock) => {
+  await moving(host, data, 'upload', async (clock) => {
     // A source that stalls still ends with the signals and close() (the data connection's signal).
     for await (const chunk of data.io.fromCaller({ [Symbol.asyncIterator]: () => chunks })) {
       clock.start();

@@ -167,7 +167,7 @@ export class HTTPConnection implements AsyncDisposable {
     if (this.#tunnel === null || proxyTLS === undefined || proxyTLS === false) return connectPlainTcp(this.host, this.port, signal);
     const settings = proxyTLS === true ? {} : proxyTLS;
     const context = this.proxyContext(settings.implementation, settings.configuration);
-    return startHttpTls(context, await connectTcp(this.host, this.port, signal), settings.serverHostname ?? this.host, signal);
+    return startHttpTls(context, await connectTcp(this.host, this.port, signal), settings.serverHostname ?? this.host, signal, { host: this.host, port: this.port });
   }
 
   /** The client context for an HTTPS proxy (HTTP/1.1 only: CONNECT over h2 is another protocol). */

@@ -77,7 +77,7 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
       const opened =
         protocol === 'https:'
           ? // Bracketed IPv6 literals come without brackets from undici's hostname.
-            connectTcp(hostname, port, signal).then((tcp) => startHttpTls(context, tcp, servername || hostname, signal, 'end'))
+            connectTcp(hostname, port, signal).then((tcp) => startHttpTls(context, tcp, servername || hostname, signal, { host: hostname, port }, 'end'))
           : connectPlainTcp(hostname, port, signal);
       opened.then(
         (socket) => callback(null, socket as unknown as Socket),

@@ -1,4 +1,5 @@
 import { CertificateVerificationError } from '@unitls/tls-core';
+import { describeValue } from '@unitls/tls-core';
 
 /** Raised for bad input (CR/LF in a request line or header) and HTTP failures, with the cause kept. */
 export class HTTPException extends Error {
@@ -138,18 +139,8 @@ export function parseError(error: ParseErrorShape): HTTPException {
 const FORBIDDEN = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** A value as a message shows it: JSON when it has one, else its type. */
-function shown(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint' || typeof value === 'symbol') return `a ${typeof value}`;
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json;
-  } catch {
-    // A circular object: its type says enough.
-  }
-  return value === undefined ? 'undefined' : `a ${typeof value}`;
-}
+/** A value as a message shows it (the one helper every package uses). */
+const shown = describeValue;
 
 /** A caller's argument of the wrong type or range (code UNITLS_HTTP_INVALID_ARGUMENT), before anything is sent. */
 export function invalidArgument(what: string, takes: string, value: unknown): HTTPException {

@@ -93,7 +93,7 @@ export class HTTPSConnection extends HTTPConnection {
       // An implementation without a native upgrade reads the socket itself (BufferSocket): into
       // reused memory then (issue #16: a 32 MiB download cost ~2x Python's CPU on tls-openssl).
       const under = this.tunnelled ? await this.openTransport(signal) : await connectTcp(host, port, signal, context.upgrade === undefined);
-      return await startHttpTls(context, under, serverHostname, signal);
+      return await startHttpTls(context, under, serverHostname, signal, { host, port });
     } catch (error) {
       throw connectFailure(authority(host, port), error);
     }

@@ -7,7 +7,7 @@
  * @module
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { RaggedEOF, TLSSocketStream, connectDirect, startTls, untilAborted, type ClientContext, type TLSSocket, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, TLSSocketStream, connectDirect, connectOperation, startTls, untilAborted, type ClientContext, type TLSSocket, type Transport } from '@unitls/tls-core';
 import { HTTPException } from './errors.js';
 
 /** What node:net sockets offer to stop a connection from keeping the event loop alive. */
@@ -195,16 +195,20 @@ export async function connectTcp(host: string, port: number, signal: AbortSignal
 /**
  * Starts TLS with `context` on `transport` (which this package opened) and wraps the result for
  * the HTTP libraries; `raggedEOF` as {@link RaggedEOFMode}. On failure the transport is destroyed.
+ * `target` is what the TCP connection went to: a deadline's message names the connect to it
+ * ("connect to example.org:443 timed out … during the TLS handshake"), never a STARTTLS upgrade,
+ * which HTTPS does not do.
  */
 export async function startHttpTls(
   context: ClientContext,
   transport: Transport,
   serverHostname: string,
   signal: AbortSignal | undefined,
+  target: { host: string; port: number },
   raggedEOF: RaggedEOFMode = 'error',
 ): Promise<HTTPTransport> {
   try {
-    const tls = await startTls(context, transport, { serverHostname, ...(signal === undefined ? {} : { signal }) });
+    const tls = await startTls(context, transport, { serverHostname, operation: connectOperation(target), ...(signal === undefined ? {} : { signal }) });
     return new HTTPTransport(tls, transport, raggedEOF);
   } catch (error) {
     transport.destroy();

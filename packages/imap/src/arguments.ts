@@ -6,6 +6,7 @@
  * @module
  */
 import { IMAP4UsageError } from './errors.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** Refuses what is not a message set ("1", "2:5", "1,3:*"). @throws IMAP4UsageError */
 export function checkSet(set: string): void {
@@ -20,23 +21,16 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 // RFC 9051 §9 date-time (without its DQUOTEs): date-day-fixed "-" date-month "-" date-year SP time SP zone.
 const DATE_TIME = new RegExp(`^(?: \\d|\\d\\d)-(?:${MONTHS.join('|')})-\\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}$`, 'i');
 
-/** What a wrong argument is, for the usage error: "an ArrayBuffer", "a DataView", "null", "a string" (`typeof` says "object" for most). */
-export function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return value === undefined ? 'undefined' : `a ${typeof value}`;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  if (typeof name !== 'string' || name === '' || name === 'Object') return 'an object';
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
-}
+/** What a wrong argument is, for the usage error (tls-core's describeValue, shared by every package). */
+export const kindOf = describeValue;
 
 export function checkString(what: string, value: unknown): string {
-  if (typeof value !== 'string') throw new IMAP4UsageError(`${what} must be a string, got ${value === null ? 'null' : typeof value}; nothing was sent`);
+  if (typeof value !== 'string') throw new IMAP4UsageError(`${what} must be a string, got ${describeValue(value)}; nothing was sent`);
   return value;
 }
 
 export function checkFlags(flags: unknown): string[] {
-  if (!Array.isArray(flags)) throw new IMAP4UsageError(`flags must be an array of strings such as ["\\\\Seen"], got ${typeof flags}; nothing was sent`);
+  if (!Array.isArray(flags)) throw new IMAP4UsageError(`flags must be an array of strings such as ["\\\\Seen"], got ${describeValue(flags)}; nothing was sent`);
   for (const flag of flags) {
     if (typeof flag !== 'string' || !FLAG.test(flag)) throw new IMAP4UsageError(`not an IMAP flag: ${JSON.stringify(flag) ?? String(flag)} (an atom or \\atom, RFC 9051 §9); nothing was sent`);
   }

@@ -15,6 +15,7 @@ import { encodeMailbox } from './protocol/utf7.js';
 import { CONTROL, checkFlags, checkSet, checkString, dateTime, kindOf } from './arguments.js';
 import { APPEND_OPTIONS, FETCH_EACH_OPTIONS, IMAP4_OPTION_NAMES, type CallOptions, type FetchEachOptions, type IMAP4Options } from './options.js';
 import { IMAP4Session, type CommandResult } from './session.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** The `security` values IMAP4 takes. */
 const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
@@ -204,7 +205,7 @@ export class IMAP4 extends IMAP4Session {
       const args: Argument[] = [this.#mailbox(mailbox)];
       if (options.flags !== undefined) args.push(checkFlags(options.flags).map(atom));
       if (options.date !== undefined) args.push(dateTime(options.date));
-      if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new IMAP4UsageError(`the message must be a string or a Uint8Array, got ${message === null ? 'null' : typeof message}; nothing was sent`);
+      if (typeof message !== 'string' && !(message instanceof Uint8Array)) throw new IMAP4UsageError(`the message must be a string or a Uint8Array, got ${describeValue(message)}; nothing was sent`);
       args.push(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
       return this.execute({ name: 'APPEND', args }, options);
     }, APPEND_OPTIONS);
@@ -254,7 +255,7 @@ export class IMAP4 extends IMAP4Session {
   }
 
   #fetchEach(uid: boolean, set: string | readonly string[], items: string, onFetch: (fetch: FetchResult) => unknown, options: FetchEachOptions): Promise<void> {
-    if (typeof onFetch !== 'function') throw new IMAP4UsageError(`fetchEach needs a function to hand each message to, got ${onFetch === null ? 'null' : typeof onFetch}; nothing was sent`);
+    if (typeof onFetch !== 'function') throw new IMAP4UsageError(`fetchEach needs a function to hand each message to, got ${describeValue(onFetch)}; nothing was sent`);
     const { into } = options;
     if (into !== undefined && !(into instanceof Uint8Array)) throw new IMAP4UsageError(`the option into must be a Uint8Array (memory reused for every message, such as new Uint8Array(1 << 20)), got ${kindOf(into)}; nothing was sent`);
     return this.#fetch(uid, set, items, options, { onFetch, into }).then(() => undefined);

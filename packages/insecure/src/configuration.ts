@@ -1,5 +1,6 @@
 import { ConfigurationError, closestName } from '@unitls/tls-core';
 import { SecurityWarningCode, warn } from './warning.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** Options of {@link InsecureConfiguration}. */
 export interface InsecureConfigurationOptions {
@@ -64,5 +65,5 @@ function missingAdvice(disableHostnameCheck: unknown, disableVerification: unkno
     return '; to skip only the name check, also give disableVerification: false: new InsecureConfiguration({ disableHostnameCheck: true, disableVerification: false })';
   }
   const wrong = [['disableHostnameCheck', disableHostnameCheck], ['disableVerification', disableVerification]].filter(([, value]) => value !== undefined && typeof value !== 'boolean');
-  return wrong.length === 0 ? '' : `; got ${wrong.map(([name, value]) => `${String(name)}: ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`).join(', ')}`;
+  return wrong.length === 0 ? '' : `; got ${wrong.map(([name, value]) => `${String(name)}: ${describeValue(value)}`).join(', ')}`;
 }

@@ -14,6 +14,7 @@ import { POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors
 import { POP3_OPTION_NAMES, type CallOptions, type POP3Options } from './options.js';
 import type { POP3State } from './protocol/states.js';
 import { Session } from './session.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** The `security` values POP3 takes ('stls': RFC 2595's name for 'starttls'). */
 const SECURITIES: readonly string[] = ['implicit', 'starttls', 'stls', 'plaintext'];
@@ -284,7 +285,7 @@ export class POP3 implements AsyncDisposable {
     checkCallOptions(popErrors, 'retrMany', options);
     // Checked before CAPA may be sent: a wrong argument sends nothing (null was a TypeError).
     if (!Array.isArray(which) || !which.every((n) => Number.isSafeInteger(n) && n >= 1)) {
-      throw new POP3UsageError(`retrMany takes an array of message numbers (positive integers), got ${Array.isArray(which) ? JSON.stringify(which.slice(0, 5)) : which === null ? 'null' : typeof which}; nothing was sent`);
+      throw new POP3UsageError(`retrMany takes an array of message numbers (positive integers), got ${describeValue(which)}; nothing was sent`);
     }
     if (this.#capabilities === null && which.length > 1) {
       // A server without CAPA (RFC 1939 only) answers -ERR: then it has no PIPELINING either.

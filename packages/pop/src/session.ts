@@ -11,6 +11,7 @@
 import type { ClientConnection } from '@unitls/client-kit';
 import { POP3ConnectionError, POP3ReplyError, POP3UsageError } from './errors.js';
 import { NEED_DATA, POP3Connection, type ChallengeEvent, type POP3Command, type POP3Event, type POP3Limits, type StatusEvent } from './protocol/connection.js';
+import { commandName } from './protocol/commands.js';
 
 /** Replies a pipelined batch may leave outstanding (RFC 2449 §6.6 asks clients to bound it; commands are ~12 bytes). */
 const WINDOW = 32;
@@ -93,7 +94,7 @@ export class Session {
 
   /** Sends `command`; the +OK status. @throws POP3ReplyError on -ERR (the session goes on) */
   async ok(command: POP3Command, signal?: AbortSignal): Promise<StatusEvent> {
-    return okOrThrow(await this.reply(command, signal));
+    return okOrThrow(await this.reply(command, signal), command);
   }
 
   /**
@@ -123,7 +124,7 @@ export class Session {
         await io.close(true);
         throw error;
       }
-      okOrThrow(status as StatusEvent);
+      okOrThrow(status as StatusEvent, command);
       return messageOf(message);
     } finally {
       io.end();
@@ -140,7 +141,7 @@ export class Session {
     const bytes = this.#encode(command);
     return this.io.run(async () => {
       await this.io.send(bytes);
-      okOrThrow((await this.next()) as StatusEvent);
+      okOrThrow((await this.next()) as StatusEvent, command);
       const out: T[] = [];
       try {
         for (let event = await this.next(); event.type === 'line'; event = await this.next()) out.push(parse(event.line));
@@ -160,7 +161,7 @@ export class Session {
    * later command; when draining fails the connection is closed.
    */
   async *stream(command: POP3Command & { type: 'RETR' | 'TOP' }, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
-    okOrThrow((await this.reply({ ...command, stream: true }, signal)) as StatusEvent);
+    okOrThrow((await this.reply({ ...command, stream: true }, signal)) as StatusEvent, command);
     this.#streaming = true;
     const core = this.core;
     let done = false;
@@ -210,11 +211,11 @@ export class Session {
         for (; sent < end; sent++) batch.push(this.#encode({ type: 'RETR', which: numbers[sent]! }));
         await this.io.run(() => this.io.send(batch.length === 1 ? batch[0]! : Buffer.concat(batch)), signal);
       }
-      answered++;
+      const which = numbers[answered++]!;
       try {
         results.push(
           await this.io.run(async () => {
-            okOrThrow((await this.next()) as StatusEvent);
+            okOrThrow((await this.next()) as StatusEvent, { type: 'RETR', which });
             return this.#message();
           }, signal),
         );
@@ -234,8 +235,9 @@ function messageOf(event: POP3Event): Buffer {
   return event.data;
 }
 
-function okOrThrow(event: StatusEvent | ChallengeEvent): StatusEvent {
+/** The +OK status; -ERR as a POP3ReplyError whose message names the command ("RETR 99: -ERR …"; `response`: the line). */
+function okOrThrow(event: StatusEvent | ChallengeEvent, command: POP3Command): StatusEvent {
   if (event.type === 'status' && event.ok) return event;
-  if (event.type === 'status') throw new POP3ReplyError(event.line, event.line);
+  if (event.type === 'status') throw new POP3ReplyError(`${commandName(command)}: ${event.line}`, event.line);
   throw new POP3ConnectionError('unexpected SASL challenge');
 }

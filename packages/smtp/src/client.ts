@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, type PrimedSource, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -27,7 +27,8 @@ import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
 import type { SMTPState } from './protocol/states.js';
-import { Session, checkMessage, checkedChunks } from './session.js';
+import { Session, checkMessage, checkedChunks, messageReady, primeMessage } from './session.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** The `security` values SMTP takes. */
 const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
@@ -271,7 +272,7 @@ export class SMTP implements AsyncDisposable {
   login(user: string, password?: string, options: CallOptions & { accessToken?: string } = {}): Promise<Reply> {
     return this.#call('login', options, async (inner) => {
       this.#checkAuthAllowed();
-      if (typeof user !== 'string') throw new SMTPUsageError(`the user name must be a string, got ${user === null ? 'null' : typeof user}; nothing was sent`);
+      if (typeof user !== 'string') throw new SMTPUsageError(`the user name must be a string, got ${describeValue(user)}; nothing was sent`);
       await this.ehloOrHeloIfNeeded(inner);
       if (!this.hasExtn('auth')) throw new SMTPNotSupportedError('the server does not offer AUTH');
       const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
@@ -310,12 +311,14 @@ export class SMTP implements AsyncDisposable {
    *   `cause` (the stream failed after 354: the connection is closed, as "." would send the part).
    */
   data(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
-    return this.#call('data', options, async () => {
+    const source = primeMessage(message);
+    return released(source, this.#call('data', options, async () => {
       checkMessage(message);
+      if (source !== null) await messageReady(source, 'DATA', options.signal);
       const reply = await this.#exchange({ type: 'DATA' }, options.signal);
       if (reply.code !== 354) throw new SMTPDataError(reply.code, reply.text, reply.enhancedStatus);
-      return this.#session.body(message, options.signal);
-    });
+      return this.#session.body(source ?? message, options.signal);
+    }));
   }
 
   /**
@@ -325,11 +328,16 @@ export class SMTP implements AsyncDisposable {
    * @throws SMTPNotSupportedError, SMTPDataError; SMTPUsageError / SMTPException "during BDAT" (cause kept)
    */
   bdat(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
+    const source = primeMessage(message);
+    return released(source, this.#bdat(message, source, options));
+  }
+
+  #bdat(message: MessageSource, source: AsyncIterable<Uint8Array> | null, options: CallOptions): Promise<Reply> {
     return this.#call('bdat', options, async () => {
       checkMessage(message);
       if (!this.hasExtn('chunking')) throw new SMTPNotSupportedError('the server does not offer CHUNKING (BDAT)');
       let pending: Uint8Array | null = null;
-      const chunks = checkedChunks(typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : message, 'BDAT');
+      const chunks = checkedChunks(typeof message === 'string' ? [Buffer.from(message, 'utf8')] : message instanceof Uint8Array ? [message] : source ?? message, 'BDAT');
       try {
         for await (const chunk of this.#io.fromCaller(chunks, options.signal)) {
           if (pending !== null) {
@@ -374,8 +382,23 @@ export class SMTP implements AsyncDisposable {
     rcptOptions: readonly string[] = [],
     options: CallOptions & { binary?: boolean } = {},
   ): Promise<Refused> {
+    // Listened to from now on: before MAIL (pipelined with DATA) the stream must have started.
+    const source = primeMessage(message);
+    return released(source, this.#sendmail(from, to, source ?? message, mailOptions, rcptOptions, options, source));
+  }
+
+  #sendmail(
+    from: string,
+    to: string | readonly string[],
+    message: MessageSource,
+    mailOptions: readonly string[],
+    rcptOptions: readonly string[],
+    options: CallOptions & { binary?: boolean },
+    source: PrimedSource<Uint8Array> | null,
+  ): Promise<Refused> {
     return this.#call('sendmail', options, async (inner) => {
       checkMessage(message);
+      if (source !== null) await messageReady(source, 'MAIL', options.signal);
       // After the first message EHLO is done: no gated call per message to learn that.
       if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
       const recipients = typeof to === 'string' ? [to] : [...to];
@@ -450,4 +473,13 @@ function credentialsRefused(mechanism: string, refusal: SMTPAuthenticationError)
     `AUTH ${mechanism} refused: ${refusal.smtpCode} ${refusal.smtpError}. login() tries no other mechanism after a refusal that is not "mechanism unavailable" (504/534/538), so a wrong password is sent once; if the server cannot check these credentials with ${mechanism}, name another: auth('PLAIN', { user, password })`,
     { cause: refusal },
   );
+}
+
+/**
+ * `call`, releasing the stream `source` once it settles (a Readable is destroyed if the call ended
+ * before it did). Text and bytes (no source) cost no promise more: the in-memory path's promise
+ * count is pinned (tests/smtp/promises-per-message).
+ */
+function released<T>(source: PrimedSource<Uint8Array> | null, call: Promise<T>): Promise<T> {
+  return source === null ? call : call.finally(() => source.release());
 }

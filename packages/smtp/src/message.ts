@@ -6,6 +6,7 @@ import MailComposerModule from 'nodemailer/lib/mail-composer';
 import type { SMTP } from './client.js';
 import type { Refused } from './envelope.js';
 import { SMTPUsageError } from './errors.js';
+import { describeValue } from '@unitls/tls-core';
 
 /** The message fields (nodemailer's message options: from, to, cc, bcc, subject, text, html, attachments, headers, ...). */
 export interface MailMessage {
@@ -55,7 +56,7 @@ function checkAddresses(mail: MailMessage): void {
       check(field, address);
       return;
     }
-    if (typeof value !== 'string') throw new SMTPUsageError(`the ${field} field must hold strings or { name, address } objects, got ${typeof value}; nothing was sent`);
+    if (typeof value !== 'string') throw new SMTPUsageError(`the ${field} field must hold strings or { name, address } objects, got ${describeValue(value)}; nothing was sent`);
     if (/[\r\n\0]/.test(value)) throw new SMTPUsageError(`the ${field} field contains CR, LF or NUL, which could change the recipients or headers; refused, nothing was sent`);
   };
   for (const field of ADDRESS_FIELDS) check(field, mail[field]);

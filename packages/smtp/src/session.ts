@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { ClientConnection } from '@unitls/client-kit';
+import { PrimedSource, type ClientConnection } from '@unitls/client-kit';
+import { describeValue } from '@unitls/tls-core';
 import { SMTPException, SMTPServerDisconnected, SMTPUsageError } from './errors.js';
 import type { MessageSource } from './envelope.js';
 import type { SMTPOptions } from './options.js';
@@ -52,7 +53,33 @@ export function checkedChunks(source: AsyncIterable<Uint8Array> | Iterable<Uint8
 export function checkMessage(message: unknown): void {
   if (typeof message === 'string' || message instanceof Uint8Array) return;
   if (typeof message === 'object' && message !== null && (Symbol.asyncIterator in message || Symbol.iterator in message)) return;
-  throw new SMTPUsageError(`the message must be a string, a Uint8Array or an (async) iterable of Uint8Array chunks, got ${message === null ? 'null' : typeof message}; nothing was sent`);
+  throw new SMTPUsageError(`the message must be a string, a Uint8Array or an (async) iterable of Uint8Array chunks, got ${describeValue(message)}; nothing was sent`);
+}
+
+/**
+ * A message stream, iterated from the moment the call receives it (null for text and bytes): a
+ * Node Readable's failure (createReadStream's ENOENT) is then heard by the call, never an
+ * unhandled 'error' event while MAIL/RCPT go out.
+ */
+export function primeMessage(message: unknown): PrimedSource<Uint8Array> | null {
+  if (typeof message !== 'object' || message === null || message instanceof Uint8Array) return null;
+  if (!(Symbol.asyncIterator in message || Symbol.iterator in message)) return null;
+  return new PrimedSource(message as AsyncIterable<Uint8Array>);
+}
+
+/**
+ * Waits for the message stream's first chunk (or its end) before `command` goes out, so a stream
+ * that cannot start fails the call with nothing sent.
+ *
+ * @throws SMTPException "the message stream failed before MAIL was sent" (cause: its failure); the signal's reason
+ */
+export async function messageReady(source: PrimedSource<Uint8Array>, command: string, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await source.ready(signal);
+  } catch (error) {
+    if (signal?.aborted === true && error === signal.reason) throw error;
+    throw new SMTPException(`the message stream failed before ${command} was sent: ${(error as Error)?.message ?? error}; nothing was sent`, { cause: error });
+  }
 }
 
 export class Session {

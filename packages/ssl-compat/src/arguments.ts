@@ -9,16 +9,10 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError } from '@unitls/tls-core';
+import { ConfigurationError, describeValue } from '@unitls/tls-core';
 
-/** What a value is, for an error message: its type, and the value itself when short. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'null prototype'})`;
-  return typeof value;
-}
+/** What a value is, for an error message (tls-core's, shared by every package). */
+export { describeValue };
 
 /**
  * A file or folder path argument: a string or a file: URL; null, undefined and '' mean "not

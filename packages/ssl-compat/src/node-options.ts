@@ -234,7 +234,7 @@ function portOption(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   const port = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UnsupportedOptionError('port', `expected a port number from 0 to 65535, got ${JSON.stringify(value) ?? String(value)}`);
+    throw new UnsupportedOptionError('port', `expected a port number from 0 to 65535, got ${describeValue(value)}`);
   }
   return port;
 }

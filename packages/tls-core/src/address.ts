@@ -1,4 +1,5 @@
 import { closestName } from './closest-name.js';
+import { describeValue } from './describe-value.js';
 import type { Address, ClientConnectOptions, Transport } from './interfaces.js';
 
 /** The local address of a connected socket, or null once it is gone. */
@@ -28,8 +29,7 @@ export function checkAddress(what: string, address: Address): void {
     throw new TypeError(`${what}: address must be { host, port } with a non-empty host${meant === undefined ? '' : ` (it has '${meant}': did you mean 'host'?)`}`);
   }
   if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
-    const got = typeof address.port === 'string' ? `the string ${JSON.stringify(address.port)}` : String(address.port);
-    throw new TypeError(`${what}: port must be an integer from 0 to 65535, got ${got}`);
+    throw new TypeError(`${what}: port must be an integer from 0 to 65535, got ${describeValue(address.port)}`);
   }
   checkAddressKeys(what, address);
 }
@@ -54,6 +54,8 @@ function checkAddressKeys(what: string, address: Address): void {
 }
 
 const CONNECT_OPTION_NAMES: readonly (keyof ClientConnectOptions)[] = ['serverHostname', 'signal', 'timeout', 'session'];
+/** ClientContext.upgrade's options: connect's, and the name its messages give the handshake. */
+const UPGRADE_OPTION_NAMES: readonly string[] = [...CONNECT_OPTION_NAMES, 'operation'];
 
 /**
  * Checks the option names of ClientContext.connect / upgrade before any I/O: a misspelt
@@ -67,14 +69,17 @@ const CONNECT_OPTION_NAMES: readonly (keyof ClientConnectOptions)[] = ['serverHo
 export function checkConnectOptions(what: string, options: object | undefined): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${what}: options must be an object such as { timeout: 10_000 }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new TypeError(`${what}: options must be an object such as { timeout: 10_000 }, got ${describeValue(options)}`);
   }
+  const names = what.endsWith('.upgrade') ? UPGRADE_OPTION_NAMES : (CONNECT_OPTION_NAMES as readonly string[]);
   for (const name of Object.keys(options)) {
-    if ((CONNECT_OPTION_NAMES as readonly string[]).includes(name)) continue;
-    const close = closestName(name, CONNECT_OPTION_NAMES);
-    const hint = close === null ? `the options are ${CONNECT_OPTION_NAMES.join(', ')}` : `did you mean '${close}'?`;
+    if (names.includes(name)) continue;
+    const close = closestName(name, names);
+    const hint = close === null ? `the options are ${names.join(', ')}` : `did you mean '${close}'?`;
     throw new TypeError(`${what}: unknown option '${name}'; ${hint}`);
   }
+  const operation = (options as { operation?: unknown }).operation;
+  if (operation !== undefined && typeof operation !== 'string') throw new TypeError(`${what}: operation must be a string naming the handshake, got ${describeValue(operation)}`);
   checkTimeout(what, (options as ClientConnectOptions).timeout);
 }
 
@@ -86,8 +91,7 @@ export function checkConnectOptions(what: string, options: object | undefined): 
 function checkTimeout(what: string, timeout: unknown): void {
   if (timeout === undefined) return;
   if (typeof timeout !== 'number') {
-    const got = typeof timeout === 'string' ? `a string (${JSON.stringify(timeout).replace(/^"|"$/g, "'")})` : timeout === null ? 'null' : `a ${typeof timeout}`;
-    throw new TypeError(`${what}: timeout must be a number of milliseconds, got ${got}`);
+    throw new TypeError(`${what}: timeout must be a number of milliseconds, got ${describeValue(timeout)}`);
   }
   if (!Number.isFinite(timeout) || timeout < 0) {
     throw new RangeError(`${what}: timeout must be a non-negative finite number of milliseconds (leave it out for none), got ${timeout}`);

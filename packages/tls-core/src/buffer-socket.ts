@@ -16,6 +16,7 @@ import type { Address, ClientContext, ServerContext, TLSBuffer, TLSSession, TLSS
 import { copiesIncoming, intakeFor, readDirectly, type Intake } from './intake.js';
 import { TLSListener, listenOn } from './listener.js';
 import { OutputPool } from './output-pool.js';
+import { describeValue } from './describe-value.js';
 
 /** How long a non-forced close waits for the peer's close_notify before dropping the transport. */
 export const CLOSE_NOTIFY_TIMEOUT_MS = 5_000;
@@ -1046,10 +1047,4 @@ export class BufferListener extends TLSListener<BufferSocket> {
   }
 }
 
-/** A value as an error message shows it: its type, and strings quoted. */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)})`;
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
-  return `${typeof value} ${String(value)}`;
-}
+

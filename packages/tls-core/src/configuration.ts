@@ -17,6 +17,7 @@ import {
 } from './enums.js';
 import { ConfigurationError } from './errors.js';
 import { closestName } from './closest-name.js';
+import { describeValue } from './describe-value.js';
 
 /** A cipher: a named suite, or any other 16-bit IANA id. */
 export type Cipher = CipherSuite | number;
@@ -65,7 +66,7 @@ function show(value: unknown): string {
 /** The items of a list-valued option; anything but an iterable (or a string) is refused. */
 function listOf<T>(where: string, field: string, value: Iterable<T>): T[] {
   if (typeof value === 'string' || typeof (value as Partial<Iterable<T>> | null)?.[Symbol.iterator] !== 'function') {
-    throw new ConfigurationError(`${where}: ${field} must be a list (an array or another iterable), got ${typeof value}`);
+    throw new ConfigurationError(`${where}: ${field} must be a list (an array or another iterable), got ${describeValue(value)}`);
   }
   return [...value];
 }

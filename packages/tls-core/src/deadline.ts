@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { describeValue } from './describe-value.js';
 
 // The moment (performance.now()) each deadline signal's timeout passes. A timer fires only when
 // the event loop gets to it: synchronous work (certificate verification, a trust store decoded on
@@ -16,7 +17,7 @@ const lateDeadlines = new WeakSet<object>();
 /** One signal for "the caller aborted or the timeout passed"; undefined when neither was asked. */
 export function deadlineSignal(signal?: AbortSignal, timeout?: number): AbortSignal | undefined {
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
-    throw new RangeError(`timeout must be a non-negative number of milliseconds, got ${timeout}`);
+    throw new RangeError(`timeout must be a non-negative number of milliseconds, got ${describeValue(timeout)}`);
   }
   const timer = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
   const combined = signal === undefined ? timer : timer === undefined ? signal : AbortSignal.any([signal, timer]);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { describeValue } from './describe-value.js';
 
 // Instances carry the kinds of every branded class in their chain under a global symbol, so a
 // check made with one copy of this package recognises errors built by another copy.
@@ -253,8 +254,7 @@ export function concurrentRecv(): TLSError {
  */
 export function recvIntoMisuse(buffer: unknown): TypeError | RangeError | null {
   if (!(buffer instanceof Uint8Array)) {
-    const kind = buffer === null ? 'null' : typeof buffer === 'object' ? `an object (${(buffer as object).constructor?.name ?? 'Object'})` : typeof buffer;
-    return new TypeError(`recvInto: buffer must be a Uint8Array (a Buffer is one), got ${kind}`);
+    return new TypeError(`recvInto: buffer must be a Uint8Array (a Buffer is one), got ${describeValue(buffer)}`);
   }
   if (buffer.length === 0) return new RangeError('recvInto: buffer must hold at least one byte (a count of 0 means the peer closed)');
   return null;

@@ -46,6 +46,13 @@ export interface ClientConnectOptions {
 /** Options of {@link ClientContext.upgrade} (the native STARTTLS path, an extension). */
 export interface UpgradeOptions extends Omit<ClientConnectOptions, 'serverHostname'> {
   serverHostname: string;
+  /**
+   * What a deadline or signal message calls this handshake (extension; default
+   * {@link upgradeOperation}: "TLS upgrade (STARTTLS) of the connection to NAME"). A caller whose
+   * plain connection is only the first step of an ordinary TLS connect (HTTPS over its own TCP
+   * socket) names it so: "connect to example.org:443" (trial 11: HTTPS timeouts said STARTTLS).
+   */
+  operation?: string;
 }
 
 /**
@@ -135,7 +142,33 @@ export interface TLSSocket extends AsyncDisposable {
   shutdown?(): Promise<void>;
   /** Listening sockets: bound how many accepted connections may wait for {@link accept}. */
   listen(backlog: number): void;
-  /** Listening sockets: the next connection with its handshake done, and the peer's address. */
+  /**
+   * Listening sockets: the next connection with its handshake done, and the peer's address.
+   *
+   * One client's failed handshake (it spoke plain text, offered nothing in common, sent a bad
+   * certificate, stayed silent past SERVER_HANDSHAKE_TIMEOUT_MS) rejects one accept() with a
+   * TLSError for that client only, as Python's accept() raises per failed connection: the listener
+   * goes on, so a server loop catches it and accepts again. After close() every accept() rejects
+   * (TLSError "the listening socket was closed"): a loop tells the two apart by its own record of
+   * having closed the listener.
+   *
+   * @throws TLSError (its subclasses CertificateVerificationError, TransportError, ...) for one
+   *   client's failed handshake, or once the listener is closed
+   * @example
+   * ```ts
+   * for (;;) {
+   *   let socket: TLSSocket;
+   *   try {
+   *     [socket] = await listener.accept();
+   *   } catch (error) {
+   *     if (stopping || !(error instanceof TLSError)) throw error; // our own close(), or a bug
+   *     console.warn('a client failed its TLS handshake:', error.message);
+   *     continue;
+   *   }
+   *   void serve(socket); // never awaited here: one slow client must not hold the others
+   * }
+   * ```
+   */
   accept(): Promise<[TLSSocket, Address]>;
   getsockname(): Address | null;
   getpeername(): Address | null;

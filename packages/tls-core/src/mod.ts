@@ -37,6 +37,7 @@ export { AcceptQueue } from './accept-queue.js';
 export { localAddress, remoteAddress, checkAddress, checkConnectOptions } from './address.js';
 export { TLSSession, sessionFingerprint, bindSessions, sealSession, openSession, type SessionContent } from './session.js';
 export { parseServerName, MAX_SERVER_NAME_LENGTH, MAX_LABEL_LENGTH, type ServerName } from './server-name.js';
+export { describeValue } from './describe-value.js';
 export { connectOperation, deadlineSignal, describeAbort, throwIfAborted, untilAborted, upgradeOperation, type AbortSite, type ConnectPhase } from './deadline.js';
 export {
   BufferSocket,

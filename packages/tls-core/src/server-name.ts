@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { ConfigurationError } from './errors.js';
+import { describeValue } from './describe-value.js';
 
 /** The longest DNS name, without its trailing dot (RFC 1035 §2.3.4: 255 octets on the wire). */
 export const MAX_SERVER_NAME_LENGTH = 253;
@@ -113,7 +114,7 @@ function checkLabels(where: string, value: string, name: string): void {
  */
 export function parseServerName(value: unknown, where = 'server name'): ServerName {
   if (typeof value !== 'string') {
-    throw new ConfigurationError(`${where}: the server name must be a string (a DNS name or an IP literal), got ${value === null ? 'null' : typeof value}`);
+    throw new ConfigurationError(`${where}: the server name must be a string (a DNS name or an IP literal), got ${describeValue(value)}`);
   }
   if (value === '') throw new ConfigurationError(`${where}: the server name is empty; pass the DNS name or IP address the certificate must match`);
   if (value.length > MAX_INPUT_LENGTH) {

@@ -20,6 +20,8 @@ export interface StartTlsOptions {
   timeout?: number;
   /** A session to resume (extension; FTPS data connections). */
   session?: TLSSession | null;
+  /** What timeout and abort messages call this handshake (default: "TLS upgrade (STARTTLS) of the connection to NAME"). */
+  operation?: string;
 }
 
 /** Raised when bytes arrived on the plain connection before TLS started (possible injection). */
@@ -52,7 +54,7 @@ export async function startTls(context: ClientContext, socket: Transport, option
   }
   // Refused before the socket is touched; the implementation sees the A-label form.
   const serverHostname = parseServerName(options.serverHostname, 'startTls').name;
-  const { signal, timeout, session } = options;
+  const { signal, timeout, session, operation } = options;
   if (signal?.aborted) throw signal.reason;
   if (socket.destroyed || !socket.writable || (socket.readyState !== undefined && socket.readyState !== 'open')) {
     throw new TLSError('startTls: the plain connection is not open');
@@ -69,10 +71,11 @@ export async function startTls(context: ClientContext, socket: Transport, option
       ...(signal === undefined ? {} : { signal }),
       ...(timeout === undefined ? {} : { timeout }),
       ...(session === undefined ? {} : { session }),
+      ...(operation === undefined ? {} : { operation }),
     });
   }
   const buffer = context.createBuffer(serverHostname, session === undefined ? undefined : { session });
-  return BufferSocket.open(buffer, socket, { signal, timeout, operation: upgradeOperation(serverHostname) });
+  return BufferSocket.open(buffer, socket, { signal, timeout, operation: operation ?? upgradeOperation(serverHostname) });
 }
 
 /** The parts of Node's Readable state a text decoder (`setEncoding`) lives in. Internal to Node. */

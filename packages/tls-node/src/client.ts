@@ -114,7 +114,7 @@ export class NodeClientContext implements ClientContext {
     const resumed = openSession(this, options.session, target.name, 'ClientContext.upgrade');
     const signal = deadlineSignal(options.signal, options.timeout);
     if (signal?.aborted) throw signal.reason;
-    return this.#handshake({ transport: socket }, target, resumed, signal, upgradeOperation(target.name));
+    return this.#handshake({ transport: socket }, target, resumed, signal, options.operation ?? upgradeOperation(target.name));
   }
 
   createBuffer(): TLSBuffer {

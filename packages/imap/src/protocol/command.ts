@@ -7,6 +7,7 @@
  * @module
  */
 import { IMAP4UsageError } from '../errors.js';
+import { describeValue } from '@unitls/tls-core';
 
 /**
  * A command argument: `{ atom }` is sent as is (printable ASCII, no "{"; FETCH item lists and
@@ -74,7 +75,7 @@ export function encodeCommand(tag: string, command: Command, mode: LiteralMode):
       if (typeof arg.atom !== 'string' || !RAW.test(arg.atom)) throw new IMAP4UsageError(`an IMAP atom must be printable ASCII without "{", CR, LF or NUL: ${JSON.stringify(arg.atom) ?? String(arg.atom)}; refused`);
       text(arg.atom);
     } else if (typeof arg !== 'string') {
-      throw new IMAP4UsageError(`an IMAP argument must be a string, { atom }, bytes, a number, null or an array, got ${typeof arg}; refused, nothing was sent`);
+      throw new IMAP4UsageError(`an IMAP argument must be a string, { atom }, bytes, a number, null or an array, got ${describeValue(arg)}; refused, nothing was sent`);
     } else if (arg.includes('\0')) throw new IMAP4UsageError('a string argument contains NUL; refused');
     else if (QUOTABLE.test(arg)) text(`"${arg.replace(/(["\\])/g, '\\$1')}"`);
     // CR/LF and 8-bit text travel as literals, which carry them safely.

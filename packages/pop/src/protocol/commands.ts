@@ -5,6 +5,7 @@
  * @module
  */
 import { checkLine, redact } from '@unitls/client-kit';
+import { describeValue } from '@unitls/tls-core';
 import { POP3UsageError, popErrors } from '../errors.js';
 
 /** What the client can send. */
@@ -45,10 +46,30 @@ export function commandLine(command: POP3Command): string {
     case 'DELE':
       return `${command.type} ${messageNumber(command.which)}`;
     case 'TOP':
-      if (!Number.isSafeInteger(command.lines) || command.lines < 0) throw new POP3UsageError(`TOP: lines must be a non-negative integer, got ${command.lines}`);
+      if (!Number.isSafeInteger(command.lines) || command.lines < 0) throw new POP3UsageError(`TOP: lines must be a non-negative integer, got ${describeValue(command.lines)}`);
       return `TOP ${messageNumber(command.which)} ${command.lines}`;
     default:
       return command.type;
+  }
+}
+
+/**
+ * What an error message calls `command` ("RETR 99: -ERR no such message"): the command with its
+ * arguments, or only its verb where an argument is a secret (PASS, APOP, AUTH's responses).
+ */
+export function commandName(command: POP3Command): string {
+  switch (command.type) {
+    case 'PASS':
+    case 'APOP':
+      return command.type;
+    case 'AUTH':
+      return `AUTH ${command.mechanism}`;
+    case 'AUTH_RESPONSE':
+      return 'the SASL response';
+    case 'USER':
+      return 'USER';
+    default:
+      return commandLine(command);
   }
 }
 
@@ -69,6 +90,6 @@ export function commandTrace(command: POP3Command): string {
 }
 
 function messageNumber(which: number): number {
-  if (!Number.isSafeInteger(which) || which < 1) throw new POP3UsageError(`message numbers are positive integers, got ${which}`);
+  if (!Number.isSafeInteger(which) || which < 1) throw new POP3UsageError(`message numbers are positive integers, got ${describeValue(which)}`);
   return which;
 }
