@@ -117,9 +117,10 @@ export class ChunkReader {
   #want = 0;
   /** What {@link onArrival} was given, called at the next wake-up; null while none waits. */
   #arrival: (() => void) | null = null;
-  /** Whether this reader is in the settling list ({@link settlingFirst}). */
-  #queued = false;
-  /** The next reader in the settling list; null for the last (or when not queued). */
+  /**
+   * The next reader in the settling list ({@link settlingFirst}), this reader itself for the last;
+   * null when not queued (so it says whether the reader is queued: no field of its own for that).
+   */
   #nextSettling: ChunkReader | null = null;
   readonly #stream: Readable;
   readonly #highWaterMark: number;
@@ -347,8 +348,8 @@ export class ChunkReader {
   }
 
   #wakeQueued(): void {
-    if (this.#queued) return;
-    this.#queued = true;
+    if (this.#nextSettling !== null) return;
+    this.#nextSettling = this;
     if (settlingLast === null) {
       settlingFirst = settlingLast = this;
       queueMicrotask(ChunkReader.#settleQueued);
@@ -363,13 +364,12 @@ export class ChunkReader {
       const next = reader.#nextSettling;
       reader.#nextSettling = null;
       reader.#settleWaiting();
-      reader = next;
+      reader = next === reader ? null : next;
     }
   }
 
   /** Settles the waiting read, if there is still something to settle it with. */
   #settleWaiting(): void {
-    this.#queued = false;
     const arrival = this.#arrival;
     if (arrival !== null) {
       this.#arrival = null;

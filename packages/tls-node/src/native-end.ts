@@ -57,6 +57,13 @@ function rawOf(handle: StreamHandle): Transport | undefined {
   return ownerSymbol === null ? undefined : ((handle as Record<symbol, unknown>)[ownerSymbol] as Transport | undefined);
 }
 
+/**
+ * node:tls's own `onread`, found on the first handle watched: one function for every stream handle
+ * (lib/internal/stream_base_commons.js `onStreamRead`, Node 20-26). A handle with another one is
+ * not one this module knows ({@link NativeEnd.watch}).
+ */
+let nodeOnread: StreamHandle['onread'];
+
 /** Node's `owner_symbol`, found on the first handle that has it; null before. */
 let ownerSymbol: symbol | null = null;
 
@@ -128,10 +135,12 @@ type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
 export class NativeEnd implements ReadFlow, ReadOutcome {
   readonly raw: Transport;
   #verdict: Verdict = null;
-  /** What {@link watch} saw: the TLS socket, its handle (undefined: not Node's) and node:tls's own `onread`. */
+  /**
+   * What {@link watch} saw: the TLS socket. Its handle is read from it when needed, and node:tls's
+   * own `onread` is the one function every handle has ({@link nodeOnread}): fields of their own
+   * were 16 bytes per connection.
+   */
   #tls: NodeTlsSocket | null = null;
-  #handle: StreamHandle | undefined;
-  #onread: StreamHandle['onread'];
   /** The socket's reader while records go to it directly ({@link readDirectly}), else null. */
   #reader: ChunkReader | null = null;
   /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
@@ -156,14 +165,13 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     const onread = handle?.onread;
     // node:tls's TLS handle names the net.Socket it wraps; none when it made its own TCP handle.
     const wrapped = this.raw === tls ? null : this.raw;
-    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || typeof tcp.readStart !== 'function' || (handle._parentWrap ?? null) !== wrapped || rawOf(handle) !== this.raw) {
+    nodeOnread ??= onread;
+    if (handle === undefined || tcp === undefined || typeof onread !== 'function' || onread !== nodeOnread || typeof tcp.readStart !== 'function' || (handle._parentWrap ?? null) !== wrapped || rawOf(handle) !== this.raw) {
       // Node's handles are not what this module knows (a future Node): nothing can prove a
       // close_notify arrived, so every end is reported as RaggedEOF rather than as clean.
       this.#verdict = 'fin';
       return;
     }
-    this.#handle = handle;
-    this.#onread = onread;
     // One function for every handle (an idle server holds one per connection): it finds this
     // connection's watcher through `watched`.
     watched.set(this.raw, this);
@@ -215,7 +223,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * allows it; otherwise they keep node:tls's stream. Call once the handshake is done.
    */
   readDirectly(reader: ChunkReader): void {
-    if (this.#handle !== undefined && canReadDirectly(this.#handle)) this.#reader = reader;
+    if (this.#watchedHandle() && canReadDirectly(handleOf(this.#tls)!)) this.#reader = reader;
   }
 
   /**
@@ -225,7 +233,12 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * listener.
    */
   deliversAll(): boolean {
-    return this.#handle !== undefined && directReadsInUse() === true && canReadDirectly(this.#handle);
+    return this.#watchedHandle() && directReadsInUse() === true && canReadDirectly(handleOf(this.#tls)!);
+  }
+
+  /** Whether {@link watch} took over the TLS handle's `onread` (Node's handles as this module knows them), and the handle is still there. */
+  #watchedHandle(): boolean {
+    return watched.get(this.raw) === this && handleOf(this.#tls) !== undefined;
   }
 
   /** Gives the records back to node:tls (close: what still comes is node:tls's to read or drop). */
@@ -235,7 +248,8 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     // node:tls's stream believes it is reading: a handle we stopped would never deliver the end.
     if (this.#pausedBy === 'handle') {
       this.#pausedBy = null;
-      restartHandle(this.#handle!);
+      const handle = handleOf(this.#tls);
+      if (handle !== undefined) restartHandle(handle);
     }
   }
 
@@ -243,7 +257,8 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   pause(): void {
     if (this.#reader !== null && directReadsInUse() === true) {
       this.#pausedBy = 'handle';
-      stopHandle(this.#handle!);
+      const handle = handleOf(this.#tls);
+      if (handle !== undefined) stopHandle(handle);
     } else {
       this.#pausedBy = 'stream';
       this.#tls!.pause();
@@ -251,8 +266,11 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   }
 
   resume(): void {
-    if (this.#pausedBy === 'handle') restartHandle(this.#handle!);
-    else this.#tls!.resume();
+    if (this.#pausedBy === 'handle') {
+      // Gone once the socket was destroyed: nothing to restart.
+      const handle = handleOf(this.#tls);
+      if (handle !== undefined) restartHandle(handle);
+    } else this.#tls!.resume();
     this.#pausedBy = null;
   }
 
@@ -264,14 +282,14 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
     const end = watched.get(rawOf(this)!)!;
     const reader = end.#reader;
-    if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, end.#onread!, this, arrayBuffer);
+    if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, nodeOnread!, this, arrayBuffer);
     // The end or a failure: the TCP handle may go now, and getpeername() still answers after it
     // (session() too: node:tls's TLS state may go with it).
     if (arrayBuffer === undefined) {
       keepPeerAddress(end.raw);
       end.#keeper?.[KEEP_SESSION]();
     }
-    const result = end.#onread!.call(this, arrayBuffer);
+    const result = nodeOnread!.call(this, arrayBuffer);
     // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
     if (arrayBuffer === undefined) end.#decide(this);
     return result;

@@ -60,13 +60,10 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   // starts once it settled, whether it was sent or failed.
   #sending: Promise<unknown> | null = null;
   /**
-   * The session, kept once node:tls may let go of it ({@link KEEP_SESSION}: close(), the
-   * connection's end); null before, while session() reads node:tls's own when asked. Not kept as
-   * the tickets arrive: an idle client then held a copy of the session (~0.8 KiB) and a listener.
+   * What few connections ever hold, in one object made when first needed (null before: an idle
+   * connection holds none; three fields of their own were 24 bytes on every connection).
    */
-  #session: Uint8Array | null = null;
-  /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
-  #writeShut: Promise<void> | null = null;
+  #rare: RareState | null = null;
   /**
    * The peer's leaf, kept from the handshake (node:tls forgets it once TLS 1.3 tickets arrive): Node's
    * native handle of the X509Certificate node:tls made (it links the chain for
@@ -74,8 +71,6 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * kept. One copy per connection.
    */
   readonly #peer: KeptPeer | null;
-  /** The ticket a TLS 1.3 connection resumed with, which session() tells from a new one; null otherwise. */
-  readonly #resumedTicket: Uint8Array | null;
   readonly #serverHostname: string | null;
   readonly #version: TLSVersion | null;
   readonly #cipher: number | null;
@@ -118,12 +113,17 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     const alpn = socket.alpnProtocol;
     // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
     this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
-    this.#resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (ticketOf(socket) ?? null) : null;
+    const resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (ticketOf(socket) ?? null) : null;
+    if (resumedTicket !== null) this.#rareState().resumedTicket = resumedTicket;
     // session() reads node:tls's session when asked; the end tells this socket before node:tls
     // may let go of it (clients only: servers resume nobody, session() is null there).
     if (serverHostname !== null) end.keepSessionFor(this);
     // Node itself (the native path): the handshake's listeners are gone, the reader's are there.
     if (native !== undefined) compactListenerTable(socket);
+  }
+
+  #rareState(): RareState {
+    return (this.#rare ??= { session: null, writeShut: null, resumedTicket: null });
   }
 
   /** The context this socket was made from. */
@@ -145,7 +145,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   session(): TLSSession | null {
     if (this.#serverHostname === null) return null; // server side: clients resume, servers do not
-    const data = this.#session ?? this.#liveSession();
+    const data = this.#rare?.session ?? this.#liveSession();
     // Bound to this socket's context and the name verified (see tls-core's sealSession).
     return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerDer());
   }
@@ -156,7 +156,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * keeps what a socket negotiated until close(). A connection a TLS error ended keeps none.
    */
   [KEEP_SESSION](): void {
-    this.#session ??= this.#liveSession();
+    if ((this.#rare?.session ?? null) !== null) return;
+    const session = this.#liveSession();
+    if (session !== null) this.#rareState().session = session;
   }
 
   /**
@@ -174,7 +176,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     if (this.#version !== 'TLSv1.3') return socket.getSession() ?? null;
     const ticket = socket.getTLSTicket();
     if (ticket === undefined || ticket === null) return null;
-    if (this.#resumedTicket !== null && Buffer.compare(ticket, this.#resumedTicket) === 0) return null;
+    const resumedTicket = this.#rare?.resumedTicket ?? null;
+    if (resumedTicket !== null && Buffer.compare(ticket, resumedTicket) === 0) return null;
     return socket.getSession() ?? null;
   }
 
@@ -269,7 +272,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   /** Why nothing more can be sent, or null. */
   #sendFailure(): Error | null {
     if (this.#closed) return new TLSError('send on a closed TLSSocket');
-    if (this.#writeShut !== null) return sendAfterShutdown();
+    if ((this.#rare?.writeShut ?? null) !== null) return sendAfterShutdown();
     // recv reported RaggedEOF: the connection is over, and sends fail with it too.
     if (this.#end.raggedEOFReported) return new RaggedEOF();
     // Destroyed by a reset or a failed write: that failure is the answer.
@@ -316,7 +319,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   shutdown(): Promise<void> {
     if (this.#closed) return Promise.reject(new TLSError('shutdown on a closed TLSSocket'));
-    return (this.#writeShut ??= this.#shutdownWrites());
+    const rare = this.#rareState();
+    return (rare.writeShut ??= this.#shutdownWrites());
   }
 
   async #shutdownWrites(): Promise<void> {
@@ -411,6 +415,20 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A {@link NodeTLSSocket}'s state that few connections ever have. */
+interface RareState {
+  /**
+   * The session, kept once node:tls may let go of it ({@link KEEP_SESSION}: close(), the
+   * connection's end); null before, while session() reads node:tls's own when asked. Not kept as
+   * the tickets arrive: an idle client then held a copy of the session (~0.8 KiB) and a listener.
+   */
+  session: Uint8Array | null;
+  /** shutdown() was called: its close_notify and FIN, sent once; send rejects, recv goes on. */
+  writeShut: Promise<void> | null;
+  /** The ticket a TLS 1.3 connection resumed with, which session() tells from a new one; null otherwise. */
+  resumedTicket: Uint8Array | null;
 }
 
 /**
