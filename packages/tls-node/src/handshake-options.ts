@@ -16,8 +16,14 @@ const AFTER_HANDSHAKE = {
   client: Object.freeze({ isServer: false }),
 } as const;
 
-/** Replaces `socket`'s options with the shared answer to the one question node:tls still asks of them. */
+/**
+ * Replaces `socket`'s options with the shared answer to the one question node:tls still asks of
+ * them, and drops the SNI name node:tls read back from OpenSSL at the handshake's end (a string of
+ * its own per connection, ~32 bytes; node:tls reads it again there on a renegotiation, and a
+ * server's NodeListener reads it only when a handshake fails).
+ */
 export function forgetHandshakeOptions(socket: TLSSocket, side: 'server' | 'client'): void {
-  const internals = socket as unknown as { _tlsOptions?: object };
+  const internals = socket as unknown as { _tlsOptions?: object; servername?: string | null };
   if (internals._tlsOptions !== undefined) internals._tlsOptions = AFTER_HANDSHAKE[side];
+  if (typeof internals.servername === 'string') internals.servername = null;
 }

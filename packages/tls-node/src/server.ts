@@ -121,18 +121,6 @@ export class NodeServerContext implements ServerContext {
   }
 }
 
-/**
- * Drops what an idle server connection no longer needs of its handshake: node:tls's copy of the
- * options (see handshake-options.ts) and the client's SNI name (read by NodeListener only when the
- * handshake fails; node:tls sets it again on a renegotiation). About 100 bytes per connection that
- * a tls.Server's connections keep too.
- */
-function forgetServerHandshake(socket: tls.TLSSocket): void {
-  forgetHandshakeOptions(socket, 'server');
-  const internals = socket as unknown as { servername?: string | null };
-  if (typeof internals.servername === 'string') internals.servername = null;
-}
-
 const listenerConstruction = Symbol('NodeListener construction');
 
 /** A listening TLSSocket over node:tls: each TCP connection is handshaken and queued for `accept()`. */
@@ -164,7 +152,8 @@ export class NodeListener extends TLSListener<NodeTLSSocket> {
           // The public route (handing the socket to a never-listening tls.Server) rebuilds the
           // secure context from a fixed option list that drops allowPartialTrustChain (Node 20).
           (socket as unknown as { _releaseControl?: () => boolean })._releaseControl?.();
-          forgetServerHandshake(socket);
+          // node:tls's copy of the options and the client's SNI name (see handshake-options.ts).
+          forgetHandshakeOptions(socket, 'server');
           resolve(connectedSocket(this.context, socket, end, peerCertificate(socket)));
         } else {
           reject(error);

@@ -223,6 +223,8 @@ describe('an idle tls-node connection', () => {
       expect(options[0]).toBe(options[1]);
       expect(options[0]).toEqual({ isServer: false });
       expect(Object.isFrozen(options[0])).toBe(true);
+      // And the SNI name node:tls read back at the handshake's end (a string each).
+      for (const socket of clients) expect((socket as unknown as { servername: unknown }).servername).toBeNull();
       // node:tls's paths after the handshake still run: data both ways, then a clean end.
       for (const { socket, accepted } of pairs) {
         await accepted.send(Buffer.from('ping'));
