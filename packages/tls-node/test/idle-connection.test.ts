@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { promisesCreatedBy } from '../../../tests/support/promise-count.js';
 import { jsTransport } from '../../../tests/support/sockets.js';
 import { createAuthority, issueCertificate } from '@unitls/demo-pki';
-import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSError, TLSServerConfiguration, TrustStore } from '@unitls/tls-core';
+import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSError, TLSServerConfiguration, TrustStore, type TLSSocket } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
 
@@ -36,6 +36,16 @@ async function connectPair(listener: Awaited<ReturnType<InstanceType<typeof impl
   const socket = await new implementation.clientContext(client).connect({ host: '127.0.0.1', port: listener.getsockname()!.port }, { serverHostname: 'localhost' });
   const [accepted] = await accepting;
   return { socket, accepted };
+}
+
+/** The server's data, then its clean end (close_notify and FIN): the client reads it, then an empty read; both closed. */
+async function pingThenCleanEnd(socket: TLSSocket, accepted: TLSSocket): Promise<void> {
+  await accepted.send(Buffer.from('ping'));
+  expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
+  const closing = accepted.close();
+  expect(await socket.recv(4)).toHaveLength(0);
+  await socket.close();
+  await closing;
 }
 
 afterEach(() => {
@@ -196,12 +206,8 @@ describe('an idle tls-node connection', () => {
       expect(Reflect.ownKeys(table).sort()).toEqual(['close', 'end', 'error', 'newListener', 'secure']);
       expect(table).not.toBe(handshakeTables.get(nodeSocket!));
       // Records, the peer's end and close still go where they did.
-      await accepted.send(Buffer.from('pong'));
-      expect(Buffer.from(await socket.recv(4)).toString()).toBe('pong');
-      const closing = accepted.close();
-      expect(await socket.recv(4)).toHaveLength(0);
-      await socket.close();
-      await Promise.all([closing, first.socket.close(true), first.accepted.close(true)]);
+      await pingThenCleanEnd(socket, accepted);
+      await Promise.all([first.socket.close(true), first.accepted.close(true)]);
       await new Promise((resolve) => setImmediate(resolve));
       expect((nodeSocket as unknown as { ssl: unknown }).ssl ?? null, 'destroySSL ran').toBeNull();
     } finally {
@@ -225,17 +231,8 @@ describe('an idle tls-node connection', () => {
       expect(Object.isFrozen(options[0])).toBe(true);
       // And the SNI name node:tls read back at the handshake's end (a string each).
       for (const socket of clients) expect((socket as unknown as { servername: unknown }).servername).toBeNull();
-      // node:tls's paths after the handshake still run: data both ways, then a clean end.
-      for (const { socket, accepted } of pairs) {
-        await accepted.send(Buffer.from('ping'));
-        expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
-        await socket.send(Buffer.from('pong'));
-        expect(Buffer.from(await accepted.recv(4)).toString()).toBe('pong');
-        const closing = accepted.close();
-        expect(await socket.recv(4)).toHaveLength(0);
-        await socket.close();
-        await closing;
-      }
+      // node:tls's paths after the handshake still run: data, then a clean end.
+      for (const { socket, accepted } of pairs) await pingThenCleanEnd(socket, accepted);
     } finally {
       await listener.close();
     }
@@ -259,13 +256,8 @@ describe('an idle tls-node connection', () => {
       // One: the reader's, which calls node:tls's own (the stream's end); before, node:tls's
       // handshake listener (onConnectEnd) was still there when the reader added its own.
       expect([...most.values()]).toEqual([1]);
-      await accepted.send(Buffer.from('ping'));
-      expect(Buffer.from(await socket.recv(4)).toString()).toBe('ping');
       // The end still reaches the reader: close_notify then FIN is a clean, empty read.
-      const closing = accepted.close();
-      expect(await socket.recv(4)).toHaveLength(0);
-      await socket.close();
-      await closing;
+      await pingThenCleanEnd(socket, accepted);
     } finally {
       await listener.close();
     }
