@@ -93,7 +93,7 @@ describe('open and close from a careless caller', () => {
     await expect(c.open('local\0host', 25, 'plaintext')).rejects.toThrow(/control character \(U\+0000 at index 5\)/);
     await expect(c.open('mail.example\r\n', 25, 'plaintext')).rejects.toThrow(/U\+000D at index 12/);
     await expect(c.open('', 25, 'plaintext')).rejects.toThrow(ClientUsageError);
-    await expect(c.open('localhost', '25' as unknown as number, 'plaintext')).rejects.toThrow(/got the string "25"/);
+    await expect(c.open('localhost', '25' as unknown as number, 'plaintext')).rejects.toThrow(/got a string \('25'\)/);
     for (const port of [-1, 65536, 1.5, Number.NaN]) await expect(c.open('localhost', port, 'plaintext')).rejects.toThrow(ClientUsageError);
     expect(c.connected).toBe(false);
   });

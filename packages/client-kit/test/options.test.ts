@@ -73,11 +73,11 @@ describe('checkCallOptions', () => {
   it.each([
     [{ sginal: 1 }, "unknown option 'sginal' of retr() (did you mean 'signal'?); nothing was sent"],
     [{ verbose: true }, "unknown option 'verbose' of retr() (it takes 'signal', 'rest', 'onProgress', 'into'); nothing was sent"],
-    [{ signal: 'soon' }, `the signal option of retr() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got "soon"; nothing was sent`],
+    [{ signal: 'soon' }, `the signal option of retr() must be an AbortSignal (an AbortController's signal, AbortSignal.timeout(ms)), got a string ('soon'); nothing was sent`],
     [{ rest: -1 }, 'the rest option of retr() must be an integer >= 0 (a number, not a string), got -1; nothing was sent'],
-    [{ onProgress: 'log' }, 'the onProgress option of retr() must be a function, got "log"; nothing was sent'],
+    [{ onProgress: 'log' }, "the onProgress option of retr() must be a function, got a string ('log'); nothing was sent"],
     [null, 'the options of retr() must be an object such as { signal }, got null; nothing was sent'],
-    [[], 'the options of retr() must be an object such as { signal }, got []; nothing was sent'],
+    [[], 'the options of retr() must be an object such as { signal }, got an array ([]); nothing was sent'],
     [AbortSignal.timeout(1000), 'the options of retr() must be an object such as { signal }, got an AbortSignal itself: pass { signal }; nothing was sent'],
   ])('%j: %s', (options, message) => {
     expect(check(options)).toThrow(new ClientUsageError(message));

@@ -6,7 +6,7 @@ describe('limits', () => {
     [{ maxListingSize: 0 }, /^FTP_TLS: limits.maxListingSize must be a positive integer \(a number, not a string\), got 0$/],
     [{ maxLineLength: -5 }, /limits.maxLineLength/],
     [{ maxReplySize: Number.NaN }, /limits.maxReplySize must be a positive integer \(a number, not a string\), got NaN$/],
-    [{ maxReplySize: '8192' }, /limits.maxReplySize must be a positive integer \(a number, not a string\), got "8192"$/],
+    [{ maxReplySize: '8192' }, /limits.maxReplySize must be a positive integer \(a number, not a string\), got a string \('8192'\)$/],
     [{ maxListingSize: 1.5 }, /limits.maxListingSize/],
     [{ minTransferRate: -1 }, /^FTP_TLS: limits.minTransferRate must be a number of at least 0, got -1$/],
     [{ minTransferRate: '1024' }, /limits.minTransferRate must be a number of at least 0/],
