@@ -16,6 +16,8 @@ import { createAuthority, issueCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSError, TLSServerConfiguration, TrustStore, type TLSSocket } from '@unitls/tls-core';
 import { implementation } from '../src/mod.js';
 import { NativeEnd } from '../src/native-end.js';
+import { directReadsInUse } from '../src/native-read.js';
+import { keepPeer } from '../src/peer-certificate.js';
 
 async function pkiConfigurations(): Promise<{ server: TLSServerConfiguration; client: TLSClientConfiguration; ca: string; leaf: Buffer }> {
   const authority = await createAuthority({ name: 'idle connection test CA' });
@@ -203,7 +205,10 @@ describe('an idle tls-node connection', () => {
       const table = (nodeSocket as unknown as { _events: Record<string | symbol, unknown> })._events;
       // Before: 'connect' and 'secureConnect' kept as undefined (node:events' shape mode) and the
       // reader's 'data' listener: eight keys, in the table the handshake grew to sixteen slots.
-      expect(Reflect.ownKeys(table).sort()).toEqual(['close', 'end', 'error', 'newListener', 'secure']);
+      // Where node:tls's handle cannot be read directly (Node 24+: review 11), the reader keeps its
+      // 'data' listener, and the table has room for it.
+      const live = ['close', 'end', 'error', 'newListener', 'secure'];
+      expect(Reflect.ownKeys(table).sort()).toEqual(directReadsInUse() === true ? live : [...live, 'data'].sort());
       expect(table).not.toBe(handshakeTables.get(nodeSocket!));
       // Records, the peer's end and close still go where they did.
       await pingThenCleanEnd(socket, accepted);
@@ -372,8 +377,12 @@ describe('an idle tls-node connection', () => {
       const pairs = [await connect()];
       const before = queryObjects(X509Certificate, { format: 'count' });
       for (let i = 0; i < 3; i++) pairs.push(await connect());
-      // Before: one X509Certificate (and its Map) per client connection, ~230 bytes.
-      expect(queryObjects(X509Certificate, { format: 'count' }) - before).toBeLessThanOrEqual(0);
+      // Before: one X509Certificate (and its Map) per client connection, ~230 bytes. Node 24+ give
+      // X509Certificate no handle to keep (review 10), so there each connection keeps its object.
+      const added = queryObjects(X509Certificate, { format: 'count' }) - before;
+      const handles = !(keepPeer(new X509Certificate(leaf!)) instanceof X509Certificate);
+      if (handles) expect(added).toBeLessThanOrEqual(0);
+      else expect(added).toBe(3);
       for (const { socket } of pairs) {
         expect(Buffer.compare(socket.getpeercert()!, leaf!)).toBe(0);
         // The leaf and the intermediate the server sent, as node:tls linked them (not the root).

@@ -138,7 +138,7 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
           let chunk = engine.takeAppData(target.length - filled);
           if (chunk === null) {
             // Copied into target below, at once: a record that fits may be decrypted in place (no
-            // fresh memory, with an AEAD that has openInto: tls-openssl's, opt-in).
+            // fresh memory, with an AEAD that has openInto: node:crypto's and tls-openssl's).
             engine.processRecords(() => false, target.length - filled);
             chunk = engine.takeAppData(target.length - filled);
             if (chunk === null) break;
