@@ -800,7 +800,9 @@ export class BufferSocket implements TLSSocket {
   /**
    * Closes the connection. Without `force`: pending sends go out, then close_notify, and the
    * peer's close_notify is awaited (at most {@link CLOSE_NOTIFY_TIMEOUT_MS}). With `force` (PEP
-   * 748): close_notify is sent and the transport shut down at once, without waiting for the peer.
+   * 748): close_notify is sent and the transport shut down at once, without waiting for the peer;
+   * a send still in progress is given up (the transport is destroyed, the send rejects), since its
+   * bytes may never leave while the peer reads nothing.
    * Either way a recv waiting now rejects at once with recvEndedByClose: what the peer sends from
    * now on is read (for its close_notify) but not returned.
    */
@@ -811,7 +813,11 @@ export class BufferSocket implements TLSSocket {
     if (force) {
       this.#closed = true;
       this.#intake.detach();
-      await dropTransport(this.#transport, this.#closeNotifyNow());
+      // A send still in progress is given up (review 11): its bytes may be stuck behind a peer that
+      // reads nothing, and close_notify would wait behind them until the close bound. Dropped at
+      // once, as tls-node does; the send rejects.
+      if (this.#writing.busy) this.#transport.destroy();
+      else await dropTransport(this.#transport, this.#closeNotifyNow());
       return;
     }
     const signal = AbortSignal.timeout(CLOSE_NOTIFY_TIMEOUT_MS);
