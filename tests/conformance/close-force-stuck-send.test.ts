@@ -11,7 +11,7 @@
  * and says when its receive queue has stopped growing. setTimeout is faked from then on, so a close
  * that waits for the 5-second bound never resolves here (the test fails by its own timeout).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -44,13 +44,19 @@ print("full", flush=True)
 sys.stdin.read()
 `;
 
+/** Peers still running: a test that times out never reaches its finally, so they are killed here too. */
+const peers = new Set<ChildProcess>();
+
 afterEach(() => {
   vi.useRealTimers();
+  for (const peer of peers) peer.kill();
+  peers.clear();
 });
 
 describe.each(implementations.map((i) => [i.name, i] as const))('close(true) behind a stuck send (%s)', (_, implementation) => {
   it('resolves without waiting for the send to drain, and the send rejects', async () => {
     const peer = spawn('python3', ['-c', SILENT_PEER, pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    peers.add(peer);
     const exited = once(peer, 'exit');
     const lines = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
     const unhandled: unknown[] = [];
