@@ -7,9 +7,8 @@
  *
  * @module
  */
-import { closestName } from '@unitls/tls-core';
+import { closestName, describeValue } from '@unitls/tls-core';
 import type { ErrorFamily } from './errors.js';
-import { describeValue } from '@unitls/tls-core';
 
 // One measure of resemblance for every "did you mean" (tls-core's); re-exported for the clients.
 export { closestName };

@@ -18,6 +18,17 @@ const EMPTY: Iterator<never> = { next: () => ({ done: true, value: undefined as 
 
 /** A caller's source, iterated from the moment it is wrapped; `ready()` waits for its first chunk. */
 export class PrimedSource<T> implements AsyncIterable<T> {
+  /**
+   * `source` primed when it is a stream of chunks (an object with Symbol.asyncIterator or
+   * Symbol.iterator, not a Uint8Array); null for text, bytes and anything else, which cannot fail
+   * later (the caller's own type check refuses what is neither).
+   */
+  static of<T>(source: unknown): PrimedSource<T> | null {
+    if (typeof source !== 'object' || source === null || source instanceof Uint8Array) return null;
+    if (!(Symbol.asyncIterator in source || Symbol.iterator in source)) return null;
+    return new PrimedSource(source as AsyncIterable<T>);
+  }
+
   readonly #iterator: AsyncIterator<T> | Iterator<T>;
   readonly #first: Promise<IteratorResult<T>>;
   #started = false;

@@ -220,7 +220,7 @@ async function storing(
   transfer: (command: FTPCommand, from: Source, stop: AbortSignal) => Promise<Reply>,
 ): Promise<Reply> {
   // Listened to from now on, whatever refuses the call: a Readable's failure is never an unhandled 'error' event.
-  const primed = prime(source);
+  const primed = PrimedSource.of<Uint8Array | string>(source);
   try {
     const command = prepare();
     checkSource(source);
@@ -232,13 +232,6 @@ async function storing(
   } finally {
     primed?.release();
   }
-}
-
-/** A stream source, iterated from now on (null for bytes and strings, which cannot fail). */
-function prime(source: Source): PrimedSource<Uint8Array | string> | null {
-  if (typeof source !== 'object' || source === null || source instanceof Uint8Array) return null;
-  if (!(Symbol.asyncIterator in source || Symbol.iterator in source)) return null;
-  return new PrimedSource(source as AsyncIterable<Uint8Array | string>);
 }
 
 /**

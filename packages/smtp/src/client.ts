@@ -6,8 +6,8 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, type PrimedSource, type Security } from '@unitls/client-kit';
-import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
+import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, PrimedSource, type Security } from '@unitls/client-kit';
+import { TLSClientConfiguration, describeValue, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
 import { sendmail, type MessageSource, type Refused } from './envelope.js';
@@ -27,8 +27,7 @@ import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
 import type { SMTPState } from './protocol/states.js';
-import { Session, checkMessage, checkedChunks, messageReady, primeMessage } from './session.js';
-import { describeValue } from '@unitls/tls-core';
+import { Session, checkMessage, checkedChunks, messageReady } from './session.js';
 
 /** The `security` values SMTP takes. */
 const SECURITIES: readonly Security[] = ['implicit', 'starttls', 'plaintext'];
@@ -311,7 +310,7 @@ export class SMTP implements AsyncDisposable {
    *   `cause` (the stream failed after 354: the connection is closed, as "." would send the part).
    */
   data(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
-    const source = primeMessage(message);
+    const source = PrimedSource.of<Uint8Array>(message);
     return released(source, this.#call('data', options, async () => {
       checkMessage(message);
       if (source !== null) await messageReady(source, 'DATA', options.signal);
@@ -328,7 +327,7 @@ export class SMTP implements AsyncDisposable {
    * @throws SMTPNotSupportedError, SMTPDataError; SMTPUsageError / SMTPException "during BDAT" (cause kept)
    */
   bdat(message: MessageSource, options: CallOptions = {}): Promise<Reply> {
-    const source = primeMessage(message);
+    const source = PrimedSource.of<Uint8Array>(message);
     return released(source, this.#bdat(message, source, options));
   }
 
@@ -382,8 +381,9 @@ export class SMTP implements AsyncDisposable {
     rcptOptions: readonly string[] = [],
     options: CallOptions & { binary?: boolean } = {},
   ): Promise<Refused> {
-    // Listened to from now on: before MAIL (pipelined with DATA) the stream must have started.
-    const source = primeMessage(message);
+    // A stream is listened to from now on (a Readable's failure is never an unhandled 'error'
+    // event), and must have started before MAIL (pipelined with DATA).
+    const source = PrimedSource.of<Uint8Array>(message);
     return released(source, this.#sendmail(from, to, source ?? message, mailOptions, rcptOptions, options, source));
   }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PrimedSource, type ClientConnection } from '@unitls/client-kit';
+import type { ClientConnection, PrimedSource } from '@unitls/client-kit';
 import { describeValue } from '@unitls/tls-core';
 import { SMTPException, SMTPServerDisconnected, SMTPUsageError } from './errors.js';
 import type { MessageSource } from './envelope.js';
@@ -54,17 +54,6 @@ export function checkMessage(message: unknown): void {
   if (typeof message === 'string' || message instanceof Uint8Array) return;
   if (typeof message === 'object' && message !== null && (Symbol.asyncIterator in message || Symbol.iterator in message)) return;
   throw new SMTPUsageError(`the message must be a string, a Uint8Array or an (async) iterable of Uint8Array chunks, got ${describeValue(message)}; nothing was sent`);
-}
-
-/**
- * A message stream, iterated from the moment the call receives it (null for text and bytes): a
- * Node Readable's failure (createReadStream's ENOENT) is then heard by the call, never an
- * unhandled 'error' event while MAIL/RCPT go out.
- */
-export function primeMessage(message: unknown): PrimedSource<Uint8Array> | null {
-  if (typeof message !== 'object' || message === null || message instanceof Uint8Array) return null;
-  if (!(Symbol.asyncIterator in message || Symbol.iterator in message)) return null;
-  return new PrimedSource(message as AsyncIterable<Uint8Array>);
 }
 
 /**
