@@ -57,6 +57,13 @@ static int configure_client(SSL *ssl, const char *host, bool is_ip, const unsign
  * record fails its AEAD length check: tests/conformance/key-update-flood, "a TLS 1.2 flood"). */
 static const unsigned char REFUSAL_RECORD[] = {SSL3_RT_HANDSHAKE, 3, 3, 0, 0};
 
+/* REFUSAL_RECORD after the input kept: every later call fails with the flood (status_of). */
+static void append_refusal(Connection *c) {
+  c->refusal_due = 0;
+  c->refusal_queued = true;
+  (void)chunk_bio_append(c->rbio, REFUSAL_RECORD, sizeof REFUSAL_RECORD);
+}
+
 /* Drops the peer's input past the record that passed the bound, as far as it has arrived, and puts
  * REFUSAL_RECORD there; when part of that record is still to come, feeds keep that much and queue
  * the refusal after it (flooded_feed). Out of memory, no refusal: the call still fails with the
@@ -68,9 +75,7 @@ static void queue_refusal(Connection *c) {
     return;
   }
   chunk_bio_truncate(c->rbio, c->refusal_due);
-  c->refusal_due = 0;
-  c->refusal_queued = true;
-  (void)chunk_bio_append(c->rbio, REFUSAL_RECORD, sizeof REFUSAL_RECORD);
+  append_refusal(c);
 }
 
 /* OpenSSL's message callback, for every record header and handshake message read or written.
@@ -106,12 +111,16 @@ static void on_message(int write_p, int version, int content_type, const void *b
 }
 
 /* Input fed after a flood: what completes the record that passed the bound is kept, REFUSAL_RECORD
- * queued after it, the rest dropped (OpenSSL will never read it). */
+ * queued after it, the rest dropped (OpenSSL will never read it). refusal_due counts the bytes still
+ * to come, so each feed subtracts what it kept: the input already pending was counted when it came
+ * (review 11: measuring the whole pending input again counted a feed OpenSSL had not read yet twice,
+ * and the refusal went inside the flooding record, where OpenSSL never reached it to send its alert). */
 static bool flooded_feed(Connection *c, const unsigned char *data, size_t len) {
   if (c->refusal_queued) return true;
   size_t take = len < c->refusal_due ? len : c->refusal_due;
-  if (!chunk_bio_append(c->rbio, data, take)) return false;
-  queue_refusal(c);
+  if (take > 0 && !chunk_bio_append(c->rbio, data, take)) return false;
+  c->refusal_due -= take;
+  if (c->refusal_due == 0) append_refusal(c);
   return true;
 }
 
