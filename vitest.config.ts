@@ -12,7 +12,7 @@ export default defineConfig({
     // tests/support/daemons.ts's freePort, which gives each worker slot its own range), every
     // daemon lives in a temporary folder of its own; the files that cannot share the machine run alone
     // at the end (tests/vitest.config.ts's ALONE). More than cores - 1 only where that is below 3;
-    // at most 16, the number of port ranges.
+    // at most 16 (freePort has 32 port slices: one per worker slot, offset per checkout).
     maxWorkers: Math.min(16, Math.max(3, availableParallelism() - 1)),
   },
 });

@@ -1,10 +1,11 @@
 /**
  * freePort (daemons.ts) with test files running in parallel: each vitest worker slot
  * (VITEST_POOL_ID) draws from its own slice of the daemon port range, so two files starting
- * daemons at once never probe the same port free and then both try to bind it.
+ * daemons at once never probe the same port free and then both try to bind it; each checkout's
+ * slots start at a slice of their own (a hash of its path), so checkouts run at once rarely share.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './daemons.js';
+import { freePort, portSlice } from './daemons.js';
 
 const own = process.env['VITEST_POOL_ID'];
 afterEach(() => {
@@ -13,16 +14,40 @@ afterEach(() => {
 });
 
 describe('freePort', () => {
-  it('draws from the slice of its worker slot only: 20000 + (slot - 1) x 798, 798 ports', async () => {
+  it('draws from the slice of its worker slot only (portSlice: 399 ports, below the ephemeral range)', async () => {
     for (const slot of [1, 2, 3, 16]) {
       process.env['VITEST_POOL_ID'] = String(slot);
-      const first = 20000 + (slot - 1) * 798;
+      const { first, count } = portSlice(slot);
+      expect(count).toBe(399);
+      expect(first).toBeGreaterThanOrEqual(20000);
+      expect(first + count).toBeLessThanOrEqual(32768);
       for (let i = 0; i < 25; i++) {
         const port = await freePort();
         expect(port, `slot ${slot}`).toBeGreaterThanOrEqual(first);
-        expect(port, `slot ${slot}`).toBeLessThan(first + 798);
+        expect(port, `slot ${slot}`).toBeLessThan(first + count);
       }
     }
+  });
+
+  it('gives the 16 worker slots of one checkout 16 slices that do not overlap, the same on every run', () => {
+    const slices = Array.from({ length: 16 }, (_, i) => portSlice(i + 1));
+    const firsts = new Set(slices.map((s) => s.first));
+    expect(firsts.size).toBe(16);
+    for (const a of slices) for (const b of slices) if (a !== b) expect(a.first + a.count <= b.first || b.first + b.count <= a.first).toBe(true);
+    expect(Array.from({ length: 16 }, (_, i) => portSlice(i + 1))).toEqual(slices);
+    expect(portSlice(1, '/work/wt/robust12/')).toEqual(portSlice(1, '/work/wt/robust12/'));
+  });
+
+  // Session 11: every checkout's slot 1 drew from ports 20000-20797, so worktrees running tests at
+  // once on one machine probed the same ports free and raced to bind them.
+  it('puts slot 1 of different checkouts in different slices: of 40 worktrees, few pairs share one', () => {
+    const checkouts = Array.from({ length: 40 }, (_, i) => `/work/wt/engineer${i}/`);
+    const firsts = checkouts.map((checkout) => portSlice(1, checkout).first);
+    let sharing = 0;
+    for (let i = 0; i < firsts.length; i++) for (let j = i + 1; j < firsts.length; j++) if (firsts[i] === firsts[j]) sharing++;
+    // 780 pairs; one in 32 expected to share (~24), every one of them did before.
+    expect(sharing).toBeLessThan(780 / 10);
+    expect(new Set(firsts).size).toBeGreaterThan(16);
   });
 
   it('outside a vitest worker (bench, scripts), anywhere below the ephemeral range', async () => {

@@ -1,5 +1,7 @@
 /** Helpers for tests that start real servers from Debian: free ports and waiting for them. */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Ports handed out for daemons to bind: below Linux's ephemeral range (32768-60999 by default),
@@ -12,19 +14,31 @@ const DAEMON_PORTS = { first: 20000, count: 12768 } as const;
 const handedOut = new Set<number>();
 
 /**
- * The slice of DAEMON_PORTS this process draws from. Test files run in parallel (the root
+ * The slice of DAEMON_PORTS a vitest worker slot draws from. Test files run in parallel (the root
  * vitest.config.ts's maxWorkers), each in its own process with its own `handedOut`; vitest gives each
- * running file a distinct VITEST_POOL_ID (1..maxWorkers), so each worker slot draws from its own
- * slice and two files starting daemons at the same moment can never both probe one port free and
- * then race to bind it (798 ports each; a file takes at most ~10). Slots above 16 share slices again.
- * Outside vitest (bench, scripts) the whole range.
+ * running file a distinct VITEST_POOL_ID (1..maxWorkers), so each worker slot of one checkout draws
+ * from its own slice and two of its files starting daemons at the same moment can never both probe
+ * one port free and then race to bind it (399 ports each; a file takes at most ~10). Checkouts on
+ * one machine (git worktrees, several engineers' runs at once) number their slots alike: each
+ * checkout's slots start at a slice picked by a hash of its path, so slot 1 of two checkouts shares
+ * a slice only one time in SLICES (and then still draws at random within it), while one clone (CI)
+ * gets the same slices on every run. Slots above SLICES share slices again. Outside vitest (bench,
+ * scripts: `slot` undefined) the whole range.
  */
-const SLICES = 16;
-function daemonPorts(): { first: number; count: number } {
-  const id = Number(process.env['VITEST_POOL_ID']);
-  if (!Number.isInteger(id) || id < 1) return DAEMON_PORTS;
+const SLICES = 32;
+/** This checkout's root: the repository folder two levels above tests/support. */
+const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function portSlice(slot: number | undefined, checkout: string = CHECKOUT): { first: number; count: number } {
+  if (slot === undefined || !Number.isInteger(slot) || slot < 1) return DAEMON_PORTS;
   const count = Math.floor(DAEMON_PORTS.count / SLICES);
-  return { first: DAEMON_PORTS.first + ((id - 1) % SLICES) * count, count };
+  const start = createHash('sha256').update(checkout).digest().readUInt32BE(0) % SLICES;
+  return { first: DAEMON_PORTS.first + ((start + slot - 1) % SLICES) * count, count };
+}
+
+function daemonPorts(): { first: number; count: number } {
+  const id = process.env['VITEST_POOL_ID'];
+  return portSlice(id === undefined ? undefined : Number(id));
 }
 
 function bindable(port: number): Promise<boolean> {
