@@ -453,11 +453,18 @@ export function peerAddress(raw: Transport): Address | null {
  * gone), then destroys the socket once what is queued (node:tls's alert) is written.
  */
 export function destroyAfterError(tls: NodeTlsSocket): void {
+  // node:tls may report several errors on one socket (a flood of bad records); node:net's
+  // destroySoon adds a 'finish' listener on every call, so only the first one asks.
+  if (destroyingSoon.has(tls)) return;
+  destroyingSoon.add(tls);
   // The TCP socket node:tls wraps, or the TLS socket itself when node:tls connected it (a client).
   const raw = (tls as unknown as { _parent?: unknown })._parent;
   keepPeerAddress(raw instanceof Socket ? raw : tls);
   tls.destroySoon();
 }
+
+/** The sockets {@link destroyAfterError} has already asked to be destroyed once their alert is written. */
+const destroyingSoon = new WeakSet<NodeTlsSocket>();
 
 /**
  * node:tls's listeners on its socket that stay for the socket's life, by event: net.Socket's
