@@ -14,25 +14,19 @@
 
 const ignore = (): void => {};
 
-/**
- * The size at which a client without a gate first sweeps its references to calls the collector
- * took; the next sweep comes at twice what is left (amortised O(1) per call).
- */
-const SWEEP_AT = 8;
+/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per call). */
+let capturedResolve: ((value: unknown) => void) | null = null;
+let capturedReject: ((reason: unknown) => void) | null = null;
+
+function captureResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 /** The calls of one client that close() may end (see the module). */
 export class InFlight {
-  /** The caller's promises; a gate untracks each as it ends. */
+  /** The caller's promises of the calls still running; each is untracked as it ends. */
   readonly #calls = new Set<Promise<unknown>>();
-  /**
-   * The calls of a client without a gate, weakly: a running call is held by the connection it
-   * waits on, an ended one (and its result) is left to the collector. Every call is kept until
-   * collected, not only the last few: up to session 10 only the last 8 were, and a call still
-   * waiting at close() that later calls (POP3 pipelining, or calls refused at once) had pushed out
-   * rejected unhandled (review 10).
-   */
-  readonly #recent = new Set<WeakRef<Promise<unknown>>>();
-  #sweepAt = SWEEP_AT;
 
   /** Tracks a caller's promise until {@link untrack} (the caller knows when its call ends). */
   track(call: Promise<unknown>): void {
@@ -44,26 +38,46 @@ export class InFlight {
     this.#calls.delete(call);
   }
 
-  /** Tracks a call whose end is not observed (attaching a handler would hide its failures). */
-  recent(call: Promise<unknown>): void {
-    if (this.#recent.size >= this.#sweepAt) {
-      for (const ref of this.#recent) if (ref.deref() === undefined) this.#recent.delete(ref);
-      this.#sweepAt = Math.max(SWEEP_AT, 2 * this.#recent.size);
-    }
-    this.#recent.add(new WeakRef(call));
+  /**
+   * The caller's promise for a call whose end the client does not observe itself (`work`: the
+   * method's own promise): settled as `work` settles, and tracked while it runs. The reaction is
+   * on `work`, never on the promise returned, so a failure close() did not cause still reaches
+   * the caller (or Node's unhandled-rejection report) as it is.
+   *
+   * Up to session 11 each call was kept through a WeakRef instead: V8 keeps a WeakRef's target
+   * through every young-generation collection, so each call's promise and its result (a POP3
+   * message) was promoted to the old generation, and making one cost ~2.5 µs of CPU (the promise
+   * and reaction here ~0.2 µs; bench/RESULTS.md "Session 12: per-command cost").
+   */
+  follow<T>(work: Promise<T>): Promise<T> {
+    const call = new Promise<unknown>(captureResolvers) as Promise<T>;
+    const resolve = capturedResolve!;
+    const reject = capturedReject!;
+    capturedResolve = capturedReject = null;
+    const calls = this.#calls;
+    calls.add(call);
+    work.then(
+      (value) => {
+        calls.delete(call);
+        resolve(value);
+      },
+      (error: unknown) => {
+        calls.delete(call);
+        reject(error);
+      },
+    );
+    return call;
   }
 
-  /** How many calls are tracked now (both kinds; weak ones until swept), for tests and diagnostics. */
+  /** How many calls are tracked now, for tests and diagnostics. */
   get size(): number {
-    return this.#calls.size + this.#recent.size;
+    return this.#calls.size;
   }
 
   /** close() is ending the running calls: their rejection is marked handled (see the module). */
   endedByClose(): void {
     for (const call of this.#calls) call.catch(ignore);
-    for (const call of this.#recent) call.deref()?.catch(ignore);
     this.#calls.clear();
-    this.#recent.clear();
   }
 }
 
@@ -71,7 +85,7 @@ export class InFlight {
  * Wraps the named methods of a client class (each returns the caller's promise) so that every
  * call is tracked in the instance's {@link InFlight} (`calls(instance)`): for clients whose public
  * calls are plain async methods (POP3, FTP), whose close() then calls {@link InFlight.endedByClose}.
- * No promise is added per call.
+ * The caller gets {@link InFlight.follow}'s promise (one promise and one reaction per call).
  */
 export function trackCalls<C extends object>(prototype: C, names: readonly (keyof C & string)[], calls: (client: C) => InFlight): void {
   for (const name of names) {
@@ -81,9 +95,7 @@ export function trackCalls<C extends object>(prototype: C, names: readonly (keyo
     // A computed name in an object literal: the wrapper keeps the method's name (stack traces).
     const wrapped = {
       [name](this: C, ...args: unknown[]): Promise<unknown> {
-        const promise = call.apply(this, args);
-        calls(this).recent(promise);
-        return promise;
+        return calls(this).follow(call.apply(this, args));
       },
     }[name]!;
     Object.defineProperty(prototype, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
