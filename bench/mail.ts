@@ -19,8 +19,8 @@ const ENGINES = ['node', 'openssl'] as const;
 /** The floor rows of the large message (contenders/imap-floor.ts): the same FETCH response read by a bare TLS connection. */
 const FLOOR = { node: 'floor: bare reader on tls-node', openssl: 'floor: bare reader on tls-openssl', raw: 'floor: bare reader on raw node:tls' } as const;
 
-/** bob's INBOX gets `n` small messages, his folder "Big" one message of `bytes` bytes (Maildir files). */
-function seed(home: string, n: number, bytes: number): { small: number; big: number } {
+/** bob's INBOX gets `n` small messages, his folder "Big" one message of `bytes` bytes (Maildir files); also bench/probes/mail-ab.ts's. */
+export function seed(home: string, n: number, bytes: number): { small: number; big: number } {
   let small = 0;
   for (let i = 0; i < n; i++) {
     const message = `From: a@example.test\r\nTo: bob@example.test\r\nSubject: message ${i}\r\n\r\n${'Hello, this is a small message body.\r\n'.repeat(20)}`;

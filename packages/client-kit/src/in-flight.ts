@@ -14,15 +14,6 @@
 
 const ignore = (): void => {};
 
-/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per call). */
-let capturedResolve: ((value: unknown) => void) | null = null;
-let capturedReject: ((reason: unknown) => void) | null = null;
-
-function captureResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-
 /** The calls of one client that close() may end (see the module). */
 export class InFlight {
   /** The caller's promises of the calls still running; each is untracked as it ends. */
@@ -41,31 +32,29 @@ export class InFlight {
   /**
    * The caller's promise for a call whose end the client does not observe itself (`work`: the
    * method's own promise): settled as `work` settles, and tracked while it runs. The reaction is
-   * on `work`, never on the promise returned, so a failure close() did not cause still reaches
-   * the caller (or Node's unhandled-rejection report) as it is.
+   * on `work`; the promise returned is that reaction's own, with nothing attached to it, so a
+   * failure close() did not cause still reaches the caller (or Node's unhandled-rejection report)
+   * as it is.
    *
    * Up to session 11 each call was kept through a WeakRef instead: V8 keeps a WeakRef's target
    * through every young-generation collection, so each call's promise and its result (a POP3
-   * message) was promoted to the old generation, and making one cost ~2.5 µs of CPU (the promise
-   * and reaction here ~0.2 µs; bench/RESULTS.md "Session 12: per-command cost").
+   * message) was promoted to the old generation, and making one cost ~2.5 µs of CPU (the reaction
+   * here ~0.2 µs; bench/RESULTS.md "Session 12: per-command cost").
    */
   follow<T>(work: Promise<T>): Promise<T> {
-    const call = new Promise<unknown>(captureResolvers) as Promise<T>;
-    const resolve = capturedResolve!;
-    const reject = capturedReject!;
-    capturedResolve = capturedReject = null;
     const calls = this.#calls;
-    calls.add(call);
-    work.then(
+    // The reaction's own promise is the caller's: settled as `work` is (its error rethrown as it is).
+    const call: Promise<T> = work.then(
       (value) => {
         calls.delete(call);
-        resolve(value);
+        return value;
       },
       (error: unknown) => {
         calls.delete(call);
-        reject(error);
+        throw error;
       },
     );
+    calls.add(call);
     return call;
   }
 
@@ -85,7 +74,7 @@ export class InFlight {
  * Wraps the named methods of a client class (each returns the caller's promise) so that every
  * call is tracked in the instance's {@link InFlight} (`calls(instance)`): for clients whose public
  * calls are plain async methods (POP3, FTP), whose close() then calls {@link InFlight.endedByClose}.
- * The caller gets {@link InFlight.follow}'s promise (one promise and one reaction per call).
+ * The caller gets {@link InFlight.follow}'s promise (one reaction, so one promise, per call).
  */
 export function trackCalls<C extends object>(prototype: C, names: readonly (keyof C & string)[], calls: (client: C) => InFlight): void {
   for (const name of names) {
