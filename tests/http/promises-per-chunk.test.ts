@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { HTTPSConnection } from '@unitls/http';
 import { clientConfig } from '../support/fixtures.js';
-import { promisesCreatedDuring } from '../support/promise-count.js';
+import { promisesCreatedBy, promisesCreatedDuring } from '../support/promise-count.js';
 import { implementations } from '../conformance/implementations.js';
 import { scriptedOrigin, type OriginConnection } from './scripted-origin.js';
 
@@ -55,5 +55,30 @@ describe.each(implementations.map((i) => [i.name, i] as const))('promises per bo
     expect(received).toEqual(Array.from({ length: WARM + COUNTED }, (_, n) => [CHUNK, n & 0xff, n & 0xff]).flat());
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
     finish();
+  });
+
+  it("a small body that came with the head costs each iterator step its own promise only, and the connection is kept", async () => {
+    // The keep-alive GET of a small document (issue #16, the requests row): the body arrives in the
+    // head's record. Each step was 3 promises more (the exchange's Promise.resolve of the buffered
+    // bytes, a `then` on it and one on that), 2 more for the step that ends the body.
+    const server = await scriptedOrigin(async (c) => {
+      for (let n = 0; n < 2; n++) {
+        await c.head();
+        await c.write(`HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nbody${n}`);
+      }
+      await c.closeNotify();
+    });
+    await using connection = new HTTPSConnection('localhost', { port: server.port, implementation, configuration: clientConfig() });
+    for (let n = 0; n < 2; n++) {
+      connection.request('GET', '/');
+      const response = await connection.getresponse();
+      const iterator = response[Symbol.asyncIterator]();
+      const first = promisesCreatedBy(() => iterator.next());
+      expect(await first.result).toEqual({ done: false, value: Buffer.from(`body${n}`) });
+      const last = promisesCreatedBy(() => iterator.next());
+      expect(await last.result).toEqual({ done: true, value: undefined });
+      expect([first.promises, last.promises]).toEqual([1, 1]);
+    }
+    await server.done();
   });
 });

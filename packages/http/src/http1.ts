@@ -423,15 +423,14 @@ class Exchange implements BodySource {
       this.#answered = true;
       const start = Math.max(bytes.length - 3, 0);
       bytes = bytes.length === 0 ? chunk : Buffer.concat([bytes, chunk]);
-      const end = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf('\r\n\r\n', start, 'latin1');
+      const end = headEnd(bytes, start);
       if (end < 0) {
         // A bare LF makes a head this client does not accept; without this check it waited for a
         // CRLF CRLF that a kept-open connection never sends (a hang when no timeout is set).
         if (bytes.length > limit || hasBareLF(bytes, start)) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
         continue;
       }
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
-      const head = parseResponseHead(text, this.#method);
+      const head = parseResponseHead(bytes, this.#method, end);
       if (head === null || head.counted > maxHeaderSize) throw await diagnose(bytes, this.#method, maxHeaderSize, 'a response head');
       this.#buffer = bytes.subarray(end + 4);
       return head;
@@ -467,7 +466,30 @@ class Exchange implements BodySource {
    */
   readTo(max: number, resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void {
     if (this.#lengthReadable()) this.#readLength(max, resolve, reject);
-    else this.#readOther(max).then(resolve, reject);
+    // A small body came with the head, or it is over (the step after its last bytes): settled at
+    // once, with no promise and `then` of the exchange's (issue #16: two of each per keep-alive GET).
+    else if (this.#done) resolve(EMPTY);
+    else if (this.#bufferedLength()) {
+      let chunk: Uint8Array;
+      try {
+        chunk = this.#takeBuffered(max);
+      } catch (error) {
+        return reject(this.#bodyFailed(error));
+      }
+      resolve(chunk);
+    } else this.#readOther(max).then(resolve, reject);
+  }
+
+  /** Whether the next body read is served from the bytes received with the head (a Content-Length body). */
+  #bufferedLength(): boolean {
+    return this.#framing.kind === 'length' && this.#buffer.length > 0 && this.#bodyError === null && this.#failure === null;
+  }
+
+  /** Up to `max` body bytes of the buffer ({@link #bufferedLength}). */
+  #takeBuffered(max: number): Uint8Array {
+    const chunk = this.#buffer;
+    this.#buffer = EMPTY;
+    return this.#takeLength(chunk, max);
   }
 
   /** Whether the next body read is the usual chunk of a Content-Length body ({@link #readLength}). */
@@ -478,6 +500,13 @@ class Exchange implements BodySource {
   #readOther(max: number): Promise<Uint8Array> {
     if (this.#done) return Promise.resolve(EMPTY);
     if (this.#bodyError !== null) return Promise.reject(this.#bodyError);
+    if (this.#bufferedLength()) {
+      try {
+        return Promise.resolve(this.#takeBuffered(max));
+      } catch (error) {
+        return Promise.reject(this.#bodyFailed(error));
+      }
+    }
     if (this.#framing.kind === 'length') {
       return this.#recv().then(
         (chunk) => {
@@ -665,6 +694,14 @@ class Exchange implements BodySource {
     this.#received += out.length;
     return out;
   }
+}
+
+/** Where the first CRLF CRLF at or after `from` in `bytes` starts (the end of a head), or -1. */
+function headEnd(bytes: Uint8Array, from: number): number {
+  for (let i = bytes.indexOf(0x0d, from); i >= 0 && i + 3 < bytes.length; i = bytes.indexOf(0x0d, i + 1)) {
+    if (bytes[i + 1] === 0x0a && bytes[i + 2] === 0x0d && bytes[i + 3] === 0x0a) return i;
+  }
+  return -1;
 }
 
 /** Whether `bytes` holds an LF not preceded by CR at or after `from`. */

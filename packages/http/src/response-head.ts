@@ -5,6 +5,11 @@
  * outside it returns null and the caller asks llhttp why (diagnose.ts), so what is refused is
  * never more than llhttp refuses and the error is llhttp's own.
  *
+ * Parsed at the byte level into one headers object: the head is decoded to text once and names and
+ * values are slices of it, common field names are matched in the bytes (no string per name), and
+ * nothing is allocated per line beside the value (issue #16: the line split, one regular-expression
+ * match per line and a copy of the headers were ~4 KiB of JavaScript per keep-alive GET).
+ *
  * @module
  */
 
@@ -25,12 +30,63 @@ export interface ResponseHead {
   counted: number;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
-// field-name ":" OWS field-value OWS, field-value's characters being VCHAR, obs-text, SP and HTAB.
-// The OWS is trimmed by withoutOws, not by the pattern: three overlapping runs of SP/HTAB in one
-// pattern backtrack in cubic time (a line of 4,000 spaces then a control character took 130 s).
-const FIELD = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):([\t\x20-\x7e\x80-\xff]*)$/;
-const DIGITS = /^[0-9]{1,15}$/;
+const NONE: Framing = Object.freeze({ kind: 'none' });
+const CHUNKED: Framing = Object.freeze({ kind: 'chunked' });
+const CLOSE: Framing = Object.freeze({ kind: 'close' });
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+/** "HTTP/1." */
+const HTTP_1 = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e];
+
+/** tchar (RFC 9110 §5.6.2): 1, else 0. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = TCHAR[c + 0x20] = 1;
+
+/** A byte allowed in a reason phrase or a field value: HTAB, SP, VCHAR, obs-text. */
+const isText = (c: number) => c === HTAB || (c >= SP && c !== 0x7f);
+
+/** ASCII letters lower-cased, other bytes as they are. */
+const LOWER = new Uint8Array(256);
+for (let c = 0; c < 256; c++) LOWER[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+
+/**
+ * Field names common in responses, by length: a name matching one (ASCII case-insensitively) is
+ * that constant string, with no string made for it.
+ */
+const KNOWN: Array<string[] | undefined> = [];
+for (const name of [
+  'age',
+  'date',
+  'etag',
+  'vary',
+  'link',
+  'server',
+  'expires',
+  'location',
+  'connection',
+  'keep-alive',
+  'set-cookie',
+  'content-type',
+  'last-modified',
+  'accept-ranges',
+  'cache-control',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'transfer-encoding',
+  'x-frame-options',
+  'x-content-type-options',
+  'strict-transport-security',
+  'access-control-allow-origin',
+]) {
+  (KNOWN[name.length] ??= []).push(name);
+}
 
 /** node:http keeps the first of these when repeated (its matchKnownFields). */
 const FIRST_WINS = new Set([
@@ -54,65 +110,125 @@ const FIRST_WINS = new Set([
   'user-agent',
 ]);
 
-/** `value` without leading and trailing SP/HTAB (RFC 9110 §5.5 OWS); other whitespace is kept. */
-function withoutOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)) end--;
-  return value.slice(start, end);
+/** The field name at bytes[start, end) (token characters), lower-cased. */
+function fieldName(bytes: Uint8Array, text: string, start: number, end: number): string {
+  const known = KNOWN[end - start];
+  if (known !== undefined) {
+    search: for (const name of known) {
+      for (let i = start; i < end; i++) if (LOWER[bytes[i]!] !== name.charCodeAt(i - start)) continue search;
+      return name;
+    }
+  }
+  return text.slice(start, end).toLowerCase();
 }
 
 function addHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
+  // The only lower-case names a plain object inherits: a header so named is an own property too.
+  if (name === '__proto__' || name === 'constructor') return addOwnHeader(headers, name, value);
   const previous = headers[name];
   if (previous === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
   else if (name === 'set-cookie') (previous as string[]).push(value);
   else if (!FIRST_WINS.has(name)) headers[name] = `${previous as string}${name === 'cookie' ? '; ' : ', '}${value}`;
 }
 
-/** Whether a comma-separated header value lists `token` (case-insensitive). */
-function lists(value: string | string[] | undefined, token: string): boolean {
+function addOwnHeader(headers: Record<string, string | string[]>, name: string, value: string): void {
+  const combined = Object.hasOwn(headers, name) ? `${headers[name] as string}, ${value}` : value;
+  Object.defineProperty(headers, name, { value: combined, writable: true, enumerable: true, configurable: true });
+}
+
+/** Whether byte `c` is whitespace to String.prototype.trim among the bytes of a field value (HTAB, SP, NBSP). */
+const isTrimmed = (c: number) => c === SP || c === HTAB || c === 0xa0;
+
+/** Whether a comma-separated header value lists `token` (lower-case ASCII; case-insensitive, items trimmed). */
+function lists(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
-  return String(value)
-    .split(',')
-    .some((item) => item.trim().toLowerCase() === token);
+  for (let start = 0; start <= value.length; ) {
+    let end = value.indexOf(',', start);
+    if (end < 0) end = value.length;
+    let a = start;
+    let b = end;
+    while (a < b && isTrimmed(value.charCodeAt(a))) a++;
+    while (b > a && isTrimmed(value.charCodeAt(b - 1))) b--;
+    if (b - a === token.length) {
+      let i = 0;
+      // Field values are latin1 text: no character beyond LOWER's 256.
+      while (i < token.length && LOWER[value.charCodeAt(a + i)] === token.charCodeAt(i)) i++;
+      if (i === token.length) return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 /**
- * Parses `head` (latin1 text of the status line and header lines, without the final empty line)
- * for a request made with `method`; null when it is outside the accepted grammar.
+ * Parses the response head in `bytes[0, end)` (the status line and header lines, without the final
+ * empty line) for a request made with `method`; null when it is outside the accepted grammar.
  */
-export function parseResponseHead(head: string, method: string): ResponseHead | null {
-  const lines = head.split('\r\n');
-  const status = STATUS_LINE.exec(lines[0]!);
-  if (status === null) return null;
-  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  let contentLength: string | undefined;
-  let counted = status[3]?.length ?? 0;
-  for (let i = 1; i < lines.length; i++) {
-    const field = FIELD.exec(lines[i]!);
-    if (field === null) return null;
-    const name = field[1]!.toLowerCase();
-    const value = withoutOws(field[2]!);
+export function parseResponseHead(bytes: Uint8Array, method: string, end: number = bytes.length): ResponseHead | null {
+  // Status line: HTTP/1.x SP 3DIGIT [SP reason-phrase] (the first digit 1-9: RFC 9110 §15).
+  if (end < 12) return null;
+  for (let i = 0; i < 7; i++) if (bytes[i] !== HTTP_1[i]) return null;
+  const minor = bytes[7]! - 0x30;
+  const d1 = bytes[9]! - 0x30;
+  const d2 = bytes[10]! - 0x30;
+  const d3 = bytes[11]! - 0x30;
+  if ((minor !== 0 && minor !== 1) || bytes[8] !== SP || d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
+  let at = 12;
+  let reason = '';
+  if (!(at + 1 < end && bytes[at] === CR && bytes[at + 1] === LF) && at < end) {
+    if (bytes[at] !== SP) return null;
+    const start = ++at;
+    while (at < end && !(bytes[at] === CR && at + 1 < end && bytes[at + 1] === LF)) {
+      if (!isText(bytes[at]!)) return null;
+      at++;
+    }
+    reason = text.slice(start, at);
+  }
+  let counted = reason.length;
+  // Every header line: field-name ":" OWS field-value OWS (RFC 9112 §5), OWS being SP and HTAB only.
+  const headers: Record<string, string | string[]> = {};
+  let contentLength = -1;
+  while (at < end) {
+    at += 2;
+    const nameStart = at;
+    while (at < end && TCHAR[bytes[at]!] === 1) at++;
+    if (at === nameStart || at === end || bytes[at] !== COLON) return null;
+    const name = fieldName(bytes, text, nameStart, at);
+    at++;
+    let valueStart = -1;
+    let valueEnd = at;
+    while (at < end) {
+      const c = bytes[at]!;
+      if (c === CR && at + 1 < end && bytes[at + 1] === LF) break;
+      if (c === SP || c === HTAB) {
+        at++;
+        continue;
+      }
+      if (!isText(c)) return null;
+      if (valueStart < 0) valueStart = at;
+      valueEnd = ++at;
+    }
+    const value = valueStart < 0 ? '' : text.slice(valueStart, valueEnd);
     counted += name.length + value.length;
     if (name === 'content-length') {
-      if (contentLength !== undefined || !DIGITS.test(value)) return null;
-      contentLength = value;
+      // One Content-Length of 1 to 15 digits.
+      if (contentLength >= 0 || valueStart < 0 || valueEnd - valueStart > 15) return null;
+      for (let i = valueStart; i < valueEnd; i++) if (bytes[i]! < 0x30 || bytes[i]! > 0x39) return null;
+      contentLength = Number(value);
     }
     addHeader(headers, name, value);
   }
-  const code = Number(status[2]);
-  const minor = status[1]!;
+  const code = d1 * 100 + d2 * 10 + d3;
   const te = headers['transfer-encoding'] as string | undefined;
-  if (te !== undefined && contentLength !== undefined) return null;
+  if (te !== undefined && contentLength >= 0) return null;
   let framing: Framing;
-  if (method === 'HEAD' || (code >= 100 && code < 200) || code === 204 || code === 304) framing = { kind: 'none' };
+  if (method === 'HEAD' || (code >= 100 && code < 200) || code === 204 || code === 304) framing = NONE;
   // A Transfer-Encoding that does not end in chunked is read until the close (RFC 9112 §6.3 rule 4).
-  else if (te !== undefined) framing = /(?:^|,)[\t ]*chunked[\t ]*$/i.test(te) ? { kind: 'chunked' } : { kind: 'close' };
-  else if (contentLength !== undefined) framing = { kind: 'length', length: Number(contentLength) };
-  else framing = { kind: 'close' };
-  const connection = headers.connection;
-  const keepAlive = framing.kind !== 'close' && (minor === '1' ? !lists(connection, 'close') : lists(connection, 'keep-alive'));
-  // Spread into a plain object: a header named __proto__ stays an own property.
-  return { status: code, reason: status[3] ?? '', version: `1.${minor}`, headers: { ...headers }, framing, keepAlive, counted };
+  else if (te !== undefined) framing = /(?:^|,)[\t ]*chunked[\t ]*$/i.test(te) ? CHUNKED : CLOSE;
+  else if (contentLength >= 0) framing = { kind: 'length', length: contentLength };
+  else framing = CLOSE;
+  const connection = headers.connection as string | undefined;
+  const keepAlive = framing.kind !== 'close' && (minor === 1 ? !lists(connection, 'close') : lists(connection, 'keep-alive'));
+  return { status: code, reason, version: minor === 1 ? '1.1' : '1.0', headers, framing, keepAlive, counted };
 }

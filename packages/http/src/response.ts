@@ -20,8 +20,8 @@ export interface BodySource {
    */
   readInto?(buffer: Uint8Array): Promise<number>;
   /**
-   * read(max) settling through `resolve`/`reject` (each called at most once, never before readTo
-   * returns) instead of a promise of its own: the async iterator passes the resolving functions of
+   * read(max) settling through `resolve`/`reject` (one of them called once, maybe before readTo
+   * returns: bytes already received) instead of a promise of its own: the async iterator passes the resolving functions of
    * its step's promise, so a chunk costs one promise of ours, not read's and a `then` on it.
    * Absent: read.
    */
