@@ -6,6 +6,8 @@
 //
 //   CHECKOUTS=/work/wt/old,/work/wt/new ENGINES=node,openssl,raw node --import tsx bench/probes/get-alloc.ts
 //
+// ENGINES also takes fetch-node, fetch-openssl (@unitls/http's createDispatcher under undici's fetch)
+// and fetch-raw (undici's fetch on node:tls, its own Agent): the fetch row's pair.
 // Prints, per process, bytes per GET and the TOP functions by bytes allocated per GET.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 
 interface Target {
   checkout: string;
-  engine: 'node' | 'openssl' | 'raw';
+  engine: 'node' | 'openssl' | 'raw' | 'fetch-node' | 'fetch-openssl' | 'fetch-raw';
   port: number;
   caFile: string;
   gets: number;
@@ -34,7 +36,25 @@ async function client({ checkout, engine, port, caFile, gets, warm, top }: Targe
   const load = async <T>(name: string): Promise<T> => import(pathToFileURL(createRequire(join(checkout, 'package.json')).resolve(name)).href) as Promise<T>;
   let get: () => Promise<number>;
   let close: () => Promise<void>;
-  if (engine === 'raw') {
+  if (engine.startsWith('fetch-')) {
+    const { Agent, fetch } = (await load('undici')) as typeof import('undici');
+    let dispatcher: import('undici').Dispatcher;
+    if (engine === 'fetch-raw') dispatcher = new Agent({ connections: 1, connect: { ca: readFileSync(caFile) } });
+    else {
+      const { createDispatcher } = await load<typeof import('@unitls/http')>('@unitls/http');
+      const { TLSClientConfiguration, TrustStore } = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
+      const tls = (await load<typeof import('@unitls/tls-node')>(`@unitls/tls-${engine.slice(6)}`)).implementation;
+      const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(caFile)), innerProtocols: ['http/1.1'] });
+      dispatcher = createDispatcher({ implementation: tls, configuration, agent: { connections: 1 } });
+    }
+    get = async () => {
+      const body = (await fetch(`https://localhost:${port}/hello`, { dispatcher })).body!;
+      let bytes = 0;
+      for await (const chunk of body) bytes += chunk.length;
+      return bytes;
+    };
+    close = () => dispatcher.close();
+  } else if (engine === 'raw') {
     const { RawHttpsClient } = await import('../lib/raw-https.js');
     const raw = await RawHttpsClient.connect(port, readFileSync(caFile));
     get = () => raw.get('/hello');
@@ -87,7 +107,7 @@ async function main() {
   const nginx = await startNginx({ cert: pki.cert, key: pki.key, clientCAs: [pki.ca] });
   try {
     for (const engine of engines) {
-      for (const checkout of engine === 'raw' ? [checkouts[0]!] : checkouts) {
+      for (const checkout of engine.endsWith('raw') ? [checkouts[0]!] : checkouts) {
         const target: Target = {
           checkout,
           engine,
@@ -99,7 +119,8 @@ async function main() {
         };
         const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, JSON.stringify(target)], { encoding: 'utf8' });
         const { perGet, top } = JSON.parse(out) as { perGet: number; top: Array<[string, number]> };
-        console.log(`${engine === 'raw' ? 'raw node:tls floor' : `tls-${engine} ${checkout}`}: ${(perGet / 1024).toFixed(2)} KiB per GET`);
+        const row = engine === 'raw' ? 'raw node:tls floor' : engine === 'fetch-raw' ? "undici's fetch on node:tls" : `${engine.startsWith('fetch-') ? 'fetch on ' : ''}tls-${engine.replace('fetch-', '')} ${checkout}`;
+        console.log(`${row}: ${(perGet / 1024).toFixed(2)} KiB per GET`);
         for (const [name, size] of top) console.log(`  ${String(size).padStart(6)} B  ${name}`);
       }
     }
