@@ -10,6 +10,8 @@ import { scaled, type Context, type Suite } from './lib/suite.js';
 import { pairName, PAIR_ENGINES } from './tls-buffer-pair.js';
 
 const node = contendersIn<typeof import('./contenders/tls.js')>('tls');
+/** BENCH_SINK=recv: unitls bulk servers read with recv (fresh memory per read), as before session 13; default recvInto (tls-server.ts). */
+const SINK = process.env.BENCH_SINK === 'recv' ? 'sink-recv' : 'sink';
 
 export const tls: Suite = {
   name: 'tls',
@@ -17,7 +19,7 @@ export const tls: Suite = {
     const { pki } = context;
     const servers = new Map<string, Child<{ port: number }>>();
     try {
-      for (const engine of ENGINES) for (const mode of ['sink', 'greet']) servers.set(`${engine}/${mode}`, await forkChild('tls-server', [engine, mode, pki.cert, pki.key]));
+      for (const engine of ENGINES) for (const mode of [SINK, 'greet']) servers.set(`${engine}/${mode}`, await forkChild('tls-server', [engine, mode, pki.cert, pki.key]));
       const server = (engine: Engine, mode: string) => servers.get(`${engine}/${mode}`)!;
       const target = (engine: Engine, mode: string) => ({ engine, port: server(serverEngine(engine), mode).ready.port, serverPid: server(serverEngine(engine), mode).pid, caFile: pki.ca });
       const files = { ca: pki.ca, cert: pki.cert, key: pki.key };
@@ -28,7 +30,7 @@ export const tls: Suite = {
       for (const connections of [1, 4, 16, 64].filter((n) => only === undefined || only.includes(n))) {
         // The @noble provider's AES-GCM is JavaScript (~10x slower): one connection shows it.
         const engines = connections === 1 ? ENGINES : ENGINES.filter((engine) => engine !== 'pure-noble');
-        const contenders = engines.map((engine) => node('bulk', { ...target(engine, 'sink'), connections }, { name: LABEL[engine] }));
+        const contenders = engines.map((engine) => node('bulk', { ...target(engine, SINK), connections }, { name: LABEL[engine] }));
         if (connections === 1) contenders.push(...pairs.map((engine) => node('pairBulk', { ...files, engine }, { name: pairName(engine) })));
         outcomes.push(
           await runBench(

@@ -3,7 +3,8 @@
 // ends' GCs by kind (issue #17: where the CPU and the garbage go per 16 KiB record; V8's
 // mark-compact "mode", bench/RESULTS.md session 10). Each process makes one unmeasured run first.
 //   ENGINE=pure CONNECTIONS=16 MIB=128 RUNS=3 node --import tsx bench/probes/bulk-gc.ts
-// SERVER=<engine> picks the server (default: ENGINE's, as the tls suite); SERVER_FLAGS adds Node flags
+// SERVER=<engine> picks the server (default: ENGINE's, as the tls suite); SINK=recv has a unitls server
+// read with recv instead of recvInto (servers/tls-server.ts's sink-recv mode); SERVER_FLAGS adds Node flags
 // to it (e.g. --trace-gc); PERF=<file> records `perf record -g` of both processes over the first
 // measured run's transfer (after its connections are up).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,7 +32,7 @@ const serverPath = fileURLToPath(new URL('../servers/tls-server.ts', import.meta
 const gcCounts = fileURLToPath(new URL('./gc-counts.ts', import.meta.url));
 const serverFlags = ['--expose-gc', '--import', gcCounts, ...(env.SERVER_FLAGS?.split(' ').filter(Boolean) ?? [])];
 process.env.BENCH_GC_SIGNAL = '1'; // the server child's gc-counts.ts answers SIGUSR2
-const server = await forkModule<{ port: number }>(serverPath, [serverEngine((env.SERVER ?? engine) as Engine), 'sink', pki.cert, pki.key], serverFlags);
+const server = await forkModule<{ port: number }>(serverPath, [serverEngine((env.SERVER ?? engine) as Engine), env.SINK === 'recv' ? 'sink-recv' : 'sink', pki.cert, pki.key], serverFlags);
 await preloadFor(engine);
 const connect = dialer(engine, server.ready.port, pki.ca);
 let perf: ChildProcess | null = null;

@@ -1,6 +1,12 @@
 // A TLS server in its own process for the TLS benchmarks: `tls-server.ts <engine> <mode> <cert> <key>`.
 // Sends {port} when listening. Modes, per connection:
-//   sink:  read an 8-byte big-endian length, then that many bytes, then answer one byte "k";
+//   sink:  read an 8-byte big-endian length, then that many bytes, then answer one byte "k". Each
+//          server reads as a high-throughput user of its API would, keeping nothing: raw node:tls
+//          counts its 'data' chunks (memory node:tls allocates per read); a unitls engine reads
+//          with recvInto into one 64 KiB buffer per connection, reused (issue #17: with recv, a
+//          record's plaintext is the caller's, so tls-pure cannot free or reuse it);
+//   sink-recv: the same, but a unitls engine reads with recv(1 MiB) (fresh memory per read, the
+//          sink of sessions 4-12);
 //   greet: answer "k" as soon as the handshake is done (so the client knows the server finished),
 //          then hold the connection until the peer closes it.
 // IPC request {memory: true} -> {rss, young, heap, connections} after two full GCs (lib/resident.ts);
@@ -13,7 +19,9 @@ import { serverConfiguration, serverContextFor, type Engine } from '../lib/engin
 import { preloadFor } from '../lib/preload.js';
 import { resident } from '../lib/resident.js';
 
-const [engine, mode, certFile, keyFile] = process.argv.slice(2) as [Engine, 'sink' | 'greet', string, string];
+const [engine, mode, certFile, keyFile] = process.argv.slice(2) as [Engine, 'sink' | 'sink-recv' | 'greet', string, string];
+/** recvInto's memory per connection in sink mode (RECV_MAX, what one recv returns at most). */
+const SINK_BUFFER = 64 * 1024;
 const K = Buffer.from('k');
 let connections = 0;
 
@@ -58,7 +66,16 @@ async function serveUnitls(): Promise<number> {
     connections++;
     try {
       if (mode === 'greet') await socket.send(K);
-      else {
+      else if (mode === 'sink') {
+        const done = transferMeter();
+        const into = new Uint8Array(SINK_BUFFER);
+        for (;;) {
+          const count = await socket.recvInto!(into);
+          if (count === 0) return;
+          if (done(into.subarray(0, count))) break;
+        }
+        await socket.send(K);
+      } else {
         const done = transferMeter();
         for (;;) {
           const chunk = await socket.recv(1 << 20);
