@@ -124,8 +124,6 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
    * Extension ({@link TLSBufferFastPath}): the plaintext of every record already buffered, up to
    * `target.length` bytes, copied into `target`; a status instead of WantReadError. Bytes read
    * before a failing record are returned first; the failure is sticky, so the next call throws it.
-   * A TLS 1.3 record is decrypted straight into `target` when its inner plaintext fits the room
-   * left, so bytes of `target` past the count returned may be overwritten (its type byte, padding).
    *
    * @returns the count of bytes (> 0), READ_EOF after the peer's close_notify, or READ_WANT_READ.
    * @throws RaggedEOF when the transport ended without close_notify; TLSError as {@link read} does.
@@ -139,15 +137,13 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
         while (filled < target.length) {
           let chunk = engine.takeAppData(target.length - filled);
           if (chunk === null) {
-            // Copied into target below, at once: a record may be decrypted straight into target's
-            // free room, or in place (no fresh memory, with an AEAD that has openInto: node:crypto's
-            // and tls-openssl's).
-            engine.processRecords(() => false, filled === 0 ? target : target.subarray(filled));
+            // Copied into target below, at once: a record that fits may be decrypted in place (no
+            // fresh memory, with an AEAD that has openInto: node:crypto's and tls-openssl's).
+            engine.processRecords(() => false, target.length - filled);
             chunk = engine.takeAppData(target.length - filled);
             if (chunk === null) break;
           }
-          // A record decrypted into target is already in place.
-          if (chunk.buffer !== target.buffer || chunk.byteOffset !== target.byteOffset + filled) target.set(chunk, filled);
+          target.set(chunk, filled);
           filled += chunk.length;
         }
         if (filled > 0) return filled;

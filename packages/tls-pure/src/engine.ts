@@ -266,14 +266,13 @@ export class Engine {
 
   /**
    * Processes whole records until `stop()` holds, an application data record was queued, the
-   * peer's close_notify arrived, or no whole record is left. With `room`, the caller takes queued
-   * data of up to `room.length` bytes and copies it to the start of `room` before any other call: a
-   * record may be decrypted straight into `room` or in place (RecordLayer.readRecord), its data a
-   * view of `room` or of memory about to be reused.
+   * peer's close_notify arrived, or no whole record is left. With `copiedAtOnce` (> 0), the caller
+   * takes and copies out up to that many bytes of queued data before any other call: a record that
+   * small may be decrypted in place (RecordLayer.readRecord), its data a view of memory about to be reused.
    */
-  processRecords(stop: () => boolean, room: Uint8Array | null = null): void {
+  processRecords(stop: () => boolean, copiedAtOnce = 0): void {
     while (!stop() && this.#appData.length === 0 && !this.closeReceived) {
-      const record = this.records.readRecord(room);
+      const record = this.records.readRecord(copiedAtOnce);
       if (record === null) break;
       switch (record.type) {
         case ContentType.CHANGE_CIPHER_SPEC: {

@@ -122,16 +122,16 @@ export class RecordProtection {
   }
 
   /**
-   * {@link open} with the TLSInnerPlaintext decrypted into `target` from its start (the AEAD's
-   * {@link Aead.openInto}): the caller's memory, or `payload` itself (in place). It costs no fresh
-   * memory: the content is a view of `target`. Null, nothing done, when the AEAD has no openInto.
+   * {@link open} with the TLSInnerPlaintext decrypted in place, over `payload` (the AEAD's
+   * {@link Aead.openInto}), so it costs no fresh memory: the content is a view of `payload`.
+   * Null, nothing done, when the AEAD has no openInto.
    */
-  openInto(header: Uint8Array, payload: Uint8Array, target: Uint8Array): { type: number; content: Uint8Array } | null {
+  openInPlace(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } | null {
     const aead = this.#aead;
     if (aead.openInto === undefined) return null;
-    const length = aead.openInto(this.#nonce(), header, payload, target, 0);
+    const length = aead.openInto(this.#nonce(), header, payload, payload, 0);
     if (length < 0) fail(AlertDescription.bad_record_mac, BAD_RECORD_MAC);
-    return unwrapInner(target.subarray(0, length));
+    return unwrapInner(payload.subarray(0, length));
   }
 }
 

@@ -76,16 +76,14 @@ export class RecordLayer {
   }
 
   /**
-   * The next whole record, or null when fewer bytes than one record are buffered. With `room` (the
-   * caller's memory, where it copies application data at once: a recv_into read), a TLS 1.3 record
-   * may be decrypted without fresh memory when the AEAD can (its optional openInto): straight into
-   * `room` when its whole TLSInnerPlaintext fits there (content, type byte, padding: bytes of
-   * `room` past the content may be overwritten), else in place in the incoming memory when its
-   * content is sure to fit. An application_data record's content is then a view of `room` (already
-   * where the caller wants it) or of the incoming memory (valid only until bytes are next taken in,
-   * on any connection); any other record's content is copied.
+   * The next whole record, or null when fewer bytes than one record are buffered. With `copiedAtOnce`
+   * (> 0), a TLS 1.3 record whose content is sure to be at most that long may be decrypted in place in the
+   * incoming memory when the AEAD can (its optional openInto), allocating nothing: an
+   * application_data record's content is then a view of that memory, valid only until bytes are
+   * next taken in (on any connection), which the caller copies out at once (a recv_into read); any
+   * other record's content is copied.
    */
-  readRecord(room: Uint8Array | null = null): PlainRecord | null {
+  readRecord(copiedAtOnce = 0): PlainRecord | null {
     const incoming = this.incoming;
     if (incoming.length < 5) return null;
     const header = incoming.peek(5);
@@ -126,12 +124,8 @@ export class RecordLayer {
       // RFC 8449 §4: TLS 1.3's limit counts the inner plaintext (content, type, padding); TLS 1.2's
       // the content (the record adds the explicit nonce and the tag). Judged before decryption.
       if (length > this.incomingLimit + (reader.tls13 ? reader.tagLength : reader.overhead)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
-      // Into the caller's memory when the whole inner plaintext fits there (one copy less than in
-      // place, whose content is then copied out); in place when the content (the inner plaintext
-      // less its type byte, at least) fits what the caller copies out.
-      const inner = payload.length - reader.tagLength;
-      const inPlace =
-        reader.tls13 && room !== null && inner - 1 <= room.length ? reader.openInto(record.subarray(0, 5), payload, inner <= room.length ? room : payload) : null;
+      // The content (the inner plaintext less its type byte, at least) must fit what the caller copies out.
+      const inPlace = reader.tls13 && copiedAtOnce > 0 && payload.length - reader.tagLength - 1 <= copiedAtOnce ? reader.openInPlace(record.subarray(0, 5), payload) : null;
       // Otherwise the AEAD's output is fresh memory, never a view of its input.
       const { type: innerType, content } = inPlace ?? reader.open(record.subarray(0, 5), payload);
       if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
