@@ -122,8 +122,28 @@ export interface SessionKeeper {
   [KEEP_SESSION](): void;
 }
 
-/** How the TLS stream ended; `null` while it has not. 'fin reported': recv reported its RaggedEOF. */
-type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
+/**
+ * A {@link NativeEnd}'s state, in one small integer: four fields of their own (the verdict, who
+ * paused, closing, the version) were 24 bytes more on every idle connection. Two bits each:
+ * - bits 0-1, how the TLS stream ended: {@link NOT_ENDED} while it has not; FIN_REPORTED once recv
+ *   reported its RaggedEOF;
+ * - bits 2-3, who stopped the source: the handle (direct reads) or node:tls's stream, or nobody;
+ * - bit 4, close() was called ({@link NativeEnd.closing});
+ * - bits 5-6, the negotiated version ({@link VERSIONS}).
+ */
+const NOT_ENDED = 0;
+const CLOSE_NOTIFY = 1;
+const FIN = 2;
+const FIN_REPORTED = 3;
+const VERDICT_BITS = 0b11;
+const PAUSED_BY_HANDLE = 1 << 2;
+const PAUSED_BY_STREAM = 2 << 2;
+const PAUSED_BITS = 0b11 << 2;
+const CLOSING = 1 << 4;
+const VERSION_SHIFT = 5;
+const VERSION_BITS = 0b11 << VERSION_SHIFT;
+/** The versions a connection negotiates, by their number in the state (0: none known). */
+const VERSIONS: readonly (TLSVersion | null)[] = [null, 'TLSv1.2', 'TLSv1.3'];
 
 /**
  * Watches a node:tls socket built over a native TCP handle for how its stream ends (see the
@@ -134,7 +154,8 @@ type Verdict = 'close_notify' | 'fin' | 'fin reported' | null;
  */
 export class NativeEnd implements ReadFlow, ReadOutcome {
   readonly raw: Transport;
-  #verdict: Verdict = null;
+  /** The verdict, who paused, closing and the version: see {@link NOT_ENDED}. */
+  #state = NOT_ENDED;
   /**
    * What {@link watch} saw: the TLS socket. Its handle is read from it when needed, and node:tls's
    * own `onread` is the one function every handle has ({@link nodeOnread}): fields of their own
@@ -143,8 +164,6 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   #tls: NodeTlsSocket | null = null;
   /** The socket's reader while records go to it directly ({@link readDirectly}), else null. */
   #reader: ChunkReader | null = null;
-  /** Who stopped the source: the handle (direct reads) or node:tls's stream; null while reading. */
-  #pausedBy: 'handle' | 'stream' | null = null;
   /** The client socket told of the end ({@link keepSessionFor}), or null. */
   #keeper: SessionKeeper | null = null;
 
@@ -169,7 +188,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     if (handle === undefined || tcp === undefined || typeof onread !== 'function' || onread !== nodeOnread || typeof tcp.readStart !== 'function' || (handle._parentWrap ?? null) !== wrapped || rawOf(handle) !== this.raw) {
       // Node's handles are not what this module knows (a future Node): nothing can prove a
       // close_notify arrived, so every end is reported as RaggedEOF rather than as clean.
-      this.#verdict = 'fin';
+      this.#state = (this.#state & ~VERDICT_BITS) | FIN;
       return;
     }
     // One function for every handle (an idle server holds one per connection): it finds this
@@ -223,7 +242,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * allows it; otherwise they keep node:tls's stream. Call once the handshake is done.
    */
   readDirectly(reader: ChunkReader): void {
-    if (this.#watchedHandle() && canReadDirectly(handleOf(this.#tls)!)) this.#reader = reader;
+    if (NativeEnd.#watchedHandle(this) && canReadDirectly(handleOf(this.#tls)!)) this.#reader = reader;
   }
 
   /**
@@ -233,12 +252,16 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * listener.
    */
   deliversAll(): boolean {
-    return this.#watchedHandle() && directReadsInUse() === true && canReadDirectly(handleOf(this.#tls)!);
+    return NativeEnd.#watchedHandle(this) && directReadsInUse() === true && canReadDirectly(handleOf(this.#tls)!);
   }
 
-  /** Whether {@link watch} took over the TLS handle's `onread` (Node's handles as this module knows them), and the handle is still there. */
-  #watchedHandle(): boolean {
-    return watched.get(this.raw) === this && handleOf(this.#tls) !== undefined;
+  /**
+   * Whether {@link watch} took over the TLS handle's `onread` of `end` (Node's handles as this module
+   * knows them), and the handle is still there. Static, as every private method of this class: an
+   * instance method would give each instance a private brand, 8 bytes per idle connection.
+   */
+  static #watchedHandle(end: NativeEnd): boolean {
+    return watched.get(end.raw) === end && handleOf(end.#tls) !== undefined;
   }
 
   /** Gives the records back to node:tls (close: what still comes is node:tls's to read or drop). */
@@ -246,8 +269,8 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     if (this.#reader === null) return;
     this.#reader = null;
     // node:tls's stream believes it is reading: a handle we stopped would never deliver the end.
-    if (this.#pausedBy === 'handle') {
-      this.#pausedBy = null;
+    if ((this.#state & PAUSED_BITS) === PAUSED_BY_HANDLE) {
+      this.#state &= ~PAUSED_BITS;
       const handle = handleOf(this.#tls);
       if (handle !== undefined) restartHandle(handle);
     }
@@ -256,26 +279,26 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   /** ReadFlow: the handle's while reads are direct, else node:tls's stream's. */
   pause(): void {
     if (this.#reader !== null && directReadsInUse() === true) {
-      this.#pausedBy = 'handle';
+      this.#state = (this.#state & ~PAUSED_BITS) | PAUSED_BY_HANDLE;
       const handle = handleOf(this.#tls);
       if (handle !== undefined) stopHandle(handle);
     } else {
-      this.#pausedBy = 'stream';
+      this.#state = (this.#state & ~PAUSED_BITS) | PAUSED_BY_STREAM;
       this.#tls!.pause();
     }
   }
 
   resume(): void {
-    if (this.#pausedBy === 'handle') {
+    if ((this.#state & PAUSED_BITS) === PAUSED_BY_HANDLE) {
       // Gone once the socket was destroyed: nothing to restart.
       const handle = handleOf(this.#tls);
       if (handle !== undefined) restartHandle(handle);
     } else this.#tls!.resume();
-    this.#pausedBy = null;
+    this.#state &= ~PAUSED_BITS;
   }
 
   isPaused(): boolean {
-    return this.#pausedBy !== null;
+    return (this.#state & PAUSED_BITS) !== 0;
   }
 
   /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
@@ -291,35 +314,33 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     }
     const result = nodeOnread!.call(this, arrayBuffer);
     // Data comes with its ArrayBuffer; the end (and errors, which destroy the socket) without.
-    if (arrayBuffer === undefined) end.#decide(this);
+    if (arrayBuffer === undefined) NativeEnd.#decide(end, this);
     return result;
   }
 
-  #decide(handle: StreamHandle): void {
-    const tls = this.#tls!;
+  static #decide(end: NativeEnd, handle: StreamHandle): void {
+    const tls = end.#tls!;
     const tcp = handle._parent!;
-    if (this.#verdict !== null || !streamEnded(tls)) return;
+    if ((end.#state & VERDICT_BITS) !== NOT_ENDED || !streamEnded(tls)) return;
     const started = tcp.readStart!();
     if (started === 0) tcp.readStop?.();
     const stillReading = started < 0 && getSystemErrorName(started) === 'EALREADY';
     const pausedByNode = started === 0 && handle.reading === false;
-    this.#verdict = stillReading || pausedByNode ? 'close_notify' : 'fin';
+    end.#state |= stillReading || pausedByNode ? CLOSE_NOTIFY : FIN;
   }
 
   /** True once the TLS stream ended because the TCP stream did, without a close_notify. */
   get endedWithoutCloseNotify(): boolean {
-    return this.#verdict === 'fin' || this.#verdict === 'fin reported';
+    const verdict = this.#state & VERDICT_BITS;
+    return verdict === FIN || verdict === FIN_REPORTED;
   }
-
-  /** close() was called: see {@link closing}. */
-  #closing = false;
 
   /**
    * Called by the socket's close() before it detaches the reader: a recv that ends then was ended
    * by close(), not by the peer ({@link endError}).
    */
   closing(): void {
-    this.#closing = true;
+    this.#state |= CLOSING;
   }
 
   /**
@@ -327,27 +348,26 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * RaggedEOF without a close_notify.
    */
   endError(): TLSError | null {
-    if (this.#closing) return recvEndedByClose();
+    if ((this.#state & CLOSING) !== 0) return recvEndedByClose();
     if (!this.endedWithoutCloseNotify) return null;
-    this.#verdict = 'fin reported';
+    this.#state |= FIN_REPORTED;
     return new RaggedEOF();
   }
 
   /** True once recv reported RaggedEOF ({@link endError}): sends then fail with it too (as Python's). */
   get raggedEOFReported(): boolean {
-    return this.#verdict === 'fin reported';
+    return (this.#state & VERDICT_BITS) === FIN_REPORTED;
   }
 
-  #version: TLSVersion | null = null;
-
-  /** Set by the socket once its handshake is done: the negotiated version, for {@link readError}. */
+  /** Set by the socket once its handshake is done: the negotiated version, for {@link readError} (TLS 1.2 or 1.3; anything else counts as none). */
   set version(version: TLSVersion | null) {
-    this.#version = version;
+    const known = Math.max(VERSIONS.indexOf(version), 0);
+    this.#state = (this.#state & ~VERSION_BITS) | (known << VERSION_SHIFT);
   }
 
   /** recv's error for what failed the TLS stream. */
   readError(error: unknown): Error {
-    return toTLSError(error, 'read', this.#version);
+    return toTLSError(error, 'read', VERSIONS[(this.#state & VERSION_BITS) >> VERSION_SHIFT]);
   }
 
   /** The TLS socket's 'error', as the socket's reader hears it: {@link destroyAfterError}. */

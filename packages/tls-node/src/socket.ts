@@ -55,7 +55,11 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   readonly #socket: NodeTlsSocket;
   readonly #end: StreamEnd;
   readonly #reader: ChunkReader;
-  #closed = false;
+  /**
+   * close() was called, the negotiated version and cipher suite, in one small integer (see
+   * {@link CLOSED}): three fields of their own were 16 bytes more on every idle connection.
+   */
+  #state: number;
   // The send in progress (null when none is: an idle connection holds no promise); the next one
   // starts once it settled, whether it was sent or failed.
   #sending: Promise<unknown> | null = null;
@@ -72,8 +76,6 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   readonly #peer: KeptPeer | null;
   readonly #serverHostname: string | null;
-  readonly #version: TLSVersion | null;
-  readonly #cipher: number | null;
   readonly #protocol: NextProtocol | Uint8Array | null;
 
   /** @internal Use {@link connectedSocket}; users get sockets from the contexts. */
@@ -104,17 +106,18 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     native?.readDirectly(this.#reader);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
-    const version = socket.getProtocol();
-    this.#version = version === 'TLSv1.3' ? 'TLSv1.3' : version === 'TLSv1.2' ? 'TLSv1.2' : null;
+    const protocolVersion = socket.getProtocol();
+    const version = protocolVersion === 'TLSv1.3' ? 'TLSv1.3' : protocolVersion === 'TLSv1.2' ? 'TLSv1.2' : null;
     // recv's errors depend on it (a TLS 1.2 handshake_failure after the handshake: renegotiation refused).
-    end.version = this.#version;
+    end.version = version;
     const cipher = socket.getCipher() as { standardName?: string } | undefined;
-    this.#cipher = cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
+    const cipherId = cipher?.standardName === undefined ? null : cipherIdFromStandardName(cipher.standardName);
+    this.#state = (Math.max(VERSIONS.indexOf(version), 0) << VERSION_SHIFT) | ((cipherId === null ? 0 : cipherId + 1) << CIPHER_SHIFT);
     const alpn = socket.alpnProtocol;
     // node:tls decodes the ALPN id as latin1, so latin1 gives the wire bytes back.
     this.#protocol = typeof alpn === 'string' && alpn !== '' ? protocolFromBytes(Buffer.from(alpn, 'latin1')) : null;
-    const resumedTicket = this.#version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (ticketOf(socket) ?? null) : null;
-    if (resumedTicket !== null) this.#rareState().resumedTicket = resumedTicket;
+    const resumedTicket = version === 'TLSv1.3' && serverHostname !== null && socket.isSessionReused() ? (ticketOf(socket) ?? null) : null;
+    if (resumedTicket !== null) NodeTLSSocket.#rareState(this).resumedTicket = resumedTicket;
     // session() reads node:tls's session when asked; the end tells this socket before node:tls
     // may let go of it (clients only: servers resume nobody, session() is null there).
     if (serverHostname !== null) end.keepSessionFor(this);
@@ -122,8 +125,10 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     if (native !== undefined) compactListenerTable(socket);
   }
 
-  #rareState(): RareState {
-    return (this.#rare ??= { session: null, writeShut: null, resumedTicket: null });
+  // Private methods are static (the socket passed in): an instance method would give every socket
+  // a private brand, 8 bytes more per idle connection.
+  static #rareState(tlsSocket: NodeTLSSocket): RareState {
+    return (tlsSocket.#rare ??= { session: null, writeShut: null, resumedTicket: null });
   }
 
   /** The context this socket was made from. */
@@ -132,7 +137,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   }
 
   get negotiatedTlsVersion(): TLSVersion | null {
-    return this.#closed ? null : this.#version;
+    return (this.#state & CLOSED) !== 0 ? null : versionOf(this.#state);
   }
 
   get sessionReused(): boolean {
@@ -145,9 +150,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   session(): TLSSession | null {
     if (this.#serverHostname === null) return null; // server side: clients resume, servers do not
-    const data = this.#rare?.session ?? this.#liveSession();
+    const data = this.#rare?.session ?? NodeTLSSocket.#liveSession(this);
     // Bound to this socket's context and the name verified (see tls-core's sealSession).
-    return data === null ? null : sealSession(this.#context, this.#serverHostname, data, this.#peerDer());
+    return data === null ? null : sealSession(this.#context, this.#serverHostname, data, NodeTLSSocket.#peerDer(this));
   }
 
   /**
@@ -157,8 +162,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   [KEEP_SESSION](): void {
     if ((this.#rare?.session ?? null) !== null) return;
-    const session = this.#liveSession();
-    if (session !== null) this.#rareState().session = session;
+    const session = NodeTLSSocket.#liveSession(this);
+    if (session !== null) NodeTLSSocket.#rareState(this).session = session;
   }
 
   /**
@@ -168,15 +173,15 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * hands it out), so a ticket there is one that arrived, unless it is the ticket this connection
    * resumed with (a server may send none on a resumed connection).
    */
-  #liveSession(): Uint8Array | null {
-    const socket = this.#socket;
+  static #liveSession(tlsSocket: NodeTLSSocket): Uint8Array | null {
+    const socket = tlsSocket.#socket;
     // Deno's node:tls has no getTLSTicket, and its getSession() returns a placeholder
     // ("deno-tls13-dummy-session:host:port") it cannot resume with: no session there.
     if (typeof socket.getTLSTicket !== 'function') return null;
-    if (this.#version !== 'TLSv1.3') return socket.getSession() ?? null;
+    if (versionOf(tlsSocket.#state) !== 'TLSv1.3') return socket.getSession() ?? null;
     const ticket = socket.getTLSTicket();
     if (ticket === undefined || ticket === null) return null;
-    const resumedTicket = this.#rare?.resumedTicket ?? null;
+    const resumedTicket = tlsSocket.#rare?.resumedTicket ?? null;
     if (resumedTicket !== null && Buffer.compare(ticket, resumedTicket) === 0) return null;
     return socket.getSession() ?? null;
   }
@@ -192,7 +197,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    */
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
-    if (this.#closed) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    if ((this.#state & CLOSED) !== 0) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
     if (this.#reader.waiting) return Promise.reject(concurrentRecv());
     // The reader's own promise: a recv waiting on an idle connection (a server's usual state) holds
     // that promise and its resolving functions, no frame, reaction or closure of its own. RaggedEOF
@@ -213,29 +218,29 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   recvInto(buffer: Uint8Array): Promise<number> {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
-    if (!this.#closed && !this.#reader.waiting && this.#reader.buffered > 0) return Promise.resolve(this.#copyHeld(buffer, 0));
+    if ((this.#state & CLOSED) === 0 && !this.#reader.waiting && this.#reader.buffered > 0) return Promise.resolve(NodeTLSSocket.#copyHeld(this, buffer, 0));
     // One byte of the first chunk to arrive (a recv of buffer.length would join every chunk of
     // that turn into fresh memory first); the rest of the chunks held then follow it.
     return this.recv(1).then((first) => {
       if (first.length === 0) return 0;
       // Detached or shrunk while the recv waited: the bytes cannot go back to the stream, so the
       // connection fails rather than going on with them missing.
-      if (buffer.length === 0) return this.#lostBuffer();
+      if (buffer.length === 0) return NodeTLSSocket.#lostBuffer(this);
       buffer[0] = first[0]!;
-      return this.#copyHeld(buffer, 1);
+      return NodeTLSSocket.#copyHeld(this, buffer, 1);
     });
   }
 
-  async #lostBuffer(): Promise<never> {
-    await this.close(true);
+  static async #lostBuffer(tlsSocket: NodeTLSSocket): Promise<never> {
+    await tlsSocket.close(true);
     throw recvIntoLostBuffer(true);
   }
 
   /** Copies held chunks into `buffer` from `offset` until it is full or none is held; the count written in all. */
-  #copyHeld(buffer: Uint8Array, offset: number): number {
+  static #copyHeld(tlsSocket: NodeTLSSocket, buffer: Uint8Array, offset: number): number {
     let filled = offset;
-    while (filled < buffer.length && this.#reader.buffered > 0) {
-      const chunk = this.#reader.readHeld(buffer.length - filled);
+    while (filled < buffer.length && tlsSocket.#reader.buffered > 0) {
+      const chunk = tlsSocket.#reader.readHeld(buffer.length - filled);
       buffer.set(chunk, filled);
       filled += chunk.length;
     }
@@ -257,8 +262,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   send(bytes: Uint8Array): Promise<number> {
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError('send: bytes must be a Uint8Array'));
     // The usual send (one piece, none in progress): one write and one promise.
-    if (this.#sending === null && bytes.length <= SEND_PIECE_SIZE) return this.#sendPiece(bytes);
-    const run = (): Promise<number> => this.#sendPieces(bytes);
+    if (this.#sending === null && bytes.length <= SEND_PIECE_SIZE) return NodeTLSSocket.#sendPiece(this, bytes);
+    const run = (): Promise<number> => NodeTLSSocket.#sendPieces(this, bytes);
     const sent = this.#sending === null ? run() : this.#sending.then(run, run);
     // Dropped once the last send settled, so an idle connection keeps no settled promise.
     const settled = (): void => {
@@ -270,39 +275,39 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   }
 
   /** Why nothing more can be sent, or null. */
-  #sendFailure(): Error | null {
-    if (this.#closed) return new TLSError('send on a closed TLSSocket');
-    if ((this.#rare?.writeShut ?? null) !== null) return sendAfterShutdown();
+  static #sendFailure(tlsSocket: NodeTLSSocket): Error | null {
+    if ((tlsSocket.#state & CLOSED) !== 0) return new TLSError('send on a closed TLSSocket');
+    if ((tlsSocket.#rare?.writeShut ?? null) !== null) return sendAfterShutdown();
     // recv reported RaggedEOF: the connection is over, and sends fail with it too.
-    if (this.#end.raggedEOFReported) return new RaggedEOF();
+    if (tlsSocket.#end.raggedEOFReported) return new RaggedEOF();
     // Destroyed by a reset or a failed write: that failure is the answer.
-    if (this.#socket.destroyed) return this.#socket.errored ? toTLSError(this.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
+    if (tlsSocket.#socket.destroyed) return tlsSocket.#socket.errored ? toTLSError(tlsSocket.#socket.errored, 'write') : new TLSError('send on a closed TLSSocket');
     return null;
   }
 
   /** Writes `piece`; the promise is the send in progress until node:tls has written it. */
-  #sendPiece(piece: Uint8Array): Promise<number> {
-    const failure = this.#sendFailure();
+  static #sendPiece(tlsSocket: NodeTLSSocket, piece: Uint8Array): Promise<number> {
+    const failure = NodeTLSSocket.#sendFailure(tlsSocket);
     if (failure !== null) return Promise.reject(failure);
     const sent = new Promise<number>((resolve, reject) => {
-      this.#socket.write(piece, (error) => {
-        if (this.#sending === sent) this.#sending = null;
+      tlsSocket.#socket.write(piece, (error) => {
+        if (tlsSocket.#sending === sent) tlsSocket.#sending = null;
         if (error) reject(toTLSError(error, 'write'));
         else resolve(piece.length);
       });
     });
-    this.#sending = sent;
+    tlsSocket.#sending = sent;
     return sent;
   }
 
-  async #sendPieces(bytes: Uint8Array): Promise<number> {
+  static async #sendPieces(tlsSocket: NodeTLSSocket, bytes: Uint8Array): Promise<number> {
     let offset = 0;
     do {
-      const failure = this.#sendFailure();
+      const failure = NodeTLSSocket.#sendFailure(tlsSocket);
       if (failure !== null) throw failure;
       const piece = bytes.subarray(offset, offset + SEND_PIECE_SIZE);
       await new Promise<void>((resolve, reject) => {
-        this.#socket.write(piece, (error) => (error ? reject(toTLSError(error, 'write')) : resolve()));
+        tlsSocket.#socket.write(piece, (error) => (error ? reject(toTLSError(error, 'write')) : resolve()));
       });
       offset += piece.length;
     } while (offset < bytes.length);
@@ -318,18 +323,18 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * @throws TLSError when the socket is closed.
    */
   shutdown(): Promise<void> {
-    if (this.#closed) return Promise.reject(new TLSError('shutdown on a closed TLSSocket'));
-    const rare = this.#rareState();
-    return (rare.writeShut ??= this.#shutdownWrites());
+    if ((this.#state & CLOSED) !== 0) return Promise.reject(new TLSError('shutdown on a closed TLSSocket'));
+    const rare = NodeTLSSocket.#rareState(this);
+    return (rare.writeShut ??= NodeTLSSocket.#shutdownWrites(this));
   }
 
-  async #shutdownWrites(): Promise<void> {
+  static async #shutdownWrites(tlsSocket: NodeTLSSocket): Promise<void> {
     // After the send in progress: its last piece must not follow close_notify.
-    await this.#sending?.catch(() => {});
-    const socket = this.#socket;
+    await tlsSocket.#sending?.catch(() => {});
+    const socket = tlsSocket.#socket;
     if (socket.destroyed || socket.writableFinished) return;
     // node:tls's end(): close_notify, then the FIN, once the kernel can take them in that order.
-    await this.#end.readyToShutdown(socket);
+    await tlsSocket.#end.readyToShutdown(socket);
     await endWriting(socket);
   }
 
@@ -339,8 +344,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * kernel, without waiting for the peer (PEP 748).
    */
   async close(force = false): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#state & CLOSED) !== 0) return;
+    this.#state |= CLOSED;
     if (this.#serverHostname !== null) this[KEEP_SESSION]();
     // A recv the detach ends rejects with recvEndedByClose, not an empty array (see StreamEnd).
     this.#end.closing();
@@ -365,21 +370,21 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   }
 
   getsockname(): Address | null {
-    return this.#closed ? null : localAddress(this.#end.raw);
+    return (this.#state & CLOSED) !== 0 ? null : localAddress(this.#end.raw);
   }
 
   getpeername(): Address | null {
-    return this.#closed ? null : peerAddress(this.#end.raw);
+    return (this.#state & CLOSED) !== 0 ? null : peerAddress(this.#end.raw);
   }
 
   getpeercert(): Uint8Array | null {
-    const der = this.#peerDer();
+    const der = NodeTLSSocket.#peerDer(this);
     return der === null ? null : Uint8Array.from(der);
   }
 
   /** The peer's leaf as DER, possibly the kept bytes themselves: callers copy it before it leaves. */
-  #peerDer(): Uint8Array | null {
-    return this.#peer === null ? null : peerDer(this.#peer);
+  static #peerDer(tlsSocket: NodeTLSSocket): Uint8Array | null {
+    return tlsSocket.#peer === null ? null : peerDer(tlsSocket.#peer);
   }
 
   /**
@@ -397,24 +402,42 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * tls-pure give), client side only (node:tls tells servers nothing), or null.
    */
   negotiatedGroup(): string | null {
-    if (this.#closed) return null;
+    if ((this.#state & CLOSED) !== 0) return null;
     const info = this.#socket.getEphemeralKeyInfo?.();
     if (info === null || typeof info !== 'object' || !('name' in info) || typeof info.name !== 'string') return null;
     return ianaGroupNames[info.name] ?? info.name;
   }
 
   cipher(): CipherSuite | number | null {
-    return this.#closed ? null : this.#cipher;
+    return (this.#state & CLOSED) !== 0 ? null : cipherOf(this.#state);
   }
 
   negotiatedProtocol(): NextProtocol | Uint8Array | null {
-    const protocol = this.#closed ? null : this.#protocol;
+    const protocol = (this.#state & CLOSED) !== 0 ? null : this.#protocol;
     return protocol instanceof Uint8Array ? Uint8Array.from(protocol) : protocol;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** {@link NodeTLSSocket}'s state: bit 0, close() was called. */
+const CLOSED = 1;
+/** Bits 1-2: the negotiated version, by its index in {@link VERSIONS} (0: none known). */
+const VERSION_SHIFT = 1;
+const VERSION_BITS = 0b11 << VERSION_SHIFT;
+const VERSIONS: readonly (TLSVersion | null)[] = [null, 'TLSv1.2', 'TLSv1.3'];
+/** From bit 3: the cipher suite's IANA number plus one (0: none known). */
+const CIPHER_SHIFT = 3;
+
+function versionOf(state: number): TLSVersion | null {
+  return VERSIONS[(state & VERSION_BITS) >> VERSION_SHIFT]!;
+}
+
+function cipherOf(state: number): number | null {
+  const cipher = state >>> CIPHER_SHIFT;
+  return cipher === 0 ? null : cipher - 1;
 }
 
 /** A {@link NodeTLSSocket}'s state that few connections ever have. */
