@@ -15,7 +15,8 @@ export const pki = new Pki(inject('pkiDir'));
 
 /** A SigningChain for a fixture leaf, with the intermediate unless it is self-signed / foreign. */
 export function chainOf(name: PkiName): SigningChain {
-  const intermediates = name === 'selfsigned' || name === 'untrusted' || name === 'foreign-client' ? [] : [Certificate.fromFile(pki.path('intermediate'))];
+  const issuer = name === 'under-expired-ca' ? 'expired-ca' : 'intermediate';
+  const intermediates = name === 'selfsigned' || name === 'untrusted' || name === 'foreign-client' ? [] : [Certificate.fromFile(pki.path(issuer))];
   return new SigningChain([Certificate.fromFile(pki.path(name)), PrivateKey.fromFile(pki.path(name, 'key'))], intermediates);
 }
 

@@ -22,6 +22,8 @@ export const PKI_NAMES = [
   'beta-ec',
   'expired',
   'not-yet-valid',
+  'expired-ca',
+  'under-expired-ca',
   'wronghost',
   'selfsigned',
   'other-root',
@@ -39,6 +41,8 @@ export async function generatePki(): Promise<string> {
   const intermediate = await createAuthority({ name: 'unitls test intermediate', issuer: root });
   const otherRoot = await createAuthority({ name: 'unitls other root' });
   const now = Date.now();
+  // An intermediate CA past its notAfter, and a valid leaf it issued (chainOf sends the two).
+  const expiredCa = await createAuthority({ name: 'unitls expired intermediate', issuer: root, notBefore: new Date(now - 60 * DAY), notAfter: new Date(now - 2 * DAY) });
   const local = ['localhost', '127.0.0.1', '::1'];
   const issued: Record<PkiName, IssuedCertificate> = {
     root,
@@ -49,6 +53,8 @@ export async function generatePki(): Promise<string> {
     'beta-ec': await issueCertificate(intermediate, { names: ['beta.test'], keyType: 'ec' }),
     expired: await issueCertificate(intermediate, { names: local, notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - DAY) }),
     'not-yet-valid': await issueCertificate(intermediate, { names: local, notBefore: new Date(now + DAY), notAfter: new Date(now + 30 * DAY) }),
+    'expired-ca': expiredCa,
+    'under-expired-ca': await issueCertificate(expiredCa, { names: local }),
     wronghost: await issueCertificate(intermediate, { names: ['wrong.example'] }),
     selfsigned: await issueCertificate(null, { names: local }),
     'other-root': otherRoot,
@@ -64,7 +70,7 @@ export async function generatePki(): Promise<string> {
     writeFileSync(join(dir, `${name}.crt`), cert.certPem);
     writeFileSync(join(dir, `${name}.key`), cert.keyPem);
     // leaf + intermediate, for servers that take one file
-    writeFileSync(join(dir, `${name}.chain.crt`), cert.certPem + (name === 'untrusted' || name === 'foreign-client' ? '' : intermediate.certPem));
+    writeFileSync(join(dir, `${name}.chain.crt`), cert.certPem + (name === 'untrusted' || name === 'foreign-client' ? '' : name === 'under-expired-ca' ? expiredCa.certPem : intermediate.certPem));
   }
   return dir;
 }

@@ -74,6 +74,10 @@ export interface AuthorityOptions {
   keyType?: KeyType;
   /** Sign with this CA (an intermediate) instead of self-signing (a root). */
   issuer?: IssuedCertificate;
+  /** Start of validity; default one day ago. */
+  notBefore?: Date;
+  /** End of validity; default in ten years (an expired CA for tests: a date in the past). */
+  notAfter?: Date;
 }
 
 /** A CA certificate: a self-signed root, or an intermediate when `issuer` is given. */
@@ -88,8 +92,8 @@ export async function createAuthority(options: AuthorityOptions): Promise<Issued
   ];
   const common = {
     serialNumber: nextSerial(),
-    notBefore: new Date(now - DAY),
-    notAfter: new Date(now + 3650 * DAY),
+    notBefore: options.notBefore ?? new Date(now - DAY),
+    notAfter: options.notAfter ?? new Date(now + 3650 * DAY),
   };
   const cert =
     options.issuer === undefined

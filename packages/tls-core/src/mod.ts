@@ -19,6 +19,7 @@ export * from './enums.js';
 export * from './errors.js';
 export { adviceForOpenSSLVerifyCode, reasonForOpenSSLVerifyCode } from './openssl-verify-codes.js';
 export { withVerificationAdvice, withoutVerificationAdvice } from './verification-advice.js';
+export { validityFailure, validityFailureMessage, failsValidity, VALIDITY_ADVICE, type CertificateValidity, type ChainPosition } from './validity-failure.js';
 export { closestName, nameDistance } from './closest-name.js';
 export { hostnameMismatch, hostnameMismatchMessage, describeCertificateNames, certificateNameEntries, namesFromSubjectAltName, MISMATCH_NAMES_SHOWN, MISMATCH_NAME_CHARS, type CertificateNames } from './name-mismatch.js';
 export * from './descriptors.js';

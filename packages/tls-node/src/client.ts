@@ -22,7 +22,7 @@ import {
   type Transport,
   type UpgradeOptions,
 } from '@unitls/tls-core';
-import { certificateVerdict, toTLSError } from './errors.js';
+import { certificateVerdict, chainVerdict, refusedChain, toTLSError, type RefusedChain } from './errors.js';
 import { forgetHandshakeOptions } from './handshake-options.js';
 import { verifyPeerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
@@ -151,6 +151,11 @@ export class NodeClientContext implements ClientContext {
     // A deadline found passed once the handshake completed: the work of its last turn, the
     // server's last flight checked (chain, then name) - verification.
     let finished = false;
+    // node:tls checks the chain in its own 'secure' listener and destroys a refused socket there,
+    // before 'error' listeners can read the certificates (an expiry's message names one): this
+    // listener runs first and keeps a refused chain.
+    let refused: RefusedChain | null = null;
+    if (relax.verifyChain) socket.prependOnceListener('secure', () => (refused = refusedChain(socket)));
     const done = new Promise<NodeTLSSocket>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown) => {
@@ -158,7 +163,7 @@ export class NodeClientContext implements ClientContext {
         settled = true;
         // Checked the way a careful client would order them: the chain, then the name, then
         // whatever broke the handshake later (e.g. the server's signature).
-        const verdict = relax.verifyChain ? certificateVerdict(socket, relax.checkHostname ? serverHostname : null, error) : null;
+        const verdict = !relax.verifyChain ? null : refused !== null ? chainVerdict(refused, error) : certificateVerdict(socket, relax.checkHostname ? serverHostname : null, error);
         reject(verdict ?? toTLSError(error, 'handshake'));
         socket.destroy();
       };

@@ -1,6 +1,8 @@
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
+import { issuerChain, validityVerdict } from './validity.js';
 
 type NodeError = Error & { code?: string; reason?: string };
 
@@ -156,10 +158,34 @@ export function certificateVerdict(socket: NodeTlsSocket, serverHostname: string
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return null;
   const verifyError = recordedVerifyError(socket);
-  if (verifyError !== null) {
-    const code = verifyError.code ?? 'UNKNOWN';
-    const reason = verificationReason(verifyError);
-    return new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${verifyError.message} (${code})`), { cause, verifyCode: code });
-  }
+  if (verifyError !== null) return chainVerdict({ verifyError, chain: issuerChain(cert) }, cause);
   return serverHostname === null ? null : verifyPeerName(serverHostname, cert);
+}
+
+/** A chain OpenSSL refused, as node:tls showed it before destroying the socket: the recorded error and the chain (leaf first). */
+export interface RefusedChain {
+  readonly verifyError: NodeError;
+  readonly chain: readonly X509Certificate[];
+}
+
+/**
+ * The refused chain of a client socket whose handshake just finished, or null when OpenSSL
+ * recorded no failure: called from a 'secure' listener that runs before node:tls's own, which
+ * destroys a refused socket (rejectUnauthorized) before any 'error' listener can read the
+ * certificates an expiry's message names.
+ */
+export function refusedChain(socket: NodeTlsSocket): RefusedChain | null {
+  const verifyError = recordedVerifyError(socket);
+  if (verifyError === null) return null;
+  const cert = socket.getPeerX509Certificate();
+  return { verifyError, chain: cert === undefined ? [] : issuerChain(cert) };
+}
+
+/** The typed error for a refused chain; an expired or not-yet-valid one names the certificate and its dates. */
+export function chainVerdict({ verifyError, chain }: RefusedChain, cause: unknown): CertificateVerificationError {
+  const code = verifyError.code ?? 'UNKNOWN';
+  const reason = verificationReason(verifyError);
+  // OpenSSL's "certificate has expired" names no certificate and no date: tls-core's message does.
+  const validity = reason === 'expired' || reason === 'not-yet-valid' ? validityVerdict(reason, chain, new Date(), code, cause) : null;
+  return validity ?? new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${verifyError.message} (${code})`), { cause, verifyCode: code });
 }

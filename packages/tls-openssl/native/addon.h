@@ -52,6 +52,8 @@ typedef struct {
   int deferred_status; /* a read that returned data first met this status: reported next read */
   napi_ref deferred_error;
   X509 *refused_leaf; /* the leaf of a chain verification refused (its names go in the error), or NULL */
+  X509 *refused_at;   /* the certificate the first refusal was about (an expired intermediate, say), or NULL */
+  int refused_depth;  /* its depth in the chain (0: the leaf) */
   int failed;         /* an OpenSSL call failed for good: reads are no longer known to want input */
   /* The bound on post-handshake handshake records (connection.c's on_message): */
   bool peer_finished;       /* the peer's Finished was read: its handshake records since are post-handshake */

@@ -16,6 +16,7 @@ static void connection_free(napi_env env, Connection *connection) {
   if (connection == NULL) return;
   SSL_free(connection->ssl); /* frees both BIOs */
   X509_free(connection->refused_leaf);
+  X509_free(connection->refused_at);
   if (connection->context_ref) napi_delete_reference(env, connection->context_ref);
   if (connection->deferred_error) napi_delete_reference(env, connection->deferred_error);
   free(connection);
@@ -635,6 +636,15 @@ napi_value connection_info(napi_env env, napi_callback_info info) {
     int len = i2d_X509(c->refused_leaf, &der);
     if (len > 0) {
       bool ok = set_property(env, out, "refusedCert", buffer_copy(env, der, (size_t)len));
+      OPENSSL_free(der);
+      if (!ok) return NULL;
+    }
+  }
+  if (c->refused_at != NULL) {
+    unsigned char *der = NULL;
+    int len = i2d_X509(c->refused_at, &der);
+    if (len > 0) {
+      bool ok = set_property(env, out, "refusedAt", buffer_copy(env, der, (size_t)len)) && set_int(env, out, "refusedDepth", c->refused_depth);
       OPENSSL_free(der);
       if (!ok) return NULL;
     }

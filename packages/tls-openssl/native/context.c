@@ -135,6 +135,12 @@ static int note_refused(int preverify_ok, X509_STORE_CTX *store) {
   Connection *connection = ssl == NULL ? NULL : SSL_get_app_data(ssl);
   X509 *leaf = X509_STORE_CTX_get0_cert(store);
   if (connection != NULL && leaf != NULL && connection->refused_leaf == NULL && X509_up_ref(leaf)) connection->refused_leaf = leaf;
+  /* The certificate the verdict is about (its dates go in an expiry's message): the first refusal's. */
+  X509 *at = X509_STORE_CTX_get_current_cert(store);
+  if (connection != NULL && at != NULL && connection->refused_at == NULL && X509_up_ref(at)) {
+    connection->refused_at = at;
+    connection->refused_depth = X509_STORE_CTX_get_error_depth(store);
+  }
   return preverify_ok;
 }
 

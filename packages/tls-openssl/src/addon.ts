@@ -102,6 +102,9 @@ export interface NativeInfo {
   peerCert?: Buffer;
   /** The leaf certificate of a chain verification refused (names for the error message). */
   refusedCert?: Buffer;
+  /** The certificate the first refusal was about (an expired intermediate, say), and its depth (0: the leaf). */
+  refusedAt?: Buffer;
+  refusedDepth?: number;
   sessionReused: number;
   verifyResult: number;
   sniMissing: number;

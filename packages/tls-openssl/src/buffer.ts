@@ -20,7 +20,7 @@ import {
   type TLSVersion,
 } from '@unitls/tls-core';
 import { addon, State, Status } from './addon.js';
-import { fromNativeError, namingMismatch } from './errors.js';
+import { fromNativeError, namingMismatch, namingValidity } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'openssl';
 
@@ -37,6 +37,9 @@ export const INCOMING_BUFFER_LIMIT: number = addon.incomingBufferLimit;
  * bytes per 16 KiB).
  */
 export const OUTGOING_BUFFER_LIMIT: number = addon.outgoingBufferLimit;
+
+/** The verification time a context was made with (OpenSSLContextOptions.verificationTime), for the messages of expired certificates. */
+export const verificationTimes = new WeakMap<object, Date>();
 
 /** The most certificate chains one server context takes (ConfigurationError beyond). */
 export const MAX_CERTIFICATE_CHAINS: number = addon.maxChains;
@@ -141,6 +144,9 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     }
     if (typed instanceof CertificateVerificationError && typed.reason === 'hostname-mismatch') {
       typed = namingMismatch(typed, this.#serverHostname, this.#info()?.refusedCert);
+    }
+    if (typed instanceof CertificateVerificationError && (typed.reason === 'expired' || typed.reason === 'not-yet-valid')) {
+      typed = namingValidity(typed, this.#info(), verificationTimes.get(this.#context) ?? new Date());
     }
     const failure = this.#describeFailure?.(typed) ?? typed;
     if (during === 'read' || during === 'write') this.#failure = failure;

@@ -26,7 +26,7 @@ import {
 } from '@unitls/tls-core';
 import { certAndKey, chainMaterial, planCiphers, trustAnchors, validateConfig } from '@unitls/tls-node/internal';
 import { addon, type NativeContextOptions } from './addon.js';
-import { IMPLEMENTATION_NAME, OpenSSLBuffer } from './buffer.js';
+import { IMPLEMENTATION_NAME, OpenSSLBuffer, verificationTimes } from './buffer.js';
 
 const VERSION = { 'TLSv1.2': 0x0303, 'TLSv1.3': 0x0304 } as const;
 
@@ -92,6 +92,7 @@ export class OpenSSLClientContext implements ClientContext {
       native.chains = [{ cert: Buffer.from(cert), key: Buffer.from(key) }];
     }
     this.#native = build(false, native);
+    if (options.verificationTime !== undefined) verificationTimes.set(this, options.verificationTime);
     const relax = this.#relax;
     bindSessions(this, () =>
       sessionFingerprint(IMPLEMENTATION_NAME, configuration, {
@@ -166,6 +167,7 @@ export class OpenSSLServerContext implements ServerContext {
       return { cert: Buffer.from(cert), key: Buffer.from(key) };
     });
     this.#native = build(true, native);
+    if (options.verificationTime !== undefined) verificationTimes.set(this, options.verificationTime);
     Object.freeze(this);
   }
 

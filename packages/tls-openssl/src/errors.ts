@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
+import { parsedChain, positionOf, validityOf } from '@unitls/tls-node/internal';
+import { CertificateVerificationError, failsValidity, validityFailure, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -130,4 +131,20 @@ export function namingMismatch(error: CertificateVerificationError, expected: st
     return error;
   }
   return hostnameMismatch(expected, namesFromSubjectAltName(names), { cause: error.cause, verifyCode: error.verifyCode ?? 'HOSTNAME_MISMATCH' });
+}
+
+/**
+ * An expired or not-yet-valid refusal reworded with tls-core's one message (the certificate, its
+ * notAfter or notBefore, the verification time, what to do), as tls-node's and tls-pure's:
+ * OpenSSL's own text says only "certificate has expired". `info.refusedAt` is the certificate
+ * the refusal was about (an intermediate's, when it is the one expired), `refusedDepth` its place.
+ * Same class, reason, verifyCode and cause; `error` itself when the certificate is not known.
+ */
+export function namingValidity(error: CertificateVerificationError, info: { refusedAt?: Uint8Array; refusedDepth?: number } | null | undefined, time: Date): CertificateVerificationError {
+  if (info?.refusedAt === undefined || (error.reason !== 'expired' && error.reason !== 'not-yet-valid')) return error;
+  const [certificate] = parsedChain([info.refusedAt]);
+  if (certificate === undefined) return error;
+  const validity = validityOf(certificate);
+  if (!failsValidity(error.reason, validity, time)) return error;
+  return validityFailure(error.reason, validity, positionOf(certificate, info.refusedDepth ?? 0), time, { verifyCode: error.verifyCode ?? 'UNKNOWN', cause: error.cause });
 }

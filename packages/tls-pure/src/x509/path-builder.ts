@@ -100,7 +100,7 @@ function checkIssuer(search: PathSearch, path: readonly ParsedCertificate[], can
   const lenient = anchor && !search.anchors.checkProfile;
   const profile = lenient ? cert.verdict('anchor key', () => checkTrustAnchorKey(cert)) : cert.verdict(anchor ? 'anchor' : 'intermediate', () => checkAuthority(cert, anchor));
   if (profile !== null) throw profile;
-  checkValidity(cert.notBefore, cert.notAfter, search.atSeconds, anchor ? 'a trust anchor' : 'an intermediate certificate');
+  checkValidity(cert, search.atSeconds, anchor ? 'anchor' : 'intermediate');
   checkAuthorityPurpose(cert, search.purpose);
   if (anchor && !lenient && search.purpose === 'serverAuth') checkServerRootProfile(cert);
   const below = countedIntermediates(path);

@@ -5,7 +5,10 @@
  * @module
  */
 import { DerError } from './der.js';
+import { validityFailureMessage, type ChainPosition } from '@unitls/tls-core';
+import type { ParsedCertificate } from './certificate.js';
 import { VerificationFailure, invalid } from './failure.js';
+import { subjectText } from './subject-text.js';
 
 /** One end of a validity period, in whole seconds since the epoch (UTC). */
 export interface CertificateTime {
@@ -52,16 +55,16 @@ export function checkTimeEncoding(time: CertificateTime): void {
 }
 
 /**
- * Whether the certificate is valid at `atSeconds` (whole seconds: validity has one-second
- * granularity and both ends are inclusive, RFC 5280 4.1.2.5).
+ * Whether `cert` is valid at `atSeconds` (whole seconds: validity has one-second granularity and
+ * both ends are inclusive, RFC 5280 4.1.2.5). The failure's message is tls-core's one for every
+ * implementation: the certificate's place and subject, its notAfter (notBefore), the time.
  *
  * @throws VerificationFailure `expired` or `not-yet-valid`.
  */
-export function checkValidity(notBefore: CertificateTime, notAfter: CertificateTime, atSeconds: number, what: string): void {
-  if (atSeconds < notBefore.seconds) {
-    throw new VerificationFailure('not-yet-valid', 'NOT_YET_VALID', `${what} is not valid before ${new Date(notBefore.seconds * 1000).toISOString()}`);
-  }
-  if (atSeconds > notAfter.seconds) {
-    throw new VerificationFailure('expired', 'EXPIRED', `${what} expired at ${new Date(notAfter.seconds * 1000).toISOString()}`);
-  }
+export function checkValidity(cert: ParsedCertificate, atSeconds: number, position: ChainPosition): void {
+  const reason = atSeconds < cert.notBefore.seconds ? 'not-yet-valid' : atSeconds > cert.notAfter.seconds ? 'expired' : null;
+  if (reason === null) return;
+  const validity = { subject: subjectText(cert.subjectName), notBefore: new Date(cert.notBefore.seconds * 1000), notAfter: new Date(cert.notAfter.seconds * 1000) };
+  const code = reason === 'expired' ? 'EXPIRED' : 'NOT_YET_VALID';
+  throw new VerificationFailure(reason, code, validityFailureMessage(reason, validity, position, new Date(atSeconds * 1000), code));
 }

@@ -111,7 +111,7 @@ export function verifyCertificateChain(
     const trustedAsIs = anchors.includes(leaf);
     const profile = leaf.verdict(`end entity for ${options.purpose}${trustedAsIs ? ', trusted as is' : ''}`, () => checkEndEntity(leaf, options.purpose, trustedAsIs));
     if (profile !== null) throw selfSignedOr(profile, leaf, anchors);
-    checkValidity(leaf.notBefore, leaf.notAfter, atSeconds, 'the certificate');
+    checkValidity(leaf, atSeconds, 'leaf');
     const budget = new Budget(limits);
     const crls = (options.crls ?? []).map(parseRevocationList);
     const certificates = buildPath(
