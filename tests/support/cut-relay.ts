@@ -16,6 +16,8 @@ export interface CutPoint {
   readonly partial?: number;
   /** How the client's side ends: a FIN or a TCP reset. */
   readonly how: 'end' | 'reset';
+  /** Bytes sent to the client at the cut, before it ends (hostile input: garbage, an alert, a bad header). */
+  readonly inject?: Uint8Array;
 }
 
 export interface CutRelay {
@@ -73,6 +75,11 @@ export async function cutRelay(target: number, point: CutPoint): Promise<CutRela
       done = true;
       upstream.destroy();
       const end = () => {
+        if (point.inject !== undefined && point.inject.length > 0 && point.how === 'end') {
+          client.end(point.inject);
+          cutDone();
+          return;
+        }
         if (point.how === 'reset') client.resetAndDestroy();
         else client.end();
         cutDone();
