@@ -3,8 +3,9 @@
  * heap snapshot of a process holding idle connections (support/object-sizes.ts): V8 gives each
  * field of an object 8 bytes, and an instance private method one more field per object (the
  * class's private brand). Session 13 put NativeEnd's four state fields in one and NodeTLSSocket's
- * closed flag, version and cipher in one, and made both classes' private methods static (no
- * brand): NativeEnd 96 -> 64 B, NodeTLSSocket 128 -> 104 B per connection, each side.
+ * closed flag, version and cipher in one, and made these classes' and tls-core's ChunkReader's
+ * private methods static (no brand): NativeEnd 96 -> 64 B, NodeTLSSocket 128 -> 104 B, ChunkReader
+ * 152 -> 144 B per connection, each side.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,7 +36,7 @@ function objectSizes(file: string, names: readonly string[]): Map<string, number
 }
 
 describe("tls-node's objects on an idle connection (issue #16 item 3)", () => {
-  it('NativeEnd holds 64 bytes and NodeTLSSocket 104 on each side (state packed in one field, no private brand)', { timeout: 120_000 }, async () => {
+  it('NativeEnd holds 64 bytes, NodeTLSSocket 104 and ChunkReader 144 on each side (state packed in one field, no private brand)', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'unitls-object-sizes-'));
     const file = join(dir, 'idle.heapsnapshot');
     const connections = 12;
@@ -48,14 +49,17 @@ describe("tls-node's objects on an idle connection (issue #16 item 3)", () => {
       const [reply] = (await once(child, 'message')) as [{ connections: number }];
       const [code] = (await exited) as [number | null];
       expect([reply.connections, code]).toEqual([connections, 0]);
-      const sizes = objectSizes(file, ['NativeEnd', 'NodeTLSSocket']);
+      const sizes = objectSizes(file, ['NativeEnd', 'NodeTLSSocket', 'ChunkReader']);
       // A client and a server socket per connection, each with its watcher.
       expect(sizes.get('NativeEnd')).toHaveLength(2 * connections);
       expect(sizes.get('NodeTLSSocket')).toHaveLength(2 * connections);
+      expect(sizes.get('ChunkReader')).toHaveLength(2 * connections);
       // Before: NativeEnd 96 (raw, the verdict, tls, reader, who paused, keeper, closing, version,
       // the brand), NodeTLSSocket 128 (twelve fields and the brand).
       expect(new Set(sizes.get('NativeEnd'))).toEqual(new Set([64]));
       expect(new Set(sizes.get('NodeTLSSocket'))).toEqual(new Set([104]));
+      // Before: 152, fifteen fields and the brand.
+      expect(new Set(sizes.get('ChunkReader'))).toEqual(new Set([144]));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
