@@ -82,7 +82,8 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     location = /hello    { return 200 "hello $server_protocol $ssl_protocol\\n"; }
     location = /redirect { return 302 /hello; }
     location = /method   { return 200 "$request_method $content_length\\n"; }
-    location = /headers  { add_header X-Multi one; add_header X-Multi two; return 204; }`;
+    location = /headers  { add_header X-Multi one; add_header X-Multi two; return 204; }
+    location = /upload-limit { client_max_body_size 1k; return 200 "took it\\n"; }`;
   /** An h2 + http/1.1 server block on `port` with `directives`, or nothing without a port. */
   const extraServer = (port: number | undefined, directives: string) =>
     port === undefined

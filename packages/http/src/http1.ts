@@ -280,6 +280,14 @@ class Exchange implements BodySource {
   #reusable = false;
   /** Whether any byte of the response came. */
   #answered = false;
+  /** Rejects the send in progress ({@link #sendPieces}), if any. */
+  #sendReject: ((error: Error) => void) | null = null;
+  /** Request bytes the connection took ({@link #sendPieces}). */
+  #sentBytes = 0;
+  /** An early response ends the sending ({@link #sendWhileReading}). */
+  #stopSending = false;
+  /** The request was not sent whole: the connection cannot carry another one. */
+  #requestCut = false;
   /** The connection ended before any byte of the response came. */
   closedBeforeResponse = false;
 
@@ -295,6 +303,18 @@ class Exchange implements BodySource {
     return this.#done || this.#failure !== null;
   }
 
+  /**
+   * The body iterator was left early (`break`): the connection is closed, as an HTTP/2 stream is
+   * cancelled. Kept, it could carry the next request only after the rest of this body was read
+   * and dropped (any size, at the server's pace); a response to the next request must never be
+   * read from the middle of this one. Later reads of this body raise UNITLS_HTTP_STATE.
+   */
+  readonly #cancel = (): void => {
+    if (this.finished) return;
+    this.fail(new HTTPException('the response body was left early (break or return() on its iterator), so its connection was closed; the rest of the body cannot be read', 'UNITLS_HTTP_STATE'));
+    this.#client.release(this, false);
+  };
+
   /** Ends the exchange with `error`: the read in progress and every later one raise it. */
   fail(error: Error): void {
     if (this.finished) return;
@@ -302,6 +322,9 @@ class Exchange implements BodySource {
     clearTimeout(this.#timer);
     const reject = this.#reject;
     this.#reject = null;
+    const sendReject = this.#sendReject;
+    this.#sendReject = null;
+    sendReject?.(error);
     if (this.#bodyResolve === null) reject?.(error);
     else {
       // A body read in progress raises what the failure means for the body, as later reads will.
@@ -320,29 +343,19 @@ class Exchange implements BodySource {
     }, timeout);
     this.#timer.unref();
     try {
-      if (bytes.length <= SEND_PIECE) await this.conduit.send(bytes);
-      else await this.#sendPieces(bytes);
-      sending = false;
       let head: ResponseHead;
-      // Interim responses (100 Continue, 102 Processing, 103 Early Hints) come before the final
-      // one; together bounded like one header section per INTERIM_SECTIONS, so a server cannot
-      // keep the request busy for ever with a stream of them.
-      const interimLimit = INTERIM_SECTIONS * (this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
-      let interim = 0;
-      for (;;) {
-        head = await this.#readHead();
-        if (head.status < 100 || head.status >= 200 || head.status === 101) break;
-        interim += head.counted + INTERIM_OVERHEAD;
-        if (interim > interimLimit) {
-          throw new HTTPException(`the server sent more than ${interimLimit} bytes of interim (1xx) responses before its final response; the connection was closed`, 'UNITLS_HTTP_TOO_MANY_INTERIM');
-        }
-      }
+      if (bytes.length <= SEND_PIECE) {
+        await this.conduit.send(bytes);
+        sending = false;
+        head = await this.#readFinalHead();
+      } else head = await this.#sendWhileReading(bytes, () => (sending = false));
+      const keepAlive = head.keepAlive && !this.#requestCut;
       this.#framing = head.framing;
       if (head.framing.kind === 'length') this.#remaining = head.framing.length;
       else if (head.framing.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
-      const response = new HTTPResponse({ status: head.status, reason: head.reason, version: head.version, protocol: 'http/1.1', headers: head.headers, source: this });
-      if (head.framing.kind === 'none' || (head.framing.kind === 'length' && head.framing.length === 0)) this.#finish(head.keepAlive && head.status !== 101);
-      else this.#reusable = head.keepAlive;
+      const response = new HTTPResponse({ status: head.status, reason: head.reason, version: head.version, protocol: 'http/1.1', headers: head.headers, source: this, cancel: this.#cancel });
+      if (head.framing.kind === 'none' || (head.framing.kind === 'length' && head.framing.length === 0)) this.#finish(keepAlive && head.status !== 101);
+      else this.#reusable = keepAlive;
       return response;
     } catch (error) {
       // Nothing came back: the connection was gone (a kept-alive one the server had closed).
@@ -354,6 +367,73 @@ class Exchange implements BodySource {
   }
 
   /**
+   * The final response head. Interim responses (100 Continue, 102 Processing, 103 Early Hints)
+   * come before it; together bounded like one header section per INTERIM_SECTIONS, so a server
+   * cannot keep the request busy for ever with a stream of them.
+   */
+  async #readFinalHead(): Promise<ResponseHead> {
+    const interimLimit = INTERIM_SECTIONS * (this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
+    let interim = 0;
+    for (;;) {
+      const head = await this.#readHead();
+      if (head.status < 100 || head.status >= 200 || head.status === 101) return head;
+      interim += head.counted + INTERIM_OVERHEAD;
+      if (interim > interimLimit) {
+        throw new HTTPException(`the server sent more than ${interimLimit} bytes of interim (1xx) responses before its final response; the connection was closed`, 'UNITLS_HTTP_TOO_MANY_INTERIM');
+      }
+    }
+  }
+
+  /**
+   * A request larger than one piece: sent while the response is read (RFC 9112 §9.5: a client
+   * sending a body monitors the connection for a response meanwhile; curl does). A server may
+   * answer before taking the whole body (nginx: 413 when it passes client_max_body_size) and
+   * close or reset the connection: sending first, the client failed with the send's EPIPE or
+   * ECONNRESET instead of the server's answer. A final response of 300 or more that arrives
+   * before the body is sent stops the sending (curl: "HTTP error before end of send, stop
+   * sending") and is returned at once; a 2xx one waits for the rest of the body to go out. Either
+   * way, a request not sent whole ({@link #requestCut}) leaves the connection closed after the
+   * response: the server would read what we did not send as the next request. `onSent`: the
+   * whole request went out.
+   */
+  async #sendWhileReading(bytes: Buffer, onSent: () => void): Promise<ResponseHead> {
+    let sendError: unknown = null;
+    let sent = false;
+    const sendDone = this.#sendPieces(bytes).then(
+      () => {
+        sent = true;
+        onSent();
+      },
+      (error: unknown) => {
+        sendError = error;
+      },
+    );
+    let head: ResponseHead;
+    try {
+      head = await this.#readFinalHead();
+    } catch (error) {
+      if (this.#failure !== null || sent || !(error instanceof HTTPException) || this.#answered) throw error;
+      // The connection ended, or was reset, with no response while the body was going out.
+      const code = systemCode(error) ?? systemCode(sendError) ?? error.code;
+      throw new HTTPException(
+        `${error.message}; the server ended the connection while the request body was being sent (${this.#sentBytes} of ${bytes.length} bytes sent), without a response: it may refuse bodies this large`,
+        code === 'EPIPE' ? 'ECONNRESET' : code,
+        { cause: sendError ?? error },
+      );
+    }
+    if (!sent && sendError === null) {
+      if (head.status >= 300) {
+        this.#stopSending = true;
+        this.#requestCut = true;
+        return head;
+      }
+      await sendDone;
+    }
+    if (sendError !== null && !sent) this.#requestCut = true;
+    return head;
+  }
+
+  /**
    * Sends a large request {@link SEND_PIECE} at a time, the timeout starting again after each
    * piece. Ends as soon as the exchange fails (the timeout, the signal, close()): a send pending on
    * a connection being destroyed settled up to 5 s later (tls-openssl, tls-pure). Each piece is
@@ -361,7 +441,35 @@ class Exchange implements BodySource {
    * reaction per piece, ~5 MB per GiB uploaded, until the request ended).
    */
   async #sendPieces(bytes: Buffer): Promise<void> {
-    for (let at = 0; at < bytes.length; at += SEND_PIECE) await this.#guarded(this.conduit.send(bytes.subarray(at, at + SEND_PIECE)));
+    for (let at = 0; at < bytes.length && !this.#stopSending; at += SEND_PIECE) {
+      const piece = bytes.subarray(at, at + SEND_PIECE);
+      await this.#guardedSend(this.conduit.send(piece));
+      this.#sentBytes += piece.length;
+      // One turn of the event loop between pieces, so its poll reads what arrived meanwhile (a
+      // server's early answer, then its reset): a write that meets the reset first destroys the
+      // socket, and node:net drops the unread answer with it (tls-openssl and tls-pure lost
+      // nginx's 413 that way; a send that resolves at once otherwise never lets the poll run).
+      if (at + SEND_PIECE < bytes.length) await new Promise(setImmediate);
+    }
+  }
+
+  /** {@link #guarded} for a send, with its own rejecting function: a read is pending at the same time ({@link #sendWhileReading}). */
+  #guardedSend(send: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#sendReject = reject;
+      send.then(
+        () => {
+          this.#sendReject = null;
+          if (this.#failure !== null) return reject(this.#failure);
+          this.#timer?.refresh();
+          resolve();
+        },
+        (error: unknown) => {
+          this.#sendReject = null;
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -694,6 +802,15 @@ class Exchange implements BodySource {
     this.#received += out.length;
     return out;
   }
+}
+
+/** The operating system's code (ECONNRESET, EPIPE) in `error` or its causes, if any. */
+function systemCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; systemCode?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.systemCode === 'string') return e.systemCode;
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
+  }
+  return undefined;
 }
 
 /** Where the first CRLF CRLF at or after `from` in `bytes` starts (the end of a head), or -1. */

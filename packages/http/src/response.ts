@@ -67,7 +67,7 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     stream?: Readable;
     source?: BodySource;
     verdict?: BodyVerdict;
-    /** Ends the body early, for the iterator's `return()` (an HTTP/2 stream: RST_STREAM CANCEL). */
+    /** Ends the body early, for the iterator's `return()` (an HTTP/2 stream: RST_STREAM CANCEL; HTTP/1.1: the connection closed). */
     cancel?: () => void;
   }) {
     this.status = fields.status;
@@ -236,9 +236,11 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
 
   /**
    * The body's chunks as they arrive (views of the received bytes), ending at the end of a complete
-   * body and throwing what {@link read} throws. Leaving the loop early (`break`, `return()`) over
-   * HTTP/2 cancels the stream (RST_STREAM CANCEL): the rest of the body cannot be read then
-   * (HTTPException, code UNITLS_HTTP_STATE). Over HTTP/1.1 it can, until the next request. Served as an async generator would serve them (in
+   * body and throwing what {@link read} throws. Leaving the loop early (`break`, `return()`)
+   * before the end of the body cancels it: over HTTP/2 the stream (RST_STREAM CANCEL), over
+   * HTTP/1.1 the connection is closed (the next request opens a new one: it can never read the
+   * rest of this body as its response). The rest of the body cannot be read then (HTTPException,
+   * code UNITLS_HTTP_STATE). Served as an async generator would serve them (in
    * call order, one read at a time also with read() and readinto() calls made meanwhile, done for
    * good after an error or `return()`), without the generator's own promises and turns per chunk.
    */
