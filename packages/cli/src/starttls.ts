@@ -45,10 +45,12 @@ interface Client {
 
 /** The clients' advice for a server that never spoke ("use SMTP_SSL or security: ..."), said in the CLI's terms. */
 function forCommandLine(error: unknown): unknown {
-  if (!(error instanceof DOMException) || error.name !== 'TimeoutError') return error;
+  if (!(error instanceof Error) || error.name !== 'TimeoutError') return error;
   const advice = /(it may expect TLS at once \(an implicit-TLS port\); ).*$/s;
   if (!advice.test(error.message)) return error;
-  return new DOMException(error.message.replace(advice, '$1connect without --starttls'), 'TimeoutError');
+  // The client's own timeout error (SMTPTimeoutError, ...), its type and fields kept: only its advice changes.
+  error.message = error.message.replace(advice, '$1connect without --starttls');
+  return error;
 }
 
 async function open(client: Client, goodbye: () => Promise<unknown>): Promise<StartTlsSession> {

@@ -10,7 +10,7 @@
 import { StartTlsInjectionError, TLSError, checkAddress, startTls, localAddress, recvIntoMisuse, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
-import type { ErrorFamily } from './errors.js';
+import { ClientTimeoutError, type ErrorFamily, type TimeoutPhase } from './errors.js';
 import { PlainChannel, TLSChannel, tcpTransport, type Channel, type TransportFactory } from './transport.js';
 import { describeValue } from '@unitls/tls-core';
 
@@ -46,6 +46,11 @@ export interface ClientConnectionOptions {
    * of an operation that ends with not one byte received since open.
    */
   implicitTlsHint?: string | undefined;
+  /**
+   * False for a connection whose server sends no greeting (an FTP data connection): a timeout
+   * before any byte then waited for data, not for a greeting. Default true.
+   */
+  greets?: boolean | undefined;
 }
 
 /** What {@link ClientConnection.nextEvent} drives: a protocol core in the h11 style. */
@@ -94,6 +99,14 @@ export class ClientConnection {
   #channel: Channel | null = null;
   #context: ClientContext | null = null;
   #host = '';
+  #port = 0;
+  /** True while an open or upgrade runs its TLS handshake (a timeout then names that phase). */
+  #handshaking = false;
+  /**
+   * The command whose reply (or write) the running operation waits for, as its verb ('RCPT',
+   * 'FETCH', never an argument): set by the client as it sends, null after open. A timeout names it.
+   */
+  command: string | null = null;
   /** Why the running operation was ended (a TimeoutError, the signal's reason), until the next open. */
   #failure: unknown = null;
   /** Opened once at least: "not connected" then means closed, not never opened. */
@@ -120,7 +133,7 @@ export class ClientConnection {
     if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
       throw this.#errors.usage(`timeout must be a non-negative number of milliseconds (Infinity for none), got ${describeValue(timeout)}`);
     }
-    this.#deadline = new OperationDeadline(timeout, this.#fail, this.#silenceHint);
+    this.#deadline = new OperationDeadline(timeout, this.#expired);
   }
 
   /** True from a successful open until close (or a failure, which closes). */
@@ -250,6 +263,9 @@ export class ClientConnection {
     this.#failure = null;
     this.#heard = false;
     this.#host = host;
+    this.#port = port;
+    this.#handshaking = false;
+    this.command = null;
     const channels = this.#options.channels;
     if (channels?.connect.hasSubscribers) channels.connect.publish({ client: this.#options.client, host, port, security });
     session?.addEventListener('abort', this.#abortSession, { once: true });
@@ -263,6 +279,7 @@ export class ClientConnection {
     try {
       const serverHostname = this.serverHostname;
       if (security === 'implicit' && this.#options.transport === undefined) {
+        // TCP and the handshake in one call: a timeout says 'connect' (its message names both).
         this.#channel = new TLSChannel(await this.context.connect({ host, port }, { serverHostname, signal: opening.signal, ...this.#session() }));
       } else {
         const transport = await (this.#options.transport ?? tcpTransport)({ host, port }, { signal: opening.signal });
@@ -271,6 +288,7 @@ export class ClientConnection {
         if (security !== 'implicit') this.#channel = new PlainChannel(transport);
         else {
           try {
+            this.#handshaking = true;
             this.#channel = new TLSChannel(await startTls(this.context, transport, { serverHostname, signal: opening.signal, ...this.#session() }));
           } catch (error) {
             transport.destroy();
@@ -291,6 +309,7 @@ export class ClientConnection {
       throw this.#errors.connection(`could not connect to ${host}:${port}: ${(error as Error)?.message ?? error}`, { cause: error });
     } finally {
       this.#opening = null;
+      this.#handshaking = false;
       this.#deadline.end();
     }
   }
@@ -485,6 +504,7 @@ export class ClientConnection {
     this.begin(signal);
     const opening = new AbortController();
     this.#opening = opening;
+    this.#handshaking = true;
     try {
       this.#channel = new TLSChannel(await startTls(this.context, plain.transport, { serverHostname: this.serverHostname, signal: opening.signal, ...this.#session() }));
       this.#publishTls(true);
@@ -495,6 +515,7 @@ export class ClientConnection {
       throw this.#failure ?? (error instanceof TLSError ? error : handshakeFailed(error));
     } finally {
       this.#opening = null;
+      this.#handshaking = false;
       this.#deadline.end();
     }
   }
@@ -594,6 +615,41 @@ export class ClientConnection {
     this.#opening?.abort(reason);
     if (shutdown) void this.#shutdown(true);
   };
+
+  /** The deadline passed (`timedOut`: the client's timeout error) or the operation's signal aborted. */
+  readonly #expired = (reason: unknown, timedOut: boolean): void => {
+    this.#fail(timedOut ? this.#timeoutError(reason) : reason);
+  };
+
+  /**
+   * The client's timeout error (trial 12, finding 5: a bare DOMException named neither the client
+   * nor what timed out): which phase, which command, the timeout, and the timer's DOMException as
+   * `cause`. Read before #fail changes anything.
+   */
+  #timeoutError(cause: unknown): Error {
+    const timeout = this.#deadline.timeout;
+    const peer = `${this.#host}:${this.#port}`;
+    const command = this.command;
+    let phase: TimeoutPhase;
+    let what: string;
+    if (this.#opening !== null) {
+      phase = this.#handshaking ? 'tls-handshake' : 'connect';
+      what = this.#handshaking ? `in the TLS handshake with ${peer}` : `connecting to ${peer}`;
+    } else if (this.#rejectWrite !== null) {
+      phase = 'write';
+      what = command === null ? `sending to ${peer}` : `sending ${command}`;
+    } else if (command === null && !this.#heard && this.#options.greets !== false) {
+      phase = 'greeting';
+      what = `waiting for the greeting of ${peer}`;
+    } else {
+      phase = 'read';
+      what = command === null ? `waiting for data from ${peer}` : `waiting for the reply to ${command}`;
+    }
+    const hint = this.#silenceHint();
+    const message = `timed out ${what}: no answer within ${timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`;
+    const details = { timeout, phase, command, cause };
+    return this.#errors.timeout?.(message, details) ?? new ClientTimeoutError(message, details);
+  }
 
   /**
    * Trial 7: a STARTTLS client pointed at an implicit-TLS port waits for a greeting that never

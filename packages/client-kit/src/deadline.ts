@@ -11,8 +11,11 @@
 /** The longest delay a runtime timer holds (a longer one fires after 1 ms in Node). */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
-/** Called once when the running operation's deadline passes or its signal aborts. */
-export type ExpireHandler = (reason: unknown) => void;
+/**
+ * Called once when the running operation's deadline passes (`timedOut` true, `reason` the timer's
+ * TimeoutError) or its signal aborts (`reason` the signal's).
+ */
+export type ExpireHandler = (reason: unknown, timedOut: boolean) => void;
 
 /** The deadline of the operation running on one connection. */
 export class OperationDeadline {
@@ -98,11 +101,11 @@ export class OperationDeadline {
       return;
     }
     const hint = this.#hint?.() ?? '';
-    this.#onExpire(new DOMException(`no answer within ${this.#timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`, 'TimeoutError'));
+    this.#onExpire(new DOMException(`no answer within ${this.#timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`, 'TimeoutError'), true);
   };
 
   readonly #abort = (): void => {
     if (this.#depth === 0 || this.#signal === undefined) return;
-    this.#onExpire(this.#signal.reason);
+    this.#onExpire(this.#signal.reason, false);
   };
 }

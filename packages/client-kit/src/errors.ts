@@ -141,6 +141,70 @@ export const ClientConnectionError = errorClass(ClientError, 'ClientConnectionEr
 export type ClientConnectionError = InstanceType<typeof ClientConnectionError>;
 
 /**
+ * What was in progress when an operation's deadline (the client's `timeout` option) passed:
+ * - `connect`: opening the TCP connection (with an implicit-TLS client, its handshake too);
+ * - `tls-handshake`: the TLS handshake of a STARTTLS / STLS / AUTH TLS upgrade or a data connection;
+ * - `greeting`: waiting for the server's first words, nothing sent yet;
+ * - `read`: waiting for a reply (to {@link TimeoutDetails.command}) or for data;
+ * - `write`: the server did not take the bytes sent (of {@link TimeoutDetails.command}).
+ */
+export type TimeoutPhase = 'connect' | 'tls-handshake' | 'greeting' | 'read' | 'write';
+
+/** What a client's timeout error carries besides its message. */
+export interface TimeoutDetails {
+  /** The milliseconds the operation was allowed (the client's `timeout` option). */
+  timeout: number;
+  /** What was in progress. */
+  phase: TimeoutPhase;
+  /** The command whose reply or write was waited for (e.g. 'RCPT', 'FETCH'), null when none was sent. */
+  command: string | null;
+  /** The timer's DOMException (name 'TimeoutError', code 23). */
+  cause?: unknown;
+}
+
+/** The fields of every client's timeout error (SMTPTimeoutError, IMAP4TimeoutError, ...). */
+export interface TimeoutFields {
+  /** Always 'TimeoutError', as a DOMException from AbortSignal.timeout() and Python's socket.timeout are named. */
+  readonly name: 'TimeoutError';
+  /** The milliseconds allowed. */
+  readonly timeout: number;
+  /** What was in progress. */
+  readonly phase: TimeoutPhase;
+  /** The command waited for, null when none was sent. */
+  readonly command: string | null;
+}
+
+/**
+ * Gives a client's timeout error its fields, and the name 'TimeoutError' (code that checked
+ * `error.name === 'TimeoutError'` on the DOMException the clients raised before keeps working;
+ * `instanceof SMTPTimeoutError` / `error.code` tell which client).
+ */
+export function setTimeoutFields(error: ClientError, details: TimeoutDetails): void {
+  Object.defineProperty(error, 'name', { value: 'TimeoutError', writable: true, configurable: true, enumerable: false });
+  Object.assign(error, { timeout: details.timeout, phase: details.phase, command: details.command });
+}
+
+/**
+ * The client's operation timed out, when a component is used without a client's family (each
+ * client has its own: SMTPTimeoutError, IMAP4TimeoutError, POP3TimeoutError, FTPTimeoutError). A
+ * connection error: the connection is closed. Named 'TimeoutError'.
+ */
+export class ClientTimeoutError extends ClientConnectionError implements TimeoutFields {
+  declare readonly name: 'TimeoutError';
+  declare readonly timeout: number;
+  declare readonly phase: TimeoutPhase;
+  declare readonly command: string | null;
+  override readonly code: string = 'UNITLS_CLIENT_TIMEOUT';
+
+  constructor(message: string, details: TimeoutDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    setTimeoutFields(this, details);
+  }
+
+  static override readonly [errorKind]: string = 'ClientTimeoutError';
+}
+
+/**
  * How kit components make a client's errors: each client passes one, so the errors its users
  * see are its own classes (SMTPUsageError, IMAP4.abort, error_proto, ...).
  */
@@ -151,6 +215,11 @@ export interface ErrorFamily {
   protocol(message: string, options?: ClientErrorOptions): Error;
   /** The transport or TLS failed; `cause` is the underlying error. */
   connection(message: string, options?: ClientErrorOptions): Error;
+  /**
+   * The operation's deadline passed (the connection is closed): the client's timeout error, named
+   * 'TimeoutError'. Without one, a {@link ClientTimeoutError}.
+   */
+  timeout?(message: string, details: TimeoutDetails): Error;
 }
 
 /** The family of the kit's own classes (tests, and tools that use a component alone). */
@@ -158,4 +227,5 @@ export const clientErrors: ErrorFamily = {
   usage: (message) => new ClientUsageError(message),
   protocol: (message, options) => new ClientProtocolError(message, options),
   connection: (message, options) => new ClientConnectionError(message, options),
+  timeout: (message, details) => new ClientTimeoutError(message, details),
 };

@@ -37,7 +37,9 @@ export {
   ClientUsageError,
   ClientProtocolError,
   ClientConnectionError,
+  ClientTimeoutError,
   clientErrors,
+  setTimeoutFields,
   errorClass,
   errorKind,
   type errorClassName,
@@ -46,6 +48,9 @@ export {
   type ErrorFamily,
   type ErrorRole,
   type ClientErrorOptions,
+  type TimeoutDetails,
+  type TimeoutFields,
+  type TimeoutPhase,
 } from './errors.js';
 export { LineReader, type LineReaderOptions, type BareLFPolicy } from './lines.js';
 export { PrimedSource } from './source.js';

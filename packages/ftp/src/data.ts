@@ -59,6 +59,8 @@ export class DataConnection {
       signal: this.#controller.signal,
       transport,
       session: tls?.session,
+      // A data connection's server sends no greeting: a silent one waits for data.
+      greets: false,
     });
   }
 

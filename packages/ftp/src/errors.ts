@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
 
 /** The server reply an error came from. */
 export interface ReplyInfo {
@@ -55,11 +55,33 @@ export type FTPUsageError = InstanceType<typeof FTPUsageError>;
 export const FTPConnectionError = errorClass(FTPError, 'FTPConnectionError', 'UNITLS_FTP_CONNECTION', 'connection');
 export type FTPConnectionError = InstanceType<typeof FTPConnectionError>;
 
+/**
+ * An operation outlived the `timeout` option; the connection is closed. `phase` (connect,
+ * tls-handshake, greeting, read, write), `command` (the verb waited for) and `timeout` (ms) say
+ * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
+ * from AbortSignal.timeout() and Python's socket.timeout are, and a FTPConnectionError.
+ */
+export class FTPTimeoutError extends FTPConnectionError implements TimeoutFields {
+  declare readonly name: 'TimeoutError';
+  declare readonly timeout: number;
+  declare readonly phase: TimeoutPhase;
+  declare readonly command: string | null;
+  override readonly code: string = 'UNITLS_FTP_TIMEOUT';
+
+  constructor(message: string, details: TimeoutDetails) {
+    super(message, null, { cause: details.cause });
+    setTimeoutFields(this, details);
+  }
+
+  static override readonly [errorKind]: string = 'FTPTimeoutError';
+}
+
 /** How the kit's pieces raise FTP errors on the control connection. */
 export const ftpErrors: ErrorFamily = {
   usage: (message) => new FTPUsageError(message),
   protocol: (message, options) => new FTPProtoError(message, null, options),
   connection: (message, options) => new FTPConnectionError(message, null, options),
+  timeout: (message, details) => new FTPTimeoutError(`FTP ${message}`, details),
 };
 
 /** The same on a data connection: messages say which connection failed. */
@@ -67,6 +89,7 @@ export const dataErrors: ErrorFamily = {
   usage: (message) => new FTPUsageError(message),
   protocol: (message, options) => new FTPProtoError(`data connection: ${message}`, null, options),
   connection: (message, options) => new FTPConnectionError(`data connection: ${message}`, null, options),
+  timeout: (message, details) => new FTPTimeoutError(`FTP data connection ${message}`, details),
 };
 
 /** A command as error messages name it. */

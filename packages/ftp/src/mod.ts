@@ -34,6 +34,7 @@ export {
   FTPProtoError,
   FTPUsageError,
   FTPConnectionError,
+  FTPTimeoutError,
   error_reply,
   error_temp,
   error_perm,

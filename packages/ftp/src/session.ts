@@ -42,6 +42,8 @@ export class Session {
   /** Encodes `command` (usage errors before anything is sent) and writes it as one operation. */
   async send(command: FTPCommand, signal: AbortSignal | undefined): Promise<void> {
     const bytes = this.core.send(command);
+    // What a timeout names: the verb only.
+    this.io.command = command.verb.toUpperCase();
     if (this.io.tracesCommands) this.io.publishCommand(FTPConnection.trace(command));
     await this.io.run(() => this.io.send(bytes), signal);
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
 
 /** Base of every IMAP error (imaplib's IMAP4.error). */
 export class IMAP4Error extends ClientError {
@@ -47,9 +47,31 @@ export type IMAP4ProtocolError = InstanceType<typeof IMAP4ProtocolError>;
 export const IMAP4ReadOnly = errorClass(IMAP4Error, 'IMAP4ReadOnly', 'UNITLS_IMAP_READONLY', 'usage');
 export type IMAP4ReadOnly = InstanceType<typeof IMAP4ReadOnly>;
 
+/**
+ * An operation outlived the `timeout` option; the connection is closed. `phase` (connect,
+ * tls-handshake, greeting, read, write), `command` (the verb waited for) and `timeout` (ms) say
+ * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
+ * from AbortSignal.timeout() and Python's socket.timeout are, and a IMAP4Abort.
+ */
+export class IMAP4TimeoutError extends IMAP4Abort implements TimeoutFields {
+  declare readonly name: 'TimeoutError';
+  declare readonly timeout: number;
+  declare readonly phase: TimeoutPhase;
+  declare readonly command: string | null;
+  override readonly code: string = 'UNITLS_IMAP_TIMEOUT';
+
+  constructor(message: string, details: TimeoutDetails) {
+    super(message, null, null, { cause: details.cause });
+    setTimeoutFields(this, details);
+  }
+
+  static override readonly [errorKind]: string = 'IMAP4TimeoutError';
+}
+
 /** How the shared kit raises IMAP's errors. */
 export const imapErrors: ErrorFamily = {
   usage: (message) => new IMAP4UsageError(message),
   protocol: (message, options) => new IMAP4ProtocolError(message, null, null, options),
   connection: (message, options) => new IMAP4Abort(message, null, null, options),
+  timeout: (message, details) => new IMAP4TimeoutError(`IMAP4 ${message}`, details),
 };

@@ -195,6 +195,7 @@ export class IMAP4Session implements AsyncDisposable {
 
   async #sendCommand(tag: string, name: string, data: Uint8Array, keep?: number): Promise<void> {
     this.#traceCommand(tag, name, data, keep);
+    this.#connection.command = name;
     await this.#connection.send(data);
   }
 
@@ -317,6 +318,8 @@ export class IMAP4Session implements AsyncDisposable {
       const into = options.onFetch !== undefined ? (options.into ?? null) : null;
       if (into !== null) core.receiveFetchLiteralsInto(into);
       try {
+        // What a timeout names: the command names only.
+        this.#connection.command = out.length === 1 ? out[0]![1].toUpperCase() : out.map(([, name]) => name.toUpperCase()).join(', ');
         await this.#operation(async () => {
           for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
           await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
@@ -431,6 +434,7 @@ export class IMAP4Session implements AsyncDisposable {
       if (leaving !== null || !this.#connection.connected || core.state !== 'IDLE') return;
       // From DONE on, the wait for IDLE's completion is an operation: bounded by the timeout.
       this.#connection.begin();
+      this.#connection.command = 'DONE';
       this.#connection.publishCommand('DONE');
       leaving = this.#connection.send(core.done()).catch((error: unknown) => void (failure ??= error));
     };

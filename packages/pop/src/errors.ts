@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
 
 /** Base of every POP3 error (poplib.error_proto). `response` keeps the server's line when one caused it. */
 export class POP3Error extends ClientError {
@@ -41,9 +41,31 @@ export type POP3ProtocolError = InstanceType<typeof POP3ProtocolError>;
 export const POP3ConnectionError = errorClass(POP3Error, 'POP3ConnectionError', 'UNITLS_POP3_CONNECTION', 'connection');
 export type POP3ConnectionError = InstanceType<typeof POP3ConnectionError>;
 
+/**
+ * An operation outlived the `timeout` option; the connection is closed. `phase` (connect,
+ * tls-handshake, greeting, read, write), `command` (the verb waited for) and `timeout` (ms) say
+ * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
+ * from AbortSignal.timeout() and Python's socket.timeout are, and a POP3ConnectionError.
+ */
+export class POP3TimeoutError extends POP3ConnectionError implements TimeoutFields {
+  declare readonly name: 'TimeoutError';
+  declare readonly timeout: number;
+  declare readonly phase: TimeoutPhase;
+  declare readonly command: string | null;
+  override readonly code: string = 'UNITLS_POP3_TIMEOUT';
+
+  constructor(message: string, details: TimeoutDetails) {
+    super(message, null, { cause: details.cause });
+    setTimeoutFields(this, details);
+  }
+
+  static override readonly [errorKind]: string = 'POP3TimeoutError';
+}
+
 /** How the kit's pieces raise POP3 errors. */
 export const popErrors: ErrorFamily = {
   usage: (message) => new POP3UsageError(message),
   protocol: (message, options) => new POP3ProtocolError(message, null, options),
   connection: (message, options) => new POP3ConnectionError(message, null, options),
+  timeout: (message, details) => new POP3TimeoutError(`POP3 ${message}`, details),
 };

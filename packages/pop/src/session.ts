@@ -53,6 +53,8 @@ export class Session {
   #encode(command: POP3Command): Uint8Array {
     if (this.#streaming) throw new POP3UsageError(`${command.type} cannot be sent while a retrLines() iteration is open: finish it or leave it (break) first`);
     const bytes = this.core.send(command);
+    // What a timeout names: the verb only (an AUTH_RESPONSE's data is a secret).
+    this.io.command = command.type === 'AUTH_RESPONSE' ? 'AUTH' : command.type;
     if (this.io.tracesCommands) this.io.publishCommand(POP3Connection.trace(command));
     return bytes;
   }

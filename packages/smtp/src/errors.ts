@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type ErrorRole, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
 
 /** Base of every SMTP error (smtplib.SMTPException). */
 export const SMTPException = errorClass(ClientError, 'SMTPException', 'UNITLS_SMTP');
@@ -89,9 +89,31 @@ export type SMTPAuthenticationError = InstanceType<typeof SMTPAuthenticationErro
 export const SMTPNotSupportedError = errorClass(SMTPException, 'SMTPNotSupportedError', 'UNITLS_SMTP_NOT_SUPPORTED');
 export type SMTPNotSupportedError = InstanceType<typeof SMTPNotSupportedError>;
 
+/**
+ * An operation outlived the `timeout` option; the connection is closed. `phase` (connect,
+ * tls-handshake, greeting, read, write), `command` (the verb waited for) and `timeout` (ms) say
+ * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
+ * from AbortSignal.timeout() and Python's socket.timeout are, and a SMTPServerDisconnected.
+ */
+export class SMTPTimeoutError extends SMTPServerDisconnected implements TimeoutFields {
+  declare readonly name: 'TimeoutError';
+  declare readonly timeout: number;
+  declare readonly phase: TimeoutPhase;
+  declare readonly command: string | null;
+  override readonly code: string = 'UNITLS_SMTP_TIMEOUT';
+
+  constructor(message: string, details: TimeoutDetails) {
+    super(message, { cause: details.cause });
+    setTimeoutFields(this, details);
+  }
+
+  static override readonly [errorKind]: string = 'SMTPTimeoutError';
+}
+
 /** How the kit's pieces raise SMTP errors. */
 export const smtpErrors: ErrorFamily = {
   usage: (message) => new SMTPUsageError(message),
   protocol: (message, options) => new SMTPProtocolError(message, options),
   connection: (message, options) => new SMTPServerDisconnected(message, options),
+  timeout: (message, details) => new SMTPTimeoutError(`SMTP ${message}`, details),
 };

@@ -133,6 +133,8 @@ export class Session {
         return encoded;
       });
       bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      // What a timeout names: the verb only (a RAW line inside an AUTH exchange is SASL data).
+      this.io.command = commands.length === 1 ? verbOf(commands[0]!, this.sasl) : commands.map((c) => verbOf(c, this.sasl)).join(', ');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -235,5 +237,20 @@ export class Session {
       await this.io.close(true);
       throw error;
     }
+  }
+}
+
+/** The verb of `command` as a timeout names it; never an argument (a SASL response, an address). */
+function verbOf(command: SMTPCommand, sasl: boolean): string {
+  switch (command.type) {
+    case 'AUTH_RESPONSE':
+      return 'AUTH';
+    case 'BODY':
+    case 'END_OF_DATA':
+      return 'DATA';
+    case 'RAW':
+      return sasl ? 'AUTH' : (/^[A-Za-z][A-Za-z0-9-]{0,15}(?= |$)/.exec(command.line)?.[0].toUpperCase() ?? 'a docmd() command');
+    default:
+      return command.type;
   }
 }

@@ -64,17 +64,22 @@ export type TLSVersion = (typeof TLSVersion)[keyof typeof TLSVersion];
 const VERSIONS = Object.values(TLSVersion);
 
 /**
- * A PEM file loadCertChain needs, read now.
+ * A file or folder a call needs, read now; a failure names the call, the argument and the path.
  *
  * @throws ConfigurationError naming the file and the argument, with the fs error as `cause`
  */
-function readPem(argument: 'certfile' | 'keyfile', path: string): string {
+function readArgument<T>(call: string, argument: string, path: string, read: (path: string) => T): T {
   try {
-    return readFileSync(path, 'latin1');
+    return read(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    throw new ConfigurationError(`loadCertChain: cannot read the ${argument} ${JSON.stringify(path)}${code === undefined ? '' : ` (${code})`}: ${(error as Error)?.message ?? error}`, { cause: error });
+    throw new ConfigurationError(`${call}: cannot read the ${argument} ${JSON.stringify(path)}${code === undefined ? '' : ` (${code})`}: ${(error as Error)?.message ?? error}`, { cause: error });
   }
+}
+
+/** A PEM file loadCertChain or loadVerifyLocations needs, read now (see {@link readArgument}). */
+function readPem(call: string, argument: string, path: string): string {
+  return readArgument(call, argument, path, (file) => readFileSync(file, 'latin1'));
 }
 
 /**
@@ -208,10 +213,20 @@ export class SSLContext {
     if (file === null && folder === null && data === null) throw new TypeError('cafile, capath or cadata must be given');
     // Python: ValueError "Empty certificate data" (an empty store would refuse every peer, silently).
     if (data !== null && data.length === 0) throw new ConfigurationError('loadVerifyLocations: cadata is empty (give PEM text or DER bytes of at least one certificate)');
-    if (file !== null) this.#trust.push(readFileSync(file, 'latin1'));
-    if (folder !== null) this.#trust.push(pemCertificatesIn(folder));
-    if (typeof data === 'string') this.#trust.push(data);
-    else if (data !== null) this.#trust.push(new X509Certificate(data).toString());
+    // Trial 12, finding 7: a missing cafile was a bare ENOENT. Everything is read (and cadata
+    // parsed) before any of it is trusted: a failure adds nothing.
+    const found: string[] = [];
+    if (file !== null) found.push(readPem('loadVerifyLocations', 'cafile', file));
+    if (folder !== null) found.push(readArgument('loadVerifyLocations', 'capath', folder, pemCertificatesIn));
+    if (typeof data === 'string') found.push(data);
+    else if (data !== null) {
+      try {
+        found.push(new X509Certificate(data).toString());
+      } catch (error) {
+        throw new ConfigurationError(`loadVerifyLocations: cadata is not a DER certificate (${data.length} bytes): give DER bytes of one certificate, or PEM text as a string`, { cause: error });
+      }
+    }
+    this.#trust.push(...found);
   }
 
   /** Trust the operating system's store (what TrustStore.system() means). */
@@ -236,8 +251,8 @@ export class SSLContext {
     if (password !== undefined && password !== null) {
       throw new ConfigurationError('loadCertChain: encrypted private keys are not supported yet; decrypt the key first');
     }
-    const text = readPem('certfile', certPath);
-    const keyText = keyPath !== null ? readPem('keyfile', keyPath) : text;
+    const text = readPem('loadCertChain', 'certfile', certPath);
+    const keyText = keyPath !== null ? readPem('loadCertChain', 'keyfile', keyPath) : text;
     checkKeyMatches(text, keyText, certPath, keyPath);
     this.#chain = chainFromPem(`loadCertChain(${certPath})`, text, keyPath !== null ? PrivateKey.fromFile(keyPath) : PrivateKey.fromBuffer(text));
   }

@@ -23,7 +23,7 @@ import { codeValue } from './codes.js';
 import { encodeCommand, type Command } from './command.js';
 import { ResponseFramer, STREAM_END, type ResponseParts } from './framer.js';
 import { parseResponse, type Response, type StatusResponse, type TaggedResponse, type UntaggedResponse } from './responses.js';
-import { NOT_PIPELINED, statesFor, transition, type IMAPState, type Trigger } from './states.js';
+import { NOT_PIPELINED, stateAdvice, statesFor, transition, type IMAPState, type Trigger } from './states.js';
 
 /** Returned by {@link IMAPConnection.nextEvent} when the bytes received so far hold no whole event. */
 export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
@@ -166,7 +166,10 @@ export class IMAPConnection {
     if (last !== undefined && last.awaiting !== null && last.awaiting !== 'done') {
       throw new IMAP4UsageError(`cannot send ${verb} while ${last.name} waits for the server's "+"`);
     }
-    if (!statesFor(verb).includes(this.#state)) throw new IMAP4UsageError(`command ${verb} illegal in state ${this.#state}`);
+    if (!statesFor(verb).includes(this.#state)) {
+      const advice = stateAdvice(verb, this.#state);
+      throw new IMAP4UsageError(`command ${verb} illegal in state ${this.#state}${advice === '' ? '' : `: ${advice}`}; nothing was sent`);
+    }
     if (last !== undefined && (NOT_PIPELINED.has(verb) || NOT_PIPELINED.has(last.verb))) {
       throw new IMAP4UsageError(`cannot pipeline ${verb} with ${this.#inFlight.map((c) => c.name).join(', ')}: wait for their completion`);
     }

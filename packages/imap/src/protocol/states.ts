@@ -133,3 +133,30 @@ export function transition(state: IMAPState, trigger: Trigger, resume: IMAPState
   if (next === undefined) return state;
   return next === 'RESUME' ? resume : next;
 }
+
+/**
+ * What to call before `verb` can be sent in `state` (trial 12, finding 6: "FETCH illegal in state
+ * AUTHENTICATED" did not say to select a mailbox); '' when there is nothing to call.
+ */
+export function stateAdvice(verb: string, state: IMAPState): string {
+  const allowed = statesFor(verb);
+  switch (state) {
+    case 'GREETING':
+      return 'await connect() first (it reads the greeting)';
+    case 'NOT_AUTHENTICATED':
+      return allowed.includes('AUTHENTICATED') || allowed.includes('SELECTED') ? 'log in first: call login() or authenticate()' : '';
+    case 'AUTHENTICATED':
+      if (allowed.includes('SELECTED')) return 'select a mailbox first: call select() or examine()';
+      return allowed.includes('NOT_AUTHENTICATED') ? `${verb} is sent only before logging in, and the session is authenticated already` : '';
+    case 'SELECTED':
+      if (allowed.includes('AUTHENTICATED')) return `${verb} is sent only while no mailbox is selected: call unselect() or close() first`;
+      return allowed.includes('NOT_AUTHENTICATED') ? `${verb} is sent only before logging in, and the session is authenticated already` : '';
+    case 'IDLE':
+      return 'leave the idle() loop first (break out of it, or abort its signal)';
+    case 'STARTTLS':
+      return 'await starttls() first';
+    case 'LOGOUT':
+    case 'ERROR':
+      return 'the connection was logged out or failed: call connect() to open a new one';
+  }
+}

@@ -14,7 +14,7 @@ import { LineReader, encodeCommand } from '@unitls/client-kit';
 import { commandLine, commandTrace, type POP3Command } from './commands.js';
 import { MessageBuffer } from './message-buffer.js';
 import { POP3ConnectionError, POP3ProtocolError, POP3UsageError, popErrors } from '../errors.js';
-import { BARRIER, MULTILINE, POP3State, Reading, TRANSITIONS, type CommandName, type Outcome } from './states.js';
+import { BARRIER, MULTILINE, POP3State, Reading, TRANSITIONS, stateAdvice, type CommandName, type Outcome } from './states.js';
 
 export type { POP3Command } from './commands.js';
 
@@ -330,7 +330,7 @@ export class POP3Connection {
     this.#check();
     const name = command.type;
     const next = TRANSITIONS[this.#state].send[name];
-    if (next === undefined) throw new POP3UsageError(`${name} cannot be sent in state ${this.#state}`);
+    if (next === undefined) throw new POP3UsageError(`${name} cannot be sent in state ${this.#state}: ${stateAdvice(name, this.#state)}; nothing was sent`);
     const last = this.#expected.at(-1);
     if (last !== undefined) {
       if (BARRIER.has(last.name)) throw new POP3UsageError(`${name} cannot be sent before the reply to ${last.name} arrived`);

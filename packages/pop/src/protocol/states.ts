@@ -137,3 +137,26 @@ export const MULTILINE: Readonly<Partial<Record<CommandName, 'listing' | 'messag
  * depends on the answer).
  */
 export const BARRIER: ReadonlySet<CommandName> = new Set<CommandName>(['GREETING', 'USER', 'PASS', 'APOP', 'AUTH', 'AUTH_RESPONSE', 'STLS', 'UTF8', 'QUIT']);
+
+/**
+ * What to do before `command` can be sent in `state` (trial 12, finding 6: "STAT cannot be sent in
+ * state AUTHORIZATION" did not say to log in).
+ */
+export function stateAdvice(command: string, state: POP3State): string {
+  switch (state) {
+    case POP3State.GREETING:
+      return 'await connect() first (it reads the greeting)';
+    case POP3State.AUTHORIZATION:
+      return command === 'AUTH_RESPONSE' ? 'a SASL response goes only after AUTH: call auth()' : 'log in first: call user() and pass_(), apop() or auth()';
+    case POP3State.SASL:
+      return 'the AUTH exchange is still running: finish it (or cancel it with "*") first';
+    case POP3State.STLS:
+      return 'await stls() first';
+    case POP3State.TRANSACTION:
+      return `${command} is sent only before logging in, and the session is logged in already`;
+    case POP3State.UPDATE:
+    case POP3State.CLOSED:
+    case POP3State.ERROR:
+      return 'the session ended (quit(), or the server closed or failed): call connect() to open a new one';
+  }
+}

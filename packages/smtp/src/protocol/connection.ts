@@ -13,7 +13,7 @@ import { command as line } from './commands.js';
 import { DataEncoder } from './data.js';
 import { Extensions } from './ehlo.js';
 import { ReplyReader, type Reply, type ReplyLimits } from './reply.js';
-import { BARRIER, SILENT, SMTPState, TRANSITIONS, replyClass, type CommandName } from './states.js';
+import { BARRIER, SILENT, SMTPState, TRANSITIONS, replyClass, stateAdvice, type CommandName } from './states.js';
 
 /** What the client can send. */
 export type SMTPCommand =
@@ -161,7 +161,10 @@ export class SMTPConnection {
     this.#check();
     const name = command.type;
     const next = TRANSITIONS[this.#state].send[name];
-    if (next === undefined) throw new SMTPUsageError(`${name === 'RAW' ? 'a command' : name} cannot be sent in state ${this.#state}`);
+    if (next === undefined) {
+      const advice = stateAdvice(name, this.#state);
+      throw new SMTPUsageError(`${name === 'RAW' ? 'a command' : name} cannot be sent in state ${this.#state}${advice === '' ? '' : `: ${advice}`}; nothing was sent`);
+    }
     const last = this.#expected.at(-1);
     if (last !== undefined && BARRIER.has(last)) throw new SMTPUsageError(`${name} cannot be sent before the reply to ${last} arrived`);
     const checked = this.#international(command);

@@ -111,3 +111,25 @@ export const BARRIER: ReadonlySet<CommandName> = new Set<CommandName>(['EHLO', '
 
 /** Commands that expect no reply of their own (message bytes inside DATA). */
 export const SILENT: ReadonlySet<CommandName> = new Set<CommandName>(['BODY']);
+
+/**
+ * What to do before `command` can be sent in `state` (trial 12, finding 6: a state error must say
+ * the call to make).
+ */
+export function stateAdvice(command: CommandName, state: SMTPState): string {
+  switch (state) {
+    case GREETING:
+      return 'await connect() first (it reads the greeting)';
+    case READY:
+      return command === 'BODY' || command === 'END_OF_DATA' ? 'the message goes after DATA: call data() or sendmail()' : command === 'AUTH_RESPONSE' ? 'a SASL response goes only after AUTH: call login() or auth()' : '';
+    case AUTH:
+      return 'the AUTH exchange is still running: finish it (or cancel it with "*") first';
+    case DATA:
+      return 'the message of DATA is still being sent: finish it (data() sends it and its end) first';
+    case TLS:
+      return 'await starttls() first';
+    case CLOSED:
+    case ERROR:
+      return 'the session ended (quit(), or the server closed or failed): call connect() to open a new one';
+  }
+}
