@@ -43,6 +43,13 @@ const SCENARIOS = {
   },
   // HTTPSConnection (HTTPConnection for http:), never closed.
   connection: viaConnection,
+  // HTTPSConnection, its response's body never read (Node's fetch exits so, over HTTP/1.1).
+  'connection, body unread': async () => {
+    const connection = new HTTPSConnection(url.hostname, { port: Number(url.port), implementation, configuration });
+    connection.request('GET', url.pathname);
+    const response = await connection.getresponse();
+    return { status: response.status, protocol: response.protocol, body: 'unread' };
+  },
 };
 
 const result = await SCENARIOS[scenario]();

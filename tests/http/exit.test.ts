@@ -114,5 +114,10 @@ describe('a script exits once its requests are done', () => {
     ] as const)('%s, never closed, over %s', async (scenario, server, body) => {
       await expectExits(scenario, name, urls[server], body);
     }, 60_000);
+
+    // An HTTP/2 stream whose body is never read stayed open, and kept the session ref'd (old code: killed after HANG_MS).
+    it.each([['h2']] as const)('connection, its body never read, over %s', async (server) => {
+      await expectExits('connection, body unread', name, urls[server], 'unread');
+    }, 60_000);
   });
 });

@@ -189,10 +189,16 @@ export class HTTPSConnection extends HTTPConnection {
         return;
       }
       // Like Node's agent: a session with a request in flight keeps the process alive, an idle one does not.
+      // Counted while the response is awaited and while its body is read (HTTPResponse's hold), not
+      // while an unread body waits: that does not keep the process alive.
+      let counted = true;
       if (this.#activeStreams++ === 0) this.#refSession(true);
-      stream.once('close', () => {
-        if (--this.#activeStreams === 0) this.#refSession(false);
-      });
+      const hold = (alive: boolean): void => {
+        if (alive === counted || (alive && stream.closed)) return;
+        counted = alive;
+        if (alive ? this.#activeStreams++ === 0 : --this.#activeStreams === 0) this.#refSession(alive);
+      };
+      stream.once('close', () => hold(false));
       // A request body still on its way out (the server keeps its flow-control window shut) is the server taking none of it.
       stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout, body.length > 0 && !stream.writableFinished)));
       const maxHeaderSize = this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
@@ -221,8 +227,10 @@ export class HTTPSConnection extends HTTPConnection {
               cancelled = true;
               stream.close(http2.constants.NGHTTP2_CANCEL);
             },
+            hold,
           }),
         );
+        hold(false);
       });
       stream.on('error', (error) => reject(streamFailure(stream, error, failure.goaway, session, maxHeaderSize)));
       if (body.length > 0) stream.end(body);

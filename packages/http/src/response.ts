@@ -69,6 +69,12 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     verdict?: BodyVerdict;
     /** Ends the body early, for the iterator's `return()` (an HTTP/2 stream: RST_STREAM CANCEL; HTTP/1.1: the connection closed). */
     cancel?: () => void;
+    /**
+     * Whether the connection may keep the process alive, called around each read of `stream` (an
+     * HTTP/2 stream): a body nobody reads does not (as Node's fetch over HTTP/1.1, whose paused
+     * socket reads nothing), a body being read does.
+     */
+    hold?: (alive: boolean) => void;
   }) {
     this.status = fields.status;
     this.reason = fields.reason;
@@ -79,10 +85,21 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
     this.#source = fields.source ?? null;
     this.#verdict = fields.verdict;
     this.#cancel = fields.cancel;
+    this.#hold = fields.hold;
   }
+
+  #hold: ((alive: boolean) => void) | undefined;
 
   /** The body as a Node Readable (failing with the errors `read` raises). */
   get stream(): Readable {
+    // Read by the caller, when it likes: the connection keeps the process alive until the stream closes.
+    const hold = this.#hold;
+    this.#hold = undefined;
+    hold?.(true);
+    return this.#bodyStream();
+  }
+
+  #bodyStream(): Readable {
     if (this.#stream === null) {
       const source = this.#source!;
       const stream = new Readable({
@@ -109,12 +126,15 @@ export class HTTPResponse implements AsyncIterable<Uint8Array> {
   }
 
   async #nextFromStream(max: number): Promise<Uint8Array> {
-    this.#reader ??= new ChunkReader(this.stream);
+    this.#reader ??= new ChunkReader(this.#bodyStream());
     let chunk: Uint8Array;
+    this.#hold?.(true);
     try {
       chunk = await this.#reader.read(max);
     } catch (error) {
       throw this.#verdict?.(error, this.#received) ?? HTTPException.from('reading the response body failed', error);
+    } finally {
+      this.#hold?.(false);
     }
     this.#received += chunk.length;
     if (chunk.length === 0) {
