@@ -304,6 +304,28 @@ export function notTlsExplanation(role: 'client' | 'server', handshakeDone: bool
   return role === 'client' ? NOT_TLS.fromServer : NOT_TLS.fromClient;
 }
 
+/**
+ * A peer's first bytes as error messages show them (trial 12, finding 8: hex alone hid a plain-text
+ * greeting): quoted text when they are printable ASCII (with CR, LF, tab), as
+ * `"220 mail.example.org ESMTP\r\n"`, else hex; at most 64 bytes. A plain-text mail or FTP greeting
+ * adds what to do: upgrade with STARTTLS, or use the implicit-TLS port.
+ */
+export function describeFirstBytes(bytes: Uint8Array): string {
+  const shown = bytes.subarray(0, 64);
+  let text = true;
+  for (const byte of shown) {
+    if (!((byte >= 0x20 && byte < 0x7f) || byte === 0x0d || byte === 0x0a || byte === 0x09)) {
+      text = false;
+      break;
+    }
+  }
+  const more = bytes.length > shown.length ? '...' : '';
+  if (!text) return `first bytes ${Buffer.from(shown).toString('hex')}${more}`;
+  const line = Buffer.from(shown).toString('latin1');
+  const greeting = /^(220[ -]|\+OK|\* (OK|PREAUTH))/.test(line) ? ': a plain-text SMTP, FTP, POP3 or IMAP greeting: connect without TLS and upgrade (STARTTLS, STLS, AUTH TLS), or use the service\'s implicit-TLS port' : '';
+  return `first bytes ${JSON.stringify(line)}${more}${greeting}`;
+}
+
 /** The message of {@link renegotiationRefused}. */
 export const RENEGOTIATION_REFUSED =
   'TLS renegotiation refused: the peer asked to renegotiate this TLS 1.2 connection, which unitls never does (it answers no_renegotiation, RFC 5246 7.2.2), and the peer ended the connection';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RECORD_OVERFLOW, notTlsExplanation } from '@unitls/tls-core';
+import { RECORD_OVERFLOW, describeFirstBytes, notTlsExplanation } from '@unitls/tls-core';
 import { AlertDescription, ContentType } from '../codec/constants.js';
 import { fail } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
@@ -94,7 +94,8 @@ export class RecordLayer {
         // Not plain text: an SSL 3.0-era client (RFC 8446 §D.5: such a hello is not to be accepted).
         fail(AlertDescription.protocol_version, `${this.#phase()}no TLS version in common with the peer (it sent an SSL 2.0-format ClientHello, first bytes ${hex(header)}; unitls speaks TLS 1.2 and 1.3)`);
       }
-      fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (first bytes ${hex(header)})`);
+      // The same words as every implementation, and the bytes as text when they are text (a greeting).
+      fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (${describeFirstBytes(incoming.peek(Math.min(incoming.length, 65)))})`);
     }
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
     // ChangeCipherSpec (which itself stays plaintext).
