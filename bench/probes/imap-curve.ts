@@ -5,7 +5,7 @@
 // over PAIRS processes (default 4) of its client CPU per MiB and its minor page faults. Python imaplib
 // (a process per fetch, as in the suite: no JIT) runs once beside each Node process. The suite's
 // measured rounds are the fetches after its warm-up runs (bench/mail.ts). BASE=<checkout> adds that
-// checkout's rows (its built packages) for a paired A/B; ROWS=fetch,into keeps some modes.
+// checkout's rows (its built packages) for a paired A/B; ROWS=fetch,into and ENGINES=openssl,node keep some.
 // Dovecot of tests/support, implicit TLS, bob's Big mailbox seeded as the suite seeds it.
 // `PAIRS=4 RUNS=8 nice -n 5 node --import tsx bench/probes/imap-curve.ts`
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,7 @@ const MiB = 2 ** 20;
 const RUNS = Number(env.RUNS ?? 8);
 const PAIRS = Number(env.PAIRS ?? 4);
 const MODES = (env.ROWS ?? 'fetch,into').split(',');
+const ENGINES = (env.ENGINES ?? 'openssl,node').split(',');
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,7 +48,7 @@ try {
   };
   const label = { fetch: 'fetch()', into: 'fetchEach into' } as Record<string, string>;
   const rows = [ROOT, ...(env.BASE ? [env.BASE] : [])].flatMap((root) =>
-    ['openssl', 'node'].flatMap((engine) => MODES.map((mode) => ({ name: `@unitls/imap ${label[mode]}${root === ROOT ? '' : ' (base)'} on tls-${engine}`, root, engine, mode }))),
+    ENGINES.flatMap((engine) => MODES.map((mode) => ({ name: `@unitls/imap ${label[mode]}${root === ROOT ? '' : ' (base)'} on tls-${engine}`, root, engine, mode }))),
   );
   const results = new Map<string, Fetch[][]>(rows.map((row) => [row.name, []]));
   const pythons: number[] = [];

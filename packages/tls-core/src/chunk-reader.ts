@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { recvIntoLostBuffer } from './errors.js';
 
 /**
  * How a {@link ChunkReader} stops and restarts its source when it holds too much. The default is
@@ -114,7 +115,8 @@ export class ChunkReader {
    */
   #resolve: ((chunk: Uint8Array) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
-  #want = 0;
+  /** The waiting read's size, or a waiting {@link readInto}'s memory (no field of its own for that). */
+  #want: number | Uint8Array = 0;
   /** What {@link onArrival} was given, called at the next wake-up; null while none waits. */
   #arrival: (() => void) | null = null;
   /**
@@ -379,21 +381,28 @@ export class ChunkReader {
     }
     const resolve = reader.#resolve;
     if (resolve === null) return;
+    const want = reader.#want;
     if (reader.#buffered > 0) {
+      const reject = reader.#reject!;
       ChunkReader.#clearWaiting(reader);
-      resolve(ChunkReader.#take(reader, reader.#want));
+      if (typeof want === 'number') resolve(ChunkReader.#take(reader, want));
+      // Detached or shrunk to nothing while the read waited: nothing is taken, the bytes stay held.
+      else if (want.length === 0) reject(recvIntoLostBuffer(false));
+      else (resolve as unknown as (count: number) => void)(ChunkReader.#copyInto(reader, want));
     } else if (reader.#error !== null || reader.#ended) {
       const reject = reader.#reject!;
       ChunkReader.#clearWaiting(reader);
       const failure = ChunkReader.#endFailure(reader);
-      if (failure === null) resolve(new Uint8Array(0));
-      else reject(failure);
+      if (failure !== null) reject(failure);
+      else if (typeof want === 'number') resolve(new Uint8Array(0));
+      else (resolve as unknown as (count: number) => void)(0);
     }
   }
 
   static #clearWaiting(reader: ChunkReader): void {
     reader.#resolve = null;
     reader.#reject = null;
+    reader.#want = 0;
   }
 
   /**
@@ -428,6 +437,43 @@ export class ChunkReader {
     capturedResolve = capturedReject = null;
     this.#want = max;
     return waiting;
+  }
+
+  /**
+   * {@link read} into `target` (non-empty): copies the chunks held into it, one by one, never
+   * joined first, and resolves with the count written at `target[0, n)`; when none is held, waits
+   * for the first to arrive and copies what came with it. 0 at end of stream; rejects as read does.
+   * A waiting read whose `target` was detached or shrunk to nothing when the bytes came rejects
+   * with recvIntoLostBuffer, taking nothing (the bytes wait for the next read). One promise per
+   * call: no chunk view, reaction or closure per read (tls-node's recvInto, issue #16).
+   */
+  readInto(target: Uint8Array): Promise<number> {
+    if (this.#resolve !== null) {
+      const error = new Error('concurrent reads on one connection are not supported; await the previous read');
+      return Promise.reject(this.#outcome === null ? error : this.#outcome.readError(error));
+    }
+    if (this.#buffered > 0) return Promise.resolve(ChunkReader.#copyInto(this, target));
+    if (this.#error !== null || this.#ended) {
+      const failure = ChunkReader.#endFailure(this);
+      return failure === null ? Promise.resolve(0) : Promise.reject(failure);
+    }
+    const waiting = new Promise<Uint8Array>(captureResolvers) as unknown as Promise<number>;
+    this.#resolve = capturedResolve;
+    this.#reject = capturedReject;
+    capturedResolve = capturedReject = null;
+    this.#want = target;
+    return waiting;
+  }
+
+  /** Copies held chunks into `target` until it is full or none is held; the count written. */
+  static #copyInto(reader: ChunkReader, target: Uint8Array): number {
+    let filled = 0;
+    while (filled < target.length && reader.#head !== null) {
+      const chunk = reader.readHeld(target.length - filled);
+      target.set(chunk, filled);
+      filled += chunk.length;
+    }
+    return filled;
   }
 
   /** Every held byte, without waiting (possibly empty). */

@@ -310,10 +310,38 @@ describe('ChunkReader', () => {
     reader.detach();
   });
 
-  it('returns every delivered byte once, in order, for any chunk sizes, any bursts per turn and any reads (read, readHeld, drain)', async () => {
+  it('readInto: one promise that waits and settles with the count copied (chunks of one turn together), 0 at the end; a lost target rejects and takes nothing', async () => {
+    const stream = new PassThrough();
+    const reader = new ChunkReader(stream);
+    const target = new Uint8Array(8);
+    const waiting = promisesCreatedBy(() => reader.readInto(target));
+    expect(waiting.promises).toBe(1);
+    await expect(reader.readInto(new Uint8Array(4))).rejects.toThrow(/concurrent reads/);
+    stream.write(Buffer.from('abc'));
+    stream.write(Buffer.from('defghij'));
+    expect(await waiting.result).toBe(8);
+    expect(Buffer.from(target).toString()).toBe('abcdefgh');
+    // Held bytes: copied at once.
+    expect(await reader.readInto(target)).toBe(2);
+    expect(Buffer.from(target.subarray(0, 2)).toString()).toBe('ij');
+    // Detached while waiting: rejects with lost()'s error; the bytes wait for the next read.
+    const memory = new Uint8Array(new ArrayBuffer(4));
+    const lost = reader.readInto(memory);
+    structuredClone(memory.buffer, { transfer: [memory.buffer] });
+    stream.write(Buffer.from('kl'));
+    await expect(lost).rejects.toThrow(/detached or shrunk.*nothing was read/);
+    expect(Buffer.from(await reader.read(10)).toString()).toBe('kl');
+    const ending = reader.readInto(target);
+    stream.end();
+    expect(await ending).toBe(0);
+    expect(await reader.readInto(target)).toBe(0);
+    reader.detach();
+  });
+
+  it('returns every delivered byte once, in order, for any chunk sizes, any bursts per turn and any reads (read, readInto, readHeld, drain)', async () => {
     // The held chunks are one slot plus an array only while several are held (issue #16): chunks
     // piling up in bursts, reads smaller and larger than one chunk or several, reads that wait.
-    const op = fc.record({ kind: fc.constantFrom('read', 'readHeld', 'drain'), size: fc.integer({ min: 1, max: 200 }) });
+    const op = fc.record({ kind: fc.constantFrom('read', 'readInto', 'readHeld', 'drain'), size: fc.integer({ min: 1, max: 200 }) });
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.uint8Array({ minLength: 1, maxLength: 70 }), { minLength: 1, maxLength: 40, size: 'max' }),
@@ -338,7 +366,8 @@ describe('ChunkReader', () => {
               got.push(Uint8Array.from(piece));
             } else if (kind === 'drain') got.push(Uint8Array.from(reader.drain()));
             else if (reader.buffered > 0 || next < chunks.length) {
-              const reading = reader.read(size);
+              const target = kind === 'readInto' ? new Uint8Array(size + 2).subarray(1, size + 1) : null;
+              const reading = target === null ? reader.read(size) : reader.readInto(target).then((count) => target.subarray(0, count));
               // A read that waits is settled by the next chunk (in a microtask, with the rest of its turn).
               while (reader.waiting && reader.buffered === 0 && next < chunks.length) {
                 const before = next;

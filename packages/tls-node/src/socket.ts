@@ -9,7 +9,6 @@ import {
   endTransport,
   endWriting,
   localAddress,
-  recvIntoLostBuffer,
   recvIntoMisuse,
   protocolFromBytes,
   sealSession,
@@ -211,40 +210,21 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
    * held are copied one by one into `buffer` (never joined first, as a recv of their total would),
    * and when none is held the first to arrive is awaited, then the rest that came with it copied.
    * The same bytes and rules as recv (tls-openssl's recvInto is the one that decrypts in place).
+   * A `buffer` detached or shrunk while the recv waited: it rejects and nothing is taken (the
+   * bytes wait for the next recv), as on the other implementations.
    *
    * @returns the count n written at `buffer[0, n)`; 0 once the peer's close_notify arrived.
-   * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty; otherwise as {@link recv}.
+   * @throws TypeError when `buffer` is not a Uint8Array; RangeError when it is empty or was lost
+   *   while the recv waited (`RECV_INTO_LOST_BUFFER`); otherwise as {@link recv}.
    */
   recvInto(buffer: Uint8Array): Promise<number> {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
-    if ((this.#state & CLOSED) === 0 && !this.#reader.waiting && this.#reader.buffered > 0) return Promise.resolve(NodeTLSSocket.#copyHeld(this, buffer, 0));
-    // One byte of the first chunk to arrive (a recv of buffer.length would join every chunk of
-    // that turn into fresh memory first); the rest of the chunks held then follow it.
-    return this.recv(1).then((first) => {
-      if (first.length === 0) return 0;
-      // Detached or shrunk while the recv waited: the bytes cannot go back to the stream, so the
-      // connection fails rather than going on with them missing.
-      if (buffer.length === 0) return NodeTLSSocket.#lostBuffer(this);
-      buffer[0] = first[0]!;
-      return NodeTLSSocket.#copyHeld(this, buffer, 1);
-    });
-  }
-
-  static async #lostBuffer(tlsSocket: NodeTLSSocket): Promise<never> {
-    await tlsSocket.close(true);
-    throw recvIntoLostBuffer(true);
-  }
-
-  /** Copies held chunks into `buffer` from `offset` until it is full or none is held; the count written in all. */
-  static #copyHeld(tlsSocket: NodeTLSSocket, buffer: Uint8Array, offset: number): number {
-    let filled = offset;
-    while (filled < buffer.length && tlsSocket.#reader.buffered > 0) {
-      const chunk = tlsSocket.#reader.readHeld(buffer.length - filled);
-      buffer.set(chunk, filled);
-      filled += chunk.length;
-    }
-    return filled;
+    if ((this.#state & CLOSED) !== 0) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
+    if (this.#reader.waiting) return Promise.reject(concurrentRecv());
+    // The reader's own promise, settled with the count (no chunk view, reaction or closure per
+    // read: a download of 4 KiB records makes thousands per MiB; issue #16).
+    return this.#reader.readInto(buffer);
   }
 
   /**
