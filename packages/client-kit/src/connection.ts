@@ -125,6 +125,13 @@ export class ClientConnection {
   #opening: AbortController | null = null;
   /** True once any read since the last open gave bytes (or the end): the server spoke. */
   #heard = false;
+  /**
+   * Whether the channel keeps the process alive now: true when it opens, false while the client
+   * is idle (see {@link #reconsider}). Changed only on a transition: not a ref/unref per read.
+   */
+  #referenced = true;
+  /** Calls running beyond one operation that count as in flight ({@link hold}). */
+  #holds = 0;
 
   constructor(options: ClientConnectionOptions) {
     this.#options = options;
@@ -201,11 +208,52 @@ export class ClientConnection {
       throw signal.reason;
     }
     this.#deadline.begin(signal);
+    if (!this.#referenced) this.#keepAlive();
   }
 
-  /** Ends the operation begun by {@link begin}. */
+  /** Ends the operation begun by {@link begin}; an idle connection then stops keeping the process alive. */
   end(): void {
     this.#deadline.end();
+    this.#reconsider();
+  }
+
+  /**
+   * Marks a call that runs beyond one operation (IMAP IDLE, whose wait for updates has no
+   * deadline) as in flight until {@link release}: the connection keeps the process alive
+   * meanwhile, even while the caller's loop body runs between two reads.
+   */
+  hold(): void {
+    this.#holds++;
+    if (!this.#referenced) this.#keepAlive();
+  }
+
+  /** Ends a {@link hold}. */
+  release(): void {
+    if (this.#holds > 0) this.#holds--;
+    this.#reconsider();
+  }
+
+  /** The channel keeps the process alive: a call is in flight. */
+  #keepAlive(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.#referenced = true;
+    channel.ref();
+  }
+
+  /**
+   * An idle connection (no operation, read, write, wait for the caller's chunk, open or
+   * {@link hold}) does not keep the process alive: a script that forgot quit() exits after its
+   * last line, as Python's do (trial 12). Node's HTTP agent unrefs its idle sockets likewise.
+   */
+  #reconsider(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    const alive = this.#holds > 0 || this.#opening !== null || this.#resolveRead !== null || this.#rejectWrite !== null || this.#rejectWait !== null || this.#deadline.active;
+    if (alive === this.#referenced) return;
+    this.#referenced = alive;
+    if (alive) channel.ref();
+    else channel.unref();
   }
 
   /** Runs `work` as one operation (see {@link begin}). */
@@ -214,7 +262,7 @@ export class ClientConnection {
     try {
       return await work();
     } finally {
-      this.#deadline.end();
+      this.end();
     }
   }
 
@@ -238,7 +286,7 @@ export class ClientConnection {
         if (next !== needData) return next as E;
       }
     } finally {
-      this.#deadline.end();
+      this.end();
     }
   }
 
@@ -262,6 +310,8 @@ export class ClientConnection {
     this.#opening = opening;
     this.#failure = null;
     this.#heard = false;
+    this.#referenced = true;
+    this.#holds = 0;
     this.#host = host;
     this.#port = port;
     this.#handshaking = false;
@@ -310,7 +360,7 @@ export class ClientConnection {
     } finally {
       this.#opening = null;
       this.#handshaking = false;
-      this.#deadline.end();
+      this.end();
     }
   }
 
@@ -361,6 +411,8 @@ export class ClientConnection {
     this.#resolveRead = capturedResolve;
     this.#rejectRead = capturedReject;
     capturedResolve = capturedReject = null;
+    // A read outside any operation (IMAP IDLE's wait for updates) is in flight too.
+    if (!this.#referenced) this.#keepAlive();
     let handlers = this.#readHandlers;
     if (handlers === null || handlers.channel !== channel) {
       handlers = { channel, done: (data) => this.#readDone(channel, data), failed: (error) => this.#readFailed(channel, error) };
@@ -387,6 +439,8 @@ export class ClientConnection {
     this.#resolveRead = this.#rejectRead = null;
     this.#heard = true;
     resolve(data);
+    // Within an operation nothing changes; after a read of its own (IDLE), the connection is idle.
+    if (!this.#deadline.active) this.#reconsider();
   }
 
   /** A channel read failed (ignored as in {@link #readDone}). */
@@ -406,6 +460,7 @@ export class ClientConnection {
   send(bytes: Uint8Array): Promise<void> {
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
+    if (!this.#referenced) this.#keepAlive();
     // Not an async function, as recv.
     return new Promise<void>((resolve, reject) => {
       this.#rejectWrite = reject;
@@ -417,7 +472,10 @@ export class ClientConnection {
       }
       write.then(
         () => {
-          if (this.#rejectWrite === reject) this.#rejectWrite = null;
+          if (this.#rejectWrite === reject) {
+            this.#rejectWrite = null;
+            if (!this.#deadline.active) this.#reconsider();
+          }
           resolve();
         },
         (error: unknown) => {
@@ -478,11 +536,13 @@ export class ClientConnection {
     try {
       return await new Promise<T>((resolve, reject) => {
         this.#rejectWait = reject;
+        if (!this.#referenced) this.#keepAlive();
         pending.then(resolve, reject);
       });
     } finally {
       this.#rejectWait = null;
       signal?.removeEventListener('abort', abort);
+      this.#reconsider();
     }
   }
 
@@ -516,7 +576,7 @@ export class ClientConnection {
     } finally {
       this.#opening = null;
       this.#handshaking = false;
-      this.#deadline.end();
+      this.end();
     }
   }
 
@@ -576,6 +636,11 @@ export class ClientConnection {
     this.#options.signal?.removeEventListener('abort', this.#abortSession);
     this.#deadline.dispose();
     if (channel === null) return;
+    // The close is awaited (quit(), a failure the caller is about to get): until it is done the
+    // process stays alive. The implementations unref what they keep doing in the background.
+    if (!this.#referenced) channel.ref();
+    this.#referenced = true;
+    this.#holds = 0;
     const channels = this.#options.channels;
     if (channels?.close.hasSubscribers) channels.close.publish({ client: this.#options.client });
     await channel.close(force).catch(() => {});

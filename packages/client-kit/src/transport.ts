@@ -6,6 +6,7 @@
  * @module
  */
 import { ChunkReader, connectTcp, endTransport, type Address, type TLSSocket, type Transport } from '@unitls/tls-core';
+import type { Socket } from 'node:net';
 import { readAsBytes } from './text-transport.js';
 
 /**
@@ -29,6 +30,10 @@ export interface Channel {
   /** Resolves once `bytes` were handed on (to what, and with what value, is the channel's business). */
   send(bytes: Uint8Array): Promise<unknown>;
   close(force: boolean): Promise<void>;
+  /** The connection keeps the process alive (node:net's ref), as it does when it opens. */
+  ref(): void;
+  /** The connection no longer keeps the process alive: the client is idle. */
+  unref(): void;
 }
 
 /** A plain transport; `detach()` hands it over to startTls. */
@@ -60,6 +65,14 @@ export class PlainChannel implements Channel {
     return this.#reader.detach();
   }
 
+  ref(): void {
+    (this.transport as Partial<Socket>).ref?.();
+  }
+
+  unref(): void {
+    (this.transport as Partial<Socket>).unref?.();
+  }
+
   async close(force: boolean): Promise<void> {
     this.#reader.detach();
     await endTransport(this.transport, force);
@@ -86,6 +99,15 @@ export class TLSChannel implements Channel {
 
   send(bytes: Uint8Array): Promise<number> {
     return this.socket.send(bytes);
+  }
+
+  /** TLSSocket.ref is tls-core's extension: a socket of another implementation may not have it. */
+  ref(): void {
+    this.socket.ref?.();
+  }
+
+  unref(): void {
+    this.socket.unref?.();
   }
 
   close(force: boolean): Promise<void> {

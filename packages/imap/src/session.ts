@@ -404,9 +404,13 @@ export class IMAP4Session implements AsyncDisposable {
   async *idle(options: CallOptions | AbortSignal = {}): AsyncGenerator<UntaggedResponse, void, undefined> {
     // Held from the first next() until the loop ends: a call in the loop body is a usage error.
     this.#gate.enter('idle');
+    // In flight until the loop ends, the caller's loop body included: the connection keeps the
+    // process alive meanwhile (an idle client does not, see ClientConnection.hold).
+    this.#connection.hold();
     try {
       yield* this.#idle(options);
     } finally {
+      this.#connection.release();
       this.#gate.leave();
     }
   }

@@ -873,6 +873,16 @@ export class BufferSocket implements TLSSocket {
     return Promise.reject(new TLSError('accept() is only for listening sockets (ServerContext.connect)'));
   }
 
+  /** The transport keeps the process alive again (TLSSocket.ref; node:net's ref, when it has one). */
+  ref(): void {
+    (this.#transport as Partial<Socket>).ref?.();
+  }
+
+  /** The transport no longer keeps the process alive (TLSSocket.unref). */
+  unref(): void {
+    (this.#transport as Partial<Socket>).unref?.();
+  }
+
   getsockname(): Address | null {
     return this.#closed ? null : localAddress(this.#transport);
   }

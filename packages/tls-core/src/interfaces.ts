@@ -109,6 +109,17 @@ export interface TLSSocket extends AsyncDisposable {
    */
   recvInto?(buffer: Uint8Array): Promise<number>;
   /**
+   * Extension (node:net's `socket.ref()` / `unref()`): whether this connection keeps the Node
+   * process alive. A connection is referenced when it opens; a protocol client unrefs it while it
+   * is idle (no call in flight), so a script that forgot quit() still exits, as Python's do, and
+   * refs it again for its next call. Reaches the one handle that keeps the process alive (the TCP
+   * socket under TLS, whichever implementation); a transport without ref/unref (an in-memory
+   * Duplex) is left as it is. Works on a closed socket too (then does nothing that matters).
+   */
+  ref?(): void;
+  /** The reverse of {@link ref}: this connection no longer keeps the process alive. */
+  unref?(): void;
+  /**
    * Encrypts and sends `bytes`; resolves with the count sent once the transport took them.
    * Once `recv` reported RaggedEOF (the peer ended the transport without close_notify) the
    * connection is over: every send rejects with RaggedEOF and writes nothing, on every

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import {
   ChunkReader,
@@ -347,6 +348,19 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
 
   accept(): Promise<[TLSSocket, Address]> {
     return Promise.reject(new TLSError('accept() is only for listening sockets (ServerContext.connect)'));
+  }
+
+  /**
+   * The TCP socket under node:tls keeps the process alive again (TLSSocket.ref): `raw`, as the
+   * background drop after a forced close unrefs it (node:tls's own socket when it connected itself).
+   */
+  ref(): void {
+    (this.#end.raw as Partial<Socket>).ref?.();
+  }
+
+  /** The TCP socket no longer keeps the process alive (TLSSocket.unref). */
+  unref(): void {
+    (this.#end.raw as Partial<Socket>).unref?.();
   }
 
   getsockname(): Address | null {
