@@ -222,6 +222,18 @@ export interface ErrorFamily {
   timeout?(message: string, details: TimeoutDetails): Error;
 }
 
+/**
+ * True when `error` says the connection is gone (role 'connection': the server closed it, a reset,
+ * TLS ended without close_notify, it was already closed). quit() ignores such a failure of its
+ * QUIT: what it was to end is over, and the failure that broke the connection is the one the
+ * caller must see (`finally { await client.quit(); }`), as Python's close() never raises.
+ */
+export function connectionLost(error: unknown): boolean {
+  // A client's timeout error (SMTPTimeoutError, ...) is a connection error too, but the QUIT's own
+  // timeout is the server not answering, not a connection already gone: it still raises.
+  return error instanceof ClientError && error.role === 'connection' && error.name !== 'TimeoutError';
+}
+
 /** The family of the kit's own classes (tests, and tools that use a component alone). */
 export const clientErrors: ErrorFamily = {
   usage: (message) => new ClientUsageError(message),

@@ -40,6 +40,7 @@ export {
   ClientTimeoutError,
   clientErrors,
   setTimeoutFields,
+  connectionLost,
   errorClass,
   errorKind,
   type errorClassName,

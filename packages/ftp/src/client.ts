@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientConnection, InFlight, checkCallOptions, trackCalls, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
+import { ClientConnection, connectionLost, InFlight, checkCallOptions, trackCalls, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
@@ -429,12 +429,20 @@ export class FTP implements AsyncDisposable {
     if (![225, 226, 426].includes(reply.code)) throw new FTPProtoError(reply.text, reply);
   }
 
-  /** QUIT, then close; a no-op (null) when not connected. */
+  /**
+   * QUIT, then close; a no-op (null) when not connected. A connection found lost on the way (the
+   * server closed it, reset it or ended TLS without close_notify since the last call) is closed
+   * and null returned: the failure that broke it is the one to report (`finally { await
+   * ftp.quit(); }`), as close() never raises. A timeout, an abort or a protocol error still raise.
+   */
   async quit(options: CallOptions = {}): Promise<string | null> {
     checkCallOptions(ftpErrors, 'quit', options);
     if (!this.io.connected) return null;
     try {
       return (await this.session.exchange({ verb: 'QUIT' }, options.signal)).text;
+    } catch (error) {
+      if (connectionLost(error)) return null;
+      throw error;
     } finally {
       await this.close();
     }

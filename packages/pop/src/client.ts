@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ClientConnection, InFlight, checkCallOptions, trackCalls, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
+import { ClientConnection, connectionLost, InFlight, checkCallOptions, trackCalls, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -349,12 +349,20 @@ export class POP3 implements AsyncDisposable {
     return this.#ok({ type: 'UTF8' }, options);
   }
 
-  /** QUIT (commits deletions), then close; a no-op (null) when not connected. */
+  /**
+   * QUIT (commits deletions), then close; a no-op (null) when not connected. A connection found
+   * lost on the way (the server closed it or reset it since the last call: deletions were not
+   * committed) is closed and null returned: the failure that broke it is the one to report
+   * (`finally { await pop.quit(); }`). An error reply, a timeout or an abort still raise.
+   */
   async quit(options: CallOptions = {}): Promise<string | null> {
     checkCallOptions(popErrors, 'quit', options);
     if (!this.#io.connected) return null;
     try {
       return await this.#ok({ type: 'QUIT' }, options);
+    } catch (error) {
+      if (connectionLost(error)) return null;
+      throw error;
     } finally {
       await this.close();
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, PrimedSource, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, connectionLost, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, PrimedSource, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, describeValue, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -420,12 +420,20 @@ export class SMTP implements AsyncDisposable {
     }, SEND_MESSAGE_OPTIONS);
   }
 
-  /** QUIT, then close; a no-op (null) when not connected. */
+  /**
+   * QUIT, then close; a no-op (null) when not connected. A connection found lost on the way (the
+   * server closed it or reset it since the last call) is closed and null returned: the failure
+   * that broke it is the one to report (`finally { await smtp.quit(); }`), as close() never
+   * raises. A timeout, an abort or a protocol error of the QUIT itself still raise.
+   */
   quit(options: CallOptions = {}): Promise<Reply | null> {
     return this.#call('quit', options, async () => {
       if (!this.#io.connected) return null;
       try {
         return await this.#exchange({ type: 'QUIT' }, options.signal);
+      } catch (error) {
+        if (connectionLost(error)) return null;
+        throw error;
       } finally {
         await this.close();
       }
