@@ -82,6 +82,14 @@ function handshakeFailed(error: unknown): TLSError {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const READ_SIZE = 64 * 1024;
 
+/**
+ * The largest piece of a write handed to the channel at once. The running operation's deadline
+ * starts again after each piece the peer accepted, so the timeout bounds a peer that stopped
+ * reading, not a long upload (a DATA, BDAT chunk, APPEND literal or STOR that took longer than
+ * the timeout failed however steadily the server read it). The size of HTTP's pieces.
+ */
+export const SEND_PIECE = 64 * 1024;
+
 /** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
 let capturedResolve: ((data: Uint8Array | number) => void) | null = null;
 let capturedReject: ((reason: unknown) => void) | null = null;
@@ -120,6 +128,8 @@ export class ClientConnection {
    */
   #readHandlers: { channel: Channel; done: (data: Uint8Array | number) => void; failed: (error: unknown) => void } | null = null;
   #rejectWrite: ((reason: unknown) => void) | null = null;
+  /** What the last write carried (the timeout's message names it while {@link #rejectWrite} waits). */
+  #writing: string | null = null;
   /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
   #rejectWait: ((reason: unknown) => void) | null = null;
   #opening: AbortController | null = null;
@@ -453,14 +463,34 @@ export class ClientConnection {
 
   /**
    * Writes bytes as they are. Command lines must come from `encodeCommand` (the CR/LF/NUL guard);
-   * this is also the path for payloads (DATA, literals, BDAT chunks).
+   * this is also the path for payloads (DATA, literals, BDAT chunks). More than {@link SEND_PIECE}
+   * bytes go out a piece at a time, the running operation's deadline starting again after each
+   * piece the peer accepted: the timeout bounds a peer that takes none of the write for that
+   * long (a TimeoutError naming `what`, the connection closed: a write cut short cannot be
+   * resumed), not a long write.
    *
+   * @param what - what the bytes are, for the timeout's message: "the DATA message", "the APPEND
+   *   command" (default "the command").
    * @throws as {@link recv}.
    */
-  send(bytes: Uint8Array): Promise<void> {
+  send(bytes: Uint8Array, what = 'the command'): Promise<void> {
     const channel = this.#channel;
     if (channel === null) return Promise.reject(this.#notConnected());
     if (!this.#referenced) this.#keepAlive();
+    this.#writing = what;
+    return bytes.length <= SEND_PIECE ? this.#write(channel, bytes) : this.#writePieces(channel, bytes);
+  }
+
+  /** {@link send}'s pieces, one after the other; the first failure (the deadline, close()) ends it. */
+  async #writePieces(channel: Channel, bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length; at += SEND_PIECE) {
+      await this.#write(channel, bytes.subarray(at, at + SEND_PIECE));
+      this.#deadline.restart();
+    }
+  }
+
+  /** One write on `channel`, rejected at once when the operation fails. */
+  #write(channel: Channel, bytes: Uint8Array): Promise<void> {
     // Not an async function, as recv.
     return new Promise<void>((resolve, reject) => {
       this.#rejectWrite = reject;
@@ -703,6 +733,13 @@ export class ClientConnection {
     } else if (this.#rejectWrite !== null) {
       phase = 'write';
       what = command === null ? `sending to ${peer}` : `sending ${command}`;
+      const writing = this.#writing;
+      if (writing !== null) {
+        // A write the peer stopped taking: each piece re-arms the deadline, so this is a stall.
+        const message = `timed out sending to ${peer}: the server took none of ${writing} for ${timeout} ms: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
+        const details = { timeout, phase, command, cause };
+        return this.#errors.timeout?.(message, details) ?? new ClientTimeoutError(message, details);
+      }
     } else if (command === null && !this.#heard && this.#options.greets !== false) {
       phase = 'greeting';
       what = `waiting for the greeting of ${peer}`;
@@ -725,6 +762,7 @@ export class ClientConnection {
     if (hint === undefined || this.#heard || this.#channel === null || this.#channel.secure) return '';
     return `not one byte came from the server since it was opened: it may expect TLS at once (an implicit-TLS port); ${hint}`;
   };
+
 
   readonly #abortSession = (): void => {
     this.#fail(this.#options.signal!.reason);

@@ -75,6 +75,17 @@ export class OperationDeadline {
     }
   }
 
+  /**
+   * Starts the running operation's deadline again (now + timeout), its signal kept: progress the
+   * peer made (a piece of a long write it accepted), so the timeout bounds a stall, not a long
+   * transfer. A no-op between operations.
+   */
+  restart(): void {
+    if (this.#depth === 0 || this.#timeout === Infinity) return;
+    this.#began = performance.now();
+    this.#timer?.refresh();
+  }
+
   /** Ends the operation started by the matching {@link begin}. */
   end(): void {
     if (this.#depth === 0 || --this.#depth > 0) return;

@@ -103,4 +103,4 @@ export { OperationDeadline, type ExpireHandler } from './deadline.js';
 export { CallGate } from './gate.js';
 export { InFlight, trackCalls } from './in-flight.js';
 export { tcpTransport, type TransportFactory } from './transport.js';
-export { ClientConnection, DEFAULT_TIMEOUT_MS, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';
+export { ClientConnection, DEFAULT_TIMEOUT_MS, SEND_PIECE, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';

@@ -15,6 +15,7 @@ export class TransferClock {
   readonly #window: number;
   readonly #minRate: number;
   readonly #onStall: StallHandler;
+  readonly #upload: string | undefined;
   readonly #timer: ReturnType<typeof setInterval> | null;
   /** Milliseconds spent waiting on the server in this window (ended waits). */
   #waited = 0;
@@ -26,12 +27,14 @@ export class TransferClock {
   /**
    * @param window - the window in milliseconds (the client's timeout); Infinity: no bound.
    * @param minRate - bytes per second; 0 asks only for some progress in each window.
+   * @param upload - for an upload, what it sends ("the STOR data"), named when the server stalls it.
    */
-  constructor(window: number, minRate: number, onStall: StallHandler) {
+  constructor(window: number, minRate: number, onStall: StallHandler, upload?: string) {
     if (!(minRate >= 0)) throw new RangeError(`limits.minTransferRate must be a non-negative number of bytes per second, got ${minRate}`);
     this.#window = window;
     this.#minRate = minRate;
     this.#onStall = onStall;
+    this.#upload = upload;
     this.#timer = Number.isFinite(window) && window > 0 ? setInterval(this.#tick, window) : null;
     // The sockets keep the process alive while a transfer runs; the clock must not.
     this.#timer?.unref();
@@ -88,9 +91,15 @@ export class TransferClock {
     const required = Math.max(1, (this.#minRate * waited) / 1000);
     if (moved >= required) return;
     this.#stalled = true;
+    const rule = `below limits.minTransferRate (${this.#minRate} bytes/s over each ${this.#window} ms window)`;
+    const upload = this.#upload;
     this.#onStall(
       new DOMException(
-        `the data connection moved ${moved} bytes in ${Math.round(waited)} ms of waiting, below limits.minTransferRate (${this.#minRate} bytes/s over each ${this.#window} ms window)`,
+        upload === undefined
+          ? `the data connection moved ${moved} bytes in ${Math.round(waited)} ms of waiting, ${rule}`
+          : moved === 0
+            ? `the server took none of ${upload} for ${Math.round(waited)} ms of waiting: it stopped reading, ${rule}; the data connection was closed and ABOR sent`
+            : `the server took ${moved} bytes of ${upload} in ${Math.round(waited)} ms of waiting, ${rule}; the data connection was closed and ABOR sent`,
         'TimeoutError',
       ),
     );

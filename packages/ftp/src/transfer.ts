@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { SEND_PIECE } from '@unitls/client-kit';
 import { RaggedEOF, type TLSSocket } from '@unitls/tls-core';
 import { ActiveListener, DataConnection, type DataSetup } from './data.js';
 import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, checkReply, expectSuccess, replyMessage } from './errors.js';
@@ -178,8 +179,8 @@ export interface DownloadOptions {
  * clock, a bad listing line, the sink throwing), the data connection is dropped and the control
  * connection resynchronised before the reason is raised.
  */
-async function moving(host: TransferHost, data: DataConnection, direction: 'download' | 'upload', work: (clock: TransferClock) => Promise<void>): Promise<void> {
-  const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason));
+async function moving(host: TransferHost, data: DataConnection, direction: 'download' | 'upload', work: (clock: TransferClock) => Promise<void>, verb?: string): Promise<void> {
+  const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason), verb === undefined ? undefined : `the ${verb.toUpperCase()} data`);
   try {
     await work(clock);
   } catch (error) {
@@ -253,23 +254,30 @@ export async function upload(
   options: { rest?: number | undefined; signal?: AbortSignal | undefined; stop?: AbortSignal | undefined; each: (length: number) => void },
 ): Promise<Reply> {
   const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
+  const what = `the ${command.verb.toUpperCase()} data`;
   await moving(host, data, 'upload', async (clock) => {
     // A source that stalls still ends with the signals and close() (the data connection's signal).
     for await (const chunk of data.io.fromCaller({ [Symbol.asyncIterator]: () => chunks })) {
-      clock.start();
-      try {
-        await data.io.send(chunk);
-      } finally {
-        clock.stop();
+      // A large chunk (a stream's) goes out SEND_PIECE at a time, each piece counted as it is
+      // taken: counted only once the whole chunk was, a chunk the server took more than a window
+      // to read failed the rate rule however steadily it read.
+      for (let at = 0; at < chunk.length; at += SEND_PIECE) {
+        const piece = chunk.length <= SEND_PIECE ? chunk : chunk.subarray(at, at + SEND_PIECE);
+        clock.start();
+        try {
+          await data.io.send(piece, what);
+        } finally {
+          clock.stop();
+        }
+        clock.moved(piece.length);
       }
-      clock.moved(chunk.length);
       options.each(chunk.length);
     }
     const tls = data.tlsSocket;
     if (tls !== null) host.dataDone(tls);
     // The server learns the upload is complete from our close (with close_notify under PROT P).
     await clock.wait(data.close(false));
-  });
+  }, command.verb);
   return finalReply(host, resumed, options.signal);
 }
 

@@ -46,6 +46,8 @@ export class IMAP4Session implements AsyncDisposable {
   #core: IMAPConnection | null = null;
   #greeting: StatusResponse | null = null;
   #failure: unknown = null;
+  /** What the commands being sent are ("the APPEND command"), for a write timeout's message: a literal goes out after a continuation. */
+  #sending = 'the command';
   readonly #gate = new CallGate(imapErrors);
 
   constructor(options: IMAP4Options, security: Security) {
@@ -196,7 +198,8 @@ export class IMAP4Session implements AsyncDisposable {
   async #sendCommand(tag: string, name: string, data: Uint8Array, keep?: number): Promise<void> {
     this.#traceCommand(tag, name, data, keep);
     this.#connection.command = name;
-    await this.#connection.send(data);
+    this.#sending = `the ${name} command`;
+    await this.#connection.send(data, this.#sending);
   }
 
   /**
@@ -208,7 +211,7 @@ export class IMAP4Session implements AsyncDisposable {
     while (!done()) {
       const next = this.#handleReceived(core, batch, done, handling);
       if (next === NEED_DATA) await this.#receive(core);
-      else if (next instanceof Uint8Array) await this.#connection.send(next);
+      else if (next instanceof Uint8Array) await this.#connection.send(next, this.#sending);
       else if (next !== null) {
         await next;
         this.#afterOnFetch(handling);
@@ -322,7 +325,8 @@ export class IMAP4Session implements AsyncDisposable {
         this.#connection.command = out.length === 1 ? out[0]![1].toUpperCase() : out.map(([, name]) => name.toUpperCase()).join(', ');
         await this.#operation(async () => {
           for (const [tag, name, data] of out) this.#traceCommand(tag, name, data, options.redact);
-          await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)));
+          this.#sending = out.length === 1 ? `the ${out[0]![1].toUpperCase()} command` : `the commands ${out.map(([, name]) => name.toUpperCase()).join(', ')}`;
+          await this.#connection.send(out.length === 1 ? out[0]![2] : Buffer.concat(out.map(([, , data]) => data)), this.#sending);
           await this.#pump(core, batch, () => batch.open === 0, options);
         }, options.signal);
       } finally {

@@ -16,6 +16,8 @@ import type { Reply } from './protocol/reply.js';
 
 /** Bytes of a streamed message gathered before a write (a few TLS records). */
 const WRITE_BATCH = 64 * 1024;
+/** A message after 354, as a timeout's message names it. */
+const DATA = 'the DATA message';
 
 /** A message stream's chunks, checked: `failed` once the stream threw or yielded something not bytes. */
 export interface CheckedChunks extends AsyncIterable<Uint8Array> {
@@ -138,14 +140,18 @@ export class Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write(bytes, signal);
+    // A BDAT chunk can be the whole message: a timeout while it goes out names it.
+    return this.write(bytes, signal, commands.at(-1)?.type === 'BDAT' ? 'the BDAT chunk' : 'the command');
   }
 
-  /** Writes bytes as one operation (io.run's begin/end inline: no closure per write). */
-  async write(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Writes bytes as one operation (io.run's begin/end inline: no closure per write); `what` names
+   * them in a timeout's message (the deadline restarts after each piece the server takes).
+   */
+  async write(bytes: Uint8Array, signal: AbortSignal | undefined, what: string): Promise<void> {
     this.io.begin(signal);
     try {
-      await this.io.send(bytes);
+      await this.io.send(bytes, what);
     } finally {
       this.io.end();
     }
@@ -201,7 +207,7 @@ export class Session {
     if (typeof message === 'string' || message instanceof Uint8Array) {
       const body = core.send({ type: 'BODY', data: typeof message === 'string' ? Buffer.from(message, 'utf8') : message });
       // In memory already: one write for the body and its end.
-      await this.write(Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]), signal);
+      await this.write(Buffer.concat([body, core.send({ type: 'END_OF_DATA' })]), signal, DATA);
     } else {
       // Small chunks are gathered into writes of about WRITE_BATCH bytes: one TLS record and one
       // system call per batch instead of per chunk; at most a batch is held.
@@ -216,7 +222,7 @@ export class Session {
           batch.push(encoded);
           size += encoded.length;
           if (size >= WRITE_BATCH) {
-            await this.write(Buffer.concat(batch, size), signal);
+            await this.write(Buffer.concat(batch, size), signal, DATA);
             batch.length = 0;
             size = 0;
           }
@@ -228,7 +234,7 @@ export class Session {
         throw error;
       }
       batch.push(core.send({ type: 'END_OF_DATA' }));
-      await this.write(Buffer.concat(batch), signal);
+      await this.write(Buffer.concat(batch), signal, DATA);
     }
     // reply() inline: the final reply of every message always waits, through one async frame less.
     try {

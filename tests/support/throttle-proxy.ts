@@ -1,0 +1,118 @@
+/**
+ * A TCP proxy in front of a real server that reads what the client sends slowly but steadily (at
+ * most `bytesPerTick` per tick, or stopping for `stallMs` at each of the `stalls` byte offsets), or
+ * stops reading it altogether after `stopAfter` bytes: a slow link, or a server that stopped
+ * reading. What the server sends back passes at once. For the per-piece write deadline of the
+ * protocol clients (client-kit's SEND_PIECE).
+ */
+import { createConnection, createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { afterEach } from 'vitest';
+
+export interface ThrottleOptions {
+  /** Bytes of the client's passed on per tick (default Infinity: no throttle). */
+  bytesPerTick?: number;
+  /** Milliseconds per tick (default 20). */
+  tickMs?: number;
+  /** After this many bytes of the client's, read none of them any more (default Infinity). */
+  stopAfter?: number;
+  /** Byte offsets (ascending, over all connections) where the proxy stops reading for `stallMs`. */
+  stalls?: readonly number[];
+  /** Milliseconds of each stall (default 500). */
+  stallMs?: number;
+}
+
+export interface ThrottleProxy {
+  port: number;
+  /** Bytes of the client's passed on to the server, over all connections. */
+  readonly forwarded: number;
+  close(): Promise<void>;
+}
+
+const open = new Set<ThrottleProxy>();
+afterEach(async () => {
+  await Promise.all([...open].map((proxy) => proxy.close()));
+});
+
+/** Starts a proxy to 127.0.0.1:`targetPort` (closed after each test, or by close()). */
+export async function throttleProxy(targetPort: number, options: ThrottleOptions = {}): Promise<ThrottleProxy> {
+  const { bytesPerTick = Infinity, tickMs = 20, stopAfter = Infinity, stallMs = 500 } = options;
+  const stalls = [...(options.stalls ?? [])];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const sockets = new Set<Socket>();
+  const throttled = new Set<Socket>();
+  let forwarded = 0;
+  let budget = bytesPerTick;
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      sockets.delete(socket);
+      throttled.delete(socket);
+    });
+  };
+  const server = createServer((client) => {
+    track(client);
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    track(upstream);
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.on('data', (chunk: Buffer) => {
+      const room = stopAfter - forwarded;
+      const passed = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      forwarded += passed.length;
+      if (passed.length > 0) upstream.write(passed);
+      // Bytes past stopAfter are dropped with the reading: the server never sees them either way.
+      if (forwarded >= stopAfter) {
+        client.pause();
+        return;
+      }
+      if (stalls.length > 0 && forwarded >= stalls[0]!) {
+        stalls.shift();
+        client.pause();
+        // The stall is a duration by nature: the proxy reads again after stallMs.
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          client.resume();
+        }, stallMs);
+        timers.add(timer);
+        return;
+      }
+      budget -= passed.length;
+      if (budget <= 0) {
+        client.pause();
+        throttled.add(client);
+      }
+    });
+  });
+  // A rate, not a synchronisation: each tick lets the next bytesPerTick through.
+  const ticker = Number.isFinite(bytesPerTick)
+    ? setInterval(() => {
+        budget = bytesPerTick;
+        for (const socket of throttled) socket.resume();
+        throttled.clear();
+      }, tickMs)
+    : null;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  let closing: Promise<void> | null = null;
+  const proxy: ThrottleProxy = {
+    port: (server.address() as { port: number }).port,
+    get forwarded() {
+      return forwarded;
+    },
+    close() {
+      closing ??= (async () => {
+        open.delete(proxy);
+        if (ticker !== null) clearInterval(ticker);
+        for (const timer of timers) clearTimeout(timer);
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+  open.add(proxy);
+  return proxy;
+}
