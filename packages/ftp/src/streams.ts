@@ -69,17 +69,29 @@ export async function retrieveBinary(transfers: Transfers, command: FTPCommand, 
   if (options.into !== undefined && typeof sink !== 'function') throw new FTPUsageError(`the into option is for a callback sink (a Writable may keep its chunks, so it gets fresh ones); nothing was sent`);
   // stream.pipeline's rule: the Writable is ended (or, on failure, destroyed) unless `end: false`.
   const writable = typeof sink === 'function' || options.end === false ? null : sink;
-  let reply: Reply;
+  // A Writable may fail between our writes (a file stream opens its file after the first write(),
+  // a disk fills): an 'error' with no listener ends the process, so one listens for the whole call
+  // and the next write (deadSink) or finish() reports the failure as this call's.
+  const stream = typeof sink === 'function' ? null : sink;
+  stream?.on('error', heldForTheCall);
   try {
-    reply = await receiveBinary(transfers, command, sink, options);
-  } catch (error) {
-    // Without an error: destroy(error) would emit 'error' on a stream the caller may not listen to.
-    writable?.destroy();
-    throw error;
+    let reply: Reply;
+    try {
+      reply = await receiveBinary(transfers, command, sink, options);
+    } catch (error) {
+      // Without an error: destroy(error) would emit 'error' on a stream the caller may not listen to.
+      writable?.destroy();
+      throw error;
+    }
+    if (writable !== null) await finish(writable);
+    return reply;
+  } finally {
+    stream?.off('error', heldForTheCall);
   }
-  if (writable !== null) await finish(writable);
-  return reply;
 }
+
+/** The listener that keeps a sink's 'error' from ending the process during a download (the error is read from `errored`). */
+function heldForTheCall(): void {}
 
 /**
  * Ends `writable` and waits until it finished (its data flushed; a file stream's descriptor
@@ -280,8 +292,11 @@ function deadSink(sink: Writable): Error | null {
 function toWriter(sink: Sink): (chunk: Uint8Array) => unknown {
   if (typeof sink === 'function') return sink;
   return (chunk) => {
+    // A sink that failed since the last write (its 'error' came while we were not waiting).
+    let dead = deadSink(sink);
+    if (dead !== null) return Promise.reject(dead);
     if (sink.write(chunk)) return;
-    const dead = deadSink(sink);
+    dead = deadSink(sink);
     if (dead !== null) return Promise.reject(dead);
     return new Promise<void>((resolve, reject) => {
       const done = (error?: Error) => {
