@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_TLS, TLSError, describeFirstBytes } from '@unitls/tls-core';
 import { implementation as pure } from '@unitls/tls-pure';
-import { clientConfig } from '../support/fixtures.js';
+import { clientConfig, serverConfig } from '../support/fixtures.js';
 
 const closers: Array<() => void> = [];
 afterEach(() => {
@@ -46,5 +46,21 @@ describe('the first bytes of a peer that does not speak TLS', () => {
     const message = (outcome as Error).message;
     expect(message).toContain(NOT_TLS.fromServer);
     expect(message).toContain('first bytes "220 smtp.test ESMTP ready\\r\\n": a plain-text SMTP, FTP, POP3 or IMAP greeting');
+  });
+
+  it('a tls-pure server shows at most 5 of a plain-text client\'s first bytes: a request line\'s secrets stay out of its error (break13 finding 4)', () => {
+    const server = new pure.serverContext(serverConfig()).createBuffer();
+    server.processIncoming(Buffer.from('GET /reset?token=s3cr3t-0123456789 HTTP/1.1\r\nHost: a\r\n\r\n'));
+    let outcome: unknown;
+    try {
+      server.doHandshake();
+    } catch (error) {
+      outcome = error;
+    }
+    expect(outcome).toBeInstanceOf(TLSError);
+    const message = (outcome as Error).message;
+    expect(message).toContain('(first bytes "GET /")');
+    expect(message).not.toContain('token');
+    expect(message).not.toContain('s3cr3t');
   });
 });

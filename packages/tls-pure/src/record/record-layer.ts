@@ -13,6 +13,13 @@ import { IncomingBytes } from './incoming-bytes.js';
 import type { RecordProtection } from './protection.js';
 import type { RecordProtection12 } from './protection12.js';
 
+/**
+ * How many of a plain-text client's first bytes a server's error shows: enough to tell an HTTP
+ * request or a mail command ("GET /", "EHLO "), too few to carry what follows (a request's
+ * query string, a token, a password), since a server's errors end up in logs (break13 finding 4).
+ */
+const FIRST_BYTES_FROM_CLIENT = 5;
+
 /** Either version's record protection. */
 export type Protection = RecordProtection | RecordProtection12;
 
@@ -95,7 +102,7 @@ export class RecordLayer {
         fail(AlertDescription.protocol_version, `${this.#phase()}no TLS version in common with the peer (it sent an SSL 2.0-format ClientHello, first bytes ${hex(header)}; unitls speaks TLS 1.2 and 1.3)`);
       }
       // The same words as every implementation, and the bytes as text when they are text (a greeting).
-      fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (${describeFirstBytes(incoming.peek(Math.min(incoming.length, 65)))})`);
+      fail(AlertDescription.unexpected_message, `${this.#phase()}${notTlsExplanation(this.role, this.established)} (${describeFirstBytes(incoming.peek(Math.min(incoming.length, this.role === 'server' ? FIRST_BYTES_FROM_CLIENT : 65)))})`);
     }
     // TLS 1.3 hides the type inside application_data records; TLS 1.2 encrypts every record after
     // ChangeCipherSpec (which itself stays plaintext).
