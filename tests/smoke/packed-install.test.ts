@@ -3,7 +3,7 @@
  * workspaces). The root script `npm run pack` packs exactly the public packages; each tarball
  * holds its package.json, README, LICENSE, dist and the sources its maps name, every `exports` and
  * `bin` target, and nothing of the tests, benchmarks or build leftovers. The tarballs install into
- * a fresh project outside the repository with `npm install --offline` (the @unitls packages from
+ * a fresh project outside the repository with `npm install --prefer-offline` (the @unitls packages from
  * the tarballs, their dependencies from npm's cache at the lockfile's versions), and there every
  * package's ESM entry imports and the installed `unitls` command runs.
  */
@@ -70,9 +70,11 @@ beforeAll(async () => {
     contents.set(file, stdout.split('\n').filter(Boolean).map((path) => path.replace(/^package\//, '')));
   }
   const dependencies = Object.fromEntries(published.map(({ dir, manifest }) => [manifest.name, `file:${join(packs, `unitls-${dir}-${manifest.version}.tgz`)}`]));
-  // Pinned to the lockfile: npm ci fetched exactly these, so --offline finds them in its cache.
+  // Pinned to the lockfile: npm ci fetched exactly these tarballs, so they come from its cache;
+  // npm ci fetches no packuments, which install still resolves with (a fresh machine's cache has
+  // none: ENOTCACHED under --offline), so those may come from the registry.
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module', dependencies, overrides: lockedVersions() }, null, 2));
-  await run(process.execPath, [npmCli, 'install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
+  await run(process.execPath, [npmCli, 'install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
 }, 240_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -109,7 +111,7 @@ describe('npm run pack', () => {
   });
 });
 
-describe('the tarballs installed into a fresh project with npm install --offline', () => {
+describe('the tarballs installed into a fresh project with npm install --prefer-offline', () => {
   it("import each package's ESM entry from the project's own node_modules", async () => {
     const probe = `
       const found = {};

@@ -219,6 +219,13 @@ export class Session {
         for await (const chunk of this.io.fromCaller(source, signal)) {
           const encoded = core.send({ type: 'BODY', data: chunk });
           if (encoded.length === 0) continue;
+          // A batch stays within one of client-kit's write pieces (SEND_PIECE): a batch just over it
+          // would go out as a full piece and a sliver.
+          if (size > 0 && size + encoded.length > WRITE_BATCH) {
+            await this.write(Buffer.concat(batch, size), signal, DATA);
+            batch.length = 0;
+            size = 0;
+          }
           batch.push(encoded);
           size += encoded.length;
           if (size >= WRITE_BATCH) {
