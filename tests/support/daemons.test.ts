@@ -5,7 +5,9 @@
  * slots start at a slice of their own (a hash of its path), so checkouts run at once rarely share.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, portSlice } from './daemons.js';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { capturedOutput, freePort, portSlice, startOnFreePorts } from './daemons.js';
 
 const own = process.env['VITEST_POOL_ID'];
 afterEach(() => {
@@ -59,5 +61,57 @@ describe('freePort', () => {
     }
     // Never the same port twice in one process.
     expect(new Set(ports).size).toBe(ports.length);
+  });
+});
+
+/** A stand-in daemon: listens on its port, and exits with Node's EADDRINUSE message when it cannot. */
+function launchListener([port]: number[]) {
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${port}, '127.0.0.1')`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return { child, output: capturedOutput(child) };
+}
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(port, '127.0.0.1');
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+// CI at ad2cabf: "vsftpd port 25893 did not come up" — a daemon that exited at start (a port probed free
+// and taken before its bind) was polled for 10 s and reported with no word of why; 108 tests did not run.
+describe('startOnFreePorts', () => {
+  it('starts again on fresh ports when a port was taken between the probe and the daemon\'s bind', async () => {
+    const taken: Server[] = [];
+    let attempts = 0;
+    const started = await startOnFreePorts('listener', 1, async (ports) => {
+      attempts++;
+      // The race, made certain: someone binds the first attempt's port just before the daemon does.
+      if (attempts === 1) taken.push(await listen(ports[0]!));
+      return launchListener(ports);
+    });
+    try {
+      expect(attempts).toBe(2);
+      expect(started.ports[0]).not.toBe((taken[0]!.address() as { port: number }).port);
+      expect(started.child.exitCode).toBeNull();
+    } finally {
+      started.child.kill();
+      for (const server of taken) server.close();
+    }
+  });
+
+  it('gives up after its attempts with what the daemon said each time', async () => {
+    const taken: Server[] = [];
+    try {
+      await expect(
+        startOnFreePorts('listener', 1, async (ports) => {
+          taken.push(await listen(ports[0]!));
+          return launchListener(ports);
+        }),
+      ).rejects.toThrow(/listener did not start in 3 attempts:\nattempt 1: listener exited \(1\) before listening on port \d+: [^]*EADDRINUSE[^]*\nattempt 3:/);
+      expect(taken).toHaveLength(3);
+    } finally {
+      for (const server of taken) server.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 /** Helpers for tests that start real servers from Debian: free ports and waiting for them. */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -68,4 +70,106 @@ export async function waitForPort(port: number, what = 'server'): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${what} port ${port} did not come up`);
+}
+
+/** A daemon that did not come up; `exited` when it ended first (a port taken meanwhile, a bad config). */
+export class DaemonStartError extends Error {
+  constructor(
+    message: string,
+    readonly exited: boolean,
+  ) {
+    super(message);
+    this.name = 'DaemonStartError';
+  }
+}
+
+/** The last 4 KiB a child printed on stdout and stderr (spawned with pipes), for a start-up error. */
+export function capturedOutput(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString('utf8')).slice(-4096);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text.trim();
+}
+
+/**
+ * Whether process `pid` holds the listening socket on 127.0.0.1:`port` (Linux's /proc: the socket's
+ * inode in /proc/net/tcp among the process's open files). Only "something listens" was asked before,
+ * and a port taken by someone else between freePort's probe and the daemon's bind looked like the
+ * daemon up, until the daemon, unable to bind, exited.
+ */
+function listensOn(pid: number, port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // local_address, st (0A: LISTEN), inode.
+    if (fields[1] === local && fields[3] === '0A' && fields[9] !== undefined) inodes.add(`socket:[${fields[9]}]`);
+  }
+  if (inodes.size === 0) return false;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // the process is gone
+  }
+}
+
+/**
+ * Resolves once `child` itself listens on every one of `ports` (where /proc tells; elsewhere once
+ * something does). Fails at once, with what it printed, when it exits first; after 30 s, with the
+ * same. waitForPort alone polled on for 10 s after a daemon had died, and said nothing of why (CI at
+ * ad2cabf: "vsftpd port 25893 did not come up": 108 tests did not run).
+ */
+export async function waitForDaemon(child: ChildProcess, ports: readonly number[], what: string, output: () => string = () => ''): Promise<void> {
+  const said = () => (output() === '' ? '' : `: ${output()}`);
+  const pid = child.pid;
+  const owned = existsSync('/proc/net/tcp') && pid !== undefined ? (port: number) => Promise.resolve(listensOn(pid, port)) : async (port: number) => !(await bindable(port));
+  const deadline = Date.now() + 30_000;
+  for (const port of ports) {
+    while (!(await owned(port))) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new DaemonStartError(`${what} exited (${child.exitCode ?? child.signalCode}) before listening on port ${port}${said()}`, true);
+      }
+      if (Date.now() > deadline) throw new DaemonStartError(`${what} did not listen on port ${port} within 30 s${said()}`, false);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/**
+ * Starts a daemon on fresh free ports until it comes up, at most `attempts` times: a port probed free
+ * can still be taken before the daemon binds it (by a process of another checkout, or a child
+ * process of a test that draws from the same slice), and the daemon then exits. `launch` gets the
+ * attempt's ports and returns the child and a way to read its output; a failed attempt's child is
+ * killed.
+ */
+export async function startOnFreePorts<T extends { child: ChildProcess; output: () => string }>(
+  what: string,
+  portCount: number,
+  launch: (ports: number[]) => T | Promise<T>,
+  attempts = 3,
+): Promise<T & { ports: number[] }> {
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < portCount; i++) ports.push(await freePort());
+    const started = await launch(ports);
+    try {
+      await waitForDaemon(started.child, ports, what, started.output);
+      return { ...started, ports };
+    } catch (error) {
+      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGTERM');
+      if (!(error instanceof DaemonStartError) || !error.exited) throw error;
+      failures.push(`attempt ${attempt}: ${error.message}`);
+    }
+  }
+  throw new Error(`${what} did not start in ${attempts} attempts:\n${failures.join('\n')}`);
 }

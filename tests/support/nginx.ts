@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './daemons.js';
+import { freePort, waitForDaemon } from './daemons.js';
 import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
 
@@ -144,7 +144,16 @@ http {
   const exited = new Promise((resolve) => nginx.once('exit', resolve));
   // Dies with the test process however it ends (see reaper.ts); SIGTERM to the master ends its workers.
   const forget = reapOnDeath(...(nginx.pid === undefined ? [] : [{ kill: nginx.pid }]), { remove: dir });
-  for (const port of Object.values(ports)) await waitForPort(port, 'nginx');
+  const errorLog = join(dir, 'logs', 'error.log');
+  try {
+    await waitForDaemon(nginx, Object.values(ports), 'nginx', () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8').slice(-2048) : ''));
+  } catch (error) {
+    if (nginx.exitCode === null) nginx.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+    throw error;
+  }
   return {
     dir,
     www,

@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './daemons.js';
+import { capturedOutput, startOnFreePorts } from './daemons.js';
 import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
 
@@ -83,7 +83,6 @@ export async function startVsftpd(cert: string, key: string, account: FtpAccount
   execFileSync('chown', [`${account.user}:${account.user}`, home]);
   copyFileSync(cert, join(dir, 'server.crt'));
   copyFileSync(key, join(dir, 'server.key'));
-  const ports = { explicit: await freePort(), implicit: await freePort() };
   const config = (port: number, log: string, implicit: boolean) => `listen=YES
 listen_ipv6=NO
 listen_address=127.0.0.1
@@ -117,26 +116,44 @@ force_local_data_ssl=YES
 require_ssl_reuse=YES
 implicit_ssl=${implicit ? 'YES' : 'NO'}
 `;
-  writeFileSync(join(dir, 'explicit.conf'), config(ports.explicit, 'explicit.log', false));
-  writeFileSync(join(dir, 'implicit.conf'), config(ports.implicit, 'implicit.log', true));
-  const daemons: ChildProcess[] = ['explicit.conf', 'implicit.conf'].map((conf) => spawn(VSFTPD, [join(dir, conf)], { stdio: 'ignore' }));
-  const exits = daemons.map((daemon) => new Promise((resolve) => daemon.once('exit', resolve)));
-  // Die with the test process however it ends (see reaper.ts); the shared account home stays.
-  const forget = reapOnDeath(...daemons.flatMap((daemon) => (daemon.pid === undefined ? [] : [{ kill: daemon.pid }])), { remove: dir });
-  await waitForPort(ports.explicit, 'vsftpd');
-  await waitForPort(ports.implicit, 'vsftpd');
+  const forgets: Array<() => void> = [];
+  const daemons: ChildProcess[] = [];
+  const exits: Array<Promise<unknown>> = [];
+  const start = async (kind: 'explicit' | 'implicit'): Promise<number> => {
+    const { child, ports } = await startOnFreePorts(`vsftpd (${kind})`, 1, ([port]) => {
+      writeFileSync(join(dir, `${kind}.conf`), config(port!, `${kind}.log`, kind === 'implicit'));
+      // Pipes, not 'ignore': vsftpd says on stderr why it exits at start ("500 OOPS: could not bind listening IPv4 socket").
+      const child = spawn(VSFTPD, [join(dir, `${kind}.conf`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      exits.push(new Promise((resolve) => child.once('exit', resolve)));
+      // Dies with the test process however it ends (see reaper.ts).
+      if (child.pid !== undefined) forgets.push(reapOnDeath({ kill: child.pid }));
+      return { child, output: capturedOutput(child) };
+    });
+    daemons.push(child);
+    return ports[0]!;
+  };
+  // The folder goes with the test process too; the shared account home stays.
+  forgets.push(reapOnDeath({ remove: dir }));
+  const stopAll = async () => {
+    for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill('SIGTERM');
+    await Promise.all(exits);
+    rmSync(dir, { recursive: true, force: true });
+    for (const forget of forgets) forget();
+  };
+  let ports: { explicit: number; implicit: number };
+  try {
+    ports = { explicit: await start('explicit'), implicit: await start('implicit') };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   return {
     dir,
     home,
     user: account.user,
     ports,
     log: () => ['explicit.log', 'implicit.log'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '')).join(''),
-    async stop() {
-      for (const daemon of daemons) if (daemon.exitCode === null) daemon.kill('SIGTERM');
-      await Promise.all(exits);
-      rmSync(dir, { recursive: true, force: true });
-      forget();
-    },
+    stop: stopAll,
   };
 }
 
