@@ -115,9 +115,28 @@ function abortError(signal: AbortSignal): Error {
   return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
-/** The error a silence longer than the timeout ends a request with (`sending`: the request was stuck on its way out). */
-export function timedOut(ms: number, sending = false): Error {
-  return Object.assign(new Error(sending ? `the server took none of the request for ${ms} ms` : `the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
+/** The error a silence longer than the timeout ends a request with, while its response is awaited or read. */
+export function timedOut(ms: number): Error {
+  return Object.assign(new Error(`the server sent nothing for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * The error a request ends with when the connection took none of its next piece for the timeout
+ * (`ms`): `sent` of its `total` bytes (HTTP/1.1: head and body; `what`, HTTP/2: 'the request body') had gone out; `answer` is the response the
+ * server had already sent, if any (its status). "None of the request" only when nothing went out:
+ * a server that reads slowly took some (tests/http/upload-stall). The kernel's send buffer takes
+ * more only once about a third of it drained, so a server reading very slowly can leave no piece
+ * accepted for the timeout although it reads.
+ */
+export function sendStalled(ms: number, sent: number, total: number, answer?: number, what = 'the request'): Error {
+  const took = sent === 0 ? `the server took none of ${what} (${total} bytes) for ${ms} ms` : `the server took no more of ${what} for ${ms} ms after ${sent} of its ${total} bytes had gone out`;
+  const early = answer === undefined ? '' : `, though it had already answered ${answer} before taking all of it`;
+  return Object.assign(
+    new Error(
+      `sending the request stalled: ${took}${early}; it stopped reading, or reads more slowly than the timeout allows (the system takes more of a request only once a good part of its socket buffer drained); the connection was closed`,
+    ),
+    { code: 'ETIMEDOUT' },
+  );
 }
 
 /**
@@ -125,7 +144,7 @@ export function timedOut(ms: number, sending = false): Error {
  * each, so it bounds a stalled upload, not a long one (an upload that took longer than the timeout
  * failed, however steadily the server read it: tests/http/upload-timeout).
  */
-const SEND_PIECE = 64 * 1024;
+export const SEND_PIECE = 64 * 1024;
 
 /** Request head and body as the bytes to send. */
 function serialize(request: OutgoingRequest, host: string): Buffer {
@@ -284,6 +303,8 @@ class Exchange implements BodySource {
   #sendReject: ((error: Error) => void) | null = null;
   /** Request bytes the connection took ({@link #sendPieces}). */
   #sentBytes = 0;
+  /** The status of a 2xx response that came before the request was sent whole ({@link #sendWhileReading}). */
+  #earlyStatus: number | undefined;
   /** An early response ends the sending ({@link #sendWhileReading}). */
   #stopSending = false;
   /** The request was not sent whole: the connection cannot carry another one. */
@@ -338,7 +359,7 @@ class Exchange implements BodySource {
     const timeout = this.#options.timeout;
     let sending = true;
     this.#timer = setTimeout(() => {
-      this.fail(timedOut(timeout, sending));
+      this.fail(sending ? sendStalled(timeout, this.#sentBytes, bytes.length, this.#earlyStatus) : timedOut(timeout));
       this.#client.release(this, false);
     }, timeout);
     this.#timer.unref();
@@ -346,6 +367,7 @@ class Exchange implements BodySource {
       let head: ResponseHead;
       if (bytes.length <= SEND_PIECE) {
         await this.conduit.send(bytes);
+        this.#sentBytes = bytes.length;
         sending = false;
         head = await this.#readFinalHead();
       } else head = await this.#sendWhileReading(bytes, () => (sending = false));
@@ -427,7 +449,11 @@ class Exchange implements BodySource {
         this.#requestCut = true;
         return head;
       }
+      this.#earlyStatus = head.status;
       await sendDone;
+      // The rest of the body stalled after the early answer (the timeout): the request fails with
+      // what happened to it, not with a response whose body then fails to read.
+      if (this.#failure !== null) throw this.#failure;
     }
     if (sendError !== null && !sent) this.#requestCut = true;
     return head;

@@ -12,7 +12,7 @@ import { h2ErrorName, http2Verdict } from './body.js';
 import { HTTPConnection, type HTTPSConnectionOptions, type PendingRequest } from './client.js';
 import { TLS_OPTION_NAMES, checkTlsOptions } from './arguments.js';
 import { HTTPException, connectFailure } from './errors.js';
-import { DEFAULT_MAX_HEADER_SIZE, timedOut, tlsConduit, type Conduit } from './http1.js';
+import { DEFAULT_MAX_HEADER_SIZE, SEND_PIECE, sendStalled, timedOut, tlsConduit, type Conduit } from './http1.js';
 import { HTTPResponse } from './response.js';
 import { HTTPTransport, connectTcp, startHttpTls } from './transport.js';
 import { authority } from './tunnel.js';
@@ -199,8 +199,16 @@ export class HTTPSConnection extends HTTPConnection {
         if (alive ? this.#activeStreams++ === 0 : --this.#activeStreams === 0) this.#refSession(alive);
       };
       stream.once('close', () => hold(false));
-      // A request body still on its way out (the server keeps its flow-control window shut) is the server taking none of it.
-      stream.setTimeout(this.timeout, () => stream.destroy(timedOut(this.timeout, body.length > 0 && !stream.writableFinished)));
+      // Body bytes node:http2 took into DATA frames (the server's flow-control window let them out),
+      // and the status of a response that came before all of them.
+      let sent = 0;
+      let early: number | undefined;
+      // The timer starts again at each write (node:http2's stream timeout), so with one piece
+      // written at a time it bounds each piece: a request body still on its way out when it fires
+      // (the server keeps its window shut) stalled after `sent` bytes.
+      stream.setTimeout(this.timeout, () =>
+        stream.destroy(sent < body.length ? sendStalled(this.timeout, sent, body.length, early, 'the request body') : timedOut(this.timeout)),
+      );
       const maxHeaderSize = this.options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
       let cancelled = false;
       stream.once('response', (responseHeaders: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _flags: number, rawHeaders: string[]) => {
@@ -213,6 +221,7 @@ export class HTTPSConnection extends HTTPConnection {
           return;
         }
         const { ':status': status, ...rest } = responseHeaders;
+        if (sent < body.length) early = Number(status);
         resolve(
           new HTTPResponse({
             status: Number(status),
@@ -233,7 +242,20 @@ export class HTTPSConnection extends HTTPConnection {
         hold(false);
       });
       stream.on('error', (error) => reject(streamFailure(stream, error, failure.goaway, session, maxHeaderSize)));
-      if (body.length > 0) stream.end(body);
+      if (body.length > 0) {
+        // SEND_PIECE at a time, the next once node:http2 took the last (the timeout bounds each).
+        const writeFrom = (at: number): void => {
+          if (stream.destroyed) return;
+          const end = Math.min(at + SEND_PIECE, body.length);
+          stream.write(body.subarray(at, end), (error) => {
+            if (error !== null && error !== undefined) return;
+            sent = end;
+            if (end < body.length) writeFrom(end);
+            else stream.end();
+          });
+        };
+        writeFrom(0);
+      }
     });
   }
 
