@@ -2,12 +2,15 @@
  * A TCP proxy in front of a real server that reads what the client sends slowly but steadily (at
  * most `bytesPerTick` per tick, or stopping for `stallMs` at each of the `stalls` byte offsets), or
  * stops reading it altogether after `stopAfter` bytes: a slow link, or a server that stopped
- * reading. What the server sends back passes at once. For the per-piece write deadline of the
+ * reading, or cuts the connection after `cutAfter` bytes (a reset or a FIN). What the server sends
+ * back passes at once. For the per-piece write deadline of the
  * protocol clients (client-kit's SEND_PIECE).
  */
 import { createConnection, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach } from 'vitest';
+import { connectTcp } from '@unitls/tls-core';
+import type { TransportFactory } from '@unitls/client-kit';
 
 export interface ThrottleOptions {
   /** Bytes of the client's passed on per tick (default Infinity: no throttle). */
@@ -20,6 +23,14 @@ export interface ThrottleOptions {
   stalls?: readonly number[];
   /** Milliseconds of each stall (default 500). */
   stallMs?: number;
+  /**
+   * After this many bytes of the client's (over all connections), cut the connection: a TCP reset
+   * to the client ('reset', a server that crashed or a middlebox that dropped the session) or a FIN
+   * ('fin'), the server's side destroyed. Bytes past it never reach the server.
+   */
+  cutAfter?: number;
+  /** How {@link cutAfter} ends the client's side (default 'reset'). */
+  cut?: 'reset' | 'fin';
 }
 
 export interface ThrottleProxy {
@@ -36,7 +47,7 @@ afterEach(async () => {
 
 /** Starts a proxy to 127.0.0.1:`targetPort` (closed after each test, or by close()). */
 export async function throttleProxy(targetPort: number, options: ThrottleOptions = {}): Promise<ThrottleProxy> {
-  const { bytesPerTick = Infinity, tickMs = 20, stopAfter = Infinity, stallMs = 500 } = options;
+  const { bytesPerTick = Infinity, tickMs = 20, stopAfter = Infinity, stallMs = 500, cutAfter = Infinity, cut = 'reset' } = options;
   const stalls = [...(options.stalls ?? [])];
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
@@ -58,7 +69,19 @@ export async function throttleProxy(targetPort: number, options: ThrottleOptions
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
     upstream.on('close', () => client.destroy());
     client.on('close', () => upstream.destroy());
+    let ended = false;
     client.on('data', (chunk: Buffer) => {
+      // After a 'fin' cut the client's bytes are read and dropped.
+      if (ended || client.destroyed) return;
+      if (forwarded + chunk.length >= cutAfter) {
+        ended = true;
+        const passed = chunk.subarray(0, Math.max(0, cutAfter - forwarded));
+        forwarded += passed.length;
+        upstream.destroy();
+        if (cut === 'reset') client.resetAndDestroy();
+        else client.end();
+        return;
+      }
       const room = stopAfter - forwarded;
       const passed = chunk.length <= room ? chunk : chunk.subarray(0, room);
       forwarded += passed.length;
@@ -115,4 +138,21 @@ export async function throttleProxy(targetPort: number, options: ThrottleOptions
   };
   open.add(proxy);
   return proxy;
+}
+
+/**
+ * An FTP client's transport (the `transport` option) whose data connections go through a
+ * {@link throttleProxy} of their own with `options` (the port a PASV/EPSV reply names is not known
+ * before), the control connection to `controlPort` straight. For uploads a server's data
+ * connection stops reading, reads slowly, or is cut.
+ */
+export function throttledData(controlPort: number, options: ThrottleOptions): TransportFactory & { readonly proxies: ThrottleProxy[] } {
+  const proxies: ThrottleProxy[] = [];
+  const factory = async ({ host, port }: { host: string; port: number }, { signal }: { signal: AbortSignal }) => {
+    if (port === controlPort) return connectTcp(host, port, signal);
+    const proxy = await throttleProxy(port, options);
+    proxies.push(proxy);
+    return connectTcp('127.0.0.1', proxy.port, signal);
+  };
+  return Object.assign(factory, { proxies });
 }

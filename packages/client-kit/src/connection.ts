@@ -78,6 +78,19 @@ function handshakeFailed(error: unknown): TLSError {
   return new TLSError(`TLS handshake failed: the connection failed during the handshake (${(error as Error)?.message ?? error})`, { cause: error });
 }
 
+/**
+ * What a transport error says, in words for the connection error's message: node:net's "read
+ * ECONNRESET" / "write EPIPE" name a system call, not what happened. TLS implementations already
+ * word theirs ("TLS write failed: the peer reset the connection (ECONNRESET)").
+ */
+function lostConnectionWords(error: unknown): string {
+  const message = (error as Error | null)?.message ?? String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ECONNRESET' && !/reset/i.test(message.replace(/ECONNRESET/g, ''))) return `the server reset the connection (${message})`;
+  if (code === 'EPIPE' && !/closed/i.test(message)) return `the server closed the connection (${message})`;
+  return message;
+}
+
 /** The default of {@link ClientConnectionOptions.timeout}. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 const READ_SIZE = 64 * 1024;
@@ -524,7 +537,7 @@ export class ClientConnection {
    * opened again since.
    */
   #failed(channel: Channel, error: unknown, what: string, reject: (reason: unknown) => void): void {
-    const settle = (): void => reject(this.#failure ?? this.#errors.connection(`${what}: ${(error as Error)?.message ?? error}`, { cause: error }));
+    const settle = (): void => reject(this.#failure ?? this.#errors.connection(`${what}: ${lostConnectionWords(error)}`, { cause: error }));
     if (this.#channel !== channel) settle();
     else this.#shutdown(true).then(settle, settle);
   }

@@ -48,16 +48,32 @@ export class PlainChannel implements Channel {
     readAsBytes(transport);
     this.#reader = new ChunkReader(transport);
     // Errors reach the caller through reads and writes; a late one (a reset after we stopped
-    // reading) must not become an unhandled 'error' event.
-    transport.on('error', () => {});
+    // reading) must not become an unhandled 'error' event. The first is kept: node:net destroys
+    // the socket with it, and a write after that fails with "Cannot call write after a stream
+    // was destroyed", which does not say that the server reset the connection.
+    transport.on('error', (error: Error) => {
+      this.#lost ??= error;
+    });
   }
+
+  /** The transport's first 'error' (a reset), which destroyed it; null while none came. */
+  #lost: Error | null = null;
 
   recv(max: number): Promise<Uint8Array> {
     return this.#reader.read(max);
   }
 
+  /**
+   * Writes `bytes`; rejects with the transport's error. A write into a transport that an error
+   * (a reset) destroyed rejects with that error (ECONNRESET), not node:net's ERR_STREAM_DESTROYED.
+   */
   send(bytes: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => this.transport.write(bytes, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.transport.write(bytes, (error) => {
+        if (!error) return resolve();
+        reject((error as { code?: unknown }).code === 'ERR_STREAM_DESTROYED' ? (this.#lost ?? error) : error);
+      }),
+    );
   }
 
   /** Stops reading for STARTTLS; returns bytes that arrived and were not read (must be none). */
