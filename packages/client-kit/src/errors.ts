@@ -184,25 +184,63 @@ export function setTimeoutFields(error: ClientError, details: TimeoutDetails): v
   Object.assign(error, { timeout: details.timeout, phase: details.phase, command: details.command });
 }
 
+/** An instance of a class made by {@link timeoutErrorClass}: the base's instance, marked, with the timeout's fields. */
+export type TimeoutErrorInstance<Base extends new (...args: never[]) => ClientError, Name extends string> = ErrorInstance<Base, Name> &
+  TimeoutFields;
+
+/** The type of a class made by {@link timeoutErrorClass}: `Base`'s statics, constructed from a message and {@link TimeoutDetails}. */
+export type TimeoutErrorClass<Base extends new (...args: never[]) => ClientError, Name extends string> = Omit<Base, 'prototype'> & {
+  new (message: string, details: TimeoutDetails): TimeoutErrorInstance<Base, Name>;
+  readonly prototype: TimeoutErrorInstance<Base, Name>;
+};
+
+/**
+ * Makes a client's timeout error class (SMTPTimeoutError, IMAP4TimeoutError, ...): a branded
+ * subclass of the client's connection error `base`, constructed from a message and
+ * {@link TimeoutDetails}, named 'TimeoutError' (see {@link setTimeoutFields}) with the
+ * {@link TimeoutFields} `timeout`, `phase` and `command`, and `cause` the timer's DOMException.
+ *
+ * @param base - the client's connection error class (the timeout closed the connection).
+ * @param name - the class's name, e.g. 'POP3TimeoutError'; also its brand, so unique among unitls errors.
+ * @param code - the literal `code` of its instances, e.g. 'UNITLS_POP3_TIMEOUT'.
+ * @param baseArgs - the arguments `base`'s constructor takes for a message and options (with `cause`).
+ * @example
+ * ```ts
+ * export const POP3TimeoutError = timeoutErrorClass(POP3ConnectionError, 'POP3TimeoutError', 'UNITLS_POP3_TIMEOUT',
+ *   (message, options) => [message, null, options]);
+ * export type POP3TimeoutError = InstanceType<typeof POP3TimeoutError>;
+ * ```
+ */
+export function timeoutErrorClass<Base extends new (...args: never[]) => ClientError, const Name extends string>(
+  base: Base,
+  name: Name,
+  code: string,
+  baseArgs: (message: string, options: ClientErrorOptions | undefined) => [...NoInfer<ConstructorParameters<Base>>],
+): TimeoutErrorClass<Base, Name> {
+  const parent = base as unknown as new (...args: unknown[]) => ClientError;
+  const made = class extends (parent as unknown as typeof ClientError) {
+    override readonly code: string = code;
+    constructor(message: string, details: TimeoutDetails) {
+      super(...(baseArgs(message, details.cause === undefined ? undefined : { cause: details.cause }) as unknown as [string]));
+      setTimeoutFields(this, details);
+    }
+    static override readonly [errorKind]: string = name;
+  };
+  // ClientError names each instance after new.target (setTimeoutFields then renames it 'TimeoutError').
+  Object.defineProperty(made, 'name', { value: name });
+  return made as unknown as TimeoutErrorClass<Base, Name>;
+}
+
 /**
  * The client's operation timed out, when a component is used without a client's family (each
  * client has its own: SMTPTimeoutError, IMAP4TimeoutError, POP3TimeoutError, FTPTimeoutError). A
  * connection error: the connection is closed. Named 'TimeoutError'.
  */
-export class ClientTimeoutError extends ClientConnectionError implements TimeoutFields {
-  declare readonly name: 'TimeoutError';
-  declare readonly timeout: number;
-  declare readonly phase: TimeoutPhase;
-  declare readonly command: string | null;
-  override readonly code: string = 'UNITLS_CLIENT_TIMEOUT';
-
-  constructor(message: string, details: TimeoutDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    setTimeoutFields(this, details);
-  }
-
-  static override readonly [errorKind]: string = 'ClientTimeoutError';
-}
+export const ClientTimeoutError = timeoutErrorClass(ClientConnectionError, 'ClientTimeoutError', 'UNITLS_CLIENT_TIMEOUT', (message, options) => [
+  message,
+  options,
+]);
+export type ClientTimeoutError = InstanceType<typeof ClientTimeoutError>;
 
 /**
  * How kit components make a client's errors: each client passes one, so the errors its users

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, timeoutErrorClass, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** The server reply an error came from. */
 export interface ReplyInfo {
@@ -61,20 +61,8 @@ export type FTPConnectionError = InstanceType<typeof FTPConnectionError>;
  * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
  * from AbortSignal.timeout() and Python's socket.timeout are, and a FTPConnectionError.
  */
-export class FTPTimeoutError extends FTPConnectionError implements TimeoutFields {
-  declare readonly name: 'TimeoutError';
-  declare readonly timeout: number;
-  declare readonly phase: TimeoutPhase;
-  declare readonly command: string | null;
-  override readonly code: string = 'UNITLS_FTP_TIMEOUT';
-
-  constructor(message: string, details: TimeoutDetails) {
-    super(message, null, { cause: details.cause });
-    setTimeoutFields(this, details);
-  }
-
-  static override readonly [errorKind]: string = 'FTPTimeoutError';
-}
+export const FTPTimeoutError = timeoutErrorClass(FTPConnectionError, 'FTPTimeoutError', 'UNITLS_FTP_TIMEOUT', (message, options) => [message, null, options]);
+export type FTPTimeoutError = InstanceType<typeof FTPTimeoutError>;
 
 /** How the kit's pieces raise FTP errors on the control connection. */
 export const ftpErrors: ErrorFamily = {

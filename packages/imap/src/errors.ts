@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, timeoutErrorClass, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** Base of every IMAP error (imaplib's IMAP4.error). */
 export class IMAP4Error extends ClientError {
@@ -53,20 +53,8 @@ export type IMAP4ReadOnly = InstanceType<typeof IMAP4ReadOnly>;
  * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
  * from AbortSignal.timeout() and Python's socket.timeout are, and a IMAP4Abort.
  */
-export class IMAP4TimeoutError extends IMAP4Abort implements TimeoutFields {
-  declare readonly name: 'TimeoutError';
-  declare readonly timeout: number;
-  declare readonly phase: TimeoutPhase;
-  declare readonly command: string | null;
-  override readonly code: string = 'UNITLS_IMAP_TIMEOUT';
-
-  constructor(message: string, details: TimeoutDetails) {
-    super(message, null, null, { cause: details.cause });
-    setTimeoutFields(this, details);
-  }
-
-  static override readonly [errorKind]: string = 'IMAP4TimeoutError';
-}
+export const IMAP4TimeoutError = timeoutErrorClass(IMAP4Abort, 'IMAP4TimeoutError', 'UNITLS_IMAP_TIMEOUT', (message, options) => [message, null, null, options]);
+export type IMAP4TimeoutError = InstanceType<typeof IMAP4TimeoutError>;
 
 /** How the shared kit raises IMAP's errors. */
 export const imapErrors: ErrorFamily = {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, timeoutErrorClass, type ClientErrorOptions, type ErrorFamily } from '@unitls/client-kit';
 
 /** Base of every POP3 error (poplib.error_proto). `response` keeps the server's line when one caused it. */
 export class POP3Error extends ClientError {
@@ -47,20 +47,8 @@ export type POP3ConnectionError = InstanceType<typeof POP3ConnectionError>;
  * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
  * from AbortSignal.timeout() and Python's socket.timeout are, and a POP3ConnectionError.
  */
-export class POP3TimeoutError extends POP3ConnectionError implements TimeoutFields {
-  declare readonly name: 'TimeoutError';
-  declare readonly timeout: number;
-  declare readonly phase: TimeoutPhase;
-  declare readonly command: string | null;
-  override readonly code: string = 'UNITLS_POP3_TIMEOUT';
-
-  constructor(message: string, details: TimeoutDetails) {
-    super(message, null, { cause: details.cause });
-    setTimeoutFields(this, details);
-  }
-
-  static override readonly [errorKind]: string = 'POP3TimeoutError';
-}
+export const POP3TimeoutError = timeoutErrorClass(POP3ConnectionError, 'POP3TimeoutError', 'UNITLS_POP3_TIMEOUT', (message, options) => [message, null, options]);
+export type POP3TimeoutError = InstanceType<typeof POP3TimeoutError>;
 
 /** How the kit's pieces raise POP3 errors. */
 export const popErrors: ErrorFamily = {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ClientError, errorClass, errorKind, setTimeoutFields, type ClientErrorOptions, type ErrorFamily, type ErrorRole, type TimeoutDetails, type TimeoutFields, type TimeoutPhase } from '@unitls/client-kit';
+import { ClientError, errorClass, errorKind, timeoutErrorClass, type ClientErrorOptions, type ErrorFamily, type ErrorRole } from '@unitls/client-kit';
 
 /** Base of every SMTP error (smtplib.SMTPException). */
 export const SMTPException = errorClass(ClientError, 'SMTPException', 'UNITLS_SMTP');
@@ -95,20 +95,8 @@ export type SMTPNotSupportedError = InstanceType<typeof SMTPNotSupportedError>;
  * what timed out; `cause` is the timer's DOMException. Named 'TimeoutError', as a DOMException
  * from AbortSignal.timeout() and Python's socket.timeout are, and a SMTPServerDisconnected.
  */
-export class SMTPTimeoutError extends SMTPServerDisconnected implements TimeoutFields {
-  declare readonly name: 'TimeoutError';
-  declare readonly timeout: number;
-  declare readonly phase: TimeoutPhase;
-  declare readonly command: string | null;
-  override readonly code: string = 'UNITLS_SMTP_TIMEOUT';
-
-  constructor(message: string, details: TimeoutDetails) {
-    super(message, { cause: details.cause });
-    setTimeoutFields(this, details);
-  }
-
-  static override readonly [errorKind]: string = 'SMTPTimeoutError';
-}
+export const SMTPTimeoutError = timeoutErrorClass(SMTPServerDisconnected, 'SMTPTimeoutError', 'UNITLS_SMTP_TIMEOUT', (message, options) => [message, options]);
+export type SMTPTimeoutError = InstanceType<typeof SMTPTimeoutError>;
 
 /** How the kit's pieces raise SMTP errors. */
 export const smtpErrors: ErrorFamily = {
