@@ -740,18 +740,16 @@ export class ClientConnection {
     const command = this.command;
     let phase: TimeoutPhase;
     let what: string;
+    // A write the peer stopped taking: each piece re-arms the deadline, so this is a stall.
+    let stalled: string | null = null;
     if (this.#opening !== null) {
       phase = this.#handshaking ? 'tls-handshake' : 'connect';
       what = this.#handshaking ? `in the TLS handshake with ${peer}` : `connecting to ${peer}`;
     } else if (this.#rejectWrite !== null) {
       phase = 'write';
       what = command === null ? `sending to ${peer}` : `sending ${command}`;
-      const writing = this.#writing;
-      if (writing !== null) {
-        // A write the peer stopped taking: each piece re-arms the deadline, so this is a stall.
-        const message = `timed out sending to ${peer}: the server took none of ${writing} for ${timeout} ms: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
-        const details = { timeout, phase, command, cause };
-        return this.#errors.timeout?.(message, details) ?? new ClientTimeoutError(message, details);
+      if (this.#writing !== null) {
+        stalled = `timed out sending to ${peer}: the server took none of ${this.#writing} for ${timeout} ms: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
       }
     } else if (command === null && !this.#heard && this.#options.greets !== false) {
       phase = 'greeting';
@@ -760,8 +758,9 @@ export class ClientConnection {
       phase = 'read';
       what = command === null ? `waiting for data from ${peer}` : `waiting for the reply to ${command}`;
     }
-    const hint = this.#silenceHint();
-    const message = `timed out ${what}: no answer within ${timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`;
+    const hint = stalled === null ? this.#silenceHint() : '';
+    const message =
+      stalled ?? `timed out ${what}: no answer within ${timeout} ms (the timeout option bounds each reply or operation as a whole)${hint === '' ? '' : `; ${hint}`}`;
     const details = { timeout, phase, command, cause };
     return this.#errors.timeout?.(message, details) ?? new ClientTimeoutError(message, details);
   }
