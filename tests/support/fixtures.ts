@@ -9,13 +9,13 @@ import {
   type TLSClientConfigurationOptions,
   type TLSServerConfigurationOptions,
 } from '@unitls/tls-core';
-import { Pki, type PkiName } from './pki.js';
+import { ISSUERS, Pki, type PkiName } from './pki.js';
 
 export const pki = new Pki(inject('pkiDir'));
 
 /** A SigningChain for a fixture leaf, with the intermediate unless it is self-signed / foreign. */
 export function chainOf(name: PkiName): SigningChain {
-  const issuer = name === 'under-expired-ca' ? 'expired-ca' : 'intermediate';
+  const issuer = ISSUERS[name] ?? 'intermediate';
   const intermediates = name === 'selfsigned' || name === 'untrusted' || name === 'foreign-client' ? [] : [Certificate.fromFile(pki.path(issuer))];
   return new SigningChain([Certificate.fromFile(pki.path(name)), PrivateKey.fromFile(pki.path(name, 'key'))], intermediates);
 }

@@ -24,6 +24,12 @@ export const PKI_NAMES = [
   'not-yet-valid',
   'expired-ca',
   'under-expired-ca',
+  'expired-under-expired-ca',
+  'expired-root',
+  'under-expired-root-ca',
+  'under-expired-root',
+  'expired-ca-under-expired-root',
+  'under-expired-ca-and-root',
   'wronghost',
   'selfsigned',
   'other-root',
@@ -35,6 +41,14 @@ export const PKI_NAMES = [
 ] as const;
 export type PkiName = (typeof PKI_NAMES)[number];
 
+/** The intermediate CA a leaf's chain sends when it is not 'intermediate' (chainOf, name.chain.crt). */
+export const ISSUERS: Partial<Record<PkiName, PkiName>> = {
+  'under-expired-ca': 'expired-ca',
+  'expired-under-expired-ca': 'expired-ca',
+  'under-expired-root': 'under-expired-root-ca',
+  'under-expired-ca-and-root': 'expired-ca-under-expired-root',
+};
+
 export async function generatePki(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'unitls-pki-'));
   const root = await createAuthority({ name: 'unitls test root' });
@@ -43,6 +57,12 @@ export async function generatePki(): Promise<string> {
   const now = Date.now();
   // An intermediate CA past its notAfter, and a valid leaf it issued (chainOf sends the two).
   const expiredCa = await createAuthority({ name: 'unitls expired intermediate', issuer: root, notBefore: new Date(now - 60 * DAY), notAfter: new Date(now - 2 * DAY) });
+  // A root past its notAfter (a client trusting it: TrustStore.fromFile('expired-root.crt')), a
+  // valid intermediate it issued and a valid leaf under that: only the trust anchor is expired.
+  const expiredRoot = await createAuthority({ name: 'unitls expired root', notBefore: new Date(now - 90 * DAY), notAfter: new Date(now - 3 * DAY) });
+  const underExpiredRootCa = await createAuthority({ name: 'unitls intermediate under the expired root', issuer: expiredRoot });
+  // An expired intermediate under the expired root, and a valid leaf under it: two CAs out of their period.
+  const expiredCaUnderExpiredRoot = await createAuthority({ name: 'unitls expired intermediate under the expired root', issuer: expiredRoot, notBefore: new Date(now - 60 * DAY), notAfter: new Date(now - 2 * DAY) });
   const local = ['localhost', '127.0.0.1', '::1'];
   const issued: Record<PkiName, IssuedCertificate> = {
     root,
@@ -55,6 +75,13 @@ export async function generatePki(): Promise<string> {
     'not-yet-valid': await issueCertificate(intermediate, { names: local, notBefore: new Date(now + DAY), notAfter: new Date(now + 30 * DAY) }),
     'expired-ca': expiredCa,
     'under-expired-ca': await issueCertificate(expiredCa, { names: local }),
+    // An expired leaf under the expired intermediate: two certificates of one chain out of their period.
+    'expired-under-expired-ca': await issueCertificate(expiredCa, { names: local, notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - DAY) }),
+    'expired-root': expiredRoot,
+    'under-expired-root-ca': underExpiredRootCa,
+    'under-expired-root': await issueCertificate(underExpiredRootCa, { names: local }),
+    'expired-ca-under-expired-root': expiredCaUnderExpiredRoot,
+    'under-expired-ca-and-root': await issueCertificate(expiredCaUnderExpiredRoot, { names: local }),
     wronghost: await issueCertificate(intermediate, { names: ['wrong.example'] }),
     selfsigned: await issueCertificate(null, { names: local }),
     'other-root': otherRoot,
@@ -70,7 +97,8 @@ export async function generatePki(): Promise<string> {
     writeFileSync(join(dir, `${name}.crt`), cert.certPem);
     writeFileSync(join(dir, `${name}.key`), cert.keyPem);
     // leaf + intermediate, for servers that take one file
-    writeFileSync(join(dir, `${name}.chain.crt`), cert.certPem + (name === 'untrusted' || name === 'foreign-client' ? '' : name === 'under-expired-ca' ? expiredCa.certPem : intermediate.certPem));
+    const issuer = ISSUERS[name as PkiName];
+    writeFileSync(join(dir, `${name}.chain.crt`), cert.certPem + (name === 'untrusted' || name === 'foreign-client' ? '' : issued[issuer ?? 'intermediate'].certPem));
   }
   return dir;
 }

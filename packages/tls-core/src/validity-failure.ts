@@ -6,6 +6,18 @@
  * OpenSSL's bare "certificate has expired" (no date, no certificate, no advice) and tls-pure gave
  * a date but neither the certificate nor the time it compared with.
  *
+ * With several certificates of a chain outside their validity period, every implementation names
+ * the one nearest the leaf (the leaf, then its issuer, up to the trust anchor), expired or not yet
+ * valid. Why that one: the leaf is the peer's own certificate, the one its owner renews and the one
+ * certainly sent by the peer (an intermediate or anchor may come from this computer's store); a
+ * renewed leaf normally comes with its CA's current intermediate, so renewing it usually mends the
+ * CAs above too; and it is what Go's crypto/x509 (the leaf checked before any chain is built),
+ * tls-pure (likewise) and node:tls (OpenSSL's verification goes on past a failure; the result kept
+ * is the last failure, and OpenSSL checks from the anchor down) report. OpenSSL with a callback that
+ * stops at the first failure (tls-openssl, Python's ssl) meets the one nearest the anchor first:
+ * tls-openssl walks the chain OpenSSL built to name the same certificate as the others (break13
+ * found it naming an expired intermediate above an expired leaf the others named).
+ *
  * @module
  */
 import { CertificateVerificationError } from './errors.js';

@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
-import { issuerChain, validityVerdict } from './validity.js';
+import { peerChain, validityVerdict } from './validity.js';
 
 type NodeError = Error & { code?: string; reason?: string };
 
@@ -158,11 +158,11 @@ export function certificateVerdict(socket: NodeTlsSocket, serverHostname: string
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return null;
   const verifyError = recordedVerifyError(socket);
-  if (verifyError !== null) return chainVerdict({ verifyError, chain: issuerChain(cert) }, cause);
+  if (verifyError !== null) return chainVerdict({ verifyError, chain: peerChain(socket) }, cause);
   return serverHostname === null ? null : verifyPeerName(serverHostname, cert);
 }
 
-/** A chain OpenSSL refused, as node:tls showed it before destroying the socket: the recorded error and the chain (leaf first). */
+/** A chain OpenSSL refused, as node:tls showed it before destroying the socket: the recorded error and the chain (leaf first, the trust anchor last when known). */
 export interface RefusedChain {
   readonly verifyError: NodeError;
   readonly chain: readonly X509Certificate[];
@@ -177,8 +177,7 @@ export interface RefusedChain {
 export function refusedChain(socket: NodeTlsSocket): RefusedChain | null {
   const verifyError = recordedVerifyError(socket);
   if (verifyError === null) return null;
-  const cert = socket.getPeerX509Certificate();
-  return { verifyError, chain: cert === undefined ? [] : issuerChain(cert) };
+  return { verifyError, chain: peerChain(socket) };
 }
 
 /** The typed error for a refused chain; an expired or not-yet-valid one names the certificate and its dates. */
@@ -186,6 +185,6 @@ export function chainVerdict({ verifyError, chain }: RefusedChain, cause: unknow
   const code = verifyError.code ?? 'UNKNOWN';
   const reason = verificationReason(verifyError);
   // OpenSSL's "certificate has expired" names no certificate and no date: tls-core's message does.
-  const validity = reason === 'expired' || reason === 'not-yet-valid' ? validityVerdict(reason, chain, new Date(), code, cause) : null;
+  const validity = reason === 'expired' || reason === 'not-yet-valid' ? validityVerdict(chain, new Date(), code, cause) : null;
   return validity ?? new CertificateVerificationError(reason, withVerificationAdvice(reason, `certificate verification failed: ${verifyError.message} (${code})`), { cause, verifyCode: code });
 }

@@ -10,4 +10,4 @@ export { certAndKey, chainMaterial, certificatesAsPem, trustAnchors, systemTrust
 export { sniName, verifyPeerName } from './hostname.js';
 export { validateConfig } from './validate.js';
 export { explanations } from './errors.js';
-export { validityVerdict, parsedChain, subjectText, validityOf, positionOf } from './validity.js';
+export { validityVerdict, peerChain, parsedChain, subjectText, validityOf, positionOf } from './validity.js';

@@ -7,6 +7,7 @@
  * @module
  */
 import { X509Certificate } from 'node:crypto';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { failsValidity, validityFailure, type CertificateValidity, type CertificateVerificationError, type ChainPosition } from '@unitls/tls-core';
 
 /** The most certificates walked up a peer's chain (OpenSSL's default depth is 100; real chains have 2-4). */
@@ -28,23 +29,52 @@ export function positionOf(certificate: X509Certificate, depth: number): ChainPo
   return certificate.checkIssued(certificate) && certificate.ca ? 'anchor' : 'intermediate';
 }
 
+/** OpenSSL's verification codes for the two validity failures (X509_V_ERR_CERT_HAS_EXPIRED, _NOT_YET_VALID). */
+const OPENSSL_VALIDITY_CODES = { expired: 'CERT_HAS_EXPIRED', 'not-yet-valid': 'CERT_NOT_YET_VALID' } as const;
+
 /**
- * The error for `reason` ('expired' or 'not-yet-valid') naming the first certificate of `chain`
- * (leaf first) outside its validity at `time`; null when none is (the caller keeps OpenSSL's
- * words then). `code`: OpenSSL's verification code, kept as `verifyCode`.
+ * The error naming the certificate of `chain` (leaf first, the trust anchor last when known)
+ * nearest the leaf that is outside its validity period at `time`, expired or not yet valid
+ * (tls-core validity-failure.ts gives the rule and why); null when none is (the caller keeps
+ * OpenSSL's words then). `code`: OpenSSL's verification code, kept as `verifyCode` when it is
+ * about that certificate's reason; OpenSSL's code for the other reason when not (OpenSSL reports
+ * the failure it met first, the one nearest the anchor, or with a callback that goes on, the last).
  */
-export function validityVerdict(
-  reason: 'expired' | 'not-yet-valid',
-  chain: readonly X509Certificate[],
-  time: Date,
-  code: string,
-  cause: unknown,
-): CertificateVerificationError | null {
+export function validityVerdict(chain: readonly X509Certificate[], time: Date, code: string, cause: unknown): CertificateVerificationError | null {
   for (const [depth, certificate] of chain.entries()) {
     const validity = validityOf(certificate);
-    if (failsValidity(reason, validity, time)) return validityFailure(reason, validity, positionOf(certificate, depth), time, { verifyCode: code, cause });
+    for (const reason of ['expired', 'not-yet-valid'] as const) {
+      if (!failsValidity(reason, validity, time)) continue;
+      const verifyCode = Object.values(OPENSSL_VALIDITY_CODES).includes(code as never) ? OPENSSL_VALIDITY_CODES[reason] : code;
+      return validityFailure(reason, validity, positionOf(certificate, depth), time, { verifyCode, cause });
+    }
   }
   return null;
+}
+
+/**
+ * The peer's chain as OpenSSL verified it, leaf first, with the trust anchor from the trust store
+ * when the peer did not send it (node:tls's getPeerCertificate(true) looks the last issuer up in
+ * the context's store; getPeerX509Certificate's issuerCertificate links only what the peer sent,
+ * so an expired root was never named: break13). At most {@link MAX_CHAIN}; the peer's own
+ * {@link issuerChain} when the detailed certificate is not there.
+ */
+export function peerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  try {
+    for (let at: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true); at?.raw !== undefined && chain.length < MAX_CHAIN; at = at.issuerCertificate) {
+      // A self-signed root links to itself.
+      if (seen.has(at.fingerprint256)) break;
+      seen.add(at.fingerprint256);
+      chain.push(new X509Certificate(at.raw));
+    }
+  } catch {
+    // A certificate node:crypto cannot read: the peer's own links below.
+  }
+  if (chain.length > 0) return chain;
+  const leaf = socket.getPeerX509Certificate();
+  return leaf === undefined ? [] : issuerChain(leaf);
 }
 
 /** `leaf` and its issuers as node:tls linked them (issuerCertificate), leaf first, at most {@link MAX_CHAIN}. */

@@ -54,6 +54,7 @@ typedef struct {
   X509 *refused_leaf; /* the leaf of a chain verification refused (its names go in the error), or NULL */
   X509 *refused_at;   /* the certificate the first refusal was about (an expired intermediate, say), or NULL */
   int refused_depth;  /* its depth in the chain (0: the leaf) */
+  STACK_OF(X509) *refused_chain; /* the chain verification built when it first refused (leaf first), or NULL */
   int failed;         /* an OpenSSL call failed for good: reads are no longer known to want input */
   /* The bound on post-handshake handshake records (connection.c's on_message): */
   bool peer_finished;       /* the peer's Finished was read: its handshake records since are post-handshake */

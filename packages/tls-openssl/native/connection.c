@@ -17,6 +17,7 @@ static void connection_free(napi_env env, Connection *connection) {
   SSL_free(connection->ssl); /* frees both BIOs */
   X509_free(connection->refused_leaf);
   X509_free(connection->refused_at);
+  sk_X509_pop_free(connection->refused_chain, X509_free);
   if (connection->context_ref) napi_delete_reference(env, connection->context_ref);
   if (connection->deferred_error) napi_delete_reference(env, connection->deferred_error);
   free(connection);
@@ -648,6 +649,23 @@ napi_value connection_info(napi_env env, napi_callback_info info) {
       OPENSSL_free(der);
       if (!ok) return NULL;
     }
+  }
+  if (c->refused_chain != NULL) {
+    /* An expiry's message names the certificate nearest the leaf out of its period: the refusal
+       OpenSSL stopped at is the one nearest the anchor. */
+    napi_value chain;
+    CHECK(napi_create_array(env, &chain));
+    uint32_t count = 0;
+    for (int i = 0; i < sk_X509_num(c->refused_chain); i++) {
+      unsigned char *der = NULL;
+      int len = i2d_X509(sk_X509_value(c->refused_chain, i), &der);
+      if (len <= 0) continue;
+      napi_value buffer = buffer_copy(env, der, (size_t)len);
+      OPENSSL_free(der);
+      if (buffer == NULL) return NULL;
+      CHECK(napi_set_element(env, chain, count++, buffer));
+    }
+    if (!set_property(env, out, "refusedChain", chain)) return NULL;
   }
   const char *servername = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
   if (servername != NULL) {

@@ -140,6 +140,9 @@ static int note_refused(int preverify_ok, X509_STORE_CTX *store) {
   if (connection != NULL && at != NULL && connection->refused_at == NULL && X509_up_ref(at)) {
     connection->refused_at = at;
     connection->refused_depth = X509_STORE_CTX_get_error_depth(store);
+    /* The whole chain (leaf first): an expiry's message names the certificate nearest the leaf
+       out of its period, and verification stops at this refusal, the one nearest the anchor. */
+    connection->refused_chain = X509_STORE_CTX_get1_chain(store);
   }
   return preverify_ok;
 }

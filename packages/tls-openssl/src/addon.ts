@@ -105,6 +105,8 @@ export interface NativeInfo {
   /** The certificate the first refusal was about (an expired intermediate, say), and its depth (0: the leaf). */
   refusedAt?: Buffer;
   refusedDepth?: number;
+  /** The chain verification built when it refused first, leaf first (DER). */
+  refusedChain?: Buffer[];
   sessionReused: number;
   verifyResult: number;
   sniMissing: number;

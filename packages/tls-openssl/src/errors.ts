@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { parsedChain, positionOf, validityOf } from '@unitls/tls-node/internal';
-import { CertificateVerificationError, failsValidity, validityFailure, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
+import { parsedChain, validityVerdict } from '@unitls/tls-node/internal';
+import { CertificateVerificationError, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -136,15 +136,24 @@ export function namingMismatch(error: CertificateVerificationError, expected: st
 /**
  * An expired or not-yet-valid refusal reworded with tls-core's one message (the certificate, its
  * notAfter or notBefore, the verification time, what to do), as tls-node's and tls-pure's:
- * OpenSSL's own text says only "certificate has expired". `info.refusedAt` is the certificate
- * the refusal was about (an intermediate's, when it is the one expired), `refusedDepth` its place.
- * Same class, reason, verifyCode and cause; `error` itself when the certificate is not known.
+ * OpenSSL's own text says only "certificate has expired". The certificate named is the one
+ * nearest the leaf outside its validity period, as on the other implementations (tls-core
+ * validity-failure.ts): OpenSSL stops at the first refusal, the one nearest the anchor
+ * (`info.refusedAt`, `refusedDepth` its place), so an expired leaf under an expired intermediate
+ * was named by its intermediate here and by itself elsewhere (break13). The walk covers the chain
+ * OpenSSL built (`info.refusedChain`, leaf first), or the leaf (`refusedCert`) then `refusedAt`
+ * from an addon built before refusedChain existed. Same class, cause and verifyCode's naming;
+ * `error` itself when no certificate is known to be outside its period.
  */
-export function namingValidity(error: CertificateVerificationError, info: { refusedAt?: Uint8Array; refusedDepth?: number } | null | undefined, time: Date): CertificateVerificationError {
-  if (info?.refusedAt === undefined || (error.reason !== 'expired' && error.reason !== 'not-yet-valid')) return error;
-  const [certificate] = parsedChain([info.refusedAt]);
-  if (certificate === undefined) return error;
-  const validity = validityOf(certificate);
-  if (!failsValidity(error.reason, validity, time)) return error;
-  return validityFailure(error.reason, validity, positionOf(certificate, info.refusedDepth ?? 0), time, { verifyCode: error.verifyCode ?? 'UNKNOWN', cause: error.cause });
+export function namingValidity(
+  error: CertificateVerificationError,
+  info: { refusedCert?: Uint8Array; refusedAt?: Uint8Array; refusedDepth?: number; refusedChain?: Uint8Array[] } | null | undefined,
+  time: Date,
+): CertificateVerificationError {
+  if (info == null || (error.reason !== 'expired' && error.reason !== 'not-yet-valid')) return error;
+  const ders = info.refusedChain ?? [info.refusedCert, info.refusedAt].filter((der): der is Uint8Array => der !== undefined);
+  const chain = parsedChain(ders);
+  // The fallback's two certificates: the anchor is at the top whatever its index (positionOf reads self-signed CAs as such).
+  const unique = chain.filter((certificate, index) => chain.findIndex((other) => other.fingerprint256 === certificate.fingerprint256) === index);
+  return validityVerdict(unique, time, error.verifyCode ?? 'UNKNOWN', error.cause) ?? error;
 }
