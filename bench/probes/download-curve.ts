@@ -103,10 +103,13 @@ async function python(job: Job): Promise<Point[]> {
     const child = spawn('python3', [script, String(job.port), job.ca, '/big.bin', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     // benchclock.measure prints 'start' and 'stop' and waits for a line after each, then its JSON.
+    // Answered after those two lines only (as lib/children.ts): a line written after the JSON could
+    // reach a Python that had exited, and the EPIPE ended this probe.
+    let seen = 0;
     child.stdout.on('data', (chunk: Buffer) => {
-      const before = out.split('\n').length;
       out += chunk;
-      for (let n = out.split('\n').length - before; n > 0; n--) child.stdin.write('\n');
+      const lines = out.split('\n');
+      for (; seen < lines.length - 1; seen++) if (lines[seen] === 'start' || lines[seen] === 'stop') child.stdin.write('\n');
     });
     await once(child, 'exit');
     const sample = JSON.parse(out.trim().split('\n').at(-1)!) as { cpu: number };

@@ -98,9 +98,33 @@ for (let i = 0; i < 5; i++) {
 }
 addonCalls.clear(); // the warm-up's calls are not counted
 const samples = [];
+// ALLOC=1: the JavaScript allocated per message in the measured runs (V8's sampling heap profiler,
+// objects later collected kept), a figure a loaded machine does not move; top functions by bytes.
+const { Session } = process.env.ALLOC === '1' ? await import('node:inspector/promises') : {};
+const session = Session === undefined ? null : new Session();
+if (session !== null) {
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+}
 for (let i = 0; i < runs; i++) {
   mark(`run ${i + 1}`);
   samples.push(await run(perRun));
+}
+if (session !== null) {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  const byFunction = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-3).join('/')}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const per = runs * perRun;
+  process.stdout.write(`JS allocated per message: ${(total / per).toFixed(0)} B\n`);
+  for (const [key, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) process.stdout.write(`  ${(bytes / per).toFixed(0).padStart(6)} B  ${key}\n`);
 }
 if (addonCalls.size > 0) process.stdout.write(`addon calls per message: ${[...addonCalls].map(([name, n]) => `${name} ${(n / (runs * perRun)).toFixed(2)}`).join(', ')}\n`);
 process.stdout.write('\n' + JSON.stringify({ cpu: median(samples.map((s) => s.cpu)), wall: median(samples.map((s) => s.wall)), promoted: median(samples.map((s) => s.promoted)) }));

@@ -11,7 +11,10 @@
 // WORK=pop|imap (default pop). PYTHON=1 adds, once per pair, RUNS runs of poplib / imaplib (the
 // row's anchor): the CPU ratio on this machine. CLIENT_FLAGS='--cpu-prof' passes Node flags to
 // the client processes (KEEP=<dir> keeps each one's output there; MARK=1 marks its runs in it,
-// for --trace-opt / --trace-deopt); WRAP='strace -f -c -o FILE' runs each under that command. Prints one line per process and, per engine, each checkout's median CPU
+// for --trace-opt / --trace-deopt); WRAP='strace -f -c -o FILE' runs each under that command.
+// ALLOC=1 (with KEEP) has each client process sample its measured runs with V8's sampling heap
+// profiler (collected objects kept) and write the JavaScript allocated per message and the TOP
+// (default 25) functions by bytes into its output: a figure the machine's load does not move. Prints one line per process and, per engine, each checkout's median CPU
 // per message, the IQR of the per-pair ratios to the first checkout, and the load average.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
