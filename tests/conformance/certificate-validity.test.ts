@@ -35,6 +35,8 @@ const CASES = [
   ['expired-under-expired-ca', 'expired-under-expired-ca', 'the certificate', 'expired', 'root'],
   ['under-expired-root', 'expired-root', 'the trust anchor', 'expired', 'expired-root'],
   ['under-expired-ca-and-root', 'expired-ca-under-expired-root', 'the intermediate CA certificate', 'expired', 'expired-root'],
+  // A subject with RFC 4514's special characters: escaped alike (tls-pure showed them bare, break13).
+  ['expired-odd-subject', 'expired-odd-subject', 'the certificate', 'expired', 'root'],
 ] as const satisfies ReadonlyArray<readonly [PkiName, PkiName, string, 'expired' | 'not-yet-valid', PkiName]>;
 
 /** A client configuration trusting `root`. */
@@ -44,6 +46,7 @@ const trusting = (root: PkiName) => clientConfig({ trustStore: TrustStore.fromFi
 function expectedMessage(refused: PkiName, position: string, reason: 'expired' | 'not-yet-valid'): RegExp {
   const cert = new X509Certificate(pki.pem(refused));
   const subject = cert.subject.split('\n').join(', ');
+  if (refused === 'expired-odd-subject') expect(subject).toBe('CN=\\#1 \\"unitls\\"\\, expired\\+odd \\<name\\>\\; a=b\\\\c');
   const what =
     reason === 'expired'
       ? `expired at ${new Date(cert.validTo).toISOString()} \\(its notAfter\\)`

@@ -30,6 +30,7 @@ export const PKI_NAMES = [
   'under-expired-root',
   'expired-ca-under-expired-root',
   'under-expired-ca-and-root',
+  'expired-odd-subject',
   'wronghost',
   'selfsigned',
   'other-root',
@@ -81,6 +82,13 @@ export async function generatePki(): Promise<string> {
     'under-expired-root-ca': underExpiredRootCa,
     'under-expired-root': await issueCertificate(underExpiredRootCa, { names: local }),
     'expired-ca-under-expired-root': expiredCaUnderExpiredRoot,
+    // An expired leaf whose subject needs RFC 4514 escaping: CN=#1 "unitls", expired+odd <name>; a=b\c
+    'expired-odd-subject': await issueCertificate(intermediate, {
+      names: local,
+      commonName: '\\#1 \\"unitls\\"\\, expired\\+odd \\<name\\>\\; a=b\\\\c',
+      notBefore: new Date(now - 30 * DAY),
+      notAfter: new Date(now - DAY),
+    }),
     'under-expired-ca-and-root': await issueCertificate(expiredCaUnderExpiredRoot, { names: local }),
     wronghost: await issueCertificate(intermediate, { names: ['wrong.example'] }),
     selfsigned: await issueCertificate(null, { names: local }),

@@ -2,7 +2,9 @@
  * A certificate's subject as text for messages ("CN=localhost, O=Example"), written as
  * node:crypto's X509Certificate.subject gives it (tls-node and tls-openssl name certificates that
  * way), with its lines joined by ", ", so a message names a certificate the same on every
- * implementation.
+ * implementation: OpenSSL's short names, the attributes of a multi-valued RDN joined by " + ",
+ * and values escaped as RFC 4514 section 2.4 says (OpenSSL's ASN1_STRFLGS_ESC_2253 and
+ * ESC_CTRL, the flags node:crypto prints subjects with).
  *
  * @module
  */
@@ -26,19 +28,44 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
-/** `subject` as "CN=a, O=b" (attributes in their encoded order; an unknown type by its OID). */
+/** The characters RFC 4514 section 2.4 escapes with a backslash anywhere in a value. */
+const SPECIAL = new Set([',', '+', '"', '\\', '<', '>', ';']);
+
+/**
+ * `value` escaped for a DN string (RFC 4514 section 2.4): ',' '+' '"' '\' '<' '>' ';' anywhere,
+ * '#' or a space first and a space last get a backslash; control characters (and DEL) are
+ * written as a backslash and two hex digits, as OpenSSL writes them. '=' is left as it is: RFC
+ * 4514's grammar allows it in a value unescaped (SUTF1 includes %x3D), and OpenSSL (so tls-node
+ * and tls-openssl) does not escape it; an escaped '=' here would make the implementations' messages
+ * disagree over the same certificate.
+ */
+export function escapeDnValue(value: string): string {
+  const characters = [...value];
+  let out = '';
+  for (const [index, character] of characters.entries()) {
+    const code = character.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    else if (SPECIAL.has(character) || (index === 0 && (character === '#' || character === ' ')) || (index === characters.length - 1 && character === ' ')) out += `\\${character}`;
+    else out += character;
+  }
+  return out;
+}
+
+/** `subject` as "CN=a, O=b" (RDNs in their encoded order, a multi-valued one's attributes joined by " + "; an unknown type by its OID). */
 export function subjectText(subject: Name): string {
   const parts: string[] = [];
   for (const rdn of subject) {
+    const attributes: string[] = [];
     for (const attribute of rdn) {
       let value: string;
       try {
-        value = attribute.value.toString();
+        value = escapeDnValue(attribute.value.toString());
       } catch {
         value = '(undecodable)';
       }
-      parts.push(`${SHORT_NAMES[attribute.type] ?? attribute.type}=${value}`);
+      attributes.push(`${SHORT_NAMES[attribute.type] ?? attribute.type}=${value}`);
     }
+    parts.push(attributes.join(' + '));
   }
   return parts.join(', ');
 }
