@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTPException, HTTPSConnection } from '@unitls/http';
+import { HTTPException, HTTPSConnection, createDispatcher, fetch } from '@unitls/http';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { nginxUnavailable, startNginx, type Nginx } from '../support/nginx.js';
 import { implementations } from '../conformance/implementations.js';
@@ -98,6 +98,30 @@ describe.each(implementations.map((i) => [i.name, i] as const))('an early respon
     const next = await connection.getresponse();
     expect(next.status).toBe(200);
     expect(Buffer.from(await next.read()).toString()).toMatch(/^hello HTTP\/1.1/);
+  }, 60_000);
+
+  // nginx answers a Content-Length over client_max_body_size at once: HEADERS 413, its body with
+  // END_STREAM, then RST_STREAM NO_ERROR (probed with node:http2). The 20 MiB body went to
+  // node:http2 as one write (HTTPSConnection's stream.end(body), undici's for fetch's one chunk),
+  // over node:http2's session memory (10 MB), so node:http2 reset the stream with
+  // ENHANCE_YOUR_CALM as the 413's headers arrived: "fetch failed", and a hint about header sizes.
+  it("HTTP/2: nginx's 413 for a 20 MiB POST (client_max_body_size) is returned by HTTPSConnection", async () => {
+    await using connection = https(nginx.ports.h2);
+    connection.request('POST', '/upload-limit', Buffer.alloc(20 << 20, 0x61));
+    const response = await connection.getresponse();
+    expect([response.version, response.status]).toEqual(['2.0', 413]);
+    expect(Buffer.from(await response.read()).toString()).toMatch(/413 Request Entity Too Large/);
+  }, 60_000);
+
+  it("HTTP/2: nginx's 413 for a 20 MiB POST is returned by fetch", async () => {
+    const dispatcher = createDispatcher({ implementation, configuration: clientConfig() });
+    try {
+      const response = await fetch(`https://localhost:${nginx.ports.h2}/upload-limit`, { method: 'POST', body: Buffer.alloc(20 << 20, 0x61), dispatcher });
+      expect(response.status).toBe(413);
+      expect(await response.text()).toMatch(/413 Request Entity Too Large/);
+    } finally {
+      await dispatcher.close();
+    }
   }, 60_000);
 
   it('a body under the limit still goes out whole and the connection is kept', async () => {

@@ -10,6 +10,7 @@ import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { Agent, Dispatcher, fetch as undiciFetch } from 'undici';
 import { checkAmount, checkNames, checkOptions, checkTlsOptions } from './arguments.js';
 import { http1BodyEnd } from './body.js';
+import { SEND_PIECE } from './http1.js';
 import { HTTPTransport, connectTcp, raggedEnd, startHttpTls, truncationError } from './transport.js';
 import { undici } from './undici.js';
 
@@ -109,7 +110,8 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
  */
 const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
   let received = 0;
-  return dispatch(options, {
+  const body = options.body;
+  return dispatch(isPlainAsyncIterable(body) ? { ...options, body: inPieces(body) as unknown as Dispatcher.DispatchOptions['body'] } : options, {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
     onRequestUpgrade: (controller, statusCode, headers, socket) => {
       // What follows a 101 or a CONNECT is not HTTP: only TLS can tell where it ends.
@@ -134,6 +136,27 @@ const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) =
     onResponseError: (controller, error) => void setImmediate(() => handler.onResponseError?.(controller, error)),
   });
 };
+
+/** Whether `body` is an async iterable other than a stream (fetch hands undici its body as an async generator). */
+function isPlainAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array | string> {
+  if (body === null || typeof body !== 'object') return false;
+  return typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function' && typeof (body as { pipe?: unknown }).pipe !== 'function';
+}
+
+/**
+ * `source` in chunks of at most {@link SEND_PIECE} bytes. fetch hands undici a Buffer or
+ * Uint8Array body as one chunk, which undici writes to an HTTP/2 stream at once: node:http2 counts
+ * the queued bytes against the session's memory (maxSessionMemory, 10 MB), and with a body over
+ * that it resets the stream of the response headers that arrive meanwhile with ENHANCE_YOUR_CALM
+ * (nginx's 413 for a body over client_max_body_size became "fetch failed"). In pieces, undici
+ * waits for each to drain (the server's flow-control window), so little is queued.
+ */
+async function* inPieces(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array | string> {
+  for await (const chunk of source) {
+    if (typeof chunk === 'string' || chunk.length <= SEND_PIECE) yield chunk;
+    else for (let at = 0; at < chunk.length; at += SEND_PIECE) yield chunk.subarray(at, at + SEND_PIECE);
+  }
+}
 
 let defaultDispatcher: Dispatcher | null = null;
 

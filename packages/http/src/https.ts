@@ -310,7 +310,7 @@ function streamFailure(stream: http2.ClientHttp2Stream, error: unknown, goaway: 
     // The reset may be node:http2's own, sent as the headers arrive (it does not say whose it is).
     return new HTTPException(
       `${failed.message} (node:http2 itself resets a stream with ENHANCE_YOUR_CALM when the response's header section passes maxHeaderSize, ` +
-        `${maxHeaderSize} bytes, or 128 fields; otherwise the server reset it)`,
+        `${maxHeaderSize} bytes, or 128 fields, or when the connection holds more than its session memory allows, 10 MB of request bodies waiting to go out and responses not yet read; otherwise the server reset it)`,
       failed.code,
       { cause: error },
     );
