@@ -124,7 +124,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
       stream.respond({ ':status': 200 });
       stream.write('part of it');
     });
-    await using connection = connect(origin.port, { timeout: 300 });
+    await using connection = connect(origin.port, { timeout: 1500 });
     connection.request('GET', '/');
     const response = await connection.getresponse();
     const error = await response.read().catch((e: unknown) => e);
