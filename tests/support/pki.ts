@@ -38,6 +38,7 @@ export const PKI_NAMES = [
   'client',
   'cn-only',
   'foreign-client',
+  'expired-client',
   'examples',
 ] as const;
 export type PkiName = (typeof PKI_NAMES)[number];
@@ -96,6 +97,7 @@ export async function generatePki(): Promise<string> {
     untrusted: await issueCertificate(otherRoot, { names: local }),
     client: await issueCertificate(intermediate, { names: ['client.test'], usage: 'client', commonName: 'unitls test client' }),
     'foreign-client': await issueCertificate(otherRoot, { names: ['client.test'], usage: 'client' }),
+    'expired-client': await issueCertificate(intermediate, { names: ['client.test'], usage: 'client', commonName: 'unitls expired client', notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - DAY) }),
     // The name only in the subject CN, no SAN for it: must never match.
     'cn-only': await issueCertificate(intermediate, { names: ['other.test'], commonName: 'localhost' }),
     // The host names README examples use; tests/docs routes them to local servers.

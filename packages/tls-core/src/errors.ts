@@ -339,3 +339,20 @@ export const RENEGOTIATION_REFUSED =
 export function renegotiationRefused(cause?: unknown): TLSError {
   return new TLSError(RENEGOTIATION_REFUSED, cause === undefined ? undefined : { cause });
 }
+
+/**
+ * What the certificate alerts a peer refuses our certificate with mean (RFC 8446 section 6.2),
+ * worded once so every implementation's message says the same (break13: a client refused as
+ * expired read "sslv3 alert certificate expired" on tls-node and tls-openssl and "a fatal
+ * certificate_expired alert" on tls-pure). OpenSSL sends certificate_expired for a certificate
+ * not yet valid too.
+ */
+export const CERTIFICATE_ALERT_EXPLANATIONS = {
+  bad_certificate: 'the peer rejected our certificate (bad_certificate)',
+  unsupported_certificate: 'the peer cannot use our certificate, its type or key (unsupported_certificate)',
+  certificate_revoked: 'the peer refused our certificate as revoked (certificate_revoked)',
+  certificate_expired:
+    "the peer refused our certificate as expired or not yet valid (certificate_expired): check its notBefore/notAfter and this computer's clock; an expired certificate must be renewed",
+  certificate_unknown: 'the peer refused our certificate (certificate_unknown)',
+  unknown_ca: 'the peer does not trust our certificate (unknown_ca)',
+} as const;

@@ -1,6 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
+import { CERTIFICATE_ALERT_EXPLANATIONS, CertificateVerificationError, NOT_TLS, RECORD_OVERFLOW, TLSError, isTransportFailure, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice, renegotiationRefused, transportFailure, type TLSVersion, type VerificationFailureReason } from '@unitls/tls-core';
 import { verifyPeerName } from './hostname.js';
 import { peerChain, validityVerdict } from './validity.js';
 
@@ -18,8 +18,12 @@ export const explanations: Readonly<Record<string, string>> = {
   ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL: 'the server supports none of the offered ALPN protocols (no_application_protocol)',
   ERR_SSL_NO_APPLICATION_PROTOCOL: 'the client offered none of the configured ALPN protocols (no_application_protocol sent)',
   ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR: 'the peer aborted the handshake (internal_error)',
-  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the peer does not trust our certificate (unknown_ca)',
-  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the peer rejected our certificate (bad_certificate)',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: CERTIFICATE_ALERT_EXPLANATIONS.unknown_ca,
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: CERTIFICATE_ALERT_EXPLANATIONS.bad_certificate,
+  ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: CERTIFICATE_ALERT_EXPLANATIONS.unsupported_certificate,
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED: CERTIFICATE_ALERT_EXPLANATIONS.certificate_revoked,
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: CERTIFICATE_ALERT_EXPLANATIONS.certificate_expired,
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: CERTIFICATE_ALERT_EXPLANATIONS.certificate_unknown,
   ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR: 'the peer could not verify our signature (decrypt_error)',
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate',
   ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'the client sent no certificate although one is required',

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { parsedChain, validityVerdict } from '@unitls/tls-node/internal';
-import { CertificateVerificationError, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
+import { CERTIFICATE_ALERT_EXPLANATIONS, CertificateVerificationError, adviceForOpenSSLVerifyCode, RECORD_OVERFLOW, TLSError, hostnameMismatch, namesFromSubjectAltName, notTlsExplanation, reasonForOpenSSLVerifyCode, withVerificationAdvice } from '@unitls/tls-core';
 
 /** OpenSSL 3.0's X509_V_ERR_* numbers by name, for the ones verification commonly reports. */
 const VERIFY_CODES: Record<number, string> = {
@@ -53,8 +53,12 @@ const EXPLANATIONS: Array<[RegExp, string]> = [
   [/alert handshake failure/, 'the peer aborted the handshake (handshake_failure)'],
   [/no application protocol/, 'no ALPN protocol in common (no_application_protocol)'],
   [/unrecognized name/, 'the server has no certificate chain for the requested name (unrecognized_name)'],
-  [/alert unknown ca/, 'the peer does not trust our certificate (unknown_ca)'],
-  [/alert bad certificate/, 'the peer rejected our certificate (bad_certificate)'],
+  [/alert unknown ca/, CERTIFICATE_ALERT_EXPLANATIONS.unknown_ca],
+  [/alert bad certificate/, CERTIFICATE_ALERT_EXPLANATIONS.bad_certificate],
+  [/alert unsupported certificate/, CERTIFICATE_ALERT_EXPLANATIONS.unsupported_certificate],
+  [/alert certificate revoked/, CERTIFICATE_ALERT_EXPLANATIONS.certificate_revoked],
+  [/alert certificate expired/, CERTIFICATE_ALERT_EXPLANATIONS.certificate_expired],
+  [/alert certificate unknown/, CERTIFICATE_ALERT_EXPLANATIONS.certificate_unknown],
 ];
 
 interface NativeError extends Error {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TLSError, WantReadError, type TLSErrorOptions } from '@unitls/tls-core';
+import { CERTIFICATE_ALERT_EXPLANATIONS, TLSError, WantReadError, type TLSErrorOptions } from '@unitls/tls-core';
 import { AlertDescription, alertName } from './codec/constants.js';
 
 /** The peer broke the protocol (or sent something we cannot accept); we answered with `alert`. */
@@ -46,9 +46,17 @@ export function describePeerAlert(alert: number): string {
     case AlertDescription.unrecognized_name:
       return 'the server has no certificate chain for the requested name (unrecognized_name)';
     case AlertDescription.unknown_ca:
-      return 'the peer does not trust our certificate (unknown_ca)';
+      return CERTIFICATE_ALERT_EXPLANATIONS.unknown_ca;
     case AlertDescription.bad_certificate:
-      return 'the peer rejected our certificate (bad_certificate)';
+      return CERTIFICATE_ALERT_EXPLANATIONS.bad_certificate;
+    case AlertDescription.unsupported_certificate:
+      return CERTIFICATE_ALERT_EXPLANATIONS.unsupported_certificate;
+    case AlertDescription.certificate_revoked:
+      return CERTIFICATE_ALERT_EXPLANATIONS.certificate_revoked;
+    case AlertDescription.certificate_expired:
+      return CERTIFICATE_ALERT_EXPLANATIONS.certificate_expired;
+    case AlertDescription.certificate_unknown:
+      return CERTIFICATE_ALERT_EXPLANATIONS.certificate_unknown;
     case AlertDescription.decrypt_error:
       return 'the peer could not verify our signature or Finished (decrypt_error)';
     default:
