@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { SERVER_HANDSHAKE_TIMEOUT_MS, TLSError, startTls } from '@unitls/tls-core';
+import { ConnectTimeoutError, SERVER_HANDSHAKE_TIMEOUT_MS, TLSError, connectTcp, deadlineSignal, startTls } from '@unitls/tls-core';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 import { blackhole, silentServer } from '../support/silent-server.js';
 import { conformanceImplementations as implementations } from './implementations.js';
@@ -34,14 +34,16 @@ describe.each(implementations.map((i) => [i.name, i] as const))('timeouts bound 
 });
 
 /** A connect's rejection: what the tests below compare (the shape, the same on every implementation). */
-async function failure(pending: Promise<unknown>): Promise<{ name: string; isDOMException: boolean; message: string; cause: unknown }> {
+async function failure(pending: Promise<unknown>): Promise<{ name: string; isDOMException: boolean; message: string; cause: unknown; typed: unknown }> {
   const error = (await pending.then(
     () => {
       throw new Error('connected, though it should have failed');
     },
     (e: unknown) => e,
   )) as Error;
-  return { name: error.name, isDOMException: error instanceof DOMException, message: error.message, cause: error.cause };
+  // review14: the connect's own timeout is a ConnectTimeoutError, with the mail clients' fields.
+  const typed = error instanceof ConnectTimeoutError ? { timeout: error.timeout, phase: error.phase, code: error.code } : null;
+  return { name: error.name, isDOMException: error instanceof DOMException, message: error.message, cause: error.cause, typed };
 }
 
 // A bare "The operation was aborted due to timeout" did not say what timed out, where, or in which phase.
@@ -52,6 +54,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a timeout or ab
       const context = new implementation.clientContext(clientConfig());
       const error = await failure(context.connect({ host: '127.0.0.1', port: hole.port }, { serverHostname: 'localhost', timeout: 200 }));
       expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: `connect to 127.0.0.1:${hole.port} timed out after 200 ms during the TCP connect` });
+      expect(error.typed).toEqual({ timeout: 200, phase: 'connect', code: 23 });
       expect(error.cause).toMatchObject({ name: 'TimeoutError' });
     } finally {
       await hole.close();
@@ -64,6 +67,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a timeout or ab
       const context = new implementation.clientContext(clientConfig());
       const error = await failure(context.connect({ host: '127.0.0.1', port: silent.port }, { serverHostname: 'localhost', timeout: 200 }));
       expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: `connect to 127.0.0.1:${silent.port} timed out after 200 ms during the TLS handshake` });
+      expect(error.typed).toEqual({ timeout: 200, phase: 'tls-handshake', code: 23 });
       expect(error.cause).toMatchObject({ name: 'TimeoutError' });
     } finally {
       await silent.close();
@@ -79,6 +83,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a timeout or ab
       expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true });
       expect(error.message).toMatch(new RegExp(`^connect to 127\\.0\\.0\\.1:${silent.port} timed out during the TLS handshake \\(its signal's TimeoutError: `));
       expect(error.cause).toBe(signal.reason);
+      expect(error.typed).toBeNull(); // the signal's timeout is not known: a plain DOMException
     } finally {
       await silent.close();
     }
@@ -107,6 +112,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('a timeout or ab
       const context = new implementation.clientContext(clientConfig());
       const error = await failure(startTls(context, plain, { serverHostname: 'localhost', timeout: 200 }));
       expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: 'TLS upgrade (STARTTLS) of the connection to localhost timed out after 200 ms during the TLS handshake' });
+      expect(error.typed).toEqual({ timeout: 200, phase: 'tls-handshake', code: 23 });
     } finally {
       plain.destroy();
       await silent.close();
@@ -195,5 +201,34 @@ describe.each(implementations.map((i) => [i.name, i] as const))('the server boun
     expect(error).toBeInstanceOf(TLSError);
     expect(String((error as Error).message)).toMatch(/did not finish the TLS handshake within 120000 ms/);
     await listener.close();
+  });
+});
+
+// review14: tls-core's connectTcp rejected with the timer's bare "The operation was aborted due to
+// timeout"; a deadlineSignal's own timeout is now a ConnectTimeoutError naming the address and phase.
+describe("tls-core's connectTcp", () => {
+  it('timeout during the TCP connect: a ConnectTimeoutError with phase connect and the timeout', async () => {
+    const hole = await blackhole();
+    try {
+      const error = await failure(connectTcp('127.0.0.1', hole.port, deadlineSignal(undefined, 200)));
+      expect(error).toMatchObject({ name: 'TimeoutError', isDOMException: true, message: `connect to 127.0.0.1:${hole.port} timed out after 200 ms during the TCP connect` });
+      expect(error.typed).toEqual({ timeout: 200, phase: 'connect', code: 23 });
+      expect(error.cause).toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it("a caller's own abort reason is passed on as it is", async () => {
+    const hole = await blackhole();
+    try {
+      const controller = new AbortController();
+      const reason = new Error('given up');
+      const pending = connectTcp('127.0.0.1', hole.port, controller.signal).catch((e: unknown) => e);
+      controller.abort(reason);
+      expect(await pending).toBe(reason);
+    } finally {
+      await hole.close();
+    }
   });
 });

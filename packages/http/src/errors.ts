@@ -1,4 +1,4 @@
-import { CertificateVerificationError } from '@unitls/tls-core';
+import { CertificateVerificationError, ConnectTimeoutError, type ConnectTimeoutPhase } from '@unitls/tls-core';
 import { describeValue } from '@unitls/tls-core';
 
 /** Raised for bad input (CR/LF in a request line or header) and HTTP failures, with the cause kept. */
@@ -18,6 +18,30 @@ export class HTTPException extends Error {
     if (signalTimedOut(error)) return new HTTPException(`${what}: timed out (${SIGNAL_TIMED_OUT})`, 'ETIMEDOUT', { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     return new HTTPException(`${what}: ${message}`, codeOf(error), { cause: error });
+  }
+}
+
+/**
+ * The connection's `timeout` option passed while connecting: during the TCP connect (phase
+ * 'connect') or the TLS handshake (phase 'tls-handshake'; through a proxy, the tunnel's own
+ * set-up still gives an HTTPException with code ETIMEDOUT). Named 'TimeoutError' with `timeout`
+ * (ms) and `phase`, as the mail clients' timeout errors (SMTPTimeoutError, ...) and tls-core's
+ * ConnectTimeoutError (the `cause`) are; an HTTPException with code 'ETIMEDOUT' as before.
+ * Nothing was sent: the request can be retried, with a longer `timeout` if the server is slow.
+ */
+export class HTTPTimeoutError extends HTTPException {
+  declare readonly name: 'TimeoutError';
+  /** The milliseconds the connect was allowed (the connection's `timeout` option). */
+  readonly timeout: number;
+  /** What was in progress: the TCP connect or the TLS handshake. */
+  readonly phase: ConnectTimeoutPhase;
+
+  constructor(message: string, details: { timeout: number; phase: ConnectTimeoutPhase; cause?: unknown }) {
+    super(message, 'ETIMEDOUT', details.cause === undefined ? undefined : { cause: details.cause });
+    // As DOMException's and Python's socket.timeout: code that checks error.name keeps working.
+    Object.defineProperty(this, 'name', { value: 'TimeoutError', writable: true, configurable: true, enumerable: false });
+    this.timeout = details.timeout;
+    this.phase = details.phase;
   }
 }
 
@@ -45,6 +69,9 @@ export function signalTimedOut(error: unknown): boolean {
  */
 export function connectFailure(where: string, error: unknown): Error {
   if (error instanceof CertificateVerificationError) return error;
+  if (error instanceof ConnectTimeoutError) {
+    return new HTTPTimeoutError(`connecting to ${where} failed: ${error.message}`, { timeout: error.timeout, phase: error.phase, cause: error });
+  }
   return HTTPException.from(`connecting to ${where} failed`, error);
 }
 

@@ -188,6 +188,8 @@ export async function connectTcp(host: string, port: number, signal: AbortSignal
     }),
     signal,
     () => socket.destroy(),
+    // A deadline's message names the connect and its phase (a ConnectTimeoutError for the timeout option).
+    { operation: connectOperation({ host, port }), phase: 'TCP connect' },
   );
   return socket;
 }

@@ -142,9 +142,54 @@ export function describeAbort(reason: unknown, signal: AbortSignal | undefined, 
       : ownTimeout
         ? `timed out after ${deadline!.timeout} ms ${PHASE_TEXT[phase]}`
         : `timed out ${PHASE_TEXT[phase]} (its signal's TimeoutError: ${reason.message})`;
-  const error = new DOMException(`${site.operation} ${what}`, reason.name);
+  const message = `${site.operation} ${what}`;
+  const error = ownTimeout
+    ? new ConnectTimeoutError(message, { timeout: deadline!.timeout, phase: phase === 'TCP connect' ? 'connect' : 'tls-handshake', cause: reason })
+    : new DOMException(message, reason.name);
   // Set, not DOMException's options bag: Node 20 and some runtimes take only (message, name).
-  Object.defineProperty(error, 'cause', { value: reason, writable: true, configurable: true, enumerable: false });
+  if (!ownTimeout) Object.defineProperty(error, 'cause', { value: reason, writable: true, configurable: true, enumerable: false });
   described.add(error);
   return error;
+}
+
+/**
+ * What was in progress when a connect's `timeout` passed, as the protocol clients' timeout errors
+ * say it (client-kit's TimeoutPhase): `connect`, the TCP connection; `tls-handshake`, the TLS
+ * handshake (its verification work included).
+ */
+export type ConnectTimeoutPhase = 'connect' | 'tls-handshake';
+
+const connectTimeoutBrand = Symbol.for('@unitls/tls-core.connect-timeout');
+
+/**
+ * A connect (an implementation's `context.connect()`, tls-core's `startTls` and `connectTcp`, an
+ * HTTP connection's connect) ended by its own `timeout` option: a DOMException named
+ * 'TimeoutError' (code 23), as AbortSignal.timeout()'s reason and before this class was, with the
+ * fields the protocol clients' timeout errors (SMTPTimeoutError, ...) carry: `timeout` (ms) and
+ * `phase`. `cause` is the timer's DOMException. The message names the operation and the phase:
+ * "connect to mail.example.com:993 timed out after 5000 ms during the TLS handshake". A
+ * caller's signal that times out or aborts gives a plain DOMException (its timeout is not known).
+ * `instanceof` works across duplicated copies of tls-core (checked by a global brand).
+ */
+export class ConnectTimeoutError extends DOMException {
+  declare readonly name: 'TimeoutError';
+  /** The milliseconds the connect was allowed (its `timeout` option). */
+  readonly timeout: number;
+  /** What was in progress: the TCP connect or the TLS handshake. */
+  readonly phase: ConnectTimeoutPhase;
+  /** The timer's DOMException. */
+  declare readonly cause: unknown;
+
+  constructor(message: string, details: { timeout: number; phase: ConnectTimeoutPhase; cause?: unknown }) {
+    super(message, 'TimeoutError');
+    this.timeout = details.timeout;
+    this.phase = details.phase;
+    // Set, not DOMException's options bag: Node 20 and some runtimes take only (message, name).
+    Object.defineProperty(this, 'cause', { value: details.cause, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(this, connectTimeoutBrand, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [connectTimeoutBrand]?: boolean })[connectTimeoutBrand] === true;
+  }
 }

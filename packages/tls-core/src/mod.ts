@@ -39,7 +39,18 @@ export { localAddress, remoteAddress, checkAddress, checkConnectOptions } from '
 export { TLSSession, sessionFingerprint, bindSessions, sealSession, openSession, type SessionContent } from './session.js';
 export { parseServerName, MAX_SERVER_NAME_LENGTH, MAX_LABEL_LENGTH, type ServerName } from './server-name.js';
 export { describeValue } from './describe-value.js';
-export { connectOperation, deadlineSignal, describeAbort, throwIfAborted, untilAborted, upgradeOperation, type AbortSite, type ConnectPhase } from './deadline.js';
+export {
+  ConnectTimeoutError,
+  connectOperation,
+  deadlineSignal,
+  describeAbort,
+  throwIfAborted,
+  untilAborted,
+  upgradeOperation,
+  type AbortSite,
+  type ConnectPhase,
+  type ConnectTimeoutPhase,
+} from './deadline.js';
 export {
   BufferSocket,
   BufferListener,
