@@ -43,9 +43,10 @@ const SCENARIOS = {
   },
   // HTTPSConnection (HTTPConnection for http:), never closed.
   connection: viaConnection,
-  // HTTPSConnection, its response's body never read (Node's fetch exits so, over HTTP/1.1).
+  // HTTPSConnection, its response's body never read (Node's fetch exits so, over HTTP/1.1). The
+  // timeout is longer than the test waits: a connection that stays alive until it fires hangs.
   'connection, body unread': async () => {
-    const connection = new HTTPSConnection(url.hostname, { port: Number(url.port), implementation, configuration });
+    const connection = new HTTPSConnection(url.hostname, { port: Number(url.port), implementation, configuration, timeout: 120_000 });
     connection.request('GET', url.pathname);
     const response = await connection.getresponse();
     return { status: response.status, protocol: response.protocol, body: 'unread' };

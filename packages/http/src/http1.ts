@@ -311,6 +311,12 @@ class Exchange implements BodySource {
   #requestCut = false;
   /** The connection ended before any byte of the response came. */
   closedBeforeResponse = false;
+  /**
+   * The head was returned and the body is being read: the connection keeps the process alive only
+   * while a read of it waits ({@link #holding}), as over HTTP/2 (an unread body kept it alive until
+   * the timeout, 30 s by default).
+   */
+  #inBody = false;
 
   constructor(client: Http1Client, conduit: Conduit, method: string, options: Http1Options, keepAlive: boolean) {
     this.#client = client;
@@ -377,7 +383,11 @@ class Exchange implements BodySource {
       else if (head.framing.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE);
       const response = new HTTPResponse({ status: head.status, reason: head.reason, version: head.version, protocol: 'http/1.1', headers: head.headers, source: this, cancel: this.#cancel });
       if (head.framing.kind === 'none' || (head.framing.kind === 'length' && head.framing.length === 0)) this.#finish(keepAlive && head.status !== 101);
-      else this.#reusable = keepAlive;
+      else {
+        this.#reusable = keepAlive;
+        this.#inBody = true;
+        this.conduit.ref(false);
+      }
       return response;
     } catch (error) {
       // Nothing came back: the connection was gone (a kept-alive one the server had closed).
@@ -510,7 +520,13 @@ class Exchange implements BodySource {
       this.#buffer = EMPTY;
       return Promise.resolve(buffer);
     }
+    this.#holding(true);
     return this.#guarded(this.conduit.recv(READ_SIZE));
+  }
+
+  /** In the body: whether a read of the connection waits (the process is kept alive meanwhile). */
+  #holding(alive: boolean): void {
+    if (this.#inBody) this.conduit.ref(alive);
   }
 
   /**
@@ -523,6 +539,7 @@ class Exchange implements BodySource {
       read.then(
         (result) => {
           this.#reject = null;
+          this.#holding(false);
           if (this.#failure !== null) return reject(this.#failure);
           this.#timer?.refresh();
           resolve(result);
@@ -671,6 +688,7 @@ class Exchange implements BodySource {
     this.#bodyResolve = resolve;
     this.#reject = reject;
     this.#bodyWant = max;
+    this.#holding(true);
     this.conduit
       .recv(READ_SIZE)
       .then((this.#onBodyChunk ??= (chunk) => this.#bodyChunk(chunk)), (this.#onBodyRecvFailed ??= (error) => this.#bodyRecvFailed(error)));
@@ -682,6 +700,7 @@ class Exchange implements BodySource {
     if (resolve === null) return;
     const reject = this.#reject!;
     this.#bodyResolve = this.#reject = null;
+    this.#holding(false);
     this.#timer?.refresh();
     let body: Uint8Array;
     try {
@@ -748,6 +767,7 @@ class Exchange implements BodySource {
     }
     // Never past the body: what follows it (the next response) is not ours to take.
     const target = kind === 'length' && this.#remaining < buffer.length ? buffer.subarray(0, this.#remaining) : buffer;
+    this.#holding(true);
     return this.#guarded(this.conduit.recvInto(target)).then(
       (count) => {
         try {
