@@ -9,7 +9,7 @@
 import { SEND_PIECE } from '@unitls/client-kit';
 import { RaggedEOF, type TLSSocket } from '@unitls/tls-core';
 import { ActiveListener, DataConnection, type DataSetup } from './data.js';
-import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, checkReply, expectSuccess, replyMessage } from './errors.js';
+import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, FTPTimeoutError, checkReply, expectSuccess, replyMessage } from './errors.js';
 import type { FTPCommand } from './protocol/connection.js';
 import { expectedSizes, incomplete, needsSize, type DataEnd } from './protocol/completion.js';
 import { parse150, parsePassive, portCommand } from './protocol/parse.js';
@@ -96,7 +96,13 @@ export async function openTransfer(host: TransferHost, command: FTPCommand, rest
     await session.send(command, signal);
     if (listener !== null) {
       const active = data;
-      opening = active.open(peer.host, 0).then(() => active.secure());
+      const waitedFor = `${local.host}:${listener.port}`;
+      opening = active
+        .open(peer.host, 0)
+        .catch((error: unknown) => {
+          throw activeWaitError(error, waitedFor, command.verb);
+        })
+        .then(() => active.secure());
       opening.catch(() => {});
     }
     let event = await session.reply(signal);
@@ -117,6 +123,19 @@ export async function openTransfer(host: TransferHost, command: FTPCommand, rest
   } finally {
     listener?.close();
   }
+}
+
+/**
+ * In active mode the data connection is the server's to open: the kit's timeout there named the
+ * control peer and port 0 ("connecting to 127.0.0.1:0") and no command (break14). Said as the wait
+ * it is: for the server to connect to the address PORT/EPRT gave it, for `verb`.
+ */
+function activeWaitError(error: unknown, address: string, verb: string): unknown {
+  if (!(error instanceof FTPTimeoutError) || error.phase !== 'connect') return error;
+  return new FTPTimeoutError(
+    `FTP data connection timed out waiting for the server to connect to ${address} (active mode: the ${verb.toUpperCase()} data comes over a connection the server opens to the address PORT/EPRT gave it): no connection within ${error.timeout} ms; a firewall or NAT in between may block it, passive mode (the default) does not need it`,
+    { timeout: error.timeout, phase: 'connect', command: verb.toUpperCase(), cause: error.cause },
+  );
 }
 
 /**
