@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOT_TLS, TLSError, describeFirstBytes } from '@unitls/tls-core';
 import { implementation as pure } from '@unitls/tls-pure';
+import { implementation as openssl } from '@unitls/tls-openssl';
 import { clientConfig, serverConfig } from '../support/fixtures.js';
 
 const closers: Array<() => void> = [];
@@ -62,5 +63,33 @@ describe('the first bytes of a peer that does not speak TLS', () => {
     expect(message).toContain('(first bytes "GET /")');
     expect(message).not.toContain('token');
     expect(message).not.toContain('s3cr3t');
+  });
+
+  // review14: tls-openssl said only "is this a TLS port?"; it now shows the first bytes as tls-pure
+  // does, at most 5 of them on either side (never more: errors reach logs).
+  it('tls-openssl names the first 5 bytes of a plain-text SMTP greeting, with the STARTTLS advice', async () => {
+    const port = await greetingServer('220 smtp.test ESMTP ready\r\n');
+    const outcome = await new openssl.clientContext(clientConfig()).connect({ host: '127.0.0.1', port }, { serverHostname: 'localhost' }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(TLSError);
+    const message = (outcome as Error).message;
+    expect(message).toContain(NOT_TLS.fromServer);
+    expect(message).toContain('(first bytes "220 s": a plain-text SMTP, FTP, POP3 or IMAP greeting');
+    expect(message).not.toContain('smtp.test');
+  });
+
+  it("a tls-openssl server shows at most 5 of a plain-text client's first bytes", () => {
+    const server = new openssl.serverContext(serverConfig()).createBuffer();
+    server.processIncoming(Buffer.from('GET /reset?token=s3cr3t-0123456789 HTTP/1.1\r\nHost: a\r\n\r\n'));
+    let outcome: unknown;
+    try {
+      server.doHandshake();
+    } catch (error) {
+      outcome = error;
+    }
+    expect(outcome).toBeInstanceOf(TLSError);
+    const message = (outcome as Error).message;
+    expect(message).toContain(NOT_TLS.fromClient);
+    expect(message).toContain('(first bytes "GET /")');
+    expect(message).not.toContain('token');
   });
 });

@@ -7,6 +7,8 @@ import {
   TLSError,
   WantReadError,
   WantWriteError,
+  NOT_TLS,
+  describeFirstBytes,
   protocolFromBytes,
   renegotiationRefused,
   sealSession,
@@ -23,6 +25,9 @@ import { addon, State, Status } from './addon.js';
 import { fromNativeError, namingMismatch, namingValidity } from './errors.js';
 
 export const IMPLEMENTATION_NAME = 'openssl';
+
+/** The most of a peer's first bytes an error shows (tls-pure's server shows as many). */
+const FIRST_BYTES = 5;
 
 /**
  * Ciphertext bytes one TLSBuffer holds from `processIncoming` before they are read; beyond it
@@ -83,6 +88,13 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   /** The version the handshake settled, kept for failures after it (see #fail). */
   #establishedVersion: TLSVersion | null = null;
   /**
+   * The peer's first bytes, at most FIRST_BYTES of them: a handshake failing on bytes that are not
+   * TLS shows them, as tls-pure does (never more: a plain-text client's request line may hold a
+   * secret, and errors reach logs).
+   */
+  readonly #first = new Uint8Array(FIRST_BYTES);
+  #firstCount = 0;
+  /**
    * The error a read or write failed with, raised again by every later read and write: the
    * failure is for good (RFC 8446 6.2), and OpenSSL's next SSL_read after it reports no error,
    * which read as the peer's close_notify (an empty recv, a clean end).
@@ -135,6 +147,11 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
 
   #fail(error: unknown, during: string): never {
     let typed = fromNativeError(error, during, this.#serverHostname === null ? 'server' : 'client');
+    if (during === 'handshake' && this.#firstCount > 0 && typed instanceof TLSError && (typed.message.includes(NOT_TLS.fromServer) || typed.message.includes(NOT_TLS.fromClient))) {
+      // As tls-pure: what the peer sent, as text when it is text ("220 s...": a mail greeting).
+      const shown = `${typed.message} (${describeFirstBytes(this.#first.subarray(0, this.#firstCount))})`;
+      typed = new TLSError(shown, typed.cause === undefined ? undefined : { cause: typed.cause });
+    }
     // After a TLS 1.2 handshake the only handshake that can fail is a renegotiation: OpenSSL
     // refuses the peer's (no_renegotiation) and the peer answers with a fatal alert (OpenSSL:
     // handshake_failure; GnuTLS: internal_error; unexpected_message from others).
@@ -295,6 +312,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     } finally {
       this.#sync();
     }
+    if (stored && this.#firstCount < FIRST_BYTES) this.#noteFirst(data, data.length);
     if (!stored) {
       throw new WantReadError(`the incoming buffer is full (${INCOMING_BUFFER_LIMIT} bytes): read() what is buffered first (nothing was stored)`);
     }
@@ -302,10 +320,16 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
 
   /** Extension for BufferSocket ({@link TLSBufferFastPath}): processIncoming without a copy. */
   takeIncoming(data: Uint8Array): boolean {
+    // Noted before: the native side owns `data` once it took it. Undone when it did not.
+    const before = this.#firstCount;
+    if (before < FIRST_BYTES) this.#noteFirst(data, data.length);
+    let taken = false;
     try {
-      return addon.feedOwned.call(this.#n(), data);
+      taken = addon.feedOwned.call(this.#n(), data);
+      return taken;
     } finally {
       this.#sync();
+      if (!taken) this.#firstCount = before;
     }
   }
 
@@ -314,11 +338,21 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
    * under {@link INCOMING_BUFFER_LIMIT} (a socket's reused read buffer may change right after).
    */
   copyIncoming(data: Uint8Array): number {
+    let taken = 0;
     try {
-      return addon.feedSome.call(this.#n(), data);
+      taken = addon.feedSome.call(this.#n(), data);
+      return taken;
     } finally {
       this.#sync();
+      if (this.#firstCount < FIRST_BYTES) this.#noteFirst(data, taken);
     }
+  }
+
+  /** Keeps the first of `data`'s `taken` bytes, up to FIRST_BYTES in all. */
+  #noteFirst(data: Uint8Array, taken: number): void {
+    const count = Math.min(taken, FIRST_BYTES - this.#firstCount);
+    this.#first.set(data.subarray(0, count), this.#firstCount);
+    this.#firstCount += count;
   }
 
   incomingBytesBuffered(): number {
