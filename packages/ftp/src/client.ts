@@ -10,7 +10,7 @@ import { ClientConnection, connectionLost, InFlight, checkCallOptions, trackCall
 import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
-import { FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
+import { FTPConnectionError, FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
 import { FTP_OPTION_NAMES, RETRIEVE_OPTIONS, TRANSFER_OPTIONS, checkLimits, type CallOptions, type FTPLimits, type FTPPlainOptions, type RetrieveOptions, type Sink, type Source, type TransferOptions } from './options.js';
 import { FTPConnection } from './protocol/connection.js';
 import { formatTimeVal, parse213, parse257, parseFeat, parseTimeVal } from './protocol/parse.js';
@@ -418,12 +418,35 @@ export class FTP implements AsyncDisposable {
     return (await storeLines(this.#transfers, () => (checkCallOptions(ftpErrors, 'storlines', options), FTPConnection.parse(command)), source, options)).text;
   }
 
-  /** ftplib's abort(): stops the transfer in progress (ABOR; the connection stays usable), or sends ABOR when there is none. */
+  /**
+   * ftplib's abort(): stops the transfer in progress (ABOR; the connection stays usable), one of
+   * this client's calls or one opened with {@link ntransfercmd} (ABOR with NOOP, the replies up to
+   * NOOP's 200 discarded; close the data channel yourself), or sends ABOR when there is none.
+   *
+   * @throws FTPConnectionError when the server closes the connection instead of resynchronising;
+   *   FTPProtoError for a reply to a lone ABOR other than 225, 226 or 426 (RFC 959 section 4.1.3)
+   */
   async abort(options: CallOptions = {}): Promise<void> {
     checkCallOptions(ftpErrors, 'abort', options);
     if (this.#transfer !== null) {
       this.#transfer.abort(new DOMException('transfer aborted by abort()', 'AbortError'));
       return;
+    }
+    const state = this.state;
+    if (state === 'TRANSFER' || state === 'TRANSFER_REQUESTED') {
+      // A transfer the caller opened with ntransfercmd(): ABOR goes out with NOOP (the core's
+      // RESYNC), and the replies up to NOOP's 200 (the transfer's 426/226, ABOR's 225/226, in
+      // server-specific orders) are discarded; the connection is then back in step (break14:
+      // reading one reply here failed with "resynchronised where a reply was awaited").
+      await this.session.send({ verb: 'ABOR' }, options.signal);
+      for (;;) {
+        const event = await this.session.event(options.signal);
+        if (event.type === 'resynced') return;
+        if (event.type === 'closed') {
+          await this.io.close(true);
+          throw new FTPConnectionError('the server closed the connection after ABOR, before answering the NOOP sent with it');
+        }
+      }
     }
     const reply = await this.#command('ABOR', undefined, options);
     if (![225, 226, 426].includes(reply.code)) throw new FTPProtoError(reply.text, reply);
