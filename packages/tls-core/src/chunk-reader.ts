@@ -124,44 +124,97 @@ export class ChunkReader {
    * null when not queued (so it says whether the reader is queued: no field of its own for that).
    */
   #nextSettling: ChunkReader | null = null;
-  readonly #stream: Readable;
+  /** The stream read; set once ({@link setSource} for a reader made without one). */
+  #stream: Readable;
   readonly #highWaterMark: number;
   /** null: the stream's own pause(), resume() and isPaused() (no object per reader for that). */
-  readonly #flow: ReadFlow | null;
+  #flow: ReadFlow | null;
   /** null: reads resolve empty at the end and reject with the stream's own error. */
-  readonly #outcome: ReadOutcome | null;
+  #outcome: ReadOutcome | null;
   /** The next reader attached to the same stream (see {@link attached}); null for the last. */
   #next: ChunkReader | null = null;
 
   /**
    * `flow`: how to stop and restart the source (default: the stream's pause() and resume());
    * `outcome`: what reads settle with at the end and on errors (default: empty, the stream's error).
+   * `stream` null: a subclass made before its stream exists, that is its own flow and outcome (an
+   * implementation's per-connection object that also reads: one object per idle connection, not
+   * two); it calls {@link setSource} and then {@link startReading}, and nothing reads before.
    */
-  constructor(stream: Readable, highWaterMark = 256 * 1024, flow?: ReadFlow, outcome?: ReadOutcome) {
-    this.#stream = stream;
+  constructor(stream: Readable | null, highWaterMark = 256 * 1024, flow?: ReadFlow, outcome?: ReadOutcome) {
+    // Set by setSource before any use when null (the field stays a Readable for every other reader).
+    this.#stream = stream as Readable;
     this.#highWaterMark = highWaterMark;
     this.#flow = flow ?? null;
     this.#outcome = outcome ?? null;
+    if (stream !== null) ChunkReader.#attach(this, stream);
+  }
+
+  /**
+   * For a reader made with stream null: the stream it will read, and its flow and outcome (which
+   * may be the reader itself). Adds no listener and reads nothing yet ({@link startReading}).
+   *
+   * @throws TypeError when the reader already reads a stream.
+   */
+  protected setSource(stream: Readable, flow: ReadFlow | null, outcome: ReadOutcome | null): void {
+    if (this.#stream !== null && ChunkReader.#isAttached(this)) throw new TypeError('ChunkReader.setSource: this reader already reads its stream');
+    this.#stream = stream;
+    this.#flow = flow;
+    this.#outcome = outcome;
+  }
+
+  /** The stream {@link setSource} (or the constructor) gave; null before. */
+  protected get source(): Readable | null {
+    return this.#stream;
+  }
+
+  /**
+   * Starts reading the stream {@link setSource} gave: what the constructor does with a stream.
+   *
+   * @throws TypeError when no stream was given, or the reader already reads it.
+   */
+  protected startReading(): void {
+    if (this.#stream === null) throw new TypeError('ChunkReader.startReading: no stream (call setSource first)');
+    if (ChunkReader.#isAttached(this)) throw new TypeError('ChunkReader.startReading: this reader already reads its stream');
+    ChunkReader.#attach(this, this.#stream);
+  }
+
+  /**
+   * The first reader attached to `stream` and not detached, or undefined: how an implementation
+   * whose reader is its per-connection object finds it from the stream (a table of its own would
+   * be a second entry per connection).
+   */
+  static attachedTo(stream: Readable): ChunkReader | undefined {
+    return attached.get(stream);
+  }
+
+  static #isAttached(reader: ChunkReader): boolean {
+    for (let other = attached.get(reader.#stream) ?? null; other !== null; other = other.#next) if (other === reader) return true;
+    return false;
+  }
+
+  static #attach(reader: ChunkReader, stream: Readable): void {
+    const flow = reader.#flow;
     // The listeners are the same four functions for every stream; they find their readers through
     // `attached` (an idle server holds one reader per connection, so no closures per reader).
     const first = attached.get(stream);
     if (first === undefined) {
-      attached.set(stream, this);
+      attached.set(stream, reader);
       // Bytes the stream already holds come as 'data' once it resumes, whoever delivers the rest.
       if (flow?.deliversAll?.() !== true || stream.readableLength > 0) stream.on('data', ChunkReader.#onData);
-      ChunkReader.#listen(stream, 'end', ChunkReader.#onEnd, this.#outcome);
-      ChunkReader.#listen(stream, 'error', ChunkReader.#onError, this.#outcome);
-      ChunkReader.#listen(stream, 'close', ChunkReader.#onEnd, this.#outcome);
+      ChunkReader.#listen(stream, 'end', ChunkReader.#onEnd, reader.#outcome);
+      ChunkReader.#listen(stream, 'error', ChunkReader.#onError, reader.#outcome);
+      ChunkReader.#listen(stream, 'close', ChunkReader.#onEnd, reader.#outcome);
     } else {
       let last = first;
       while (last.#next !== null) last = last.#next;
-      last.#next = this;
+      last.#next = reader;
       // The first reader may have needed no 'data' listener; this one may.
       if (!stream.rawListeners('data').includes(ChunkReader.#onData) && (flow?.deliversAll?.() !== true || stream.readableLength > 0)) stream.on('data', ChunkReader.#onData);
     }
     // A stream that finished before we came (an HTTP/2 204, say) will not say so again.
-    if (stream.readableEnded || stream.destroyed) this.#ended = true;
-    if (stream.errored !== null && stream.errored !== undefined) this.#error = stream.errored;
+    if (stream.readableEnded || stream.destroyed) reader.#ended = true;
+    if (stream.errored !== null && stream.errored !== undefined) reader.#error = stream.errored;
     // A stream the caller paused stays paused when a 'data' listener is added.
     stream.resume();
   }

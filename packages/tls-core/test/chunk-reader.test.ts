@@ -297,6 +297,52 @@ describe('ChunkReader', () => {
     for (const reader of readers) reader.detach();
   });
 
+  it('a subclass made without a stream is its own flow and outcome: given its stream later (setSource), reads once started (startReading); attachedTo finds it', async () => {
+    class OwnReader extends ChunkReader {
+      paused = false;
+      constructor() {
+        super(null);
+      }
+      use(stream: PassThrough): void {
+        this.setSource(stream, this, this);
+      }
+      start(): void {
+        this.startReading();
+      }
+      pause(): void {
+        this.paused = true;
+      }
+      resume(): void {
+        this.paused = false;
+      }
+      isPaused(): boolean {
+        return this.paused;
+      }
+      endError(): unknown {
+        return new Error('ended by its own outcome');
+      }
+      readError(error: unknown): unknown {
+        return error;
+      }
+    }
+    const stream = new PassThrough();
+    const reader = new OwnReader();
+    expect(() => reader.start()).toThrow(TypeError);
+    reader.use(stream);
+    // Nothing listens before it starts, and no table entry finds it yet.
+    for (const event of EVENTS) expect(stream.listenerCount(event)).toBe(0);
+    expect(ChunkReader.attachedTo(stream)).toBeUndefined();
+    reader.start();
+    expect(() => reader.start()).toThrow(TypeError);
+    expect(ChunkReader.attachedTo(stream)).toBe(reader);
+    stream.write(Buffer.from('abc'));
+    expect(Buffer.from(await reader.read(10)).toString()).toBe('abc');
+    stream.end();
+    await expect(reader.read(1)).rejects.toThrow('ended by its own outcome');
+    reader.detach();
+    expect(ChunkReader.attachedTo(stream)).toBeUndefined();
+  });
+
   it('error: null until the stream fails, then its error while held bytes are still readable', async () => {
     const stream = new PassThrough();
     const reader = new ChunkReader(stream);

@@ -29,7 +29,7 @@ import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { RaggedEOF, recvEndedByClose, remoteAddress, type Address, type ChunkReader, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
+import { ChunkReader, RaggedEOF, recvEndedByClose, remoteAddress, type Address, type ReadFlow, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { canReadDirectly, directReadsInUse, readDirectly, restartHandle, stopHandle } from './native-read.js';
 
@@ -53,6 +53,11 @@ interface StreamHandle {
 function rawOf(handle: StreamHandle): Transport | undefined {
   const wrapped = handle._parentWrap as Transport | null | undefined;
   if (wrapped !== null && wrapped !== undefined) return wrapped;
+  return ownerOf(handle);
+}
+
+/** The socket that owns `handle` (Node's internal `owner_symbol`): a TLS handle's TLS socket. Undefined when there is none. */
+function ownerOf(handle: StreamHandle): Transport | undefined {
   ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'owner_symbol') ?? null;
   return ownerSymbol === null ? undefined : ((handle as Record<symbol, unknown>)[ownerSymbol] as Transport | undefined);
 }
@@ -107,7 +112,11 @@ function halfOpen(raw: Socket): Socket {
 /**
  * Each watched connection's {@link NativeEnd} by its TCP socket (`raw`), for the functions every
  * watched connection shares: the TLS handle's `onread` (`raw` is {@link rawOf} the handle) and the
- * listeners on `raw` that replace node:tls's closures ({@link NativeEnd.shareWrapListeners}).
+ * listeners on `raw` that replace node:tls's closures ({@link NativeEnd.shareWrapListeners}). Once
+ * the NativeEnd reads (its ChunkReader is attached to the TLS socket: tls-core's table finds it
+ * from the handle's owner), a client that node:tls connected itself (`raw` is the TLS socket, no
+ * wrapped listeners) leaves this table: one entry per idle connection, not two (32 bytes each at
+ * 1,000 connections).
  */
 const watched = new WeakMap<Transport, NativeEnd>();
 
@@ -129,7 +138,9 @@ export interface SessionKeeper {
  *   reported its RaggedEOF;
  * - bits 2-3, who stopped the source: the handle (direct reads) or node:tls's stream, or nobody;
  * - bit 4, close() was called ({@link NativeEnd.closing});
- * - bits 5-6, the negotiated version ({@link VERSIONS}).
+ * - bits 5-6, the negotiated version ({@link VERSIONS});
+ * - bit 7, {@link NativeEnd.watch} took over the TLS handle's `onread` (Node's handles as this module knows them);
+ * - bit 8, decrypted records go straight to this reader ({@link NativeEnd.attachReader}).
  */
 const NOT_ENDED = 0;
 const CLOSE_NOTIFY = 1;
@@ -142,6 +153,8 @@ const PAUSED_BITS = 0b11 << 2;
 const CLOSING = 1 << 4;
 const VERSION_SHIFT = 5;
 const VERSION_BITS = 0b11 << VERSION_SHIFT;
+const WATCHING = 1 << 7;
+const DIRECT = 1 << 8;
 /** The versions a connection negotiates, by their number in the state (0: none known). */
 const VERSIONS: readonly (TLSVersion | null)[] = [null, 'TLSv1.2', 'TLSv1.3'];
 
@@ -149,26 +162,31 @@ const VERSIONS: readonly (TLSVersion | null)[] = [null, 'TLSv1.2', 'TLSv1.3'];
  * Watches a node:tls socket built over a native TCP handle for how its stream ends (see the
  * module comment). Without Node's handles it cannot tell, and every end counts as ragged (fail
  * safe); other runtimes never come here ({@link hasNativeHandle}). It is also the connection's
- * direct reads (native-read.ts): their flow control and the one `onread` for both jobs, so an idle
- * connection holds one watcher object and one WeakMap entry.
+ * reader (a ChunkReader of the TLS socket, recv's) and its direct reads (native-read.ts): their
+ * flow control, recv's outcome and the one `onread` for all these jobs, so an idle connection holds
+ * one object for them (a watcher and a reader were 64 + 144 bytes, this is 168) and one WeakMap
+ * entry (see {@link watched}).
  */
-export class NativeEnd implements ReadFlow, ReadOutcome {
+export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
   readonly raw: Transport;
-  /** The verdict, who paused, closing and the version: see {@link NOT_ENDED}. */
+  /** The verdict, who paused, closing, the version, watching, direct reads: see {@link NOT_ENDED}. */
   #state = NOT_ENDED;
-  /**
-   * What {@link watch} saw: the TLS socket. Its handle is read from it when needed, and node:tls's
-   * own `onread` is the one function every handle has ({@link nodeOnread}): fields of their own
-   * were 16 bytes per connection.
-   */
-  #tls: NodeTlsSocket | null = null;
-  /** The socket's reader while records go to it directly ({@link readDirectly}), else null. */
-  #reader: ChunkReader | null = null;
   /** The client socket told of the end ({@link keepSessionFor}), or null. */
   #keeper: SessionKeeper | null = null;
 
   constructor(raw: Socket) {
+    // The TLS socket is not built yet: it becomes the reader's stream in watch(), and the reader
+    // starts reading once the handshake is done (attachReader).
+    super(null);
     this.raw = halfOpen(raw);
+  }
+
+  /**
+   * What {@link watch} saw: the TLS socket (the reader's stream). Its handle is read from it when
+   * needed, and node:tls's own `onread` is the one function every handle has ({@link nodeOnread}).
+   */
+  static #tls(end: NativeEnd): NodeTlsSocket | null {
+    return end.source as NodeTlsSocket | null;
   }
 
   /**
@@ -178,7 +196,8 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * replace its handle.
    */
   watch(tls: NodeTlsSocket): void {
-    this.#tls = tls;
+    // The reader's stream, its flow control and outcome this object itself.
+    this.setSource(tls, this, this);
     const handle = handleOf(tls);
     const tcp = handle?._parent;
     const onread = handle?.onread;
@@ -194,6 +213,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     // One function for every handle (an idle server holds one per connection): it finds this
     // connection's watcher through `watched`.
     watched.set(this.raw, this);
+    this.#state |= WATCHING;
     handle.onread = NativeEnd.#watchedOnread;
   }
 
@@ -207,7 +227,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * else (another Node's listeners, a caller's own) stays as it is.
    */
   shareWrapListeners(before: Readonly<Record<WrapEvent, number>>): void {
-    if (watched.get(this.raw) !== this) return;
+    if ((this.#state & WATCHING) === 0) return;
     const raw = this.raw;
     for (const event of WRAP_EVENTS) {
       for (const listener of raw.rawListeners(event).slice(before[event])) {
@@ -223,13 +243,13 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   /** node:tls's 'close' listener on `raw`, shared: `this` is `raw`. */
   static destroyTls(this: Transport): void {
     const end = watched.get(this);
-    if (end !== undefined) end.#tls?.destroy();
+    if (end !== undefined) NativeEnd.#tls(end)?.destroy();
   }
 
   /** node:tls's 'error' listener on `raw`, shared: `this` is `raw`. */
   static emitTlsError(this: Transport, error: Error): void {
     const end = watched.get(this);
-    if (end !== undefined) (end.#tls as { _emitTLSError?: (error: Error) => void } | null)?._emitTLSError?.(error);
+    if (end !== undefined) (NativeEnd.#tls(end) as { _emitTLSError?: (error: Error) => void } | null)?._emitTLSError?.(error);
   }
 
   /** `keeper` is told of the end or a failure before node:tls gets it (and may let go of its session). */
@@ -238,11 +258,21 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
   }
 
   /**
-   * From now on decrypted records go straight to `reader` (native-read.ts), where Node's handle
-   * allows it; otherwise they keep node:tls's stream. Call once the handshake is done.
+   * Starts reading the TLS socket {@link watch} saw, as the connection's reader (recv's), and
+   * returns it (this object). From now on decrypted records go straight to it (native-read.ts),
+   * where Node's handle allows it; otherwise they keep node:tls's stream. Call once, once the
+   * handshake is done.
+   *
+   * @throws TypeError when {@link watch} was not called, or the reader already reads.
    */
-  readDirectly(reader: ChunkReader): void {
-    if (NativeEnd.#watchedHandle(this) && canReadDirectly(handleOf(this.#tls)!)) this.#reader = reader;
+  attachReader(): ChunkReader {
+    this.startReading();
+    const tls = NativeEnd.#tls(this)!;
+    if (NativeEnd.#watchedHandle(this) && canReadDirectly(handleOf(tls)!)) this.#state |= DIRECT;
+    // The handle's onread finds this reader from now on through tls-core's table (ownerOf the
+    // handle is the TLS socket): a client node:tls connected itself needs no entry of its own.
+    if (this.raw === tls && watched.get(this.raw) === this) watched.delete(this.raw);
+    return this;
   }
 
   /**
@@ -252,7 +282,7 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * listener.
    */
   deliversAll(): boolean {
-    return NativeEnd.#watchedHandle(this) && directReadsInUse() === true && canReadDirectly(handleOf(this.#tls)!);
+    return NativeEnd.#watchedHandle(this) && directReadsInUse() === true && canReadDirectly(handleOf(NativeEnd.#tls(this))!);
   }
 
   /**
@@ -261,39 +291,39 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
    * instance method would give each instance a private brand, 8 bytes per idle connection.
    */
   static #watchedHandle(end: NativeEnd): boolean {
-    return watched.get(end.raw) === end && handleOf(end.#tls) !== undefined;
+    return (end.#state & WATCHING) !== 0 && handleOf(NativeEnd.#tls(end)) !== undefined;
   }
 
   /** Gives the records back to node:tls (close: what still comes is node:tls's to read or drop). */
   stopReadingDirectly(): void {
-    if (this.#reader === null) return;
-    this.#reader = null;
+    if ((this.#state & DIRECT) === 0) return;
+    this.#state &= ~DIRECT;
     // node:tls's stream believes it is reading: a handle we stopped would never deliver the end.
     if ((this.#state & PAUSED_BITS) === PAUSED_BY_HANDLE) {
       this.#state &= ~PAUSED_BITS;
-      const handle = handleOf(this.#tls);
+      const handle = handleOf(NativeEnd.#tls(this));
       if (handle !== undefined) restartHandle(handle);
     }
   }
 
   /** ReadFlow: the handle's while reads are direct, else node:tls's stream's. */
   pause(): void {
-    if (this.#reader !== null && directReadsInUse() === true) {
+    if ((this.#state & DIRECT) !== 0 && directReadsInUse() === true) {
       this.#state = (this.#state & ~PAUSED_BITS) | PAUSED_BY_HANDLE;
-      const handle = handleOf(this.#tls);
+      const handle = handleOf(NativeEnd.#tls(this));
       if (handle !== undefined) stopHandle(handle);
     } else {
       this.#state = (this.#state & ~PAUSED_BITS) | PAUSED_BY_STREAM;
-      this.#tls!.pause();
+      NativeEnd.#tls(this)!.pause();
     }
   }
 
   resume(): void {
     if ((this.#state & PAUSED_BITS) === PAUSED_BY_HANDLE) {
       // Gone once the socket was destroyed: nothing to restart.
-      const handle = handleOf(this.#tls);
+      const handle = handleOf(NativeEnd.#tls(this));
       if (handle !== undefined) restartHandle(handle);
-    } else this.#tls!.resume();
+    } else NativeEnd.#tls(this)!.resume();
     this.#state &= ~PAUSED_BITS;
   }
 
@@ -303,9 +333,10 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
 
   /** The handle's `onread` once watched; `this` is the handle (Node calls it so). */
   static #watchedOnread(this: StreamHandle, arrayBuffer?: ArrayBuffer): unknown {
-    const end = watched.get(rawOf(this)!)!;
-    const reader = end.#reader;
-    if (arrayBuffer !== undefined && reader !== null) return readDirectly(end.#tls!, reader, nodeOnread!, this, arrayBuffer);
+    const end = NativeEnd.#of(this);
+    // None once a client's reader was detached (close()): what still comes is node:tls's.
+    if (end === undefined) return nodeOnread!.call(this, arrayBuffer);
+    if (arrayBuffer !== undefined && (end.#state & DIRECT) !== 0) return readDirectly(NativeEnd.#tls(end)!, end, nodeOnread!, this, arrayBuffer);
     // The end or a failure: the TCP handle may go now, and getpeername() still answers after it
     // (session() too: node:tls's TLS state may go with it).
     if (arrayBuffer === undefined) {
@@ -318,8 +349,19 @@ export class NativeEnd implements ReadFlow, ReadOutcome {
     return result;
   }
 
+  /**
+   * The watcher of the TLS handle `handle`: the reader attached to its owner (the TLS socket) once
+   * it reads, else the one {@link watched} holds for its `raw`.
+   */
+  static #of(handle: StreamHandle): NativeEnd | undefined {
+    const reader = ChunkReader.attachedTo(ownerOf(handle) as Readable);
+    if (reader instanceof NativeEnd) return reader;
+    const raw = rawOf(handle);
+    return raw === undefined ? undefined : watched.get(raw);
+  }
+
   static #decide(end: NativeEnd, handle: StreamHandle): void {
-    const tls = end.#tls!;
+    const tls = NativeEnd.#tls(end)!;
     const tcp = handle._parent!;
     if ((end.#state & VERDICT_BITS) !== NOT_ENDED || !streamEnded(tls)) return;
     const started = tcp.readStart!();

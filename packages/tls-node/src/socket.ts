@@ -101,9 +101,9 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     // reader's own 'error' listener does that through the end's streamFailed (destroySoon), not a
     // listener of ours: a third 'error' listener beside node:tls's and the reader's grows the
     // listener array to 19 slots (~140 bytes per idle connection).
+    // On the native path the end's watcher is the reader itself (one object per connection).
     const native = end instanceof NativeEnd ? end : undefined;
-    this.#reader = new ChunkReader(socket, undefined, native, end);
-    native?.readDirectly(this.#reader);
+    this.#reader = native !== undefined ? native.attachReader() : new ChunkReader(socket, undefined, undefined, end);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
     const protocolVersion = socket.getProtocol();

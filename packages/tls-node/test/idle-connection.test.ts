@@ -342,7 +342,7 @@ describe('an idle tls-node connection', () => {
       // control and recv's outcome are its prototype methods, not an object of closures each.
       const end = new NativeEnd(new net.Socket());
       expect(Object.getOwnPropertyNames(end)).toEqual(['raw']);
-      for (const method of ['pause', 'resume', 'isPaused', 'readDirectly', 'endError', 'readError'] as const) expect(end[method]).toBe(NativeEnd.prototype[method]);
+      for (const method of ['pause', 'resume', 'isPaused', 'attachReader', 'endError', 'readError', 'read', 'readInto'] as const) expect(end[method]).toBe(NativeEnd.prototype[method]);
       expect(end.isPaused()).toBe(false);
       for (const [socket, accepted] of pairs) await Promise.all([socket.close(true), accepted.close(true)]);
     } finally {
