@@ -371,7 +371,8 @@ export class SMTP implements AsyncDisposable {
    * offers PIPELINING (RFC 2920) — then the message (or BDAT with `binary`). Returns the refused
    * recipients, each with its own reply.
    *
-   * @throws SMTPSenderRefused, SMTPRecipientsRefused (every recipient), SMTPDataError (after RSET).
+   * @throws SMTPSenderRefused, SMTPRecipientsRefused (every recipient), SMTPDataError (after RSET);
+   *   SMTPUsageError (nothing sent) when mailOptions or rcptOptions is not an array of strings.
    */
   async sendmail(
     from: string,
@@ -398,6 +399,8 @@ export class SMTP implements AsyncDisposable {
   ): Promise<Refused> {
     return this.#call('sendmail', options, async (inner) => {
       checkMessage(message);
+      checkParameterList('mailOptions', mailOptions);
+      checkParameterList('rcptOptions', rcptOptions);
       if (source !== null) await messageReady(source, 'MAIL', options.signal);
       // After the first message EHLO is done: no gated call per message to learn that.
       if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
@@ -490,4 +493,19 @@ function credentialsRefused(mechanism: string, refusal: SMTPAuthenticationError)
  */
 function released<T>(source: PrimedSource<Uint8Array> | null, call: Promise<T>): Promise<T> {
   return source === null ? call : call.finally(() => source.release());
+}
+
+/**
+ * sendmail()'s mailOptions / rcptOptions (smtplib's mail_options, rcpt_options) are arrays of
+ * strings: a string was spread into one parameter per character on the wire, and call options
+ * put fourth failed with a bare TypeError (break14).
+ *
+ * @throws SMTPUsageError naming the list, nothing sent
+ */
+function checkParameterList(name: 'mailOptions' | 'rcptOptions', value: unknown): void {
+  if (Array.isArray(value) && value.every((parameter) => typeof parameter === 'string')) return;
+  const example = name === 'mailOptions' ? '["SMTPUTF8"]' : '["NOTIFY=NEVER"]';
+  const python = name === 'mailOptions' ? 'mail_options' : 'rcpt_options';
+  const callOptions = typeof value === 'object' && value !== null && !Array.isArray(value) ? ': call options such as { signal } are the sixth argument, sendmail(from, to, message, [], [], { signal })' : '';
+  throw new SMTPUsageError(`the ${name} of sendmail() must be an array of strings such as ${example} (smtplib's ${python}), got ${describeValue(value)}${callOptions}; nothing was sent`);
 }
