@@ -45,3 +45,33 @@ describe('sendmail(): mailOptions and rcptOptions must be arrays of strings', ()
     expect(stray).toEqual([]);
   });
 });
+
+describe('sendmail(): recipients neither a string nor a list', () => {
+  it.each([
+    ['a number', 5, /^the recipients of sendmail\(\) must be a string or an array of strings, got 5; nothing was sent$/],
+    ['null', null, /^the recipients of sendmail\(\) must be a string or an array of strings, got null; nothing was sent$/],
+    ['an object', { to: 'b@example.org' }, /^the recipients of sendmail\(\) must be a string or an array of strings, got an object .*; nothing was sent$/],
+  ] as const)('%s: SMTPUsageError (was a bare "TypeError: to is not iterable"), nothing sent', async (_name, to, says) => {
+    const server = await scripted(async (c) => {
+      c.write('220 hi\r\n');
+      for (;;) {
+        const line = await c.line();
+        if (line === null) return;
+        c.write(line.startsWith('EHLO') ? '250-x\r\n250 PIPELINING\r\n' : '250 ok\r\n');
+      }
+    });
+    const smtp = new SMTP({ host: '127.0.0.1', port: server.port, security: 'plaintext', timeout: 2000 });
+    await smtp.connect();
+    await smtp.ehlo('client.test');
+    try {
+      const error = await smtp.sendmail('a@example.org', to as never, 'x').then(() => null, (e: unknown) => e);
+      expect(error, String(error)).toBeInstanceOf(SMTPUsageError);
+      expect((error as Error).message).toMatch(says);
+      expect((await smtp.noop()).code).toBe(250);
+      expect(server.lines).toEqual(['EHLO client.test', 'NOOP']);
+    } finally {
+      await smtp.close();
+    }
+    expect(stray).toEqual([]);
+  });
+});

@@ -404,6 +404,9 @@ export class SMTP implements AsyncDisposable {
       if (source !== null) await messageReady(source, 'MAIL', options.signal);
       // After the first message EHLO is done: no gated call per message to learn that.
       if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
+      if (typeof to !== 'string' && (typeof to !== 'object' || to === null || typeof (to as Iterable<unknown>)[Symbol.iterator] !== 'function')) {
+        throw new SMTPUsageError(`the recipients of sendmail() must be a string or an array of strings, got ${describeValue(to)}; nothing was sent`);
+      }
       const recipients = typeof to === 'string' ? [to] : [...to];
       const binary = options.binary ?? false;
       const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
