@@ -137,13 +137,15 @@ export class PureBuffer implements TLSBuffer, TLSBufferFastPath {
         while (filled < target.length) {
           let chunk = engine.takeAppData(target.length - filled);
           if (chunk === null) {
-            // Copied into target below, at once: a record that fits may be decrypted in place (no
-            // fresh memory, with an AEAD that has openInto: node:crypto's and tls-openssl's).
-            engine.processRecords(() => false, target.length - filled);
+            // Taken into target below, at once: a record that fits may be copied there straight from
+            // the AEAD's fresh memory (node:crypto's), or decrypted in place with no fresh memory (an
+            // AEAD with openInto: tls-openssl's). Only its content is written there (recv_into's contract).
+            engine.processRecords(() => false, target, filled);
             chunk = engine.takeAppData(target.length - filled);
             if (chunk === null) break;
           }
-          target.set(chunk, filled);
+          // Already in place when the record layer wrote it there.
+          if (chunk.buffer !== target.buffer || chunk.byteOffset !== target.byteOffset + filled) target.set(chunk, filled);
           filled += chunk.length;
         }
         if (filled > 0) return filled;

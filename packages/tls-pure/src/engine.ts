@@ -266,13 +266,14 @@ export class Engine {
 
   /**
    * Processes whole records until `stop()` holds, an application data record was queued, the
-   * peer's close_notify arrived, or no whole record is left. With `copiedAtOnce` (> 0), the caller
-   * takes and copies out up to that many bytes of queued data before any other call: a record that
-   * small may be decrypted in place (RecordLayer.readRecord), its data a view of memory about to be reused.
+   * peer's close_notify arrived, or no whole record is left. With `into`, the caller takes the
+   * queued data at once and copies it into `into` from `at` (up to its end) before any other call:
+   * a record that fits may be written there straight away or decrypted in place
+   * (RecordLayer.readRecord), its data then a view of `into` or of memory about to be reused.
    */
-  processRecords(stop: () => boolean, copiedAtOnce = 0): void {
+  processRecords(stop: () => boolean, into: Uint8Array | null = null, at = 0): void {
     while (!stop() && this.#appData.length === 0 && !this.closeReceived) {
-      const record = this.records.readRecord(copiedAtOnce);
+      const record = this.records.readRecord(into, at);
       if (record === null) break;
       switch (record.type) {
         case ContentType.CHANGE_CIPHER_SPEC: {

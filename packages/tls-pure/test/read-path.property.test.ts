@@ -266,3 +266,61 @@ describe('a TLSSocket over tls-pure', () => {
     }
   }, 120_000);
 });
+
+/**
+ * recv_into's contract at the buffer (issue #17, pure14): readAvailable writes its count of bytes at
+ * target[0, count) and nothing else: not the inner type byte or padding of a TLS 1.3 record, not the
+ * rest of a record that did not fit, not memory before the view. Session 13's decryption straight
+ * into the caller's memory wrote the type byte past the count (d313f13, backed out by dc797da); the
+ * copy from node:crypto's fresh memory writes the content only.
+ */
+describe.each(SETUPS)('readAvailable writes only target[0, count), $label', (s) => {
+  it('for random record sizes, splits, target sizes and offsets (fast-check)', () => {
+    const SENTINEL = 0xa5;
+    const GUARD = 64; // bytes watched on each side of the target
+    const sentinel = Buffer.alloc(70_000 + 2 * GUARD, SENTINEL);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(1, 16_383, 16_384, 16_385, 40_000), fc.integer({ min: 1, max: 40_000 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(fc.constantFrom(1, 5, 16_383, 16_384, 16_385, 65_536), fc.integer({ min: 1, max: 70_000 })), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: GUARD }),
+        (writes, targets, splits, offset) => {
+          const { client, server } = connectedPair(s);
+          const data = PATTERN.subarray(0, writes.reduce((sum, n) => sum + n, 0));
+          let written = 0;
+          for (const size of writes) {
+            for (let done = 0; done < size; ) done += client.write(data.subarray(written + done, written + size));
+            written += size;
+          }
+          const stream = Buffer.from(client.processOutgoing(client.outgoingBytesBuffered()));
+          // One backing per target size: the target at `offset`, watched memory before and after it.
+          const backings = targets.map((size) => Buffer.alloc(offset + size + GUARD, SENTINEL));
+          const received: Buffer[] = [];
+          let turn = 0;
+          for (let fed = 0, piece = 0; fed < stream.length; piece++) {
+            const size = Math.min(splits[piece % splits.length]!, stream.length - fed);
+            expect(server.copyIncoming(stream.subarray(fed, fed + size))).toBe(size);
+            fed += size;
+            for (;;) {
+              const backing = backings[turn++ % backings.length]!;
+              const target = backing.subarray(offset, backing.length - GUARD);
+              const count = server.readAvailable(target);
+              // Native compares: everything but [offset, offset + count) still holds the sentinel.
+              const end = count > 0 ? offset + count : offset;
+              if (!backing.subarray(0, offset).equals(sentinel.subarray(0, offset)) || !backing.subarray(end).equals(sentinel.subarray(0, backing.length - end))) {
+                expect.fail(`readAvailable returned ${count} into a target of ${target.length} bytes and wrote outside target[0, ${count})`);
+              }
+              if (count === READ_WANT_READ) break;
+              if (!(count > 0 && count <= target.length)) expect(count).toBeGreaterThan(0);
+              received.push(Buffer.from(backing.subarray(offset, end)));
+              backing.fill(SENTINEL, offset, end);
+            }
+          }
+          expect(Buffer.concat(received).equals(data)).toBe(true);
+        },
+      ),
+      { numRuns: s.label.includes('noble') ? 6 : 20 },
+    );
+  }, 120_000);
+});

@@ -79,6 +79,8 @@ type CipherOptions = { authTagLength: number } | undefined;
 
 class NodeAead implements Aead {
   readonly tagLength: number;
+  /** `open` returns `update`'s fresh memory, which `openInto` only copies (Aead.freshOpen). */
+  readonly freshOpen = true;
   readonly #cipher: string;
   readonly #ccm: boolean;
   // A KeyObject, imported once per traffic key: every record's cipher then skips the key's

@@ -73,6 +73,16 @@ export interface Aead {
    * @throws RangeError when the plaintext does not fit in `target` from `offset` (nothing written).
    */
   openInto?(nonce: Uint8Array, additionalData: Uint8Array, ciphertext: Uint8Array, target: Uint8Array, offset: number): number;
+  /**
+   * Optional, for the record layer's speed: true when {@link Aead.open}'s plaintext is fresh memory
+   * of its own (a whole ArrayBuffer nothing else holds) and {@link Aead.openInto}, if any, only
+   * copies it (node:crypto, whose `update` has no output argument). A record read into the
+   * caller's memory (`recv_into`) is then opened with `open`, its content copied straight from
+   * that memory into the caller's and the memory freed at once (release.ts): one copy per record,
+   * where opening in place in the incoming memory and copying out makes two. Unset (an AEAD that
+   * writes into given memory, tls-openssl's): records are opened in place with `openInto`.
+   */
+  readonly freshOpen?: boolean;
 }
 
 /** One side of an ephemeral key exchange. */

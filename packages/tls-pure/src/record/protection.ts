@@ -7,6 +7,7 @@
  */
 import { AlertDescription, ContentType } from '../codec/constants.js';
 import type { Aead, AeadAlgorithm, CryptoProvider } from '../crypto/provider.js';
+import { releaseMemory } from '../crypto/release.js';
 import { fail } from '../errors.js';
 
 /** RFC 8446 §5.5: well below the 2^64 wrap; a connection this long is refused rather than wrapped. */
@@ -119,6 +120,30 @@ export class RecordProtection {
     const inner = this.#aead.open(this.#nonce(), header, payload);
     if (inner === null) fail(AlertDescription.bad_record_mac, BAD_RECORD_MAC);
     return unwrapInner(inner);
+  }
+
+  /** Whether {@link open}'s content is the AEAD's own fresh memory ({@link Aead.freshOpen}): {@link openCopying} then costs one copy. */
+  get freshOpen(): boolean {
+    return this.#aead.freshOpen === true;
+  }
+
+  /**
+   * {@link open} for a reader that copies application data into `target` from `offset`, with
+   * `room` bytes there: an application_data record whose content fits is copied there straight
+   * from the AEAD's fresh memory, which is then freed at once (release.ts), and its content is that
+   * view of `target`. Only the content is written: nothing of the inner type byte or padding, so
+   * `target` past the content stays as it was (recv_into's contract). Any other record is
+   * returned as {@link open} returns it. For AEADs with {@link freshOpen}.
+   */
+  openCopying(header: Uint8Array, payload: Uint8Array, target: Uint8Array, offset: number, room: number): { type: number; content: Uint8Array } {
+    const inner = this.#aead.open(this.#nonce(), header, payload);
+    if (inner === null) fail(AlertDescription.bad_record_mac, BAD_RECORD_MAC);
+    const record = unwrapInner(inner);
+    const length = record.content.length;
+    if (record.type !== ContentType.APPLICATION_DATA || length === 0 || length > room) return record;
+    target.set(record.content, offset);
+    releaseMemory(inner); // copied out: freed now, never counted by a garbage collection
+    return { type: record.type, content: target.subarray(offset, offset + length) };
   }
 
   /**

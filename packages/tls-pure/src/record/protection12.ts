@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { AlertDescription } from '../codec/constants.js';
+import { AlertDescription, ContentType } from '../codec/constants.js';
 import type { Aead, CryptoProvider } from '../crypto/provider.js';
 import type { Tls12Suite } from '../crypto/schemes.js';
+import { releaseMemory } from '../crypto/release.js';
 import { fail } from '../errors.js';
 import { xorSequence } from './protection.js';
 
@@ -138,6 +139,28 @@ export class RecordProtection12 {
     prefix[4] = length & 0xff;
     if (this.#explicit > 0) writeSequence(prefix, 5, sequence);
     return this.#additionalDataFor(sequence, type, contentLength);
+  }
+
+  /** Whether {@link open}'s content is the AEAD's own fresh memory ({@link Aead.freshOpen}): {@link openCopying} then costs one copy. */
+  get freshOpen(): boolean {
+    return this.#aead.freshOpen === true;
+  }
+
+  /**
+   * {@link open} for a reader that copies application data into `target` from `offset`, with
+   * `room` bytes there: an application_data record whose content fits is copied there straight
+   * from the AEAD's fresh memory, which is then freed at once (release.ts), and its content is that
+   * view of `target`. Any other record is returned as {@link open} returns it. For AEADs with
+   * {@link freshOpen}.
+   */
+  openCopying(header: Uint8Array, payload: Uint8Array, target: Uint8Array, offset: number, room: number): { type: number; content: Uint8Array } {
+    const record = this.open(header, payload);
+    const content = record.content;
+    const length = content.length; // read before the release empties the view
+    if (record.type !== ContentType.APPLICATION_DATA || length === 0 || length > room) return record;
+    target.set(content, offset);
+    releaseMemory(content); // copied out: freed now, never counted by a garbage collection
+    return { type: record.type, content: target.subarray(offset, offset + length) };
   }
 
   open(header: Uint8Array, payload: Uint8Array): { type: number; content: Uint8Array } {

@@ -83,14 +83,20 @@ export class RecordLayer {
   }
 
   /**
-   * The next whole record, or null when fewer bytes than one record are buffered. With `copiedAtOnce`
-   * (> 0), a TLS 1.3 record whose content is sure to be at most that long may be decrypted in place in the
-   * incoming memory when the AEAD can (its optional openInto), allocating nothing: an
-   * application_data record's content is then a view of that memory, valid only until bytes are
-   * next taken in (on any connection), which the caller copies out at once (a recv_into read); any
-   * other record's content is copied.
+   * The next whole record, or null when fewer bytes than one record are buffered. With `into` (a
+   * reader that copies application data into `into` from `at` at once: a recv_into read), an
+   * application_data record whose content fits there may skip a copy:
+   * - an AEAD whose `open` returns fresh memory of its own (node:crypto's: {@link Aead.freshOpen})
+   *   has the content copied from that memory straight into `into` at `at`, the memory freed: the
+   *   record's content is then that view of `into` (only the content is written there, never the
+   *   inner type byte or padding: nothing past it changes);
+   * - an AEAD that writes into given memory (its optional openInto: tls-openssl's) decrypts a TLS
+   *   1.3 record sure to fit in place in the incoming memory, allocating nothing: the content is
+   *   then a view of that memory, valid only until bytes are next taken in (on any connection),
+   *   which the caller copies out at once.
+   * Any other record's content is the engine's to keep (fresh memory, or a copy).
    */
-  readRecord(copiedAtOnce = 0): PlainRecord | null {
+  readRecord(into: Uint8Array | null = null, at = 0): PlainRecord | null {
     const incoming = this.incoming;
     if (incoming.length < 5) return null;
     const header = incoming.peek(5);
@@ -132,10 +138,17 @@ export class RecordLayer {
       // RFC 8449 §4: TLS 1.3's limit counts the inner plaintext (content, type, padding); TLS 1.2's
       // the content (the record adds the explicit nonce and the tag). Judged before decryption.
       if (length > this.incomingLimit + (reader.tls13 ? reader.tagLength : reader.overhead)) fail(AlertDescription.record_overflow, `a record of ${length} bytes exceeds our record size limit`);
-      // The content (the inner plaintext less its type byte, at least) must fit what the caller copies out.
-      const inPlace = reader.tls13 && copiedAtOnce > 0 && payload.length - reader.tagLength - 1 <= copiedAtOnce ? reader.openInPlace(record.subarray(0, 5), payload) : null;
-      // Otherwise the AEAD's output is fresh memory, never a view of its input.
-      const { type: innerType, content } = inPlace ?? reader.open(record.subarray(0, 5), payload);
+      const room = into === null ? 0 : into.length - at;
+      let inPlace: { type: number; content: Uint8Array } | null = null;
+      let opened: { type: number; content: Uint8Array };
+      if (room > 0 && reader.freshOpen) opened = reader.openCopying(record.subarray(0, 5), payload, into!, at, room);
+      else {
+        // The content (the inner plaintext less its type byte, at least) must fit what the caller copies out.
+        inPlace = reader.tls13 && room > 0 && payload.length - reader.tagLength - 1 <= room ? reader.openInPlace(record.subarray(0, 5), payload) : null;
+        // Otherwise the AEAD's output is fresh memory, never a view of its input.
+        opened = inPlace ?? reader.open(record.subarray(0, 5), payload);
+      }
+      const { type: innerType, content } = opened;
       if (!KNOWN_TYPES.has(innerType) || innerType === ContentType.CHANGE_CIPHER_SPEC) fail(AlertDescription.unexpected_message, `an encrypted record of content type ${innerType}`);
       if (content.length > MAX_FRAGMENT) fail(AlertDescription.record_overflow, `a record's content of ${content.length} bytes exceeds 2^14`);
       // Handshake messages and alerts are the engine's to keep: not a view of memory about to be reused.
