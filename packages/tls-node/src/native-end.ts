@@ -140,7 +140,8 @@ export interface SessionKeeper {
  * - bit 4, close() was called ({@link NativeEnd.closing});
  * - bits 5-6, the negotiated version ({@link VERSIONS});
  * - bit 7, {@link NativeEnd.watch} took over the TLS handle's `onread` (Node's handles as this module knows them);
- * - bit 8, decrypted records go straight to this reader ({@link NativeEnd.attachReader}).
+ * - bit 8, decrypted records go straight to this reader ({@link NativeEnd.attachReader});
+ * - bit 9, the reader was attached ({@link NativeEnd.attachReader}).
  */
 const NOT_ENDED = 0;
 const CLOSE_NOTIFY = 1;
@@ -155,6 +156,7 @@ const VERSION_SHIFT = 5;
 const VERSION_BITS = 0b11 << VERSION_SHIFT;
 const WATCHING = 1 << 7;
 const DIRECT = 1 << 8;
+const READING = 1 << 9;
 /** The versions a connection negotiates, by their number in the state (0: none known). */
 const VERSIONS: readonly (TLSVersion | null)[] = [null, 'TLSv1.2', 'TLSv1.3'];
 
@@ -179,6 +181,11 @@ export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
     // starts reading once the handshake is done (attachReader).
     super(null);
     this.raw = halfOpen(raw);
+  }
+
+  /** The connection's reader (recv's): this object itself, once {@link attachReader} was called; null before. */
+  get reader(): ChunkReader | null {
+    return this.source === null || (this.#state & READING) === 0 ? null : this;
   }
 
   /**
@@ -267,6 +274,7 @@ export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
    */
   attachReader(): ChunkReader {
     this.startReading();
+    this.#state |= READING;
     const tls = NativeEnd.#tls(this)!;
     if (NativeEnd.#watchedHandle(this) && canReadDirectly(handleOf(tls)!)) this.#state |= DIRECT;
     // The handle's onread finds this reader from now on through tls-core's table (ownerOf the

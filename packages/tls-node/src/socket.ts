@@ -53,8 +53,8 @@ export const NOT_USER_CONSTRUCTED =
 export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   readonly #context: ClientContext | ServerContext;
   readonly #socket: NodeTlsSocket;
+  /** The end's watcher, which also holds the reader ({@link StreamEnd.reader}: no field of its own, 8 bytes per connection). */
   readonly #end: StreamEnd;
-  readonly #reader: ChunkReader;
   /**
    * close() was called, the negotiated version and cipher suite, in one small integer (see
    * {@link CLOSED}): three fields of their own were 16 bytes more on every idle connection.
@@ -103,7 +103,8 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     // listener array to 19 slots (~140 bytes per idle connection).
     // On the native path the end's watcher is the reader itself (one object per connection).
     const native = end instanceof NativeEnd ? end : undefined;
-    this.#reader = native !== undefined ? native.attachReader() : new ChunkReader(socket, undefined, undefined, end);
+    if (end instanceof NativeEnd) end.attachReader();
+    else end.reader = new ChunkReader(socket, undefined, undefined, end);
     // node:tls forgets these once the peer closes; the PEP keeps them until our close().
     // The literals, not node:tls's string: each call returns a fresh copy, kept per connection.
     const protocolVersion = socket.getProtocol();
@@ -198,11 +199,12 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
   recv(bufsize: number): Promise<Uint8Array> {
     if (!Number.isInteger(bufsize) || bufsize <= 0) return Promise.reject(new RangeError(`recv: bufsize must be a positive integer, got ${bufsize}`));
     if ((this.#state & CLOSED) !== 0) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
-    if (this.#reader.waiting) return Promise.reject(concurrentRecv());
+    const reader = this.#end.reader!;
+    if (reader.waiting) return Promise.reject(concurrentRecv());
     // The reader's own promise: a recv waiting on an idle connection (a server's usual state) holds
     // that promise and its resolving functions, no frame, reaction or closure of its own. RaggedEOF
     // comes from the reader too (this.#end is its ReadOutcome).
-    return this.#reader.read(bufsize);
+    return reader.read(bufsize);
   }
 
   /**
@@ -222,10 +224,11 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     const misuse = recvIntoMisuse(buffer);
     if (misuse !== null) return Promise.reject(misuse);
     if ((this.#state & CLOSED) !== 0) return Promise.reject(new TLSError('recv on a closed TLSSocket'));
-    if (this.#reader.waiting) return Promise.reject(concurrentRecv());
+    const reader = this.#end.reader!;
+    if (reader.waiting) return Promise.reject(concurrentRecv());
     // The reader's own promise, settled with the count (no chunk view, reaction or closure per
     // read: a download of 4 KiB records makes thousands per MiB; issue #16).
-    return this.#reader.readInto(buffer);
+    return reader.readInto(buffer);
   }
 
   /**
@@ -333,7 +336,7 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     // The reader's 'error' listener goes with it: a TLS error while closing still ends the
     // connection once the alert is written, as before close().
     this.#socket.on('error', destroySoon);
-    this.#reader.detach();
+    this.#end.reader!.detach();
     if (this.#end instanceof NativeEnd) this.#end.stopReadingDirectly();
     if (force) await this.#end.closeForcefully(this.#socket, FORCED_CLOSE_FLUSH_MS);
     else {

@@ -18,7 +18,7 @@
 import type { Socket } from 'node:net';
 import { Duplex, type Readable } from 'node:stream';
 import type { TLSSocket as NodeTlsSocket } from 'node:tls';
-import { RaggedEOF, recvEndedByClose, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
+import { RaggedEOF, recvEndedByClose, type ChunkReader, type ReadOutcome, type TLSError, type TLSVersion, type Transport } from '@unitls/tls-core';
 import { toTLSError } from './errors.js';
 import { KEEP_SESSION, NativeEnd, destroyAfterError, hasNativeHandle, isLifelongNodeListener, type SessionKeeper } from './native-end.js';
 
@@ -78,6 +78,8 @@ function tlsStreamEnded(socket: NodeTlsSocket): boolean | undefined {
 /** A Duplex over `raw` that records whether the TLS stream above it ended with a close_notify. */
 export class WatchedTransport extends Duplex implements ReadOutcome {
   readonly raw: Transport;
+  /** The TLS socket's reader (recv's), set once the handshake is done (socket.ts); null before. */
+  reader: ChunkReader | null = null;
   #tls: NodeTlsSocket | null = null;
   #rawEnded = false;
   #endedWithoutCloseNotify = false;
