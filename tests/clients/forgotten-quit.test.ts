@@ -8,25 +8,17 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
-import { FTP_PASSWORD, FTP_USER, startVsftpd, vsftpdUnavailable, type Vsftpd } from '../support/vsftpd.js';
+import { FTP_PASSWORD, FTP_USER, useVsftpd } from '../support/vsftpd.js';
 import { implementations } from '../conformance/implementations.js';
 
 const child = fileURLToPath(new URL('./forgotten-quit-child.mjs', import.meta.url));
 const HANG_MS = 25_000;
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-let ftpServer: Vsftpd;
-beforeAll(async () => {
-  const why = vsftpdUnavailable();
-  if (why !== null) throw new Error(why);
-  ftpServer = await startVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 120_000);
-afterAll(async () => {
-  await ftpServer?.stop();
-});
+const ftpServer = useVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 interface Ended {
   killed: boolean;
@@ -67,7 +59,7 @@ async function expectExits(scenario: string, implementation: string, port: numbe
 }
 
 describe.each(implementations.map((i) => [i.name] as const))('a script that forgets quit() exits by itself (%s)', (name) => {
-  const ports = () => ({ ...mailServers().ports, ftp: ftpServer.ports.explicit, ftps: ftpServer.ports.implicit });
+  const ports = () => ({ ...mailServers().ports, ftp: ftpServer().ports.explicit, ftps: ftpServer().ports.implicit });
   it.each([
     ['smtp', 'submission', { secure: true, code: 250 }],
     ['smtps', 'smtps', { secure: true, code: 250 }],

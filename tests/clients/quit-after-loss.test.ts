@@ -15,20 +15,11 @@ import { SMTP } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { cuttingProxy, type CuttingProxy } from '../support/cutting-proxy.js';
 import { useMailServers } from '../support/mail-servers.js';
-import { FTP_PASSWORD, FTP_USER, startVsftpd, vsftpdUnavailable, type Vsftpd } from '../support/vsftpd.js';
+import { FTP_PASSWORD, FTP_USER, useVsftpd } from '../support/vsftpd.js';
 import { implementations } from '../conformance/implementations.js';
-import { afterAll, beforeAll } from 'vitest';
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-let ftpServer: Vsftpd;
-beforeAll(async () => {
-  const why = vsftpdUnavailable();
-  if (why !== null) throw new Error(why);
-  ftpServer = await startVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 120_000);
-afterAll(async () => {
-  await ftpServer?.stop();
-});
+const ftpServer = useVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 let proxy: CuttingProxy | null = null;
 afterEach(async () => {
@@ -97,7 +88,7 @@ const CASES: Case[] = [
   },
   {
     name: 'FTP_TLS (AUTH TLS, vsftpd)',
-    port: () => ftpServer.ports.explicit,
+    port: () => ftpServer().ports.explicit,
     open: async (port, implementation) => {
       const ftp = new FTP_TLS(tls(port, implementation));
       await ftp.connect();

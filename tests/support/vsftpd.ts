@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { capturedOutput, startOnFreePorts } from './daemons.js';
 import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
+import { afterAll, beforeAll } from 'vitest';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
 export const FTP_USER = 'ftpuser';
@@ -164,3 +165,21 @@ export function putFile(server: Vsftpd, name: string, content: Uint8Array): stri
   execFileSync('chown', [`${server.user}:${server.user}`, path]);
   return path;
 }
+
+/**
+ * A vsftpd started before a file's tests and stopped after them (failing the file when vsftpd
+ * cannot run here: a skipped test counts as a failure); the returned function gives it.
+ */
+export function useVsftpd(cert: string, key: string): () => Vsftpd {
+  let server: Vsftpd | undefined;
+  beforeAll(async () => {
+    const why = vsftpdUnavailable();
+    if (why !== null) throw new Error(why);
+    server = await startVsftpd(cert, key);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
+}
+
