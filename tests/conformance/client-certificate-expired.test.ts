@@ -29,7 +29,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('an expired clie
     const listener = await new implementation.serverContext(serverConfig('server-ec', { trustStore: rootStore() })).connect({ host: '127.0.0.1', port: 0 });
     try {
       const accepted = listener.accept().then(
-        async (socket) => {
+        async ([socket]) => {
           await socket.close(true);
           return null;
         },
