@@ -155,6 +155,14 @@ export class ClientConnection {
   #referenced = true;
   /** Calls running beyond one operation that count as in flight ({@link hold}). */
   #holds = 0;
+  /**
+   * Bytes the server sent before a write failed (its goodbye, its early refusal), read by
+   * {@link #hearBeforeFailing} and handed to the next read; empty when none came (the next read
+   * then fails with {@link #writeLost}); null while nothing is held.
+   */
+  #held: Uint8Array | null = null;
+  /** The write failure deferred while {@link #held} bytes are read; later writes fail with it. */
+  #writeLost: unknown = null;
 
   constructor(options: ClientConnectionOptions) {
     this.#options = options;
@@ -333,6 +341,8 @@ export class ClientConnection {
     this.#opening = opening;
     this.#failure = null;
     this.#heard = false;
+    this.#held = null;
+    this.#writeLost = null;
     this.#referenced = true;
     this.#holds = 0;
     this.#host = host;
@@ -426,6 +436,12 @@ export class ClientConnection {
 
   /** One read on `channel` under the running operation's deadline: recv, or recvInto `into`. */
   #read(channel: Channel, into: Uint8Array | null): Promise<Uint8Array | number> {
+    if (this.#held !== null) {
+      if (this.#held.length > 0) return Promise.resolve(this.#takeHeld(into));
+      // The write's failure, now that the client looked for a reply and none came.
+      this.#held = null;
+      return new Promise((_resolve, reject) => this.#failed(channel, this.#writeLost, 'the connection failed while sending', reject));
+    }
     // Not an async function: one promise the deadline can reject and one reaction on the
     // channel's read per call (the read path of every reply, every chunk of a download), with
     // handlers made once per channel (a closure, its context and two handlers per read were
@@ -449,6 +465,20 @@ export class ClientConnection {
     }
     read.then(handlers.done, handlers.failed);
     return reading;
+  }
+
+  /** Bytes of {@link #held} for a read (all of them, or what fits `into`). */
+  #takeHeld(into: Uint8Array | null): Uint8Array | number {
+    const held = this.#held!;
+    this.#heard = true;
+    if (into === null) {
+      this.#held = null;
+      return held;
+    }
+    const count = Math.min(into.length, held.length);
+    into.set(held.subarray(0, count));
+    this.#held = count === held.length ? null : held.subarray(count);
+    return count;
   }
 
   /**
@@ -482,6 +512,13 @@ export class ClientConnection {
    * long (a TimeoutError naming `what`, the connection closed: a write cut short cannot be
    * resumed), not a long write.
    *
+   * A write the transport refuses (the server closed or reset the connection) on a connection
+   * with replies resolves once what the server had sent is held for the next read: that read
+   * gives the server's last words (a 421, a BYE, a DATA's early 554), or, when none came, fails
+   * with the write's error (the family's connection error "the connection failed while
+   * sending", the transport's error as `cause`); later writes are dropped until then. Without a
+   * greeting (`greets: false`) the write itself fails.
+   *
    * @param what - what the bytes are, for the timeout's message: "the DATA message", "the APPEND
    *   command" (default "the command").
    * @throws as {@link recv}.
@@ -507,6 +544,18 @@ export class ClientConnection {
     // Not an async function, as recv.
     return new Promise<void>((resolve, reject) => {
       this.#rejectWrite = reject;
+      if (this.#writeLost !== null) {
+        // A write failed: until the client read for a reply, writes are dropped (the connection
+        // is gone); then they fail with that write's error.
+        if (this.#held !== null) {
+          this.#rejectWrite = null;
+          resolve();
+        } else {
+          this.#rejectWrite = null;
+          this.#failed(channel, this.#writeLost, 'the connection failed while sending', reject);
+        }
+        return;
+      }
       let write: Promise<unknown>;
       try {
         write = channel.send(bytes);
@@ -522,11 +571,48 @@ export class ClientConnection {
           resolve();
         },
         (error: unknown) => {
-          if (this.#rejectWrite === reject) this.#rejectWrite = null;
-          this.#failed(channel, error, 'the connection failed while sending', reject);
+          if (this.#rejectWrite !== reject || this.#failure !== null || this.#channel !== channel || this.#resolveRead !== null) {
+            if (this.#rejectWrite === reject) this.#rejectWrite = null;
+            this.#failed(channel, error, 'the connection failed while sending', reject);
+            return;
+          }
+          this.#hearBeforeFailing(channel, error, resolve, reject);
         },
       );
     });
+  }
+
+  /**
+   * A write failed (the server closed or reset the connection): the server may have answered
+   * first, as Python's clients find when they read a 421 or a BYE after a send into a closed
+   * connection (break14: the goodbye of a server closing an idle connection, the 554 of a DATA
+   * refused early, were thrown away for "the server closed the connection"). What the channel
+   * still gives is read and held for the client's next read, and the write resolves: the client
+   * then reads its reply (from those bytes, or from bytes its core already holds) and fails with
+   * the server's words; when no reply is there, that read fails with this write's error, as the
+   * write did before. A connection without a greeting (an FTP data connection: no replies) fails
+   * the write at once when nothing came. The read is bounded by the running operation's
+   * deadline; close() and signals end it.
+   */
+  #hearBeforeFailing(channel: Channel, error: unknown, resolve: () => void, reject: (reason: unknown) => void): void {
+    const heard = (data: Uint8Array): void => {
+      if (this.#rejectWrite !== reject) return; // ended meanwhile (deadline, signal, close()): rejected already
+      this.#rejectWrite = null;
+      if ((data.length === 0 && this.#options.greets === false) || this.#channel !== channel) {
+        this.#failed(channel, error, 'the connection failed while sending', reject);
+        return;
+      }
+      this.#held = data;
+      this.#writeLost = error;
+      resolve();
+    };
+    let read: Promise<Uint8Array>;
+    try {
+      read = channel.recv(READ_SIZE);
+    } catch {
+      read = Promise.resolve(new Uint8Array(0));
+    }
+    read.then(heard, () => heard(new Uint8Array(0)));
   }
 
   /**
@@ -600,7 +686,7 @@ export class ClientConnection {
     const plain = this.#channel;
     if (!(plain instanceof PlainChannel)) throw this.#errors.usage('the connection already uses TLS (or is closed)');
     const leftover = plain.detach();
-    if (leftover.length > 0 || pending > 0) {
+    if (leftover.length > 0 || pending > 0 || this.#held !== null) {
       await this.#shutdown(true);
       throw new StartTlsInjectionError('the server sent data after its go-ahead and before the TLS handshake (possible response injection); connection closed');
     }
