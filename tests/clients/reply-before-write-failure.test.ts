@@ -9,7 +9,7 @@
  */
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { SMTP, SMTPDataError } from '@unitls/smtp';
+import { SMTP, SMTPDataError, SMTPTimeoutError } from '@unitls/smtp';
 import { IMAP4, IMAP4Abort } from '@unitls/imap';
 import { POP3, POP3ReplyError } from '@unitls/pop';
 import type { TLSImplementation } from '@unitls/tls-core';
@@ -183,4 +183,37 @@ describe.each(variants)('a reply sent before a write failed reaches the caller (
     }
     expect(stray).toEqual([]);
   });
+});
+
+describe('a reply sent before a write stalled (plain text)', () => {
+  // The server answers 554 and stops reading without closing: the write stalls until the timeout.
+  // In plain text the reply is at hand (the channel's reader) and the timeout's message quotes it;
+  // over TLS the implementations hold it undecrypted, so their timeout says nothing more (left).
+  it('SMTP DATA: the 554 of a server refusing the message early, then no more reading: the timeout quotes it', async () => {
+    const s = await scripted(async (c) => {
+      c.write('220 test ESMTP\r\n');
+      await c.line();
+      c.write('250-test\r\n250 PIPELINING\r\n');
+      for (const answer of ['250 ok', '250 ok', '354 go on']) {
+        await c.line();
+        c.write(`${answer}\r\n`);
+      }
+      await c.bytes(100 * 1024);
+      c.write('554 5.3.4 message too big\r\n');
+      c.socket.pause();
+      await new Promise((resolve) => c.socket.once('close', resolve));
+    });
+    const smtp = new SMTP({ host: '127.0.0.1', port: s.port, security: 'plaintext', localHostname: 'client.test', timeout: 1000 });
+    try {
+      await smtp.connect();
+      await smtp.ehloOrHeloIfNeeded();
+      const message = `Subject: big\r\n\r\n${`${'y'.repeat(70)}\r\n`.repeat(450_000)}`;
+      const outcome = await smtp.sendmail('a@example.org', ['b@example.org'], message).then((reply) => reply, (e: unknown) => e);
+      expect(outcome).toBeInstanceOf(SMTPTimeoutError);
+      expect((outcome as Error).message).toMatch(/stopped reading .*; before it stopped reading, the server said "554 5\.3\.4 message too big"$/);
+    } finally {
+      await smtp.close();
+    }
+    expect(stray).toEqual([]);
+  }, 30_000);
 });

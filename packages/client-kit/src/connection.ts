@@ -836,6 +836,8 @@ export class ClientConnection {
       what = command === null ? `sending to ${peer}` : `sending ${command}`;
       if (this.#writing !== null) {
         stalled = `timed out sending to ${peer}: the server took none of ${this.#writing} for ${timeout} ms: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
+        const said = serverSaid(this.#channel?.takeHeld?.(SAID_BYTES));
+        if (said !== null) stalled += `; before it stopped reading, the server said ${said}`;
       }
     } else if (command === null && !this.#heard && this.#options.greets !== false) {
       phase = 'greeting';
@@ -865,6 +867,24 @@ export class ClientConnection {
   readonly #abortSession = (): void => {
     this.#fail(this.#options.signal!.reason);
   };
+}
+
+/** How much of what a server said before it stopped reading a timeout's message shows. */
+const SAID_BYTES = 512;
+
+/**
+ * The complete lines of `bytes` (what the server sent and nobody read), quoted, control
+ * characters escaped; null when there is no complete line. Server bytes only: never what the
+ * client sent (break14: a DATA refused early with a 554, then the server stopped reading).
+ */
+function serverSaid(bytes: Uint8Array | undefined): string | null {
+  if (bytes === undefined || bytes.length === 0) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const end = text.lastIndexOf('\n');
+  if (end < 0) return null;
+  // JSON.stringify escapes the C0 controls; DEL and the C1 controls as \u escapes too.
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, end + 1).split(/\r?\n/).slice(0, -1).map((line) => JSON.stringify(line).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join(', ');
 }
 
 /** The host and port a client was asked to open, checked before any lookup or connect. */

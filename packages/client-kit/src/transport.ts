@@ -29,6 +29,11 @@ export interface Channel {
   recvInto?(memory: Uint8Array): Promise<number>;
   /** Resolves once `bytes` were handed on (to what, and with what value, is the channel's business). */
   send(bytes: Uint8Array): Promise<unknown>;
+  /**
+   * Up to `max` bytes received and not read, taken at once without waiting (empty when none):
+   * for a failure's message only (the connection is closing). Only where the bytes are at hand.
+   */
+  takeHeld?(max: number): Uint8Array;
   close(force: boolean): Promise<void>;
   /** The connection keeps the process alive (node:net's ref), as it does when it opens. */
   ref(): void;
@@ -74,6 +79,10 @@ export class PlainChannel implements Channel {
         reject((error as { code?: unknown }).code === 'ERR_STREAM_DESTROYED' ? (this.#lost ?? error) : error);
       }),
     );
+  }
+
+  takeHeld(max: number): Uint8Array {
+    return this.#reader.readHeld(max);
   }
 
   /** Stops reading for STARTTLS; returns bytes that arrived and were not read (must be none). */
