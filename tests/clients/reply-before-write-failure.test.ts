@@ -4,13 +4,14 @@
  * IMAP "* BYE Autologout", POP3 "-ERR [SYS/TEMP] autologout"); a server refusing a DATA early
  * answers "554 5.3.4 message too big" and ends or resets the connection. The client's next write
  * failed ("the server closed the connection"), and the reply sitting in the read buffer was never
- * read. Now it is, as smtplib reads a 421 and imaplib a BYE: the caller gets the server's words.
+ * read (an IMAP APPEND refused with a tagged NO during its literal alike). Now it is, as smtplib
+ * reads a 421 and imaplib a BYE: the caller gets the server's words.
  * Plain text and STARTTLS on every implementation, against a scripted server.
  */
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SMTP, SMTPDataError, SMTPTimeoutError } from '@unitls/smtp';
-import { IMAP4, IMAP4Abort } from '@unitls/imap';
+import { IMAP4, IMAP4Abort, IMAP4ReplyError } from '@unitls/imap';
 import { POP3, POP3ReplyError } from '@unitls/pop';
 import type { TLSImplementation } from '@unitls/tls-core';
 import { clientConfig, pki } from '../support/fixtures.js';
@@ -147,6 +148,40 @@ describe.each(variants)('a reply sent before a write failed reaches the caller (
     }
     expect(stray).toEqual([]);
   });
+
+  it.each(['end', 'reset'] as const)('IMAP APPEND: the tagged NO of a server refusing the literal early, then %s', async (how) => {
+    const s = await scripted(async (c) => {
+      c.write('* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n');
+      let line = await c.line();
+      while (line !== null && !line.includes('APPEND')) {
+        if (line.includes('STARTTLS')) {
+          c.write(`${tagOf(line)} OK begin TLS\r\n`);
+          await c.startTls(CERT, KEY);
+        } else c.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${tagOf(line)} OK done\r\n`);
+        line = await c.line();
+      }
+      c.write('+ go ahead\r\n');
+      await c.bytes(100 * 1024);
+      c.write(`${tagOf(line)} NO [TOOBIG] message too big\r\n`);
+      if (how === 'end') {
+        c.socket.end();
+        while ((await c.line()) !== null);
+      } else c.socket.resetAndDestroy();
+    });
+    const imap = new IMAP4(options(s.port));
+    try {
+      await imap.connect();
+      await imap.login('bob', 'bobpass');
+      const message = `Subject: big\r\n\r\n${`${'y'.repeat(70)}\r\n`.repeat(450_000)}`;
+      const outcome = await imap.append('INBOX', message).then((reply) => reply, (e: unknown) => e);
+      // imaplib: IMAP4.error('APPEND command error: NO [b'[TOOBIG] message too big']').
+      expect(outcome).toBeInstanceOf(IMAP4ReplyError);
+      expect((outcome as Error).message).toBe('APPEND failed: NO [TOOBIG] message too big');
+    } finally {
+      await imap.close();
+    }
+    expect(stray).toEqual([]);
+  }, 30_000);
 
   it('POP3: the -ERR of a server closing an idle connection', async () => {
     let gone!: () => void;
