@@ -141,18 +141,27 @@ export async function throttleProxy(targetPort: number, options: ThrottleOptions
 }
 
 /**
- * An FTP client's transport (the `transport` option) whose data connections go through a
- * {@link throttleProxy} of their own with `options` (the port a PASV/EPSV reply names is not known
- * before), the control connection to `controlPort` straight. For uploads a server's data
- * connection stops reading, reads slowly, or is cut.
+ * An FTP client's transport (the `transport` option) whose data connections each go through a
+ * proxy of their own made by `proxy` (the port a PASV/EPSV reply names is not known before), the
+ * control connection to `controlPort` straight, or through `control` when given. For a server's
+ * data connection that stops reading, reads slowly, or is cut.
  */
-export function throttledData(controlPort: number, options: ThrottleOptions): TransportFactory & { readonly proxies: ThrottleProxy[] } {
-  const proxies: ThrottleProxy[] = [];
+export function proxiedData<P extends { port: number }>(
+  controlPort: number,
+  proxy: (target: number) => Promise<P>,
+  control?: { port: number },
+): TransportFactory & { readonly proxies: P[] } {
+  const proxies: P[] = [];
   const factory = async ({ host, port }: { host: string; port: number }, { signal }: { signal: AbortSignal }) => {
-    if (port === controlPort) return connectTcp(host, port, signal);
-    const proxy = await throttleProxy(port, options);
-    proxies.push(proxy);
-    return connectTcp('127.0.0.1', proxy.port, signal);
+    if (port === controlPort) return control === undefined ? connectTcp(host, port, signal) : connectTcp('127.0.0.1', control.port, signal);
+    const made = await proxy(port);
+    proxies.push(made);
+    return connectTcp('127.0.0.1', made.port, signal);
   };
   return Object.assign(factory, { proxies });
+}
+
+/** {@link proxiedData} through a {@link throttleProxy} with `options` per data connection. */
+export function throttledData(controlPort: number, options: ThrottleOptions): TransportFactory & { readonly proxies: ThrottleProxy[] } {
+  return proxiedData(controlPort, (target) => throttleProxy(target, options));
 }

@@ -143,6 +143,9 @@ export class ClientConnection {
   #rejectWrite: ((reason: unknown) => void) | null = null;
   /** What the last write carried (the timeout's message names it while {@link #rejectWrite} waits). */
   #writing: string | null = null;
+  /** The bytes of the last write, and how many of them the peer took (counted per piece; 0 until the first piece went out). */
+  #writeSize = 0;
+  #written = 0;
   /** Rejects what {@link fromCaller} waits for (the caller's next chunk) when the connection fails. */
   #rejectWait: ((reason: unknown) => void) | null = null;
   #opening: AbortController | null = null;
@@ -528,13 +531,17 @@ export class ClientConnection {
     if (channel === null) return Promise.reject(this.#notConnected());
     if (!this.#referenced) this.#keepAlive();
     this.#writing = what;
+    this.#writeSize = bytes.length;
+    this.#written = 0;
     return bytes.length <= SEND_PIECE ? this.#write(channel, bytes) : this.#writePieces(channel, bytes);
   }
 
   /** {@link send}'s pieces, one after the other; the first failure (the deadline, close()) ends it. */
   async #writePieces(channel: Channel, bytes: Uint8Array): Promise<void> {
     for (let at = 0; at < bytes.length; at += SEND_PIECE) {
-      await this.#write(channel, bytes.subarray(at, at + SEND_PIECE));
+      const piece = bytes.subarray(at, at + SEND_PIECE);
+      await this.#write(channel, piece);
+      this.#written += piece.length;
       this.#deadline.restart();
     }
   }
@@ -834,8 +841,18 @@ export class ClientConnection {
     } else if (this.#rejectWrite !== null) {
       phase = 'write';
       what = command === null ? `sending to ${peer}` : `sending ${command}`;
-      if (this.#writing !== null) {
-        stalled = `timed out sending to ${peer}: the server took none of ${this.#writing} for ${timeout} ms: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
+      const writing = this.#writing;
+      if (writing !== null) {
+        // A write of several pieces says how much went out (the server may have read part of it
+        // slowly: "took none" would be false), as HTTP's message does.
+        const written = this.#written;
+        const took =
+          this.#writeSize <= SEND_PIECE
+            ? `the server took none of ${writing} for ${timeout} ms`
+            : written === 0
+              ? `the server took none of ${writing} (${this.#writeSize} bytes) for ${timeout} ms`
+              : `the server took no more of ${writing} for ${timeout} ms after ${written} of its ${this.#writeSize} bytes had gone out`;
+        stalled = `timed out sending to ${peer}: ${took}: it stopped reading (the timeout option bounds each piece of a write); the connection was closed, so what was sent of it is discarded`;
         const said = serverSaid(this.#channel?.takeHeld?.(SAID_BYTES));
         if (said !== null) stalled += `; before it stopped reading, the server said ${said}`;
       }

@@ -8,33 +8,44 @@
  * @module
  */
 
-/** Called once when the transfer is too slow, with the TimeoutError to end it with. */
-export type StallHandler = (reason: DOMException) => void;
+import { FTPTimeoutError } from './errors.js';
+
+/** Called once when the transfer is too slow, with the FTPTimeoutError to end it with. */
+export type StallHandler = (reason: FTPTimeoutError) => void;
+
+/** What a {@link TransferClock} bounds, for its error: which way the bytes go and the command's verb. */
+export interface ClockedTransfer {
+  readonly direction: 'download' | 'upload';
+  /** The transfer command's verb (RETR, STOR, LIST, ...). */
+  readonly verb: string;
+}
 
 export class TransferClock {
   readonly #window: number;
   readonly #minRate: number;
   readonly #onStall: StallHandler;
-  readonly #upload: string | undefined;
+  readonly #transfer: ClockedTransfer;
   readonly #timer: ReturnType<typeof setInterval> | null;
   /** Milliseconds spent waiting on the server in this window (ended waits). */
   #waited = 0;
   /** When the wait in progress started, or -1. */
   #since = -1;
   #moved = 0;
+  /** Bytes moved since the transfer began (the error says how much did). */
+  #total = 0;
   #stalled = false;
 
   /**
    * @param window - the window in milliseconds (the client's timeout); Infinity: no bound.
    * @param minRate - bytes per second; 0 asks only for some progress in each window.
-   * @param upload - for an upload, what it sends ("the STOR data"), named when the server stalls it.
+   * @param transfer - the direction and the command's verb, named by the error.
    */
-  constructor(window: number, minRate: number, onStall: StallHandler, upload?: string) {
+  constructor(window: number, minRate: number, onStall: StallHandler, transfer: ClockedTransfer) {
     if (!(minRate >= 0)) throw new RangeError(`limits.minTransferRate must be a non-negative number of bytes per second, got ${minRate}`);
     this.#window = window;
     this.#minRate = minRate;
     this.#onStall = onStall;
-    this.#upload = upload;
+    this.#transfer = transfer;
     this.#timer = Number.isFinite(window) && window > 0 ? setInterval(this.#tick, window) : null;
     // The sockets keep the process alive while a transfer runs; the clock must not.
     this.#timer?.unref();
@@ -69,6 +80,7 @@ export class TransferClock {
   /** Bytes moved. */
   moved(bytes: number): void {
     this.#moved += bytes;
+    this.#total += bytes;
   }
 
   /** Stops the clock (the transfer is over). */
@@ -92,16 +104,23 @@ export class TransferClock {
     if (moved >= required) return;
     this.#stalled = true;
     const rule = `below limits.minTransferRate (${this.#minRate} bytes/s over each ${this.#window} ms window)`;
-    const upload = this.#upload;
+    const { direction, verb } = this.#transfer;
+    const what = `the ${verb.toUpperCase()} data`;
+    const ms = Math.round(waited);
+    const total = this.#total;
+    const message =
+      direction === 'download'
+        ? `timed out receiving ${what}: the data connection moved ${moved} bytes in ${ms} ms of waiting, ${rule}; ${total} bytes had come in all; the data connection was closed and ABOR sent`
+        : moved === 0
+          ? `timed out sending ${what}: the server took none of it for ${ms} ms of waiting (${total} bytes had gone out before): it stopped reading, ${rule}; the data connection was closed and ABOR sent`
+          : `timed out sending ${what}: the server took ${moved} bytes of it in ${ms} ms of waiting (${total} bytes in all), ${rule}; the data connection was closed and ABOR sent`;
     this.#onStall(
-      new DOMException(
-        upload === undefined
-          ? `the data connection moved ${moved} bytes in ${Math.round(waited)} ms of waiting, ${rule}`
-          : moved === 0
-            ? `the server took none of ${upload} for ${Math.round(waited)} ms of waiting: it stopped reading, ${rule}; the data connection was closed and ABOR sent`
-            : `the server took ${moved} bytes of ${upload} in ${Math.round(waited)} ms of waiting, ${rule}; the data connection was closed and ABOR sent`,
-        'TimeoutError',
-      ),
+      new FTPTimeoutError(`FTP data connection ${message}`, {
+        timeout: this.#window,
+        phase: direction === 'download' ? 'read' : 'write',
+        command: verb.toUpperCase(),
+        cause: new DOMException(`${moved} bytes in ${ms} ms, ${rule}`, 'TimeoutError'),
+      }),
     );
   };
 }

@@ -198,8 +198,8 @@ export interface DownloadOptions {
  * clock, a bad listing line, the sink throwing), the data connection is dropped and the control
  * connection resynchronised before the reason is raised.
  */
-async function moving(host: TransferHost, data: DataConnection, direction: 'download' | 'upload', work: (clock: TransferClock) => Promise<void>, verb?: string): Promise<void> {
-  const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason), verb === undefined ? undefined : `the ${verb.toUpperCase()} data`);
+async function moving(host: TransferHost, data: DataConnection, direction: 'download' | 'upload', work: (clock: TransferClock) => Promise<void>, verb: string): Promise<void> {
+  const clock = new TransferClock(host.setup().timeout, host.minTransferRate, (reason) => data.abort(reason), { direction, verb });
   try {
     await work(clock);
   } catch (error) {
@@ -251,7 +251,7 @@ export async function download(host: TransferHost, command: FTPCommand, options:
       host.dataDone(tls);
     }
     await data.close(true);
-  });
+  }, command.verb);
   const reply = await finalReply(host, resumed, options.signal);
   const rest = options.rest ?? 0;
   const expected = expectedSizes({ size: options.size ?? null, announced, rest, total: options.total });
