@@ -17,9 +17,9 @@ import { implementations } from '../conformance/implementations.js';
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
-const TIMEOUT = 4000;
+const TIMEOUT = 8000;
 const SIZE = 9 << 20;
-const STALL = 2500;
+const STALL = 5000;
 const SLOW = { stalls: [1 << 20, 3 << 20], stallMs: STALL };
 
 /** A message of about SIZE bytes in numbered lines, unique by `marker`. */
