@@ -113,7 +113,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('vsftpd data con
           // tls-node (it sees no close_notify, so an end is just an end) may take the reset for
           // the end of the data and read vsftpd's verdict: the transfer failed.
           expect(verb).toBe('RETR');
-          expect(message).toMatch(new RegExp(`^RETR ${SOURCE}: 426 `));
+          expect(message).toMatch(/^426 /);
         } else if (message.startsWith('data connection: ')) {
           expect(error).toBeInstanceOf(FTPConnectionError);
           expect(message).toMatch(/reset/);
