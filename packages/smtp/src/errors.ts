@@ -57,13 +57,17 @@ export class SMTPSenderRefused extends SMTPResponseException {
   static override readonly [errorKind]: string = 'SMTPSenderRefused';
 }
 
-/** Every recipient was refused (smtplib.SMTPRecipientsRefused); `recipients` maps each to its reply. */
+/**
+ * Every recipient was refused (smtplib.SMTPRecipientsRefused); `recipients` maps each to its reply.
+ * The message names each recipient with its reply's code and text (the text is what says why:
+ * "Recipient address rejected: Access denied"), as SMTPSenderRefused's does.
+ */
 export class SMTPRecipientsRefused extends SMTPException {
   override readonly code: string = 'UNITLS_SMTP_RECIPIENTS_REFUSED';
   override readonly role: ErrorRole = 'reply';
   readonly recipients: ReadonlyMap<string, { code: number; text: string }>;
   constructor(recipients: ReadonlyMap<string, { code: number; text: string }>) {
-    super(`all recipients were refused: ${[...recipients].map(([r, reply]) => `${r} (${reply.code})`).join(', ')}`);
+    super(`all recipients were refused: ${[...recipients].map(([r, reply]) => `${r} (${reply.code} ${reply.text})`).join(', ')}`);
     this.recipients = recipients;
   }
   static override readonly [errorKind]: string = 'SMTPRecipientsRefused';
