@@ -170,6 +170,22 @@ function protocolsEqual(a: readonly Protocol[], b: readonly Protocol[]): boolean
 const OPTION_NAMES: ReadonlySet<string> = new Set(['certificateChain', 'ciphers', 'innerProtocols', 'lowestSupportedVersion', 'highestSupportedVersion', 'trustStore']);
 
 /**
+ * node:tls option names a migrating user passes here, with what says the same in PEP 748 terms
+ * (trial14, finding 4: `{ rejectUnauthorized: false }` got only the list of option names).
+ */
+const NODE_TLS_OPTIONS: Readonly<Record<string, string>> = {
+  ca: 'here the trust store is trustStore: TrustStore.fromFile(path) or TrustStore.fromBuffer(pem)',
+  rejectUnauthorized: 'unitls always verifies; trust a private or test certificate with trustStore: TrustStore.fromFile(path), or in tests only use @unitls/insecure',
+  checkServerIdentity: 'unitls checks the subjectAltName itself; name the host the certificate is for with connect(address, { serverHostname })',
+  servername: "here it is connect()'s option: connect(address, { serverHostname })",
+  cert: 'here the certificate and key are certificateChain: new SigningChain([certificate, privateKey], chain)',
+  key: 'here the certificate and key are certificateChain: new SigningChain([certificate, privateKey], chain)',
+  minVersion: "here it is lowestSupportedVersion: TLSVersion.TLSv1_2 ('TLSv1.2')",
+  maxVersion: "here it is highestSupportedVersion: TLSVersion.TLSv1_3 ('TLSv1.3')",
+  ALPNProtocols: 'here it is innerProtocols: [NextProtocol.H2, NextProtocol.HTTP1]',
+};
+
+/**
  * Refuses option names the PEP does not define (Python refuses an unknown keyword argument): a
  * misspelt `trustStor` would otherwise fall back to the default trust store without a word.
  *
@@ -179,7 +195,13 @@ function checkOptionNames(where: string, options: object): void {
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) {
       const close = closestName(name, OPTION_NAMES);
-      const hint = close === null ? `the options are ${[...OPTION_NAMES].join(', ')}` : `did you mean ${JSON.stringify(close)}?`;
+      const nodeTls = Object.hasOwn(NODE_TLS_OPTIONS, name) ? NODE_TLS_OPTIONS[name] : undefined;
+      const hint =
+        nodeTls !== undefined
+          ? `that is a node:tls option: ${nodeTls} (@unitls/ssl-compat's fromNodeConnectOptions() maps a whole node:tls options object)`
+          : close === null
+            ? `the options are ${[...OPTION_NAMES].join(', ')}`
+            : `did you mean ${JSON.stringify(close)}?`;
       throw new ConfigurationError(`${where}: unknown option ${JSON.stringify(name)}; ${hint}`);
     }
   }

@@ -27,7 +27,12 @@ describe('TLSClientConfiguration', () => {
     expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(ConfigurationError);
     expect(() => new TLSClientConfiguration({ trustStor: null } as never)).toThrow(/unknown option "trustStor"; did you mean "trustStore"\?$/);
     expect(() => new TLSClientConfiguration({ TrustStore: null } as never)).toThrow(/did you mean "trustStore"\?$/);
-    expect(() => new TLSClientConfiguration({ minVersion: 'TLSv1.2' } as never)).toThrow(/unknown option "minVersion"; the options are certificateChain, ciphers, .*trustStore$/);
+    expect(() => new TLSClientConfiguration({ minVersion: 'TLSv1.2' } as never)).toThrow(/unknown option "minVersion"; that is a node:tls option: here it is lowestSupportedVersion: TLSVersion.TLSv1_2 \('TLSv1.2'\) \(@unitls\/ssl-compat's fromNodeConnectOptions\(\) maps a whole node:tls options object\)$/);
+    // trial14 finding 4: node:tls names get what to write instead (they got only the list of names).
+    expect(() => new TLSClientConfiguration({ rejectUnauthorized: false } as never)).toThrow(/unknown option "rejectUnauthorized"; that is a node:tls option: unitls always verifies; trust a private or test certificate with trustStore: TrustStore.fromFile\(path\), or in tests only use @unitls\/insecure \(/);
+    expect(() => new TLSClientConfiguration({ ca: 'pem' } as never)).toThrow(/unknown option "ca"; that is a node:tls option: here the trust store is trustStore: TrustStore.fromFile\(path\) or TrustStore.fromBuffer\(pem\) \(/);
+    expect(() => new TLSServerConfiguration({ key: 'pem' } as never)).toThrow(/TLSServerConfiguration: unknown option "key"; that is a node:tls option: here the certificate and key are certificateChain: new SigningChain/);
+    expect(() => new TLSClientConfiguration({ toString: 1 } as never)).toThrow(/unknown option "toString"; the options are /);
     expect(() => new TLSClientConfiguration({ alpnProtocols: ['h2'] } as never)).toThrow(/unknown option "alpnProtocols"; the options are /);
     expect(() => new TLSServerConfiguration({ serverName: 'x' } as never)).toThrow(/TLSServerConfiguration: unknown option "serverName"/);
     expect(() => new TLSClientConfiguration().with({ alpn: ['h2'] } as never)).toThrow(ConfigurationError);
