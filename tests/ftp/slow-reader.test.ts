@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe.each(implementations.map((i) => [i.name, i] as const))('vsftpd data connections over %s', (name, implementation: TLSImplementation) => {
-  const open = async (transport: ConstructorParameters<typeof FTP_TLS>[0]['transport']): Promise<FTP_TLS> => {
+  const open = async (transport: NonNullable<ConstructorParameters<typeof FTP_TLS>[0]>['transport']): Promise<FTP_TLS> => {
     const ftp = new FTP_TLS({ host: '127.0.0.1', port: server.ports.explicit, serverHostname: 'localhost', implementation, configuration: clientConfig(), transport, timeout: TIMEOUT });
     await ftp.connect();
     await ftp.login(FTP_USER, FTP_PASSWORD);
