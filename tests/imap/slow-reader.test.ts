@@ -12,27 +12,12 @@ import { IMAP4, IMAP4_SSL, IMAP4Abort } from '@unitls/imap';
 import type { TLSImplementation } from '@unitls/tls-core';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
+import { numberedMessage, SIZE, SLOW, STALL, TIMEOUT } from '../support/slow-upload.js';
 import { throttleProxy } from '../support/throttle-proxy.js';
 import { implementations } from '../conformance/implementations.js';
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
-const TIMEOUT = 8000;
-const SIZE = 9 << 20;
-const STALL = 5000;
-const SLOW = { stalls: [1 << 20, 3 << 20], stallMs: STALL };
-
-/** A message of about SIZE bytes in numbered lines, unique by `marker`. */
-function message(marker: string): string {
-  const lines = [`Subject: ${marker}`, ''];
-  let size = 0;
-  for (let i = 0; size < SIZE; i++) {
-    const line = `${marker} line ${i} ${'x'.repeat(60)}`;
-    lines.push(line);
-    size += line.length + 2;
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
 
 type Variant = readonly [string, TLSImplementation | null];
 const variants: Variant[] = [...implementations.map((i) => [i.name, i] as const), ['plain text', null]];
@@ -54,7 +39,7 @@ describe.each(variants)('IMAP APPEND to Dovecot through a slow link (%s)', (name
     const proxy = await throttleProxy(target(), SLOW);
     await using imap = await open(proxy.port);
     const marker = `slow-append-${name.replace(/ /g, '-')}-${Date.now()}`;
-    const text = message(marker);
+    const text = numberedMessage(marker);
     await imap.create(marker);
     await imap.append(marker, text);
     expect(proxy.forwarded).toBeGreaterThan(SIZE);
@@ -68,7 +53,7 @@ describe.each(variants)('IMAP APPEND to Dovecot through a slow link (%s)', (name
   it('a server that stops reading during APPEND: an IMAP4TimeoutError (phase write) naming the APPEND command and how much went out, the connection closed', async () => {
     const proxy = await throttleProxy(target(), { stopAfter: 256 * 1024 });
     const imap = await open(proxy.port);
-    const error = await imap.append('INBOX', message(`stalled-${name}`)).catch((e: unknown) => e);
+    const error = await imap.append('INBOX', numberedMessage(`stalled-${name}`)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IMAP4Abort);
     expect(error).toMatchObject({ name: 'TimeoutError', phase: 'write', command: 'APPEND', timeout: TIMEOUT });
     expect((error as Error).message).toMatch(new RegExp(`the server took no more of the APPEND command for ${TIMEOUT} ms after \\d+ of its \\d+ bytes had gone out: it stopped reading`));

@@ -21,28 +21,13 @@ import { describe, expect, it } from 'vitest';
 import { SMTP } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
+import { numberedMessage, SLOW, STALL, TIMEOUT } from '../support/slow-upload.js';
 import { startSmtpServer } from '../support/smtp-server.js';
 import { throttleProxy } from '../support/throttle-proxy.js';
 import { implementations } from '../conformance/implementations.js';
 
 const mailServers = useMailServers(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
-const TIMEOUT = 8000;
-const SIZE = 9 << 20;
-const STALL = 5000;
-const SLOW = { stalls: [1 << 20, 3 << 20], stallMs: STALL };
-
-/** A message of about SIZE bytes in numbered lines (none starts with a dot), unique by `marker`. */
-function message(marker: string): string {
-  const lines = [`Subject: ${marker}`, ''];
-  let size = 0;
-  for (let i = 0; size < SIZE; i++) {
-    const line = `${marker} line ${i} ${'x'.repeat(60)}`;
-    lines.push(line);
-    size += line.length + 2;
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
 
 /** The delivered copy holding `marker`, its line ends as LF (Postfix's maildir); polls the maildir, bounded. */
 async function delivered(marker: string): Promise<string | undefined> {
@@ -68,7 +53,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP over %s to
     const proxy = await throttleProxy(mailServers().ports.submission, SLOW);
     await using smtp = await open(proxy.port);
     const marker = `slow-data-${name}-${Date.now()}`;
-    const text = message(marker);
+    const text = numberedMessage(marker);
     await smtp.sendmail('bob@example.test', ['slow@example.test'], text);
     const copy = await delivered(marker);
     // Postfix adds the headers a message lacks (Date, From, Message-ID): the body is compared.
@@ -81,7 +66,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP over %s to
     await using smtp = await open(proxy.port);
     expect(smtp.hasExtn('chunking')).toBe(true);
     const marker = `slow-bdat-${name}-${Date.now()}`;
-    const text = message(marker);
+    const text = numberedMessage(marker);
     await smtp.mail('bob@example.test');
     await smtp.rcpt('slow@example.test');
     expect((await smtp.bdat(text)).code).toBe(250);
@@ -94,7 +79,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('SMTP over %s to
   it('a server that stops reading during DATA: a TimeoutError naming the DATA message, the connection closed', async () => {
     const proxy = await throttleProxy(mailServers().ports.submission, { stopAfter: 256 * 1024 });
     const smtp = await open(proxy.port);
-    const error = await smtp.sendmail('bob@example.test', ['stalled@example.test'], message(`stalled-${name}`)).catch((e: unknown) => e);
+    const error = await smtp.sendmail('bob@example.test', ['stalled@example.test'], numberedMessage(`stalled-${name}`)).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TimeoutError', phase: 'write', message: expect.stringMatching(new RegExp(`the server took no more of the DATA message for ${TIMEOUT} ms after \\d+ of its \\d+ bytes had gone out: it stopped reading`)) });
     expect(smtp.state).toBeNull();
     await smtp.close();
@@ -108,7 +93,7 @@ describe('SMTP in plain text through a slow link (smtp-server)', () => {
     try {
       await using smtp = new SMTP({ host: '127.0.0.1', port: proxy.port, security: 'plaintext', localHostname: 'client.test', timeout: TIMEOUT });
       await smtp.connect();
-      const text = message('plain');
+      const text = numberedMessage('plain');
       await smtp.sendmail('a@example.test', ['b@example.test'], text);
       expect(server.received).toHaveLength(1);
       expect(server.received[0]!.raw.toString('latin1')).toBe(text);
@@ -125,7 +110,7 @@ describe('SMTP in plain text through a slow link (smtp-server)', () => {
     try {
       const smtp = new SMTP({ host: '127.0.0.1', port: proxy.port, security: 'plaintext', localHostname: 'client.test', timeout: TIMEOUT });
       await smtp.connect();
-      const error = await smtp.sendmail('a@example.test', ['b@example.test'], message('stalled')).catch((e: unknown) => e);
+      const error = await smtp.sendmail('a@example.test', ['b@example.test'], numberedMessage('stalled')).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'TimeoutError', phase: 'write', message: expect.stringMatching(new RegExp(`the server took no more of the DATA message for ${TIMEOUT} ms after \\d+ of its \\d+ bytes had gone out`)) });
       expect(smtp.state).toBeNull();
       expect(server.received).toHaveLength(0);
