@@ -11,7 +11,7 @@ import { freePort, waitForPort } from './daemons.js';
 import { peerMissing } from './peers.mjs';
 import { reapOnDeath } from './reaper.js';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll } from 'vitest';
+import { useServer } from './use-server.js';
 import { join } from 'node:path';
 
 export interface MailServers {
@@ -235,14 +235,5 @@ postlog    unix-dgram n - n - 1 postlogd
  * stops them after it; returns a getter. A machine without them fails the file with the reason.
  */
 export function useMailServers(cert: string, key: string): () => MailServers {
-  let servers: MailServers | undefined;
-  beforeAll(async () => {
-    const why = mailServersUnavailable();
-    if (why !== null) throw new Error(why);
-    servers = await startMailServers(cert, key);
-  }, 60_000);
-  afterAll(async () => {
-    await servers?.stop();
-  });
-  return () => servers!;
+  return useServer(mailServersUnavailable, () => startMailServers(cert, key), 60_000);
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { capturedOutput, startOnFreePorts } from './daemons.js';
 import { reapOnDeath } from './reaper.js';
 import { peerMissing } from './peers.mjs';
-import { afterAll, beforeAll } from 'vitest';
+import { useServer } from './use-server.js';
 
 export const VSFTPD = '/usr/sbin/vsftpd';
 export const FTP_USER = 'ftpuser';
@@ -171,15 +171,6 @@ export function putFile(server: Vsftpd, name: string, content: Uint8Array): stri
  * cannot run here: a skipped test counts as a failure); the returned function gives it.
  */
 export function useVsftpd(cert: string, key: string): () => Vsftpd {
-  let server: Vsftpd | undefined;
-  beforeAll(async () => {
-    const why = vsftpdUnavailable();
-    if (why !== null) throw new Error(why);
-    server = await startVsftpd(cert, key);
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
-  return () => server!;
+  return useServer(vsftpdUnavailable, () => startVsftpd(cert, key), 120_000);
 }
 
