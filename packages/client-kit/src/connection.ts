@@ -750,11 +750,15 @@ export class ClientConnection {
   /**
    * Closes (gracefully unless `force`); a no-op when already closed. What is in progress (an open,
    * a read, a write, an operation) rejects with the family's connection error "closed by close()".
+   *
+   * `reason`, when given, is the failure the client closes for (a server that ended the session
+   * with its last words): the next call's "not connected" says it ({@link closedError}, `cause`
+   * that reason). A failure recorded before (a timeout) is kept.
    */
-  async close(force = false): Promise<void> {
+  async close(force = false, reason?: unknown): Promise<void> {
     if (this.busy) {
       this.#fail(this.#errors.connection('the connection was closed by close() while a call was in progress'), false);
-    }
+    } else if (reason !== undefined && this.#wasOpen) this.#failure ??= reason;
     await this.#shutdown(force);
   }
 

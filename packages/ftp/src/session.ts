@@ -55,7 +55,8 @@ export class Session {
     try {
       event = await this.io.nextEvent<FTPEvent>(core, NEED_DATA, signal);
     } catch (error) {
-      await this.io.close(true);
+      // The next call's "not connected" says why (the server's last words, a timeout).
+      await this.io.close(true, error);
       throw error;
     }
     if (event.type === 'reply' && this.io.tracesReplies) this.io.publishReply(event.reply.text);
@@ -66,8 +67,9 @@ export class Session {
   async reply(signal: AbortSignal | undefined): Promise<ReplyEvent> {
     const event = await this.event(signal);
     if (event.type === 'reply') return event;
-    await this.io.close(true);
-    throw new FTPConnectionError(event.type === 'closed' ? 'the server closed the connection' : 'the connection resynchronised where a reply was awaited');
+    const error = new FTPConnectionError(event.type === 'closed' ? 'the server closed the connection' : 'the connection resynchronised where a reply was awaited');
+    await this.io.close(true, error);
+    throw error;
   }
 
   /** One command and its reply. */

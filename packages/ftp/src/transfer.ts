@@ -118,8 +118,7 @@ export async function openTransfer(host: TransferHost, command: FTPCommand, rest
   } catch (error) {
     data?.abort(error);
     await data?.close(true);
-    await abandon(host);
-    throw error;
+    throw withLastWords(error, await abandon(host));
   } finally {
     listener?.close();
   }
@@ -142,32 +141,47 @@ function activeWaitError(error: unknown, address: string, verb: string): unknown
  * After the data connection was dropped while the server still owes replies: ABOR (and NOOP, which
  * the core adds), and every reply up to NOOP's 200 is discarded (the transfer's 426/226 and ABOR's
  * 225/226 come in server-specific numbers and orders). Closes the connection when the server does
- * not resynchronise. A no-op when nothing is owed.
+ * not resynchronise, and resolves with why (the error that ended it, quoting what the server said
+ * on the way out: vsftpd's "500 OOPS: ..." after a failed read, a 421); the next call's "not
+ * connected" says the same. Resolves with null when it resynchronised or nothing was owed.
  *
  * `drop`, when given, closes the data connection after ABOR went out and before the replies are
  * read: an upload's server takes the end of the data connection as the end of the file (RFC 959
  * §3.4), so it must hear ABOR first to have a chance to discard the partial file.
  */
-export async function abandon(host: TransferHost, drop?: () => Promise<void>): Promise<void> {
+export async function abandon(host: TransferHost, drop?: () => Promise<void>): Promise<Error | null> {
   const { session } = host;
   const core = session.lastCore;
   if (!session.io.connected || core === null || (core.state !== FTPState.TRANSFER && core.state !== FTPState.TRANSFER_REQUESTED)) {
     await drop?.();
-    return;
+    return null;
   }
   try {
     await session.send({ verb: 'ABOR' }, undefined);
-  } catch {
+  } catch (error) {
     await drop?.();
-    await session.io.close(true);
-    return;
+    await session.io.close(true, error);
+    return error instanceof Error ? error : null;
   }
   await drop?.();
   try {
-    for (;;) if ((await session.event(undefined)).type === 'resynced') return;
-  } catch {
-    await session.io.close(true);
+    for (;;) if ((await session.event(undefined)).type === 'resynced') return null;
+  } catch (error) {
+    await session.io.close(true, error);
+    return error instanceof Error ? error : null;
   }
+}
+
+/**
+ * The transfer's error, or — when the server's own words ended the control connection while it
+ * was being abandoned (`lost` carries a reply: vsftpd's "500 OOPS: vsf_sysutil_recv_peek: no
+ * data", a 421) — an FTPConnectionError that says both: the transfer's failure, then the server's
+ * reply (kept as `replyCode`/`reply`) and that the client is closed. `cause`: the transfer's error.
+ */
+function withLastWords(error: unknown, lost: Error | null): unknown {
+  if (!(lost instanceof FTPError) || lost.replyCode === null) return error;
+  const first = error instanceof Error ? error.message : String(error);
+  return new FTPConnectionError(`${first}; then ${lost.message}: the client is closed, run connect() to open it again`, { code: lost.replyCode, text: lost.reply ?? '' }, { cause: error });
 }
 
 /** Options of {@link download}. */
@@ -203,14 +217,15 @@ async function moving(host: TransferHost, data: DataConnection, direction: 'down
   try {
     await work(clock);
   } catch (error) {
+    let lost: Error | null;
     if (direction === 'upload') {
       // ABOR before the data connection ends: its end alone would tell the server the file is complete.
-      await abandon(host, () => data.close(true));
+      lost = await abandon(host, () => data.close(true));
     } else {
       await data.close(true);
-      await abandon(host);
+      lost = await abandon(host);
     }
-    throw data.signal.aborted ? data.signal.reason : error;
+    throw withLastWords(data.signal.aborted ? data.signal.reason : error, lost);
   } finally {
     clock.dispose();
   }

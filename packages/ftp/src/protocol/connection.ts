@@ -48,6 +48,22 @@ const INJECTION = 'the server sent data after its AUTH TLS go-ahead, before the 
 /** States in which the exchange with the server is not over yet. */
 const OPEN_EXCHANGE: ReadonlySet<FTPState> = new Set<FTPState>([FTPState.GREETING, FTPState.WAITING, FTPState.TRANSFER_REQUESTED, FTPState.TRANSFER]);
 
+/** How many of the replies read while resynchronising an error quotes (the last ones). */
+const QUOTED_REPLIES = 3;
+
+/** The replies read while resynchronising, quoted for an error: `, after it replied "426 ...", "500 OOPS: ..."`. */
+function lastWords(replies: readonly Reply[]): string {
+  if (replies.length === 0) return '';
+  const quoted = replies.slice(-QUOTED_REPLIES).map((reply) => JSON.stringify(reply.text.slice(0, 200)));
+  return `, after it replied ${quoted.join(', ')}`;
+}
+
+/** The last error reply (4xx, 5xx) among `replies`: the server's reason, kept as the error's reply. */
+function lastFailure(replies: readonly Reply[]): Reply | null {
+  for (let i = replies.length - 1; i >= 0; i--) if (replies[i]!.code >= 400) return replies[i]!;
+  return null;
+}
+
 /** The sans-IO FTP control connection. */
 export class FTPConnection {
   #state: FTPState = FTPState.GREETING;
@@ -135,7 +151,9 @@ export class FTPConnection {
       return { type: 'closed' };
     }
     const where = this.#replies.inReply ? 'in the middle of a reply' : this.#awaited === null ? 'while resynchronising after ABOR' : `before answering ${this.#awaited.verb}`;
-    this.#fail(new FTPConnectionError(`the server closed the connection ${where}`));
+    // What it said on the way out (vsftpd's "500 OOPS: ...", a 421) is the reason: kept, not discarded.
+    const said = this.#state === FTPState.RESYNC ? this.#discarded : [];
+    this.#fail(new FTPConnectionError(`the server closed the connection ${where}${lastWords(said)}`, lastFailure(said)));
   }
 
   #answer(reply: Reply): ReplyEvent {
@@ -168,7 +186,7 @@ export class FTPConnection {
       return { type: 'resynced', discarded };
     }
     if (this.#discarded.length >= MAX_RESYNC_REPLIES) {
-      this.#fail(new FTPProtoError(`the server did not resynchronise after ABOR (${this.#discarded.length} replies without NOOP's 200)`, reply));
+      this.#fail(new FTPProtoError(`the server did not resynchronise after ABOR (${this.#discarded.length} replies without NOOP's 200)${lastWords(this.#discarded)}`, lastFailure(this.#discarded) ?? reply));
     }
     return null;
   }
