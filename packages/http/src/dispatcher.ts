@@ -86,11 +86,118 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
       );
     },
   });
-  return agent.compose(errorsAfterHeaders);
+  return withUnitlsRules(agent);
 }
 
 /**
- * Between undici and the caller's handler, for every request of a dispatcher made here.
+ * `agent` as the dispatcher callers get: its dispatch() applies {@link errorsAfterHeaders}'s rules
+ * to every request (a Proxy over the Agent, as undici's own `compose` makes, so every other
+ * member is the Agent's). fetch's handler (undici's legacy handler API: onConnect, onHeaders,
+ * onData, ...) is wrapped in kind ({@link LegacyRules}) and reaches the Agent as fetch's does over
+ * node:tls: undici's `compose` would convert it to the controller API and back on every request,
+ * the response headers parsed into an object and then into fresh Buffers again, names lowercased
+ * and repeated fields grouped. A controller-API handler gets {@link errorsAfterHeaders}.
+ */
+function withUnitlsRules(agent: Agent): Dispatcher {
+  const dispatch = agent.dispatch.bind(agent);
+  const controllerRules = errorsAfterHeaders(dispatch);
+  const ours = (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean => {
+    // Not a handler, or a legacy one without a method undici requires: given to the Agent as it
+    // is, whose handler check refuses it (InvalidArgumentError) before anything is sent.
+    if (handler === null || typeof handler !== 'object') return dispatch(options, handler);
+    if (typeof handler.onRequestStart === 'function') return controllerRules(options, handler);
+    const legacy = handler as unknown as LegacyHandler;
+    if (!isLegacyHandler(legacy, options)) return dispatch(options, handler);
+    return dispatch(piecewise(options), new LegacyRules(legacy) as unknown as Dispatcher.DispatchHandler);
+  };
+  return new Proxy(agent, { get: (target, key) => (key === 'dispatch' ? ours : (target as unknown as Record<PropertyKey, unknown>)[key]) });
+}
+
+/** `options` with a plain async iterable body sent {@link inPieces}. */
+function piecewise(options: Dispatcher.DispatchOptions): Dispatcher.DispatchOptions {
+  const body = options.body;
+  return isPlainAsyncIterable(body) ? { ...options, body: inPieces(body) as unknown as Dispatcher.DispatchOptions['body'] } : options;
+}
+
+/** undici's legacy handler API (fetch's handler in undici 7): raw headers as Buffers. */
+interface LegacyHandler {
+  onConnect?(abort: (reason?: Error) => void, context?: object): void;
+  onResponseStarted?(): void;
+  onHeaders?(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onUpgrade?(statusCode: number, rawHeaders: Buffer[], socket: unknown): void;
+  onData?(chunk: Buffer): boolean;
+  onComplete?(rawTrailers: Buffer[] | null): void;
+  onError(error: Error): void;
+  onRequestSent?(): void;
+  onBodySent?(chunk: unknown): void;
+}
+
+/** The methods undici's handler check requires of a legacy handler (undici 7, core/util.js assertRequestHandler). */
+function isLegacyHandler(handler: LegacyHandler, options: Dispatcher.DispatchOptions): boolean {
+  const has = (name: keyof LegacyHandler) => typeof handler[name] === 'function';
+  if (!has('onConnect') || !has('onError') || (handler.onBodySent !== undefined && !has('onBodySent'))) return false;
+  return options.upgrade || options.method === 'CONNECT' ? has('onUpgrade') : has('onHeaders') && has('onData') && has('onComplete');
+}
+
+/**
+ * {@link errorsAfterHeaders}'s rules for a legacy handler, in the same API (no conversion): an
+ * empty body span is not passed on, a close-delimited response ended without close_notify is an
+ * IncompleteRead, errors arrive one event-loop turn later, an upgraded connection is handed over.
+ */
+class LegacyRules {
+  readonly #handler: LegacyHandler;
+  #received = 0;
+
+  constructor(handler: LegacyHandler) {
+    this.#handler = handler;
+  }
+
+  onConnect(abort: (reason?: Error) => void, context?: object): void {
+    this.#handler.onConnect?.(abort, context);
+  }
+
+  onResponseStarted(): void {
+    this.#handler.onResponseStarted?.();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    return this.#handler.onHeaders?.(statusCode, rawHeaders, resume, statusText) !== false;
+  }
+
+  onUpgrade(statusCode: number, rawHeaders: Buffer[], socket: unknown): void {
+    if (socket instanceof HTTPTransport) socket.handOver();
+    this.#handler.onUpgrade?.(statusCode, rawHeaders, socket);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    this.#received += chunk.length;
+    return this.#handler.onData?.(chunk) !== false;
+  }
+
+  onComplete(rawTrailers: Buffer[] | null): void {
+    const ragged = raggedEnd();
+    if (ragged === null) return this.#handler.onComplete?.(rawTrailers);
+    const error = http1BodyEnd({ kind: 'close' }, truncationError(ragged), this.#received)!;
+    setImmediate(() => this.#handler.onError(error));
+  }
+
+  onError(error: Error): void {
+    setImmediate(() => this.#handler.onError(error));
+  }
+
+  onRequestSent(): void {
+    this.#handler.onRequestSent?.();
+  }
+
+  onBodySent(chunk: unknown): void {
+    this.#handler.onBodySent?.(chunk);
+  }
+}
+
+/**
+ * Between undici and the caller's handler, for every request of a dispatcher made here whose
+ * handler speaks undici's controller API (fetch's legacy handler gets {@link LegacyRules}).
  *
  * A missing TLS close_notify (RFC 9112 §9.8, RFC 8446 §6.1): the connections end their readable
  * side quietly at it, after every byte received (HTTPTransport's mode 'end'), so undici's parser,
@@ -110,8 +217,7 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
  */
 const errorsAfterHeaders: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
   let received = 0;
-  const body = options.body;
-  return dispatch(isPlainAsyncIterable(body) ? { ...options, body: inPieces(body) as unknown as Dispatcher.DispatchOptions['body'] } : options, {
+  return dispatch(piecewise(options), {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
     onRequestUpgrade: (controller, statusCode, headers, socket) => {
       // What follows a 101 or a CONNECT is not HTTP: only TLS can tell where it ends.
