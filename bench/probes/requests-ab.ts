@@ -10,6 +10,8 @@
 //   CHECKOUTS=/work/wt/old,/work/wt/new PAIRS=6 RUNS=5 ENGINES=node,openssl \
 //     node --import tsx bench/probes/requests-ab.ts
 //
+// ENGINES=fetch-node,fetch-openssl,fetch-raw: @unitls/http's fetch row and its anchor (undici's fetch on
+// node:tls, once per pair), the same GETs.
 // ENGINES=raw,... adds the floor, bench/lib/raw-https.ts's bare node:tls client (once per pair).
 // PYTHON=1 adds, once per pair, RUNS runs of Python's http.client (bench/python/http_client.py, the
 // row's anchor): the CPU ratio on this machine.
@@ -27,13 +29,20 @@ import { pathToFileURL } from 'node:url';
 
 interface Target {
   checkout: string;
-  /** `raw`: bench/lib/raw-https.ts's bare node:tls client (this file's checkout), the row's floor. */
-  engine: 'node' | 'openssl' | 'raw';
+  /**
+   * `raw`: bench/lib/raw-https.ts's bare node:tls client (this file's checkout), the row's floor;
+   * `fetch-node`, `fetch-openssl`: @unitls/http's createDispatcher under undici's fetch (the
+   * http-requests fetch row); `fetch-raw`: undici's fetch on node:tls, its own Agent (its anchor).
+   */
+  engine: 'node' | 'openssl' | 'raw' | 'fetch-node' | 'fetch-openssl' | 'fetch-raw';
   port: number;
   caFile: string;
   runs: number;
   idleMs: number;
 }
+
+/** The anchors, run once per pair from this file's checkout: not builds to compare. */
+const once = (engine: Target['engine']) => engine === 'raw' || engine === 'fetch-raw';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,6 +61,24 @@ async function client({ checkout, engine, port, caFile, runs, idleMs }: Target) 
       const { RawHttpsClient } = await import('../lib/raw-https.js');
       const raw = await RawHttpsClient.connect(port, readFileSync(caFile));
       return { get: () => raw.get('/hello'), close: () => raw.close() };
+    }
+    if (engine.startsWith('fetch-')) {
+      const { Agent, fetch } = await load<typeof import('undici')>('undici');
+      let dispatcher: import('undici').Dispatcher;
+      if (engine === 'fetch-raw') dispatcher = new Agent({ connections: 1, connect: { ca: readFileSync(caFile) } });
+      else {
+        const { createDispatcher } = await load<typeof import('@unitls/http')>('@unitls/http');
+        const { TLSClientConfiguration, TrustStore } = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
+        const tls = (await load<typeof import('@unitls/tls-node')>(`@unitls/tls-${engine.slice(6)}`)).implementation;
+        const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(caFile)), innerProtocols: ['http/1.1'] });
+        dispatcher = createDispatcher({ implementation: tls, configuration, agent: { connections: 1 } });
+      }
+      const get = async () => {
+        let bytes = 0;
+        for await (const chunk of (await fetch(`https://localhost:${port}/hello`, { dispatcher })).body!) bytes += chunk.length;
+        return bytes;
+      };
+      return { get, close: () => dispatcher.close() };
     }
     const { HTTPSConnection } = await load<typeof import('@unitls/http')>('@unitls/http');
     const { TLSClientConfiguration, TrustStore } = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
@@ -136,7 +163,7 @@ async function main() {
         console.log(`pair ${pair + 1} Python http.client: ${cpu.toFixed(1)} µs CPU, ${median(samples.map((s) => (s.seconds * 1e6) / 1000)).toFixed(1)} µs wall per GET`);
       }
       for (const engine of engines) {
-        for (const checkout of engine === 'raw' ? [checkouts[0]!] : order) {
+        for (const checkout of once(engine) ? [checkouts[0]!] : order) {
           const target: Target = {
             checkout,
             engine,
@@ -155,7 +182,7 @@ async function main() {
           };
           const key = `${engine} ${checkout}`;
           results.set(key, [...(results.get(key) ?? []), cpu]);
-          console.log(`pair ${pair + 1} ${engine === 'raw' ? 'raw node:tls floor' : key}: ${cpu.toFixed(1)} µs CPU, ${wall.toFixed(1)} µs wall per GET`);
+          console.log(`pair ${pair + 1} ${engine === 'raw' ? 'raw node:tls floor' : engine === 'fetch-raw' ? 'undici fetch on node:tls' : key}: ${cpu.toFixed(1)} µs CPU, ${wall.toFixed(1)} µs wall per GET`);
         }
       }
     }
@@ -168,10 +195,10 @@ async function main() {
     if (python !== undefined) console.log(`Python http.client: median ${median(python).toFixed(1)} µs CPU/GET (${python.map((v) => v.toFixed(1)).join(' ')})`);
     for (const engine of engines) {
       const base = median(results.get(`${engine} ${checkouts[0]}`)!);
-      for (const checkout of engine === 'raw' ? [checkouts[0]!] : checkouts) {
+      for (const checkout of once(engine) ? [checkouts[0]!] : checkouts) {
         const values = results.get(`${engine} ${checkout}`)!;
         const anchor = python === undefined ? '' : `, ${(median(values) / median(python)).toFixed(2)}x http.client's CPU`;
-        const row = engine === 'raw' ? 'raw node:tls floor' : `tls-${engine} ${checkout}`;
+        const row = engine === 'raw' ? 'raw node:tls floor' : engine === 'fetch-raw' ? 'undici fetch on node:tls' : `${engine.startsWith('fetch-') ? 'fetch on ' : ''}tls-${engine.replace('fetch-', '')} ${checkout}`;
         console.log(`${row}: median ${median(values).toFixed(1)} µs CPU/GET (${values.map((v) => v.toFixed(1)).join(' ')}), ${(median(values) / base).toFixed(3)}x${anchor}`);
       }
     }
