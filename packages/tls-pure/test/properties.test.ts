@@ -2,18 +2,46 @@
  * Properties over random input: any split of the byte streams still handshakes; any corrupted
  * byte ends in a typed TLS error on at least one side (never a crash, never a hang); a corrupted
  * encrypted record always ends in bad_record_mac.
+ *
+ * The right alert (issue #17): a side that fails sends the alert its TLSProtocolError names, and the
+ * peer that reads it fails with TLSPeerAlertError carrying that number; a byte corrupted inside an
+ * encrypted record's payload ends in bad_record_mac (20) on the side that reads it. Every handshake
+ * shape, so every handshake message: TLS 1.3 full, HelloRetryRequest, with a client certificate
+ * (CertificateRequest, the client's Certificate and CertificateVerify) and resumed (PSK binders);
+ * TLS 1.2 (RFC 5246) with ECDSA and RSA server keys, a client certificate and a resumed ticket.
+ * Until session 15 only the TLS 1.3 full and HelloRetryRequest handshakes were corrupted, and only
+ * "some TLSError" was asked of them.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TLSError, WantReadError, type TLSBuffer } from '@unitls/tls-core';
-import { PureClientContext, PureServerContext, TLSProtocolError } from '../src/mod.js';
-import { clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
+import { PureClientContext, PureServerContext, TLSPeerAlertError, TLSProtocolError } from '../src/mod.js';
+import { chain, clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
 const clientContext = new PureClientContext(clientConfiguration(pki, { innerProtocols: ['h2'] }));
 const serverContext = new PureServerContext(serverConfiguration(pki, { innerProtocols: ['h2'] }));
 const retryClient = new PureClientContext(clientConfiguration(pki), { groups: [0x001d, 0x0017] });
 const retryServer = new PureServerContext(serverConfiguration(pki), { groups: [0x0017] });
+const twelve = { highestSupportedVersion: 'TLSv1.2' as const };
+const clientAuth = { certificateChain: chain(pki.client, pki) };
+const requireClient = { trustStore: clientConfiguration(pki).trustStore };
+const authClient = new PureClientContext(clientConfiguration(pki, clientAuth));
+const authServer = new PureServerContext(serverConfiguration(pki, requireClient));
+const client12 = new PureClientContext(clientConfiguration(pki, twelve));
+const rsaServer = new PureServerContext(serverConfiguration(pki, {}, pki.serverRsa));
+const authClient12 = new PureClientContext(clientConfiguration(pki, { ...twelve, ...clientAuth }));
+
+/** A session from one full handshake of `client` with `server`, for resumed pairs. */
+function sessionOf(client: PureClientContext, server: PureServerContext) {
+  const [c, s] = [client.createBuffer('localhost'), server.createBuffer()];
+  handshake(c, s);
+  pump(s, c); // TLS 1.3 tickets come after the handshake
+  expect(() => c.read(10)).toThrow(WantReadError); // reads the ticket
+  const session = c.session!();
+  expect(session).not.toBeNull();
+  return session!;
+}
 
 type Tamper = (bytes: Uint8Array, direction: 'c2s' | 's2c', offset: number) => Uint8Array[];
 
@@ -61,9 +89,62 @@ function exchange(client: TLSBuffer, server: TLSBuffer, tamper: Tamper) {
 const pairs = [
   ['a full handshake', () => ({ client: clientContext.createBuffer('localhost'), server: serverContext.createBuffer() })],
   ['a HelloRetryRequest handshake', () => ({ client: retryClient.createBuffer('localhost'), server: retryServer.createBuffer() })],
+  ['a TLS 1.3 handshake with a client certificate', () => ({ client: authClient.createBuffer('localhost'), server: authServer.createBuffer() })],
+  ['a resumed TLS 1.3 handshake (PSK)', () => ({ client: clientContext.createBuffer('localhost', { session: session13() }), server: serverContext.createBuffer() })],
+  ['a TLS 1.2 handshake (ECDSA)', () => ({ client: client12.createBuffer('localhost'), server: serverContext.createBuffer() })],
+  ['a TLS 1.2 handshake (RSA)', () => ({ client: client12.createBuffer('localhost'), server: rsaServer.createBuffer() })],
+  ['a TLS 1.2 handshake with a client certificate', () => ({ client: authClient12.createBuffer('localhost'), server: authServer.createBuffer() })],
+  ['a resumed TLS 1.2 handshake (ticket)', () => ({ client: client12.createBuffer('localhost', { session: session12() }), server: serverContext.createBuffer() })],
 ] as const;
 
-describe.each(pairs)('properties of %s', (_label, makePair) => {
+let sessions: { tls13?: ReturnType<typeof sessionOf>; tls12?: ReturnType<typeof sessionOf> } = {};
+function session13() {
+  return (sessions.tls13 ??= sessionOf(clientContext, serverContext));
+}
+function session12() {
+  return (sessions.tls12 ??= sessionOf(client12, serverContext));
+}
+
+/**
+ * Where `position` lies in a byte stream of records: inside the payload of an encrypted record
+ * (TLS 1.3: content type 23, a middlebox change_cipher_spec changes nothing; TLS 1.2: any record
+ * after the sender's change_cipher_spec), or not.
+ */
+function inEncryptedPayload(stream: readonly number[], position: number, tls12: boolean): boolean {
+  let afterChangeCipherSpec = false;
+  for (let at = 0; at + 5 <= stream.length; at += 5 + ((stream[at + 3]! << 8) | stream[at + 4]!)) {
+    const end = at + 5 + ((stream[at + 3]! << 8) | stream[at + 4]!);
+    if (position < at) return false;
+    if (position < end) return position >= at + 5 && (stream[at] === 23 || (afterChangeCipherSpec && stream[at] !== 20));
+    if (stream[at] === 20 && tls12) afterChangeCipherSpec = true;
+  }
+  return false;
+}
+
+/**
+ * Is `position` a length field: a record header's, or a plaintext handshake message's (messages are
+ * walked across the plaintext handshake records: in TLS 1.2 those before the sender's
+ * change_cipher_spec)? A longer
+ * length leaves the reader waiting for bytes that never come: a transport timeout's job.
+ */
+function isLengthByte(stream: readonly number[], position: number, tls12: boolean): boolean {
+  const handshakeBytes: number[] = []; // stream positions of plaintext handshake payload bytes
+  let afterChangeCipherSpec = false;
+  for (let at = 0; at + 5 <= stream.length; at += 5 + ((stream[at + 3]! << 8) | stream[at + 4]!)) {
+    if (position === at + 3 || position === at + 4) return true;
+    const end = Math.min(stream.length, at + 5 + ((stream[at + 3]! << 8) | stream[at + 4]!));
+    if (stream[at] === 22 && !afterChangeCipherSpec) for (let i = at + 5; i < end; i++) handshakeBytes.push(i);
+    if (stream[at] === 20 && tls12) afterChangeCipherSpec = true;
+  }
+  for (let k = 0; k + 4 <= handshakeBytes.length; ) {
+    if (handshakeBytes.slice(k + 1, k + 4).includes(position)) return true;
+    k += 4 + ((stream[handshakeBytes[k + 1]!]! << 16) | (stream[handshakeBytes[k + 2]!]! << 8) | stream[handshakeBytes[k + 3]!]!);
+  }
+  return false;
+}
+
+describe.each(pairs)('properties of %s', (label, makePair) => {
+  const tls12 = label.includes('TLS 1.2');
   it('completes for any split of the byte streams into pieces', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 30 }), (sizes) => {
@@ -98,13 +179,7 @@ describe.each(pairs)('properties of %s', (_label, makePair) => {
           if ((direction === 'c2s') !== toServer) return [bytes];
           stream.push(...bytes);
           if (position < offset || position >= offset + bytes.length) return [bytes];
-          // Is `position` one of the two length bytes of a record header?
-          for (let at = 0; at + 5 <= stream.length; at += 5 + ((stream[at + 3]! << 8) | stream[at + 4]!)) {
-            // Length fields: a record header's, or (in a plaintext handshake record) a message's.
-            if (position === at + 3 || position === at + 4) lengthByte = true;
-            if (stream[at] === 22 && position >= at + 6 && position <= at + 8) lengthByte = true;
-            if (at > position) break;
-          }
+          lengthByte = isLengthByte(stream, position, tls12);
           const copy = Uint8Array.from(bytes);
           copy[position - offset]! ^= mask;
           corrupted = true;
@@ -113,6 +188,15 @@ describe.each(pairs)('properties of %s', (_label, makePair) => {
         const result = exchange(client, server, corrupt);
         for (const outcome of [result.client, result.server]) {
           if (outcome !== null) expect(outcome).toBeInstanceOf(TLSError);
+        }
+        // The right alert: what one side sent is what the other read.
+        const [reader, writer] = toServer ? ([result.server, result.client] as const) : ([result.client, result.server] as const);
+        if (reader instanceof TLSProtocolError && writer instanceof TLSPeerAlertError) expect(writer.alert).toBe(reader.alert);
+        if (writer instanceof TLSProtocolError && reader instanceof TLSPeerAlertError) expect(reader.alert).toBe(writer.alert);
+        // A byte of an encrypted record's payload: the reader's AEAD refuses it (RFC 8446 §5.2, RFC 5246 §6.2.3.3).
+        if (corrupted && inEncryptedPayload(stream, position, tls12)) {
+          expect(reader).toBeInstanceOf(TLSProtocolError);
+          expect((reader as TLSProtocolError).alert).toBe(20);
         }
         if (corrupted && result.client === null && result.server === null) {
           // A longer record length leaves the receiver waiting for bytes that never come (a transport
