@@ -321,36 +321,104 @@ function toWriter(sink: Sink): (chunk: Uint8Array) => unknown {
  * @throws FTPError "the source failed during STOR after N bytes" (cause: the source's failure);
  *   FTPUsageError for a chunk that is not bytes or a string
  */
-async function* chunks(source: Source, blocksize: number, command: FTPCommand): AsyncGenerator<Uint8Array> {
+function chunks(source: Source, blocksize: number, command: FTPCommand): SourceChunks {
   if (typeof source === 'string') source = Buffer.from(source, 'utf8');
-  if (source instanceof Uint8Array) {
-    for (let i = 0; i < source.length; i += blocksize) yield source.subarray(i, i + blocksize);
-    return;
+  return new SourceChunks(source instanceof Uint8Array ? source : (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator](), blocksize, command.verb);
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * {@link chunks}' iterator, written out rather than an async generator: a step of an iterable
+ * source costs the source's own promise and one reaction, a slice of bytes one resolved promise
+ * (the generator's await and yield cost ~4 promises more per chunk, each chunk of every upload:
+ * issue #16, tests/ftp/promises-per-chunk). However it ends (the source's end or failure, a bad
+ * chunk, return() from the loop that left early), the source is told to return once.
+ */
+class SourceChunks implements AsyncIterableIterator<Uint8Array> {
+  readonly #bytes: Uint8Array | null;
+  readonly #iterator: AsyncIterator<Uint8Array | string> | null;
+  readonly #blocksize: number;
+  readonly #verb: string;
+  #at = 0;
+  /** Bytes handed out so far (the failure's message says how many). */
+  #count = 0;
+  #finished = false;
+
+  constructor(source: Uint8Array | AsyncIterator<Uint8Array | string>, blocksize: number, verb: string) {
+    this.#bytes = source instanceof Uint8Array ? source : null;
+    this.#iterator = source instanceof Uint8Array ? null : source;
+    this.#blocksize = blocksize;
+    this.#verb = verb;
   }
-  let bytes = 0;
-  const iterator = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      let step: IteratorResult<Uint8Array | string>;
-      try {
-        step = await iterator.next();
-      } catch (error) {
-        throw new FTPError(`the source failed during ${command.verb.toUpperCase()} after ${bytes} bytes: ${describe(error)}`, null, { cause: error });
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array, undefined>> {
+    if (this.#finished) return Promise.resolve(DONE);
+    const bytes = this.#bytes;
+    if (bytes !== null) {
+      if (this.#at >= bytes.length) {
+        this.#finished = true;
+        return Promise.resolve(DONE);
       }
-      if (step.done === true) return;
-      const chunk = step.value;
-      if (typeof chunk === 'string') {
-        const encoded = Buffer.from(chunk, 'utf8');
-        bytes += encoded.length;
-        yield encoded;
-      } else if (chunk instanceof Uint8Array) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-      // Not a failure of the data connection (it used to be reported as one): the caller's chunk.
-      else throw new FTPUsageError(`the source yielded ${kind(chunk)}: yield Uint8Array or string chunks`);
+      const piece = bytes.subarray(this.#at, this.#at + this.#blocksize);
+      this.#at += piece.length;
+      return Promise.resolve({ done: false, value: piece });
     }
-  } finally {
-    void Promise.resolve(iterator.return?.()).catch(() => {});
+    let pending: Promise<IteratorResult<Uint8Array | string>>;
+    try {
+      pending = this.#iterator!.next();
+    } catch (error) {
+      return Promise.reject(this.#failed(error));
+    }
+    return Promise.resolve(pending).then(this.#step, this.#fail);
+  }
+
+  return(): Promise<IteratorResult<Uint8Array, undefined>> {
+    this.#finish();
+    return Promise.resolve(DONE);
+  }
+
+  readonly #step = (step: IteratorResult<Uint8Array | string>): IteratorResult<Uint8Array, undefined> => {
+    if (step.done === true) {
+      this.#finish();
+      return DONE;
+    }
+    const chunk = step.value;
+    let value: Uint8Array;
+    if (typeof chunk === 'string') value = Buffer.from(chunk, 'utf8');
+    else if (chunk instanceof Uint8Array) value = chunk;
+    else {
+      this.#finish();
+      // Not a failure of the data connection (it used to be reported as one): the caller's chunk.
+      throw new FTPUsageError(`the source yielded ${kind(chunk)}: yield Uint8Array or string chunks`);
+    }
+    this.#count += value.length;
+    return { done: false, value };
+  };
+
+  readonly #fail = (error: unknown): never => {
+    throw this.#failed(error);
+  };
+
+  #failed(error: unknown): FTPError {
+    this.#finish();
+    return new FTPError(`the source failed during ${this.#verb.toUpperCase()} after ${this.#count} bytes: ${describe(error)}`, null, { cause: error });
+  }
+
+  /** The source is told to return (once), as the generator's `finally` did. */
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const iterator = this.#iterator;
+    if (iterator === null) return;
+    try {
+      void Promise.resolve(iterator.return?.()).catch(() => {});
+    } catch {
+      // A source whose return() throws has nothing left to release.
+    }
   }
 }
