@@ -80,6 +80,15 @@ describe('parseServerName', () => {
     expect(() => parseServerName(input, 'test')).toThrow(why);
   });
 
+  it('refuses exactly the printable ASCII characters a DNS name cannot hold (each of 0x20-0x7e inside a label)', () => {
+    for (let code = 0x20; code < 0x7f; code++) {
+      const char = String.fromCharCode(code);
+      const input = `a${char}b.example`;
+      if (/[A-Za-z0-9._-]/.test(char)) expect(parseServerName(input, 'test').name).toBe(input.toLowerCase());
+      else expect(() => parseServerName(input, 'test'), JSON.stringify(char)).toThrow(`it contains ${JSON.stringify(char)} at index 1; a DNS name holds only letters, digits, "-", "_" and "."`);
+    }
+  });
+
   it.each([null, undefined, 42, {}, ['example.org']])('refuses the non-string %j', (value) => {
     expect(() => parseServerName(value, 'test')).toThrow(/test: the server name must be a string/);
   });

@@ -24,7 +24,7 @@ import {
 } from '@unitls/tls-core';
 import { certificateVerdict, chainVerdict, refusedChain, toTLSError, type RefusedChain } from './errors.js';
 import { forgetHandshakeOptions } from './handshake-options.js';
-import { verifyPeerName } from './hostname.js';
+import { verifyServerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, connectedSocket, peerCertificate } from './socket.js';
@@ -52,7 +52,7 @@ export function relaxClient(context: NodeClientContext, relax: ClientRelaxations
 
 /**
  * The client side over node:tls. Verification is always on: the chain by OpenSSL against the
- * configured trust store (the OS store by default), the name by {@link verifyPeerName} (no
+ * configured trust store (the OS store by default), the name by {@link verifyServerName} (no
  * subject-CN fallback), on every connection including resumed ones.
  */
 export class NodeClientContext implements ClientContext {
@@ -187,7 +187,7 @@ export class NodeClientContext implements ClientContext {
         // Nothing thrown here may escape: this runs from node:tls's event handler.
         try {
           const peer = socket.isSessionReused() ? (resumed?.peerCertificate ?? null) : peerCertificate(socket);
-          const mismatch = relax.checkHostname ? verifyPeerName(serverHostname, peer) : null;
+          const mismatch = relax.checkHostname ? verifyServerName(target, peer) : null;
           if (mismatch !== null) {
             fail(mismatch);
             return;

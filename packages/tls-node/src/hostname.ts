@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateVerificationError, hostnameMismatch, namesFromSubjectAltName, parseServerName } from '@unitls/tls-core';
+import { CertificateVerificationError, hostnameMismatch, namesFromSubjectAltName, parseServerName, type ServerName } from '@unitls/tls-core';
 
 /**
  * Checks the peer's leaf certificate (its DER, or an X509Certificate such as node:tls's
@@ -11,7 +11,14 @@ import { CertificateVerificationError, hostnameMismatch, namesFromSubjectAltName
  * @throws ConfigurationError when `name` is not a valid server name (parseServerName's rules).
  */
 export function verifyPeerName(name: string, certificate: Uint8Array | X509Certificate | null): CertificateVerificationError | null {
-  const target = parseServerName(name, 'verifyPeerName');
+  return verifyServerName(parseServerName(name, 'verifyPeerName'), certificate, name);
+}
+
+/**
+ * {@link verifyPeerName} for a name parseServerName already returned (a client's connect parsed
+ * it before the handshake: not parsed a second time). A mismatch's message names `name`.
+ */
+export function verifyServerName(target: ServerName, certificate: Uint8Array | X509Certificate | null, name: string = target.name): CertificateVerificationError | null {
   if (certificate === null) {
     return new CertificateVerificationError('missing-certificate', 'the server sent no certificate');
   }
