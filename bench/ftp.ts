@@ -30,8 +30,11 @@ const RAW = 'raw node:tls (bare FTP client)';
  */
 const floor = (engine: 'node' | 'openssl') => `TLSSocket of tls-${engine} (bare read loop)`;
 const node = contendersIn<typeof import('./contenders/ftp.js')>('ftp');
-/** Unmeasured 64 MiB downloads of every contender before the rounds (256 MiB, as the HTTPS download's eight of 32 MiB). */
-const DOWNLOAD_WARMUPS = 4;
+/**
+ * Unmeasured 64 MiB transfers of every contender before the rounds (256 MiB, as the HTTPS
+ * download's eight of 32 MiB), each direction.
+ */
+const WARMUPS = 4;
 
 const zeros = function* (size: number) {
   for (let left = size; left > 0; left -= MiB) yield Buffer.alloc(Math.min(MiB, left));
@@ -71,10 +74,12 @@ export const ftp: Suite = {
       // The download's warm-up is the HTTPS download's 256 MiB (http.ts): four runs. After one, a Node
       // client's next three downloads (the measured rounds) still fall, from its page faults and
       // compilation, while ftplib, a process per run, has no warm-up to do (bench/probes/ftp-curve.ts,
-      // RESULTS.md "Session 12: download floor"). The upload's rate is the server's: one run.
+      // RESULTS.md "Session 12: download floor"). The upload likewise: a Node client's first two
+      // uploads cost 2-6x its later ones (ftp-curve DIRECTION=up, session 15), which one warm-up
+      // run left to the measured rounds.
       const bench = (direction: Direction) =>
         runBench(
-          { id: `ftp-${direction === 'down' ? 'download' : 'upload'}`, title: `FTPS ${direction === 'down' ? 'download' : 'upload'} of ${size / MiB} MiB, explicit TLS, PROT P, vsftpd`, unit: 'MiB', units: size / MiB, warmupRuns: direction === 'down' ? DOWNLOAD_WARMUPS : 1, anchors, cpu: 'client', contenders: contenders(direction) },
+          { id: `ftp-${direction === 'down' ? 'download' : 'upload'}`, title: `FTPS ${direction === 'down' ? 'download' : 'upload'} of ${size / MiB} MiB, explicit TLS, PROT P, vsftpd`, unit: 'MiB', units: size / MiB, warmupRuns: WARMUPS, anchors, cpu: 'client', contenders: contenders(direction) },
           context.rounds,
           context.log,
         );

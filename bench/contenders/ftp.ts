@@ -31,8 +31,15 @@ function counter(): { sink: Writable; bytes(): number } {
   const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((bytes += chunk.length), done()) });
   return { sink, bytes: () => bytes };
 }
+/**
+ * The upload's source: fresh zeroed 64 KiB chunks, as ftplib's storbinary reads its source
+ * (`blocksize=65536`, a fresh `bytes` per block in python/ftp_client.py) and as a file stream
+ * gives them (fs.createReadStream's 64 KiB). 1 MiB chunks (before session 15) made every chunk
+ * fresh pages for the Node clients, a page-fault cost of the source, not of the client.
+ */
+const UPLOAD_CHUNK = 64 * 1024;
 const zeros = function* (size: number) {
-  for (let left = size; left > 0; left -= MiB) yield Buffer.alloc(Math.min(MiB, left));
+  for (let left = size; left > 0; left -= UPLOAD_CHUNK) yield Buffer.alloc(Math.min(UPLOAD_CHUNK, left));
 };
 /** The transfer moved `size` bytes: counted (down) or on the server's disk (up). */
 function moved(who: string, { direction, size, home }: FtpTarget, downloaded: number): void {
