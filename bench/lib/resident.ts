@@ -13,6 +13,12 @@ export interface Resident {
   young: number;
   /** Bytes of live JavaScript heap (process.memoryUsage().heapUsed). */
   heap: number;
+  /** Bytes of memory outside V8's heap that JavaScript objects hold (process.memoryUsage().external; ArrayBuffers included). */
+  external: number;
+  /** Bytes V8 committed for its heap (process.memoryUsage().heapTotal). */
+  heapTotal: number;
+  /** Bytes of ArrayBuffer and SharedArrayBuffer backing stores (process.memoryUsage().arrayBuffers). */
+  arrayBuffers: number;
 }
 
 export function resident(): Resident {
@@ -20,5 +26,5 @@ export function resident(): Resident {
   const young = getHeapSpaceStatistics()
     .filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
     .reduce((sum, space) => sum + space.physical_space_size, 0);
-  return { rss: usage.rss, young, heap: usage.heapUsed };
+  return { rss: usage.rss, young, heap: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
 }
