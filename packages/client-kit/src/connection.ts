@@ -103,13 +103,20 @@ const READ_SIZE = 64 * 1024;
  */
 export const SEND_PIECE = 64 * 1024;
 
-/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
+/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read or write). */
 let capturedResolve: ((data: Uint8Array | number) => void) | null = null;
 let capturedReject: ((reason: unknown) => void) | null = null;
 
 function captureResolvers(resolve: (data: Uint8Array | number) => void, reject: (reason: unknown) => void): void {
   capturedResolve = resolve;
   capturedReject = reject;
+}
+
+/** The handlers of one channel's writes, made once per channel (see {@link ClientConnection.send}). */
+interface WriteHandlers {
+  channel: Channel;
+  done: () => void;
+  failed: (error: unknown) => void;
 }
 
 /** The connection a client's thin async loop drives. */
@@ -141,6 +148,13 @@ export class ClientConnection {
    */
   #readHandlers: { channel: Channel; done: (data: Uint8Array | number) => void; failed: (error: unknown) => void } | null = null;
   #rejectWrite: ((reason: unknown) => void) | null = null;
+  /**
+   * The write in progress on the shared {@link WriteHandlers} (at most one: a write begun while
+   * it is pending takes the path with closures of its own), its resolving functions; null when none.
+   */
+  #plainResolve: (() => void) | null = null;
+  #plainReject: ((reason: unknown) => void) | null = null;
+  #writeHandlers: WriteHandlers | null = null;
   /** What the last write carried (the timeout's message names it while {@link #rejectWrite} waits). */
   #writing: string | null = null;
   /** The bytes of the last write, and how many of them the peer took (counted per piece; 0 until the first piece went out). */
@@ -546,9 +560,74 @@ export class ClientConnection {
     }
   }
 
-  /** One write on `channel`, rejected at once when the operation fails. */
+  /**
+   * One write on `channel`, rejected at once when the operation fails. The usual write (none in
+   * progress, no earlier write failed) makes no closure: one promise whose resolving functions
+   * wait in fields, and one reaction on the channel's write with handlers made once per channel
+   * (an executor and two reactions per call were ~0.3 KB of each command's JavaScript allocation:
+   * issue #16). Others take {@link #writeWithClosures}.
+   */
   #write(channel: Channel, bytes: Uint8Array): Promise<void> {
-    // Not an async function, as recv.
+    if (this.#writeLost !== null || this.#plainReject !== null) return this.#writeWithClosures(channel, bytes);
+    const writing = new Promise<void>(captureResolvers as (resolve: () => void, reject: (reason: unknown) => void) => void);
+    const resolve = capturedResolve as unknown as () => void;
+    const reject = capturedReject!;
+    capturedResolve = capturedReject = null;
+    this.#plainResolve = resolve;
+    this.#plainReject = reject;
+    this.#rejectWrite = reject;
+    let handlers = this.#writeHandlers;
+    if (handlers === null || handlers.channel !== channel) {
+      handlers = { channel, done: () => this.#writeDone(channel), failed: (error) => this.#writeFailed(channel, error) };
+      this.#writeHandlers = handlers;
+    }
+    let write: Promise<unknown>;
+    try {
+      write = channel.send(bytes);
+    } catch (error) {
+      write = Promise.reject(error);
+    }
+    write.then(handlers.done, handlers.failed);
+    return writing;
+  }
+
+  /**
+   * The channel took the shared write (as the closure of {@link #writeWithClosures}). Ignored when
+   * that write was already settled by {@link #fail} (which also closed its channel), as for reads.
+   */
+  #writeDone(channel: Channel): void {
+    const resolve = this.#plainResolve;
+    const reject = this.#plainReject;
+    if (resolve === null || reject === null || this.#writeHandlers?.channel !== channel) return;
+    this.#plainResolve = this.#plainReject = null;
+    if (this.#rejectWrite === reject) {
+      this.#rejectWrite = null;
+      if (!this.#deadline.active) this.#reconsider();
+    }
+    resolve();
+  }
+
+  /** The channel refused the shared write (as the closure of {@link #writeWithClosures}). */
+  #writeFailed(channel: Channel, error: unknown): void {
+    const resolve = this.#plainResolve;
+    const reject = this.#plainReject;
+    if (resolve === null || reject === null || this.#writeHandlers?.channel !== channel) return;
+    this.#plainResolve = this.#plainReject = null;
+    this.#writeRefused(channel, error, resolve, reject);
+  }
+
+  /** A write failed: at once, or after hearing what the server said first (see {@link #hearBeforeFailing}). */
+  #writeRefused(channel: Channel, error: unknown, resolve: () => void, reject: (reason: unknown) => void): void {
+    if (this.#rejectWrite !== reject || this.#failure !== null || this.#channel !== channel || this.#resolveRead !== null) {
+      if (this.#rejectWrite === reject) this.#rejectWrite = null;
+      this.#failed(channel, error, 'the connection failed while sending', reject);
+      return;
+    }
+    this.#hearBeforeFailing(channel, error, resolve, reject);
+  }
+
+  /** {@link #write} with closures of its own: while the shared write is pending, or after a write failed. */
+  #writeWithClosures(channel: Channel, bytes: Uint8Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#rejectWrite = reject;
       if (this.#writeLost !== null) {
@@ -577,14 +656,7 @@ export class ClientConnection {
           }
           resolve();
         },
-        (error: unknown) => {
-          if (this.#rejectWrite !== reject || this.#failure !== null || this.#channel !== channel || this.#resolveRead !== null) {
-            if (this.#rejectWrite === reject) this.#rejectWrite = null;
-            this.#failed(channel, error, 'the connection failed while sending', reject);
-            return;
-          }
-          this.#hearBeforeFailing(channel, error, resolve, reject);
-        },
+        (error: unknown) => this.#writeRefused(channel, error, resolve, reject),
       );
     });
   }
@@ -815,6 +887,11 @@ export class ClientConnection {
     const rejectRead = this.#rejectRead;
     this.#resolveRead = this.#rejectRead = null;
     rejectRead?.(reason);
+    // The shared write rejects here too (a later write may have taken #rejectWrite), and its
+    // channel's late answer is then ignored.
+    const rejectPlain = this.#plainReject;
+    this.#plainResolve = this.#plainReject = null;
+    rejectPlain?.(reason);
     this.#rejectWrite?.(reason);
     this.#rejectWait?.(reason);
     this.#opening?.abort(reason);

@@ -237,6 +237,49 @@ describe('ClientConnection', () => {
     await c.close();
   });
 
+  it('a write ended by the timeout whose old channel takes it late does not settle the write waiting on the connection opened since', async () => {
+    // Writes share their handlers per channel (issue #16), as reads do: the old channel's late
+    // answer must neither resolve nor fail a write of the new one.
+    const pending: { resolve: (n: number) => void; reject: (error: Error) => void }[] = [];
+    const fake = () => ({
+      recv: () => new Promise<Uint8Array>(() => {}),
+      send: (bytes: Uint8Array) => new Promise<number>((resolve, reject) => pending.push({ resolve: () => resolve(bytes.length), reject })),
+      close: async () => {},
+    });
+    const c = connection({ timeout: 100, context: () => ({ connect: async () => fake() }) as never });
+    await c.open('127.0.0.1', 995, 'implicit');
+    await expect(c.run(() => c.send(encodeCommand('NOOP')))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(c.connected).toBe(false);
+    await c.open('127.0.0.1', 995, 'implicit');
+    let settled: string | null = null;
+    const write = c.send(encodeCommand('NOOP')).then(
+      () => (settled = 'resolved'),
+      (error: Error) => (settled = `rejected: ${error.message}`),
+    );
+    expect(pending).toHaveLength(2);
+    pending[0]!.resolve(6);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBeNull();
+    pending[0]!.reject(new Error('the old socket failed late'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBeNull();
+    expect(c.connected).toBe(true);
+    pending[1]!.resolve(6);
+    await write;
+    expect(settled).toBe('resolved');
+    // Two writes at once (the second while the first is pending), then the usual one: all resolve.
+    const both = Promise.all([c.send(encodeCommand('NOOP')), c.send(encodeCommand('NOOP'))]);
+    expect(pending).toHaveLength(4);
+    pending[2]!.resolve(6);
+    pending[3]!.resolve(6);
+    await both;
+    const third = c.send(encodeCommand('NOOP'));
+    pending[4]!.resolve(6);
+    await third;
+    expect(c.busy).toBe(false);
+    await c.close();
+  });
+
   it('wraps a refused connection, and uses an injected transport', async () => {
     const port = await serve((socket) => socket.end('hello\r\n'));
     const dead = await serve(() => {});
