@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FtpSrv } from 'ftp-srv';
 import { SMTP, SMTPServerDisconnected } from '@unitls/smtp';
 import { IMAP4, IMAP4Abort, IMAP4_SSL } from '@unitls/imap';
-import { FTP, FTPConnectionError, FTP_TLS } from '@unitls/ftp';
+import { FTP, FTPConnectionError, FTPTempError, FTP_TLS } from '@unitls/ftp';
 import type { TLSImplementation } from '@unitls/tls-core';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { freePort } from '../support/daemons.js';
@@ -133,9 +133,19 @@ describe.each(variants)('a reset in the middle of an upload (%s)', (name, implem
       await ftp.connect();
       if (implementation === null) await ftp.login('carol', 'carolpass');
       else await ftp.login(FTP_USER, FTP_PASSWORD);
-      const error = await ftp.storbinary(`STOR reset-${name.replace(/ /g, '-')}.bin`, BLOB).catch((e: unknown) => e);
-      expectReset(error, FTPConnectionError);
-      expect((error as Error).message).toMatch(/^data connection: /);
+      const file = `reset-${name.replace(/ /g, '-')}.bin`;
+      const error = await ftp.storbinary(`STOR ${file}`, BLOB).catch((e: unknown) => e);
+      if (implementation !== null && error instanceof FTPTempError) {
+        // Every byte had been handed on before the reset reached the client (the kernel's buffers
+        // hold 4 MiB on loopback): over TLS nothing reports it after close_notify went out, and
+        // vsftpd's verdict (its TLS read failed) is the error, naming the command and the bytes.
+        // break15: seen on tls-openssl and tls-pure, where this test failed on main.
+        expect((error as Error).message).toBe(`STOR ${file}: 426 Failure reading network stream. (${BLOB.length} bytes of the STOR data had gone out)`);
+      } else {
+        // In plain text the same late reset is seen closing the data connection (ftp-srv answered 226).
+        expectReset(error, FTPConnectionError);
+        expect((error as Error).message).toMatch(/^data connection: /);
+      }
       expect(transport.proxies).toHaveLength(1);
       expect(await ftp.pwd()).toBe('/');
     } finally {

@@ -74,7 +74,12 @@ function ensureUser({ user, password }: FtpAccount): void {
   execFileSync('chpasswd', { input: `${user}:${password}\n` });
 }
 
-export async function startVsftpd(cert: string, key: string, account: FtpAccount = { user: FTP_USER, password: FTP_PASSWORD }): Promise<Vsftpd> {
+/**
+ * Starts vsftpd (explicit and implicit FTPS); `{ tls: false }` starts it without TLS (ssl_enable=NO:
+ * both ports plain FTP), for the plain-text transfer tests.
+ */
+export async function startVsftpd(cert: string, key: string, account: FtpAccount = { user: FTP_USER, password: FTP_PASSWORD }, options: { tls?: boolean } = {}): Promise<Vsftpd> {
+  const tls = options.tls ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'unitls-vsftpd-'));
   chmodSync(dir, 0o755);
   const home = join(dir, 'home');
@@ -105,7 +110,7 @@ port_enable=YES
 vsftpd_log_file=${dir}/${log}
 log_ftp_protocol=YES
 xferlog_enable=YES
-ssl_enable=YES
+ssl_enable=${tls ? 'YES' : 'NO'}
 rsa_cert_file=${dir}/server.crt
 rsa_private_key_file=${dir}/server.key
 ssl_ciphers=HIGH
@@ -115,7 +120,7 @@ ssl_sslv3=NO
 force_local_logins_ssl=YES
 force_local_data_ssl=YES
 require_ssl_reuse=YES
-implicit_ssl=${implicit ? 'YES' : 'NO'}
+implicit_ssl=${implicit && tls ? 'YES' : 'NO'}
 `;
   const forgets: Array<() => void> = [];
   const daemons: ChildProcess[] = [];

@@ -835,6 +835,23 @@ export class ClientConnection {
   }
 
   /**
+   * Closes gracefully, as close(false), and rejects when a plain connection was reset on the way
+   * (before or while closing, until the peer's end): the peer's application did not take all that
+   * was sent (an FTP upload's data connection, whose end is the end of the file, RFC 959 §3.4: a
+   * server that saw only the end would store a truncated file as complete). Over TLS as
+   * close(false): the implementations report nothing once close_notify is handed on.
+   *
+   * @throws the family's connection error "the connection failed while closing: the server reset
+   *   the connection (...)", the transport's error as `cause`.
+   */
+  async finish(): Promise<void> {
+    const channel = this.#channel;
+    await this.close(false);
+    const lost = channel instanceof PlainChannel ? channel.lost : null;
+    if (lost !== null) throw this.#errors.connection(`the connection failed while closing: ${lostConnectionWords(lost)}`, { cause: lost });
+  }
+
+  /**
    * The error a call on this closed connection raises: "not connected", with why it closed when
    * it was ended by a failure or by close() during a call (`cause`: that failure).
    */

@@ -64,6 +64,11 @@ export class PlainChannel implements Channel {
   /** The transport's first 'error' (a reset), which destroyed it; null while none came. */
   #lost: Error | null = null;
 
+  /** The transport's first error (a reset), or null: after close(false), whether the peer took our end cleanly. */
+  get lost(): Error | null {
+    return this.#lost;
+  }
+
   recv(max: number): Promise<Uint8Array> {
     return this.#reader.read(max);
   }

@@ -96,6 +96,15 @@ export class DataConnection {
     if (this.#tls !== null) await this.io.upgrade(0);
   }
 
+  /**
+   * Ends an upload: gracefully (close_notify under PROT P), rejecting when a clear data connection
+   * was reset on the way (the server did not take every byte). @throws FTPConnectionError
+   */
+  async finish(): Promise<void> {
+    for (const signal of this.#signals) signal.removeEventListener('abort', this.#onAbort);
+    await this.io.finish();
+  }
+
   /** Closes (gracefully: close_notify after an upload; `force` after the server's end or a failure). */
   async close(force: boolean): Promise<void> {
     for (const signal of this.#signals) signal.removeEventListener('abort', this.#onAbort);

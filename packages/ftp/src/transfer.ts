@@ -9,7 +9,7 @@
 import { SEND_PIECE } from '@unitls/client-kit';
 import { RaggedEOF, type TLSSocket } from '@unitls/tls-core';
 import { ActiveListener, DataConnection, type DataSetup } from './data.js';
-import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, FTPTimeoutError, checkReply, expectSuccess, replyMessage } from './errors.js';
+import { FTPConnectionError, FTPError, FTPPermError, FTPReplyError, FTPTempError, FTPTimeoutError, checkReply, expectSuccess, replyMessage } from './errors.js';
 import type { FTPCommand } from './protocol/connection.js';
 import { expectedSizes, incomplete, needsSize, type DataEnd } from './protocol/completion.js';
 import { parse150, parsePassive, portCommand } from './protocol/parse.js';
@@ -289,6 +289,8 @@ export async function upload(
 ): Promise<Reply> {
   const { data, resumed } = await openTransfer(host, command, options.rest, options.signal, options.stop);
   const what = `the ${command.verb.toUpperCase()} data`;
+  let sent = 0;
+  let reset: FTPConnectionError | null = null;
   await moving(host, data, 'upload', async (clock) => {
     // A source that stalls still ends with the signals and close() (the data connection's signal).
     for await (const chunk of data.io.fromCaller({ [Symbol.asyncIterator]: () => chunks })) {
@@ -305,14 +307,49 @@ export async function upload(
         }
         clock.moved(piece.length);
       }
+      sent += chunk.length;
       options.each(chunk.length);
     }
     const tls = data.tlsSocket;
     if (tls !== null) host.dataDone(tls);
     // The server learns the upload is complete from our close (with close_notify under PROT P).
-    await clock.wait(data.close(false));
+    try {
+      await clock.wait(data.finish());
+    } catch (error) {
+      // A clear data connection reset after the last write: the server's final reply comes first
+      // (its refusal is the better error), then this.
+      if (data.signal.aborted || !(error instanceof FTPConnectionError) || error instanceof FTPTimeoutError) throw error;
+      reset = error;
+    }
   }, command.verb);
-  return finalReply(host, resumed, options.signal);
+  let reply: Reply;
+  try {
+    reply = await finalReply(host, resumed, options.signal);
+  } catch (error) {
+    throw refusedAfter(error, command, sent);
+  }
+  if (reset === null) return reply;
+  // A server that saw only the end of the data connection (the reset came from a middlebox, or it
+  // closed with our bytes unread) takes what it got for the whole file: "226" for a truncated one.
+  const error: FTPConnectionError = reset;
+  throw new FTPConnectionError(
+    `${error.message}, after all ${sent} bytes of ${what} had been handed on: the server did not take them all, though it answered "${reply.text.slice(0, 200)}"; the file it stored may be incomplete: send it again`,
+    reply,
+    { cause: error.cause ?? error },
+  );
+}
+
+/**
+ * An upload's refusing final reply (vsftpd's "426 Failure reading network stream." when the data
+ * connection was cut, a 552) as the same class, naming the command and how much had gone out:
+ * "STOR f: 426 Failure reading network stream. (1048576 bytes of the STOR data had gone out)".
+ * Other errors as they are.
+ */
+function refusedAfter(error: unknown, command: FTPCommand, sent: number): unknown {
+  if (!(error instanceof FTPError) || error.replyCode === null) return error;
+  const Class = error instanceof FTPPermError ? FTPPermError : error instanceof FTPTempError ? FTPTempError : error instanceof FTPReplyError ? FTPReplyError : FTPError;
+  const said = replyMessage({ code: error.replyCode, text: error.message }, command);
+  return new Class(`${said} (${sent} bytes of the ${command.verb.toUpperCase()} data had gone out)`, { code: error.replyCode, text: error.reply ?? '' });
 }
 
 /**
