@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { TLSError, type TLSSocket } from '@unitls/tls-core';
 import { serverConfig } from '../support/fixtures.js';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 
 const COUNT = 40;
 const ENDINGS = ['end', 'destroy', 'reset', 'send-and-end'] as const;

@@ -24,7 +24,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RaggedEOF, TLSError, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
-import { implementations } from './implementations.js';
+import { conformanceImplementations as implementations } from './implementations.js';
 import { CONTENT, facingInjector, readToEnd, useTls13Injector, type InjectedRecord } from '../support/tls13-records.js';
 
 const start = useTls13Injector();
