@@ -4,35 +4,22 @@
  * Suites and ALPN both ways are covered by the conformance suite as well.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TLSSocket } from '@unitls/tls-core';
 import { runClient, startServer, type OpenSSLServer } from '../../../tests/support/openssl.js';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
-import { chain, clientConfiguration, serverConfiguration, testPki } from './support.js';
+import { chain, clientConfiguration, pkiFiles, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
-const dir = mkdtempSync(join(tmpdir(), 'tls-pure-openssl-'));
-const file = (name: string, content: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
-const root = file('root.crt', pki.root.certPem);
-const serverCert = file('server.crt', pki.serverEc.certPem);
-const intermediate = file('intermediate.crt', pki.intermediate.certPem);
-const serverKey = file('server.key', pki.serverEc.keyPem);
-const clientCert = file('client.crt', pki.client.certPem);
-const clientKey = file('client.key', pki.client.keyPem);
+const { dir, root, serverCert, intermediate, serverKey, clientCert, clientKey, remove } = pkiFiles(pki, 'tls-pure-openssl-');
 const serverArgs = ['-cert', serverCert, '-cert_chain', intermediate, '-key', serverKey, '-tls1_3'];
 
 const servers: OpenSSLServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(remove);
 
 async function opensslServer(args: string[]): Promise<OpenSSLServer> {
   const server = await startServer(args);

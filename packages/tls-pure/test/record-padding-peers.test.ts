@@ -7,37 +7,25 @@
  * block, so its encrypted records are 16 (the AEAD tag) plus a multiple of BLOCK bytes long.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TLSSocket } from '@unitls/tls-core';
 import { runClient, startServer, type OpenSSLServer } from '../../../tests/support/openssl.js';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
-import { clientConfiguration, serverConfiguration, testPki } from './support.js';
+import { clientConfiguration, pkiFiles, serverConfiguration, testPki } from './support.js';
 
 const BLOCK = 512;
 const TAG = 16;
 const APPLICATION_DATA = 23;
 
 const pki = await testPki();
-const dir = mkdtempSync(join(tmpdir(), 'tls-pure-padding-'));
-const file = (name: string, content: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
-const root = file('root.crt', pki.root.certPem);
-const serverCert = file('server.crt', pki.serverEc.certPem);
-const intermediate = file('intermediate.crt', pki.intermediate.certPem);
-const serverKey = file('server.key', pki.serverEc.keyPem);
+const { root, serverCert, intermediate, serverKey, remove } = pkiFiles(pki, 'tls-pure-padding-');
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(remove);
 
 /**
  * A TCP relay to 127.0.0.1:target that records the length of every encrypted record (outer type

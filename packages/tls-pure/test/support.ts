@@ -1,4 +1,7 @@
 /** A small PKI and an in-memory pump for tls-pure's own tests. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAuthority, issueCertificate, type IssuedCertificate } from '@unitls/demo-pki';
 import { Certificate, PrivateKey, SigningChain, TLSClientConfiguration, TLSServerConfiguration, TrustStore, type TLSClientConfigurationOptions, type TLSServerConfigurationOptions } from '@unitls/tls-core';
 
@@ -38,6 +41,31 @@ export function serverConfiguration(pki: TestPki, options: TLSServerConfiguratio
 
 export function clientConfiguration(pki: TestPki, options: TLSClientConfigurationOptions = {}): TLSClientConfiguration {
   return new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(pki.root.certPem), ...options });
+}
+
+/**
+ * The PKI as PEM files in a fresh temporary folder, for the openssl/gnutls command lines: the root,
+ * the EC server's certificate, intermediate and key, the client's certificate and key. `remove()`
+ * deletes the folder (call it in afterAll); `dir` and `file` are for further files.
+ */
+export function pkiFiles(pki: TestPki, prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  return {
+    root: file('root.crt', pki.root.certPem),
+    serverCert: file('server.crt', pki.serverEc.certPem),
+    intermediate: file('intermediate.crt', pki.intermediate.certPem),
+    serverKey: file('server.key', pki.serverEc.keyPem),
+    clientCert: file('client.crt', pki.client.certPem),
+    clientKey: file('client.key', pki.client.keyPem),
+    dir,
+    file,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** The in-memory pair helpers the conformance suite uses too. */
