@@ -859,6 +859,28 @@ export class ClientConnection {
     return this.#notConnected();
   }
 
+  /**
+   * For a call that ran the caller's code between two of its steps (a loop body between two
+   * yields, a callback): whether that code ended the call. It may have aborted the call's
+   * `signal` while no operation was running (nothing then heard it): the connection is closed
+   * with the reason as its failure and the reason thrown. It may have closed the client: the
+   * closed error is thrown. Either way the call must not go on with what was already received
+   * (break16: a retrLines() loop whose body called close() or aborted its signal still got the
+   * buffered rest of the message and ended as if complete).
+   *
+   * Synchronous (no promise per step on the per-line and per-message paths): the close goes on
+   * as a failure's does ({@link begin} with an aborted signal), the channel already let go.
+   *
+   * @throws `signal.reason`, or {@link closedError}
+   */
+  afterCaller(signal?: AbortSignal): void {
+    if (signal?.aborted) {
+      if (this.connected) void this.close(true, signal.reason);
+      throw signal.reason;
+    }
+    if (!this.connected) throw this.#notConnected();
+  }
+
   async #shutdown(force: boolean): Promise<void> {
     const channel = this.#channel;
     this.#channel = null;

@@ -251,8 +251,7 @@ export class IMAP4Session implements AsyncDisposable {
    * reason, or as closed) instead of resolving as if it had run to its end.
    */
   #afterOnFetch({ signal }: Handling): void {
-    if (this.#connection.connected) return;
-    throw signal?.aborted ? signal.reason : this.#connection.closedError();
+    this.#connection.afterCaller(signal);
   }
 
   /** Handles events until `done()`, more bytes are needed (NEED_DATA), bytes must be written or onFetch's promise awaited (returned). */

@@ -173,6 +173,9 @@ export class Session {
         const event = ready !== NEED_DATA ? ready : await this.next(signal);
         if (event.type !== 'line') break;
         yield event.line;
+        // The loop body may have closed the client or aborted the signal: then the lines already
+        // received are not handed over, nor the end (a message cut short is never complete).
+        this.io.afterCaller(signal);
       }
       done = true;
     } finally {
