@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@unitls/tls-core';
-import { PROTOCOL_TLS_CLIENT, Purpose, UnsupportedOptionError, createDefaultContext, fromNodeConnectOptions, fromNodeServerOptions } from '@unitls/ssl-compat';
+import { once } from 'node:events';
+import { PROTOCOL_TLS_CLIENT, Purpose, SSLError, UnsupportedOptionError, connect, createDefaultContext, fromNodeConnectOptions, fromNodeServerOptions } from '@unitls/ssl-compat';
+import { silentServer } from '../support/silent-server.js';
 import { pki } from '../support/fixtures.js';
 
 describe('ssl-compat: an unknown option name', () => {
@@ -50,5 +52,44 @@ describe('ssl-compat: an unknown option name', () => {
   it('a server option misspelt, and a name like none keeps the "not supported" reason', () => {
     expect(() => fromNodeServerOptions({ requestCrt: true })).toThrow('node:tls option "requestCrt": unknown option (did you mean "requestCert"?)');
     expect(() => fromNodeConnectOptions({ port: 443, frobnicate: 1 })).toThrow('node:tls option "frobnicate": not supported by @unitls/ssl-compat');
+  });
+});
+
+// ux16: connect() emitted its argument errors as 'error' a tick later, where node:tls throws them:
+// the try/catch of code migrated from tls.connect missed them, and with no 'error' listener the
+// process died of an unhandled 'error' event.
+describe('ssl-compat connect(): argument errors throw at once, as node:tls', () => {
+  it('a misspelt option: UnsupportedOptionError thrown by the call, naming the option it resembles', () => {
+    let error: unknown;
+    try {
+      connect({ host: '127.0.0.1', port: 1, rejectUnauthorised: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnsupportedOptionError);
+    expect((error as Error).message).toBe('node:tls option "rejectUnauthorised": unknown option (did you mean "rejectUnauthorized"?)');
+  });
+
+  it.each([
+    ['rejectUnauthorized: false', { rejectUnauthorized: false }, UnsupportedOptionError],
+    ['a bad minVersion', { minVersion: 'TLSv1.5' }, UnsupportedOptionError],
+    ['a cipher string matching nothing', { ciphers: 'NOPE' }, Error],
+    ['no port', { port: undefined }, TypeError],
+    ['a signal that is not an AbortSignal', { signal: 5 }, TypeError],
+    ['key material that is not PEM', { cert: 'garbage', key: 'garbage' }, SSLError],
+  ])('%s: thrown, no socket made', (_, extra, kind) => {
+    expect(() => connect({ host: '127.0.0.1', port: 1, ...extra })).toThrow(kind as never);
+  });
+
+  it('network failures still come as an event, and an already-aborted signal too (as node:tls)', async () => {
+    const probe = await silentServer();
+    const port = probe.port;
+    await probe.close();
+    const refused = connect({ host: '127.0.0.1', port });
+    const [error] = (await once(refused, 'error')) as [Error & { code?: string }];
+    expect(error.code).toBe('ECONNREFUSED');
+    const reason = new Error('already');
+    const aborted = connect({ host: '127.0.0.1', port, signal: AbortSignal.abort(reason) });
+    expect((await once(aborted, 'error'))[0]).toBe(reason);
   });
 });

@@ -4,6 +4,7 @@
  * through any TLSImplementation. Not supported (they throw or are absent): renegotiate,
  * exportKeyingMaterial, getSession / the 'session' event (use unitls sessions), getFinished,
  * getEphemeralKeyInfo, getSharedSigalgs, setMaxSendFragment, enableTrace, 'keylog', 'OCSPResponse'.
+ * As node:tls's, it throws at once for a wrong argument and emits 'error' for what fails later.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { TLSSocketStream, cipherSuiteName, type ClientContext, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { CIPHER_ATTRIBUTES } from './cipher-attributes.js';
+import { describeValue } from './arguments.js';
 import { fromNodeError } from './errors.js';
 import { fromNodeConnectOptions } from './node-options.js';
 
@@ -127,39 +129,35 @@ function normalize(args: unknown[]): { options: Record<string, unknown>; listene
 export function createConnect(implementation: TLSImplementation) {
   return function connect(...args: ConnectArgs): CompatTLSSocket {
     const { options, listener } = normalize(args);
+    // Argument errors throw here, before any socket exists, as node:tls's connect throws them
+    // (ERR_INVALID_ARG_TYPE, ERR_SOCKET_BAD_PORT, a bad key or cipher string): a try/catch around
+    // a migrated call must still catch them. Only what happens on the network comes as 'error'.
+    const mapped = fromNodeConnectOptions(options);
+    if (mapped.port === undefined) throw new TypeError('connect: port is required');
+    const signal = abortSignalOption(options.signal);
+    let context: ClientContext;
+    try {
+      context = new implementation.clientContext(mapped.configuration);
+    } catch (error) {
+      throw fromNodeError(error);
+    }
     const socket = new CompatTLSSocket();
     if (listener !== undefined) socket.once('secureConnect', listener);
-    let mapped: ReturnType<typeof fromNodeConnectOptions>;
-    let signal: AbortSignal | undefined;
-    try {
-      mapped = fromNodeConnectOptions(options);
-      if (mapped.port === undefined) throw new TypeError('connect: port is required');
-      signal = abortSignalOption(options.signal);
-    } catch (error) {
-      process.nextTick(() => socket.destroy(error as Error));
-      return socket;
-    }
-    // node:net's `signal`: aborting destroys the socket with the signal's reason, at any time.
+    // node:net's `signal`: aborting destroys the socket with the signal's reason, at any time;
+    // already aborted, it does so a tick later with no connection tried, as node:net does.
     if (signal !== undefined) {
-      const abort = () => socket._abort(signal!.reason);
+      const abort = () => socket._abort(signal.reason);
       if (signal.aborted) {
         process.nextTick(abort);
         return socket;
       }
       signal.addEventListener('abort', abort, { once: true });
-      socket.once('close', () => signal!.removeEventListener('abort', abort));
-    }
-    let context: ClientContext;
-    try {
-      context = new implementation.clientContext(mapped.configuration);
-    } catch (error) {
-      process.nextTick(() => socket.destroy(fromNodeError(error)));
-      return socket;
+      socket.once('close', () => signal.removeEventListener('abort', abort));
     }
     const { timeout } = mapped;
     context
       .connect(
-        { host: mapped.host, port: mapped.port! },
+        { host: mapped.host, port: mapped.port },
         {
           serverHostname: mapped.serverHostname,
           // The wait for TCP connect plus handshake is bounded by `timeout` and ended by `signal`.
@@ -187,13 +185,21 @@ export function createConnect(implementation: TLSImplementation) {
 
 function abortSignalOption(value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) throw new TypeError('connect: signal must be an AbortSignal');
+  if (!(value instanceof AbortSignal)) throw new TypeError(`connect: signal must be an AbortSignal, got ${describeValue(value)}`);
   return value;
 }
 
 /**
  * node:tls's `connect` over tls-node: `import { connect } from '@unitls/ssl-compat'` in place of
  * `import { connect } from 'node:tls'`.
+ *
+ * @throws UnsupportedOptionError (a ConfigurationError) for an option unitls does not honour or
+ *   does not know (a misspelt one names the option it resembles: "rejectUnauthorised" ... did you
+ *   mean "rejectUnauthorized"?), or of the wrong type or value; TypeError for a missing port or a
+ *   signal that is not an AbortSignal; the implementation's TLSError for certificate or key
+ *   material it refuses. All synchronously, as node:tls's connect throws its argument errors, so
+ *   a try/catch around the call catches them. Network and handshake failures (ECONNREFUSED, a
+ *   certificate that fails verification, `timeout`, an aborted `signal`) come as 'error' events.
  *
  * @example
  * ```ts
