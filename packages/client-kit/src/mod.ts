@@ -84,6 +84,7 @@ export {
   login,
   cramMd5,
   xoauth2,
+  checkCredentials,
   type Credentials,
   type SaslLimits,
   type SaslMechanism,

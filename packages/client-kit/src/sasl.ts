@@ -83,6 +83,19 @@ function checkCredential(what: string, value: string | undefined, errors: ErrorF
   }
 }
 
+/**
+ * What every mechanism refuses in `credentials` (NUL anywhere, \x01 in an access token), checked
+ * before a login sends anything, EHLO or CAPABILITY included.
+ *
+ * @throws the family's usage error
+ */
+export function checkCredentials(credentials: Credentials, errors: ErrorFamily): void {
+  checkCredential('user name', credentials.user, errors, '', true);
+  checkCredential('password', credentials.password, errors);
+  checkCredential('access token', credentials.accessToken, errors, '\x01');
+  checkCredential('authorization identity', credentials.authzid, errors);
+}
+
 const done: Pick<SaslMechanism, 'complete'> = { complete: () => {} };
 
 /** PLAIN: `authzid NUL user NUL password` at once. */
@@ -130,10 +143,8 @@ export function mechanismFor(name: string, credentials: Credentials, options: Me
   const upper = name.toUpperCase();
   const needsPassword = upper !== 'XOAUTH2';
   if (needsPassword ? credentials.password === undefined : credentials.accessToken === undefined) return null;
-  checkCredential('user name', credentials.user, errors, upper === 'XOAUTH2' ? '\x01' : '', true);
-  checkCredential('password', credentials.password, errors);
-  checkCredential('access token', credentials.accessToken, errors, '\x01');
-  checkCredential('authorization identity', credentials.authzid, errors);
+  checkCredentials(credentials, errors);
+  if (upper === 'XOAUTH2') checkCredential('user name', credentials.user, errors, '\x01', true);
   const mechanism = build(upper, credentials, options, errors);
   return mechanism === null ? null : bounded(mechanism, errors);
 }

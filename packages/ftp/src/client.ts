@@ -7,7 +7,7 @@
  * @module
  */
 import { ClientConnection, connectionLost, InFlight, checkCallOptions, trackCalls, checkClientOptions, checkLine, diagnostics, type ClientOptionNames, type Security } from '@unitls/client-kit';
-import { TLSClientConfiguration, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
+import { TLSClientConfiguration, describeValue, type TLSImplementation, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import type { DataChannel, DataSetup, DataTLS } from './data.js';
 import { FTPConnectionError, FTPPermError, FTPProtoError, FTPReplyError, FTPUsageError, checkReply, expectSuccess, ftpErrors } from './errors.js';
@@ -311,8 +311,11 @@ export class FTP implements AsyncDisposable {
   /** MFMT: sets the modification time, when the server offers it in FEAT. */
   async mfmt(filename: string, time: Date, options: CallOptions = {}): Promise<Date> {
     checkCallOptions(ftpErrors, 'mfmt', options);
+    // Both arguments are checked before FEAT: nothing goes out for a call that cannot be sent.
+    checkLine('the file name', filename, ftpErrors);
+    if (!(time instanceof Date) || Number.isNaN(time.getTime())) throw new FTPUsageError(`the time of mfmt() must be a valid Date, got ${describeValue(time)}; nothing was sent`);
     if (!(await this.feat(options)).has('MFMT')) throw new FTPUsageError('the server does not offer MFMT');
-    const reply = expectSuccess(await this.#command('MFMT', `${formatTimeVal(time)} ${checkLine('the file name', filename, ftpErrors)}`, options));
+    const reply = expectSuccess(await this.#command('MFMT', `${formatTimeVal(time)} ${filename}`, options));
     const value = /Modify=(\d{14}(?:\.\d+)?)/i.exec(reply.text)?.[1];
     return value === undefined ? time : parseTimeVal(value);
   }

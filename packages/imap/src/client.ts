@@ -316,7 +316,7 @@ export class IMAP4 extends IMAP4Session {
   async #store(uid: boolean, set: string, action: string, flags: string[], options: CallOptions): Promise<FetchResult[]> {
     checkSet(set);
     this.#assertWritable();
-    if (typeof action !== 'string' || !/^[+-]?FLAGS(\.SILENT)?$/i.test(action)) throw new IMAP4UsageError(`STORE action must be [+-]FLAGS[.SILENT], got ${action}`);
+    if (typeof action !== 'string' || !/^[+-]?FLAGS(\.SILENT)?$/i.test(action)) throw new IMAP4UsageError(`STORE action must be [+-]FLAGS[.SILENT], got ${describeValue(action)}; nothing was sent`);
     const { untagged } = await this.execute({ name: uid ? 'UID STORE' : 'STORE', args: [atom(set), atom(action), checkFlags(flags).map(atom)] }, options);
     return only(untagged, 'FETCH').map((r) => r.fetch);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { hostname as osHostname } from 'node:os';
-import { CallGate, ClientConnection, connectionLost, SIGNAL_ONLY, checkClientOptions, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, PrimedSource, type Security } from '@unitls/client-kit';
+import { CallGate, ClientConnection, connectionLost, SIGNAL_ONLY, checkClientOptions, checkCredentials, diagnostics, optionKinds, preferredMechanisms, type CallOptionKinds, type Credentials, PrimedSource, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, describeValue, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
 import { authenticate } from './auth.js';
@@ -23,6 +23,7 @@ import {
   smtpErrors,
 } from './errors.js';
 import { SMTP_OPTION_NAMES, type CallOptions, type SMTPOptions } from './options.js';
+import { checkEnvelope, command as commandLine } from './protocol/commands.js';
 import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
@@ -272,9 +273,10 @@ export class SMTP implements AsyncDisposable {
     return this.#call('login', options, async (inner) => {
       this.#checkAuthAllowed();
       if (typeof user !== 'string') throw new SMTPUsageError(`the user name must be a string, got ${describeValue(user)}; nothing was sent`);
+      const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
+      checkCredentials(credentials, smtpErrors);
       await this.ehloOrHeloIfNeeded(inner);
       if (!this.hasExtn('auth')) throw new SMTPNotSupportedError('the server does not offer AUTH');
-      const credentials: Credentials = { user, ...(password === undefined ? {} : { password }), ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }) };
       let lastError: unknown = new SMTPException('no suitable authentication mechanism found');
       for (const name of preferredMechanisms(this.esmtpFeatures!.authMechanisms, credentials)) {
         try {
@@ -292,6 +294,8 @@ export class SMTP implements AsyncDisposable {
   /** MAIL FROM. */
   mail(from: string, parameters: readonly string[] = [], options: CallOptions = {}): Promise<Reply> {
     return this.#call('mail', options, async (inner) => {
+      // Refused before EHLO too: nothing goes out for a call that cannot be sent.
+      if (this.#heloReply === null) commandLine.mail(from, parameters);
       await this.ehloOrHeloIfNeeded(inner);
       return this.#exchange({ type: 'MAIL', from, parameters }, options.signal);
     });
@@ -401,13 +405,14 @@ export class SMTP implements AsyncDisposable {
       checkMessage(message);
       checkParameterList('mailOptions', mailOptions);
       checkParameterList('rcptOptions', rcptOptions);
-      if (source !== null) await messageReady(source, 'MAIL', options.signal);
-      // After the first message EHLO is done: no gated call per message to learn that.
-      if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
       if (typeof to !== 'string' && (typeof to !== 'object' || to === null || typeof (to as Iterable<unknown>)[Symbol.iterator] !== 'function')) {
         throw new SMTPUsageError(`the recipients of sendmail() must be a string or an array of strings, got ${describeValue(to)}; nothing was sent`);
       }
       const recipients = typeof to === 'string' ? [to] : [...to];
+      checkEnvelope(from, recipients, mailOptions, rcptOptions);
+      if (source !== null) await messageReady(source, 'MAIL', options.signal);
+      // After the first message EHLO is done: no gated call per message to learn that.
+      if (this.#heloReply === null) await this.ehloOrHeloIfNeeded(inner);
       const binary = options.binary ?? false;
       const transaction = { session: this.#session, extensions: this.esmtpFeatures, signal: options.signal, binary, bdat: (body: MessageSource) => this.bdat(body, inner) };
       return sendmail(transaction, from, recipients, message, mailOptions, rcptOptions);

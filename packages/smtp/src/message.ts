@@ -38,33 +38,64 @@ export async function composeMessage(mail: MailMessage): Promise<{ from: string;
   return { from: envelope.from || '', to: envelope.to, raw };
 }
 
-const ADDRESS_FIELDS = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const;
+/**
+ * Fields whose strings are the message's content (MailComposer encodes them, line breaks included)
+ * or never reach the message (a file path or URL to read, the DKIM key): everything else may end
+ * up in a header line.
+ */
+const CONTENT_FIELDS = new Set(['text', 'html', 'amp', 'watchHtml', 'raw', 'content', 'path', 'href', 'dkim']);
+const UNSAFE = /[\r\n\0]/;
 
 /**
- * Refuses CR, LF or NUL anywhere in an address field: MailComposer would parse
- * "bob@x.test\r\nRCPT TO:<eve@x.test>" as a group and send to eve alone.
+ * Refuses CR, LF or NUL in every field that can reach a header or the envelope, at any depth
+ * (names included), and a value in an address field that is not a string or { name, address }.
+ * MailComposer would parse "bob@x.test\r\nRCPT TO:<eve@x.test>" in to or envelope.to as a group
+ * and send to eve alone, copies a "prepared" header value as it is (a header of the caller's
+ * choosing), and quietly turns line breaks elsewhere into spaces.
  *
  * @throws SMTPUsageError
  */
-function checkAddresses(mail: MailMessage): void {
-  const check = (field: string, value: unknown): void => {
-    if (value === undefined || value === null) return;
-    if (Array.isArray(value)) return value.forEach((v) => check(field, v));
-    if (typeof value === 'object') {
-      const { name, address } = value as { name?: unknown; address?: unknown };
-      check(field, name);
-      check(field, address);
+function checkFields(mail: MailMessage): void {
+  const seen = new Set<object>();
+  const refuse = (path: string): never => {
+    throw new SMTPUsageError(`the ${JSON.stringify(path)} field of the message contains CR, LF or NUL, which could change the recipients or headers; refused, nothing was sent`);
+  };
+  // Under "headers" every name is a header's, "content" and "path" too.
+  const check = (path: string, value: unknown, headers = false): void => {
+    if (typeof value === 'string') {
+      if (UNSAFE.test(value)) refuse(path);
       return;
     }
-    if (typeof value !== 'string') throw new SMTPUsageError(`the ${field} field must hold strings or { name, address } objects, got ${describeValue(value)}; nothing was sent`);
-    if (/[\r\n\0]/.test(value)) throw new SMTPUsageError(`the ${field} field contains CR, LF or NUL, which could change the recipients or headers; refused, nothing was sent`);
+    if (typeof value !== 'object' || value === null || value instanceof Uint8Array || value instanceof Date || seen.has(value)) return;
+    seen.add(value);
+    for (const [key, inner] of Object.entries(value)) {
+      const at = Array.isArray(value) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+      if (UNSAFE.test(key)) refuse(at);
+      if (headers || !CONTENT_FIELDS.has(key)) check(at, inner, headers || key === 'headers');
+    }
   };
-  for (const field of ADDRESS_FIELDS) check(field, mail[field]);
+  for (const field of ADDRESS_FIELDS) checkAddressTypes(field, mail[field]);
+  check('', mail);
+}
+
+const ADDRESS_FIELDS = ['from', 'sender', 'replyTo', 'to', 'cc', 'bcc'] as const;
+
+/** @throws SMTPUsageError for an address that is neither a string nor { name, address }. */
+function checkAddressTypes(field: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) return value.forEach((v) => checkAddressTypes(field, v));
+  if (typeof value === 'object') {
+    const { name, address } = value as { name?: unknown; address?: unknown };
+    checkAddressTypes(field, name);
+    checkAddressTypes(field, address);
+    return;
+  }
+  if (typeof value !== 'string') throw new SMTPUsageError(`the ${field} field must hold strings or { name, address } objects, got ${describeValue(value)}; nothing was sent`);
 }
 
 /** smtplib's send_message; `options` (with its signal) goes on to sendmail as it is. */
 export async function sendMessage(smtp: SMTP, mail: MailMessage, options: { from?: string; to?: string[]; signal?: AbortSignal } = {}): Promise<Refused> {
-  checkAddresses(mail);
+  checkFields(mail);
   const { from, to, raw } = await composeMessage(mail);
   return smtp.sendmail(options.from ?? from, options.to ?? to, raw, [], [], options);
 }

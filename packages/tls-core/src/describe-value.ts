@@ -11,6 +11,9 @@ const SHOWN_LENGTH = 40;
 
 const cut = (text: string): string => (text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH)}...` : text);
 
+/** Control characters as JSON escapes ("\r", "\u0000"): a refused value must not forge a line in a log. */
+const escapeControls = (text: string): string => text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\x7f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)));
+
 /**
  * What `value` is, for "got …" in an error message: a number as itself (`-1`, `NaN`, `Infinity`),
  * `null`, `undefined`, and every other value with its type first: `a string ('100')`,
@@ -25,7 +28,7 @@ export function describeValue(value: unknown): string {
     case 'number':
       return String(value);
     case 'string':
-      return `a string ('${cut(value).replace(/'/g, "\\'")}')`;
+      return `a string ('${escapeControls(cut(value)).replace(/'/g, "\\'")}')`;
     case 'boolean':
       return `a boolean (${value})`;
     case 'bigint':

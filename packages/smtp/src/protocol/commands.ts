@@ -110,3 +110,15 @@ export const command = {
   auth: (mechanism: string, initial?: string) =>
     `AUTH ${checkArgument('the AUTH mechanism', mechanism)}${initial === undefined ? '' : ` ${checkArgument('the AUTH response', initial)}`}`,
 };
+
+/**
+ * Builds MAIL FROM and every RCPT TO of a transaction without sending them: a bad address or
+ * parameter is refused before EHLO or MAIL goes out, not after MAIL left a transaction open (one
+ * command at a time) or the state machine advanced past lines never written (pipelined).
+ *
+ * @throws SMTPUsageError
+ */
+export function checkEnvelope(from: string, recipients: readonly string[], mailOptions: readonly string[], rcptOptions: readonly string[]): void {
+  command.mail(from, mailOptions);
+  for (const to of recipients) command.rcpt(to, rcptOptions);
+}
