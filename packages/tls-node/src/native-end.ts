@@ -467,7 +467,15 @@ export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
    */
   async closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
     if (tls.destroyed) return;
-    const closed = new Promise((resolve) => tls.once('close', resolve));
+    // The bound's timer goes with the socket: left running it would keep the closed socket (and
+    // what it holds) alive for `boundMs` more.
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const closed = new Promise((resolve) =>
+      tls.once('close', () => {
+        clearTimeout(bound);
+        resolve(undefined);
+      }),
+    );
     tls.on('error', () => {});
     await this.readyToShutdown(tls);
     const queued = tls.writableLength + (handleOf(tls)?._parent?.writeQueueSize ?? 0);
@@ -478,7 +486,7 @@ export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
     }
     const drop = () => tls.destroy();
     tls.once('end', drop);
-    setTimeout(drop, boundMs).unref();
+    bound = setTimeout(drop, boundMs).unref();
     const handedOver = new Promise((resolve) => tls.once('finish', resolve));
     tls.resume();
     tls.end();

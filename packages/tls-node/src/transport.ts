@@ -231,7 +231,14 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
   async closeForcefully(tls: NodeTlsSocket, boundMs: number): Promise<void> {
     const raw = this.raw;
     if (tls.destroyed) return;
-    const closed = new Promise((resolve) => tls.once('close', resolve));
+    // The bound's timer goes with the socket (as NativeEnd's).
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const closed = new Promise((resolve) =>
+      tls.once('close', () => {
+        clearTimeout(bound);
+        resolve(undefined);
+      }),
+    );
     tls.on('error', () => {});
     raw.on('error', () => {});
     if (!tls.writable || raw.writableLength > 0 || raw.destroyed) {
@@ -243,7 +250,7 @@ export class WatchedTransport extends Duplex implements ReadOutcome {
     // The peer's FIN, whether or not the TLS layer still reads (it stops after a fatal alert).
     raw.once('end', drop);
     raw.once('close', drop);
-    setTimeout(drop, boundMs).unref();
+    bound = setTimeout(drop, boundMs).unref();
     const handedOver = new Promise((resolve) => raw.once('finish', resolve));
     tls.resume();
     raw.resume();
