@@ -219,6 +219,20 @@ describe('FTP against hostile servers', () => {
     await expect(other.mfmt('x', when)).rejects.toBeInstanceOf(FTPUsageError);
   });
 
+  it.each([
+    ['SIZE past 2^53 - 1', 'SIZE', '213 99999999999999999999\r\n', (ftp: FTP) => ftp.size('f'), /malformed SIZE reply "99999999999999999999" \(above 2\^53 - 1\)/],
+    ['MDTM with month 13', 'MDTM', '213 20241399000000\r\n', (ftp: FTP) => ftp.mdtm('f'), /time value out of range "20241399000000"/],
+    ['MDTM with 31 February', 'MDTM', '213 20240231120000\r\n', (ftp: FTP) => ftp.mdtm('f'), /time value out of range "20240231120000"/],
+  ])('raises error_proto on %s (it returned 100000000000000000000, or another date), and the session goes on', async (_label, verb, reply, call, message) => {
+    const server = await hostile((c) => ftpScript(c, { ...LOGIN, [verb]: reply, NOOP: '200 ok\r\n' }));
+    await using ftp = plain(server.port);
+    await ftp.connect();
+    const error = await call(ftp).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FTPProtoError);
+    expect((error as Error).message).toMatch(message);
+    expect((await ftp.sendcmd('NOOP')).code).toBe(200);
+  });
+
   it('refuses to send a password in the clear unless allowed, and CR/LF anywhere', async () => {
     const server = await hostile((c) => ftpScript(c, LOGIN));
     await using ftp = plain(server.port);

@@ -298,8 +298,10 @@ export class FTP implements AsyncDisposable {
     checkLine('the file name', filename, ftpErrors);
     await this.setType('I', options);
     const value = parse213(await this.#command('SIZE', filename, options));
-    if (!/^\d+$/.test(value)) throw new FTPProtoError(`malformed SIZE reply ${JSON.stringify(value.slice(0, 40))}`);
-    return Number(value);
+    const size = /^\d+$/.test(value) ? Number(value) : NaN;
+    // Past 2^53 - 1 a number is no longer the size the server sent.
+    if (!Number.isSafeInteger(size)) throw new FTPProtoError(`malformed SIZE reply ${JSON.stringify(value.slice(0, 40))}${Number.isNaN(size) ? '' : ' (above 2^53 - 1)'}`);
+    return size;
   }
 
   /** MDTM: the file's modification time. */

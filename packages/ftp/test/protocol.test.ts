@@ -76,6 +76,15 @@ describe('reply payloads', () => {
     expect(parseTimeVal('20240102030405').toISOString()).toBe('2024-01-02T03:04:05.000Z');
     expect(parseTimeVal('20240102030405.5').getUTCMilliseconds()).toBe(500);
     expect(() => parseTimeVal('2024')).toThrow(FTPProtoError);
+    // Out of range: Date.UTC carried these into the next field (month 13 of 2024 was 2025-01).
+    for (const value of ['20241301000000', '20240230000000', '20240101240000', '20240101006000', '20240101000060', '20240001000000', '20240100000000']) {
+      expect(() => parseTimeVal(value), value).toThrow(/time value out of range/);
+    }
+    expect(parseTimeVal('20240229235959').toISOString()).toBe('2024-02-29T23:59:59.000Z');
+    expect(parseTimeVal('00500101000000').getUTCFullYear()).toBe(50);
+    // A size past 2^53 - 1 is not announced (the number would not be the one sent).
+    expect(parse150(reply('150 Opening BINARY mode data connection for x (99999999999999999999 bytes).\r\n'))).toBeNull();
+    expect(parse150(reply('150 Opening BINARY mode data connection for x (9007199254740991 bytes).\r\n'))).toBe(9007199254740991);
     expect(formatTimeVal(new Date('2024-01-02T03:04:05.678Z'))).toBe('20240102030405');
     expect([...parseFeat(reply('211-Features:\r\n MDTM\r\n REST STREAM\r\n211 End\r\n'))]).toEqual([
       ['MDTM', ''],

@@ -61,10 +61,14 @@ export function parse257(reply: Reply): string {
   return path;
 }
 
-/** The size a 150 reply announces, e.g. "Opening BINARY mode data connection for x (1234 bytes)." */
+/**
+ * The size a 150 reply announces, e.g. "Opening BINARY mode data connection for x (1234 bytes).";
+ * null when none, or one past 2^53 - 1 that a number cannot hold exactly.
+ */
 export function parse150(reply: Reply): number | null {
   const match = /\((\d+) bytes\)/i.exec(reply.text);
-  return match === null ? null : Number(match[1]);
+  const size = match === null ? NaN : Number(match[1]);
+  return Number.isSafeInteger(size) ? size : null;
 }
 
 /** 213 reply text (SIZE, MDTM) after the code. */
@@ -73,12 +77,22 @@ export function parse213(reply: Reply): string {
   return reply.lines[reply.lines.length - 1]!.slice(4).trim();
 }
 
-/** MDTM's "YYYYMMDDHHMMSS[.sss]" (UTC) -> Date. */
+/**
+ * MDTM's "YYYYMMDDHHMMSS[.sss]" (UTC) -> Date. A field out of its range (month 13, 31 February,
+ * hour 24) is refused: Date.UTC would carry it into the next field and return another time.
+ *
+ * @throws FTPProtoError
+ */
 export function parseTimeVal(value: string): Date {
   const match = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,3}))?$/.exec(value);
-  if (match === null) throw new FTPProtoError(`malformed time value ${JSON.stringify(value)}`);
-  const [, y, mo, d, h, mi, s, ms] = match;
-  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number((ms ?? '0').padEnd(3, '0'))));
+  if (match === null) throw new FTPProtoError(`malformed time value ${JSON.stringify(value.slice(0, 40))}`);
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, Number((match[7] ?? '0').padEnd(3, '0'))));
+  // Date.UTC maps years 0-99 to 1900-1999: set the year as written.
+  date.setUTCFullYear(y, mo - 1, d);
+  const fields = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()];
+  if (fields.some((field, i) => field !== [y, mo, d, h, mi, s][i])) throw new FTPProtoError(`time value out of range ${JSON.stringify(value)} (YYYYMMDDHHMMSS, UTC)`);
+  return date;
 }
 
 /** Date -> MFMT's "YYYYMMDDHHMMSS" (UTC). */
