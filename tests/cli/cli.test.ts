@@ -74,6 +74,20 @@ describe('the unitls command', () => {
     expect(new Set([...options.matchAll(/`--([a-z]+)/g)].map((m) => m[1]))).toEqual(new Set(listed.keys()));
   });
 
+  // ux16: `-k` (curl's --insecure) was answered "unknown option -k (did you mean --key?)", as if it
+  // were a spelling of the client-key option. unitls has no switch that turns verification off.
+  it('-k and --insecure: exit 2, saying verification stays on and pointing to --cafile, not --key', async () => {
+    const given = ['-k', '--insecure', '-kv', '--insecure=yes', '--no-check-certificate'];
+    const results = await Promise.all(given.map((flag) => run('connect', 'h:1', flag)));
+    results.forEach((result, i) => {
+      const flag = given[i]!.startsWith('-k') ? '-k' : given[i]!.split('=')[0];
+      expect(result.code, given[i]).toBe(2);
+      expect(result.stderr, given[i]).toMatch(new RegExp(`^unitls: ${flag} is not an option: unitls connect never turns certificate verification off\\. .*pass --cafile FILE\n`));
+      expect(result.stderr, given[i]).not.toContain('--key');
+    });
+    expect((await run('--help')).stdout).toContain('Verification is always on: there is no -k/--insecure.');
+  });
+
   // 20 commands, each its own Node process: they run at once (none depends on another), and the
   // bound is the process start-ups' on a loaded machine (one by one they took 30 s at load ~25).
   it('exits 2 for usage errors, 4 when nothing listens', { timeout: 120_000 }, async () => {

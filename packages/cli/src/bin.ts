@@ -44,6 +44,9 @@ options:
   -V, --version           print the version of @unitls/cli and exit
   -h, --help              print this text and exit
 
+Verification is always on: there is no -k/--insecure. A certificate that fails verification is
+still shown, with the reason (exit 1); to trust a private or test CA, pass --cafile.
+
 exit codes: 0 verified and not refused; 1 certificate verification failed; 2 usage error;
 3 TLS failed otherwise or the server refused after the handshake; 4 no connection (refused,
 unreachable, timed out, STARTTLS dialogue failed); 5 implementation not available here.
@@ -85,6 +88,15 @@ async function closestOption(unknown: string): Promise<string | null> {
   const best = closestName(name, names);
   return best === null ? null : `--${best}`;
 }
+
+/**
+ * curl's and wget's switches that turn verification off. unitls has none (the verdict and the chain
+ * are shown either way), and `-k` was answered "did you mean --key?", which reads as if it were a
+ * spelling of a client-key option: say plainly that verification stays on, and what to do instead.
+ */
+const INSECURE_SWITCHES = new Set(['-k', '--insecure', '--no-check-certificate', '--no-verify']);
+const NO_INSECURE_SWITCH =
+  'is not an option: unitls connect never turns certificate verification off. It shows the chain and the verdict either way (exit 1 when verification fails; the chain is then fetched by a second, unverified connection only to display it); to trust a private or test CA, pass --cafile FILE';
 
 /** True when `data` holds a PEM CERTIFICATE block, or is one DER certificate. */
 function holdsCertificate(data: Buffer): boolean {
@@ -222,8 +234,10 @@ async function report(error: unknown): Promise<void> {
   if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     // parseArgs' own text for an unknown option is about positionals: say what the user needs.
     const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec((error as Error).message)?.[1] : undefined;
-    const near = unknown === undefined ? null : await closestOption(unknown);
-    const message = unknown === undefined ? (error as Error).message : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
+    const insecure = unknown !== undefined && INSECURE_SWITCHES.has(unknown.split('=')[0]!);
+    const near = unknown === undefined || insecure ? null : await closestOption(unknown);
+    const message =
+      unknown === undefined ? (error as Error).message : insecure ? `${unknown.split('=')[0]} ${NO_INSECURE_SWITCH}` : `unknown option ${unknown}${near === null ? '' : ` (did you mean ${near}?)`}`;
     // The one useful line and where the rest is, not the whole help under it.
     process.stderr.write(`unitls: ${message}\n${USAGE_HINT}\n`);
     process.exitCode = EXIT.USAGE;
