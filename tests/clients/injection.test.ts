@@ -297,3 +297,10 @@ describe('FTP mfmt() with a time that is not a valid Date', () => {
     await ftp.close(true);
   });
 });
+
+describe('SMTP localHostname with CR, LF or NUL', () => {
+  it.each(CHARACTERS)('%s: refused by the constructor (it was accepted, and every EHLO then refused)', (_name, character) => {
+    expect(() => new SMTP({ host: '127.0.0.1', localHostname: `a${character}b.test` })).toThrow(SMTPUsageError);
+    expect(() => new SMTP({ host: '127.0.0.1', localHostname: `a${character}b.test` })).toThrow(/^the localHostname option contains CR, LF or NUL, which could inject protocol commands; refused, nothing was sent$/);
+  });
+});

@@ -23,7 +23,7 @@ import {
   smtpErrors,
 } from './errors.js';
 import { SMTP_OPTION_NAMES, type CallOptions, type SMTPOptions } from './options.js';
-import { checkEnvelope, command as commandLine } from './protocol/commands.js';
+import { checkEnvelope, command as commandLine, heloName } from './protocol/commands.js';
 import type { SMTPCommand } from './protocol/connection.js';
 import type { Extensions } from './protocol/ehlo.js';
 import type { Reply } from './protocol/reply.js';
@@ -54,6 +54,11 @@ export class SMTP implements AsyncDisposable {
    */
   constructor(options: SMTPOptions = {}) {
     options = checkClientOptions(smtpErrors, new.target.name, options, SECURITIES, SMTP_OPTION_NAMES);
+    // Checked now, not at the first EHLO: a name that could never be sent is a wrong option.
+    if (options.localHostname !== undefined) {
+      if (typeof options.localHostname !== 'string') throw new SMTPUsageError(`${new.target.name}: localHostname must be a string, got ${describeValue(options.localHostname)}; nothing was opened`);
+      heloName('the localHostname option', options.localHostname);
+    }
     this.#options = options;
     this.#security = options.security ?? 'starttls';
     this.#io = new ClientConnection({
