@@ -22,7 +22,7 @@ import { HTTPException, checkField, checkHeaderName, connectFailure, invalidArgu
 import { Http1Client, streamConduit, type Conduit } from './http1.js';
 import type { HTTPResponse } from './response.js';
 import { connectTcp, startHttpTls } from './transport.js';
-import { authority, openTunnel, tunnelTarget, type TunnelTarget } from './tunnel.js';
+import { authority, openTunnel, tunnelFailure, tunnelTarget, type TunnelTarget } from './tunnel.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -179,7 +179,11 @@ export class HTTPConnection implements AsyncDisposable {
   protected async openTransport(signal: AbortSignal | undefined): Promise<Transport> {
     const first = await this.firstHop(signal);
     if (this.#tunnel === null) return first;
-    return untilAborted(openTunnel(first, this.#tunnel, { timeout: this.timeout, maxHeaderSize: this.options.maxHeaderSize }), signal, () => first.destroy());
+    try {
+      return await untilAborted(openTunnel(first, this.#tunnel, { timeout: this.timeout, maxHeaderSize: this.options.maxHeaderSize }), signal, () => first.destroy());
+    } catch (error) {
+      throw tunnelFailure(error, { proxy: authority(this.host, this.port), target: this.#tunnel, timeout: this.timeout, callerSignal: this.options.signal });
+    }
   }
 
   /** Opens the connection HTTP/1.1 requests go over. */

@@ -22,9 +22,16 @@ export class HTTPException extends Error {
 }
 
 /**
+ * What was in progress when the connection's `timeout` passed while connecting: tls-core's
+ * phases (`connect`: the TCP connect, `tls-handshake`: the TLS handshake, with the origin or an
+ * HTTPS proxy) or `tunnel`: the proxy had not answered CONNECT.
+ */
+export type HTTPTimeoutPhase = ConnectTimeoutPhase | 'tunnel';
+
+/**
  * The connection's `timeout` option passed while connecting: during the TCP connect (phase
- * 'connect') or the TLS handshake (phase 'tls-handshake'; through a proxy, the tunnel's own
- * set-up still gives an HTTPException with code ETIMEDOUT). Named 'TimeoutError' with `timeout`
+ * 'connect'), the TLS handshake (phase 'tls-handshake') or a proxy's answer to CONNECT (phase
+ * 'tunnel'). Named 'TimeoutError' with `timeout`
  * (ms) and `phase`, as the mail clients' timeout errors (SMTPTimeoutError, ...) and tls-core's
  * ConnectTimeoutError (the `cause`) are; an HTTPException with code 'ETIMEDOUT' as before.
  * Nothing was sent: the request can be retried, with a longer `timeout` if the server is slow.
@@ -33,10 +40,10 @@ export class HTTPTimeoutError extends HTTPException {
   declare readonly name: 'TimeoutError';
   /** The milliseconds the connect was allowed (the connection's `timeout` option). */
   readonly timeout: number;
-  /** What was in progress: the TCP connect or the TLS handshake. */
-  readonly phase: ConnectTimeoutPhase;
+  /** What was in progress: the TCP connect, the TLS handshake or the proxy's CONNECT. */
+  readonly phase: HTTPTimeoutPhase;
 
-  constructor(message: string, details: { timeout: number; phase: ConnectTimeoutPhase; cause?: unknown }) {
+  constructor(message: string, details: { timeout: number; phase: HTTPTimeoutPhase; cause?: unknown }) {
     super(message, 'ETIMEDOUT', details.cause === undefined ? undefined : { cause: details.cause });
     // As DOMException's and Python's socket.timeout: code that checks error.name keeps working.
     Object.defineProperty(this, 'name', { value: 'TimeoutError', writable: true, configurable: true, enumerable: false });
@@ -72,6 +79,8 @@ export function connectFailure(where: string, error: unknown): Error {
   if (error instanceof ConnectTimeoutError) {
     return new HTTPTimeoutError(`connecting to ${where} failed: ${error.message}`, { timeout: error.timeout, phase: error.phase, cause: error });
   }
+  // A tunnel's timeout (tunnelFailure) says what it waited for; this adds where the request went.
+  if (error instanceof HTTPTimeoutError) return new HTTPTimeoutError(`connecting to ${where} failed: ${error.message}`, { timeout: error.timeout, phase: error.phase, cause: error.cause });
   return HTTPException.from(`connecting to ${where} failed`, error);
 }
 

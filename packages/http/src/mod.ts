@@ -23,5 +23,5 @@
 export { createDispatcher, fetch, getDefaultDispatcher, type DispatcherOptions } from './dispatcher.js';
 export { HTTPConnection, type HTTPConnectionOptions, type HTTPSConnectionOptions, type TunnelOptions } from './client.js';
 export { HTTPSConnection } from './https.js';
-export { HTTPException, HTTPTimeoutError, IncompleteRead } from './errors.js';
+export { HTTPException, HTTPTimeoutError, IncompleteRead, type HTTPTimeoutPhase } from './errors.js';
 export { HTTPResponse } from './response.js';

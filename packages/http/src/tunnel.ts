@@ -7,7 +7,7 @@
  */
 import * as http from 'node:http';
 import type { Transport } from '@unitls/tls-core';
-import { HTTPException, checkField, checkHeaderName } from './errors.js';
+import { HTTPException, HTTPTimeoutError, checkField, checkHeaderName } from './errors.js';
 
 /** Where a tunnel leads, and what to tell the proxy. */
 export interface TunnelTarget {
@@ -73,5 +73,23 @@ export function openTunnel(proxy: Transport, target: TunnelTarget, options: { ti
     });
     request.once('error', (error) => fail(HTTPException.from(`CONNECT to ${where} through the proxy failed`, error)));
     request.end();
+  });
+}
+
+/**
+ * What a tunnel that did not open rejects with: when the connection's `timeout` passed before the
+ * proxy answered CONNECT (the deadline's TimeoutError, or the CONNECT request's own timer), the
+ * HTTPTimeoutError the TCP connect and the TLS handshake raise too, phase 'tunnel'; `error` as it
+ * is otherwise. A caller's own signal that fired is its reason, not this connection's timeout.
+ */
+export function tunnelFailure(error: unknown, details: { proxy: string; target: TunnelTarget; timeout: number; callerSignal: AbortSignal | undefined }): unknown {
+  const e = error as { name?: unknown; code?: unknown; cause?: unknown } | null;
+  const ownTimer = error instanceof HTTPException && e?.code === 'ETIMEDOUT';
+  const deadline = e?.name === 'TimeoutError' && details.callerSignal?.aborted !== true;
+  if (!ownTimer && !deadline) return error;
+  return new HTTPTimeoutError(`the proxy ${details.proxy} did not answer CONNECT ${authority(details.target.host, details.target.port)} before the ${details.timeout} ms timeout`, {
+    timeout: details.timeout,
+    phase: 'tunnel',
+    cause: ownTimer ? e?.cause : error,
   });
 }
