@@ -481,7 +481,9 @@ export class FTP implements AsyncDisposable {
     // The call this ends rejects for its caller, who may await it only after this close()
     // (`return ftp.nlst()` in a try/finally): not an unhandled rejection.
     if (this.io.busy || this.#transfer !== null) this.calls.endedByClose();
-    this.#transfer?.abort(new DOMException('the connection was closed', 'AbortError'));
+    // The family's error, as a call waiting on the control connection gets from the kit (break16:
+    // a transfer ended by close() rejected with a DOMException, no FTPError).
+    this.#transfer?.abort(new FTPConnectionError('the connection was closed by close() while a call was in progress'));
     await this.io.close(force);
   }
 

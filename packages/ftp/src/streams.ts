@@ -159,9 +159,14 @@ export async function retrieveLines(transfers: Transfers, command: FTPCommand, c
       signal: options.signal,
       stop,
       text: true,
-      each: async (chunk) => {
+      each: async (chunk, _announced, ended) => {
         lines.push(chunk);
-        for (let line = lines.next(); line !== null; line = lines.next()) await callback(line);
+        for (let line = lines.next(); line !== null; line = lines.next()) {
+          await callback(line);
+          // The callback may have ended the transfer (its signal, abort(), close()): the lines
+          // of this chunk already received are not handed over after that (break16).
+          if (ended.aborted) throw ended.reason;
+        }
       },
     });
     const last = lines.rest();

@@ -195,8 +195,12 @@ export interface DownloadOptions {
   /** The size known before (SIZE, the caller's `total`). */
   readonly size?: number | null | undefined;
   readonly total?: number | undefined;
-  /** Each chunk, in order (awaited: the caller's time is not the server's). */
-  readonly each: (chunk: Uint8Array, announced: number | null) => void | Promise<void>;
+  /**
+   * Each chunk, in order (awaited: the caller's time is not the server's). `ended` is the
+   * transfer's signal: what hands one chunk to the caller in several calls (retrlines' lines)
+   * stops when the caller's code ended the transfer meanwhile (aborted, abort(), close()).
+   */
+  readonly each: (chunk: Uint8Array, announced: number | null, ended: AbortSignal) => void | Promise<void>;
   /**
    * Memory to receive into where the data connection can (a PROT P connection whose TLS socket
    * has recvInto; on tls-openssl decrypted straight into it, no allocation per read). Each chunk
@@ -257,7 +261,7 @@ export async function download(host: TransferHost, command: FTPCommand, options:
       clock.moved(chunk.length);
       bytes += chunk.length;
       // A synchronous sink (a callback, a Writable with room) costs no await per chunk.
-      const written = options.each(chunk, announced);
+      const written = options.each(chunk, announced, data.signal);
       if (written !== undefined) await written;
     }
     const tls = data.tlsSocket;
