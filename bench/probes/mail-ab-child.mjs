@@ -72,6 +72,22 @@ if (work === 'pop') {
     await pop.quit();
     return sample;
   };
+} else if (work === 'popmany') {
+  // bench/mail.ts's pop-retr retrMany row (PIPELINING): the mailbox 3x over per measured run.
+  const { POP3_SSL } = await load('@unitls/pop');
+  const all = Array.from({ length: messages }, (_, i) => i + 1);
+  run = async (count) => {
+    const pop = new POP3_SSL(options);
+    await pop.connect();
+    await pop.user('bob');
+    await pop.pass_('bobpass');
+    await pop.capa();
+    const sample = await timed(count, async () => {
+      for (let done = 0; done < count; done += messages) await pop.retrMany(all);
+    });
+    await pop.quit();
+    return sample;
+  };
 } else {
   // bench/mail.ts's imap-fetch-small row: FETCH 1:* BODY.PEEK[] of the INBOX.
   const { IMAP4_SSL } = await load('@unitls/imap');
@@ -89,12 +105,12 @@ if (work === 'pop') {
     return sample;
   };
 }
-const perRun = work === 'pop' ? 3 * messages : messages;
+const perRun = work !== 'imap' ? 3 * messages : messages;
 // MARK=1: a line before each run, to tell the runs apart in the output of --trace-opt/--trace-deopt.
 const mark = (what) => process.env.MARK === '1' && process.stdout.write(`--- ${what}\n`);
 for (let i = 0; i < 5; i++) {
   mark(`warm-up ${i + 1}`);
-  await run(work === 'pop' ? messages : perRun);
+  await run(work !== 'imap' ? messages : perRun);
 }
 addonCalls.clear(); // the warm-up's calls are not counted
 const samples = [];
@@ -114,14 +130,16 @@ if (session !== null) {
   const { profile } = await session.post('HeapProfiler.stopSampling');
   const byFunction = new Map();
   let total = 0;
-  const walk = (node) => {
+  // A builtin (no script: RegExp exec, Map, Array push) is named with its caller, which says whose it is.
+  const walk = (node, caller) => {
     const { functionName, url, lineNumber } = node.callFrame;
-    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-3).join('/')}:${lineNumber + 1}`;
+    const name = `${functionName || '(anonymous)'} ${url.split('/').slice(-3).join('/')}:${lineNumber + 1}`;
+    const key = url === '' && caller !== '' ? `${name} in ${caller}` : name;
     byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
     total += node.selfSize;
-    for (const child of node.children) walk(child);
+    for (const child of node.children) walk(child, url === '' ? caller : name);
   };
-  walk(profile.head);
+  walk(profile.head, '');
   const per = runs * perRun;
   process.stdout.write(`JS allocated per message: ${(total / per).toFixed(0)} B\n`);
   for (const [key, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) process.stdout.write(`  ${(bytes / per).toFixed(0).padStart(6)} B  ${key}\n`);

@@ -8,7 +8,7 @@
 //   CHECKOUTS=/tmp/old,/work/wt/new PAIRS=6 RUNS=5 ENGINES=node,openssl WORK=pop \
 //     node --import tsx bench/probes/mail-ab.ts
 //
-// WORK=pop|imap (default pop). PYTHON=1 adds, once per pair, RUNS runs of poplib / imaplib (the
+// WORK=pop|popmany|imap (default pop; popmany: the pop-retr row's retrMany, PIPELINING). PYTHON=1 adds, once per pair, RUNS runs of poplib / imaplib (the
 // row's anchor): the CPU ratio on this machine. CLIENT_FLAGS='--cpu-prof' passes Node flags to
 // the client processes (KEEP=<dir> keeps each one's output there; MARK=1 marks its runs in it,
 // for --trace-opt / --trace-deopt); WRAP='strace -f -c -o FILE' runs each under that command.
@@ -47,7 +47,7 @@ if (checkouts.length === 0) throw new Error('CHECKOUTS=<dir>,<dir>...: the check
 const pairs = Number(process.env.PAIRS ?? 5);
 const runs = Number(process.env.RUNS ?? 5);
 const engines = (process.env.ENGINES ?? 'node,openssl').split(',');
-const work = process.env.WORK === 'imap' ? 'imap' : 'pop';
+const work = process.env.WORK === 'imap' ? 'imap' : process.env.WORK === 'popmany' ? 'popmany' : 'pop';
 const flags = (process.env.CLIENT_FLAGS ?? '').split(' ').filter(Boolean);
 const wrap = (process.env.WRAP ?? '').split(' ').filter(Boolean);
 const messages = 1000;
@@ -58,7 +58,7 @@ const servers = await startMailServers(pki.cert, pki.key);
 try {
   const sizes = seed(join(servers.dir, 'dovecot', 'home', 'bob', 'Maildir'), messages, 1024);
   const { imaps, pop3s } = servers.ports;
-  const port = work === 'pop' ? pop3s : imaps;
+  const port = work === 'imap' ? imaps : pop3s;
   console.log(`load ${loads()} at start; WORK=${work}, ${pairs} pairs, ${runs} runs per process`);
   const results = new Map<string, number[]>();
   const add = (key: string, value: number) => results.set(key, [...(results.get(key) ?? []), value]);
@@ -66,9 +66,9 @@ try {
     if (process.env.PYTHON === '1') {
       const samples = [];
       for (let i = 0; i < runs; i++) {
-        samples.push(work === 'pop' ? await runPython('pop_client.py', [String(pop3s), pki.ca, String(3 * messages), String(messages)]) : await runPython('imap_client.py', [String(imaps), pki.ca, 'INBOX'], undefined, sizes.small));
+        samples.push(work !== 'imap' ? await runPython('pop_client.py', [String(pop3s), pki.ca, String(3 * messages), String(messages)]) : await runPython('imap_client.py', [String(imaps), pki.ca, 'INBOX'], undefined, sizes.small));
       }
-      const per = work === 'pop' ? 3 * messages : messages;
+      const per = work !== 'imap' ? 3 * messages : messages;
       const cpu = median(samples.map((s) => (s.cpu * 1e6) / per));
       add('python', cpu);
       console.log(`pair ${pair + 1} Python: ${cpu.toFixed(1)} µs CPU, ${median(samples.map((s) => (s.seconds * 1e6) / per)).toFixed(1)} µs wall per message`);

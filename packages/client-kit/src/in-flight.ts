@@ -16,17 +16,24 @@ const ignore = (): void => {};
 
 /** The calls of one client that close() may end (see the module). */
 export class InFlight {
-  /** The caller's promises of the calls still running; each is untracked as it ends. */
-  readonly #calls = new Set<Promise<unknown>>();
+  /**
+   * The caller's promises of the calls still running; each is untracked as it ends. The usual one
+   * at a time is a field: a Set's add and delete of its only entry rebuilt its table (~120 B per
+   * call, issue #16); the Set holds the others, made when first needed.
+   */
+  #one: Promise<unknown> | null = null;
+  #more: Set<Promise<unknown>> | null = null;
 
   /** Tracks a caller's promise until {@link untrack} (the caller knows when its call ends). */
   track(call: Promise<unknown>): void {
-    this.#calls.add(call);
+    if (this.#one === null) this.#one = call;
+    else (this.#more ??= new Set()).add(call);
   }
 
   /** Ends the tracking begun by {@link track}. */
   untrack(call: Promise<unknown>): void {
-    this.#calls.delete(call);
+    if (this.#one === call) this.#one = null;
+    else this.#more?.delete(call);
   }
 
   /**
@@ -42,31 +49,33 @@ export class InFlight {
    * here ~0.2 µs; bench/RESULTS.md "Session 12: per-command cost").
    */
   follow<T>(work: Promise<T>): Promise<T> {
-    const calls = this.#calls;
     // The reaction's own promise is the caller's: settled as `work` is (its error rethrown as it is).
     const call: Promise<T> = work.then(
       (value) => {
-        calls.delete(call);
+        this.untrack(call);
         return value;
       },
       (error: unknown) => {
-        calls.delete(call);
+        this.untrack(call);
         throw error;
       },
     );
-    calls.add(call);
+    this.track(call);
     return call;
   }
 
   /** How many calls are tracked now, for tests and diagnostics. */
   get size(): number {
-    return this.#calls.size;
+    return (this.#one === null ? 0 : 1) + (this.#more?.size ?? 0);
   }
 
   /** close() is ending the running calls: their rejection is marked handled (see the module). */
   endedByClose(): void {
-    for (const call of this.#calls) call.catch(ignore);
-    this.#calls.clear();
+    this.#one?.catch(ignore);
+    this.#one = null;
+    if (this.#more === null) return;
+    for (const call of this.#more) call.catch(ignore);
+    this.#more.clear();
   }
 }
 

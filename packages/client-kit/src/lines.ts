@@ -30,6 +30,8 @@ export interface LineReaderOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/** The most chunk slots an emptied reader keeps for reuse (a burst's larger array is let go). */
+const KEPT_SLOTS = 64;
 
 /**
  * A byte queue read as lines. `push` keeps each chunk without copying; `readLine` returns a line
@@ -50,7 +52,13 @@ export class LineReader {
   readonly #max: number;
   readonly #rejectBareLF: boolean;
   readonly #errors: ErrorFamily;
+  /**
+   * The chunks held are [head, tail); slots from tail on are EMPTY, kept so that the array's
+   * storage is reused: emptying it by `length = 0` freed it, and the next push allocated a new
+   * one (~150 B per reply of every client: issue #16).
+   */
   #chunks: Buffer[] = [];
+  #tail = 0;
   #head = 0;
   /** Where unread bytes start in chunks[head]. */
   #offset = 0;
@@ -83,7 +91,10 @@ export class LineReader {
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new RangeError('push after end: the stream already ended');
     if (chunk.length === 0) return;
-    this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    const held = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (this.#tail < this.#chunks.length) this.#chunks[this.#tail] = held;
+    else this.#chunks.push(held);
+    this.#tail++;
     this.#buffered += chunk.length;
   }
 
@@ -101,7 +112,7 @@ export class LineReader {
    *   ends with a lone LF.
    */
   readLine(maxLineLength: number = this.#max, limitName?: string): Buffer | null {
-    while (this.#head < this.#chunks.length) {
+    while (this.#head < this.#tail) {
       const chunk = this.#chunks[this.#head]!;
       const start = this.#offset;
       const at = chunk.indexOf(LF, start);
@@ -150,7 +161,7 @@ export class LineReader {
       this.#buffered -= n;
       return out;
     }
-    if (this.#head >= this.#chunks.length) return null;
+    if (this.#head >= this.#tail) return null;
     const chunk = this.#chunks[this.#head]!;
     const n = Math.min(max, chunk.length - this.#offset);
     const out = chunk.subarray(this.#offset, this.#offset + n);
@@ -166,7 +177,7 @@ export class LineReader {
    * whole lines of one chunk at once (a POP3 message body) instead of taking a view per line.
    */
   peekChunk(): Buffer | null {
-    if (this.#partialLength > 0 || this.#head >= this.#chunks.length) return null;
+    if (this.#partialLength > 0 || this.#head >= this.#tail) return null;
     const chunk = this.#chunks[this.#head]!;
     return this.#offset === 0 ? chunk : chunk.subarray(this.#offset);
   }
@@ -215,11 +226,13 @@ export class LineReader {
     this.#chunks[this.#head] = EMPTY;
     this.#head++;
     this.#offset = 0;
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
+    if (this.#head === this.#tail) {
+      // Every slot is EMPTY again: reused from the start, unless a burst grew the array large.
+      if (this.#chunks.length > KEPT_SLOTS) this.#chunks = [];
+      this.#head = this.#tail = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#tail) {
+      this.#chunks = this.#chunks.slice(this.#head, this.#tail);
+      this.#tail -= this.#head;
       this.#head = 0;
     }
   }

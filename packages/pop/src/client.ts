@@ -269,10 +269,11 @@ export class POP3 implements AsyncDisposable {
   }
 
   /** RETR: the whole message as bytes (un-stuffed, lines ended by CRLF). Bounded by limits.maxMessageSize. */
-  retr(which: number, options: CallOptions = {}): Promise<Uint8Array> {
-    // Not async: collect is, and rejects for every failure (a bad number, not connected).
+  retr(which: number, options?: CallOptions): Promise<Uint8Array> {
+    // Not async: collect rejects for every failure (a bad number, not connected). No options
+    // object made when none is given (one per message of a RETR loop).
     const refused = this.#refusal('retr', options);
-    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'RETR', which }, options);
+    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'RETR', which }, options?.signal);
   }
 
   /**
@@ -312,9 +313,9 @@ export class POP3 implements AsyncDisposable {
   }
 
   /** TOP: the headers plus `lines` body lines. */
-  top(which: number, lines: number, options: CallOptions = {}): Promise<Uint8Array> {
+  top(which: number, lines: number, options?: CallOptions): Promise<Uint8Array> {
     const refused = this.#refusal('top', options);
-    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'TOP', which, lines }, options);
+    return refused !== null ? Promise.reject(refused) : this.#session.collect({ type: 'TOP', which, lines }, options?.signal);
   }
 
   /** null when `options` are options the call takes; else its usage error (see checkCallOptions), for the verbs that are not async. */

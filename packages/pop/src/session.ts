@@ -13,6 +13,24 @@ import { POP3ConnectionError, POP3ReplyError, POP3UsageError } from './errors.js
 import { NEED_DATA, POP3Connection, type ChallengeEvent, type POP3Command, type POP3Event, type POP3Limits, type StatusEvent } from './protocol/connection.js';
 import { commandName } from './protocol/commands.js';
 
+/** A collect() on the shared handlers: its command, core, status once read, and how it settles. */
+interface Collecting {
+  readonly command: POP3Command & { type: 'RETR' | 'TOP' };
+  readonly core: POP3Connection;
+  status: POP3Event | null;
+  readonly resolve: (message: Buffer) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** Where {@link captureResolvers} leaves a new collect()'s resolving functions (no executor closure per call). */
+let capturedResolve: ((message: Buffer) => void) | null = null;
+let capturedReject: ((reason: unknown) => void) | null = null;
+
+function captureResolvers(resolve: (message: Buffer) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** Replies a pipelined batch may leave outstanding (RFC 2449 §6.6 asks clients to bound it; commands are ~12 bytes). */
 const WINDOW = 32;
 
@@ -101,13 +119,100 @@ export class Session {
 
   /**
    * RETR or TOP: the whole un-stuffed message, collected by the core, as one operation begun and
-   * ended inline. The status and the message are read by one loop here, not through next() and
-   * io.nextEvent(): a one-by-one RETR loop pays its async frames and promises once per message.
+   * ended inline. The status and the message are read by one loop, not through next() and
+   * io.nextEvent(): a one-by-one RETR loop pays its promises once per message. The usual call
+   * (none running) is written out on handlers made once per session ({@link #collectSent} & co.)
+   * rather than as an async function: an await was an await context and two closures per send and
+   * per read (~0.2 KB each, issue #16); a second call while one runs takes {@link #collectAwaiting}.
    * Same failures as next(): anything but a -ERR (the session goes on) closes the connection.
    */
-  async collect(command: POP3Command & { type: 'RETR' | 'TOP' }, options: { signal?: AbortSignal | undefined }): Promise<Buffer> {
-    const signal = options.signal;
-    // The callers build the command without `stream` (collected); no copy of it per message.
+  collect(command: POP3Command & { type: 'RETR' | 'TOP' }, signal: AbortSignal | undefined): Promise<Buffer> {
+    if (this.#collecting !== null) return this.#collectAwaiting(command, signal);
+    let bytes: Uint8Array;
+    let core: POP3Connection;
+    try {
+      // The callers build the command without `stream` (collected); no copy of it per message.
+      bytes = this.#encode(command.stream === true ? { ...command, stream: false } : command);
+      core = this.core;
+      this.io.begin(signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const result = new Promise<Buffer>(captureResolvers);
+    this.#collecting = { command, core, status: null, resolve: capturedResolve!, reject: capturedReject! };
+    capturedResolve = capturedReject = null;
+    this.io.send(bytes).then(this.#collectSent, this.#collectFailed);
+    return result;
+  }
+
+  /** The collect() running on the shared handlers, or null. */
+  #collecting: Collecting | null = null;
+
+  /** Its command went out: read the status, then (after +OK) the message. */
+  readonly #collectSent = (): void => {
+    this.#collectStep();
+  };
+
+  /** Bytes for the running collect(). */
+  readonly #collectData = (data: Uint8Array): void => {
+    try {
+      this.#collecting!.core.receiveData(data);
+    } catch (error) {
+      this.#collectFailed(error);
+      return;
+    }
+    this.#collectStep();
+  };
+
+  /** The running collect() failed (transport, deadline, protocol): the connection is closed, then it rejects. */
+  readonly #collectFailed = (error: unknown): void => {
+    const call = this.#collecting!;
+    const settle = (failure: unknown): void => {
+      this.#collecting = null;
+      this.io.end();
+      call.reject(failure);
+    };
+    this.io.close(true).then(() => settle(error), settle);
+  };
+
+  /** The core's events until it needs bytes (a read is then asked for) or the call is answered. */
+  #collectStep(): void {
+    const call = this.#collecting!;
+    let message: POP3Event;
+    try {
+      for (;;) {
+        const event = call.core.nextEvent();
+        if (event === NEED_DATA) {
+          this.io.recv().then(this.#collectData, this.#collectFailed);
+          return;
+        }
+        if (call.status !== null) {
+          message = event;
+          break;
+        }
+        call.status = event;
+        this.#traceReply(event);
+        if (event.type !== 'status' || !event.ok) {
+          message = event;
+          break;
+        }
+      }
+    } catch (error) {
+      this.#collectFailed(error);
+      return;
+    }
+    this.#collecting = null;
+    this.io.end();
+    try {
+      okOrThrow(call.status as StatusEvent, call.command);
+      call.resolve(messageOf(message));
+    } catch (error) {
+      call.reject(error);
+    }
+  }
+
+  /** {@link collect} as an async function: for a call made while another runs on the shared handlers. */
+  async #collectAwaiting(command: POP3Command & { type: 'RETR' | 'TOP' }, signal: AbortSignal | undefined): Promise<Buffer> {
     const bytes = this.#encode(command.stream === true ? { ...command, stream: false } : command);
     const io = this.io;
     const core = this.core;
@@ -203,7 +308,7 @@ export class Session {
     const core = this.core;
     const results: Buffer[] = [];
     if (!core.pipelining) {
-      for (const which of numbers) results.push(await this.collect({ type: 'RETR', which }, { signal }));
+      for (const which of numbers) results.push(await this.collect({ type: 'RETR', which }, signal));
       return results;
     }
     let sent = 0;

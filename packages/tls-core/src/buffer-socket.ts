@@ -187,6 +187,23 @@ type PendingRecv = RecvProgress & { readonly reject: (error: unknown) => void } 
     | { readonly into: Uint8Array; readonly resolve: (count: number) => void }
   );
 
+/** A one-promise send (see BufferSocket.send): how it settles, and the pooled output its records went out in. */
+interface PendingSend {
+  readonly resolve: (count: number) => void;
+  readonly reject: (error: unknown) => void;
+  readonly output: Buffer;
+  readonly length: number;
+}
+
+/** Where {@link captureSendResolvers} leaves a new send's resolving functions (no executor closure per send). */
+let capturedSendResolve: ((count: number) => void) | null = null;
+let capturedSendReject: ((error: unknown) => void) | null = null;
+
+function captureSendResolvers(resolve: (count: number) => void, reject: (error: unknown) => void): void {
+  capturedSendResolve = resolve;
+  capturedSendReject = reject;
+}
+
 /** Plaintext encrypted into a pooled output buffer: its first `placed` bytes are the records. */
 interface Encrypted {
   readonly output: Buffer;
@@ -230,6 +247,10 @@ export class BufferSocket implements TLSSocket {
   readonly #writing = new Lane();
   /** The one-promise recv in progress (see {@link recv}); null when none is. */
   #recvWaiting: PendingRecv | null = null;
+  /** The one-promise send in progress (see {@link send}); null when none is. */
+  #sendWaiting: PendingSend | null = null;
+  /** The transport's callback of every one-promise send, made by the first ({@link #sent}). */
+  #sendWritten: ((error?: Error | null) => void) | null = null;
   /** doHandshake calls so far (see open: what a deadline overrun is called). */
   #handshakeSteps = 0;
   /** The intake calls it when what the one-promise recv waits for arrives. */
@@ -686,28 +707,50 @@ export class BufferSocket implements TLSSocket {
     if (encrypted === null) return this.#serialWrite(() => this.#sendAll(bytes));
     const { output, placed } = encrypted;
     this.#writing.enter();
-    return new Promise<number>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        this.#writing.leave();
-        reject(transportFailure(error, 'write'));
-      };
-      const written = (error?: Error | null): void => {
-        outputPool.give(output);
-        if (error) fail(writeFailure(error));
-        else if (this.#buffer.outgoingBytesBuffered() === 0) {
+    // No closure per send (issue #16: every command of every client): the promise's resolving
+    // functions are taken without an executor and wait in #sendWaiting (one send at a time: the
+    // lane is entered), and the transport calls back the socket's own #sendWritten.
+    const sending = new Promise<number>(captureSendResolvers);
+    this.#sendWaiting = { resolve: capturedSendResolve!, reject: capturedSendReject!, output, length: bytes.length };
+    capturedSendResolve = capturedSendReject = null;
+    const written = (this.#sendWritten ??= (error?: Error | null): void => this.#sent(error));
+    if (placed === 0) written();
+    else {
+      try {
+        transport.write(output.subarray(0, placed), written);
+      } catch (error) {
+        written(error as Error);
+      }
+    }
+    return sending;
+  }
+
+  /** The transport took (or refused) the one-promise send's records ({@link send}). */
+  #sent(error: Error | null | undefined): void {
+    const pending = this.#sendWaiting;
+    if (pending === null) return;
+    this.#sendWaiting = null;
+    outputPool.give(pending.output);
+    if (error) this.#sendFailedAfter(pending, writeFailure(error));
+    else if (this.#buffer.outgoingBytesBuffered() === 0) {
+      this.#writing.leave();
+      pending.resolve(pending.length);
+    } else {
+      // Records that did not fit in the output wait in the buffer.
+      this.#flush().then(
+        () => {
           this.#writing.leave();
-          resolve(bytes.length);
-        } else {
-          // Records that did not fit in the output wait in the buffer.
-          this.#flush().then(() => {
-            this.#writing.leave();
-            resolve(bytes.length);
-          }, fail);
-        }
-      };
-      if (placed > 0) transport.write(output.subarray(0, placed), written);
-      else written();
-    });
+          pending.resolve(pending.length);
+        },
+        (failure: unknown) => this.#sendFailedAfter(pending, failure),
+      );
+    }
+  }
+
+  /** The one-promise send failed: the lane is free again and its promise rejects. */
+  #sendFailedAfter(pending: PendingSend, error: unknown): void {
+    this.#writing.leave();
+    pending.reject(transportFailure(error, 'write'));
   }
 
   /** The general send, in the write lane: every piece, through the pool when it can. */

@@ -32,6 +32,15 @@ import type { StreamEnd } from './transport.js';
 
 export const IMPLEMENTATION_NAME = 'node';
 
+/** Where {@link captureResolvers} leaves a new send's resolving functions (no executor closure per send). */
+let capturedResolve: ((count: number) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+
+function captureResolvers(resolve: (count: number) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /**
  * How long `close(true)` lets close_notify reach the kernel before dropping the connection anyway
  * (milliseconds), and how long the connection then drops the peer's bytes until its FIN (unref'd,
@@ -269,18 +278,31 @@ export class NodeTLSSocket implements TLSSocket, SessionKeeper {
     return null;
   }
 
-  /** Writes `piece`; the promise is the send in progress until node:tls has written it. */
+  /**
+   * Writes `piece`; the promise is the send in progress until node:tls has written it. Its
+   * resolving functions are taken without an executor closure, so a send makes one closure (the
+   * write's callback), not two and their contexts: every command of every client (issue #16).
+   */
   static #sendPiece(tlsSocket: NodeTLSSocket, piece: Uint8Array): Promise<number> {
     const failure = NodeTLSSocket.#sendFailure(tlsSocket);
     if (failure !== null) return Promise.reject(failure);
-    const sent = new Promise<number>((resolve, reject) => {
-      tlsSocket.#socket.write(piece, (error) => {
-        if (tlsSocket.#sending === sent) tlsSocket.#sending = null;
-        if (error) reject(toTLSError(error, 'write'));
-        else resolve(piece.length);
-      });
-    });
+    const sent = new Promise<number>(captureResolvers);
+    const resolve = capturedResolve!;
+    const reject = capturedReject!;
+    capturedResolve = capturedReject = null;
+    const length = piece.length;
     tlsSocket.#sending = sent;
+    const written = (error: Error | null | undefined): void => {
+      if (tlsSocket.#sending === sent) tlsSocket.#sending = null;
+      if (error) reject(toTLSError(error, 'write'));
+      else resolve(length);
+    };
+    try {
+      tlsSocket.#socket.write(piece, written);
+    } catch (error) {
+      // As the executor did: a write that throws rejects the send.
+      written(error as Error);
+    }
     return sent;
   }
 

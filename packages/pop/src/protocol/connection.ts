@@ -374,9 +374,17 @@ function outcomeOf(line: string, command: CommandName): Outcome | null {
 
 /** A message's size as the +OK announces it ("+OK 1234 octets", RFC 1939's example), or null. */
 function announcedSize(text: string): number | null {
-  const octets = /^(\d{1,10})(?:\s|$)/.exec(text);
-  return octets === null ? null : Number(octets[1]) + 2;
+  // /^(\d{1,10})(?:\s|$)/ by character codes: a RegExp match was an array and strings per RETR.
+  let digits = 0;
+  while (digits < text.length && isDigit(text.charCodeAt(digits))) digits++;
+  if (digits === 0 || digits > 10) return null;
+  if (digits < text.length && text.charCodeAt(digits) !== 0x20 && !WHITESPACE.test(text[digits]!)) return null;
+  return Number(text.slice(0, digits)) + 2;
 }
+
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+/** One character of RegExp's \s (test() makes no match array). */
+const WHITESPACE = /^\s$/;
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
