@@ -8,6 +8,7 @@
  * @module
  */
 import { StartTlsInjectionError, TLSError, checkAddress, startTls, localAddress, recvIntoMisuse, remoteAddress, type Address, type ClientContext, type TLSSession, type TLSSocket } from '@unitls/tls-core';
+import { CallerChunks, type CallerWaits } from './caller-chunks.js';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import { ClientTimeoutError, type ErrorFamily, type TimeoutPhase } from './errors.js';
@@ -715,44 +716,23 @@ export class ClientConnection {
    * closed (the stream itself is then told to return once it yields). The stream's own failure
    * passes through as it is.
    */
-  async *fromCaller<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T, void, undefined> {
-    const iterator = source[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      for (;;) {
-        const step = await this.#awaitCaller(iterator.next(), signal);
-        if (step.done === true) {
-          finished = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      // Left early (an abort, a failed write): the stream is asked to finish once it can.
-      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
-    }
+  fromCaller<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncIterableIterator<T, undefined, undefined> {
+    return new CallerChunks(source, signal, this.#callerWaits);
   }
 
-  async #awaitCaller<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (this.#channel === null) throw this.#notConnected();
-    if (signal?.aborted) {
-      this.#fail(signal.reason);
-      throw signal.reason;
-    }
-    const abort = (): void => this.#fail(signal!.reason);
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      return await new Promise<T>((resolve, reject) => {
-        this.#rejectWait = reject;
-        if (!this.#referenced) this.#keepAlive();
-        pending.then(resolve, reject);
-      });
-    } finally {
+  /** {@link fromCaller}'s hold on the connection while it waits for the caller (made once per connection). */
+  readonly #callerWaits: CallerWaits = {
+    begin: (reject) => {
+      if (this.#channel === null) throw this.#notConnected();
+      this.#rejectWait = reject;
+      if (!this.#referenced) this.#keepAlive();
+    },
+    end: () => {
       this.#rejectWait = null;
-      signal?.removeEventListener('abort', abort);
       this.#reconsider();
-    }
-  }
+    },
+    fail: (reason) => this.#fail(reason),
+  };
 
   /**
    * STARTTLS / STLS / AUTH TLS, as one operation. `pending` is how many bytes the client's core
