@@ -56,28 +56,34 @@ export class TLSSocketStream extends Duplex {
     }
     this.#wantsData = false;
     this.#inFlight = true;
-    socket.recv(READ_SIZE).then(
-      (chunk) => {
-        this.#inFlight = false;
-        // Destroyed meanwhile: close(true) may end this recv empty, and a push(null) now would
-        // emit 'end' (a clean end) on a stream destroyed mid-transfer, as node:tls never does.
-        if (this.destroyed) return;
-        this.#touch();
-        if (chunk.length === 0) this.push(null);
-        else if (this.push(chunk) || this.#wantsData) this._read();
-      },
-      (error: unknown) => {
-        this.#inFlight = false;
-        if (this.destroyed) return;
-        // Our own end() closed the socket under this recv (tls-openssl and tls-pure then reject
-        // it, RaggedEOF): the readable side ends, as over node:tls, with no 'error'.
-        // After our end(), a peer that answers with its FIN alone (no close_notify) ends the
-        // readable side as node:tls's end does (it reports no truncation either).
-        if (this.#closing || (this.#ended && error instanceof RaggedEOF)) this.push(null);
-        else this.recvFailed(error as Error);
-      },
-    );
+    socket.recv(READ_SIZE).then(this.#received, this.#recvRejected);
   }
+
+  /**
+   * A recv gave `chunk`. The two handlers are made once per stream, not per read: two closures and
+   * their context were ~0.5 KB of JavaScript per read of every HTTPS response and fetch body
+   * (issue #16: tls-openssl's data path under undici and HTTPSConnection).
+   */
+  readonly #received = (chunk: Uint8Array): void => {
+    this.#inFlight = false;
+    // Destroyed meanwhile: close(true) may end this recv empty, and a push(null) now would
+    // emit 'end' (a clean end) on a stream destroyed mid-transfer, as node:tls never does.
+    if (this.destroyed) return;
+    this.#touch();
+    if (chunk.length === 0) this.push(null);
+    else if (this.push(chunk) || this.#wantsData) this._read();
+  };
+
+  readonly #recvRejected = (error: unknown): void => {
+    this.#inFlight = false;
+    if (this.destroyed) return;
+    // Our own end() closed the socket under this recv (tls-openssl and tls-pure then reject
+    // it, RaggedEOF): the readable side ends, as over node:tls, with no 'error'.
+    // After our end(), a peer that answers with its FIN alone (no close_notify) ends the
+    // readable side as node:tls's end does (it reports no truncation either).
+    if (this.#closing || (this.#ended && error instanceof RaggedEOF)) this.push(null);
+    else this.recvFailed(error as Error);
+  };
 
   /**
    * A recv failed, not because of our own end(): the stream is destroyed with `error`. A subclass
@@ -157,19 +163,35 @@ export class TLSSocketStream extends Duplex {
       if (timeout === 0) this.off('timeout', callback);
       else this.once('timeout', callback);
     }
+    // A new length needs a new timer (refresh() keeps the old one's).
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#idleMs = timeout;
     this.#touch();
     return this;
   }
 
+  /**
+   * Activity: the idle timer starts again. One timer per stream, re-armed with refresh() (a read
+   * of every chunk touches it: not a timer and a closure per read).
+   */
   #touch(): void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    const timer = this.#idleTimer;
     if (this.#idleMs > 0 && !this.destroyed) {
-      this.#idleTimer = setTimeout(() => this.emit('timeout'), this.#idleMs);
-      this.#idleTimer.unref();
+      if (timer !== undefined) timer.refresh();
+      else {
+        this.#idleTimer = setTimeout(this.#idle, this.#idleMs);
+        this.#idleTimer.unref();
+      }
+    } else if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#idleTimer = undefined;
     }
   }
+
+  readonly #idle = (): void => {
+    this.emit('timeout');
+  };
 
   ref(): this {
     return this;
