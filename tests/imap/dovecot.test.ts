@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { IMAP4, IMAP4_SSL, IMAP4Error } from '@unitls/imap';
+import { IMAP4, IMAP4_SSL, IMAP4AuthenticationError, IMAP4Error, IMAP4ReplyError } from '@unitls/imap';
 import { SMTP } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
@@ -102,7 +102,18 @@ describe.each(implementations.map((i) => [i.name, i] as const))('IMAP against Do
     expect(imap.state).toBe('AUTHENTICATED');
     await using bad = new IMAP4_SSL(options(mailServers().ports.imaps));
     await bad.connect();
-    await expect(bad.authenticate('CRAM-MD5', 'bob', 'wrong')).rejects.toMatchObject({ name: 'IMAP4ReplyError', status: 'NO' });
+    // ux16: it was a plain IMAP4ReplyError "AUTHENTICATE failed: NO ..."; now typed, saying what to do.
+    const refused = (await bad.authenticate('CRAM-MD5', 'bob', 'wrong').catch((e: unknown) => e)) as IMAP4ReplyError;
+    expect(refused).toBeInstanceOf(IMAP4AuthenticationError);
+    expect(refused).toBeInstanceOf(IMAP4ReplyError);
+    expect(refused).toMatchObject({ name: 'IMAP4AuthenticationError', code: 'UNITLS_IMAP_AUTH', status: 'NO', responseText: expect.any(String) });
+    expect(refused.message).toMatch(/^AUTHENTICATE failed: NO .*; the server refused the credentials given with CRAM-MD5: check the user name and password$/);
+    await using badLogin = new IMAP4_SSL(options(mailServers().ports.imaps));
+    await badLogin.connect();
+    const loginRefused = (await badLogin.login('bob', 'wrong').catch((e: unknown) => e)) as IMAP4ReplyError;
+    expect(loginRefused).toBeInstanceOf(IMAP4AuthenticationError);
+    expect(loginRefused.message).toMatch(/^LOGIN failed: NO .*; the server refused the credentials given with LOGIN: check the user name and password$/);
+    expect(loginRefused.message).not.toContain('wrong');
   });
 
   it('IDLE yields updates until aborted', async () => {

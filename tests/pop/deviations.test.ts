@@ -142,7 +142,8 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3: real serv
     const pop = new POP3_SSL(options(s.port));
     await pop.connect();
     await pop.user('alice');
-    await expect(pop.pass_('wrong')).rejects.toMatchObject({ name: 'POP3ReplyError', response: '-ERR [AUTH] invalid user name or password' });
+    // A POP3ReplyError, typed since ux16 as its POP3AuthenticationError.
+    await expect(pop.pass_('wrong')).rejects.toMatchObject({ name: 'POP3AuthenticationError', response: '-ERR [AUTH] invalid user name or password' });
     await s.done();
     const next = await pop.user('alice').catch((e: unknown) => e);
     expect(next).toBeInstanceOf(POP3ConnectionError);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { POP3, POP3_SSL, POP3Error, POP3ReplyError, POP3UsageError } from '@unitls/pop';
+import { POP3, POP3_SSL, POP3AuthenticationError, POP3Error, POP3ReplyError, POP3UsageError } from '@unitls/pop';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useMailServers } from '../support/mail-servers.js';
 import { implementations } from '../conformance/implementations.js';
@@ -59,7 +59,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     expect(listing.map((l) => l.octets)).toEqual(messages.map((m) => Buffer.byteLength(m, 'latin1')));
   });
 
-  it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3ReplyError with the server line', async () => {
+  it('POP3_SSL with AUTH PLAIN, and a wrong password as POP3AuthenticationError (a POP3ReplyError) with the server line', async () => {
     await using pop = new POP3_SSL(options(mailServers().ports.pop3s));
     await pop.connect();
     expect(pop.tlsSocket?.negotiatedTlsVersion).toBe('TLSv1.3');
@@ -70,11 +70,14 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     await bad.connect();
     await bad.user('alice');
     const refused = await bad.pass_('wrong').catch((e: unknown) => e);
+    // ux16: a POP3ReplyError like any -ERR, the message "PASS: -ERR ..." saying nothing of what to do.
+    expect(refused).toBeInstanceOf(POP3AuthenticationError);
     expect(refused).toBeInstanceOf(POP3ReplyError);
     expect(refused).toBeInstanceOf(POP3Error); // poplib's error_proto
-    expect(refused).toMatchObject({ name: 'POP3ReplyError', role: 'reply', response: expect.stringMatching(/^-ERR/) });
-    // The message names the command, never the password (trial 11, finding 8).
-    expect((refused as Error).message).toBe(`PASS: ${(refused as POP3ReplyError).response}`);
+    expect(refused).toMatchObject({ name: 'POP3AuthenticationError', code: 'UNITLS_POP3_AUTH', role: 'reply', response: expect.stringMatching(/^-ERR/) });
+    // The message names the command and what to do, never the password (trial 11, finding 8).
+    expect((refused as Error).message).toBe(`USER/PASS refused: ${(refused as POP3ReplyError).response}; the server refused the credentials given with USER/PASS: check the user name and password`);
+    expect((refused as Error).message).not.toContain('wrong');
   });
 
   it('a -ERR names the command that got it; a message number given as a string is shown as one (trial 11)', async () => {
@@ -99,7 +102,9 @@ describe.each(implementations.map((i) => [i.name, i] as const))('POP3 against Do
     expect((await pop.stat())[0]).toBe(3);
     await using wrong = new POP3_SSL(options(mailServers().ports.pop3s));
     await wrong.connect();
-    await expect(wrong.auth('SCRAM-SHA-256', { user: 'alice', password: 'nope' })).rejects.toBeInstanceOf(POP3ReplyError);
+    const refused = (await wrong.auth('SCRAM-SHA-256', { user: 'alice', password: 'nope' }).catch((e: unknown) => e)) as POP3ReplyError;
+    expect(refused).toBeInstanceOf(POP3AuthenticationError);
+    expect(refused.message).toMatch(/^SCRAM-SHA-256 refused: -ERR .*; the server refused the credentials given with SCRAM-SHA-256: check the user name and password$/);
   });
 
   it('retrMany pipelines RETR (Dovecot offers PIPELINING) with the same bytes as retr; leaving retrLines early keeps the session in sync', async () => {

@@ -85,6 +85,7 @@ export {
   cramMd5,
   xoauth2,
   checkCredentials,
+  credentialsAdvice,
   type Credentials,
   type SaslLimits,
   type SaslMechanism,

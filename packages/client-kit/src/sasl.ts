@@ -204,3 +204,13 @@ export function decodeSasl(text: string, errors: ErrorFamily = clientErrors): Bu
   }
   return Buffer.from(trimmed, 'base64');
 }
+
+/**
+ * What to do after a server refused the credentials given with `mechanism` (a SASL name, or a
+ * protocol's own command: LOGIN, USER/PASS, APOP): the clients' authentication errors end with it.
+ * It names the mechanism, never a credential.
+ */
+export function credentialsAdvice(mechanism: string): string {
+  const what = mechanism.toUpperCase() === 'XOAUTH2' ? 'the user name and the access token (unexpired, granted for mail)' : 'the user name and password';
+  return `the server refused the credentials given with ${mechanism}: check ${what}`;
+}

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ClientProtocolError, ClientUsageError, decodeSasl, encodeSasl, mechanismFor, preferredMechanisms, type SaslMechanism } from '../src/mod.js';
+import { ClientProtocolError, ClientUsageError, credentialsAdvice, decodeSasl, encodeSasl, mechanismFor, preferredMechanisms, type SaslMechanism } from '../src/mod.js';
 
 const text = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('utf8'));
 const ascii = (s: string) => Buffer.from(s, 'utf8');
@@ -137,5 +137,13 @@ describe('PLAIN, LOGIN, CRAM-MD5, XOAUTH2', () => {
     expect(decodeSasl('AGEAYg==').toString('latin1')).toBe('\0a\0b');
     expect(decodeSasl('')).toHaveLength(0);
     expect(() => decodeSasl('not base64!')).toThrow(ClientProtocolError);
+  });
+});
+
+// ux16: what the SMTP, IMAP4 and POP3 authentication errors end with.
+describe('credentialsAdvice', () => {
+  it('names the mechanism and what to check, the access token for XOAUTH2', () => {
+    expect(credentialsAdvice('PLAIN')).toBe('the server refused the credentials given with PLAIN: check the user name and password');
+    expect(credentialsAdvice('XOAUTH2')).toBe('the server refused the credentials given with XOAUTH2: check the user name and the access token (unexpired, granted for mail)');
   });
 });

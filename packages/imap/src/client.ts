@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { checkClientOptions, decodeSasl, encodeSasl, mechanismFor, type Security } from '@unitls/client-kit';
-import { IMAP4Error, IMAP4ReadOnly, IMAP4UsageError, imapErrors } from './errors.js';
+import { checkClientOptions, credentialsAdvice, decodeSasl, encodeSasl, mechanismFor, type Security } from '@unitls/client-kit';
+import { IMAP4AuthenticationError, IMAP4Error, IMAP4ReadOnly, IMAP4ReplyError, IMAP4UsageError, imapErrors } from './errors.js';
 import { codeValue } from './protocol/codes.js';
 import type { Argument } from './protocol/command.js';
 import type { FetchResult } from './protocol/fetch.js';
@@ -72,12 +72,20 @@ export class IMAP4 extends IMAP4Session {
     return result;
   }
 
-  /** LOGIN (the arguments never appear in diagnostics). @throws IMAP4ReplyError on NO. */
+  /**
+   * LOGIN (the arguments never appear in diagnostics).
+   *
+   * @throws IMAP4AuthenticationError (an IMAP4ReplyError) on NO, saying to check the user name and
+   *   password; IMAP4ReplyError on BAD.
+   */
   login(user: string, password: string, options: CallOptions = {}): Promise<CommandResult> {
     return this.gated('login', options, async (inner) => {
       this.#checkAuth();
       const args = [checkString('the user name', user), checkString('the password', password)];
-      return this.#afterAuth(await this.execute({ name: 'LOGIN', args }, { ...options, redact: 0 }), inner);
+      const result = await this.execute({ name: 'LOGIN', args }, { ...options, redact: 0 }).catch((error: unknown) => {
+        throw authRefused('LOGIN', error);
+      });
+      return this.#afterAuth(result, inner);
     });
   }
 
@@ -87,7 +95,8 @@ export class IMAP4 extends IMAP4Session {
    * `limits.maxScramIterations`), or XOAUTH2 (`secret` is the access token). The initial response
    * goes with the command when SASL-IR is offered.
    *
-   * @throws IMAP4UsageError (NUL in a credential, an unknown mechanism), IMAP4ReplyError on NO,
+   * @throws IMAP4UsageError (NUL in a credential, an unknown mechanism), IMAP4AuthenticationError
+   *   (an IMAP4ReplyError) on NO, naming the mechanism; IMAP4ReplyError on BAD,
    *   IMAP4ProtocolError when SCRAM's server proof is missing or wrong.
    */
   authenticate(mechanism: 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'SCRAM-SHA-256' | 'XOAUTH2', user: string, secret: string, options: CallOptions = {}): Promise<CommandResult> {
@@ -112,7 +121,9 @@ export class IMAP4 extends IMAP4Session {
       first = null;
       return encodeSasl(response);
     };
-    const result = await this.execute({ name: 'AUTHENTICATE', args }, { ...options, answer, redact: name.length });
+    const result = await this.execute({ name: 'AUTHENTICATE', args }, { ...options, answer, redact: name.length }).catch((error: unknown) => {
+      throw authRefused(name, error);
+    });
     try {
       sasl.complete();
     } catch (error) {
@@ -409,4 +420,15 @@ export class IMAP4_SSL extends IMAP4 {
   constructor(options: Omit<IMAP4Options, 'security'> = {}) {
     super({ ...checkClientOptions(imapErrors, 'IMAP4_SSL', options, SECURITIES, IMAP4_OPTION_NAMES), security: 'implicit' });
   }
+}
+
+/**
+ * A NO to LOGIN or AUTHENTICATE as an IMAP4AuthenticationError saying what to do (`mechanism`:
+ * LOGIN or the SASL name); anything else (BAD, a closed connection) as it is.
+ */
+function authRefused(mechanism: string, error: unknown): unknown {
+  if (!(error instanceof IMAP4ReplyError) || error.status !== 'NO') return error;
+  // RFC 5530: [UNAVAILABLE] is the server's trouble, not the credentials'.
+  const advice = /^\S+ failed: NO \[UNAVAILABLE\]/.test(error.message) ? 'a temporary failure on the server: try again later' : credentialsAdvice(mechanism);
+  return new IMAP4AuthenticationError(`${error.message}; ${advice}`, error.status, error.responseText, { cause: error });
 }

@@ -25,6 +25,14 @@ export class IMAP4Error extends ClientError {
 export const IMAP4ReplyError = errorClass(IMAP4Error, 'IMAP4ReplyError', 'UNITLS_IMAP_REPLY', 'reply');
 export type IMAP4ReplyError = InstanceType<typeof IMAP4ReplyError>;
 
+/**
+ * LOGIN or AUTHENTICATE was refused (NO): an IMAP4ReplyError whose message names the command or
+ * SASL mechanism and says what to do (check the user name and password, or the access token;
+ * try later for RFC 5530's [UNAVAILABLE]); `status` and `responseText` keep the server's answer.
+ */
+export const IMAP4AuthenticationError = errorClass(IMAP4ReplyError, 'IMAP4AuthenticationError', 'UNITLS_IMAP_AUTH', 'reply');
+export type IMAP4AuthenticationError = InstanceType<typeof IMAP4AuthenticationError>;
+
 /** The caller asked for something the protocol does not allow now; nothing was sent. */
 export const IMAP4UsageError = errorClass(IMAP4Error, 'IMAP4UsageError', 'UNITLS_IMAP_USAGE', 'usage');
 export type IMAP4UsageError = InstanceType<typeof IMAP4UsageError>;

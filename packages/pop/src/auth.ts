@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
-import { POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors } from './errors.js';
+import { credentialsAdvice, decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
+import { POP3AuthenticationError, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors } from './errors.js';
 import type { POP3ClientLimits } from './options.js';
 import type { Session } from './session.js';
 
@@ -19,7 +19,7 @@ const MAX_AUTH_LINE = 255;
 /**
  * Runs one AUTH exchange with `mechanism`; returns the +OK text.
  *
- * @throws POP3ReplyError (-ERR: refused), POP3UsageError (unknown mechanism, NUL in a credential),
+ * @throws POP3AuthenticationError (-ERR: refused, naming the mechanism and what to do), POP3UsageError (unknown mechanism, NUL in a credential),
  *   POP3ProtocolError (malformed challenge, unproven SCRAM server; connection closed).
  */
 export async function authenticate(session: Session, mechanism: string, credentials: Credentials, limits: POP3ClientLimits | undefined, signal: AbortSignal | undefined): Promise<string> {
@@ -49,7 +49,7 @@ export async function authenticate(session: Session, mechanism: string, credenti
       }
       reply = await session.reply({ type: 'AUTH_RESPONSE', response }, signal);
     }
-    if (!reply.ok) throw new POP3ReplyError(reply.line, reply.line);
+    if (!reply.ok) throw authRefused(sasl.name, new POP3ReplyError(reply.line, reply.line));
     try {
       sasl.complete();
     } catch (error) {
@@ -59,4 +59,19 @@ export async function authenticate(session: Session, mechanism: string, credenti
   } finally {
     session.sasl = false;
   }
+}
+
+/**
+ * The POP3AuthenticationError for a -ERR to `mechanism` (USER/PASS, APOP, or a SASL name), or
+ * `error` as it is when it is not a -ERR (a closed connection, a protocol error).
+ */
+export function authRefused(mechanism: string, error: unknown): unknown {
+  if (!(error instanceof POP3ReplyError) || error instanceof POP3AuthenticationError) return error;
+  const line = error.response ?? error.message;
+  const advice = /^-ERR \[IN-USE\]/i.test(line)
+    ? 'another session holds the mailbox: try again once it has ended'
+    : /^-ERR \[SYS\/TEMP\]/i.test(line)
+      ? 'a temporary failure on the server: try again later'
+      : credentialsAdvice(mechanism);
+  return new POP3AuthenticationError(`${mechanism} refused: ${line}; ${advice}`, error.response, { cause: error });
 }

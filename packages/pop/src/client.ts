@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ClientConnection, connectionLost, InFlight, checkCallOptions, trackCalls, checkClientOptions, diagnostics, type Credentials, type Security } from '@unitls/client-kit';
 import { TLSClientConfiguration, type TLSSocket } from '@unitls/tls-core';
 import { implementation as nodeImplementation } from '@unitls/tls-node';
-import { authenticate } from './auth.js';
+import { authRefused, authenticate } from './auth.js';
 import { POP3Error, POP3ProtocolError, POP3ReplyError, POP3UsageError, popErrors } from './errors.js';
 import { POP3_OPTION_NAMES, type CallOptions, type POP3Options } from './options.js';
 import type { POP3State } from './protocol/states.js';
@@ -180,21 +180,30 @@ export class POP3 implements AsyncDisposable {
     return this.#ok({ type: 'USER', name }, options);
   }
 
-  /** PASS (poplib's pass_; never traced). @throws POP3UsageError (no TLS, CR/LF/NUL), POP3ReplyError */
+  /**
+   * PASS (poplib's pass_; never traced).
+   *
+   * @throws POP3UsageError (no TLS, CR/LF/NUL), POP3AuthenticationError (a POP3ReplyError: -ERR,
+   *   saying to check the user name and password; `response` is the server's line)
+   */
   async pass_(password: string, options: CallOptions = {}): Promise<string> {
     checkCallOptions(popErrors, 'pass_', options);
     this.#checkAuth();
-    return this.#ok({ type: 'PASS', password }, options);
+    return this.#ok({ type: 'PASS', password }, options).catch((error: unknown) => {
+      throw authRefused('USER/PASS', error);
+    });
   }
 
-  /** APOP (RFC 1939 §7) with the greeting's timestamp. @throws POP3Error (no timestamp), POP3ReplyError */
+  /** APOP (RFC 1939 §7) with the greeting's timestamp. @throws POP3Error (no timestamp), POP3AuthenticationError (-ERR) */
   async apop(user: string, secret: string, options: CallOptions = {}): Promise<string> {
     checkCallOptions(popErrors, 'apop', options);
     this.#checkAuth();
     const timestamp = apopTimestamp(this.#welcome);
     if (timestamp === undefined) throw new POP3Error('the server greeting has no APOP timestamp');
     const digest = createHash('md5').update(timestamp + secret).digest('hex');
-    return this.#ok({ type: 'APOP', name: user, digest }, options);
+    return this.#ok({ type: 'APOP', name: user, digest }, options).catch((error: unknown) => {
+      throw authRefused('APOP', error);
+    });
   }
 
   /**
@@ -202,8 +211,8 @@ export class POP3 implements AsyncDisposable {
    * prove it knows the password; iterations capped by `limits.maxScramIterations`), XOAUTH2 (give
    * `accessToken`). Checks CAPA's SASL list first.
    *
-   * @throws POP3Error (not offered), POP3UsageError (no TLS, NUL in a credential), POP3ReplyError
-   *   (refused), POP3ProtocolError (SCRAM server unproven: the connection is closed).
+   * @throws POP3Error (not offered), POP3UsageError (no TLS, NUL in a credential),
+   *   POP3AuthenticationError (a POP3ReplyError: refused, naming the mechanism and what to do), POP3ProtocolError (SCRAM server unproven: the connection is closed).
    */
   async auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<string> {
     checkCallOptions(popErrors, 'auth', options);

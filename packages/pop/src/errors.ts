@@ -26,6 +26,14 @@ export const error_proto = POP3Error;
 export const POP3ReplyError = errorClass(POP3Error, 'POP3ReplyError', 'UNITLS_POP3_REPLY', 'reply');
 export type POP3ReplyError = InstanceType<typeof POP3ReplyError>;
 
+/**
+ * PASS, APOP or AUTH was refused (-ERR): a POP3ReplyError whose message names the command or SASL
+ * mechanism and says what to do (check the user name and password, or the access token; try later
+ * for RFC 2449's [IN-USE] and RFC 3206's [SYS/TEMP]); `response` keeps the server's line.
+ */
+export const POP3AuthenticationError = errorClass(POP3ReplyError, 'POP3AuthenticationError', 'UNITLS_POP3_AUTH', 'reply');
+export type POP3AuthenticationError = InstanceType<typeof POP3AuthenticationError>;
+
 /** The caller asked for something unsafe or impossible; nothing was sent (CR/LF in an argument, AUTH in clear, ...). */
 export const POP3UsageError = errorClass(POP3Error, 'POP3UsageError', 'UNITLS_POP3_USAGE', 'usage');
 export type POP3UsageError = InstanceType<typeof POP3UsageError>;

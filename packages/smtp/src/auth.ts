@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
+import { credentialsAdvice, decodeSasl, encodeSasl, mechanismFor, type Credentials } from '@unitls/client-kit';
 import { SMTPAuthenticationError, SMTPUsageError, smtpErrors } from './errors.js';
 import type { SMTPLimits } from './options.js';
 import type { Reply } from './protocol/reply.js';
@@ -39,7 +39,7 @@ export async function authenticate(session: Session, mechanism: string, credenti
       reply = await session.exchange({ type: 'AUTH_RESPONSE', response }, signal);
     }
     if (reply.code === 503) return reply; // already authenticated (smtplib does the same)
-    if (reply.code !== 235) throw new SMTPAuthenticationError(reply.code, reply.text, reply.enhancedStatus);
+    if (reply.code !== 235) throw refused(sasl.name, reply);
     try {
       sasl.complete();
     } catch (error) {
@@ -49,4 +49,15 @@ export async function authenticate(session: Session, mechanism: string, credenti
   } finally {
     session.sasl = false;
   }
+}
+
+/**
+ * The SMTPAuthenticationError for a refused AUTH, saying what to do: 535 (RFC 4954 §6: the
+ * credentials are invalid) check them; 454 (temporary failure) try again later. The server's code
+ * and text stay in `smtpCode` / `smtpError`; no credential is in the message.
+ */
+function refused(mechanism: string, reply: Reply): SMTPAuthenticationError {
+  const said = `AUTH ${mechanism} refused: ${reply.code} ${reply.text}`;
+  const advice = reply.code === 535 ? `; ${credentialsAdvice(mechanism)}` : reply.code === 454 ? '; a temporary failure on the server: try again later' : '';
+  return new SMTPAuthenticationError(reply.code, reply.text, reply.enhancedStatus, `${said}${advice}`);
 }

@@ -252,9 +252,11 @@ export class SMTP implements AsyncDisposable {
   /**
    * AUTH with one SASL mechanism (smtplib's auth): PLAIN, LOGIN, CRAM-MD5, XOAUTH2, SCRAM-SHA-256.
    *
-   * @throws SMTPAuthenticationError (refused), SMTPUsageError (no TLS, unknown mechanism, NUL in a
-   *   credential), SMTPProtocolError (a malformed challenge; SCRAM: the server did not prove itself;
-   *   the connection is then closed).
+   * @throws SMTPAuthenticationError (refused; the message names the mechanism and, for 535, says
+   *   to check the user name and password, or access token, for 454 to try again later; never a
+   *   credential), SMTPUsageError (no TLS, unknown mechanism, NUL in a credential),
+   *   SMTPProtocolError (a malformed challenge; SCRAM: the server did not prove itself; the
+   *   connection is then closed).
    */
   auth(mechanism: string, credentials: Credentials, options: CallOptions = {}): Promise<Reply> {
     return this.#call('auth', options, async () => {
@@ -494,7 +496,7 @@ function credentialsRefused(mechanism: string, refusal: SMTPAuthenticationError)
     refusal.smtpCode,
     refusal.smtpError,
     refusal.enhancedStatus,
-    `AUTH ${mechanism} refused: ${refusal.smtpCode} ${refusal.smtpError}. login() tries no other mechanism after a refusal that is not "mechanism unavailable" (504/534/538), so a wrong password is sent once; if the server cannot check these credentials with ${mechanism}, name another: auth('PLAIN', { user, password })`,
+    `${refusal.message}. login() tries no other mechanism after a refusal that is not "mechanism unavailable" (504/534/538), so a wrong password is sent once; if the server cannot check these credentials with ${mechanism}, name another: auth('PLAIN', { user, password })`,
     { cause: refusal },
   );
 }
