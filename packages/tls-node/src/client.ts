@@ -28,7 +28,8 @@ import { verifyServerName } from './hostname.js';
 import { certAndKey, chainMaterial, trustAnchors } from './material.js';
 import { alpnOption, protocolOptions } from './options.js';
 import { IMPLEMENTATION_NAME, NodeTLSSocket, connectedSocket, peerCertificate } from './socket.js';
-import { directConnectSupported, tlsConnect, tlsOver } from './transport.js';
+import type { NativeEnd } from './native-end.js';
+import { directConnectSupported, tlsConnect, tlsOver, type StreamEnd } from './transport.js';
 import { validateConfig } from './validate.js';
 
 /** The message every createBuffer call raises: node:tls cannot be a synchronous TLSBuffer. */
@@ -121,8 +122,13 @@ export class NodeClientContext implements ClientContext {
     throw new ConfigurationError(NO_BUFFER_MESSAGE);
   }
 
-  /** The handshake over `over`'s transport, or on a connection node:tls makes to `over`'s address. */
-  async #handshake(
+  /**
+   * The handshake over `over`'s transport, or on a connection node:tls makes to `over`'s address.
+   * Not async, and nothing made for a deadline that was not asked for (the site, its closures): every
+   * connect runs this, and what it allocates is young-generation garbage an idle process keeps room
+   * for (issue #16 item 3).
+   */
+  #handshake(
     over: { transport: Transport } | { address: Address },
     target: ServerName,
     resumed: SessionContent | null,
@@ -130,24 +136,33 @@ export class NodeClientContext implements ClientContext {
     operation: string,
   ): Promise<NodeTLSSocket> {
     const serverHostname = target.name;
-    const servername = target.sni ?? undefined;
     const relax = relaxations.get(this) ?? STRICT;
+    // One object, filled in place: node:tls copies its options anyway (tls.connect spreads them
+    // into its own), so spreads here were three to five objects more per connect.
     const options: tls.ConnectionOptions = {
       secureContext: this.#secureContext,
-      ...(servername === undefined ? {} : { servername }),
-      ...(this.#alpn === undefined ? {} : { ALPNProtocols: this.#alpn }),
-      ...(resumed === null ? {} : { session: Buffer.from(resumed.data) }),
       rejectUnauthorized: relax.verifyChain,
       // Node skips this check on resumed sessions and falls back to the subject CN; the name is
       // checked below instead, on every connection.
       checkServerIdentity: noIdentityCheck,
     };
+    if (target.sni !== null) options.servername = target.sni;
+    if (this.#alpn !== undefined) options.ALPNProtocols = this.#alpn;
+    if (resumed !== null) options.session = Buffer.from(resumed.data);
     const transport = 'transport' in over ? over.transport : null;
+    let socket: tls.TLSSocket;
+    let end: StreamEnd;
     // (Half-open either way: NativeEnd makes the socket so, see native-end.ts.)
-    const { socket, end } =
-      'address' in over
-        ? tlsConnect(() => tls.connect({ host: over.address.host, port: over.address.port, ...options }))
-        : tlsOver(over.transport, (stream) => tls.connect({ socket: stream, ...options }));
+    if ('address' in over) {
+      options.host = over.address.host;
+      options.port = over.address.port;
+      ({ socket, end } = tlsConnect(() => tls.connect(options)));
+    } else {
+      ({ socket, end } = tlsOver(over.transport, (stream) => {
+        options.socket = stream;
+        return tls.connect(options);
+      }));
+    }
     // A deadline found passed once the handshake completed: the work of its last turn, the
     // server's last flight checked (chain, then name) - verification.
     let finished = false;
@@ -203,13 +218,14 @@ export class NodeClientContext implements ClientContext {
         }
       });
     });
-    // When node:tls connects by itself the TCP connect is part of this wait: its 'connect' tells the phases apart.
-    let tcpUp = transport !== null;
-    if (!tcpUp) socket.once('connect', () => (tcpUp = true));
+    if (signal === undefined) return done;
+    // When node:tls connects by itself the TCP connect is part of this wait: the end starts
+    // watching at its TCP 'connect' (tlsConnect), which tells the phases apart (no listener of our own).
+    const tcpEnd = transport === null ? (end as NativeEnd) : null;
     const site = {
       operation,
       get phase() {
-        return tcpUp ? ('TLS handshake' as const) : ('TCP connect' as const);
+        return tcpEnd === null || tcpEnd.watching ? ('TLS handshake' as const) : ('TCP connect' as const);
       },
       get late() {
         return finished ? ('verification' as const) : this.phase;

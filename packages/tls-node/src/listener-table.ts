@@ -24,10 +24,14 @@ export function compactListenerTable(emitter: EventEmitter): void {
   if (table === null || typeof table !== 'object' || Object.getPrototypeOf(table) !== null) return;
   const entries = table as Record<string | symbol, unknown>;
   const fitted = Object.create(null) as Record<string | symbol, unknown>;
-  for (const key of Reflect.ownKeys(entries)) {
+  // By index, not for-of: an array iterator per call, on every connection.
+  const keys = Reflect.ownKeys(entries);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     // An event whose listeners all went: node:events keeps its key (set to undefined) on streams
     // and sockets ("shape mode"), and reads a missing key the same way.
-    if (entries[key] !== undefined) fitted[key] = entries[key];
+    const listeners = entries[key];
+    if (listeners !== undefined) fitted[key] = listeners;
   }
   internals._events = fitted;
 }

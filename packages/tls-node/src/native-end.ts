@@ -183,6 +183,11 @@ export class NativeEnd extends ChunkReader implements ReadFlow, ReadOutcome {
     this.raw = halfOpen(raw);
   }
 
+  /** Whether {@link watch} was called: for a client node:tls connects by itself, its TCP connection is up. */
+  get watching(): boolean {
+    return this.source !== null;
+  }
+
   /** The connection's reader (recv's): this object itself, once {@link attachReader} was called; null before. */
   get reader(): ChunkReader | null {
     return this.source === null || (this.#state & READING) === 0 ? null : this;
