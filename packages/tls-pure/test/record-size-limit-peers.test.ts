@@ -5,29 +5,18 @@
  * endpoints can send records of any size permitted by the protocol").
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TLSSocket } from '@unitls/tls-core';
 import { startGnutlsServ } from '../../../tests/support/gnutls-serv.js';
 import { startServer } from '../../../tests/support/openssl.js';
 import { peerMissing } from '../../../tests/support/peers.mjs';
 import { PureClientContext, PureServerContext } from '../src/mod.js';
-import { clientConfiguration, serverConfiguration, testPki } from './support.js';
+import { clientConfiguration, pkiFiles, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
-const dir = mkdtempSync(join(tmpdir(), 'tls-pure-rsl-'));
-const file = (name: string, content: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
-const root = file('root.crt', pki.root.certPem);
-const serverChain = file('chain.crt', pki.serverEc.certPem + pki.intermediate.certPem);
-const serverCert = file('server.crt', pki.serverEc.certPem);
-const intermediate = file('intermediate.crt', pki.intermediate.certPem);
-const serverKey = file('server.key', pki.serverEc.keyPem);
+const files = pkiFiles(pki, 'tls-pure-rsl-');
+const { root, serverCert, intermediate, serverKey } = files;
+const serverChain = files.file('chain.crt', pki.serverEc.certPem + pki.intermediate.certPem);
 const gnutlsMissing = peerMissing(['gnutls-bin']);
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -36,7 +25,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
   await Promise.all(children.splice(0).map((child) => stop(child)));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(files.remove);
 
 function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

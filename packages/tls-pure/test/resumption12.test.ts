@@ -4,14 +4,12 @@
  * between tls-pure's two sides, and against `openssl s_server` (tickets, and a session-id cache
  * with -no_ticket) and `s_client -sess_out/-sess_in` both ways.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TLSBuffer, TLSSocket } from '@unitls/tls-core';
 import { runClient, startServer, type OpenSSLServer } from '../../../tests/support/openssl.js';
 import { PureClientContext, PureServerContext, type PureBuffer } from '../src/mod.js';
-import { chain, clientConfiguration, handshake, pump, serverConfiguration, testPki } from './support.js';
+import { chain, clientConfiguration, handshake, pkiFiles, pump, serverConfiguration, testPki } from './support.js';
 
 const pki = await testPki();
 const twelve = { highestSupportedVersion: 'TLSv1.2' as const };
@@ -117,19 +115,14 @@ describe('TLS 1.2 resumption between tls-pure client and server (in memory)', ()
 });
 
 describe('TLS 1.2 resumption against OpenSSL', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tls-pure-resume12-'));
-  const file = (name: string, content: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, content);
-    return path;
-  };
-  const root = file('root.crt', pki.root.certPem);
-  const serverArgs = ['-cert', file('server.crt', pki.serverEc.certPem), '-cert_chain', file('intermediate.crt', pki.intermediate.certPem), '-key', file('server.key', pki.serverEc.keyPem), '-tls1_2', '-rev'];
+  const files = pkiFiles(pki, 'tls-pure-resume12-');
+  const { root, dir } = files;
+  const serverArgs = ['-cert', files.serverCert, '-cert_chain', files.intermediate, '-key', files.serverKey, '-tls1_2', '-rev'];
   const servers: OpenSSLServer[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(files.remove);
 
   async function echo(socket: TLSSocket, line: string): Promise<string> {
     await socket.send(text(line));
