@@ -15,6 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fetchDispatcher } from '../lib/fetch-dispatcher.js';
 
 interface Target {
   checkout: string;
@@ -37,16 +38,7 @@ async function client({ checkout, engine, port, caFile, gets, warm, top }: Targe
   let get: () => Promise<number>;
   let close: () => Promise<void>;
   if (engine.startsWith('fetch-')) {
-    const { Agent, fetch } = (await load('undici')) as typeof import('undici');
-    let dispatcher: import('undici').Dispatcher;
-    if (engine === 'fetch-raw') dispatcher = new Agent({ connections: 1, connect: { ca: readFileSync(caFile) } });
-    else {
-      const { createDispatcher } = await load<typeof import('@unitls/http')>('@unitls/http');
-      const { TLSClientConfiguration, TrustStore } = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
-      const tls = (await load<typeof import('@unitls/tls-node')>(`@unitls/tls-${engine.slice(6)}`)).implementation;
-      const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(caFile)), innerProtocols: ['http/1.1'] });
-      dispatcher = createDispatcher({ implementation: tls, configuration, agent: { connections: 1 } });
-    }
+    const { fetch, dispatcher } = await fetchDispatcher(load, engine, caFile);
     get = async () => {
       const body = (await fetch(`https://localhost:${port}/hello`, { dispatcher })).body!;
       let bytes = 0;

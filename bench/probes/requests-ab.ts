@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fetchDispatcher } from '../lib/fetch-dispatcher.js';
 
 interface Target {
   checkout: string;
@@ -63,16 +64,7 @@ async function client({ checkout, engine, port, caFile, runs, idleMs }: Target) 
       return { get: () => raw.get('/hello'), close: () => raw.close() };
     }
     if (engine.startsWith('fetch-')) {
-      const { Agent, fetch } = await load<typeof import('undici')>('undici');
-      let dispatcher: import('undici').Dispatcher;
-      if (engine === 'fetch-raw') dispatcher = new Agent({ connections: 1, connect: { ca: readFileSync(caFile) } });
-      else {
-        const { createDispatcher } = await load<typeof import('@unitls/http')>('@unitls/http');
-        const { TLSClientConfiguration, TrustStore } = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
-        const tls = (await load<typeof import('@unitls/tls-node')>(`@unitls/tls-${engine.slice(6)}`)).implementation;
-        const configuration = new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(readFileSync(caFile)), innerProtocols: ['http/1.1'] });
-        dispatcher = createDispatcher({ implementation: tls, configuration, agent: { connections: 1 } });
-      }
+      const { fetch, dispatcher } = await fetchDispatcher(load, engine, caFile);
       const get = async () => {
         let bytes = 0;
         for await (const chunk of (await fetch(`https://localhost:${port}/hello`, { dispatcher })).body!) bytes += chunk.length;
