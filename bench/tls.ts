@@ -46,7 +46,7 @@ export const tls: Suite = {
         ...pairs.map((engine) => node('pairHandshakes', { ...files, engine }, { name: pairName(engine) })),
       ];
       outcomes.push(
-        await runBench({ id: 'tls-handshake', title: 'TLS full handshakes, sequential, until the server finished', unit: 'handshake', units: scaled(context, 200, 10), warmupUnits: scaled(context, 200, 5), anchors: [LABEL.raw], cpu: 'client+server', contenders }, context.rounds, context.log),
+        await runBench({ id: 'tls-handshake', title: 'TLS full handshakes, sequential, until the server finished, each closed with close_notify', unit: 'handshake', units: scaled(context, 200, 10), warmupUnits: scaled(context, 200, 5), anchors: [LABEL.raw], cpu: 'client+server', contenders }, context.rounds, context.log),
       );
       return outcomes;
     } finally {

@@ -13,6 +13,7 @@ import { implementation as node } from '@unitls/tls-node';
 import { implementation as openssl } from '@unitls/tls-openssl';
 import { withOpenSSLAead } from '@unitls/tls-openssl/aead';
 import { implementation as pure, nobleCryptoProvider, nodeCryptoProvider, NamedGroup, PureClientContext, PureServerContext, type PureContextOptions } from '@unitls/tls-pure';
+import { endRaw } from './raw-close.js';
 
 export type Engine = 'raw' | 'node' | 'openssl' | 'pure' | 'pure-openssl-aead' | 'pure-noble' | 'pure-x25519';
 /**
@@ -139,8 +140,8 @@ async function rawConnect(port: number, options: tls.ConnectionOptions): Promise
         await readableOrEnd(socket);
       }
     },
-    async close() {
-      socket.destroy();
+    close() {
+      return endRaw(socket);
     },
   };
 }

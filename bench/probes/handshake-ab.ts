@@ -13,7 +13,8 @@
 // ALLOC=1: both processes also count the JavaScript they allocate over the measured runs (V8's
 // sampling heap profiler, objects collected later kept: a figure a loaded machine does not move),
 // per handshake, with the TOP functions by bytes (client and server apart).
-// ENGINES=raw,node: raw also gets its allocation counts.
+// ENGINES=raw,node: raw also gets its allocation counts. ENGINES=raw-destroy,...: also raw node:tls closing
+// with destroy() (no close_notify), the anchor before session 16 (raw closes as lib/raw-close.ts since).
 // CHILD_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/x' passes Node flags to the server and client processes.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,8 +24,14 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as nodeTls from 'node:tls';
 import { pathToFileURL } from 'node:url';
+import { endRaw } from '../lib/raw-close.js';
 
-type Engine = 'raw' | 'node' | 'openssl' | 'pure';
+/** 'raw-destroy': raw node:tls closing with destroy() (no close_notify), the anchor before session 16. */
+type Engine = 'raw' | 'raw-destroy' | 'node' | 'openssl' | 'pure';
+type RawEngine = 'raw' | 'raw-destroy';
+const isRaw = (engine: Engine): engine is RawEngine => engine === 'raw' || engine === 'raw-destroy';
+/** A row's name in the output: raw rows once per pair, unitls rows per checkout. */
+const rowName = (engine: Engine, checkout: string) => (engine === 'raw' ? 'raw node:tls' : engine === 'raw-destroy' ? 'raw node:tls (destroy)' : `tls-${engine} ${checkout}`);
 interface Files {
   ca: string;
   cert: string;
@@ -83,7 +90,7 @@ function allocationCounter() {
 }
 
 /** The unitls packages of `checkout`. */
-async function unitls(checkout: string, engine: Exclude<Engine, 'raw'>) {
+async function unitls(checkout: string, engine: Exclude<Engine, RawEngine>) {
   const load = async <T>(name: string): Promise<T> => import(pathToFileURL(createRequire(join(checkout, 'package.json')).resolve(name)).href) as Promise<T>;
   const core = await load<typeof import('@unitls/tls-core')>('@unitls/tls-core');
   const implementation = (await load<typeof import('@unitls/tls-node')>(`@unitls/tls-${engine}`)).implementation;
@@ -94,7 +101,7 @@ async function unitls(checkout: string, engine: Exclude<Engine, 'raw'>) {
 async function server({ checkout, engine, files }: Role): Promise<void> {
   const counter = allocationCounter();
   let port: number;
-  if (engine === 'raw') {
+  if (isRaw(engine)) {
     const tlsServer = nodeTls.createServer({ cert: readFileSync(files.cert), key: readFileSync(files.key), ciphers: 'TLS_AES_128_GCM_SHA256' }, (socket) => {
       socket.on('error', () => socket.destroy());
       socket.on('end', () => socket.end());
@@ -141,7 +148,7 @@ interface Connection {
 
 /** The client's connect, as bench/lib/engines.ts's dialer(engine, port, ca, 'shared'). */
 async function dialer(checkout: string, engine: Engine, port: number, ca: Buffer): Promise<() => Promise<Connection>> {
-  if (engine === 'raw') {
+  if (isRaw(engine)) {
     const secureContext = nodeTls.createSecureContext({ ca, ciphers: 'TLS_AES_128_GCM_SHA256' });
     return async () => {
       const socket = nodeTls.connect({ host: '127.0.0.1', port, servername: 'localhost', secureContext });
@@ -155,8 +162,9 @@ async function dialer(checkout: string, engine: Engine, port: number, ca: Buffer
             await once(socket, 'readable');
           }
         },
-        async close() {
-          socket.destroy();
+        close() {
+          // As the unitls clients' close(true): close_notify and FIN (bench/lib/raw-close.ts).
+          return engine === 'raw-destroy' ? Promise.resolve(void socket.destroy()) : endRaw(socket);
         },
       };
     };
@@ -266,9 +274,9 @@ async function main() {
   try {
     if (ALLOC) {
       for (const engine of engines) {
-        for (const checkout of engine === 'raw' ? [checkouts[0]!] : checkouts) {
+        for (const checkout of isRaw(engine) ? [checkouts[0]!] : checkouts) {
           const { client: c, server: s } = await allocations(checkout, engine, files, settings);
-          console.log(`== ${engine} ${engine === 'raw' ? '' : checkout} client\n${c}\n== ${engine} ${engine === 'raw' ? '' : checkout} server\n${s}`);
+          console.log(`== ${rowName(engine, checkout)} client\n${c}\n== ${rowName(engine, checkout)} server\n${s}`);
         }
       }
       return;
@@ -278,9 +286,9 @@ async function main() {
     for (let pair = 0; pair < pairs; pair++) {
       const order = pair % 2 === 0 ? checkouts : [...checkouts].reverse();
       for (const engine of engines) {
-        for (const checkout of engine === 'raw' ? [checkouts[0]!] : order) {
+        for (const checkout of isRaw(engine) ? [checkouts[0]!] : order) {
           const { client: c, server: s, total } = await measure(checkout, engine, files, settings);
-          const key = engine === 'raw' ? 'raw node:tls' : `tls-${engine} ${checkout}`;
+          const key = rowName(engine, checkout);
           results.set(key, [...(results.get(key) ?? []), total]);
           console.log(`pair ${pair + 1} ${key}: ${total.toFixed(0)} µs CPU per handshake (client ${c.toFixed(0)}, server ${s.toFixed(0)})`);
         }
@@ -289,9 +297,9 @@ async function main() {
     console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
     const raw = results.get('raw node:tls')!;
     for (const engine of engines) {
-      const base = engine === 'raw' ? null : median(results.get(`tls-${engine} ${checkouts[0]}`)!);
-      for (const checkout of engine === 'raw' ? [checkouts[0]!] : checkouts) {
-        const key = engine === 'raw' ? 'raw node:tls' : `tls-${engine} ${checkout}`;
+      const base = isRaw(engine) ? null : median(results.get(rowName(engine, checkouts[0]!))!);
+      for (const checkout of isRaw(engine) ? [checkouts[0]!] : checkouts) {
+        const key = rowName(engine, checkout);
         const values = results.get(key)!;
         // Per pair: the row's CPU over raw's in the same pair.
         const ratios = values.map((v, i) => v / raw[i]!);
