@@ -36,6 +36,8 @@ export const READ_EOF = 0;
 export const READ_WANT_READ = -1;
 /** {@link TLSBufferFastPath.readAvailable}: output must be sent first. */
 export const READ_WANT_WRITE = -2;
+/** {@link TLSBufferFastPath.handshakeStep} and `shutdownStep`: the step is complete. */
+export const STEP_DONE = 0;
 
 /**
  * An optional fast path a TLSBuffer may offer BufferSocket (an extension, not PEP 748): a read
@@ -83,10 +85,38 @@ export interface TLSBufferFastPath {
    * when it cannot (nothing taken: use `write`).
    */
   writeInto?(data: Uint8Array, target: Uint8Array): number;
+  /**
+   * `doHandshake` with a status instead of WantReadError / WantWriteError: {@link STEP_DONE} once
+   * the handshake is complete, else {@link READ_WANT_READ} or {@link READ_WANT_WRITE}. Wanting
+   * input is the usual outcome of a step (every flight but the last), so BufferSocket's handshake
+   * then builds no exception object per flight.
+   *
+   * @throws TLSError as `doHandshake` does when the handshake fails.
+   */
+  handshakeStep?(): number;
+  /**
+   * `shutdown` likewise: {@link STEP_DONE} once the peer's close_notify was read too (ours is
+   * queued either way), else {@link READ_WANT_READ} or {@link READ_WANT_WRITE}.
+   *
+   * @throws TLSError as `shutdown` does.
+   */
+  shutdownStep?(): number;
 }
 
 function fastPathOf(buffer: TLSBuffer): TLSBufferFastPath | null {
   return typeof (buffer as Partial<TLSBufferFastPath>).readAvailable === 'function' ? (buffer as unknown as TLSBufferFastPath) : null;
+}
+
+/** `buffer[method]()` as a step status: PEP 748's exceptions for wanting I/O become READ_WANT_*. */
+function stepOf(buffer: TLSBuffer, method: 'doHandshake' | 'shutdown'): number {
+  try {
+    buffer[method]();
+    return STEP_DONE;
+  } catch (error) {
+    if (error instanceof WantWriteError) return READ_WANT_WRITE;
+    if (error instanceof WantReadError) return READ_WANT_READ;
+    throw error;
+  }
 }
 
 /**
@@ -345,21 +375,45 @@ export class BufferSocket implements TLSSocket {
   }
 
   /**
+   * {@link #drive} for steps that return a status ({@link STEP_DONE}, READ_WANT_READ,
+   * READ_WANT_WRITE) instead of throwing PEP 748's WantReadError / WantWriteError. Resolves true
+   * once the step is done, false when it still wants input after the buffer was told of the EOF.
+   */
+  async #driveSteps(step: () => number, eofMessage?: string): Promise<boolean> {
+    let eof = false;
+    for (;;) {
+      let status: number;
+      try {
+        status = step();
+      } catch (error) {
+        // Send the alert the buffer produced before failing.
+        await this.#flush().catch(() => {});
+        throw error;
+      }
+      if (status === STEP_DONE) {
+        await this.#flush();
+        return true;
+      }
+      if (status === READ_WANT_WRITE) await this.#flush();
+      else if (eof) return false;
+      else eof = !(await this.#fill(this.#intake.fed, eofMessage));
+    }
+  }
+
+  /**
    * The handshake; each step's synchronous work (certificate checks) is checked against the
    * deadline before the next wait, so a step that overran it ends the handshake there.
    */
   async #handshake(signal: AbortSignal | undefined): Promise<void> {
-    await this.#drive(() => {
+    // A buffer with handshakeStep answers each flight's "want input" without an exception (issue #16).
+    const fast = this.#fast?.handshakeStep === undefined ? null : this.#fast;
+    await this.#driveSteps(() => {
       this.#handshakeSteps++;
-      try {
-        this.#buffer.doHandshake();
-        this.#readAhead();
-      } catch (error) {
-        // A handshake failure is raised as it is; a step that wants the network first meets the deadline.
-        if (error instanceof WantReadError || error instanceof WantWriteError) throwIfAborted(signal);
-        throw error;
-      }
+      // A handshake failure is raised as it is; a step that wants the network first meets the deadline.
+      const status = fast === null ? stepOf(this.#buffer, 'doHandshake') : fast.handshakeStep!();
+      if (status === STEP_DONE) this.#readAhead();
       throwIfAborted(signal);
+      return status;
     }, 'the connection closed during the TLS handshake');
   }
 
@@ -880,10 +934,11 @@ export class BufferSocket implements TLSSocket {
   /** Queues our close_notify and takes every byte the buffer still has for the network. */
   #closeNotifyNow(): Uint8Array | null {
     try {
-      this.#buffer.shutdown();
+      // Wanting the peer's close_notify: ours is queued, the peer's is not awaited.
+      this.#shutdownStep();
     } catch {
-      // WantReadError: ours is queued, the peer's is not awaited. Anything else (the handshake
-      // never finished, the connection already failed): what is queued (an alert) still goes.
+      // The handshake never finished, the connection already failed: what is queued (an alert)
+      // still goes.
     }
     try {
       const size = this.#buffer.outgoingBytesBuffered();
@@ -896,16 +951,22 @@ export class BufferSocket implements TLSSocket {
   /** Queues our close_notify (the buffer's shutdown() does that first, whatever the peer did) and writes it. */
   async #closeNotifyFirst(): Promise<void> {
     try {
-      this.#buffer.shutdown();
+      this.#shutdownStep();
     } catch {
-      // WantReadError: the peer's is read by #shutdown, which also reports any other failure.
+      // The peer's is read by #shutdown, which also reports any failure.
     }
     await this.#flush();
   }
 
   async #shutdown(): Promise<void> {
     // A peer that drops the transport instead of answering leaves nothing more to wait for.
-    await this.#drive(() => this.#buffer.shutdown());
+    await this.#driveSteps(() => this.#shutdownStep());
+  }
+
+  /** The buffer's shutdown as a status (no exception for wanting the peer's close_notify, with shutdownStep). */
+  #shutdownStep(): number {
+    const fast = this.#fast;
+    return fast?.shutdownStep === undefined ? stepOf(this.#buffer, 'shutdown') : fast.shutdownStep();
   }
 
   listen(): void {

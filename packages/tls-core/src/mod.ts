@@ -60,6 +60,7 @@ export {
   READ_EOF,
   READ_WANT_READ,
   READ_WANT_WRITE,
+  STEP_DONE,
   endTransport,
   endWriting,
   type BufferSocketOptions,

@@ -4,6 +4,7 @@ import {
   READ_WANT_READ,
   READ_WANT_WRITE,
   RaggedEOF,
+  STEP_DONE,
   TLSError,
   WantReadError,
   WantWriteError,
@@ -186,6 +187,15 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   }
 
   doHandshake(): void {
+    this.#raiseWant(this.handshakeStep(), 'handshake');
+  }
+
+  /**
+   * Extension for BufferSocket ({@link TLSBufferFastPath}): doHandshake with a status for wanting
+   * I/O (STEP_DONE, READ_WANT_READ, READ_WANT_WRITE), so a handshake builds no exception object
+   * per flight (issue #16: a TLSError per handshake and per close, stack trace included).
+   */
+  handshakeStep(): number {
     let status: number;
     try {
       status = addon.doHandshake.call(this.#n());
@@ -195,8 +205,24 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
     }
     this.#sync();
     if (status === Status.ZERO_RETURN) throw new TLSError('the peer closed the connection during the TLS handshake');
-    this.#status(status, 'handshake');
-    this.#establishedVersion ??= this.negotiatedTlsVersion;
+    const step = this.#step(status, 'handshake');
+    if (step === STEP_DONE) this.#establishedVersion ??= this.negotiatedTlsVersion;
+    return step;
+  }
+
+  /** A DONE / WANT_* status as a step's (STEP_DONE, READ_WANT_*); any other is raised as #status does. */
+  #step(status: number, during: string): number {
+    if (status === Status.DONE) return STEP_DONE;
+    if (status === Status.WANT_READ) return READ_WANT_READ;
+    if (status === Status.WANT_WRITE) return READ_WANT_WRITE;
+    this.#status(status, during);
+    throw new TLSError(`unexpected ${during} status ${status}`);
+  }
+
+  /** PEP 748's exceptions for a step that wants I/O (doHandshake, shutdown). */
+  #raiseWant(step: number, during: string): void {
+    if (step === READ_WANT_READ) this.#status(Status.WANT_READ, during);
+    else if (step === READ_WANT_WRITE) this.#status(Status.WANT_WRITE, during);
   }
 
   /** One record's plaintext, at most `amt` bytes (into `buffer` when given: the count is returned). */
@@ -283,6 +309,15 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
   }
 
   shutdown(): void {
+    this.#raiseWant(this.shutdownStep(), 'shutdown');
+  }
+
+  /**
+   * Extension for BufferSocket ({@link TLSBufferFastPath}): shutdown with a status,
+   * READ_WANT_READ until the peer's close_notify was read (ours is queued at the first call),
+   * then STEP_DONE; no exception object per close.
+   */
+  shutdownStep(): number {
     let status: number;
     try {
       status = addon.shutdown.call(this.#n());
@@ -291,8 +326,7 @@ export class OpenSSLBuffer implements TLSBuffer, TLSBufferFastPath {
       this.#fail(error, 'shutdown');
     }
     this.#sync();
-    if (status === Status.ZERO_RETURN) return;
-    this.#status(status, 'shutdown');
+    return status === Status.ZERO_RETURN ? STEP_DONE : this.#step(status, 'shutdown');
   }
 
   /**
