@@ -85,6 +85,12 @@ export interface RunOptions {
   expect?: string[];
   /** ms; default 90 s. */
   timeout?: number;
+  /**
+   * Run until it exits by itself, not until its top level finished (a program of the user's):
+   * event-style code (node:tls's connect callback, 'data' / 'end' handlers) prints after its top
+   * level, and ending it there dropped all of that and still called it ok (trial16).
+   */
+  untilExit?: boolean;
   /** Sees the output as it comes (try.ts prints it). */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
@@ -93,7 +99,7 @@ const FINISHED = '[example finished]';
 
 /** Runs one example module with its connections routed to the local servers. */
 export function runExample(options: RunOptions): Promise<ExampleRun> {
-  const { file, cwd, routes, listen = [], expect = [], timeout = 90_000, onOutput } = options;
+  const { file, cwd, routes, listen = [], expect = [], timeout = 90_000, onOutput, untilExit = false } = options;
   const typescript = /\.[mc]?ts$/.test(file);
   const child = spawn(
     process.execPath,
@@ -114,7 +120,7 @@ export function runExample(options: RunOptions): Promise<ExampleRun> {
     };
     // Sockets an example leaves open keep it alive: it is over once it finished and printed what it should.
     const check = () => {
-      if (stdout.includes(FINISHED) && expect.every((text) => stdout.includes(text))) done(0);
+      if (!untilExit && stdout.includes(FINISHED) && expect.every((text) => stdout.includes(text))) done(0);
     };
     const timer = setTimeout(() => done(null), timeout);
     child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), onOutput?.('stdout', chunk.toString()), check()));

@@ -85,12 +85,13 @@ async function main(args: string[]): Promise<number> {
       } else {
         const routes = Object.fromEntries(Object.entries(routesOf(examples)).map(([host, server]) => [host, servers!.port(server)]));
         console.log(`\n== ${target.file} (in ${dir}; routed: ${Object.keys(routes).join(', ')}) ==`);
-        result = await runExample({ file: target.file, cwd: dir, routes, onOutput: print });
+        result = await runExample({ file: target.file, cwd: dir, routes, onOutput: print, untilExit: true });
       }
       const missing = expected.filter((text) => !result.stdout.includes(text));
       const verdict = result.finished && result.code === 0 && missing.length === 0;
       if (!verdict) failed++;
-      const why = result.code === null ? 'timed out' : !result.finished ? `exited with ${result.code} before its end` : missing.length > 0 ? `did not print ${missing.map((t) => JSON.stringify(t)).join(', ')}` : '';
+      const stillOpen = target.kind === 'program' ? ': still running after 90 s (close its sockets, or end it with process.exit())' : '';
+      const why = result.code === null ? `timed out${stillOpen}` : !result.finished ? `exited with ${result.code} before its end` : missing.length > 0 ? `did not print ${missing.map((t) => JSON.stringify(t)).join(', ')}` : '';
       console.log(verdict ? '== ok ==' : `== FAILED: ${why} ==`);
     }
   } finally {
