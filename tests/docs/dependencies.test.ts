@@ -22,3 +22,13 @@ it.each(manifests.map((m) => [m.name, m.manifest] as const))('packages/%s: depen
   }
   expect(manifest.engines).toEqual({ node: '>=20.19' });
 });
+
+it("the repository's allowScripts decides every installed dependency's install script (npm 11 warns otherwise, and the README says `npm ci` here ends without that warning)", () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean }> };
+  const withScripts = Object.entries(lock.packages)
+    .filter(([path, entry]) => entry.hasInstallScript === true && path.includes('node_modules/'))
+    .map(([path, entry]) => `${path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)}@${entry.version}`);
+  expect(withScripts.length).toBeGreaterThan(0);
+  expect(Object.keys(manifest.allowScripts ?? {}).sort()).toEqual([...new Set(withScripts)].sort());
+});
