@@ -97,7 +97,8 @@ describe.each(implementations.map((i) => [i.name, i] as const))('TLSSocketStream
     expect(handlers.size).toBe(2);
   }, 60_000);
 
-  it.skipIf(name === 'pure')('costs under 2.5 promises per read', async () => {
+  // Not defined for tls-pure (see the top: its count is not bounded), rather than a skipped test.
+  if (name !== 'pure') it('costs under 2.5 promises per read', async () => {
     const port = await sender();
     const counts: number[] = [];
     for (let round = 0; round < 3; round++) {

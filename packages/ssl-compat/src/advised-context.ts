@@ -26,6 +26,24 @@ function withVersion(socket: TLSSocket): TLSSocket {
   return socket;
 }
 
+/** The buffer methods a handshake runs through: PEP 748's, and tls-core's fast-path status form. */
+const HANDSHAKE_ENTRIES = ['doHandshake', 'handshakeStep'] as const;
+
+/** Shadows `buffer[name]` with a call of `step` whose certificate verification error advises as `advice` says. */
+function advise(buffer: TLSBuffer, name: string, step: () => unknown, advice: TrustAdvice): void {
+  Object.defineProperty(buffer, name, {
+    configurable: true,
+    writable: true,
+    value(this: TLSBuffer): unknown {
+      try {
+        return step.call(this);
+      } catch (error) {
+        throw withTrustAdvice(advice, error);
+      }
+    },
+  });
+}
+
 export class AdvisedClientContext implements ClientContext {
   readonly #inner: ClientContext;
   readonly #advice: TrustAdvice;
@@ -51,22 +69,15 @@ export class AdvisedClientContext implements ClientContext {
    * The implementation's buffer, its doHandshake (where the server's certificate is verified)
    * advising as connect does. Shadowed on the instance rather than wrapped in another object, so
    * the buffer keeps its class and its extensions (negotiatedGroup, ...) for feature detection.
+   * Every way in to the handshake is shadowed: tls-core's BufferSocket drives a buffer that has
+   * the fast-path `handshakeStep` (tls-openssl's) through it, not through doHandshake.
    */
   createBuffer(serverHostname: string, options?: { session?: TLSSession | null }): TLSBuffer {
     const buffer = this.#inner.createBuffer(serverHostname, options);
-    const doHandshake = buffer.doHandshake;
-    const advice = this.#advice;
-    Object.defineProperty(buffer, 'doHandshake', {
-      configurable: true,
-      writable: true,
-      value(this: TLSBuffer): void {
-        try {
-          doHandshake.call(this);
-        } catch (error) {
-          throw withTrustAdvice(advice, error);
-        }
-      },
-    });
+    for (const name of HANDSHAKE_ENTRIES) {
+      const step = (buffer as unknown as Record<string, unknown>)[name];
+      if (typeof step === 'function') advise(buffer, name, step as () => unknown, this.#advice);
+    }
     return buffer;
   }
 
