@@ -5,7 +5,8 @@
  * closed, the next call then saying so with a typed error; no rejection unhandled, the server sees
  * the socket close, nothing hangs. Scripted TLS servers on every implementation (exact timing).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { expectNoStrayErrors } from '../support/stray-errors.js';
 import { POP3_SSL, POP3ConnectionError, type POP3Options } from '@unitls/pop';
 import { IMAP4_SSL, IMAP4Abort, type IMAP4Options } from '@unitls/imap';
 import { clientConfig, pki } from '../support/fixtures.js';
@@ -15,18 +16,7 @@ import { implementations } from '../conformance/implementations.js';
 const scripted = useScriptedServers();
 const upgrade = (c: ScriptConnection) => c.startTls(pki.pem('server-ec', 'chain.crt'), pki.pem('server-ec', 'key'));
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  // A rejection is reported after the microtasks of its turn: one more turn before looking.
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoStrayErrors();
 
 /** POP3 over implicit TLS: greeting, USER/PASS accepted; then `rest`. */
 const pop3 = (rest: (c: ScriptConnection) => Promise<void>) =>

@@ -5,7 +5,8 @@
  * error, the reason, or a typed "closed"); the connection is usable after or closed with a typed
  * error on the next call; no rejection unhandled.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { expectNoStrayErrors } from '../support/stray-errors.js';
 import { FTP_TLS, FTPConnectionError } from '@unitls/ftp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { FTP_PASSWORD, FTP_USER, putFile, useVsftpd } from '../support/vsftpd.js';
@@ -13,17 +14,7 @@ import { implementations } from '../conformance/implementations.js';
 
 const vsftpd = useVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoStrayErrors();
 
 describe.each(implementations.map((i) => [i.name, i] as const))('FTP callers who stop early, vsftpd over %s', (_, implementation) => {
   const open = async () => {

@@ -9,24 +9,15 @@
 import { once } from 'node:events';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { expectNoStrayErrors } from '../support/stray-errors.js';
 import { fetch } from 'undici';
 import { HTTPException, HTTPSConnection, createDispatcher } from '@unitls/http';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
 import { scriptedOrigin } from './scripted-origin.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoStrayErrors();
 
 /** A chunked body of three chunks, all sent at once with the head. */
 const chunked = () =>

@@ -5,7 +5,8 @@
  * of the message (nothing is delivered), the next call says the connection is closed, and no
  * rejection goes unhandled.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { expectNoStrayErrors } from '../support/stray-errors.js';
 import { SMTP, SMTPServerDisconnected } from '@unitls/smtp';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { useScriptedServers, type ScriptConnection } from '../support/scripted-server.js';
@@ -13,17 +14,7 @@ import { implementations } from '../conformance/implementations.js';
 
 const hostile = useScriptedServers();
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoStrayErrors();
 
 /** Greets, answers every command; records whether a message was ever complete (the "." of DATA, BDAT LAST). */
 function server(c: ScriptConnection, ended: { message: boolean }): Promise<void> {

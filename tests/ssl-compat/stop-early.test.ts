@@ -7,24 +7,14 @@
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { expectNoStrayErrors } from '../support/stray-errors.js';
 import { createConnect } from '@unitls/ssl-compat';
 import { pki } from '../support/fixtures.js';
 import { implementations } from '../conformance/implementations.js';
 
 const servers: tls.Server[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+expectNoStrayErrors();
 
 /** A node:tls server that keeps sending 16 KiB writes until its client leaves; `closed()` once it has. */
 async function endlessServer(): Promise<{ port: number; closed: () => boolean }> {

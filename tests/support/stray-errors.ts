@@ -4,22 +4,47 @@
  * failing-source tests (trial 11 finding 1), which assert that nothing ever lands there.
  */
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
+
+/** Collects what reaches 'uncaughtException' and 'unhandledRejection' while installed. */
+function strayCollector(): { stray: unknown[]; install(): void; remove(): void } {
+  const stray: unknown[] = [];
+  const collect = (error: unknown) => void stray.push(error);
+  return {
+    stray,
+    install() {
+      stray.length = 0;
+      process.on('uncaughtException', collect);
+      process.on('unhandledRejection', collect);
+    },
+    remove() {
+      process.off('uncaughtException', collect);
+      process.off('unhandledRejection', collect);
+    },
+  };
+}
 
 /** The errors that went unhandled in the running test; install once per file. */
 export function useStrayErrors(): unknown[] {
-  const stray: unknown[] = [];
-  const collect = (error: unknown) => void stray.push(error);
-  beforeEach(() => {
-    stray.length = 0;
-    process.on('uncaughtException', collect);
-    process.on('unhandledRejection', collect);
+  const collector = strayCollector();
+  beforeEach(() => collector.install());
+  afterEach(() => collector.remove());
+  return collector.stray;
+}
+
+/**
+ * Fails each test of the calling file after which anything went unhandled (the stop-early tests:
+ * a caller that leaves a loop early must leave no rejection behind); install once per file.
+ */
+export function expectNoStrayErrors(): void {
+  const collector = strayCollector();
+  beforeEach(() => collector.install());
+  afterEach(async () => {
+    // A rejection is reported after the microtasks of its turn: one more turn before looking.
+    await new Promise((resolve) => setImmediate(resolve));
+    collector.remove();
+    expect(collector.stray).toEqual([]);
   });
-  afterEach(() => {
-    process.off('uncaughtException', collect);
-    process.off('unhandledRejection', collect);
-  });
-  return stray;
 }
 
 /** A Readable that yields `head`, then reports `error` as an 'error' event (the Readable route, not a throwing iterator). */
