@@ -15,25 +15,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FTP_TLS } from '@unitls/ftp';
 import { implementations } from '../conformance/implementations.js';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { promisesCreatedDuring } from '../support/promise-count.js';
-import { FTP_PASSWORD, FTP_USER, startVsftpd, vsftpdUnavailable, type Vsftpd } from '../support/vsftpd.js';
+import { FTP_PASSWORD, FTP_USER, useVsftpd } from '../support/vsftpd.js';
 
 const CHUNK = 64 * 1024;
 const EXTRA = 64;
 
-let server: Vsftpd;
-beforeAll(async () => {
-  const why = vsftpdUnavailable();
-  if (why !== null) throw new Error(why);
-  server = await startVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const vsftpd = useVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** `count` chunks of CHUNK bytes, each of its own value (so an order change shows). */
@@ -42,7 +34,7 @@ const pieces = (count: number): Buffer[] => Array.from({ length: count }, (_, i)
 describe.each(implementations.map((i) => [i.name, i] as const))('promises per upload chunk over %s (vsftpd, PROT P)', (name, implementation) => {
   const boundsIterable = name !== 'pure';
   it(`${boundsIterable ? 'an iterable source costs under 10 promises per 64 KiB chunk, ' : ''}bytes cut by blocksize under 9 per piece; the files arrive byte-identical`, async () => {
-    const ftp = new FTP_TLS({ host: '127.0.0.1', port: server.ports.explicit, serverHostname: 'localhost', implementation, configuration: clientConfig() });
+    const ftp = new FTP_TLS({ host: '127.0.0.1', port: vsftpd().ports.explicit, serverHostname: 'localhost', implementation, configuration: clientConfig() });
     await ftp.connect();
     await ftp.login(FTP_USER, FTP_PASSWORD);
     try {
@@ -54,7 +46,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('promises per up
           const many = source(1 + EXTRA);
           const more = await promisesCreatedDuring(() => ftp.storbinary(`STOR ${name}`, many, { blocksize: CHUNK }));
           const sent = Buffer.concat(many instanceof Uint8Array ? [many] : [...many]);
-          expect(sha(readFileSync(join(server.home, name)))).toBe(sha(sent));
+          expect(sha(readFileSync(join(vsftpd().home, name)))).toBe(sha(sent));
           counts.push((more.promises - one.promises) / EXTRA);
         }
         return counts[1]!;

@@ -9,33 +9,25 @@
  * reads vary in size and timing (one round gave a negative count), so only its bytes are checked.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FTP_TLS } from '@unitls/ftp';
 import { implementations } from '../conformance/implementations.js';
 import { clientConfig, pki } from '../support/fixtures.js';
 import { promisesCreatedDuring } from '../support/promise-count.js';
-import { FTP_PASSWORD, FTP_USER, startVsftpd, vsftpdUnavailable, type Vsftpd } from '../support/vsftpd.js';
+import { FTP_PASSWORD, FTP_USER, useVsftpd } from '../support/vsftpd.js';
 
 const CHUNK = 64 * 1024;
 const SMALL = Buffer.alloc(CHUNK, 1);
 const LARGE = Buffer.concat(Array.from({ length: 65 }, (_, i) => Buffer.alloc(CHUNK, i % 251)));
 
-let server: Vsftpd;
-beforeAll(async () => {
-  const why = vsftpdUnavailable();
-  if (why !== null) throw new Error(why);
-  server = await startVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const vsftpd = useVsftpd(pki.path('server-ec', 'chain.crt'), pki.path('server-ec', 'key'));
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe.each(implementations.map((i) => [i.name, i] as const))('promises per download chunk over %s (vsftpd, PROT P)', (name, implementation) => {
   const bounded = name !== 'pure';
   it(`${bounded ? 'fresh chunks and chunks read into one buffer cost under 4.5 promises each; ' : ''}the files arrive byte-identical`, async () => {
-    const ftp = new FTP_TLS({ host: '127.0.0.1', port: server.ports.explicit, serverHostname: 'localhost', implementation, configuration: clientConfig() });
+    const ftp = new FTP_TLS({ host: '127.0.0.1', port: vsftpd().ports.explicit, serverHostname: 'localhost', implementation, configuration: clientConfig() });
     await ftp.connect();
     await ftp.login(FTP_USER, FTP_PASSWORD);
     try {
