@@ -60,6 +60,13 @@ async function imapAnswers(c: ScriptConnection): Promise<void> {
   }
 }
 
+/** After login: RETR answered with a two-line message, then the server waits for one more line. */
+const answerRetrWithTwoLines = async (c: ScriptConnection): Promise<void> => {
+  await c.line();
+  c.write('+OK\r\nfirst\r\nsecond\r\n.\r\n');
+  await c.line();
+};
+
 describe.each(implementations.map((i) => [i.name, i] as const))('callers who stop early (%s)', (_, implementation) => {
   const popOptions = (port: number): POP3Options => ({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation, configuration: clientConfig(), timeout: 5000 });
   const imapOptions = (port: number): IMAP4Options => ({ host: '127.0.0.1', port, serverHostname: 'localhost', implementation, configuration: clientConfig(), timeout: 5000 });
@@ -99,11 +106,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('callers who sto
     });
 
     it('close() while the loop body runs: the next step rejects with POP3ConnectionError, the server sees the close', async () => {
-      const s = await pop3(async (c) => {
-        await c.line();
-        c.write('+OK\r\nfirst\r\nsecond\r\n.\r\n');
-        await c.line();
-      });
+      const s = await pop3(answerRetrWithTwoLines);
       const client = await pop(s.port);
       const error = await (async () => {
         for await (const _line of client.retrLines(1)) await client.close();
@@ -134,11 +137,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('callers who sto
     });
 
     it('the signal aborted while the loop body runs, then break: closed, the next call says why', async () => {
-      const s = await pop3(async (c) => {
-        await c.line();
-        c.write('+OK\r\nfirst\r\nsecond\r\n.\r\n');
-        await c.line();
-      });
+      const s = await pop3(answerRetrWithTwoLines);
       const client = await pop(s.port);
       const controller = new AbortController();
       const reason = new Error('enough');
@@ -151,11 +150,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('callers who sto
     });
 
     it('the signal aborted while the loop body runs, then go on: the next step rejects with the reason', async () => {
-      const s = await pop3(async (c) => {
-        await c.line();
-        c.write('+OK\r\nfirst\r\nsecond\r\n.\r\n');
-        await c.line();
-      });
+      const s = await pop3(answerRetrWithTwoLines);
       const client = await pop(s.port);
       const controller = new AbortController();
       const reason = new Error('enough');
