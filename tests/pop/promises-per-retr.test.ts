@@ -14,11 +14,11 @@
  * Measured (B per RETR, before / after): tls-node 4,908 / 4,214, tls-openssl 6,278 / 5,415,
  * tls-pure 10,397 / 9,426; each bound sits between the two.
  */
-import { Session } from 'node:inspector';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POP3_SSL } from '@unitls/pop';
 import type { TLSImplementation } from '@unitls/tls-core';
 import { clientConfig } from '../support/fixtures.js';
+import { sampleAllocations, type ProfileNode } from '../support/heap-sampling.js';
 import { promisesCreatedDuring } from '../support/promise-count.js';
 import { replyingServer, type ReplyingServer } from '../support/replying-server.js';
 import { implementations } from '../conformance/implementations.js';
@@ -34,16 +34,6 @@ afterEach(async () => {
 
 const RETRS = 200;
 
-interface ProfileNode {
-  callFrame: { url: string };
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
-}
-
 /** Bytes sampled under a frame of unitls's packages (the node or one of its callers). */
 function unitlsBytes(node: ProfileNode, inUnitls = false): number {
   const ours = inUnitls || node.callFrame.url.includes('/packages/');
@@ -51,19 +41,7 @@ function unitlsBytes(node: ProfileNode, inUnitls = false): number {
 }
 
 /** Bytes of JavaScript unitls allocates while `work` runs (sampled every 64 bytes on average). */
-async function allocatedDuring(work: () => Promise<void>): Promise<number> {
-  const session = new Session();
-  session.connect();
-  try {
-    await post(session, 'HeapProfiler.enable');
-    await post(session, 'HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    await work();
-    const { profile } = await post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
-    return unitlsBytes(profile.head);
-  } finally {
-    session.disconnect();
-  }
-}
+const allocatedDuring = async (work: () => Promise<void>): Promise<number> => unitlsBytes(await sampleAllocations(work, 64));
 
 /** A client logged in to a server that answers every RETR with BODY, warmed by 20 RETRs. */
 async function loggedIn(implementation: TLSImplementation): Promise<POP3_SSL> {

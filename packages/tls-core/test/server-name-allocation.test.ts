@@ -3,35 +3,12 @@
 // character check (before 234a22e) evaluated a regular expression literal per character, a new RegExp object each
 // time: ~1.5 KiB for a 16-character name, where the result, the lower-cased name and its labels
 // take a few hundred bytes.
-import { Session } from 'node:inspector';
 import { describe, expect, it } from 'vitest';
+import { sampleAllocations, totalBytes } from '../../../tests/support/heap-sampling.js';
 import { ConfigurationError, parseServerName } from '../src/mod.js';
 
-interface ProfileNode {
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
-}
-
-const total = (node: ProfileNode): number => node.selfSize + node.children.reduce((sum, child) => sum + total(child), 0);
-
 /** Bytes of JavaScript heap `work` allocates, collected or not (sampled every 64 bytes on average). */
-async function allocatedBy(work: () => void): Promise<number> {
-  const session = new Session();
-  session.connect();
-  try {
-    await post(session, 'HeapProfiler.enable');
-    await post(session, 'HeapProfiler.startSampling', { samplingInterval: 64, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    work();
-    const { profile } = await post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
-    return total(profile.head);
-  } finally {
-    session.disconnect();
-  }
-}
+const allocatedBy = async (work: () => void): Promise<number> => totalBytes(await sampleAllocations(work, 64));
 
 describe('parseServerName allocation', () => {
   it('allocates no object per character of a DNS name', async () => {

@@ -3,36 +3,13 @@
 // {port, ca, n} starts it; it answers {ours, raw}: JavaScript bytes allocated per connect, two
 // readings each, alternating (V8's sampling heap profiler, objects collected since included).
 import { once } from 'node:events';
-import { Session } from 'node:inspector';
 import * as tls from 'node:tls';
 import { TLSClientConfiguration, TrustStore, type TLSSocket } from '@unitls/tls-core';
+import { sampleAllocations, totalBytes } from '../../../../tests/support/heap-sampling.js';
 import { implementation } from '../../src/mod.js';
 
-interface ProfileNode {
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
-}
-
-const total = (node: ProfileNode): number => node.selfSize + node.children.reduce((sum, child) => sum + total(child), 0);
-
 /** Bytes of JavaScript heap `work` allocates, collected or not (sampled every 128 bytes on average). */
-async function allocatedBy(work: () => Promise<void>): Promise<number> {
-  const session = new Session();
-  session.connect();
-  try {
-    await post(session, 'HeapProfiler.enable');
-    await post(session, 'HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-    await work();
-    const { profile } = await post<{ profile: { head: ProfileNode } }>(session, 'HeapProfiler.stopSampling');
-    return total(profile.head);
-  } finally {
-    session.disconnect();
-  }
-}
+const allocatedBy = async (work: () => Promise<void>): Promise<number> => totalBytes(await sampleAllocations(work, 128));
 
 const [{ port, ca, n }] = (await once(process, 'message')) as [{ port: number; ca: string; n: number }];
 const context = new implementation.clientContext(new TLSClientConfiguration({ trustStore: TrustStore.fromBuffer(Buffer.from(ca)), ciphers: [0x1301] }));
