@@ -9,26 +9,17 @@
 import { describe, expect, it } from 'vitest';
 import { HTTPConnection, HTTPException, HTTPSConnection, HTTPTimeoutError } from '@unitls/http';
 import { ConnectTimeoutError } from '@unitls/tls-core';
+import { timeoutFailure } from './timeout-failure.js';
 import { clientConfig } from '../support/fixtures.js';
 import { blackhole, silentServer } from '../support/silent-server.js';
 import { implementations } from '../conformance/implementations.js';
-
-async function failure(connection: HTTPConnection): Promise<HTTPTimeoutError> {
-  connection.request('GET', '/');
-  return connection.getresponse().then(
-    () => {
-      throw new Error('answered, though it should have timed out');
-    },
-    (e: unknown) => e as HTTPTimeoutError,
-  );
-}
 
 describe('HTTPConnection whose timeout passes while connecting', () => {
   it('during the TCP connect (a peer whose accept queue is full): phase connect', async () => {
     const hole = await blackhole();
     try {
       await using connection = new HTTPConnection('127.0.0.1', { port: hole.port, timeout: 200 });
-      const error = await failure(connection);
+      const error = await timeoutFailure(connection);
       expect(error).toBeInstanceOf(HTTPTimeoutError);
       expect(error).toBeInstanceOf(HTTPException);
       expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', phase: 'connect', timeout: 200 });
@@ -46,7 +37,7 @@ describe.each(implementations.map((i) => [i.name, i] as const))('HTTPSConnection
     try {
       // 1500 ms: the timeout covers the TCP connect too, which took over 200 ms at load 39.
       await using connection = new HTTPSConnection('127.0.0.1', { port: silent.port, timeout: 1500, implementation, configuration: clientConfig(), serverHostname: 'localhost' });
-      const error = await failure(connection);
+      const error = await timeoutFailure(connection);
       expect(error).toBeInstanceOf(HTTPTimeoutError);
       expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', phase: 'tls-handshake', timeout: 1500 });
       expect(error.message).toBe(`connecting to 127.0.0.1:${silent.port} failed: connect to 127.0.0.1:${silent.port} timed out after 1500 ms during the TLS handshake`);

@@ -6,18 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HTTPConnection, HTTPException, HTTPSConnection, HTTPTimeoutError } from '@unitls/http';
+import { timeoutFailure } from './timeout-failure.js';
 import { clientConfig } from '../support/fixtures.js';
 import { silentServer } from '../support/silent-server.js';
-
-async function failure(connection: HTTPConnection): Promise<HTTPTimeoutError> {
-  connection.request('GET', '/');
-  return connection.getresponse().then(
-    () => {
-      throw new Error('answered, though it should have timed out');
-    },
-    (e: unknown) => e as HTTPTimeoutError,
-  );
-}
 
 describe('a CONNECT proxy that never answers', () => {
   it.each([
@@ -28,7 +19,7 @@ describe('a CONNECT proxy that never answers', () => {
     try {
       await using connection = make(proxy.port);
       connection.setTunnel('origin.test', 443);
-      const error = await failure(connection);
+      const error = await timeoutFailure(connection);
       expect(error).toBeInstanceOf(HTTPTimeoutError);
       expect(error).toBeInstanceOf(HTTPException);
       expect(error).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', phase: 'tunnel', timeout: 400 });
