@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pendingPromise, takeReject, takeResolve } from './resolvers.js';
 
 /** What a {@link CallerChunks} needs from its connection. */
 export interface CallerWaits {
@@ -22,15 +23,6 @@ export interface CallerWaits {
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** Where {@link capture} leaves a new promise's resolving functions (no executor closure per chunk). */
-let capturedResolve: ((step: IteratorResult<unknown, undefined>) => void) | null = null;
-let capturedReject: ((reason: unknown) => void) | null = null;
-
-function capture(resolve: (step: IteratorResult<unknown, undefined>) => void, reject: (reason: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
 
 /**
  * A caller's chunks, as fromCaller's async generator gave them: the source's iterator is made at
@@ -65,10 +57,9 @@ export class CallerChunks<T> implements AsyncIterableIterator<T, undefined, unde
     try {
       this.#iterator ??= this.#source[Symbol.asyncIterator]();
       pending = Promise.resolve(this.#iterator.next());
-      const waiting = new Promise<IteratorResult<T, undefined>>(capture as (resolve: (step: IteratorResult<T, undefined>) => void, reject: (reason: unknown) => void) => void);
-      const resolve = capturedResolve!;
-      const reject = capturedReject!;
-      capturedResolve = capturedReject = null;
+      const waiting = pendingPromise<IteratorResult<T, undefined>>();
+      const resolve = takeResolve<IteratorResult<T, undefined>>();
+      const reject = takeReject();
       this.#waits.begin(this.#onFail);
       if (signal?.aborted) {
         this.#waits.end();

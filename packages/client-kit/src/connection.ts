@@ -12,6 +12,7 @@ import { CallerChunks, type CallerWaits } from './caller-chunks.js';
 import { OperationDeadline } from './deadline.js';
 import type { ClientChannels } from './diagnostics.js';
 import { ClientTimeoutError, type ErrorFamily, type TimeoutPhase } from './errors.js';
+import { pendingPromise, takeReject, takeResolve } from './resolvers.js';
 import { PlainChannel, TLSChannel, tcpTransport, type Channel, type TransportFactory } from './transport.js';
 import { describeValue } from '@unitls/tls-core';
 
@@ -103,15 +104,6 @@ const READ_SIZE = 64 * 1024;
  * the timeout failed however steadily the server read it). The size of HTTP's pieces.
  */
 export const SEND_PIECE = 64 * 1024;
-
-/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read or write). */
-let capturedResolve: ((data: Uint8Array | number) => void) | null = null;
-let capturedReject: ((reason: unknown) => void) | null = null;
-
-function captureResolvers(resolve: (data: Uint8Array | number) => void, reject: (reason: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
 
 /** The handlers of one channel's writes, made once per channel (see {@link ClientConnection.send}). */
 interface WriteHandlers {
@@ -464,10 +456,9 @@ export class ClientConnection {
     // channel's read per call (the read path of every reply, every chunk of a download), with
     // handlers made once per channel (a closure, its context and two handlers per read were
     // ~0.7 KB of a download's JavaScript allocation per chunk: issue #16).
-    const reading = new Promise<Uint8Array | number>(captureResolvers);
-    this.#resolveRead = capturedResolve;
-    this.#rejectRead = capturedReject;
-    capturedResolve = capturedReject = null;
+    const reading = pendingPromise<Uint8Array | number>();
+    this.#resolveRead = takeResolve<Uint8Array | number>();
+    this.#rejectRead = takeReject();
     // A read outside any operation (IMAP IDLE's wait for updates) is in flight too.
     if (!this.#referenced) this.#keepAlive();
     let handlers = this.#readHandlers;
@@ -570,10 +561,9 @@ export class ClientConnection {
    */
   #write(channel: Channel, bytes: Uint8Array): Promise<void> {
     if (this.#writeLost !== null || this.#plainReject !== null) return this.#writeWithClosures(channel, bytes);
-    const writing = new Promise<void>(captureResolvers as (resolve: () => void, reject: (reason: unknown) => void) => void);
-    const resolve = capturedResolve as unknown as () => void;
-    const reject = capturedReject!;
-    capturedResolve = capturedReject = null;
+    const writing = pendingPromise<void>();
+    const resolve = takeResolve<void>();
+    const reject = takeReject();
     this.#plainResolve = resolve;
     this.#plainReject = reject;
     this.#rejectWrite = reject;
