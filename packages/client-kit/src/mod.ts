@@ -107,5 +107,6 @@ export {
 export { OperationDeadline, type ExpireHandler } from './deadline.js';
 export { CallGate } from './gate.js';
 export { InFlight, trackCalls } from './in-flight.js';
+export { pendingPromise, takeReject, takeResolve } from './resolvers.js';
 export { tcpTransport, type TransportFactory } from './transport.js';
 export { ClientConnection, DEFAULT_TIMEOUT_MS, SEND_PIECE, type ClientConnectionOptions, type SansIOCore, type Security } from './connection.js';

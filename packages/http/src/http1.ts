@@ -11,6 +11,7 @@
  */
 import type { Socket } from 'node:net';
 import { BufferSocket, ChunkReader, type Transport } from '@unitls/tls-core';
+import { pendingPromise, takeReject, takeResolve } from '@unitls/client-kit';
 import { http1BodyEnd } from './body.js';
 import { ChunkedDecoder, ChunkedFramingError } from './chunked.js';
 import { CHUNKED_HEAD, diagnose, headerOverflow } from './diagnose.js';
@@ -28,14 +29,6 @@ const INTERIM_SECTIONS = 64;
 const INTERIM_OVERHEAD = 16;
 const EMPTY = new Uint8Array(0);
 
-/** Where {@link captureResolvers} leaves a new promise's resolving functions (no executor closure per read). */
-let capturedResolve: ((chunk: Uint8Array) => void) | null = null;
-let capturedReject: ((error: Error) => void) | null = null;
-
-function captureResolvers(resolve: (chunk: Uint8Array) => void, reject: (error: Error) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What node:http and http.client refuse in a request target: controls, space, and beyond latin1. */
 const BAD_TARGET = /[\x00-\x20\x7f]|[^\x00-\xff]/;
@@ -601,10 +594,9 @@ class Exchange implements BodySource {
    */
   read(max: number): Promise<Uint8Array> {
     if (this.#lengthReadable()) {
-      const waiting = new Promise<Uint8Array>(captureResolvers);
-      const resolve = capturedResolve!;
-      const reject = capturedReject!;
-      capturedResolve = capturedReject = null;
+      const waiting = pendingPromise<Uint8Array>();
+      const resolve = takeResolve<Uint8Array>();
+      const reject = takeReject();
       this.#readLength(max, resolve, reject);
       return waiting;
     }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ClientConnection } from '@unitls/client-kit';
+import { pendingPromise, takeReject, takeResolve, type ClientConnection } from '@unitls/client-kit';
 import { POP3ConnectionError, POP3ReplyError, POP3UsageError } from './errors.js';
 import { NEED_DATA, POP3Connection, type ChallengeEvent, type POP3Command, type POP3Event, type POP3Limits, type StatusEvent } from './protocol/connection.js';
 import { commandName } from './protocol/commands.js';
@@ -20,15 +20,6 @@ interface Collecting {
   status: POP3Event | null;
   readonly resolve: (message: Buffer) => void;
   readonly reject: (reason: unknown) => void;
-}
-
-/** Where {@link captureResolvers} leaves a new collect()'s resolving functions (no executor closure per call). */
-let capturedResolve: ((message: Buffer) => void) | null = null;
-let capturedReject: ((reason: unknown) => void) | null = null;
-
-function captureResolvers(resolve: (message: Buffer) => void, reject: (reason: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
 }
 
 /** Replies a pipelined batch may leave outstanding (RFC 2449 §6.6 asks clients to bound it; commands are ~12 bytes). */
@@ -138,9 +129,8 @@ export class Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    const result = new Promise<Buffer>(captureResolvers);
-    this.#collecting = { command, core, status: null, resolve: capturedResolve!, reject: capturedReject! };
-    capturedResolve = capturedReject = null;
+    const result = pendingPromise<Buffer>();
+    this.#collecting = { command, core, status: null, resolve: takeResolve<Buffer>(), reject: takeReject() };
     this.io.send(bytes).then(this.#collectSent, this.#collectFailed);
     return result;
   }
